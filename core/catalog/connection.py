@@ -1,0 +1,42 @@
+"""The one connection factory: every catalog connection is made here.
+
+The stdlib sqlite3 of some Python builds cannot load extensions, so Shoebox uses sqlean.py
+(a drop-in sqlite3 module with its own SQLite, FTS5 included) and loads sqlite-vec into
+every connection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlean as sqlite3
+import sqlite_vec
+
+Connection = sqlite3.Connection
+Row = sqlite3.Row
+DatabaseError = sqlite3.DatabaseError
+IntegrityError = sqlite3.IntegrityError
+OperationalError = sqlite3.OperationalError
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open a connection in autocommit mode; callers that write open their own transactions."""
+    if readonly:
+        conn = sqlite3.connect(
+            f"file:{Path(path).as_posix()}?mode=ro", uri=True, isolation_level=None,
+            check_same_thread=False,
+        )
+    else:
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.enable_load_extension(True)
+    sqlite_vec.load(conn)
+    conn.enable_load_extension(False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if not readonly:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable across app crashes
+    return conn

@@ -1,0 +1,1 @@
+"""The `shoebox` command line: a thin layer over core. One module per group of subcommands."""

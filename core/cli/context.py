@@ -1,0 +1,26 @@
+"""What every CLI command gets: data paths, settings and a lazily opened catalog."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from core.config import Paths, Settings
+
+
+class Context:
+    def __init__(self, paths: Paths | None = None):
+        self.paths = paths or Paths.default()
+
+    @cached_property
+    def settings(self) -> Settings:
+        return Settings.load(self.paths)
+
+    @cached_property
+    def catalog(self):
+        from core.catalog import Catalog  # opening migrates; only commands that need it pay
+
+        return Catalog.open(self.paths)
+
+    def close(self) -> None:
+        if "catalog" in self.__dict__:
+            self.catalog.close()

@@ -1,0 +1,183 @@
+"""Library commands: add, roots, remove-root, scan, watch, status, errors."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+from core.cli.output import add_json_flag, print_json, progress_task
+from core.scan.roots import add_root, list_roots, remove_root
+from core.scan.scanner import ScanReport, scan
+from core.scan.watcher import FolderWatcher
+from core.status import library_status, list_problems, problem_dicts
+
+
+def register(sub) -> None:
+    p = sub.add_parser("add", help="add a folder to the library (then run `shoebox scan`)")
+    p.add_argument("folder")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("roots", help="list the library folders")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_roots)
+
+    p = sub.add_parser("remove-root", help="forget a library folder (files on disk stay)")
+    p.add_argument("folder")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_remove_root)
+
+    p = sub.add_parser("scan", help="find new, changed, moved and deleted files in the library")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_scan)
+
+    p = sub.add_parser("watch", help="watch the library folders and keep the catalog current")
+    p.add_argument("--debounce", type=float, default=1.0, metavar="SECONDS",
+                   help="wait this long after the last change before rescanning (default 1)")
+    p.add_argument("--no-index", action="store_true", help="only scan; do not run the pipeline")
+    p.set_defaults(func=cmd_watch)
+
+    p = sub.add_parser("status", help="counts of files, pending work and errors")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("errors", help="every file and folder Shoebox had a problem with")
+    p.add_argument("--limit", type=int, default=None)
+    add_json_flag(p)
+    p.set_defaults(func=cmd_errors)
+
+
+def cmd_add(args, ctx) -> int:
+    root = add_root(ctx.catalog, args.folder, ctx.paths.home)
+    if args.json:
+        print_json({"id": root.id, "path": root.path})
+    else:
+        print(f"added {root.path}; run `shoebox scan` to index it")
+    return 0
+
+
+def cmd_roots(args, ctx) -> int:
+    roots = list_roots(ctx.catalog)
+    if args.json:
+        print_json([r.__dict__ for r in roots])
+    elif not roots:
+        print("no library folders yet: add one with `shoebox add FOLDER`")
+    for r in roots if not args.json else []:
+        print(r.path + (f"  ({r.error})" if r.error else ""))
+    return 0
+
+
+def cmd_remove_root(args, ctx) -> int:
+    n = remove_root(ctx.catalog, args.folder)
+    if args.json:
+        print_json({"removed": args.folder, "file_records_dropped": n})
+    else:
+        print(f"removed {args.folder} from the library ({n} file records dropped; files untouched)")
+    return 0
+
+
+def run_scan(ctx, folders=None, quiet=False) -> ScanReport:
+    with progress_task("scan", enabled=not quiet) as task:
+        return scan(ctx.catalog, task, folders=folders, skip=[ctx.paths.home])
+
+
+def describe(report: ScanReport) -> str:
+    if report.nothing_changed:
+        text = f"nothing changed ({report.unchanged} files checked)"
+    else:
+        text = (f"{report.new} new, {report.changed} changed, {report.moved} moved, "
+                f"{report.missing} missing, {report.unchanged} unchanged")
+    if report.problems:
+        text += f"; {report.problems} problems (see `shoebox errors`)"
+    for path in report.unavailable_roots:
+        text += f"\nnot scanned: {path} is not available (is its drive connected?)"
+    return text
+
+
+def cmd_scan(args, ctx) -> int:
+    if not list_roots(ctx.catalog):
+        print("no library folders yet: add one with `shoebox add FOLDER`")
+        return 1
+    report = run_scan(ctx, quiet=args.json)
+    if args.json:
+        print_json({**report.__dict__, "nothing_changed": report.nothing_changed})
+    else:
+        print(describe(report))
+    return 0
+
+
+def cmd_watch(args, ctx) -> int:
+    roots = [r.path for r in list_roots(ctx.catalog)]
+    if not roots:
+        print("no library folders yet: add one with `shoebox add FOLDER`")
+        return 1
+    index = None if args.no_index else _indexer(ctx)
+    print(describe(run_scan(ctx)))
+    if index:
+        index()
+    lock = threading.Lock()
+
+    def on_changes(scopes) -> None:
+        with lock:
+            report = run_scan(ctx, folders=scopes, quiet=True)
+            if not report.nothing_changed:
+                print(time.strftime("%H:%M:%S ") + describe(report), flush=True)
+                if index:
+                    index()
+
+    watcher = FolderWatcher(roots, on_changes, debounce_s=args.debounce, ignore=[ctx.paths.home])
+    for folder in watcher.start():
+        print(f"cannot watch {folder}; it will be scanned only by `shoebox scan`")
+    print("watching " + ", ".join(roots) + " (Ctrl+C to stop)", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()
+    return 0
+
+
+def _indexer(ctx):
+    """The pipeline's entry point, when this build has one (it is its own module)."""
+    try:
+        from core.pipeline.run import index_library
+    except ImportError:
+        return None
+    return lambda: index_library(ctx)
+
+
+def cmd_status(args, ctx) -> int:
+    status = library_status(ctx.catalog)
+    if args.json:
+        print_json(status)
+        return 0
+    f = status["files"]
+    print(f"{f['total']} files: {f['photo']} photos, {f['video']} videos, {f['other']} other"
+          + (f"; {f['missing']} missing" if f["missing"] else ""))
+    print(f"{status['with_exif_date']} with a camera date, {status['with_gps']} with a location")
+    for stage, n in status["pending_jobs"].items():
+        if n:
+            print(f"pending {stage}: {n}")
+    e = status["errors"]
+    if e["total"]:
+        print(f"{e['total']} problems (see `shoebox errors`)")
+    for r in status["roots"]:
+        print(f"  {r['path']}: {r['files']} files" + (f" — {r['error']}" if r["error"] else ""))
+    return 0
+
+
+def cmd_errors(args, ctx) -> int:
+    entries = list_problems(ctx.catalog, args.limit)
+    if args.json:
+        print_json(problem_dicts(entries))
+        return 0
+    if not entries:
+        print("no problems recorded")
+    for e in entries:
+        print(f"{e.path}\n    [{e.stage}] {e.reason}")
+    return 0

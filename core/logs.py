@@ -1,0 +1,33 @@
+"""Logging set-up: a rotating log file in the data folder, and stderr when asked."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+
+from core.config import Paths
+
+_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging(verbose: bool = False, console: bool = False, paths: Paths | None = None) -> None:
+    root = logging.getLogger()
+    if getattr(root, "_shoebox_configured", False):
+        return
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    paths = paths or Paths.default()
+    try:
+        paths.logs.mkdir(parents=True, exist_ok=True)
+        fh = logging.handlers.RotatingFileHandler(
+            paths.logs / "shoebox.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
+        fh.setFormatter(logging.Formatter(_FORMAT))
+        root.addHandler(fh)
+    except OSError as e:  # a read-only or full disk must not stop the app
+        logging.getLogger(__name__).warning("cannot write the log file: %s", e)
+    if console:
+        sh = logging.StreamHandler()
+        sh.setLevel(logging.DEBUG if verbose else logging.WARNING)
+        sh.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        root.addHandler(sh)
+    root._shoebox_configured = True  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""Keeping the catalog in step with the user's folders: walk, detect changes, read metadata, watch."""

@@ -1,0 +1,408 @@
+"""Scanning: bring the catalog in step with what is on disk.
+
+A scan walks a root (or, for the watcher, a few folders), compares each file's size and
+mtime with the catalog and reads contents only where they differ. New files are hashed; a
+new path whose hash matches a file that disappeared is a move, and keeps its row (and so its
+vectors, captions and transcripts). Files no longer seen are marked missing, never deleted:
+if they come back, anywhere, they are recognised. Problems (unreadable folders, broken links,
+undecodable names, corrupt files) are recorded and the scan goes on.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.catalog import Catalog, Connection
+from core.scan.hashing import hash_file
+from core.scan.kinds import classify, skip_file, skip_folder
+from core.scan.metadata import MediaInfo, read_info
+from core.scan.roots import Root, is_within, list_roots
+from core.tasks import TaskState
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+EXAMINE_THREADS = 4  # hashing is I/O bound; a few threads keep the disk busy
+
+
+@dataclass
+class ScanReport:
+    new: int = 0
+    changed: int = 0
+    moved: int = 0
+    missing: int = 0
+    unchanged: int = 0
+    problems: int = 0
+    unavailable_roots: list[str] = field(default_factory=list)
+
+    @property
+    def nothing_changed(self) -> bool:
+        return not (self.new or self.changed or self.moved or self.missing)
+
+    def merge(self, other: "ScanReport") -> None:
+        for name in ("new", "changed", "moved", "missing", "unchanged", "problems"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.unavailable_roots += other.unavailable_roots
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A folder to reconcile: a whole root, or one folder (recursive or not) inside it."""
+
+    root: Root
+    folder: str
+    recursive: bool = True
+
+
+@dataclass
+class _Seen:
+    path: str
+    kind: str
+    fmt: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class _Examined:
+    seen: _Seen
+    content_hash: str | None
+    info: MediaInfo
+
+
+def printable(path: str) -> str:
+    """A path as text that can always be stored and shown (undecodable bytes escaped)."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def scan(
+    catalog: Catalog,
+    task: TaskState | None = None,
+    *,
+    folders: list[tuple[str, bool]] | None = None,
+    skip: list[Path] | None = None,
+) -> ScanReport:
+    """Scan every root, or only `folders` ((path, recursive) pairs, as the watcher sends)."""
+    task = task or TaskState("scan")
+    roots = list_roots(catalog)
+    skip_paths = [str(p.resolve()) for p in (skip or [])]
+    scopes: list[Scope] = []
+    if folders is None:
+        scopes = [Scope(r, r.path, True) for r in roots]
+    else:
+        for folder, recursive in folders:
+            root = next((r for r in roots if is_within(folder, r.path)), None)
+            if root is not None:
+                scopes.append(Scope(root, folder, recursive))
+    report = ScanReport()
+    surveys = []
+    for scope in scopes:  # first look at every scope, so a move between two of them is seen
+        task.check()
+        survey = _survey(catalog, scope, task, skip_paths)
+        if survey.unavailable:
+            report.unavailable_roots.append(scope.root.path)
+        else:
+            surveys.append(survey)
+    gone_by_hash: dict[str, list] = defaultdict(list)
+    for survey in surveys:
+        report.unchanged += survey.unchanged
+        for row in survey.gone.values():
+            if row["content_hash"]:
+                gone_by_hash[row["content_hash"]].append(row)
+    work = [(survey, s, row) for survey in surveys for s, row in survey.to_examine]
+    task.start(len(work), f"reading {len(work)} new or changed files")
+    pending: list[tuple[str, tuple]] = []
+
+    def flush() -> None:
+        if pending:
+            catalog.write(_apply_ops, list(pending))
+            pending.clear()
+
+    now = time.time()
+    with ThreadPoolExecutor(EXAMINE_THREADS, thread_name_prefix="scan-examine") as pool:
+        for (survey, s, row), ex in zip(work, pool.map(lambda w: _examine(w[1]), work)):
+            task.check()
+            task.advance()
+            root_id = survey.scope.root.id
+            if ex is None:  # vanished between the walk and now
+                if row is not None and row["status"] == "present":
+                    survey.gone[s.path] = row
+                continue
+            if row is not None:
+                if row["content_hash"] != ex.content_hash or row["status"] != "present":
+                    report.changed += 1
+                else:
+                    report.unchanged += 1  # touched, same bytes: results stay valid
+                pending.append(("update", (row["id"], root_id, ex, now)))
+            else:
+                twin = _take_moved(catalog, gone_by_hash, ex)
+                if twin is not None:
+                    for other in surveys:
+                        other.gone.pop(twin["path"], None)
+                    report.moved += 1
+                    pending.append(("update", (twin["id"], root_id, ex, now)))
+                else:
+                    report.new += 1
+                    pending.append(("insert", (root_id, ex, now)))
+            if len(pending) >= BATCH:
+                flush()
+    flush()
+    for survey in surveys:
+        report.missing += len(survey.gone)
+        report.problems += len(survey.problems)
+        catalog.write(_finish_scope, survey.scope, list(survey.gone.values()), survey.problems,
+                      now)
+    return report
+
+
+@dataclass
+class _Survey:
+    scope: Scope
+    unavailable: bool = False
+    unchanged: int = 0
+    to_examine: list = field(default_factory=list)  # (_Seen, known row or None)
+    gone: dict = field(default_factory=dict)  # path -> row no longer seen
+    problems: dict = field(default_factory=dict)  # printable path -> reason
+
+
+def _survey(catalog: Catalog, scope: Scope, task: TaskState, skip: list[str]) -> _Survey:
+    """Walk a scope and compare it with the catalog; reads no file contents."""
+    survey = _Survey(scope)
+    root = scope.root
+    if not os.path.isdir(root.path):
+        reason = "folder not found: is the drive it is on connected?"
+        catalog.write(_set_root_state, root.id, reason, None)
+        log.warning("skipping %s: %s", root.path, reason)
+        survey.unavailable = True
+        return survey
+    unreadable: set[str] = set()
+    seen: dict[str, _Seen] = {}
+    if os.path.isdir(scope.folder):  # else the folder went away: all under it is gone
+        task.status(f"looking through {scope.folder}")
+        seen, survey.problems, unreadable = _walk(scope, skip, task)
+    known = _known_files(catalog, scope)
+    for path, s in seen.items():
+        row = known.get(path)
+        if (
+            row is not None and row["status"] == "present" and row["content_hash"] is not None
+            and row["size"] == s.size and row["mtime_ns"] == s.mtime_ns
+        ):
+            survey.unchanged += 1
+        else:
+            survey.to_examine.append((s, row))
+    survey.gone = {
+        path: row for path, row in known.items()
+        if path not in seen and row["status"] == "present"
+        and not any(is_within(path, u) for u in unreadable)
+    }
+    return survey
+
+
+def _take_moved(catalog: Catalog, gone_by_hash: dict[str, list], ex: _Examined):
+    """A file that disappeared (in this scan, or earlier) with the same content, if any."""
+    if ex.content_hash is None:
+        return None
+    name = os.path.basename(ex.seen.path)
+    candidates = gone_by_hash.get(ex.content_hash) or []
+    if not candidates:
+        with catalog.read() as conn:
+            candidates = list(conn.execute(
+                "SELECT * FROM files WHERE content_hash = ? AND status = 'missing' "
+                "AND size = ?", (ex.content_hash, ex.seen.size)))
+    if not candidates:
+        return None
+    best = next((c for c in candidates if c["name"] == name), candidates[0])
+    if best in (gone_by_hash.get(ex.content_hash) or []):
+        gone_by_hash[ex.content_hash].remove(best)
+    return best
+
+
+def _examine(s: _Seen) -> _Examined | None:
+    try:
+        content_hash, tail = hash_file(s.path)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        return _Examined(s, None, MediaInfo(error=f"cannot read the file: {_os_reason(e)}"))
+    if s.size == 0:
+        return _Examined(s, content_hash, MediaInfo(error="empty file (0 bytes)"))
+    info = read_info(s.path, s.kind, s.fmt, tail)
+    return _Examined(s, content_hash, info)
+
+
+def _os_reason(e: OSError) -> str:
+    return e.strerror.lower() if e.strerror else str(e)
+
+
+def _walk(scope: Scope, skip: list[str], task: TaskState):
+    """Every managed file under the scope, plus problems and folders that could not be read."""
+    seen: dict[str, _Seen] = {}
+    problems: dict[str, str] = {}
+    unreadable: set[str] = set()
+    stack = [scope.folder]
+    while stack:
+        task.check()
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except PermissionError:
+            problems[printable(folder)] = "folder cannot be read: permission denied"
+            unreadable.add(folder)
+            continue
+        except FileNotFoundError:
+            continue  # deleted while we walked
+        except OSError as e:
+            problems[printable(folder)] = f"folder cannot be read: {_os_reason(e)}"
+            unreadable.add(folder)
+            continue
+        for entry in entries:
+            name = entry.name
+            path = entry.path
+            try:
+                name.encode("utf-8")
+            except UnicodeEncodeError:
+                if classify(name) or entry.is_dir(follow_symlinks=False):
+                    problems[printable(path)] = (
+                        "the name is not valid UTF-8 text, so Shoebox cannot store it: "
+                        "rename it to index it")
+                continue
+            try:
+                if entry.is_symlink():
+                    _check_link(path, problems)
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    if skip_folder(name) or any(is_within(path, p) for p in skip):
+                        continue
+                    if scope.recursive:
+                        stack.append(path)
+                    continue
+                if skip_file(name) or not entry.is_file(follow_symlinks=False):
+                    continue
+                kind_fmt = classify(name)
+                if kind_fmt is None:
+                    continue
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            except OSError as e:
+                problems[printable(path)] = f"cannot be read: {_os_reason(e)}"
+                continue
+            seen[path] = _Seen(path, kind_fmt[0], kind_fmt[1], st.st_size, st.st_mtime_ns)
+    return seen, problems, unreadable
+
+
+def _check_link(path: str, problems: dict[str, str]) -> None:
+    """Links are not followed (a link can loop or lead out of the library); broken ones and
+    loops are worth telling the user about."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        problems[printable(path)] = "broken symbolic link: its target does not exist"
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            problems[printable(path)] = "symbolic link loop: the link points back to itself"
+        else:
+            problems[printable(path)] = f"symbolic link cannot be followed: {_os_reason(e)}"
+
+
+def _known_files(catalog: Catalog, scope: Scope) -> dict[str, object]:
+    folder = scope.folder.rstrip(os.sep) or os.sep
+    with catalog.read() as conn:
+        if scope.recursive:
+            lo = folder if folder.endswith(os.sep) else folder + os.sep
+            rows = conn.execute(
+                "SELECT * FROM files WHERE folder = ? OR (folder >= ? AND folder < ?)",
+                (folder, lo, lo[:-1] + chr(ord(os.sep) + 1)),
+            )
+        else:
+            rows = conn.execute("SELECT * FROM files WHERE folder = ?", (folder,))
+        return {r["path"]: r for r in rows}
+
+
+# --- writes (run on the catalog's writer thread) ---
+
+_FIELDS = (
+    "width", "height", "orientation", "duration_s", "codec", "taken_at", "taken_at_source",
+    "gps_lat", "gps_lon", "camera_make", "camera_model",
+)
+
+
+def _values(ex: _Examined) -> dict:
+    info = ex.info
+    values = {f: getattr(info, f) for f in _FIELDS}
+    if values["taken_at"] is None:
+        values["taken_at"] = ex.seen.mtime_ns / 1e9
+        values["taken_at_source"] = "mtime"
+    s = ex.seen
+    values.update(
+        path=s.path, folder=os.path.dirname(s.path), name=os.path.basename(s.path), kind=s.kind,
+        format=s.fmt, size=s.size, mtime_ns=s.mtime_ns, content_hash=ex.content_hash,
+        error=info.error,
+    )
+    return values
+
+
+def _apply_ops(conn: Connection, ops: list[tuple[str, tuple]]) -> None:
+    for op, args in ops:
+        if op == "insert":
+            root_id, ex, now = args
+            v = _values(ex)
+            v.update(root_id=root_id, first_seen_at=now, status="present")
+            cols = ", ".join(v)
+            conn.execute(
+                f"INSERT INTO files({cols}) VALUES ({', '.join(':' + k for k in v)})", v
+            )
+        else:
+            file_id, root_id, ex, now = args
+            v = _values(ex)
+            v.update(root_id=root_id, status="present", missing_since=None, id=file_id)
+            # The path may belong to a stale missing row (a file replaced by another's copy).
+            conn.execute(
+                "DELETE FROM files WHERE path = :path AND id != :id AND status = 'missing'", v
+            )
+            sets = ", ".join(f"{k} = :{k}" for k in v if k != "id")
+            conn.execute(f"UPDATE files SET {sets} WHERE id = :id", v)
+
+
+def _finish_scope(conn: Connection, scope: Scope, gone: list, problems: dict[str, str],
+                  now: float) -> None:
+    conn.executemany(
+        "UPDATE files SET status = 'missing', missing_since = ? WHERE id = ? AND status = 'present'",
+        [(now, row["id"]) for row in gone],
+    )
+    folder = scope.folder.rstrip(os.sep)
+    if scope.recursive:
+        conn.execute(
+            "DELETE FROM problems WHERE root_id = ? AND (path = ? OR substr(path, 1, ?) = ?)",
+            (scope.root.id, folder, len(folder) + 1, folder + os.sep),
+        )
+    else:
+        conn.execute(
+            "DELETE FROM problems WHERE root_id = ? AND (path = ? OR (substr(path, 1, ?) = ? "
+            "AND instr(substr(path, ?), ?) = 0))",
+            (scope.root.id, folder, len(folder) + 1, folder + os.sep, len(folder) + 2, os.sep),
+        )
+    conn.executemany(
+        "INSERT INTO problems(root_id, path, reason, seen_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(path) DO UPDATE SET reason = excluded.reason, seen_at = excluded.seen_at",
+        [(scope.root.id, p, reason, now) for p, reason in problems.items()],
+    )
+    if scope.folder == scope.root.path:
+        _set_root_state(conn, scope.root.id, None, now)
+
+
+def _set_root_state(conn: Connection, root_id: int, error: str | None, scanned_at: float | None):
+    if scanned_at is None:
+        conn.execute("UPDATE roots SET error = ? WHERE id = ?", (error, root_id))
+    else:
+        conn.execute(
+            "UPDATE roots SET error = ?, last_scan_at = ? WHERE id = ?", (error, scanned_at, root_id)
+        )

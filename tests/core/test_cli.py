@@ -1,0 +1,43 @@
+import json
+
+from core.cli.main import build_parser, main
+from tests.media_factory import write_jpeg
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_add_scan_status_json_round_trip(tmp_path, capsys):
+    write_jpeg(tmp_path / "lib" / "a.jpg", taken="2020:01:02 03:04:05", gps=(10.5, -20.25))
+    assert run(capsys, "add", str(tmp_path / "lib"))[0] == 0
+    code, out, _ = run(capsys, "scan", "--json")
+    assert code == 0 and json.loads(out)["new"] == 1
+    code, out, _ = run(capsys, "status", "--json")
+    status = json.loads(out)
+    assert status["files"]["photo"] == 1 and status["with_gps"] == 1
+    code, out, _ = run(capsys, "scan")
+    assert "nothing changed" in out
+
+
+def test_errors_lists_problems(tmp_path, capsys):
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "empty.jpg").write_bytes(b"")
+    run(capsys, "add", str(tmp_path / "lib"))
+    run(capsys, "scan")
+    code, out, _ = run(capsys, "errors", "--json")
+    assert json.loads(out)[0]["reason"].startswith("empty file")
+
+
+def test_user_errors_are_messages_not_tracebacks(tmp_path, capsys):
+    code, out, err = run(capsys, "add", str(tmp_path / "missing"))
+    assert code == 2 and "does not exist" in err and "Traceback" not in err
+
+
+def test_every_subcommand_has_help():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, p in sub.choices.items():
+        assert p.format_help().strip(), name

@@ -1,0 +1,108 @@
+"""Media made on the fly for tests: JPEGs with EXIF, PNGs, broken files, small videos."""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+
+def gradient(size=(64, 48), seed=0) -> Image.Image:
+    rng = np.random.default_rng(seed)
+    w, h = size
+    base = rng.integers(0, 255, 3)
+    x = np.linspace(0, 1, w)[None, :, None]
+    y = np.linspace(0, 1, h)[:, None, None]
+    arr = (base + 120 * x + 80 * y + rng.normal(0, 8, (h, w, 3))) % 255
+    return Image.fromarray(arr.astype(np.uint8), "RGB")
+
+
+def write_jpeg(path: Path, size=(64, 48), seed=0, *, taken: str | None = None,
+               gps: tuple[float, float] | None = None, orientation: int | None = None,
+               camera: tuple[str, str] | None = None, quality=90) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img = gradient(size, seed)
+    exif = Image.Exif()
+    if orientation:
+        exif[274] = orientation
+    if camera:
+        exif[271], exif[272] = camera
+    if taken:
+        exif[306] = taken
+        exif.get_ifd(0x8769)[36867] = taken
+    if gps:
+        lat, lon = gps
+        g = exif.get_ifd(0x8825)
+        g[1] = "N" if lat >= 0 else "S"
+        g[2] = _dms(abs(lat))
+        g[3] = "E" if lon >= 0 else "W"
+        g[4] = _dms(abs(lon))
+    img.save(path, "JPEG", quality=quality, exif=exif.tobytes())
+    return path
+
+
+def _dms(value: float):
+    d = int(value)
+    m = int((value - d) * 60)
+    s = round(((value - d) * 60 - m) * 60, 4)
+    return (Fraction(d), Fraction(m), Fraction(s).limit_denominator(10000))
+
+
+def write_png(path: Path, size=(40, 30), seed=1) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    gradient(size, seed).save(path, "PNG")
+    return path
+
+
+def write_truncated_jpeg(path: Path, seed=2) -> Path:
+    full = write_jpeg(path, (256, 256), seed)
+    data = full.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def write_video(path: Path, seconds: float = 2.0, fps: int = 10, size=(64, 48),
+                audio: str | None = "tone", sample_rate: int = 16000) -> Path:
+    """An MP4 (H.264 + optional AAC audio: 'tone' or 'silence') made with PyAV."""
+    import av
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as out:
+        v = out.add_stream("libx264" if "libx264" in av.codecs_available else "mpeg4", rate=fps)
+        v.width, v.height, v.pix_fmt = size[0], size[1], "yuv420p"
+        a = None
+        if audio:
+            a = out.add_stream("aac", rate=sample_rate)
+            a.layout = "mono"
+        n = int(seconds * fps)
+        for i in range(n):
+            frame = av.VideoFrame.from_image(gradient(size, seed=i // fps))
+            for packet in v.encode(frame):
+                out.mux(packet)
+        for packet in v.encode():
+            out.mux(packet)
+        if a is not None:
+            t = np.arange(int(seconds * sample_rate)) / sample_rate
+            wave = 0.3 * np.sin(2 * np.pi * 440 * t) if audio == "tone" else np.zeros_like(t)
+            chunk = 1024
+            for start in range(0, len(wave), chunk):
+                samples = wave[start:start + chunk].astype(np.float32)[None, :]
+                frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
+                frame.sample_rate = sample_rate
+                frame.pts = start
+                frame.time_base = Fraction(1, sample_rate)
+                for packet in a.encode(frame):
+                    out.mux(packet)
+            for packet in a.encode():
+                out.mux(packet)
+    return path
+
+
+def set_mtime(path: Path, when: float | None = None) -> None:
+    when = time.time() - 3600 if when is None else when
+    import os
+
+    os.utime(path, (when, when))
