@@ -21,6 +21,14 @@ class Context:
 
         return Catalog.open(self.paths)
 
+    @cached_property
+    def registry(self):
+        from models import Registry  # loads nothing yet: models load on first use
+
+        return Registry(self.settings, self.paths)
+
     def close(self) -> None:
+        if "registry" in self.__dict__:
+            self.registry.close()
         if "catalog" in self.__dict__:
             self.catalog.close()
