@@ -1,6 +1,6 @@
-"""Entry point of the `shoebox` command. Each module in COMMANDS adds its subcommands.
+"""Entry point of the `shoebox` command. Each `core/cli/*_cmds.py` module adds its subcommands.
 
-A command module defines `register(subparsers)` and, for each subcommand, sets
+A command module (any `core/cli/*_cmds.py`) defines `register(subparsers)` and, for each subcommand, sets
 `func=handler` with `handler(args, ctx) -> int`. Data commands take `--json`.
 """
 
@@ -10,15 +10,19 @@ import argparse
 import importlib
 import logging
 import sys
+from pathlib import Path
 
 from core import __version__
 from core.cli.context import Context
 from core.errors import ShoeboxError
 from core.logs import setup_logging
 
-COMMANDS = [
-    "core.cli.library_cmds",  # add, roots, remove-root, scan, watch, status, errors
-]
+def command_modules() -> list[str]:
+    """Every `core/cli/*_cmds.py` module, library commands first (they come first in --help)."""
+    here = Path(__file__).parent
+    names = sorted(p.stem for p in here.glob("*_cmds.py"))
+    names.sort(key=lambda n: n != "library_cmds")
+    return [f"core.cli.{n}" for n in names]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"shoebox {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in command_modules():
         importlib.import_module(name).register(sub)
     return parser
 
