@@ -27,6 +27,7 @@ class Catalog:
     def __init__(self, db_path: Path, backups_dir: Path):
         self.path = db_path
         self.backups_dir = backups_dir
+        db_path.parent.mkdir(parents=True, exist_ok=True)
         run_migrations(db_path, backups_dir)
         self._writer = Writer(db_path)
         self._local = threading.local()
