@@ -54,20 +54,23 @@ class FolderWatcher:
         """Start watching; returns the folders that could not be watched (with a log line)."""
         failed = []
         handler = _Handler(self)
+        # Start first: a running observer opens each watch inside schedule(), so one bad folder
+        # fails alone here instead of failing start() for all of them.
+        self._observer.start()
         for folder in self._folders:
             try:
                 self._observer.schedule(handler, folder, recursive=True)
             except OSError as e:  # missing folder, inotify watch limit reached, ...
                 log.warning("cannot watch %s: %s", folder, e)
                 failed.append(folder)
-        self._observer.start()
         self._flusher.start()
         return failed
 
     def stop(self) -> None:
         self._stop.set()
-        self._observer.stop()
-        self._observer.join(timeout=5)
+        if self._observer.is_alive():
+            self._observer.stop()
+            self._observer.join(timeout=5)
         if self._flusher.is_alive():
             self._flusher.join(timeout=5)
 

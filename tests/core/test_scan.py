@@ -212,3 +212,20 @@ def test_folder_scope_rescans_only_that_folder(catalog, library, monkeypatch):
     report = scan(catalog, folders=[(str(library / "2021"), False)])
     assert report.new == 1 and report.missing == 0
     assert str(library / "screens" / "elsewhere.jpg") not in files(catalog)
+
+
+def test_file_that_vanishes_during_the_scan_is_not_recorded(catalog, library, monkeypatch):
+    import core.scan.scanner as scanner
+
+    real = scanner.hash_file
+    victim = str(library / "2021" / "beach.jpg")
+
+    def vanish_then_hash(path):
+        if path == victim:
+            os.remove(path)  # deleted by the user between the walk and the read
+        return real(path)
+
+    monkeypatch.setattr(scanner, "hash_file", vanish_then_hash)
+    report = scan(catalog)
+    assert (report.new, report.problems) == (3, 0)
+    assert victim not in files(catalog)

@@ -1,0 +1,75 @@
+"""The watcher turns real file-system events into debounced, collapsed rescans that keep the
+catalog current without a full rescan."""
+
+import queue
+import shutil
+
+from core.scan.roots import add_root
+from core.scan.scanner import scan
+from core.scan.watcher import FolderWatcher, _collapse
+from tests.media_factory import write_jpeg
+
+
+def test_collapse_keeps_only_the_outermost_recursive_scopes():
+    pending = {"/l/a": True, "/l/a/b": False, "/l/a/b/c": True, "/l/z": False}
+    assert _collapse(pending) == [("/l/a", True), ("/l/z", False)]
+
+
+def wait_for(q: queue.Queue, timeout=10.0):
+    return q.get(timeout=timeout)
+
+
+def test_new_moved_and_deleted_files_reach_the_catalog_through_the_watcher(catalog, tmp_path):
+    lib = tmp_path / "lib"
+    write_jpeg(lib / "old.jpg")
+    add_root(catalog, lib)
+    scan(catalog)
+    batches: queue.Queue = queue.Queue()
+
+    def on_changes(scopes):
+        batches.put(scan(catalog, folders=scopes))
+
+    watcher = FolderWatcher([str(lib)], on_changes, debounce_s=0.2, max_wait_s=2.0)
+    assert watcher.start() == []
+    try:
+        write_jpeg(lib / "trip" / "new.jpg", seed=5)
+        report = wait_for(batches)
+        while not report.new:  # the folder event may arrive before the file's
+            report = wait_for(batches)
+        assert report.new == 1
+
+        shutil.move(lib / "old.jpg", lib / "trip" / "old.jpg")
+        report = wait_for(batches)
+        assert (report.moved, report.new, report.missing) == (1, 0, 0)
+
+        (lib / "trip" / "new.jpg").unlink()
+        report = wait_for(batches)
+        assert report.missing == 1
+    finally:
+        watcher.stop()
+    with catalog.read() as conn:
+        present = {r[0] for r in conn.execute("SELECT name FROM files WHERE status='present'")}
+    assert present == {"old.jpg"}
+
+
+def test_files_in_hidden_folders_do_not_wake_the_watcher(catalog, tmp_path):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / ".cache").mkdir()
+    calls: queue.Queue = queue.Queue()
+    watcher = FolderWatcher([str(lib)], calls.put, debounce_s=0.1)
+    watcher.start()
+    try:
+        write_jpeg(lib / ".cache" / "thumb.jpg")
+        (lib / "notes.txt").write_text("not media")
+        assert calls.empty() or calls.get(timeout=1.0) == []
+    finally:
+        watcher.stop()
+
+
+def test_a_missing_folder_is_reported_not_fatal(tmp_path):
+    watcher = FolderWatcher([str(tmp_path / "gone")], lambda s: None)
+    try:
+        assert watcher.start() == [str(tmp_path / "gone")]
+    finally:
+        watcher.stop()
