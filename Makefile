@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export QT_QPA_PLATFORM ?= $(if $(DISPLAY)$(WAYLAND_DISPLAY),,offscreen)
 
-.PHONY: install run test test-real lint bench clean
+.PHONY: install run test test-real lint bench package package-check clean
 
 install: $(STAMP)
 
@@ -32,5 +32,14 @@ lint: $(STAMP)
 bench: $(STAMP)
 	@echo "benchmarks live in benchmarks/; run one with: $(BIN)/python -m benchmarks.<name>"
 
+# A standalone app folder in dist/shoebox (PyInstaller; CPU build, no model weights), then its smoke test.
+package: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[package]'
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller packaging/shoebox.spec
+	packaging/smoke_test.sh dist/shoebox/shoebox
+
+package-check:
+	packaging/smoke_test.sh dist/shoebox/shoebox
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info
