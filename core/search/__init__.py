@@ -1,0 +1,60 @@
+"""Search: find anything by describing it.
+
+Public API (what the CLI and the desktop call; every function is safe on any user input —
+bad input gives an empty result with a notice, or a SearchError with a clear message):
+
+    from core.search import Filters, search, similar, duplicates, ask
+
+    results = search(catalog, registry, settings, "dog on a beach", Filters(kind="photo"),
+                     limit=50, rerank=False)
+        # -> Results: a list of Hit, best first, plus .notices (e.g. "text search only: the
+        #    CLIP model is not available"), .vector_used, .text_used.
+        # An empty query browses: files passing the filters, newest first.
+    Hit: file_id, path, kind, score (0..1; 1.0 = first in every list used), matched
+         ('vector' | 'text' | 'both' | 'browse' | 'similar'), frame_ms (video: best moment),
+         snippet / field / time_s (text match; transcript: where to jump), similarity (CLIP
+         cosine), taken_at.
+
+    similar(catalog, registry, file_id_or_path, frame_ms=None, limit=20) -> Results
+        # nearest neighbours of a photo, a video frame, or a whole video (mean of its frames)
+    duplicates(catalog, registry=None, near=True, task=None) -> list[DuplicateGroup]
+        # exact groups (same content hash; no model needed) then near groups (CLIP cosine
+        # >= 0.92 confirmed by pHash); group.files[0] is the suggested keeper (largest
+        # resolution, then oldest, then has EXIF), group.reason says why.
+    ask(catalog, registry, file_id_or_path, "where was this taken?") -> Answer
+        # answer, based_on (fact names), confident, source ('llm'|'vqa'|'facts'|'none'),
+        # notices; "I don't know" when the facts do not hold the answer.
+    rerank(catalog, registry, query, results, top_k=10) -> Results   # optional LLM reorder
+
+How a query runs: CLIP text vector (registry.clip(), the current identity only) against
+photo and keyframe vectors held in an in-process index (core/search/vectors.py) -> FTS5 over
+captions, tags, transcripts and path words (user text is quoted, never FTS syntax) ->
+reciprocal rank fusion -> filters (SQL on files) -> relevance floor (settings.relevance_floor;
+0 = calibrated default, a negative value keeps everything).
+"""
+
+from core.search.types import (
+    Answer, DuplicateFile, DuplicateGroup, Filters, Hit, Results, SearchError,
+)
+
+# The functions are imported on first use: importing core.search stays cheap (the CLI
+# imports it for every command).
+_LAZY = {
+    "ask": "core.search.ask", "rerank": "core.search.ask",
+    "duplicates": "core.search.duplicates", "phash_image": "core.search.duplicates",
+    "search": "core.search.engine", "similar": "core.search.engine",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'core.search' has no attribute {name!r}")
+
+
+__all__ = [
+    "Answer", "DuplicateFile", "DuplicateGroup", "Filters", "Hit", "Results", "SearchError",
+    "ask", "duplicates", "phash_image", "rerank", "search", "similar",
+]

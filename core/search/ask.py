@@ -1,0 +1,197 @@
+"""Questions about one photo, and the optional LLM rerank of search results.
+
+The LLM only sees facts the catalog holds (caption, tags, date, place, camera) and, when the
+caption model can answer visual questions, that model's answer. It must say which facts it
+used, and "I don't know" when they do not hold the answer. When the LLM is unavailable or
+returns garbage, the answer falls back to the visual answer or to the plain facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+
+from pydantic import BaseModel, Field
+
+from core.errors import ShoeboxError
+from core.search.engine import resolve_file
+from core.search.types import Answer, Hit, Results
+
+log = logging.getLogger(__name__)
+
+DONT_KNOW = "I don't know"
+MAX_QUESTION_CHARS = 500
+FACT_NAMES = ("caption", "tags", "date", "place", "camera", "visual answer")
+
+SYSTEM_PROMPT = (
+    "You answer a question about one photo using ONLY the facts given. Never guess or add "
+    "anything that is not in the facts. If the facts do not hold the answer, the answer is "
+    f'exactly "{DONT_KNOW}". Reply in JSON: "answer" (one or two short sentences), '
+    '"based_on" (the names of the facts you used, from: ' + ", ".join(FACT_NAMES) + "), "
+    '"confident" (true only when a fact states the answer directly).'
+)
+
+
+class AskReply(BaseModel):
+    answer: str = Field(max_length=1000)
+    based_on: list[str] = Field(default_factory=list)
+    confident: bool = False
+
+
+def photo_facts(conn, file_id: int) -> dict[str, str]:
+    """The facts the catalog holds about a file, by name (only the known ones)."""
+    facts: dict[str, str] = {}
+    row = conn.execute("SELECT text FROM captions WHERE file_id = ?", (file_id,)).fetchone()
+    if row and row[0].strip():
+        facts["caption"] = row[0].strip()
+    tags = [r[0] for r in conn.execute(
+        "SELECT DISTINCT tag FROM tags WHERE file_id = ? ORDER BY tag", (file_id,))]
+    if tags:
+        facts["tags"] = ", ".join(tags)
+    f = conn.execute(
+        "SELECT taken_at, taken_at_source, gps_lat, gps_lon, camera_make, camera_model "
+        "FROM files WHERE id = ?", (file_id,)).fetchone()
+    if f is not None:
+        taken, source, lat, lon, make, model = f
+        if taken is not None and source in ("exif", "container"):
+            when = dt.datetime.fromtimestamp(taken, dt.timezone.utc)
+            facts["date"] = when.strftime("%Y-%m-%d %H:%M") + " (from the photo's metadata)"
+        if lat is not None and lon is not None:
+            facts["place"] = f"GPS {lat:.5f}, {lon:.5f}"
+        camera = " ".join(x for x in (make, model) if x)
+        if camera:
+            facts["camera"] = camera
+    return facts
+
+
+def ask(catalog, registry, file: int | str | os.PathLike, question: str) -> Answer:
+    """Answer a question about one photo. Never raises for model trouble: it falls back and
+    says so in `notices`; raises SearchError for an unknown file or an empty question."""
+    from core.search.types import SearchError
+
+    question = " ".join((question or "").split())[:MAX_QUESTION_CHARS]
+    if not question:
+        raise SearchError("ask needs a question, e.g. shoebox ask photo.jpg \"where was this?\"")
+    with catalog.read() as conn:
+        fid, path, kind = resolve_file(conn, file)
+        facts = photo_facts(conn, fid)
+    notices: list[str] = []
+    if registry is not None and kind == "photo":
+        vqa = _visual_answer(registry, path, question, notices)
+        if vqa:
+            facts["visual answer"] = vqa
+    if not facts:
+        return Answer(DONT_KNOW + ": nothing is known about this file yet (no caption, tags, "
+                      "date, place or camera; index it first)", [], False, "none", notices, facts)
+    if registry is None:
+        notices.append("no language model: answering from the facts alone")
+        return _fallback(question, facts, notices)
+    try:
+        llm = registry.llm()
+        reply = llm.complete_json(
+            [{"role": "system", "content": SYSTEM_PROMPT},
+             {"role": "user", "content": _facts_text(facts) + f"\n\nQuestion: {question}"}],
+            AskReply, max_tokens=200)
+    except ShoeboxError as e:   # ModelUnavailable, LLMOutputError: fall back, and say so
+        notices.append(f"the language model could not answer ({e}); answering from the facts")
+        return _fallback(question, facts, notices)
+    return _checked(reply, facts, notices)
+
+
+def _visual_answer(registry, path: str, question: str, notices: list[str]) -> str | None:
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        captioner = registry.captioner()
+        if not captioner.can_answer:
+            return None
+        with Image.open(path) as img:
+            image = ImageOps.exif_transpose(img).convert("RGB")
+        answer = captioner.answer(image, question).strip()
+    except ShoeboxError as e:
+        notices.append(f"no visual answer ({e})")
+        return None
+    except (OSError, UnidentifiedImageError, ValueError) as e:
+        notices.append(f"no visual answer: the photo could not be read ({e})")
+        return None
+    return answer or None
+
+
+def _facts_text(facts: dict[str, str]) -> str:
+    return "Facts:\n" + "\n".join(f"- {k}: {v}" for k, v in facts.items())
+
+
+def _checked(reply: AskReply, facts: dict[str, str], notices: list[str]) -> Answer:
+    """Keep the LLM honest: it may only claim facts that exist; no facts used, no confidence."""
+    answer = reply.answer.strip() or DONT_KNOW
+    based_on = [b for b in dict.fromkeys(x.strip().lower() for x in reply.based_on) if b in facts]
+    dont_know = answer.lower().startswith(("i don't know", "i do not know", "unknown"))
+    if dont_know:
+        return Answer(DONT_KNOW, [], False, "llm", notices, facts)
+    if not based_on:
+        notices.append("the language model did not say which facts it used: "
+                       "treat this answer with care")
+    return Answer(answer, based_on, bool(reply.confident and based_on), "llm", notices, facts)
+
+
+_QUESTION_FACTS = (
+    (re.compile(r"\b(when|date|year|month|day|time|old)\b", re.I), "date"),
+    (re.compile(r"\b(where|place|location|country|city|gps)\b", re.I), "place"),
+    (re.compile(r"\b(camera|phone|device|lens|shot with|taken with)\b", re.I), "camera"),
+)
+
+
+def _fallback(question: str, facts: dict[str, str], notices: list[str]) -> Answer:
+    """Without the LLM: the visual answer, else the one fact the question plainly asks for,
+    else "I don't know" with the facts shown."""
+    if "visual answer" in facts:
+        return Answer(facts["visual answer"], ["visual answer"], False, "vqa", notices, facts)
+    for pattern, name in _QUESTION_FACTS:
+        if pattern.search(question) and name in facts:
+            return Answer(f"{name.capitalize()}: {facts[name]}", [name], True, "facts",
+                          notices, facts)
+    summary = "; ".join(f"{k}: {v}" for k, v in facts.items())
+    return Answer(f"{DONT_KNOW}. What is known: {summary}", [], False, "facts", notices, facts)
+
+
+# --- rerank ----------------------------------------------------------------------------------
+
+class RerankReply(BaseModel):
+    order: list[int]
+
+
+RERANK_TOP_K = 10
+
+
+def rerank(catalog, registry, query: str, results: Results, top_k: int = RERANK_TOP_K
+           ) -> Results:
+    """Reorder the first top_k results by how well their captions fit the query, using the
+    LLM. Never adds or drops a result; on any model trouble the order is kept, with a notice."""
+    head, tail = list(results[:top_k]), list(results[top_k:])
+    out = Results(results, list(results.notices), results.vector_used, results.text_used)
+    if len(head) < 2 or registry is None:
+        return out
+    with catalog.read() as conn:
+        captions = {r[0]: r[1] for r in conn.execute(
+            f"SELECT file_id, text FROM captions WHERE file_id IN ({','.join('?' * len(head))})",
+            [h.file_id for h in head])}
+    lines = [f"{i}: {captions.get(h.file_id) or os.path.basename(h.path)}"
+             for i, h in enumerate(head)]
+    try:
+        reply = registry.llm().complete_json(
+            [{"role": "system", "content": "Order photos by how well their caption matches the "
+              "search. Reply in JSON: \"order\", the numbers of ALL the photos, best first."},
+             {"role": "user", "content": f"Search: {query[:300]}\n" + "\n".join(lines)}],
+            RerankReply, max_tokens=80)
+    except ShoeboxError as e:
+        out.notices.append(f"rerank skipped: the language model could not do it ({e})")
+        return out
+    seen: list[int] = []
+    for i in reply.order:
+        if isinstance(i, int) and 0 <= i < len(head) and i not in seen:
+            seen.append(i)
+    seen += [i for i in range(len(head)) if i not in seen]   # anything it forgot keeps its place
+    reordered: list[Hit] = [head[i] for i in seen] + tail
+    return Results(reordered, out.notices, results.vector_used, results.text_used)

@@ -1,0 +1,225 @@
+"""Duplicates: exact (same content hash) and near (CLIP neighbours confirmed by a pHash).
+
+Exact duplicates need no model at all. Near-duplicates use the vectors already in the
+catalog (no model is loaded) and a 64-bit DCT perceptual hash, computed lazily for candidate
+photos only and stored in `phashes` (migration 0002) against the file's content hash.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from core.errors import ShoeboxError
+from core.search.engine import similar_model_id
+from core.search.types import DuplicateFile, DuplicateGroup
+from core.search.vectors import get_index
+from core.tasks import TaskState
+
+log = logging.getLogger(__name__)
+
+NEAR_COSINE = 0.92      # CLIP image-image cosine at or above which two photos are candidates
+PHASH_MAX_DISTANCE = 12  # of 64 bits: re-saves, resizes and recompression stay well under
+BLOCK = 2048
+
+
+# --- perceptual hash -----------------------------------------------------------------------
+
+def _dct_matrix(n: int) -> np.ndarray:
+    k = np.arange(n)[:, None]
+    i = np.arange(n)[None, :]
+    m = np.cos(np.pi * (2 * i + 1) * k / (2 * n)) * np.sqrt(2.0 / n)
+    m[0] /= np.sqrt(2.0)
+    return m
+
+
+_DCT32 = _dct_matrix(32)
+
+
+def phash_image(img: Image.Image) -> int:
+    """64-bit pHash: 32x32 grey, 2-D DCT, the 8x8 lowest frequencies against their median."""
+    grey = ImageOps.exif_transpose(img).convert("L").resize((32, 32), Image.Resampling.LANCZOS)
+    a = np.asarray(grey, dtype=np.float64)
+    low = (_DCT32 @ a @ _DCT32.T)[:8, :8].reshape(-1)
+    bits = low > np.median(low[1:])          # the DC term would swamp the median
+    value = 0
+    for b in bits:
+        value = (value << 1) | int(b)
+    return value
+
+
+def phash_file(path: str) -> int:
+    with Image.open(path) as img:
+        img.draft("RGB", (128, 128))          # JPEG: decode at a fraction of full size
+        return phash_image(img)
+
+
+def hamming(a: int, b: int) -> int:
+    return ((a ^ b) & 0xFFFFFFFFFFFFFFFF).bit_count()
+
+
+def _to_signed(v: int) -> int:
+    return v - (1 << 64) if v >= 1 << 63 else v
+
+
+def _phashes(catalog, conn, file_ids) -> dict[int, int]:
+    """pHash of each file (unsigned), from the catalog or computed now and stored."""
+    ids = sorted(set(int(i) for i in file_ids))
+    if not ids:
+        return {}
+    out: dict[int, int] = {}
+    todo = []
+    for i in range(0, len(ids), 5000):
+        chunk = ids[i:i + 5000]
+        marks = ",".join("?" * len(chunk))
+        for fid, path, chash, stored, stored_hash in conn.execute(
+            f"SELECT f.id, f.path, f.content_hash, p.phash, p.content_hash FROM files f "
+            f"LEFT JOIN phashes p ON p.file_id = f.id WHERE f.id IN ({marks})", chunk
+        ):
+            if stored is not None and stored_hash == chash:
+                out[fid] = stored & 0xFFFFFFFFFFFFFFFF
+            else:
+                todo.append((fid, path, chash))
+    new = []
+    for fid, path, chash in todo:
+        try:
+            h = phash_file(path)
+        except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as e:
+            log.info("duplicates: no perceptual hash for %s (%s)", path, e)
+            continue
+        out[fid] = h
+        new.append((fid, chash, _to_signed(h), time.time()))
+    if new:
+        def store(c, rows):
+            c.executemany(
+                "INSERT INTO phashes(file_id, content_hash, phash, computed_at) VALUES (?,?,?,?) "
+                "ON CONFLICT(file_id) DO UPDATE SET content_hash = excluded.content_hash, "
+                "phash = excluded.phash, computed_at = excluded.computed_at", rows)
+        catalog.write(store, new)
+    return out
+
+
+# --- grouping ------------------------------------------------------------------------------
+
+def duplicates(catalog, registry=None, *, near: bool = True, near_cosine: float = NEAR_COSINE,
+               phash_max: int = PHASH_MAX_DISTANCE, task: TaskState | None = None
+               ) -> list[DuplicateGroup]:
+    """Groups of duplicate files, exact groups first, each with a suggested keeper first.
+    `registry` only names the current CLIP model (nothing is loaded); without it, or with
+    near=False, only exact duplicates are found."""
+    task = task or TaskState("duplicates")
+    groups: list[DuplicateGroup] = []
+    with catalog.read() as conn:
+        rows = conn.execute(
+            "SELECT content_hash FROM files WHERE status = 'present' AND content_hash IS NOT NULL "
+            "AND kind IN ('photo', 'video') GROUP BY content_hash HAVING count(*) > 1"
+        ).fetchall()
+        for (h,) in rows:
+            ids = [r[0] for r in conn.execute(
+                "SELECT id FROM files WHERE content_hash = ? AND status = 'present'", (h,))]
+            groups.append(_group(conn, "exact", ids))
+        if near and registry is not None:
+            groups += _near_groups(catalog, conn, registry, near_cosine, phash_max, task)
+    return groups
+
+
+def _near_groups(catalog, conn, registry, near_cosine, phash_max, task) -> list[DuplicateGroup]:
+    try:
+        model_id = similar_model_id(conn, registry)
+    except ShoeboxError as e:
+        log.info("duplicates: near-duplicates skipped (%s)", e)
+        return []
+    if model_id is None:
+        return []
+    index = get_index(catalog.path, conn, model_id)
+    photo_rows = np.flatnonzero(index.frame_ms == -1)
+    if len(photo_rows) < 2:
+        return []
+    present = {r[0]: r[1] for r in conn.execute(
+        "SELECT id, content_hash FROM files WHERE status = 'present' AND kind = 'photo'")}
+    photo_rows = np.array([r for r in photo_rows if int(index.file_ids[r]) in present], np.int64)
+    if len(photo_rows) < 2:
+        return []
+    mat = np.stack([index.vector_of(int(r)) for r in photo_rows]).astype(np.float32)
+    fids = index.file_ids[photo_rows]
+    n = len(mat)
+    task.start(n, "comparing photos")
+    pairs: list[tuple[int, int, float]] = []
+    for start in range(0, n, BLOCK):
+        task.check()
+        block = mat[start:start + BLOCK] @ mat[start:].T       # upper triangle only
+        ii, jj = np.nonzero(block >= near_cosine)
+        for i, j in zip(ii.tolist(), jj.tolist()):
+            a, b = start + i, start + j
+            if b <= a:
+                continue
+            fa, fb = int(fids[a]), int(fids[b])
+            if fa != fb and present.get(fa) != present.get(fb):   # exact pairs are reported apart
+                pairs.append((fa, fb, float(block[i, j])))
+        task.advance(min(BLOCK, n - start))
+    if not pairs:
+        return []
+    task.status("confirming with perceptual hashes")
+    hashes = _phashes(catalog, conn, {f for p in pairs for f in p[:2]})
+    parent: dict[int, int] = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    lowest: dict[int, float] = {}
+    confirmed = []
+    for a, b, cos in pairs:
+        if a in hashes and b in hashes and hamming(hashes[a], hashes[b]) <= phash_max:
+            confirmed.append((a, b, cos))
+            parent[find(a)] = find(b)
+    members: dict[int, list[int]] = defaultdict(list)
+    for x in list(parent):
+        members[find(x)].append(x)
+    for a, b, cos in confirmed:
+        r = find(a)
+        lowest[r] = min(lowest.get(r, 1.0), cos)
+    out = []
+    for root, ids in members.items():
+        if len(ids) > 1:
+            g = _group(conn, "near", ids)
+            g.similarity = round(lowest.get(root, 1.0), 4)
+            out.append(g)
+    return out
+
+
+def _group(conn, kind: str, ids: list[int]) -> DuplicateGroup:
+    marks = ",".join("?" * len(ids))
+    files = []
+    for r in conn.execute(
+        "SELECT id, path, width, height, size, COALESCE(taken_at, mtime_ns / 1e9), "
+        "taken_at_source, camera_make, gps_lat FROM files WHERE id IN (" + marks + ")", ids
+    ):
+        has_exif = r[6] == "exif" or r[7] is not None or r[8] is not None
+        files.append(DuplicateFile(r[0], r[1], r[2], r[3], r[4], r[5], has_exif))
+    files.sort(key=_keeper_key)
+    reason = _keeper_reason(files)
+    return DuplicateGroup(kind=kind, files=files, keep=files[0].file_id, reason=reason)
+
+
+def _keeper_key(f: DuplicateFile):
+    pixels = (f.width or 0) * (f.height or 0)
+    return (-pixels, f.taken_at if f.taken_at is not None else float("inf"), not f.has_exif,
+            f.file_id)
+
+
+def _keeper_reason(files: list[DuplicateFile]) -> str:
+    a, b = files[0], files[1]
+    if (a.width or 0) * (a.height or 0) != (b.width or 0) * (b.height or 0):
+        return f"largest resolution ({a.width}x{a.height})"
+    if a.taken_at != b.taken_at:
+        return "oldest copy"
+    if a.has_exif != b.has_exif:
+        return "has EXIF"
+    return "first one found"

@@ -1,0 +1,256 @@
+"""Search: CLIP vectors + FTS5 words, fused, filtered, cut at a relevance floor."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+
+from core.catalog.connection import Connection
+from core.errors import ShoeboxError
+from core.search.filters import allowed_ids, browse_rows, file_rows
+from core.search.text import query_tokens, text_search
+from core.search.types import Filters, Hit, Results, SearchError
+from core.search.vectors import VectorIndex, get_index
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 1000      # longer queries are cut (and the user told)
+CLIP_QUERY_CHARS = 300      # CLIP reads 77 tokens at most; more text only costs time
+RRF_K = 60                  # reciprocal rank fusion constant (Cormack et al. 2009)
+# Calibrated default floor, used when settings.relevance_floor is 0: a CLIP ViT-B/32
+# text-to-image cosine under ~0.2 is an unrelated picture, and hits far below the best one
+# of the same query are noise for that query. Text matches are lexical and are not cut.
+DEFAULT_FLOOR = 0.20
+RELATIVE_MARGIN = 0.08
+MAX_LIMIT = 10_000
+
+
+def relevance_floor(settings) -> tuple[float, float | None]:
+    """(absolute floor on CLIP cosine, relative margin below the best or None)."""
+    floor = float(getattr(settings, "relevance_floor", 0.0) or 0.0)
+    if floor == 0.0:
+        return DEFAULT_FLOOR, RELATIVE_MARGIN
+    return floor, None
+
+
+def search(catalog, registry, settings, query: str, filters: Filters | None = None,
+           limit: int = 50, *, rerank: bool = False) -> Results:
+    """Find files by a description. See core/search/__init__.py for the contract."""
+    notices: list[str] = []
+    query = _clean_query(query, notices)
+    qvec = model_id = None
+    if query and query_tokens(query):
+        qvec, model_id = _query_vector(registry, query, notices)
+    results = search_vector_and_text(catalog, settings, query, qvec, model_id, filters, limit,
+                                     notices)
+    if rerank and len(results) > 1:
+        from core.search.ask import rerank as llm_rerank
+
+        results = llm_rerank(catalog, registry, query, results)
+    return results
+
+
+def _clean_query(query: str, notices: list[str]) -> str:
+    query = " ".join((query or "").split())
+    if len(query) > MAX_QUERY_CHARS:
+        query = query[:MAX_QUERY_CHARS]
+        notices.append(f"the query was cut to its first {MAX_QUERY_CHARS} characters")
+    return query
+
+
+def search_vector_and_text(catalog, settings, query: str, qvec: np.ndarray | None,
+                           model_id: str | None, filters: Filters | None = None,
+                           limit: int = 50, notices: list[str] | None = None) -> Results:
+    """`search` after the query is embedded: `qvec` (L2-normalised, in `model_id`'s space) or
+    None for words only. Also the entry point for searching with a ready-made vector."""
+    filters = filters or Filters()
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    notices = list(notices or [])
+    query = _clean_query(query, notices)
+    with catalog.read() as conn:
+        if not query and qvec is None:
+            return browse(conn, filters, limit, notices)
+        if qvec is None and not query_tokens(query):
+            notices.append("the query has no words to search for: type some words, "
+                           "or clear it to browse")
+            return Results([], notices)
+        vec_hits: dict[int, tuple[float, int]] = {}
+        if qvec is not None:
+            index = get_index(catalog.path, conn, model_id)
+            if len(index) == 0:
+                notices.append("nothing has been embedded yet with the current CLIP model: "
+                               "words only (index the library to search by meaning)")
+            else:
+                vec_hits = _vector_side(conn, index, qvec, filters, limit, settings)
+        text_hits, all_words = text_search(conn, query, limit=max(2 * limit, 100))
+        if text_hits:
+            ok = allowed_ids(conn, filters, [h.file_id for h in text_hits])
+            text_hits = [h for h in text_hits if h.file_id in ok]
+        if not all_words and text_hits:
+            notices.append("no file holds all the words; showing files with some of them")
+        hits = _fuse(conn, vec_hits, text_hits, all_words, limit, qvec is not None)
+    return Results(hits, notices, vector_used=qvec is not None, text_used=bool(query))
+
+
+def _query_vector(registry, query: str, notices: list[str]):
+    if registry is None:
+        notices.append("text search only: no model registry")
+        return None, None
+    try:
+        model_id = registry.identity("clip")
+        clip = registry.clip()
+        vec = np.asarray(clip.embed_texts([query[:CLIP_QUERY_CHARS]]), np.float32)[0]
+    except ShoeboxError as e:   # ModelUnavailable and friends: words still work
+        notices.append(f"text search only: the CLIP model is not available ({e})")
+        return None, None
+    norm = float(np.linalg.norm(vec))
+    return (vec / norm if norm > 0 else vec), model_id
+
+
+def _vector_side(conn: Connection, index: VectorIndex, qvec: np.ndarray, filters: Filters,
+                 limit: int, settings) -> dict[int, tuple[float, int]]:
+    """file_id -> (best cosine, frame_ms of the best row) for files over the floor."""
+    floor, margin = relevance_floor(settings)
+    k = min(len(index), max(4 * limit, 200))
+    nb = index.search(qvec, k)
+    best = _best_per_file(index, nb.rows, nb.scores, floor)
+    ok = allowed_ids(conn, filters, best.keys())
+    passed = {f: v for f, v in best.items() if f in ok}
+    # A selective filter can leave too few of the global top rows: search inside the filter.
+    exhausted = len(nb.rows) < k or (len(nb.scores) and nb.scores[-1] < floor)
+    if len(passed) < limit and not exhausted and not filters.is_empty():
+        allowed = allowed_ids(conn, filters)
+        mask = np.isin(index.file_ids, np.fromiter(allowed, np.int64, len(allowed)))
+        nb = index.search(qvec, k, mask=mask)
+        passed = _best_per_file(index, nb.rows, nb.scores, floor)
+    if margin is not None and passed:
+        top = max(s for s, _ in passed.values())
+        passed = {f: v for f, v in passed.items() if v[0] >= top - margin}
+    return passed
+
+
+def _best_per_file(index: VectorIndex, rows, scores, floor: float) -> dict[int, tuple[float, int]]:
+    out: dict[int, tuple[float, int]] = {}
+    for row, s in zip(rows.tolist(), scores.tolist()):
+        if s < floor:
+            break  # rows come best first
+        fid = int(index.file_ids[row])
+        if fid not in out:
+            out[fid] = (s, int(index.frame_ms[row]))
+    return out
+
+
+def _fuse(conn, vec_hits, text_hits, all_words: bool, limit: int, vector_used: bool) -> list[Hit]:
+    """Reciprocal rank fusion, scaled so that first place in every list used scores 1.0."""
+    w_vec = 1.0 if vector_used else 0.0
+    w_text = 1.0 if all_words else 0.5      # files with only some of the words count less
+    fused: dict[int, float] = {}
+    vec_order = sorted(vec_hits.items(), key=lambda kv: -kv[1][0])
+    for rank, (fid, _) in enumerate(vec_order, 1):
+        fused[fid] = fused.get(fid, 0.0) + w_vec / (RRF_K + rank)
+    text_by_file = {}
+    for rank, th in enumerate(text_hits, 1):
+        fused[th.file_id] = fused.get(th.file_id, 0.0) + w_text / (RRF_K + rank)
+        text_by_file[th.file_id] = th
+    best_possible = (w_vec + (1.0 if text_hits or not vector_used else 0.0)) / (RRF_K + 1)
+    order = sorted(fused, key=lambda f: (-fused[f], f))[:limit]
+    info = file_rows(conn, order)
+    hits = []
+    for fid in order:
+        if fid not in info:
+            continue
+        path, kind, taken = info[fid]
+        v, t = vec_hits.get(fid), text_by_file.get(fid)
+        matched = "both" if v and t else ("vector" if v else "text")
+        frame = v[1] if v and v[1] >= 0 and kind == "video" else None
+        hits.append(Hit(
+            file_id=fid, path=path, kind=kind, matched=matched,
+            score=round(min(1.0, fused[fid] / best_possible), 4) if best_possible else 0.0,
+            frame_ms=frame, snippet=t.snippet if t else None, field=t.field if t else None,
+            time_s=t.time_s if t else None, similarity=round(v[0], 4) if v else None,
+            taken_at=taken,
+        ))
+    return hits
+
+
+def browse(conn: Connection, filters: Filters, limit: int, notices=None, offset: int = 0
+           ) -> Results:
+    """Files passing the filters, newest first (no query)."""
+    rows = browse_rows(conn, filters, limit, offset)
+    hits = [Hit(file_id=r[0], path=r[1], kind=r[2], score=1.0, matched="browse", taken_at=r[3])
+            for r in rows]
+    return Results(hits, notices or [])
+
+
+# --- more like this ----------------------------------------------------------------------
+
+def resolve_file(conn: Connection, file: int | str | os.PathLike) -> tuple[int, str, str]:
+    """(id, path, kind) of a file given by catalog id or path; SearchError if unknown."""
+    if isinstance(file, int):
+        row = conn.execute("SELECT id, path, kind FROM files WHERE id = ?", (file,)).fetchone()
+    else:
+        p = str(file)
+        row = conn.execute("SELECT id, path, kind FROM files WHERE path = ?", (p,)).fetchone()
+        if row is None:
+            p = str(Path(p).expanduser().resolve())
+            row = conn.execute("SELECT id, path, kind FROM files WHERE path = ?",
+                               (p,)).fetchone()
+    if row is None:
+        raise SearchError(f"{file} is not in the library (add its folder and scan first)")
+    return int(row[0]), row[1], row[2]
+
+
+def similar_model_id(conn: Connection, registry) -> str | None:
+    """The CLIP identity to compare in: the registry's, or else the one with most vectors."""
+    if registry is not None:
+        try:
+            return registry.identity("clip")
+        except ShoeboxError as e:
+            log.info("similar: no CLIP identity from the registry (%s)", e)
+    row = conn.execute(
+        "SELECT model_id FROM embeddings GROUP BY model_id ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone()
+    return row[0] if row else None
+
+
+def similar(catalog, registry, file: int | str | os.PathLike, *, frame_ms: int | None = None,
+            limit: int = 20, filters: Filters | None = None) -> Results:
+    """Nearest neighbours of a photo (or of a video frame; of the whole video by default)."""
+    filters = filters or Filters()
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    with catalog.read() as conn:
+        fid, path, _kind = resolve_file(conn, file)
+        model_id = similar_model_id(conn, registry)
+        if model_id is None:
+            raise SearchError("no file has been embedded yet: index the library first")
+        index = get_index(catalog.path, conn, model_id)
+        own = index.rows_of_file(fid)
+        if not len(own):
+            raise SearchError(f"{path} has no vector from the current CLIP model yet: "
+                              "index it first")
+        if frame_ms is not None:
+            row = own[np.argmin(np.abs(index.frame_ms[own] - int(frame_ms)))]
+            q = index.vector_of(int(row))
+        else:
+            q = np.mean([index.vector_of(int(r)) for r in own], axis=0)
+        q = q / (np.linalg.norm(q) or 1.0)
+        k = min(len(index), 4 * limit + len(own) + 50)
+        nb = index.search(q, k)
+        best = _best_per_file(index, nb.rows, nb.scores, -2.0)
+        best.pop(fid, None)
+        ok = allowed_ids(conn, filters, best.keys())
+        order = [f for f in sorted(best, key=lambda f: -best[f][0]) if f in ok][:limit]
+        info = file_rows(conn, order)
+        hits = []
+        for f in order:
+            if f not in info:
+                continue
+            p, kind, taken = info[f]
+            s, fm = best[f]
+            hits.append(Hit(file_id=f, path=p, kind=kind, score=round(max(0.0, s), 4),
+                            matched="similar", similarity=round(s, 4), taken_at=taken,
+                            frame_ms=fm if fm >= 0 and kind == "video" else None))
+    return Results(hits, vector_used=True)

@@ -1,0 +1,90 @@
+"""Words search: the user's query against captions, tags, transcripts and path words (FTS5).
+
+User text never reaches FTS5 as syntax: it is cut into word tokens, each token is written as a
+quoted FTS5 string, and the tokens are joined with AND (all words) — or OR when no document
+holds all of them. So `"`, `*`, `NEAR(`, `'; DROP TABLE` and the like are plain words or
+nothing, and SQL only ever sees bound parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from core.catalog.connection import Connection
+
+MAX_TOKENS = 12
+MAX_TOKEN_CHARS = 40
+
+# Words that say nothing about a photo; dropped unless the query has nothing else.
+STOPWORDS = frozenset("""
+a an and are as at be by for from has have in is it its of on or the to was were with
+me my our your their this that these those some any photo photos picture pictures image
+images video videos show find shot shots of
+""".split())
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def query_tokens(query: str) -> list[str]:
+    """Lower-cased word tokens worth searching for, at most MAX_TOKENS, de-duplicated."""
+    words = [w.lower()[:MAX_TOKEN_CHARS] for w in _WORD.findall(query or "")]
+    seen: dict[str, None] = {}
+    for w in words:
+        seen.setdefault(w, None)
+    words = list(seen)
+    useful = [w for w in words if w not in STOPWORDS and w.strip("_")]
+    return (useful or [w for w in words if w.strip("_")])[:MAX_TOKENS]
+
+
+def fts_expression(tokens: list[str], op: str = "AND") -> str:
+    """An FTS5 MATCH expression of quoted tokens (a quote inside a token is doubled)."""
+    assert op in ("AND", "OR")
+    return f" {op} ".join('"' + t.replace('"', '""') + '"' for t in tokens)
+
+
+@dataclass
+class TextHit:
+    file_id: int
+    rank: float             # bm25 (lower is better), of the file's best document
+    field: str
+    snippet: str
+    time_s: float | None    # transcript segment start
+
+
+def text_search(conn: Connection, query: str, limit: int = 200) -> tuple[list[TextHit], bool]:
+    """Files whose texts match the query, best first, one entry per file (its best document).
+    Returns (hits, all_words): all_words is False when only some words matched (OR fallback)."""
+    tokens = query_tokens(query)
+    if not tokens:
+        return [], True
+    hits = _run(conn, fts_expression(tokens, "AND"), limit)
+    if hits or len(tokens) == 1:
+        return hits, True
+    return _run(conn, fts_expression(tokens, "OR"), limit), False
+
+
+def _run(conn: Connection, expr: str, limit: int) -> list[TextHit]:
+    # Documents come best first; keep the first (best) one of each file. Ask for more
+    # documents than files because one video can have many matching transcript segments.
+    rows = conn.execute(
+        """
+        SELECT d.file_id, f.rank, d.field,
+               snippet(fts, 0, '[', ']', '…', 12) AS snip,
+               s.start_s
+        FROM fts AS f
+        JOIN fts_docs AS d ON d.id = f.rowid
+        LEFT JOIN transcript_segments AS s ON s.id = d.segment_id
+        WHERE fts MATCH ?
+        ORDER BY f.rank
+        LIMIT ?
+        """,
+        (expr, limit * 4),
+    ).fetchall()
+    best: dict[int, TextHit] = {}
+    for fid, rank, field, snip, start in rows:
+        if fid not in best:
+            best[fid] = TextHit(fid, rank, field, snip, start)
+            if len(best) >= limit:
+                break
+    return list(best.values())

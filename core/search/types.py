@@ -1,0 +1,105 @@
+"""The values search hands out: filters in, hits / duplicate groups / answers out."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from core.errors import ShoeboxError
+
+
+class SearchError(ShoeboxError):
+    """A search could not run (bad filter value, unknown file, ...). The message says why."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Every field is optional; set ones are ANDed. Usable alone (browse) or with a query.
+
+    date_from / date_to: Unix seconds, inclusive, on the time the file was taken (EXIF or
+    container date, falling back to the file's modification time).
+    folder: an absolute folder; files in it or in any folder below it.
+    camera: matched case-insensitively against "make model".
+    """
+
+    date_from: float | None = None
+    date_to: float | None = None
+    kind: Literal["photo", "video"] | None = None
+    folder: str | None = None
+    root_id: int | None = None
+    has_gps: bool | None = None
+    camera: str | None = None
+    cluster_id: int | None = None
+
+    def is_empty(self) -> bool:
+        return all(v is None for v in asdict(self).values())
+
+
+@dataclass
+class Hit:
+    file_id: int
+    path: str
+    kind: str
+    score: float                        # 0..1, higher is better; the list is sorted by it
+    matched: Literal["vector", "text", "both", "browse", "similar"]
+    frame_ms: int | None = None         # video: the best-matching keyframe's time
+    snippet: str | None = None          # the text that matched, matched words in [brackets]
+    field: str | None = None            # which text matched: caption, tags, transcript, path
+    time_s: float | None = None         # transcript match: where to jump to
+    similarity: float | None = None     # CLIP cosine of the best vector, when vectors were used
+    taken_at: float | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Results(list):
+    """A list of Hit, plus what the user should be told about how it was made
+    (e.g. "text search only: the CLIP model is not available")."""
+
+    def __init__(self, hits=(), notices: list[str] | None = None, vector_used: bool = False,
+                 text_used: bool = False):
+        super().__init__(hits)
+        self.notices: list[str] = list(notices or [])
+        self.vector_used = vector_used
+        self.text_used = text_used
+
+    def to_dict(self) -> dict:
+        return {"hits": [h.to_dict() for h in self], "notices": self.notices,
+                "vector_used": self.vector_used, "text_used": self.text_used}
+
+
+@dataclass
+class DuplicateFile:
+    file_id: int
+    path: str
+    width: int | None
+    height: int | None
+    size: int
+    taken_at: float | None
+    has_exif: bool
+
+
+@dataclass
+class DuplicateGroup:
+    kind: Literal["exact", "near"]
+    files: list[DuplicateFile]          # the suggested keeper first
+    keep: int                           # file_id of the suggested keeper
+    reason: str                         # why that one: "largest resolution", "oldest", ...
+    similarity: float | None = None     # near: lowest CLIP cosine within the group
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    answer: str
+    based_on: list[str] = field(default_factory=list)   # e.g. ["caption", "EXIF date"]
+    confident: bool = False
+    source: Literal["llm", "vqa", "facts", "none"] = "none"
+    notices: list[str] = field(default_factory=list)
+    context: dict = field(default_factory=dict)          # the facts the answer could use
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,264 @@
+"""Vector search, words search, fusion, filters and thresholds on planted catalog rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.config import Settings
+from core.search import Filters, SearchError, similar
+from core.search.engine import search_vector_and_text
+from core.search.vectors import VectorIndex, drop_cached, get_index
+from tests.core.search import planting as P
+
+KEEP_ALL = Settings(relevance_floor=-1.0)
+DIM = 32
+
+
+@pytest.fixture(autouse=True)
+def _fresh_index_cache():
+    drop_cached()
+    yield
+    drop_cached()
+
+
+@pytest.fixture
+def q():
+    return P.unit(np.random.default_rng(0).normal(size=DIM))
+
+
+def run(catalog, query, qvec, filters=None, settings=KEEP_ALL, limit=50):
+    return search_vector_and_text(catalog, settings, query, qvec, P.MODEL if qvec is not None
+                                  else None, filters, limit)
+
+
+def test_planted_vectors_come_back_in_order(catalog, q):
+    rng = np.random.default_rng(1)
+    r = P.root(catalog)
+    cosines = [0.9, 0.7, 0.5, 0.3, 0.1, -0.2]
+    ids = []
+    for i, c in enumerate(cosines):
+        fid = P.file(catalog, r, f"/lib/p{i}.jpg")
+        P.vector(catalog, fid, P.near(q, c, rng))
+        ids.append(fid)
+    # Vectors of another model never mix in, however close.
+    other = P.file(catalog, r, "/lib/other.jpg")
+    P.vector(catalog, other, q, model_id="another/clip@1:fp32")
+    res = run(catalog, "zzqx", q)
+    assert [h.file_id for h in res] == ids
+    assert [h.similarity for h in res] == pytest.approx(cosines, abs=1e-4)
+    assert all(h.matched == "vector" for h in res)
+    assert res[0].score == pytest.approx(1.0)
+    assert [h.score for h in res] == sorted((h.score for h in res), reverse=True)
+
+
+def test_video_hit_reports_best_keyframe(catalog, q):
+    rng = np.random.default_rng(2)
+    r = P.root(catalog)
+    vid = P.file(catalog, r, "/lib/clip.mp4", kind="video")
+    for ms, c in [(0, 0.2), (2000, 0.85), (4000, 0.4)]:
+        P.vector(catalog, vid, P.near(q, c, rng), frame_ms=ms)
+    photo = P.file(catalog, r, "/lib/a.jpg")
+    P.vector(catalog, photo, P.near(q, 0.6, rng))
+    res = run(catalog, "zzqx", q)
+    assert [h.file_id for h in res] == [vid, photo]     # one hit per video, its best moment
+    assert res[0].frame_ms == 2000 and res[0].kind == "video"
+    assert res[1].frame_ms is None
+
+
+def test_words_find_transcript_and_time(catalog):
+    r = P.root(catalog)
+    vid = P.file(catalog, r, "/lib/party.mp4", kind="video")
+    P.transcript(catalog, vid, [(0.0, 2.0, "hello everyone"),
+                                (12.5, 15.0, "happy birthday dear grandma"),
+                                (20.0, 22.0, "thank you")])
+    other = P.file(catalog, r, "/lib/x.jpg")
+    P.caption(catalog, other, "a cat on a sofa")
+    res = run(catalog, "birthday grandma", None)
+    assert [h.file_id for h in res] == [vid]
+    hit = res[0]
+    assert hit.matched == "text" and hit.field == "transcript"
+    assert hit.time_s == pytest.approx(12.5)
+    assert "[birthday]" in hit.snippet and "[grandma]" in hit.snippet
+    assert not res.vector_used
+
+
+def test_words_match_captions_tags_and_path(catalog):
+    r = P.root(catalog)
+    a = P.file(catalog, r, "/lib/Holidays_Venice/img_001.jpg")
+    b = P.file(catalog, r, "/lib/b.jpg")
+    P.caption(catalog, b, "a gondola on a canal")
+    c = P.file(catalog, r, "/lib/c.jpg")
+    P.tags(catalog, c, "sunset", "beach")
+    assert [h.file_id for h in run(catalog, "venice", None)] == [a]
+    assert [h.file_id for h in run(catalog, "gondolas", None)] == [b]     # porter stemming
+    hit = run(catalog, "the beach", None)[0]
+    assert hit.file_id == c and hit.field == "tags"
+
+
+def test_found_by_both_ranks_ahead_of_found_by_one(catalog, q):
+    rng = np.random.default_rng(3)
+    r = P.root(catalog)
+    vec_only = P.file(catalog, r, "/lib/v.jpg")
+    P.vector(catalog, vec_only, P.near(q, 0.9, rng))
+    text_only = P.file(catalog, r, "/lib/t.jpg")
+    P.caption(catalog, text_only, "a red kite over the dunes")
+    P.vector(catalog, text_only, P.near(q, -0.5, rng))
+    both = P.file(catalog, r, "/lib/b.jpg")
+    P.caption(catalog, both, "red kite flying")
+    P.vector(catalog, both, P.near(q, 0.7, rng))
+    res = run(catalog, "red kite", q, settings=Settings(relevance_floor=0.5))
+    assert res[0].file_id == both and res[0].matched == "both"
+    assert {h.file_id: h.matched for h in res[1:]} == {vec_only: "vector", text_only: "text"}
+
+
+def test_filters_cut(catalog, q):
+    rng = np.random.default_rng(4)
+    r = P.root(catalog, "/lib")
+    r2 = P.root(catalog, "/other")
+    spec = {
+        "old": dict(path="/lib/2019/a.jpg", taken=1.55e9, camera=("Canon", "EOS 80D")),
+        "new": dict(path="/lib/2023/b.jpg", taken=1.69e9, gps=(45.4, 12.3),
+                    camera=("Apple", "iPhone 12")),
+        "vid": dict(path="/lib/2023/c.mp4", kind="video", taken=1.69e9),
+        "mtime": dict(path="/lib/d_%x.jpg", taken=None, mtime=1.7e9),
+        "gone": dict(path="/lib/gone.jpg", status="missing"),
+        "root2": dict(path="/other/e.jpg", root=r2, mtime=1.5e9),
+    }
+    ids = {}
+    for i, (name, kw) in enumerate(spec.items()):
+        kw = dict(kw)
+        path = kw.pop("path")
+        ids[name] = P.file(catalog, kw.pop("root", r), path, **kw)
+        P.vector(catalog, ids[name], P.near(q, 0.9 - 0.05 * i, rng))
+        P.caption(catalog, ids[name], "a blue boat")
+
+    def found(**kw):
+        a = {h.file_id for h in run(catalog, "boat", q, Filters(**kw))}
+        b = {h.file_id for h in run(catalog, "", None, Filters(**kw), limit=100)}  # browse
+        assert a == b
+        return {n for n, i in ids.items() if i in a}
+
+    everything = {"old", "new", "vid", "mtime", "root2"}
+    assert found() == everything                               # missing files never show
+    assert found(kind="video") == {"vid"}
+    assert found(kind="photo") == everything - {"vid"}
+    assert found(date_from=1.6e9) == {"new", "vid", "mtime"}   # mtime stands in for no EXIF
+    assert found(date_to=1.6e9) == {"old", "root2"}
+    assert found(has_gps=True) == {"new"}
+    assert found(camera="iphone") == {"new"}
+    assert found(camera="canon eos") == {"old"}
+    assert found(folder="/lib/2023") == {"new", "vid"}
+    assert found(folder="/lib/202") == set()                    # a folder, not a prefix
+    assert found(root_id=r2) == {"root2"}
+    assert found(camera="%") == set()                           # LIKE wildcards are literal
+
+    def add_cluster(c):
+        cid = c.execute("INSERT INTO clusters(name, created_at, updated_at) VALUES "
+                        "('boats', 0, 0)").lastrowid
+        c.execute("INSERT INTO cluster_members(cluster_id, file_id) VALUES (?, ?)",
+                  (cid, ids["old"]))
+        return cid
+    cid = catalog.write(add_cluster)
+    assert found(cluster_id=cid) == {"old"}
+
+
+def test_selective_filter_searches_inside_the_filter(catalog, q):
+    """The one match of a filter lies far below the global top rows: still found."""
+    rng = np.random.default_rng(5)
+    r = P.root(catalog)
+    for i in range(300):
+        P.vector(catalog, P.file(catalog, r, f"/lib/p{i}.jpg"), P.near(q, 0.8, rng))
+    vid = P.file(catalog, r, "/lib/v.mp4", kind="video")
+    P.vector(catalog, vid, P.near(q, 0.1, rng), frame_ms=500)
+    res = run(catalog, "zzqx", q, Filters(kind="video"), limit=5)
+    assert [h.file_id for h in res] == [vid] and res[0].frame_ms == 500
+
+
+def test_relevance_floor_cuts(catalog, q):
+    rng = np.random.default_rng(6)
+    r = P.root(catalog)
+    ids = {}
+    for c in (0.33, 0.30, 0.27, 0.22, 0.15, 0.05):
+        ids[c] = P.file(catalog, r, f"/lib/{c}.jpg")
+        P.vector(catalog, ids[c], P.near(q, c, rng))
+    got = lambda s: [h.similarity for h in run(catalog, "zzqx", q, settings=s)]  # noqa: E731
+    # Default (0): absolute 0.20 and within 0.08 of the best.
+    assert got(Settings()) == pytest.approx([0.33, 0.30, 0.27], abs=1e-4)
+    assert got(Settings(relevance_floor=0.21)) == pytest.approx([0.33, 0.30, 0.27, 0.22],
+                                                                abs=1e-4)
+    assert len(got(KEEP_ALL)) == 6
+    assert got(Settings(relevance_floor=0.5)) == []
+
+
+def test_index_follows_catalog_changes(catalog, q):
+    rng = np.random.default_rng(7)
+    r = P.root(catalog)
+    a = P.file(catalog, r, "/lib/a.jpg")
+    P.vector(catalog, a, P.near(q, 0.5, rng))
+    assert [h.file_id for h in run(catalog, "zzqx", q)] == [a]
+    b = P.file(catalog, r, "/lib/b.jpg")                         # insert: appended
+    P.vector(catalog, b, P.near(q, 0.9, rng))
+    assert [h.file_id for h in run(catalog, "zzqx", q)] == [b, a]
+    catalog.write(lambda c: c.execute("DELETE FROM files WHERE id = ?", (b,)))  # cascade
+    assert [h.file_id for h in run(catalog, "zzqx", q)] == [a]
+    # INSERT OR REPLACE deletes without delete triggers: the count check catches it.
+    v = np.asarray(P.near(q, 0.2, rng), "<f4").tobytes()
+    catalog.write(lambda c: c.execute(
+        "INSERT OR REPLACE INTO embeddings(file_id, frame_ms, model_id, dim, vector) "
+        "VALUES (?, -1, ?, ?, ?)", (a, P.MODEL, DIM, v)))
+    assert [h.similarity for h in run(catalog, "zzqx", q)] == pytest.approx([0.2], abs=1e-4)
+
+
+def test_binary_prefilter_recall(catalog):
+    """Above EXACT_MAX the index prefilters on sign bits: recall@20 against exact stays high."""
+    rng = np.random.default_rng(8)
+    centres = rng.normal(size=(50, 64))
+    data = np.array([P.unit(centres[i % 50] + rng.normal(scale=1.2, size=64))
+                     for i in range(6000)], np.float32)
+    exact, binary = VectorIndex("m"), VectorIndex("m", exact_max=1000)
+    n = len(data)
+    for ix in (exact, binary):
+        ix._build(np.arange(n), np.arange(n), np.full(n, -1), data.copy())
+    assert binary.binary and not exact.binary
+    recalls = []
+    for _ in range(30):
+        qq = P.unit(centres[rng.integers(50)] + rng.normal(scale=1.2, size=64))
+        want = set(exact.search(qq, 20).rows.tolist())
+        got = set(binary.search(qq, 20).rows.tolist())
+        recalls.append(len(want & got) / 20)
+    assert np.mean(recalls) >= 0.98
+
+
+def test_similar_finds_neighbours_not_itself(catalog, q):
+    rng = np.random.default_rng(9)
+    r = P.root(catalog)
+    me = P.file(catalog, r, "/lib/me.jpg")
+    P.vector(catalog, me, q)
+    close = P.file(catalog, r, "/lib/close.jpg")
+    P.vector(catalog, close, P.near(q, 0.95, rng))
+    far = P.file(catalog, r, "/lib/far.jpg")
+    P.vector(catalog, far, P.near(q, 0.1, rng))
+    vid = P.file(catalog, r, "/lib/v.mp4", kind="video")
+    P.vector(catalog, vid, P.near(q, 0.0, rng), frame_ms=0)
+    P.vector(catalog, vid, P.near(q, 0.8, rng), frame_ms=3000)
+    res = similar(catalog, None, "/lib/me.jpg", limit=10)
+    assert [h.file_id for h in res] == [close, vid, far]
+    assert res[1].frame_ms == 3000
+    # From a video frame.
+    res = similar(catalog, None, vid, frame_ms=2900, limit=1)
+    assert res[0].file_id in (me, close)
+    with pytest.raises(SearchError, match="not in the library"):
+        similar(catalog, None, "/nowhere.jpg")
+    nov = P.file(catalog, r, "/lib/novec.jpg")
+    with pytest.raises(SearchError, match="no vector"):
+        similar(catalog, None, nov)
+
+
+def test_get_index_is_cached_per_model(catalog, q):
+    r = P.root(catalog)
+    P.vector(catalog, P.file(catalog, r, "/lib/a.jpg"), q)
+    with catalog.read() as conn:
+        one = get_index(catalog.path, conn, P.MODEL)
+        assert get_index(catalog.path, conn, P.MODEL) is one
+        assert len(get_index(catalog.path, conn, "other")) == 0
