@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import pkgutil
 import sys
-from pathlib import Path
 
 from core import __version__
 from core.cli.context import Context
@@ -19,8 +19,10 @@ from core.logs import setup_logging
 
 def command_modules() -> list[str]:
     """Every `core/cli/*_cmds.py` module, library commands first (they come first in --help)."""
-    here = Path(__file__).parent
-    names = sorted(p.stem for p in here.glob("*_cmds.py"))
+    import core.cli
+
+    # pkgutil, not a glob: it also lists modules inside a PyInstaller bundle
+    names = sorted(m.name for m in pkgutil.iter_modules(core.cli.__path__) if m.name.endswith("_cmds"))
     names.sort(key=lambda n: n != "library_cmds")
     return [f"core.cli.{n}" for n in names]
 
