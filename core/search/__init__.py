@@ -40,8 +40,8 @@ from core.search.types import (
 # The functions are imported on first use: importing core.search stays cheap (the CLI
 # imports it for every command).
 _LAZY = {
-    "ask": "core.search.ask", "rerank": "core.search.ask",
-    "duplicates": "core.search.duplicates", "phash_image": "core.search.duplicates",
+    "ask": "core.search.answers", "rerank": "core.search.answers",
+    "duplicates": "core.search.dupes", "phash_image": "core.search.dupes",
     "search": "core.search.engine", "similar": "core.search.engine",
 }
 

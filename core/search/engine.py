@@ -47,7 +47,7 @@ def search(catalog, registry, settings, query: str, filters: Filters | None = No
     results = search_vector_and_text(catalog, settings, query, qvec, model_id, filters, limit,
                                      notices)
     if rerank and len(results) > 1:
-        from core.search.ask import rerank as llm_rerank
+        from core.search.answers import rerank as llm_rerank
 
         results = llm_rerank(catalog, registry, query, results)
     return results

@@ -109,8 +109,8 @@ def duplicates(catalog, registry=None, *, near: bool = True, near_cosine: float 
                phash_max: int = PHASH_MAX_DISTANCE, task: TaskState | None = None
                ) -> list[DuplicateGroup]:
     """Groups of duplicate files, exact groups first, each with a suggested keeper first.
-    `registry` only names the current CLIP model (nothing is loaded); without it, or with
-    near=False, only exact duplicates are found."""
+    Near-duplicates use the vectors of the registry's current CLIP identity (nothing is
+    loaded; without a registry, the model with most vectors). near=False: exact only."""
     task = task or TaskState("duplicates")
     groups: list[DuplicateGroup] = []
     with catalog.read() as conn:
@@ -122,7 +122,7 @@ def duplicates(catalog, registry=None, *, near: bool = True, near_cosine: float 
             ids = [r[0] for r in conn.execute(
                 "SELECT id FROM files WHERE content_hash = ? AND status = 'present'", (h,))]
             groups.append(_group(conn, "exact", ids))
-        if near and registry is not None:
+        if near:
             groups += _near_groups(catalog, conn, registry, near_cosine, phash_max, task)
     return groups
 
@@ -215,11 +215,14 @@ def _keeper_key(f: DuplicateFile):
 
 
 def _keeper_reason(files: list[DuplicateFile]) -> str:
-    a, b = files[0], files[1]
-    if (a.width or 0) * (a.height or 0) != (b.width or 0) * (b.height or 0):
-        return f"largest resolution ({a.width}x{a.height})"
-    if a.taken_at != b.taken_at:
-        return "oldest copy"
-    if a.has_exif != b.has_exif:
-        return "has EXIF"
+    """Why files[0] wins: the rule that sets it apart from the nearest runner-up that differs
+    (identical copies inside a near group are skipped)."""
+    a = files[0]
+    for b in files[1:]:
+        if (a.width or 0) * (a.height or 0) != (b.width or 0) * (b.height or 0):
+            return f"largest resolution ({a.width}x{a.height})"
+        if a.taken_at != b.taken_at:
+            return "oldest copy"
+        if a.has_exif != b.has_exif:
+            return "has EXIF"
     return "first one found"
