@@ -1,0 +1,146 @@
+"""User actions that start core work, in one place: add folders, scan, watch, index, prioritise,
+trash. Everything here queues work on the background (never on the GUI thread) and adapts to
+core modules that may not be installed in this build (the app then says what is missing)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Callable
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from core.errors import ShoeboxError
+from core.tasks import TaskState
+from desktop.workers import describe, run_async
+
+log = logging.getLogger(__name__)
+
+
+def pipeline_index():
+    """core.pipeline.index_library, or None when this build has no pipeline."""
+    try:
+        from core.pipeline import index_library
+    except ImportError:
+        return None
+    return index_library
+
+
+def add_folders(services, folders: list[str],
+                on_errors: Callable[[list[str]], None] | None = None) -> None:
+    """Add library roots (a write: done in the background), then scan and index them.
+    `on_errors` gets the user-facing reasons for folders that could not be added."""
+    from core.scan.roots import add_root
+
+    def work(task: TaskState) -> list[str]:
+        errors = []
+        task.start(len(folders), "adding folders")
+        for f in folders:
+            try:
+                add_root(services.catalog, f, services.paths.home)
+            except ShoeboxError as e:
+                errors.append(str(e))
+            task.advance()
+        return errors
+
+    def done(errors: list[str]) -> None:
+        if errors and on_errors is not None:
+            on_errors(errors)
+        start_watch(services)
+
+    services.background.submit("adding folders", work, done, dedupe=False)
+    start_scan(services)
+
+
+def start_scan(services, folders: list[tuple[str, bool]] | None = None) -> None:
+    """Scan (all roots, or the folders the watcher reported), then index what changed."""
+    from core.scan.scanner import scan
+
+    def work(task: TaskState):
+        return scan(services.catalog, task, folders=folders, skip=[services.paths.home])
+
+    name = "scan" if folders is None else "rescan"
+    services.background.submit(name, work, lambda _r: start_index(services), dedupe=folders is None)
+
+
+def start_index(services) -> bool:
+    """Queue indexing (captions, vectors, transcripts) if this build has a pipeline."""
+    index_library = pipeline_index()
+    if index_library is None:
+        return False
+
+    def work(task: TaskState):
+        return index_library(services.catalog, services.registry, services.settings, task=task)
+
+    services.background.submit("index", work)
+    return True
+
+
+def start_watch(services) -> list[str]:
+    """Watch every library root while the app is open (when the settings allow)."""
+    from core.scan.roots import list_roots
+
+    if not services.settings.watch:
+        services.watch.stop()
+        return []
+    if not getattr(services, "_watch_wired", False):
+        services.watch.changes.connect(lambda scopes: start_scan(services, scopes))
+        services._watch_wired = True
+    roots = [r.path for r in list_roots(services.catalog) if os.path.isdir(r.path)]
+    return services.watch.start(roots, ignore=[services.paths.home])
+
+
+def prioritize(services, file_ids: list[int]) -> None:
+    """What is on screen gets indexed first (a small write, on a worker)."""
+    try:
+        from core.pipeline.jobs import prioritize as bump
+    except ImportError:
+        return
+    run_async(bump, services.catalog, file_ids, on_error=lambda e: log.debug("prioritize: %s", e))
+
+
+def trash_files(paths: list[str]) -> tuple[list[str], list[str]]:
+    """Send files to the system trash (never a permanent delete). Returns (done, errors)."""
+    from send2trash import send2trash
+    from send2trash.exceptions import TrashPermissionError
+
+    done, errors = [], []
+    for p in paths:
+        try:
+            send2trash(p)
+            done.append(p)
+        except (OSError, TrashPermissionError) as e:
+            errors.append(f"{p}: {e}")
+    return done, errors
+
+
+def confirm_and_trash(parent: QWidget, services, paths: list[str],
+                      after: Callable[[list[str]], None] | None = None,
+                      ask: bool = True) -> None:
+    """Ask, then trash in a worker, then rescan the folders involved."""
+    if not paths:
+        return
+    if ask:
+        names = "\n".join(os.path.basename(p) for p in paths[:8])
+        more = f"\n… and {len(paths) - 8} more" if len(paths) > 8 else ""
+        answer = QMessageBox.question(
+            parent, "Move to trash",
+            f"Move {len(paths)} file{'s' * (len(paths) != 1)} to the system trash?\n\n"
+            f"{names}{more}\n\nYou can restore them from the trash.",
+            QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
+        if answer != QMessageBox.Yes:
+            return
+
+    def done(result) -> None:
+        moved, errors = result
+        if errors:
+            QMessageBox.warning(parent, "Some files were not moved to the trash",
+                                "\n".join(errors[:20]))
+        folders = sorted({os.path.dirname(p) for p in moved})
+        if folders:
+            start_scan(services, [(f, False) for f in folders])
+        if after is not None:
+            after(moved)
+
+    run_async(trash_files, list(paths), on_done=done,
+              on_error=lambda e: QMessageBox.warning(parent, "Trash failed", describe(e)))

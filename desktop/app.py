@@ -1,0 +1,80 @@
+"""Start the desktop app: `shoebox-desktop` (or `make run`).
+
+    main()                          the entry point: QApplication, theme, window, event loop
+    create_window(services)         the main window on given services (tests, screenshots)
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from core.config import Paths, Settings
+from core.errors import ShoeboxError
+from desktop.services import Services
+from desktop.style import follow_system_theme, icon
+
+log = logging.getLogger(__name__)
+
+
+def recover_interrupted(services) -> None:
+    """A reorganization cut short by a crash is finished or rolled back before anything else
+    (core.organize.recover), in the background."""
+    try:
+        from core.organize import recover
+    except ImportError:
+        return
+    services.background.submit("recover", lambda task: recover(services.catalog, task=task))
+
+
+def create_window(services: Services, *, start_background: bool = True, welcome: bool = True):
+    """The main window, with state restored and background work (recovery, scan, watch)
+    queued. `welcome` shows the first-run dialog when no folder has been added yet."""
+    from desktop import actions
+    from desktop.main_window import MainWindow
+    from core.scan.roots import list_roots
+
+    win = MainWindow(services)
+    win.restore_state()
+    win.library.reload()
+    if start_background:
+        recover_interrupted(services)
+        if list_roots(services.catalog):
+            actions.start_scan(services)
+            actions.start_watch(services)
+    if welcome and not services.qsettings.value("welcomed", False) and \
+            not list_roots(services.catalog):
+        QTimer.singleShot(300, win.open_welcome)
+    return win
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv if argv is None else argv
+    from core.logs import setup_logging
+
+    app = QApplication.instance() or QApplication(argv)
+    app.setApplicationName("Shoebox")
+    app.setOrganizationName("Shoebox")
+    app.setDesktopFileName("shoebox")
+    app.setWindowIcon(icon("shoebox"))
+    follow_system_theme(app)
+    paths = Paths.default()
+    setup_logging(paths=paths)
+    try:
+        services = Services(paths, Settings.load(paths))
+    except ShoeboxError as e:
+        QMessageBox.critical(None, "Shoebox cannot start", str(e))
+        return 1
+    win = create_window(services)
+    win.show()
+    try:
+        return app.exec()
+    finally:
+        services.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,335 @@
+"""The main window: navigation on the left, pages in the middle, the detail pane on the right,
+the search bar on top and the status area at the bottom."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFileDialog, QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QMenu,
+    QMessageBox, QSplitter, QStackedWidget, QToolBar, QToolButton, QVBoxLayout, QWidget,
+)
+
+from core.errors import ShoeboxError
+from desktop import actions
+from desktop.status_area import StatusArea
+from desktop.style import icon
+from desktop.views.library import LibraryPage
+from desktop.views.problems import ProblemsPage
+from desktop.workers import describe, run_async
+
+log = logging.getLogger(__name__)
+
+PAGES = ("library", "collections", "reorganize", "duplicates", "problems")
+PAGE_TITLES = {"library": "Library", "collections": "Collections", "reorganize": "Reorganize",
+               "duplicates": "Duplicates", "problems": "Problems"}
+
+
+class MainWindow(QMainWindow):
+    pageChanged = Signal(str)
+
+    def __init__(self, services, parent=None):
+        super().__init__(parent)
+        self.services = services
+        self.setWindowTitle("Shoebox")
+        self.setWindowIcon(icon("shoebox"))
+        self.resize(1280, 820)
+
+        # --- search bar + chips ---
+        tb = QToolBar("Search")
+        tb.setObjectName("searchBar")
+        tb.setMovable(False)
+        self.addToolBar(Qt.TopToolBarArea, tb)
+        self.search_edit = QLineEdit()
+        self.search_edit.setObjectName("search")
+        self.search_edit.setPlaceholderText("Describe what you are looking for…   (Ctrl+F)")
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.addAction(icon("search"), QLineEdit.LeadingPosition)
+        tb.addWidget(self.search_edit)
+        self.chips: dict[str, QToolButton] = {}
+        for key, label in (("photo", "Photos"), ("video", "Videos"), ("gps", "Has location"),
+                           ("year", "This year")):
+            b = QToolButton()
+            b.setText(label)
+            b.setCheckable(True)
+            b.setProperty("chip", True)
+            b.toggled.connect(lambda _c: self.search.filters_changed())
+            tb.addWidget(b)
+            self.chips[key] = b
+        self.camera_chip = QToolButton()
+        self.camera_chip.setText("Camera ▾")
+        self.camera_chip.setProperty("chip", True)
+        self.camera_chip.setPopupMode(QToolButton.InstantPopup)
+        self.camera_chip.setMenu(QMenu(self.camera_chip))
+        tb.addWidget(self.camera_chip)
+        self.folder_chip = QToolButton()
+        self.folder_chip.setText("Folder ▾")
+        self.folder_chip.setProperty("chip", True)
+        self.folder_chip.setPopupMode(QToolButton.InstantPopup)
+        self.folder_chip.setMenu(QMenu(self.folder_chip))
+        tb.addWidget(self.folder_chip)
+
+        # --- pages ---
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setFixedWidth(170)
+        self.nav.setIconSize(self.nav.iconSize() * 1.3)
+        for key in PAGES:
+            it = QListWidgetItem(icon(key), PAGE_TITLES[key])
+            it.setData(Qt.UserRole, key)
+            self.nav.addItem(it)
+        self.pages = QStackedWidget()
+        self.library = LibraryPage(services)
+        self.problems = ProblemsPage(services)
+        self.page_widgets: dict[str, QWidget] = {"library": self.library,
+                                                 "problems": self.problems}
+        from desktop.views.collections import CollectionsPage
+        from desktop.views.duplicates import DuplicatesPage
+        from desktop.views.reorganize import ReorganizePage
+        self.collections = CollectionsPage(services)
+        self.reorganize = ReorganizePage(services)
+        self.duplicates = DuplicatesPage(services)
+        self.page_widgets.update(collections=self.collections, reorganize=self.reorganize,
+                                 duplicates=self.duplicates)
+        for key in PAGES:
+            self.pages.addWidget(self.page_widgets[key])
+        self.nav.currentRowChanged.connect(self._nav_changed)
+
+        from desktop.views.detail import DetailPane
+        self.detail = DetailPane(services)
+        self.detail.hide()
+        self.splitter = QSplitter(Qt.Horizontal)
+        self.splitter.addWidget(self.pages)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+
+        central = QWidget()
+        h = QHBoxLayout(central)
+        h.setContentsMargins(0, 0, 0, 0)
+        h.setSpacing(0)
+        h.addWidget(self.nav)
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addWidget(self.splitter, 1)
+        self.status_area = StatusArea(services)
+        right.addWidget(self.status_area)
+        h.addLayout(right, 1)
+        self.setCentralWidget(central)
+
+        from desktop.search_controller import SearchController
+        self.search = SearchController(self)
+        self._build_menus()
+        self._wire()
+        self.nav.setCurrentRow(0)
+
+    # --- wiring ---
+    def _wire(self) -> None:
+        s = self.services
+        self.library.fileActivated.connect(self.open_detail)
+        self.library.currentFileChanged.connect(self._current_changed)
+        self.library.addFolderRequested.connect(self.add_folder_dialog)
+        self.library.back_btn.clicked.connect(self.search.clear)
+        self.problems.openFile.connect(self.open_detail)
+        self.status_area.errorsClicked.connect(lambda: self.show_page("problems"))
+        self.collections.openFile.connect(self.open_detail)
+        self.collections.showFiles.connect(self.search.show_ids)
+        self.duplicates.openFile.connect(self.open_detail)
+        self.detail.moreLikeThis.connect(self.search.similar)
+        self.detail.closed.connect(self.detail.hide)
+        s.libraryChanged.connect(self._library_changed)
+        self._prio_timer = QTimer(self)
+        self._prio_timer.setSingleShot(True)
+        self._prio_timer.setInterval(400)
+        self._prio_timer.timeout.connect(self._prioritize_visible)
+        self.library.grid.verticalScrollBar().valueChanged.connect(
+            lambda _v: self._prio_timer.start())
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        self.act_add = m.addAction(icon("folder-add"), "&Add folder…", self.add_folder_dialog)
+        self.act_rescan = m.addAction(icon("refresh"), "&Rescan library",
+                                      lambda: actions.start_scan(self.services))
+        m.addSeparator()
+        self.act_settings = m.addAction(icon("settings"), "&Settings…", self.open_settings)
+        self.act_settings.setShortcut(QKeySequence.Preferences)
+        self.act_welcome = m.addAction("&Models and folders…", self.open_welcome)
+        m.addSeparator()
+        m.addAction("&Quit", self.close).setShortcut(QKeySequence.Quit)
+
+        m = mb.addMenu("&Edit")
+        self.act_undo = m.addAction(icon("undo"), "&Undo last reorganization",
+                                    self.reorganize.undo_last)
+        self.act_undo.setShortcut(QKeySequence.Undo)
+        self.act_trash = m.addAction(icon("trash"), "Move to &trash…", self.trash_selected)
+        self.act_trash.setShortcut(QKeySequence.Delete)
+        self.act_trash.setShortcutContext(Qt.WindowShortcut)
+        m.addSeparator()
+        self.act_open = m.addAction("&Open in system viewer", self.open_external)
+        self.act_reveal = m.addAction("&Reveal in file manager", self.reveal)
+
+        m = mb.addMenu("&View")
+        self.act_find = m.addAction(icon("search"), "&Search", self.focus_search)
+        self.act_find.setShortcut(QKeySequence.Find)
+        self.act_preview = m.addAction("&Preview selected", self.toggle_preview)
+        self.act_preview.setShortcut(QKeySequence(Qt.Key_Space))
+        for i, key in enumerate(PAGES):
+            a = m.addAction(PAGE_TITLES[key], lambda k=key: self.show_page(k))
+            a.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+
+        m = mb.addMenu("&Help")
+        self.act_diag = m.addAction("&Copy diagnostics", self.copy_diagnostics)
+        m.addAction("&About Shoebox", lambda: QMessageBox.about(
+            self, "Shoebox", "Shoebox: an offline organizer for your photos and videos."))
+        self.grid_menu = QMenu(self)
+        for a in (self.act_preview, self.act_open, self.act_reveal):
+            self.grid_menu.addAction(a)
+        self.grid_menu.addAction("More like this", lambda: self._more_like_current())
+        self.grid_menu.addSeparator()
+        self.grid_menu.addAction(self.act_trash)
+        self.library.grid.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.library.grid.customContextMenuRequested.connect(
+            lambda pos: self.grid_menu.exec(self.library.grid.viewport().mapToGlobal(pos)))
+
+    # --- navigation ---
+    def _nav_changed(self, row: int) -> None:
+        if row < 0:
+            return
+        key = PAGES[row]
+        self.pages.setCurrentIndex(row)
+        w = self.page_widgets[key]
+        if hasattr(w, "refresh"):
+            w.refresh()
+        self.services.qsettings.setValue("last_view", key)
+        self.pageChanged.emit(key)
+
+    def show_page(self, key: str) -> None:
+        self.nav.setCurrentRow(PAGES.index(key))
+
+    def current_page(self) -> str:
+        return PAGES[self.pages.currentIndex()]
+
+    def focus_search(self) -> None:
+        self.search_edit.setFocus(Qt.ShortcutFocusReason)
+        self.search_edit.selectAll()
+
+    # --- selection / detail ---
+    def _current_changed(self, file_id) -> None:
+        if self.detail.isVisible() and file_id is not None:
+            self.detail.show_file(file_id)
+
+    def open_detail(self, file_id: int, at_s: float | None = None) -> None:
+        self.detail.show()
+        self.detail.show_file(int(file_id), at_s)
+
+    def toggle_preview(self) -> None:
+        if self.search_edit.hasFocus():
+            return
+        if self.detail.isVisible():
+            self.detail.hide()
+            return
+        fid = self.library.grid.current_id()
+        if fid is not None:
+            self.open_detail(fid)
+
+    def _more_like_current(self) -> None:
+        fid = self.library.grid.current_id()
+        if fid is not None:
+            self.search.similar(fid)
+
+    def selected_ids(self) -> list[int]:
+        return self.library.grid.selected_ids() if self.current_page() == "library" else []
+
+    def _selected_paths(self) -> list[str]:
+        model = self.library.model
+        return [model.row_tuple(i.row())[1]
+                for i in self.library.grid.selectionModel().selectedIndexes()]
+
+    def open_external(self) -> None:
+        for p in self._selected_paths()[:10]:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(p))
+
+    def reveal(self) -> None:
+        paths = self._selected_paths()
+        if paths:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(paths[0])))
+
+    def trash_selected(self) -> None:
+        if self.current_page() == "duplicates":
+            self.duplicates.trash_checked()
+            return
+        paths = self._selected_paths()
+        if not paths:
+            return
+        actions.confirm_and_trash(self, self.services, paths)
+
+    # --- library actions ---
+    def add_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder to the library")
+        if folder:
+            self.add_folders([folder])
+
+    def add_folders(self, folders: list[str]) -> list[str]:
+        """Add folders as library roots and scan them in the background; returns errors."""
+        errors = actions.add_folders(self.services, folders)
+        if errors:
+            QMessageBox.warning(self, "Could not add", "\n\n".join(errors))
+        return errors
+
+    def _library_changed(self) -> None:
+        if self.library.mode == "library":
+            self.library.reload()
+        self.search.refresh_menus()
+
+    def _prioritize_visible(self) -> None:
+        ids = self.library.grid.visible_ids()
+        if ids:
+            actions.prioritize(self.services, ids)
+
+    def open_settings(self) -> None:
+        from desktop.views.settings_dialog import SettingsDialog
+
+        SettingsDialog(self.services, self).exec()
+
+    def open_welcome(self) -> None:
+        from desktop.views.welcome import WelcomeDialog
+
+        WelcomeDialog(self.services, self).exec()
+
+    def copy_diagnostics(self) -> None:
+        from desktop.diagnostics import copy_diagnostics
+
+        copy_diagnostics(self.services, self)
+
+    # --- state ---
+    def restore_state(self) -> None:
+        qs = self.services.qsettings
+        geo = qs.value("geometry")
+        if isinstance(geo, QByteArray):
+            self.restoreGeometry(geo)
+        split = qs.value("splitter")
+        if isinstance(split, QByteArray):
+            self.splitter.restoreState(split)
+        last = qs.value("last_view", "library")
+        if last in PAGES:
+            self.show_page(last)
+
+    def save_state(self) -> None:
+        qs = self.services.qsettings
+        qs.setValue("geometry", self.saveGeometry())
+        qs.setValue("splitter", self.splitter.saveState())
+        qs.setValue("last_view", self.current_page())
+        qs.sync()
+
+    def closeEvent(self, event) -> None:
+        self.save_state()
+        self.detail.stop_media()
+        super().closeEvent(event)
+
+    def show_error(self, title: str, e: BaseException | str) -> None:
+        QMessageBox.warning(self, title, e if isinstance(e, str) else describe(e))

@@ -1,0 +1,209 @@
+"""The search bar's brain: debounced as-you-type search, filter chips, "More like this".
+
+Searches run in a worker; an answer that arrives after a newer query was typed is dropped.
+With no words typed, the chips filter the library grid itself (all matching files)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QAction
+
+from desktop.library_model import load_rows_by_ids
+from desktop.workers import describe, run_async
+
+log = logging.getLogger(__name__)
+
+DEBOUNCE_MS = 250
+LIMIT = 200
+
+
+def _search_api():
+    try:
+        from core.search.engine import search, similar
+        from core.search.types import Filters
+    except ImportError:
+        return None
+    return search, similar, Filters
+
+
+class SearchController(QObject):
+    def __init__(self, window):
+        super().__init__(window)
+        self.w = window
+        self.services = window.services
+        self.camera: str | None = None
+        self.folder: str | None = None
+        self._generation = 0
+        self.last_results = None
+        self.last_error: str | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self.run_now)
+        window.search_edit.textChanged.connect(lambda _t: self._timer.start())
+        window.search_edit.returnPressed.connect(self.run_now)
+        self.refresh_menus()
+
+    # --- filters ---
+    def filters(self):
+        api = _search_api()
+        chips = self.w.chips
+        kind = None
+        if chips["photo"].isChecked() != chips["video"].isChecked():
+            kind = "photo" if chips["photo"].isChecked() else "video"
+        date_from = None
+        if chips["year"].isChecked():
+            date_from = dt.datetime(dt.date.today().year, 1, 1).timestamp()
+        values = dict(kind=kind, has_gps=True if chips["gps"].isChecked() else None,
+                      date_from=date_from, camera=self.camera, folder=self.folder)
+        return api[2](**values) if api else values
+
+    def sql_filter(self) -> tuple[str, tuple]:
+        """The chips as a WHERE clause on files (library mode: no words typed)."""
+        chips = self.w.chips
+        clauses, params = [], []
+        if chips["photo"].isChecked() != chips["video"].isChecked():
+            clauses.append("kind = ?")
+            params.append("photo" if chips["photo"].isChecked() else "video")
+        if chips["gps"].isChecked():
+            clauses.append("gps_lat IS NOT NULL")
+        if chips["year"].isChecked():
+            clauses.append("taken_at >= ?")
+            params.append(dt.datetime(dt.date.today().year, 1, 1).timestamp())
+        if self.camera:
+            clauses.append("lower(trim(coalesce(camera_make,'') || ' ' || "
+                           "coalesce(camera_model,''))) LIKE ?")
+            params.append(f"%{self.camera.lower()}%")
+        if self.folder:
+            clauses.append("(folder = ? OR folder LIKE ?)")
+            params += [self.folder, self.folder.rstrip("/") + "/%"]
+        return " AND ".join(clauses), tuple(params)
+
+    def filters_changed(self) -> None:
+        self.run_now()
+
+    def refresh_menus(self) -> None:
+        """Fill the Camera and Folder chip menus from the catalog (read in a worker)."""
+        def read(catalog):
+            with catalog.read() as conn:
+                cams = [r[0] for r in conn.execute(
+                    "SELECT DISTINCT trim(coalesce(camera_make,'') || ' ' || "
+                    "coalesce(camera_model,'')) AS c FROM files WHERE status = 'present' "
+                    "AND camera_model IS NOT NULL ORDER BY c LIMIT 50")]
+                roots = [r[0] for r in conn.execute("SELECT path FROM roots ORDER BY path")]
+            return cams, roots
+
+        run_async(read, self.services.catalog, on_done=self._fill_menus,
+                  on_error=lambda e: None)
+
+    def _fill_menus(self, data) -> None:
+        cams, roots = data
+        for chip, values, attr in ((self.w.camera_chip, cams, "camera"),
+                                   (self.w.folder_chip, roots, "folder")):
+            menu = chip.menu()
+            menu.clear()
+            label = "Camera" if attr == "camera" else "Folder"
+            any_act = QAction(f"Any {label.lower()}", menu)
+            any_act.triggered.connect(lambda _c=False, a=attr, c=chip, lb=label:
+                                      self._set_choice(a, None, c, lb))
+            menu.addAction(any_act)
+            menu.addSeparator()
+            for v in values:
+                act = QAction(v, menu)
+                act.triggered.connect(lambda _c=False, a=attr, v=v, c=chip, lb=label:
+                                      self._set_choice(a, v, c, lb))
+                menu.addAction(act)
+
+    def _set_choice(self, attr: str, value, chip, label: str) -> None:
+        setattr(self, attr, value)
+        shown = value if attr == "camera" else (value.rstrip("/").rsplit("/", 1)[-1]
+                                                if value else None)
+        chip.setText(f"{label}: {shown} ▾" if value else f"{label} ▾")
+        self.run_now()
+
+    # --- running ---
+    def run_now(self) -> None:
+        self._timer.stop()
+        query = self.w.search_edit.text().strip()
+        self._generation += 1
+        gen = self._generation
+        page = self.w.library
+        if self.w.current_page() != "library" and query:
+            self.w.show_page("library")
+        if not query:
+            if page.mode == "search":
+                page.mode = "library"
+                page.back_btn.hide()
+                page.group.setEnabled(True)
+            where, params = self.sql_filter()
+            page.set_filter(where, params)
+            return
+        api = _search_api()
+        if api is None:
+            page.show_results(f"“{query}”", [], {}, {},
+                              ["search is not available in this build"])
+            return
+        search = api[0]
+        s = self.services
+        filters = self.filters()
+
+        def work():
+            res = search(s.catalog, s.registry, s.settings, query, filters, LIMIT)
+            rows = load_rows_by_ids(s.catalog, [h.file_id for h in res])
+            return res, rows
+
+        run_async(work, on_done=lambda r: self._show(gen, f"“{query}”", r),
+                  on_error=lambda e: self._failed(gen, query, e))
+
+    def similar(self, file_id: int) -> None:
+        api = _search_api()
+        self._generation += 1
+        gen = self._generation
+        self.w.show_page("library")
+        if api is None:
+            return
+        s = self.services
+
+        def work():
+            res = api[1](s.catalog, s.registry, file_id, limit=LIMIT)
+            rows = load_rows_by_ids(s.catalog, [file_id] + [h.file_id for h in res])
+            return res, rows
+
+        run_async(work, on_done=lambda r: self._show(gen, "More like this", r),
+                  on_error=lambda e: self._failed(gen, "More like this", e))
+
+    def show_ids(self, title: str, ids: list[int]) -> None:
+        """Show a given set of files (a collection) in the grid."""
+        self._generation += 1
+        gen = self._generation
+        self.w.show_page("library")
+        run_async(load_rows_by_ids, self.services.catalog, ids,
+                  on_done=lambda rows: self._show(gen, title, ([], rows)))
+
+    def _show(self, gen: int, title: str, result) -> None:
+        if gen != self._generation:
+            return  # the user typed on: a newer search is on its way
+        res, rows = result
+        self.last_results = res
+        self.last_error = None
+        scores = {h.file_id: h.score for h in res}
+        hits = {h.file_id: {"start_s": h.time_s, "text": h.snippet, "field": h.field,
+                            "frame_ms": h.frame_ms} for h in res}
+        notices = list(getattr(res, "notices", []) or [])
+        self.w.library.show_results(title, rows, scores, hits, notices)
+
+    def _failed(self, gen: int, query: str, e: BaseException) -> None:
+        if gen != self._generation:
+            return
+        self.last_error = describe(e)
+        self.w.library.show_results(f"“{query}”", [], {}, {}, [self.last_error])
+
+    def clear(self) -> None:
+        self.w.search_edit.blockSignals(True)
+        self.w.search_edit.clear()
+        self.w.search_edit.blockSignals(False)
+        self._generation += 1
+        self.w.library.back_to_library()

@@ -1,0 +1,123 @@
+"""The status area at the bottom of the window: what runs now (stage, done/total, rate, ETA),
+pause/resume and cancel, and the error count that opens the problems view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QToolButton,
+)
+
+from core.status import library_status
+from desktop.style import icon
+from desktop.workers import format_progress, run_async
+
+
+class StatusArea(QFrame):
+    errorsClicked = Signal()
+
+    def __init__(self, services, parent=None):
+        super().__init__(parent)
+        self.setObjectName("statusArea")
+        self.services = services
+        bg = services.background
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(8, 2, 8, 2)
+        self.head = QLabel("Ready")
+        self.head.setObjectName("statusHead")
+        self.details = QLabel("")
+        self.details.setObjectName("notice")
+        self.bar = QProgressBar()
+        self.bar.setMaximumWidth(220)
+        self.bar.setTextVisible(False)
+        self.bar.setMaximumHeight(10)
+        self.bar.hide()
+        self.pause_btn = QToolButton()
+        self.pause_btn.setIcon(icon("pause"))
+        self.pause_btn.setToolTip("Pause background work")
+        self.pause_btn.clicked.connect(self._toggle_pause)
+        self.cancel_btn = QToolButton()
+        self.cancel_btn.setIcon(icon("stop"))
+        self.cancel_btn.setToolTip("Stop the current task")
+        self.cancel_btn.clicked.connect(bg.cancel_current)
+        self.counts = QLabel("")
+        self.counts.setObjectName("notice")
+        self.errors_btn = QPushButton("No problems")
+        self.errors_btn.setFlat(True)
+        self.errors_btn.setIcon(icon("problems"))
+        self.errors_btn.setCursor(Qt.PointingHandCursor)
+        self.errors_btn.clicked.connect(self.errorsClicked)
+        self.head.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
+        for w in (self.head, self.bar, self.details):
+            lay.addWidget(w)
+        lay.addStretch(1)
+        for w in (self.counts, self.pause_btn, self.cancel_btn, self.errors_btn):
+            lay.addWidget(w)
+        self.error_count = 0
+        bg.progress.connect(self._on_progress)
+        bg.state.connect(self._on_state)
+        bg.failed.connect(self._on_failed)
+        bg.finished.connect(self._on_finished)
+        services.libraryChanged.connect(self.refresh_counts)
+        self._on_state("idle")
+        # Counts change as the indexer writes; a cheap read in a worker every few seconds.
+        self._timer = QTimer(self)
+        self._timer.setInterval(4000)
+        self._timer.timeout.connect(self.refresh_counts)
+        self._timer.start()
+        self.refresh_counts()
+
+    def _on_progress(self, p) -> None:
+        head, details = format_progress(p)
+        self.head.setText(head)
+        self.details.setText(details)
+        if p.total:
+            self.bar.setRange(0, p.total)
+            self.bar.setValue(min(p.done, p.total))
+        else:
+            self.bar.setRange(0, 0)  # busy indicator
+        self.bar.show()
+
+    def _on_state(self, state: str) -> None:
+        running = state != "idle"
+        self.pause_btn.setEnabled(running or self.services.background.paused)
+        self.cancel_btn.setEnabled(running)
+        paused = self.services.background.paused
+        self.pause_btn.setIcon(icon("play" if paused else "pause"))
+        self.pause_btn.setToolTip("Resume background work" if paused else "Pause background work")
+        if state == "idle":
+            self.bar.hide()
+            self.details.setText("")
+            if not self.head.text().startswith("Failed"):
+                self.head.setText("Paused" if paused else "Up to date")
+        elif paused:
+            self.head.setText("Paused: " + (self.services.background.current_name or ""))
+
+    def _toggle_pause(self) -> None:
+        bg = self.services.background
+        bg.resume() if bg.paused else bg.pause()
+        self._on_state("running" if bg.busy else "idle")
+
+    def _on_failed(self, name: str, message: str) -> None:
+        self.head.setText(f"Failed: {name}")
+        self.details.setText(message[:200])
+        self.head.setToolTip(message)
+
+    def _on_finished(self, name: str, result) -> None:
+        self.head.setText(f"Finished {name}")
+
+    def refresh_counts(self) -> None:
+        run_async(library_status, self.services.catalog, on_done=self._show_counts,
+                  on_error=lambda e: None)
+
+    def _show_counts(self, st: dict) -> None:
+        n = st["errors"]["total"]
+        self.error_count = n
+        self.errors_btn.setText("No problems" if n == 0 else f"{n:,} problem{'s' * (n != 1)}")
+        f = st["files"]
+        pending = sum(st["pending_jobs"].values())
+        text = f"{f['photo']:,} photos · {f['video']:,} videos"
+        if pending:
+            text += f" · {pending:,} to index"
+        self.counts.setText(text)
+        self.last_status = st

@@ -1,0 +1,215 @@
+"""Thumbnails for the grid: decoded off the GUI thread as QImage, turned into QPixmap on it.
+
+Requests are served newest first: the view asks for what it paints, so the most recent asks are
+what is on screen now, and asks for items scrolled past fall to the back (and are dropped when
+the queue grows long). Finished pixmaps live in a small LRU cache.
+
+Where a thumbnail comes from: the pipeline's on-disk thumbnail cache when it has one for the
+file, else the file itself (JPEG draft mode keeps that cheap; videos use their first frame).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal, Slot
+from PySide6.QtGui import QImage, QPixmap
+
+log = logging.getLogger(__name__)
+
+THUMB_PX = 256          # decoded size; the view scales down to its cell
+MAX_PENDING = 400       # requests beyond this (scrolled far past) are dropped, oldest first
+_heif_registered = False
+
+
+@dataclass(frozen=True)
+class ThumbRequest:
+    file_id: int
+    path: str
+    kind: str
+    content_hash: str | None = None
+
+
+def _pil_to_qimage(img) -> QImage:
+    img = img.convert("RGB")
+    data = img.tobytes("raw", "RGB")
+    qimg = QImage(data, img.width, img.height, 3 * img.width, QImage.Format_RGB888)
+    return qimg.copy()  # own the pixels: `data` goes away with this frame
+
+
+def _cached_thumbnail(req: ThumbRequest, size: int):
+    """The pipeline's cached thumbnail for this file, if the pipeline provides one."""
+    try:
+        from core.pipeline import thumbnails as pipeline_thumbs  # lands with the pipeline
+    except ImportError:
+        return None
+    finder = getattr(pipeline_thumbs, "cached_thumbnail_path", None)
+    if finder is None or not req.content_hash:
+        return None
+    try:
+        path = finder(req.content_hash)
+    except (OSError, ValueError, TypeError) as e:
+        log.debug("thumbnail cache lookup failed for %s: %s", req.path, e)
+        return None
+    return str(path) if path and __import__("os").path.exists(path) else None
+
+
+def decode_thumbnail(req: ThumbRequest, size: int = THUMB_PX) -> QImage:
+    """A QImage no larger than size x size, upright (EXIF orientation applied).
+    Raises OSError/ValueError (and PyAV errors) for files that cannot be decoded."""
+    global _heif_registered
+    from PIL import Image, ImageOps
+
+    cached = _cached_thumbnail(req, size)
+    if cached:
+        with Image.open(cached) as img:
+            img.thumbnail((size, size))
+            return _pil_to_qimage(img)
+    if req.kind == "video":
+        return _video_frame(req.path, size)
+    if not _heif_registered and req.path.lower().endswith((".heic", ".heif", ".hif")):
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+        _heif_registered = True
+    with Image.open(req.path) as img:
+        img.draft("RGB", (size, size))  # JPEG: decode at 1/2..1/8 scale, much faster
+        img = ImageOps.exif_transpose(img)
+        img.thumbnail((size, size))
+        return _pil_to_qimage(img)
+
+
+def _video_frame(path: str, size: int) -> QImage:
+    import av
+
+    with av.open(path) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for frame in container.decode(stream):
+            img = frame.to_image()
+            img.thumbnail((size, size))
+            return _pil_to_qimage(img)
+    raise ValueError("the video has no frames")
+
+
+class _Results(QObject):
+    image = Signal(int, object)  # file_id, QImage or None (failed)
+
+
+class _Worker(QRunnable):
+    def __init__(self, loader: "ThumbnailLoader"):
+        super().__init__()
+        self.loader = loader
+
+    def run(self) -> None:
+        loader = self.loader
+        while True:
+            req = loader._pop()
+            if req is None:
+                return
+            try:
+                qimg = decode_thumbnail(req, loader.decode_px)
+            except Exception as e:  # any undecodable file gets the "broken" tile, not a crash
+                log.debug("no thumbnail for %s: %s", req.path, e)
+                qimg = None
+            loader._results.image.emit(req.file_id, qimg)
+
+
+class ThumbnailLoader(QObject):
+    """`get()` returns a cached pixmap or None (and queues the work); `ready(file_id)` fires
+    when one arrives. All public methods are for the GUI thread."""
+
+    ready = Signal(int)
+
+    def __init__(self, capacity: int = 3000, threads: int = 2, decode_px: int = THUMB_PX,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.decode_px = decode_px
+        self._capacity = capacity
+        self._cache: OrderedDict[int, QPixmap] = OrderedDict()
+        self._failed: set[int] = set()
+        self._lock = threading.Lock()
+        self._pending: OrderedDict[int, ThumbRequest] = OrderedDict()  # newest last
+        self._in_flight: set[int] = set()
+        self._threads = threads
+        self._active = 0
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(threads)
+        self._results = _Results(self)
+        self._results.image.connect(self._on_image)
+        self.decoded = 0  # count, for tests and benchmarks
+
+    def get(self, req: ThumbRequest) -> QPixmap | None:
+        pm = self._cache.get(req.file_id)
+        if pm is not None:
+            self._cache.move_to_end(req.file_id)
+            return pm
+        if req.file_id in self._failed:
+            return None
+        self.request(req)
+        return None
+
+    def failed(self, file_id: int) -> bool:
+        return file_id in self._failed
+
+    def request(self, req: ThumbRequest) -> None:
+        start = False
+        with self._lock:
+            if req.file_id in self._in_flight:
+                return
+            self._pending.pop(req.file_id, None)
+            self._pending[req.file_id] = req  # (re)asked now: to the front of the line
+            while len(self._pending) > MAX_PENDING:
+                self._pending.popitem(last=False)
+            if self._active < self._threads:
+                self._active += 1
+                start = True
+        if start:
+            self._pool.start(_Worker(self))
+
+    def _pop(self) -> ThumbRequest | None:
+        with self._lock:
+            if not self._pending:
+                self._active -= 1
+                return None
+            _, req = self._pending.popitem(last=True)
+            self._in_flight.add(req.file_id)
+            return req
+
+    @Slot(int, object)
+    def _on_image(self, file_id: int, qimg) -> None:
+        with self._lock:
+            self._in_flight.discard(file_id)
+        if qimg is None:
+            self._failed.add(file_id)
+        else:
+            self._cache[file_id] = QPixmap.fromImage(qimg)
+            self.decoded += 1
+            while len(self._cache) > self._capacity:
+                self._cache.popitem(last=False)
+        self.ready.emit(file_id)
+
+    def forget(self, file_id: int) -> None:
+        """Drop a cached thumbnail (the file changed or moved)."""
+        self._cache.pop(file_id, None)
+        self._failed.discard(file_id)
+
+    def clear_pending(self) -> None:
+        with self._lock:
+            self._pending.clear()
+
+    def get_cached(self, file_id: int) -> QPixmap | None:
+        return self._cache.get(file_id)
+
+    def cached(self, file_id: int) -> bool:
+        return file_id in self._cache
+
+    def wait_done(self, ms: int = 10000) -> bool:
+        return self._pool.waitForDone(ms)
+
+
+def scaled(pm: QPixmap, size: QSize) -> QPixmap:
+    return pm.scaled(size, Qt.KeepAspectRatio, Qt.SmoothTransformation)

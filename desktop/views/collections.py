@@ -1,0 +1,188 @@
+"""Collections: the clusters Shoebox found, with names, representative thumbnails and sizes;
+rename, merge, split off a selection, and mark "keep as is"."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
+    QVBoxLayout, QWidget,
+)
+
+from desktop import organize_api
+from desktop.thumbs import ThumbRequest
+from desktop.workers import describe, run_async
+
+log = logging.getLogger(__name__)
+
+
+def load_collections(catalog) -> list[dict]:
+    with catalog.read() as conn:
+        rows = conn.execute(
+            "SELECT c.id, coalesce(c.name, 'Unnamed collection') AS name, c.folder_path, "
+            "c.keep_as_is, c.named_by, count(m.file_id) AS n, "
+            "min(f.taken_at) AS t0, max(f.taken_at) AS t1 "
+            "FROM clusters c JOIN cluster_members m ON m.cluster_id = c.id "
+            "JOIN files f ON f.id = m.file_id AND f.status = 'present' "
+            "GROUP BY c.id ORDER BY n DESC").fetchall()
+        out = []
+        for r in rows:
+            reps = conn.execute(
+                "SELECT f.id, f.path, f.kind, f.content_hash FROM cluster_members m "
+                "JOIN files f ON f.id = m.file_id WHERE m.cluster_id = ? AND f.status = 'present' "
+                "ORDER BY m.representative DESC, m.probability DESC LIMIT 4", (r["id"],)).fetchall()
+            d = dict(r)
+            d["reps"] = [tuple(x) for x in reps]
+            out.append(d)
+    return out
+
+
+def member_ids(catalog, cluster_id: int) -> list[int]:
+    with catalog.read() as conn:
+        return [r[0] for r in conn.execute(
+            "SELECT m.file_id FROM cluster_members m JOIN files f ON f.id = m.file_id "
+            "WHERE m.cluster_id = ? AND f.status = 'present' ORDER BY f.taken_at", (cluster_id,))]
+
+
+class CollectionsPage(QWidget):
+    openFile = Signal(int)
+    showFiles = Signal(str, object)  # title, list of file ids
+    loaded = Signal()
+
+    def __init__(self, services, parent=None):
+        super().__init__(parent)
+        self.services = services
+        self.collections: list[dict] = []
+        lay = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.title = QLabel("Collections")
+        self.title.setObjectName("heading")
+        top.addWidget(self.title)
+        top.addStretch(1)
+        self.find_btn = QPushButton("Find collections")
+        self.find_btn.setToolTip("Group the library by what the photos show, when and where")
+        self.find_btn.clicked.connect(self.recluster)
+        top.addWidget(self.find_btn)
+        lay.addLayout(top)
+        self.notice = QLabel("")
+        self.notice.setObjectName("notice")
+        self.notice.setWordWrap(True)
+        lay.addWidget(self.notice)
+        self.list = QListWidget()
+        self.list.setViewMode(QListWidget.IconMode)
+        self.list.setIconSize(QSize(200, 150))
+        self.list.setGridSize(QSize(230, 210))
+        self.list.setResizeMode(QListWidget.Adjust)
+        self.list.setMovement(QListWidget.Static)
+        self.list.setWordWrap(True)
+        self.list.setSelectionMode(QListWidget.ExtendedSelection)
+        self.list.itemActivated.connect(self._open)
+        lay.addWidget(self.list, 1)
+        row = QHBoxLayout()
+        for text, slot in (("Show", self._open_current), ("Rename…", self.rename_selected),
+                           ("Merge selected", self.merge_selected),
+                           ("Keep as is", self.toggle_keep)):
+            b = QPushButton(text)
+            b.clicked.connect(slot)
+            row.addWidget(b)
+        row.addStretch(1)
+        lay.addLayout(row)
+        services.thumbs.ready.connect(self._thumb_ready)
+        self._rep_items: dict[int, QListWidgetItem] = {}
+
+    def refresh(self) -> None:
+        run_async(load_collections, self.services.catalog, on_done=self._show,
+                  on_error=lambda e: self.notice.setText(describe(e)))
+
+    def _show(self, cols: list[dict]) -> None:
+        self.collections = cols
+        self.list.clear()
+        self._rep_items.clear()
+        for c in cols:
+            label = f"{c['name']}\n{c['n']} items" + ("  ·  kept as is" if c["keep_as_is"] else "")
+            it = QListWidgetItem(label)
+            it.setData(Qt.UserRole, c["id"])
+            it.setToolTip(f"{c['name']}\n{c['folder_path'] or ''}\nnamed by {c['named_by'] or '?'}")
+            if c["reps"]:
+                fid, path, kind, h = c["reps"][0]
+                self._rep_items[fid] = it
+                pm = self.services.thumbs.get(ThumbRequest(fid, path, kind, h))
+                if pm is not None:
+                    it.setIcon(QIcon(pm))
+            self.list.addItem(it)
+        self.title.setText(f"Collections ({len(cols)})" if cols else "Collections")
+        if not cols:
+            self.notice.setText("No collections yet. Index the library, then press "
+                                "“Find collections”.")
+        else:
+            self.notice.setText("Double-click a collection to see it. Rename, merge, or keep a "
+                                "collection's folder as it is when reorganizing.")
+        self.loaded.emit()
+
+    def _thumb_ready(self, file_id: int) -> None:
+        it = self._rep_items.get(file_id)
+        if it is None:
+            return
+        for c in self.collections:
+            if c["reps"] and c["reps"][0][0] == file_id:
+                fid, path, kind, h = c["reps"][0]
+                pm = self.services.thumbs.get(ThumbRequest(fid, path, kind, h))
+                if pm is not None:
+                    it.setIcon(QIcon(pm))
+
+    def selected_ids(self) -> list[int]:
+        return [i.data(Qt.UserRole) for i in self.list.selectedItems()]
+
+    def _open_current(self) -> None:
+        it = self.list.currentItem()
+        if it is not None:
+            self._open(it)
+
+    def _open(self, item: QListWidgetItem) -> None:
+        cid = item.data(Qt.UserRole)
+        name = item.text().split("\n")[0]
+        run_async(member_ids, self.services.catalog, cid,
+                  on_done=lambda ids: self.showFiles.emit(name, ids))
+
+    def recluster(self) -> None:
+        s = self.services
+
+        def work(task):
+            return organize_api.recluster(s, task)
+
+        self.notice.setText("Finding collections…")
+        s.background.submit("collections", work, lambda _r: self.refresh())
+
+    def _write(self, fn, *args) -> None:
+        def done(_r):
+            self.refresh()
+
+        run_async(fn, self.services, *args, on_done=done,
+                  on_error=lambda e: QMessageBox.warning(self, "Collections", describe(e)))
+
+    def rename_selected(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) != 1:
+            return
+        current = next(c["name"] for c in self.collections if c["id"] == ids[0])
+        name, ok = QInputDialog.getText(self, "Rename collection", "Name:", text=current)
+        if ok and name.strip():
+            self._write(organize_api.rename_cluster, ids[0], name.strip())
+
+    def merge_selected(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) < 2:
+            QMessageBox.information(self, "Merge", "Select two or more collections to merge.")
+            return
+        self._write(organize_api.merge_clusters, ids)
+
+    def toggle_keep(self) -> None:
+        for cid in self.selected_ids():
+            c = next(c for c in self.collections if c["id"] == cid)
+            self._write(organize_api.set_keep_as_is, cid, not c["keep_as_is"])
+
+    def split_off(self, cluster_id: int, file_ids: list[int], name: str) -> None:
+        self._write(organize_api.split_cluster, cluster_id, file_ids, name)

@@ -1,0 +1,370 @@
+"""The detail pane: a large preview (photos upright per EXIF; videos play, seek and jump to a
+transcript time), caption, tags, EXIF, transcript with clickable times, an "Ask about this
+photo" box and this file's problems. Everything is read and decoded in workers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+    QPushButton, QScrollArea, QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget,
+)
+
+from desktop.thumbs import ThumbRequest, decode_thumbnail
+from desktop.workers import describe, run_async
+
+log = logging.getLogger(__name__)
+
+PREVIEW_PX = 1024
+
+
+def load_detail(catalog, file_id: int) -> dict:
+    """Everything the pane shows about one file (worker thread)."""
+    with catalog.read() as conn:
+        f = conn.execute("SELECT * FROM files WHERE id = ?", (file_id,)).fetchone()
+        if f is None:
+            raise LookupError(f"file {file_id} is no longer in the catalog")
+        cap = conn.execute("SELECT text FROM captions WHERE file_id = ?", (file_id,)).fetchone()
+        tags = [r[0] for r in conn.execute(
+            "SELECT tag, max(score) AS s FROM tags WHERE file_id = ? GROUP BY tag "
+            "ORDER BY s DESC LIMIT 20", (file_id,))]
+        segs = [(r[0], r[1], r[2]) for r in conn.execute(
+            "SELECT start_s, end_s, text FROM transcript_segments WHERE file_id = ? "
+            "ORDER BY start_s", (file_id,))]
+        lang = conn.execute("SELECT language FROM transcripts WHERE file_id = ?",
+                            (file_id,)).fetchone()
+        errors = []
+        if f["error"]:
+            errors.append(f"scan: {f['error']}")
+        errors += [f"{r[0]}: {r[1] or 'failed'}" for r in conn.execute(
+            "SELECT stage, error FROM jobs WHERE file_id = ? AND state = 'error'", (file_id,))]
+        cluster = conn.execute(
+            "SELECT c.name FROM cluster_members m JOIN clusters c ON c.id = m.cluster_id "
+            "WHERE m.file_id = ?", (file_id,)).fetchone()
+    return {"file": dict(f), "caption": cap[0] if cap else None, "tags": tags,
+            "segments": segs, "language": lang[0] if lang else None, "errors": errors,
+            "collection": cluster[0] if cluster else None}
+
+
+def load_preview(file_id: int, path: str, kind: str, size: int = PREVIEW_PX):
+    return decode_thumbnail(ThumbRequest(file_id, path, kind), size)
+
+
+def fmt_time(s: float) -> str:
+    s = int(s)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+class DetailPane(QWidget):
+    moreLikeThis = Signal(int)
+    closed = Signal()
+    loaded = Signal(int)  # file id, once the facts are shown (tests wait on it)
+    answered = Signal(str)
+
+    def __init__(self, services, parent=None):
+        super().__init__(parent)
+        self.services = services
+        self.file_id: int | None = None
+        self.info: dict | None = None
+        self._pending_seek: float | None = None
+        self._player = None
+        self._video = None
+        self.setMinimumWidth(320)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
+        head = QHBoxLayout()
+        self.name = QLabel("")
+        self.name.setObjectName("heading")
+        self.name.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        head.addWidget(self.name, 1)
+        close = QToolButton()
+        close.setText("✕")
+        close.setToolTip("Close the detail pane (Space)")
+        close.clicked.connect(self._close)
+        head.addWidget(close)
+        outer.addLayout(head)
+
+        self.preview = QLabel("")
+        self.preview.setAlignment(Qt.AlignCenter)
+        self.preview.setMinimumHeight(260)
+        self.preview.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        outer.addWidget(self.preview, 3)
+        self.video_box = QWidget()
+        vb = QVBoxLayout(self.video_box)
+        vb.setContentsMargins(0, 0, 0, 0)
+        controls = QHBoxLayout()
+        self.play_btn = QToolButton()
+        self.play_btn.setText("▶")
+        self.play_btn.clicked.connect(self._toggle_play)
+        self.seek = QSlider(Qt.Horizontal)
+        self.seek.sliderMoved.connect(lambda ms: self._player and self._player.setPosition(ms))
+        self.time_label = QLabel("0:00")
+        controls.addWidget(self.play_btn)
+        controls.addWidget(self.seek, 1)
+        controls.addWidget(self.time_label)
+        vb.addLayout(controls)
+        self.video_box.hide()
+        outer.addWidget(self.video_box)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        body = QWidget()
+        self.body = QVBoxLayout(body)
+        self.caption = QLabel("")
+        self.caption.setWordWrap(True)
+        self.caption.setStyleSheet("font-size: 11pt; font-style: italic;")
+        self.body.addWidget(self.caption)
+        self.tags = QLabel("")
+        self.tags.setWordWrap(True)
+        self.body.addWidget(self.tags)
+        self.form = QFormLayout()
+        self.body.addLayout(self.form)
+        self.transcript_title = QLabel("Transcript")
+        self.transcript_title.setObjectName("heading")
+        self.transcript = QListWidget()
+        self.transcript.setWordWrap(True)
+        self.transcript.setMinimumHeight(120)
+        self.transcript.itemActivated.connect(self._segment_clicked)
+        self.transcript.itemClicked.connect(self._segment_clicked)
+        self.body.addWidget(self.transcript_title)
+        self.body.addWidget(self.transcript)
+        ask_row = QHBoxLayout()
+        self.ask_edit = QLineEdit()
+        self.ask_edit.setPlaceholderText("Ask about this photo…")
+        self.ask_edit.returnPressed.connect(self.ask)
+        ask_btn = QPushButton("Ask")
+        ask_btn.clicked.connect(self.ask)
+        ask_row.addWidget(self.ask_edit, 1)
+        ask_row.addWidget(ask_btn)
+        self.body.addLayout(ask_row)
+        self.answer = QLabel("")
+        self.answer.setWordWrap(True)
+        self.answer.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.body.addWidget(self.answer)
+        self.errors = QLabel("")
+        self.errors.setWordWrap(True)
+        self.errors.setStyleSheet("color: #d04040;")
+        self.body.addWidget(self.errors)
+        buttons = QHBoxLayout()
+        self.more_btn = QPushButton("More like this")
+        self.more_btn.clicked.connect(lambda: self.file_id and self.moreLikeThis.emit(self.file_id))
+        buttons.addWidget(self.more_btn)
+        buttons.addStretch(1)
+        self.body.addLayout(buttons)
+        self.body.addStretch(1)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 2)
+        self._preview_pm: QPixmap | None = None
+
+    # --- loading ---
+    def show_file(self, file_id: int, at_s: float | None = None) -> None:
+        self.file_id = file_id
+        self._pending_seek = at_s
+        self.answer.setText("")
+        run_async(load_detail, self.services.catalog, file_id,
+                  on_done=lambda info, fid=file_id: self._show_info(fid, info),
+                  on_error=lambda e: self.errors.setText(describe(e)))
+
+    def _show_info(self, file_id: int, info: dict) -> None:
+        if file_id != self.file_id:
+            return
+        self.info = info
+        f = info["file"]
+        self.name.setText(f["name"])
+        self.name.setToolTip(f["path"])
+        self.caption.setText(info["caption"] or "")
+        self.caption.setVisible(bool(info["caption"]))
+        self.tags.setText("  ".join(f"#{t}" for t in info["tags"]))
+        self.tags.setVisible(bool(info["tags"]))
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        rows = []
+        if f["taken_at"]:
+            src = {"exif": "", "container": " (video)", "mtime": " (file date)"}.get(
+                f["taken_at_source"] or "", "")
+            rows.append(("Taken", dt.datetime.fromtimestamp(f["taken_at"])
+                         .strftime("%A %d %B %Y, %H:%M") + src))
+        cam = " ".join(x for x in (f["camera_make"], f["camera_model"]) if x)
+        if cam:
+            rows.append(("Camera", cam))
+        if f["gps_lat"] is not None:
+            rows.append(("Place", f"{f['gps_lat']:.5f}, {f['gps_lon']:.5f}"))
+        if f["width"]:
+            rows.append(("Size", f"{f['width']} × {f['height']}  ·  {f['size'] / 1e6:.1f} MB"))
+        if f["duration_s"]:
+            rows.append(("Length", fmt_time(f["duration_s"])))
+        if info["collection"]:
+            rows.append(("Collection", info["collection"]))
+        if info["language"]:
+            rows.append(("Language", info["language"]))
+        rows.append(("Folder", f["folder"]))
+        for k, v in rows:
+            lab = QLabel(str(v))
+            lab.setWordWrap(True)
+            lab.setTextInteractionFlags(Qt.TextSelectableByMouse)
+            self.form.addRow(k, lab)
+        self.transcript.clear()
+        for start, _end, text in info["segments"]:
+            it = QListWidgetItem(f"{fmt_time(start)}   {text.strip()}")
+            it.setData(Qt.UserRole, start)
+            self.transcript.addItem(it)
+        has_tr = bool(info["segments"])
+        self.transcript.setVisible(has_tr)
+        self.transcript_title.setVisible(has_tr)
+        self.ask_edit.setPlaceholderText(
+            "Ask about this photo…" if f["kind"] == "photo" else "Ask about this video…")
+        self.errors.setText("\n".join("⚠ " + e for e in info["errors"]))
+        self.more_btn.setEnabled(True)
+        self.stop_media()
+        if f["kind"] == "video":
+            self._show_video(f["path"])
+        else:
+            self.video_box.hide()
+        self.preview.setText("Loading…")
+        run_async(load_preview, file_id, f["path"], f["kind"],
+                  on_done=lambda img, fid=file_id: self._show_preview(fid, img),
+                  on_error=lambda e, fid=file_id: self._preview_failed(fid, e))
+        self.loaded.emit(file_id)
+
+    def _show_preview(self, file_id: int, img) -> None:
+        if file_id != self.file_id:
+            return
+        self._preview_pm = QPixmap.fromImage(img)
+        self._fit_preview()
+
+    def _preview_failed(self, file_id: int, e: BaseException) -> None:
+        if file_id == self.file_id:
+            self._preview_pm = None
+            self.preview.setPixmap(QPixmap())
+            self.preview.setText(f"Cannot show this file:\n{describe(e)}")
+
+    def _fit_preview(self) -> None:
+        if self._preview_pm is not None and not self._preview_pm.isNull():
+            self.preview.setPixmap(self._preview_pm.scaled(
+                self.preview.size(), Qt.KeepAspectRatio, Qt.SmoothTransformation))
+
+    def resizeEvent(self, e) -> None:
+        super().resizeEvent(e)
+        self._fit_preview()
+
+    # --- video ---
+    def _ensure_player(self) -> bool:
+        if self._player is not None:
+            return True
+        try:
+            from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+        except ImportError as e:  # PySide6-Addons missing: show the still frame only
+            log.warning("video playback unavailable: %s", e)
+            return False
+        self._player = QMediaPlayer(self)
+        self._audio = QAudioOutput(self)
+        self._player.setAudioOutput(self._audio)
+        self._player.positionChanged.connect(self._position)
+        self._player.durationChanged.connect(lambda d: self.seek.setRange(0, d))
+        self._player.mediaStatusChanged.connect(self._media_status)
+        return True
+
+    def _show_video(self, path: str) -> None:
+        self.video_box.show()
+        if not self._ensure_player():
+            return
+        self._player.setSource(QUrl.fromLocalFile(path))
+        self._player.setVideoOutput(None)
+        if self._pending_seek is not None:
+            self.seek_to(self._pending_seek)
+
+    def seek_to(self, seconds: float) -> None:
+        self._pending_seek = seconds
+        if self._player is not None:
+            self._player.setPosition(int(seconds * 1000))
+        self.seek.setValue(int(seconds * 1000))
+        self.time_label.setText(fmt_time(seconds))
+
+    def _media_status(self, status) -> None:
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        if status == QMediaPlayer.LoadedMedia and self._pending_seek is not None:
+            self._player.setPosition(int(self._pending_seek * 1000))
+
+    def _position(self, ms: int) -> None:
+        if not self.seek.isSliderDown():
+            self.seek.setValue(ms)
+        self.time_label.setText(fmt_time(ms / 1000))
+
+    def _toggle_play(self) -> None:
+        if self._player is None:
+            return
+        from PySide6.QtMultimedia import QMediaPlayer, QVideoSink
+
+        if self._player.playbackState() == QMediaPlayer.PlayingState:
+            self._player.pause()
+            self.play_btn.setText("▶")
+            return
+        if self._video is None:
+            # frames go to a sink and onto the preview label: no native video surface needed
+            self._video = QVideoSink(self)
+            self._video.videoFrameChanged.connect(self._frame)
+        self._player.setVideoOutput(self._video)
+        self._player.play()
+        self.play_btn.setText("❚❚")
+
+    def _frame(self, frame) -> None:
+        img = frame.toImage()
+        if not img.isNull():
+            self._preview_pm = QPixmap.fromImage(img)
+            self._fit_preview()
+
+    def stop_media(self) -> None:
+        if self._player is not None:
+            self._player.stop()
+            self.play_btn.setText("▶")
+
+    def _segment_clicked(self, item: QListWidgetItem) -> None:
+        self.seek_to(float(item.data(Qt.UserRole)))
+
+    # --- ask ---
+    def ask(self) -> None:
+        q = self.ask_edit.text().strip()
+        if not q or self.file_id is None:
+            return
+        try:
+            from core.search.ask import ask
+        except ImportError:
+            self.answer.setText("Asking is not available in this build.")
+            return
+        s, fid = self.services, self.file_id
+        self.answer.setText("Thinking…")
+        run_async(ask, s.catalog, s.registry, fid, q,
+                  on_done=lambda a, fid=fid: self._answered(fid, a),
+                  on_error=lambda e: self._answer_text(describe(e)))
+
+    def _answered(self, fid: int, a) -> None:
+        if fid != self.file_id:
+            return
+        text = a.answer or "I don't know."
+        if a.based_on:
+            text += f"\n(based on {', '.join(a.based_on)})"
+        if a.notices:
+            text += "\n" + " ".join(a.notices)
+        self._answer_text(text)
+
+    def _answer_text(self, text: str) -> None:
+        self.answer.setText(text)
+        self.answered.emit(text)
+
+    def _close(self) -> None:
+        self.stop_media()
+        self.closed.emit()
+
+    def current_path(self) -> str | None:
+        return self.info["file"]["path"] if self.info else None
+
+    def reveal_folder(self) -> str | None:
+        p = self.current_path()
+        return os.path.dirname(p) if p else None

@@ -1,0 +1,173 @@
+"""The library page: the thumbnail grid with its grouping, a timeline label that follows the
+scroll position, and the search-results header (with notices and a way back)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QStackedLayout, QVBoxLayout, QWidget,
+)
+
+from desktop.library_model import (
+    FOLDER, TAKEN, GridView, LibraryModel, load_rows,
+)
+from desktop.style import icon
+from desktop.workers import run_async
+
+
+class LibraryPage(QWidget):
+    fileActivated = Signal(int)
+    currentFileChanged = Signal(object)  # file id or None
+    addFolderRequested = Signal()
+    loaded = Signal()  # rows are in the model (tests and the benchmark wait on it)
+
+    def __init__(self, services, parent=None):
+        super().__init__(parent)
+        self.services = services
+        self.model = LibraryModel(services.thumbs, self)
+        self.mode = "library"  # or "search"
+        self.where, self.params = "", ()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(8, 4, 8, 0)
+        self.title = QLabel("All photos and videos")
+        self.title.setObjectName("heading")
+        bar.addWidget(self.title)
+        self.notice = QLabel("")
+        self.notice.setObjectName("notice")
+        bar.addWidget(self.notice, 1)
+        self.back_btn = QPushButton("Back to library")
+        self.back_btn.hide()
+        bar.addWidget(self.back_btn)
+        bar.addWidget(QLabel("Group by"))
+        self.group = QComboBox()
+        self.group.addItem("Date", "date")
+        self.group.addItem("Folder", "folder")
+        self.group.addItem("Collection", "collection")
+        self.group.addItem("Name", "name")
+        self.group.currentIndexChanged.connect(lambda _i: self.reload())
+        bar.addWidget(self.group)
+        self.zoom = QSlider(Qt.Horizontal)
+        self.zoom.setRange(96, 320)
+        self.zoom.setValue(168)
+        self.zoom.setMaximumWidth(120)
+        self.zoom.setToolTip("Thumbnail size")
+        self.zoom.valueChanged.connect(lambda v: self.grid.set_cell(v))
+        bar.addWidget(self.zoom)
+        lay.addLayout(bar)
+
+        self.stack = QStackedLayout()
+        self.grid = GridView(self)
+        self.grid.setObjectName("grid")
+        self.grid.setModel(self.model)
+        self.grid.activatedFile.connect(self.fileActivated)
+        self.grid.selectionModel().currentChanged.connect(
+            lambda cur, _prev: self.currentFileChanged.emit(self.grid.current_id()))
+        grid_holder = QWidget()
+        gl = QVBoxLayout(grid_holder)
+        gl.setContentsMargins(0, 0, 0, 0)
+        gl.addWidget(self.grid)
+        self.timeline = QLabel("", self.grid.viewport())
+        self.timeline.setObjectName("timeline")
+        self.timeline.hide()
+        self.stack.addWidget(grid_holder)
+        self.empty = QWidget()
+        el = QVBoxLayout(self.empty)
+        el.addStretch(1)
+        self.empty_label = QLabel("Your library is empty.\nAdd a folder of photos and videos "
+                                  "to start.")
+        self.empty_label.setAlignment(Qt.AlignCenter)
+        self.empty_label.setObjectName("notice")
+        el.addWidget(self.empty_label)
+        add = QPushButton(icon("folder-add"), "Add a folder…")
+        add.clicked.connect(self.addFolderRequested)
+        self.empty_add = add
+        el.addWidget(add, 0, Qt.AlignCenter)
+        el.addStretch(1)
+        self.stack.addWidget(self.empty)
+        lay.addLayout(self.stack, 1)
+
+        self.grid.verticalScrollBar().valueChanged.connect(self._scrolled)
+        self._timeline_timer = QTimer(self)
+        self._timeline_timer.setSingleShot(True)
+        self._timeline_timer.setInterval(1200)
+        self._timeline_timer.timeout.connect(self.timeline.hide)
+        self._generation = 0
+        self.rows_loaded = False
+
+    # --- library mode ---
+    def reload(self) -> None:
+        """Re-read the rows (in a worker); the model swaps them in when they arrive."""
+        self._generation += 1
+        gen = self._generation
+        if self.mode != "library":
+            return
+        order = self.group.currentData()
+        run_async(load_rows, self.services.catalog, order, self.where, self.params,
+                  on_done=lambda rows: self._apply_rows(gen, rows))
+
+    def set_filter(self, where: str, params: tuple) -> None:
+        self.where, self.params = where, params
+        self.reload()
+
+    def _apply_rows(self, gen: int, rows: list[tuple]) -> None:
+        if gen != self._generation or self.mode != "library":
+            return  # a newer reload (or a search) superseded this one
+        keep = self.grid.current_id()
+        top = self.grid.verticalScrollBar().value()
+        self.model.set_rows(rows)
+        self.title.setText("All photos and videos" if not self.where else "Filtered library")
+        self.notice.setText(f"{len(rows):,} items")
+        self.stack.setCurrentIndex(0 if rows or self.where else 1)
+        if keep is not None and self.model.index_of(keep).isValid():
+            self.grid.setCurrentIndex(self.model.index_of(keep))
+        self.grid.verticalScrollBar().setValue(top)
+        self.rows_loaded = True
+        self.loaded.emit()
+
+    # --- search mode ---
+    def show_results(self, title: str, rows: list[tuple], scores: dict, hits: dict,
+                     notices: list[str]) -> None:
+        self.mode = "search"
+        self._generation += 1
+        self.model.set_rows(rows, scores, hits)
+        self.stack.setCurrentIndex(0)
+        self.title.setText(title)
+        text = f"{len(rows):,} results"
+        if notices:
+            text += "  ·  " + "  ".join(notices)
+        self.notice.setText(text)
+        self.notice.setToolTip("\n".join(notices))
+        self.back_btn.show()
+        self.group.setEnabled(False)
+        if rows:
+            self.grid.scrollToTop()
+        self.loaded.emit()
+
+    def back_to_library(self) -> None:
+        self.mode = "library"
+        self.back_btn.hide()
+        self.group.setEnabled(True)
+        self.notice.setToolTip("")
+        self.reload()
+
+    def _scrolled(self, _v: int) -> None:
+        r = self.grid.top_row_tuple()
+        if r is None:
+            return
+        order = self.group.currentData()
+        if order == "date" and r[TAKEN]:
+            text = dt.datetime.fromtimestamp(r[TAKEN]).strftime("%B %Y")
+        elif order == "folder":
+            text = r[FOLDER]
+        else:
+            return
+        self.timeline.setText(text)
+        self.timeline.adjustSize()
+        self.timeline.move(self.grid.viewport().width() - self.timeline.width() - 16, 8)
+        self.timeline.show()
+        self.timeline.raise_()
+        self._timeline_timer.start()

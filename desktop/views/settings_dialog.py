@@ -1,0 +1,144 @@
+"""Settings: watched folders, models per role, device, GPU budget, workers, relevance
+threshold, organize mode. Saved with core.config.Settings into the data folder."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+    QHBoxLayout, QLabel, QLineEdit, QListWidget, QPushButton, QSpinBox, QTabWidget, QVBoxLayout,
+    QWidget,
+)
+
+from core.scan.roots import list_roots
+from desktop import actions
+
+ROLES = (("clip", "Image and text search (CLIP)"), ("caption", "Captions"),
+         ("whisper", "Speech to text (Whisper)"), ("llm", "Names and answers (LLM)"))
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, services, parent=None):
+        super().__init__(parent)
+        self.services = services
+        self.setWindowTitle("Shoebox settings")
+        self.resize(620, 460)
+        st = services.settings
+        tabs = QTabWidget()
+
+        lib = QWidget()
+        ll = QVBoxLayout(lib)
+        ll.addWidget(QLabel("Library folders"))
+        self.roots = QListWidget()
+        for r in list_roots(services.catalog):
+            self.roots.addItem(r.path + (f"   ({r.error})" if r.error else ""))
+        ll.addWidget(self.roots)
+        row = QHBoxLayout()
+        add = QPushButton("Add folder…")
+        add.clicked.connect(self._add_folder)
+        row.addWidget(add)
+        row.addStretch(1)
+        ll.addLayout(row)
+        self.watch = QCheckBox("Watch these folders for changes while Shoebox is open")
+        self.watch.setChecked(st.watch)
+        ll.addWidget(self.watch)
+        self.pending_folders: list[str] = []
+        tabs.addTab(lib, "Folders")
+
+        mod = QWidget()
+        ml = QFormLayout(mod)
+        self.model_edits: dict[str, QLineEdit] = {}
+        for role, label in ROLES:
+            edit = QLineEdit(st.models.get(role, ""))
+            edit.setPlaceholderText("default")
+            edit.setToolTip("A model id, or a folder holding the model's files")
+            browse = QPushButton("Folder…")
+            browse.clicked.connect(lambda _c=False, e=edit: self._pick_model_folder(e))
+            h = QHBoxLayout()
+            h.addWidget(edit, 1)
+            h.addWidget(browse)
+            ml.addRow(label, h)
+            self.model_edits[role] = edit
+        self.device = QComboBox()
+        for d in ("auto", "cuda", "mps", "cpu"):
+            self.device.addItem(d)
+        self.device.setCurrentText(st.device)
+        ml.addRow("Device", self.device)
+        self.gpu = QDoubleSpinBox()
+        self.gpu.setRange(0.5, 256)
+        self.gpu.setSuffix(" GB")
+        self.gpu.setValue(st.gpu_budget_gb)
+        ml.addRow("GPU memory budget", self.gpu)
+        self.workers = QSpinBox()
+        self.workers.setRange(1, 64)
+        self.workers.setValue(st.workers)
+        ml.addRow("Worker threads", self.workers)
+        self.low = QCheckBox("Index at low priority")
+        self.low.setChecked(st.low_priority)
+        ml.addRow("", self.low)
+        tabs.addTab(mod, "Models")
+
+        org = QWidget()
+        ol = QFormLayout(org)
+        self.floor = QDoubleSpinBox()
+        self.floor.setRange(0.0, 1.0)
+        self.floor.setSingleStep(0.01)
+        self.floor.setDecimals(2)
+        self.floor.setValue(st.relevance_floor)
+        self.floor.setToolTip("Search results scoring below this are hidden; 0 lets Shoebox decide")
+        ol.addRow("Search relevance threshold", self.floor)
+        self.mode = QComboBox()
+        for m in ("move", "copy", "link"):
+            self.mode.addItem(m)
+        self.mode.setCurrentText(st.organize_mode)
+        ol.addRow("Reorganize by", self.mode)
+        self.top = QSpinBox()
+        self.top.setRange(2, 100)
+        self.top.setValue(st.max_top_level_folders)
+        ol.addRow("Most top-level folders", self.top)
+        tabs.addTab(org, "Search and organize")
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(tabs)
+        where = QLabel(f"Stored in {services.paths.settings}")
+        where.setObjectName("notice")
+        lay.addWidget(where)
+        bb = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        bb.accepted.connect(self.save)
+        bb.rejected.connect(self.reject)
+        lay.addWidget(bb)
+
+    def _add_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder to the library")
+        if folder:
+            self.pending_folders.append(folder)
+            self.roots.addItem(folder + "   (will be added)")
+
+    def _pick_model_folder(self, edit: QLineEdit) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder with the model's files")
+        if folder:
+            edit.setText(folder)
+
+    def build(self):
+        st = self.services.settings
+        models = dict(st.models)
+        for role, edit in self.model_edits.items():
+            v = edit.text().strip()
+            if v:
+                models[role] = v
+            else:
+                models.pop(role, None)
+        return dataclasses.replace(
+            st, models=models, device=self.device.currentText(), gpu_budget_gb=self.gpu.value(),
+            workers=self.workers.value(), low_priority=self.low.isChecked(),
+            relevance_floor=self.floor.value(), organize_mode=self.mode.currentText(),
+            max_top_level_folders=self.top.value(), watch=self.watch.isChecked())
+
+    def save(self) -> None:
+        self.services.save_settings(self.build())
+        if self.pending_folders:
+            actions.add_folders(self.services, self.pending_folders)
+        else:
+            actions.start_watch(self.services)
+        self.accept()

@@ -1,0 +1,326 @@
+"""Where core work meets Qt: every background call and long task goes through here.
+
+Two shapes:
+- `run_async(fn, *args, on_done=..., on_error=...)`: a short call (a SQL read, a search, a
+  thumbnail list) on a QThreadPool thread; the callback runs on the GUI thread.
+- `TaskRunner`: a long core task `fn(task: TaskState)` on its own QThread; TaskState progress
+  becomes the `progress` signal, and pause/resume/cancel go back through the TaskState.
+
+`Background` owns the app's long-lived work: scans, the folder watcher and indexing, run one at
+a time in a queue so the status area always has one clear "what is happening now".
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
+
+from core.errors import Cancelled, ShoeboxError
+from core.tasks import Progress, TaskState
+
+log = logging.getLogger(__name__)
+
+
+class _Dispatcher(QObject):
+    """Lives on the GUI thread; signals emitted from pool threads reach it queued."""
+
+    deliver = Signal(object, object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.deliver.connect(self._on_deliver)
+
+    @Slot(object, object)
+    def _on_deliver(self, callback: Callable[[Any], None], value: Any) -> None:
+        try:
+            callback(value)
+        except RuntimeError as e:  # the widget the result was for has been deleted
+            if "already deleted" not in str(e):
+                raise
+            log.debug("dropped a result for a deleted widget: %s", e)
+
+
+_dispatcher: _Dispatcher | None = None
+_pool: QThreadPool | None = None
+
+
+def dispatcher() -> _Dispatcher:
+    """Created lazily on the first call, which must come from the GUI thread."""
+    global _dispatcher
+    if _dispatcher is None:
+        _dispatcher = _Dispatcher()
+    return _dispatcher
+
+
+def pool() -> QThreadPool:
+    """The pool for short calls (reads, searches); thumbnails have their own."""
+    global _pool
+    if _pool is None:
+        _pool = QThreadPool()
+        _pool.setMaxThreadCount(3)
+    return _pool
+
+
+def describe(e: BaseException) -> str:
+    """A user-facing sentence for an exception: ShoeboxErrors say it themselves."""
+    if isinstance(e, ShoeboxError):
+        return str(e)
+    return f"{type(e).__name__}: {e}"
+
+
+class _Call(QRunnable):
+    def __init__(self, fn, args, on_done, on_error):
+        super().__init__()
+        self.fn, self.args, self.on_done, self.on_error = fn, args, on_done, on_error
+
+    def run(self) -> None:
+        d = dispatcher()
+        try:
+            result = self.fn(*self.args)
+        except Exception as e:  # handed to on_error (or logged) on the GUI thread
+            log.debug("background call %s failed:\n%s", getattr(self.fn, "__name__", self.fn),
+                      traceback.format_exc())
+            if self.on_error is not None:
+                d.deliver.emit(self.on_error, e)
+            else:
+                log.error("background call failed: %s", describe(e))
+            return
+        if self.on_done is not None:
+            d.deliver.emit(self.on_done, result)
+
+
+def run_async(fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
+              on_error: Callable[[BaseException], None] | None = None,
+              thread_pool: QThreadPool | None = None) -> None:
+    dispatcher()  # make sure it exists on this (GUI) thread before a worker emits
+    (thread_pool or pool()).start(_Call(fn, args, on_done, on_error))
+
+
+class TaskRunner(QThread):
+    """Runs `fn(task)` on its own thread. Signals arrive on the GUI thread."""
+
+    progress = Signal(object)   # core.tasks.Progress
+    succeeded = Signal(object)  # the function's return value
+    failed = Signal(str)        # a user-facing message
+    cancelled = Signal()
+
+    def __init__(self, name: str, fn: Callable[[TaskState], Any], parent: QObject | None = None):
+        super().__init__(parent)
+        self.setObjectName(f"task-{name}")
+        self.name = name
+        self._fn = fn
+        self.task = TaskState(name, on_progress=self.progress.emit)
+        self.result: Any = None
+        self.error: str | None = None
+
+    def run(self) -> None:
+        try:
+            self.result = self._fn(self.task)
+        except Cancelled:
+            self.cancelled.emit()
+        except Exception as e:  # reported to the user through the status area
+            log.exception("task %s failed", self.name)
+            self.error = describe(e)
+            self.failed.emit(self.error)
+        else:
+            self.succeeded.emit(self.result)
+
+    def pause(self) -> None:
+        self.task.pause()
+
+    def resume(self) -> None:
+        self.task.resume()
+
+    def cancel(self) -> None:
+        self.task.cancel()
+
+
+@dataclass
+class _Queued:
+    name: str
+    fn: Callable[[TaskState], Any]
+    on_done: Callable[[Any], None] | None
+
+
+class Background(QObject):
+    """The app's queue of long tasks (scan, index, apply...), one running at a time.
+
+    Signals: `progress(Progress)` for the running task, `state(str)` ("idle", "running",
+    "paused"), `finished(name, result)`, `failed(name, message)`, `changed()` after any task
+    that may have changed the catalog.
+    """
+
+    progress = Signal(object)
+    state = Signal(str)
+    finished = Signal(str, object)
+    failed = Signal(str, str)
+    changed = Signal()
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._queue: deque[_Queued] = deque()
+        self._current: TaskRunner | None = None
+        self._current_job: _Queued | None = None
+        self._paused = False
+        self._lock = threading.Lock()
+
+    # --- queue ---
+    def submit(self, name: str, fn: Callable[[TaskState], Any],
+               on_done: Callable[[Any], None] | None = None, *, dedupe: bool = True) -> None:
+        """Queue a task. With dedupe, a task of the same name already waiting is not doubled."""
+        if dedupe and any(q.name == name for q in self._queue):
+            return
+        self._queue.append(_Queued(name, fn, on_done))
+        self._next()
+
+    @property
+    def busy(self) -> bool:
+        return self._current is not None
+
+    @property
+    def current_name(self) -> str | None:
+        return self._current.name if self._current else None
+
+    def pending_names(self) -> list[str]:
+        return [q.name for q in self._queue]
+
+    def _next(self) -> None:
+        if self._current is not None or not self._queue:
+            if self._current is None:
+                self.state.emit("idle")
+            return
+        job = self._queue.popleft()
+        runner = TaskRunner(job.name, job.fn, self)
+        runner.progress.connect(self.progress)
+        # a slot on this GUI-thread object, so the hand-over is queued onto the GUI thread
+        runner.finished.connect(self._on_runner_finished)
+        self._current, self._current_job = runner, job
+        if self._paused:
+            runner.pause()
+        runner.start(QThread.LowPriority)
+        self.state.emit("paused" if self._paused else "running")
+
+    @Slot()
+    def _on_runner_finished(self) -> None:
+        runner, job = self._current, self._current_job
+        if runner is None or job is None:
+            return
+        self._current = self._current_job = None
+        if runner.error is not None:
+            self.failed.emit(job.name, runner.error)
+        elif not runner.task.cancelled:
+            if job.on_done is not None:
+                job.on_done(runner.result)
+            self.finished.emit(job.name, runner.result)
+        self.changed.emit()
+        runner.deleteLater()
+        self._next()
+
+    # --- control ---
+    def pause(self) -> None:
+        self._paused = True
+        if self._current:
+            self._current.pause()
+            self.state.emit("paused")
+
+    def resume(self) -> None:
+        self._paused = False
+        if self._current:
+            self._current.resume()
+            self.state.emit("running")
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def cancel_current(self) -> None:
+        if self._current:
+            self._current.cancel()
+
+    def cancel_all(self) -> None:
+        self._queue.clear()
+        self.cancel_current()
+
+    def shutdown(self, timeout_s: float = 10.0) -> None:
+        """Cancel everything and wait for the running task to stop (app exit)."""
+        self.cancel_all()
+        runner = self._current
+        if runner is not None:
+            runner.resume()
+            runner.wait(int(timeout_s * 1000))
+
+    def wait_idle(self, timeout_s: float = 30.0) -> bool:
+        """Tests: process events until the queue is empty."""
+        from PySide6.QtCore import QCoreApplication
+
+        deadline = time.monotonic() + timeout_s
+        while self._current is not None or self._queue:
+            if time.monotonic() > deadline:
+                return False
+            QCoreApplication.processEvents()
+            time.sleep(0.01)
+        QCoreApplication.processEvents()
+        return True
+
+
+class WatchBridge(QObject):
+    """core.scan.watcher.FolderWatcher -> the GUI: its callback (on watchdog's thread) becomes
+    a queued signal carrying the folders to rescan."""
+
+    changes = Signal(object)  # list[(folder, recursive)]
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._watcher = None
+
+    def start(self, folders: list[str], ignore=None, debounce_s: float = 1.0) -> list[str]:
+        from core.scan.watcher import FolderWatcher
+
+        self.stop()
+        if not folders:
+            return []
+        self._watcher = FolderWatcher(folders, self.changes.emit, debounce_s=debounce_s,
+                                      ignore=ignore)
+        return self._watcher.start()
+
+    def stop(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
+
+    @property
+    def running(self) -> bool:
+        return self._watcher is not None
+
+
+def format_progress(p: Progress) -> tuple[str, str]:
+    """(headline, details) for the status area: stage and counts; rate and ETA."""
+    head = p.task.capitalize()
+    if p.status:
+        head += f": {p.status}"
+    bits = []
+    if p.total:
+        bits.append(f"{p.done:,}/{p.total:,}")
+    elif p.done:
+        bits.append(f"{p.done:,}")
+    if p.rate:
+        bits.append(f"{p.rate:.1f}/s")
+    if p.eta_s is not None and p.total:
+        bits.append("ETA " + format_duration(p.eta_s))
+    return head, "  ·  ".join(bits)
+
+
+def format_duration(s: float) -> str:
+    s = int(round(s))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m {s % 60:02d}s"
+    return f"{s // 3600}h {s % 3600 // 60:02d}m"

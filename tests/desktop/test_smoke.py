@@ -1,0 +1,43 @@
+"""The app opens on a real catalog and shows the library in a virtualised grid."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QListView
+
+from core.scan.roots import add_root
+from core.scan.scanner import scan
+from tests.media_factory import write_jpeg, write_video
+
+
+def test_window_opens_with_title_icon_and_empty_state(window, qtbot):
+    assert window.windowTitle() == "Shoebox"
+    assert not window.windowIcon().isNull()
+    qtbot.waitUntil(lambda: window.library.rows_loaded, timeout=5000)
+    assert window.library.model.rowCount() == 0
+    assert window.library.stack.currentWidget() is window.library.empty
+
+
+def test_grid_shows_library_with_thumbnails(tmp_path, services, qtbot):
+    lib = tmp_path / "lib"
+    for i in range(6):
+        write_jpeg(lib / f"p{i}.jpg", (400, 300), seed=i, taken=f"2023:0{i + 1}:02 10:00:00")
+    write_video(lib / "clip.mp4", seconds=0.5, audio=None)
+    add_root(services.catalog, lib)
+    scan(services.catalog)
+
+    from desktop.app import create_window
+
+    win = create_window(services, start_background=False, welcome=False)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.library.model.rowCount() == 7, timeout=5000)
+    grid = win.library.grid
+    assert isinstance(grid, QListView) and grid.uniformItemSizes()
+    # newest first: the video (dated by its mtime, now), then the photos by EXIF date
+    names = [win.library.model.row_tuple(i)[4] for i in range(7)]
+    assert names[0] == "clip.mp4" and names[1] == "p5.jpg"
+    qtbot.waitUntil(lambda: all(services.thumbs.cached(win.library.model.row_tuple(i)[0])
+                                for i in range(7)), timeout=10000)
+    pm = services.thumbs.get_cached(win.library.model.row_tuple(1)[0])
+    assert pm.width() == 256 and pm.height() == 192  # landscape kept its shape
+    win.close()
