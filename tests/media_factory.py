@@ -106,3 +106,17 @@ def set_mtime(path: Path, when: float | None = None) -> None:
     import os
 
     os.utime(path, (when, when))
+
+
+def corrupt_audio_packet(path: Path, index: int = 10) -> Path:
+    """Overwrite one audio packet of a video in place with garbage (the container stays
+    valid): the case where faster_whisper.decode_audio gives up on the whole track."""
+    import av
+
+    with av.open(str(path)) as c:
+        packets = [(p.pos, p.size) for p in c.demux(c.streams.audio[0]) if p.size]
+    pos, size = packets[min(index, len(packets) - 1)]
+    data = bytearray(path.read_bytes())
+    data[pos:pos + size] = b"\xff" * size
+    path.write_bytes(bytes(data))
+    return path

@@ -145,10 +145,23 @@ def cmd_watch(args, ctx) -> int:
 def _indexer(ctx):
     """The pipeline's entry point, when this build has one (it is its own module)."""
     try:
-        from core.pipeline.run import index_library
+        from core.pipeline.run import PipelineBusy, index_library
     except ImportError:
         return None
-    return lambda: index_library(ctx)
+    from core.tasks import TaskState
+
+    def index() -> None:
+        try:
+            report = index_library(ctx.catalog, ctx.registry, ctx.settings, ctx.paths,
+                                   TaskState("index"))
+        except PipelineBusy as e:  # the GUI is indexing: it will get to the new files
+            print(time.strftime("%H:%M:%S ") + str(e), flush=True)
+            return
+        if not report.nothing_to_do:
+            print(time.strftime("%H:%M:%S ") + f"indexed: {report.done} results, "
+                  f"{report.errors} failed", flush=True)
+
+    return index
 
 
 def cmd_status(args, ctx) -> int:

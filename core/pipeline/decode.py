@@ -1,0 +1,50 @@
+"""One way for every stage to turn a catalog file into pixels, and to say why it could not."""
+
+from __future__ import annotations
+
+import errno
+
+import av
+from PIL import Image
+
+from core.errors import ShoeboxError
+from core.media import video
+
+
+def load_image(path: str, kind: str, min_side: int) -> Image.Image:
+    """An upright RGB image whose shorter side is at least min_side where the original
+    allows (JPEGs decode at a reduced scale straight from the DCT: Pillow's draft mode).
+    Videos give a frame a tenth of the way in."""
+    if kind == "video":
+        return video.frame_at(path, short_side=min_side)
+    from core.media.images import open_image  # the models team's decoder (orientation, draft)
+
+    return flatten_rgb(open_image(path, target=min_side))
+
+
+def flatten_rgb(img: Image.Image) -> Image.Image:
+    """RGB, with transparency on white (JPEG and CLIP have no alpha, and black behind a
+    logo looks broken)."""
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        bg = Image.new("RGB", rgba.size, (255, 255, 255))
+        bg.paste(rgba, mask=rgba.getchannel("A"))
+        return bg
+    return img if img.mode == "RGB" else img.convert("RGB")
+
+
+def describe(e: BaseException) -> str:
+    """A one-line reason for the user (stored in jobs.error)."""
+    if isinstance(e, FileNotFoundError):
+        return "the file is gone (moved or deleted since the last scan): run `shoebox scan`"
+    if isinstance(e, PermissionError):
+        return "the file cannot be read: permission denied"
+    if isinstance(e, ShoeboxError):
+        return str(e)
+    if isinstance(e, av.FFmpegError):
+        return f"cannot decode the video: {e}"
+    if isinstance(e, Image.DecompressionBombError):
+        return f"the image is too large to decode safely: {e}"
+    if isinstance(e, OSError) and e.errno in (errno.EIO, errno.ENXIO, errno.ENODEV):
+        return f"the disk could not read the file: {e.strerror or e}"
+    return f"{type(e).__name__}: {e}"

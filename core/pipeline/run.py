@@ -1,0 +1,317 @@
+"""index_library: run every due stage over the library, stage by stage, resumably.
+
+    report = index_library(catalog, registry, settings, paths, task)
+
+Order: thumbnails (the grid fills first), CLIP for photos, keyframes for videos (the CLIP
+model stays loaded across both), captions, transcripts. Each heavy model is loaded once for
+its stage and works through all of that stage's files in batches.
+
+Every result is committed together with its job's new state, in one short transaction on
+the catalog's writer, so a crash (even kill -9) loses only work in flight: the next run
+picks up the jobs still pending. Files the user looks at jump the queue (jobs.prioritize).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterator
+
+from core.catalog import Catalog, Connection
+from core.catalog.connection import DatabaseError
+from core.config import Paths, Settings
+from core.errors import Cancelled, ShoeboxError
+from core.pipeline import jobs as J
+from core.pipeline.stages import RUNNERS, Env, Outcome
+from core.pipeline.workers import lower_thread_priority
+from core.tasks import TaskState
+
+log = logging.getLogger(__name__)
+
+FETCH = 256  # jobs read from the catalog at a time
+WRITE_BATCH = 64  # outcomes per write transaction
+WRITE_EVERY_S = 1.0  # ... or at least this often, so progress is saved on slow stages
+WRITES_IN_FLIGHT = 2
+
+
+class PipelineBusy(ShoeboxError):
+    def __init__(self, where: str):
+        super().__init__(f"another Shoebox is already indexing this library ({where}); "
+                         f"it will finish the work, or stop it and try again")
+
+
+@dataclass
+class StageReport:
+    done: int = 0
+    errors: int = 0
+    skipped: str | None = None  # why the stage did not run (its model is unavailable)
+    pending: int = 0  # left to do after this run (limit, cancel)
+
+
+@dataclass
+class IndexReport:
+    stages: dict[str, StageReport] = field(default_factory=dict)
+    seconds: float = 0.0
+    cancelled: bool = False
+    damaged_audio_packets: int = 0
+
+    @property
+    def done(self) -> int:
+        return sum(s.done for s in self.stages.values())
+
+    @property
+    def errors(self) -> int:
+        return sum(s.errors for s in self.stages.values())
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return self.done == 0 and self.errors == 0
+
+    def as_dict(self) -> dict:
+        return {"stages": {k: asdict(v) for k, v in self.stages.items()},
+                "done": self.done, "errors": self.errors, "seconds": round(self.seconds, 3),
+                "cancelled": self.cancelled, "damaged_audio_packets": self.damaged_audio_packets}
+
+
+def index_library(catalog: Catalog, registry: Any, settings: Settings, paths: Paths,
+                  task: TaskState | None = None, *, stages: list[str] | None = None,
+                  limit: int | None = None, retry_errors: bool = False) -> IndexReport:
+    """Run the due work of `stages` (default: all, in pipeline order). `limit`: at most that
+    many files per stage. `retry_errors`: jobs that failed before are tried again.
+    Raises PipelineBusy when another process is indexing the same library; a cancel through
+    `task` ends the run early with report.cancelled set (finished work is kept)."""
+    task = task or TaskState("index")
+    wanted = _stage_list(stages)
+    report = IndexReport()
+    t0 = time.monotonic()
+    if settings.low_priority and threading.current_thread() is not threading.main_thread():
+        lower_thread_priority()  # a GUI worker thread: yield to the GUI
+    with _index_lock(paths):
+        identities = _identities(registry, wanted)
+        task.status("finding work")
+        for stage in wanted:
+            model_id, available, _ = identities[stage.name]
+            catalog.write(J.sync_jobs, stage, model_id, available, retry_errors)
+        env = Env(registry, settings, paths, task, workers=max(1, int(settings.workers)),
+                  low_priority=settings.low_priority)
+        try:
+            for stage in wanted:
+                report.stages[stage.name] = _run_stage(catalog, env, stage, identities[stage.name],
+                                                       limit, task)
+        except Cancelled:
+            report.cancelled = True
+        finally:
+            with catalog.read() as conn:
+                for stage in wanted:
+                    sr = report.stages.setdefault(stage.name, StageReport())
+                    sr.pending = J.count_pending(conn, stage.name)
+            _release_models(registry, wanted)
+    report.damaged_audio_packets = env.counters.get("damaged_audio_packets", 0)
+    report.seconds = time.monotonic() - t0
+    task.status("cancelled" if report.cancelled else "done")
+    return report
+
+
+def _stage_list(stages: list[str] | None) -> list[J.StageDef]:
+    if not stages:
+        return list(J.STAGES)
+    unknown = [s for s in stages if s not in J.BY_NAME]
+    if unknown:
+        raise ShoeboxError(f"unknown stage {', '.join(unknown)}: choose from "
+                           f"{', '.join(J.STAGE_NAMES)}")
+    return [s for s in J.STAGES if s.name in stages]
+
+
+def _identities(registry, wanted) -> dict[str, tuple[str | None, bool, str | None]]:
+    """stage -> (model id a result would record, available?, why not)."""
+    out = {}
+    for stage in wanted:
+        if stage.role is None:
+            out[stage.name] = (stage.version, True, None)
+            continue
+        try:
+            available = bool(registry.available(stage.role))
+            model_id = registry.identity(stage.role)
+            reason = None if available else _unavailable_reason(registry, stage.role)
+        except ShoeboxError as e:
+            available, model_id, reason = False, None, str(e)
+        out[stage.name] = (model_id, available, reason)
+    return out
+
+
+def _unavailable_reason(registry, role: str) -> str:
+    try:
+        info = registry.status().get(role) or {}
+    except ShoeboxError as e:
+        return str(e)
+    reason = info.get("reason") or f"no {role} model is installed"
+    return f"{role} model unavailable: {reason}"
+
+
+def _run_stage(catalog: Catalog, env: Env, stage: J.StageDef, ident, limit, task) -> StageReport:
+    model_id, available, reason = ident
+    sr = StageReport()
+    with catalog.read() as conn:
+        todo = J.count_pending(conn, stage.name)
+    if limit is not None:
+        todo = min(todo, limit)
+    if todo == 0:
+        return sr
+    if not available:
+        sr.skipped = reason or "model unavailable"
+        catalog.write(J.skip_stage, stage.name, sr.skipped)
+        log.info("stage %s skipped: %s", stage.name, sr.skipped)
+        return sr
+    runner = RUNNERS[stage.name](stage, env, model_id)
+    task.start(todo, f"{stage.name}: loading")
+    try:
+        runner.prepare()
+    except ShoeboxError as e:  # ModelUnavailable and friends: the other stages still run
+        sr.skipped = str(e)
+        catalog.write(J.skip_stage, stage.name, sr.skipped)
+        log.warning("stage %s skipped: %s", stage.name, e)
+        return sr
+    task.start(todo, f"{stage.name}: {stage.about}")
+    source = _JobSource(catalog, stage.name, limit, task)
+    sink = _Sink(catalog, model_id, source, sr)
+    try:
+        for outcomes in runner.process(iter(source)):
+            sink.add(outcomes)
+            task.advance(len(outcomes))
+            task.check()
+    finally:
+        sink.close()  # what is finished is kept, even on cancel
+    return sr
+
+
+class _JobSource:
+    """Pending jobs of one stage, read lazily in priority order, so files prioritized during
+    the run are picked up at the next read."""
+
+    def __init__(self, catalog: Catalog, stage: str, limit: int | None, task: TaskState):
+        self.catalog, self.stage, self.limit, self.task = catalog, stage, limit, task
+        self.outstanding: set[int] = set()  # handed out, result not committed yet
+        self.given = 0
+
+    def __iter__(self) -> Iterator[J.Job]:
+        while self.limit is None or self.given < self.limit:
+            self.task.check()
+            n = FETCH if self.limit is None else min(FETCH, self.limit - self.given)
+            with self.catalog.read() as conn:
+                batch = J.pending_jobs(conn, self.stage, n, exclude=self.outstanding)
+            if not batch:
+                return
+            for job in batch:
+                self.outstanding.add(job.file_id)
+                self.given += 1
+                yield job
+
+
+class _Sink:
+    """Collects outcomes and commits them in short transactions (results + job state
+    together), keeping a couple of writes in flight so the model never waits for the disk."""
+
+    def __init__(self, catalog: Catalog, model_id: str, source: _JobSource, sr: StageReport):
+        self.catalog, self.model_id, self.source, self.sr = catalog, model_id, source, sr
+        self.buffer: list[Outcome] = []
+        self.first_at = 0.0
+        self.inflight: deque[tuple[Future, list[Outcome]]] = deque()
+
+    def add(self, outcomes: list[Outcome]) -> None:
+        if not self.buffer:
+            self.first_at = time.monotonic()
+        self.buffer.extend(outcomes)
+        if len(self.buffer) >= WRITE_BATCH or time.monotonic() - self.first_at >= WRITE_EVERY_S:
+            self.flush()
+        self._reap(block=False)
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        batch, self.buffer = self.buffer, []
+        self.inflight.append((self.catalog.submit(_commit, batch, self.model_id, time.time()),
+                              batch))
+        while len(self.inflight) > WRITES_IN_FLIGHT:
+            self._reap_one()
+
+    def close(self) -> None:
+        self.flush()
+        while self.inflight:
+            self._reap_one()
+
+    def _reap(self, block: bool) -> None:
+        while self.inflight and (block or self.inflight[0][0].done()):
+            self._reap_one()
+
+    def _reap_one(self) -> None:
+        fut, batch = self.inflight.popleft()
+        done, errors = fut.result()  # a failed write is a bug or a full disk: let it show
+        self.sr.done += done
+        self.sr.errors += errors
+        for o in batch:
+            self.source.outstanding.discard(o.job.file_id)
+
+
+def _commit(conn: Connection, outcomes: list[Outcome], model_id: str, now: float):
+    """Runs on the writer thread, inside one transaction."""
+    done = errors = 0
+    for o in outcomes:
+        if conn.execute("SELECT 1 FROM files WHERE id = ?", (o.job.file_id,)).fetchone() is None:
+            continue  # removed from the library meanwhile
+        error = o.error
+        if error is None:
+            conn.execute("SAVEPOINT outcome")
+            try:
+                if o.write is not None:
+                    o.write(conn)
+                J.mark_done(conn, o.job, model_id, now)
+                conn.execute("RELEASE outcome")
+                done += 1
+                continue
+            except (DatabaseError, ValueError, TypeError) as e:  # this file's results only
+                conn.execute("ROLLBACK TO outcome")
+                conn.execute("RELEASE outcome")
+                error = f"could not store the results: {e}"
+                log.warning("stage %s, %s: %s", o.job.stage, o.job.path, error)
+        J.mark_error(conn, o.job, model_id, error, now)
+        errors += 1
+    return done, errors
+
+
+def _release_models(registry, wanted) -> None:
+    """Captioner and transcriber are big and only the pipeline uses them: free them now.
+    CLIP stays (search embeds queries with it)."""
+    for stage in wanted:
+        if stage.role in ("caption", "whisper"):
+            with contextlib.suppress(ShoeboxError, AttributeError):
+                registry.release(stage.role)
+
+
+@contextlib.contextmanager
+def _index_lock(paths: Paths):
+    """One indexer per library at a time (a GUI and a `shoebox watch` could both try)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here; the writer still serialises rows
+        yield
+        return
+    paths.home.mkdir(parents=True, exist_ok=True)
+    lock_path = paths.home / "index.lock"
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PipelineBusy(str(lock_path)) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

@@ -1,0 +1,332 @@
+"""What each stage does to a batch of files. Each runner turns a stream of jobs into a stream
+of outcomes; an outcome carries a function that writes its results, which the runner in
+run.py commits together with the job's new state in one transaction.
+
+Heavy work is split so the model never waits on the disk: decoding and preprocessing run in
+worker threads ahead of it (workers.ordered_map), the model runs on batches, and writes go to
+the catalog's writer thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import av
+import numpy as np
+
+from core.catalog import Connection
+from core.config import Paths, Settings
+from core.errors import Cancelled, ShoeboxError
+from core.media import video
+from core.pipeline import tags as tagging
+from core.pipeline import thumbnails
+from core.pipeline.decode import describe, load_image
+from core.pipeline.jobs import Job, StageDef
+from core.pipeline.workers import ordered_map
+from core.tasks import TaskState
+
+log = logging.getLogger(__name__)
+
+CLIP_BATCH = 32
+CAPTION_BATCH = 8
+CAPTION_SIDE = 384  # captioners look at 384 px (BLIP) or less
+KEYFRAME_SIDE = 256
+
+
+@dataclass
+class Outcome:
+    job: Job
+    write: Callable[[Connection], None] | None = None  # results; None: nothing to store
+    error: str | None = None
+
+
+@dataclass
+class Env:
+    registry: Any
+    settings: Settings
+    paths: Paths
+    task: TaskState
+    workers: int = 2
+    low_priority: bool = True
+    counters: dict = field(default_factory=dict)
+
+
+class StageRunner:
+    """Base: prepare() loads what the stage needs (raises ModelUnavailable), process() runs."""
+
+    def __init__(self, stage: StageDef, env: Env, model_id: str):
+        self.stage, self.env, self.model_id = stage, env, model_id
+
+    def prepare(self) -> None:
+        pass
+
+    def process(self, jobs: Iterator[Job]) -> Iterator[list[Outcome]]:
+        raise NotImplementedError
+
+    def _prefetch(self, fn, jobs: Iterator[Job], depth: int):
+        return ordered_map(fn, jobs, self.env.workers, depth, self.env.low_priority)
+
+
+# --- thumbnails --------------------------------------------------------------------------
+
+class ThumbnailRunner(StageRunner):
+    def process(self, jobs):
+        paths = self.env.paths
+
+        def make(job: Job) -> None:
+            if not thumbnails.has_thumbnails(paths, job.content_hash):  # a copy had them
+                thumbnails.make_thumbnails(paths, job.path, job.kind, job.content_hash)
+
+        for job, _, exc in self._prefetch(make, jobs, self.env.workers * 4):
+            yield [Outcome(job, error=describe(exc) if exc else None)]
+
+
+# --- CLIP: photos ------------------------------------------------------------------------
+
+def _vector_blob(v: np.ndarray) -> bytes:
+    return np.ascontiguousarray(v, dtype="<f4").tobytes()
+
+
+def write_embedding(conn: Connection, file_id: int, frame_ms: int, model_id: str,
+                    vector: np.ndarray) -> None:
+    conn.execute(
+        "INSERT INTO embeddings(file_id, frame_ms, model_id, dim, vector) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT(file_id, frame_ms, model_id) DO UPDATE SET dim = excluded.dim, "
+        "vector = excluded.vector",
+        (file_id, frame_ms, model_id, int(vector.shape[-1]), _vector_blob(vector)),
+    )
+
+
+def write_tags(conn: Connection, file_id: int, source: str, model_id: str,
+               items: list[tuple[str, float | None]]) -> None:
+    old = {(r[0], r[1]) for r in conn.execute(
+        "SELECT tag, score FROM tags WHERE file_id = ? AND source = ?", (file_id, source))}
+    if old == {(t, s) for t, s in items}:
+        return  # unchanged: spare the FTS triggers the work
+    conn.execute("DELETE FROM tags WHERE file_id = ? AND source = ?", (file_id, source))
+    conn.executemany(
+        "INSERT OR IGNORE INTO tags(file_id, tag, source, score, model_id) VALUES (?, ?, ?, ?, ?)",
+        [(file_id, t, source, s, model_id) for t, s in items],
+    )
+
+
+class ClipRunner(StageRunner):
+    batch_size = CLIP_BATCH
+
+    def prepare(self):
+        self.clip = self.env.registry.clip()
+        self.prompts = tagging.prompts()
+
+    def _zero_shot(self, vectors: np.ndarray) -> list[list[tuple[str, float]]]:
+        try:
+            return tagging.clip_tags(self.clip.zero_shot(vectors, self.prompts))
+        except (ShoeboxError, RuntimeError, ValueError) as e:  # tags are extra: keep vectors
+            log.warning("zero-shot tagging failed: %s", e)
+            return [[] for _ in range(len(vectors))]
+
+    def _pixels(self, job: Job) -> np.ndarray:
+        img = load_image(job.path, job.kind, self.clip.image_size)
+        return self.clip.preprocess([img])[0]
+
+    def _embed(self, arrays: list[np.ndarray]) -> np.ndarray:
+        return np.asarray(self.clip.embed_pixels(np.stack(arrays)), dtype=np.float32)
+
+    def process(self, jobs):
+        batch: list[tuple[Job, np.ndarray]] = []
+        for job, pixels, exc in self._prefetch(self._pixels, jobs, self.batch_size * 3):
+            if exc is not None:
+                yield [Outcome(job, error=describe(exc))]
+                continue
+            batch.append((job, pixels))
+            if len(batch) >= self.batch_size:
+                yield self._finish(batch)
+                batch = []
+        if batch:
+            yield self._finish(batch)
+
+    def _finish(self, batch: list[tuple[Job, np.ndarray]]) -> list[Outcome]:
+        try:
+            vectors = self._embed([p for _, p in batch])
+        except (ShoeboxError, RuntimeError, ValueError) as e:
+            if len(batch) == 1:
+                return [Outcome(batch[0][0], error=describe(e))]
+            # find the one that fails, keep the others
+            return [o for item in batch for o in self._finish([item])]
+        tag_lists = self._zero_shot(vectors)
+        model_id = self.model_id
+        outcomes = []
+        for (job, _), vec, tags in zip(batch, vectors, tag_lists):
+            def write(conn, job=job, vec=vec, tags=tags):
+                # vectors of an older model go: a changed model re-embeds, never mixes
+                conn.execute("DELETE FROM embeddings WHERE file_id = ? AND frame_ms = -1 "
+                             "AND model_id != ?", (job.file_id, model_id))
+                write_embedding(conn, job.file_id, -1, model_id, vec)
+                write_tags(conn, job.file_id, "clip", model_id, tags)
+            outcomes.append(Outcome(job, write))
+        return outcomes
+
+
+# --- CLIP: video keyframes -----------------------------------------------------------------
+
+class KeyframesRunner(ClipRunner):
+    def _frames(self, job: Job):
+        s = self.env.settings
+        frames = video.keyframes(job.path, s.keyframe_interval_s, s.max_keyframes, KEYFRAME_SIDE)
+        pixels = self.clip.preprocess([k.image for k in frames])
+        return [k.ms for k in frames], pixels
+
+    def process(self, jobs):
+        batch: list[tuple[Job, list[int], np.ndarray]] = []
+        n = 0
+        for job, res, exc in self._prefetch(self._frames, jobs, max(2, self.env.workers * 2)):
+            if exc is not None:
+                yield [Outcome(job, error=describe(exc))]
+                continue
+            batch.append((job, *res))
+            n += len(res[0])
+            if n >= self.batch_size:
+                yield self._finish_videos(batch)
+                batch, n = [], 0
+        if batch:
+            yield self._finish_videos(batch)
+
+    def _finish_videos(self, batch) -> list[Outcome]:
+        try:
+            vectors = self._embed([p for _, _, pix in batch for p in pix])
+        except (ShoeboxError, RuntimeError, ValueError) as e:
+            if len(batch) == 1:
+                return [Outcome(batch[0][0], error=describe(e))]
+            return [o for item in batch for o in self._finish_videos([item])]
+        # a video's tags come from the mean of its keyframes: what it is mostly about
+        means, start = [], 0
+        for _, times, _ in batch:
+            m = vectors[start:start + len(times)].mean(axis=0)
+            means.append(m / (np.linalg.norm(m) or 1.0))
+            start += len(times)
+        tag_lists = self._zero_shot(np.stack(means))
+        model_id = self.model_id
+        outcomes, start = [], 0
+        for (job, times, _), tags in zip(batch, tag_lists):
+            vecs = vectors[start:start + len(times)]
+            start += len(times)
+
+            def write(conn, job=job, times=times, vecs=vecs, tags=tags):
+                keep = ",".join(str(int(t)) for t in times)
+                conn.execute(
+                    f"DELETE FROM embeddings WHERE file_id = ? AND frame_ms >= 0 "
+                    f"AND (model_id != ? OR frame_ms NOT IN ({keep}))", (job.file_id, model_id))
+                for t, v in zip(times, vecs):
+                    write_embedding(conn, job.file_id, int(t), model_id, v)
+                write_tags(conn, job.file_id, "clip", model_id, tags)
+            outcomes.append(Outcome(job, write))
+        return outcomes
+
+
+# --- captions ------------------------------------------------------------------------------
+
+class CaptionRunner(StageRunner):
+    def prepare(self):
+        self.captioner = self.env.registry.captioner()
+
+    def process(self, jobs):
+        def decode(job: Job):
+            return load_image(job.path, job.kind, CAPTION_SIDE)
+
+        batch = []
+        for job, img, exc in self._prefetch(decode, jobs, CAPTION_BATCH * 2):
+            if exc is not None:
+                yield [Outcome(job, error=describe(exc))]
+                continue
+            batch.append((job, img))
+            if len(batch) >= CAPTION_BATCH:
+                yield self._finish(batch)
+                batch = []
+        if batch:
+            yield self._finish(batch)
+
+    def _finish(self, batch) -> list[Outcome]:
+        try:
+            texts = self.captioner.caption([img for _, img in batch])
+        except (ShoeboxError, RuntimeError, ValueError) as e:
+            if len(batch) == 1:
+                return [Outcome(batch[0][0], error=describe(e))]
+            return [o for item in batch for o in self._finish([item])]
+        model_id = self.model_id
+        outcomes = []
+        for (job, _), text in zip(batch, texts):
+            text = " ".join(str(text).split())
+            words = [(t, None) for t in tagging.caption_tags(text)]
+
+            def write(conn, job=job, text=text, words=words):
+                conn.execute(
+                    "INSERT INTO captions(file_id, model_id, text, created_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(file_id) DO UPDATE SET model_id = excluded.model_id, "
+                    "text = excluded.text, created_at = excluded.created_at",
+                    (job.file_id, model_id, text, time.time()))
+                write_tags(conn, job.file_id, "caption", model_id, words)
+            outcomes.append(Outcome(job, write))
+        return outcomes
+
+
+# --- transcripts ---------------------------------------------------------------------------
+
+AUDIO_CHUNK_S = 600.0  # transcribe ten minutes at a time: memory stays flat on long videos
+
+
+class TranscriptRunner(StageRunner):
+    def prepare(self):
+        self.whisper = self.env.registry.whisper()
+
+    def process(self, jobs):
+        # Whisper is far slower than audio decoding, so no read-ahead here.
+        for job in jobs:
+            try:
+                outcome = self._one(job)
+            except Cancelled:
+                raise
+            except ShoeboxError as e:
+                outcome = Outcome(job, error=describe(e))
+            except (OSError, RuntimeError, ValueError, av.FFmpegError) as e:
+                outcome = Outcome(job, error=describe(e))
+            yield [outcome]
+
+    def _one(self, job: Job) -> Outcome:
+        track = video.AudioTrack()
+        segments: list[tuple[float, float, str]] = []
+        language = None
+        for start, samples in video.audio_chunks(job.path, AUDIO_CHUNK_S, track):
+            self.env.task.check()
+            result = self.whisper.transcribe(samples)
+            if language is None and result.segments:
+                language = result.language
+            for seg in result.segments:
+                text = " ".join(seg.text.split())
+                if text:
+                    segments.append((start + seg.start_s, start + seg.end_s, text))
+        if track.problems:
+            log.info("%s: %s", job.path, "; ".join(track.problems))
+        self.env.counters["damaged_audio_packets"] = (
+            self.env.counters.get("damaged_audio_packets", 0) + track.bad_packets)
+        model_id = self.model_id
+
+        def write(conn):
+            conn.execute("DELETE FROM transcripts WHERE file_id = ?", (job.file_id,))
+            conn.execute(
+                "INSERT INTO transcripts(file_id, model_id, language, created_at) "
+                "VALUES (?, ?, ?, ?)", (job.file_id, model_id, language, time.time()))
+            conn.executemany(
+                "INSERT INTO transcript_segments(file_id, start_s, end_s, text) VALUES (?, ?, ?, ?)",
+                [(job.file_id, s, e, t) for s, e, t in segments])
+        return Outcome(job, write)
+
+
+RUNNERS: dict[str, type[StageRunner]] = {
+    "thumbnail": ThumbnailRunner,
+    "clip": ClipRunner,
+    "keyframes": KeyframesRunner,
+    "caption": CaptionRunner,
+    "transcript": TranscriptRunner,
+}

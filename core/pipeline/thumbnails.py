@@ -1,0 +1,116 @@
+"""The on-disk thumbnail cache the grid and the viewer load from.
+
+Thumbnails are JPEGs keyed by the file's content hash (a moved or renamed file keeps its
+thumbnails; a changed file gets new ones), in a few sizes (the longer side, in pixels):
+
+    <data>/thumbnails/<size>/<hash[:2]>/<hash>.jpg
+
+They are written to a temporary name and renamed, so a crash never leaves half a thumbnail.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from core.config import Paths
+from core.pipeline.decode import flatten_rgb, load_image
+
+SIZES = (256, 1024)  # grid cell, viewer
+QUALITY = 85
+
+
+def _hash_of(file_row_or_hash: Any) -> str:
+    if isinstance(file_row_or_hash, str):
+        h = file_row_or_hash
+    else:
+        try:
+            h = file_row_or_hash["content_hash"]
+        except (TypeError, KeyError, IndexError):
+            h = getattr(file_row_or_hash, "content_hash", None)
+    if not h or not isinstance(h, str) or not h.isalnum():
+        raise ValueError(f"no usable content hash for a thumbnail: {h!r}")
+    return h
+
+
+def size_for(size: int) -> int:
+    """The cached size to use for a wanted size: the smallest one at least as big."""
+    return next((s for s in SIZES if s >= size), SIZES[-1])
+
+
+def thumbnail_path(paths: Paths, file_row_or_hash: Any, size: int = SIZES[0]) -> Path:
+    """Where the thumbnail of a file (a files row, or its content hash) lives; it may not
+    exist yet (see ensure_thumbnail)."""
+    h = _hash_of(file_row_or_hash)
+    return paths.thumbnails / str(size_for(size)) / h[:2] / f"{h}.jpg"
+
+
+def cached_thumbnail_path(content_hash: str, size: int = SIZES[0],
+                          paths: Paths | None = None) -> Path | None:
+    """The thumbnail if it is already on disk, else None (never decodes anything)."""
+    p = thumbnail_path(paths or Paths.default(), content_hash, size)
+    return p if p.exists() else None
+
+
+def has_thumbnails(paths: Paths, content_hash: str) -> bool:
+    return all(thumbnail_path(paths, content_hash, s).exists() for s in SIZES)
+
+
+def make_thumbnails(paths: Paths, path: str, kind: str, content_hash: str,
+                    image: Image.Image | None = None) -> list[Path]:
+    """Decode once (at a reduced scale where the format allows) and write every size."""
+    if image is None:
+        image = load_image(path, kind, SIZES[-1])
+    img = flatten_rgb(image)
+    written = []
+    for size in sorted(SIZES, reverse=True):  # each from the one before: cheaper
+        if max(img.size) > size:
+            img = img.copy()
+            img.thumbnail((size, size), Image.LANCZOS if size <= 256 else Image.BICUBIC)
+        target = thumbnail_path(paths, content_hash, size)
+        _save_atomic(img, target)
+        written.append(target)
+    return written
+
+
+def ensure_thumbnail(paths: Paths, file_row: Any, size: int = SIZES[0]) -> Path:
+    """The thumbnail's path, making the thumbnails now if they are not cached (the GUI calls
+    this from a worker thread for files the pipeline has not reached yet). file_row needs
+    path, kind and content_hash. Raises what decoding raises (see decode.describe)."""
+    target = thumbnail_path(paths, file_row, size)
+    if not target.exists():
+        make_thumbnails(paths, file_row["path"], file_row["kind"], _hash_of(file_row))
+    return target
+
+
+def _save_atomic(img: Image.Image, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            img.save(f, "JPEG", quality=QUALITY, optimize=False)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def prune_thumbnails(paths: Paths, keep_hashes: set[str]) -> int:
+    """Delete cached thumbnails of content no file has any more; returns how many."""
+    removed = 0
+    for size in SIZES:
+        base = paths.thumbnails / str(size)
+        if not base.is_dir():
+            continue
+        for sub in base.iterdir():
+            if not sub.is_dir():
+                continue
+            for f in sub.iterdir():
+                if f.suffix == ".jpg" and f.stem not in keep_hashes:
+                    f.unlink(missing_ok=True)
+                    removed += 1
+    return removed
