@@ -1,0 +1,447 @@
+"""Collections: group the library by what it looks like, then by when and where.
+
+1. Every photo and video gets one L2-normalised CLIP vector (a video: the mean of its
+   keyframes), all from the current CLIP identity (vectors of other models are never mixed).
+2. PCA to ~50 dimensions, then HDBSCAN (euclidean; on unit vectors that orders like cosine).
+   Raw 512-d HDBSCAN gives the same labels ~10x slower. Noise stays unassigned.
+3. A second pass splits each visual cluster into events: a gap of days between photos, or a
+   jump of hundreds of kilometres, starts a new event, when both sides are big enough.
+4. Each collection stores its centre and its spread (radius), so a new file joins the nearest
+   collection when it is clearly inside it (`assign_new`); a full recluster is a user action.
+5. Collections the user named or marked "keep" survive a recluster: the new cluster that
+   overlaps most with one inherits its id, name and folder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.catalog import Catalog, Connection
+from core.errors import ShoeboxError
+from core.tasks import TaskState
+
+log = logging.getLogger(__name__)
+
+PCA_DIMS = 50
+MIN_CLUSTER_SIZE = 5
+EVENT_GAP_S = 3 * 86400.0       # photos days apart are different events
+EVENT_PLACE_KM = 150.0          # ...and so are photos far apart
+REPRESENTATIVES = 6
+RADIUS_QUANTILE = 0.9           # a newcomer "clearly belongs" inside the 90th-percentile member distance
+USER_KEEP_OVERLAP = 0.5         # share of a user-named collection a new cluster must hold to inherit it
+NAME_KEEP_JACCARD = 0.8         # an unchanged collection keeps its generated name (no re-naming cost)
+
+
+class ClusterError(ShoeboxError):
+    pass
+
+
+@dataclass
+class ClusterResult:
+    labels: np.ndarray          # (n,) int, -1 = noise
+    probabilities: np.ndarray   # (n,) float in [0, 1]
+
+
+@dataclass
+class ReclusterReport:
+    files: int = 0
+    collections: int = 0
+    noise: int = 0
+    kept_user_collections: int = 0
+    kept_names: int = 0
+    seconds: float = 0.0
+    model_id: str | None = None
+    sizes: list[int] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- pure numerics
+
+def normalize(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)
+
+
+def reduce_dims(x: np.ndarray, dims: int = PCA_DIMS, seed: int = 0) -> np.ndarray:
+    """PCA to `dims` (randomized SVD: fast on 100k x 512); a no-op when already small."""
+    n, d = x.shape
+    k = min(dims, d, max(n - 1, 1))
+    if k >= d:
+        return x
+    from sklearn.decomposition import PCA
+
+    return PCA(n_components=k, svd_solver="randomized", random_state=seed).fit_transform(x).astype(
+        np.float32)
+
+
+def cluster_vectors(vectors: np.ndarray, *, min_cluster_size: int = MIN_CLUSTER_SIZE,
+                    min_samples: int | None = None, dims: int = PCA_DIMS) -> ClusterResult:
+    """HDBSCAN over L2-normalised vectors after PCA. Returns labels (-1 = noise) and
+    membership probabilities. Fewer points than a cluster needs: everything is noise."""
+    n = len(vectors)
+    if n < max(min_cluster_size, 2):
+        return ClusterResult(np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.float32))
+    x = reduce_dims(normalize(vectors), dims)
+    from sklearn.cluster import HDBSCAN
+
+    model = HDBSCAN(min_cluster_size=min_cluster_size,
+                    min_samples=min_samples or min(min_cluster_size, n - 1),
+                    metric="euclidean", copy=False)
+    labels = model.fit_predict(x)
+    probs = np.asarray(model.probabilities_, dtype=np.float32)
+    return ClusterResult(labels.astype(np.int64), probs)
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def split_events(labels: np.ndarray, times: list[float | None], gps: list[tuple | None], *,
+                 gap_s: float = EVENT_GAP_S, place_km: float = EVENT_PLACE_KM,
+                 min_size: int = MIN_CLUSTER_SIZE) -> np.ndarray:
+    """Second pass: split each cluster where, in time order, photos are days apart or far
+    apart. A piece smaller than min_size rejoins its neighbour in time; members without a
+    date stay with the largest piece. Returns new labels (noise stays -1)."""
+    out = np.full(len(labels), -1, dtype=np.int64)
+    next_label = 0
+    for lab in sorted(set(int(v) for v in labels) - {-1}):
+        idx = np.flatnonzero(labels == lab)
+        dated = sorted((times[i], i) for i in idx if times[i] is not None)
+        undated = [i for i in idx if times[i] is None]
+        pieces: list[list[int]] = []
+        last_t, last_place = None, None
+        for t, i in dated:
+            place = gps[i]
+            new = last_t is None
+            if not new and t - last_t > gap_s:
+                new = True
+            elif not new and place and last_place and t - last_t > 3600 and \
+                    haversine_km(*place, *last_place) > place_km:
+                new = True
+            if new:
+                pieces.append([])
+            pieces[-1].append(i)
+            last_t = t
+            last_place = place or last_place
+        # small pieces rejoin the previous piece (or the next one when first)
+        merged: list[list[int]] = []
+        for piece in pieces:
+            if merged and len(piece) < min_size:
+                merged[-1].extend(piece)
+            else:
+                merged.append(piece)
+        if len(merged) > 1 and len(merged[0]) < min_size:
+            merged[1].extend(merged.pop(0))
+        if not merged:
+            merged = [[]]
+        max(merged, key=len).extend(undated)
+        for piece in merged:
+            if piece:
+                out[piece] = next_label
+                next_label += 1
+    return out
+
+
+def centroid_and_radius(members: np.ndarray) -> tuple[np.ndarray, float]:
+    """Unit-length centre of unit vectors, and the distance inside which members clearly sit."""
+    c = members.mean(axis=0)
+    c = c / max(float(np.linalg.norm(c)), 1e-12)
+    d = np.linalg.norm(members - c, axis=1)
+    return c.astype(np.float32), float(np.quantile(d, RADIUS_QUANTILE)) if len(d) else 0.0
+
+
+def representatives(members: np.ndarray, k: int = REPRESENTATIVES, lam: float = 0.7) -> list[int]:
+    """Indices (into members) of items close to the centre yet unlike each other (MMR)."""
+    if len(members) == 0:
+        return []
+    c, _ = centroid_and_radius(members)
+    rel = members @ c
+    chosen = [int(np.argmax(rel))]
+    best_sim = members @ members[chosen[0]]
+    while len(chosen) < min(k, len(members)):
+        score = lam * rel - (1 - lam) * best_sim
+        score[chosen] = -np.inf
+        j = int(np.argmax(score))
+        chosen.append(j)
+        best_sim = np.maximum(best_sim, members @ members[j])
+    return chosen
+
+
+# --------------------------------------------------------------------------- catalog side
+
+def current_model_id(catalog: Catalog, registry=None) -> str | None:
+    """The CLIP identity whose vectors we cluster: the registry's when it has one, else the
+    model that made the most vectors in the catalog."""
+    if registry is not None:
+        try:
+            return registry.identity("clip")
+        except ShoeboxError as e:
+            log.info("clip identity unavailable (%s); using the catalog's vectors", e)
+    with catalog.read() as conn:
+        row = conn.execute("SELECT model_id, count(*) n FROM embeddings GROUP BY model_id "
+                           "ORDER BY n DESC LIMIT 1").fetchone()
+    return row["model_id"] if row else None
+
+
+def load_vectors(conn: Connection, model_id: str, file_ids: list[int] | None = None):
+    """(file ids, (n, dim) unit vectors): one per present photo/video; a video's keyframes
+    are averaged."""
+    sql = ("SELECT e.file_id, e.vector FROM embeddings e JOIN files f ON f.id = e.file_id "
+           "WHERE e.model_id = ? AND f.status = 'present' AND f.kind IN ('photo', 'video')")
+    rows = conn.execute(sql + " ORDER BY e.file_id", (model_id,)).fetchall()
+    if file_ids is not None:
+        wanted = set(file_ids)
+        rows = [r for r in rows if r[0] in wanted]
+    if not rows:
+        return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+    fids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    mat = np.stack([np.frombuffer(r[1], dtype="<f4") for r in rows])
+    uniq, inv = np.unique(fids, return_inverse=True)
+    if len(uniq) == len(fids):
+        return uniq, normalize(mat)
+    sums = np.zeros((len(uniq), mat.shape[1]), dtype=np.float64)
+    np.add.at(sums, inv, mat)
+    return uniq, normalize(sums.astype(np.float32))
+
+
+def _file_context(conn: Connection, file_ids: np.ndarray):
+    times, gps = {}, {}
+    for r in conn.execute("SELECT id, taken_at, taken_at_source, gps_lat, gps_lon FROM files "
+                          "WHERE kind IN ('photo', 'video') AND status = 'present'"):
+        # an mtime is not a capture date: it must not split events
+        times[r[0]] = r[1] if r[2] in ("exif", "container") else None
+        gps[r[0]] = (r[3], r[4]) if r[3] is not None and r[4] is not None else None
+    return [times.get(int(f)) for f in file_ids], [gps.get(int(f)) for f in file_ids]
+
+
+def recluster(catalog: Catalog, registry=None, settings=None, task: TaskState | None = None, *,
+              model_id: str | None = None, min_cluster_size: int = MIN_CLUSTER_SIZE,
+              use_time_place: bool = True) -> ReclusterReport:
+    """Full recluster of the library (a user action). Replaces the collections, keeping the
+    ones the user named (and generated names of collections that did not change)."""
+    task = task or TaskState("cluster")
+    t0 = time.monotonic()
+    model_id = model_id or current_model_id(catalog, registry)
+    report = ReclusterReport(model_id=model_id)
+    if model_id is None:
+        raise ClusterError("no image vectors in the catalog yet: run `shoebox index` first")
+    task.start(4, "reading vectors")
+    with catalog.read() as conn:
+        fids, vecs = load_vectors(conn, model_id)
+        times, gps = _file_context(conn, fids)
+    report.files = len(fids)
+    task.advance()
+    task.check()
+    task.status(f"clustering {len(fids)} files")
+    res = cluster_vectors(vecs, min_cluster_size=min_cluster_size) if len(fids) else \
+        ClusterResult(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+    task.advance()
+    task.check()
+    labels = split_events(res.labels, times, gps, min_size=min_cluster_size) \
+        if use_time_place else res.labels
+    task.status("describing collections")
+    groups = []
+    for lab in sorted(set(int(v) for v in labels) - {-1}):
+        idx = np.flatnonzero(labels == lab)
+        members = vecs[idx]
+        c, radius = centroid_and_radius(members)
+        reps = {int(fids[idx[j]]) for j in representatives(members)}
+        groups.append(_Group(
+            file_ids=[int(f) for f in fids[idx]],
+            probs=[float(p) for p in res.probabilities[idx]],
+            reps=reps, centroid=c, radius=radius,
+            dates=[times[i] for i in idx if times[i] is not None],
+            places=[gps[i] for i in idx if gps[i] is not None]))
+        task.check()
+    task.advance()
+    task.status("saving collections")
+    kept_user, kept_names = catalog.write(_replace_clusters, groups, model_id)
+    task.advance()
+    report.collections = len(groups)
+    report.noise = int((labels == -1).sum())
+    report.kept_user_collections, report.kept_names = kept_user, kept_names
+    report.sizes = sorted((len(g.file_ids) for g in groups), reverse=True)
+    report.seconds = time.monotonic() - t0
+    return report
+
+
+@dataclass
+class _Group:
+    file_ids: list[int]
+    probs: list[float]
+    reps: set[int]
+    centroid: np.ndarray
+    radius: float
+    dates: list[float]
+    places: list[tuple]
+
+
+def _replace_clusters(conn: Connection, groups: list[_Group], model_id: str) -> tuple[int, int]:
+    now = time.time()
+    old: dict[int, dict] = {}
+    for r in conn.execute("SELECT id, named_by, keep_as_is FROM clusters"):
+        old[r[0]] = {"named_by": r[1], "keep": r[2], "members": set()}
+    for r in conn.execute("SELECT cluster_id, file_id FROM cluster_members"):
+        old[r[0]]["members"].add(r[1])
+    # greedy matching, best overlaps first: each old collection is inherited at most once
+    candidates = []
+    for gi, g in enumerate(groups):
+        members = set(g.file_ids)
+        for cid, o in old.items():
+            inter = len(members & o["members"])
+            if not inter:
+                continue
+            precious = o["named_by"] == "user" or o["keep"]
+            share = inter / len(o["members"])
+            jac = inter / len(members | o["members"])
+            if (precious and share >= USER_KEEP_OVERLAP) or jac >= NAME_KEEP_JACCARD:
+                candidates.append((not precious, -jac, gi, cid))
+    candidates.sort()
+    inherit: dict[int, int] = {}
+    used: set[int] = set()
+    for _, _, gi, cid in candidates:
+        if gi not in inherit and cid not in used:
+            inherit[gi] = cid
+            used.add(cid)
+    kept_user = sum(1 for cid in used if old[cid]["named_by"] == "user" or old[cid]["keep"])
+    claimed = {f for g in groups for f in g.file_ids}
+    # a precious collection nothing inherited keeps the members no new cluster claimed
+    survivors = {cid: o["members"] - claimed for cid, o in old.items()
+                 if cid not in used and (o["named_by"] == "user" or o["keep"])
+                 and o["members"] - claimed}
+    drop = [cid for cid in old if cid not in used and cid not in survivors]
+    conn.execute("DELETE FROM cluster_members")
+    conn.executemany("DELETE FROM clusters WHERE id = ?", [(c,) for c in drop])
+    for cid, members in survivors.items():
+        conn.executemany("INSERT INTO cluster_members(cluster_id, file_id, probability, source) "
+                         "VALUES (?, ?, 1.0, 'user')", [(cid, f) for f in members])
+        conn.execute("UPDATE clusters SET member_count = ?, updated_at = ? WHERE id = ?",
+                     (len(members), now, cid))
+        kept_user += 1
+    for gi, g in enumerate(groups):
+        stats = (model_id, g.centroid.astype("<f4").tobytes(), g.radius, len(g.file_ids),
+                 min(g.dates) if g.dates else None, max(g.dates) if g.dates else None,
+                 _median([p[0] for p in g.places]), _median([p[1] for p in g.places]), now)
+        if gi in inherit:
+            cid = inherit[gi]
+            conn.execute("UPDATE clusters SET model_id=?, centroid=?, radius=?, member_count=?, "
+                         "date_from=?, date_to=?, lat=?, lon=?, updated_at=? WHERE id=?",
+                         (*stats, cid))
+        else:
+            cid = conn.execute(
+                "INSERT INTO clusters(model_id, centroid, radius, member_count, date_from, "
+                "date_to, lat, lon, updated_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (*stats, now)).lastrowid
+        conn.executemany(
+            "INSERT INTO cluster_members(cluster_id, file_id, probability, representative, "
+            "source) VALUES (?, ?, ?, ?, 'cluster')",
+            [(cid, f, p, int(f in g.reps)) for f, p in zip(g.file_ids, g.probs)])
+    kept_names = len(used) - sum(1 for cid in used
+                                 if old[cid]["named_by"] == "user" or old[cid]["keep"])
+    return kept_user, kept_names
+
+
+def _median(values: list[float]) -> float | None:
+    return float(np.median(values)) if values else None
+
+
+def assign_new(catalog: Catalog, registry=None, *, model_id: str | None = None) -> int:
+    """Incremental: each file with a vector and no collection joins the nearest collection
+    when it lies inside that collection's own radius. Returns how many joined."""
+    model_id = model_id or current_model_id(catalog, registry)
+    if model_id is None:
+        return 0
+    with catalog.read() as conn:
+        crow = conn.execute("SELECT id, centroid, radius FROM clusters "
+                            "WHERE model_id = ? AND centroid IS NOT NULL", (model_id,)).fetchall()
+        if not crow:
+            return 0
+        assigned = {r[0] for r in conn.execute("SELECT file_id FROM cluster_members")}
+        fids, vecs = load_vectors(conn, model_id)
+    keep = np.array([int(f) not in assigned for f in fids], dtype=bool)
+    fids, vecs = fids[keep], vecs[keep]
+    if not len(fids):
+        return 0
+    cids = [r[0] for r in crow]
+    cents = np.stack([np.frombuffer(r[1], dtype="<f4") for r in crow])
+    radii = np.array([r[2] or 0.0 for r in crow], dtype=np.float32)
+    if cents.shape[1] != vecs.shape[1]:
+        return 0
+    d = np.sqrt(np.maximum(2.0 - 2.0 * (vecs @ cents.T), 0.0))
+    best = d.argmin(axis=1)
+    bd = d[np.arange(len(fids)), best]
+    inside = bd <= radii[best]
+    rows = [(cids[b], int(f), float(max(0.0, 1.0 - dist / max(radii[b], 1e-6))))
+            for f, b, dist, ok in zip(fids, best, bd, inside) if ok]
+
+    def write(conn: Connection) -> int:
+        conn.executemany("INSERT OR IGNORE INTO cluster_members(cluster_id, file_id, probability, "
+                         "source) VALUES (?, ?, ?, 'incremental')", rows)
+        conn.execute("UPDATE clusters SET member_count = (SELECT count(*) FROM cluster_members m "
+                     "WHERE m.cluster_id = clusters.id)")
+        return len(rows)
+
+    return catalog.write(write) if rows else 0
+
+
+@dataclass
+class Collection:
+    id: int
+    name: str | None
+    description: str | None
+    folder_path: str | None
+    tags: list[str]
+    named_by: str | None
+    keep_as_is: bool
+    member_count: int
+    date_from: float | None
+    date_to: float | None
+    lat: float | None
+    lon: float | None
+    representatives: list[int]
+
+
+def list_collections(catalog: Catalog) -> list[Collection]:
+    with catalog.read() as conn:
+        reps: dict[int, list[int]] = {}
+        for r in conn.execute("SELECT cluster_id, file_id FROM cluster_members "
+                              "WHERE representative = 1 ORDER BY file_id"):
+            reps.setdefault(r[0], []).append(r[1])
+        out = []
+        for r in conn.execute("SELECT * FROM clusters ORDER BY member_count DESC, id"):
+            out.append(Collection(
+                r["id"], r["name"], r["description"], r["folder_path"],
+                json.loads(r["tags"]) if r["tags"] else [], r["named_by"], bool(r["keep_as_is"]),
+                r["member_count"], r["date_from"], r["date_to"], r["lat"], r["lon"],
+                reps.get(r["id"], [])))
+        return out
+
+
+def rename_collection(catalog: Catalog, cluster_id: int, *, name: str | None = None,
+                      folder_path: str | None = None, keep_as_is: bool | None = None) -> None:
+    """The user's own name/folder for a collection; it survives reclusters (named_by='user')."""
+    from core.organize.sanitize import sanitize_relpath
+
+    def write(conn: Connection) -> None:
+        if conn.execute("SELECT 1 FROM clusters WHERE id = ?", (cluster_id,)).fetchone() is None:
+            raise ClusterError(f"there is no collection {cluster_id} (see `shoebox cluster`)")
+        if name is not None:
+            conn.execute("UPDATE clusters SET name = ?, named_by = 'user', updated_at = ? "
+                         "WHERE id = ?", (name.strip(), time.time(), cluster_id))
+        if folder_path is not None:
+            conn.execute("UPDATE clusters SET folder_path = ?, named_by = 'user', updated_at = ? "
+                         "WHERE id = ?", (sanitize_relpath(folder_path), time.time(), cluster_id))
+        if keep_as_is is not None:
+            conn.execute("UPDATE clusters SET keep_as_is = ? WHERE id = ?",
+                         (int(keep_as_is), cluster_id))
+
+    catalog.write(write)

@@ -1,0 +1,35 @@
+"""Organize: collections -> names -> plan -> review -> apply -> undo. Public API for the GUI/CLI.
+
+    from core.cluster import recluster, assign_new, list_collections, rename_collection
+    from core.organize import (name_collections, make_plan, plan_items, set_item_decision,
+                               set_collection_decision, apply_plan, undo_plan, recover,
+                               list_plans, get_plan, add_keep_folder)
+
+    recover(catalog)                                   # on start-up, before anything else
+    recluster(catalog, registry, settings, task)       # full recluster (a user action)
+    assign_new(catalog, registry)                      # after indexing: newcomers join collections
+    name_collections(catalog, registry, settings, task, rename=False)
+    pid = make_plan(catalog, settings, root_id=None, target=None, mode=None)
+    plan_items(catalog, pid)                           # the moves, with decision/flagged/state
+    set_item_decision(catalog, pid, item_id, "skip" | "accept", folder=None)
+    set_collection_decision(catalog, pid, cluster_id, "skip" | "accept", folder=None)
+    apply_plan(catalog, pid, mode=None, task, dry_run=False)   # -> OpReport
+    undo_plan(catalog, pid, task, item_ids=None)       # -> OpReport (left_alone says what stayed)
+
+Long calls take a core.tasks.TaskState (progress, pause, cancel). Errors are ShoeboxError
+subclasses (PlanError, OrganizeBusy, ClusterError) with messages meant for the user.
+"""
+
+from core.organize.apply import OpReport, OrganizeBusy, RecoveryReport, apply_plan, recover, undo_plan
+from core.organize.naming import CollectionName, name_collections, reharmonize
+from core.organize.plan import (
+    PlanError, PlanItem, add_keep_folder, compute_moves, get_plan, list_plans, make_plan,
+    plan_items, plan_tree, set_collection_decision, set_item_decision,
+)
+
+__all__ = [
+    "OpReport", "OrganizeBusy", "RecoveryReport", "apply_plan", "recover", "undo_plan",
+    "CollectionName", "name_collections", "reharmonize", "PlanError", "PlanItem",
+    "add_keep_folder", "compute_moves", "get_plan", "list_plans", "make_plan", "plan_items",
+    "plan_tree", "set_collection_decision", "set_item_decision",
+]

@@ -1,0 +1,440 @@
+"""Plans: which file would go where, and why. Nothing here touches a file.
+
+`compute_moves` is a pure function from the library's files, their collections and the
+user's choices to a list of `Move`s. `make_plan` gathers those inputs from the catalog (and
+the sidecars lying next to each photo), stores the plan, and returns its id. The review
+functions (`set_item_decision`, `set_collection_decision`) are what the GUI calls.
+
+Groups: a photo travels with its RAW twin (same stem), its Live Photo movie (same stem,
+.mov/.mp4) and its sidecars (.xmp, .aae, IMG_1.JPG.xmp). The photo is the head of the group;
+the others follow its destination and its decision.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+
+from core.catalog import Catalog, Connection
+from core.errors import ShoeboxError
+from core.organize.sanitize import (
+    fit_windows_path, fold, is_inside, sanitize_filename, sanitize_relpath,
+)
+
+MIN_CONFIDENCE = 0.5
+SIDECAR_EXTS = {".xmp", ".aae", ".thm", ".json"}  # .json: Google Takeout metadata
+LIVE_PHOTO_EXTS = {".mov", ".mp4"}
+_HEAD_FORMATS = ("heic", "jpeg")  # what a camera pairs RAW and Live Photo movies with
+
+
+class PlanError(ShoeboxError):
+    pass
+
+
+@dataclass(frozen=True)
+class PlanFile:
+    id: int
+    root: str
+    path: str
+    kind: str
+    format: str
+    cluster_id: int | None = None
+    probability: float | None = None
+
+
+@dataclass(frozen=True)
+class PlanCollection:
+    id: int
+    name: str | None
+    folder: str | None
+    keep_as_is: bool = False
+
+
+@dataclass
+class Move:
+    src: str
+    dst: str
+    file_id: int | None
+    cluster_id: int | None
+    confidence: float
+    reason: str
+    flagged: bool = False
+    role: str = "file"          # file (group head) | companion (catalog file) | sidecar
+    head: int | None = None     # index in the move list of the group's head; None for heads
+
+
+@dataclass
+class Group:
+    head: PlanFile
+    companions: list[PlanFile] = field(default_factory=list)
+
+
+def _stem(name: str) -> str:
+    dot = name.rfind(".")
+    return name[:dot] if dot > 0 else name
+
+
+def _ext(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot > 0 else ""
+
+
+def group_files(files: list[PlanFile]) -> list[Group]:
+    """Photos with their RAW twins and Live Photo movies (same folder, same stem)."""
+    by_stem: dict[tuple[str, str], list[PlanFile]] = defaultdict(list)
+    for f in files:
+        by_stem[(os.path.dirname(f.path), fold(_stem(os.path.basename(f.path))))].append(f)
+    groups = []
+    for members in by_stem.values():
+        heads = [f for f in members if f.kind == "photo" and f.format in _HEAD_FORMATS]
+        if not heads:
+            heads = [f for f in members if f.kind == "photo"]
+        if not heads:
+            groups += [Group(f) for f in members]
+            continue
+        head = min(heads, key=lambda f: (_HEAD_FORMATS.index(f.format)
+                                         if f.format in _HEAD_FORMATS else 9, f.path))
+        g = Group(head)
+        for f in members:
+            if f is head:
+                continue
+            if f.format == "raw" or (f.kind == "video" and _ext(f.path) in LIVE_PHOTO_EXTS):
+                g.companions.append(f)
+            else:
+                groups.append(Group(f))
+        groups.append(g)
+    groups.sort(key=lambda g: g.head.path)
+    return groups
+
+
+def sidecar_key(path: str) -> tuple[str, str]:
+    return os.path.dirname(path), fold(_stem(os.path.basename(path)))
+
+
+def find_sidecars(folder: str, names: list[str]) -> dict[tuple[str, str], list[str]]:
+    """Sidecars in one folder listing, keyed like `sidecar_key` of the photo they belong to:
+    IMG_1.xmp, IMG_1.AAE and IMG_1.JPG.xmp all belong to IMG_1.*."""
+    out: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for name in names:
+        if _ext(name) not in SIDECAR_EXTS:
+            continue
+        stem = _stem(name)
+        inner = _stem(stem) if _ext(stem) else stem  # IMG_1.JPG.xmp -> IMG_1
+        out[(folder, fold(inner))].append(os.path.join(folder, name))
+    return out
+
+
+def _member_name(head_stem: str, new_stem: str, name: str) -> str:
+    """A group member's name once the head's stem became new_stem."""
+    if fold(name[: len(head_stem)]) == fold(head_stem):
+        return new_stem + name[len(head_stem):]
+    return name
+
+
+def compute_moves(files: list[PlanFile], collections: dict[int, PlanCollection], *,
+                  sidecars: dict[tuple[str, str], list[str]] | None = None,
+                  keep_folders: set[str] | frozenset = frozenset(), target: str | None = None,
+                  min_confidence: float = MIN_CONFIDENCE) -> list[Move]:
+    """The moves that put every collected file in its collection's folder (pure).
+
+    - files without a collection (noise) stay; so do collections marked keep-as-is, files
+      under a folder the user marked keep, and files already in the right folder;
+    - a destination is `<target or the file's root>/<collection folder>/<file name>`, every
+      part sanitised; names that would collide within the plan get numbers (case-insensitive);
+    - confidence is the file's membership probability; below `min_confidence` the move is
+      flagged for review (and, when stored, skipped until the user accepts it)."""
+    sidecars = sidecars or {}
+    keep = [k.rstrip(os.sep) for k in keep_folders]
+    taken: set[str] = set()
+    moves: list[Move] = []
+    for g in group_files(files):
+        head = g.head
+        col = collections.get(head.cluster_id) if head.cluster_id is not None else None
+        if col is None or col.keep_as_is or not col.folder:
+            continue
+        if any(head.path == k or head.path.startswith(k + os.sep) for k in keep):
+            continue
+        base = target or head.root
+        rel = sanitize_relpath(col.folder)
+        rel = fit_windows_path(base, rel, "x" * 40)
+        dst_dir = os.path.join(base, *rel.split("/"))
+        if fold(os.path.dirname(head.path)) == fold(dst_dir):
+            continue
+        head_name = os.path.basename(head.path)
+        head_stem = _stem(head_name)
+        members = [(head, head.path), *((c, c.path) for c in g.companions)]
+        side = [s for s in sidecars.get(sidecar_key(head.path), [])]
+        names = [os.path.basename(p) for _, p in members] + [os.path.basename(s) for s in side]
+        clean_stem = _stem(sanitize_filename(head_name)) or "file"
+        new_stem, n = clean_stem, 1
+        while True:  # one free stem for the whole group
+            dsts = [os.path.join(dst_dir, sanitize_filename(_member_name(head_stem, new_stem, nm)))
+                    for nm in names]
+            if not any(fold(d) in taken for d in dsts) and len({fold(d) for d in dsts}) == len(dsts):
+                break
+            n += 1
+            new_stem = f"{clean_stem} ({n})"
+        taken.update(fold(d) for d in dsts)
+        conf = float(head.probability) if head.probability is not None else 0.0
+        flagged = conf < min_confidence
+        reason = f"collection “{col.name or col.folder}”, {conf:.0%} sure"
+        head_index = len(moves)
+        for i, ((f, src), dst) in enumerate(zip(members, dsts)):
+            moves.append(Move(src, dst, f.id, col.id, conf, reason if i == 0 else
+                              f"travels with {head_name}", flagged,
+                              "file" if i == 0 else "companion",
+                              None if i == 0 else head_index))
+        for src, dst in zip(side, dsts[len(members):]):
+            moves.append(Move(src, dst, None, col.id, conf, f"sidecar of {head_name}", flagged,
+                              "sidecar", head_index))
+    return moves
+
+
+# --------------------------------------------------------------------------- stored plans
+
+def _plan_inputs(conn: Connection, root_id: int | None):
+    sql = ("SELECT f.id, r.path root, f.path, f.kind, f.format, m.cluster_id, m.probability "
+           "FROM files f JOIN roots r ON r.id = f.root_id "
+           "LEFT JOIN cluster_members m ON m.file_id = f.id WHERE f.status = 'present'")
+    args: tuple = ()
+    if root_id is not None:
+        sql += " AND f.root_id = ?"
+        args = (root_id,)
+    files = [PlanFile(*r) for r in conn.execute(sql, args)]
+    cols = {r[0]: PlanCollection(r[0], r[1], r[2], bool(r[3])) for r in conn.execute(
+        "SELECT id, name, folder_path, keep_as_is FROM clusters")}
+    keep = {r[0] for r in conn.execute("SELECT path FROM keep_folders")}
+    return files, cols, keep
+
+
+def _list_sidecars(files: list[PlanFile]) -> dict[tuple[str, str], list[str]]:
+    out: dict[tuple[str, str], list[str]] = {}
+    for folder in sorted({os.path.dirname(f.path) for f in files if f.kind == "photo"}):
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue  # the folder vanished: its files will be reported at apply time
+        out.update(find_sidecars(folder, [n for n in names if os.path.isfile(
+            os.path.join(folder, n))]))
+    return out
+
+
+def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
+              target: str | None = None, mode: str | None = None,
+              min_confidence: float = MIN_CONFIDENCE) -> int:
+    """Compute and store a plan; returns its id. Moves that would leave their root (through
+    a link inside it) are not planned."""
+    mode = mode or (getattr(settings, "organize_mode", None) if settings else None) or "move"
+    if mode not in ("move", "copy", "link"):
+        raise PlanError(f"unknown mode {mode!r}: use move, copy or link")
+    if target is not None:
+        target = os.path.realpath(target)
+    with catalog.read() as conn:
+        files, cols, keep = _plan_inputs(conn, root_id)
+    if not cols:
+        raise PlanError("there are no collections yet: run `shoebox cluster` first")
+    moves = compute_moves(files, cols, sidecars=_list_sidecars(files), keep_folders=keep,
+                          target=target, min_confidence=min_confidence)
+    roots = {f.id: f.root for f in files}
+    safe, unsafe = [], 0
+    for m in moves:
+        base = target or (roots.get(m.file_id) if m.file_id else None)
+        if base is None and m.head is not None:
+            base = target or roots.get(moves[m.head].file_id)
+        if base is not None and not is_inside(m.dst, base):
+            unsafe += 1
+            m.flagged = True
+            m.reason = "destination resolves outside the library folder; not moved"
+        safe.append(m)
+    summary = {"moves": sum(1 for m in moves if m.role == "file"),
+               "files": len(moves), "flagged": sum(1 for m in moves if m.flagged
+                                                   and m.role == "file"),
+               "collections": len({m.cluster_id for m in moves}), "unsafe": unsafe}
+    return catalog.write(_store_plan, safe, mode, root_id, target, summary)
+
+
+def _store_plan(conn: Connection, moves: list[Move], mode: str, root_id, target, summary) -> int:
+    pid = conn.execute("INSERT INTO plans(root_id, mode, state, summary, created_at, target) "
+                       "VALUES (?, ?, 'draft', ?, ?, ?)",
+                       (root_id, mode, json.dumps(summary), time.time(), target)).lastrowid
+    ids: list[int] = []
+    for m in moves:
+        head_id = ids[m.head] if m.head is not None else None
+        decision = "skip" if m.flagged else "accept"
+        ids.append(conn.execute(
+            "INSERT INTO plan_items(plan_id, file_id, src, dst, reason, cluster_id, confidence, "
+            "flagged, decision, group_item_id, role) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (pid, m.file_id, m.src, m.dst, m.reason, m.cluster_id, m.confidence, int(m.flagged),
+             decision, head_id, m.role)).lastrowid)
+    return pid
+
+
+# --------------------------------------------------------------------------- review
+
+def _draft(conn: Connection, plan_id: int):
+    p = conn.execute("SELECT * FROM plans WHERE id = ?", (plan_id,)).fetchone()
+    if p is None:
+        raise PlanError(f"there is no plan {plan_id} (see `shoebox plans`)")
+    if p["state"] != "draft":
+        raise PlanError(f"plan {plan_id} is {p['state']}; only a draft plan can be edited")
+    return p
+
+
+def set_item_decision(catalog: Catalog, plan_id: int, item_id: int, decision: str | None = None,
+                      *, folder: str | None = None) -> None:
+    """Accept or skip one move (with its group), and/or send it to another folder (relative
+    to its library folder, sanitised)."""
+    if decision not in (None, "accept", "skip"):
+        raise PlanError("a decision is 'accept' or 'skip'")
+
+    def write(conn: Connection) -> None:
+        p = _draft(conn, plan_id)
+        it = conn.execute("SELECT * FROM plan_items WHERE id = ? AND plan_id = ?",
+                          (item_id, plan_id)).fetchone()
+        if it is None:
+            raise PlanError(f"plan {plan_id} has no item {item_id}")
+        head_id = it["group_item_id"] or it["id"]
+        if decision is not None:
+            conn.execute("UPDATE plan_items SET decision = ? WHERE id = ? OR group_item_id = ?",
+                         (decision, head_id, head_id))
+        if folder is not None:
+            _redirect_group(conn, p, head_id, folder)
+
+    catalog.write(write)
+
+
+def _root_of(conn: Connection, plan, src: str, file_id: int | None) -> str:
+    if plan["target"]:
+        return plan["target"]
+    if file_id is not None:
+        r = conn.execute("SELECT r.path FROM files f JOIN roots r ON r.id = f.root_id "
+                         "WHERE f.id = ?", (file_id,)).fetchone()
+        if r:
+            return r[0]
+    for r in conn.execute("SELECT path FROM roots"):
+        if src.startswith(r[0].rstrip(os.sep) + os.sep):
+            return r[0]
+    raise PlanError(f"{src} is in no library folder")
+
+
+def _redirect_group(conn: Connection, plan, head_id: int, folder: str) -> None:
+    items = conn.execute("SELECT * FROM plan_items WHERE id = ? OR group_item_id = ? ORDER BY id",
+                         (head_id, head_id)).fetchall()
+    head = items[0]
+    root = _root_of(conn, plan, head["src"], head["file_id"])
+    rel = sanitize_relpath(folder)
+    dst_dir = os.path.join(root, *rel.split("/"))
+    if not is_inside(dst_dir, root):
+        raise PlanError(f"{folder} resolves outside {root}")
+    for it in items:
+        name = os.path.basename(it["dst"])
+        conn.execute("UPDATE plan_items SET dst = ?, edited = 1 WHERE id = ?",
+                     (os.path.join(dst_dir, name), it["id"]))
+
+
+def set_collection_decision(catalog: Catalog, plan_id: int, cluster_id: int,
+                            decision: str | None = None, *, folder: str | None = None) -> None:
+    """Accept or skip every move of one collection in a plan, and/or send it elsewhere."""
+    if decision not in (None, "accept", "skip"):
+        raise PlanError("a decision is 'accept' or 'skip'")
+
+    def write(conn: Connection) -> None:
+        p = _draft(conn, plan_id)
+        heads = [r[0] for r in conn.execute(
+            "SELECT id FROM plan_items WHERE plan_id = ? AND cluster_id = ? AND "
+            "group_item_id IS NULL", (plan_id, cluster_id))]
+        if not heads:
+            raise PlanError(f"plan {plan_id} moves nothing of collection {cluster_id}")
+        for h in heads:
+            if decision is not None:
+                conn.execute("UPDATE plan_items SET decision = ? WHERE id = ? OR "
+                             "group_item_id = ?", (decision, h, h))
+            if folder is not None:
+                _redirect_group(conn, p, h, folder)
+
+    catalog.write(write)
+
+
+# --------------------------------------------------------------------------- reading
+
+@dataclass
+class PlanItem:
+    id: int
+    file_id: int | None
+    src: str
+    dst: str
+    reason: str | None
+    cluster_id: int | None
+    confidence: float | None
+    flagged: bool
+    decision: str
+    role: str
+    group_item_id: int | None
+    state: str | None = None   # from the journal: done, rolled_back, failed, undone
+
+
+def plan_items(catalog: Catalog, plan_id: int) -> list[PlanItem]:
+    with catalog.read() as conn:
+        rows = conn.execute("SELECT * FROM plan_items WHERE plan_id = ? ORDER BY id",
+                            (plan_id,)).fetchall()
+        states = {}
+        for j in conn.execute("SELECT item_id, op, state FROM journal WHERE plan_id = ? AND "
+                              "item_id IS NOT NULL ORDER BY id", (plan_id,)):
+            states[j[0]] = "undone" if j[1] == "undo" and j[2] == "done" else j[2]
+    return [PlanItem(r["id"], r["file_id"], r["src"], r["dst"], r["reason"], r["cluster_id"],
+                     r["confidence"], bool(r["flagged"]), r["decision"], r["role"],
+                     r["group_item_id"], states.get(r["id"])) for r in rows]
+
+
+def get_plan(catalog: Catalog, plan_id: int) -> dict:
+    with catalog.read() as conn:
+        p = conn.execute("SELECT * FROM plans WHERE id = ?", (plan_id,)).fetchone()
+    if p is None:
+        raise PlanError(f"there is no plan {plan_id} (see `shoebox plans`)")
+    return _plan_dict(p)
+
+
+def _plan_dict(p) -> dict:
+    return {"id": p["id"], "state": p["state"], "mode": p["mode"], "root_id": p["root_id"],
+            "target": p["target"], "summary": json.loads(p["summary"] or "{}"),
+            "report": json.loads(p["report"]) if p["report"] else None,
+            "created_at": p["created_at"], "applied_at": p["applied_at"],
+            "undone_at": p["undone_at"]}
+
+
+def list_plans(catalog: Catalog) -> list[dict]:
+    with catalog.read() as conn:
+        rows = conn.execute("SELECT * FROM plans ORDER BY id DESC").fetchall()
+    return [_plan_dict(p) for p in rows]
+
+
+def plan_tree(items: list[PlanItem], roots: list[str] = ()) -> dict[str, int]:
+    """Proposed destination folders (relative to their root when known) -> files going there."""
+    counts: Counter = Counter()
+    for it in items:
+        folder = os.path.dirname(it.dst)
+        for r in roots:
+            if folder.startswith(r.rstrip(os.sep) + os.sep):
+                folder = os.path.relpath(folder, r)
+                break
+        counts[folder] += 1
+    return dict(sorted(counts.items()))
+
+
+def add_keep_folder(catalog: Catalog, folder: str) -> str:
+    """Mark a folder "keep as is": no plan moves anything out of it."""
+    path = os.path.realpath(folder)
+
+    def write(conn: Connection) -> None:
+        conn.execute("INSERT OR IGNORE INTO keep_folders(path, added_at) VALUES (?, ?)",
+                     (path, time.time()))
+
+    catalog.write(write)
+    return path
+
+
+def moves_as_dicts(moves: list[Move]) -> list[dict]:
+    return [asdict(m) for m in moves]
