@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -70,9 +70,20 @@ def start_index(services) -> bool:
         return False
 
     def work(task: TaskState):
-        return index_library(services.catalog, services.registry, services.settings, task=task)
+        return index_library(services.catalog, services.registry, services.settings,
+                             services.paths, task)
 
-    services.background.submit("index", work)
+    def done(report) -> None:
+        # newcomers join existing collections (cheap; a worker, as it writes)
+        try:
+            from core.cluster import assign_new
+        except ImportError:
+            return
+        if getattr(report, "done", 0):
+            run_async(assign_new, services.catalog, services.registry,
+                      on_error=lambda e: log.debug("assign_new: %s", e))
+
+    services.background.submit("index", work, done)
     return True
 
 

@@ -27,15 +27,15 @@ def recover_interrupted(services) -> None:
         from core.organize import recover
     except ImportError:
         return
-    services.background.submit("recover", lambda task: recover(services.catalog, task=task))
+    services.background.submit("recover", lambda _task: recover(services.catalog))
 
 
 def create_window(services: Services, *, start_background: bool = True, welcome: bool = True):
     """The main window, with state restored and background work (recovery, scan, watch)
     queued. `welcome` shows the first-run dialog when no folder has been added yet."""
+    from core.scan.roots import list_roots
     from desktop import actions
     from desktop.main_window import MainWindow
-    from core.scan.roots import list_roots
 
     win = MainWindow(services)
     win.restore_state()

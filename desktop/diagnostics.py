@@ -36,7 +36,7 @@ def collect(services) -> dict:
                 ident = s.get("identity")
                 if ident and "/" in ident and not ident.startswith(("/", "~", ".")):
                     models[role]["identity"] = ident  # a hub id, not a local path
-        except Exception as e:  # the report must still come out; say what failed
+        except Exception as e:  # noqa: BLE001 - the report must still come out; say what failed
             models["error"] = describe(e)
     return {
         "shoebox": _version("shoebox"),

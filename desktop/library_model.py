@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
@@ -114,8 +115,8 @@ class LibraryModel(QAbstractListModel):
             self.dataChanged.emit(idx, idx, [Qt.DecorationRole])
 
     # --- Qt model API ---
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
+    def rowCount(self, parent: QModelIndex | None = None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self._rows)
 
     def data(self, index: QModelIndex, role: int = Qt.DisplayRole) -> Any:
         if not index.isValid():
@@ -227,7 +228,7 @@ class ThumbDelegate(QStyledItemDelegate):
 def _duration(s: float | None) -> str:
     if not s:
         return ""
-    s = int(round(s))
+    s = round(s)
     return f"{s // 60}:{s % 60:02d}"
 
 

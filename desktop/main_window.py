@@ -7,19 +7,30 @@ import logging
 import os
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtGui import QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QLineEdit, QListWidget, QListWidgetItem, QMainWindow, QMenu,
-    QMessageBox, QSplitter, QStackedWidget, QToolBar, QToolButton, QVBoxLayout, QWidget,
+    QFileDialog,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
-from core.errors import ShoeboxError
 from desktop import actions
 from desktop.status_area import StatusArea
 from desktop.style import icon
 from desktop.views.library import LibraryPage
 from desktop.views.problems import ProblemsPage
-from desktop.workers import describe, run_async
+from desktop.workers import describe
 
 log = logging.getLogger(__name__)
 

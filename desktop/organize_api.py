@@ -1,68 +1,62 @@
 """The GUI's door to collections and reorganization (core.cluster, core.organize).
 
-Every function here runs on a worker thread (never the GUI thread): each may write. Where the
-organize package offers an operation it is used; collection edits it does not offer are small
-single-transaction writes on the catalog's writer, marked named_by='user' so reclustering
-keeps the user's word.
+Every function here runs on a worker thread, never the GUI thread: each may write or think
+for a while. Merge and split are not offered by core yet; they are small single-transaction
+writes on the catalog's writer here, marked named_by='user' so reclustering keeps them.
 """
 
 from __future__ import annotations
 
 import time
 
-from core.errors import ShoeboxError
+from core.tasks import TaskState
 
 
-class OrganizeUnavailable(ShoeboxError):
-    def __init__(self, what: str):
-        super().__init__(f"{what} is not available in this build of Shoebox")
+def recluster_and_name(services, task: TaskState):
+    """Find collections, then name them (LLM when there is one, else the fallback names)."""
+    from core.cluster import recluster
+    from core.organize import name_collections
+
+    report = recluster(services.catalog, services.registry, services.settings, task)
+    task.check()
+    name_collections(services.catalog, services.registry, services.settings, task)
+    return report
 
 
-def _organize():
-    try:
-        import core.organize as organize
-    except ImportError:
-        return None
-    return organize
+def has_collections(catalog) -> bool:
+    with catalog.read() as conn:
+        return conn.execute("SELECT 1 FROM clusters LIMIT 1").fetchone() is not None
 
 
-def _op(name: str):
-    org = _organize()
-    return getattr(org, name, None) if org is not None else None
+def propose(services, mode: str, task: TaskState) -> int:
+    """A new draft plan (finding and naming collections first when there are none)."""
+    from core.organize import make_plan
 
-
-def recluster(services, task):
-    from core.cluster import recluster as run
-
-    return run(services.catalog, services.registry, services.settings, task)
+    if not has_collections(services.catalog):
+        recluster_and_name(services, task)
+    task.status("working out folders")
+    return make_plan(services.catalog, services.settings, mode=mode)
 
 
 def rename_cluster(services, cluster_id: int, name: str) -> None:
-    fn = _op("rename_cluster")
-    if fn is not None:
-        return fn(services.catalog, cluster_id, name)
+    from core.cluster import rename_collection
 
-    def write(conn):
-        conn.execute("UPDATE clusters SET name = ?, named_by = 'user', updated_at = ? "
-                     "WHERE id = ?", (name, time.time(), cluster_id))
-    services.catalog.write(write)
+    rename_collection(services.catalog, cluster_id, name=name)
 
 
 def set_keep_as_is(services, cluster_id: int, keep: bool) -> None:
-    fn = _op("set_keep_as_is")
-    if fn is not None:
-        return fn(services.catalog, cluster_id, keep)
+    from core.cluster import rename_collection
 
-    def write(conn):
-        conn.execute("UPDATE clusters SET keep_as_is = ?, updated_at = ? WHERE id = ?",
-                     (int(keep), time.time(), cluster_id))
-    services.catalog.write(write)
+    rename_collection(services.catalog, cluster_id, keep_as_is=keep)
+
+
+def keep_folder(services, folder: str) -> str:
+    from core.organize import add_keep_folder
+
+    return add_keep_folder(services.catalog, folder)
 
 
 def merge_clusters(services, cluster_ids: list[int]) -> int:
-    fn = _op("merge_clusters")
-    if fn is not None:
-        return fn(services.catalog, cluster_ids)
     keep, rest = cluster_ids[0], cluster_ids[1:]
 
     def write(conn):
@@ -77,10 +71,6 @@ def merge_clusters(services, cluster_ids: list[int]) -> int:
 
 
 def split_cluster(services, cluster_id: int, file_ids: list[int], name: str) -> int:
-    fn = _op("split_cluster")
-    if fn is not None:
-        return fn(services.catalog, cluster_id, file_ids, name)
-
     def write(conn):
         now = time.time()
         cur = conn.execute(
@@ -92,10 +82,3 @@ def split_cluster(services, cluster_id: int, file_ids: list[int], name: str) -> 
                      f"WHERE cluster_id = ? AND file_id IN ({q})", (new_id, cluster_id, *file_ids))
         return new_id
     return services.catalog.write(write)
-
-
-def require(name: str):
-    fn = _op(name)
-    if fn is None:
-        raise OrganizeUnavailable(name.replace("_", " "))
-    return fn

@@ -22,8 +22,7 @@ LIMIT = 200
 
 def _search_api():
     try:
-        from core.search.engine import search, similar
-        from core.search.types import Filters
+        from core.search import Filters, search, similar
     except ImportError:
         return None
     return search, similar, Filters
@@ -57,8 +56,8 @@ class SearchController(QObject):
         date_from = None
         if chips["year"].isChecked():
             date_from = dt.datetime(dt.date.today().year, 1, 1).timestamp()
-        values = dict(kind=kind, has_gps=True if chips["gps"].isChecked() else None,
-                      date_from=date_from, camera=self.camera, folder=self.folder)
+        values = {"kind": kind, "has_gps": True if chips["gps"].isChecked() else None,
+                  "date_from": date_from, "camera": self.camera, "folder": self.folder}
         return api[2](**values) if api else values
 
     def sql_filter(self) -> tuple[str, tuple]:

@@ -36,7 +36,7 @@ class Services(QObject):
         self._own_registry = registry is None
         self.background = Background(self)
         self.watch = WatchBridge(self)
-        self.thumbs = ThumbnailLoader(parent=self)
+        self.thumbs = ThumbnailLoader(paths, parent=self)
         self.background.changed.connect(self.libraryChanged)
 
     @property

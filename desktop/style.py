@@ -4,7 +4,7 @@ that follow the system colour scheme."""
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
+from functools import cache
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
@@ -15,7 +15,7 @@ from core.resources import resources_dir
 log = logging.getLogger(__name__)
 
 
-@lru_cache(maxsize=None)
+@cache
 def icon(name: str) -> QIcon:
     path = resources_dir() / "icons" / f"{name}.svg"
     if not path.exists():

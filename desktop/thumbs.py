@@ -4,8 +4,9 @@ Requests are served newest first: the view asks for what it paints, so the most 
 what is on screen now, and asks for items scrolled past fall to the back (and are dropped when
 the queue grows long). Finished pixmaps live in a small LRU cache.
 
-Where a thumbnail comes from: the pipeline's on-disk thumbnail cache when it has one for the
-file, else the file itself (JPEG draft mode keeps that cheap; videos use their first frame).
+Where a thumbnail comes from: the pipeline's on-disk thumbnail cache (core.pipeline.thumbnails),
+filled on the spot for files the indexer has not reached; files without a content hash are
+decoded directly (JPEG draft mode keeps that cheap; videos use their first frame).
 """
 
 from __future__ import annotations
@@ -40,30 +41,28 @@ def _pil_to_qimage(img) -> QImage:
     return qimg.copy()  # own the pixels: `data` goes away with this frame
 
 
-def _cached_thumbnail(req: ThumbRequest, size: int):
-    """The pipeline's cached thumbnail for this file, if the pipeline provides one."""
-    try:
-        from core.pipeline import thumbnails as pipeline_thumbs  # lands with the pipeline
-    except ImportError:
+def _cached_thumbnail(req: ThumbRequest, size: int, paths) -> str | None:
+    """The pipeline's on-disk thumbnail for this file, made now (and kept for next time) when
+    the pipeline has not reached the file yet. None when there is no cache to use."""
+    if paths is None or not req.content_hash:
         return None
-    finder = getattr(pipeline_thumbs, "cached_thumbnail_path", None)
-    if finder is None or not req.content_hash:
-        return None
-    try:
-        path = finder(req.content_hash)
-    except (OSError, ValueError, TypeError) as e:
-        log.debug("thumbnail cache lookup failed for %s: %s", req.path, e)
-        return None
-    return str(path) if path and __import__("os").path.exists(path) else None
+    from core.pipeline.thumbnails import cached_thumbnail_path, ensure_thumbnail
+
+    found = cached_thumbnail_path(req.content_hash, size, paths)
+    if found is not None:
+        return str(found)
+    row = {"path": req.path, "kind": req.kind, "content_hash": req.content_hash}
+    return str(ensure_thumbnail(paths, row, size))
 
 
-def decode_thumbnail(req: ThumbRequest, size: int = THUMB_PX) -> QImage:
-    """A QImage no larger than size x size, upright (EXIF orientation applied).
+def decode_thumbnail(req: ThumbRequest, size: int = THUMB_PX, paths=None) -> QImage:
+    """A QImage no larger than size x size, upright (EXIF orientation applied), from the
+    thumbnail cache under `paths` when given, else from the file itself.
     Raises OSError/ValueError (and PyAV errors) for files that cannot be decoded."""
     global _heif_registered
     from PIL import Image, ImageOps
 
-    cached = _cached_thumbnail(req, size)
+    cached = _cached_thumbnail(req, size, paths)
     if cached:
         with Image.open(cached) as img:
             img.thumbnail((size, size))
@@ -100,7 +99,7 @@ class _Results(QObject):
 
 
 class _Worker(QRunnable):
-    def __init__(self, loader: "ThumbnailLoader"):
+    def __init__(self, loader: ThumbnailLoader):
         super().__init__()
         self.loader = loader
 
@@ -111,8 +110,8 @@ class _Worker(QRunnable):
             if req is None:
                 return
             try:
-                qimg = decode_thumbnail(req, loader.decode_px)
-            except Exception as e:  # any undecodable file gets the "broken" tile, not a crash
+                qimg = decode_thumbnail(req, loader.decode_px, loader.paths)
+            except Exception as e:  # noqa: BLE001 - any undecodable file gets the "broken" tile, not a crash
                 log.debug("no thumbnail for %s: %s", req.path, e)
                 qimg = None
             loader._results.image.emit(req.file_id, qimg)
@@ -124,9 +123,10 @@ class ThumbnailLoader(QObject):
 
     ready = Signal(int)
 
-    def __init__(self, capacity: int = 3000, threads: int = 2, decode_px: int = THUMB_PX,
-                 parent: QObject | None = None):
+    def __init__(self, paths=None, capacity: int = 3000, threads: int = 2,
+                 decode_px: int = THUMB_PX, parent: QObject | None = None):
         super().__init__(parent)
+        self.paths = paths  # data folder whose thumbnail cache to use (None: decode files)
         self.decode_px = decode_px
         self._capacity = capacity
         self._cache: OrderedDict[int, QPixmap] = OrderedDict()

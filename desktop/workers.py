@@ -17,8 +17,9 @@ import threading
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
 
@@ -84,7 +85,7 @@ class _Call(QRunnable):
         d = dispatcher()
         try:
             result = self.fn(*self.args)
-        except Exception as e:  # handed to on_error (or logged) on the GUI thread
+        except Exception as e:  # noqa: BLE001 - handed to on_error (or logged) on the GUI thread
             log.debug("background call %s failed:\n%s", getattr(self.fn, "__name__", self.fn),
                       traceback.format_exc())
             if self.on_error is not None:
@@ -318,7 +319,7 @@ def format_progress(p: Progress) -> tuple[str, str]:
 
 
 def format_duration(s: float) -> str:
-    s = int(round(s))
+    s = round(s)
     if s < 60:
         return f"{s}s"
     if s < 3600:

@@ -8,8 +8,15 @@ import logging
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QHBoxLayout, QInputDialog, QLabel, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
-    QVBoxLayout, QWidget,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop import organize_api
@@ -151,7 +158,7 @@ class CollectionsPage(QWidget):
         s = self.services
 
         def work(task):
-            return organize_api.recluster(s, task)
+            return organize_api.recluster_and_name(s, task)
 
         self.notice.setText("Finding collections…")
         s.background.submit("collections", work, lambda _r: self.refresh())

@@ -11,8 +11,20 @@ import os
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QFormLayout, QFrame, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-    QPushButton, QScrollArea, QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSlider,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.thumbs import ThumbRequest, decode_thumbnail
@@ -51,8 +63,9 @@ def load_detail(catalog, file_id: int) -> dict:
             "collection": cluster[0] if cluster else None}
 
 
-def load_preview(file_id: int, path: str, kind: str, size: int = PREVIEW_PX):
-    return decode_thumbnail(ThumbRequest(file_id, path, kind), size)
+def load_preview(file_id: int, path: str, kind: str, content_hash: str | None, paths,
+                 size: int = PREVIEW_PX):
+    return decode_thumbnail(ThumbRequest(file_id, path, kind, content_hash), size, paths)
 
 
 def fmt_time(s: float) -> str:
@@ -227,7 +240,8 @@ class DetailPane(QWidget):
         else:
             self.video_box.hide()
         self.preview.setText("Loading…")
-        run_async(load_preview, file_id, f["path"], f["kind"],
+        run_async(load_preview, file_id, f["path"], f["kind"], f["content_hash"],
+                  self.services.paths,
                   on_done=lambda img, fid=file_id: self._show_preview(fid, img),
                   on_error=lambda e, fid=file_id: self._preview_failed(fid, e))
         self.loaded.emit(file_id)
@@ -334,7 +348,7 @@ class DetailPane(QWidget):
         if not q or self.file_id is None:
             return
         try:
-            from core.search.ask import ask
+            from core.search import ask
         except ImportError:
             self.answer.setText("Asking is not available in this build.")
             return

@@ -8,7 +8,13 @@ import os
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QCheckBox, QHBoxLayout, QLabel, QPushButton, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -18,7 +24,7 @@ from desktop.workers import describe, run_async
 
 
 def find_duplicates(catalog, registry, near: bool):
-    from core.search.duplicates import duplicates
+    from core.search import duplicates
 
     return duplicates(catalog, registry if near else None, near=near)
 
@@ -82,10 +88,10 @@ class DuplicatesPage(QWidget):
         wasted = 0
         for g in groups:
             keeper = g.keep
-            head = QTreeWidgetItem([
-                f"{len(g.files)} {'identical' if g.kind == 'exact' else 'similar'} files  ·  "
-                f"keep: {os.path.basename(next(f.path for f in g.files if f.file_id == keeper))}"
-                f"  ({g.reason})", "", "", ""])
+            keeper_name = os.path.basename(next(f.path for f in g.files if f.file_id == keeper))
+            what = "identical" if g.kind == "exact" else "similar"
+            label = f"{len(g.files)} {what} files  ·  keep: {keeper_name}  ({g.reason})"
+            head = QTreeWidgetItem([label, "", "", ""])
             head.setFirstColumnSpanned(True)
             f0 = head.font(0)
             f0.setBold(True)

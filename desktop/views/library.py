@@ -7,11 +7,22 @@ import datetime as dt
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QStackedLayout, QVBoxLayout, QWidget,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QStackedLayout,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop.library_model import (
-    FOLDER, TAKEN, GridView, LibraryModel, load_rows,
+    FOLDER,
+    TAKEN,
+    GridView,
+    LibraryModel,
+    load_rows,
 )
 from desktop.style import icon
 from desktop.workers import run_async

@@ -1,9 +1,10 @@
 """Reorganize review: the proposed folder tree beside the current one, with counts; accept,
-skip or edit each collection and file; low-confidence items flagged; move / copy / link; a
-dry-run summary; an explicit confirmation; apply with progress and cancel; undo per plan.
+skip or edit the destination of each collection and file; low-confidence items flagged; move /
+copy / link; a dry-run summary; an explicit confirmation; apply with progress and cancel; undo
+for each plan in the history list.
 
-Nothing moves until the user confirms the summary. The plan itself, the moves, the journal and
-undo are core.organize's; this page only shows and edits decisions."""
+Nothing moves until the user confirms. Plans, decisions, moves, the journal and undo are
+core.organize's; this page shows them and sends the user's decisions (in workers)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,17 @@ from collections import Counter, defaultdict
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QInputDialog, QLabel, QMessageBox, QPushButton, QSplitter,
-    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+    QComboBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
 )
 
 from desktop import organize_api
@@ -24,67 +34,59 @@ from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
 
-FLAG_BRUSH = QBrush(QColor(230, 160, 40, 60))
+FLAG_BRUSH = QBrush(QColor(230, 160, 40, 70))
+COLLECTION, ITEM = 1, 2  # kinds of tree rows (Qt.UserRole + 1)
 
 
-def load_plans(catalog) -> list[dict]:
+def load_history(catalog) -> list[dict]:
+    from core.organize import list_plans
+
+    return list_plans(catalog)
+
+
+def load_plan(catalog, plan_id: int) -> dict:
+    """The plan, its items, collection names and the library roots (worker thread)."""
+    from core.organize import get_plan, plan_items
+
+    plan = get_plan(catalog, plan_id)
+    items = plan_items(catalog, plan_id)
     with catalog.read() as conn:
-        return [dict(r) for r in conn.execute(
-            "SELECT p.*, (SELECT count(*) FROM plan_items i WHERE i.plan_id = p.id) AS n "
-            "FROM plans p ORDER BY p.id DESC LIMIT 200")]
+        names = {r[0]: r[1] for r in conn.execute("SELECT id, coalesce(name, '') FROM clusters")}
+        roots = [r[0] for r in conn.execute("SELECT path FROM roots")]
+    return {"plan": plan, "items": items, "names": names, "roots": roots}
 
 
-def load_items(catalog, plan_id: int) -> list[dict]:
-    with catalog.read() as conn:
-        return [dict(r) for r in conn.execute(
-            "SELECT i.*, c.name AS cluster_name, r.path AS root FROM plan_items i "
-            "JOIN plans p ON p.id = i.plan_id LEFT JOIN roots r ON r.id = p.root_id "
-            "LEFT JOIN clusters c ON c.id = i.cluster_id WHERE i.plan_id = ? ORDER BY i.dst",
-            (plan_id,))]
-
-
-def save_decisions(services, plan_id: int, changes: dict[int, tuple[str, str]]) -> None:
-    """Write the user's accept/skip/destination edits (organize's function when it has one)."""
-    fn = organize_api._op("set_decisions")
-    if fn is not None:
-        return fn(services.catalog, plan_id, changes)
-
-    def write(conn):
-        conn.executemany("UPDATE plan_items SET decision = ?, dst = ? WHERE id = ? AND plan_id = ?",
-                         [(d, dst, iid, plan_id) for iid, (d, dst) in changes.items()])
-    services.catalog.write(write)
-
-
-def summarize(items: list[dict], decisions: dict[int, tuple[str, str]]) -> dict:
-    """The dry-run summary of what applying would do, from the reviewed decisions."""
-    moves = [i for i in items if decisions.get(i["id"], (i["decision"], i["dst"]))[0] == "accept"]
-    dst_folders = Counter(os.path.dirname(decisions.get(i["id"], (None, i["dst"]))[1])
-                          for i in moves)
-    src_folders = {os.path.dirname(i["src"]) for i in moves}
-    return {"files": len(moves), "skipped": len(items) - len(moves),
-            "folders_new": len(dst_folders), "folders_from": len(src_folders),
-            "flagged": sum(1 for i in moves if i["flagged"])}
-
-
-def _rel(path: str, root: str | None) -> str:
-    if root and (path == root or path.startswith(root.rstrip("/") + "/")):
-        return os.path.relpath(path, root)
+def _rel(path: str, roots: list[str]) -> str:
+    for r in roots:
+        if path == r or path.startswith(r.rstrip(os.sep) + os.sep):
+            return os.path.relpath(path, r)
     return path
+
+
+def summarize(items) -> dict:
+    heads = [i for i in items if i.role == "file"]
+    acc = [i for i in heads if i.decision == "accept"]
+    return {"files": len(acc), "skipped": len(heads) - len(acc),
+            "companions": sum(1 for i in items if i.role != "file" and i.decision == "accept"),
+            "folders_to": len({os.path.dirname(i.dst) for i in acc}),
+            "folders_from": len({os.path.dirname(i.src) for i in acc}),
+            "flagged": sum(1 for i in acc if i.flagged)}
 
 
 class ReorganizePage(QWidget):
     planShown = Signal(int)
-    applied = Signal(int, object)   # plan id, result
+    historyShown = Signal()
+    applied = Signal(int, object)   # plan id, OpReport
     undone = Signal(int, object)
     failed = Signal(str)
 
     def __init__(self, services, parent=None):
         super().__init__(parent)
         self.services = services
-        self.plan: dict | None = None
-        self.items: list[dict] = []
-        self.decisions: dict[int, tuple[str, str]] = {}  # item id -> (decision, dst)
-        self.confirm = self._confirm_dialog  # tests replace it to answer the dialog
+        self.data: dict | None = None
+        self.plans: list[dict] | None = None
+        self.last_dry_run = None
+        self.confirm = self._confirm_dialog  # tests answer the confirmation through this
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
         self.title = QLabel("Reorganize")
@@ -95,15 +97,14 @@ class ReorganizePage(QWidget):
         self.mode = QComboBox()
         for m, label in (("move", "Move files"), ("copy", "Copy files"), ("link", "Link files")):
             self.mode.addItem(label, m)
-        idx = self.mode.findData(services.settings.organize_mode)
-        self.mode.setCurrentIndex(max(idx, 0))
+        self.mode.setCurrentIndex(max(self.mode.findData(services.settings.organize_mode), 0))
         top.addWidget(self.mode)
         self.propose_btn = QPushButton("Propose a new layout")
         self.propose_btn.clicked.connect(self.propose)
         top.addWidget(self.propose_btn)
         lay.addLayout(top)
-        self.summary = QLabel("Shoebox proposes folders from your collections; review them here "
-                              "before anything moves.")
+        self.summary = QLabel("Shoebox proposes folders from your collections. Review them here; "
+                              "nothing moves until you confirm.")
         self.summary.setObjectName("notice")
         self.summary.setWordWrap(True)
         lay.addWidget(self.summary)
@@ -111,12 +112,13 @@ class ReorganizePage(QWidget):
         split = QSplitter(Qt.Horizontal)
         self.current_tree = QTreeWidget()
         self.current_tree.setHeaderLabels(["Now", "Files"])
-        self.current_tree.setColumnWidth(0, 300)
+        self.current_tree.setColumnWidth(0, 260)
+        self.current_tree.setRootIsDecorated(False)
         self.proposed_tree = QTreeWidget()
         self.proposed_tree.setHeaderLabels(["Proposed", "Files", "Confidence"])
-        self.proposed_tree.setColumnWidth(0, 380)
+        self.proposed_tree.setColumnWidth(0, 420)
         self.proposed_tree.itemChanged.connect(self._item_changed)
-        self.proposed_tree.itemDoubleClicked.connect(self._edit_destination)
+        self.proposed_tree.itemDoubleClicked.connect(lambda it, _c: self.edit_destination(it))
         split.addWidget(self.current_tree)
         split.addWidget(self.proposed_tree)
         split.setStretchFactor(1, 2)
@@ -128,11 +130,13 @@ class ReorganizePage(QWidget):
         self.skip_flagged = QPushButton("Skip flagged")
         self.skip_flagged.clicked.connect(self._skip_flagged)
         self.edit_btn = QPushButton("Edit destination…")
-        self.edit_btn.clicked.connect(lambda: self._edit_destination(
-            self.proposed_tree.currentItem(), 0))
+        self.edit_btn.clicked.connect(lambda: self.edit_destination(
+            self.proposed_tree.currentItem()))
         self.apply_btn = QPushButton("Review and apply…")
+        self.apply_btn.setDefault(True)
         self.apply_btn.clicked.connect(self.apply)
         self.cancel_btn = QPushButton("Cancel")
+        self.cancel_btn.setToolTip("Stop applying; what was moved stays journaled and undoable")
         self.cancel_btn.clicked.connect(services.background.cancel_current)
         self.cancel_btn.setEnabled(False)
         for b in (self.accept_all, self.skip_flagged, self.edit_btn):
@@ -149,8 +153,7 @@ class ReorganizePage(QWidget):
         self.history.setHeaderLabels(["Plan", "State", "Files", "Mode", "Created", "Applied"])
         self.history.setRootIsDecorated(False)
         self.history.setMaximumHeight(150)
-        self.history.itemActivated.connect(
-            lambda it, _c: self.show_plan(it.data(0, Qt.UserRole)))
+        self.history.itemActivated.connect(lambda it, _c: self.show_plan(it.data(0, Qt.UserRole)))
         lay.addWidget(self.history, 1)
         hrow = QHBoxLayout()
         hrow.addStretch(1)
@@ -163,97 +166,130 @@ class ReorganizePage(QWidget):
         self._set_buttons()
 
     # --- loading ---
+    @property
+    def plan(self) -> dict | None:
+        return self.data["plan"] if self.data else None
+
+    @property
+    def items(self) -> list:
+        return self.data["items"] if self.data else []
+
     def refresh(self) -> None:
-        run_async(load_plans, self.services.catalog, on_done=self._show_history,
+        run_async(load_history, self.services.catalog, on_done=self._show_history,
                   on_error=lambda e: self.summary.setText(describe(e)))
 
     def _show_history(self, plans: list[dict]) -> None:
         self.plans = plans
         self.history.clear()
+
+        def when(t):
+            return dt.datetime.fromtimestamp(t).strftime("%d %b %H:%M") if t else ""
+
         for p in plans:
-            when = lambda t: dt.datetime.fromtimestamp(t).strftime("%d %b %H:%M") if t else ""
-            it = QTreeWidgetItem([f"#{p['id']}", p["state"], str(p["n"]), p["mode"],
+            n = (p.get("summary") or {}).get("moves", "")
+            it = QTreeWidgetItem([f"#{p['id']}", p["state"], str(n), p["mode"],
                                   when(p["created_at"]), when(p["applied_at"])])
             it.setData(0, Qt.UserRole, p["id"])
             self.history.addTopLevelItem(it)
-        if self.plan is None:
+        if self.data is None:
             draft = next((p for p in plans if p["state"] == "draft"), None)
             if draft:
                 self.show_plan(draft["id"])
+        self.historyShown.emit()
 
     def show_plan(self, plan_id: int) -> None:
-        def work(catalog):
-            plan = next((p for p in load_plans(catalog) if p["id"] == plan_id), None)
-            return plan, load_items(catalog, plan_id)
-
-        run_async(work, self.services.catalog, on_done=self._show_plan,
+        run_async(load_plan, self.services.catalog, plan_id, on_done=self._show_plan,
                   on_error=lambda e: self.summary.setText(describe(e)))
 
-    def _show_plan(self, data) -> None:
-        plan, items = data
-        if plan is None:
-            return
-        self.plan, self.items = plan, items
-        self.decisions = {i["id"]: (i["decision"], i["dst"]) for i in items}
-        idx = self.mode.findData(plan["mode"])
+    def _show_plan(self, data: dict) -> None:
+        self.data = data
+        idx = self.mode.findData(data["plan"]["mode"])
         if idx >= 0:
             self.mode.setCurrentIndex(idx)
         self._fill_trees()
         self._update_summary()
         self._set_buttons()
-        self.planShown.emit(plan["id"])
+        self.planShown.emit(data["plan"]["id"])
 
     def _fill_trees(self) -> None:
-        root = self.items[0]["root"] if self.items else None
+        roots, names, items = self.data["roots"], self.data["names"], self.items
+        heads = [i for i in items if i.role == "file"]
+        companions = Counter(i.group_item_id for i in items if i.role != "file")
         self.current_tree.clear()
-        by_src = Counter(_rel(os.path.dirname(i["src"]), root) for i in self.items)
+        by_src = Counter(_rel(os.path.dirname(i.src), roots) for i in heads)
         for folder, n in sorted(by_src.items()):
             self.current_tree.addTopLevelItem(QTreeWidgetItem([folder or ".", str(n)]))
+        editable = self.plan["state"] == "draft"
         self.proposed_tree.blockSignals(True)
         self.proposed_tree.clear()
-        groups: dict[str, list[dict]] = defaultdict(list)
-        for i in self.items:
-            groups[_rel(os.path.dirname(self.decisions[i["id"]][1]), root)].append(i)
-        editable = self.plan is not None and self.plan["state"] == "draft"
-        for folder, items in sorted(groups.items()):
-            head = QTreeWidgetItem([folder, str(len(items)), ""])
-            head.setFlags(head.flags() | (Qt.ItemIsUserCheckable | Qt.ItemIsAutoTristate
-                                          if editable else Qt.NoItemFlags))
-            f = head.font(0)
-            f.setBold(True)
-            head.setFont(0, f)
-            names = {i["cluster_name"] for i in items if i["cluster_name"]}
-            if names:
-                head.setToolTip(0, "collection: " + ", ".join(sorted(names)))
-            for i in items:
-                dec, dst = self.decisions[i["id"]]
-                conf = "" if i["confidence"] is None else f"{i['confidence']:.2f}"
-                it = QTreeWidgetItem([os.path.basename(dst), "", conf])
-                it.setData(0, Qt.UserRole, i["id"])
-                it.setToolTip(0, f"from {i['src']}\nto {dst}" + (
-                    f"\nwhy: {i['reason']}" if i["reason"] else ""))
+        by_cluster: dict[int | None, list] = defaultdict(list)
+        for i in heads:
+            by_cluster[i.cluster_id].append(i)
+        for cid, group in sorted(by_cluster.items(), key=lambda kv: -len(kv[1])):
+            folders = Counter(_rel(os.path.dirname(i.dst), roots) for i in group)
+            folder = folders.most_common(1)[0][0]
+            name = names.get(cid) or "Unsorted"
+            head = QTreeWidgetItem([f"{folder}   ({name})", str(len(group)), ""])
+            head.setData(0, Qt.UserRole, cid)
+            head.setData(0, Qt.UserRole + 1, COLLECTION)
+            bold = head.font(0)
+            bold.setBold(True)
+            head.setFont(0, bold)
+            head.setToolTip(0, f"collection “{name}” → {folder}\ndouble-click to change the folder")
+            if editable:
+                head.setFlags(head.flags() | Qt.ItemIsUserCheckable)
+                acc = sum(i.decision == "accept" for i in group)
+                head.setCheckState(0, Qt.Checked if acc == len(group) else
+                                   Qt.Unchecked if acc == 0 else Qt.PartiallyChecked)
+            for i in group:
+                conf = "" if i.confidence is None else f"{i.confidence:.2f}"
+                label = os.path.basename(i.dst)
+                if _rel(os.path.dirname(i.dst), roots) != folder:
+                    label = _rel(i.dst, roots)
+                it = QTreeWidgetItem([label, "", conf])
+                it.setData(0, Qt.UserRole, i.id)
+                it.setData(0, Qt.UserRole + 1, ITEM)
+                extra = companions.get(i.id, 0)
+                tip = f"from {i.src}\nto {i.dst}"
+                if extra:
+                    tip += f"\n+ {extra} companion file(s) (sidecars, RAW) move with it"
+                if i.reason:
+                    tip += f"\nwhy: {i.reason}"
+                if i.state:
+                    tip += f"\nstate: {i.state}"
+                it.setToolTip(0, tip)
                 if editable:
                     it.setFlags(it.flags() | Qt.ItemIsUserCheckable)
-                    it.setCheckState(0, Qt.Checked if dec == "accept" else Qt.Unchecked)
-                if i["flagged"]:
+                    it.setCheckState(0, Qt.Checked if i.decision == "accept" else Qt.Unchecked)
+                elif i.state:
+                    it.setText(1, i.state)
+                if i.flagged:
                     it.setText(0, "⚠ " + it.text(0))
                     for c in range(3):
                         it.setBackground(c, FLAG_BRUSH)
                 head.addChild(it)
             self.proposed_tree.addTopLevelItem(head)
-            head.setExpanded(len(items) <= 30)
+            head.setExpanded(len(group) <= 40)
         self.proposed_tree.blockSignals(False)
 
     def _update_summary(self) -> None:
-        if self.plan is None:
+        p = self.plan
+        if p is None:
             return
-        s = summarize(self.items, self.decisions)
+        s = summarize(self.items)
         mode = self.mode.currentData()
-        self.title.setText(f"Reorganize — plan #{self.plan['id']} ({self.plan['state']})")
-        self.summary.setText(
-            f"Dry run: {s['files']} files would be {mode}{'d' if mode != 'copy' else ''} "
-            f"from {s['folders_from']} folders into {s['folders_new']} folders; "
-            f"{s['skipped']} skipped; {s['flagged']} accepted files are low-confidence (⚠).")
+        verb = {"move": "moved", "copy": "copied", "link": "linked"}[mode]
+        self.title.setText(f"Reorganize — plan #{p['id']} ({p['state']})")
+        text = (f"{s['files']} files would be {verb} from {s['folders_from']} folders into "
+                f"{s['folders_to']} folders ({s['companions']} companion files go with them); "
+                f"{s['skipped']} skipped; {s['flagged']} accepted files are low-confidence (⚠).")
+        if p["state"] != "draft":
+            rep = p.get("report") or {}
+            text = f"This plan is {p['state']}."
+            if rep:
+                text += (f" {rep.get('done', 0)} done, {len(rep.get('left_alone', []))} left "
+                         f"alone, {len(rep.get('failed', []))} failed.")
+        self.summary.setText(text)
 
     def _set_buttons(self) -> None:
         draft = self.plan is not None and self.plan["state"] == "draft"
@@ -261,79 +297,87 @@ class ReorganizePage(QWidget):
         for b in (self.accept_all, self.skip_flagged, self.edit_btn, self.apply_btn):
             b.setEnabled(draft and not busy)
         self.propose_btn.setEnabled(not busy)
+        self.mode.setEnabled(not busy)
 
-    # --- editing ---
+    # --- decisions (each one is a small write, in a worker; then the plan is re-read) ---
+    def _decide(self, fn, *args, **kwargs) -> None:
+        pid = self.plan["id"]
+
+        def work(catalog):
+            fn(catalog, pid, *args, **kwargs)
+
+        run_async(work, self.services.catalog, on_done=lambda _r: self.show_plan(pid),
+                  on_error=lambda e: self._show_error("Could not change the plan", e, pid))
+
+    def _show_error(self, title: str, e: BaseException, pid: int | None = None) -> None:
+        QMessageBox.warning(self, title, describe(e))
+        if pid is not None:
+            self.show_plan(pid)
+
+    def set_item(self, item_id: int, decision: str | None = None, folder: str | None = None):
+        from core.organize import set_item_decision
+
+        self._decide(set_item_decision, item_id, decision, folder=folder)
+
+    def set_collection(self, cluster_id: int, decision: str | None = None,
+                       folder: str | None = None) -> None:
+        from core.organize import set_collection_decision
+
+        self._decide(set_collection_decision, cluster_id, decision, folder=folder)
+
     def _item_changed(self, item: QTreeWidgetItem, col: int) -> None:
-        iid = item.data(0, Qt.UserRole)
-        if iid is None or col != 0:
+        if col != 0 or self.plan is None:
             return
-        dec, dst = self.decisions[iid]
-        self.decisions[iid] = ("accept" if item.checkState(0) == Qt.Checked else "skip", dst)
-        self._update_summary()
+        decision = "skip" if item.checkState(0) == Qt.Unchecked else "accept"
+        if item.data(0, Qt.UserRole + 1) == ITEM:
+            self.set_item(item.data(0, Qt.UserRole), decision)
+        elif item.data(0, Qt.UserRole) is not None:
+            self.set_collection(item.data(0, Qt.UserRole), decision)
 
-    def set_decision(self, item_id: int, decision: str, dst: str | None = None) -> None:
-        _, old = self.decisions[item_id]
-        self.decisions[item_id] = (decision, dst or old)
-        self._fill_trees()
-        self._update_summary()
+    def _bulk(self, ids: list[int], decision: str) -> None:
+        from core.organize import set_item_decision
+
+        def many(catalog, pid):
+            for iid in ids:
+                set_item_decision(catalog, pid, iid, decision)
+
+        self._decide(many)
 
     def _set_all(self, decision: str) -> None:
-        for iid, (_d, dst) in list(self.decisions.items()):
-            self.decisions[iid] = (decision, dst)
-        self._fill_trees()
-        self._update_summary()
+        self._bulk([i.id for i in self.items if i.role == "file"], decision)
 
     def _skip_flagged(self) -> None:
-        for i in self.items:
-            if i["flagged"]:
-                self.decisions[i["id"]] = ("skip", self.decisions[i["id"]][1])
-        self._fill_trees()
-        self._update_summary()
+        self._bulk([i.id for i in self.items if i.role == "file" and i.flagged], "skip")
 
-    def _edit_destination(self, item: QTreeWidgetItem | None, _col: int) -> None:
+    def edit_destination(self, item: QTreeWidgetItem | None) -> None:
         if item is None or self.plan is None or self.plan["state"] != "draft":
             return
-        iid = item.data(0, Qt.UserRole)
-        root = self.items[0]["root"] if self.items else None
-        if iid is None:  # a folder: move every file in it
-            old = item.text(0)
-            new, ok = QInputDialog.getText(self, "Edit destination", "Folder:", text=old)
-            if not ok or not new.strip() or new == old:
-                return
-            for j in range(item.childCount()):
-                cid = item.child(j).data(0, Qt.UserRole)
-                dec, dst = self.decisions[cid]
-                base = os.path.join(root, new.strip()) if root else new.strip()
-                self.decisions[cid] = (dec, os.path.join(base, os.path.basename(dst)))
+        roots = self.data["roots"]
+        if item.data(0, Qt.UserRole + 1) == ITEM:
+            it = next(i for i in self.items if i.id == item.data(0, Qt.UserRole))
+            old = _rel(os.path.dirname(it.dst), roots)
+            new, ok = QInputDialog.getText(self, "Edit destination",
+                                           "Folder (inside the library folder):", text=old)
+            if ok and new.strip() and new.strip() != old:
+                self.set_item(it.id, folder=new.strip())
         else:
-            dec, dst = self.decisions[iid]
-            new, ok = QInputDialog.getText(self, "Edit destination", "Destination:",
-                                           text=_rel(dst, root))
-            if not ok or not new.strip():
-                return
-            new = new.strip()
-            self.decisions[iid] = (dec, os.path.join(root, new) if root and not
-                                   os.path.isabs(new) else new)
-        self._fill_trees()
-        self._update_summary()
+            old = item.text(0).split("   (")[0]
+            new, ok = QInputDialog.getText(self, "Edit destination",
+                                           "Folder for this collection:", text=old)
+            if ok and new.strip() and new.strip() != old:
+                self.set_collection(item.data(0, Qt.UserRole), folder=new.strip())
 
-    # --- actions ---
+    # --- plan, apply, undo ---
     def propose(self) -> None:
         s = self.services
         mode = self.mode.currentData()
-
-        def work(task):
-            make_plan = organize_api.require("make_plan")
-            return make_plan(s.catalog, s.registry, s.settings, task=task, mode=mode)
-
         self.summary.setText("Working out a new layout…")
-        self.plan = None
-        s.background.submit("plan", work, self._planned, dedupe=True)
+        s.background.submit("plan", lambda task: organize_api.propose(s, mode, task),
+                            self._planned)
 
-    def _planned(self, result) -> None:
-        plan_id = getattr(result, "id", None) or getattr(result, "plan_id", None) or result
-        if isinstance(plan_id, int):
-            self.show_plan(plan_id)
+    def _planned(self, plan_id) -> None:
+        self.data = None
+        self.show_plan(int(plan_id))
         self.refresh()
 
     def _bg_failed(self, name: str, message: str) -> None:
@@ -352,49 +396,70 @@ class ReorganizePage(QWidget):
         return box.clickedButton() is go
 
     def apply(self) -> None:
+        """Dry run first (in a worker), then the summary for an explicit yes, then apply."""
         if self.plan is None or self.plan["state"] != "draft":
             return
-        s = summarize(self.items, self.decisions)
-        mode = self.mode.currentData()
-        text = (f"{mode.capitalize()} {s['files']} files into {s['folders_new']} folders?\n\n"
-                f"{s['skipped']} files are skipped and stay where they are. "
-                f"{s['flagged']} accepted files are low-confidence.\n\nEvery move is written to "
-                f"the journal first and can be undone from the history list.")
-        if s["files"] == 0 or not self.confirm(text):
+        from core.organize import apply_plan
+
+        pid, mode = self.plan["id"], self.mode.currentData()
+        self.summary.setText("Checking what applying would do (dry run)…")
+        run_async(lambda: apply_plan(self.services.catalog, pid, mode, dry_run=True),
+                  on_done=lambda rep: self._confirm_and_apply(pid, mode, rep),
+                  on_error=lambda e: self._show_error("Dry run failed", e, pid))
+
+    def _confirm_and_apply(self, pid: int, mode: str, dry) -> None:
+        self.last_dry_run = dry
+        self._update_summary()
+        ops = Counter(o.get("op", "?") for o in dry.operations)
+        s = summarize(self.items)
+        lines = [f"{mode.capitalize()} {s['files']} files into {s['folders_to']} folders?", ""]
+        lines.append("Dry run: " + ", ".join(f"{n} {op}" for op, n in sorted(ops.items()))
+                     if ops else "Dry run: nothing to do.")
+        if dry.left_alone:
+            lines.append(f"{len(dry.left_alone)} files would be left alone (changed or in "
+                         "the way).")
+        lines.append("")
+        lines.append(f"{s['skipped']} skipped files stay where they are; {s['flagged']} "
+                     "accepted files are low-confidence.")
+        lines.append("Every move is journaled first and can be undone from the history list.")
+        if not dry.operations or not self.confirm("\n".join(lines)):
+            self.summary.setText(self.summary.text() + "  (not applied)")
             return
-        plan_id, decisions, svc = self.plan["id"], dict(self.decisions), self.services
+        from core.organize import apply_plan
 
-        def work(task):
-            save_decisions(svc, plan_id, decisions)
-            apply_plan = organize_api.require("apply_plan")
-            return apply_plan(svc.catalog, plan_id, mode=mode, task=task)
-
+        svc = self.services
         self.cancel_btn.setEnabled(True)
-        svc.background.submit("apply", work, lambda r: self._after("apply", plan_id, r),
-                              dedupe=False)
+        svc.background.submit(
+            "apply", lambda task: apply_plan(svc.catalog, pid, mode, task),
+            lambda rep: self._after("apply", pid, rep), dedupe=False)
         self._set_buttons()
 
-    def _after(self, what: str, plan_id: int, result) -> None:
+    def _after(self, what: str, plan_id: int, report) -> None:
         self.cancel_btn.setEnabled(False)
-        self.plan = None
+        self.data = None
         self.show_plan(plan_id)
         self.refresh()
-        from desktop import actions
-
-        actions.start_scan(self.services)
-        (self.applied if what == "apply" else self.undone).emit(plan_id, result)
+        self.services.thumbs.clear_pending()
+        if report is not None and (report.failed or report.left_alone):
+            msgs = [f"{d.get('path')}: {d.get('reason') or d.get('error')}"
+                    for d in (report.failed + report.left_alone)[:15]]
+            QMessageBox.information(self, f"{what.capitalize()} finished with notes",
+                                    "\n".join(msgs))
+        self.services.libraryChanged.emit()
+        (self.applied if what == "apply" else self.undone).emit(plan_id, report)
 
     def undo_selected(self) -> None:
         it = self.history.currentItem()
-        if it is None:
-            return
-        self.undo(it.data(0, Qt.UserRole))
+        if it is not None:
+            self.undo(it.data(0, Qt.UserRole))
 
     def undo_last(self) -> None:
         """Ctrl+Z: undo the most recently applied plan (after asking)."""
-        plans = getattr(self, "plans", None)
-        if plans is None:
-            plans = load_plans(self.services.catalog)
+        run_async(load_history, self.services.catalog, on_done=self._undo_latest,
+                  on_error=lambda e: self._show_error("Undo", e))
+
+    def _undo_latest(self, plans: list[dict]) -> None:
+        self._show_history(plans)
         last = next((p for p in plans if p["state"] == "applied"), None)
         if last is None:
             QMessageBox.information(self, "Undo", "There is no applied reorganization to undo.")
@@ -405,14 +470,11 @@ class ReorganizePage(QWidget):
         if ask and QMessageBox.question(
                 self, "Undo reorganization",
                 f"Put the files of plan #{plan_id} back where they were?\n\nFiles changed since "
-                f"are left alone and reported.", QMessageBox.Yes | QMessageBox.Cancel,
+                "are left alone and reported.", QMessageBox.Yes | QMessageBox.Cancel,
                 QMessageBox.Cancel) != QMessageBox.Yes:
             return
+        from core.organize import undo_plan
+
         svc = self.services
-
-        def work(task):
-            undo_plan = organize_api.require("undo_plan")
-            return undo_plan(svc.catalog, plan_id, task=task)
-
-        svc.background.submit("undo", work, lambda r: self._after("undo", plan_id, r),
-                              dedupe=False)
+        svc.background.submit("undo", lambda task: undo_plan(svc.catalog, plan_id, task),
+                              lambda rep: self._after("undo", plan_id, rep), dedupe=False)
