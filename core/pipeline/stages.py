@@ -77,8 +77,8 @@ class ThumbnailRunner(StageRunner):
         paths = self.env.paths
 
         def make(job: Job) -> None:
-            if not thumbnails.has_thumbnails(paths, job.content_hash):  # a copy had them
-                thumbnails.make_thumbnails(paths, job.path, job.kind, job.content_hash)
+            # sizes a copy of the same content (or the GUI) made already are kept
+            thumbnails.make_thumbnails(paths, job.path, job.kind, job.content_hash)
 
         for job, _, exc in self._prefetch(make, jobs, self.env.workers * 4):
             yield [Outcome(job, error=describe(exc) if exc else None)]

@@ -61,29 +61,35 @@ def has_thumbnails(paths: Paths, content_hash: str) -> bool:
 
 
 def make_thumbnails(paths: Paths, path: str, kind: str, content_hash: str,
-                    image: Image.Image | None = None) -> list[Path]:
-    """Decode once (at a reduced scale where the format allows) and write every size."""
+                    sizes: tuple[int, ...] = SIZES, image: Image.Image | None = None
+                    ) -> list[Path]:
+    """Decode once (at a reduced scale where the format allows: a 4:3 photo needs a short
+    side of 3/4 of the long one) and write each of `sizes` that is not cached yet."""
+    todo = sorted((s for s in sizes if not thumbnail_path(paths, content_hash, s).exists()),
+                  reverse=True)
+    if not todo:
+        return [thumbnail_path(paths, content_hash, s) for s in sizes]
     if image is None:
-        image = load_image(path, kind, SIZES[-1])
+        image = load_image(path, kind, todo[0] * 3 // 4)
     img = flatten_rgb(image)
-    written = []
-    for size in sorted(SIZES, reverse=True):  # each from the one before: cheaper
+    for size in todo:  # each from the one before: cheaper
         if max(img.size) > size:
             img = img.copy()
             img.thumbnail((size, size), Image.LANCZOS if size <= 256 else Image.BICUBIC)
-        target = thumbnail_path(paths, content_hash, size)
-        _save_atomic(img, target)
-        written.append(target)
-    return written
+        _save_atomic(img, thumbnail_path(paths, content_hash, size))
+    return [thumbnail_path(paths, content_hash, s) for s in sizes]
 
 
 def ensure_thumbnail(paths: Paths, file_row: Any, size: int = SIZES[0]) -> Path:
-    """The thumbnail's path, making the thumbnails now if they are not cached (the GUI calls
-    this from a worker thread for files the pipeline has not reached yet). file_row needs
-    path, kind and content_hash. Raises what decoding raises (see decode.describe)."""
+    """The thumbnail's path, making it now if it is not cached (the GUI calls this from a
+    worker thread for files the pipeline has not reached yet; only the size asked for is
+    made, so the grid stays quick). file_row needs path, kind and content_hash. Raises
+    FileNotFoundError, PermissionError, or a ShoeboxError (MediaError, VideoError) that
+    says why the file cannot be decoded."""
     target = thumbnail_path(paths, file_row, size)
     if not target.exists():
-        make_thumbnails(paths, file_row["path"], file_row["kind"], _hash_of(file_row))
+        make_thumbnails(paths, file_row["path"], file_row["kind"], _hash_of(file_row),
+                        sizes=(size_for(size),))
     return target
 
 
@@ -100,7 +106,8 @@ def _save_atomic(img: Image.Image, target: Path) -> None:
 
 
 def prune_thumbnails(paths: Paths, keep_hashes: set[str]) -> int:
-    """Delete cached thumbnails of content no file has any more; returns how many."""
+    """Delete cached thumbnails of content no file has any more (and temporary files a
+    crash left behind); returns how many."""
     removed = 0
     for size in SIZES:
         base = paths.thumbnails / str(size)
@@ -110,7 +117,7 @@ def prune_thumbnails(paths: Paths, keep_hashes: set[str]) -> int:
             if not sub.is_dir():
                 continue
             for f in sub.iterdir():
-                if f.suffix == ".jpg" and f.stem not in keep_hashes:
+                if f.suffix == ".tmp" or (f.suffix == ".jpg" and f.stem not in keep_hashes):
                     f.unlink(missing_ok=True)
                     removed += 1
     return removed
