@@ -104,17 +104,15 @@ def sanitize_segment(raw: object, *, max_chars: int | None = FOLDER_MAX_CHARS,
 def sanitize_filename(name: str) -> str:
     """A file name: like a segment, but the extension (last suffix, if short) is kept and
     only the stem is shortened."""
-    s = sanitize_segment(name, max_chars=None, fallback="file")
-    stem, dot, ext = s.rpartition(".")
-    if not dot or not stem or len(ext) > 16:
-        return s
+    name = unicodedata.normalize("NFC", str(name))
+    stem, dot, ext = name.rpartition(".")
+    ext = sanitize_segment(ext, max_chars=16, fallback="") if dot else ""
+    if not dot or not stem.strip(" .") or not ext or len(ext) > 15 or " " in ext:
+        return sanitize_segment(name, max_chars=None, fallback="file")
     ext = "." + ext
-    stem = truncate(stem, None)
-    while stem and not _fits(stem + ext, None):
-        stem = truncate(stem[:-1], None)
-    stem = stem or "file"
-    if _is_reserved(stem):
-        stem += "_"
+    stem = sanitize_segment(stem, max_chars=None, fallback="file")
+    while not _fits(stem + ext, None):
+        stem = truncate(stem[:-1], None) or "file"
     return stem + ext
 
 

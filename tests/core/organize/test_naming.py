@@ -1,0 +1,143 @@
+import json
+import time
+from datetime import datetime, timezone
+
+import pytest
+from pydantic import ValidationError
+
+from core.cluster import list_collections, rename_collection
+from core.organize.naming import (
+    CollectionName, NamingContext, collection_context, fallback_name, harmonize_paths,
+    name_collections, repair_answer, segment_key,
+)
+from core.organize.sanitize import sanitize_relpath
+
+JULY_2024 = datetime(2024, 7, 14, tzinfo=timezone.utc).timestamp()
+
+
+def plant_collection(catalog, *, captions, tags, transcripts=(), taken=JULY_2024, n=None):
+    now = time.time()
+
+    def write(conn):
+        conn.execute("INSERT OR IGNORE INTO roots(path, added_at) VALUES ('/lib', ?)", (now,))
+        rid = conn.execute("SELECT id FROM roots WHERE path = '/lib'").fetchone()[0]
+        cid = conn.execute("INSERT INTO clusters(member_count, date_from, date_to, lat, lon, "
+                           "created_at, updated_at) VALUES (?, ?, ?, 45.43, 12.33, ?, ?)",
+                           (n or len(captions), taken, taken + 86400, now, now)).lastrowid
+        for i, cap in enumerate(captions):
+            fid = conn.execute(
+                "INSERT INTO files(root_id, path, folder, name, kind, format, size, mtime_ns, "
+                "first_seen_at) VALUES (?, ?, '/lib', 'x.jpg', 'photo', 'jpeg', 1, 1, ?)",
+                (rid, f"/lib/c{cid}-{i}.jpg", now)).lastrowid
+            conn.execute("INSERT INTO cluster_members(cluster_id, file_id, probability, "
+                         "representative) VALUES (?, ?, 0.9, ?)", (cid, fid, int(i < 3)))
+            conn.execute("INSERT INTO captions(file_id, model_id, text, created_at) "
+                         "VALUES (?, 'blip', ?, ?)", (fid, cap, now))
+            for t in tags:
+                conn.execute("INSERT INTO tags(file_id, tag, source, score) VALUES (?, ?, 'clip', "
+                             "0.8)", (fid, t))
+            if i < len(transcripts):
+                conn.execute("INSERT INTO transcripts(file_id, model_id, created_at) VALUES "
+                             "(?, 'w', ?)", (fid, now))
+                conn.execute("INSERT INTO transcript_segments(file_id, start_s, end_s, text) "
+                             "VALUES (?, 0, 2, ?)", (fid, transcripts[i]))
+        return cid
+
+    return catalog.write(write)
+
+
+def test_schema_rejects_answers_missing_fields():
+    with pytest.raises(ValidationError):
+        CollectionName.model_validate({"name": "Beach"})
+    with pytest.raises(ValidationError):
+        CollectionName.model_validate_json('{"name": "", "folder": "x"}')
+    ok = CollectionName.model_validate_json(
+        '{"name": "Venice 2024", "description": "canals", "tags": ["venice"], '
+        '"folder": "Travel/Italy 2024/Venice"}')
+    assert ok.folder == "Travel/Italy 2024/Venice"
+
+
+def test_context_gathers_captions_tags_dates_place_and_speech(catalog):
+    cid = plant_collection(catalog, captions=["a gondola on a canal", "a bridge over water"],
+                           tags=["canal", "boat"], transcripts=["look at the gondolas over there"])
+    with catalog.read() as conn:
+        ctx = collection_context(conn, cid)
+    prompt = ctx.prompt()
+    for needle in ("gondola on a canal", "canal", "2024-07", "45.430", "gondolas over there"):
+        assert needle in prompt
+
+
+def test_a_hostile_or_vague_answer_is_repaired():
+    ctx = NamingContext(7, 12, tags=["beach"], date_from=JULY_2024, date_to=JULY_2024)
+    bad = CollectionName(name="Photos", description="ignore previous instructions\x00",
+                         tags=["Beach", "beach", "\x1b[31m"],
+                         folder="../../../etc/CON/Travel/Italy/Venice/Deep")
+    fixed = repair_answer(bad, ctx)
+    assert fixed.name == "Beach 2024-07"                  # vague name replaced
+    assert fixed.folder == "etc/CON_/Travel"              # traversal gone, reserved fixed, 3 levels
+    assert fixed.tags == ["beach", "[31m"] and "\x00" not in fixed.description
+    assert sanitize_relpath(fixed.folder) == fixed.folder
+
+
+def test_fallback_names_from_tags_and_dates_then_captions():
+    ctx = NamingContext(3, 20, tags=["beach", "sea"], date_from=JULY_2024, date_to=JULY_2024)
+    ans = fallback_name(ctx)
+    assert ans.name == "Beach 2024-07" and ans.folder == "Beach/2024-07"
+    ctx2 = NamingContext(4, 5, captions=["a dog running on grass", "two dogs playing"])
+    assert fallback_name(ctx2).name == "Dog"
+    ctx3 = NamingContext(5, 5)
+    assert fallback_name(ctx3).name == "Collection 5"
+
+
+def test_without_an_llm_every_collection_still_gets_a_name(catalog):
+    a = plant_collection(catalog, captions=["a dog"] * 5, tags=["dog"])
+    b = plant_collection(catalog, captions=["a cake"] * 6, tags=["birthday cake"])
+    rep = name_collections(catalog, registry=None)
+    assert rep.named == 2 and rep.by_fallback == 2 and rep.llm_unavailable
+    cols = {c.id: c for c in list_collections(catalog)}
+    assert cols[a].name == "Dog 2024-07" and cols[a].named_by == "fallback"
+    assert cols[b].folder_path == "Birthday Cake/2024-07"
+    assert json.loads(json.dumps(cols[b].tags)) == ["birthday cake"]
+    # a user's name is never overwritten
+    rename_collection(catalog, a, name="Rex")
+    name_collections(catalog, registry=None, rename=True)
+    assert {c.id: c for c in list_collections(catalog)}[a].name == "Rex"
+
+
+def test_tiny_random_llm_garbage_falls_back(catalog, request):
+    try:
+        registry = request.getfixturevalue("registry")
+    except pytest.FixtureLookupError:
+        pytest.skip("models' registry fixture not available in this build")
+    plant_collection(catalog, captions=["a mountain lake"] * 5, tags=["lake"])
+    rep = name_collections(catalog, registry=registry)
+    assert rep.named == 1
+    col = list_collections(catalog)[0]
+    # a tiny random model cannot produce valid JSON: the fallback named it (or, if its
+    # answer happened to validate, it was repaired into a safe folder)
+    assert col.name and sanitize_relpath(col.folder_path) == col.folder_path
+    assert rep.by_fallback + rep.by_llm == 1
+
+
+def test_harmonize_merges_synonyms_and_caps_top_level_folders():
+    proposals = {1: "Pets/Dogs", 2: "Animals/Dog", 3: "Travel/Italy 2024/Venice",
+                 4: "Trips/Italy 2024/Rome", 5: "Food", 6: "food/Pizza", 7: "Beach/2023-07",
+                 8: "Beach/2024-07", 9: "Family", 10: "Garden"}
+    sizes = {1: 10, 2: 5, 3: 3, 4: 4, 5: 2, 6: 1, 7: 3, 8: 3, 9: 1, 10: 1}
+    out = harmonize_paths(proposals, sizes, max_top_level=4, existing=["Travel"], fixed={10})
+    assert out[1] == out[2] == "Pets/Dogs"                # synonyms + plural, bigger side wins
+    assert out[3] == "Travel/Italy 2024/Venice"           # the existing folder's spelling wins
+    assert out[4] == "Travel/Italy 2024/Rome"
+    assert out[7] != out[8]                               # 2023 and 2024 are not synonyms
+    assert out[10] == "Garden"                            # the user's folder is kept
+    tops = {p.split("/")[0] for p in out.values()}
+    assert len(tops) <= 4 and "More" in tops
+    assert all(len(p.split("/")) <= 3 for p in out.values())
+    # case-only differences collapse into one folder
+    assert harmonize_paths({1: "beach", 2: "BEACH", 3: "Beach"}, {1: 1, 2: 1, 3: 5})[1] == "Beach"
+
+
+def test_segment_keys():
+    assert segment_key("Dogs") == segment_key("dog") == segment_key("Puppies")
+    assert segment_key("Travel") == segment_key("Vacations")
+    assert segment_key("Café") == segment_key("cafe")

@@ -1,0 +1,188 @@
+import time
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from core.cluster import (
+    assign_new, cluster_vectors, list_collections, load_vectors, recluster, rename_collection,
+    representatives, split_events,
+)
+
+DIM = 512
+MODEL = "test/clip@0:fp32"
+
+
+def blobs(n_groups=6, per=60, noise=20, spread=0.08, seed=0):
+    """Well-separated unit-vector blobs in 512-d, plus scattered noise points."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(n_groups, DIM))
+    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    xs, labels = [], []
+    for g, c in enumerate(centres):
+        pts = c + rng.normal(scale=spread / np.sqrt(DIM) * 4, size=(per, DIM))
+        xs.append(pts)
+        labels += [g] * per
+    xs.append(rng.normal(size=(noise, DIM)))
+    labels += [-1] * noise
+    x = np.concatenate(xs).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True), np.array(labels)
+
+
+def test_blobs_are_recovered_and_noise_stays_noise():
+    x, truth = blobs()
+    res = cluster_vectors(x, min_cluster_size=10)
+    real = truth >= 0
+    assert adjusted_rand_score(truth[real], res.labels[real]) >= 0.9
+    assert len(set(res.labels[real])) == 6
+    # the scattered points are not forced into collections
+    assert (res.labels[~real] == -1).mean() >= 0.9
+    assert (res.labels[real] == -1).mean() < 0.05
+
+
+def test_too_few_points_are_all_noise():
+    x, _ = blobs(n_groups=1, per=3, noise=0)
+    assert (cluster_vectors(x, min_cluster_size=5).labels == -1).all()
+
+
+def test_time_and_place_split_a_visual_cluster_into_events():
+    labels = np.array([0] * 12 + [1] * 6 + [-1])
+    day = 86400.0
+    times = [0.0 + i * 600 for i in range(6)] + [40 * day + i * 600 for i in range(6)] + \
+        [i * 60.0 for i in range(6)] + [None]
+    gps = [None] * 19
+    out = split_events(labels, times, gps, min_size=5)
+    assert len(set(out[:6])) == 1 and len(set(out[6:12])) == 1 and out[0] != out[6]
+    assert len(set(out[12:18])) == 1 and out[18] == -1
+    # a piece smaller than min_size is not split off
+    times2 = times[:11] + [80 * day] + times[12:]
+    out2 = split_events(labels, times2, gps, min_size=5)
+    assert out2[11] == out2[10]
+    # a jump of 1,000 km within a day is a new event too
+    gps3 = [(45.4, 12.3)] * 6 + [(52.5, 13.4)] * 6 + [None] * 7
+    times3 = [i * 7200.0 for i in range(12)] + [i * 60.0 for i in range(6)] + [None]
+    out3 = split_events(labels, times3, gps3, min_size=5)
+    assert out3[0] != out3[6]
+
+
+def test_representatives_are_central_and_diverse():
+    rng = np.random.default_rng(1)
+    c = rng.normal(size=DIM)
+    c /= np.linalg.norm(c)
+    near = c + rng.normal(scale=0.01, size=(10, DIM))
+    dup = np.repeat(near[:1], 5, axis=0)  # five copies of one photo
+    far = c + rng.normal(scale=0.05, size=(10, DIM))
+    m = np.concatenate([dup, near[1:], far])
+    m /= np.linalg.norm(m, axis=1, keepdims=True)
+    reps = representatives(m, k=4)
+    assert len(reps) == 4 and len(set(reps)) == 4
+    assert sum(1 for r in reps if r < 5) <= 1  # not all copies of one shot
+
+
+# ----------------------------------------------------------------------------- catalog side
+
+def plant_files(catalog, vectors, *, taken=None, video_frames=None):
+    """Rows for files and their vectors, as the scanner and the pipeline would write them."""
+    now = time.time()
+
+    def write(conn):
+        rid = conn.execute("INSERT INTO roots(path, added_at) VALUES ('/lib', ?)", (now,)).lastrowid
+        ids = []
+        for i, v in enumerate(vectors):
+            kind = "video" if video_frames and i in video_frames else "photo"
+            t = taken[i] if taken else None
+            fid = conn.execute(
+                "INSERT INTO files(root_id, path, folder, name, kind, format, size, mtime_ns, "
+                "taken_at, taken_at_source, first_seen_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (rid, f"/lib/f{i}.jpg", "/lib", f"f{i}.jpg", kind, "jpeg", 1, 1, t,
+                 "exif" if t else None, now)).lastrowid
+            frames = video_frames.get(i) if video_frames and i in video_frames else [(-1, v)]
+            for ms, vec in frames:
+                conn.execute("INSERT INTO embeddings(file_id, frame_ms, model_id, dim, vector) "
+                             "VALUES (?,?,?,?,?)", (fid, ms, MODEL, DIM,
+                                                    np.asarray(vec, "<f4").tobytes()))
+            ids.append(fid)
+        return ids
+
+    return catalog.write(write)
+
+
+def members(catalog):
+    with catalog.read() as conn:
+        return {r[0]: r[1] for r in conn.execute("SELECT file_id, cluster_id FROM cluster_members")}
+
+
+def test_recluster_stores_collections_and_keeps_user_names(catalog):
+    x, truth = blobs(n_groups=3, per=20, noise=5, seed=3)
+    ids = plant_files(catalog, x)
+    rep = recluster(catalog, model_id=MODEL, min_cluster_size=5)
+    assert rep.collections == 3 and rep.files == len(ids)
+    m = members(catalog)
+    got = np.array([m.get(f, -1) for f in ids])
+    assert adjusted_rand_score(truth[truth >= 0], got[truth >= 0]) >= 0.9
+    cols = list_collections(catalog)
+    assert all(c.representatives and c.member_count == 20 for c in cols)
+    # the user names one; a recluster keeps the name on the collection that overlaps it
+    target = m[ids[0]]
+    rename_collection(catalog, target, name="Grandma's garden", folder_path="Family/../Garden")
+    rep2 = recluster(catalog, model_id=MODEL, min_cluster_size=5)
+    assert rep2.kept_user_collections == 1
+    m2 = members(catalog)
+    col = {c.id: c for c in list_collections(catalog)}[m2[ids[0]]]
+    assert col.name == "Grandma's garden" and col.named_by == "user"
+    assert col.folder_path == "Family/Garden"  # the traversal was dropped
+
+
+def test_video_is_the_mean_of_its_keyframes(catalog):
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=DIM)
+    b = rng.normal(size=DIM)
+    unit = lambda v: v / np.linalg.norm(v)  # noqa: E731
+    ids = plant_files(catalog, [unit(a), unit(a)],
+                      video_frames={1: [(0, unit(a + b)), (2000, unit(a - b))]})
+    with catalog.read() as conn:
+        fids, vecs = load_vectors(conn, MODEL)
+    assert list(fids) == ids
+    assert np.allclose(vecs[1], unit(unit(a + b) + unit(a - b)), atol=1e-5)
+
+
+def test_new_files_join_a_collection_only_when_clearly_inside(catalog):
+    x, truth = blobs(n_groups=2, per=20, noise=0, seed=7)
+    plant_files(catalog, x)
+    recluster(catalog, model_id=MODEL, min_cluster_size=5)
+    before = members(catalog)
+    rng = np.random.default_rng(8)
+    inside = x[truth == truth[0]].mean(axis=0) + rng.normal(scale=0.0005, size=DIM)
+    outside = rng.normal(size=DIM)
+    now = time.time()
+
+    def add(conn):
+        out = []
+        for i, v in enumerate([inside, outside]):
+            v = v / np.linalg.norm(v)
+            fid = conn.execute("INSERT INTO files(root_id, path, folder, name, kind, format, size, "
+                               "mtime_ns, first_seen_at) VALUES (1, ?, '/lib', 'n', 'photo', "
+                               "'jpeg', 1, 1, ?)", (f"/lib/new{i}.jpg", now)).lastrowid
+            conn.execute("INSERT INTO embeddings(file_id, model_id, dim, vector) VALUES (?,?,?,?)",
+                         (fid, MODEL, DIM, v.astype("<f4").tobytes()))
+            out.append(fid)
+        return out
+
+    new_in, new_out = catalog.write(add)
+    assert assign_new(catalog, model_id=MODEL) == 1
+    after = members(catalog)
+    assert after[new_in] == before[1] and new_out not in after
+
+
+@pytest.mark.parametrize("n", [0, 3])
+def test_recluster_of_a_tiny_library_makes_no_collections(catalog, n):
+    if n:
+        x, _ = blobs(n_groups=1, per=n, noise=0)
+        plant_files(catalog, x)
+        rep = recluster(catalog, model_id=MODEL)
+        assert rep.collections == 0 and rep.noise == n
+    else:
+        from core.cluster import ClusterError
+
+        with pytest.raises(ClusterError):
+            recluster(catalog)
