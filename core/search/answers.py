@@ -56,7 +56,7 @@ def photo_facts(conn, file_id: int) -> dict[str, str]:
     if f is not None:
         taken, source, lat, lon, make, model = f
         if taken is not None and source in ("exif", "container"):
-            when = dt.datetime.fromtimestamp(taken, dt.timezone.utc)
+            when = dt.datetime.fromtimestamp(taken)   # local, as the scanner read it
             facts["date"] = when.strftime("%Y-%m-%d %H:%M") + " (from the photo's metadata)"
         if lat is not None and lon is not None:
             facts["place"] = f"GPS {lat:.5f}, {lon:.5f}"

@@ -41,7 +41,7 @@ class VectorIndex:
         self.file_ids = np.empty(0, np.int64)
         self.frame_ms = np.empty(0, np.int64)
         self._mat: np.ndarray | None = None      # float32 (n, d) when exact, float16 when binary
-        self._bits: np.ndarray | None = None     # uint64 (n, d/64) sign bits, binary mode only
+        self._bits: np.ndarray | None = None     # uint64 (d/64, n) sign bits, binary mode only
         self._center: np.ndarray | None = None   # mean vector the sign bits are taken around
         self._stamp: tuple[int, int] | None = None
         self._lock = threading.Lock()
@@ -97,7 +97,9 @@ class VectorIndex:
         self.dim = mat.shape[1] if n else self.dim
         if n > self.exact_max:
             center = mat.mean(axis=0)
-            self._bits = _sign_bits(mat - center)
+            # Column-major (one row per 64-bit word): the Hamming loop then streams through
+            # contiguous memory, ~4x faster than reducing an (n, 8) array along axis 1.
+            self._bits = np.ascontiguousarray(_sign_bits(mat - center).T)
             self._center = center
             self._mat = mat.astype(np.float16)
         else:
@@ -123,11 +125,14 @@ class VectorIndex:
             return _top(scores, k, np.arange(n))
         # Binary prefilter: Hamming distance between sign bits, then exact rescoring.
         qbits = _sign_bits((q - center)[None, :])[0]
-        ham = np.bitwise_count(bits ^ qbits).sum(axis=1, dtype=np.int32)
+        ham = np.bitwise_count(bits[0] ^ qbits[0]).astype(np.uint16)
+        for w in range(1, len(qbits)):
+            ham += np.bitwise_count(bits[w] ^ qbits[w])
         if mask is not None:
-            ham = np.where(mask[:n], ham, np.iinfo(np.int32).max)
+            ham = np.where(mask[:n], ham, np.iinfo(np.uint16).max)
         c = min(n, max(PREFILTER_MIN, PREFILTER_PER_K * k))
         cand = np.argpartition(ham, c - 1)[:c] if c < n else np.arange(n)
+        cand.sort()                                  # gather rows in memory order
         if mask is not None:
             cand = cand[mask[cand]]
         scores = mat[cand].astype(np.float32) @ q
