@@ -66,8 +66,8 @@ def start_scan(services, folders: list[tuple[str, bool]] | None = None) -> None:
 def start_index(services) -> bool:
     """Queue indexing (captions, vectors, transcripts) if this build has a pipeline."""
     index_library = pipeline_index()
-    if index_library is None:
-        return False
+    if index_library is None or services.registry is None:
+        return False  # the status area says models are missing; browsing still works
 
     def work(task: TaskState):
         return index_library(services.catalog, services.registry, services.settings,

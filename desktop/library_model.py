@@ -145,7 +145,10 @@ class LibraryModel(QAbstractListModel):
                 lines.append(f"match score {score:.3f}")
             hit = self._hits.get(r[ID])
             if isinstance(hit, dict) and hit.get("text"):
-                lines.append(f"“{hit['text']}” at {hit.get('start_s', 0):.0f}s")
+                where = f" ({hit['field']})" if hit.get("field") else ""
+                if hit.get("start_s") is not None:
+                    where = f" at {int(hit['start_s']) // 60}:{int(hit['start_s']) % 60:02d}"
+                lines.append(f"matched “{hit['text']}”{where}")
             if r[ERROR]:
                 lines.append(f"problem: {r[ERROR]}")
             return "\n".join(x for x in lines if x)

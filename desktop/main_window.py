@@ -285,12 +285,13 @@ class MainWindow(QMainWindow):
         if folder:
             self.add_folders([folder])
 
-    def add_folders(self, folders: list[str]) -> list[str]:
-        """Add folders as library roots and scan them in the background; returns errors."""
-        errors = actions.add_folders(self.services, folders)
-        if errors:
-            QMessageBox.warning(self, "Could not add", "\n\n".join(errors))
-        return errors
+    def add_folders(self, folders: list[str]) -> None:
+        """Add folders as library roots, then scan, watch and index them in the background."""
+        actions.add_folders(self.services, folders, on_errors=self._add_errors)
+
+    def _add_errors(self, errors: list[str]) -> None:
+        self.last_add_errors = errors
+        QMessageBox.warning(self, "Some folders were not added", "\n\n".join(errors))
 
     def _library_changed(self) -> None:
         if self.library.mode == "library":

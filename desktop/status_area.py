@@ -16,7 +16,17 @@ from PySide6.QtWidgets import (
 
 from core.status import library_status
 from desktop.style import icon
-from desktop.workers import format_progress, run_async
+from desktop.workers import describe, format_progress, run_async
+
+
+def models_summary(registry) -> tuple[int, int, str]:
+    """(ready, total, why not) from Registry.status() (cheap: loads nothing)."""
+    if registry is None:
+        return 0, 4, "the models package is not installed"
+    status = registry.status()
+    ready = sum(1 for s in status.values() if s.get("state") in ("ready", "loaded"))
+    reasons = [f"{r}: {s.get('reason')}" for r, s in status.items() if s.get("reason")]
+    return ready, len(status), "; ".join(reasons[:4])
 
 
 class StatusArea(QFrame):
@@ -48,6 +58,8 @@ class StatusArea(QFrame):
         self.cancel_btn.clicked.connect(bg.cancel_current)
         self.counts = QLabel("")
         self.counts.setObjectName("notice")
+        self.models = QLabel("")
+        self.models.setObjectName("notice")
         self.errors_btn = QPushButton("No problems")
         self.errors_btn.setFlat(True)
         self.errors_btn.setIcon(icon("problems"))
@@ -57,7 +69,7 @@ class StatusArea(QFrame):
         for w in (self.head, self.bar, self.details):
             lay.addWidget(w)
         lay.addStretch(1)
-        for w in (self.counts, self.pause_btn, self.cancel_btn, self.errors_btn):
+        for w in (self.models, self.counts, self.pause_btn, self.cancel_btn, self.errors_btn):
             lay.addWidget(w)
         self.error_count = 0
         bg.progress.connect(self._on_progress)
@@ -65,6 +77,7 @@ class StatusArea(QFrame):
         bg.failed.connect(self._on_failed)
         bg.finished.connect(self._on_finished)
         services.libraryChanged.connect(self.refresh_counts)
+        services.settingsChanged.connect(self._recheck_models)
         self._on_state("idle")
         # Counts change as the indexer writes; a cheap read in a worker every few seconds.
         self._timer = QTimer(self)
@@ -99,6 +112,10 @@ class StatusArea(QFrame):
         elif paused:
             self.head.setText("Paused: " + (self.services.background.current_name or ""))
 
+    def _recheck_models(self) -> None:
+        self._models_checked = False
+        self.refresh_counts()
+
     def _toggle_pause(self) -> None:
         bg = self.services.background
         bg.resume() if bg.paused else bg.pause()
@@ -115,6 +132,22 @@ class StatusArea(QFrame):
     def refresh_counts(self) -> None:
         run_async(library_status, self.services.catalog, on_done=self._show_counts,
                   on_error=lambda e: None)
+        if not getattr(self, "_models_checked", False):
+            self._models_checked = True
+            run_async(models_summary, self.services.registry, on_done=self._show_models,
+                      on_error=lambda e: self._show_models((0, 0, describe(e))))
+
+    def _show_models(self, summary) -> None:
+        ready, total, why = summary
+        self.models_ready = ready
+        if total and ready == total:
+            self.models.setText("")
+            return
+        self.models.setText("No models: browsing only" if ready == 0
+                            else f"Models: {ready} of {total} ready")
+        self.models.setToolTip(
+            (why + "\n" if why else "") + "Search by description, captions and transcripts "
+            "need the models. Open File ▸ Models and folders… to add them.")
 
     def _show_counts(self, st: dict) -> None:
         n = st["errors"]["total"]

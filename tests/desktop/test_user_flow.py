@@ -1,0 +1,175 @@
+"""A user's session, driven through the real window: add a folder, watch it scan, see the
+problems list, search, open the detail pane, review a reorganization, apply it, undo it."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from tests.media_factory import write_jpeg, write_truncated_jpeg
+
+MODEL_ID = "test/clip@0:fp32"
+
+
+def make_library(root):
+    lib = root / "Photos"
+    for i in range(6):
+        write_jpeg(lib / "Camera Roll" / f"IMG_{i:04d}.jpg", (160, 120), seed=i,
+                   taken=f"2022:07:0{i + 1} 10:00:00")
+        write_jpeg(lib / "Camera Roll" / f"DSC_{i:04d}.jpg", (160, 120), seed=50 + i,
+                   taken=f"2023:12:2{i} 18:00:00")
+    write_jpeg(lib / "misc" / "beach_sunset.jpg", (160, 120), seed=99, taken="2021:05:05 19:00:00")
+    write_truncated_jpeg(lib / "misc" / "broken.jpg")
+    return lib
+
+
+def add_vectors_and_collections(catalog):
+    """Two clear groups of vectors, as CLIP would give for two kinds of photo; then the real
+    clustering and (fallback) naming code makes collections from them."""
+    from core.cluster import recluster
+    from core.organize import name_collections
+
+    rng = np.random.default_rng(0)
+    centres = {"IMG": np.eye(16, dtype=np.float32)[0], "DSC": np.eye(16, dtype=np.float32)[5]}
+    with catalog.read() as conn:
+        files = [(r[0], r[1]) for r in conn.execute(
+            "SELECT id, name FROM files WHERE error IS NULL")]
+
+    def write(conn):
+        for fid, name in files:
+            c = centres.get(name[:3])
+            if c is None:
+                continue
+            v = c + rng.normal(0, 0.02, 16).astype(np.float32)
+            v /= np.linalg.norm(v)
+            conn.execute("INSERT INTO embeddings(file_id, frame_ms, model_id, dim, vector) "
+                         "VALUES (?, -1, ?, 16, ?)", (fid, MODEL_ID, v.astype("<f4").tobytes()))
+
+    catalog.write(write)
+    recluster(catalog, None, None, model_id=MODEL_ID)
+    name_collections(catalog, None, None, use_llm=False)
+
+
+def wait_idle(services, qtbot, timeout=30):
+    assert services.background.wait_idle(timeout)
+
+
+@pytest.mark.timeout(120)
+def test_user_session(tmp_path, window, services, qtbot):
+    lib = make_library(tmp_path)
+    # --- add a folder: scan runs in the background, the grid fills ---
+    window.add_folders([str(lib)])
+    wait_idle(services, qtbot)
+    qtbot.waitUntil(lambda: window.library.model.rowCount() == 14, timeout=10000)
+    assert services.watch.running  # watching starts once the folder is in
+
+    # --- the problems list shows the corrupt file, and the status area counts it ---
+    window.status_area.refresh_counts()
+    qtbot.waitUntil(lambda: window.status_area.error_count == 1, timeout=5000)
+    assert "1 problem" in window.status_area.errors_btn.text()
+    qtbot.mouseClick(window.status_area.errors_btn, Qt.LeftButton)
+    assert window.current_page() == "problems"
+    qtbot.waitUntil(lambda: len(window.problems.entries) == 1, timeout=5000)
+    entry = window.problems.entries[0]
+    assert entry.path.endswith("broken.jpg") and "truncated" in entry.reason
+    assert window.problems.tree.topLevelItem(0).text(0).endswith("broken.jpg")
+
+    # --- no models here: the app says so, and still browses and searches by words ---
+    qtbot.waitUntil(lambda: window.status_area.models.text() != "", timeout=5000)
+    assert "models" in window.status_area.models.text().lower()
+
+    # --- search as you type: the expected item first ---
+    window.show_page("library")
+    window.search_edit.setFocus()
+    qtbot.keyClicks(window.search_edit, "sunset")
+    qtbot.waitUntil(lambda: window.library.mode == "search"
+                    and window.library.model.rowCount() > 0, timeout=10000)
+    first = window.library.model.row_tuple(0)
+    assert first[4] == "beach_sunset.jpg"
+    assert "score" in window.library.model.data(window.library.model.index(0), Qt.ToolTipRole)
+
+    # --- open the detail pane on it ---
+    idx = window.library.model.index(0)
+    window.library.grid.setCurrentIndex(idx)
+    with qtbot.waitSignal(window.detail.loaded, timeout=10000):
+        window.library.grid.activated.emit(idx)
+    assert window.detail.isVisible()
+    assert window.detail.name.text() == "beach_sunset.jpg"
+    labels = [window.detail.form.itemAt(i).widget().text()
+              for i in range(window.detail.form.count()) if window.detail.form.itemAt(i).widget()]
+    assert any("2021" in t for t in labels)  # the EXIF date
+    qtbot.waitUntil(lambda: window.detail._preview_pm is not None, timeout=10000)
+
+    # --- back to the library ---
+    qtbot.mouseClick(window.library.back_btn, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.library.mode == "library"
+                    and window.library.model.rowCount() == 14, timeout=10000)
+
+    # --- collections exist (vectors as CLIP would make them), shown on the page ---
+    add_vectors_and_collections(services.catalog)
+    window.show_page("collections")
+    qtbot.waitUntil(lambda: len(window.collections.collections) == 2, timeout=10000)
+
+    # --- reorganize: propose, review, accept, apply ---
+    window.show_page("reorganize")
+    page = window.reorganize
+    with qtbot.waitSignal(page.planShown, timeout=30000):
+        qtbot.mouseClick(page.propose_btn, Qt.LeftButton)
+    heads = [i for i in page.items if i.role == "file"]
+    assert len(heads) == 12
+    assert page.proposed_tree.topLevelItemCount() == 2
+    # skip one file by unticking it, as a user would
+    coll = page.proposed_tree.topLevelItem(0)
+    skipped_item = coll.child(0)
+    skipped_id = skipped_item.data(0, Qt.UserRole)
+    with qtbot.waitSignal(page.planShown, timeout=10000):
+        skipped_item.setCheckState(0, Qt.Unchecked)
+    assert next(i for i in page.items if i.id == skipped_id).decision == "skip"
+    moving = [i for i in page.items if i.role == "file" and i.decision == "accept"]
+    assert len(moving) == 11
+    skipped = next(i for i in page.items if i.id == skipped_id)
+    asked = []
+    page.confirm = lambda text: asked.append(text) or True
+    with qtbot.waitSignal(page.applied, timeout=30000):
+        qtbot.mouseClick(page.apply_btn, Qt.LeftButton)
+    assert asked and "11 files" in asked[0] and "Dry run" in asked[0]
+    for i in moving:
+        assert not os.path.exists(i.src) and os.path.exists(i.dst), i
+    assert os.path.exists(skipped.src)
+    wait_idle(services, qtbot)
+
+    # --- undo from the history list: every file back where it was ---
+    page.refresh()
+    qtbot.waitUntil(lambda: page.plans and page.plans[0]["state"] == "applied", timeout=10000)
+    with qtbot.waitSignal(page.undone, timeout=30000):
+        page.undo(page.plans[0]["id"], ask=False)
+    for i in moving:
+        assert os.path.exists(i.src) and not os.path.exists(i.dst), i
+    wait_idle(services, qtbot)
+
+
+def test_starts_with_no_models_and_says_so(services, qtbot):
+    from desktop.views.welcome import WelcomeDialog
+
+    dlg = WelcomeDialog(services, first_run=True)
+    qtbot.addWidget(dlg)
+    with qtbot.waitSignal(dlg.statusShown, timeout=10000):
+        pass
+    states = [dlg.models.topLevelItem(i).text(1) for i in range(dlg.models.topLevelItemCount())]
+    assert states and all(s not in ("ready", "ready (loaded)") for s in states)
+    assert "not ready" in dlg.notice.text() and "works" in dlg.notice.text()
+
+
+def test_watching_picks_up_a_new_photo(tmp_path, window, services, qtbot):
+    lib = tmp_path / "Watched"
+    write_jpeg(lib / "a.jpg")
+    window.add_folders([str(lib)])
+    wait_idle(services, qtbot)
+    qtbot.waitUntil(lambda: window.library.model.rowCount() == 1, timeout=10000)
+    time.sleep(0.2)
+    write_jpeg(lib / "b.jpg", seed=3)
+    qtbot.waitUntil(lambda: window.library.model.rowCount() == 2, timeout=15000)
