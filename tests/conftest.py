@@ -36,3 +36,31 @@ def catalog(paths):
     cat = Catalog.open(paths)
     yield cat
     cat.close()
+
+
+# -- models (owned by the models team) -------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory) -> dict:
+    """role -> folder of a tiny random-weight model, built once per test session (lazily per
+    role: only the builders a session's tests touch are paid for)."""
+    from models.testing import TinyModels
+
+    return TinyModels(tmp_path_factory.mktemp("tiny-models"))
+
+
+@pytest.fixture
+def tiny_settings(tiny_models):
+    from core.config import Settings
+
+    return Settings(models={role: str(tiny_models[role]) for role in tiny_models.roles},
+                    device="cpu", model_idle_unload_s=0)
+
+
+@pytest.fixture
+def registry(tiny_settings, paths):
+    from models import Registry
+
+    reg = Registry(tiny_settings, paths)
+    yield reg
+    reg.close()

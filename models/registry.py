@@ -1,0 +1,245 @@
+"""The registry: which model each role uses, where it runs, and what stays in memory.
+
+- Cheap to construct; nothing loads until a role is asked for (reg.clip() etc.).
+- Device from settings (auto → CUDA, then Apple MPS, then CPU); precision per role and device.
+- GPU budget: CLIP stays; at most one heavy model (caption, whisper, llm) is resident. Loading
+  one unloads the others (the measured peaks in MODELS.md keep each pair under 5 GB).
+- Models unused for settings.model_idle_unload_s are unloaded by a background timer.
+- A missing or broken model raises ModelUnavailable with what to do; status() never raises.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from models.errors import ModelUnavailable
+from models.resolve import HEAVY, ROLES, Resolved, resolve
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ROLES", "HEAVY", "Registry"]
+
+
+class Registry:
+    def __init__(self, settings, paths):
+        self.settings = settings
+        self.paths = paths
+        self._lock = threading.RLock()        # guards the tables below
+        self._load_lock = threading.RLock()   # one model load/swap at a time (before wrapper locks)
+        self._wrappers: dict[str, Any] = {}
+        self._failed: dict[str, tuple[str, str]] = {}   # role -> (identity, reason) of a failed load
+        self._device: str | None = None
+        self._stop = threading.Event()
+        self._timer: threading.Thread | None = None
+
+    # -- facts, no loading -------------------------------------------------------------------
+    @property
+    def device(self) -> str:
+        if self._device is None:
+            from models.device import pick_device
+
+            self._device = pick_device(getattr(self.settings, "device", "auto"))
+        return self._device
+
+    def resolve(self, role: str) -> Resolved:
+        return resolve(role, self.settings, self.paths, self.device)
+
+    def precision(self, role: str, r: Resolved | None = None) -> str:
+        from models.device import precision_for
+
+        r = r or self.resolve(role)
+        return precision_for(role, self.device, kind=r.kind,
+                             quantizable=role in ("caption", "llm") and r.kind in ("blip2", "transformers"))
+
+    def _identity(self, role: str, r: Resolved) -> str:
+        from models.identity import make_identity
+
+        return make_identity(r.name, r.path, self.precision(role, r))
+
+    def identity(self, role: str) -> str:
+        """Model id + revision/content hash + precision, without loading weights.
+
+        Raises ModelUnavailable when the role has no model files."""
+        r = self.resolve(role)
+        if r.state != "ready":
+            raise ModelUnavailable(role, r.reason or "no model")
+        return self._identity(role, r)
+
+    def available(self, role: str) -> bool:
+        r = self.resolve(role)
+        if r.state != "ready":
+            return False
+        failed = self._failed.get(role)
+        return not (failed and failed[0] == self._identity(role, r))
+
+    def status(self) -> dict[str, dict]:
+        out = {}
+        for role in ROLES:
+            try:
+                out[role] = self._status_one(role)
+            except (OSError, ValueError) as e:  # status must always answer
+                out[role] = {"state": "unavailable", "model": None, "identity": None,
+                             "reason": f"cannot inspect the model: {e}", "device": None,
+                             "size_mb": None, "path": None, "precision": None, "source": None}
+        return out
+
+    def _status_one(self, role: str) -> dict:
+        r = self.resolve(role)
+        info = {"state": r.state, "model": r.model, "identity": None, "reason": r.reason,
+                "device": None, "precision": None, "size_mb": None,
+                "path": str(r.path) if r.path else None, "source": r.source, "kind": r.kind or None}
+        if r.path is None:
+            return info
+        info["size_mb"] = round(_size_bytes(r.path) / 2**20, 1)
+        if r.state != "ready":
+            return info
+        ident = self._identity(role, r)
+        w = self._wrappers.get(role)
+        info.update(identity=ident, device=self.device, precision=self.precision(role, r))
+        failed = self._failed.get(role)
+        if failed and failed[0] == ident:
+            info.update(state="unavailable", reason=failed[1])
+        elif w is not None and w.loaded and _base(w.identity) == _base(ident):
+            info.update(state="loaded", device=w.device, precision=w.precision, identity=w.identity)
+        return info
+
+    # -- getting models ----------------------------------------------------------------------
+    def clip(self):
+        return self._get("clip")
+
+    def captioner(self):
+        return self._get("caption")
+
+    def whisper(self):
+        return self._get("whisper")
+
+    def llm(self):
+        return self._get("llm")
+
+    def _get(self, role: str):
+        with self._lock:
+            r = self.resolve(role)
+            if r.state != "ready":
+                raise ModelUnavailable(role, r.reason or "no model is set")
+            ident = self._identity(role, r)
+            failed = self._failed.get(role)
+            if failed and failed[0] == ident:
+                raise ModelUnavailable(role, failed[1])
+            w = self._wrappers.get(role)
+            # same files (an OOM move to the CPU only changed the precision): keep the wrapper
+            if w is None or _base(w.identity) != _base(ident):
+                if w is not None:
+                    w.unload()
+                w = self._make(role, r, ident)
+                self._wrappers[role] = w
+        try:
+            w.load()
+        except ModelUnavailable:
+            raise
+        except Exception as e:  # noqa: BLE001 - third-party loaders raise anything; report, never crash
+            reason = (f"{r.path} could not be loaded ({type(e).__name__}: {e}). Point the role at "
+                      f"another model with `shoebox models use {role} PATH_OR_ID`")
+            log.warning("%s", reason, exc_info=True)
+            with self._lock:
+                self._failed[role] = (ident, reason)
+                self._wrappers.pop(role, None)
+            raise ModelUnavailable(role, reason) from e
+        self._start_timer()
+        return w
+
+    def _make(self, role: str, r: Resolved, ident: str):
+        kw = dict(identity=ident, device=self.device, precision=self.precision(role, r),
+                  before_load=self._make_room, load_lock=self._load_lock)
+        if role == "clip":
+            from models.clip import ClipModel
+
+            return ClipModel(r.path, **kw)
+        if role == "caption":
+            from models.captioner import Captioner
+
+            return Captioner(r.path, kind=r.kind, **kw)
+        if role == "whisper":
+            from models.transcriber import Transcriber
+
+            threads = int(getattr(self.settings, "workers", 0) or 0)
+            return Transcriber(r.path, cpu_threads=threads, **kw)
+        if role == "llm":
+            from models.llm import make_llm
+
+            return make_llm(r.path, kind=r.kind, **kw)
+        raise ValueError(role)
+
+    def _make_room(self, wrapper) -> None:
+        """Called under the load lock before `wrapper` loads: keep one heavy model resident."""
+        if wrapper.role not in HEAVY:
+            return
+        with self._lock:
+            others = [w for role, w in self._wrappers.items() if role in HEAVY and w is not wrapper]
+        for w in others:
+            if w.loaded:
+                log.info("unloading %s to make room for %s", w.role, wrapper.role)
+                w.unload()
+
+    def loaded_roles(self) -> list[str]:
+        with self._lock:
+            return [role for role, w in self._wrappers.items() if w.loaded]
+
+    # -- unloading ---------------------------------------------------------------------------
+    def release(self, role: str) -> None:
+        with self._lock:
+            w = self._wrappers.get(role)
+        if w is not None:
+            w.unload()
+
+    def close(self) -> None:
+        self._stop.set()
+        with self._lock:
+            wrappers = list(self._wrappers.values())
+            self._wrappers.clear()
+        for w in wrappers:
+            w.unload()
+        t = self._timer
+        if t is not None and t.is_alive() and t is not threading.current_thread():
+            t.join(timeout=2)
+
+    def unload_idle(self) -> list[str]:
+        """Unload every model unused for settings.model_idle_unload_s; returns their roles."""
+        idle = float(getattr(self.settings, "model_idle_unload_s", 0) or 0)
+        if idle <= 0:
+            return []
+        with self._lock:
+            items = list(self._wrappers.items())
+        return [role for role, w in items if w.try_unload_idle(idle)]
+
+    def _start_timer(self) -> None:
+        idle = float(getattr(self.settings, "model_idle_unload_s", 0) or 0)
+        if idle <= 0 or self._stop.is_set():
+            return
+        with self._lock:
+            if self._timer is not None and self._timer.is_alive():
+                return
+            self._timer = threading.Thread(target=self._idle_loop, args=(idle,),
+                                           name="shoebox-model-idle", daemon=True)
+            self._timer.start()
+
+    def _idle_loop(self, idle: float) -> None:
+        tick = max(0.05, min(30.0, idle / 4))
+        while not self._stop.wait(tick):
+            self.unload_idle()
+
+
+def _base(identity: str) -> str:
+    return identity.rsplit(":", 1)[0]
+
+
+def _size_bytes(path) -> int:
+    try:
+        if path.is_file():
+            return path.stat().st_size
+        if path.name and (path.parent / "modules.json").exists():
+            path = path.parent
+        return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    except OSError:
+        return 0

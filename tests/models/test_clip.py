@@ -1,0 +1,164 @@
+"""CLIP through the registry and the real loading code, on a tiny random-weight model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from models import ModelUnavailable, Registry
+
+
+def _images(n: int, seed: int = 0) -> list[Image.Image]:
+    rng = np.random.default_rng(seed)
+    sizes = [(64, 48), (40, 90), (32, 32), (100, 70)]
+    return [Image.fromarray(rng.integers(0, 255, (sizes[i % 4][1], sizes[i % 4][0], 3),
+                                         dtype=np.uint8)) for i in range(n)]
+
+
+def test_image_vectors_have_shape_and_unit_norm(registry):
+    clip = registry.clip()
+    vecs = clip.embed_images(_images(5))
+    assert vecs.shape == (5, clip.dim) and vecs.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+    assert not np.allclose(vecs[0], vecs[1])  # different images, different vectors
+
+
+def test_batch_equals_single(registry):
+    clip = registry.clip()
+    imgs = _images(4, seed=1)
+    batch = clip.embed_images(imgs)
+    single = np.concatenate([clip.embed_images([im]) for im in imgs])
+    np.testing.assert_allclose(batch, single, atol=1e-5)
+    small_batches = clip.embed_images(imgs, batch_size=3)
+    np.testing.assert_allclose(batch, small_batches, atol=1e-5)
+
+
+def test_preprocess_then_pixels_matches_images(registry):
+    clip = registry.clip()
+    imgs = _images(3, seed=2)
+    px = clip.preprocess(imgs)
+    assert px.shape == (3, 3, clip.image_size, clip.image_size) and px.dtype == np.float32
+    np.testing.assert_allclose(clip.embed_pixels(px), clip.embed_images(imgs), atol=1e-6)
+
+
+def test_preprocess_needs_no_loaded_model(registry, tiny_models):
+    from models.clip import ClipModel
+
+    clip = ClipModel(tiny_models["clip"])
+    px = clip.preprocess(_images(2))
+    assert px.shape == (2, 3, 32, 32) and not clip.loaded
+
+
+def test_preprocess_matches_transformers_processor(tiny_models):
+    """Our thread-safe numpy preprocessing agrees with the model's own image processor."""
+    from transformers import CLIPImageProcessor
+
+    from models.clip import ClipModel
+
+    clip = ClipModel(tiny_models["clip"])
+    # smooth pictures: on pixel noise any two resampling filters disagree
+    yy, xx = np.mgrid[0:90, 0:140]
+    imgs = [Image.fromarray(np.stack([xx * 255 // 140, yy * 255 // 90, (xx + yy) % 256], -1)
+                            .astype(np.uint8)),
+            Image.fromarray(np.stack([yy * 255 // 90, xx * 255 // 140, 128 + 0 * xx], -1)
+                            .astype(np.uint8)).transpose(Image.Transpose.TRANSPOSE)]
+    ours = clip.preprocess(imgs)
+    theirs = CLIPImageProcessor.from_pretrained(tiny_models["clip"])(
+        images=imgs, return_tensors="np")["pixel_values"]
+    assert ours.shape == theirs.shape
+    assert np.abs(ours - theirs).mean() < 0.05  # resampling filters differ by a few levels
+
+
+def test_text_and_images_share_the_space(registry):
+    clip = registry.clip()
+    t = clip.embed_texts(["a photo of a dog", "a beach at sunset", ""])
+    assert t.shape == (3, clip.dim)
+    np.testing.assert_allclose(np.linalg.norm(t, axis=1), 1.0, atol=1e-5)
+    i = clip.embed_images(_images(2))
+    sims = i @ t.T
+    assert sims.shape == (2, 3) and np.all(np.abs(sims) <= 1.0 + 1e-5)
+    np.testing.assert_allclose(clip.embed_texts(["a photo of a dog"])[0], t[0], atol=1e-5)
+
+
+def test_zero_shot_gives_probabilities_and_caches_labels(registry):
+    clip = registry.clip()
+    vecs = clip.embed_images(_images(3))
+    labels = ["dog", "cat", "beach", "birthday party"]
+    p = clip.zero_shot(vecs, labels)
+    assert p.shape == (3, 4)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, atol=1e-5)
+    assert tuple(labels) in clip._label_cache
+    np.testing.assert_allclose(clip.zero_shot(vecs, labels), p, atol=1e-6)
+
+
+def test_sentence_transformers_folder_loads(paths, tiny_models):
+    from core.config import Settings
+
+    reg = Registry(Settings(models={"clip": str(tiny_models["st_clip"])}, device="cpu"), paths)
+    try:
+        assert reg.status()["clip"]["state"] == "ready"
+        v = reg.clip().embed_texts(["hello"])
+        assert v.shape == (1, 16)
+    finally:
+        reg.close()
+
+
+def test_identity_without_loading_and_changes_with_folder(paths, tmp_path, tiny_models):
+    from core.config import Settings
+    from models.testing import build_tiny_clip
+
+    reg = Registry(Settings(models={"clip": str(tiny_models["clip"])}, device="cpu"), paths)
+    ident = reg.identity("clip")
+    assert ident.startswith("clip@") and ident.endswith(":fp32")
+    assert reg.identity("clip") == ident  # stable
+    assert reg.loaded_roles() == []       # nothing loaded to compute it
+    other = build_tiny_clip(tmp_path / "clip", seed=7)   # same config, other weights
+    reg2 = Registry(Settings(models={"clip": str(other)}, device="cpu"), paths)
+    assert reg2.identity("clip") != ident
+
+
+def test_missing_clip_is_unavailable_with_advice(paths):
+    from core.config import Settings
+
+    reg = Registry(Settings(device="cpu"), paths)
+    st = reg.status()["clip"]
+    assert st["state"] == "missing"
+    assert "shoebox models download clip" in st["reason"]
+    assert not reg.available("clip")
+    with pytest.raises(ModelUnavailable, match="shoebox models use clip"):
+        reg.clip()
+
+
+def test_broken_folder_degrades_with_clear_message(paths, tmp_path, tiny_models):
+    import shutil
+
+    from core.config import Settings
+
+    broken = tmp_path / "broken-clip"
+    shutil.copytree(tiny_models["clip"], broken)
+    (broken / "model.safetensors").write_bytes(b"not a safetensors file")
+    reg = Registry(Settings(models={"clip": str(broken)}, device="cpu"), paths)
+    try:
+        with pytest.raises(ModelUnavailable, match="could not be loaded"):
+            reg.clip()
+        st = reg.status()["clip"]
+        assert st["state"] == "unavailable" and "could not be loaded" in st["reason"]
+        assert not reg.available("clip")
+    finally:
+        reg.close()
+
+
+def test_unload_frees_and_reloads_on_use(registry):
+    import gc
+    import weakref
+
+    clip = registry.clip()
+    clip.embed_texts(["x"])
+    ref = weakref.ref(clip.model)
+    registry.release("clip")
+    gc.collect()
+    assert ref() is None and not clip.loaded
+    assert registry.status()["clip"]["state"] == "ready"
+    assert clip.embed_texts(["x"]).shape == (1, clip.dim)  # reloads itself
+    assert clip.loaded
