@@ -332,6 +332,11 @@ def _apply(catalog, plan_id, mode, task, dry_run, force_copy) -> OpReport:
     if dry_run:
         return rep
     if mode == "move":
+        # every folder this plan moved files out of, in this run or an interrupted earlier one
+        with catalog.read() as conn:
+            emptied |= {os.path.dirname(r[0]) for r in conn.execute(
+                "SELECT src FROM journal WHERE plan_id = ? AND op = 'move' AND state = 'done'",
+                (plan_id,))}
         rep.removed_folders = _remove_emptied(catalog, plan_id, emptied, list(roots.values()))
     state = "applied"
     catalog.write(_set_plan, plan_id, state, rep.as_dict(), "applied_at")
