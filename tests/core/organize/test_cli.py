@@ -1,0 +1,83 @@
+import json
+
+import numpy as np
+
+from core.cli.main import main
+from tests.core.organize.helpers import make_files, tree
+
+MODEL = "test/clip@0:fp32"
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def plant_vectors(paths, groups: dict[str, int]):
+    """Vectors as the pipeline would store them: files whose name starts with a group's
+    prefix share a direction."""
+    from core.catalog import Catalog
+
+    rng = np.random.default_rng(0)
+    centres = {p: rng.normal(size=512) for p in groups}
+    with Catalog.open(paths) as cat:
+        def write(conn):
+            for fid, name in conn.execute("SELECT id, name FROM files").fetchall():
+                c = centres[next(p for p in groups if name.startswith(p))]
+                v = c + rng.normal(scale=0.05, size=512)
+                v = (v / np.linalg.norm(v)).astype("<f4")
+                conn.execute("INSERT INTO embeddings(file_id, model_id, dim, vector) "
+                             "VALUES (?, ?, 512, ?)", (fid, MODEL, v.tobytes()))
+                tag = "beach" if name.startswith("sea") else "dog"
+                conn.execute("INSERT INTO tags(file_id, tag, source, score) VALUES (?, ?, "
+                             "'clip', 0.9)", (fid, tag))
+        cat.write(write)
+
+
+def test_cluster_plan_apply_plans_undo(tmp_path, capsys, paths):
+    root = tmp_path / "lib"
+    make_files(root, {**{f"dump/sea{i}.jpg": i for i in range(8)},
+                      **{f"dump/dog{i}.jpg": 100 + i for i in range(8)}})
+    before = tree(root)
+    assert run(capsys, "add", str(root))[0] == 0
+    assert run(capsys, "scan")[0] == 0
+    plant_vectors(paths, {"sea": 0, "dog": 1})
+
+    code, out, err = run(capsys, "cluster", "--json", "--no-llm", "--min-size", "4")
+    assert code == 0, err
+    res = json.loads(out)
+    assert res["collections"] == 2 and res["noise"] == 0
+    assert sorted(c["name"] for c in res["items"]) == ["Beach", "Dog"]
+
+    code, out, _ = run(capsys, "plan", "--json")
+    plan = json.loads(out)
+    pid = plan["plan_id"]
+    assert set(plan["tree"]) == {"Beach", "Dog"} and len(plan["moves"]) == 16
+
+    code, out, _ = run(capsys, "plan")
+    assert "proposed folders:" in out and "Beach/" in out
+
+    code, out, _ = run(capsys, "apply", str(pid), "--dry-run")
+    assert code == 0 and "nothing was touched" in out and tree(root) == before
+
+    code, out, _ = run(capsys, "apply", str(pid), "--json")
+    assert code == 0 and json.loads(out)["done"] == 16
+    assert (root / "Beach" / "sea0.jpg").exists() and not (root / "dump").exists()
+
+    code, out, _ = run(capsys, "plans", "--json")
+    assert [p["state"] for p in json.loads(out) if p["id"] == pid] == ["applied"]
+
+    code, out, _ = run(capsys, "undo", str(pid))
+    assert code == 0 and "16 files put back" in out
+    assert tree(root) == before
+
+
+def test_apply_of_an_unknown_plan_is_a_clear_error(capsys):
+    code, out, err = run(capsys, "apply", "99")
+    assert code == 2 and "no plan 99" in err and "Traceback" not in err
+
+
+def test_cluster_without_vectors_says_what_to_do(capsys):
+    code, out, err = run(capsys, "cluster")
+    assert code == 2 and "index" in err
