@@ -204,7 +204,13 @@ def resolve_file(conn: Connection, file: int | str | os.PathLike) -> tuple[int, 
 
 
 def similar_model_id(conn: Connection, registry) -> str | None:
-    """The CLIP identity to compare in: the registry's, or else the one with most vectors."""
+    """The vector space to compare images in. Image-to-image comparisons only need one
+    consistent space, so when the catalog holds vectors of a single model that is it (no need
+    to ask the registry, which may import torch); with several, the registry's current CLIP
+    identity, else the model with most vectors."""
+    ids = [r[0] for r in conn.execute("SELECT DISTINCT model_id FROM embeddings LIMIT 2")]
+    if len(ids) <= 1:
+        return ids[0] if ids else None
     if registry is not None:
         try:
             return registry.identity("clip")
@@ -213,7 +219,7 @@ def similar_model_id(conn: Connection, registry) -> str | None:
     row = conn.execute(
         "SELECT model_id FROM embeddings GROUP BY model_id ORDER BY count(*) DESC LIMIT 1"
     ).fetchone()
-    return row[0] if row else None
+    return row[0]
 
 
 def similar(catalog, registry, file: int | str | os.PathLike, *, frame_ms: int | None = None,

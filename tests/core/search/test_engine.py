@@ -262,3 +262,28 @@ def test_get_index_is_cached_per_model(catalog, q):
         one = get_index(catalog.path, conn, P.MODEL)
         assert get_index(catalog.path, conn, P.MODEL) is one
         assert len(get_index(catalog.path, conn, "other")) == 0
+
+
+def test_cli_browse_filters_and_similar(catalog, q, capsys):
+    import json
+
+    from core.cli.main import main
+
+    rng = np.random.default_rng(10)
+    r = P.root(catalog)
+    a = P.file(catalog, r, "/lib/a.jpg", taken=1.5e9, camera=("Canon", "EOS"))
+    b = P.file(catalog, r, "/lib/b.jpg", taken=1.7e9)
+    P.vector(catalog, a, q)
+    P.vector(catalog, b, P.near(q, 0.9, rng))
+    catalog.close()
+    assert main(["search", "--to", "2020-12-31", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [h["file_id"] for h in out["hits"]] == [a]
+    assert main(["search", "--camera", "canon"]) == 0
+    assert "/lib/a.jpg" in capsys.readouterr().out
+    assert main(["similar", "/lib/a.jpg", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [h["file_id"] for h in out["hits"]] == [b]
+    assert out["hits"][0]["similarity"] == pytest.approx(0.9, abs=1e-3)
+    assert main(["similar", "/lib/none.jpg"]) == 2
+    assert "not in the library" in capsys.readouterr().err
