@@ -36,6 +36,9 @@ REPRESENTATIVES = 6
 RADIUS_QUANTILE = 0.9           # a newcomer "clearly belongs" inside the 90th-percentile member distance
 USER_KEEP_OVERLAP = 0.5         # share of a user-named collection a new cluster must hold to inherit it
 NAME_KEEP_JACCARD = 0.8         # an unchanged collection keeps its generated name (no re-naming cost)
+SAMPLE_MAX = 20_000             # HDBSCAN on at most this many points; the rest join by distance
+EXTEND_MARGIN = 1.15            # HDBSCAN leaves a sample cluster's fringe out; reach a bit past it
+COHERENCE_MARGIN = 0.2          # how far above the library's own coherence a cluster must be
 
 
 class ClusterError(ShoeboxError):
@@ -81,21 +84,72 @@ def reduce_dims(x: np.ndarray, dims: int = PCA_DIMS, seed: int = 0) -> np.ndarra
 
 
 def cluster_vectors(vectors: np.ndarray, *, min_cluster_size: int = MIN_CLUSTER_SIZE,
-                    min_samples: int | None = None, dims: int = PCA_DIMS) -> ClusterResult:
+                    min_samples: int | None = None, dims: int = PCA_DIMS,
+                    sample_max: int = SAMPLE_MAX, seed: int = 0) -> ClusterResult:
     """HDBSCAN over L2-normalised vectors after PCA. Returns labels (-1 = noise) and
-    membership probabilities. Fewer points than a cluster needs: everything is noise."""
+    membership probabilities. Fewer points than a cluster needs: everything is noise.
+
+    Past `sample_max` points, HDBSCAN runs on a random sample and every other point joins
+    the nearest cluster found when it lies within that cluster's radius (the same rule as
+    incremental assignment), else stays noise: HDBSCAN's cost grows faster than linearly.
+    Clusters that are not coherent in the full space (see `_incoherent`) become noise."""
     n = len(vectors)
     if n < max(min_cluster_size, 2):
         return ClusterResult(np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.float32))
-    x = reduce_dims(normalize(vectors), dims)
+    x = normalize(vectors)
+    sample = np.arange(n)
+    if n > sample_max:
+        sample = np.sort(np.random.default_rng(seed).choice(n, sample_max, replace=False))
     from sklearn.cluster import HDBSCAN
 
     model = HDBSCAN(min_cluster_size=min_cluster_size,
-                    min_samples=min_samples or min(min_cluster_size, n - 1),
+                    min_samples=min_samples or min(min_cluster_size, len(sample) - 1),
                     metric="euclidean", copy=False)
-    labels = model.fit_predict(x)
-    probs = np.asarray(model.probabilities_, dtype=np.float32)
-    return ClusterResult(labels.astype(np.int64), probs)
+    labels_s = model.fit_predict(reduce_dims(x[sample], dims, seed)).astype(np.int64)
+    probs_s = np.asarray(model.probabilities_, dtype=np.float32)
+    labels_s = _drop_incoherent(x[sample], labels_s)
+    if len(sample) == n:
+        probs_s[labels_s == -1] = 0.0
+        return ClusterResult(labels_s, probs_s)
+    labels = np.full(n, -1, dtype=np.int64)
+    probs = np.zeros(n, dtype=np.float32)
+    labels[sample], probs[sample] = labels_s, np.where(labels_s >= 0, probs_s, 0.0)
+    ids = sorted(set(labels_s.tolist()) - {-1})
+    if ids:
+        # the sample's clusters extend to their farthest member: the rest is drawn from the same data
+        cents, radii = zip(*(centroid_and_radius(x[sample][labels_s == k], 1.0) for k in ids))
+        cents = np.stack(cents)
+        radii = np.array(radii, dtype=np.float32) * EXTEND_MARGIN
+        rest = np.setdiff1d(np.arange(n), sample)
+        for start in range(0, len(rest), 8192):
+            idx = rest[start:start + 8192]
+            d = np.sqrt(np.maximum(2.0 - 2.0 * (x[idx] @ cents.T), 0.0))
+            best = d.argmin(axis=1)
+            bd = d[np.arange(len(idx)), best]
+            inside = bd <= radii[best]
+            labels[idx[inside]] = np.asarray(ids)[best[inside]]
+            probs[idx[inside]] = np.clip(1.0 - bd[inside] / np.maximum(radii[best[inside]],
+                                                                       1e-6), 0.05, 1.0)
+    return ClusterResult(labels, probs)
+
+
+def _drop_incoherent(x: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """PCA keeps the directions groups share and drops most of a lone photo's own detail, so
+    unrelated photos can land close together near the centre and look like a cluster. In the
+    full space their mean vector is short: a cluster whose coherence (squared norm of its
+    members' mean, ~ their mean pairwise cosine) is not clearly above the library's own is
+    noise."""
+    base = float(np.linalg.norm(x.mean(axis=0)) ** 2)
+    floor = base + COHERENCE_MARGIN * (1.0 - base)
+    out = labels.copy()
+    for k in set(labels.tolist()) - {-1}:
+        m = labels == k
+        if float(np.linalg.norm(x[m].mean(axis=0)) ** 2) < floor:
+            out[m] = -1
+    # keep labels dense (0..k-1) for callers that count them
+    uniq = sorted(set(out.tolist()) - {-1})
+    remap = {old: new for new, old in enumerate(uniq)}
+    return np.array([remap.get(v, -1) for v in out.tolist()], dtype=np.int64)
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -151,12 +205,13 @@ def split_events(labels: np.ndarray, times: list[float | None], gps: list[tuple 
     return out
 
 
-def centroid_and_radius(members: np.ndarray) -> tuple[np.ndarray, float]:
+def centroid_and_radius(members: np.ndarray, quantile: float = RADIUS_QUANTILE
+                        ) -> tuple[np.ndarray, float]:
     """Unit-length centre of unit vectors, and the distance inside which members clearly sit."""
     c = members.mean(axis=0)
     c = c / max(float(np.linalg.norm(c)), 1e-12)
     d = np.linalg.norm(members - c, axis=1)
-    return c.astype(np.float32), float(np.quantile(d, RADIUS_QUANTILE)) if len(d) else 0.0
+    return c.astype(np.float32), float(np.quantile(d, quantile)) if len(d) else 0.0
 
 
 def representatives(members: np.ndarray, k: int = REPRESENTATIVES, lam: float = 0.7) -> list[int]:

@@ -186,3 +186,22 @@ def test_recluster_of_a_tiny_library_makes_no_collections(catalog, n):
 
         with pytest.raises(ClusterError):
             recluster(catalog)
+
+
+def test_many_unrelated_photos_do_not_become_a_collection():
+    # after PCA, scattered points all land near the centre and HDBSCAN sees a dense blob there;
+    # the coherence check in the full space turns that back into noise
+    x, truth = blobs(n_groups=5, per=80, noise=300, spread=0.3, seed=11)
+    res = cluster_vectors(x, min_cluster_size=10)
+    real = truth >= 0
+    assert (res.labels[~real] == -1).mean() >= 0.95
+    assert adjusted_rand_score(truth[real], res.labels[real]) >= 0.9
+
+
+def test_large_libraries_cluster_a_sample_and_extend_it():
+    x, truth = blobs(n_groups=8, per=150, noise=100, seed=12)
+    res = cluster_vectors(x, min_cluster_size=10, sample_max=400)
+    real = truth >= 0
+    assert adjusted_rand_score(truth[real], res.labels[real]) >= 0.9
+    assert (res.labels[~real] == -1).mean() >= 0.9
+    assert ((res.probabilities > 0) == (res.labels >= 0)).all()
