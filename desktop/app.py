@@ -42,6 +42,8 @@ def create_window(services: Services, *, start_background: bool = True, welcome:
     win.library.reload()
     if start_background:
         recover_interrupted(services)
+        # after the first screen: the heavy model imports would slow the first rows down
+        QTimer.singleShot(1500, lambda: actions.warm_up_models(services))
         if list_roots(services.catalog):
             actions.start_scan(services)
             actions.start_watch(services)

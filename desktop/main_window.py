@@ -146,7 +146,7 @@ class MainWindow(QMainWindow):
         self.library.addFolderRequested.connect(self.add_folder_dialog)
         self.library.back_btn.clicked.connect(self.search.clear)
         self.problems.openFile.connect(self.open_detail)
-        self.status_area.errorsClicked.connect(lambda: self.show_page("problems"))
+        self.status_area.errorsClicked.connect(self.show_problems)
         self.collections.openFile.connect(self.open_detail)
         self.collections.showFiles.connect(self.search.show_ids)
         self.duplicates.openFile.connect(self.open_detail)
@@ -218,6 +218,9 @@ class MainWindow(QMainWindow):
             w.refresh()
         self.services.qsettings.setValue("last_view", key)
         self.pageChanged.emit(key)
+
+    def show_problems(self) -> None:
+        self.show_page("problems")
 
     def show_page(self, key: str) -> None:
         self.nav.setCurrentRow(PAGES.index(key))

@@ -44,7 +44,7 @@ class SearchController(QObject):
         self._timer.timeout.connect(self.run_now)
         window.search_edit.textChanged.connect(lambda _t: self._timer.start())
         window.search_edit.returnPressed.connect(self.run_now)
-        self.refresh_menus()
+        QTimer.singleShot(1200, self.refresh_menus)
 
     # --- filters ---
     def filters(self):

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 class Services(QObject):
     settingsChanged = Signal()
     libraryChanged = Signal()  # the catalog changed in a way views should re-read
+    modelsChecked = Signal(object)  # (ready, total, why not), after actions.warm_up_models
 
     def __init__(self, paths: Paths, settings: Settings | None = None, catalog=None,
                  registry=None, parent: QObject | None = None):
@@ -38,6 +39,8 @@ class Services(QObject):
         self.watch = WatchBridge(self)
         self.thumbs = ThumbnailLoader(paths, parent=self)
         self.background.changed.connect(self.libraryChanged)
+        self.models_warm = False
+        self.models_summary: tuple[int, int, str] | None = None
 
     @property
     def registry(self):
@@ -64,6 +67,9 @@ class Services(QObject):
             self._registry.close()  # models per role may have changed: rebuild on next use
             self._registry = None
         self.settingsChanged.emit()
+        from desktop import actions
+
+        actions.warm_up_models(self)
 
     def close(self) -> None:
         self.watch.stop()

@@ -16,17 +16,7 @@ from PySide6.QtWidgets import (
 
 from core.status import library_status
 from desktop.style import icon
-from desktop.workers import describe, format_progress, run_async
-
-
-def models_summary(registry) -> tuple[int, int, str]:
-    """(ready, total, why not) from Registry.status() (cheap: loads nothing)."""
-    if registry is None:
-        return 0, 4, "the models package is not installed"
-    status = registry.status()
-    ready = sum(1 for s in status.values() if s.get("state") in ("ready", "loaded"))
-    reasons = [f"{r}: {s.get('reason')}" for r, s in status.items() if s.get("reason")]
-    return ready, len(status), "; ".join(reasons[:4])
+from desktop.workers import format_progress, run_async
 
 
 class StatusArea(QFrame):
@@ -77,14 +67,14 @@ class StatusArea(QFrame):
         bg.failed.connect(self._on_failed)
         bg.finished.connect(self._on_finished)
         services.libraryChanged.connect(self.refresh_counts)
-        services.settingsChanged.connect(self._recheck_models)
+        services.modelsChecked.connect(self._show_models)
         self._on_state("idle")
         # Counts change as the indexer writes; a cheap read in a worker every few seconds.
         self._timer = QTimer(self)
         self._timer.setInterval(4000)
         self._timer.timeout.connect(self.refresh_counts)
         self._timer.start()
-        self.refresh_counts()
+        QTimer.singleShot(1000, self.refresh_counts)  # after the first screen has its rows
 
     def _on_progress(self, p) -> None:
         head, details = format_progress(p)
@@ -112,10 +102,6 @@ class StatusArea(QFrame):
         elif paused:
             self.head.setText("Paused: " + (self.services.background.current_name or ""))
 
-    def _recheck_models(self) -> None:
-        self._models_checked = False
-        self.refresh_counts()
-
     def _toggle_pause(self) -> None:
         bg = self.services.background
         bg.resume() if bg.paused else bg.pause()
@@ -132,10 +118,6 @@ class StatusArea(QFrame):
     def refresh_counts(self) -> None:
         run_async(library_status, self.services.catalog, on_done=self._show_counts,
                   on_error=lambda e: None)
-        if not getattr(self, "_models_checked", False):
-            self._models_checked = True
-            run_async(models_summary, self.services.registry, on_done=self._show_models,
-                      on_error=lambda e: self._show_models((0, 0, describe(e))))
 
     def _show_models(self, summary) -> None:
         ready, total, why = summary

@@ -13,7 +13,6 @@ a time in a queue so the status area always has one clear "what is happening now
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import traceback
 from collections import deque
@@ -170,12 +169,15 @@ class Background(QObject):
         self._current: TaskRunner | None = None
         self._current_job: _Queued | None = None
         self._paused = False
-        self._lock = threading.Lock()
+        self._closed = False
 
     # --- queue ---
     def submit(self, name: str, fn: Callable[[TaskState], Any],
                on_done: Callable[[Any], None] | None = None, *, dedupe: bool = True) -> None:
         """Queue a task. With dedupe, a task of the same name already waiting is not doubled."""
+        if self._closed:
+            log.debug("background is shut down; %s not started", name)
+            return
         if dedupe and any(q.name == name for q in self._queue):
             return
         self._queue.append(_Queued(name, fn, on_done))
@@ -214,6 +216,7 @@ class Background(QObject):
         if runner is None or job is None:
             return
         self._current = self._current_job = None
+        runner.wait()  # `finished` comes just before the thread ends: let it end, then delete
         if runner.error is not None:
             self.failed.emit(job.name, runner.error)
         elif not runner.task.cancelled:
@@ -251,11 +254,16 @@ class Background(QObject):
 
     def shutdown(self, timeout_s: float = 10.0) -> None:
         """Cancel everything and wait for the running task to stop (app exit)."""
+        self._closed = True
         self.cancel_all()
         runner = self._current
         if runner is not None:
             runner.resume()
-            runner.wait(int(timeout_s * 1000))
+            if not runner.wait(int(timeout_s * 1000)):
+                # core tasks stop at their next check(); only an import or a single model call
+                # can run on, and a QThread must not be destroyed while it runs
+                log.warning("waiting for %s to stop", runner.name)
+                runner.wait()
 
     def wait_idle(self, timeout_s: float = 30.0) -> bool:
         """Tests: process events until the queue is empty."""

@@ -86,6 +86,7 @@ class ReorganizePage(QWidget):
         self.data: dict | None = None
         self.plans: list[dict] | None = None
         self.last_dry_run = None
+        self._showing: int | None = None
         self.confirm = self._confirm_dialog  # tests answer the confirmation through this
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -162,7 +163,7 @@ class ReorganizePage(QWidget):
         hrow.addWidget(self.undo_btn)
         lay.addLayout(hrow)
         services.background.failed.connect(self._bg_failed)
-        services.background.state.connect(lambda _s: self._set_buttons())
+        services.background.state.connect(self._set_buttons)
         self._set_buttons()
 
     # --- loading ---
@@ -191,17 +192,25 @@ class ReorganizePage(QWidget):
                                   when(p["created_at"]), when(p["applied_at"])])
             it.setData(0, Qt.UserRole, p["id"])
             self.history.addTopLevelItem(it)
-        if self.data is None:
+        if self.data is None and self._showing is None:
             draft = next((p for p in plans if p["state"] == "draft"), None)
             if draft:
                 self.show_plan(draft["id"])
         self.historyShown.emit()
 
     def show_plan(self, plan_id: int) -> None:
+        self._showing = plan_id
         run_async(load_plan, self.services.catalog, plan_id, on_done=self._show_plan,
-                  on_error=lambda e: self.summary.setText(describe(e)))
+                  on_error=self._load_failed)
+
+    def _load_failed(self, e: BaseException) -> None:
+        self._showing = None
+        self.summary.setText(describe(e))
 
     def _show_plan(self, data: dict) -> None:
+        if self._showing is not None and data["plan"]["id"] != self._showing:
+            return  # the user asked for another plan meanwhile
+        self._showing = None
         self.data = data
         idx = self.mode.findData(data["plan"]["mode"])
         if idx >= 0:
@@ -291,7 +300,7 @@ class ReorganizePage(QWidget):
                          f"alone, {len(rep.get('failed', []))} failed.")
         self.summary.setText(text)
 
-    def _set_buttons(self) -> None:
+    def _set_buttons(self, _state: str | None = None) -> None:
         draft = self.plan is not None and self.plan["state"] == "draft"
         busy = self.services.background.busy
         for b in (self.accept_all, self.skip_flagged, self.edit_btn, self.apply_btn):
