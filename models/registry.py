@@ -56,6 +56,8 @@ class Registry:
     def _identity(self, role: str, r: Resolved) -> str:
         from models.identity import make_identity
 
+        if r.sha256:  # offline default: the verified sha256 of its weights is the revision
+            return f"{r.name}@{r.sha256[:8]}:{self.precision(role, r)}"
         return make_identity(r.name, r.path, self.precision(role, r))
 
     def identity(self, role: str) -> str:
@@ -92,7 +94,13 @@ class Registry:
                 "path": str(r.path) if r.path else None, "source": r.source, "kind": r.kind or None}
         if r.path is None:
             return info
-        info["size_mb"] = round(_size_bytes(r.path) / 2**20, 1)
+        if r.pending:
+            from models.offline import OFFLINE
+
+            info["size_mb"] = round(OFFLINE[role].size / 2**20, 1)
+            info["reason"] = "packaged weights are joined and verified on first use"
+        else:
+            info["size_mb"] = round(_size_bytes(r.path) / 2**20, 1)
         if r.state != "ready":
             return info
         ident = self._identity(role, r)
@@ -127,6 +135,16 @@ class Registry:
             failed = self._failed.get(role)
             if failed and failed[0] == ident:
                 raise ModelUnavailable(role, failed[1])
+            if r.pending:
+                from models import offline
+
+                try:
+                    offline.join(offline.OFFLINE[role], self.paths)
+                except (OSError, offline.OfflineModelError) as e:
+                    reason = f"the packaged {role} weights could not be prepared: {e}"
+                    self._failed[role] = (ident, reason)
+                    raise ModelUnavailable(role, reason) from e
+                r = self.resolve(role)
             w = self._wrappers.get(role)
             # same files (an OOM move to the CPU only changed the precision): keep the wrapper
             if w is None or _base(w.identity) != _base(ident):

@@ -41,6 +41,8 @@ class Resolved:
     source: str             # "settings-folder" | "settings-hub" | "offline-package" | "hub-cache" | "none"
     kind: str = ""          # clip | st-clip | blip | blip2 | ct2 | gguf | transformers
     reason: str | None = None
+    pending: bool = False   # an offline default whose parts are installed but not yet joined
+    sha256: str = ""        # known content hash (offline defaults)
 
     @property
     def state(self) -> str:
@@ -156,10 +158,17 @@ def resolve(role: str, settings, paths, device: str = "cpu") -> Resolved:
         return _from_hub(role, chosen, "settings-hub")
     from models import offline
 
-    off = offline.installed_default(role, paths)
-    if off is not None:
-        kind, problem, load_path = inspect_folder(role, off)
-        return Resolved(role, str(off), load_path, "offline-package", kind, problem)
+    cand = offline.candidate(role, paths)
+    if cand is not None:
+        spec, folder = cand
+        if offline.prepared(spec, paths):
+            kind, problem, load_path = inspect_folder(role, folder)
+            return Resolved(role, str(folder), load_path, "offline-package", kind, problem,
+                            sha256=spec.sha256)
+        kind = "gguf" if spec.target.endswith(".gguf") else "ct2"
+        load_path = folder / spec.target if kind == "gguf" else folder
+        return Resolved(role, str(folder), load_path, "offline-package", kind, pending=True,
+                        sha256=spec.sha256)
     return _from_hub(role, hub_default(role, device), "hub-cache")
 
 

@@ -80,10 +80,181 @@ def build_tiny_st_clip(folder: str | Path, **kw) -> Path:
     return folder
 
 
+# -- BLIP / BLIP-2 --------------------------------------------------------------------------
+
+_WORDS = ["a", "photo", "of", "dog", "cat", "the", "beach", "people", "sunset", "party", "?", ".", ","]
+
+
+def _tiny_vision(image_size: int) -> dict:
+    return dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
+                image_size=image_size, patch_size=8)
+
+
+def build_tiny_blip(folder: str | Path, *, image_size: int = 32, seed: int = 0) -> Path:
+    """A BlipForConditionalGeneration (captioning head) with a tiny WordPiece tokenizer."""
+    _quiet_transformers()
+    _seed(seed)
+    from transformers import (BertTokenizer, BlipConfig, BlipForConditionalGeneration,
+                              BlipImageProcessor, BlipProcessor)
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "[DEC]"] + list("abcdefghijklmnopqrstuvwxyz")
+    words += ["##" + c for c in "abcdefghijklmnopqrstuvwxyz"] + _WORDS
+    vocab: dict[str, int] = {}
+    for w in words:
+        vocab.setdefault(w, len(vocab))
+    tok = BertTokenizer(vocab=vocab, do_lower_case=True, bos_token="[DEC]")
+    cfg = BlipConfig(
+        text_config=dict(vocab_size=len(vocab), hidden_size=32, intermediate_size=64,
+                         num_hidden_layers=2, num_attention_heads=2, max_position_embeddings=64,
+                         bos_token_id=vocab["[DEC]"], pad_token_id=0, sep_token_id=vocab["[SEP]"],
+                         eos_token_id=vocab["[SEP]"]),
+        vision_config=_tiny_vision(image_size), projection_dim=16)
+    BlipForConditionalGeneration(cfg).save_pretrained(folder)
+    BlipProcessor(image_processor=BlipImageProcessor(size={"height": image_size, "width": image_size}),
+                  tokenizer=tok).save_pretrained(folder)
+    return folder
+
+
+def _byte_bpe_vocab(specials: list[str]) -> dict[str, int]:
+    vocab: dict[str, int] = {}
+    for s in specials:
+        vocab[s] = len(vocab)
+    for c in byte_alphabet():
+        vocab.setdefault(c, len(vocab))
+    return vocab
+
+
+def build_tiny_blip2(folder: str | Path, *, image_size: int = 32, seed: int = 0) -> Path:
+    """A Blip2ForConditionalGeneration (tiny ViT + Q-Former + OPT) with a byte-level tokenizer."""
+    _quiet_transformers()
+    _seed(seed)
+    from transformers import (Blip2Config, Blip2ForConditionalGeneration, Blip2Processor,
+                              BlipImageProcessor, GPT2Tokenizer)
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = _byte_bpe_vocab(["<pad>", "</s>", "<unk>"])
+    vocab["<image>"] = len(vocab)
+    tok = GPT2Tokenizer(vocab=vocab, merges=[], unk_token="<unk>", bos_token="</s>",
+                        eos_token="</s>", pad_token="<pad>", add_prefix_space=False)
+    n = len(vocab)
+    cfg = Blip2Config(
+        vision_config=_tiny_vision(image_size),
+        qformer_config=dict(vocab_size=n, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                            num_attention_heads=2, encoder_hidden_size=32, max_position_embeddings=64),
+        text_config=dict(model_type="opt", vocab_size=n, hidden_size=32, ffn_dim=64,
+                         num_hidden_layers=2, num_attention_heads=2, max_position_embeddings=128,
+                         word_embed_proj_dim=32, bos_token_id=1, eos_token_id=1, pad_token_id=0),
+        num_query_tokens=4, image_token_index=vocab["<image>"])
+    Blip2ForConditionalGeneration(cfg).save_pretrained(folder)
+    Blip2Processor(image_processor=BlipImageProcessor(size={"height": image_size, "width": image_size}),
+                   tokenizer=tok, num_query_tokens=4).save_pretrained(folder)
+    return folder
+
+
+# -- causal LM ---------------------------------------------------------------------------------
+
+CHATML = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def build_tiny_causal_lm(folder: str | Path, *, seed: int = 0) -> Path:
+    """A 2-layer Qwen2ForCausalLM with a byte-level BPE tokenizer and a ChatML chat template.
+    Random weights: it emits garbage, which is what the LLM fallback paths need."""
+    _quiet_transformers()
+    _seed(seed)
+    from tokenizers import Tokenizer, decoders, pre_tokenizers
+    from tokenizers.models import BPE
+    from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    vocab = _byte_bpe_vocab(specials)
+    merges = [("{", "\""), ("\"", ":"), ("\"", "}")]
+    for a, b in merges:
+        vocab.setdefault(a + b, len(vocab))
+    bpe = Tokenizer(BPE(vocab=vocab, merges=merges))
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    tok = PreTrainedTokenizerFast(tokenizer_object=bpe, eos_token="<|im_end|>",
+                                  pad_token="<|endoftext|>", additional_special_tokens=specials[1:])
+    tok.chat_template = CHATML
+    cfg = Qwen2Config(vocab_size=len(vocab), hidden_size=32, intermediate_size=64,
+                      num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1,
+                      max_position_embeddings=512, eos_token_id=vocab["<|im_end|>"],
+                      pad_token_id=vocab["<|endoftext|>"], bos_token_id=None,
+                      tie_word_embeddings=True)
+    Qwen2ForCausalLM(cfg).save_pretrained(folder)
+    tok.save_pretrained(folder)
+    return folder
+
+
+# -- Whisper (CTranslate2) ---------------------------------------------------------------------
+
+def build_tiny_whisper(folder: str | Path, *, seed: int = 0) -> Path:
+    """A 1-layer random WhisperForConditionalGeneration converted to CTranslate2 with
+    ctranslate2's TransformersConverter (what faster-whisper loads), plus a tokenizer.json with
+    Whisper's special tokens. The vocabulary is padded to the multilingual size so language
+    detection runs, as with real multilingual models."""
+    _quiet_transformers()
+    _seed(seed)
+    import shutil
+    import tempfile
+
+    from ctranslate2.converters import TransformersConverter
+    from faster_whisper.tokenizer import _LANGUAGE_CODES
+    from tokenizers import Tokenizer, decoders, pre_tokenizers
+    from tokenizers.models import BPE
+    from transformers import PreTrainedTokenizerFast, WhisperConfig, WhisperForConditionalGeneration
+
+    folder = Path(folder)
+    vocab: dict[str, int] = {}
+    for c in byte_alphabet():
+        vocab[c] = len(vocab)
+    while len(vocab) < 50257:  # real multilingual Whisper: <|endoftext|> is 50257
+        vocab[f"tok{len(vocab)}"] = len(vocab)
+    langs = [f"<|{code}|>" for code in _LANGUAGE_CODES if code != "yue"]  # 99, as base/small
+    specials = (["<|endoftext|>", "<|startoftranscript|>"] + langs +
+                ["<|translate|>", "<|transcribe|>", "<|startoflm|>", "<|startofprev|>",
+                 "<|nospeech|>", "<|notimestamps|>"] + [f"<|{i * 0.02:.2f}|>" for i in range(1501)])
+    for s in specials:
+        vocab[s] = len(vocab)
+    bpe = Tokenizer(BPE(vocab=vocab, merges=[]))
+    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    bpe.decoder = decoders.ByteLevel()
+    eot = "<|endoftext|>"
+    tok = PreTrainedTokenizerFast(tokenizer_object=bpe, eos_token=eot, pad_token=eot, bos_token=eot,
+                                  unk_token=eot, additional_special_tokens=specials[1:])
+    cfg = WhisperConfig(
+        vocab_size=len(vocab), num_mel_bins=80, d_model=32, encoder_layers=1, decoder_layers=1,
+        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64,
+        max_source_positions=1500, max_target_positions=448,
+        decoder_start_token_id=vocab["<|startoftranscript|>"], eos_token_id=vocab[eot],
+        pad_token_id=vocab[eot], bos_token_id=vocab[eot], begin_suppress_tokens=None,
+        suppress_tokens=None)
+    model = WhisperForConditionalGeneration(cfg)
+    model.generation_config.alignment_heads = [[0, 0], [0, 1]]
+    with tempfile.TemporaryDirectory() as hf:
+        model.save_pretrained(hf)
+        tok.save_pretrained(hf)
+        if folder.exists():
+            shutil.rmtree(folder)
+        TransformersConverter(hf, copy_files=["tokenizer.json"]).convert(str(folder), force=True)
+    return folder
+
+
 # -- the session fixture's lazy table ----------------------------------------------------------
 
 BUILDERS = {
     "clip": build_tiny_clip,
+    "caption": build_tiny_blip,
+    "whisper": build_tiny_whisper,
+    "llm": build_tiny_causal_lm,
 }
 
 
@@ -119,4 +290,5 @@ class TinyModels(dict):
 # Non-default variants tests may ask for by name (e.g. tiny_models["st_clip"]).
 EXTRA_BUILDERS = {
     "st_clip": build_tiny_st_clip,
+    "blip2": build_tiny_blip2,
 }
