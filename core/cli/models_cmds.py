@@ -1,0 +1,132 @@
+"""Model commands: status, use, download."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from core.cli.output import add_json_flag, print_json
+from core.errors import ShoeboxError
+
+# Files worth fetching from a model repo: one weight format, configs and tokenizers.
+ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "tokenizer*", "model.bin",
+                  "vocabulary*", "*.tiktoken", "*.py"]
+
+
+def register(sub) -> None:
+    p = sub.add_parser("models", help="which models Shoebox uses, and getting their weights")
+    msub = p.add_subparsers(dest="models_command", metavar="ACTION")
+    p.set_defaults(func=lambda args, ctx: cmd_status(args, ctx), json=False)
+
+    s = msub.add_parser("status", help="each role's model, files, size, device and readiness")
+    add_json_flag(s)
+    s.set_defaults(func=cmd_status)
+
+    u = msub.add_parser("use", help="point a role at a local model folder (offline) or a hub id")
+    u.add_argument("role", choices=["clip", "caption", "whisper", "llm"])
+    u.add_argument("model", metavar="PATH_OR_ID",
+                   help="a model folder, a .gguf file (llm), a hub id like org/name, or 'default'")
+    add_json_flag(u)
+    u.set_defaults(func=cmd_use)
+
+    d = msub.add_parser("download", help="fetch hub models into the Hugging Face cache (resumable)")
+    d.add_argument("roles", nargs="*", metavar="ROLE",
+                   help="roles to download (default: every role whose model is missing)")
+    add_json_flag(d)
+    d.set_defaults(func=cmd_download)
+
+
+def cmd_status(args, ctx) -> int:
+    st = ctx.registry.status()
+    if getattr(args, "json", False):
+        print_json(st)
+        return 0
+    for role, info in st.items():
+        where = f"{info.get('device')}/{info.get('precision')}" if info.get("device") else "-"
+        size = f"{info['size_mb']:.0f} MB" if info.get("size_mb") else "-"
+        print(f"{role:8} {info['state']:11} {info.get('model') or '-'}  [{where}, {size}]")
+        if info.get("path") and info.get("path") != info.get("model"):
+            print(f"{'':8} files: {info['path']}")
+        if info.get("reason"):
+            print(f"{'':8} {info['reason']}")
+    return 0
+
+
+def cmd_use(args, ctx) -> int:
+    from models.resolve import looks_like_hub_id
+
+    value = args.model.strip()
+    settings = ctx.settings
+    if value.lower() in ("default", ""):
+        settings.models.pop(args.role, None)
+    else:
+        p = Path(value).expanduser()
+        if p.exists():
+            value = str(p.resolve())
+        elif not looks_like_hub_id(value):
+            raise ShoeboxError(f"{value} is neither an existing folder nor a hub id like org/name; "
+                               f"nothing was changed")
+        settings.models[args.role] = value
+    settings.save(ctx.paths)
+    from models import Registry
+
+    info = Registry(settings, ctx.paths).status()[args.role]
+    if args.json:
+        print_json({"role": args.role, **info})
+    else:
+        print(f"{args.role} now uses {info.get('model')}: {info['state']}"
+              + (f" ({info['reason']})" if info.get("reason") else ""))
+    return 0
+
+
+def _offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
+
+
+def cmd_download(args, ctx) -> int:
+    from models.resolve import ROLES, hub_default, looks_like_hub_id
+
+    reg = ctx.registry
+    roles = args.roles or [r for r in ROLES if reg.resolve(r).state == "missing"]
+    bad = [r for r in roles if r not in ROLES]
+    if bad:
+        raise ShoeboxError(f"unknown role {', '.join(bad)}; roles are {', '.join(ROLES)}")
+    todo = []
+    for role in roles:
+        chosen = ctx.settings.models.get(role, "")
+        if chosen and not looks_like_hub_id(chosen):
+            continue  # a local folder: nothing to download
+        todo.append((role, chosen or hub_default(role, reg.device)))
+    if not todo:
+        if args.json:
+            print_json({"downloaded": [], "message": "nothing to download"})
+        else:
+            print("nothing to download: every role has its model")
+        return 0
+    if _offline():
+        raise ShoeboxError(
+            "offline mode is on (HF_HUB_OFFLINE), so nothing was downloaded. To use a model "
+            "without the internet, copy its folder to this machine and run "
+            "`shoebox models use ROLE /path/to/folder`")
+    try:
+        from huggingface_hub import snapshot_download
+    except ImportError as e:
+        raise ShoeboxError("huggingface_hub is not installed; reinstall Shoebox") from e
+    done = []
+    for role, repo in todo:
+        if not args.json:
+            print(f"downloading {repo} for {role} (resumes if interrupted)…")
+        try:
+            # progress bars come from huggingface_hub (tqdm) on stderr; partial files resume
+            path = snapshot_download(repo, allow_patterns=ALLOW_PATTERNS)
+        except Exception as e:  # noqa: BLE001 - network/HTTP errors vary by hub version; all mean "could not fetch"
+            raise ShoeboxError(
+                f"could not download {repo} ({type(e).__name__}: {e}). Check the internet "
+                f"connection and run the command again (it resumes), or copy the model folder "
+                f"here and run `shoebox models use {role} /path/to/folder`") from e
+        done.append({"role": role, "model": repo, "path": path})
+        if not args.json:
+            print(f"{role}: {repo} ready at {path}")
+    if args.json:
+        print_json({"downloaded": done})
+    return 0

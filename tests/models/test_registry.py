@@ -1,0 +1,156 @@
+"""Registry behaviour: one heavy model resident, idle unload, unavailable roles, the CLI."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from core.config import Settings
+from models import ModelUnavailable, Registry
+
+
+def test_import_is_cheap():
+    import subprocess
+    import sys
+
+    code = ("import sys, models; from models import Registry, ModelUnavailable, LLMOutputError; "
+            "print(sorted(m for m in ('torch', 'transformers', 'faster_whisper', 'xllamacpp') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_status_lists_every_role_without_loading(registry, tiny_models):
+    st = registry.status()
+    assert set(st) == {"clip", "caption", "whisper", "llm"}
+    for role, info in st.items():
+        assert info["state"] == "ready", (role, info)
+        assert info["identity"] and info["device"] == "cpu" and info["size_mb"] > 0
+    assert st["whisper"]["precision"] == "int8" and st["clip"]["precision"] == "fp32"
+    assert registry.loaded_roles() == []
+    registry.clip()
+    assert registry.status()["clip"]["state"] == "loaded"
+
+
+def test_only_one_heavy_model_stays_beside_clip(registry):
+    registry.clip()
+    cap = registry.captioner()
+    assert set(registry.loaded_roles()) == {"clip", "caption"}
+    registry.llm()
+    assert set(registry.loaded_roles()) == {"clip", "llm"} and not cap.loaded
+    registry.whisper()
+    assert set(registry.loaded_roles()) == {"clip", "whisper"}
+    # a held handle reloads itself on use, and the budget still holds
+    cap.caption([_img()], max_new_tokens=3)
+    assert set(registry.loaded_roles()) == {"clip", "caption"}
+
+
+def _img():
+    from PIL import Image
+
+    return Image.fromarray(np.zeros((40, 40, 3), np.uint8))
+
+
+def test_unload_frees_parameters(registry):
+    import gc
+    import weakref
+
+    llm = registry.llm()
+    ref = weakref.ref(llm.model)
+    registry.release("llm")
+    gc.collect()
+    assert ref() is None and llm.model is None
+
+
+def test_idle_models_unload_by_timer(paths, tiny_models):
+    s = Settings(models={"clip": str(tiny_models["clip"])}, device="cpu", model_idle_unload_s=0.2)
+    reg = Registry(s, paths)
+    try:
+        clip = reg.clip()
+        clip.embed_texts(["x"])
+        deadline = time.monotonic() + 10
+        while clip.loaded and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not clip.loaded
+        assert clip.embed_texts(["x"]).shape == (1, clip.dim)  # comes back on use
+    finally:
+        reg.close()
+
+
+def test_busy_model_is_not_unloaded_mid_call(registry):
+    clip = registry.clip()
+    with clip._session():
+        clip.last_used = time.monotonic() - 1000
+        import threading
+
+        got = []
+        t = threading.Thread(target=lambda: got.append(clip.try_unload_idle(1)))
+        t.start()
+        t.join()
+        assert got == [False] and clip.loaded
+
+
+def test_unavailable_roles_never_crash_status(paths, tmp_path):
+    s = Settings(models={"clip": str(tmp_path / "nope"), "caption": str(tmp_path),
+                         "whisper": "some-org/some-model", "llm": str(tmp_path / "x.txt")},
+                 device="cpu")
+    (tmp_path / "x.txt").write_text("hi")
+    reg = Registry(s, paths)
+    st = reg.status()
+    assert st["clip"]["state"] == "missing" and "does not exist" in st["clip"]["reason"]
+    assert st["caption"]["state"] == "unavailable" and "config.json" in st["caption"]["reason"]
+    assert st["whisper"]["state"] == "missing" and "shoebox models download whisper" in st["whisper"]["reason"]
+    assert st["llm"]["state"] == "unavailable"
+    for role in ("clip", "caption", "whisper", "llm"):
+        assert not reg.available(role)
+        with pytest.raises(ModelUnavailable) as ei:
+            getattr(reg, {"caption": "captioner"}.get(role, role))()
+        assert str(ei.value).startswith(f"the {role} model is unavailable:")
+
+
+def test_identity_tracks_precision_and_folder(registry, tiny_models, tmp_path):
+    import shutil
+
+    ident = registry.identity("llm")
+    copy = tmp_path / "llm-copy"
+    shutil.copytree(tiny_models["llm"], copy)
+    reg2 = Registry(Settings(models={"llm": str(copy)}, device="cpu"), registry.paths)
+    assert reg2.identity("llm").split("@")[1] == ident.split("@")[1]  # same files, same hash
+    cfg = json.loads((copy / "config.json").read_text())
+    cfg["rms_norm_eps"] = 1e-5
+    (copy / "config.json").write_text(json.dumps(cfg))
+    assert reg2.identity("llm").split("@")[1] != ident.split("@")[1]
+
+
+def test_cli_models_status_json(tiny_settings, paths, capsys):
+    from core.cli.main import main
+
+    tiny_settings.save(paths)
+    assert main(["models", "status", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["clip"]["state"] == "ready" and data["clip"]["identity"].endswith(":fp32")
+    assert main(["models", "status"]) == 0
+    assert "clip" in capsys.readouterr().out
+
+
+def test_cli_use_writes_settings(paths, tiny_models, capsys):
+    from core.cli.main import main
+
+    assert main(["models", "use", "clip", str(tiny_models["clip"]), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["state"] == "ready"
+    assert Settings.load(paths).models["clip"] == str(tiny_models["clip"].resolve())
+    assert main(["models", "use", "clip", "not a/valid/thing"]) == 2
+    assert main(["models", "use", "clip", "default"]) == 0
+    assert "clip" not in Settings.load(paths).models
+
+
+def test_cli_download_refuses_politely_offline(paths, capsys):
+    from core.cli.main import main
+
+    assert main(["models", "download", "clip"]) == 2
+    err = capsys.readouterr().err
+    assert "offline" in err and "shoebox models use ROLE /path/to/folder" in err
