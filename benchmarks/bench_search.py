@@ -98,15 +98,17 @@ def bench_stores(n: int, n_queries: int, use_sqlite_vec: bool, tmp: Path) -> dic
     results = {}
 
     def measure(name, fn, qs=queries):
-        times, recalls = [], []
+        times, cpu, recalls = [], [], []
         for q, want in zip(qs, truth):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             got = fn(q)
             times.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.process_time() - c) * 1000)
             recalls.append(len(want & set(got)) / K)
         rec = statistics.mean(recalls)
         results[name] = (pct(times, 50), pct(times, 95), rec)
-        print(f"   {name:<42} {fmt(times)}  recall@20 {rec:.3f}  ({len(qs)} queries)")
+        print(f"   {name:<42} {fmt(times)}  cpu p50 {pct(cpu, 50):7.2f} ms  recall@20 {rec:.3f}"
+              f"  ({len(qs)} queries, load {os.getloadavg()[0]:.1f})")
 
     measure("numpy exact (float32 matrix)", lambda q: exact.search(q, K).rows.tolist())
     binary = VectorIndex("m", exact_max=0)
@@ -296,15 +298,18 @@ def bench_end_to_end(n: int, n_queries: int, tower, keep: Path | None, tmp: Path
         queries.append((" ".join(words), filter_sets[i % len(filter_sets)]))
     for q, f in queries[:5]:   # warm-up (first torch call, SQLite page cache)
         search(catalog, reg, settings, q, f, limit=50)
-    parts = {"encode": [], "total": [], "total_nofilter": [], "total_filter": []}
+    parts = {"encode": [], "total": [], "total_nofilter": [], "total_filter": [], "cpu": [],
+             "cpu_encode": []}
     hits_count = []
     for q, f in queries:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         tower.embed_texts([q])
         parts["encode"].append((time.perf_counter() - t) * 1000)
-        t = time.perf_counter()
+        parts["cpu_encode"].append((time.process_time() - c) * 1000)
+        t, c = time.perf_counter(), time.process_time()
         res = search(catalog, reg, settings, q, f, limit=50)
         ms = (time.perf_counter() - t) * 1000
+        parts["cpu"].append((time.process_time() - c) * 1000)
         parts["total"].append(ms)
         parts["total_filter" if not f.is_empty() else "total_nofilter"].append(ms)
         hits_count.append(len(res))
@@ -314,6 +319,10 @@ def bench_end_to_end(n: int, n_queries: int, tower, keep: Path | None, tmp: Path
           f" median {statistics.median(hits_count):.0f} hits)")
     print(f"   end to end, no filter           {fmt(parts['total_nofilter'])}")
     print(f"   end to end, with a filter       {fmt(parts['total_filter'])}")
+    print(f"   CPU time (process), encode      {fmt(parts['cpu_encode'])}")
+    print(f"   CPU time (process), end to end  {fmt(parts['cpu'])}   (what an idle core needs;"
+          f" wall time above includes waiting for a busy machine)")
+    print(f"   load average now {os.getloadavg()[0]:.1f}")
     catalog.close()
     drop_cached()
     return {k: (pct(v, 50), pct(v, 95)) for k, v in parts.items()} | {"load_s": t_load}
@@ -327,11 +336,16 @@ def main() -> None:
     ap.add_argument("--no-stores", action="store_true", help="skip part 1")
     ap.add_argument("--no-e2e", action="store_true", help="skip part 2")
     ap.add_argument("--keep", type=Path, help="keep (and reuse) the benchmark catalogs here")
+    ap.add_argument("--torch-threads", type=int, default=1,
+                    help="intra-op threads for the query encode (default 1: a 10-token query "
+                         "gains nothing from more, and on a busy 2-core machine loses a lot)")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     import torch
 
-    print(f"CPU threads: torch {torch.get_num_threads()}, os.cpu_count {os.cpu_count()}")
+    torch.set_num_threads(args.torch_threads)
+    print(f"CPU threads: torch {torch.get_num_threads()}, os.cpu_count {os.cpu_count()}, "
+          f"load average {os.getloadavg()[0]:.1f}")
     tmp = Path(tempfile.mkdtemp(prefix="shoebox-bench-search-"))
     try:
         tower = None

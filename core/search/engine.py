@@ -114,22 +114,46 @@ def _vector_side(conn: Connection, index: VectorIndex, qvec: np.ndarray, filters
                  limit: int, settings) -> dict[int, tuple[float, int]]:
     """file_id -> (best cosine, frame_ms of the best row) for files over the floor."""
     floor, margin = relevance_floor(settings)
-    k = min(len(index), max(4 * limit, 200))
-    nb = index.search(qvec, k)
-    best = _best_per_file(index, nb.rows, nb.scores, floor)
-    ok = allowed_ids(conn, filters, best.keys())
-    passed = {f: v for f, v in best.items() if f in ok}
-    # A selective filter can leave too few of the global top rows: search inside the filter.
-    exhausted = len(nb.rows) < k or (len(nb.scores) and nb.scores[-1] < floor)
-    if len(passed) < limit and not exhausted and not filters.is_empty():
-        allowed = allowed_ids(conn, filters)
-        mask = np.isin(index.file_ids, np.fromiter(allowed, np.int64, len(allowed)))
-        nb = index.search(qvec, k, mask=mask)
-        passed = _best_per_file(index, nb.rows, nb.scores, floor)
+    n = len(index)
+    k = min(n, max(4 * limit, 200))
+    while True:
+        nb = index.search(qvec, k)
+        best = _best_per_file(index, nb.rows, nb.scores, floor)
+        ok = allowed_ids(conn, filters, best.keys())
+        passed = {f: v for f, v in best.items() if f in ok}
+        exhausted = len(nb.rows) < k or (len(nb.scores) and nb.scores[-1] < floor)
+        if len(passed) >= limit or exhausted or k >= n:
+            break
+        if k >= PREFILTER_AFTER_K:
+            # A selective filter: search inside it (the mask is cached while nothing changes).
+            nb = index.search(qvec, min(n, max(4 * limit, 200)),
+                              mask=_filter_mask(conn, index, filters))
+            passed = _best_per_file(index, nb.rows, nb.scores, floor)
+            break
+        k = min(n, k * 10)
     if margin is not None and passed:
         top = max(s for s, _ in passed.values())
         passed = {f: v for f, v in passed.items() if v[0] >= top - margin}
     return passed
+
+
+PREFILTER_AFTER_K = 2000    # widen the global top-k to this before filtering first
+_MASKS: dict[tuple, np.ndarray] = {}
+
+
+def _filter_mask(conn: Connection, index: VectorIndex, filters: Filters) -> np.ndarray:
+    """Bool array over the index rows: does the row's file pass the filters? Cached per
+    connection and filters until the catalog changes (PRAGMA data_version)."""
+    (version,) = conn.execute("PRAGMA data_version").fetchone()
+    key = (id(conn), id(index), len(index), filters, version)
+    mask = _MASKS.get(key)
+    if mask is None:
+        allowed = allowed_ids(conn, filters)
+        mask = np.isin(index.file_ids, np.fromiter(allowed, np.int64, len(allowed)))
+        if len(_MASKS) >= 16:
+            _MASKS.pop(next(iter(_MASKS)))
+        _MASKS[key] = mask
+    return mask
 
 
 def _best_per_file(index: VectorIndex, rows, scores, floor: float) -> dict[int, tuple[float, int]]:

@@ -163,8 +163,14 @@ def test_filters_cut(catalog, q):
     assert found(cluster_id=cid) == {"old"}
 
 
-def test_selective_filter_searches_inside_the_filter(catalog, q):
-    """The one match of a filter lies far below the global top rows: still found."""
+@pytest.mark.parametrize("prefilter_after_k", [200, 2000])
+def test_selective_filter_searches_inside_the_filter(catalog, q, monkeypatch,
+                                                     prefilter_after_k):
+    """The one match of a filter lies far below the global top rows: still found (by
+    widening the global top-k, or by searching inside the filter's mask)."""
+    from core.search import engine
+
+    monkeypatch.setattr(engine, "PREFILTER_AFTER_K", prefilter_after_k)
     rng = np.random.default_rng(5)
     r = P.root(catalog)
     for i in range(300):
