@@ -37,8 +37,11 @@ def byte_alphabet() -> list[str]:
 # -- CLIP ------------------------------------------------------------------------------------
 
 def build_tiny_clip(folder: str | Path, *, image_size: int = 32, dim: int = 16,
-                    seed: int = 0) -> Path:
-    """A CLIPModel (2-layer towers, 32 px images, `dim`-d projections) + CLIP BPE tokenizer."""
+                    seed: int = 0, full_size: bool = False) -> Path:
+    """A CLIPModel (2-layer towers, 32 px images, `dim`-d projections) + CLIP BPE tokenizer.
+
+    full_size=True builds the real ViT-B/32 architecture (CLIPConfig defaults, 224 px, 512-d)
+    with random weights: compute does not depend on weight values, so speed benchmarks use it."""
     _quiet_transformers()
     _seed(seed)
     from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPTokenizer
@@ -56,7 +59,12 @@ def build_tiny_clip(folder: str | Path, *, image_size: int = 32, dim: int = 16,
     for a, b in merges:
         vocab.setdefault(a + b, len(vocab))
     tok = CLIPTokenizer(vocab=vocab, merges=merges)
-    cfg = CLIPConfig(
+    if full_size:
+        image_size = 224
+        cfg = CLIPConfig()  # defaults = ViT-B/32 (vision 768x12, text 512x12, 512-d projection)
+    else:
+        cfg = None
+    cfg = cfg or CLIPConfig(
         text_config=dict(vocab_size=len(vocab), hidden_size=32, intermediate_size=64,
                          num_hidden_layers=2, num_attention_heads=2, max_position_embeddings=77,
                          bos_token_id=0, eos_token_id=1, pad_token_id=1),
