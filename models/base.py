@@ -148,7 +148,8 @@ class ModelWrapper:
         free_memory(self.device)
         self.device = "cpu"
         old = self.precision
-        self.precision = "fp32" if self.role != "whisper" else "int8"
+        if self.precision != "gguf":  # llama.cpp runs the same GGUF file on either device
+            self.precision = "int8" if self.role == "whisper" else "fp32"
         if self.identity.endswith(":" + old):
             self.identity = self.identity[: -len(old)] + self.precision
         self._load()

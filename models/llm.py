@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import time
 from pathlib import Path
 from typing import Any, Sequence, TypeVar
@@ -98,7 +99,11 @@ class LLM(ModelWrapper):
 
     def __init__(self, path, **kw):
         kw.setdefault("batch_size", 1)
-        self.cpu_threads = int(kw.pop("cpu_threads", 0) or 0) or min(4, os.cpu_count() or 1)
+        # Half the logical CPUs (about the physical cores), at most 4. More threads than free
+        # cores is far worse than fewer: llama.cpp's threads spin-wait on each other every layer,
+        # and on this shared 2-core machine 2 threads generated 8x slower than 1.
+        self.cpu_threads = (int(kw.pop("cpu_threads", 0) or 0)
+                            or max(1, min(4, (os.cpu_count() or 2) // 2)))
         super().__init__(path, **kw)
         self.last_stats: dict[str, float] = {}
 
@@ -222,6 +227,10 @@ class GGUFLLM(LLM):
         p.cpuparams_batch.n_threads = self.cpu_threads
         p.n_gpu_layers = 999 if self.device == "cuda" else 0
         p.warmup = False
+        p.verbosity = 0 if log.isEnabledFor(logging.DEBUG) else -1  # llama.cpp is chatty on stderr
+        # xllamacpp also opens an HTTP endpoint on 127.0.0.1 with CORS open to every origin; a
+        # random key that nobody knows keeps web pages from using it (we call it in-process).
+        p.api_keys = [secrets.token_hex(24)]
         self._server = xlc.Server(p)
 
     def _unload(self) -> None:

@@ -153,7 +153,18 @@ class Registry:
                 w = self._make(role, r, ident)
                 self._wrappers[role] = w
         try:
-            w.load()
+            try:
+                w.load()
+            except Exception as e:  # noqa: BLE001 - only out-of-memory is handled here
+                from models.device import is_oom
+
+                if not (is_oom(e) and w.device != "cpu"):
+                    raise
+                log.warning("%s did not fit on %s; loading it on the CPU instead", role, w.device)
+                with w._lock:
+                    w._move_to_cpu()
+                    w._loaded = True
+            self._check_budget(w)
         except ModelUnavailable:
             raise
         except Exception as e:  # noqa: BLE001 - third-party loaders raise anything; report, never crash
@@ -166,6 +177,21 @@ class Registry:
             raise ModelUnavailable(role, reason) from e
         self._start_timer()
         return w
+
+    def _check_budget(self, w) -> None:
+        """On CUDA, a heavy model that pushes allocated memory past settings.gpu_budget_gb
+        moves to the CPU (slower, but the run goes on and the card stays usable)."""
+        if w.device != "cuda" or w.role not in HEAVY:
+            return
+        import torch
+
+        budget = float(getattr(self.settings, "gpu_budget_gb", 0) or 0) * 2**30
+        used = torch.cuda.memory_allocated()
+        if budget and used > budget:
+            log.warning("%s needs %.1f GiB with CLIP beside it, over the %.1f GiB budget; "
+                        "running it on the CPU", w.role, used / 2**30, budget / 2**30)
+            with w._lock:
+                w._move_to_cpu()
 
     def _make(self, role: str, r: Resolved, ident: str):
         kw = dict(identity=ident, device=self.device, precision=self.precision(role, r),

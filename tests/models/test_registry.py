@@ -154,3 +154,34 @@ def test_cli_download_refuses_politely_offline(paths, capsys):
     assert main(["models", "download", "clip"]) == 2
     err = capsys.readouterr().err
     assert "offline" in err and "shoebox models use ROLE /path/to/folder" in err
+
+
+def test_out_of_memory_halves_the_batch_and_keeps_going(registry):
+    clip = registry.clip()
+    seen = []
+
+    def run(chunk):  # behaves like a device that only fits two images at a time
+        seen.append(len(chunk))
+        if len(chunk) > 2:
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return [x * 10 for x in chunk]
+
+    with clip._session():
+        out = clip._batched(list(range(7)), run, batch_size=8)
+    assert out == [x * 10 for x in range(7)]
+    assert seen[:3] == [7, 4, 2] and clip.batch_size <= 2
+    with clip._session(), pytest.raises(ValueError):
+        clip._batched([1], lambda c: (_ for _ in ()).throw(ValueError("not memory")))
+
+
+@pytest.mark.skipif("not __import__('torch').cuda.is_available()")
+def test_unload_gives_gpu_memory_back(paths, tiny_models):
+    import torch
+
+    reg = Registry(Settings(models={"clip": str(tiny_models["clip"])}, device="cuda"), paths)
+    before = torch.cuda.memory_allocated()
+    reg.clip().embed_texts(["x"])
+    assert torch.cuda.memory_allocated() > before
+    reg.release("clip")
+    assert torch.cuda.memory_allocated() == before
+    reg.close()
