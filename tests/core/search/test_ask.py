@@ -131,9 +131,13 @@ def test_rerank_reorders_but_never_adds(catalog):
     assert RerankReply.model_validate({"order": [2, 0]}).order == [2, 0]
 
 
-def test_cli_ask(tmp_path, capsys):
+def test_cli_ask(tmp_path, capsys, paths):
+    from core.config import Settings
     from tests.media_factory import write_jpeg
 
+    # No language or caption model (the default LLM is real and slow): the facts answer.
+    Settings(models={"llm": str(tmp_path / "none"), "caption": str(tmp_path / "none")}
+             ).save(paths)
     lib = tmp_path / "lib"
     write_jpeg(lib / "a.jpg", taken="2020:01:02 03:04:05", camera=("Nikon", "D750"))
     assert main(["add", str(lib)]) == 0 and main(["scan"]) == 0
