@@ -125,10 +125,10 @@ def pending_jobs(conn: Connection, stage: str, limit: int,
     return [Job(*r) for r in rows if r[0] not in skip][:limit]
 
 
-def count_pending(conn: Connection, stage: str) -> int:
+def count_pending(conn: Connection, stage: str, state: str = "pending") -> int:
     return conn.execute(
         f"SELECT count(*) FROM jobs j JOIN files f ON f.id = j.file_id "
-        f"WHERE j.stage = ? AND j.state = 'pending' AND {_WORKABLE}", (stage,)).fetchone()[0]
+        f"WHERE j.stage = ? AND j.state = ? AND {_WORKABLE}", (stage, state)).fetchone()[0]
 
 
 def mark_done(conn: Connection, job: Job, model_id: str, now: float) -> None:
@@ -158,20 +158,31 @@ def mark_error(conn: Connection, job: Job, model_id: str | None, error: str, now
 
 def prioritize(catalog: Catalog, file_ids: Iterable[int]) -> int:
     """Files the user is looking at jump the queue: their pending jobs, in every stage, run
-    before the rest (the most recent call first). Returns the number of jobs moved up."""
+    before the rest (the most recent call first). Works before the pipeline has seen the
+    files too (their jobs are created). Returns the number of jobs moved up."""
     ids = sorted({int(i) for i in file_ids})
     if not ids:
         return 0
-    # Later calls outrank earlier ones: what is on screen now matters most.
-    level = int(time.time() * 1000) % 2**52
 
     def bump(conn: Connection) -> int:
+        # Later calls outrank earlier ones: what is on screen now matters most.
+        top = conn.execute("SELECT coalesce(max(priority), 0) FROM jobs").fetchone()[0]
+        level = max(int(time.time() * 1000), top + 1)
+        now = time.time()
         n = 0
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for stage in STAGES:
+                kinds = ",".join("?" * len(stage.kinds))
+                conn.execute(
+                    f"INSERT OR IGNORE INTO jobs(file_id, stage, state, content_hash, updated_at) "
+                    f"SELECT f.id, ?, 'pending', f.content_hash, ? FROM files f "
+                    f"WHERE f.id IN ({marks}) AND f.kind IN ({kinds}) AND {_WORKABLE}",
+                    (stage.name, now, *chunk, *stage.kinds))
             n += conn.execute(
                 f"UPDATE jobs SET priority = ? WHERE state = 'pending' "
-                f"AND file_id IN ({','.join('?' * len(chunk))})", (level, *chunk)).rowcount
+                f"AND file_id IN ({marks})", (level, *chunk)).rowcount
         return n
 
     return catalog.write(bump)

@@ -52,6 +52,7 @@ class StageReport:
     errors: int = 0
     skipped: str | None = None  # why the stage did not run (its model is unavailable)
     pending: int = 0  # left to do after this run (limit, cancel)
+    seconds: float = 0.0
 
 
 @dataclass
@@ -95,15 +96,22 @@ def index_library(catalog: Catalog, registry: Any, settings: Settings, paths: Pa
     with _index_lock(paths):
         identities = _identities(registry, wanted)
         task.status("finding work")
-        for stage in wanted:
-            model_id, available, _ = identities[stage.name]
-            catalog.write(J.sync_jobs, stage, model_id, available, retry_errors)
-        env = Env(registry, settings, paths, task, workers=max(1, int(settings.workers)),
+        # every stage's jobs are kept current (status counts, prioritize), even the ones
+        # this run leaves for later
+        all_ids = {**_identities(registry, [s for s in J.STAGES if s not in wanted]),
+                   **identities}
+        for stage in J.STAGES:
+            model_id, available, _ = all_ids[stage.name]
+            catalog.write(J.sync_jobs, stage, model_id, available,
+                          retry_errors and stage in wanted)
+        env = Env(registry, settings, paths, task, workers=decode_threads(settings),
                   low_priority=settings.low_priority)
         try:
             for stage in wanted:
-                report.stages[stage.name] = _run_stage(catalog, env, stage, identities[stage.name],
-                                                       limit, task)
+                t_stage = time.monotonic()
+                report.stages[stage.name] = sr = _run_stage(
+                    catalog, env, stage, identities[stage.name], limit, task)
+                sr.seconds = round(time.monotonic() - t_stage, 3)
         except Cancelled:
             report.cancelled = True
         finally:
@@ -116,6 +124,14 @@ def index_library(catalog: Catalog, registry: Any, settings: Settings, paths: Pa
     report.seconds = time.monotonic() - t0
     task.status("cancelled" if report.cancelled else "done")
     return report
+
+
+def decode_threads(settings: Settings) -> int:
+    """settings.workers decode threads, leaving the model one core of its own: on a 2-core
+    machine two decoders beside a 2-thread model preempt it mid-matmul and the whole stage
+    slows down (measured: benchmarks/bench_pipeline.py)."""
+    cores = os.cpu_count() or 2
+    return max(1, min(int(settings.workers), cores - 1))
 
 
 def _stage_list(stages: list[str] | None) -> list[J.StageDef]:
@@ -159,14 +175,17 @@ def _run_stage(catalog: Catalog, env: Env, stage: J.StageDef, ident, limit, task
     sr = StageReport()
     with catalog.read() as conn:
         todo = J.count_pending(conn, stage.name)
+        waiting = J.count_pending(conn, stage.name, "skipped")
+    if not available:
+        if todo or waiting:  # say so on every run while files wait for the model
+            sr.skipped = reason or "model unavailable"
+        if todo:
+            catalog.write(J.skip_stage, stage.name, sr.skipped)
+            log.info("stage %s skipped: %s", stage.name, sr.skipped)
+        return sr
     if limit is not None:
         todo = min(todo, limit)
     if todo == 0:
-        return sr
-    if not available:
-        sr.skipped = reason or "model unavailable"
-        catalog.write(J.skip_stage, stage.name, sr.skipped)
-        log.info("stage %s skipped: %s", stage.name, sr.skipped)
         return sr
     runner = RUNNERS[stage.name](stage, env, model_id)
     task.start(todo, f"{stage.name}: loading")

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 CLIP_BATCH = 32
 CAPTION_BATCH = 8
+CAPTION_TOKENS = 30
 CAPTION_SIDE = 384  # captioners look at 384 px (BLIP) or less
 KEYFRAME_SIDE = 256
 
@@ -230,6 +231,9 @@ class KeyframesRunner(ClipRunner):
 class CaptionRunner(StageRunner):
     def prepare(self):
         self.captioner = self.env.registry.captioner()
+        # settings.json "caption_max_new_tokens": shorter captions, faster (tests use a few)
+        self.max_tokens = int(self.env.settings.extra.get("caption_max_new_tokens",
+                                                          CAPTION_TOKENS))
 
     def process(self, jobs):
         def decode(job: Job):
@@ -249,7 +253,8 @@ class CaptionRunner(StageRunner):
 
     def _finish(self, batch) -> list[Outcome]:
         try:
-            texts = self.captioner.caption([img for _, img in batch])
+            texts = self.captioner.caption([img for _, img in batch],
+                                           max_new_tokens=self.max_tokens)
         except (ShoeboxError, RuntimeError, ValueError) as e:
             if len(batch) == 1:
                 return [Outcome(batch[0][0], error=describe(e))]

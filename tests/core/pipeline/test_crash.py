@@ -1,0 +1,98 @@
+"""kill -9 at random moments: every restart resumes, and the end state is exact."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from core.catalog.connection import connect
+from core.pipeline.thumbnails import SIZES, thumbnail_path
+from core.scan.roots import add_root
+from core.scan.scanner import scan
+from tests.media_factory import write_jpeg, write_video
+
+REPO = Path(__file__).resolve().parents[3]
+N_PHOTOS = 240
+KILLS = 3
+
+
+def _done_count(db: Path) -> int:
+    conn = connect(db, readonly=True)
+    try:
+        return conn.execute("SELECT count(*) FROM jobs WHERE state = 'done'").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _start(env):
+    return subprocess.Popen(
+        [sys.executable, "-m", "core.cli.main", "index", "--json"], cwd=REPO, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_sigkill_at_random_points_then_resume(tmp_path, catalog, paths, tiny_settings):
+    lib = tmp_path / "lib"
+    for i in range(N_PHOTOS):
+        write_jpeg(lib / f"d{i % 7}" / f"p{i:04d}.jpg", (48, 32), seed=i)
+    write_video(lib / "v1.mp4", seconds=2.0)
+    write_video(lib / "v2.mp4", seconds=2.0, audio=None)
+    add_root(catalog, lib)
+    scan(catalog)
+    dataclasses.replace(tiny_settings, workers=2,
+                        extra={"caption_max_new_tokens": 4}).save(paths)
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    rng = random.Random(4)
+    total_jobs = N_PHOTOS * 3 + 2 * 4
+    last = 0
+    for _ in range(KILLS):
+        # kill somewhere in the next stretch of work, mid-batch or mid-commit
+        target = last + rng.randint(20, total_jobs // (KILLS + 1))
+        proc = _start(env)
+        deadline = time.monotonic() + 60
+        while proc.poll() is None and time.monotonic() < deadline:
+            if _done_count(paths.catalog) >= target:
+                time.sleep(rng.random() * 0.05)
+                break
+            time.sleep(0.01)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+        now = _done_count(paths.catalog)
+        assert now >= last  # nothing committed was lost
+        last = now
+    proc = _start(env)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert '"cancelled": false' in out
+    conn = connect(paths.catalog)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        states = dict(conn.execute("SELECT state, count(*) FROM jobs GROUP BY state"))
+        assert states == {"done": total_jobs}
+        one = lambda sql: tuple(conn.execute(sql).fetchone())  # noqa: E731
+        assert one("SELECT count(*), count(DISTINCT file_id) FROM embeddings "
+                   "WHERE frame_ms = -1") == (N_PHOTOS, N_PHOTOS)
+        assert one("SELECT count(DISTINCT file_id) FROM embeddings WHERE frame_ms >= 0") == (2,)
+        assert one("SELECT count(*), count(DISTINCT file_id) FROM captions") == (
+            N_PHOTOS + 2, N_PHOTOS + 2)
+        assert one("SELECT count(*) FROM transcripts") == (2,)
+        # the search text follows its sources exactly: one caption document per caption
+        assert one("SELECT count(*) FROM fts_docs WHERE field = 'caption'") == (N_PHOTOS + 2,)
+        assert one("SELECT count(*) FROM fts_docs WHERE field = 'transcript'") == one(
+            "SELECT count(*) FROM transcript_segments")
+        conn.execute("INSERT INTO fts(fts) VALUES ('integrity-check')")
+        hashes = [r[0] for r in conn.execute("SELECT content_hash FROM files")]
+    finally:
+        conn.close()
+    for h in hashes:
+        for size in SIZES:
+            assert thumbnail_path(paths, h, size).exists()
