@@ -15,8 +15,9 @@ import contextlib
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from models.device import free_memory, is_oom
 
@@ -28,7 +29,7 @@ class ModelWrapper:
     role = "model"
 
     def __init__(self, path: str | Path, *, identity: str = "", device: str = "cpu",
-                 precision: str = "fp32", before_load: Callable[["ModelWrapper"], None] | None = None,
+                 precision: str = "fp32", before_load: Callable[[ModelWrapper], None] | None = None,
                  load_lock: threading.RLock | None = None, batch_size: int = 16):
         self.path = Path(path)
         self.device = device
@@ -46,7 +47,7 @@ class ModelWrapper:
     def loaded(self) -> bool:
         return self._loaded
 
-    def load(self) -> "ModelWrapper":
+    def load(self) -> ModelWrapper:
         if self._loaded:  # fast path; also keeps nested calls inside a session lock-free
             return self
         with self._load_lock:
@@ -125,7 +126,7 @@ class ModelWrapper:
             chunk = items[i:i + bs]
             try:
                 out.extend(fn(chunk))
-            except Exception as e:  # noqa: BLE001 - only OOM is handled; everything else re-raised
+            except Exception as e:
                 if not is_oom(e):
                     raise
                 free_memory(self.device)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from PIL import Image
@@ -61,7 +61,8 @@ class ClipModel(ModelWrapper):
     # -- loading -----------------------------------------------------------------------------
     def _load(self) -> None:
         import torch
-        from transformers import AutoTokenizer, CLIPModel as HFClip
+        from transformers import AutoTokenizer
+        from transformers import CLIPModel as HFClip
 
         dtype = torch.float16 if self.precision == "fp16" else torch.float32
         model = HFClip.from_pretrained(self.path, dtype=dtype)
@@ -91,9 +92,9 @@ class ClipModel(ModelWrapper):
         w, h = img.size
         s = self.resize_to
         if w <= h:
-            nw, nh = s, max(1, int(round(h * s / w)))
+            nw, nh = s, max(1, round(h * s / w))
         else:
-            nw, nh = max(1, int(round(w * s / h))), s
+            nw, nh = max(1, round(w * s / h)), s
         if (nw, nh) != (w, h):
             # Large reductions go through reduce() first: same result, a fraction of the work.
             img = img.resize((nw, nh), self.resample, reducing_gap=3.0)

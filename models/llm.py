@@ -16,8 +16,9 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from models.base import ModelWrapper
 from models.errors import LLMOutputError
@@ -25,7 +26,7 @@ from models.errors import LLMOutputError
 log = logging.getLogger(__name__)
 M = TypeVar("M")
 
-_FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.S)
+_FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 
 
@@ -190,8 +191,8 @@ class TransformersLLM(LLM):
 
         enc = self.tokenizer(self._prompt(messages), return_tensors="pt", add_special_tokens=False)
         enc = {k: v.to(self.model.device) for k, v in enc.items()}
-        gen: dict[str, Any] = dict(max_new_tokens=max_tokens,
-                                   pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id)
+        gen: dict[str, Any] = {"max_new_tokens": max_tokens,
+                                   "pad_token_id": self.tokenizer.pad_token_id or self.tokenizer.eos_token_id}
         if attempt > 0:  # a retry that decodes greedily again would often repeat the same mistake
             gen.update(do_sample=True, temperature=0.7, top_p=0.95)
         else:

@@ -19,7 +19,7 @@ from models.resolve import HEAVY, ROLES, Resolved, resolve
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ROLES", "HEAVY", "Registry"]
+__all__ = ["HEAVY", "ROLES", "Registry"]
 
 
 class Registry:
@@ -155,7 +155,7 @@ class Registry:
         try:
             try:
                 w.load()
-            except Exception as e:  # noqa: BLE001 - only out-of-memory is handled here
+            except Exception as e:
                 from models.device import is_oom
 
                 if not (is_oom(e) and w.device != "cpu"):
@@ -167,7 +167,7 @@ class Registry:
             self._check_budget(w)
         except ModelUnavailable:
             raise
-        except Exception as e:  # noqa: BLE001 - third-party loaders raise anything; report, never crash
+        except Exception as e:
             reason = (f"{r.path} could not be loaded ({type(e).__name__}: {e}). Point the role at "
                       f"another model with `shoebox models use {role} PATH_OR_ID`")
             log.warning("%s", reason, exc_info=True)
@@ -194,8 +194,8 @@ class Registry:
                 w._move_to_cpu()
 
     def _make(self, role: str, r: Resolved, ident: str):
-        kw = dict(identity=ident, device=self.device, precision=self.precision(role, r),
-                  before_load=self._make_room, load_lock=self._load_lock)
+        kw = {"identity": ident, "device": self.device, "precision": self.precision(role, r),
+                  "before_load": self._make_room, "load_lock": self._load_lock}
         if role == "clip":
             from models.clip import ClipModel
 

@@ -88,7 +88,7 @@ def inspect_folder(role: str, path: Path) -> tuple[str, str | None, Path]:
         for mod in _read_json(path / "modules.json") if isinstance(_read_json(path / "modules.json"), list) else []:
             sub = path / str(mod.get("path", ""))
             if mod.get("path") and _read_json(sub / "config.json").get("model_type") == "clip":
-                kind, problem, _ = inspect_folder(role, sub)
+                _, problem, _ = inspect_folder(role, sub)
                 return "st-clip", problem, sub
         return "", f"{path} is a sentence-transformers folder without a CLIP model", path
     if role == "whisper":

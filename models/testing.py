@@ -65,11 +65,11 @@ def build_tiny_clip(folder: str | Path, *, image_size: int = 32, dim: int = 16,
     else:
         cfg = None
     cfg = cfg or CLIPConfig(
-        text_config=dict(vocab_size=len(vocab), hidden_size=32, intermediate_size=64,
-                         num_hidden_layers=2, num_attention_heads=2, max_position_embeddings=77,
-                         bos_token_id=0, eos_token_id=1, pad_token_id=1),
-        vision_config=dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                           num_attention_heads=2, image_size=image_size, patch_size=8),
+        text_config={"vocab_size": len(vocab), "hidden_size": 32, "intermediate_size": 64,
+                         "num_hidden_layers": 2, "num_attention_heads": 2, "max_position_embeddings": 77,
+                         "bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1},
+        vision_config={"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
+                           "num_attention_heads": 2, "image_size": image_size, "patch_size": 8},
         projection_dim=dim,
     )
     CLIPModel(cfg).save_pretrained(folder)
@@ -94,16 +94,21 @@ _WORDS = ["a", "photo", "of", "dog", "cat", "the", "beach", "people", "sunset", 
 
 
 def _tiny_vision(image_size: int) -> dict:
-    return dict(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
-                image_size=image_size, patch_size=8)
+    return {"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2, "num_attention_heads": 2,
+                "image_size": image_size, "patch_size": 8}
 
 
 def build_tiny_blip(folder: str | Path, *, image_size: int = 32, seed: int = 0) -> Path:
     """A BlipForConditionalGeneration (captioning head) with a tiny WordPiece tokenizer."""
     _quiet_transformers()
     _seed(seed)
-    from transformers import (BertTokenizer, BlipConfig, BlipForConditionalGeneration,
-                              BlipImageProcessor, BlipProcessor)
+    from transformers import (
+        BertTokenizer,
+        BlipConfig,
+        BlipForConditionalGeneration,
+        BlipImageProcessor,
+        BlipProcessor,
+    )
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -114,10 +119,10 @@ def build_tiny_blip(folder: str | Path, *, image_size: int = 32, seed: int = 0) 
         vocab.setdefault(w, len(vocab))
     tok = BertTokenizer(vocab=vocab, do_lower_case=True, bos_token="[DEC]")
     cfg = BlipConfig(
-        text_config=dict(vocab_size=len(vocab), hidden_size=32, intermediate_size=64,
-                         num_hidden_layers=2, num_attention_heads=2, max_position_embeddings=64,
-                         bos_token_id=vocab["[DEC]"], pad_token_id=0, sep_token_id=vocab["[SEP]"],
-                         eos_token_id=vocab["[SEP]"]),
+        text_config={"vocab_size": len(vocab), "hidden_size": 32, "intermediate_size": 64,
+                         "num_hidden_layers": 2, "num_attention_heads": 2, "max_position_embeddings": 64,
+                         "bos_token_id": vocab["[DEC]"], "pad_token_id": 0, "sep_token_id": vocab["[SEP]"],
+                         "eos_token_id": vocab["[SEP]"]},
         vision_config=_tiny_vision(image_size), projection_dim=16)
     BlipForConditionalGeneration(cfg).save_pretrained(folder)
     BlipProcessor(image_processor=BlipImageProcessor(size={"height": image_size, "width": image_size}),
@@ -138,8 +143,13 @@ def build_tiny_blip2(folder: str | Path, *, image_size: int = 32, seed: int = 0)
     """A Blip2ForConditionalGeneration (tiny ViT + Q-Former + OPT) with a byte-level tokenizer."""
     _quiet_transformers()
     _seed(seed)
-    from transformers import (Blip2Config, Blip2ForConditionalGeneration, Blip2Processor,
-                              BlipImageProcessor, GPT2Tokenizer)
+    from transformers import (
+        Blip2Config,
+        Blip2ForConditionalGeneration,
+        Blip2Processor,
+        BlipImageProcessor,
+        GPT2Tokenizer,
+    )
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -150,11 +160,11 @@ def build_tiny_blip2(folder: str | Path, *, image_size: int = 32, seed: int = 0)
     n = len(vocab)
     cfg = Blip2Config(
         vision_config=_tiny_vision(image_size),
-        qformer_config=dict(vocab_size=n, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                            num_attention_heads=2, encoder_hidden_size=32, max_position_embeddings=64),
-        text_config=dict(model_type="opt", vocab_size=n, hidden_size=32, ffn_dim=64,
-                         num_hidden_layers=2, num_attention_heads=2, max_position_embeddings=128,
-                         word_embed_proj_dim=32, bos_token_id=1, eos_token_id=1, pad_token_id=0),
+        qformer_config={"vocab_size": n, "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
+                            "num_attention_heads": 2, "encoder_hidden_size": 32, "max_position_embeddings": 64},
+        text_config={"model_type": "opt", "vocab_size": n, "hidden_size": 32, "ffn_dim": 64,
+                         "num_hidden_layers": 2, "num_attention_heads": 2, "max_position_embeddings": 128,
+                         "word_embed_proj_dim": 32, "bos_token_id": 1, "eos_token_id": 1, "pad_token_id": 0},
         num_query_tokens=4, image_token_index=vocab["<image>"])
     Blip2ForConditionalGeneration(cfg).save_pretrained(folder)
     Blip2Processor(image_processor=BlipImageProcessor(size={"height": image_size, "width": image_size}),

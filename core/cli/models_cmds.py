@@ -119,7 +119,7 @@ def cmd_download(args, ctx) -> int:
         try:
             # progress bars come from huggingface_hub (tqdm) on stderr; partial files resume
             path = snapshot_download(repo, allow_patterns=ALLOW_PATTERNS)
-        except Exception as e:  # noqa: BLE001 - network/HTTP errors vary by hub version; all mean "could not fetch"
+        except Exception as e:
             raise ShoeboxError(
                 f"could not download {repo} ({type(e).__name__}: {e}). Check the internet "
                 f"connection and run the command again (it resumes), or copy the model folder "

@@ -12,8 +12,7 @@ import pydantic
 import pytest
 
 from core.config import Paths, Settings
-from models import Registry
-from models import offline
+from models import Registry, offline
 
 pytestmark = pytest.mark.realweights
 
