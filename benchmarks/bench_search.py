@@ -1,7 +1,7 @@
 """Search speed: vector stores compared, and a text query end to end, at 100k and 1M items.
 
     .venv/bin/python -m benchmarks.bench_search [--sizes 100000,1000000] [--queries 200]
-        [--no-sqlite-vec] [--keep DIR]
+        [--e2e-sizes 100000[,1000000]] [--no-sqlite-vec] [--no-stores] [--no-e2e] [--keep DIR]
 
 Part 1 — vector stores, 512-d synthetic unit vectors (clustered, with a shared offset and a
 text/image "modality gap", the way CLIP vectors are), k = 20:
@@ -330,7 +330,10 @@ def bench_end_to_end(n: int, n_queries: int, tower, keep: Path | None, tmp: Path
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="100000,1000000")
+    ap.add_argument("--sizes", default="100000,1000000", help="vector-store sizes (part 1)")
+    ap.add_argument("--e2e-sizes", default="100000",
+                    help="catalog sizes end to end (part 2); 1000000 builds a ~4.5 GB catalog "
+                         "in ~10 min on 2 cores, so it is opt-in")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--no-sqlite-vec", action="store_true")
     ap.add_argument("--no-stores", action="store_true", help="skip part 1")
@@ -340,7 +343,8 @@ def main() -> None:
                     help="intra-op threads for the query encode (default 1: a 10-token query "
                          "gains nothing from more, and on a busy 2-core machine loses a lot)")
     args = ap.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    e2e_sizes = [int(s) for s in args.e2e_sizes.split(",") if s]
     import torch
 
     torch.set_num_threads(args.torch_threads)
@@ -353,13 +357,11 @@ def main() -> None:
             tower = FullSizeTextTower()
             print(f"text tower: {tower.params / 1e6:.1f} M parameters (full-size ViT-B/32)")
         summary = {}
-        for n in sizes:
-            if not args.no_stores:
-                summary[("stores", n)] = bench_stores(n, args.queries, not args.no_sqlite_vec,
-                                                      tmp)
-            if tower is not None:
-                summary[("e2e", n)] = bench_end_to_end(n, args.queries, tower, args.keep, tmp)
-        e2e = [(n, summary[("e2e", n)]) for n in sizes if ("e2e", n) in summary]
+        for n in sizes if not args.no_stores else []:
+            summary[("stores", n)] = bench_stores(n, args.queries, not args.no_sqlite_vec, tmp)
+        for n in e2e_sizes if tower is not None else []:
+            summary[("e2e", n)] = bench_end_to_end(n, args.queries, tower, args.keep, tmp)
+        e2e = [(n, summary[("e2e", n)]) for n in e2e_sizes if ("e2e", n) in summary]
         if len(e2e) > 1:
             (n0, a), (n1, b) = e2e[0], e2e[-1]
             print(f"\nscaling {n0:,} -> {n1:,} ({n1 / n0:.0f}x items): end-to-end p50 "

@@ -69,6 +69,7 @@ class VectorIndex:
         self._bits: np.ndarray | None = None     # uint64 (d/64, n) sign bits, binary mode only
         self._center: np.ndarray | None = None   # mean vector the sign bits are taken around
         self._stamp: tuple[int, int] | None = None
+        self._memo: tuple | None = None
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -148,7 +149,7 @@ class VectorIndex:
         if q.shape[0] != mat.shape[1]:
             raise ValueError(f"query has {q.shape[0]} dims, the index {mat.shape[1]}")
         if bits is None:
-            scores = mat @ q
+            scores = self._exact_scores(mat, q)
             if mask is not None:
                 scores = np.where(mask[:n], scores, -np.inf)
             return _top(scores, k, np.arange(n))
@@ -166,6 +167,17 @@ class VectorIndex:
             cand = cand[mask[cand]]
         scores = mat[cand].astype(np.float32) @ q
         return _top(scores, k, cand)
+
+    def _exact_scores(self, mat: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """mat @ q, remembered for the last query: a filtered search that widens its top-k
+        asks again with the same vector, and the product is most of the cost."""
+        key = (id(mat), q.tobytes())
+        memo = self._memo
+        if memo is not None and memo[0] == key:
+            return memo[1]
+        scores = mat @ q
+        self._memo = (key, scores)
+        return scores
 
     def vector_of(self, row: int) -> np.ndarray:
         return np.asarray(self._mat[row], np.float32)
