@@ -106,6 +106,10 @@ def _query_vector(registry, query: str, notices: list[str]):
     except ShoeboxError as e:   # ModelUnavailable and friends: words still work
         notices.append(f"text search only: the CLIP model is not available ({e})")
         return None, None
+    except (RuntimeError, ValueError, IndexError) as e:   # the model failed on this text
+        log.warning("CLIP could not embed the query %r: %s", query[:80], e)
+        notices.append(f"text search only: the CLIP model failed on this query ({e})")
+        return None, None
     norm = float(np.linalg.norm(vec))
     return (vec / norm if norm > 0 else vec), model_id
 

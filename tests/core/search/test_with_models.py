@@ -129,3 +129,16 @@ def test_ask_with_registry_never_raises(catalog, paths, tiny_models, tiny_settin
     assert a.answer
     if a.source != "llm":
         assert "Nikon D750" in a.answer and a.notices
+
+
+@pytest.mark.parametrize("query", ['"', "NEAR(dog", "'; DROP TABLE files; --", "*",
+                                   "x" * 10_000, "🐶 " * 500, "\x00"])
+def test_hostile_queries_through_clip(catalog, registry, tiny_settings, query):
+    r = P.root(catalog)
+    fid = P.file(catalog, r, "/lib/dog.jpg")
+    P.vector(catalog, fid, registry.clip().embed_texts(["dog"])[0],
+             model_id=registry.identity("clip"))
+    res = search(catalog, registry, keep_all(tiny_settings), query)
+    assert isinstance(res, list)
+    if any(ch.isalnum() for ch in query):
+        assert res.vector_used and [h.file_id for h in res] == [fid]
