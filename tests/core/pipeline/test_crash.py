@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import random
@@ -20,7 +21,7 @@ from core.scan.scanner import scan
 from tests.media_factory import write_jpeg, write_video
 
 REPO = Path(__file__).resolve().parents[3]
-N_PHOTOS = 240
+N_PHOTOS = 200
 KILLS = 3
 
 
@@ -32,10 +33,12 @@ def _done_count(db: Path) -> int:
         conn.close()
 
 
-def _start(env):
-    return subprocess.Popen(
-        [sys.executable, "-m", "core.cli.main", "index", "--json"], cwd=REPO, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_sigkill_at_random_points_then_resume(tmp_path, catalog, paths, tiny_settings):
@@ -49,29 +52,49 @@ def test_sigkill_at_random_points_then_resume(tmp_path, catalog, paths, tiny_set
     dataclasses.replace(tiny_settings, workers=2,
                         extra={"caption_max_new_tokens": 4}).save(paths)
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    rng = random.Random(4)
-    total_jobs = N_PHOTOS * 3 + 2 * 4
-    last = 0
-    for _ in range(KILLS):
-        # kill somewhere in the next stretch of work, mid-batch or mid-commit
-        target = last + rng.randint(20, total_jobs // (KILLS + 1))
-        proc = _start(env)
-        deadline = time.monotonic() + 60
-        while proc.poll() is None and time.monotonic() < deadline:
-            if _done_count(paths.catalog) >= target:
-                time.sleep(rng.random() * 0.05)
-                break
-            time.sleep(0.01)
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-        proc.communicate()
-        now = _done_count(paths.catalog)
-        assert now >= last  # nothing committed was lost
-        last = now
-    proc = _start(env)
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err
-    assert '"cancelled": false' in out
+    # each round is a fresh process (forked from one that has the imports done: see _zygote)
+    zygote = subprocess.Popen([sys.executable, "-m", "tests.core.pipeline._zygote"], cwd=REPO,
+                              env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert zygote.stdout.readline().strip() == "ready"
+
+        def start(out: Path) -> int:
+            zygote.stdin.write(f"run {out}\n")
+            zygote.stdin.flush()
+            return int(zygote.stdout.readline())
+
+        rng = random.Random(4)
+        total_jobs = N_PHOTOS * 3 + 2 * 4
+        last = 0
+        for round_ in range(KILLS):
+            # kill somewhere in the next stretch of work: mid-batch, mid-commit, anywhere
+            target = last + rng.randint(20, total_jobs // (KILLS + 1))
+            pid = start(tmp_path / f"run{round_}.out")
+            deadline = time.monotonic() + 60
+            while _alive(pid) and time.monotonic() < deadline:
+                if _done_count(paths.catalog) >= target:
+                    time.sleep(rng.random() * 0.05)
+                    break
+                time.sleep(0.01)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            while _alive(pid):
+                time.sleep(0.01)
+            now = _done_count(paths.catalog)
+            assert now >= last  # nothing committed was lost
+            assert now < total_jobs, "the run finished before it could be killed"
+            last = now
+        out_file = tmp_path / "final.out"
+        pid = start(out_file)
+        deadline = time.monotonic() + 120
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        out = out_file.read_text()
+        assert out.rstrip().endswith("rc=0"), out
+        assert '"cancelled": false' in out
+    finally:
+        zygote.stdin.close()
+        zygote.wait(timeout=10)
     conn = connect(paths.catalog)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
