@@ -41,6 +41,8 @@ def main(argv=None) -> int:
         cat = Catalog.open(paths)
         setup_s = build(cat, paths, Path(tmp) / "library", args.items, args.real)
         cat.close()
+        load = os.getloadavg()[0]
+        print(f"machine: {os.cpu_count()} CPUs, load average {load:.1f} (stalls grow with load)")
         print(f"catalog: {args.items:,} items ({args.real} real photos with cached thumbnails), "
               f"built in {setup_s:.1f} s")
         result = measure(app, paths, Settings(watch=False), args.pages)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 
@@ -38,6 +39,7 @@ def create_window(services: Services, *, start_background: bool = True, welcome:
     from desktop.main_window import MainWindow
 
     win = MainWindow(services)
+    gc.freeze()  # what exists now lives as long as the app: keep it out of every collection
     win.restore_state()
     win.library.reload()
     if start_background:

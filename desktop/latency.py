@@ -17,10 +17,12 @@ class LatencyProbe(QObject):
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._tick)
         self.gaps: list[float] = []
+        self.times: list[float] = []  # when each gap ended (perf_counter)
         self._last: float | None = None
 
     def start(self) -> None:
         self.gaps.clear()
+        self.times.clear()
         self._last = time.perf_counter()
         self._timer.start()
 
@@ -31,12 +33,19 @@ class LatencyProbe(QObject):
         now = time.perf_counter()
         if self._last is not None:
             self.gaps.append(now - self._last)
+            self.times.append(now)
         self._last = now
 
     @property
     def worst_ms(self) -> float:
         """The longest the loop went without serving the timer, beyond its interval."""
         return max((g - self.interval_s for g in self.gaps), default=0.0) * 1000
+
+    def worst_ms_between(self, t0: float, t1: float | None = None) -> float:
+        """The worst stall that ended inside [t0, t1] (perf_counter times)."""
+        t1 = float("inf") if t1 is None else t1
+        gaps = [g for g, t in zip(self.gaps, self.times) if t0 <= t <= t1]
+        return max((g - self.interval_s for g in gaps), default=0.0) * 1000
 
     def percentile_ms(self, q: float) -> float:
         if not self.gaps:

@@ -85,7 +85,7 @@ class LibraryModel(QAbstractListModel):
         self._row_of: dict[int, int] = {}
         self._scores: dict[int, float] = {}
         self._hits: dict[int, Any] = {}
-        loader.ready.connect(self._on_thumb)
+        loader.readyBatch.connect(self._on_thumbs)
 
     # --- data in ---
     def set_rows(self, rows: list[tuple], scores: dict[int, float] | None = None,
@@ -108,11 +108,12 @@ class LibraryModel(QAbstractListModel):
         row = self._row_of.get(file_id)
         return self.index(row) if row is not None else QModelIndex()
 
-    def _on_thumb(self, file_id: int) -> None:
-        row = self._row_of.get(file_id)
-        if row is not None:
-            idx = self.index(row)
-            self.dataChanged.emit(idx, idx, [Qt.DecorationRole])
+    def _on_thumbs(self, file_ids: list[int]) -> None:
+        """Thumbnails arrive in batches: one dataChanged over their span, one repaint."""
+        rows = [r for r in (self._row_of.get(f) for f in file_ids) if r is not None]
+        if rows:
+            self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)),
+                                  [Qt.DecorationRole])
 
     # --- Qt model API ---
     def rowCount(self, parent: QModelIndex | None = None) -> int:
@@ -154,10 +155,8 @@ class LibraryModel(QAbstractListModel):
             return "\n".join(x for x in lines if x)
         return None
 
-    def flags(self, index: QModelIndex) -> Qt.ItemFlags:
-        if not index.isValid():
-            return Qt.NoItemFlags
-        return Qt.ItemIsEnabled | Qt.ItemIsSelectable
+    # flags(): the base class's (enabled, selectable, no children) is right, and not
+    # overriding it saves a Python call per painted cell.
 
 
 class ThumbDelegate(QStyledItemDelegate):
@@ -172,15 +171,20 @@ class ThumbDelegate(QStyledItemDelegate):
         return QSize(self.cell, self.cell)
 
     def paint(self, painter: QPainter, option, index: QModelIndex) -> None:
-        r = index.data(RowRole)
-        if r is None:
+        # Straight to the Python model: each index.data() is a C++ round trip, and painting a
+        # screen of cells calls this a few hundred times a second while scrolling.
+        model = index.model()
+        row = index.row()
+        if not isinstance(model, LibraryModel) or row >= len(model._rows):
             return
+        r = model._rows[row]
         pal = option.palette
         rect: QRect = option.rect.adjusted(4, 4, -4, -4)
         selected = bool(option.state & QStyle.State_Selected)
         painter.save()
         painter.setRenderHint(QPainter.SmoothPixmapTransform, True)
-        pm = index.data(Qt.DecorationRole)
+        loader = model.loader
+        pm = loader.get(ThumbRequest(r[ID], r[PATH], r[KIND], r[HASH]))
         if pm is not None and not pm.isNull():
             size = pm.size().scaled(rect.size(), Qt.KeepAspectRatio)
             target = QRect(QPoint(0, 0), size)
@@ -190,9 +194,7 @@ class ThumbDelegate(QStyledItemDelegate):
             base = pal.color(QPalette.AlternateBase)
             painter.fillRect(rect, base.darker(110) if pal.color(QPalette.Base).value() > 128
                              else base.lighter(130))
-            model = index.model()
-            loader = getattr(model, "loader", None)
-            if loader is not None and loader.failed(r[ID]):
+            if loader.failed(r[ID]):
                 painter.setPen(pal.color(QPalette.PlaceholderText))
                 painter.drawText(rect, Qt.AlignCenter | Qt.TextWordWrap,
                                  f"cannot show\n{r[NAME]}")
@@ -200,7 +202,7 @@ class ThumbDelegate(QStyledItemDelegate):
             self._badge(painter, rect, "▶ " + _duration(r[DURATION]), QColor(0, 0, 0, 170))
         if r[ERROR]:
             self._badge(painter, rect, "!", QColor(200, 40, 40, 220), right=True)
-        score = index.data(ScoreRole)
+        score = model._scores.get(r[ID]) if model._scores else None
         if score is not None and option.state & QStyle.State_MouseOver:
             self._badge(painter, rect, f"{score:.2f}", QColor(30, 90, 200, 200), top=True)
         if selected:

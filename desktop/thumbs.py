@@ -16,12 +16,13 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
 log = logging.getLogger(__name__)
 
 THUMB_PX = 256          # decoded size; the view scales down to its cell
+BATCH_MS = 30           # thumbnails arriving within this long repaint together
 MAX_PENDING = 400       # requests beyond this (scrolled far past) are dropped, oldest first
 _heif_registered = False
 
@@ -122,6 +123,7 @@ class ThumbnailLoader(QObject):
     when one arrives. All public methods are for the GUI thread."""
 
     ready = Signal(int)
+    readyBatch = Signal(list)  # file ids that arrived in the last few ms (one repaint)
 
     def __init__(self, paths=None, capacity: int = 3000, threads: int = 2,
                  decode_px: int = THUMB_PX, parent: QObject | None = None):
@@ -140,6 +142,11 @@ class ThumbnailLoader(QObject):
         self._pool.setMaxThreadCount(threads)
         self._results = _Results(self)
         self._results.image.connect(self._on_image)
+        self._arrived: list[int] = []
+        self._batch_timer = QTimer(self)
+        self._batch_timer.setSingleShot(True)
+        self._batch_timer.setInterval(BATCH_MS)
+        self._batch_timer.timeout.connect(self._flush_batch)
         self.decoded = 0  # count, for tests and benchmarks
 
     def get(self, req: ThumbRequest) -> QPixmap | None:
@@ -191,6 +198,14 @@ class ThumbnailLoader(QObject):
             while len(self._cache) > self._capacity:
                 self._cache.popitem(last=False)
         self.ready.emit(file_id)
+        self._arrived.append(file_id)
+        if not self._batch_timer.isActive():
+            self._batch_timer.start()
+
+    def _flush_batch(self) -> None:
+        ids, self._arrived = self._arrived, []
+        if ids:
+            self.readyBatch.emit(ids)
 
     def forget(self, file_id: int) -> None:
         """Drop a cached thumbnail (the file changed or moved)."""
