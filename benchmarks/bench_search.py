@@ -38,12 +38,9 @@ DIM = 512
 K = 20
 MODEL_ID = "bench/clip-vit-b32-random@0:fp32"
 
-ADJ = ("red blue green yellow old young small large happy sunny rainy snowy dark bright "
-       "quiet busy wooden golden misty crowded").split()
-NOUN = ("dog cat child woman man car bicycle boat house tree mountain lake beach bridge "
-        "castle flower cake train horse market").split()
-PLACE = ("park garden street river forest city village harbour field kitchen church "
-         "stadium desert island valley museum station farm school temple").split()
+ADJ = ["red", "blue", "green", "yellow", "old", "young", "small", "large", "happy", "sunny", "rainy", "snowy", "dark", "bright", "quiet", "busy", "wooden", "golden", "misty", "crowded"]
+NOUN = ["dog", "cat", "child", "woman", "man", "car", "bicycle", "boat", "house", "tree", "mountain", "lake", "beach", "bridge", "castle", "flower", "cake", "train", "horse", "market"]
+PLACE = ["park", "garden", "street", "river", "forest", "city", "village", "harbour", "field", "kitchen", "church", "stadium", "desert", "island", "valley", "museum", "station", "farm", "school", "temple"]
 
 
 # --- synthetic data ------------------------------------------------------------------------
@@ -76,7 +73,7 @@ def make_vectors(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, callabl
 
 def pct(xs, p):
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+    return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
 def fmt(ms_list) -> str:
@@ -117,7 +114,7 @@ def bench_stores(n: int, n_queries: int, use_sqlite_vec: bool, tmp: Path) -> dic
     print(f"   sign bits + float16 copy built in {time.perf_counter() - t0:.1f} s")
     measure("numpy sign-bit prefilter + exact rescoring",
             lambda q: binary.search(q, K).rows.tolist())
-    del binary
+    binary = None  # free its memory before the next store
 
     if use_sqlite_vec:
         db = tmp / f"vec-{n}.sqlite"
@@ -251,8 +248,8 @@ def build_catalog(home: Path, n: int) -> tuple[Catalog, float]:
                 embs.append((fid, 0 if kind == "video" else -1, MODEL_ID, DIM,
                              data[i].tobytes()))
                 caps.append((fid, "bench/captioner",
-                             f"a {rnd.choice(ADJ)} {rnd.choice(NOUN)} in a {rnd.choice(PLACE)} "
-                             f"with a {rnd.choice(ADJ)} {rnd.choice(NOUN)}", now))
+                             (f"a {rnd.choice(ADJ)} {rnd.choice(NOUN)} in a {rnd.choice(PLACE)} "
+                             f"with a {rnd.choice(ADJ)} {rnd.choice(NOUN)}"), now))
             c.executemany(
                 "INSERT INTO files(id, root_id, path, folder, name, kind, format, size, "
                 "mtime_ns, content_hash, width, height, taken_at, taken_at_source, gps_lat, "

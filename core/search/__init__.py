@@ -34,7 +34,13 @@ reciprocal rank fusion -> filters (SQL on files) -> relevance floor (settings.re
 """
 
 from core.search.types import (
-    Answer, DuplicateFile, DuplicateGroup, Filters, Hit, Results, SearchError,
+    Answer,
+    DuplicateFile,
+    DuplicateGroup,
+    Filters,
+    Hit,
+    Results,
+    SearchError,
 )
 
 # The functions are imported on first use: importing core.search stays cheap (the CLI

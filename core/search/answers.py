@@ -137,9 +137,9 @@ def _checked(reply: AskReply, facts: dict[str, str], notices: list[str]) -> Answ
 
 
 _QUESTION_FACTS = (
-    (re.compile(r"\b(when|date|year|month|day|time|old)\b", re.I), "date"),
-    (re.compile(r"\b(where|place|location|country|city|gps)\b", re.I), "place"),
-    (re.compile(r"\b(camera|phone|device|lens|shot with|taken with)\b", re.I), "camera"),
+    (re.compile(r"\b(when|date|year|month|day|time|old)\b", re.IGNORECASE), "date"),
+    (re.compile(r"\b(where|place|location|country|city|gps)\b", re.IGNORECASE), "place"),
+    (re.compile(r"\b(camera|phone|device|lens|shot with|taken with)\b", re.IGNORECASE), "camera"),
 )
 
 

@@ -68,7 +68,7 @@ def _to_signed(v: int) -> int:
 
 def _phashes(catalog, conn, file_ids) -> dict[int, int]:
     """pHash of each file (unsigned), from the catalog or computed now and stored."""
-    ids = sorted(set(int(i) for i in file_ids))
+    ids = sorted({int(i) for i in file_ids})
     if not ids:
         return {}
     out: dict[int, int] = {}

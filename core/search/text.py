@@ -17,11 +17,12 @@ MAX_TOKENS = 12
 MAX_TOKEN_CHARS = 40
 
 # Words that say nothing about a photo; dropped unless the query has nothing else.
-STOPWORDS = frozenset("""
-a an and are as at be by for from has have in is it its of on or the to was were with
-me my our your their this that these those some any photo photos picture pictures image
-images video videos show find shot shots of
-""".split())
+STOPWORDS = frozenset({
+    "a", "an", "and", "any", "are", "as", "at", "be", "by", "find", "for", "from", "has",
+    "have", "image", "images", "in", "is", "it", "its", "me", "my", "of", "on", "or", "our",
+    "photo", "photos", "picture", "pictures", "shot", "shots", "show", "some", "that", "the",
+    "their", "these", "this", "those", "to", "video", "videos", "was", "were", "with", "your",
+})
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 

@@ -117,13 +117,13 @@ def test_filters_cut(catalog, q):
     r = P.root(catalog, "/lib")
     r2 = P.root(catalog, "/other")
     spec = {
-        "old": dict(path="/lib/2019/a.jpg", taken=1.55e9, camera=("Canon", "EOS 80D")),
-        "new": dict(path="/lib/2023/b.jpg", taken=1.69e9, gps=(45.4, 12.3),
-                    camera=("Apple", "iPhone 12")),
-        "vid": dict(path="/lib/2023/c.mp4", kind="video", taken=1.69e9),
-        "mtime": dict(path="/lib/d_%x.jpg", taken=None, mtime=1.7e9),
-        "gone": dict(path="/lib/gone.jpg", status="missing"),
-        "root2": dict(path="/other/e.jpg", root=r2, mtime=1.5e9),
+        "old": {"path": "/lib/2019/a.jpg", "taken": 1.55e9, "camera": ("Canon", "EOS 80D")},
+        "new": {"path": "/lib/2023/b.jpg", "taken": 1.69e9, "gps": (45.4, 12.3),
+                    "camera": ("Apple", "iPhone 12")},
+        "vid": {"path": "/lib/2023/c.mp4", "kind": "video", "taken": 1.69e9},
+        "mtime": {"path": "/lib/d_%x.jpg", "taken": None, "mtime": 1.7e9},
+        "gone": {"path": "/lib/gone.jpg", "status": "missing"},
+        "root2": {"path": "/other/e.jpg", "root": r2, "mtime": 1.5e9},
     }
     ids = {}
     for i, (name, kw) in enumerate(spec.items()):
@@ -188,7 +188,7 @@ def test_relevance_floor_cuts(catalog, q):
     for c in (0.33, 0.30, 0.27, 0.22, 0.15, 0.05):
         ids[c] = P.file(catalog, r, f"/lib/{c}.jpg")
         P.vector(catalog, ids[c], P.near(q, c, rng))
-    got = lambda s: [h.similarity for h in run(catalog, "zzqx", q, settings=s)]  # noqa: E731
+    got = lambda s: [h.similarity for h in run(catalog, "zzqx", q, settings=s)]
     # Default (0): absolute 0.20 and within 0.08 of the best.
     assert got(Settings()) == pytest.approx([0.33, 0.30, 0.27], abs=1e-4)
     assert got(Settings(relevance_floor=0.21)) == pytest.approx([0.33, 0.30, 0.27, 0.22],
