@@ -25,6 +25,8 @@ bad input gives an empty result with a notice, or a SearchError with a clear mes
         # answer, based_on (fact names), confident, source ('llm'|'vqa'|'facts'|'none'),
         # notices; "I don't know" when the facts do not hold the answer.
     rerank(catalog, registry, query, results, top_k=10) -> Results   # optional LLM reorder
+    warm(catalog, registry) -> int      # load the vector index ahead of the first query
+                                        # (call it from a worker at app start)
 
 How a query runs: CLIP text vector (registry.clip(), the current identity only) against
 photo and keyframe vectors held in an in-process index (core/search/vectors.py) -> FTS5 over
@@ -49,6 +51,7 @@ _LAZY = {
     "ask": "core.search.answers", "rerank": "core.search.answers",
     "duplicates": "core.search.dupes", "phash_image": "core.search.dupes",
     "search": "core.search.engine", "similar": "core.search.engine",
+    "warm": "core.search.engine",
 }
 
 
@@ -62,5 +65,5 @@ def __getattr__(name: str):
 
 __all__ = [
     "Answer", "DuplicateFile", "DuplicateGroup", "Filters", "Hit", "Results", "SearchError",
-    "ask", "duplicates", "phash_image", "rerank", "search", "similar",
+    "ask", "duplicates", "phash_image", "rerank", "search", "similar", "warm",
 ]

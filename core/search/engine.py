@@ -53,6 +53,23 @@ def search(catalog, registry, settings, query: str, filters: Filters | None = No
     return results
 
 
+def warm(catalog, registry) -> int:
+    """Load the current CLIP model's vectors into the process-wide index now (a worker thread
+    at app start), so the first query does not pay for it (~2 s at 100k). Returns the number
+    of vectors, 0 when there is no CLIP identity."""
+    model_id = None
+    if registry is not None:
+        try:
+            model_id = registry.identity("clip")
+        except ShoeboxError as e:
+            log.info("warm: no CLIP identity (%s)", e)
+    with catalog.read() as conn:
+        model_id = model_id or similar_model_id(conn, None)
+        if model_id is None:
+            return 0
+        return len(get_index(catalog.path, conn, model_id))
+
+
 def _clean_query(query: str, notices: list[str]) -> str:
     query = " ".join((query or "").split())
     if len(query) > MAX_QUERY_CHARS:

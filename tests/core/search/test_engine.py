@@ -293,3 +293,12 @@ def test_cli_browse_filters_and_similar(catalog, q, capsys):
     assert out["hits"][0]["similarity"] == pytest.approx(0.9, abs=1e-3)
     assert main(["similar", "/lib/none.jpg"]) == 2
     assert "not in the library" in capsys.readouterr().err
+
+
+def test_warm_loads_the_index(catalog, q):
+    from core.search import warm
+
+    assert warm(catalog, None) == 0
+    r = P.root(catalog)
+    P.vector(catalog, P.file(catalog, r, "/lib/a.jpg"), q)
+    assert warm(catalog, None) == 1
