@@ -144,7 +144,7 @@ def _near_groups(catalog, conn, registry, near_cosine, phash_max, task) -> list[
     photo_rows = np.array([r for r in photo_rows if int(index.file_ids[r]) in present], np.int64)
     if len(photo_rows) < 2:
         return []
-    mat = np.stack([index.vector_of(int(r)) for r in photo_rows]).astype(np.float32)
+    mat = index.vectors_of(photo_rows)
     fids = index.file_ids[photo_rows]
     n = len(mat)
     task.start(n, "comparing photos")

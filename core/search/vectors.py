@@ -182,6 +182,9 @@ class VectorIndex:
     def vector_of(self, row: int) -> np.ndarray:
         return np.asarray(self._mat[row], np.float32)
 
+    def vectors_of(self, rows: np.ndarray) -> np.ndarray:
+        return np.asarray(self._mat[rows], np.float32)
+
     def rows_of_file(self, file_id: int) -> np.ndarray:
         return np.flatnonzero(self.file_ids == file_id)
 
