@@ -31,6 +31,19 @@ def media(tmp_path, catalog):
 
 
 @pytest.fixture
+def photos(tmp_path, catalog):
+    """Photos only: for tests about scheduling and errors, where videos only cost time."""
+    lib = tmp_path / "Photos"
+    write_jpeg(lib / "upright.jpg", (96, 64), seed=1)
+    write_jpeg(lib / "rotated.jpg", (96, 64), seed=2, orientation=6)
+    write_jpeg(lib / "mirrored.jpg", (80, 60), seed=3, orientation=2)
+    write_png(lib / "screens" / "shot.png")
+    add_root(catalog, lib)
+    scan(catalog)
+    return lib
+
+
+@pytest.fixture
 def settings(tiny_settings):
     # random weights never stop early: a few tokens keep the tests quick
     return dataclasses.replace(tiny_settings, workers=2, low_priority=False,
