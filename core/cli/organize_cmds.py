@@ -19,6 +19,9 @@ def register(sub) -> None:
     p.add_argument("--rename", action="store_true",
                    help="name every collection again (your own names are still kept)")
     p.add_argument("--no-llm", action="store_true", help="name from tags and dates only")
+    p.add_argument("--new-only", action="store_true",
+                   help="no recluster: files not in a collection join the nearest one when they "
+                        "clearly belong")
     add_json_flag(p)
     p.set_defaults(func=cmd_cluster)
 
@@ -79,6 +82,15 @@ def cmd_cluster(args, ctx) -> int:
 
     _recover(ctx)
     registry = _registry(ctx)
+    if args.new_only:
+        from core.cluster import assign_new
+
+        n = assign_new(ctx.catalog, registry)
+        if args.json:
+            print_json({"joined": n})
+        else:
+            print(f"{n} files joined a collection")
+        return 0
     with progress_task("cluster", enabled=not args.json) as task:
         rep = recluster(ctx.catalog, registry, ctx.settings, task,
                         min_cluster_size=args.min_size or MIN_CLUSTER_SIZE)

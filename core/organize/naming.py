@@ -375,6 +375,8 @@ def _get_llm(registry):
         return registry.llm(), None
     except ShoeboxError as e:  # ModelUnavailable: no weights, no runtime
         return None, str(e)
+    except ImportError as e:  # a build without the LLM runtime
+        return None, f"the LLM runtime is not installed ({e})"
 
 
 def _save_name(conn: Connection, cid: int, ans: CollectionName, named_by: str) -> None:

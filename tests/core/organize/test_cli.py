@@ -81,3 +81,14 @@ def test_apply_of_an_unknown_plan_is_a_clear_error(capsys):
 def test_cluster_without_vectors_says_what_to_do(capsys):
     code, out, err = run(capsys, "cluster")
     assert code == 2 and "index" in err
+
+
+def test_cluster_new_only_joins_without_reclustering(tmp_path, capsys, paths):
+    root = tmp_path / "lib"
+    make_files(root, {f"dump/sea{i}.jpg": i for i in range(6)})
+    run(capsys, "add", str(root))
+    run(capsys, "scan")
+    plant_vectors(paths, {"sea": 0})
+    assert run(capsys, "cluster", "--json", "--no-name", "--min-size", "4")[0] == 0
+    code, out, _ = run(capsys, "cluster", "--new-only", "--json")
+    assert code == 0 and json.loads(out) == {"joined": 0}
