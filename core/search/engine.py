@@ -20,9 +20,12 @@ log = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 1000      # longer queries are cut (and the user told)
 CLIP_QUERY_CHARS = 300      # CLIP reads 77 tokens at most; more text only costs time
 RRF_K = 60                  # reciprocal rank fusion constant (Cormack et al. 2009)
-# Calibrated default floor, used when settings.relevance_floor is 0: a CLIP ViT-B/32
-# text-to-image cosine under ~0.2 is an unrelated picture, and hits far below the best one
-# of the same query are noise for that query. Text matches are lexical and are not cut.
+# Default floor, used when settings.relevance_floor is 0. For CLIP ViT-B/32, text-to-image
+# cosines of matching pairs sit around 0.25-0.35 and of unrelated ones around 0.10-0.20, so
+# under 0.20 is cut; and a hit far below the query's best one is noise for that query (CLIP
+# scores shift from query to query). These come from CLIP's published behaviour, not from a
+# calibration here: no real CLIP weights are reachable offline. A user value replaces both
+# (absolute cosine; negative keeps everything). Text matches are lexical and are not cut.
 DEFAULT_FLOOR = 0.20
 RELATIVE_MARGIN = 0.08
 MAX_LIMIT = 10_000
