@@ -212,7 +212,9 @@ class Registry:
         if role == "llm":
             from models.llm import make_llm
 
-            return make_llm(r.path, kind=r.kind, **kw)
+            # settings.json "llm_threads" (kept in Settings.extra); 0 = about the physical cores
+            extra = getattr(self.settings, "extra", {}) or {}
+            return make_llm(r.path, kind=r.kind, cpu_threads=int(extra.get("llm_threads", 0) or 0), **kw)
         raise ValueError(role)
 
     def _make_room(self, wrapper) -> None:
