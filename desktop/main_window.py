@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import actions
+from desktop.library_model import HitRole
 from desktop.status_area import StatusArea
 from desktop.style import icon
 from desktop.views.library import LibraryPage
@@ -71,13 +72,13 @@ class MainWindow(QMainWindow):
             tb.addWidget(b)
             self.chips[key] = b
         self.camera_chip = QToolButton()
-        self.camera_chip.setText("Camera ▾")
+        self.camera_chip.setText("Camera")
         self.camera_chip.setProperty("chip", True)
         self.camera_chip.setPopupMode(QToolButton.InstantPopup)
         self.camera_chip.setMenu(QMenu(self.camera_chip))
         tb.addWidget(self.camera_chip)
         self.folder_chip = QToolButton()
-        self.folder_chip.setText("Folder ▾")
+        self.folder_chip.setText("Folder")
         self.folder_chip.setProperty("chip", True)
         self.folder_chip.setPopupMode(QToolButton.InstantPopup)
         self.folder_chip.setMenu(QMenu(self.folder_chip))
@@ -238,7 +239,15 @@ class MainWindow(QMainWindow):
             self.detail.show_file(file_id)
 
     def open_detail(self, file_id: int, at_s: float | None = None) -> None:
-        self.detail.show()
+        if not self.detail.isVisible():
+            total = sum(self.splitter.sizes()) or self.width()
+            self.detail.show()
+            if self.splitter.sizes()[1] < total * 0.3:  # first time: give it room
+                self.splitter.setSizes([int(total * 0.6), int(total * 0.4)])
+        if at_s is None and self.current_page() == "library":
+            hit = self.library.model.data(self.library.model.index_of(file_id), HitRole)
+            if isinstance(hit, dict) and hit.get("start_s") is not None:
+                at_s = float(hit["start_s"])  # a transcript hit opens the video at the moment
         self.detail.show_file(int(file_id), at_s)
 
     def toggle_preview(self) -> None:

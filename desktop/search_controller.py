@@ -120,7 +120,7 @@ class SearchController(QObject):
         setattr(self, attr, value)
         shown = value if attr == "camera" else (value.rstrip("/").rsplit("/", 1)[-1]
                                                 if value else None)
-        chip.setText(f"{label}: {shown} ▾" if value else f"{label} ▾")
+        chip.setText(f"{label}: {shown}" if value else label)
         self.run_now()
 
     # --- running ---

@@ -68,6 +68,10 @@ def load_preview(file_id: int, path: str, kind: str, content_hash: str | None, p
     return decode_thumbnail(ThumbRequest(file_id, path, kind, content_hash), size, paths)
 
 
+def _bytes(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} KB"
+
+
 def fmt_time(s: float) -> str:
     s = int(s)
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
@@ -209,7 +213,7 @@ class DetailPane(QWidget):
         if f["gps_lat"] is not None:
             rows.append(("Place", f"{f['gps_lat']:.5f}, {f['gps_lon']:.5f}"))
         if f["width"]:
-            rows.append(("Size", f"{f['width']} × {f['height']}  ·  {f['size'] / 1e6:.1f} MB"))
+            rows.append(("Size", f"{f['width']} × {f['height']}  ·  {_bytes(f['size'])}"))
         if f["duration_s"]:
             rows.append(("Length", fmt_time(f["duration_s"])))
         if info["collection"]:

@@ -92,7 +92,6 @@ class DuplicatesPage(QWidget):
             what = "identical" if g.kind == "exact" else "similar"
             label = f"{len(g.files)} {what} files  ·  keep: {keeper_name}  ({g.reason})"
             head = QTreeWidgetItem([label, "", "", ""])
-            head.setFirstColumnSpanned(True)
             f0 = head.font(0)
             f0.setBold(True)
             head.setFont(0, f0)
@@ -114,6 +113,7 @@ class DuplicatesPage(QWidget):
                 self._items_by_id[f.file_id] = it
                 head.addChild(it)
             self.tree.addTopLevelItem(head)
+            head.setFirstColumnSpanned(True)  # only takes once the item is in the tree
             head.setExpanded(True)
         self.title.setText(f"Duplicates ({len(groups)} groups)" if groups else "Duplicates")
         if not groups:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QStackedLayout,
     QVBoxLayout,
@@ -49,6 +50,10 @@ class LibraryPage(QWidget):
         bar.addWidget(self.title)
         self.notice = QLabel("")
         self.notice.setObjectName("notice")
+        # long notices (why search is text-only...) must not widen the window: the full text
+        # is in the tooltip
+        self.notice.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.notice.setMinimumWidth(50)
         bar.addWidget(self.notice, 1)
         self.back_btn = QPushButton("Back to library")
         self.back_btn.hide()
@@ -147,11 +152,12 @@ class LibraryPage(QWidget):
         self.model.set_rows(rows, scores, hits)
         self.stack.setCurrentIndex(0)
         self.title.setText(title)
-        text = f"{len(rows):,} results"
+        text = f"{len(rows):,} result{'s' * (len(rows) != 1)}"
         if notices:
             text += "  ·  " + "  ".join(notices)
         self.notice.setText(text)
         self.notice.setToolTip("\n".join(notices))
+        self.notices = list(notices)
         self.back_btn.show()
         self.group.setEnabled(False)
         if rows:

@@ -18,6 +18,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QMessageBox,
@@ -113,11 +114,11 @@ class ReorganizePage(QWidget):
         split = QSplitter(Qt.Horizontal)
         self.current_tree = QTreeWidget()
         self.current_tree.setHeaderLabels(["Now", "Files"])
-        self.current_tree.setColumnWidth(0, 260)
+        self._fit_columns(self.current_tree)
         self.current_tree.setRootIsDecorated(False)
         self.proposed_tree = QTreeWidget()
         self.proposed_tree.setHeaderLabels(["Proposed", "Files", "Confidence"])
-        self.proposed_tree.setColumnWidth(0, 420)
+        self._fit_columns(self.proposed_tree)
         self.proposed_tree.itemChanged.connect(self._item_changed)
         self.proposed_tree.itemDoubleClicked.connect(lambda it, _c: self.edit_destination(it))
         split.addWidget(self.current_tree)
@@ -165,6 +166,15 @@ class ReorganizePage(QWidget):
         services.background.failed.connect(self._bg_failed)
         services.background.state.connect(self._set_buttons)
         self._set_buttons()
+
+    @staticmethod
+    def _fit_columns(tree: QTreeWidget) -> None:
+        """The name column takes the room; the counts stay visible at the right."""
+        header = tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        for c in range(1, tree.columnCount()):
+            header.setSectionResizeMode(c, QHeaderView.ResizeToContents)
 
     # --- loading ---
     @property

@@ -1,0 +1,229 @@
+"""Render each main view of the app into PNGs (for the README):
+
+    python -m desktop.screenshots OUTDIR [--media DIR] [--width 1000] [--dark]
+
+Builds a throw-away library in a temporary data folder from a folder of real media (default:
+../shared/media next to the checkout; else generated pictures), scans it, makes the
+thumbnails, and renders: grid, search results, detail, collections, reorganize review,
+duplicates, problems and the welcome dialog. Works offscreen (QT_QPA_PLATFORM=offscreen) or
+under Xvfb.
+
+No CLIP weights ship offline, so the collections here come from colour histograms stored as
+the image vectors (model id "screenshots/colour-histogram"); with a real CLIP model the
+pipeline makes them from what the photos show.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HIST_MODEL = "screenshots/colour-histogram"
+DEFAULT_MEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "media"
+
+
+def _copy_media(src: Path, lib: Path) -> None:
+    layout = {"photos": "Phone/2019", "near-duplicates": "Wallpapers", "videos": "Videos"}
+    for sub, dst in layout.items():
+        if (src / sub).is_dir():
+            target = lib / dst
+            target.mkdir(parents=True, exist_ok=True)
+            for f in sorted((src / sub).iterdir()):
+                if f.is_file():
+                    shutil.copy2(f, target / f.name)
+    apple = lib / "Phone" / "2019" / "apple.jpg"
+    if apple.exists():  # an exact duplicate for the duplicates view
+        shutil.copy2(apple, lib / "Phone" / "apple (copy).jpg")
+    (lib / "Phone" / "IMG_broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a photo")
+
+
+def _generate_media(lib: Path) -> None:
+    from tests.media_factory import write_jpeg, write_video
+
+    for i in range(30):
+        write_jpeg(lib / "Phone" / f"IMG_{i:04d}.jpg", (640, 480), seed=i % 7,
+                   taken=f"2023:0{1 + i % 9}:1{i % 9} 12:00:00")
+    write_video(lib / "Videos" / "clip.mp4", seconds=2)
+    (lib / "Phone" / "IMG_broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a photo")
+
+
+def _histogram_vectors(catalog) -> None:
+    import numpy as np
+    from PIL import Image
+
+    with catalog.read() as conn:
+        rows = conn.execute("SELECT id, path FROM files WHERE kind = 'photo' AND error IS NULL "
+                            "AND status = 'present'").fetchall()
+    vecs = []
+    for fid, path in rows:
+        try:
+            with Image.open(path) as im:
+                im = im.convert("HSV").resize((64, 64))
+        except OSError:
+            continue
+        h = np.asarray(im, dtype=np.float32)
+        hist = np.histogramdd(h.reshape(-1, 3), bins=(8, 3, 3), range=((0, 256),) * 3)[0]
+        v = np.sqrt(hist.ravel()).astype(np.float32)
+        vecs.append((fid, v / (np.linalg.norm(v) or 1)))
+
+    def write(conn):
+        conn.executemany(
+            "INSERT OR REPLACE INTO embeddings(file_id, frame_ms, model_id, dim, vector) "
+            "VALUES (?, -1, ?, ?, ?)",
+            [(fid, HIST_MODEL, len(v), v.astype("<f4").tobytes()) for fid, v in vecs])
+
+    catalog.write(write)
+
+
+def _wait(cond, timeout=20.0) -> bool:
+    from PySide6.QtCore import QCoreApplication
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        QCoreApplication.processEvents()
+        if cond():
+            for _ in range(5):
+                QCoreApplication.processEvents()
+                time.sleep(0.02)
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def _save(widget, path: Path, width: int) -> None:
+    """Grab, downscale and quantise: screenshots stay small (well under 150 KB)."""
+    from PIL import Image
+    from PySide6.QtCore import QBuffer, QIODevice
+
+    img = widget.grab().toImage()
+    buf = QBuffer()
+    buf.open(QIODevice.WriteOnly)
+    img.save(buf, "PNG")
+    import io
+
+    pil = Image.open(io.BytesIO(bytes(buf.data()))).convert("RGB")
+    if pil.width > width:
+        pil = pil.resize((width, round(pil.height * width / pil.width)), Image.LANCZOS)
+    pil = pil.quantize(colors=256, method=Image.Quantize.MEDIANCUT,
+                       dither=Image.Dither.FLOYDSTEINBERG)
+    pil.save(path, optimize=True)
+    print(f"{path}  {path.stat().st_size // 1024} KB")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Render the app's main views into PNGs")
+    ap.add_argument("outdir")
+    ap.add_argument("--media", default=str(DEFAULT_MEDIA),
+                    help="folder with photos/, near-duplicates/, videos/ (default: %(default)s)")
+    ap.add_argument("--width", type=int, default=1000, help="PNG width in pixels")
+    ap.add_argument("--dark", action="store_true", help="render the dark theme")
+    args = ap.parse_args(argv)
+    out = Path(args.outdir)
+    out.mkdir(parents=True, exist_ok=True)
+
+    tmp = Path(tempfile.mkdtemp(prefix="shoebox-shots-"))
+    os.environ["SHOEBOX_HOME"] = str(tmp / "home")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from PySide6.QtWidgets import QApplication
+
+    from core.config import Paths, Settings
+    from core.pipeline import index_library
+    from core.scan.roots import add_root
+    from core.scan.scanner import scan
+    from desktop.app import create_window
+    from desktop.services import Services
+    from desktop.style import apply_theme, icon
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setWindowIcon(icon("shoebox"))
+    apply_theme(app, dark=args.dark)
+    paths = Paths(tmp / "home")
+    lib = tmp / "Pictures"
+    media = Path(args.media)
+    if (media / "photos").is_dir():
+        _copy_media(media, lib)
+    else:
+        _generate_media(lib)
+    services = Services(paths, Settings(watch=False))
+    try:
+        cat = services.catalog
+        add_root(cat, lib)
+        scan(cat)
+        index_library(cat, services.registry, services.settings, paths, stages=["thumbnail"])
+        _histogram_vectors(cat)
+        from core.cluster import recluster
+        from core.organize import make_plan, name_collections
+
+        recluster(cat, None, services.settings, model_id=HIST_MODEL, min_cluster_size=3)
+        name_collections(cat, None, services.settings, use_llm=False)
+        make_plan(cat, services.settings)
+        services.qsettings.setValue("welcomed", True)
+
+        win = create_window(services, start_background=False, welcome=False)
+        win.resize(1280, 800)
+        win.show()
+        grid = win.library.grid
+        _wait(lambda: win.library.rows_loaded and grid.visible_ids()
+              and all(services.thumbs.cached(i) for i in grid.visible_ids()))
+        win.status_area.refresh_counts()
+        _wait(lambda: win.status_area.error_count > 0, 5)
+        _save(win, out / "grid.png", args.width)
+
+        win.search_edit.setText("butterfly" if (media / "photos").is_dir() else "IMG")
+        win.search.run_now()
+        _wait(lambda: win.library.mode == "search" and win.library.model.rowCount() > 0)
+        _wait(lambda: all(services.thumbs.cached(i) for i in grid.visible_ids()), 5)
+        grid.setCurrentIndex(win.library.model.index(0))
+        _save(win, out / "search.png", args.width)
+
+        fid = grid.current_id()
+        with cat.read() as conn:  # a photo with a date, camera and place, when there is one
+            row = conn.execute("SELECT id FROM files WHERE gps_lat IS NOT NULL AND "
+                               "camera_model IS NOT NULL ORDER BY name LIMIT 1").fetchone()
+        win.open_detail(row[0] if row else fid)
+        _wait(lambda: win.detail.info is not None and win.detail._preview_pm is not None)
+        _save(win, out / "detail.png", args.width)
+        win.detail.hide()
+        win.search.clear()
+
+        win.show_page("collections")
+        _wait(lambda: win.collections.collections, 10)
+        reps = [c["reps"][0][0] for c in win.collections.collections if c["reps"]]
+        _wait(lambda: all(services.thumbs.cached(i) for i in reps), 10)
+        _save(win, out / "collections.png", args.width)
+
+        win.show_page("reorganize")
+        _wait(lambda: win.reorganize.plan is not None, 10)
+        _save(win, out / "reorganize.png", args.width)
+
+        win.show_page("duplicates")
+        _wait(lambda: win.duplicates.groups, 15)
+        _wait(lambda: False, 1.0)  # thumbnails of the group rows
+        _save(win, out / "duplicates.png", args.width)
+
+        win.show_page("problems")
+        _wait(lambda: win.problems.entries, 5)
+        _save(win, out / "problems.png", args.width)
+
+        from desktop.views.welcome import WelcomeDialog
+
+        dlg = WelcomeDialog(services, win, first_run=True)
+        dlg.add_folder(str(lib))
+        dlg.show()
+        _wait(lambda: dlg.status, 15)
+        _save(dlg, out / "welcome.png", min(args.width, 700))
+        dlg.close()
+        win.close()
+    finally:
+        services.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
