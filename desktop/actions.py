@@ -53,15 +53,22 @@ def add_folders(services, folders: list[str],
     start_scan(services)
 
 
-def start_scan(services, folders: list[tuple[str, bool]] | None = None) -> None:
-    """Scan (all roots, or the folders the watcher reported), then index what changed."""
+def start_scan(services, folders: list[tuple[str, bool]] | None = None,
+               then: Callable[[], None] | None = None) -> None:
+    """Scan (all roots, or the folders the watcher reported), then index what changed;
+    `then` runs (on the GUI thread) once the catalog has caught up."""
     from core.scan.scanner import scan
 
     def work(task: TaskState):
         return scan(services.catalog, task, folders=folders, skip=[services.paths.home])
 
+    def done(_report) -> None:
+        if then is not None:
+            then()
+        start_index(services)
+
     name = "scan" if folders is None else "rescan"
-    services.background.submit(name, work, lambda _r: start_index(services), dedupe=folders is None)
+    services.background.submit(name, work, done, dedupe=folders is None and then is None)
 
 
 HEAVY_MODULES = ("torch", "transformers", "ctranslate2")
@@ -194,9 +201,10 @@ def confirm_and_trash(parent: QWidget, services, paths: list[str],
             QMessageBox.warning(parent, "Some files were not moved to the trash",
                                 "\n".join(errors[:20]))
         folders = sorted({os.path.dirname(p) for p in moved})
-        if folders:
-            start_scan(services, [(f, False) for f in folders])
-        if after is not None:
+        if folders:  # the catalog learns they are gone; then the view refreshes
+            start_scan(services, [(f, False) for f in folders],
+                       then=(lambda: after(moved)) if after is not None else None)
+        elif after is not None:
             after(moved)
 
     run_async(trash_files, list(paths), on_done=done,

@@ -217,8 +217,7 @@ class MainWindow(QMainWindow):
         w = self.page_widgets[key]
         if hasattr(w, "refresh"):
             w.refresh()
-        self.services.qsettings.setValue("last_view", key)
-        self.pageChanged.emit(key)
+        self.pageChanged.emit(key)  # (remembered in save_state, when the window closes)
 
     def show_problems(self) -> None:
         self.show_page("problems")

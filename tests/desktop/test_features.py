@@ -1,0 +1,228 @@
+"""Views and polish, each driven as a user would: duplicates to the trash, shortcuts, settings,
+window state, diagnostics, the video detail with its transcript, collections edits."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QMessageBox
+
+from core.config import Settings
+from core.scan.roots import add_root
+from core.scan.scanner import scan
+from tests.media_factory import write_jpeg, write_video
+
+
+@pytest.fixture
+def trash_home(tmp_path, monkeypatch):
+    """send2trash uses the XDG trash: keep it inside the test's folder."""
+    xdg = tmp_path / "xdg"
+    xdg.mkdir()
+    monkeypatch.setenv("XDG_DATA_HOME", str(xdg))
+    return xdg / "Trash"
+
+
+def _library(tmp_path, services):
+    lib = tmp_path / "lib"
+    write_jpeg(lib / "a" / "sea.jpg", (300, 200), seed=1, taken="2024:08:01 10:00:00",
+               gps=(45.43, 12.33), camera=("Canon", "EOS 80D"))
+    shutil.copy2(lib / "a" / "sea.jpg", lib / "b" if (lib / "b").mkdir() is None else None)
+    write_jpeg(lib / "a" / "hill.jpg", (300, 200), seed=2, taken="2024:08:02 10:00:00")
+    add_root(services.catalog, lib)
+    scan(services.catalog)
+    return lib
+
+
+@pytest.fixture
+def win(services, qtbot):
+    from desktop.app import create_window
+
+    w = create_window(services, start_background=False, welcome=False)
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.close()
+
+
+def test_duplicates_go_to_the_trash_after_confirmation(tmp_path, services, trash_home, qtbot,
+                                                      monkeypatch):
+    lib = _library(tmp_path, services)
+    from desktop.app import create_window
+
+    w = create_window(services, start_background=False, welcome=False)
+    qtbot.addWidget(w)
+    w.show()
+    w.duplicates.near.setChecked(False)
+    with qtbot.waitSignal(w.duplicates.loaded, timeout=10000):
+        w.show_page("duplicates")
+    assert len(w.duplicates.groups) == 1
+    paths = w.duplicates.checked_paths()
+    assert len(paths) == 1  # the keeper is unticked
+    doomed = paths[0]
+    # the user says no: nothing happens
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Cancel)
+    w.duplicates.trash_checked()
+    qtbot.wait(200)
+    assert os.path.exists(doomed)
+    # the user says yes: the file goes to the trash, not gone for good
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    w.duplicates.trash_checked()
+    qtbot.waitUntil(lambda: not os.path.exists(doomed), timeout=10000)
+    assert any(p.name == os.path.basename(doomed) for p in (trash_home / "files").iterdir())
+    assert services.background.wait_idle(20)
+    qtbot.waitUntil(lambda: w.duplicates.groups == [], timeout=10000)
+    assert (lib / "a" / "sea.jpg").exists() or (lib / "b" / "sea.jpg").exists()
+    w.close()
+
+
+def test_shortcuts_search_preview_delete(tmp_path, services, win, trash_home, qtbot, monkeypatch):
+    _library(tmp_path, services)
+    win.library.reload()
+    qtbot.waitUntil(lambda: win.library.model.rowCount() == 3, timeout=10000)
+    win.activateWindow()
+    # Ctrl+F puts the cursor in the search box
+    assert win.act_find.shortcut() == QKeySequence(QKeySequence.Find)
+    win.act_find.trigger()
+    assert win.search_edit.hasFocus()
+    # Space previews the current item, and again closes it
+    grid = win.library.grid
+    grid.setFocus()
+    grid.setCurrentIndex(win.library.model.index(0))
+    with qtbot.waitSignal(win.detail.loaded, timeout=10000):
+        qtbot.keyClick(grid, Qt.Key_Space)
+    assert win.detail.isVisible()
+    qtbot.keyClick(grid, Qt.Key_Space)
+    assert not win.detail.isVisible()
+    # Delete asks first, then moves to the trash
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: asked.append(a[2]) or QMessageBox.Yes)
+    path = win.library.model.row_tuple(0)[1]
+    grid.selectionModel().select(win.library.model.index(0),
+                                 grid.selectionModel().SelectionFlag.ClearAndSelect)
+    qtbot.keyClick(grid, Qt.Key_Delete)
+    assert asked and "trash" in asked[0]
+    qtbot.waitUntil(lambda: not os.path.exists(path), timeout=10000)
+    assert services.background.wait_idle(20)
+    qtbot.waitUntil(lambda: win.library.model.rowCount() == 2, timeout=10000)
+
+
+def test_settings_are_saved_in_the_data_folder(services, win, paths, qtbot, monkeypatch):
+    from desktop.views.settings_dialog import SettingsDialog
+
+    dlg = SettingsDialog(services, win)
+    qtbot.addWidget(dlg)
+    dlg.workers.setValue(5)
+    dlg.floor.setValue(0.3)
+    dlg.mode.setCurrentText("copy")
+    dlg.device.setCurrentText("cpu")
+    dlg.model_edits["clip"].setText(str(paths.home / "my-clip"))
+    dlg.watch.setChecked(False)
+    dlg.save()
+    saved = json.loads(paths.settings.read_text())
+    assert saved["workers"] == 5 and saved["organize_mode"] == "copy"
+    assert saved["relevance_floor"] == pytest.approx(0.3) and saved["device"] == "cpu"
+    assert saved["models"]["clip"].endswith("my-clip") and saved["watch"] is False
+    assert Settings.load(paths).workers == 5
+    assert services.settings.workers == 5
+
+
+def test_window_state_is_remembered_inside_the_data_folder(services, paths, qtbot):
+    from desktop.app import create_window
+
+    w = create_window(services, start_background=False, welcome=False)
+    qtbot.addWidget(w)
+    w.show()
+    w.resize(720, 520)  # inside the offscreen screen (800x600): restore clamps to it
+    w.show_page("duplicates")
+    w.close()
+    ini = paths.home / "window.ini"
+    assert ini.exists()
+    assert QSettings(str(ini), QSettings.IniFormat).value("last_view") == "duplicates"
+    w2 = create_window(services, start_background=False, welcome=False)
+    qtbot.addWidget(w2)
+    w2.show()
+    assert w2.current_page() == "duplicates"
+    assert (w2.width(), w2.height()) == (720, 520)
+    w2.close()
+
+
+def test_copy_diagnostics_has_counts_but_no_file_names(tmp_path, services, win, qtbot):
+    lib = _library(tmp_path, services)
+    from desktop.diagnostics import copy_diagnostics
+
+    got = []
+    copy_diagnostics(services, win, on_done=got.append)
+    qtbot.waitUntil(lambda: bool(got), timeout=30000)
+    text = got[0]
+    assert QGuiApplication.clipboard().text() == text
+    info = json.loads(text)
+    assert info["catalog"]["files"]["photo"] == 3 and info["qt"] and info["python"]
+    assert "sea.jpg" not in text and str(lib) not in text and str(tmp_path) not in text
+
+
+def test_video_detail_transcript_seeks_and_transcript_hit_opens_at_the_moment(
+        tmp_path, services, win, qtbot):
+    lib = tmp_path / "lib"
+    write_video(lib / "party.mp4", seconds=3, audio="tone")
+    add_root(services.catalog, lib)
+    scan(services.catalog)
+    with services.catalog.read() as conn:
+        fid = conn.execute("SELECT id FROM files").fetchone()[0]
+
+    def transcript(conn):  # what the transcript stage stores (a tiny Whisper says nonsense)
+        conn.execute("INSERT INTO transcripts(file_id, model_id, language, created_at) "
+                     "VALUES (?, 'whisper-test', 'en', ?)", (fid, time.time()))
+        conn.executemany("INSERT INTO transcript_segments(file_id, start_s, end_s, text) "
+                         "VALUES (?, ?, ?, ?)",
+                         [(fid, 0.0, 1.0, "hello everyone"),
+                          (fid, 2.0, 3.0, "happy birthday grandma")])
+
+    services.catalog.write(transcript)
+    win.search_edit.setText("birthday grandma")
+    win.search.run_now()
+    qtbot.waitUntil(lambda: win.library.mode == "search"
+                    and win.library.model.rowCount() == 1, timeout=10000)
+    with qtbot.waitSignal(win.detail.loaded, timeout=10000):
+        win.library.grid.activated.emit(win.library.model.index(0))
+    assert win.detail._pending_seek == pytest.approx(2.0)  # opened at the spoken moment
+    assert win.detail.video_box.isVisible()
+    assert win.detail.transcript.count() == 2
+    item = win.detail.transcript.item(0)
+    assert item.text().startswith("0:00") and "hello everyone" in item.text()
+    win.detail.transcript.itemClicked.emit(item)
+    assert win.detail._pending_seek == 0.0 and win.detail.time_label.text() == "0:00"
+    qtbot.waitUntil(lambda: win.detail._preview_pm is not None, timeout=10000)
+
+
+def test_collections_rename_merge_keep(tmp_path, services, win, qtbot):
+    from tests.desktop.test_user_flow import add_vectors_and_collections, make_library
+
+    make_library(tmp_path)
+    add_root(services.catalog, tmp_path / "Photos")
+    scan(services.catalog)
+    add_vectors_and_collections(services.catalog)
+    page = win.collections
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        win.show_page("collections")
+    assert len(page.collections) == 2 and page.list.count() == 2
+    first = page.collections[0]["id"]
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        page._write(__import__("desktop.organize_api", fromlist=["x"]).rename_cluster, first,
+                    "Summer by the sea")
+    assert any(c["name"] == "Summer by the sea" for c in page.collections)
+    page.list.selectAll()
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        page.merge_selected()
+    assert len(page.collections) == 1 and page.collections[0]["n"] == 12
+    page.list.setCurrentRow(0)
+    page.list.item(0).setSelected(True)
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        page.toggle_keep()
+    assert page.collections[0]["keep_as_is"] == 1
