@@ -31,7 +31,7 @@ from desktop.status_area import StatusArea
 from desktop.style import icon
 from desktop.views.library import LibraryPage
 from desktop.views.problems import ProblemsPage
-from desktop.workers import describe
+from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +202,12 @@ class MainWindow(QMainWindow):
         for a in (self.act_preview, self.act_open, self.act_reveal):
             self.grid_menu.addAction(a)
         self.grid_menu.addAction("More like this", lambda: self._more_like_current())
+        self.act_split = self.grid_menu.addAction("Split selection into a new collection…",
+                                                  self.split_selection)
+        self.act_keep_folder = self.grid_menu.addAction("Keep this folder as it is",
+                                                        self.keep_folder)
+        self.grid_menu.aboutToShow.connect(
+            lambda: self.act_split.setEnabled(self.library.cluster_id is not None))
         self.grid_menu.addSeparator()
         self.grid_menu.addAction(self.act_trash)
         self.library.grid.setContextMenuPolicy(Qt.CustomContextMenu)
@@ -280,6 +286,31 @@ class MainWindow(QMainWindow):
         paths = self._selected_paths()
         if paths:
             QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(paths[0])))
+
+    def split_selection(self, name: str | None = None) -> None:
+        """Selected files of the shown collection become a collection of their own."""
+        cid, ids = self.library.cluster_id, self.library.grid.selected_ids()
+        if cid is None or not ids:
+            return
+        if name is None:
+            from PySide6.QtWidgets import QInputDialog
+
+            name, ok = QInputDialog.getText(self, "New collection", "Name:")
+            if not ok or not name.strip():
+                return
+        self.collections.split_off(cid, ids, name.strip())
+
+    def keep_folder(self) -> None:
+        """The folder of the current file is left as it is by every reorganization."""
+        from desktop import organize_api
+
+        paths = self._selected_paths()
+        if paths:
+            folder = os.path.dirname(paths[0])
+            run_async(organize_api.keep_folder, self.services, folder,
+                      on_done=lambda p: self.status_area.head.setText(
+                          f"{os.path.basename(p)} will be kept as it is"),
+                      on_error=lambda e: self.show_error("Keep folder", e))
 
     def trash_selected(self) -> None:
         if self.current_page() == "duplicates":

@@ -56,7 +56,7 @@ def member_ids(catalog, cluster_id: int) -> list[int]:
 
 class CollectionsPage(QWidget):
     openFile = Signal(int)
-    showFiles = Signal(str, object)  # title, list of file ids
+    showFiles = Signal(str, object, object)  # title, list of file ids, collection id
     loaded = Signal()
 
     def __init__(self, services, parent=None):
@@ -152,7 +152,7 @@ class CollectionsPage(QWidget):
         cid = item.data(Qt.UserRole)
         name = item.text().split("\n")[0]
         run_async(member_ids, self.services.catalog, cid,
-                  on_done=lambda ids: self.showFiles.emit(name, ids))
+                  on_done=lambda ids: self.showFiles.emit(name, ids, cid))
 
     def recluster(self) -> None:
         s = self.services

@@ -40,6 +40,7 @@ class LibraryPage(QWidget):
         self.services = services
         self.model = LibraryModel(services.thumbs, self)
         self.mode = "library"  # or "search"
+        self.cluster_id: int | None = None  # the collection shown, when one is
         self.where, self.params = "", ()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -166,6 +167,7 @@ class LibraryPage(QWidget):
 
     def back_to_library(self) -> None:
         self.mode = "library"
+        self.cluster_id = None
         self.back_btn.hide()
         self.group.setEnabled(True)
         self.notice.setToolTip("")

@@ -226,3 +226,37 @@ def test_collections_rename_merge_keep(tmp_path, services, win, qtbot):
     with qtbot.waitSignal(page.loaded, timeout=10000):
         page.toggle_keep()
     assert page.collections[0]["keep_as_is"] == 1
+
+
+def test_split_a_selection_off_a_collection_and_keep_a_folder(tmp_path, services, win, qtbot):
+    from tests.desktop.test_user_flow import add_vectors_and_collections, make_library
+
+    make_library(tmp_path)
+    add_root(services.catalog, tmp_path / "Photos")
+    scan(services.catalog)
+    add_vectors_and_collections(services.catalog)
+    page = win.collections
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        win.show_page("collections")
+    big = page.collections[0]
+    item = next(page.list.item(i) for i in range(page.list.count())
+                if page.list.item(i).data(Qt.UserRole) == big["id"])
+    page._open(item)  # double-click: the collection's files in the grid
+    qtbot.waitUntil(lambda: win.library.cluster_id == big["id"]
+                    and win.library.model.rowCount() == big["n"], timeout=10000)
+    grid = win.library.grid
+    sel = grid.selectionModel()
+    for row in (0, 1):
+        sel.select(win.library.model.index(row), sel.SelectionFlag.Select)
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        win.split_selection("Two of them")
+    assert next(c for c in page.collections if c["id"] == big["id"])["n"] == big["n"] - 2
+    assert any(c["name"] == "Two of them" and c["n"] == 2 for c in page.collections)
+    # keep a folder as it is
+    grid.setCurrentIndex(win.library.model.index(0))
+    sel.select(win.library.model.index(0), sel.SelectionFlag.ClearAndSelect)
+    win.keep_folder()
+    qtbot.waitUntil(lambda: "kept as it is" in win.status_area.head.text(), timeout=10000)
+    with services.catalog.read() as conn:
+        kept = [r[0] for r in conn.execute("SELECT path FROM keep_folders")]
+    assert kept == [os.path.realpath(os.path.dirname(win.library.model.row_tuple(0)[1]))]

@@ -9,6 +9,8 @@ import time
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QMessageBox
 
 from tests.media_factory import write_jpeg, write_truncated_jpeg
 
@@ -59,7 +61,7 @@ def wait_idle(services, qtbot, timeout=30):
 
 
 @pytest.mark.timeout(120)
-def test_user_session(tmp_path, window, services, qtbot):
+def test_user_session(tmp_path, window, services, qtbot, monkeypatch):
     lib = make_library(tmp_path)
     # --- add a folder: scan runs in the background, the grid fills ---
     window.add_folders([str(lib)])
@@ -142,11 +144,16 @@ def test_user_session(tmp_path, window, services, qtbot):
     assert os.path.exists(skipped.src)
     wait_idle(services, qtbot)
 
-    # --- undo from the history list: every file back where it was ---
+    # --- Ctrl+Z: undo the last reorganization (after a question): every file back ---
     page.refresh()
     qtbot.waitUntil(lambda: page.plans and page.plans[0]["state"] == "applied", timeout=10000)
+    assert window.act_undo.shortcut() == QKeySequence(QKeySequence.Undo)
+    questions = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: questions.append(a[2]) or QMessageBox.Yes)
     with qtbot.waitSignal(page.undone, timeout=30000):
-        page.undo(page.plans[0]["id"], ask=False)
+        window.act_undo.trigger()
+    assert questions and "back where they were" in questions[0]
     for i in moving:
         assert os.path.exists(i.src) and not os.path.exists(i.dst), i
     wait_idle(services, qtbot)
@@ -168,6 +175,24 @@ def test_starts_with_no_models_and_says_so(tmp_path, make_services, qtbot):
     states = [dlg.models.topLevelItem(i).text(1) for i in range(dlg.models.topLevelItemCount())]
     assert states and all(s not in ("ready", "ready (loaded)") for s in states)
     assert "not ready" in dlg.notice.text() and "works" in dlg.notice.text()
+
+
+def test_welcome_points_a_role_at_a_model_folder(tmp_path, make_services, tiny_models, qtbot):
+    from core.config import Settings
+    from desktop.views.welcome import WelcomeDialog
+
+    empty = tmp_path / "no-model"
+    empty.mkdir()
+    services = make_services(Settings(models={"clip": str(empty)}, watch=False))
+    dlg = WelcomeDialog(services)
+    qtbot.addWidget(dlg)
+    qtbot.waitUntil(lambda: dlg.status.get("clip", {}).get("state") == "missing"
+                    or dlg.status.get("clip", {}).get("state") == "unavailable", timeout=10000)
+    with qtbot.waitSignal(dlg.statusShown, timeout=10000):
+        dlg.use_model_folder("clip", str(tiny_models["clip"]))
+    assert dlg.status["clip"]["state"] in ("ready", "loaded")
+    assert services.settings.models["clip"] == str(tiny_models["clip"])
+    assert Settings.load(services.paths).models["clip"] == str(tiny_models["clip"])
 
 
 def test_watching_picks_up_a_new_photo(tmp_path, window, services, qtbot):
