@@ -68,8 +68,8 @@ def run_one(n: int, dims: int, sample_max: int) -> dict:
             "peak_rss_mb": round(peak), "clustering_rss_mb": round(peak - base),
             "ari": round(float(adjusted_rand_score(truth[real], res.labels[real])), 4),
             "noise_kept_as_noise": round(float((res.labels[~real] == -1).mean()), 4),
-            "collections": int(len(set(res.labels.tolist()) - {-1})),
-            "true_collections": int(len(set(truth.tolist()) - {-1}))}
+            "collections": len(set(res.labels.tolist()) - {-1}),
+            "true_collections": len(set(truth.tolist()) - {-1})}
 
 
 def _child(n: int, dims: int, sample_max: int) -> dict:

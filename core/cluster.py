@@ -167,7 +167,7 @@ def split_events(labels: np.ndarray, times: list[float | None], gps: list[tuple 
     date stay with the largest piece. Returns new labels (noise stays -1)."""
     out = np.full(len(labels), -1, dtype=np.int64)
     next_label = 0
-    for lab in sorted(set(int(v) for v in labels) - {-1}):
+    for lab in sorted({int(v) for v in labels} - {-1}):
         idx = np.flatnonzero(labels == lab)
         dated = sorted((times[i], i) for i in idx if times[i] is not None)
         undated = [i for i in idx if times[i] is None]
@@ -176,9 +176,7 @@ def split_events(labels: np.ndarray, times: list[float | None], gps: list[tuple 
         for t, i in dated:
             place = gps[i]
             new = last_t is None
-            if not new and t - last_t > gap_s:
-                new = True
-            elif not new and place and last_place and t - last_t > 3600 and \
+            if not new and t - last_t > gap_s or not new and place and last_place and t - last_t > 3600 and \
                     haversine_km(*place, *last_place) > place_km:
                 new = True
             if new:
@@ -313,7 +311,7 @@ def recluster(catalog: Catalog, registry=None, settings=None, task: TaskState | 
         if use_time_place else res.labels
     task.status("describing collections")
     groups = []
-    for lab in sorted(set(int(v) for v in labels) - {-1}):
+    for lab in sorted({int(v) for v in labels} - {-1}):
         idx = np.flatnonzero(labels == lab)
         members = vecs[idx]
         c, radius = centroid_and_radius(members)

@@ -20,16 +20,48 @@ Long calls take a core.tasks.TaskState (progress, pause, cancel). Errors are Sho
 subclasses (PlanError, OrganizeBusy, ClusterError) with messages meant for the user.
 """
 
-from core.organize.apply import OpReport, OrganizeBusy, RecoveryReport, apply_plan, recover, undo_plan
+from core.organize.apply import (
+    OpReport,
+    OrganizeBusy,
+    RecoveryReport,
+    apply_plan,
+    recover,
+    undo_plan,
+)
 from core.organize.naming import CollectionName, name_collections, reharmonize
 from core.organize.plan import (
-    PlanError, PlanItem, add_keep_folder, compute_moves, get_plan, list_plans, make_plan,
-    plan_items, plan_tree, set_collection_decision, set_item_decision,
+    PlanError,
+    PlanItem,
+    add_keep_folder,
+    compute_moves,
+    get_plan,
+    list_plans,
+    make_plan,
+    plan_items,
+    plan_tree,
+    set_collection_decision,
+    set_item_decision,
 )
 
 __all__ = [
-    "OpReport", "OrganizeBusy", "RecoveryReport", "apply_plan", "recover", "undo_plan",
-    "CollectionName", "name_collections", "reharmonize", "PlanError", "PlanItem",
-    "add_keep_folder", "compute_moves", "get_plan", "list_plans", "make_plan", "plan_items",
-    "plan_tree", "set_collection_decision", "set_item_decision",
+    "CollectionName",
+    "OpReport",
+    "OrganizeBusy",
+    "PlanError",
+    "PlanItem",
+    "RecoveryReport",
+    "add_keep_folder",
+    "apply_plan",
+    "compute_moves",
+    "get_plan",
+    "list_plans",
+    "make_plan",
+    "name_collections",
+    "plan_items",
+    "plan_tree",
+    "recover",
+    "reharmonize",
+    "set_collection_decision",
+    "set_item_decision",
+    "undo_plan",
 ]

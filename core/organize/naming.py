@@ -21,7 +21,7 @@ import time
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
@@ -36,10 +36,15 @@ OTHER_FOLDER = "More"
 VAGUE_NAMES = {"photo", "photos", "image", "images", "picture", "pictures", "misc",
                "miscellaneous", "collection", "untitled", "unsorted", "other", "various",
                "stuff", "media", "video", "videos", "folder", "group", "new folder"}
-STOPWORDS = set("""a an the and or of in on at to with for from by is are was were be been this
-that these those there here it its his her their our your my as into over under near next
-some many several two three four five one while other small large big little front back top
-bottom side up down out off very image photo picture close view shot""".split())
+STOPWORDS = {
+    "a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "with", "for", "from",
+    "by", "is", "are", "was", "were", "be", "been", "this", "that", "these", "those",
+    "there", "here", "it", "its", "his", "her", "their", "our", "your", "my", "as", "into",
+    "over", "under", "near", "next", "some", "many", "several", "two", "three", "four",
+    "five", "one", "while", "other", "small", "large", "big", "little", "front", "back",
+    "top", "bottom", "side", "up", "down", "out", "off", "very", "image", "photo",
+    "picture", "close", "view", "shot",
+}
 
 # Near-synonyms merged when they name sibling folders (compared after singularising).
 SYNONYMS = [
@@ -111,7 +116,7 @@ class NamingReport:
 
 
 def _date(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, tz=timezone.utc)
+    return datetime.fromtimestamp(ts, tz=UTC)
 
 
 def date_range_text(a: float | None, b: float | None) -> str:
@@ -330,7 +335,8 @@ def harmonize_paths(proposals: dict[int, str], sizes: dict[int, int], *,
 
 def name_collections(catalog: Catalog, registry=None, settings=None,
                      task: TaskState | None = None, *, rename: bool = False,
-                     use_llm: bool = True) -> NamingReport:
+                     use_llm: bool = True, max_tokens: int = 160,
+                     attempts: int = 3) -> NamingReport:
     """Name every collection that needs a name (all but the user's, when `rename`), with the
     LLM when there is one, else the fallback; then harmonise all folder paths."""
     from core.cluster import list_collections
@@ -353,7 +359,8 @@ def name_collections(catalog: Catalog, registry=None, settings=None,
         answer, named_by = None, "fallback"
         if llm is not None:
             try:
-                answer = repair_answer(ask_llm(llm, ctx), ctx)
+                answer = repair_answer(ask_llm(llm, ctx, max_tokens=max_tokens,
+                                               attempts=attempts), ctx)
                 named_by = f"llm:{getattr(llm, 'identity', 'llm')}"
                 report.by_llm += 1
             except ShoeboxError as e:  # LLMOutputError, or the model failing mid-way

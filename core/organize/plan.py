@@ -21,7 +21,11 @@ from dataclasses import asdict, dataclass, field
 from core.catalog import Catalog, Connection
 from core.errors import ShoeboxError
 from core.organize.sanitize import (
-    fit_windows_path, fold, is_inside, sanitize_filename, sanitize_relpath,
+    fit_windows_path,
+    fold,
+    is_inside,
+    sanitize_filename,
+    sanitize_relpath,
 )
 
 MIN_CONFIDENCE = 0.5

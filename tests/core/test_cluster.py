@@ -5,8 +5,14 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from core.cluster import (
-    assign_new, cluster_vectors, list_collections, load_vectors, recluster, rename_collection,
-    representatives, split_events,
+    assign_new,
+    cluster_vectors,
+    list_collections,
+    load_vectors,
+    recluster,
+    rename_collection,
+    representatives,
+    split_events,
 )
 
 DIM = 512
@@ -137,7 +143,7 @@ def test_video_is_the_mean_of_its_keyframes(catalog):
     rng = np.random.default_rng(5)
     a = rng.normal(size=DIM)
     b = rng.normal(size=DIM)
-    unit = lambda v: v / np.linalg.norm(v)  # noqa: E731
+    unit = lambda v: v / np.linalg.norm(v)
     ids = plant_files(catalog, [unit(a), unit(a)],
                       video_frames={1: [(0, unit(a + b)), (2000, unit(a - b))]})
     with catalog.read() as conn:

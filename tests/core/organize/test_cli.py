@@ -74,12 +74,12 @@ def test_cluster_plan_apply_plans_undo(tmp_path, capsys, paths):
 
 
 def test_apply_of_an_unknown_plan_is_a_clear_error(capsys):
-    code, out, err = run(capsys, "apply", "99")
+    code, _, err = run(capsys, "apply", "99")
     assert code == 2 and "no plan 99" in err and "Traceback" not in err
 
 
 def test_cluster_without_vectors_says_what_to_do(capsys):
-    code, out, err = run(capsys, "cluster")
+    code, _, err = run(capsys, "cluster")
     assert code == 2 and "index" in err
 
 

@@ -1,18 +1,24 @@
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
 
 from core.cluster import list_collections, rename_collection
 from core.organize.naming import (
-    CollectionName, NamingContext, collection_context, fallback_name, harmonize_paths,
-    name_collections, repair_answer, segment_key,
+    CollectionName,
+    NamingContext,
+    collection_context,
+    fallback_name,
+    harmonize_paths,
+    name_collections,
+    repair_answer,
+    segment_key,
 )
 from core.organize.sanitize import sanitize_relpath
 
-JULY_2024 = datetime(2024, 7, 14, tzinfo=timezone.utc).timestamp()
+JULY_2024 = datetime(2024, 7, 14, tzinfo=UTC).timestamp()
 
 
 def plant_collection(catalog, *, captions, tags, transcripts=(), taken=JULY_2024, n=None):
@@ -110,13 +116,15 @@ def test_tiny_random_llm_garbage_falls_back(catalog, request):
     except pytest.FixtureLookupError:
         pytest.skip("models' registry fixture not available in this build")
     plant_collection(catalog, captions=["a mountain lake"] * 5, tags=["lake"])
-    rep = name_collections(catalog, registry=registry)
+    rep = name_collections(catalog, registry=registry, max_tokens=40, attempts=2)
     assert rep.named == 1
     col = list_collections(catalog)[0]
     # a tiny random model cannot produce valid JSON: the fallback named it (or, if its
     # answer happened to validate, it was repaired into a safe folder)
     assert col.name and sanitize_relpath(col.folder_path) == col.folder_path
-    assert rep.by_fallback + rep.by_llm == 1
+    assert rep.llm_unavailable is None                    # the LLM path really ran
+    assert rep.by_fallback + rep.by_llm == 1 and rep.llm_failures == rep.by_fallback
+    assert col.named_by == ("fallback" if rep.by_fallback else col.named_by)
 
 
 def test_harmonize_merges_synonyms_and_caps_top_level_folders():

@@ -1,17 +1,30 @@
 import os
-from pathlib import Path
 
 import pytest
 
 from core.errors import Cancelled
 from core.organize import (
-    PlanError, add_keep_folder, apply_plan, compute_moves, list_plans, make_plan, plan_items,
-    recover, set_collection_decision, set_item_decision, undo_plan,
+    PlanError,
+    add_keep_folder,
+    apply_plan,
+    compute_moves,
+    list_plans,
+    make_plan,
+    plan_items,
+    recover,
+    set_collection_decision,
+    set_item_decision,
+    undo_plan,
 )
 from core.organize.plan import PlanCollection, PlanFile
 from core.tasks import TaskState
 from tests.core.organize.helpers import (
-    catalog_agrees_with_disk, file_ids, make_files, plant_collections, scan_library, snapshot,
+    catalog_agrees_with_disk,
+    file_ids,
+    make_files,
+    plant_collections,
+    scan_library,
+    snapshot,
     tree,
 )
 
@@ -68,7 +81,7 @@ def test_plan_is_pure_and_groups_sidecars():
 
 
 def test_round_trip_move_is_byte_identical_and_catalog_follows(lib, catalog):
-    root, cols = lib
+    root, _ = lib
     before_files, before_dirs = tree(root)
     pid = make_plan(catalog)
     items = plan_items(catalog, pid)

@@ -4,7 +4,12 @@ import unicodedata
 import pytest
 
 from core.organize.sanitize import (
-    UnsafeDestination, fold, is_inside, safe_destination, sanitize_filename, sanitize_relpath,
+    UnsafeDestination,
+    fold,
+    is_inside,
+    safe_destination,
+    sanitize_filename,
+    sanitize_relpath,
     sanitize_segment,
 )
 
