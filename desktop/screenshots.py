@@ -193,8 +193,9 @@ def main(argv: list[str] | None = None) -> int:
 
         win.show_page("collections")
         _wait(lambda: win.collections.collections, 10)
-        reps = [c["reps"][0][0] for c in win.collections.collections if c["reps"]]
+        reps = [r[0] for c in win.collections.collections for r in c["reps"][:4]]
         _wait(lambda: all(services.thumbs.cached(i) for i in reps), 10)
+        _wait(lambda: False, 0.3)
         _save(win, out / "collections.png", args.width)
 
         win.show_page("reorganize")

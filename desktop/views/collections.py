@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
@@ -113,12 +113,10 @@ class CollectionsPage(QWidget):
             it = QListWidgetItem(label)
             it.setData(Qt.UserRole, c["id"])
             it.setToolTip(f"{c['name']}\n{c['folder_path'] or ''}\nnamed by {c['named_by'] or '?'}")
-            if c["reps"]:
-                fid, path, kind, h = c["reps"][0]
+            for fid, *_ in c["reps"]:
                 self._rep_items[fid] = it
-                pm = self.services.thumbs.get(ThumbRequest(fid, path, kind, h))
-                if pm is not None:
-                    it.setIcon(QIcon(pm))
+            it.setData(Qt.UserRole + 1, c["reps"])
+            self._set_icon(it)
             self.list.addItem(it)
         self.title.setText(f"Collections ({len(cols)})" if cols else "Collections")
         if not cols:
@@ -131,14 +129,34 @@ class CollectionsPage(QWidget):
 
     def _thumb_ready(self, file_id: int) -> None:
         it = self._rep_items.get(file_id)
-        if it is None:
+        if it is not None:
+            self._set_icon(it)
+
+    def _set_icon(self, it: QListWidgetItem) -> None:
+        """The representatives as a 2x2 mosaic (or the first alone while the rest load)."""
+        reps = it.data(Qt.UserRole + 1) or []
+        pms = [self.services.thumbs.get(ThumbRequest(*r)) for r in reps[:4]]
+        ready = [p for p in pms if p is not None]
+        if not ready:
             return
-        for c in self.collections:
-            if c["reps"] and c["reps"][0][0] == file_id:
-                fid, path, kind, h = c["reps"][0]
-                pm = self.services.thumbs.get(ThumbRequest(fid, path, kind, h))
-                if pm is not None:
-                    it.setIcon(QIcon(pm))
+        if len(ready) < 4:
+            it.setIcon(QIcon(ready[0]))
+            return
+        size = self.list.iconSize()
+        mosaic = QPixmap(size)
+        mosaic.fill(Qt.transparent)
+        painter = QPainter(mosaic)
+        w, h = size.width() // 2, size.height() // 2
+        for i, pm in enumerate(ready):
+            cell = QRect((i % 2) * w, (i // 2) * h, w - 1, h - 1)
+            src = pm.rect()
+            # crop to the cell's shape, from the middle: a mosaic of full squares reads best
+            scale = max(cell.width() / src.width(), cell.height() / src.height())
+            cw, ch = int(cell.width() / scale), int(cell.height() / scale)
+            painter.drawPixmap(cell, pm, QRect((src.width() - cw) // 2,
+                                               (src.height() - ch) // 2, cw, ch))
+        painter.end()
+        it.setIcon(QIcon(mosaic))
 
     def selected_ids(self) -> list[int]:
         return [i.data(Qt.UserRole) for i in self.list.selectedItems()]
