@@ -160,6 +160,7 @@ class MainWindow(QMainWindow):
         self._prio_timer.timeout.connect(self._prioritize_visible)
         self.library.grid.verticalScrollBar().valueChanged.connect(
             lambda _v: self._prio_timer.start())
+        self.library.loaded.connect(self._prio_timer.start)  # the first screen, too
 
     def _build_menus(self) -> None:
         mb = self.menuBar()

@@ -1,0 +1,121 @@
+"""The one adapter between core tasks and Qt: progress arrives as signals on the GUI thread;
+pause, resume and cancel reach the running task; failures come back as messages."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from core.errors import ShoeboxError
+from desktop.workers import Background, format_progress, run_async
+
+
+@pytest.fixture
+def bg(qapp):
+    b = Background()
+    yield b
+    b.shutdown()  # a QThread must never be destroyed while it runs
+
+
+def _counting(n: int, seen_threads: list):
+    def work(task):
+        seen_threads.append(threading.current_thread())
+        task.start(n, "counting")
+        for _ in range(n):
+            task.check()
+            time.sleep(0.01)
+            task.advance()
+        return "counted"
+    return work
+
+
+def test_progress_pause_resume_and_result(qtbot, bg):
+    progress, threads, results = [], [], []
+    bg.progress.connect(progress.append)
+    bg.finished.connect(lambda name, r: results.append((name, r)))
+    bg.submit("count", _counting(60, threads))
+    qtbot.waitUntil(lambda: bool(progress) and progress[-1].done > 5, timeout=5000)
+    assert threads[0] is not threading.main_thread()
+    bg.pause()
+    qtbot.wait(150)
+    held = progress[-1].done
+    qtbot.wait(300)
+    assert progress[-1].done <= held + 1  # paused: no progress
+    assert held < 60
+    bg.resume()
+    assert bg.wait_idle(10)
+    assert results == [("count", "counted")]
+    p = progress[-1]
+    head, details = format_progress(p)
+    assert "Count: counting" == head and "/60" in details and "/s" in details
+
+
+def test_cancel_and_failure_are_reported(qtbot, bg):
+    failed, finished = [], []
+    bg.failed.connect(lambda n, m: failed.append((n, m)))
+    bg.finished.connect(lambda n, r: finished.append(n))
+    bg.submit("long", _counting(500, []))
+    qtbot.wait(100)
+    bg.cancel_current()
+    assert bg.wait_idle(10)
+    assert finished == [] and failed == []  # cancelled: neither
+
+    def broken(task):
+        raise ShoeboxError("the folder went away: reconnect the drive")
+
+    bg.submit("broken", broken)
+    assert bg.wait_idle(10)
+    assert failed == [("broken", "the folder went away: reconnect the drive")]
+
+
+def test_tasks_run_one_at_a_time_in_order(qtbot, bg):
+    order = []
+    for name in ("a", "b", "c"):
+        bg.submit(name, lambda task, n=name: order.append(n) or n)
+    bg.submit("a", lambda task: order.append("dup"))  # same name still waiting: not doubled
+    assert bg.wait_idle(10)
+    assert order == ["a", "b", "c"] or order == ["a", "b", "c", "dup"]
+    assert order.count("dup") <= 1
+
+
+def test_run_async_delivers_on_the_gui_thread(qtbot, qapp):
+    got, errors = [], []
+    run_async(lambda x: (threading.current_thread().name, x * 2), 21,
+              on_done=lambda r: got.append((threading.current_thread(), r)))
+    run_async(lambda: 1 / 0, on_error=errors.append)
+    qtbot.waitUntil(lambda: bool(got and errors), timeout=5000)
+    thread, (worker_name, value) = got[0]
+    assert thread is threading.main_thread() and value == 42
+    assert worker_name != threading.main_thread().name
+    assert isinstance(errors[0], ZeroDivisionError)
+
+
+def test_chips_filter_the_library(tmp_path, services, qtbot):
+    from core.scan.roots import add_root
+    from core.scan.scanner import scan
+    from desktop.app import create_window
+    from tests.media_factory import write_jpeg, write_video
+
+    lib = tmp_path / "lib"
+    write_jpeg(lib / "here.jpg", gps=(48.85, 2.35))
+    write_jpeg(lib / "nowhere.jpg", seed=4)
+    write_video(lib / "clip.mp4", seconds=0.5, audio=None)
+    add_root(services.catalog, lib)
+    scan(services.catalog)
+    win = create_window(services, start_background=False, welcome=False)
+    qtbot.addWidget(win)
+    win.show()
+    model = win.library.model
+    qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=5000)
+    win.chips["video"].setChecked(True)
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=5000)
+    assert model.row_tuple(0)[4] == "clip.mp4"
+    win.chips["video"].setChecked(False)
+    win.chips["gps"].setChecked(True)
+    qtbot.waitUntil(lambda: model.rowCount() == 1 and model.row_tuple(0)[4] == "here.jpg",
+                    timeout=5000)
+    win.chips["gps"].setChecked(False)
+    qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=5000)
+    win.close()
