@@ -23,7 +23,7 @@ from core.catalog import Catalog, Connection
 from core.errors import Cancelled, ShoeboxError
 from core.organize import fileops
 from core.organize.plan import PlanError, _member_name, _stem
-from core.organize.sanitize import is_inside
+from core.organize.sanitize import fold, is_inside
 from core.scan.hashing import hash_file
 from core.tasks import TaskState
 
@@ -318,11 +318,12 @@ def _apply(catalog, plan_id, mode, task, dry_run, force_copy) -> OpReport:
     total = sum(len(g[2]) for g in groups)
     task.start(total, f"{mode} {total} files")
     emptied: set[str] = set()
+    listing: dict[str, set[str]] = {}
     try:
         for head, head_done_dst, members in groups:
             task.check()
             _apply_group(catalog, plan, head, head_done_dst, members, mode, roots, rep, emptied,
-                         dry_run, force_copy)
+                         dry_run, force_copy, listing)
             task.advance(len(members))
     except Cancelled:
         if not dry_run:
@@ -343,8 +344,23 @@ def _apply(catalog, plan_id, mode, task, dry_run, force_copy) -> OpReport:
     return rep
 
 
+def _name_taken(path: str, listing: dict[str, set[str]]) -> bool:
+    """Taken also when only the case differs: the library may live on (or be copied to) a
+    case-insensitive file system (NTFS, APFS, exFAT), where the two would be one file.
+    `listing` caches each folder's folded names for the run (we add what we create)."""
+    if os.path.lexists(path):
+        return True
+    folder = os.path.dirname(path)
+    if folder not in listing:
+        try:
+            listing[folder] = {fold(n) for n in os.listdir(folder)}
+        except OSError:
+            listing[folder] = set()
+    return fold(os.path.basename(path)) in listing[folder]
+
+
 def _apply_group(catalog, plan, head, head_done_dst, members, mode, roots, rep, emptied,
-                 dry_run, force_copy):
+                 dry_run, force_copy, listing):
     """One photo with its companions and sidecars (`members`: those not done yet)."""
     plan_id = plan["id"]
     base = plan["target"]
@@ -365,7 +381,12 @@ def _apply_group(catalog, plan, head, head_done_dst, members, mode, roots, rep, 
                     rep.left_alone.append({"path": m["src"],
                                            "reason": "moved or deleted since the plan was made"})
                 continue
-            live.append((m, _cached_hash(conn, m["file_id"], m["src"])))
+            try:
+                live.append((m, _cached_hash(conn, m["file_id"], m["src"])))
+            except OSError as e:  # vanished or unreadable since the check above
+                rep.left_alone.append({"path": m["src"], "reason": f"cannot be read: {e}"})
+                if m["id"] == head["id"]:
+                    return
     if not live or (head_done_dst is None and live[0][0]["id"] != head["id"]):
         return  # without its photo, a group stays where it is
     if base is None or not all(is_inside(m["dst"], base) for m, _ in live):
@@ -383,7 +404,7 @@ def _apply_group(catalog, plan, head, head_done_dst, members, mode, roots, rep, 
         dsts = [os.path.join(os.path.dirname(m["dst"]),
                              _member_name(head_stem, stem, os.path.basename(m["dst"])))
                 for m, _ in live]
-        if not any(os.path.lexists(d) for d in dsts):
+        if not any(_name_taken(d, listing) for d in dsts):
             break
         if head_done_dst is not None:
             for m, _ in live:
@@ -392,6 +413,8 @@ def _apply_group(catalog, plan, head, head_done_dst, members, mode, roots, rep, 
             return
         n += 1
         stem = f"{head_stem} ({n})"
+    for d in dsts:  # claimed: later groups (and the dry run) see them as taken
+        listing.setdefault(os.path.dirname(d), set()).add(fold(os.path.basename(d)))
     if dry_run:
         rep.operations += [{"op": mode, "src": m["src"], "dst": d} for (m, _), d in zip(live, dsts)]
         return

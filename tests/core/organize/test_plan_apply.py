@@ -145,6 +145,7 @@ def test_collisions_get_numbered_names_and_nothing_is_overwritten(lib, catalog):
                  "IMG_1 (2).JPG.aae"):
         assert (venice / name).exists(), name
     assert (venice / "img_2.JPG").read_bytes() == b"differs only in case"
+    assert (venice / "IMG_2 (2).jpg").exists()  # one file on a case-insensitive disk: numbered
     catalog_agrees_with_disk(catalog)
     undo_plan(catalog, pid)
     assert tree(root)[0] == before_files
