@@ -41,6 +41,7 @@ def model_status(registry) -> dict:
 
 class WelcomeDialog(QDialog):
     statusShown = Signal(dict)
+    downloadFinished = Signal(bool)
 
     def __init__(self, services, parent=None, first_run: bool = False):
         super().__init__(parent)
@@ -81,6 +82,7 @@ class WelcomeDialog(QDialog):
         self.progress = QProgressBar()
         self.progress.hide()
         self.cancel_btn = QPushButton("Cancel download")
+        self.cancel_btn.clicked.connect(self._cancel_download)
         self.cancel_btn.hide()
         mrow.addWidget(self.download_btn)
         mrow.addWidget(self.folder_btn)
@@ -99,6 +101,7 @@ class WelcomeDialog(QDialog):
         self.new_folders: list[str] = []
         self.status: dict = {}
         self._runner: TaskRunner | None = None
+        self.download_error: str | None = None
         self.refresh_models()
 
     def refresh_models(self) -> None:
@@ -122,10 +125,14 @@ class WelcomeDialog(QDialog):
             it.setToolTip(2, detail)
             it.setForeground(1, Qt.darkGreen if ok else Qt.darkRed)
             self.models.addTopLevelItem(it)
-        can_download = hasattr(self.services.registry, "download")
+        can_download = self.services.registry is not None
         self.download_btn.setEnabled(bool(missing) and can_download)
-        if not can_download:
-            self.download_btn.setToolTip("This build cannot download models; use a model folder")
+        if missing:
+            sizes = [st.get("size_mb") for r, st in status.items()
+                     if st.get("state") not in ("ready", "loaded") and st.get("size_mb")]
+            self.download_btn.setToolTip(
+                "Fetch the missing models from the Hugging Face hub (needs the internet once)"
+                + (f"; about {sum(sizes):,.0f} MB" if sizes else ""))
         if missing:
             self.notice.setText(
                 f"{missing} model{'s are' if missing != 1 else ' is'} not ready. Shoebox works "
@@ -161,24 +168,30 @@ class WelcomeDialog(QDialog):
         self.refresh_models()
 
     def download_missing(self) -> None:
-        reg = self.services.registry
-        roles = [r for r, st in self.status.items() if st.get("state") not in ("ready", "loaded")]
-        if reg is None or not roles or not hasattr(reg, "download"):
+        from desktop.downloads import download
+
+        roles = [r for r, st in self.status.items() if st.get("state") == "missing"]
+        if self.services.registry is None or not roles:
             return
-
-        def work(task):
-            for role in roles:
-                task.check()
-                reg.download(role, task=task)
-
-        self._runner = TaskRunner("download", work, self)
+        services = self.services
+        self._runner = TaskRunner("download", lambda task: download(services, roles, task),
+                                  self)
         self._runner.progress.connect(self._download_progress)
         self._runner.finished.connect(self._download_done)
-        self.cancel_btn.clicked.connect(self._runner.cancel)
         self.progress.show()
         self.cancel_btn.show()
         self.download_btn.setEnabled(False)
         self._runner.start()
+
+    def _cancel_download(self) -> None:
+        if self._runner is not None:
+            self._runner.cancel()
+
+    def done(self, r: int) -> None:
+        if self._runner is not None:  # closing mid-download: stop it, then close
+            self._runner.cancel()
+            self._runner.wait()
+        super().done(r)
 
     def _download_progress(self, p) -> None:
         if p.total:
@@ -191,9 +204,21 @@ class WelcomeDialog(QDialog):
     def _download_done(self) -> None:
         self.progress.hide()
         self.cancel_btn.hide()
-        if self._runner is not None and self._runner.error:
-            self.notice.setText(self._runner.error)
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.wait()
+            if runner.error:
+                self.download_error = runner.error
+                self.notice.setText(runner.error)
+                self.downloadFinished.emit(False)
+                return
+            if runner.task.cancelled:
+                self.notice.setText("Download cancelled; what was fetched is kept and resumes.")
+                self.downloadFinished.emit(False)
+                return
+        self.services.save_settings(self.services.settings)  # the registry re-resolves
         self.refresh_models()
+        self.downloadFinished.emit(True)
 
     def _finish(self) -> None:
         if self.new_folders:
