@@ -353,9 +353,22 @@ def _replace_clusters(conn: Connection, groups: list[_Group], model_id: str) -> 
         old[r[0]] = {"named_by": r[1], "keep": r[2], "members": set()}
     for r in conn.execute("SELECT cluster_id, file_id FROM cluster_members"):
         old[r[0]]["members"].add(r[1])
+    # a new cluster lying mostly inside a collection the user made (merged, named, marked
+    # keep) joins it: several may, so a merge the user made is not split up again
+    precious = [cid for cid, o in old.items() if o["named_by"] == "user" or o["keep"]]
+    absorbed: dict[int, list[int]] = {}
+    for gi, g in enumerate(groups):
+        members = set(g.file_ids)
+        best = max(precious, key=lambda c: len(members & old[c]["members"]), default=None)
+        if best is not None and \
+                len(members & old[best]["members"]) >= USER_KEEP_OVERLAP * len(members):
+            absorbed.setdefault(best, []).append(gi)
+    taken_groups = {gi for gis in absorbed.values() for gi in gis}
     # greedy matching, best overlaps first: each old collection is inherited at most once
     candidates = []
     for gi, g in enumerate(groups):
+        if gi in taken_groups:
+            continue
         members = set(g.file_ids)
         for cid, o in old.items():
             inter = len(members & o["members"])
@@ -368,7 +381,7 @@ def _replace_clusters(conn: Connection, groups: list[_Group], model_id: str) -> 
                 candidates.append((not precious, -jac, gi, cid))
     candidates.sort()
     inherit: dict[int, int] = {}
-    used: set[int] = set()
+    used: set[int] = set(absorbed)
     for _, _, gi, cid in candidates:
         if gi not in inherit and cid not in used:
             inherit[gi] = cid
@@ -388,7 +401,18 @@ def _replace_clusters(conn: Connection, groups: list[_Group], model_id: str) -> 
         conn.execute("UPDATE clusters SET member_count = ?, updated_at = ? WHERE id = ?",
                      (len(members), now, cid))
         kept_user += 1
+    for cid, gis in absorbed.items():
+        for gi in gis:
+            g = groups[gi]
+            conn.executemany(
+                "INSERT INTO cluster_members(cluster_id, file_id, probability, representative, "
+                "source) VALUES (?, ?, ?, ?, 'cluster')",
+                [(cid, f, p, int(f in g.reps)) for f, p in zip(g.file_ids, g.probs)])
+        conn.execute("UPDATE clusters SET model_id = ? WHERE id = ?", (model_id, cid))
+        _refresh_stats(conn, cid)
     for gi, g in enumerate(groups):
+        if gi in taken_groups:
+            continue
         stats = (model_id, g.centroid.astype("<f4").tobytes(), g.radius, len(g.file_ids),
                  min(g.dates) if g.dates else None, max(g.dates) if g.dates else None,
                  _median([p[0] for p in g.places]), _median([p[1] for p in g.places]), now)
@@ -504,5 +528,71 @@ def rename_collection(catalog: Catalog, cluster_id: int, *, name: str | None = N
         if keep_as_is is not None:
             conn.execute("UPDATE clusters SET keep_as_is = ? WHERE id = ?",
                          (int(keep_as_is), cluster_id))
+
+    catalog.write(write)
+
+
+def _refresh_stats(conn: Connection, cluster_id: int) -> None:
+    """Member count, centre, radius and dates of one collection, after the user edited it."""
+    row = conn.execute("SELECT model_id FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
+    fids = [r[0] for r in conn.execute("SELECT file_id FROM cluster_members WHERE cluster_id = ?",
+                                       (cluster_id,))]
+    centroid, radius = None, None
+    if row and row[0] and fids:
+        _, vecs = load_vectors(conn, row[0], fids)
+        if len(vecs):
+            c, radius = centroid_and_radius(vecs)
+            centroid = c.astype("<f4").tobytes()
+    dates = conn.execute(
+        "SELECT min(taken_at), max(taken_at) FROM files f JOIN cluster_members m ON m.file_id = "
+        "f.id WHERE m.cluster_id = ? AND f.taken_at_source IN ('exif', 'container')",
+        (cluster_id,)).fetchone()
+    conn.execute("UPDATE clusters SET member_count = ?, centroid = coalesce(?, centroid), "
+                 "radius = coalesce(?, radius), date_from = ?, date_to = ?, updated_at = ? "
+                 "WHERE id = ?", (len(fids), centroid, radius, dates[0], dates[1], time.time(),
+                                  cluster_id))
+
+
+def merge_collections(catalog: Catalog, cluster_ids: list[int]) -> int:
+    """Merge collections into the first one (a user edit: it survives reclusters)."""
+    if len(cluster_ids) < 2:
+        raise ClusterError("choose at least two collections to merge")
+    keep, rest = cluster_ids[0], list(cluster_ids[1:])
+
+    def write(conn: Connection) -> int:
+        q = ",".join("?" * len(rest))
+        found = conn.execute(f"SELECT count(*) FROM clusters WHERE id IN (?,{q})",
+                             (keep, *rest)).fetchone()[0]
+        if found != len(set(cluster_ids)):
+            raise ClusterError("a collection to merge no longer exists; reload and try again")
+        conn.execute(f"UPDATE cluster_members SET cluster_id = ?, representative = 0, "
+                     f"source = 'user' WHERE cluster_id IN ({q})", (keep, *rest))
+        conn.execute(f"DELETE FROM clusters WHERE id IN ({q})", rest)
+        conn.execute("UPDATE clusters SET named_by = 'user' WHERE id = ?", (keep,))
+        _refresh_stats(conn, keep)
+        return keep
+
+    return catalog.write(write)
+
+
+def move_to_collection(catalog: Catalog, file_ids: list[int], cluster_id: int | None) -> None:
+    """Put files in a collection (None: in none) by hand; the collections touched become the
+    user's (named_by='user') so a recluster keeps them."""
+    def write(conn: Connection) -> None:
+        if cluster_id is not None and conn.execute("SELECT 1 FROM clusters WHERE id = ?",
+                                                   (cluster_id,)).fetchone() is None:
+            raise ClusterError(f"there is no collection {cluster_id}")
+        q = ",".join("?" * len(file_ids))
+        touched = {r[0] for r in conn.execute(
+            f"SELECT cluster_id FROM cluster_members WHERE file_id IN ({q})", file_ids)}
+        conn.execute(f"DELETE FROM cluster_members WHERE file_id IN ({q})", file_ids)
+        if cluster_id is not None:
+            conn.executemany("INSERT INTO cluster_members(cluster_id, file_id, probability, "
+                             "source) VALUES (?, ?, 1.0, 'user')",
+                             [(cluster_id, f) for f in file_ids])
+            touched.add(cluster_id)
+        for cid in touched:
+            conn.execute("UPDATE clusters SET named_by = 'user' WHERE id = ?", (cid,))
+            _refresh_stats(conn, cid)
 
     catalog.write(write)

@@ -211,3 +211,21 @@ def test_large_libraries_cluster_a_sample_and_extend_it():
     assert adjusted_rand_score(truth[real], res.labels[real]) >= 0.9
     assert (res.labels[~real] == -1).mean() >= 0.9
     assert ((res.probabilities > 0) == (res.labels >= 0)).all()
+
+
+def test_user_merges_and_moves_survive_a_recluster(catalog):
+    from core.cluster import merge_collections, move_to_collection
+
+    x, truth = blobs(n_groups=3, per=20, noise=0, seed=21)
+    ids = plant_files(catalog, x)
+    recluster(catalog, model_id=MODEL, min_cluster_size=5)
+    m = members(catalog)
+    a, b = m[ids[0]], m[ids[20]]
+    keep = merge_collections(catalog, [a, b])
+    col = {c.id: c for c in list_collections(catalog)}[keep]
+    assert col.member_count == 40 and col.named_by == "user" and b not in members(catalog).values()
+    move_to_collection(catalog, [ids[40]], None)
+    assert ids[40] not in members(catalog)
+    recluster(catalog, model_id=MODEL, min_cluster_size=5)
+    m2 = members(catalog)
+    assert m2[ids[0]] == m2[ids[20]] == keep  # the merge holds, under its id and name
