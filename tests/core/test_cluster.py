@@ -216,7 +216,7 @@ def test_large_libraries_cluster_a_sample_and_extend_it():
 def test_user_merges_and_moves_survive_a_recluster(catalog):
     from core.cluster import merge_collections, move_to_collection
 
-    x, truth = blobs(n_groups=3, per=20, noise=0, seed=21)
+    x, _ = blobs(n_groups=3, per=20, noise=0, seed=21)
     ids = plant_files(catalog, x)
     recluster(catalog, model_id=MODEL, min_cluster_size=5)
     m = members(catalog)
