@@ -256,7 +256,11 @@ def _ensure_dir(catalog: Catalog, plan_id: int, root: str, folder: str) -> None:
         d = os.path.dirname(d)
     for d in reversed(missing):
         (jid,) = catalog.write(_intents, plan_id, [(None, "mkdir", "", d, None, None, None, None)])
-        os.mkdir(d)
+        try:
+            os.mkdir(d)
+        except OSError as e:
+            catalog.write(_mark, [(jid, "rolled_back", None, str(e), None, None)])
+            raise
         catalog.write(_mark, [(jid, "done", None, None, None, None)])
 
 
@@ -418,7 +422,12 @@ def _apply_group(catalog, plan, head, head_done_dst, members, mode, roots, rep, 
     if dry_run:
         rep.operations += [{"op": mode, "src": m["src"], "dst": d} for (m, _), d in zip(live, dsts)]
         return
-    _ensure_dir(catalog, plan_id, base, dst_dir)
+    try:
+        _ensure_dir(catalog, plan_id, base, dst_dir)
+    except OSError as e:  # read-only disk, no permission: this group stays, the rest goes on
+        for m, _ in live:
+            rep.failed.append({"path": m["src"], "reason": f"cannot create {dst_dir}: {e}"})
+        return
     jids = catalog.write(_intents, plan_id, [
         (m["id"], mode, m["src"], d, h, m["file_id"], None, None) for (m, h), d in zip(live, dsts)])
     marks = []

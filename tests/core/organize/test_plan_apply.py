@@ -303,3 +303,17 @@ def test_destination_through_a_link_outside_the_root_is_not_used(lib, catalog, t
     rep = apply_plan(catalog, pid)
     assert any("outside" in x["reason"] for x in rep.left_alone)
     assert list(outside.iterdir()) == []
+
+
+def test_a_folder_that_cannot_be_created_fails_its_files_only(lib, catalog):
+    root, _ = lib
+    pid = make_plan(catalog)
+    (root / "Travel").write_bytes(b"a file where the folder should go")
+    rep = apply_plan(catalog, pid)
+    assert len(rep.failed) == 7 and all("cannot create" in x["reason"] for x in rep.failed)
+    assert (root / "Inbox/IMG_1.JPG").exists()
+    assert (root / "Pets/Dogs/dog1.jpg").exists()  # the other collection went ahead
+    assert (root / "Travel").read_bytes() == b"a file where the folder should go"
+    catalog_agrees_with_disk(catalog)
+    with catalog.read() as conn:
+        assert conn.execute("SELECT count(*) FROM journal WHERE state = 'intent'").fetchone()[0] == 0
