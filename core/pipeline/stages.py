@@ -119,11 +119,14 @@ class ClipRunner(StageRunner):
 
     def prepare(self):
         self.clip = self.env.registry.clip()
-        self.prompts = tagging.prompts()
+        self.labels = None  # the vocabulary's vectors, on first use
 
     def _zero_shot(self, vectors: np.ndarray) -> list[list[tuple[str, float]]]:
         try:
-            return tagging.clip_tags(self.clip.zero_shot(vectors, self.prompts))
+            if self.labels is None:
+                self.labels = tagging.label_vectors(self.clip, self.env.paths.home / "cache")
+                self.scale = float(self.clip.logit_scale)
+            return tagging.clip_tags(tagging.zero_shot(vectors, self.labels, self.scale))
         except (ShoeboxError, RuntimeError, ValueError) as e:  # tags are extra: keep vectors
             log.warning("zero-shot tagging failed: %s", e)
             return [[] for _ in range(len(vectors))]

@@ -4,7 +4,12 @@ resources/labels/labels.txt."""
 from __future__ import annotations
 
 import functools
+import hashlib
+import logging
+import os
 import re
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
@@ -40,6 +45,45 @@ def labels() -> tuple[str, ...]:
 
 def prompts() -> list[str]:
     return [PROMPT.format(label) for label in labels()]
+
+
+log = logging.getLogger(__name__)
+
+
+def label_vectors(clip, cache_dir: Path | None) -> np.ndarray:
+    """The vocabulary's text vectors for this CLIP model. Embedding a few hundred prompts
+    costs seconds to tens of seconds on a CPU, so they are kept on disk per model identity
+    and vocabulary (a changed model or vocabulary simply makes a new file)."""
+    texts = prompts()
+    key = hashlib.sha256(("\n".join([clip.identity, *texts])).encode()).hexdigest()[:24]
+    path = cache_dir / f"labels-{key}.npy" if cache_dir is not None else None
+    if path is not None and path.exists():
+        try:
+            vecs = np.load(path, allow_pickle=False)
+            if vecs.shape[0] == len(texts):
+                return vecs
+        except (OSError, ValueError) as e:
+            log.debug("label vector cache %s unreadable: %s", path, e)
+    vecs = np.asarray(clip.embed_texts(texts), dtype=np.float32)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                np.save(f, vecs, allow_pickle=False)
+            os.replace(tmp, path)
+        except OSError as e:  # a cache: failing to write it only costs time next run
+            log.debug("cannot write label vector cache %s: %s", path, e)
+    return vecs
+
+
+def zero_shot(image_vectors: np.ndarray, label_vecs: np.ndarray, logit_scale: float
+              ) -> np.ndarray:
+    """Softmax over the vocabulary of scaled cosine similarities, as CLIP scores labels."""
+    logits = logit_scale * (np.asarray(image_vectors, np.float32) @ label_vecs.T)
+    logits -= logits.max(axis=1, keepdims=True)
+    e = np.exp(logits)
+    return e / e.sum(axis=1, keepdims=True)
 
 
 def clip_tags(probs: np.ndarray, top_k: int = CLIP_TOP_K,
