@@ -79,6 +79,11 @@ def test_user_session(tmp_path, window, services, qtbot, monkeypatch):
     entry = window.problems.entries[0]
     assert entry.path.endswith("broken.jpg") and "truncated" in entry.reason
     assert window.problems.tree.topLevelItem(0).text(0).endswith("broken.jpg")
+    # opening it shows the file's own problem in the detail pane
+    with qtbot.waitSignal(window.detail.loaded, timeout=10000):
+        window.problems.tree.itemActivated.emit(window.problems.tree.topLevelItem(0), 0)
+    assert "truncated" in window.detail.errors.text()
+    window.detail.hide()
 
     # --- no models here: the app says so, and still browses and searches by words ---
     qtbot.waitUntil(lambda: window.status_area.models.text() != "", timeout=5000)
