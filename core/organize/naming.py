@@ -63,6 +63,13 @@ _IRREGULAR = {"children": "child", "people": "person", "mice": "mouse", "geese":
               "men": "man", "women": "woman", "teeth": "tooth", "feet": "foot",
               "leaves": "leaf", "knives": "knife", "wolves": "wolf"}
 FUZZY_RATIO = 0.88
+# "Beach Photos and Videos" -> "Beach": the filler says nothing in a photo library
+_FILLER = re.compile(r"\s+(photos?|pictures?|pics|images?|videos?|shots)"
+                     r"(\s+(and|&)\s+(photos?|pictures?|videos?))?\s*$", re.IGNORECASE)
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|"
+           "december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+_DATEISH = re.compile(rf"(\d{{4}}([-_. ]\d{{1,2}})*|\d{{1,2}}|{_MONTHS}|({_MONTHS}) \d{{4}}|"
+                      rf"\d{{4}} ({_MONTHS}))")
 
 
 class CollectionName(BaseModel):
@@ -197,7 +204,7 @@ def fallback_name(ctx: NamingContext) -> CollectionName:
 def repair_answer(ans: CollectionName, ctx: NamingContext) -> CollectionName:
     """Make an LLM's (schema-valid but untrusted) answer safe and useful: sanitised folder of
     at most 3 levels, a name that is not vague, clean tags."""
-    name = sanitize_segment(" ".join(ans.name.split()), fallback="")
+    name = sanitize_segment(_FILLER.sub("", " ".join(ans.name.split())), fallback="")
     if not name or fold(name) in VAGUE_NAMES:
         topic = _topic(ctx)
         when = date_range_text(ctx.date_from, ctx.date_to)
@@ -207,6 +214,9 @@ def repair_answer(ans: CollectionName, ctx: NamingContext) -> CollectionName:
     segs = [s for s in folder.split("/") if s and fold(s) not in VAGUE_NAMES] if folder else []
     if not segs:
         segs = [name]
+    elif all(_DATEISH.fullmatch(fold(x)) for x in segs):
+        # "2023/June" says when, not what: file it under what the collection shows
+        segs = [_topic(ctx) or name] + segs[: MAX_DEPTH - 1]
     tags, seen = [], set()
     for t in ans.tags:
         t = " ".join(str(t).lower().split())

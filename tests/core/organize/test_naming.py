@@ -85,6 +85,15 @@ def test_a_hostile_or_vague_answer_is_repaired():
     assert sanitize_relpath(fixed.folder) == fixed.folder
 
 
+def test_filler_words_and_date_only_folders_are_repaired():
+    ctx = NamingContext(9, 10, tags=["city", "night"], date_from=JULY_2024, date_to=JULY_2024)
+    fixed = repair_answer(CollectionName(name="Night City Lights Photos and Videos",
+                                         folder="2023/June"), ctx)
+    assert fixed.name == "Night City Lights" and fixed.folder == "City/2023/June"
+    keep = repair_answer(CollectionName(name="Beach Photos", folder="Travel/Italy 2024"), ctx)
+    assert keep.name == "Beach" and keep.folder == "Travel/Italy 2024"
+
+
 def test_fallback_names_from_tags_and_dates_then_captions():
     ctx = NamingContext(3, 20, tags=["beach", "sea"], date_from=JULY_2024, date_to=JULY_2024)
     ans = fallback_name(ctx)
