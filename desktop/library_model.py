@@ -53,6 +53,33 @@ def load_rows(catalog, order: str = "date", where: str = "", params: Sequence = 
         return [tuple(r) for r in conn.execute(sql, tuple(params))]
 
 
+def load_grid(catalog, order: str = "date", where: str = "", params: Sequence = ()) -> dict:
+    """Rows plus what the model derives from them (id -> row, where each group starts and
+    its label: month, folder or collection), all computed here on the worker thread."""
+    if order == "collection":
+        with catalog.read() as conn:
+            names = dict(conn.execute(
+                "SELECT m.file_id, coalesce(c.name, 'Unnamed collection') FROM cluster_members m "
+                "JOIN clusters c ON c.id = m.cluster_id").fetchall())
+    rows = load_rows(catalog, order, where, params)
+    starts: dict[int, str] = {}
+    last = object()
+    for i, r in enumerate(rows):
+        if order == "date":
+            key = (dt.datetime.fromtimestamp(r[TAKEN]).strftime("%B %Y") if r[TAKEN]
+                   else "Undated")
+        elif order == "folder":
+            key = os.path.basename(r[FOLDER]) or r[FOLDER]
+        elif order == "collection":
+            key = names.get(r[ID], "Not in a collection")
+        else:
+            break
+        if key != last:
+            starts[i] = key
+            last = key
+    return {"rows": rows, "row_of": {r[ID]: i for i, r in enumerate(rows)}, "starts": starts}
+
+
 def load_rows_by_ids(catalog, ids: Sequence[int]) -> list[tuple]:
     """Rows for the given ids, in the given order (search results)."""
     if not ids:
@@ -85,16 +112,21 @@ class LibraryModel(QAbstractListModel):
         self._row_of: dict[int, int] = {}
         self._scores: dict[int, float] = {}
         self._hits: dict[int, Any] = {}
+        self.starts: dict[int, str] = {}  # row -> label of the group (month...) it begins
         loader.readyBatch.connect(self._on_thumbs)
 
     # --- data in ---
     def set_rows(self, rows: list[tuple], scores: dict[int, float] | None = None,
-                 hits: dict[int, Any] | None = None) -> None:
+                 hits: dict[int, Any] | None = None, *, row_of: dict[int, int] | None = None,
+                 starts: dict[int, str] | None = None) -> None:
+        """Swap in new rows; `row_of` and `starts` (group labels) come precomputed from
+        load_grid for big libraries, so the GUI thread only swaps references."""
         self.beginResetModel()
         self._rows = rows
-        self._row_of = {r[ID]: i for i, r in enumerate(rows)}
+        self._row_of = row_of if row_of is not None else {r[ID]: i for i, r in enumerate(rows)}
         self._scores = scores or {}
         self._hits = hits or {}
+        self.starts = starts or {}
         self.endResetModel()
         self.rowsReplaced.emit()
 
@@ -205,6 +237,10 @@ class ThumbDelegate(QStyledItemDelegate):
         score = model._scores.get(r[ID]) if model._scores else None
         if score is not None and option.state & QStyle.State_MouseOver:
             self._badge(painter, rect, f"{score:.2f}", QColor(30, 90, 200, 200), top=True)
+        label = model.starts.get(row) if model.starts else None
+        if label:  # the first item of a month / folder / collection carries its name
+            label = painter.fontMetrics().elidedText(label, Qt.ElideRight, rect.width() - 16)
+            self._badge(painter, rect, label, QColor(pal.color(QPalette.Highlight)), top=True)
         if selected:
             pen = QPen(pal.color(QPalette.Highlight), 3)
             painter.setPen(pen)

@@ -23,7 +23,7 @@ from desktop.library_model import (
     TAKEN,
     GridView,
     LibraryModel,
-    load_rows,
+    load_grid,
 )
 from desktop.style import icon
 from desktop.workers import run_async
@@ -123,19 +123,20 @@ class LibraryPage(QWidget):
         if self.mode != "library":
             return
         order = self.group.currentData()
-        run_async(load_rows, self.services.catalog, order, self.where, self.params,
-                  on_done=lambda rows: self._apply_rows(gen, rows))
+        run_async(load_grid, self.services.catalog, order, self.where, self.params,
+                  on_done=lambda data: self._apply_rows(gen, data))
 
     def set_filter(self, where: str, params: tuple) -> None:
         self.where, self.params = where, params
         self.reload()
 
-    def _apply_rows(self, gen: int, rows: list[tuple]) -> None:
+    def _apply_rows(self, gen: int, data: dict) -> None:
         if gen != self._generation or self.mode != "library":
             return  # a newer reload (or a search) superseded this one
+        rows = data["rows"]
         keep = self.grid.current_id()
         top = self.grid.verticalScrollBar().value()
-        self.model.set_rows(rows)
+        self.model.set_rows(rows, row_of=data["row_of"], starts=data["starts"])
         self.title.setText("All photos and videos" if not self.where else "Filtered library")
         self.notice.setText(f"{len(rows):,} items")
         self.stack.setCurrentIndex(0 if rows or self.where else 1)

@@ -41,3 +41,25 @@ def test_grid_shows_library_with_thumbnails(tmp_path, services, qtbot):
     pm = services.thumbs.get_cached(win.library.model.row_tuple(1)[0])
     assert pm.width() == 256 and pm.height() == 192  # landscape kept its shape
     win.close()
+
+
+def test_grid_groups_carry_month_and_folder_labels(tmp_path, services, qtbot):
+    lib = tmp_path / "lib"
+    write_jpeg(lib / "x" / "a.jpg", taken="2023:03:02 10:00:00")
+    write_jpeg(lib / "x" / "b.jpg", seed=2, taken="2023:03:09 10:00:00")
+    write_jpeg(lib / "y" / "c.jpg", seed=3, taken="2021:12:24 10:00:00")
+    add_root(services.catalog, lib)
+    scan(services.catalog)
+
+    from desktop.app import create_window
+
+    win = create_window(services, start_background=False, welcome=False)
+    qtbot.addWidget(win)
+    win.show()
+    model = win.library.model
+    qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=5000)
+    assert model.starts == {0: "March 2023", 2: "December 2021"}
+    win.library.group.setCurrentIndex(win.library.group.findData("folder"))
+    qtbot.waitUntil(lambda: model.starts.get(0) == "x", timeout=5000)
+    assert model.starts == {0: "x", 2: "y"}
+    win.close()
