@@ -25,7 +25,7 @@ from core.catalog.connection import Connection
 
 EXACT_MAX = 200_000          # above this many vectors: binary prefilter + exact rescoring
 PREFILTER_MIN = 2_000        # candidates kept by the prefilter, at least
-PREFILTER_PER_K = 40         # ... and at least this many per result asked for
+PREFILTER_PER_K = 5          # ... and at least this many per result asked for
 PREFILTER_FRACTION = 100     # ... and at least 1% of all rows (10,000 at 1M: recall 0.994 vs 0.983)
 
 
@@ -159,14 +159,15 @@ class VectorIndex:
             return _top(scores, k, np.arange(n))
         # Binary prefilter: Hamming distance between sign bits, then exact rescoring.
         qbits = _sign_bits((q - center)[None, :])[0]
-        ham = np.bitwise_count(bits[0] ^ qbits[0]).astype(np.uint16)
-        for w in range(1, len(qbits)):
-            ham += np.bitwise_count(bits[w] ^ qbits[w])
+        ham = _hamming(bits, qbits)
         if mask is not None:
-            ham = np.where(mask[:n], ham, np.iinfo(np.uint16).max)
+            ham[~mask[:n]] = np.iinfo(np.uint16).max
         c = min(n, max(PREFILTER_MIN, PREFILTER_PER_K * k, n // PREFILTER_FRACTION))
-        cand = np.argpartition(ham, c - 1)[:c] if c < n else np.arange(n)
-        cand.sort()                                  # gather rows in memory order
+        # The c smallest distances, ties at the cut included: a histogram of the (at most
+        # d+1) distance values finds the cut faster than argpartition over n rows.
+        counts = np.cumsum(np.bincount(ham, minlength=int(ham.max()) + 1))
+        cut = int(np.searchsorted(counts, c))
+        cand = np.flatnonzero(ham <= cut)            # in memory order: a cheap gather
         if mask is not None:
             cand = cand[mask[cand]]
         scores = mat[cand].astype(np.float32) @ q
@@ -201,6 +202,26 @@ def _top(scores: np.ndarray, k: int, rows: np.ndarray) -> Neighbours:
     part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
     part = part[np.argsort(-scores[part], kind="stable")]
     return Neighbours(rows[part].astype(np.int64), scores[part].astype(np.float32))
+
+
+_HAM_BLOCK = 1 << 16
+
+
+def _hamming(bits: np.ndarray, qbits: np.ndarray) -> np.ndarray:
+    """Hamming distance of every column of `bits` (words, n) to `qbits`, as uint16. Works
+    in blocks with reused buffers so the intermediates stay in cache."""
+    words, n = bits.shape
+    ham = np.zeros(n, np.uint16)
+    tmp = np.empty(min(n, _HAM_BLOCK), np.uint64)
+    cnt = np.empty(min(n, _HAM_BLOCK), np.uint8)
+    for s in range(0, n, _HAM_BLOCK):
+        e = min(n, s + _HAM_BLOCK)
+        t, c, h = tmp[:e - s], cnt[:e - s], ham[s:e]
+        for w in range(words):
+            np.bitwise_xor(bits[w, s:e], qbits[w], out=t)
+            np.bitwise_count(t, out=c)
+            h += c
+    return ham
 
 
 def _sign_bits(mat: np.ndarray) -> np.ndarray:
