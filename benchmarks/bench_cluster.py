@@ -120,7 +120,7 @@ def naming_contexts(n: int = 50):
     return out
 
 
-def bench_naming(n: int = 50) -> dict:
+def bench_naming(n: int = 50, progress=None) -> dict:
     from core.config import Paths, Settings
     from core.errors import ShoeboxError
     from core.organize.naming import ask_llm, fallback_name, repair_answer
@@ -149,6 +149,9 @@ def bench_naming(n: int = 50) -> dict:
                 ans = fallback_name(ctx)
                 fell_back += 1
         times.append(time.perf_counter() - t0)
+        if progress and len(times) % 5 == 0:
+            progress(f"  ... {len(times)} named: {np.mean(times):.1f} s each, first try valid "
+                     f"{first_ok}/{len(times)}")
         if len(samples) < 10:
             samples.append(f"{ans.name} -> {ans.folder}")
     reg.close()
@@ -201,7 +204,7 @@ def main() -> None:
         say(f"raw 512-d vs PCA-{args.dims} at {n}: {raw['seconds']:.1f} s vs {pca['seconds']:.1f} s "
               f"(x{raw['seconds'] / max(pca['seconds'], 1e-9):.1f}); ARI {raw['ari']} vs {pca['ari']}")
     if not args.no_name:
-        r = bench_naming(args.name_count)
+        r = bench_naming(args.name_count, progress=say)
         if not r["available"]:
             say(f"naming: LLM not available here ({r['reason']})")
         else:
