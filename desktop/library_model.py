@@ -64,10 +64,21 @@ def load_grid(catalog, order: str = "date", where: str = "", params: Sequence = 
     rows = load_rows(catalog, order, where, params)
     starts: dict[int, str] = {}
     last = object()
+    lo = hi = 0.0  # the current month's span: a date call only when a row leaves it
     for i, r in enumerate(rows):
         if order == "date":
-            key = (dt.datetime.fromtimestamp(r[TAKEN]).strftime("%B %Y") if r[TAKEN]
-                   else "Undated")
+            t = r[TAKEN]
+            if t is None:
+                key = "Undated"
+            elif lo <= t < hi and last != "Undated":
+                continue
+            else:
+                d = dt.datetime.fromtimestamp(t)
+                first = d.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+                nxt = (first.replace(year=first.year + 1, month=1) if first.month == 12
+                       else first.replace(month=first.month + 1))
+                lo, hi = first.timestamp(), nxt.timestamp()
+                key = d.strftime("%B %Y")
         elif order == "folder":
             key = os.path.basename(r[FOLDER]) or r[FOLDER]
         elif order == "collection":
