@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import av
 import numpy as np
@@ -120,7 +120,7 @@ def keyframes(path: str, interval_s: float = 2.0, max_frames: int = 60,
             prev = sig
             b = min(int(frame.time // step), buckets - 1)
             if b not in best or change > best[b].change:
-                best[b] = Keyframe(int(round(frame.time * 1000)), img, change)
+                best[b] = Keyframe(round(frame.time * 1000), img, change)
         stream.codec_context.skip_frame = "DEFAULT"
         for b in range(buckets):
             if b in best:
@@ -128,7 +128,7 @@ def keyframes(path: str, interval_s: float = 2.0, max_frames: int = 60,
             middle = min((b + 0.5) * step, max(0.0, duration - 0.05))
             img, t = _frame_near(container, stream, middle, short_side)
             if img is not None:
-                best[b] = Keyframe(int(round(t * 1000)), img, 0.0)
+                best[b] = Keyframe(round(t * 1000), img, 0.0)
         if not best:
             raise VideoError("no frame of the video could be decoded")
         # distinct times only (two buckets can land on the same frame in very short videos)
@@ -221,7 +221,7 @@ def audio_chunks(path: str, chunk_s: float = 600.0, track: AudioTrack | None = N
         for frame in _frames(container, stream, bad):
             t = frame.time
             if t is not None:
-                gap = int(round((t - (start + have) / SAMPLE_RATE) * SAMPLE_RATE))
+                gap = round((t - (start + have) / SAMPLE_RATE) * SAMPLE_RATE)
                 if SAMPLE_RATE // 20 < gap < 3600 * SAMPLE_RATE:  # a skipped packet: keep
                     parts.append(np.zeros(gap, np.float32))       # later timestamps true
                     have += gap

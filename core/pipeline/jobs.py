@@ -15,8 +15,8 @@ result and its job state are written in one transaction, so a crash leaves jobs 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from core.catalog import Catalog, Connection
 
@@ -136,8 +136,9 @@ def mark_done(conn: Connection, job: Job, model_id: str, now: float) -> None:
         """
         INSERT INTO jobs(file_id, stage, state, content_hash, model_id, updated_at)
         VALUES (?, ?, 'done', ?, ?, ?)
-        ON CONFLICT(file_id, stage) DO UPDATE SET state = 'done', content_hash = excluded.content_hash,
-            model_id = excluded.model_id, error = NULL, priority = 0, updated_at = excluded.updated_at
+        ON CONFLICT(file_id, stage) DO UPDATE SET state = 'done',
+            content_hash = excluded.content_hash, model_id = excluded.model_id, error = NULL,
+            priority = 0, updated_at = excluded.updated_at
         """,
         (job.file_id, job.stage, job.content_hash, model_id, now),
     )
@@ -148,7 +149,8 @@ def mark_error(conn: Connection, job: Job, model_id: str | None, error: str, now
         """
         INSERT INTO jobs(file_id, stage, state, content_hash, model_id, attempts, error, updated_at)
         VALUES (?, ?, 'error', ?, ?, 1, ?, ?)
-        ON CONFLICT(file_id, stage) DO UPDATE SET state = 'error', content_hash = excluded.content_hash,
+        ON CONFLICT(file_id, stage) DO UPDATE SET state = 'error',
+            content_hash = excluded.content_hash,
             model_id = excluded.model_id, attempts = jobs.attempts + 1, error = excluded.error,
             priority = 0, updated_at = excluded.updated_at
         """,

@@ -19,9 +19,10 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from core.catalog import Catalog, Connection
 from core.catalog.connection import DatabaseError
@@ -199,12 +200,14 @@ def _run_stage(catalog: Catalog, env: Env, stage: J.StageDef, ident, limit, task
     task.start(todo, f"{stage.name}: {stage.about}")
     source = _JobSource(catalog, stage.name, limit, task)
     sink = _Sink(catalog, model_id, source, sr)
+    work = runner.process(iter(source))
     try:
-        for outcomes in runner.process(iter(source)):
+        for outcomes in work:
             sink.add(outcomes)
             task.advance(len(outcomes))
             task.check()
     finally:
+        work.close()  # stops the decode threads
         sink.close()  # what is finished is kept, even on cancel
     return sr
 

@@ -18,7 +18,7 @@ def main() -> None:
     import torch  # noqa: F401
     from transformers import BlipForConditionalGeneration, CLIPModel  # noqa: F401
 
-    import core.cli.main  # noqa: F401
+    import core.cli.main
     import core.pipeline.run  # noqa: F401
     import models  # noqa: F401
 

@@ -9,7 +9,11 @@ import pytest
 from core.scan.roots import add_root
 from core.scan.scanner import scan
 from tests.media_factory import (
-    corrupt_audio_packet, write_jpeg, write_png, write_truncated_jpeg, write_video,
+    corrupt_audio_packet,
+    write_jpeg,
+    write_png,
+    write_truncated_jpeg,
+    write_video,
 )
 
 

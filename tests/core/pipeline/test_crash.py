@@ -12,8 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from core.catalog.connection import connect
 from core.pipeline.thumbnails import SIZES, thumbnail_path
 from core.scan.roots import add_root
@@ -101,7 +99,7 @@ def test_sigkill_at_random_points_then_resume(tmp_path, catalog, paths, tiny_set
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         states = dict(conn.execute("SELECT state, count(*) FROM jobs GROUP BY state"))
         assert states == {"done": total_jobs}
-        one = lambda sql: tuple(conn.execute(sql).fetchone())  # noqa: E731
+        one = lambda sql: tuple(conn.execute(sql).fetchone())
         assert one("SELECT count(*), count(DISTINCT file_id) FROM embeddings "
                    "WHERE frame_ms = -1") == (N_PHOTOS, N_PHOTOS)
         assert one("SELECT count(DISTINCT file_id) FROM embeddings WHERE frame_ms >= 0") == (2,)

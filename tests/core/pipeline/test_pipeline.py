@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.pipeline import prioritize, tags as tagging
+from core.pipeline import prioritize
+from core.pipeline import tags as tagging
 from core.pipeline.run import index_library
 from core.pipeline.thumbnails import SIZES, cached_thumbnail_path, thumbnail_path
 from core.scan.scanner import scan
@@ -198,5 +199,12 @@ def test_draft_decode_gives_the_same_vector_as_full_decode(registry, tmp_path):
     fast = open_image(str(path), target=clip.image_size)
     full = open_image(str(path))
     assert max(fast.size) < max(full.size)  # draft really decoded less
-    a, b = clip.embed_images([fast.convert("RGB"), full.convert("RGB")])
+    # the CLIP stage reads the big thumbnail (made from the original by the thumbnail stage)
+    from core.config import Paths
+    from core.pipeline.thumbnails import make_thumbnails
+
+    thumb = make_thumbnails(Paths(tmp_path / "home"), str(path), "photo", "ab" * 16)[-1]
+    small = open_image(str(thumb), target=clip.image_size)
+    a, b, c = clip.embed_images([fast, full, small])
     assert float(np.dot(a, b)) > 0.99
+    assert float(np.dot(c, b)) > 0.99

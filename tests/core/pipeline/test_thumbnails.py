@@ -3,7 +3,13 @@
 from PIL import Image
 
 from core.pipeline.thumbnails import (
-    SIZES, cached_thumbnail_path, ensure_thumbnail, make_thumbnails, prune_thumbnails, size_for, thumbnail_path,
+    SIZES,
+    cached_thumbnail_path,
+    ensure_thumbnail,
+    make_thumbnails,
+    prune_thumbnails,
+    size_for,
+    thumbnail_path,
 )
 from tests.media_factory import write_jpeg, write_video
 
@@ -20,7 +26,7 @@ def test_thumbnails_upright_all_sizes_keyed_by_content(paths, tmp_path):
     assert not thumbnail_path(paths, row, 1024).exists()  # the GUI asked for the small one
     make_thumbnails(paths, row["path"], "photo", row["content_hash"])  # the stage: all sizes
     with Image.open(thumbnail_path(paths, row, 1024)) as im:
-        assert im.size == (768, 1024)
+        assert im.size == (750, 1000)  # the 1/4-scale decode, not upscaled
     assert size_for(2000) == SIZES[-1]
     # the same content under another path is already cached: nothing is decoded
     moved = dict(row, path=str(tmp_path / "does-not-exist.jpg"))
