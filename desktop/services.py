@@ -28,6 +28,7 @@ class Services(QObject):
         super().__init__(parent)
         # Every Qt->Python call (data(), paint()) re-takes the GIL; with workers busy in Python
         # the default 5 ms hand-over makes each one wait. 1 ms keeps painting smooth.
+        self._old_switch = sys.getswitchinterval()
         sys.setswitchinterval(GIL_SWITCH_S)
         self.paths = paths
         self.settings = settings if settings is not None else Settings.load(paths)
@@ -89,3 +90,4 @@ class Services(QObject):
             self._registry.close()
         if self._own_catalog:
             self.catalog.close()
+        sys.setswitchinterval(self._old_switch)

@@ -260,3 +260,30 @@ def test_split_a_selection_off_a_collection_and_keep_a_folder(tmp_path, services
     with services.catalog.read() as conn:
         kept = [r[0] for r in conn.execute("SELECT path FROM keep_folders")]
     assert kept == [os.path.realpath(os.path.dirname(win.library.model.row_tuple(0)[1]))]
+
+
+def _multimedia_available() -> bool:
+    try:
+        import PySide6.QtMultimedia  # noqa: F401  (needs libpulse on Linux)
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _multimedia_available(), reason="QtMultimedia cannot load here "
+                    "(libpulse missing); the pane then shows the still frame only")
+def test_video_plays_from_the_requested_moment(tmp_path, services, win, qtbot):
+    lib = tmp_path / "lib"
+    write_video(lib / "v.mp4", seconds=3, audio="tone")
+    add_root(services.catalog, lib)
+    scan(services.catalog)
+    with services.catalog.read() as conn:
+        fid = conn.execute("SELECT id FROM files").fetchone()[0]
+    with qtbot.waitSignal(win.detail.loaded, timeout=10000):
+        win.open_detail(fid, 1.5)
+    qtbot.waitUntil(lambda: win.detail._preview_pm is not None, timeout=10000)
+    still = win.detail._preview_pm
+    qtbot.mouseClick(win.detail.play_btn, Qt.LeftButton)
+    qtbot.waitUntil(lambda: win.detail._preview_pm is not still, timeout=10000)  # frames
+    qtbot.waitUntil(lambda: win.detail._player.position() >= 1500, timeout=10000)
+    win.detail.stop_media()
