@@ -8,6 +8,7 @@ import os
 import time
 
 import pytest
+from PySide6.QtCore import Qt
 
 from tests.media_factory import write_jpeg
 
@@ -67,4 +68,13 @@ def test_indexing_keeps_the_gui_responsive(tmp_path, make_services, tiny_setting
     qtbot.waitUntil(lambda: win.search.last_results is not None, timeout=20000)
     assert win.search.last_results.vector_used
     assert win.library.model.rowCount() >= 1
+
+    # "Ask about this photo": the tiny LLM talks nonsense, so the answer falls back to facts
+    with qtbot.waitSignal(win.detail.loaded, timeout=10000):
+        win.open_detail(win.library.model.row_tuple(0)[0])
+    with qtbot.waitSignal(win.detail.answered, timeout=60000) as answer:
+        qtbot.keyClicks(win.detail.ask_edit, "when was this taken?")
+        qtbot.keyClick(win.detail.ask_edit, Qt.Key_Return)
+    assert answer.args[0] and answer.args[0] != "Thinking…"
+    assert win.detail.answer.text() == answer.args[0]
     win.close()
