@@ -136,6 +136,12 @@ def test_user_session(tmp_path, window, services, qtbot, monkeypatch):
     with qtbot.waitSignal(page.planShown, timeout=10000):
         skipped_item.setCheckState(0, Qt.Unchecked)
     assert next(i for i in page.items if i.id == skipped_id).decision == "skip"
+    # edit one file's destination (what the dialog on double-click sends)
+    edited_id = next(i.id for i in page.items if i.role == "file" and i.id != skipped_id)
+    with qtbot.waitSignal(page.planShown, timeout=10000):
+        page.set_item(edited_id, folder="Favourites")
+    edited = next(i for i in page.items if i.id == edited_id)
+    assert os.path.basename(os.path.dirname(edited.dst)) == "Favourites"
     moving = [i for i in page.items if i.role == "file" and i.decision == "accept"]
     assert len(moving) == 11
     skipped = next(i for i in page.items if i.id == skipped_id)
@@ -147,6 +153,7 @@ def test_user_session(tmp_path, window, services, qtbot, monkeypatch):
     for i in moving:
         assert not os.path.exists(i.src) and os.path.exists(i.dst), i
     assert os.path.exists(skipped.src)
+    assert os.path.exists(edited.dst) and "Favourites" in edited.dst
     wait_idle(services, qtbot)
 
     # --- Ctrl+Z: undo the last reorganization (after a question): every file back ---
