@@ -287,3 +287,13 @@ def test_video_plays_from_the_requested_moment(tmp_path, services, win, qtbot):
     qtbot.waitUntil(lambda: win.detail._preview_pm is not still, timeout=10000)  # frames
     qtbot.waitUntil(lambda: win.detail._player.position() >= 1500, timeout=10000)
     win.detail.stop_media()
+
+
+def test_typing_in_the_search_box_is_not_taken_by_shortcuts(services, win, qtbot):
+    win.act_find.trigger()
+    qtbot.keyClicks(win.search_edit, "dog on a beach")
+    assert win.search_edit.text() == "dog on a beach"  # Space stays a space here
+    win.search_edit.setCursorPosition(0)
+    qtbot.keyClick(win.search_edit, Qt.Key_Delete)
+    assert win.search_edit.text() == "og on a beach"  # Delete edits the text, trashes nothing
+    assert not win.detail.isVisible()
