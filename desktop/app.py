@@ -51,7 +51,7 @@ def create_window(services: Services, *, start_background: bool = True, welcome:
             actions.start_watch(services)
     if welcome and not services.qsettings.value("welcomed", False) and \
             not list_roots(services.catalog):
-        QTimer.singleShot(300, win.open_welcome)
+        QTimer.singleShot(300, lambda: win.open_welcome(first_run=True))
     return win
 
 

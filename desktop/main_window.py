@@ -171,7 +171,7 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         self.act_settings = m.addAction(icon("settings"), "&Settings…", self.open_settings)
         self.act_settings.setShortcut(QKeySequence.Preferences)
-        self.act_welcome = m.addAction("&Models and folders…", self.open_welcome)
+        self.act_welcome = m.addAction("&Models and folders…", lambda: self.open_welcome())
         m.addSeparator()
         m.addAction("&Quit", self.close).setShortcut(QKeySequence.Quit)
 
@@ -351,10 +351,10 @@ class MainWindow(QMainWindow):
 
         SettingsDialog(self.services, self).exec()
 
-    def open_welcome(self) -> None:
+    def open_welcome(self, first_run: bool = False) -> None:
         from desktop.views.welcome import WelcomeDialog
 
-        WelcomeDialog(self.services, self).exec()
+        WelcomeDialog(self.services, self, first_run=first_run).exec()
 
     def copy_diagnostics(self) -> None:
         from desktop.diagnostics import copy_diagnostics

@@ -63,3 +63,17 @@ def test_grid_groups_carry_month_and_folder_labels(tmp_path, services, qtbot):
     qtbot.waitUntil(lambda: model.starts.get(0) == "x", timeout=5000)
     assert model.starts == {0: "x", 2: "y"}
     win.close()
+
+
+def test_first_run_opens_the_welcome(services, qtbot, monkeypatch):
+    from desktop.app import create_window
+    from desktop.views.welcome import WelcomeDialog
+
+    shown = []
+    monkeypatch.setattr(WelcomeDialog, "exec", lambda self: shown.append(self) or 0)
+    win = create_window(services, start_background=False)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    assert shown[0].windowTitle() == "Welcome to Shoebox"
+    win.close()
