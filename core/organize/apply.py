@@ -251,7 +251,7 @@ def _ensure_dir(catalog: Catalog, plan_id: int, root: str, folder: str) -> None:
     """Create folder (and parents under root), journalling each so undo can remove them."""
     missing = []
     d = folder
-    while not os.path.isdir(d) and is_inside(d, root) and d != root:
+    while not os.path.isdir(d) and is_inside(d, root):  # a new --target folder is made too
         missing.append(d)
         d = os.path.dirname(d)
     for d in reversed(missing):

@@ -317,3 +317,15 @@ def test_a_folder_that_cannot_be_created_fails_its_files_only(lib, catalog):
     catalog_agrees_with_disk(catalog)
     with catalog.read() as conn:
         assert conn.execute("SELECT count(*) FROM journal WHERE state = 'intent'").fetchone()[0] == 0
+
+
+def test_link_tree_under_a_separate_target_leaves_the_library_alone(lib, catalog, tmp_path):
+    root, _ = lib
+    before = snapshot(root)
+    target = tmp_path / "Organized"
+    pid = make_plan(catalog, target=str(target), mode="link")
+    rep = apply_plan(catalog, pid)
+    assert rep.done == 9 and snapshot(root) == before
+    assert os.path.samefile(target / "Pets/Dogs/dog1.jpg", root / "Phone/2024/dog1.jpg")
+    undo_plan(catalog, pid)
+    assert not any(p.is_file() for p in target.rglob("*")) and snapshot(root) == before
