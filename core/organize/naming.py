@@ -274,8 +274,8 @@ def segment_key(segment: str) -> str:
 def _same(a: str, b: str) -> bool:
     if a == b:
         return True
-    if not a or not b or a[:1].isdigit() or b[:1].isdigit():  # "2023" vs "2024" differ
-        return False
+    if not a or not b or re.findall(r"\d+", a) != re.findall(r"\d+", b):
+        return False  # "Italy 2023" and "Italy 2024" are two trips, however alike
     return difflib.SequenceMatcher(None, a, b).ratio() >= FUZZY_RATIO
 
 

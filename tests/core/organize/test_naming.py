@@ -150,6 +150,8 @@ def test_harmonize_merges_synonyms_and_caps_top_level_folders():
     tops = {p.split("/")[0] for p in out.values()}
     assert len(tops) <= 4 and "More" in tops
     assert all(len(p.split("/")) <= 3 for p in out.values())
+    split = harmonize_paths({1: "Travel/Italy 2023", 2: "Travel/Italy 2024"}, {1: 1, 2: 1})
+    assert split[1] == "Travel/Italy 2023" and split[2] == "Travel/Italy 2024"
     # case-only differences collapse into one folder
     assert harmonize_paths({1: "beach", 2: "BEACH", 3: "Beach"}, {1: 1, 2: 1, 3: 5})[1] == "Beach"
 
