@@ -276,7 +276,14 @@ def _same(a: str, b: str) -> bool:
         return True
     if not a or not b or re.findall(r"\d+", a) != re.findall(r"\d+", b):
         return False  # "Italy 2023" and "Italy 2024" are two trips, however alike
-    return difflib.SequenceMatcher(None, a, b).ratio() >= FUZZY_RATIO
+    # word by word, so one differing word is not hidden in a long name: "grandma's garden"
+    # and "grandpa's garden" stay apart, "graduaton party" meets "graduation party"
+    wa, wb = a.split(), b.split()
+    if len(wa) != len(wb):
+        return False
+    return all(x == y or (min(len(x), len(y)) >= 5 and
+                          difflib.SequenceMatcher(None, x, y).ratio() >= FUZZY_RATIO)
+               for x, y in zip(wa, wb))
 
 
 def harmonize_paths(proposals: dict[int, str], sizes: dict[int, int], *,

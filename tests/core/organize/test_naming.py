@@ -152,6 +152,9 @@ def test_harmonize_merges_synonyms_and_caps_top_level_folders():
     assert all(len(p.split("/")) <= 3 for p in out.values())
     split = harmonize_paths({1: "Travel/Italy 2023", 2: "Travel/Italy 2024"}, {1: 1, 2: 1})
     assert split[1] == "Travel/Italy 2023" and split[2] == "Travel/Italy 2024"
+    near = harmonize_paths({1: "Grandma's garden", 2: "Grandpa's garden", 3: "Graduaton",
+                            4: "Graduation"}, {1: 1, 2: 1, 3: 1, 4: 2})
+    assert near[1] != near[2] and near[3] == near[4] == "Graduation"
     # case-only differences collapse into one folder
     assert harmonize_paths({1: "beach", 2: "BEACH", 3: "Beach"}, {1: 1, 2: 1, 3: 5})[1] == "Beach"
 
