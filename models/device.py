@@ -5,8 +5,14 @@ torch is imported inside functions: `import models` must stay cheap.
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import importlib.util
 import logging
+import os
+import platform
+import re
+import sys
 
 log = logging.getLogger(__name__)
 
@@ -15,6 +21,51 @@ def torch_available() -> bool:
     import importlib.util
 
     return importlib.util.find_spec("torch") is not None
+
+
+def guess_device(setting: str = "auto") -> str:
+    """The device pick_device would choose, found in milliseconds without importing torch
+    (which costs seconds): the installed torch build's CUDA version from its version.py, and
+    an NVIDIA GPU from the driver (NVML does not create a CUDA context, so forking later is
+    safe). The registry confirms it with torch when the first model loads."""
+    setting = (setting or "auto").lower()
+    if setting == "cpu" or not torch_available():
+        return "cpu"
+    if setting in ("cuda", "mps"):
+        return setting
+    if sys.platform == "darwin":
+        return "mps" if platform.machine() == "arm64" else "cpu"
+    return "cuda" if _torch_cuda_build() and _nvidia_gpus() > 0 else "cpu"
+
+
+def _torch_cuda_build() -> bool:
+    spec = importlib.util.find_spec("torch")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        try:
+            text = open(os.path.join(folder, "version.py"), encoding="utf-8").read()
+        except OSError:
+            continue
+        m = re.search(r"^cuda\s*(?::[^=]*)?=\s*(.+)$", text, re.M)
+        return bool(m and m.group(1).strip() not in ("None", "''", '""'))
+    return False
+
+
+def _nvidia_gpus() -> int:
+    if os.path.isdir("/proc/driver/nvidia/gpus"):
+        return len(os.listdir("/proc/driver/nvidia/gpus"))
+    for name in ("libnvidia-ml.so.1", "nvml.dll"):
+        try:
+            nvml = ctypes.CDLL(name)
+        except OSError:
+            continue
+        count = ctypes.c_uint(0)
+        if nvml.nvmlInit_v2() != 0:
+            return 0
+        try:
+            return count.value if nvml.nvmlDeviceGetCount_v2(ctypes.byref(count)) == 0 else 0
+        finally:
+            nvml.nvmlShutdown()
+    return 0
 
 
 def pick_device(setting: str = "auto") -> str:

@@ -31,6 +31,7 @@ class Registry:
         self._wrappers: dict[str, Any] = {}
         self._failed: dict[str, tuple[str, str]] = {}   # role -> (identity, reason) of a failed load
         self._device: str | None = None
+        self._device_confirmed = False
         self._stop = threading.Event()
         self._timer: threading.Thread | None = None
 
@@ -38,10 +39,24 @@ class Registry:
     @property
     def device(self) -> str:
         if self._device is None:
-            from models.device import pick_device
+            from models.device import guess_device
 
-            self._device = pick_device(getattr(self.settings, "device", "auto"))
+            self._device = guess_device(getattr(self.settings, "device", "auto"))
         return self._device
+
+    def _confirm_device(self) -> None:
+        """Before the first load (torch is imported then anyway): check the cheap guess with
+        torch itself, and believe torch when they disagree."""
+        if self._device_confirmed:
+            return
+        from models.device import pick_device
+
+        real = pick_device(getattr(self.settings, "device", "auto"))
+        if real != self.device:
+            log.warning("expected to run models on %s but torch can use %s; using %s",
+                        self.device, real, real)
+            self._device = real
+        self._device_confirmed = True
 
     def resolve(self, role: str) -> Resolved:
         return resolve(role, self.settings, self.paths, self.device)
@@ -128,6 +143,7 @@ class Registry:
 
     def _get(self, role: str):
         with self._lock:
+            self._confirm_device()
             r = self.resolve(role)
             if r.state != "ready":
                 raise ModelUnavailable(role, r.reason or "no model is set")

@@ -186,3 +186,27 @@ def test_unload_gives_gpu_memory_back(paths, tiny_models):
     reg.release("clip")
     assert torch.cuda.memory_allocated() == before
     reg.close()
+
+
+def test_cheap_device_guess_agrees_with_torch_and_does_not_import_it():
+    import subprocess
+    import sys
+
+    code = ("import sys; from models.device import guess_device; d = guess_device(); "
+            "assert 'torch' not in sys.modules; "
+            "from models.device import pick_device; print(d, pick_device())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    guessed, real = out.stdout.split()
+    assert guessed == real
+
+
+def test_status_and_identity_do_not_import_torch(tiny_models, paths):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pathlib; from core.config import Settings, Paths; from models import Registry; "
+        f"s = Settings(models={{'clip': {str(tiny_models['clip'])!r}}}); "
+        f"r = Registry(s, Paths(pathlib.Path({str(paths.home)!r}))); r.status(); r.identity('clip'); "
+        "assert 'torch' not in sys.modules, 'torch was imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
