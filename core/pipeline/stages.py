@@ -87,6 +87,19 @@ class ThumbnailRunner(StageRunner):
             yield [Outcome(job, error=describe(exc) if exc else None)]
 
 
+def image_via_thumbnail(paths: Paths, job: Job, min_side: int):
+    """The file's picture at min_side (<= 512). The thumbnail stage ran first and already
+    decoded the original once: its upright 1024 px JPEG decodes in a few milliseconds, where a
+    12 MP original costs ~40 ms even in draft mode (and a video frame needs a seek), so the
+    original is read again only when that thumbnail is missing or damaged (the CLIP vectors
+    agree within 1%: tests/core/pipeline)."""
+    thumb = thumbnails.thumbnail_path(paths, job.content_hash, SIZES_BIG)
+    try:
+        return load_image(str(thumb), "photo", min_side)
+    except (OSError, ShoeboxError):  # not made yet, or damaged: use the original
+        return load_image(job.path, job.kind, min_side)
+
+
 # --- CLIP: photos ------------------------------------------------------------------------
 
 def _vector_blob(v: np.ndarray) -> bytes:
@@ -139,16 +152,8 @@ class ClipRunner(StageRunner):
         return self.clip.preprocess([self._image(job)])[0]
 
     def _image(self, job: Job):
-        """The photo at CLIP's input size. The thumbnail stage ran first and already decoded
-        the original once: its upright 1024 px JPEG decodes in a few milliseconds, where a
-        12 MP original costs ~40 ms even in draft mode, so the original is read again only
-        when that thumbnail is missing (the vectors agree: tests/core/pipeline)."""
         if self.use_thumbnails:
-            thumb = thumbnails.thumbnail_path(self.env.paths, job.content_hash, SIZES_BIG)
-            try:
-                return load_image(str(thumb), "photo", self.clip.image_size)
-            except (OSError, ShoeboxError):  # not made yet, or damaged: use the original
-                pass
+            return image_via_thumbnail(self.env.paths, job, self.clip.image_size)
         return load_image(job.path, job.kind, self.clip.image_size)
 
     def _embed(self, arrays: list[np.ndarray]) -> np.ndarray:
@@ -255,8 +260,10 @@ class CaptionRunner(StageRunner):
                                                           CAPTION_TOKENS))
 
     def process(self, jobs):
+        paths = self.env.paths
+
         def decode(job: Job):
-            return load_image(job.path, job.kind, CAPTION_SIDE)
+            return image_via_thumbnail(paths, job, CAPTION_SIDE)
 
         batch = []
         for job, img, exc in self._prefetch(decode, jobs, CAPTION_BATCH * 2):
