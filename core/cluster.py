@@ -9,7 +9,8 @@
 4. Each collection stores its centre and its spread (radius), so a new file joins the nearest
    collection when it is clearly inside it (`assign_new`); a full recluster is a user action.
 5. Collections the user named or marked "keep" survive a recluster: the new cluster that
-   overlaps most with one inherits its id, name and folder.
+   overlaps most with one inherits its id, name and folder. Files the user put in a collection
+   by hand (merge, split, move) stay in it.
 """
 
 from __future__ import annotations
@@ -351,8 +352,17 @@ def _replace_clusters(conn: Connection, groups: list[_Group], model_id: str) -> 
     old: dict[int, dict] = {}
     for r in conn.execute("SELECT id, named_by, keep_as_is FROM clusters"):
         old[r[0]] = {"named_by": r[1], "keep": r[2], "members": set()}
-    for r in conn.execute("SELECT cluster_id, file_id FROM cluster_members"):
+    pinned: dict[int, int] = {}  # file -> collection the user put it in by hand: it stays there
+    for r in conn.execute("SELECT cluster_id, file_id, source FROM cluster_members"):
         old[r[0]]["members"].add(r[1])
+        if r[2] == "user":
+            pinned[r[1]] = r[0]
+    if pinned:
+        for g in groups:
+            keep = [i for i, f in enumerate(g.file_ids) if f not in pinned]
+            g.file_ids = [g.file_ids[i] for i in keep]
+            g.probs = [g.probs[i] for i in keep]
+        groups = [g for g in groups if g.file_ids]
     # a new cluster lying mostly inside a collection the user made (merged, named, marked
     # keep) joins it: several may, so a merge the user made is not split up again
     precious = [cid for cid, o in old.items() if o["named_by"] == "user" or o["keep"]]
@@ -392,6 +402,9 @@ def _replace_clusters(conn: Connection, groups: list[_Group], model_id: str) -> 
     survivors = {cid: o["members"] - claimed for cid, o in old.items()
                  if cid not in used and (o["named_by"] == "user" or o["keep"])
                  and o["members"] - claimed}
+    for f, cid in pinned.items():
+        if cid not in used:
+            survivors.setdefault(cid, set()).add(f)
     drop = [cid for cid in old if cid not in used and cid not in survivors]
     conn.execute("DELETE FROM cluster_members")
     conn.executemany("DELETE FROM clusters WHERE id = ?", [(c,) for c in drop])
@@ -430,6 +443,11 @@ def _replace_clusters(conn: Connection, groups: list[_Group], model_id: str) -> 
             "INSERT INTO cluster_members(cluster_id, file_id, probability, representative, "
             "source) VALUES (?, ?, ?, ?, 'cluster')",
             [(cid, f, p, int(f in g.reps)) for f, p in zip(g.file_ids, g.probs)])
+    inherited_pins = {(f, cid) for f, cid in pinned.items() if cid in used}
+    conn.executemany("INSERT INTO cluster_members(cluster_id, file_id, probability, source) "
+                     "VALUES (?, ?, 1.0, 'user')", [(cid, f) for f, cid in inherited_pins])
+    for cid in {cid for _, cid in inherited_pins}:
+        _refresh_stats(conn, cid)
     kept_names = len(used) - sum(1 for cid in used
                                  if old[cid]["named_by"] == "user" or old[cid]["keep"])
     return kept_user, kept_names
@@ -578,21 +596,41 @@ def merge_collections(catalog: Catalog, cluster_ids: list[int]) -> int:
 def move_to_collection(catalog: Catalog, file_ids: list[int], cluster_id: int | None) -> None:
     """Put files in a collection (None: in none) by hand; the collections touched become the
     user's (named_by='user') so a recluster keeps them."""
-    def write(conn: Connection) -> None:
-        if cluster_id is not None and conn.execute("SELECT 1 FROM clusters WHERE id = ?",
-                                                   (cluster_id,)).fetchone() is None:
-            raise ClusterError(f"there is no collection {cluster_id}")
-        q = ",".join("?" * len(file_ids))
-        touched = {r[0] for r in conn.execute(
-            f"SELECT cluster_id FROM cluster_members WHERE file_id IN ({q})", file_ids)}
-        conn.execute(f"DELETE FROM cluster_members WHERE file_id IN ({q})", file_ids)
-        if cluster_id is not None:
-            conn.executemany("INSERT INTO cluster_members(cluster_id, file_id, probability, "
-                             "source) VALUES (?, ?, 1.0, 'user')",
-                             [(cluster_id, f) for f in file_ids])
-            touched.add(cluster_id)
-        for cid in touched:
-            conn.execute("UPDATE clusters SET named_by = 'user' WHERE id = ?", (cid,))
-            _refresh_stats(conn, cid)
+    catalog.write(_move_members, file_ids, cluster_id)
 
-    catalog.write(write)
+
+def split_collection(catalog: Catalog, cluster_id: int, file_ids: list[int], name: str) -> int:
+    """Split files off a collection into a new one named by the user; returns its id."""
+    if not file_ids:
+        raise ClusterError("choose the items to split off first")
+
+    def write(conn: Connection) -> int:
+        row = conn.execute("SELECT model_id FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
+        if row is None:
+            raise ClusterError(f"there is no collection {cluster_id}")
+        now = time.time()
+        new_id = conn.execute(
+            "INSERT INTO clusters(name, named_by, model_id, created_at, updated_at) "
+            "VALUES (?, 'user', ?, ?, ?)", (name.strip(), row[0], now, now)).lastrowid
+        _move_members(conn, file_ids, new_id)
+        return new_id
+
+    return catalog.write(write)
+
+
+def _move_members(conn: Connection, file_ids: list[int], cluster_id: int | None) -> None:
+    if cluster_id is not None and conn.execute("SELECT 1 FROM clusters WHERE id = ?",
+                                               (cluster_id,)).fetchone() is None:
+        raise ClusterError(f"there is no collection {cluster_id}")
+    q = ",".join("?" * len(file_ids))
+    touched = {r[0] for r in conn.execute(
+        f"SELECT cluster_id FROM cluster_members WHERE file_id IN ({q})", file_ids)}
+    conn.execute(f"DELETE FROM cluster_members WHERE file_id IN ({q})", file_ids)
+    if cluster_id is not None:
+        conn.executemany("INSERT INTO cluster_members(cluster_id, file_id, probability, "
+                         "source) VALUES (?, ?, 1.0, 'user')",
+                         [(cluster_id, f) for f in file_ids])
+        touched.add(cluster_id)
+    for cid in touched:
+        conn.execute("UPDATE clusters SET named_by = 'user' WHERE id = ?", (cid,))
+        _refresh_stats(conn, cid)

@@ -1,13 +1,10 @@
 """The GUI's door to collections and reorganization (core.cluster, core.organize).
 
 Every function here runs on a worker thread, never the GUI thread: each may write or think
-for a while. Merge and split are not offered by core yet; they are small single-transaction
-writes on the catalog's writer here, marked named_by='user' so reclustering keeps them.
+for a while.
 """
 
 from __future__ import annotations
-
-import time
 
 from core.tasks import TaskState
 
@@ -57,28 +54,12 @@ def keep_folder(services, folder: str) -> str:
 
 
 def merge_clusters(services, cluster_ids: list[int]) -> int:
-    keep, rest = cluster_ids[0], cluster_ids[1:]
+    from core.cluster import merge_collections
 
-    def write(conn):
-        q = ",".join("?" * len(rest))
-        conn.execute(f"UPDATE cluster_members SET cluster_id = ?, representative = 0 "
-                     f"WHERE cluster_id IN ({q})", (keep, *rest))
-        conn.execute(f"DELETE FROM clusters WHERE id IN ({q})", rest)
-        conn.execute("UPDATE clusters SET named_by = 'user', updated_at = ? WHERE id = ?",
-                     (time.time(), keep))
-        return keep
-    return services.catalog.write(write)
+    return merge_collections(services.catalog, cluster_ids)
 
 
 def split_cluster(services, cluster_id: int, file_ids: list[int], name: str) -> int:
-    def write(conn):
-        now = time.time()
-        cur = conn.execute(
-            "INSERT INTO clusters(name, named_by, created_at, updated_at) VALUES (?, 'user', ?, ?)",
-            (name, now, now))
-        new_id = cur.lastrowid
-        q = ",".join("?" * len(file_ids))
-        conn.execute(f"UPDATE cluster_members SET cluster_id = ?, representative = 0 "
-                     f"WHERE cluster_id = ? AND file_id IN ({q})", (new_id, cluster_id, *file_ids))
-        return new_id
-    return services.catalog.write(write)
+    from core.cluster import split_collection
+
+    return split_collection(services.catalog, cluster_id, file_ids, name)

@@ -5,6 +5,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from core.cluster import (
+    ClusterError,
     assign_new,
     cluster_vectors,
     list_collections,
@@ -229,3 +230,22 @@ def test_user_merges_and_moves_survive_a_recluster(catalog):
     recluster(catalog, model_id=MODEL, min_cluster_size=5)
     m2 = members(catalog)
     assert m2[ids[0]] == m2[ids[20]] == keep  # the merge holds, under its id and name
+
+
+def test_split_off_makes_a_user_collection_that_survives_a_recluster(catalog):
+    from core.cluster import split_collection
+
+    x, _ = blobs(n_groups=2, per=20, noise=0, seed=22)
+    ids = plant_files(catalog, x)
+    recluster(catalog, model_id=MODEL, min_cluster_size=5)
+    old = members(catalog)[ids[0]]
+    new = split_collection(catalog, old, ids[:5], "  Best of  ")
+    m = members(catalog)
+    assert all(m[f] == new for f in ids[:5]) and m[ids[5]] == old
+    cols = {c.id: c for c in list_collections(catalog)}
+    assert (cols[new].name, cols[new].named_by, cols[new].member_count) == ("Best of", "user", 5)
+    assert cols[old].member_count == 15
+    recluster(catalog, model_id=MODEL, min_cluster_size=5)
+    assert {members(catalog)[f] for f in ids[:5]} == {new}
+    with pytest.raises(ClusterError):
+        split_collection(catalog, 999_999, ids[:1], "nope")
