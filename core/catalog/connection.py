@@ -7,6 +7,7 @@ every connection.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import sqlean as sqlite3
@@ -19,10 +20,19 @@ IntegrityError = sqlite3.IntegrityError
 OperationalError = sqlite3.OperationalError
 
 BUSY_TIMEOUT_MS = 30_000
+# Opening and loading the extension from several threads at once crashed the process (seen in
+# the GUI: recovery, grid and thumbnail workers starting together); opening is rare and fast,
+# so it is serialised.
+_OPEN_LOCK = threading.Lock()
 
 
 def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
     """Open a connection in autocommit mode; callers that write open their own transactions."""
+    with _OPEN_LOCK:
+        return _open(path, readonly)
+
+
+def _open(path: Path | str, readonly: bool) -> sqlite3.Connection:
     if readonly:
         conn = sqlite3.connect(
             f"file:{Path(path).as_posix()}?mode=ro", uri=True, isolation_level=None,
