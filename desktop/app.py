@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import sys
 
 from PySide6.QtCore import QTimer
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv)
     app.setApplicationName("Shoebox")
     app.setOrganizationName("Shoebox")
-    app.setDesktopFileName("shoebox")
+    app.setDesktopFileName("io.github.shoebox.Shoebox")  # packaging/linux/*.desktop
     app.setWindowIcon(icon("shoebox"))
     follow_system_theme(app)
     paths = Paths.default()
@@ -74,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     win = create_window(services)
     win.show()
+    quit_ms = os.environ.get("SHOEBOX_SMOKE_QUIT_MS")  # packaging/smoke_test.sh: start, then leave
+    if quit_ms:
+        QTimer.singleShot(int(quit_ms), app.quit)
     try:
         return app.exec()
     finally:

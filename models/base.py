@@ -57,6 +57,7 @@ class ModelWrapper:
                 self._before_load(self)
             with self._lock:
                 t0 = time.perf_counter()
+                _quiet_libraries()
                 self._load()
                 self._loaded = True
                 self.last_used = time.monotonic()
@@ -154,3 +155,11 @@ class ModelWrapper:
         if self.identity.endswith(":" + old):
             self.identity = self.identity[: -len(old)] + self.precision
         self._load()
+
+
+def _quiet_libraries() -> None:
+    """transformers draws a progress bar per weight load on the terminal: noise in the CLI's
+    output and the GUI's log. Our own progress reporting says what is loading."""
+    from transformers.utils import logging as tlog
+
+    tlog.disable_progress_bar()

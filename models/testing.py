@@ -310,3 +310,26 @@ EXTRA_BUILDERS = {
     "st_clip": build_tiny_st_clip,
     "blip2": build_tiny_blip2,
 }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m models.testing OUTDIR`: build the random-weight test models into OUTDIR and
+    print the commands that point Shoebox at them. For developers on a machine without the
+    hub: every code path (index, search, collections, reorganize, undo) then runs end to end,
+    but the results mean nothing — these models have never seen a photo."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m models.testing", description=main.__doc__)
+    ap.add_argument("outdir", type=Path)
+    ap.add_argument("--roles", default="clip,caption", help="comma-separated roles to build")
+    args = ap.parse_args(argv)
+    for role in [r.strip() for r in args.roles.split(",") if r.strip()]:
+        if role not in BUILDERS:
+            ap.error(f"unknown role {role!r}; choose from {', '.join(BUILDERS)}")
+        path = BUILDERS[role](args.outdir.resolve() / role)
+        print(f"shoebox models use {role} {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
