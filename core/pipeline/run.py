@@ -62,6 +62,7 @@ class IndexReport:
     seconds: float = 0.0
     cancelled: bool = False
     damaged_audio_packets: int = 0
+    joined_collections: int = 0  # new files that joined an existing collection
 
     @property
     def done(self) -> int:
@@ -113,6 +114,7 @@ def index_library(catalog: Catalog, registry: Any, settings: Settings, paths: Pa
                 report.stages[stage.name] = sr = _run_stage(
                     catalog, env, stage, identities[stage.name], limit, task)
                 sr.seconds = round(time.monotonic() - t_stage, 3)
+            report.joined_collections = _join_collections(catalog, registry, report)
         except Cancelled:
             report.cancelled = True
         finally:
@@ -125,6 +127,21 @@ def index_library(catalog: Catalog, registry: Any, settings: Settings, paths: Pa
     report.seconds = time.monotonic() - t0
     task.status("cancelled" if report.cancelled else "done")
     return report
+
+
+def _join_collections(catalog: Catalog, registry: Any, report: IndexReport) -> int:
+    """Newly embedded files that clearly belong to an existing collection join it now; the
+    full recluster stays a user action (ARCHITECTURE: incremental collections)."""
+    embedded = sum(report.stages[name].done for name in ("clip", "keyframes") if name in report.stages)
+    if not embedded:
+        return 0
+    from core.cluster import assign_new
+
+    try:
+        return assign_new(catalog, registry)
+    except ShoeboxError as e:  # no collections yet, model unavailable: nothing to join
+        log.info("new files not matched to collections: %s", e)
+        return 0
 
 
 def decode_threads(settings: Settings) -> int:

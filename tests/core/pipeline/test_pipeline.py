@@ -208,3 +208,30 @@ def test_draft_decode_gives_the_same_vector_as_full_decode(registry, tmp_path):
     a, b, c = clip.embed_images([fast, full, small])
     assert float(np.dot(a, b)) > 0.99
     assert float(np.dot(c, b)) > 0.99
+
+
+def test_newly_indexed_files_join_the_collection_they_clearly_belong_to(catalog, registry,
+                                                                        settings, paths, photos):
+    run(catalog, registry, settings, paths, stages=["clip"])
+    upright = file_id(catalog, "upright.jpg")
+    (model_id, blob), = rows(catalog, "SELECT model_id, vector FROM embeddings WHERE file_id = ?",
+                             upright)
+
+    def plant(conn):  # a collection centred on upright.jpg, as a recluster would leave it
+        cid = conn.execute("INSERT INTO clusters(name, model_id, centroid, radius, member_count, "
+                           "created_at, updated_at) VALUES ('Gradients', ?, ?, 0.05, 1, 0, 0)",
+                           (model_id, blob)).lastrowid
+        conn.execute("INSERT INTO cluster_members(cluster_id, file_id, probability, source) "
+                     "VALUES (?, ?, 1.0, 'cluster')", (cid, upright))
+        return cid
+
+    cid = catalog.write(plant)
+    # the user copies upright.jpg (same look) and adds an unrelated picture
+    shutil.copy(photos / "upright.jpg", photos / "upright copy.jpg")
+    Image.fromarray(np.full((64, 96, 3), (250, 10, 200), np.uint8)).save(photos / "pink.png")
+    scan(catalog)
+    report = run(catalog, registry, settings, paths, stages=["clip"])
+    assert report.stages["clip"].done == 2 and report.joined_collections == 1
+    members = rows(catalog, "SELECT f.name FROM cluster_members m JOIN files f ON f.id = m.file_id "
+                            "WHERE m.cluster_id = ? ORDER BY 1", cid)
+    assert members == [("upright copy.jpg",), ("upright.jpg",)]
