@@ -36,7 +36,7 @@ class Paths:
     home: Path
 
     @classmethod
-    def default(cls) -> "Paths":
+    def default(cls) -> Paths:
         return cls(data_home())
 
     @property
@@ -84,7 +84,7 @@ class Settings:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, paths: Paths | None = None) -> "Settings":
+    def load(cls, paths: Paths | None = None) -> Settings:
         path = (paths or Paths.default()).settings
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))

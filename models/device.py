@@ -42,10 +42,11 @@ def _torch_cuda_build() -> bool:
     spec = importlib.util.find_spec("torch")
     for folder in (spec.submodule_search_locations or []) if spec else []:
         try:
-            text = open(os.path.join(folder, "version.py"), encoding="utf-8").read()
+            with open(os.path.join(folder, "version.py"), encoding="utf-8") as f:
+                text = f.read()
         except OSError:
             continue
-        m = re.search(r"^cuda\s*(?::[^=]*)?=\s*(.+)$", text, re.M)
+        m = re.search(r"^cuda\s*(?::[^=]*)?=\s*(.+)$", text, re.MULTILINE)
         return bool(m and m.group(1).strip() not in ("None", "''", '""'))
     return False
 

@@ -10,9 +10,9 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import pytest  # noqa: E402
+import pytest
 
-from core.config import Paths  # noqa: E402
+from core.config import Paths
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,7 @@ print('ok', len(sys.modules))
 
 
 def test_core_and_models_import_without_qt():
-    result = subprocess.run([sys.executable, "-c", BLOCK_QT], cwd=ROOT, capture_output=True,
+    result = subprocess.run([sys.executable, "-c", BLOCK_QT], cwd=ROOT, capture_output=True, check=False,
                             text=True, timeout=240)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.startswith("ok")

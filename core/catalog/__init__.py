@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 from core.catalog.connection import Connection, connect
 from core.catalog.migrate import migrate as run_migrations
@@ -35,7 +36,7 @@ class Catalog:
         self._readers_lock = threading.Lock()
 
     @classmethod
-    def open(cls, paths: Paths | None = None) -> "Catalog":
+    def open(cls, paths: Paths | None = None) -> Catalog:
         paths = paths or Paths.default()
         return cls(paths.catalog, paths.backups)
 
@@ -64,7 +65,7 @@ class Catalog:
                 conn.close()
             self._readers.clear()
 
-    def __enter__(self) -> "Catalog":
+    def __enter__(self) -> Catalog:  # noqa: PYI034 - Catalog is not subclassed
         return self
 
     def __exit__(self, *exc: object) -> None:

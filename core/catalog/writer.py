@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from core.catalog.connection import Connection, connect
 from core.errors import CatalogError
@@ -36,7 +37,7 @@ class Writer:
         if self._open_error is not None:
             raise CatalogError(f"cannot open the catalog for writing: {self._open_error}")
 
-    def submit(self, fn: Callable[..., T], *args: Any) -> "Future[T]":
+    def submit(self, fn: Callable[..., T], *args: Any) -> Future[T]:
         if not self._thread.is_alive():
             raise CatalogError("the catalog is closed")
         fut: Future = Future()
@@ -56,7 +57,7 @@ class Writer:
     def _run(self) -> None:
         try:
             self._conn: Connection = connect(self._db_path)
-        except Exception as e:  # reported to the opener through _open_error
+        except Exception as e:  # noqa: BLE001 - reported to the opener through _open_error
             self._open_error = e
             self._ready.set()
             return
@@ -77,12 +78,12 @@ class Writer:
                 except BaseException:
                     conn.execute("ROLLBACK")
                     raise
-            except BaseException as e:
+            except BaseException as e:  # noqa: BLE001 - every failure goes back to the caller's future
                 fut.set_exception(e)
             else:
                 fut.set_result(result)
         try:
             conn.execute("PRAGMA optimize")
-        except Exception as e:  # closing must not fail because of a hint to the planner
+        except Exception as e:  # noqa: BLE001 - closing must not fail because of a planner hint
             log.debug("PRAGMA optimize failed: %s", e)
         conn.close()

@@ -17,6 +17,7 @@ from core.cli.context import Context
 from core.errors import ShoeboxError
 from core.logs import setup_logging
 
+
 def command_modules() -> list[str]:
     """Every `core/cli/*_cmds.py` module, library commands first (they come first in --help)."""
     import core.cli

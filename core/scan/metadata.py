@@ -97,9 +97,9 @@ def _apply_exif(info: MediaInfo, exif: Image.Exif) -> None:
     if gps:
         lat = _dms(gps.get(2), gps.get(1), "S")
         lon = _dms(gps.get(4), gps.get(3), "W")
-        if lat is not None and lon is not None and (lat, lon) != (0.0, 0.0):
-            if -90 <= lat <= 90 and -180 <= lon <= 180:
-                info.gps_lat, info.gps_lon = lat, lon
+        if lat is not None and lon is not None and (lat, lon) != (0.0, 0.0) \
+                and -90 <= lat <= 90 and -180 <= lon <= 180:
+            info.gps_lat, info.gps_lon = lat, lon
 
 
 def _clean_text(value: object) -> str | None:
@@ -170,7 +170,7 @@ def _video_info(path: str) -> MediaInfo:
         return info
     if created:
         try:
-            stamp = datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()
+            stamp = datetime.fromisoformat(created).timestamp()  # 3.11 reads a trailing Z
         except ValueError:
             stamp = None
         if stamp is not None and stamp > 86_400:  # cameras that never set it write 1970 or 1904

@@ -46,7 +46,7 @@ class ScanReport:
     def nothing_changed(self) -> bool:
         return not (self.new or self.changed or self.moved or self.missing)
 
-    def merge(self, other: "ScanReport") -> None:
+    def merge(self, other: ScanReport) -> None:
         for name in ("new", "changed", "moved", "missing", "unchanged", "problems"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.unavailable_roots += other.unavailable_roots

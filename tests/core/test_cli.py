@@ -28,12 +28,12 @@ def test_errors_lists_problems(tmp_path, capsys):
     run(capsys, "add", str(tmp_path / "lib"))
     run(capsys, "scan")
     code, out, _ = run(capsys, "errors", "--json")
-    assert json.loads(out)[0]["reason"].startswith("empty file")
+    assert code == 0 and json.loads(out)[0]["reason"].startswith("empty file")
 
 
 def test_user_errors_are_messages_not_tracebacks(tmp_path, capsys):
     code, out, err = run(capsys, "add", str(tmp_path / "missing"))
-    assert code == 2 and "does not exist" in err and "Traceback" not in err
+    assert code == 2 and out == "" and "does not exist" in err and "Traceback" not in err
 
 
 def test_every_subcommand_has_help():

@@ -8,7 +8,10 @@ from core.scan.roots import add_root, remove_root
 from core.scan.scanner import scan
 from core.status import library_status, list_problems
 from tests.media_factory import (
-    write_jpeg, write_png, write_truncated_jpeg, write_video,
+    write_jpeg,
+    write_png,
+    write_truncated_jpeg,
+    write_video,
 )
 
 
@@ -70,7 +73,7 @@ def test_first_scan_records_media_with_metadata_and_second_scan_changes_nothing(
 
 def test_rescan_does_not_read_unchanged_files(catalog, library, monkeypatch):
     scan(catalog)
-    import core.scan.scanner as scanner
+    from core.scan import scanner
 
     def fail(*a):
         raise AssertionError("an unchanged file was read")
@@ -215,7 +218,7 @@ def test_folder_scope_rescans_only_that_folder(catalog, library, monkeypatch):
 
 
 def test_file_that_vanishes_during_the_scan_is_not_recorded(catalog, library, monkeypatch):
-    import core.scan.scanner as scanner
+    from core.scan import scanner
 
     real = scanner.hash_file
     victim = str(library / "2021" / "beach.jpg")
