@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import json
 import logging
+import os
 import re
 import time
 import unicodedata
@@ -93,6 +94,7 @@ class NamingContext:
     lat: float | None = None
     lon: float | None = None
     transcripts: list[str] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)  # telling names of the folders they are in now
 
     def prompt(self) -> str:
         lines = [f"Items: {self.size} photos and videos."]
@@ -108,6 +110,8 @@ class NamingContext:
         if self.transcripts:
             lines.append("Speech heard in the videos:")
             lines += [f"- {t}" for t in self.transcripts]
+        if self.folders:
+            lines.append("Folders they are in now: " + ", ".join(self.folders) + ".")
         return "\n".join(lines)
 
 
@@ -159,7 +163,23 @@ def collection_context(conn: Connection, cluster_id: int, *, max_captions: int =
         "WHERE m.cluster_id = ? AND length(trim(s.text)) > 8 ORDER BY m.representative DESC, "
         "s.file_id, s.start_s LIMIT ?", (cluster_id, max_snippets)).fetchall()
     ctx.transcripts = [_clip_text(r[0], 200) for r in segs]
+    folders = Counter(
+        name for (folder,) in conn.execute(
+            "SELECT f.folder FROM cluster_members m JOIN files f ON f.id = m.file_id "
+            "WHERE m.cluster_id = ?", (cluster_id,))
+        if (name := os.path.basename(folder or "")) and _telling_folder(name))
+    ctx.folders = [_clip_text(n, 40) for n, _ in folders.most_common(3)]
     return ctx
+
+
+# camera and OS folder names say nothing about what is inside
+_CAMERA_FOLDER = re.compile(r"(\d{3}[a-z_]*|dcim|camera|camera roll|img|imgs|images?|pictures?|"
+                            r"photos?|videos?|movies|downloads?|desktop|documents|new folder|"
+                            r"untitled( folder)?|misc|temp|tmp|\d+)", re.I)
+
+
+def _telling_folder(name: str) -> bool:
+    return not _CAMERA_FOLDER.fullmatch(name.strip()) and not _DATEISH.fullmatch(fold(name))
 
 
 def _clip_text(s: str, n: int) -> str:
@@ -183,6 +203,8 @@ def _topic(ctx: NamingContext) -> str | None:
                 words[singular(w)] += 1
     if words:
         return _title(words.most_common(1)[0][0])
+    if ctx.folders:  # no models yet: where the files are now still says something
+        return ctx.folders[0]
     return None
 
 

@@ -102,6 +102,27 @@ def test_fallback_names_from_tags_and_dates_then_captions():
     assert fallback_name(ctx2).name == "Dog"
     ctx3 = NamingContext(5, 5)
     assert fallback_name(ctx3).name == "Collection 5"
+    # no models yet: the folder the files sit in is the best clue left
+    ctx4 = NamingContext(6, 5, folders=["Wallpapers"], date_from=JULY_2024, date_to=JULY_2024)
+    assert (fallback_name(ctx4).name, fallback_name(ctx4).folder) == ("Wallpapers 2024-07",
+                                                                      "Wallpapers/2024-07")
+
+
+def test_context_names_telling_folders_not_camera_or_date_folders(catalog):
+    cid = plant_collection(catalog, captions=["x"] * 4, tags=[])
+    folders = ["/lib/Grandma's 80th", "/lib/DCIM/100APPLE", "/lib/2019/07", "/lib/Grandma's 80th"]
+
+    def move(conn):
+        ids = [r[0] for r in conn.execute("SELECT file_id FROM cluster_members WHERE cluster_id = ?",
+                                          (cid,))]
+        for fid, folder in zip(ids, folders):
+            conn.execute("UPDATE files SET folder = ? WHERE id = ?", (folder, fid))
+
+    catalog.write(move)
+    with catalog.read() as conn:
+        ctx = collection_context(conn, cid)
+    assert ctx.folders == ["Grandma's 80th"]
+    assert "Folders they are in now: Grandma's 80th." in ctx.prompt()
 
 
 def test_without_an_llm_every_collection_still_gets_a_name(catalog):
