@@ -167,7 +167,7 @@ def collection_context(conn: Connection, cluster_id: int, *, max_captions: int =
         name for (folder,) in conn.execute(
             "SELECT f.folder FROM cluster_members m JOIN files f ON f.id = m.file_id "
             "WHERE m.cluster_id = ?", (cluster_id,))
-        if (name := os.path.basename(folder or "")) and _telling_folder(name))
+        if (name := _telling_folder_name(folder or "")))
     ctx.folders = [_clip_text(n, 40) for n, _ in folders.most_common(3)]
     return ctx
 
@@ -175,11 +175,19 @@ def collection_context(conn: Connection, cluster_id: int, *, max_captions: int =
 # camera and OS folder names say nothing about what is inside
 _CAMERA_FOLDER = re.compile(r"(\d{3}[a-z_]*|dcim|camera|camera roll|img|imgs|images?|pictures?|"
                             r"photos?|videos?|movies|downloads?|desktop|documents|new folder|"
-                            r"untitled( folder)?|misc|temp|tmp|\d+)", re.I)
+                            r"untitled( folder)?|misc|temp|tmp|\d+)", re.IGNORECASE)
 
 
-def _telling_folder(name: str) -> bool:
-    return not _CAMERA_FOLDER.fullmatch(name.strip()) and not _DATEISH.fullmatch(fold(name))
+def _telling_folder_name(folder: str, levels: int = 2) -> str | None:
+    """The nearest folder name that says something: 'Phone' for Phone/2019, none for DCIM/100APPLE."""
+    for _ in range(levels):
+        name = os.path.basename(folder.rstrip("/\\"))
+        if not name:
+            return None
+        if not _CAMERA_FOLDER.fullmatch(name.strip()) and not _DATEISH.fullmatch(fold(name)):
+            return name
+        folder = os.path.dirname(folder.rstrip("/\\"))
+    return None
 
 
 def _clip_text(s: str, n: int) -> str:

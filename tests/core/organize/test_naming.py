@@ -110,7 +110,7 @@ def test_fallback_names_from_tags_and_dates_then_captions():
 
 def test_context_names_telling_folders_not_camera_or_date_folders(catalog):
     cid = plant_collection(catalog, captions=["x"] * 4, tags=[])
-    folders = ["/lib/Grandma's 80th", "/lib/DCIM/100APPLE", "/lib/2019/07", "/lib/Grandma's 80th"]
+    folders = ["/lib/Grandma's 80th", "/lib/DCIM/100APPLE", "/lib/2019/07", "/lib/Grandma's 80th/2019"]
 
     def move(conn):
         ids = [r[0] for r in conn.execute("SELECT file_id FROM cluster_members WHERE cluster_id = ?",
