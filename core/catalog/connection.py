@@ -48,5 +48,5 @@ def _open(path: Path | str, readonly: bool) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys = ON")
     if not readonly:
         conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable across app crashes
+        conn.execute("PRAGMA synchronous = FULL")  # every commit on disk: a journalled move survives a power cut
     return conn
