@@ -115,6 +115,7 @@ def index_library(catalog: Catalog, registry: Any, settings: Settings, paths: Pa
                     catalog, env, stage, identities[stage.name], limit, task)
                 sr.seconds = round(time.monotonic() - t_stage, 3)
             report.joined_collections = _join_collections(catalog, registry, report)
+            _prune_thumbnails(catalog, paths, report)
         except Cancelled:
             report.cancelled = True
         finally:
@@ -127,6 +128,22 @@ def index_library(catalog: Catalog, registry: Any, settings: Settings, paths: Pa
     report.seconds = time.monotonic() - t0
     task.status("cancelled" if report.cancelled else "done")
     return report
+
+
+def _prune_thumbnails(catalog: Catalog, paths: Paths, report: IndexReport) -> None:
+    """New thumbnails can mean changed content: drop the cached ones no file (present or
+    missing: a missing one may come back) has any more, and a crash's temporary files."""
+    sr = report.stages.get("thumbnail")
+    if not sr or not sr.done:
+        return
+    from core.pipeline.thumbnails import prune_thumbnails
+
+    with catalog.read() as conn:
+        keep = {r[0] for r in conn.execute(
+            "SELECT DISTINCT content_hash FROM files WHERE content_hash IS NOT NULL")}
+    removed = prune_thumbnails(paths, keep)
+    if removed:
+        log.info("removed %d thumbnails of content no file has any more", removed)
 
 
 def _join_collections(catalog: Catalog, registry: Any, report: IndexReport) -> int:

@@ -235,3 +235,19 @@ def test_newly_indexed_files_join_the_collection_they_clearly_belong_to(catalog,
     members = rows(catalog, "SELECT f.name FROM cluster_members m JOIN files f ON f.id = m.file_id "
                             "WHERE m.cluster_id = ? ORDER BY 1", cid)
     assert members == [("upright copy.jpg",), ("upright.jpg",)]
+
+
+def test_changed_content_leaves_no_stale_thumbnails_but_missing_files_keep_theirs(
+        catalog, registry, settings, paths, photos):
+    run(catalog, registry, settings, paths, stages=["thumbnail"])
+    hashes = dict(rows(catalog, "SELECT name, content_hash FROM files"))
+    old = thumbnail_path(paths, hashes["upright.jpg"], SIZES[0])
+    gone = thumbnail_path(paths, hashes["shot.png"], SIZES[0])
+    assert old.exists() and gone.exists()
+    Image.fromarray(np.full((40, 60, 3), 90, np.uint8)).save(photos / "upright.jpg")  # edited
+    (photos / "screens" / "shot.png").unlink()  # on a drive that is not plugged in, say
+    scan(catalog)
+    run(catalog, registry, settings, paths, stages=["thumbnail"])
+    new = dict(rows(catalog, "SELECT name, content_hash FROM files"))["upright.jpg"]
+    assert thumbnail_path(paths, new, SIZES[0]).exists()
+    assert not old.exists() and gone.exists()
