@@ -419,9 +419,32 @@ def name_collections(catalog: Catalog, registry=None, settings=None,
         catalog.write(_save_name, c.id, answer, named_by)
         report.named += 1
         task.advance()
+    catalog.write(_tell_apart, {c.id for c in todo})
     reharmonize(catalog, settings)
     report.seconds = time.monotonic() - t0
     return report
+
+
+def _tell_apart(conn: Connection, renamed: set[int]) -> None:
+    """Two collections must not share a name in the list: the ones just named get their dates,
+    or else a number ('Beach', 'Beach 2024-07', 'Beach 2')."""
+    rows = conn.execute("SELECT id, name, date_from, date_to FROM clusters ORDER BY member_count "
+                        "DESC, id").fetchall()
+    taken = {fold(r["name"]) for r in rows if r["name"] and r["id"] not in renamed}
+    for r in rows:
+        if r["id"] not in renamed or not r["name"]:
+            continue
+        name = r["name"]
+        if fold(name) in taken:
+            when = date_range_text(r["date_from"], r["date_to"])
+            if when and when not in name and fold(f"{name} {when}") not in taken:
+                name = f"{name} {when}"
+            n = 2
+            base = name
+            while fold(name) in taken:
+                name, n = f"{base} {n}", n + 1
+            conn.execute("UPDATE clusters SET name = ? WHERE id = ?", (name, r["id"]))
+        taken.add(fold(name))
 
 
 def _get_llm(registry):

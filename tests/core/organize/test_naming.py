@@ -184,3 +184,14 @@ def test_segment_keys():
     assert segment_key("Dogs") == segment_key("dog") == segment_key("Puppies")
     assert segment_key("Travel") == segment_key("Vacations")
     assert segment_key("Café") == segment_key("cafe")
+
+
+def test_collections_named_alike_are_told_apart(catalog):
+    a = plant_collection(catalog, captions=["a dog"] * 6, tags=["dog"])
+    b = plant_collection(catalog, captions=["a dog"] * 5, tags=["dog"], taken=JULY_2024 + 400 * 86400)
+    c = plant_collection(catalog, captions=["a dog"] * 4, tags=["dog"], taken=JULY_2024 + 400 * 86400)
+    name_collections(catalog, registry=None)
+    names = {col.id: col.name for col in list_collections(catalog)}
+    assert len({n.casefold() for n in names.values()}) == 3
+    assert names[a] == "Dog 2024-07" and names[b].startswith("Dog 2025-08") and names[c].startswith("Dog 2025-08")
+
