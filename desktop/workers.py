@@ -153,14 +153,15 @@ class Background(QObject):
     """The app's queue of long tasks (scan, index, apply...), one running at a time.
 
     Signals: `progress(Progress)` for the running task, `state(str)` ("idle", "running",
-    "paused"), `finished(name, result)`, `failed(name, message)`, `changed()` after any task
-    that may have changed the catalog.
+    "paused"), `finished(name, result)`, `failed(name, message)`, `cancelled(name)`, `changed()`
+    after any task that may have changed the catalog.
     """
 
     progress = Signal(object)
     state = Signal(str)
     finished = Signal(str, object)
     failed = Signal(str, str)
+    cancelled = Signal(str)
     changed = Signal()
 
     def __init__(self, parent: QObject | None = None):
@@ -219,7 +220,9 @@ class Background(QObject):
         runner.wait()  # `finished` comes just before the thread ends: let it end, then delete
         if runner.error is not None:
             self.failed.emit(job.name, runner.error)
-        elif not runner.task.cancelled:
+        elif runner.task.cancelled:
+            self.cancelled.emit(job.name)
+        else:
             if job.on_done is not None:
                 job.on_done(runner.result)
             self.finished.emit(job.name, runner.result)

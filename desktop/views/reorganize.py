@@ -85,6 +85,7 @@ class ReorganizePage(QWidget):
         super().__init__(parent)
         self.services = services
         self.data: dict | None = None
+        self._running_plan: int | None = None  # the plan an apply/undo in the background works on
         self.plans: list[dict] | None = None
         self.last_dry_run = None
         self._showing: int | None = None
@@ -164,6 +165,7 @@ class ReorganizePage(QWidget):
         hrow.addWidget(self.undo_btn)
         lay.addLayout(hrow)
         services.background.failed.connect(self._bg_failed)
+        services.background.cancelled.connect(self._bg_cancelled)
         services.background.state.connect(self._set_buttons)
         self._set_buttons()
 
@@ -399,6 +401,11 @@ class ReorganizePage(QWidget):
         self.show_plan(int(plan_id))
         self.refresh()
 
+    def _bg_cancelled(self, name: str) -> None:
+        """A cancelled apply/undo stops between files: show where the plan stands now."""
+        if name in ("apply", "undo") and self._running_plan is not None:
+            self._after(name, self._running_plan, None)
+
     def _bg_failed(self, name: str, message: str) -> None:
         if name in ("plan", "apply", "undo"):
             self.summary.setText(message)
@@ -448,6 +455,7 @@ class ReorganizePage(QWidget):
 
         svc = self.services
         self.cancel_btn.setEnabled(True)
+        self._running_plan = pid
         svc.background.submit(
             "apply", lambda task: apply_plan(svc.catalog, pid, mode, task),
             lambda rep: self._after("apply", pid, rep), dedupe=False)
@@ -465,7 +473,8 @@ class ReorganizePage(QWidget):
             QMessageBox.information(self, f"{what.capitalize()} finished with notes",
                                     "\n".join(msgs))
         self.services.libraryChanged.emit()
-        (self.applied if what == "apply" else self.undone).emit(plan_id, report)
+        if report is not None:  # None: cancelled part-way
+            (self.applied if what == "apply" else self.undone).emit(plan_id, report)
 
     def undo_selected(self) -> None:
         it = self.history.currentItem()
@@ -495,5 +504,7 @@ class ReorganizePage(QWidget):
         from core.organize import undo_plan
 
         svc = self.services
+        self._running_plan = plan_id
+        self.cancel_btn.setEnabled(True)
         svc.background.submit("undo", lambda task: undo_plan(svc.catalog, plan_id, task),
                               lambda rep: self._after("undo", plan_id, rep), dedupe=False)

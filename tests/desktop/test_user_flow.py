@@ -232,3 +232,53 @@ def test_download_offline_says_what_to_do(tmp_path, make_services, qtbot):
         dlg.download_btn.click()
     assert sig.args == [False]
     assert "offline" in dlg.notice.text() and "model folder" in dlg.notice.text()
+
+
+@pytest.mark.timeout(120)
+def test_cancelling_an_apply_keeps_every_file_in_one_place_and_undo_restores(
+        tmp_path, window, services, qtbot, monkeypatch):
+    import hashlib
+    import threading
+
+    from core.organize import fileops
+
+    def tree():
+        return {p.relative_to(lib): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in lib.rglob("*") if p.is_file()}
+
+    lib = make_library(tmp_path)
+    window.add_folders([str(lib)])
+    wait_idle(services, qtbot)
+    add_vectors_and_collections(services.catalog)
+    before = tree()
+    window.show_page("reorganize")
+    page = window.reorganize
+    with qtbot.waitSignal(page.planShown, timeout=30000):
+        qtbot.mouseClick(page.propose_btn, Qt.LeftButton)
+    # each move takes a moment, as on a slow disk, so the user can press Cancel part-way
+    real_move, moved = fileops.move, threading.Event()
+
+    def slow_move(*a, **k):
+        out = real_move(*a, **k)
+        moved.set()
+        time.sleep(0.2)
+        return out
+
+    monkeypatch.setattr(fileops, "move", slow_move)
+    page.confirm = lambda text: True
+    qtbot.mouseClick(page.apply_btn, Qt.LeftButton)
+    qtbot.waitUntil(moved.is_set, timeout=30000)
+    assert page.cancel_btn.isEnabled()
+    with qtbot.waitSignal(services.background.cancelled, timeout=30000):
+        qtbot.mouseClick(page.cancel_btn, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not page.cancel_btn.isEnabled(), timeout=10000)
+    after = tree()
+    # nothing lost or doubled, and it really stopped part-way
+    assert sorted(after.values()) == sorted(before.values())
+    assert 0 < len(set(after) - set(before)) < 12
+    qtbot.waitUntil(lambda: page.plans and page.plans[0]["state"] == "failed", timeout=10000)
+    assert "cancelled" in page.plans[0]["report"]["note"]
+    with qtbot.waitSignal(page.undone, timeout=30000):
+        page.undo(page.plans[0]["id"], ask=False)
+    assert tree() == before
+    wait_idle(services, qtbot)
