@@ -227,7 +227,10 @@ class Background(QObject):
                 job.on_done(runner.result)
             self.finished.emit(job.name, runner.result)
         self.changed.emit()
-        runner.deleteLater()
+        # Not deleteLater(): a DeferredDelete of a Python-made QThread raced the wrapper's own
+        # release and crashed the app now and then (seen in gdb: Shiboken releaseWrapper). The
+        # thread has ended; unparented, it is freed with its last Python reference.
+        runner.setParent(None)
         self._next()
 
     # --- control ---
