@@ -57,7 +57,7 @@ def open_image(path: str | os.PathLike, target: int | None = None) -> Image.Imag
             factor = int(min(img.size) // target)
             if factor >= 2:
                 img = img.reduce(factor)
-        return _to_rgb(img)
+        return to_rgb(img)
     except (FileNotFoundError, PermissionError, IsADirectoryError):
         raise
     except UnidentifiedImageError:
@@ -70,7 +70,9 @@ def open_image(path: str | os.PathLike, target: int | None = None) -> Image.Imag
         raise MediaError(path, f"the image data is damaged ({e})") from None
 
 
-def _to_rgb(img: Image.Image) -> Image.Image:
+def to_rgb(img: Image.Image) -> Image.Image:
+    """RGB, with transparency on white (JPEG and CLIP have no alpha; black behind a logo
+    looks broken)."""
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
         bg = Image.new("RGB", rgba.size, (255, 255, 255))

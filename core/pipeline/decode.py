@@ -17,20 +17,9 @@ def load_image(path: str, kind: str, min_side: int) -> Image.Image:
     Videos give a frame a tenth of the way in."""
     if kind == "video":
         return video.frame_at(path, short_side=min_side)
-    from core.media.images import open_image  # the models team's decoder (orientation, draft)
+    from core.media.images import open_image  # orientation, draft mode, RGB on white
 
-    return flatten_rgb(open_image(path, target=min_side))
-
-
-def flatten_rgb(img: Image.Image) -> Image.Image:
-    """RGB, with transparency on white (JPEG and CLIP have no alpha, and black behind a
-    logo looks broken)."""
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        bg = Image.new("RGB", rgba.size, (255, 255, 255))
-        bg.paste(rgba, mask=rgba.getchannel("A"))
-        return bg
-    return img if img.mode == "RGB" else img.convert("RGB")
+    return open_image(path, target=min_side)  # upright RGB already
 
 
 def describe(e: BaseException) -> str:

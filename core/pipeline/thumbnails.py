@@ -18,7 +18,8 @@ from typing import Any
 from PIL import Image
 
 from core.config import Paths
-from core.pipeline.decode import flatten_rgb, load_image
+from core.media.images import to_rgb
+from core.pipeline.decode import load_image
 
 SIZES = (256, 1024)  # grid cell, viewer
 QUALITY = 90  # the CLIP stage reads the big thumbnail instead of the original
@@ -75,7 +76,7 @@ def make_thumbnails(paths: Paths, path: str, kind: str, content_hash: str,
         # lets a 12 MP JPEG decode at 1/4 scale (1000 px) instead of 1/2: a third cheaper
         big = todo[0]
         image = load_image(path, kind, big * 2 // 3 if big > SIZES[0] else big * 3 // 4)
-    img = flatten_rgb(image)
+    img = to_rgb(image)
     for size in todo:  # each from the one before: cheaper
         if max(img.size) > size:
             img = img.copy()
