@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 import os
 
 from core.cli.output import add_json_flag, print_json, progress_task
-
-log = logging.getLogger(__name__)
 
 
 def register(sub) -> None:
@@ -59,14 +56,6 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_keep)
 
 
-def _registry(ctx):
-    try:
-        return ctx.registry
-    except ImportError as e:  # a build without the models package
-        log.info("no model registry: %s", e)
-        return None
-
-
 def _recover(ctx) -> None:
     from core.organize import recover
 
@@ -81,7 +70,7 @@ def cmd_cluster(args, ctx) -> int:
     from core.organize import name_collections
 
     _recover(ctx)
-    registry = _registry(ctx)
+    registry = ctx.registry
     if args.new_only:
         from core.cluster import assign_new
 

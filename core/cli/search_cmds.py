@@ -89,13 +89,6 @@ def parse_date(text: str, end: bool = False) -> float:
     return day.timestamp()
 
 
-def _registry_or_none(ctx):
-    try:
-        return ctx.registry
-    except ImportError:   # a build without the models package: words and exact duplicates only
-        return None
-
-
 def _file_arg(text: str):
     """A catalog id when it is all digits and no such file exists here, else a path."""
     return int(text) if text.isdigit() and not os.path.exists(text) else text
@@ -123,7 +116,7 @@ def cmd_search(args, ctx) -> int:
         kind=args.kind, folder=args.folder, root_id=args.root, has_gps=args.has_gps,
         camera=args.camera, cluster_id=args.cluster,
     )
-    registry = _registry_or_none(ctx) if args.query.strip() else None
+    registry = ctx.registry if args.query.strip() else None
     results = search(ctx.catalog, registry, ctx.settings, args.query, filters,
                      limit=args.limit, rerank=args.rerank)
     if args.json:
@@ -136,7 +129,7 @@ def cmd_search(args, ctx) -> int:
 def cmd_similar(args, ctx) -> int:
     from core.search import similar
 
-    results = similar(ctx.catalog, _registry_or_none(ctx), _file_arg(args.file),
+    results = similar(ctx.catalog, ctx.registry, _file_arg(args.file),
                       frame_ms=args.frame_ms, limit=args.limit)
     if args.json:
         print_json(results.to_dict())
@@ -148,7 +141,7 @@ def cmd_similar(args, ctx) -> int:
 def cmd_duplicates(args, ctx) -> int:
     from core.search import duplicates
 
-    registry = None if args.exact_only else _registry_or_none(ctx)
+    registry = None if args.exact_only else ctx.registry
     with progress_task("duplicates", enabled=not args.json) as task:
         groups = duplicates(ctx.catalog, registry, near=not args.exact_only, task=task)
     if args.json:
@@ -167,7 +160,7 @@ def cmd_duplicates(args, ctx) -> int:
 def cmd_ask(args, ctx) -> int:
     from core.search import ask
 
-    answer = ask(ctx.catalog, _registry_or_none(ctx), _file_arg(args.file), args.question)
+    answer = ask(ctx.catalog, ctx.registry, _file_arg(args.file), args.question)
     if args.json:
         print_json(answer.to_dict())
         return 0
