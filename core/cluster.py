@@ -233,25 +233,11 @@ def representatives(members: np.ndarray, k: int = REPRESENTATIVES, lam: float = 
 # --------------------------------------------------------------------------- catalog side
 
 def current_model_id(catalog: Catalog, registry=None) -> str | None:
-    """The CLIP identity whose vectors we cluster: the registry's when it has one, else the
-    model that made the most vectors in the catalog."""
-    wanted = None
-    if registry is not None:
-        try:
-            wanted = registry.identity("clip")
-        except ShoeboxError as e:
-            log.info("clip identity unavailable (%s); using the catalog's vectors", e)
+    """The CLIP identity whose vectors we cluster (see core.catalog.spaces)."""
+    from core.catalog.spaces import vector_space
+
     with catalog.read() as conn:
-        if wanted and conn.execute("SELECT 1 FROM embeddings WHERE model_id = ? LIMIT 1",
-                                   (wanted,)).fetchone():
-            return wanted
-        row = conn.execute("SELECT model_id, count(*) n FROM embeddings GROUP BY model_id "
-                           "ORDER BY n DESC LIMIT 1").fetchone()
-    if row and wanted:
-        # the index has not caught up with a model change yet: cluster the vectors we have
-        # (one model's, never mixed) rather than nothing
-        log.warning("no vectors from %s yet; clustering those of %s", wanted, row["model_id"])
-    return row["model_id"] if row else None
+        return vector_space(conn, registry)
 
 
 def load_vectors(conn: Connection, model_id: str, file_ids: list[int] | None = None):

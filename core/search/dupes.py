@@ -14,8 +14,8 @@ from collections import defaultdict
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.catalog.spaces import vector_space
 from core.errors import ShoeboxError
-from core.search.engine import similar_model_id
 from core.search.types import DuplicateFile, DuplicateGroup
 from core.search.vectors import get_index
 from core.tasks import TaskState
@@ -129,7 +129,7 @@ def duplicates(catalog, registry=None, *, near: bool = True, near_cosine: float 
 
 def _near_groups(catalog, conn, registry, near_cosine, phash_max, task) -> list[DuplicateGroup]:
     try:
-        model_id = similar_model_id(conn, registry)
+        model_id = vector_space(conn, registry)
     except ShoeboxError as e:
         log.info("duplicates: near-duplicates skipped (%s)", e)
         return []

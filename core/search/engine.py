@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from core.catalog.connection import Connection
+from core.catalog.spaces import vector_space
 from core.errors import ShoeboxError
 from core.search.filters import allowed_ids, browse_rows, file_rows
 from core.search.text import query_tokens, text_search
@@ -60,14 +61,8 @@ def warm(catalog, registry) -> int:
     """Load the current CLIP model's vectors into the process-wide index now (a worker thread
     at app start), so the first query does not pay for it (~2 s at 100k). Returns the number
     of vectors, 0 when there is no CLIP identity."""
-    model_id = None
-    if registry is not None:
-        try:
-            model_id = registry.identity("clip")
-        except ShoeboxError as e:
-            log.info("warm: no CLIP identity (%s)", e)
     with catalog.read() as conn:
-        model_id = model_id or similar_model_id(conn, None)
+        model_id = vector_space(conn, registry)
         if model_id is None:
             return 0
         return len(get_index(catalog.path, conn, model_id))
@@ -251,25 +246,6 @@ def resolve_file(conn: Connection, file: int | str | os.PathLike) -> tuple[int, 
     return int(row[0]), row[1], row[2]
 
 
-def similar_model_id(conn: Connection, registry) -> str | None:
-    """The vector space to compare images in. Image-to-image comparisons only need one
-    consistent space, so when the catalog holds vectors of a single model that is it (no need
-    to ask the registry, which may import torch); with several, the registry's current CLIP
-    identity, else the model with most vectors."""
-    ids = [r[0] for r in conn.execute("SELECT DISTINCT model_id FROM embeddings LIMIT 2")]
-    if len(ids) <= 1:
-        return ids[0] if ids else None
-    if registry is not None:
-        try:
-            return registry.identity("clip")
-        except ShoeboxError as e:
-            log.info("similar: no CLIP identity from the registry (%s)", e)
-    row = conn.execute(
-        "SELECT model_id FROM embeddings GROUP BY model_id ORDER BY count(*) DESC LIMIT 1"
-    ).fetchone()
-    return row[0]
-
-
 def similar(catalog, registry, file: int | str | os.PathLike, *, frame_ms: int | None = None,
             limit: int = 20, filters: Filters | None = None) -> Results:
     """Nearest neighbours of a photo (or of a video frame; of the whole video by default)."""
@@ -277,7 +253,7 @@ def similar(catalog, registry, file: int | str | os.PathLike, *, frame_ms: int |
     limit = max(1, min(int(limit), MAX_LIMIT))
     with catalog.read() as conn:
         fid, path, _kind = resolve_file(conn, file)
-        model_id = similar_model_id(conn, registry)
+        model_id = vector_space(conn, registry)
         if model_id is None:
             raise SearchError("no file has been embedded yet: index the library first")
         index = get_index(catalog.path, conn, model_id)
