@@ -47,6 +47,9 @@ def _open(path: Path | str, readonly: bool) -> sqlite3.Connection:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     if not readonly:
-        conn.execute("PRAGMA journal_mode = WAL")
+        # WAL is a property of the file: switching needs a lock (a reader opened during a long
+        # write would wait for it), so only the first connection to a new catalog switches
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")  # every commit on disk: a journalled move survives a power cut
     return conn
