@@ -11,7 +11,7 @@ from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from core.status import library_status
+from core.query import library_status
 from desktop.workers import describe, run_async
 
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QToolButton,
 )
 
-from core.status import library_status
+from core.query import library_status
 from desktop.style import icon
 from desktop.workers import format_progress, run_async
 

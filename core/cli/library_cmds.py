@@ -7,10 +7,10 @@ import threading
 import time
 
 from core.cli.output import add_json_flag, print_json, progress_task
+from core.query.status import library_status, list_problems, problem_dicts
 from core.scan.roots import add_root, list_roots, remove_root
 from core.scan.scanner import ScanReport, scan
 from core.scan.watcher import FolderWatcher
-from core.status import library_status, list_problems, problem_dicts
 
 
 def register(sub) -> None:

@@ -114,7 +114,7 @@ def cmd_search(args, ctx) -> int:
         date_from=parse_date(args.date_from) if args.date_from else None,
         date_to=parse_date(args.date_to, end=True) if args.date_to else None,
         kind=args.kind, folder=args.folder, root_id=args.root, has_gps=args.has_gps,
-        camera=args.camera, cluster_id=args.cluster,
+        camera=args.camera, collection_id=args.cluster,
     )
     registry = ctx.registry if args.query.strip() else None
     results = search(ctx.catalog, registry, ctx.settings, args.query, filters,

@@ -31,15 +31,15 @@ bad input gives an empty result with a notice, or a SearchError with a clear mes
 How a query runs: CLIP text vector (registry.clip(), the current identity only) against
 photo and keyframe vectors held in an in-process index (core/search/vectors.py) -> FTS5 over
 captions, tags, transcripts and path words (user text is quoted, never FTS syntax) ->
-reciprocal rank fusion -> filters (SQL on files) -> relevance floor (settings.relevance_floor;
+reciprocal rank fusion -> filters (core.query.filters, the same SQL browse uses) -> relevance floor (settings.relevance_floor;
 0 = calibrated default, a negative value keeps everything).
 """
 
+from core.query.filters import Filters
 from core.search.types import (
     Answer,
     DuplicateFile,
     DuplicateGroup,
-    Filters,
     Hit,
     Results,
     SearchError,

@@ -11,9 +11,10 @@ import numpy as np
 from core.catalog.connection import Connection
 from core.catalog.spaces import vector_space
 from core.errors import ShoeboxError
-from core.search.filters import allowed_ids, browse_rows, file_rows
+from core.query.filters import CHUNK, TAKEN, Filters, allowed_ids
+from core.query.library import ID, KIND, PATH, TAKEN_AT, list_library
 from core.search.text import query_tokens, text_search
-from core.search.types import Filters, Hit, Results, SearchError
+from core.search.types import Hit, Results, SearchError
 from core.search.vectors import VectorIndex, get_index
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def search_vector_and_text(catalog, settings, query: str, qvec: np.ndarray | Non
     query = _clean_query(query, notices)
     with catalog.read() as conn:
         if not query and qvec is None:
-            return browse(conn, filters, limit, notices)
+            return browse(catalog, filters, limit, notices)
         if qvec is None and not query_tokens(query):
             notices.append("the query has no words to search for: type some words, "
                            "or clear it to browse")
@@ -219,13 +220,27 @@ def _fuse(conn, vec_hits, text_hits, all_words: bool, limit: int, vector_used: b
     return hits
 
 
-def browse(conn: Connection, filters: Filters, limit: int, notices=None, offset: int = 0
+def browse(catalog, filters: Filters | None, limit: int, notices=None, offset: int = 0
            ) -> Results:
-    """Files passing the filters, newest first (no query)."""
-    rows = browse_rows(conn, filters, limit, offset)
-    hits = [Hit(file_id=r[0], path=r[1], kind=r[2], score=1.0, matched="browse", taken_at=r[3])
-            for r in rows]
+    """Files passing the filters, newest first (no query): the library listing itself."""
+    rows = list_library(catalog, filters, "date", limit=limit, offset=offset).rows
+    hits = [Hit(file_id=r[ID], path=r[PATH], kind=r[KIND], score=1.0, matched="browse",
+                taken_at=r[TAKEN_AT]) for r in rows]
     return Results(hits, notices or [])
+
+
+def file_rows(conn: Connection, ids) -> dict[int, tuple]:
+    """file_id -> (path, kind, taken) for the given ids."""
+    ids = [int(i) for i in ids]
+    out: dict[int, tuple] = {}
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i:i + CHUNK]
+        marks = ",".join("?" * len(chunk))
+        for r in conn.execute(
+            f"SELECT f.id, f.path, f.kind, {TAKEN} FROM files AS f WHERE f.id IN ({marks})", chunk
+        ):
+            out[r[0]] = (r[1], r[2], r[3])
+    return out
 
 
 # --- more like this ----------------------------------------------------------------------

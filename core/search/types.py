@@ -1,4 +1,5 @@
-"""The values search hands out: filters in, hits / duplicate groups / answers out."""
+"""The values search hands out: filters in (core.query.filters, the one filter dialect),
+hits / duplicate groups / answers out."""
 
 from __future__ import annotations
 
@@ -10,29 +11,6 @@ from core.errors import ShoeboxError
 
 class SearchError(ShoeboxError):
     """A search could not run (bad filter value, unknown file, ...). The message says why."""
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Every field is optional; set ones are ANDed. Usable alone (browse) or with a query.
-
-    date_from / date_to: Unix seconds, inclusive, on the time the file was taken (EXIF or
-    container date, falling back to the file's modification time).
-    folder: an absolute folder; files in it or in any folder below it.
-    camera: matched case-insensitively against "make model".
-    """
-
-    date_from: float | None = None
-    date_to: float | None = None
-    kind: Literal["photo", "video"] | None = None
-    folder: str | None = None
-    root_id: int | None = None
-    has_gps: bool | None = None
-    camera: str | None = None
-    cluster_id: int | None = None
-
-    def is_empty(self) -> bool:
-        return all(v is None for v in asdict(self).values())
 
 
 @dataclass

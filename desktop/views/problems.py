@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.status import list_problems
+from core.query import list_problems
 from desktop.workers import run_async
 
 

@@ -4,9 +4,9 @@ import shutil
 import pytest
 
 from core.errors import LibraryError
+from core.query import library_status, list_problems
 from core.scan.roots import add_root, remove_root
 from core.scan.scanner import scan
-from core.status import library_status, list_problems
 from tests.media_factory import (
     write_jpeg,
     write_png,

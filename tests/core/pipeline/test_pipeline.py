@@ -14,8 +14,8 @@ from core.pipeline import prioritize
 from core.pipeline import tags as tagging
 from core.pipeline.run import index_library
 from core.pipeline.thumbnails import SIZES, cached_thumbnail_path, thumbnail_path
+from core.query import list_problems
 from core.scan.scanner import scan
-from core.status import list_problems
 from core.tasks import TaskState
 from tests.core.pipeline.conftest import file_id, rows
 

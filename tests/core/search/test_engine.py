@@ -160,7 +160,7 @@ def test_filters_cut(catalog, q):
                   (cid, ids["old"]))
         return cid
     cid = catalog.write(add_cluster)
-    assert found(cluster_id=cid) == {"old"}
+    assert found(collection_id=cid) == {"old"}
 
 
 @pytest.mark.parametrize("prefilter_after_k", [200, 2000])

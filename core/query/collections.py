@@ -1,0 +1,82 @@
+"""Collections as the GUI lists them: name, size, dates and a few representative files each,
+all in two statements however many collections there are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core.catalog import Catalog
+from core.query.library import UNNAMED_COLLECTION
+
+REPRESENTATIVES = 4
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """Enough to find or draw a file's thumbnail."""
+
+    id: int
+    path: str
+    kind: str
+    content_hash: str | None
+
+
+@dataclass
+class CollectionSummary:
+    id: int
+    name: str                   # "Unnamed collection" until it is named
+    folder_path: str | None
+    keep_as_is: bool
+    named_by: str | None
+    size: int                   # present files
+    first_taken: float | None
+    last_taken: float | None
+    representatives: list[FileRef] = field(default_factory=list)  # best first
+
+
+def list_collections(catalog: Catalog, representatives: int = REPRESENTATIVES
+                     ) -> list[CollectionSummary]:
+    """Collections with present files, largest first."""
+    with catalog.read() as conn:
+        conn.execute("BEGIN")  # the counts and the representatives from one snapshot
+        try:
+            rows = conn.execute(
+                "SELECT c.id, coalesce(c.name, ?) AS name, c.folder_path, c.keep_as_is, "
+                "c.named_by, count(m.file_id) AS n, min(f.taken_at), max(f.taken_at) "
+                "FROM clusters c JOIN cluster_members m ON m.cluster_id = c.id "
+                "JOIN files f ON f.id = m.file_id AND f.status = 'present' "
+                "GROUP BY c.id ORDER BY n DESC, c.id", (UNNAMED_COLLECTION,)).fetchall()
+            reps: dict[int, list[FileRef]] = {}
+            for r in conn.execute(
+                    "SELECT cluster_id, id, path, kind, content_hash FROM ("
+                    " SELECT m.cluster_id, f.id, f.path, f.kind, f.content_hash, row_number() "
+                    "  OVER (PARTITION BY m.cluster_id "
+                    "        ORDER BY m.representative DESC, m.probability DESC, f.id) AS k "
+                    " FROM cluster_members m JOIN files f ON f.id = m.file_id "
+                    " WHERE f.status = 'present') WHERE k <= ? ORDER BY cluster_id, k",
+                    (int(representatives),)):
+                reps.setdefault(r[0], []).append(FileRef(r[1], r[2], r[3], r[4]))
+        finally:
+            conn.execute("COMMIT")
+    return [CollectionSummary(r[0], r[1], r[2], bool(r[3]), r[4], r[5], r[6], r[7],
+                              reps.get(r[0], [])) for r in rows]
+
+
+def collection_members(catalog: Catalog, collection_id: int) -> list[int]:
+    """Ids of a collection's present files, oldest first."""
+    with catalog.read() as conn:
+        return [r[0] for r in conn.execute(
+            "SELECT m.file_id FROM cluster_members m JOIN files f ON f.id = m.file_id "
+            "WHERE m.cluster_id = ? AND f.status = 'present' ORDER BY f.taken_at, f.id",
+            (int(collection_id),))]
+
+
+def collection_names(catalog: Catalog) -> dict[int, str]:
+    """Collection id -> name ("" while unnamed): for labelling a plan's groups."""
+    with catalog.read() as conn:
+        return {r[0]: r[1] for r in conn.execute("SELECT id, coalesce(name, '') FROM clusters")}
+
+
+def has_collections(catalog: Catalog) -> bool:
+    with catalog.read() as conn:
+        return conn.execute("SELECT 1 FROM clusters LIMIT 1").fetchone() is not None

@@ -1,0 +1,97 @@
+"""Everything Shoebox knows about one file, for the detail pane and `shoebox show`-like reads."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from core.catalog import Catalog
+from core.query.errors import QueryError
+
+TAGS_SHOWN = 20
+
+
+@dataclass
+class FileDetail:
+    id: int
+    path: str
+    name: str
+    folder: str
+    kind: str
+    size: int
+    content_hash: str | None
+    width: int | None
+    height: int | None
+    duration_s: float | None
+    taken_at: float | None
+    taken_at_source: str | None        # exif | container | mtime
+    gps_lat: float | None
+    gps_lon: float | None
+    camera_make: str | None
+    camera_model: str | None
+    status: str                        # present | missing
+    caption: str | None = None
+    tags: list[str] = field(default_factory=list)          # best first
+    segments: list[tuple[float, float, str]] = field(default_factory=list)  # transcript
+    language: str | None = None
+    errors: list[str] = field(default_factory=list)        # "stage: what went wrong"
+    collection: str | None = None
+
+    @property
+    def camera(self) -> str:
+        return " ".join(x for x in (self.camera_make, self.camera_model) if x)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+_FILE_COLUMNS = ("id", "path", "name", "folder", "kind", "size", "content_hash", "width",
+                 "height", "duration_s", "taken_at", "taken_at_source", "gps_lat", "gps_lon",
+                 "camera_make", "camera_model", "status")
+
+
+def file_detail(catalog: Catalog, file_id: int) -> FileDetail:
+    """Facts, caption, tags, transcript, collection and recorded problems of one file.
+    QueryError when the file is no longer in the catalog."""
+    with catalog.read() as conn:
+        conn.execute("BEGIN")  # one snapshot: the file and its results agree
+        try:
+            f = conn.execute(f"SELECT {', '.join(_FILE_COLUMNS)}, error FROM files WHERE id = ?",
+                             (int(file_id),)).fetchone()
+            if f is None:
+                raise QueryError(f"file {file_id} is no longer in the catalog")
+            d = FileDetail(**{c: f[c] for c in _FILE_COLUMNS})
+            cap = conn.execute("SELECT text FROM captions WHERE file_id = ?",
+                               (d.id,)).fetchone()
+            d.caption = cap[0] if cap else None
+            d.tags = [r[0] for r in conn.execute(
+                "SELECT tag, max(score) AS s FROM tags WHERE file_id = ? GROUP BY tag "
+                "ORDER BY s DESC LIMIT ?", (d.id, TAGS_SHOWN))]
+            d.segments = [(r[0], r[1], r[2]) for r in conn.execute(
+                "SELECT start_s, end_s, text FROM transcript_segments WHERE file_id = ? "
+                "ORDER BY start_s", (d.id,))]
+            lang = conn.execute("SELECT language FROM transcripts WHERE file_id = ?",
+                                (d.id,)).fetchone()
+            d.language = lang[0] if lang else None
+            if f["error"]:
+                d.errors.append(f"scan: {f['error']}")
+            d.errors += [f"{r[0]}: {r[1] or 'failed'}" for r in conn.execute(
+                "SELECT stage, error FROM jobs WHERE file_id = ? AND state = 'error' "
+                "ORDER BY stage", (d.id,))]
+            col = conn.execute(
+                "SELECT coalesce(c.name, ?) FROM cluster_members m "
+                "JOIN clusters c ON c.id = m.cluster_id WHERE m.file_id = ?",
+                ("Unnamed collection", d.id)).fetchone()
+            d.collection = col[0] if col else None
+        finally:
+            conn.execute("COMMIT")
+    return d
+
+
+def showcase_file(catalog: Catalog) -> int | None:
+    """A file that shows the detail pane at its fullest (a date, a camera and a place), or
+    None: for screenshots and demos."""
+    with catalog.read() as conn:
+        row = conn.execute(
+            "SELECT id FROM files WHERE status = 'present' AND gps_lat IS NOT NULL AND "
+            "camera_model IS NOT NULL ORDER BY name LIMIT 1").fetchone()
+    return row[0] if row else None

@@ -1,0 +1,188 @@
+"""The one filter dialect: every chip in the GUI and every CLI filter is a field of `Filters`,
+and each field becomes SQL in exactly one place, its clause below. Browse, search and
+"more like this" all filter through `where_clause`, so the same filters give the same files
+everywhere.
+
+Adding a filter (people, places, text, ...) is two edits in this module:
+
+    1. a field on Filters (None = not filtering), documented in its docstring;
+    2. a clause registered for it:
+
+        @clause("person_id")
+        def _person(value):
+            return "f.id IN (SELECT file_id FROM faces WHERE person_id = ?)", [int(value)]
+
+A clause gets the field's value (never None) and returns SQL over alias `f` (files) with `?`
+placeholders and its arguments; values are always bound, never formatted into the SQL.
+A field without a clause fails the import-time check (and the test suite).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from core.catalog import Connection
+from core.query.errors import FilterError
+
+# When the file was taken, falling back to its modification time (a file without EXIF or
+# container date still sorts and filters by a date).
+TAKEN = "COALESCE(f.taken_at, f.mtime_ns / 1e9)"
+# Only files that are there: a missing file keeps its row (and its results) until it returns.
+BASE = "f.status = 'present'"
+KINDS = ("photo", "video")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Every field is optional; set ones are ANDed. Usable alone (browse) or with a query.
+
+    date_from / date_to: Unix seconds, inclusive, on the time the file was taken (EXIF or
+    container date, falling back to the file's modification time).
+    kind: photo or video (None: every file, camera RAW included).
+    folder: an absolute folder; files in it or in any folder below it.
+    root_id: one library root.
+    has_gps: True: files with a full position (latitude and longitude); False: the others.
+    camera: matched case-insensitively, as plain text (no wildcards), in "make model".
+    collection_id: files of one collection.
+    """
+
+    date_from: float | None = None
+    date_to: float | None = None
+    kind: Literal["photo", "video"] | None = None
+    folder: str | None = None
+    root_id: int | None = None
+    has_gps: bool | None = None
+    camera: str | None = None
+    collection_id: int | None = None
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, f.name) is None for f in dataclasses.fields(self))
+
+    def replace(self, **changes: Any) -> Filters:
+        return dataclasses.replace(self, **changes)
+
+
+Clause = Callable[[Any], tuple[str, list]]
+_CLAUSES: dict[str, Clause] = {}
+
+
+def clause(field: str) -> Callable[[Clause], Clause]:
+    """Register the SQL of one Filters field (see the module docstring)."""
+    def register(fn: Clause) -> Clause:
+        if field in _CLAUSES:
+            raise ValueError(f"filter {field!r} has a clause already")
+        _CLAUSES[field] = fn
+        return fn
+    return register
+
+
+def where_clause(filters: Filters | None) -> tuple[str, list]:
+    """SQL condition on alias `f` (files) and its arguments."""
+    parts, args = [BASE], []
+    for f in dataclasses.fields(Filters):
+        value = getattr(filters, f.name) if filters is not None else None
+        if value is None:
+            continue
+        sql, more = _CLAUSES[f.name](value)
+        parts.append(f"({sql})")
+        args += more
+    return " AND ".join(parts), args
+
+
+def check_registry() -> None:
+    """Every field has a clause and every clause a field (run at import and by the tests)."""
+    fields = {f.name for f in dataclasses.fields(Filters)}
+    if fields != set(_CLAUSES):
+        raise RuntimeError(f"filters without a clause: {sorted(fields - set(_CLAUSES))}; "
+                           f"clauses without a field: {sorted(set(_CLAUSES) - fields)}")
+
+
+# --- the clauses ---------------------------------------------------------------------------
+
+def _seconds(value: Any, name: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise FilterError(f"{name} must be a time in Unix seconds, not {value!r}") from None
+
+
+@clause("date_from")
+def _date_from(value):
+    return f"{TAKEN} >= ?", [_seconds(value, "date_from")]
+
+
+@clause("date_to")
+def _date_to(value):
+    return f"{TAKEN} <= ?", [_seconds(value, "date_to")]
+
+
+@clause("kind")
+def _kind(value):
+    if value not in KINDS:
+        raise FilterError(f"unknown kind {value!r}: use photo or video")
+    return "f.kind = ?", [value]
+
+
+@clause("folder")
+def _folder(value):
+    folder = os.path.abspath(os.path.expanduser(str(value))).rstrip("/\\") or "/"
+    # In the folder or below it; substr instead of LIKE so % and _ in names are literal.
+    prefix = folder if folder.endswith(("/", "\\")) else folder + os.sep
+    return "f.folder = ? OR substr(f.folder, 1, ?) = ?", [folder, len(prefix), prefix]
+
+
+@clause("root_id")
+def _root(value):
+    return "f.root_id = ?", [int(value)]
+
+
+@clause("has_gps")
+def _gps(value):
+    if value:
+        return "f.gps_lat IS NOT NULL AND f.gps_lon IS NOT NULL", []
+    return "f.gps_lat IS NULL OR f.gps_lon IS NULL", []
+
+
+@clause("camera")
+def _camera(value):
+    text = str(value).strip().lower()
+    made_by = "lower(trim(coalesce(f.camera_make, '') || ' ' || coalesce(f.camera_model, '')))"
+    return f"{made_by} LIKE ? ESCAPE '\\'", ["%" + like_escape(text) + "%"]
+
+
+@clause("collection_id")
+def _collection(value):
+    return "f.id IN (SELECT file_id FROM cluster_members WHERE cluster_id = ?)", [int(value)]
+
+
+check_registry()
+
+
+def like_escape(s: str) -> str:
+    """User text as a literal inside LIKE ... ESCAPE '\\'."""
+    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# --- reads that filter ---------------------------------------------------------------------
+
+def allowed_ids(conn: Connection, filters: Filters | None,
+                ids: Iterable[int] | None = None) -> set[int]:
+    """Ids of files that pass the filters (among `ids` when given)."""
+    where, args = where_clause(filters)
+    if ids is None:
+        return {r[0] for r in conn.execute(f"SELECT f.id FROM files AS f WHERE {where}", args)}
+    ids = [int(i) for i in ids]
+    out: set[int] = set()
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i:i + CHUNK]
+        marks = ",".join("?" * len(chunk))
+        out.update(r[0] for r in conn.execute(
+            f"SELECT f.id FROM files AS f WHERE f.id IN ({marks}) AND {where}", chunk + args))
+    return out
+
+
+CHUNK = 5000   # ids per statement: under SQLite's bound-parameter limit
