@@ -57,7 +57,7 @@ class ModelWrapper:
                 self._before_load(self)
             with self._lock:
                 t0 = time.perf_counter()
-                _quiet_libraries()
+                self._quiet()
                 self._load()
                 self._loaded = True
                 self.last_used = time.monotonic()
@@ -104,6 +104,9 @@ class ModelWrapper:
             self._lock.release()
 
     # -- to implement ----------------------------------------------------------------------
+    def _quiet(self) -> None:
+        _quiet_libraries()
+
     def _load(self) -> None:
         raise NotImplementedError
 

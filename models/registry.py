@@ -65,12 +65,18 @@ class Registry:
         from models.device import precision_for
 
         r = r or self.resolve(role)
+        if role == "faces":
+            return "fp32"  # dlib computes in float32 on either device
         return precision_for(role, self.device, kind=r.kind,
                              quantizable=role in ("caption", "llm") and r.kind in ("blip2", "transformers"))
 
     def _identity(self, role: str, r: Resolved) -> str:
         from models.identity import make_identity
 
+        if role == "faces":
+            from models.faces import files_identity
+
+            return files_identity(r.path, r.kind)
         if r.sha256:  # offline default: the verified sha256 of its weights is the revision
             return f"{r.name}@{r.sha256[:8]}:{self.precision(role, r)}"
         return make_identity(r.name, r.path, self.precision(role, r))
@@ -114,6 +120,11 @@ class Registry:
 
             info["size_mb"] = round(OFFLINE[role].size / 2**20, 1)
             info["reason"] = "packaged weights are joined and verified on first use"
+        elif role == "faces":  # the files it loads, not the whole package folder
+            from models.faces import model_files
+
+            info["size_mb"] = round(sum(_size_bytes(p) for p in model_files(r.path, r.kind))
+                                    / 2**20, 1)
         else:
             info["size_mb"] = round(_size_bytes(r.path) / 2**20, 1)
         if r.state != "ready":
@@ -121,6 +132,8 @@ class Registry:
         ident = self._identity(role, r)
         w = self._wrappers.get(role)
         info.update(identity=ident, device=self.device, precision=self.precision(role, r))
+        if role == "faces":  # HOG runs on the CPU whatever the card; the CNN detector on CUDA
+            info["device"] = "cuda" if r.kind == "cnn" else "cpu"
         failed = self._failed.get(role)
         if failed and failed[0] == ident:
             info.update(state="unavailable", reason=failed[1])
@@ -140,6 +153,9 @@ class Registry:
 
     def llm(self):
         return self._get("llm")
+
+    def faces(self):
+        return self._get("faces")
 
     def _get(self, role: str):
         with self._lock:
@@ -231,6 +247,12 @@ class Registry:
             # settings.json "llm_threads" (kept in Settings.extra); 0 = about the physical cores
             extra = getattr(self.settings, "extra", {}) or {}
             return make_llm(r.path, kind=r.kind, cpu_threads=int(extra.get("llm_threads", 0) or 0), **kw)
+        if role == "faces":
+            from models.faces import DETECT_SCALE, FaceModel
+
+            extra = getattr(self.settings, "extra", {}) or {}
+            return FaceModel(r.path, kind=r.kind,
+                             detect_scale=float(extra.get("face_detect_scale", DETECT_SCALE)), **kw)
         raise ValueError(role)
 
     def _make_room(self, wrapper) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-ROLES = ("clip", "caption", "whisper", "llm")
+ROLES = ("clip", "caption", "whisper", "llm", "faces")
 HEAVY = ("caption", "whisper", "llm")
 
 # Hub defaults (MODELS.md). caption and llm depend on whether a CUDA GPU is there.
@@ -142,6 +142,10 @@ def looks_like_hub_id(value: str) -> bool:
 def resolve(role: str, settings, paths, device: str = "cpu") -> Resolved:
     if role not in ROLES:
         raise ValueError(f"unknown model role {role!r}; roles are {', '.join(ROLES)}")
+    if role == "faces":  # dlib files from a PyPI package, not a hub model
+        from models.faces import resolve_faces
+
+        return resolve_faces(settings, device)
     chosen = (getattr(settings, "models", {}) or {}).get(role, "") or ""
     chosen = str(chosen).strip()
     if chosen:

@@ -84,15 +84,21 @@ def _offline() -> bool:
 
 
 def cmd_download(args, ctx) -> int:
-    from models.resolve import ROLES, hub_default, looks_like_hub_id
+    from models.resolve import HUB_DEFAULTS, ROLES, hub_default, looks_like_hub_id
 
     reg = ctx.registry
-    roles = args.roles or [r for r in ROLES if reg.resolve(r).state == "missing"]
+    roles = args.roles or [r for r in ROLES if reg.resolve(r).state == "missing"
+                           and r in HUB_DEFAULTS]
     bad = [r for r in roles if r not in ROLES]
     if bad:
         raise ShoeboxError(f"unknown role {', '.join(bad)}; roles are {', '.join(ROLES)}")
     todo = []
     for role in roles:
+        if role not in HUB_DEFAULTS:  # faces: installed with Shoebox, nothing on the hub
+            r = reg.resolve(role)
+            if r.state != "ready":
+                raise ShoeboxError(f"the {role} model is not downloaded from the hub: {r.reason}")
+            continue
         chosen = ctx.settings.models.get(role, "")
         if chosen and not looks_like_hub_id(chosen):
             continue  # a local folder: nothing to download

@@ -1,0 +1,126 @@
+"""The faces role with the REAL dlib weights from face-recognition-models (default install),
+on real labelled photos from ../shared/faces (small versions: quick)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageFilter
+
+from core.config import Settings
+from models import ModelUnavailable, Registry
+from models.faces import DESCRIPTOR_FILE, files_identity, packaged_folder, sharpness
+
+FACES = Path(__file__).resolve().parents[2] / ".." / "shared" / "faces"
+MEDIA = Path(__file__).resolve().parents[2] / ".." / "shared" / "media" / "photos"
+
+
+def _small(path: Path, side: int = 640) -> Image.Image:
+    img = Image.open(path).convert("RGB")
+    img.thumbnail((side, side))
+    return img
+
+
+@pytest.fixture(scope="module")
+def face_registry(tmp_path_factory):
+    from core.config import Paths
+
+    reg = Registry(Settings(device="cpu", model_idle_unload_s=0),
+                   Paths(tmp_path_factory.mktemp("faces-home")))
+    yield reg
+    reg.close()
+
+
+def test_status_ready_from_the_default_install_without_loading(face_registry):
+    st = face_registry.status()["faces"]
+    assert st["state"] == "ready", st
+    assert st["kind"] == "hog" and st["device"] == "cpu"   # no CUDA dlib here
+    assert st["source"] == "python-package" and 20 < st["size_mb"] < 40  # no 68-point file
+    assert st["identity"].startswith("dlib-faces-hog@")
+    assert "faces" not in face_registry.loaded_roles()
+
+
+def test_identity_names_the_files_and_the_detector():
+    folder = packaged_folder()
+    assert folder is not None
+    assert files_identity(folder, "hog") == files_identity(folder, "hog")
+    assert files_identity(folder, "hog") != files_identity(folder, "cnn")
+
+
+def test_same_person_is_close_and_different_people_are_far(face_registry):
+    fm = face_registry.faces()
+    assert fm.loaded and fm.device == "cpu"
+    obama_a, obama_b, biden = fm.detect([_small(FACES / "train/obama/obama.jpg"),
+                                         _small(FACES / "test/obama1.jpg"),
+                                         _small(FACES / "train/biden/biden2.jpg")])
+    assert len(obama_a) == len(obama_b) == len(biden) == 1
+    a, b, c = obama_a[0], obama_b[0], biden[0]
+    assert a.descriptor.shape == (128,) and a.descriptor.dtype == np.float32
+    assert a.chip.shape == (150, 150, 3)
+    assert np.linalg.norm(a.descriptor - b.descriptor) < 0.5
+    assert np.linalg.norm(a.descriptor - c.descriptor) > 0.7
+    assert a.score > 0 and a.size_px >= 60
+
+
+def test_two_people_in_one_photo_are_two_faces_biggest_first(face_registry):
+    faces = face_registry.faces().detect([_small(FACES / "single/two_people.jpg")])[0]
+    assert len(faces) == 2
+    areas = [(f.box[2] - f.box[0]) * (f.box[3] - f.box[1]) for f in faces]
+    assert areas == sorted(areas, reverse=True)
+    assert np.linalg.norm(faces[0].descriptor - faces[1].descriptor) > 0.6
+
+
+def test_no_face_in_photos_without_people(face_registry):
+    imgs = [_small(MEDIA / n) for n in ("Aqua.jpg", "fruits.jpg", "building.jpg", "LadyBird.jpg")]
+    assert face_registry.faces().detect(imgs) == [[], [], [], []]
+
+
+def test_blurred_face_is_less_sharp(face_registry):
+    img = _small(FACES / "train/obama/obama2.jpg")
+    sharp = face_registry.faces().detect([img])[0][0].sharpness
+    blurred = face_registry.faces().detect([img.filter(ImageFilter.GaussianBlur(4))])[0]
+    assert not blurred or blurred[0].sharpness < sharp / 3
+    flat = np.full((150, 150, 3), 128, np.uint8)
+    assert sharpness(flat) == 0.0
+
+
+def test_threads_share_one_model_safely(face_registry):
+    """dlib detectors corrupt the heap when two threads use one; the session lock prevents it."""
+    fm = face_registry.faces()
+    img = _small(FACES / "test/kit_with_rose.jpg", 400)
+    want = len(fm.detect([img])[0])
+    got: list[int] = []
+
+    def run():
+        for _ in range(3):
+            got.append(len(fm.detect([img])[0]))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert want == 2 and got == [want] * 6
+
+
+def test_missing_weights_say_why_and_what_to_do(paths, tmp_path):
+    (tmp_path / "shape_predictor_5_face_landmarks.dat").write_bytes(b"x")
+    reg = Registry(Settings(device="cpu", models={"faces": str(tmp_path)}), paths)
+    try:
+        st = reg.status()["faces"]
+        assert st["state"] == "unavailable"
+        assert DESCRIPTOR_FILE in st["reason"] and "pip install" in st["reason"]
+        with pytest.raises(ModelUnavailable, match=DESCRIPTOR_FILE):
+            reg.faces()
+        assert reg.status()["clip"]["state"] in ("ready", "missing", "unavailable")  # app runs on
+    finally:
+        reg.close()
+
+
+def test_a_folder_that_is_gone_is_unavailable(paths, tmp_path):
+    reg = Registry(Settings(device="cpu", models={"faces": str(tmp_path / "nope")}), paths)
+    st = reg.status()["faces"]
+    assert st["state"] == "missing" and "does not exist" in st["reason"]
