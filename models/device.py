@@ -115,7 +115,8 @@ def precision_for(role: str, device: str, *, kind: str = "", quantizable: bool =
     if device == "cpu":
         return "fp32"
     if device == "cuda" and quantizable and bitsandbytes_usable(device):
-        return "nf4"  # MODELS.md: 8-bit BLIP-2 does not leave room on a 6 GB card; 4-bit does
+        # measured: 8-bit BLIP-2 with CLIP peaks at 5.35 GiB, too tight on a 6 GB card; 4-bit 3.9
+        return "nf4"
     return "fp16"
 
 

@@ -1,8 +1,13 @@
-"""Typed model errors; str(e) is shown to the user as is."""
+"""Typed errors of the model layer, and the base of every Shoebox error.
+
+The base lives here, in the lowest layer, because models/ never imports core/; core.errors
+re-exports it, so `except ShoeboxError` in core catches model errors too."""
 
 from __future__ import annotations
 
-from core.errors import ShoeboxError
+
+class ShoeboxError(Exception):
+    """Base of every error Shoebox raises on purpose; str(e) is shown to the user as is."""
 
 
 class ModelUnavailable(ShoeboxError):

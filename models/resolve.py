@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 ROLES = ("clip", "caption", "whisper", "llm", "faces")
 HEAVY = ("caption", "whisper", "llm")
 
-# Hub defaults (MODELS.md). caption and llm depend on whether a CUDA GPU is there.
+# Hub defaults (the Models table in README.md). caption and llm depend on whether a CUDA GPU
+# is there.
 HUB_DEFAULTS = {
     "clip": "openai/clip-vit-base-patch32",
     "caption": "Salesforce/blip-image-captioning-base",
@@ -121,10 +122,8 @@ def inspect_folder(role: str, path: Path) -> tuple[str, str | None, Path]:
 
 def hub_cached_folder(repo_id: str) -> Path | None:
     """The snapshot folder of repo_id if it is in the local Hugging Face cache (no network)."""
-    try:
-        from huggingface_hub import try_to_load_from_cache
-    except ImportError:
-        return None
+    from huggingface_hub import try_to_load_from_cache
+
     try:
         hit = try_to_load_from_cache(repo_id, "config.json")
     except (ValueError, OSError):  # malformed id, unreadable cache

@@ -15,6 +15,18 @@ import pytest
 from core.config import Paths
 
 
+def pytest_collection_modifyitems(config, items):
+    """Checks against real weights run only when a marker expression names them
+    (`make test-real`: -m realweights). Any other -m, or none, leaves them out, so
+    `-m "not slow"` is a quick loop without them (pytest keeps only the last -m given)."""
+    if "realweights" in (config.getoption("markexpr") or ""):
+        return
+    drop = [i for i in items if i.get_closest_marker("realweights")]
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = [i for i in items if not i.get_closest_marker("realweights")]
+
+
 @pytest.fixture(autouse=True)
 def shoebox_home(tmp_path_factory, monkeypatch):
     """A fresh data folder for each test; the user's real one is never touched."""

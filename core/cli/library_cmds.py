@@ -143,11 +143,8 @@ def cmd_watch(args, ctx) -> int:
 
 
 def _indexer(ctx):
-    """The pipeline's entry point, when this build has one (it is its own module)."""
-    try:
-        from core.pipeline.run import PipelineBusy, index_library
-    except ImportError:
-        return None
+    """Index what the scans found (the pipeline is imported only by commands that run it)."""
+    from core.pipeline.run import PipelineBusy, index_library
     from core.tasks import TaskState
 
     def index() -> None:

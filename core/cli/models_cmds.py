@@ -114,10 +114,7 @@ def cmd_download(args, ctx) -> int:
             "offline mode is on (HF_HUB_OFFLINE), so nothing was downloaded. To use a model "
             "without the internet, copy its folder to this machine and run "
             "`shoebox models use ROLE /path/to/folder`")
-    try:
-        from huggingface_hub import snapshot_download
-    except ImportError as e:
-        raise ShoeboxError("huggingface_hub is not installed; reinstall Shoebox") from e
+    from huggingface_hub import snapshot_download
     done = []
     for role, repo in todo:
         if not args.json:

@@ -24,12 +24,9 @@ def _register_heif() -> None:
     with _heif_lock:
         if _heif_registered:
             return
-        try:
-            import pillow_heif
+        import pillow_heif  # a declared dependency, registered when the first HEIC is opened
 
-            pillow_heif.register_heif_opener()
-        except ImportError:  # optional at run time: HEIC files then fail with a clear MediaError
-            pass
+        pillow_heif.register_heif_opener()
         _heif_registered = True
 
 

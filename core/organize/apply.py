@@ -181,8 +181,9 @@ def _recover(catalog: Catalog) -> RecoveryReport:
         if p["id"] not in rep.plans:
             rep.plans.append(p["id"])
     if rows or stuck:
-        log.info("organize recovery: %s finished, %s rolled back, %s failed", rep.finished,
-                 rep.rolled_back, len(rep.failed))
+        log.log(logging.WARNING if rep.failed else logging.INFO,
+                "organize recovery: %s finished, %s rolled back, %s failed", rep.finished,
+                rep.rolled_back, len(rep.failed))
     return rep
 
 

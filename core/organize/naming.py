@@ -476,7 +476,7 @@ def existing_top_folders(catalog: Catalog) -> list[str]:
                 out += [e.name for e in it if e.is_dir(follow_symlinks=False)
                         and not e.name.startswith(".")]
         except OSError as e:
-            log.info("cannot list %s (%s)", root, e)
+            log.warning("cannot list %s (%s)", root, e)
     return sorted(set(out))
 
 

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import av
 import numpy as np
 
 from core.catalog import Connection
@@ -175,7 +174,7 @@ class ClipRunner(StageRunner):
     def _finish(self, batch: list[tuple[Job, np.ndarray]]) -> list[Outcome]:
         try:
             vectors = self._embed([p for _, p in batch])
-        except (ShoeboxError, RuntimeError, ValueError) as e:
+        except Exception as e:  # noqa: BLE001 - whatever the model raised, bisect to the file
             if len(batch) == 1:
                 return [Outcome(batch[0][0], error=describe(e))]
             # find the one that fails, keep the others
@@ -221,7 +220,7 @@ class KeyframesRunner(ClipRunner):
     def _finish_videos(self, batch) -> list[Outcome]:
         try:
             vectors = self._embed([p for _, _, pix in batch for p in pix])
-        except (ShoeboxError, RuntimeError, ValueError) as e:
+        except Exception as e:  # noqa: BLE001 - whatever the model raised, bisect to the file
             if len(batch) == 1:
                 return [Outcome(batch[0][0], error=describe(e))]
             return [o for item in batch for o in self._finish_videos([item])]
@@ -281,7 +280,7 @@ class CaptionRunner(StageRunner):
         try:
             texts = self.captioner.caption([img for _, img in batch],
                                            max_new_tokens=self.max_tokens)
-        except (ShoeboxError, RuntimeError, ValueError) as e:
+        except Exception as e:  # noqa: BLE001 - whatever the model raised, bisect to the file
             if len(batch) == 1:
                 return [Outcome(batch[0][0], error=describe(e))]
             return [o for item in batch for o in self._finish([item])]
@@ -318,9 +317,7 @@ class TranscriptRunner(StageRunner):
                 outcome = self._one(job)
             except Cancelled:
                 raise
-            except ShoeboxError as e:
-                outcome = Outcome(job, error=describe(e))
-            except (OSError, RuntimeError, ValueError, av.FFmpegError) as e:
+            except Exception as e:  # noqa: BLE001 - a failure on this file is its error
                 outcome = Outcome(job, error=describe(e))
             yield [outcome]
 

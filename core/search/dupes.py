@@ -16,6 +16,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.catalog.spaces import vector_space
 from core.errors import ShoeboxError
+from core.pipeline.decode import describe
 from core.search.types import DuplicateFile, DuplicateGroup
 from core.search.vectors import get_index
 from core.tasks import TaskState
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 NEAR_COSINE = 0.92      # CLIP image-image cosine at or above which two photos are candidates
 PHASH_MAX_DISTANCE = 12  # of 64 bits: re-saves, resizes and recompression stay well under
+PHASH_STAGE = "phash"    # jobs.stage of a file whose perceptual hash failed
 BLOCK = 2048
 
 
@@ -84,23 +86,40 @@ def _phashes(catalog, conn, file_ids) -> dict[int, int]:
                 out[fid] = stored & 0xFFFFFFFFFFFFFFFF
             else:
                 todo.append((fid, path, chash))
-    new = []
+    new, failed = [], []
     for fid, path, chash in todo:
         try:
             h = phash_file(path)
         except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as e:
-            log.info("duplicates: no perceptual hash for %s (%s)", path, e)
+            # the file stays in its exact-duplicate group (by content hash); only near
+            # duplicates of it cannot be confirmed, and `shoebox errors` says so
+            log.warning("duplicates: no perceptual hash for %s (%s)", path, e)
+            reason = f"no perceptual hash, so its near duplicates cannot be confirmed: {describe(e)}"
+            failed.append((fid, chash, reason, time.time()))
             continue
         out[fid] = h
         new.append((fid, chash, _to_signed(h), time.time()))
-    if new:
-        def store(c, rows):
-            c.executemany(
-                "INSERT INTO phashes(file_id, content_hash, phash, computed_at) VALUES (?,?,?,?) "
-                "ON CONFLICT(file_id) DO UPDATE SET content_hash = excluded.content_hash, "
-                "phash = excluded.phash, computed_at = excluded.computed_at", rows)
-        catalog.write(store, new)
+    if new or failed:
+        catalog.write(_store_phashes, new, failed)
     return out
+
+
+def _store_phashes(conn, new: list[tuple], failed: list[tuple]) -> None:
+    """Hashes go to `phashes`; a failure is an error on its file, as a jobs row of stage
+    'phash' (the pipeline never schedules that stage; `shoebox errors` and the problems list
+    show it), cleared once the file hashes."""
+    conn.executemany(
+        "INSERT INTO phashes(file_id, content_hash, phash, computed_at) VALUES (?,?,?,?) "
+        "ON CONFLICT(file_id) DO UPDATE SET content_hash = excluded.content_hash, "
+        "phash = excluded.phash, computed_at = excluded.computed_at", new)
+    conn.executemany("DELETE FROM jobs WHERE file_id = ? AND stage = ?",
+                     [(r[0], PHASH_STAGE) for r in new])
+    conn.executemany(
+        "INSERT INTO jobs(file_id, stage, state, content_hash, attempts, error, updated_at) "
+        "VALUES (?, ?, 'error', ?, 1, ?, ?) ON CONFLICT(file_id, stage) DO UPDATE SET "
+        "state = 'error', content_hash = excluded.content_hash, attempts = jobs.attempts + 1, "
+        "error = excluded.error, updated_at = excluded.updated_at",
+        [(fid, PHASH_STAGE, chash, error, now) for fid, chash, error, now in failed])
 
 
 # --- grouping ------------------------------------------------------------------------------

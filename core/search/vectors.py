@@ -14,7 +14,7 @@ tell it when rows were added (append) or changed (reload).
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from core.catalog.connection import Connection
+
+log = logging.getLogger(__name__)
 
 EXACT_MAX = 200_000          # above this many vectors: binary prefilter + exact rescoring
 PREFILTER_MIN = 2_000        # candidates kept by the prefilter, at least
@@ -41,14 +43,9 @@ def one_blas_thread():
     if _BLAS is None:
         with _BLAS_LOCK:
             if _BLAS is None:
-                try:
-                    from threadpoolctl import ThreadpoolController
-                except ImportError:
-                    _BLAS = False
-                else:
-                    _BLAS = ThreadpoolController()
-    if not _BLAS:
-        return contextlib.nullcontext()
+                from threadpoolctl import ThreadpoolController
+
+                _BLAS = ThreadpoolController()
     return _BLAS.limit(limits=1, user_api="blas")
 
 
@@ -73,6 +70,7 @@ class VectorIndex:
         self._bits: np.ndarray | None = None     # uint64 (d/64, n) sign bits, binary mode only
         self._center: np.ndarray | None = None   # mean vector the sign bits are taken around
         self._stamp: tuple[int, int] | None = None
+        self.malformed = 0  # rows of this model left out: a blob of the wrong length (logged)
         self._memo: tuple | None = None
         self._lock = threading.Lock()
 
@@ -97,19 +95,22 @@ class VectorIndex:
             if old is not None and stamp[1] == old[1] and len(self):
                 appended = self._append(conn)
             if not appended:
-                self._load(conn, _rows(conn, self.model_id, after_id=None))
+                *rows, bad = _rows(conn, self.model_id, after_id=None)
+                self._build(*rows)
+                self.malformed = bad
             self._stamp = stamp
 
     def _append(self, conn: Connection) -> bool:
         """Only inserts happened: add the new rows. False when the count says otherwise (an
         INSERT OR REPLACE deletes without firing delete triggers), so the caller reloads."""
         last = int(self.emb_ids[-1]) if len(self) else 0
-        ids, fids, fms, mat = _rows(conn, self.model_id, after_id=last)
+        ids, fids, fms, mat, bad = _rows(conn, self.model_id, after_id=last)
         (count,) = conn.execute(
             "SELECT count(*) FROM embeddings WHERE model_id = ?", (self.model_id,)
         ).fetchone()
-        if count != len(self) + len(ids):
+        if count != len(self) + self.malformed + len(ids) + bad:
             return False
+        self.malformed += bad
         if not len(ids):
             return True
         if mat.shape[1] != self.dim:
@@ -118,9 +119,6 @@ class VectorIndex:
         self._build(np.concatenate([self.emb_ids, ids]), np.concatenate([self.file_ids, fids]),
                     np.concatenate([self.frame_ms, fms]), np.concatenate([old_mat, mat]))
         return True
-
-    def _load(self, conn: Connection, rows) -> None:
-        self._build(*rows)
 
     def _build(self, ids, fids, fms, mat: np.ndarray) -> None:
         n = len(ids)
@@ -238,33 +236,38 @@ def _stamp(conn: Connection) -> tuple[int, int]:
 
 
 def _rows(conn: Connection, model_id: str, after_id: int | None):
-    """(embedding ids, file ids, frame_ms, float32 matrix) of model_id's rows (after after_id),
-    read in chunks into preallocated arrays: at 1M rows a fetchall would hold ~3x the 2 GB."""
+    """(embedding ids, file ids, frame_ms, float32 matrix, rows left out) of model_id's rows
+    (after after_id), read in chunks into preallocated arrays: at 1M rows a fetchall would
+    hold ~3x the 2 GB. A blob of the wrong length is left out and logged, not fatal."""
     where = "WHERE model_id = ?" + (" AND id > ?" if after_id is not None else "")
     args: tuple = (model_id,) if after_id is None else (model_id, after_id)
     first = conn.execute(f"SELECT length(vector) FROM embeddings {where} LIMIT 1",
                          args).fetchone()
     if first is None:
         return (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64),
-                np.empty((0, 0), np.float32))
+                np.empty((0, 0), np.float32), 0)
     dim = first[0] // 4
     (n,) = conn.execute(f"SELECT count(*) FROM embeddings {where}", args).fetchone()
     ids, fids, fms = (np.empty(n, np.int64) for _ in range(3))
     mat = np.empty((n, dim), np.float32)
-    i = 0
+    i = bad = 0
     cur = conn.execute(f"SELECT id, file_id, frame_ms, vector FROM embeddings {where} "
                        "ORDER BY id", args)
     while i < n and (chunk := cur.fetchmany(8192)):
         for r in chunk:
-            if i >= n:
+            if i + bad >= n:
                 break
             blob = r[3]
             if len(blob) != dim * 4:   # a malformed vector must not sink the whole index
+                bad += 1
                 continue
             ids[i], fids[i], fms[i] = r[0], r[1], r[2]
             mat[i] = np.frombuffer(blob, dtype="<f4")
             i += 1
-    return ids[:i], fids[:i], fms[:i], mat[:i]
+    if bad:
+        log.warning("search: %d vectors of %s are not %d-d float32 (damaged rows?) and were "
+                    "left out of search", bad, model_id, dim)
+    return ids[:i], fids[:i], fms[:i], mat[:i], bad
 
 
 _CACHE: dict[tuple[str, str], VectorIndex] = {}

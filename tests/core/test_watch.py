@@ -3,6 +3,7 @@ catalog current without a full rescan."""
 
 import queue
 import shutil
+import time
 
 from core.scan.roots import add_root
 from core.scan.scanner import scan
@@ -54,15 +55,19 @@ def test_new_moved_and_deleted_files_reach_the_catalog_through_the_watcher(catal
 
 def test_files_in_hidden_folders_do_not_wake_the_watcher(catalog, tmp_path):
     lib = tmp_path / "lib"
-    lib.mkdir()
-    (lib / ".cache").mkdir()
+    (lib / ".cache").mkdir(parents=True)
+    (lib / "trip").mkdir()
     calls: queue.Queue = queue.Queue()
     watcher = FolderWatcher([str(lib)], calls.put, debounce_s=0.1)
     watcher.start()
     try:
         write_jpeg(lib / ".cache" / "thumb.jpg")
         (lib / "notes.txt").write_text("not media")
-        assert calls.empty() or calls.get(timeout=1.0) == []
+        time.sleep(0.6)  # well past the debounce: a wrongly noted event would be flushed now
+        write_jpeg(lib / "trip" / "seen.jpg")  # the control: a real change is heard
+        assert calls.get(timeout=10) == [(str(lib / "trip"), False)]
+        time.sleep(0.3)
+        assert calls.empty()
     finally:
         watcher.stop()
 

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QMessageBox
 
 from tests.media_factory import write_jpeg, write_truncated_jpeg
 
+pytestmark = pytest.mark.slow  # end to end through the GUI
+
 MODEL_ID = "test/clip@0:fp32"
 
 

@@ -12,6 +12,8 @@ from PySide6.QtCore import Qt
 
 from tests.media_factory import write_jpeg
 
+pytestmark = pytest.mark.slow  # end to end through the GUI, with models
+
 STALL_LIMIT_MS = 100.0
 
 

@@ -72,12 +72,23 @@ def test_cancel_and_failure_are_reported(qtbot, bg):
 
 def test_tasks_run_one_at_a_time_in_order(qtbot, bg):
     order = []
+    gate, running = threading.Event(), threading.Event()
+
+    def first(task):
+        running.set()
+        assert gate.wait(10)
+        order.append("first")
+
+    bg.submit("first", first)
+    assert running.wait(5)  # "first" runs: the rest has to wait in the queue
     for name in ("a", "b", "c"):
         bg.submit(name, lambda task, n=name: order.append(n) or n)
     bg.submit("a", lambda task: order.append("dup"))  # same name still waiting: not doubled
+    bg.submit("first", lambda task: order.append("again"))  # running, not waiting: queued
+    assert bg.pending_names() == ["a", "b", "c", "first"]
+    gate.set()
     assert bg.wait_idle(10)
-    assert order == ["a", "b", "c"] or order == ["a", "b", "c", "dup"]
-    assert order.count("dup") <= 1
+    assert order == ["first", "a", "b", "c", "again"]
 
 
 def test_run_async_delivers_on_the_gui_thread(qtbot, qapp):

@@ -1,6 +1,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from core.cli.main import main
 from tests.core.organize.helpers import make_files, tree
@@ -23,7 +24,9 @@ def plant_vectors(paths, groups: dict[str, int]):
     centres = {p: rng.normal(size=512) for p in groups}
     with Catalog.open(paths) as cat:
         def write(conn):
-            for fid, name in conn.execute("SELECT id, name FROM files").fetchall():
+            for fid, name in conn.execute(
+                    "SELECT id, name FROM files WHERE id NOT IN (SELECT file_id FROM embeddings)"
+            ).fetchall():
                 c = centres[next(p for p in groups if name.startswith(p))]
                 v = c + rng.normal(scale=0.05, size=512)
                 v = (v / np.linalg.norm(v)).astype("<f4")
@@ -35,6 +38,7 @@ def plant_vectors(paths, groups: dict[str, int]):
         cat.write(write)
 
 
+@pytest.mark.slow  # end to end: cluster, plan, apply, undo through the CLI
 def test_cluster_plan_apply_plans_undo(tmp_path, capsys, paths):
     root = tmp_path / "lib"
     make_files(root, {**{f"dump/sea{i}.jpg": i for i in range(8)},

@@ -23,7 +23,8 @@ from tests.core.organize.helpers import (
     tree,
 )
 
-pytestmark = pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX")
+pytestmark = [pytest.mark.skipif(os.name == "nt", reason="SIGKILL is POSIX"),
+              pytest.mark.slow]  # kill -9 fault injection
 
 N_PHOTOS = 240           # plus 60 sidecars: 300 files
 REPO = Path(__file__).resolve().parents[3]

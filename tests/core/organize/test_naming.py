@@ -133,7 +133,10 @@ def test_without_an_llm_every_collection_still_gets_a_name(catalog):
     cols = {c.id: c for c in list_collections(catalog)}
     assert cols[a].name == "Dog 2024-07" and cols[a].named_by == "fallback"
     assert cols[b].folder_path == "Birthday Cake/2024-07"
-    assert json.loads(json.dumps(cols[b].tags)) == ["birthday cake"]
+    assert cols[b].tags == ["birthday cake"]
+    with catalog.read() as conn:  # stored as a JSON list, not as Python's repr
+        (raw,) = conn.execute("SELECT tags FROM clusters WHERE id = ?", (b,)).fetchone()
+    assert json.loads(raw) == ["birthday cake"]
     # a user's name is never overwritten
     rename_collection(catalog, a, name="Rex")
     name_collections(catalog, registry=None, rename=True)
@@ -154,7 +157,8 @@ def test_tiny_random_llm_garbage_falls_back(catalog, request):
     assert col.name and sanitize_relpath(col.folder_path) == col.folder_path
     assert rep.llm_unavailable is None                    # the LLM path really ran
     assert rep.by_fallback + rep.by_llm == 1 and rep.llm_failures == rep.by_fallback
-    assert col.named_by == ("fallback" if rep.by_fallback else col.named_by)
+    llm_id = f"llm:{registry.llm().identity}"
+    assert col.named_by == ("fallback" if rep.by_fallback else llm_id)
 
 
 def test_harmonize_merges_synonyms_and_caps_top_level_folders():

@@ -33,8 +33,12 @@ def test_index_json_then_nothing_to_do_then_errors_listed(tmp_path, catalog, pat
 def test_index_help_and_bad_stage(capsys):
     import pytest
 
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exit_:
         main(["index", "--help"])
+    assert exit_.value.code == 0
     assert "--retry-errors" in capsys.readouterr().out
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exit_:
         main(["index", "--stage", "nope"])
+    assert exit_.value.code == 2  # argparse's usage error, not a crash
+    err = capsys.readouterr().err
+    assert "nope" in err and "thumbnail" in err and "Traceback" not in err

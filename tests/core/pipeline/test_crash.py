@@ -12,11 +12,15 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from core.catalog.connection import connect
 from core.pipeline.thumbnails import SIZES, thumbnail_path
 from core.scan.roots import add_root
 from core.scan.scanner import scan
 from tests.media_factory import write_jpeg, write_video
+
+pytestmark = pytest.mark.slow  # kill -9 fault injection
 
 REPO = Path(__file__).resolve().parents[3]
 N_PHOTOS = 200

@@ -119,3 +119,35 @@ def test_cli_duplicates_json(tmp_path, capsys):
     assert len(groups) == 1 and groups[0]["kind"] == "exact" and len(groups[0]["files"]) == 2
     assert main(["duplicates"]) == 0
     assert "exact duplicates (2 files)" in capsys.readouterr().out
+
+
+def test_a_photo_without_a_perceptual_hash_stays_visible(tmp_path, catalog, paths, caplog):
+    from core.status import list_problems
+    from tests.media_factory import write_truncated_jpeg
+
+    lib = tmp_path / "lib"
+    write_jpeg(lib / "orig.jpg", (400, 300), seed=3)
+    broken = write_truncated_jpeg(lib / "broken.jpg", seed=3)
+    shutil.copy(broken, lib / "broken_copy.jpg")                  # its exact duplicate
+    add_root(catalog, lib, paths.home)
+    scan(catalog)
+    with catalog.read() as conn:
+        ids = {r[1].rsplit("/", 1)[1]: r[0] for r in conn.execute("SELECT id, path FROM files")}
+    base = P.unit(np.random.default_rng(0).normal(size=32))
+    for fid in ids.values():                                      # CLIP calls all three alike
+        P.vector(catalog, fid, base)
+
+    with caplog.at_level("WARNING", logger="core.search.dupes"):
+        groups = duplicates(catalog, None)
+    # still grouped with its copy by content; no near group can be confirmed without pixels
+    assert [(g.kind, {f.file_id for f in g.files}) for g in groups] == [
+        ("exact", {ids["broken.jpg"], ids["broken_copy.jpg"]})]
+    assert "no perceptual hash for" in caplog.text and "broken.jpg" in caplog.text
+    problems = {(p.file_id, p.stage) for p in list_problems(catalog)}
+    assert (ids["broken.jpg"], "phash") in problems and (ids["orig.jpg"], "phash") not in problems
+
+    # once the file is readable again, the error goes away
+    write_jpeg(lib / "broken.jpg", (400, 300), seed=3)
+    scan(catalog)
+    duplicates(catalog, None)
+    assert (ids["broken.jpg"], "phash") not in {(p.file_id, p.stage) for p in list_problems(catalog)}

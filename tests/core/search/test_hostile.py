@@ -85,3 +85,27 @@ def test_cli_hostile(capsys, query):
 def test_cli_bad_date_is_a_message(capsys):
     assert main(["search", "dog", "--from", "last tuesday"]) == 2
     assert "not a date" in capsys.readouterr().err
+
+
+def test_a_malformed_vector_is_left_out_logged_and_counted(catalog, caplog):
+    from core.search.vectors import get_index
+
+    drop_cached()
+    r = P.root(catalog)
+    good = [P.file(catalog, r, f"/lib/{i}.jpg") for i in range(3)]
+    bad = P.file(catalog, r, "/lib/bad.jpg")
+    for i, fid in enumerate(good[:2]):
+        P.vector(catalog, fid, P.unit(np.arange(8) + i))
+    catalog.write(lambda c: c.execute(   # 7 floats where the space has 8: a damaged row
+        "INSERT INTO embeddings(file_id, frame_ms, model_id, dim, vector) VALUES (?,-1,?,8,?)",
+        (bad, P.MODEL, np.ones(7, "<f4").tobytes())))
+    with caplog.at_level("WARNING", logger="core.search.vectors"), catalog.read() as conn:
+        index = get_index(catalog.path, conn, P.MODEL)
+    assert len(index) == 2 and index.malformed == 1 and bad not in index.file_ids
+    assert "1 vectors of" in caplog.text and "left out" in caplog.text
+    # a new vector is appended; the damaged row is remembered, not a reason to reload
+    P.vector(catalog, good[2], P.unit(np.arange(8) + 5))
+    with catalog.read() as conn:
+        index.refresh(conn)
+    assert len(index) == 3 and index.malformed == 1
+    drop_cached()

@@ -18,8 +18,6 @@ from core.search.vectors import drop_cached
 from tests.core.search import planting as P
 from tests.media_factory import write_jpeg
 
-pytest.importorskip("models.testing")
-
 
 @pytest.fixture(autouse=True)
 def _fresh_index_cache():
