@@ -122,7 +122,7 @@ def test_cli_duplicates_json(tmp_path, capsys):
 
 
 def test_a_photo_without_a_perceptual_hash_stays_visible(tmp_path, catalog, paths, caplog):
-    from core.status import list_problems
+    from core.query import list_problems
     from tests.media_factory import write_truncated_jpeg
 
     lib = tmp_path / "lib"
