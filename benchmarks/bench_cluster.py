@@ -104,14 +104,14 @@ THEMES = [
 
 
 def naming_contexts(n: int = 50):
-    from core.organize.naming import NamingContext
+    from core.organize.evidence import Evidence
 
     rng = np.random.default_rng(1)
     out = []
     for i in range(n):
         theme, caps, tags = THEMES[i % len(THEMES)]
         start = 1.55e9 + float(rng.integers(0, 5 * 365)) * 86400
-        out.append(NamingContext(
+        out.append(Evidence(
             cluster_id=i + 1, size=int(rng.integers(8, 120)), captions=list(caps),
             tags=list(tags), date_from=start, date_to=start + 86400 * float(rng.integers(0, 6)),
             lat=float(rng.uniform(-50, 60)) if i % 2 else None,
@@ -139,11 +139,11 @@ def bench_naming(n: int = 50, progress=None) -> dict:
     for ctx in naming_contexts(n):
         t0 = time.perf_counter()
         try:
-            ans = repair_answer(ask_llm(llm, ctx, attempts=1), ctx)
+            ans, _ = repair_answer(ask_llm(llm, ctx, attempts=1), ctx)
             first_ok += 1
         except ShoeboxError:
             try:
-                ans = repair_answer(ask_llm(llm, ctx, attempts=2), ctx)
+                ans, _ = repair_answer(ask_llm(llm, ctx, attempts=2), ctx)
                 retried_ok += 1
             except ShoeboxError:
                 ans = fallback_name(ctx)

@@ -77,6 +77,8 @@ class Settings:
     low_priority: bool = True
     relevance_floor: float = 0.0  # search: results scoring below are cut; 0 = search decides
     organize_mode: str = "move"  # move | copy | link
+    organize_layout: str = "topic"  # topic | event | date (core.organize.layouts)
+    organize_date_template: str = "{year}/{month}"  # the date layout's folders
     max_top_level_folders: int = 12
     keyframe_interval_s: float = 2.0
     max_keyframes: int = 60

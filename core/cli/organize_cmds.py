@@ -27,6 +27,12 @@ def register(sub) -> None:
     p.add_argument("--target", default=None, metavar="DIR",
                    help="build the new tree under DIR instead of inside each library folder")
     p.add_argument("--mode", choices=("move", "copy", "link"), default=None)
+    p.add_argument("--layout", choices=("topic", "event", "date"), default=None,
+                   help="topic: the collections' own folders (default); event: "
+                        "Year/YYYY-MM Event, Place; date: each file by its capture date")
+    p.add_argument("--template", default=None, metavar="TEMPLATE",
+                   help="folders of the date layout (default {year}/{month}); fields: {year} "
+                        "{month} {day} {month_name} {name} {place}")
     p.add_argument("--limit", type=int, default=50, help="moves to list (default 50; --json: all)")
     add_json_flag(p)
     p.set_defaults(func=cmd_plan)
@@ -120,26 +126,42 @@ def _root_id(ctx, folder: str | None) -> int | None:
 
 
 def cmd_plan(args, ctx) -> int:
-    from core.organize import make_plan, plan_items, plan_tree
+    from core.cluster import list_collections
+    from core.organize import get_plan, make_plan, plan_items, plan_tree
     from core.scan.roots import list_roots
 
     _recover(ctx)
     pid = make_plan(ctx.catalog, ctx.settings, root_id=_root_id(ctx, args.root),
-                    target=args.target, mode=args.mode)
+                    target=args.target, mode=args.mode, layout=args.layout,
+                    template=args.template)
     items = plan_items(ctx.catalog, pid)
     roots = [r.path for r in list_roots(ctx.catalog)] + ([args.target] if args.target else [])
     tree = plan_tree(items, roots)
+    summary = get_plan(ctx.catalog, pid)["summary"]
+    notes = summary.get("notes") or {}
     if args.json:
-        print_json({"plan_id": pid, "tree": tree, "moves": [i.__dict__ for i in items]})
+        print_json({"plan_id": pid, "layout": summary.get("layout"), "tree": tree,
+                    "notes": notes, "moves": [i.__dict__ for i in items]})
         return 0
     heads = [i for i in items if i.group_item_id is None]
     flagged = sum(1 for i in heads if i.flagged)
-    print(f"plan {pid}: {len(heads)} moves ({len(items)} files with companions and sidecars), "
-          f"{flagged} flagged for review and skipped unless accepted")
-    print("proposed folders:")
-    for folder, n in tree.items():
-        print(f"  {folder}/  ({n})")
-    print("moves:")
+    if not heads:
+        print(f"plan {pid} ({summary.get('layout')} layout): nothing to move — every file is "
+              "where this layout puts it, or nothing is known that would place it")
+    else:
+        print(f"plan {pid} ({summary.get('layout')} layout): {len(heads)} moves ({len(items)} "
+              f"files with companions and sidecars), {flagged} flagged for review and skipped "
+              "unless accepted")
+        print("proposed folders (full path, files going there):")
+        for folder, n in plan_tree(items).items():
+            print(f"  {folder}{os.sep}  ({n})")
+    if notes:
+        names = {c.id: c.name for c in list_collections(ctx.catalog)}
+        print("what the checks changed, and why:")
+        for cid, lines in notes.items():
+            for line in lines:
+                print(f"  [{cid}] {names.get(int(cid)) or '?'}: {line}")
+    print("moves:" if heads else "", end="\n" if heads else "")
     for it in heads[: args.limit]:
         mark = "?" if it.flagged else ("-" if it.decision == "skip" else "→")
         print(f"  {it.src}\n    {mark} {it.dst}   ({it.reason})")

@@ -9,7 +9,9 @@
     recluster(catalog, registry, settings, task)       # full recluster (a user action)
     assign_new(catalog, registry)                      # after indexing: newcomers join collections
     name_collections(catalog, registry, settings, task, rename=False)
-    pid = make_plan(catalog, settings, root_id=None, target=None, mode=None)
+    pid = make_plan(catalog, settings, root_id=None, target=None, mode=None,
+                    layout=None | 'topic' | 'event' | 'date', template=None)  # rules: organize.rules
+    moves = make_plan(..., store=False)                # a live preview: stores nothing
     plan_items(catalog, pid)                           # the moves, with decision/flagged/state
     set_item_decision(catalog, pid, item_id, "skip" | "accept", folder=None)
     set_collection_decision(catalog, pid, cluster_id, "skip" | "accept", folder=None)

@@ -1,10 +1,13 @@
 """Names and folders for collections.
 
-For each collection the LLM sees its representative captions, top tags, date range, place and
-transcript snippets, and answers under a JSON schema (`CollectionName`). Its answer is
-untrusted: `repair_answer` sanitises it (folder depth, path segments, vague names). Without an
-LLM, or when it fails (LLMOutputError), `fallback_name` names the collection from its tags
-(or caption words) and dates, e.g. "Beach 2024-07" in "Beach/2024-07".
+For each collection the LLM sees its evidence (core.organize.evidence: captions, tags, dates,
+places, people, text read in the photos, speech, the folders the files are in now, and the
+library's own top-level folders), framed as data, and answers under a JSON schema
+(`CollectionName`). Its answer is untrusted: `repair_answer` sanitises it and repairs echoes of
+current folder names, the library folder's own name, ids, years it was not given and vague
+words, keeping a note of each repair (clusters.notes). Without an LLM, or when it fails
+(LLMOutputError), `fallback_name` names the collection from the same evidence, e.g.
+"Beach 2024-07" in "Beach/2024-07".
 
 A second pass, `harmonize_paths`, works on all proposed folders together: it merges
 near-synonyms ("Pets/Dogs" and "Animals/Dog"), caps the number of top-level folders, and uses
@@ -21,56 +24,30 @@ import re
 import time
 import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
 from core.catalog import Catalog, Connection
 from core.errors import ShoeboxError
+from core.organize.evidence import Evidence, date_range_text, gather_evidence
 from core.organize.sanitize import MAX_DEPTH, fold, sanitize_relpath, sanitize_segment, truncate
+from core.organize.words import (
+    DATEISH,
+    FILLER,
+    STOPWORDS,
+    VAGUE_NAMES,
+    content_keys,
+    segment_key,
+    singular,
+    telling_folder_name,
+)
 from core.tasks import TaskState
 
 log = logging.getLogger(__name__)
 
 OTHER_FOLDER = "More"
-VAGUE_NAMES = {"photo", "photos", "image", "images", "picture", "pictures", "misc",
-               "miscellaneous", "collection", "untitled", "unsorted", "other", "various",
-               "stuff", "media", "video", "videos", "folder", "group", "new folder"}
-STOPWORDS = {
-    "a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "with", "for", "from",
-    "by", "is", "are", "was", "were", "be", "been", "this", "that", "these", "those",
-    "there", "here", "it", "its", "his", "her", "their", "our", "your", "my", "as", "into",
-    "over", "under", "near", "next", "some", "many", "several", "two", "three", "four",
-    "five", "one", "while", "other", "small", "large", "big", "little", "front", "back",
-    "top", "bottom", "side", "up", "down", "out", "off", "very", "image", "photo",
-    "picture", "close", "view", "shot",
-}
-
-# Near-synonyms merged when they name sibling folders (compared after singularising).
-SYNONYMS = [
-    {"animal", "pet", "wildlife"}, {"dog", "puppy", "doggy"}, {"cat", "kitten", "kitty"},
-    {"travel", "trip", "vacation", "holiday", "journey", "getaway"},
-    {"family", "relative"}, {"food", "meal", "dish", "dining", "cooking", "cuisine"},
-    {"nature", "outdoor", "landscape", "scenery"}, {"party", "celebration"},
-    {"beach", "seaside", "coast", "shore"}, {"mountain", "alp"}, {"hike", "hiking", "trek"},
-    {"city", "urban", "cityscape"}, {"kid", "child", "baby", "toddler"},
-    {"wedding", "marriage"}, {"sport", "sports"}, {"document", "paperwork"},
-    {"screenshot", "screen capture"}, {"flower", "blossom", "bloom"},
-    {"car", "automobile", "vehicle"}, {"friend", "buddy"}, {"home", "house"},
-]
-_SYNONYM_OF = {w: min(group) for group in SYNONYMS for w in group}
-_IRREGULAR = {"children": "child", "people": "person", "mice": "mouse", "geese": "goose",
-              "men": "man", "women": "woman", "teeth": "tooth", "feet": "foot",
-              "leaves": "leaf", "knives": "knife", "wolves": "wolf"}
 FUZZY_RATIO = 0.88
-# "Beach Photos and Videos" -> "Beach": the filler says nothing in a photo library
-_FILLER = re.compile(r"\s+(photos?|pictures?|pics|images?|videos?|shots)"
-                     r"(\s+(and|&)\s+(photos?|pictures?|videos?))?\s*$", re.IGNORECASE)
-_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|"
-           "december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
-_DATEISH = re.compile(rf"(\d{{4}}([-_. ]\d{{1,2}})*|\d{{1,2}}|{_MONTHS}|({_MONTHS}) \d{{4}}|"
-                      rf"\d{{4}} ({_MONTHS}))")
 
 
 class CollectionName(BaseModel):
@@ -84,38 +61,6 @@ class CollectionName(BaseModel):
 
 
 @dataclass
-class NamingContext:
-    cluster_id: int
-    size: int
-    captions: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    date_from: float | None = None
-    date_to: float | None = None
-    lat: float | None = None
-    lon: float | None = None
-    transcripts: list[str] = field(default_factory=list)
-    folders: list[str] = field(default_factory=list)  # telling names of the folders they are in now
-
-    def prompt(self) -> str:
-        lines = [f"Items: {self.size} photos and videos."]
-        if self.date_from is not None:
-            lines.append(f"Taken: {date_range_text(self.date_from, self.date_to)}.")
-        if self.lat is not None and self.lon is not None:
-            lines.append(f"Place (GPS): {self.lat:.3f}, {self.lon:.3f}.")
-        if self.tags:
-            lines.append("Frequent tags: " + ", ".join(self.tags) + ".")
-        if self.captions:
-            lines.append("Descriptions of typical items:")
-            lines += [f"- {c}" for c in self.captions]
-        if self.transcripts:
-            lines.append("Speech heard in the videos:")
-            lines += [f"- {t}" for t in self.transcripts]
-        if self.folders:
-            lines.append("Folders they are in now: " + ", ".join(self.folders) + ".")
-        return "\n".join(lines)
-
-
-@dataclass
 class NamingReport:
     named: int = 0
     by_llm: int = 0
@@ -124,75 +69,7 @@ class NamingReport:
     llm_unavailable: str | None = None
     seconds: float = 0.0
     first_try_valid: int = 0
-
-
-def _date(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, tz=UTC)
-
-
-def date_range_text(a: float | None, b: float | None) -> str:
-    if a is None:
-        return ""
-    da, db = _date(a), _date(b if b is not None else a)
-    if (da.year, da.month) == (db.year, db.month):
-        return da.strftime("%Y-%m")
-    if da.year == db.year:
-        return f"{da:%Y-%m} to {db:%Y-%m}"
-    return f"{da.year}-{db.year}"
-
-
-# --------------------------------------------------------------------------- context
-
-def collection_context(conn: Connection, cluster_id: int, *, max_captions: int = 8,
-                       max_tags: int = 8, max_snippets: int = 3) -> NamingContext:
-    c = conn.execute("SELECT * FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
-    ctx = NamingContext(cluster_id, c["member_count"] or 0, date_from=c["date_from"],
-                        date_to=c["date_to"], lat=c["lat"], lon=c["lon"])
-    caps = conn.execute(
-        "SELECT cap.text FROM cluster_members m JOIN captions cap ON cap.file_id = m.file_id "
-        "WHERE m.cluster_id = ? ORDER BY m.representative DESC, m.probability DESC LIMIT ?",
-        (cluster_id, max_captions)).fetchall()
-    ctx.captions = [_clip_text(r[0], 160) for r in caps]
-    tags = conn.execute(
-        "SELECT t.tag, count(DISTINCT t.file_id) n, avg(coalesce(t.score, 1)) s FROM tags t "
-        "JOIN cluster_members m ON m.file_id = t.file_id WHERE m.cluster_id = ? "
-        "GROUP BY t.tag ORDER BY n * s DESC, t.tag LIMIT ?", (cluster_id, max_tags)).fetchall()
-    ctx.tags = [_clip_text(r[0], 40) for r in tags]
-    segs = conn.execute(
-        "SELECT s.text FROM transcript_segments s JOIN cluster_members m ON m.file_id = s.file_id "
-        "WHERE m.cluster_id = ? AND length(trim(s.text)) > 8 ORDER BY m.representative DESC, "
-        "s.file_id, s.start_s LIMIT ?", (cluster_id, max_snippets)).fetchall()
-    ctx.transcripts = [_clip_text(r[0], 200) for r in segs]
-    folders = Counter(
-        name for (folder,) in conn.execute(
-            "SELECT f.folder FROM cluster_members m JOIN files f ON f.id = m.file_id "
-            "WHERE m.cluster_id = ?", (cluster_id,))
-        if (name := _telling_folder_name(folder or "")))
-    ctx.folders = [_clip_text(n, 40) for n, _ in folders.most_common(3)]
-    return ctx
-
-
-# camera and OS folder names say nothing about what is inside
-_CAMERA_FOLDER = re.compile(r"(\d{3}[a-z_]*|dcim|camera|camera roll|img|imgs|images?|pictures?|"
-                            r"photos?|videos?|movies|downloads?|desktop|documents|new folder|"
-                            r"untitled( folder)?|misc|temp|tmp|\d+)", re.IGNORECASE)
-
-
-def _telling_folder_name(folder: str, levels: int = 2) -> str | None:
-    """The nearest folder name that says something: 'Phone' for Phone/2019, none for DCIM/100APPLE."""
-    for _ in range(levels):
-        name = os.path.basename(folder.rstrip("/\\"))
-        if not name:
-            return None
-        if not _CAMERA_FOLDER.fullmatch(name.strip()) and not _DATEISH.fullmatch(fold(name)):
-            return name
-        folder = os.path.dirname(folder.rstrip("/\\"))
-    return None
-
-
-def _clip_text(s: str, n: int) -> str:
-    s = " ".join(str(s).split())
-    return s if len(s) <= n else s[: n - 1] + "…"
+    repaired: int = 0       # LLM answers the checks had to change (why: clusters.notes)
 
 
 # --------------------------------------------------------------------------- answers
@@ -201,52 +78,115 @@ def _title(word: str) -> str:
     return " ".join(w[:1].upper() + w[1:] for w in word.split())
 
 
-def _topic(ctx: NamingContext) -> str | None:
-    if ctx.tags:
-        return _title(ctx.tags[0])
+def _topic(ev: Evidence) -> str | None:
+    """What the collection shows, from the evidence alone: tags, then caption words, then
+    events, people and places, then (no models yet) the telling folder the files are in."""
+    if ev.tags:
+        return _title(ev.tags[0])
     words = Counter()
-    for cap in ctx.captions:
+    for cap in ev.captions:
         for w in re.findall(r"[^\W\d_]{3,}", cap.lower()):
             if w not in STOPWORDS:
                 words[singular(w)] += 1
     if words:
         return _title(words.most_common(1)[0][0])
-    if ctx.folders:  # no models yet: where the files are now still says something
-        return ctx.folders[0]
+    if ev.events:
+        return ev.events[0]
+    if ev.people:
+        return " and ".join(ev.people[:2])
+    if ev.places:
+        return ev.places[0]
+    if ev.folders:  # no models yet: where the files are now still says something
+        return ev.folders[0]
     return None
 
 
-def fallback_name(ctx: NamingContext) -> CollectionName:
-    """Deterministic name from tags (or caption words) and dates: 'Beach 2024-07'."""
-    topic = _topic(ctx)
-    when = date_range_text(ctx.date_from, ctx.date_to)
+def fallback_name(ev: Evidence) -> CollectionName:
+    """Deterministic name from tags (or caption words, events, people, places) and dates:
+    'Beach 2024-07'. With nothing known it says so ('Collection 5') and files nothing under an
+    invented topic: the layout then gives it a date folder or leaves it where it is."""
+    topic = _topic(ev)
+    when = date_range_text(ev.date_from, ev.date_to)
     if topic:
         name = f"{topic} {when}".strip()
         folder = f"{topic}/{when}" if when else topic
     else:
-        name = f"Collection {ctx.cluster_id}" + (f" {when}" if when else "")
-        folder = f"Unsorted/{when or f'Collection {ctx.cluster_id}'}"
+        name = f"Collection {ev.cluster_id}" + (f" {when}" if when else "")
+        folder = f"Unsorted/{when or f'Collection {ev.cluster_id}'}"
     return repair_answer(CollectionName(
-        name=name, description=f"{ctx.size} items" + (f" from {when}" if when else ""),
-        tags=ctx.tags[:6], folder=folder), ctx)
+        name=name, description=f"{ev.size} items" + (f" from {when}" if when else ""),
+        tags=ev.tags[:6], folder=folder), ev)[0]
 
 
-def repair_answer(ans: CollectionName, ctx: NamingContext) -> CollectionName:
-    """Make an LLM's (schema-valid but untrusted) answer safe and useful: sanitised folder of
-    at most 3 levels, a name that is not vague, clean tags."""
-    name = sanitize_segment(_FILLER.sub("", " ".join(ans.name.split())), fallback="")
+_ID_WORDS = re.compile(r"\b(collection|cluster|group|album|set|id|no)\s*[#:.]?\s*\d+\b",
+                       re.IGNORECASE)
+_YEAR = re.compile(r"(?<!\d)((?:1[89]|20)\d\d)(?:[-_./](?:0?[1-9]|1[0-2]))?(?!\d)")
+
+
+def _strip_unsupported(text: str, ev: Evidence, notes: list[str], what: str) -> str:
+    """Ids and years the evidence does not hold, cut out of an LLM's name or folder segment."""
+    out = _ID_WORDS.sub("", text)
+    if out != text:
+        notes.append(f"{what}: dropped an id (“{text}”); ids mean nothing to a person")
+    years = ev.years()
+
+    def year(m: re.Match) -> str:
+        if int(m.group(1)) in years:
+            return m.group(0)
+        notes.append(f"{what}: dropped the year {m.group(1)}, which no photo's date gives")
+        return ""
+
+    out = _YEAR.sub(year, out)
+    return " ".join(out.replace("()", "").split()).strip(" -,/")
+
+
+def repair_answer(ans: CollectionName, ev: Evidence, *, root_names: list[str] = ()
+                  ) -> tuple[CollectionName, list[str]]:
+    """Make an LLM's (schema-valid but untrusted) answer safe and useful, and say what was
+    changed and why (the notes are kept with the collection and shown in the review):
+    a sanitised folder of at most 3 levels, without the library folder's own name, without a
+    current folder's name the content does not support (the small LLM echoes them), without
+    ids, years it was not given or vague words; a name that is not vague; clean tags."""
+    notes: list[str] = []
+    name = _strip_unsupported(sanitize_segment(" ".join(ans.name.split()), fallback=""), ev,
+                              notes, "name")
+    name = FILLER.sub("", name).strip()
     if not name or fold(name) in VAGUE_NAMES:
-        topic = _topic(ctx)
-        when = date_range_text(ctx.date_from, ctx.date_to)
+        if ans.name.strip():
+            notes.append(f"name: “{ans.name.strip()}” says nothing about the photos; replaced")
+        topic = _topic(ev)
+        when = date_range_text(ev.date_from, ev.date_to)
         name = f"{topic or 'Collection'} {when}".strip() if (topic or when) else \
-            f"Collection {ctx.cluster_id}"
-    folder = sanitize_relpath(ans.folder, max_depth=MAX_DEPTH, fallback="")
-    segs = [s for s in folder.split("/") if s and fold(s) not in VAGUE_NAMES] if folder else []
+            f"Collection {ev.cluster_id}"
+    roots = {fold(r) for r in root_names if r}
+    content = content_keys(" ".join([*ev.captions, *ev.tags, *ev.transcripts, *ev.texts,
+                                     *ev.people, *ev.places, *ev.events, *ev.kinds]))
+    echoes = {fold(f) for f in ev.folders}
+    segs = []
+    folder = sanitize_relpath(ans.folder, max_depth=MAX_DEPTH + 2, fallback="")
+    for seg in folder.split("/") if folder else []:
+        if fold(seg) in roots:
+            notes.append(f"folder: dropped “{seg}”, the library folder's own name")
+            continue
+        if fold(seg) in echoes and not content_keys(seg) & content:
+            notes.append(f"folder: dropped “{seg}”, an echo of the folder the files are in now "
+                         "that nothing in the photos supports")
+            continue
+        seg = _strip_unsupported(seg, ev, notes, "folder")
+        if not seg:
+            continue
+        if fold(seg) in VAGUE_NAMES:
+            notes.append(f"folder: dropped the vague “{seg}”")
+            continue
+        segs.append(sanitize_segment(seg))
     if not segs:
         segs = [name]
-    elif all(_DATEISH.fullmatch(fold(x)) for x in segs):
+    elif all(DATEISH.fullmatch(fold(x)) for x in segs):
         # "2023/June" says when, not what: file it under what the collection shows
-        segs = [_topic(ctx) or name] + segs[: MAX_DEPTH - 1]
+        segs = [_topic(ev) or name] + segs[: MAX_DEPTH - 1]
+        notes.append("folder: a date alone says when, not what; filed under the topic")
+    if len(segs) > MAX_DEPTH:
+        notes.append(f"folder: cut to {MAX_DEPTH} levels")
     tags, seen = [], set()
     for t in ans.tags:
         t = " ".join(str(t).lower().split())
@@ -257,7 +197,7 @@ def repair_answer(ans: CollectionName, ctx: NamingContext) -> CollectionName:
     description = truncate(" ".join(ans.description.split()), 300)
     description = "".join(ch for ch in description if unicodedata.category(ch)[0] != "C")
     return CollectionName(name=name, description=description, tags=tags[:8],
-                          folder="/".join(segs[:MAX_DEPTH]))
+                          folder="/".join(segs[:MAX_DEPTH])), notes
 
 
 SYSTEM_PROMPT_FILE = ("prompts", "name_collection.txt")
@@ -269,37 +209,14 @@ def _system_prompt() -> str:
     return resource_path(*SYSTEM_PROMPT_FILE).read_text(encoding="utf-8")
 
 
-def ask_llm(llm, ctx: NamingContext, *, max_tokens: int = 160, attempts: int = 3) -> CollectionName:
+def ask_llm(llm, ev: Evidence, *, max_tokens: int = 160, attempts: int = 3) -> CollectionName:
     """One LLM answer for one collection (raises LLMOutputError when it cannot produce one)."""
     messages = [{"role": "system", "content": _system_prompt()},
-                {"role": "user", "content": ctx.prompt()}]
+                {"role": "user", "content": ev.prompt()}]
     return llm.complete_json(messages, CollectionName, max_tokens=max_tokens, attempts=attempts)
 
 
 # --------------------------------------------------------------------------- harmonising
-
-def singular(word: str) -> str:
-    w = word.lower()
-    if w in _IRREGULAR:
-        return _IRREGULAR[w]
-    if len(w) > 4 and w.endswith("ies"):
-        return w[:-3] + "y"
-    if w.endswith(("sses", "ches", "shes", "xes", "zes")):
-        return w[:-2]
-    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        return w[:-1]
-    return w
-
-
-def segment_key(segment: str) -> str:
-    """Comparison key: case- and accent-folded, punctuation-free, singular, synonyms mapped."""
-    s = unicodedata.normalize("NFKD", fold(segment))
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
-    words = [singular(w) for w in re.findall(r"\w+", s)]
-    words = [_SYNONYM_OF.get(w, w) for w in words]
-    joined = " ".join(words)
-    return _SYNONYM_OF.get(joined, joined)
-
 
 def _same(a: str, b: str) -> bool:
     if a == b:
@@ -399,24 +316,27 @@ def name_collections(catalog: Catalog, registry=None, settings=None,
     elif use_llm and todo:
         report.llm_unavailable = "no model registry"
     task.start(len(todo), "naming collections")
+    top = [f for f in existing_top_folders(catalog) if telling_folder_name(f, levels=1)]
+    roots = root_names(catalog)
     for c in todo:
         task.check()
         with catalog.read() as conn:
-            ctx = collection_context(conn, c.id)
-        answer, named_by = None, "fallback"
+            ev = gather_evidence(conn, c.id, library_folders=top)
+        answer, notes, named_by = None, [], "fallback"
         if llm is not None:
             try:
-                answer = repair_answer(ask_llm(llm, ctx, max_tokens=max_tokens,
-                                               attempts=attempts), ctx)
+                answer, notes = repair_answer(ask_llm(llm, ev, max_tokens=max_tokens,
+                                                      attempts=attempts), ev, root_names=roots)
                 named_by = f"llm:{getattr(llm, 'identity', 'llm')}"
                 report.by_llm += 1
+                report.repaired += bool(notes)
             except ShoeboxError as e:  # LLMOutputError, or the model failing mid-way
                 log.info("collection %s: LLM naming failed (%s); using the fallback", c.id, e)
                 report.llm_failures += 1
         if answer is None:
-            answer = fallback_name(ctx)
+            answer = fallback_name(ev)
             report.by_fallback += 1
-        catalog.write(_save_name, c.id, answer, named_by)
+        catalog.write(_save_name, c.id, answer, named_by, notes)
         report.named += 1
         task.advance()
     catalog.write(_tell_apart, {c.id for c in todo})
@@ -456,17 +376,25 @@ def _get_llm(registry):
         return None, f"the LLM runtime is not installed ({e})"
 
 
-def _save_name(conn: Connection, cid: int, ans: CollectionName, named_by: str) -> None:
+def _save_name(conn: Connection, cid: int, ans: CollectionName, named_by: str,
+               notes: list[str]) -> None:
     conn.execute("UPDATE clusters SET name = ?, description = ?, tags = ?, folder_path = ?, "
-                 "named_by = ?, updated_at = ? WHERE id = ? AND coalesce(named_by, '') != 'user'",
+                 "named_by = ?, notes = ?, updated_at = ? WHERE id = ? AND "
+                 "coalesce(named_by, '') != 'user'",
                  (ans.name, ans.description, json.dumps(ans.tags, ensure_ascii=False),
-                  ans.folder, named_by, time.time(), cid))
+                  ans.folder, named_by, json.dumps(notes, ensure_ascii=False) if notes else None,
+                  time.time(), cid))
+
+
+def root_names(catalog: Catalog) -> list[str]:
+    """The names of the library folders themselves (a destination never repeats them)."""
+    with catalog.read() as conn:
+        return [os.path.basename(r[0].rstrip("/\\")) for r in conn.execute(
+            "SELECT path FROM roots")]
 
 
 def existing_top_folders(catalog: Catalog) -> list[str]:
     """Top-level folders already in the library roots (their spelling is kept)."""
-    import os
-
     out = []
     with catalog.read() as conn:
         roots = [r[0] for r in conn.execute("SELECT path FROM roots")]

@@ -16,10 +16,12 @@ import json
 import os
 import time
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from core.catalog import Catalog, Connection
 from core.errors import ShoeboxError
+from core.organize.layouts import check_layout, check_template, date_folder
+from core.organize.rules import CollectionFacts, place_collections
 from core.organize.sanitize import (
     fit_windows_path,
     fold,
@@ -47,6 +49,7 @@ class PlanFile:
     format: str
     cluster_id: int | None = None
     probability: float | None = None
+    taken_at: float | None = None   # capture date (EXIF / container), never a file's mtime
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,10 @@ def find_sidecars(folder: str, names: list[str]) -> dict[tuple[str, str], list[s
     return out
 
 
+def _month(ts: float | None) -> str:
+    return time.strftime("%Y-%m", time.gmtime(ts)) if ts is not None else "?"
+
+
 def _member_name(head_stem: str, new_stem: str, name: str) -> str:
     """A group member's name once the head's stem became new_stem."""
     if fold(name[: len(head_stem)]) == fold(head_stem):
@@ -141,11 +148,15 @@ def _member_name(head_stem: str, new_stem: str, name: str) -> str:
 def compute_moves(files: list[PlanFile], collections: dict[int, PlanCollection], *,
                   sidecars: dict[tuple[str, str], list[str]] | None = None,
                   keep_folders: set[str] | frozenset = frozenset(), target: str | None = None,
-                  min_confidence: float = MIN_CONFIDENCE) -> list[Move]:
+                  min_confidence: float = MIN_CONFIDENCE,
+                  file_folders: dict[int, str] | None = None) -> list[Move]:
     """The moves that put every collected file in its collection's folder (pure).
 
-    - files without a collection (noise) stay; so do collections marked keep-as-is, files
-      under a folder the user marked keep, and files already in the right folder;
+    - files without a collection (noise) stay; so do collections marked keep-as-is or without
+      a folder, files under a folder the user marked keep, and files already in the right
+      folder (a file is never proposed onto its own place);
+    - `file_folders` (file id -> folder; the date layout) places each file by itself instead
+      of by its collection: files it does not name stay;
     - a destination is `<target or the file's root>/<collection folder>/<file name>`, every
       part sanitised; names that would collide within the plan get numbers (case-insensitive);
     - confidence is the file's membership probability; below `min_confidence` the move is
@@ -157,12 +168,16 @@ def compute_moves(files: list[PlanFile], collections: dict[int, PlanCollection],
     for g in group_files(files):
         head = g.head
         col = collections.get(head.cluster_id) if head.cluster_id is not None else None
-        if col is None or col.keep_as_is or not col.folder:
+        if col is not None and col.keep_as_is:
+            continue
+        folder = file_folders.get(head.id) if file_folders is not None else \
+            (col.folder if col is not None else None)
+        if not folder:
             continue
         if any(head.path == k or head.path.startswith(k + os.sep) for k in keep):
             continue
         base = target or head.root
-        rel = sanitize_relpath(col.folder)
+        rel = sanitize_relpath(folder)
         rel = fit_windows_path(base, rel, "x" * 40)
         dst_dir = os.path.join(base, *rel.split("/"))
         if fold(os.path.dirname(head.path)) == fold(dst_dir):
@@ -182,17 +197,26 @@ def compute_moves(files: list[PlanFile], collections: dict[int, PlanCollection],
             n += 1
             new_stem = f"{clean_stem} ({n})"
         taken.update(fold(d) for d in dsts)
-        conf = float(head.probability) if head.probability is not None else 0.0
-        flagged = conf < min_confidence
-        reason = f"collection “{col.name or col.folder}”, {conf:.0%} sure"
+        if file_folders is not None:  # by date: the file's own date decides, surely
+            conf, flagged = 1.0, False
+            reason = f"taken {_month(head.taken_at)}" + (
+                f"; collection “{col.name}”" if col is not None and col.name else "")
+        else:
+            conf = float(head.probability) if head.probability is not None else 0.0
+            flagged = conf < min_confidence
+            what = col.name or col.folder
+            reason = (f"only {conf:.0%} sure it belongs to “{what}”: flagged, and skipped "
+                      "unless you accept it") if flagged else f"collection “{what}”, {conf:.0%} sure"
         head_index = len(moves)
         for i, ((f, src), dst) in enumerate(zip(members, dsts)):
-            moves.append(Move(src, dst, f.id, col.id, conf, reason if i == 0 else
+            moves.append(Move(src, dst, f.id, col.id if col is not None else None, conf,
+                              reason if i == 0 else
                               f"travels with {head_name}", flagged,
                               "file" if i == 0 else "companion",
                               None if i == 0 else head_index))
+        cid = col.id if col is not None else None
         for src, dst in zip(side, dsts[len(members):]):
-            moves.append(Move(src, dst, None, col.id, conf, f"sidecar of {head_name}", flagged,
+            moves.append(Move(src, dst, None, cid, conf, f"sidecar of {head_name}", flagged,
                               "sidecar", head_index))
     return moves
 
@@ -200,7 +224,8 @@ def compute_moves(files: list[PlanFile], collections: dict[int, PlanCollection],
 # --------------------------------------------------------------------------- stored plans
 
 def _plan_inputs(conn: Connection, root_id: int | None):
-    sql = ("SELECT f.id, r.path root, f.path, f.kind, f.format, m.cluster_id, m.probability "
+    sql = ("SELECT f.id, r.path root, f.path, f.kind, f.format, m.cluster_id, m.probability, "
+           "CASE WHEN f.taken_at_source IN ('exif', 'container') THEN f.taken_at END "
            "FROM files f JOIN roots r ON r.id = f.root_id "
            "LEFT JOIN cluster_members m ON m.file_id = f.id WHERE f.status = 'present'")
     args: tuple = ()
@@ -212,6 +237,32 @@ def _plan_inputs(conn: Connection, root_id: int | None):
         "SELECT id, name, folder_path, keep_as_is FROM clusters")}
     keep = {r[0] for r in conn.execute("SELECT path FROM keep_folders")}
     return files, cols, keep
+
+
+def _collection_facts(conn: Connection, files: list[PlanFile], cols: dict[int, PlanCollection]
+                      ) -> list[CollectionFacts]:
+    """What the structure rules need: where each collection's photos and videos are now (the
+    group heads, relative to their library folder), whether anything says what it shows, its
+    first capture date and place, and what naming had to repair."""
+    from core.organize.evidence import gather_evidence
+
+    current: dict[int, Counter] = defaultdict(Counter)
+    for g in group_files(files):
+        h = g.head
+        if h.cluster_id is not None:
+            current[h.cluster_id][os.path.relpath(os.path.dirname(h.path), h.root)] += 1
+    out = []
+    for r in conn.execute("SELECT id, named_by, date_from, member_count, notes FROM clusters "
+                          "ORDER BY id"):
+        c = cols[r[0]]
+        ev = gather_evidence(conn, c.id)
+        out.append(CollectionFacts(
+            c.id, c.name, c.folder, size=r[3] or 0, fixed=r[1] == "user",
+            informative=ev.informative, date_from=r[2],
+            place=ev.places[0] if ev.places else None,
+            current=tuple(sorted(current[c.id].items(), key=lambda kv: (-kv[1], kv[0]))),
+            notes=tuple(json.loads(r[4])) if r[4] else ()))
+    return out
 
 
 def _list_sidecars(files: list[PlanFile]) -> dict[tuple[str, str], list[str]]:
@@ -227,37 +278,63 @@ def _list_sidecars(files: list[PlanFile]) -> dict[tuple[str, str], list[str]]:
 
 
 def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
-              target: str | None = None, mode: str | None = None,
-              min_confidence: float = MIN_CONFIDENCE) -> int:
-    """Compute and store a plan; returns its id. Moves that would leave their root (through
-    a link inside it) are not planned."""
+              target: str | None = None, mode: str | None = None, layout: str | None = None,
+              template: str | None = None, min_confidence: float = MIN_CONFIDENCE,
+              store: bool = True) -> int | list[Move]:
+    """Compute and store a plan; returns its id (store=False: the moves, stored nowhere — the
+    review's live preview). `layout` is topic (default), event or date (`template`, default
+    from the settings: "{year}/{month}"); see core.organize.layouts. Every collection's folder
+    passes the structure rules (core.organize.rules); what they changed, and why, is kept in
+    the plan's summary ("notes"). Moves that would leave their root (through a link inside
+    it) are not planned. Nothing to move is a valid plan."""
     mode = mode or (getattr(settings, "organize_mode", None) if settings else None) or "move"
     if mode not in ("move", "copy", "link"):
         raise PlanError(f"unknown mode {mode!r}: use move, copy or link")
+    layout = check_layout(layout or getattr(settings, "organize_layout", None))
+    if layout == "date":
+        template = check_template(template or getattr(settings, "organize_date_template", None))
     if target is not None:
         target = os.path.realpath(target)
     with catalog.read() as conn:
         files, cols, keep = _plan_inputs(conn, root_id)
-    if not cols:
-        raise PlanError("there are no collections yet: run `shoebox cluster` first")
+        roots = [r[0] for r in conn.execute("SELECT path FROM roots")]
+        facts = _collection_facts(conn, files, cols) if layout != "date" else []
+    if not cols and layout != "date":
+        raise PlanError("there are no collections yet: run `shoebox cluster` first, or plan "
+                        "by date (`shoebox plan --layout date`), which needs none")
+    root_names = [os.path.basename(r.rstrip(os.sep)) for r in roots + ([target] if target else [])]
+    notes: dict[int, list[str]] = {}
+    file_folders = None
+    if layout == "date":
+        file_folders = {f.id: d for f in files if f.kind in ("photo", "video")
+                        and (d := date_folder(template, f.taken_at, name=(
+                            cols[f.cluster_id].name if f.cluster_id in cols else None)))}
+    else:
+        placed = place_collections(facts, layout=layout, root_names=root_names)
+        cols = {cid: replace(c, folder=placed[cid].folder) for cid, c in cols.items()}
+        notes = {cid: p.notes for cid, p in placed.items() if p.notes}
     moves = compute_moves(files, cols, sidecars=_list_sidecars(files), keep_folders=keep,
-                          target=target, min_confidence=min_confidence)
-    roots = {f.id: f.root for f in files}
-    safe, unsafe = [], 0
+                          target=target, min_confidence=min_confidence,
+                          file_folders=file_folders)
+    roots_of = {f.id: f.root for f in files}
+    unsafe = 0
     for m in moves:
-        base = target or (roots.get(m.file_id) if m.file_id else None)
+        base = target or (roots_of.get(m.file_id) if m.file_id else None)
         if base is None and m.head is not None:
-            base = target or roots.get(moves[m.head].file_id)
+            base = target or roots_of.get(moves[m.head].file_id)
         if base is not None and not is_inside(m.dst, base):
             unsafe += 1
             m.flagged = True
             m.reason = "destination resolves outside the library folder; not moved"
-        safe.append(m)
+    if not store:
+        return moves
     summary = {"moves": sum(1 for m in moves if m.role == "file"),
                "files": len(moves), "flagged": sum(1 for m in moves if m.flagged
                                                    and m.role == "file"),
-               "collections": len({m.cluster_id for m in moves}), "unsafe": unsafe}
-    return catalog.write(_store_plan, safe, mode, root_id, target, summary)
+               "collections": len({m.cluster_id for m in moves if m.cluster_id is not None}),
+               "unsafe": unsafe, "layout": layout, "template": template,
+               "notes": {str(cid): n for cid, n in sorted(notes.items())}}
+    return catalog.write(_store_plan, moves, mode, root_id, target, summary)
 
 
 def _store_plan(conn: Connection, moves: list[Move], mode: str, root_id, target, summary) -> int:

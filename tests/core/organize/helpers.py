@@ -34,7 +34,8 @@ def file_ids(catalog) -> dict[str, int]:
 
 
 def plant_collections(catalog, root: Path, spec: dict[str, tuple[str, dict[str, float]]]) -> dict:
-    """spec: collection name -> (folder path, {relative file path: membership probability})."""
+    """spec: collection name -> (folder path, {relative file path: membership probability}).
+    The folders are the user's (named_by 'user'): the structure rules keep them as given."""
     ids = file_ids(catalog)
     now = time.time()
 
@@ -42,7 +43,7 @@ def plant_collections(catalog, root: Path, spec: dict[str, tuple[str, dict[str, 
         out = {}
         for name, (folder, members) in spec.items():
             cid = conn.execute("INSERT INTO clusters(name, folder_path, named_by, member_count, "
-                               "created_at, updated_at) VALUES (?, ?, 'fallback', ?, ?, ?)",
+                               "created_at, updated_at) VALUES (?, ?, 'user', ?, ?, ?)",
                                (name, folder, len(members), now, now)).lastrowid
             for rel, prob in members.items():
                 conn.execute("INSERT INTO cluster_members(cluster_id, file_id, probability) "

@@ -60,7 +60,13 @@ def test_cluster_plan_apply_plans_undo(tmp_path, capsys, paths):
     assert set(plan["tree"]) == {"Beach", "Dog"} and len(plan["moves"]) == 16
 
     code, out, _ = run(capsys, "plan")
-    assert "proposed folders:" in out and "Beach/" in out
+    assert "proposed folders (full path" in out and f"{root.resolve()}/Beach/  (8)" in out
+
+    # no capture dates: the event and date layouts have nothing to go on, and say so
+    code, out, _ = run(capsys, "plan", "--layout", "event")
+    assert code == 0 and "nothing to move" in out and "no capture date" in out
+    code, out, err = run(capsys, "plan", "--layout", "date", "--template", "{yr}")
+    assert code != 0 and "unknown field(s) yr" in err
 
     code, out, _ = run(capsys, "apply", str(pid), "--dry-run")
     assert code == 0 and "nothing was touched" in out and tree(root) == before

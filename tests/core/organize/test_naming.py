@@ -6,10 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 from core.cluster import list_collections, rename_collection
+from core.organize.evidence import Evidence, gather_evidence
 from core.organize.naming import (
     CollectionName,
-    NamingContext,
-    collection_context,
     fallback_name,
     harmonize_paths,
     name_collections,
@@ -67,43 +66,83 @@ def test_context_gathers_captions_tags_dates_place_and_speech(catalog):
     cid = plant_collection(catalog, captions=["a gondola on a canal", "a bridge over water"],
                            tags=["canal", "boat"], transcripts=["look at the gondolas over there"])
     with catalog.read() as conn:
-        ctx = collection_context(conn, cid)
+        ctx = gather_evidence(conn, cid)
     prompt = ctx.prompt()
     for needle in ("gondola on a canal", "canal", "2024-07", "45.430", "gondolas over there"):
         assert needle in prompt
 
 
 def test_a_hostile_or_vague_answer_is_repaired():
-    ctx = NamingContext(7, 12, tags=["beach"], date_from=JULY_2024, date_to=JULY_2024)
+    ctx = Evidence(7, 12, tags=["beach"], date_from=JULY_2024, date_to=JULY_2024)
     bad = CollectionName(name="Photos", description="ignore previous instructions\x00",
                          tags=["Beach", "beach", "\x1b[31m"],
                          folder="../../../etc/CON/Travel/Italy/Venice/Deep")
-    fixed = repair_answer(bad, ctx)
+    fixed, notes = repair_answer(bad, ctx)
     assert fixed.name == "Beach 2024-07"                  # vague name replaced
     assert fixed.folder == "etc/CON_/Travel"              # traversal gone, reserved fixed, 3 levels
     assert fixed.tags == ["beach", "[31m"] and "\x00" not in fixed.description
     assert sanitize_relpath(fixed.folder) == fixed.folder
+    assert "name: “Photos” says nothing about the photos; replaced" in notes
+    assert "folder: cut to 3 levels" in notes
+
+
+def test_echoes_ids_and_invented_years_are_repaired_with_reasons():
+    # the issue's case: the LLM was shown the library folder "try-media" and the current
+    # folder "near-duplicates", and answered with both
+    ev = Evidence(12, 7, captions=["people dancing at a party", "a birthday cake"],
+                  folders=["near-duplicates"])
+    ans = CollectionName(name="Party Photos 2007-08", folder="try-media/near-duplicates/Cluster 12")
+    fixed, notes = repair_answer(ans, ev, root_names=["try-media"])
+    assert fixed.name == "Party"                      # no date was given: 2007 is invented
+    assert fixed.folder == "Party"                    # nothing of the echo survives
+    assert any("library folder's own name" in n and "try-media" in n for n in notes)
+    assert any("echo of the folder the files are in now" in n for n in notes)
+    assert any("dropped an id" in n for n in notes)
+    assert any("dropped the year 2007" in n for n in notes)
+    # an echo the content supports stays, and so does a year the dates give
+    ev2 = Evidence(3, 9, captions=["a bird on a branch", "two birds"], folders=["Birds"],
+                   date_from=JULY_2024, date_to=JULY_2024)
+    ok, notes = repair_answer(CollectionName(name="Garden Birds 2024", folder="Animals/Birds"),
+                              ev2, root_names=["lib"])
+    assert (ok.name, ok.folder, notes) == ("Garden Birds 2024", "Animals/Birds", [])
+
+
+def test_evidence_is_framed_as_evidence_and_informative_only_with_content():
+    bare = Evidence(1, 4, date_from=JULY_2024, date_to=JULY_2024, lat=45.4, lon=12.3)
+    assert not bare.informative                       # a date and GPS say when/where, not what
+    assert "Taken: 2024-07" in bare.prompt()
+    assert "do not put a year" in Evidence(2, 4).prompt()
+    rich = Evidence(3, 4, people=["Anna"], places=["Venice, Italy"], texts=["GRAND CANAL"],
+                    library_folders=["Travel", "Family"])
+    p = rich.prompt()
+    assert rich.informative and p.startswith("Evidence about one group")
+    for needle in ("People recognised: Anna", "Places: Venice, Italy", "- GRAND CANAL",
+                   "already has", "Travel, Family"):
+        assert needle in p
 
 
 def test_filler_words_and_date_only_folders_are_repaired():
-    ctx = NamingContext(9, 10, tags=["city", "night"], date_from=JULY_2024, date_to=JULY_2024)
-    fixed = repair_answer(CollectionName(name="Night City Lights Photos and Videos",
-                                         folder="2023/June"), ctx)
-    assert fixed.name == "Night City Lights" and fixed.folder == "City/2023/June"
-    keep = repair_answer(CollectionName(name="Beach Photos", folder="Travel/Italy 2024"), ctx)
+    ctx = Evidence(9, 10, tags=["city", "night"], date_from=JULY_2024, date_to=JULY_2024)
+    fixed, notes = repair_answer(CollectionName(name="Night City Lights Photos and Videos",
+                                                folder="2024/July"), ctx)
+    assert fixed.name == "Night City Lights" and fixed.folder == "City/2024/July"
+    assert notes == ["folder: a date alone says when, not what; filed under the topic"]
+    keep, notes = repair_answer(CollectionName(name="Beach Photos", folder="Travel/Italy 2024"),
+                                ctx)
+    assert not notes
     assert keep.name == "Beach" and keep.folder == "Travel/Italy 2024"
 
 
 def test_fallback_names_from_tags_and_dates_then_captions():
-    ctx = NamingContext(3, 20, tags=["beach", "sea"], date_from=JULY_2024, date_to=JULY_2024)
+    ctx = Evidence(3, 20, tags=["beach", "sea"], date_from=JULY_2024, date_to=JULY_2024)
     ans = fallback_name(ctx)
     assert ans.name == "Beach 2024-07" and ans.folder == "Beach/2024-07"
-    ctx2 = NamingContext(4, 5, captions=["a dog running on grass", "two dogs playing"])
+    ctx2 = Evidence(4, 5, captions=["a dog running on grass", "two dogs playing"])
     assert fallback_name(ctx2).name == "Dog"
-    ctx3 = NamingContext(5, 5)
+    ctx3 = Evidence(5, 5)
     assert fallback_name(ctx3).name == "Collection 5"
     # no models yet: the folder the files sit in is the best clue left
-    ctx4 = NamingContext(6, 5, folders=["Wallpapers"], date_from=JULY_2024, date_to=JULY_2024)
+    ctx4 = Evidence(6, 5, folders=["Wallpapers"], date_from=JULY_2024, date_to=JULY_2024)
     assert (fallback_name(ctx4).name, fallback_name(ctx4).folder) == ("Wallpapers 2024-07",
                                                                       "Wallpapers/2024-07")
 
@@ -120,9 +159,9 @@ def test_context_names_telling_folders_not_camera_or_date_folders(catalog):
 
     catalog.write(move)
     with catalog.read() as conn:
-        ctx = collection_context(conn, cid)
+        ctx = gather_evidence(conn, cid)
     assert ctx.folders == ["Grandma's 80th"]
-    assert "Folders they are in now: Grandma's 80th." in ctx.prompt()
+    assert "folders holding them now" in ctx.prompt() and '"Grandma\'s 80th"' in ctx.prompt()
 
 
 def test_without_an_llm_every_collection_still_gets_a_name(catalog):

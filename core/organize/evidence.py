@@ -1,0 +1,198 @@
+"""Evidence: what is known about one collection, gathered for naming it.
+
+`gather_evidence(conn, cluster_id)` builds one `Evidence` by running every provider in
+`PROVIDERS` in turn. A provider is a small function `(conn, ev) -> None` that reads one kind of
+signal for the collection's members and fills its own field(s) of `ev`; it must not raise on a
+catalog that lacks its tables (an older schema, a stage that never ran): return quietly.
+
+Adding a signal (people, places, text read in photos, ...) is two small edits:
+    1. write `def _people(conn, ev): ev.people = [...]` next to the others (or in your own
+       module) and append it to `PROVIDERS`;
+    2. if it is a new kind of fact, add a field here and one line in `Evidence.prompt`.
+Fields already waiting for a provider: `people` (named people), `places` (place names, most
+common first), `events` (named events or holidays with their dates), `texts` (text read in the
+photos), `kinds` (what the items are, e.g. "screenshots", "documents").
+
+Everything here is *evidence*: measured facts about the files, shown to the LLM (and used by
+the fallback namer) as data to weigh, never as a ready-made name or folder. The small LLM
+copies whatever looks like an answer (MODELS.md: shown "Folders they are in now: Camera", it
+proposed `Camera` for 10 of 12 groups), so current folder names are worded as a clue about the
+files, and the structure rules (core.organize.rules) repair echoes after it answers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from core.catalog import Connection
+from core.catalog.connection import OperationalError
+from core.organize.sanitize import fold
+from core.organize.words import telling_folder_name
+
+
+@dataclass
+class Evidence:
+    cluster_id: int
+    size: int
+    date_from: float | None = None     # capture dates (EXIF / container), never file mtimes
+    date_to: float | None = None
+    lat: float | None = None
+    lon: float | None = None
+    captions: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    transcripts: list[str] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)   # telling names of the folders they are in now
+    people: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    library_folders: list[str] = field(default_factory=list)  # the library's top-level folders
+
+    @property
+    def informative(self) -> bool:
+        """Whether anything says what the collection *shows* (dates and GPS alone do not: they
+        give a date or event folder, never a topic)."""
+        return any((self.captions, self.tags, self.transcripts, self.folders, self.people,
+                    self.places, self.events, self.texts))
+
+    @property
+    def content_words(self) -> set[str]:
+        """Every word of the evidence (folded): a name or folder made of other words was invented."""
+        parts = [*self.captions, *self.tags, *self.transcripts, *self.folders, *self.people,
+                 *self.places, *self.events, *self.texts, *self.kinds, *self.library_folders]
+        return {w for p in parts for w in re.findall(r"\w+", fold(p))}
+
+    def years(self) -> set[int]:
+        """Years the evidence supports (from the dates, or written in the evidence itself)."""
+        out = set()
+        if self.date_from is not None:
+            a = _date(self.date_from).year
+            b = _date(self.date_to if self.date_to is not None else self.date_from).year
+            out |= set(range(a, b + 1))
+        out |= {int(w) for w in self.content_words if re.fullmatch(r"(1[89]|20)\d\d", w)}
+        return out
+
+    def prompt(self) -> str:
+        lines = ["Evidence about one group (measured from the files; weigh it, do not copy it):",
+                 f"Items: {self.size}" + (f" ({', '.join(self.kinds)})" if self.kinds else "")
+                 + "."]
+        if self.date_from is not None:
+            lines.append(f"Taken: {date_range_text(self.date_from, self.date_to)} "
+                         "(camera clocks).")
+        else:
+            lines.append("Taken: unknown (no capture dates; do not put a year in the answer).")
+        if self.places:
+            lines.append("Places: " + "; ".join(self.places) + ".")
+        elif self.lat is not None and self.lon is not None:
+            lines.append(f"Place (GPS): {self.lat:.3f}, {self.lon:.3f}.")
+        if self.events:
+            lines.append("Events: " + "; ".join(self.events) + ".")
+        if self.people:
+            lines.append("People recognised: " + ", ".join(self.people) + ".")
+        if self.tags:
+            lines.append("Frequent tags: " + ", ".join(self.tags) + ".")
+        if self.captions:
+            lines.append("Descriptions of typical items:")
+            lines += [f"- {c}" for c in self.captions]
+        if self.texts:
+            lines.append("Text read in the photos:")
+            lines += [f"- {t}" for t in self.texts]
+        if self.transcripts:
+            lines.append("Speech heard in the videos:")
+            lines += [f"- {t}" for t in self.transcripts]
+        if self.folders:
+            lines.append("Words in the names of the folders holding them now (a clue about the "
+                         "files, often not about their content): "
+                         + ", ".join(f'"{f}"' for f in self.folders) + ".")
+        if self.library_folders:
+            lines.append("Top-level folders the library already has (start the folder with one "
+                         "only if it is a fitting broad category): "
+                         + ", ".join(self.library_folders) + ".")
+        return "\n".join(lines)
+
+
+def _date(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, tz=UTC)
+
+
+def date_range_text(a: float | None, b: float | None) -> str:
+    if a is None:
+        return ""
+    da, db = _date(a), _date(b if b is not None else a)
+    if (da.year, da.month) == (db.year, db.month):
+        return da.strftime("%Y-%m")
+    if da.year == db.year:
+        return f"{da:%Y-%m} to {db:%Y-%m}"
+    return f"{da.year}-{db.year}"
+
+
+def clip_text(s: str, n: int) -> str:
+    s = " ".join(str(s).split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+# --------------------------------------------------------------------------- providers
+
+MAX_CAPTIONS, MAX_TAGS, MAX_SNIPPETS, MAX_FOLDERS = 8, 8, 3, 3
+
+
+def _captions(conn: Connection, ev: Evidence) -> None:
+    rows = conn.execute(
+        "SELECT cap.text FROM cluster_members m JOIN captions cap ON cap.file_id = m.file_id "
+        "WHERE m.cluster_id = ? ORDER BY m.representative DESC, m.probability DESC LIMIT ?",
+        (ev.cluster_id, MAX_CAPTIONS)).fetchall()
+    ev.captions = [clip_text(r[0], 160) for r in rows]
+
+
+def _tags(conn: Connection, ev: Evidence) -> None:
+    rows = conn.execute(
+        "SELECT t.tag, count(DISTINCT t.file_id) n, avg(coalesce(t.score, 1)) s FROM tags t "
+        "JOIN cluster_members m ON m.file_id = t.file_id WHERE m.cluster_id = ? "
+        "GROUP BY t.tag ORDER BY n * s DESC, t.tag LIMIT ?", (ev.cluster_id, MAX_TAGS)).fetchall()
+    ev.tags = [clip_text(r[0], 40) for r in rows]
+
+
+def _transcripts(conn: Connection, ev: Evidence) -> None:
+    rows = conn.execute(
+        "SELECT s.text FROM transcript_segments s JOIN cluster_members m ON m.file_id = s.file_id "
+        "WHERE m.cluster_id = ? AND length(trim(s.text)) > 8 ORDER BY m.representative DESC, "
+        "s.file_id, s.start_s LIMIT ?", (ev.cluster_id, MAX_SNIPPETS)).fetchall()
+    ev.transcripts = [clip_text(r[0], 200) for r in rows]
+
+
+def _folders(conn: Connection, ev: Evidence) -> None:
+    names = Counter(
+        name for (folder,) in conn.execute(
+            "SELECT f.folder FROM cluster_members m JOIN files f ON f.id = m.file_id "
+            "WHERE m.cluster_id = ?", (ev.cluster_id,))
+        if (name := telling_folder_name(folder or "")))
+    roots = {fold(os.path.basename(r[0].rstrip("/\\"))) for r in conn.execute(
+        "SELECT path FROM roots")}
+    ev.folders = [clip_text(n, 40) for n, _ in names.most_common(MAX_FOLDERS + len(roots))
+                  if fold(n) not in roots][:MAX_FOLDERS]
+
+
+Provider = Callable[[Connection, Evidence], None]
+PROVIDERS: list[Provider] = [_captions, _tags, _transcripts, _folders]
+
+
+def gather_evidence(conn: Connection, cluster_id: int, *,
+                    library_folders: list[str] = ()) -> Evidence:
+    """Everything the providers know about one collection."""
+    c = conn.execute("SELECT * FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
+    ev = Evidence(cluster_id, c["member_count"] or 0, date_from=c["date_from"],
+                  date_to=c["date_to"], lat=c["lat"], lon=c["lon"],
+                  library_folders=list(library_folders))
+    for provider in PROVIDERS:
+        try:
+            provider(conn, ev)
+        except OperationalError as e:  # a table this catalog does not have (yet); else a bug
+            if "no such table" not in str(e):
+                raise
+    return ev

@@ -1,0 +1,98 @@
+"""Layouts people know: where a collection (or a file) goes, relative to its library folder.
+
+- **topic** (default): the collection's own folder, the LLM's (or the fallback's) taxonomy,
+  e.g. `Animals/Birds`.
+- **event**: `Year/YYYY-MM Event, Place`, e.g. `2024/2024-07 Beach, Venice`; the event is the
+  collection's name without its dates.
+- **date**: a template over each file's own capture date, like Immich's storage template or
+  digiKam's: `{year}/{month}` (default), `{year}/{year}-{month} {name}`, ...
+  Fields: {year} {month} {day} {month_name} {name} {place}.
+
+A layout answers None when it has nothing to go on (no capture date for a date or event
+folder): the files then stay where they are, with the reason said in the plan.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from datetime import UTC, datetime
+
+from core.errors import ShoeboxError
+from core.organize.sanitize import sanitize_relpath, sanitize_segment
+from core.organize.words import MONTHS
+
+LAYOUTS = ("topic", "event", "date")
+DEFAULT_LAYOUT = "topic"
+DEFAULT_DATE_TEMPLATE = "{year}/{month}"
+TEMPLATE_FIELDS = ("year", "month", "day", "month_name", "name", "place")
+
+_DATE_WORDS = re.compile(rf"\b\d{{4}}(?:[-_. ]\d{{1,2}})*(?:\s+to\s+\d{{4}}(?:[-_. ]\d{{1,2}})*)?\b|"
+                         rf"\b(?:{MONTHS})\b", re.IGNORECASE)
+
+
+class LayoutError(ShoeboxError):
+    pass
+
+
+def check_layout(layout: str | None) -> str:
+    layout = layout or DEFAULT_LAYOUT
+    if layout not in LAYOUTS:
+        raise LayoutError(f"unknown layout {layout!r}: use one of {', '.join(LAYOUTS)}")
+    return layout
+
+
+def check_template(template: str | None) -> str:
+    """A date template, checked: only known fields, and at least one of them."""
+    template = (template or DEFAULT_DATE_TEMPLATE).strip()
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError as e:
+        raise LayoutError(f"the folder template {template!r} is not valid ({e}); "
+                          f"e.g. {DEFAULT_DATE_TEMPLATE}") from None
+    unknown = [f for f in fields if f not in TEMPLATE_FIELDS]
+    if unknown:
+        raise LayoutError(f"the folder template has unknown field(s) {', '.join(unknown)}: use "
+                          + ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS))
+    if not fields:
+        raise LayoutError(f"the folder template {template!r} has no field, so every file would "
+                          f"go to one folder; e.g. {DEFAULT_DATE_TEMPLATE}")
+    return template
+
+
+def _when(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, tz=UTC)
+
+
+def event_title(name: str | None) -> str:
+    """A collection's name without its dates: 'Beach 2024-07' -> 'Beach'."""
+    text = _DATE_WORDS.sub(" ", name or "")
+    return " ".join(text.split()).strip(" -,")
+
+
+def event_folder(name: str | None, date_from: float | None, place: str | None = None
+                 ) -> str | None:
+    """`Year/YYYY-MM Event, Place`; None without a capture date."""
+    if date_from is None:
+        return None
+    d = _when(date_from)
+    title = event_title(name)
+    if re.fullmatch(r"collection( \d+)?", title, re.IGNORECASE):
+        title = ""  # a placeholder name says nothing: the month (and place) alone
+    label = f"{d:%Y-%m} {title}".strip()
+    if place and place.casefold() not in label.casefold():
+        label += f", {place}"
+    return sanitize_relpath(f"{d:%Y}/{sanitize_segment(label)}")
+
+
+def date_folder(template: str, taken_at: float | None, *, name: str | None = None,
+                place: str | None = None) -> str | None:
+    """The template filled from one capture date; None without one."""
+    if taken_at is None:
+        return None
+    d = _when(taken_at)
+    values = {"year": f"{d:%Y}", "month": f"{d:%m}", "day": f"{d:%d}",
+              "month_name": f"{d:%B}", "name": event_title(name) or "Unnamed",
+              "place": place or "Unknown place"}
+    parts = [sanitize_segment(p.format(**values)) for p in template.split("/") if p.strip()]
+    return sanitize_relpath("/".join(parts))
