@@ -15,7 +15,7 @@ result and its job state are written in one transaction, so a crash leaves jobs 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from core.catalog import Catalog, Connection
@@ -123,6 +123,42 @@ def pending_jobs(conn: Connection, stage: str, limit: int,
         (stage, limit + len(skip)),
     ).fetchall()
     return [Job(*r) for r in rows if r[0] not in skip][:limit]
+
+
+def pending_files(conn: Connection, stages: Sequence[str], limit: int,
+                  exclude: Iterable[int] = ()) -> list[list[Job]]:
+    """The next files with pending jobs in any of `stages` (highest priority first, then in
+    file id order), each with all of its pending jobs in those stages: the pixel pass decodes
+    a file once for every stage that is due for it."""
+    skip = set(exclude)
+    marks = ",".join("?" * len(stages))
+    ids = [r[0] for r in conn.execute(
+        f"""
+        SELECT j.file_id FROM jobs j JOIN files f ON f.id = j.file_id
+         WHERE j.stage IN ({marks}) AND j.state = 'pending' AND {_WORKABLE}
+         GROUP BY j.file_id
+         ORDER BY max(j.priority) DESC, j.file_id
+         LIMIT ?
+        """,
+        (*stages, limit + len(skip)),
+    ) if r[0] not in skip][:limit]
+    if not ids:
+        return []
+    by_file: dict[int, list[Job]] = {i: [] for i in ids}
+    order = {name: i for i, name in enumerate(STAGE_NAMES)}
+    rows = conn.execute(
+        f"""
+        SELECT j.file_id, j.stage, f.path, f.kind, f.format, f.content_hash, j.priority,
+               f.orientation, f.duration_s
+          FROM jobs j JOIN files f ON f.id = j.file_id
+         WHERE j.file_id IN ({",".join("?" * len(ids))}) AND j.stage IN ({marks})
+           AND j.state = 'pending'
+        """,
+        (*ids, *stages),
+    ).fetchall()
+    for r in sorted(rows, key=lambda r: order.get(r[1], len(order))):
+        by_file[r[0]].append(Job(*r))
+    return [by_file[i] for i in ids if by_file[i]]
 
 
 def count_pending(conn: Connection, stage: str, state: str = "pending") -> int:

@@ -2,9 +2,10 @@
 
     report = index_library(catalog, registry, settings, paths, task)
 
-Order: thumbnails (the grid fills first), CLIP for photos, keyframes for videos (the CLIP
-model stays loaded across both), captions, transcripts. Each heavy model is loaded once for
-its stage and works through all of that stage's files in batches.
+Passes: first the pixel pass (core.pipeline.pixels): thumbnails, CLIP for photos, captions
+(and any other pixel stage) from one decode of each file; then keyframes for videos (the CLIP
+model stays loaded), then transcripts. Each model is loaded once and works through all of its
+stage's files in batches.
 
 Every result is committed together with its job's new state, in one short transaction on
 the catalog's writer, so a crash (even kill -9) loses only work in flight: the next run
@@ -18,7 +19,7 @@ import logging
 import os
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
@@ -29,7 +30,9 @@ from core.catalog.connection import DatabaseError
 from core.config import Paths, Settings
 from core.errors import Cancelled, ShoeboxError
 from core.pipeline import jobs as J
-from core.pipeline.stages import RUNNERS, Env, Outcome
+from core.pipeline.base import Env, Outcome
+from core.pipeline.pixels import PixelPass, PixelStage
+from core.pipeline.stages import RUNNERS
 from core.pipeline.workers import lower_thread_priority
 from core.tasks import TaskState
 
@@ -109,11 +112,11 @@ def index_library(catalog: Catalog, registry: Any, settings: Settings, paths: Pa
         env = Env(registry, settings, paths, task, workers=decode_threads(settings),
                   low_priority=settings.low_priority)
         try:
-            for stage in wanted:
-                t_stage = time.monotonic()
-                report.stages[stage.name] = sr = _run_stage(
-                    catalog, env, stage, identities[stage.name], limit, task)
-                sr.seconds = round(time.monotonic() - t_stage, 3)
+            for group in _passes(wanted):
+                t_pass = time.monotonic()
+                _run_pass(catalog, env, group, identities, limit, task, report)
+                for stage in group:
+                    report.stages[stage.name].seconds = round(time.monotonic() - t_pass, 3)
             report.joined_collections = _join_collections(catalog, registry, report)
             _prune_thumbnails(catalog, paths, report)
         except Cancelled:
@@ -205,9 +208,49 @@ def _unavailable_reason(registry, role: str) -> str:
     return f"{role} model unavailable: {reason}"
 
 
-def _run_stage(catalog: Catalog, env: Env, stage: J.StageDef, ident, limit, task) -> StageReport:
+def _passes(wanted: list[J.StageDef]) -> list[list[J.StageDef]]:
+    """The pixel stages together (one decode of each file serves them all), then each other
+    stage on its own, in pipeline order."""
+    pixel = [s for s in wanted if issubclass(RUNNERS[s.name], PixelStage)]
+    return ([pixel] if pixel else []) + [[s] for s in wanted if s not in pixel]
+
+
+def _run_pass(catalog: Catalog, env: Env, group: list[J.StageDef], identities, limit, task,
+              report: IndexReport) -> None:
+    runners = {}
+    todo = 0
+    for stage in group:
+        report.stages[stage.name] = sr = StageReport()
+        runner = _ready_runner(catalog, env, stage, identities[stage.name], limit, task, sr)
+        if runner is not None:
+            runners[stage.name] = runner
+            todo += sr.pending
+            sr.pending = 0
+    if not runners:
+        return
+    names = ", ".join(runners)
+    task.start(todo, f"{names}: " + "; ".join(r.stage.about for r in runners.values()))
+    source = _JobSource(catalog, list(runners), limit, task)
+    sink = _Sink(catalog, {n: r.model_id for n, r in runners.items()}, source, report.stages)
+    if len(group) == 1 and not isinstance(next(iter(runners.values())), PixelStage):
+        work = next(iter(runners.values())).process(jobs[0] for jobs in source)
+    else:
+        work = PixelPass(runners, env).process(iter(source))
+    try:
+        for outcomes in work:
+            sink.add(outcomes)
+            task.advance(len(outcomes))
+            task.check()
+    finally:
+        work.close()  # stops the decode threads
+        sink.close()  # what is finished is kept, even on cancel
+
+
+def _ready_runner(catalog: Catalog, env: Env, stage: J.StageDef, ident, limit, task,
+                  sr: StageReport):
+    """The stage's runner with its model loaded, or None (nothing to do, or its model is
+    unavailable: its jobs are marked skipped, saying why). sr.pending: its jobs to do now."""
     model_id, available, reason = ident
-    sr = StageReport()
     with catalog.read() as conn:
         todo = J.count_pending(conn, stage.name)
         waiting = J.count_pending(conn, stage.name, "skipped")
@@ -217,11 +260,11 @@ def _run_stage(catalog: Catalog, env: Env, stage: J.StageDef, ident, limit, task
         if todo:
             catalog.write(J.skip_stage, stage.name, sr.skipped)
             log.info("stage %s skipped: %s", stage.name, sr.skipped)
-        return sr
+        return None
     if limit is not None:
         todo = min(todo, limit)
     if todo == 0:
-        return sr
+        return None
     runner = RUNNERS[stage.name](stage, env, model_id)
     task.start(todo, f"{stage.name}: loading")
     try:
@@ -230,51 +273,49 @@ def _run_stage(catalog: Catalog, env: Env, stage: J.StageDef, ident, limit, task
         sr.skipped = str(e)
         catalog.write(J.skip_stage, stage.name, sr.skipped)
         log.warning("stage %s skipped: %s", stage.name, e)
-        return sr
-    task.start(todo, f"{stage.name}: {stage.about}")
-    source = _JobSource(catalog, stage.name, limit, task)
-    sink = _Sink(catalog, model_id, source, sr)
-    work = runner.process(iter(source))
-    try:
-        for outcomes in work:
-            sink.add(outcomes)
-            task.advance(len(outcomes))
-            task.check()
-    finally:
-        work.close()  # stops the decode threads
-        sink.close()  # what is finished is kept, even on cancel
-    return sr
+        return None
+    sr.pending = todo
+    return runner
 
 
 class _JobSource:
-    """Pending jobs of one stage, read lazily in priority order, so files prioritized during
-    the run are picked up at the next read."""
+    """Files with pending jobs in the pass's stages, each with all of its due jobs there, read
+    lazily in priority order, so files prioritized during the run are picked up at the next
+    read."""
 
-    def __init__(self, catalog: Catalog, stage: str, limit: int | None, task: TaskState):
-        self.catalog, self.stage, self.limit, self.task = catalog, stage, limit, task
-        self.outstanding: set[int] = set()  # handed out, result not committed yet
+    def __init__(self, catalog: Catalog, stages: list[str], limit: int | None,
+                 task: TaskState):
+        self.catalog, self.stages, self.limit, self.task = catalog, stages, limit, task
+        self.outstanding: Counter[int] = Counter()  # file -> jobs handed out, not committed
         self.given = 0
 
-    def __iter__(self) -> Iterator[J.Job]:
+    def __iter__(self) -> Iterator[list[J.Job]]:
         while self.limit is None or self.given < self.limit:
             self.task.check()
             n = FETCH if self.limit is None else min(FETCH, self.limit - self.given)
             with self.catalog.read() as conn:
-                batch = J.pending_jobs(conn, self.stage, n, exclude=self.outstanding)
+                batch = J.pending_files(conn, self.stages, n, exclude=self.outstanding)
             if not batch:
                 return
-            for job in batch:
-                self.outstanding.add(job.file_id)
+            for jobs in batch:
+                self.outstanding[jobs[0].file_id] += len(jobs)
                 self.given += 1
-                yield job
+                yield jobs
+
+    def committed(self, job: J.Job) -> None:
+        self.outstanding[job.file_id] -= 1
+        if self.outstanding[job.file_id] <= 0:
+            del self.outstanding[job.file_id]
 
 
 class _Sink:
     """Collects outcomes and commits them in short transactions (results + job state
     together), keeping a couple of writes in flight so the model never waits for the disk."""
 
-    def __init__(self, catalog: Catalog, model_id: str, source: _JobSource, sr: StageReport):
-        self.catalog, self.model_id, self.source, self.sr = catalog, model_id, source, sr
+    def __init__(self, catalog: Catalog, model_ids: dict[str, str], source: _JobSource,
+                 reports: dict[str, StageReport]):
+        self.catalog, self.model_ids, self.source = catalog, model_ids, source
+        self.reports = reports
         self.buffer: list[Outcome] = []
         self.first_at = 0.0
         self.inflight: deque[tuple[Future, list[Outcome]]] = deque()
@@ -291,7 +332,7 @@ class _Sink:
         if not self.buffer:
             return
         batch, self.buffer = self.buffer, []
-        self.inflight.append((self.catalog.submit(_commit, batch, self.model_id, time.time()),
+        self.inflight.append((self.catalog.submit(_commit, batch, self.model_ids, time.time()),
                               batch))
         while len(self.inflight) > WRITES_IN_FLIGHT:
             self._reap_one()
@@ -307,19 +348,22 @@ class _Sink:
 
     def _reap_one(self) -> None:
         fut, batch = self.inflight.popleft()
-        done, errors = fut.result()  # a failed write is a bug or a full disk: let it show
-        self.sr.done += done
-        self.sr.errors += errors
+        counts = fut.result()  # a failed write is a bug or a full disk: let it show
+        for stage, (done, errors) in counts.items():
+            self.reports[stage].done += done
+            self.reports[stage].errors += errors
         for o in batch:
-            self.source.outstanding.discard(o.job.file_id)
+            self.source.committed(o.job)
 
 
-def _commit(conn: Connection, outcomes: list[Outcome], model_id: str, now: float):
-    """Runs on the writer thread, inside one transaction."""
-    done = errors = 0
+def _commit(conn: Connection, outcomes: list[Outcome], model_ids: dict[str, str], now: float):
+    """Runs on the writer thread, inside one transaction. Returns stage -> (done, errors)."""
+    counts: dict[str, list[int]] = {}
     for o in outcomes:
+        tally = counts.setdefault(o.job.stage, [0, 0])
         if conn.execute("SELECT 1 FROM files WHERE id = ?", (o.job.file_id,)).fetchone() is None:
             continue  # removed from the library meanwhile
+        model_id = model_ids[o.job.stage]
         error = o.error
         if error is None:
             conn.execute("SAVEPOINT outcome")
@@ -328,7 +372,7 @@ def _commit(conn: Connection, outcomes: list[Outcome], model_id: str, now: float
                     o.write(conn)
                 J.mark_done(conn, o.job, model_id, now)
                 conn.execute("RELEASE outcome")
-                done += 1
+                tally[0] += 1
                 continue
             except (DatabaseError, ValueError, TypeError) as e:  # this file's results only
                 conn.execute("ROLLBACK TO outcome")
@@ -336,8 +380,8 @@ def _commit(conn: Connection, outcomes: list[Outcome], model_id: str, now: float
                 error = f"could not store the results: {e}"
                 log.warning("stage %s, %s: %s", o.job.stage, o.job.path, error)
         J.mark_error(conn, o.job, model_id, error, now)
-        errors += 1
-    return done, errors
+        tally[1] += 1
+    return {stage: tuple(t) for stage, t in counts.items()}
 
 
 def _release_models(registry, wanted) -> None:

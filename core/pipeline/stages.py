@@ -2,31 +2,31 @@
 of outcomes; an outcome carries a function that writes its results, which the runner in
 run.py commits together with the job's new state in one transaction.
 
-Heavy work is split so the model never waits on the disk: decoding and preprocessing run in
-worker threads ahead of it (workers.ordered_map), the model runs on batches, and writes go to
-the catalog's writer thread.
+Stages that need a photo's pixels (thumbnails, CLIP, captions) are pixel stages: they run
+together in the pixel pass (core.pipeline.pixels), which decodes each file once for all of
+them. Heavy work is split so the model never waits on the disk: decoding and preprocessing run
+in worker threads ahead of it (workers.ordered_map), the model runs on batches, and writes go
+to the catalog's writer thread.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from core.catalog import Connection
-from core.config import Paths, Settings
 from core.errors import Cancelled, ShoeboxError
 from core.media import video
 from core.pipeline import tags as tagging
 from core.pipeline import thumbnails
-from core.pipeline.decode import describe, load_image
-from core.pipeline.jobs import Job, StageDef
-from core.pipeline.workers import ordered_map
-from core.tasks import TaskState
+from core.pipeline.base import Env, Outcome, StageRunner
+from core.pipeline.decode import describe
+from core.pipeline.jobs import Job
+from core.pipeline.pixels import PixelStage, shrink
+
+__all__ = ["RUNNERS", "Env", "Outcome", "StageRunner"]
 
 log = logging.getLogger(__name__)
 
@@ -35,68 +35,24 @@ CAPTION_BATCH = 8
 CAPTION_TOKENS = 30
 CAPTION_SIDE = 384  # captioners look at 384 px (BLIP) or less
 KEYFRAME_SIDE = 256
-SIZES_BIG = thumbnails.SIZES[-1]
-
-
-@dataclass
-class Outcome:
-    job: Job
-    write: Callable[[Connection], None] | None = None  # results; None: nothing to store
-    error: str | None = None
-
-
-@dataclass
-class Env:
-    registry: Any
-    settings: Settings
-    paths: Paths
-    task: TaskState
-    workers: int = 2
-    low_priority: bool = True
-    counters: dict = field(default_factory=dict)
-
-
-class StageRunner:
-    """Base: prepare() loads what the stage needs (raises ModelUnavailable), process() runs."""
-
-    def __init__(self, stage: StageDef, env: Env, model_id: str):
-        self.stage, self.env, self.model_id = stage, env, model_id
-
-    def prepare(self) -> None:
-        pass
-
-    def process(self, jobs: Iterator[Job]) -> Iterator[list[Outcome]]:
-        raise NotImplementedError
-
-    def _prefetch(self, fn, jobs: Iterator[Job], depth: int):
-        return ordered_map(fn, jobs, self.env.workers, depth, self.env.low_priority)
 
 
 # --- thumbnails --------------------------------------------------------------------------
 
-class ThumbnailRunner(StageRunner):
-    def process(self, jobs):
-        paths = self.env.paths
+class ThumbnailRunner(PixelStage):
+    """The grid's thumbnail, from the shared picture. The viewer's 1024 px one is made when
+    the viewer first asks (thumbnails.ensure_thumbnail): the pass then decodes at the scale
+    its models need, not at the viewer's."""
 
-        def make(job: Job) -> None:
-            # sizes a copy of the same content (or the GUI) made already are kept
-            thumbnails.make_thumbnails(paths, job.path, job.kind, job.content_hash)
+    side = thumbnails.SIZES[0] * 3 // 4  # short side of a 4:3 grid thumbnail
 
-        for job, _, exc in self._prefetch(make, jobs, self.env.workers * 4):
-            yield [Outcome(job, error=describe(exc) if exc else None)]
+    def view(self, job, image):
+        # a size a copy of the same content (or the GUI) made already is kept
+        thumbnails.make_thumbnails(self.env.paths, job.path, job.kind, job.content_hash,
+                                   sizes=(thumbnails.SIZES[0],), image=image)
 
-
-def image_via_thumbnail(paths: Paths, job: Job, min_side: int):
-    """The file's picture at min_side (<= 512). The thumbnail stage ran first and already
-    decoded the original once: its upright 1024 px JPEG decodes in a few milliseconds, where a
-    12 MP original costs ~40 ms even in draft mode (and a video frame needs a seek), so the
-    original is read again only when that thumbnail is missing or damaged (the CLIP vectors
-    agree within 1%: tests/core/pipeline)."""
-    thumb = thumbnails.thumbnail_path(paths, job.content_hash, SIZES_BIG)
-    try:
-        return load_image(str(thumb), "photo", min_side)
-    except (OSError, ShoeboxError):  # not made yet, or damaged: use the original
-        return load_image(job.path, job.kind, min_side)
+    def finish(self, items):
+        return [Outcome(job) for job, _ in items]
 
 
 # --- CLIP: photos ------------------------------------------------------------------------
@@ -128,10 +84,10 @@ def write_tags(conn: Connection, file_id: int, source: str, model_id: str,
     )
 
 
-class ClipRunner(StageRunner):
-    batch_size = CLIP_BATCH
+class _ClipModel:
+    """CLIP embedding and zero-shot tags, shared by photos and video keyframes."""
 
-    use_thumbnails = True
+    batch_size = CLIP_BATCH
 
     def prepare(self):
         self.clip = self.env.registry.clip()
@@ -147,38 +103,25 @@ class ClipRunner(StageRunner):
             log.warning("zero-shot tagging failed: %s", e)
             return [[] for _ in range(len(vectors))]
 
-    def _pixels(self, job: Job) -> np.ndarray:
-        return self.clip.preprocess([self._image(job)])[0]
-
-    def _image(self, job: Job):
-        if self.use_thumbnails:
-            return image_via_thumbnail(self.env.paths, job, self.clip.image_size)
-        return load_image(job.path, job.kind, self.clip.image_size)
-
     def _embed(self, arrays: list[np.ndarray]) -> np.ndarray:
         return np.asarray(self.clip.embed_pixels(np.stack(arrays)), dtype=np.float32)
 
-    def process(self, jobs):
-        batch: list[tuple[Job, np.ndarray]] = []
-        for job, pixels, exc in self._prefetch(self._pixels, jobs, self.batch_size * 3):
-            if exc is not None:
-                yield [Outcome(job, error=describe(exc))]
-                continue
-            batch.append((job, pixels))
-            if len(batch) >= self.batch_size:
-                yield self._finish(batch)
-                batch = []
-        if batch:
-            yield self._finish(batch)
 
-    def _finish(self, batch: list[tuple[Job, np.ndarray]]) -> list[Outcome]:
+class ClipRunner(_ClipModel, PixelStage):
+    def needs(self, job):
+        return max(self.clip.resize_to, self.clip.image_size)
+
+    def view(self, job, image):
+        return self.clip.preprocess([image])[0]
+
+    def finish(self, batch: list[tuple[Job, np.ndarray]]) -> list[Outcome]:
         try:
             vectors = self._embed([p for _, p in batch])
         except Exception as e:  # noqa: BLE001 - whatever the model raised, bisect to the file
             if len(batch) == 1:
                 return [Outcome(batch[0][0], error=describe(e))]
             # find the one that fails, keep the others
-            return [o for item in batch for o in self._finish([item])]
+            return [o for item in batch for o in self.finish([item])]
         tag_lists = self._zero_shot(vectors)
         model_id = self.model_id
         outcomes = []
@@ -195,7 +138,7 @@ class ClipRunner(StageRunner):
 
 # --- CLIP: video keyframes -----------------------------------------------------------------
 
-class KeyframesRunner(ClipRunner):
+class KeyframesRunner(_ClipModel, StageRunner):
     def _frames(self, job: Job):
         s = self.env.settings
         frames = video.keyframes(job.path, s.keyframe_interval_s, s.max_keyframes, KEYFRAME_SIDE)
@@ -251,39 +194,28 @@ class KeyframesRunner(ClipRunner):
 
 # --- captions ------------------------------------------------------------------------------
 
-class CaptionRunner(StageRunner):
+class CaptionRunner(PixelStage):
+    # BLIP looks at 384 px: a 12 MP photo's 1/8 DCT scale (375 px) serves it, 1/4 costs more
+    side = 360
+    batch_size = CAPTION_BATCH
+
     def prepare(self):
         self.captioner = self.env.registry.captioner()
         # settings.json "caption_max_new_tokens": shorter captions, faster (tests use a few)
         self.max_tokens = int(self.env.settings.extra.get("caption_max_new_tokens",
                                                           CAPTION_TOKENS))
 
-    def process(self, jobs):
-        paths = self.env.paths
+    def view(self, job, image):
+        return shrink(image, CAPTION_SIDE)
 
-        def decode(job: Job):
-            return image_via_thumbnail(paths, job, CAPTION_SIDE)
-
-        batch = []
-        for job, img, exc in self._prefetch(decode, jobs, CAPTION_BATCH * 2):
-            if exc is not None:
-                yield [Outcome(job, error=describe(exc))]
-                continue
-            batch.append((job, img))
-            if len(batch) >= CAPTION_BATCH:
-                yield self._finish(batch)
-                batch = []
-        if batch:
-            yield self._finish(batch)
-
-    def _finish(self, batch) -> list[Outcome]:
+    def finish(self, batch) -> list[Outcome]:
         try:
             texts = self.captioner.caption([img for _, img in batch],
                                            max_new_tokens=self.max_tokens)
         except Exception as e:  # noqa: BLE001 - whatever the model raised, bisect to the file
             if len(batch) == 1:
                 return [Outcome(batch[0][0], error=describe(e))]
-            return [o for item in batch for o in self._finish([item])]
+            return [o for item in batch for o in self.finish([item])]
         model_id = self.model_id
         outcomes = []
         for (job, _), text in zip(batch, texts):

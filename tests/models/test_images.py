@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -42,3 +43,27 @@ def test_corrupt_and_missing_files(tmp_path):
         open_image(junk)
     with pytest.raises(FileNotFoundError):
         open_image(tmp_path / "gone.jpg")
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_scaled_jpeg_decode_is_upright_and_matches_the_full_one(tmp_path, orientation):
+    # an asymmetric picture: any wrong flip or turn moves its content
+    p = write_jpeg(tmp_path / "o.jpg", (1600, 1200), seed=3, orientation=orientation)
+    fast = open_image(p, target=150)  # libjpeg-turbo at 1/8 scale
+    full = open_image(p)
+    assert fast.size == (full.width // 8, full.height // 8)
+    ref = full.resize(fast.size, Image.BOX)
+    diff = np.abs(np.asarray(fast, np.float32) - np.asarray(ref, np.float32)).mean()
+    assert diff < 3.0
+
+
+def test_grey_and_cmyk_jpegs_decode_scaled_too(tmp_path):
+    grey, cmyk = tmp_path / "g.jpg", tmp_path / "c.jpg"
+    Image.new("L", (1200, 900), 90).save(grey, "JPEG")
+    Image.new("CMYK", (1200, 900), (0, 255, 255, 0)).save(cmyk, "JPEG")  # red, in ink
+    g = open_image(grey, target=200)
+    assert g.mode == "RGB" and g.size == (300, 225) and g.getpixel((5, 5))[0] in range(85, 96)
+    c = open_image(cmyk, target=200)  # libjpeg-turbo refuses CMYK to RGB: Pillow's path
+    assert c.mode == "RGB" and min(c.size) >= 200 and max(c.size) < 600
+    r, g2, b = c.getpixel((5, 5))
+    assert r > 200 and g2 < 60 and b < 60

@@ -118,6 +118,5 @@ def test_sigkill_at_random_points_then_resume(tmp_path, catalog, paths, tiny_set
         hashes = [r[0] for r in conn.execute("SELECT content_hash FROM files")]
     finally:
         conn.close()
-    for h in hashes:
-        for size in SIZES:
-            assert thumbnail_path(paths, h, size).exists()
+    for h in hashes:  # the grid's thumbnails (the viewer's are made when it asks)
+        assert thumbnail_path(paths, h, SIZES[0]).exists()
