@@ -1,6 +1,6 @@
 """User actions that start core work, in one place: add folders, scan, watch, index, prioritise,
-trash. Everything here queues work on the background (never on the GUI thread) and adapts to
-core modules that may not be installed in this build (the app then says what is missing)."""
+trash. Everything here queues work on the background (never on the GUI thread); a failure
+reaches the user through the status area (Services.report_error) or a dialog."""
 
 from __future__ import annotations
 
@@ -11,20 +11,14 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from core.cluster import assign_new
 from core.errors import ShoeboxError
+from core.pipeline import index_library
+from core.pipeline.jobs import prioritize as bump_priority
 from core.tasks import TaskState
 from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
-
-
-def pipeline_index():
-    """core.pipeline.index_library, or None when this build has no pipeline."""
-    try:
-        from core.pipeline import index_library
-    except ImportError:
-        return None
-    return index_library
 
 
 def add_folders(services, folders: list[str],
@@ -76,8 +70,6 @@ HEAVY_MODULES = ("torch", "transformers", "ctranslate2")
 
 def models_summary(registry) -> tuple[int, int, str]:
     """(ready, total, why not) from Registry.status() (loads no weights)."""
-    if registry is None:
-        return 0, 4, "the models package is not installed"
     status = registry.status()
     ready = sum(1 for s in status.values() if s.get("state") in ("ready", "loaded"))
     reasons = [f"{r}: {s.get('reason')}" for r, s in status.items() if s.get("reason")]
@@ -114,11 +106,9 @@ def warm_up_models(services) -> None:
     services.background.submit("preparing models", work, done)
 
 
-def start_index(services) -> bool:
-    """Queue indexing (captions, vectors, transcripts) if this build has a pipeline."""
-    index_library = pipeline_index()
-    if index_library is None or services.registry is None:
-        return False  # the status area says models are missing; browsing still works
+def start_index(services) -> None:
+    """Queue indexing (thumbnails, captions, vectors, transcripts); stages whose model is
+    missing are skipped and the status area says so."""
 
     def work(task: TaskState):
         return index_library(services.catalog, services.registry, services.settings,
@@ -126,18 +116,14 @@ def start_index(services) -> bool:
 
     def done(report) -> None:
         # newcomers join existing collections (cheap; a worker, as it writes)
-        try:
-            from core.cluster import assign_new
-        except ImportError:
-            return
         if getattr(report, "done", 0):
             run_async(assign_new, services.catalog, services.registry,
-                      on_error=lambda e: log.debug("assign_new: %s", e))
+                      on_error=lambda e: services.report_error("adding new files to collections",
+                                                               e))
 
     if not services.models_warm:
         warm_up_models(services)  # queued ahead of the indexing (dedupes if already queued)
     services.background.submit("index", work, done)
-    return True
 
 
 def start_watch(services) -> list[str]:
@@ -156,11 +142,8 @@ def start_watch(services) -> list[str]:
 
 def prioritize(services, file_ids: list[int]) -> None:
     """What is on screen gets indexed first (a small write, on a worker)."""
-    try:
-        from core.pipeline.jobs import prioritize as bump
-    except ImportError:
-        return
-    run_async(bump, services.catalog, file_ids, on_error=lambda e: log.debug("prioritize: %s", e))
+    run_async(bump_priority, services.catalog, file_ids,
+              on_error=lambda e: services.report_error("indexing what is on screen first", e))
 
 
 def trash_files(paths: list[str]) -> tuple[list[str], list[str]]:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core.config import Paths, Settings
 from core.errors import ShoeboxError
+from core.organize import recover
 from desktop.services import Services
 from desktop.style import follow_system_theme, icon
 
@@ -25,10 +26,6 @@ log = logging.getLogger(__name__)
 def recover_interrupted(services) -> None:
     """A reorganization cut short by a crash is finished or rolled back before anything else
     (core.organize.recover), in the background."""
-    try:
-        from core.organize import recover
-    except ImportError:
-        return
     services.background.submit("recover", lambda _task: recover(services.catalog))
 
 

@@ -1,7 +1,8 @@
 """The library grid: one QAbstractListModel over plain row tuples, a painting delegate, and a
 QListView set up to stay fast at 100,000 items (uniform sizes, batched layout, no item widgets).
 
-Rows are read in a worker (`load_rows`) and handed to the model in one reset. The model asks the
+Rows are read in a worker (core.query.list_library; the row layout is core.query's) and
+handed to the model in one reset. The model asks the
 ThumbnailLoader only for rows the view paints, so thumbnails load nearest-visible first.
 """
 
@@ -9,18 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
 
+from core.query import DURATION, ERROR, FOLDER, HASH, ID, KIND, NAME, PATH, TAKEN_AT
 from desktop.thumbs import ThumbnailLoader, ThumbRequest
-
-# Row tuple layout (kept as tuples: 100,000 small objects load and sort fast).
-ID, PATH, KIND, TAKEN, NAME, HASH, DURATION, FOLDER, ERROR = range(9)
-COLUMNS = "id, path, kind, taken_at, name, content_hash, duration_s, folder, error"
 
 FileIdRole = Qt.UserRole + 1
 PathRole = Qt.UserRole + 2
@@ -28,81 +25,6 @@ KindRole = Qt.UserRole + 3
 ScoreRole = Qt.UserRole + 4
 HitRole = Qt.UserRole + 5       # e.g. {"start_s": 12.0, "text": "..."} for a transcript hit
 RowRole = Qt.UserRole + 6
-
-ORDERS = {
-    "date": "taken_at DESC, id DESC",
-    "folder": "folder, name",
-    "name": "name, id",
-}
-
-
-def load_rows(catalog, order: str = "date", where: str = "", params: Sequence = ()) -> list[tuple]:
-    """Present files as row tuples. Runs on a worker thread (its own read connection)."""
-    sql = f"SELECT {COLUMNS} FROM files WHERE status = 'present'"
-    if where:
-        sql += f" AND ({where})"
-    if order == "collection":
-        sql = (f"SELECT {', '.join('f.' + c.strip() for c in COLUMNS.split(','))} "
-               "FROM files f LEFT JOIN cluster_members m ON m.file_id = f.id "
-               "WHERE f.status = 'present' ORDER BY m.cluster_id IS NULL, m.cluster_id, "
-               "f.taken_at DESC")
-        params = ()
-    else:
-        sql += f" ORDER BY {ORDERS.get(order, ORDERS['date'])}"
-    with catalog.read() as conn:
-        return [tuple(r) for r in conn.execute(sql, tuple(params))]
-
-
-def load_grid(catalog, order: str = "date", where: str = "", params: Sequence = ()) -> dict:
-    """Rows plus what the model derives from them (id -> row, where each group starts and
-    its label: month, folder or collection), all computed here on the worker thread."""
-    if order == "collection":
-        with catalog.read() as conn:
-            names = dict(conn.execute(
-                "SELECT m.file_id, coalesce(c.name, 'Unnamed collection') FROM cluster_members m "
-                "JOIN clusters c ON c.id = m.cluster_id").fetchall())
-    rows = load_rows(catalog, order, where, params)
-    starts: dict[int, str] = {}
-    last = object()
-    lo = hi = 0.0  # the current month's span: a date call only when a row leaves it
-    for i, r in enumerate(rows):
-        if order == "date":
-            t = r[TAKEN]
-            if t is None:
-                key = "Undated"
-            elif lo <= t < hi and last != "Undated":
-                continue
-            else:
-                d = dt.datetime.fromtimestamp(t)
-                first = d.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-                nxt = (first.replace(year=first.year + 1, month=1) if first.month == 12
-                       else first.replace(month=first.month + 1))
-                lo, hi = first.timestamp(), nxt.timestamp()
-                key = d.strftime("%B %Y")
-        elif order == "folder":
-            key = os.path.basename(r[FOLDER]) or r[FOLDER]
-        elif order == "collection":
-            key = names.get(r[ID], "Not in a collection")
-        else:
-            break
-        if key != last:
-            starts[i] = key
-            last = key
-    return {"rows": rows, "row_of": {r[ID]: i for i, r in enumerate(rows)}, "starts": starts}
-
-
-def load_rows_by_ids(catalog, ids: Sequence[int]) -> list[tuple]:
-    """Rows for the given ids, in the given order (search results)."""
-    if not ids:
-        return []
-    out: dict[int, tuple] = {}
-    with catalog.read() as conn:
-        for start in range(0, len(ids), 900):
-            chunk = list(ids[start:start + 900])
-            q = f"SELECT {COLUMNS} FROM files WHERE id IN ({','.join('?' * len(chunk))})"
-            for r in conn.execute(q, chunk):
-                out[r[0]] = tuple(r)
-    return [out[i] for i in ids if i in out]
 
 
 def format_when(ts: float | None) -> str:
@@ -131,7 +53,7 @@ class LibraryModel(QAbstractListModel):
                  hits: dict[int, Any] | None = None, *, row_of: dict[int, int] | None = None,
                  starts: dict[int, str] | None = None) -> None:
         """Swap in new rows; `row_of` and `starts` (group labels) come precomputed from
-        load_grid for big libraries, so the GUI thread only swaps references."""
+        core.query.list_library for big libraries, so the GUI thread only swaps references."""
         self.beginResetModel()
         self._rows = rows
         self._row_of = row_of if row_of is not None else {r[ID]: i for i, r in enumerate(rows)}
@@ -183,7 +105,7 @@ class LibraryModel(QAbstractListModel):
         if role == RowRole:
             return r
         if role == Qt.ToolTipRole:
-            lines = [r[NAME], format_when(r[TAKEN]), r[FOLDER]]
+            lines = [r[NAME], format_when(r[TAKEN_AT]), r[FOLDER]]
             score = self._scores.get(r[ID])
             if score is not None:
                 lines.append(f"match score {score:.3f}")

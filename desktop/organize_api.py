@@ -6,6 +6,7 @@ for a while.
 
 from __future__ import annotations
 
+from core.query import has_collections
 from core.tasks import TaskState
 
 
@@ -18,11 +19,6 @@ def recluster_and_name(services, task: TaskState):
     task.check()
     name_collections(services.catalog, services.registry, services.settings, task)
     return report
-
-
-def has_collections(catalog) -> bool:
-    with catalog.read() as conn:
-        return conn.execute("SELECT 1 FROM clusters LIMIT 1").fetchone() is not None
 
 
 def propose(services, mode: str, task: TaskState) -> int:

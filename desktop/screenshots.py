@@ -8,9 +8,9 @@ thumbnails, and renders: grid, search results, detail, collections, reorganize r
 duplicates, problems and the welcome dialog. Works offscreen (QT_QPA_PLATFORM=offscreen) or
 under Xvfb.
 
-No CLIP weights ship offline, so the collections here come from colour histograms stored as
-the image vectors (model id "screenshots/colour-histogram"); with a real CLIP model the
-pipeline makes them from what the photos show.
+The library is built by core.demo.build_demo_library: no CLIP weights ship offline, so the
+collections here come from colour histograms stored as the image vectors; with a real CLIP
+model the pipeline makes them from what the photos show.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import tempfile
 import time
 from pathlib import Path
 
-HIST_MODEL = "screenshots/colour-histogram"
 DEFAULT_MEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "media"
 
 
@@ -50,34 +49,6 @@ def _generate_media(lib: Path) -> None:
                    taken=f"2023:0{1 + i % 9}:1{i % 9} 12:00:00")
     write_video(lib / "Videos" / "clip.mp4", seconds=2)
     (lib / "Phone" / "IMG_broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a photo")
-
-
-def _histogram_vectors(catalog) -> None:
-    import numpy as np
-    from PIL import Image
-
-    with catalog.read() as conn:
-        rows = conn.execute("SELECT id, path FROM files WHERE kind = 'photo' AND error IS NULL "
-                            "AND status = 'present'").fetchall()
-    vecs = []
-    for fid, path in rows:
-        try:
-            with Image.open(path) as im:
-                im = im.convert("HSV").resize((64, 64))
-        except OSError:
-            continue
-        h = np.asarray(im, dtype=np.float32)
-        hist = np.histogramdd(h.reshape(-1, 3), bins=(8, 3, 3), range=((0, 256),) * 3)[0]
-        v = np.sqrt(hist.ravel()).astype(np.float32)
-        vecs.append((fid, v / (np.linalg.norm(v) or 1)))
-
-    def write(conn):
-        conn.executemany(
-            "INSERT OR REPLACE INTO embeddings(file_id, frame_ms, model_id, dim, vector) "
-            "VALUES (?, -1, ?, ?, ?)",
-            [(fid, HIST_MODEL, len(v), v.astype("<f4").tobytes()) for fid, v in vecs])
-
-    catalog.write(write)
 
 
 def _wait(cond, timeout=20.0) -> bool:
@@ -132,9 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from core.config import Paths, Settings
-    from core.pipeline import index_library
-    from core.scan.roots import add_root
-    from core.scan.scanner import scan
+    from core.demo import build_demo_library
+    from core.query import showcase_file
     from desktop.app import create_window
     from desktop.services import Services
     from desktop.style import apply_theme, icon
@@ -152,16 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     services = Services(paths, Settings(watch=False))
     try:
         cat = services.catalog
-        add_root(cat, lib)
-        scan(cat)
-        index_library(cat, services.registry, services.settings, paths, stages=["thumbnail"])
-        _histogram_vectors(cat)
-        from core.cluster import recluster
-        from core.organize import make_plan, name_collections
-
-        recluster(cat, None, services.settings, model_id=HIST_MODEL, min_cluster_size=3)
-        name_collections(cat, None, services.settings, use_llm=False)
-        make_plan(cat, services.settings)
+        build_demo_library(cat, services.registry, services.settings, paths, lib)
         services.qsettings.setValue("welcomed", True)
 
         win = create_window(services, start_background=False, welcome=False)
@@ -181,11 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         grid.setCurrentIndex(win.library.model.index(0))
         _save(win, out / "search.png", args.width)
 
-        fid = grid.current_id()
-        with cat.read() as conn:  # a photo with a date, camera and place, when there is one
-            row = conn.execute("SELECT id FROM files WHERE gps_lat IS NOT NULL AND "
-                               "camera_model IS NOT NULL ORDER BY name LIMIT 1").fetchone()
-        win.open_detail(row[0] if row else fid)
+        win.open_detail(showcase_file(cat) or grid.current_id())
         _wait(lambda: win.detail.info is not None and win.detail._preview_pm is not None)
         _save(win, out / "detail.png", args.width)
         win.detail.hide()
@@ -193,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
 
         win.show_page("collections")
         _wait(lambda: win.collections.collections, 10)
-        reps = [r[0] for c in win.collections.collections for r in c["reps"][:4]]
+        reps = [r.id for c in win.collections.collections for r in c.representatives]
         _wait(lambda: all(services.thumbs.cached(i) for i in reps), 10)
         _wait(lambda: False, 0.3)
         _save(win, out / "collections.png", args.width)

@@ -1,7 +1,8 @@
 """The search bar's brain: debounced as-you-type search, filter chips, "More like this".
 
 Searches run in a worker; an answer that arrives after a newer query was typed is dropped.
-With no words typed, the chips filter the library grid itself (all matching files)."""
+With no words typed, the chips filter the library grid itself (all matching files). The chips
+become one core.query.Filters: the grid and the search filter through the same SQL."""
 
 from __future__ import annotations
 
@@ -11,21 +12,14 @@ import logging
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction
 
-from desktop.library_model import load_rows_by_ids
+from core.query import Filters, filter_choices, rows_by_ids
+from core.search import search, similar
 from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 250
 LIMIT = 200
-
-
-def _search_api():
-    try:
-        from core.search import Filters, search, similar
-    except ImportError:
-        return None
-    return search, similar, Filters
 
 
 class SearchController(QObject):
@@ -47,8 +41,8 @@ class SearchController(QObject):
         QTimer.singleShot(1200, self.refresh_menus)
 
     # --- filters ---
-    def filters(self):
-        api = _search_api()
+    def filters(self) -> Filters:
+        """The chips as filters (the same for the grid and for a search)."""
         chips = self.w.chips
         kind = None
         if chips["photo"].isChecked() != chips["video"].isChecked():
@@ -56,52 +50,33 @@ class SearchController(QObject):
         date_from = None
         if chips["year"].isChecked():
             date_from = dt.datetime(dt.date.today().year, 1, 1).timestamp()
-        values = {"kind": kind, "has_gps": True if chips["gps"].isChecked() else None,
-                  "date_from": date_from, "camera": self.camera, "folder": self.folder}
-        return api[2](**values) if api else values
-
-    def sql_filter(self) -> tuple[str, tuple]:
-        """The chips as a WHERE clause on files (library mode: no words typed)."""
-        chips = self.w.chips
-        clauses, params = [], []
-        if chips["photo"].isChecked() != chips["video"].isChecked():
-            clauses.append("kind = ?")
-            params.append("photo" if chips["photo"].isChecked() else "video")
-        if chips["gps"].isChecked():
-            clauses.append("gps_lat IS NOT NULL")
-        if chips["year"].isChecked():
-            clauses.append("taken_at >= ?")
-            params.append(dt.datetime(dt.date.today().year, 1, 1).timestamp())
-        if self.camera:
-            clauses.append("lower(trim(coalesce(camera_make,'') || ' ' || "
-                           "coalesce(camera_model,''))) LIKE ?")
-            params.append(f"%{self.camera.lower()}%")
-        if self.folder:
-            clauses.append("(folder = ? OR folder LIKE ?)")
-            params += [self.folder, self.folder.rstrip("/") + "/%"]
-        return " AND ".join(clauses), tuple(params)
+        return Filters(kind=kind, has_gps=True if chips["gps"].isChecked() else None,
+                       date_from=date_from, camera=self.camera, folder=self.folder)
 
     def filters_changed(self) -> None:
         self.run_now()
 
     def refresh_menus(self) -> None:
         """Fill the Camera and Folder chip menus from the catalog (read in a worker)."""
-        def read(catalog):
-            with catalog.read() as conn:
-                cams = [r[0] for r in conn.execute(
-                    "SELECT DISTINCT trim(coalesce(camera_make,'') || ' ' || "
-                    "coalesce(camera_model,'')) AS c FROM files WHERE status = 'present' "
-                    "AND camera_model IS NOT NULL ORDER BY c LIMIT 50")]
-                roots = [r[0] for r in conn.execute("SELECT path FROM roots ORDER BY path")]
-            return cams, roots
+        run_async(filter_choices, self.services.catalog, on_done=self._fill_menus,
+                  on_error=self._menus_failed)
 
-        run_async(read, self.services.catalog, on_done=self._fill_menus,
-                  on_error=lambda e: None)
+    def _menus_failed(self, e: BaseException) -> None:
+        """The menus say they could not be filled (and why) instead of staying silently empty."""
+        log.warning("filter menus: %s", describe(e))
+        for chip in (self.w.camera_chip, self.w.folder_chip):
+            menu = chip.menu()
+            menu.clear()
+            act = QAction(f"Could not read the choices: {describe(e)}", menu)
+            act.setEnabled(False)
+            menu.addAction(act)
+            retry = QAction("Try again", menu)
+            retry.triggered.connect(self.refresh_menus)
+            menu.addAction(retry)
 
-    def _fill_menus(self, data) -> None:
-        cams, roots = data
-        for chip, values, attr in ((self.w.camera_chip, cams, "camera"),
-                                   (self.w.folder_chip, roots, "folder")):
+    def _fill_menus(self, choices) -> None:
+        for chip, values, attr in ((self.w.camera_chip, choices.cameras, "camera"),
+                                   (self.w.folder_chip, choices.folders, "folder")):
             menu = chip.menu()
             menu.clear()
             label = "Camera" if attr == "camera" else "Folder"
@@ -137,38 +112,28 @@ class SearchController(QObject):
                 page.mode = "library"
                 page.back_btn.hide()
                 page.group.setEnabled(True)
-            where, params = self.sql_filter()
-            page.set_filter(where, params)
+            page.set_filters(self.filters())
             return
-        api = _search_api()
-        if api is None:
-            page.show_results(f"“{query}”", [], {}, {},
-                              ["search is not available in this build"])
-            return
-        search = api[0]
         s = self.services
         filters = self.filters()
 
         def work():
             res = search(s.catalog, s.registry, s.settings, query, filters, LIMIT)
-            rows = load_rows_by_ids(s.catalog, [h.file_id for h in res])
+            rows = rows_by_ids(s.catalog, [h.file_id for h in res])
             return res, rows
 
         run_async(work, on_done=lambda r: self._show(gen, f"“{query}”", r),
-                  on_error=lambda e: self._failed(gen, query, e))
+                  on_error=lambda e: self._failed(gen, f"“{query}”", e))
 
     def similar(self, file_id: int) -> None:
-        api = _search_api()
         self._generation += 1
         gen = self._generation
         self.w.show_page("library")
-        if api is None:
-            return
         s = self.services
 
         def work():
-            res = api[1](s.catalog, s.registry, file_id, limit=LIMIT)
-            rows = load_rows_by_ids(s.catalog, [file_id] + [h.file_id for h in res])
+            res = similar(s.catalog, s.registry, file_id, limit=LIMIT)
+            rows = rows_by_ids(s.catalog, [file_id] + [h.file_id for h in res])
             return res, rows
 
         run_async(work, on_done=lambda r: self._show(gen, "More like this", r),
@@ -184,7 +149,8 @@ class SearchController(QObject):
             self._show(gen, title, ([], rows))
             self.w.library.cluster_id = cluster_id  # lets the user split a selection off
 
-        run_async(load_rows_by_ids, self.services.catalog, ids, on_done=shown)
+        run_async(rows_by_ids, self.services.catalog, ids, on_done=shown,
+                  on_error=lambda e: self._failed(gen, title, e))
 
     def _show(self, gen: int, title: str, result) -> None:
         if gen != self._generation:
@@ -199,11 +165,11 @@ class SearchController(QObject):
         notices = list(getattr(res, "notices", []) or [])
         self.w.library.show_results(title, rows, scores, hits, notices)
 
-    def _failed(self, gen: int, query: str, e: BaseException) -> None:
+    def _failed(self, gen: int, title: str, e: BaseException) -> None:
         if gen != self._generation:
             return
         self.last_error = describe(e)
-        self.w.library.show_results(f"“{query}”", [], {}, {}, [self.last_error])
+        self.w.library.show_results(title, [], {}, {}, [self.last_error])
 
     def clear(self) -> None:
         self.w.search_edit.blockSignals(True)

@@ -7,11 +7,14 @@ import logging
 import sys
 from functools import cached_property
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
+from core.catalog import Catalog
 from core.config import Paths, Settings
+from desktop import workers
 from desktop.thumbs import ThumbnailLoader
-from desktop.workers import Background, WatchBridge
+from desktop.workers import Background, WatchBridge, describe
+from models import Registry
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +25,7 @@ class Services(QObject):
     settingsChanged = Signal()
     libraryChanged = Signal()  # the catalog changed in a way views should re-read
     modelsChecked = Signal(object)  # (ready, total, why not), after actions.warm_up_models
+    errorReported = Signal(str, str)  # (what failed, why): a background call the user must know of
 
     def __init__(self, paths: Paths, settings: Settings | None = None, catalog=None,
                  registry=None, parent: QObject | None = None):
@@ -33,8 +37,6 @@ class Services(QObject):
         self.paths = paths
         self.settings = settings if settings is not None else Settings.load(paths)
         if catalog is None:
-            from core.catalog import Catalog
-
             catalog = Catalog.open(paths)
             self._own_catalog = True
         else:
@@ -42,6 +44,12 @@ class Services(QObject):
         self.catalog = catalog
         self._registry = registry
         self._own_registry = registry is None
+        # registries replaced by a settings change, each closed once the work that may hold
+        # it has finished: (registry, the background task running then, calls in flight then)
+        self._retired: list[tuple[Registry, object, frozenset[int]]] = []
+        self._retire_timer = QTimer(self)
+        self._retire_timer.setInterval(500)
+        self._retire_timer.timeout.connect(self._close_retired)
         self.background = Background(self)
         self.watch = WatchBridge(self)
         self.thumbs = ThumbnailLoader(paths, parent=self)
@@ -50,17 +58,16 @@ class Services(QObject):
         self.models_summary: tuple[int, int, str] | None = None
 
     @property
-    def registry(self):
-        """The models registry, or None when the models package cannot be imported at all
-        (the app still browses, scans and finds duplicates by hash)."""
+    def registry(self) -> Registry:
+        """The models registry for the current settings (made on first use)."""
         if self._registry is None:
-            try:
-                from models import Registry
-            except ImportError as e:
-                log.warning("models package unavailable: %s", e)
-                return None
             self._registry = Registry(self.settings, self.paths)
         return self._registry
+
+    def report_error(self, what: str, e: BaseException) -> None:
+        """A background call failed where no view waits for it: the status area shows it."""
+        log.warning("%s failed: %s", what, describe(e))
+        self.errorReported.emit(what, describe(e))
 
     @cached_property
     def qsettings(self) -> QSettings:
@@ -68,15 +75,40 @@ class Services(QObject):
         return QSettings(str(self.paths.home / "window.ini"), QSettings.IniFormat)
 
     def save_settings(self, settings: Settings) -> None:
+        """Save and apply. Models per role may have changed, so the next user gets a new
+        registry; the old one is closed only when the work that may still hold it (the
+        running task, calls in flight) has finished — never under a running index."""
         settings.save(self.paths)
         self.settings = settings
         if self._registry is not None and self._own_registry:
-            self._registry.close()  # models per role may have changed: rebuild on next use
+            self._retired.append((self._registry, self.background.current_runner,
+                                  workers.calls_in_flight()))
             self._registry = None
+            self._close_retired()
         self.settingsChanged.emit()
         from desktop import actions
 
         actions.warm_up_models(self)
+
+    def _close_retired(self) -> None:
+        keep = []
+        in_flight = workers.calls_in_flight()
+        for old, runner, calls in self._retired:
+            if (runner is not None and runner is self.background.current_runner) \
+                    or calls & in_flight:
+                keep.append((old, runner, calls))   # still possibly in use
+            else:
+                old.close()
+        self._retired = keep
+        if keep:
+            self._retire_timer.start()
+        else:
+            self._retire_timer.stop()
+
+    @property
+    def retired_registries(self) -> int:
+        """Registries waiting for their last users to finish (tests, diagnostics)."""
+        return len(self._retired)
 
     def close(self) -> None:
         self.watch.stop()
@@ -86,6 +118,10 @@ class Services(QObject):
         from desktop.workers import pool
 
         pool().waitForDone(5000)
+        self._retire_timer.stop()
+        for old, _runner, _calls in self._retired:
+            old.close()  # the background and the pool have stopped above
+        self._retired.clear()
         if self._registry is not None and self._own_registry:
             self._registry.close()
         if self._own_catalog:

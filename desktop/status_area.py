@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from core.query import library_status
 from desktop.style import icon
-from desktop.workers import format_progress, run_async
+from desktop.workers import describe, format_progress, run_async
 
 
 class StatusArea(QFrame):
@@ -65,6 +65,7 @@ class StatusArea(QFrame):
         bg.progress.connect(self._on_progress)
         bg.state.connect(self._on_state)
         bg.failed.connect(self._on_failed)
+        services.errorReported.connect(self._on_failed)
         bg.finished.connect(self._on_finished)
         services.libraryChanged.connect(self.refresh_counts)
         services.modelsChecked.connect(self._show_models)
@@ -117,7 +118,12 @@ class StatusArea(QFrame):
 
     def refresh_counts(self) -> None:
         run_async(library_status, self.services.catalog, on_done=self._show_counts,
-                  on_error=lambda e: None)
+                  on_error=self._counts_failed)
+
+    def _counts_failed(self, e: BaseException) -> None:
+        """The counts say they could not be read (and why), instead of going stale quietly."""
+        self.counts.setText("counts unavailable")
+        self.counts.setToolTip(f"Could not read the library's counts: {describe(e)}")
 
     def _show_models(self, summary) -> None:
         ready, total, why = summary
@@ -141,4 +147,5 @@ class StatusArea(QFrame):
         if pending:
             text += f" · {pending:,} to index"
         self.counts.setText(text)
+        self.counts.setToolTip("")
         self.last_status = st

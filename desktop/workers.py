@@ -12,7 +12,9 @@ a time in a queue so the status area always has one clear "what is happening now
 
 from __future__ import annotations
 
+import itertools
 import logging
+import threading
 import time
 import traceback
 from collections import deque
@@ -75,12 +77,34 @@ def describe(e: BaseException) -> str:
     return f"{type(e).__name__}: {e}"
 
 
+_in_flight: set[int] = set()  # ids of the calls queued or running
+_in_flight_lock = threading.Lock()
+_call_ids = itertools.count(1)
+
+
+def calls_in_flight() -> frozenset[int]:
+    """Ids of the short calls queued or running now: a resource they may hold (a replaced
+    model registry) is released once none of these is in flight any more."""
+    with _in_flight_lock:
+        return frozenset(_in_flight)
+
+
 class _Call(QRunnable):
     def __init__(self, fn, args, on_done, on_error):
         super().__init__()
         self.fn, self.args, self.on_done, self.on_error = fn, args, on_done, on_error
+        self.id = next(_call_ids)
+        with _in_flight_lock:
+            _in_flight.add(self.id)
 
     def run(self) -> None:
+        try:
+            self._run()
+        finally:
+            with _in_flight_lock:
+                _in_flight.discard(self.id)
+
+    def _run(self) -> None:
         d = dispatcher()
         try:
             result = self.fn(*self.args)
@@ -187,6 +211,10 @@ class Background(QObject):
     @property
     def busy(self) -> bool:
         return self._current is not None
+
+    @property
+    def current_runner(self) -> TaskRunner | None:
+        return self._current
 
     @property
     def current_name(self) -> str | None:

@@ -1,5 +1,7 @@
 """The domain stays headless: core/ and models/ import with Qt made impossible to import."""
 
+import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,3 +37,78 @@ def test_no_qt_import_statements_below_desktop():
                for line in p.read_text(encoding="utf-8").splitlines())
     ]
     assert offenders == []
+
+
+# --- the desktop reads through core.query and hears every failure ---------------------------
+
+SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM"
+                 r"|CREATE\s+(TABLE|INDEX|VIEW)|PRAGMA\s+\w+)\b", re.DOTALL)
+DB_CALLS = {"execute", "executemany", "executescript"}
+
+
+def _desktop_modules():
+    for p in sorted((ROOT / "desktop").rglob("*.py")):
+        yield p.relative_to(ROOT), ast.parse(p.read_text(encoding="utf-8"), str(p))
+
+
+def sql_offences(rel, tree) -> list[str]:
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            attr, owner = node.func.attr, node.func.value
+            owner_name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
+            if attr in DB_CALLS or (owner_name == "catalog" and attr in ("read", "write", "submit")):
+                out.append(f"{rel}:{node.lineno} .{attr}(")
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value):
+            out.append(f"{rel}:{node.lineno} SQL text {node.value[:60]!r}")
+    return out
+
+
+def test_no_sql_in_desktop():
+    offenders = [o for rel, tree in _desktop_modules() for o in sql_offences(rel, tree)]
+    assert offenders == [], "the desktop reads through core.query:\n" + "\n".join(offenders)
+
+
+def test_the_sql_check_can_fail():
+    bad = ast.parse('def f(catalog):\n    with catalog.read() as conn:\n'
+                    '        return conn.execute("SELECT id FROM files WHERE kind = ?", ("x",))\n'
+                    'Q = "delete from files"\nR = """UPDATE files SET name = 1"""\n')
+    found = sql_offences("x.py", bad)
+    assert len(found) == 4, found  # read(, execute(, the SELECT, the UPDATE (lower case passes)
+    assert sql_offences("x.py", ast.parse('T = "Select two or more collections to merge."')) == []
+
+
+def test_every_background_call_in_desktop_has_an_error_path():
+    offenders = [f"{rel}:{node.lineno}" for rel, tree in _desktop_modules()
+                 for node in ast.walk(tree)
+                 if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "run_async"
+                 and not any(k.arg == "on_error" for k in node.keywords)]
+    assert offenders == [], "run_async without on_error (a failure the user never hears of)"
+
+
+def optional_first_party_imports(rel, tree) -> list[str]:
+    """First-party imports inside try/except ImportError: written as if they might be missing."""
+    out = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Try):
+            continue
+        catches = {n.id for h in node.handlers for n in ast.walk(h.type or ast.Name("all"))
+                   if isinstance(n, ast.Name)}
+        if not catches & {"ImportError", "ModuleNotFoundError", "Exception", "all"}:
+            continue
+        for stmt in node.body:
+            for imp in ast.walk(stmt):
+                names = ([imp.module or ""] if isinstance(imp, ast.ImportFrom) else
+                         [a.name for a in imp.names] if isinstance(imp, ast.Import) else [])
+                if any(n.split(".")[0] in ("core", "models", "desktop") for n in names):
+                    out.append(f"{rel}:{imp.lineno} {names[0]}")
+    return out
+
+
+def test_first_party_imports_in_desktop_are_plain():
+    offenders = [o for rel, tree in _desktop_modules()
+                 for o in optional_first_party_imports(rel, tree)]
+    assert offenders == []
+    sample = ast.parse("try:\n    from core.organize import recover\nexcept ImportError:\n"
+                       "    recover = None\n")
+    assert optional_first_party_imports("x.py", sample) == ["x.py:2 core.organize"]

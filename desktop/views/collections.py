@@ -19,39 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.query import CollectionSummary, collection_members, list_collections
 from desktop import organize_api
 from desktop.thumbs import ThumbRequest
 from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
-
-
-def load_collections(catalog) -> list[dict]:
-    with catalog.read() as conn:
-        rows = conn.execute(
-            "SELECT c.id, coalesce(c.name, 'Unnamed collection') AS name, c.folder_path, "
-            "c.keep_as_is, c.named_by, count(m.file_id) AS n, "
-            "min(f.taken_at) AS t0, max(f.taken_at) AS t1 "
-            "FROM clusters c JOIN cluster_members m ON m.cluster_id = c.id "
-            "JOIN files f ON f.id = m.file_id AND f.status = 'present' "
-            "GROUP BY c.id ORDER BY n DESC").fetchall()
-        out = []
-        for r in rows:
-            reps = conn.execute(
-                "SELECT f.id, f.path, f.kind, f.content_hash FROM cluster_members m "
-                "JOIN files f ON f.id = m.file_id WHERE m.cluster_id = ? AND f.status = 'present' "
-                "ORDER BY m.representative DESC, m.probability DESC LIMIT 4", (r["id"],)).fetchall()
-            d = dict(r)
-            d["reps"] = [tuple(x) for x in reps]
-            out.append(d)
-    return out
-
-
-def member_ids(catalog, cluster_id: int) -> list[int]:
-    with catalog.read() as conn:
-        return [r[0] for r in conn.execute(
-            "SELECT m.file_id FROM cluster_members m JOIN files f ON f.id = m.file_id "
-            "WHERE m.cluster_id = ? AND f.status = 'present' ORDER BY f.taken_at", (cluster_id,))]
 
 
 class CollectionsPage(QWidget):
@@ -62,7 +35,7 @@ class CollectionsPage(QWidget):
     def __init__(self, services, parent=None):
         super().__init__(parent)
         self.services = services
-        self.collections: list[dict] = []
+        self.collections: list[CollectionSummary] = []
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
         self.title = QLabel("Collections")
@@ -99,23 +72,26 @@ class CollectionsPage(QWidget):
         lay.addLayout(row)
         services.thumbs.ready.connect(self._thumb_ready)
         self._rep_items: dict[int, QListWidgetItem] = {}
+        self._reps: dict[int, list[ThumbRequest]] = {}  # collection id -> its representatives
 
     def refresh(self) -> None:
-        run_async(load_collections, self.services.catalog, on_done=self._show,
+        run_async(list_collections, self.services.catalog, on_done=self._show,
                   on_error=lambda e: self.notice.setText(describe(e)))
 
-    def _show(self, cols: list[dict]) -> None:
+    def _show(self, cols: list[CollectionSummary]) -> None:
         self.collections = cols
         self.list.clear()
         self._rep_items.clear()
+        self._reps.clear()
         for c in cols:
-            label = f"{c['name']}\n{c['n']} items" + ("  ·  kept as is" if c["keep_as_is"] else "")
+            label = f"{c.name}\n{c.size} items" + ("  ·  kept as is" if c.keep_as_is else "")
             it = QListWidgetItem(label)
-            it.setData(Qt.UserRole, c["id"])
-            it.setToolTip(f"{c['name']}\n{c['folder_path'] or ''}\nnamed by {c['named_by'] or '?'}")
-            for fid, *_ in c["reps"]:
-                self._rep_items[fid] = it
-            it.setData(Qt.UserRole + 1, c["reps"])
+            it.setData(Qt.UserRole, c.id)
+            it.setToolTip(f"{c.name}\n{c.folder_path or ''}\nnamed by {c.named_by or '?'}")
+            for ref in c.representatives:
+                self._rep_items[ref.id] = it
+            self._reps[c.id] = [ThumbRequest(r.id, r.path, r.kind, r.content_hash)
+                                for r in c.representatives]
             self._set_icon(it)
             self.list.addItem(it)
         self.title.setText(f"Collections ({len(cols)})" if cols else "Collections")
@@ -134,8 +110,8 @@ class CollectionsPage(QWidget):
 
     def _set_icon(self, it: QListWidgetItem) -> None:
         """The representatives as a 2x2 mosaic (or the first alone while the rest load)."""
-        reps = it.data(Qt.UserRole + 1) or []
-        pms = [self.services.thumbs.get(ThumbRequest(*r)) for r in reps[:4]]
+        reps = self._reps.get(it.data(Qt.UserRole), [])
+        pms = [self.services.thumbs.get(r) for r in reps[:4]]
         ready = [p for p in pms if p is not None]
         if not ready:
             return
@@ -169,8 +145,9 @@ class CollectionsPage(QWidget):
     def _open(self, item: QListWidgetItem) -> None:
         cid = item.data(Qt.UserRole)
         name = item.text().split("\n")[0]
-        run_async(member_ids, self.services.catalog, cid,
-                  on_done=lambda ids: self.showFiles.emit(name, ids, cid))
+        run_async(collection_members, self.services.catalog, cid,
+                  on_done=lambda ids: self.showFiles.emit(name, ids, cid),
+                  on_error=lambda e: QMessageBox.warning(self, "Collections", describe(e)))
 
     def recluster(self) -> None:
         s = self.services
@@ -192,7 +169,7 @@ class CollectionsPage(QWidget):
         ids = self.selected_ids()
         if len(ids) != 1:
             return
-        current = next(c["name"] for c in self.collections if c["id"] == ids[0])
+        current = next(c.name for c in self.collections if c.id == ids[0])
         name, ok = QInputDialog.getText(self, "Rename collection", "Name:", text=current)
         if ok and name.strip():
             self._write(organize_api.rename_cluster, ids[0], name.strip())
@@ -206,8 +183,8 @@ class CollectionsPage(QWidget):
 
     def toggle_keep(self) -> None:
         for cid in self.selected_ids():
-            c = next(c for c in self.collections if c["id"] == cid)
-            self._write(organize_api.set_keep_as_is, cid, not c["keep_as_is"])
+            c = next(c for c in self.collections if c.id == cid)
+            self._write(organize_api.set_keep_as_is, cid, not c.keep_as_is)
 
     def split_off(self, cluster_id: int, file_ids: list[int], name: str) -> None:
         self._write(organize_api.split_cluster, cluster_id, file_ids, name)

@@ -27,40 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.query import FileDetail, file_detail
+from core.search import ask
 from desktop.thumbs import ThumbRequest, decode_thumbnail
 from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
 
 PREVIEW_PX = 1024
-
-
-def load_detail(catalog, file_id: int) -> dict:
-    """Everything the pane shows about one file (worker thread)."""
-    with catalog.read() as conn:
-        f = conn.execute("SELECT * FROM files WHERE id = ?", (file_id,)).fetchone()
-        if f is None:
-            raise LookupError(f"file {file_id} is no longer in the catalog")
-        cap = conn.execute("SELECT text FROM captions WHERE file_id = ?", (file_id,)).fetchone()
-        tags = [r[0] for r in conn.execute(
-            "SELECT tag, max(score) AS s FROM tags WHERE file_id = ? GROUP BY tag "
-            "ORDER BY s DESC LIMIT 20", (file_id,))]
-        segs = [(r[0], r[1], r[2]) for r in conn.execute(
-            "SELECT start_s, end_s, text FROM transcript_segments WHERE file_id = ? "
-            "ORDER BY start_s", (file_id,))]
-        lang = conn.execute("SELECT language FROM transcripts WHERE file_id = ?",
-                            (file_id,)).fetchone()
-        errors = []
-        if f["error"]:
-            errors.append(f"scan: {f['error']}")
-        errors += [f"{r[0]}: {r[1] or 'failed'}" for r in conn.execute(
-            "SELECT stage, error FROM jobs WHERE file_id = ? AND state = 'error'", (file_id,))]
-        cluster = conn.execute(
-            "SELECT c.name FROM cluster_members m JOIN clusters c ON c.id = m.cluster_id "
-            "WHERE m.file_id = ?", (file_id,)).fetchone()
-    return {"file": dict(f), "caption": cap[0] if cap else None, "tags": tags,
-            "segments": segs, "language": lang[0] if lang else None, "errors": errors,
-            "collection": cluster[0] if cluster else None}
 
 
 def load_preview(file_id: int, path: str, kind: str, content_hash: str | None, paths,
@@ -87,7 +61,7 @@ class DetailPane(QWidget):
         super().__init__(parent)
         self.services = services
         self.file_id: int | None = None
-        self.info: dict | None = None
+        self.info: FileDetail | None = None
         self._pending_seek: float | None = None
         self._player = None
         self._video = None
@@ -184,67 +158,65 @@ class DetailPane(QWidget):
         self.file_id = file_id
         self._pending_seek = at_s
         self.answer.setText("")
-        run_async(load_detail, self.services.catalog, file_id,
+        run_async(file_detail, self.services.catalog, file_id,
                   on_done=lambda info, fid=file_id: self._show_info(fid, info),
                   on_error=lambda e: self.errors.setText(describe(e)))
 
-    def _show_info(self, file_id: int, info: dict) -> None:
+    def _show_info(self, file_id: int, f: FileDetail) -> None:
         if file_id != self.file_id:
             return
-        self.info = info
-        f = info["file"]
-        self.name.setText(f["name"])
-        self.name.setToolTip(f["path"])
-        self.caption.setText(info["caption"] or "")
-        self.caption.setVisible(bool(info["caption"]))
-        self.tags.setText("  ".join(f"#{t}" for t in info["tags"]))
-        self.tags.setVisible(bool(info["tags"]))
+        self.info = f
+        self.name.setText(f.name)
+        self.name.setToolTip(f.path)
+        self.caption.setText(f.caption or "")
+        self.caption.setVisible(bool(f.caption))
+        self.tags.setText("  ".join(f"#{t}" for t in f.tags))
+        self.tags.setVisible(bool(f.tags))
         while self.form.rowCount():
             self.form.removeRow(0)
         rows = []
-        if f["taken_at"]:
+        if f.taken_at:
             src = {"exif": "", "container": " (video)", "mtime": " (file date)"}.get(
-                f["taken_at_source"] or "", "")
-            rows.append(("Taken", dt.datetime.fromtimestamp(f["taken_at"])
+                f.taken_at_source or "", "")
+            rows.append(("Taken", dt.datetime.fromtimestamp(f.taken_at)
                          .strftime("%A %d %B %Y, %H:%M") + src))
-        cam = " ".join(x for x in (f["camera_make"], f["camera_model"]) if x)
-        if cam:
-            rows.append(("Camera", cam))
-        if f["gps_lat"] is not None:
-            rows.append(("Place", f"{f['gps_lat']:.5f}, {f['gps_lon']:.5f}"))
-        if f["width"]:
-            rows.append(("Size", f"{f['width']} × {f['height']}  ·  {_bytes(f['size'])}"))
-        if f["duration_s"]:
-            rows.append(("Length", fmt_time(f["duration_s"])))
-        if info["collection"]:
-            rows.append(("Collection", info["collection"]))
-        if info["language"]:
-            rows.append(("Language", info["language"]))
-        rows.append(("Folder", f["folder"]))
+        if f.camera:
+            rows.append(("Camera", f.camera))
+        if f.gps_lat is not None and f.gps_lon is not None:
+            rows.append(("Place", f"{f.gps_lat:.5f}, {f.gps_lon:.5f}"))
+        if f.width:
+            rows.append(("Size", f"{f.width} × {f.height}  ·  {_bytes(f.size)}"))
+        if f.duration_s:
+            rows.append(("Length", fmt_time(f.duration_s)))
+        if f.collection:
+            rows.append(("Collection", f.collection))
+        if f.language:
+            rows.append(("Language", f.language))
+        rows.append(("Folder", f.folder))
         for k, v in rows:
             lab = QLabel(str(v))
             lab.setWordWrap(True)
             lab.setTextInteractionFlags(Qt.TextSelectableByMouse)
             self.form.addRow(k, lab)
         self.transcript.clear()
-        for start, _end, text in info["segments"]:
+        for start, _end, text in f.segments:
             it = QListWidgetItem(f"{fmt_time(start)}   {text.strip()}")
             it.setData(Qt.UserRole, start)
             self.transcript.addItem(it)
-        has_tr = bool(info["segments"])
+        has_tr = bool(f.segments)
         self.transcript.setVisible(has_tr)
         self.transcript_title.setVisible(has_tr)
         self.ask_edit.setPlaceholderText(
-            "Ask about this photo…" if f["kind"] == "photo" else "Ask about this video…")
-        self.errors.setText("\n".join("⚠ " + e for e in info["errors"]))
+            "Ask about this photo…" if f.kind == "photo" else "Ask about this video…")
+        self.errors.setText("\n".join("⚠ " + e for e in f.errors))
         self.more_btn.setEnabled(True)
         self.stop_media()
-        if f["kind"] == "video":
-            self._show_video(f["path"])
+        if f.kind == "video":
+            self._show_video(f.path)
         else:
             self.video_box.hide()
         self.preview.setText("Loading…")
-        run_async(load_preview, file_id, f["path"], f["kind"], f["content_hash"],
+        run_async(load_preview, file_id, f.path, f.kind, f.content_hash,
                   self.services.paths,
                   on_done=lambda img, fid=file_id: self._show_preview(fid, img),
                   on_error=lambda e, fid=file_id: self._preview_failed(fid, e))
@@ -351,11 +323,6 @@ class DetailPane(QWidget):
         q = self.ask_edit.text().strip()
         if not q or self.file_id is None:
             return
-        try:
-            from core.search import ask
-        except ImportError:
-            self.answer.setText("Asking is not available in this build.")
-            return
         s, fid = self.services, self.file_id
         self.answer.setText("Thinking…")
         run_async(ask, s.catalog, s.registry, fid, q,
@@ -381,7 +348,7 @@ class DetailPane(QWidget):
         self.closed.emit()
 
     def current_path(self) -> str | None:
-        return self.info["file"]["path"] if self.info else None
+        return self.info.path if self.info else None
 
     def reveal_folder(self) -> str | None:
         p = self.current_path()

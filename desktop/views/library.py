@@ -18,15 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.library_model import (
-    FOLDER,
-    TAKEN,
-    GridView,
-    LibraryModel,
-    load_grid,
-)
+from core.query import FOLDER, TAKEN_AT, Filters, Listing, list_library
+from desktop.library_model import GridView, LibraryModel
 from desktop.style import icon
-from desktop.workers import run_async
+from desktop.workers import describe, run_async
 
 
 class LibraryPage(QWidget):
@@ -41,7 +36,8 @@ class LibraryPage(QWidget):
         self.model = LibraryModel(services.thumbs, self)
         self.mode = "library"  # or "search"
         self.cluster_id: int | None = None  # the collection shown, when one is
-        self.where, self.params = "", ()
+        self.filters = Filters()
+        self.load_error: str | None = None  # why the last read failed, shown in the notice
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
@@ -122,28 +118,40 @@ class LibraryPage(QWidget):
         gen = self._generation
         if self.mode != "library":
             return
-        order = self.group.currentData()
-        run_async(load_grid, self.services.catalog, order, self.where, self.params,
-                  on_done=lambda data: self._apply_rows(gen, data))
+        run_async(list_library, self.services.catalog, self.filters, self.group.currentData(),
+                  on_done=lambda data: self._apply_rows(gen, data),
+                  on_error=lambda e: self._load_failed(gen, e))
 
-    def set_filter(self, where: str, params: tuple) -> None:
-        self.where, self.params = where, params
+    def set_filters(self, filters: Filters) -> None:
+        self.filters = filters
         self.reload()
 
-    def _apply_rows(self, gen: int, data: dict) -> None:
+    def _apply_rows(self, gen: int, data: Listing) -> None:
         if gen != self._generation or self.mode != "library":
             return  # a newer reload (or a search) superseded this one
-        rows = data["rows"]
+        rows = data.rows
         keep = self.grid.current_id()
         top = self.grid.verticalScrollBar().value()
-        self.model.set_rows(rows, row_of=data["row_of"], starts=data["starts"])
-        self.title.setText("All photos and videos" if not self.where else "Filtered library")
+        self.model.set_rows(rows, row_of=data.row_of, starts=data.starts)
+        filtered = not self.filters.is_empty()
+        self.title.setText("Filtered library" if filtered else "All photos and videos")
+        self.load_error = None
         self.notice.setText(f"{len(rows):,} items")
-        self.stack.setCurrentIndex(0 if rows or self.where else 1)
+        self.notice.setToolTip("")
+        self.stack.setCurrentIndex(0 if rows or filtered else 1)
         if keep is not None and self.model.index_of(keep).isValid():
             self.grid.setCurrentIndex(self.model.index_of(keep))
         self.grid.verticalScrollBar().setValue(top)
         self.rows_loaded = True
+        self.loaded.emit()
+
+    def _load_failed(self, gen: int, e: BaseException) -> None:
+        """The rows shown stay; the notice says the library could not be read, and why."""
+        if gen != self._generation or self.mode != "library":
+            return
+        self.load_error = f"Could not read the library: {describe(e)}"
+        self.notice.setText(self.load_error)
+        self.notice.setToolTip(self.load_error)
         self.loaded.emit()
 
     # --- search mode ---
@@ -179,8 +187,8 @@ class LibraryPage(QWidget):
         if r is None:
             return
         order = self.group.currentData()
-        if order == "date" and r[TAKEN]:
-            text = dt.datetime.fromtimestamp(r[TAKEN]).strftime("%B %Y")
+        if order == "date" and r[TAKEN_AT]:
+            text = dt.datetime.fromtimestamp(r[TAKEN_AT]).strftime("%B %Y")
         elif order == "folder":
             text = r[FOLDER]
         else:

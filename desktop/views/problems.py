@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.query import list_problems
-from desktop.workers import run_async
+from desktop.workers import describe, run_async
 
 
 class ProblemsPage(QWidget):
@@ -38,6 +38,11 @@ class ProblemsPage(QWidget):
         hint.setObjectName("notice")
         hint.setWordWrap(True)
         lay.addWidget(hint)
+        self.error = QLabel("")  # why the list could not be read, when it could not
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #d04040;")
+        self.error.hide()
+        lay.addWidget(self.error)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["File or folder", "Stage", "What went wrong"])
         self.tree.setRootIsDecorated(False)
@@ -50,9 +55,15 @@ class ProblemsPage(QWidget):
         self.entries = []
 
     def refresh(self) -> None:
-        run_async(list_problems, self.services.catalog, 5000, on_done=self._show)
+        run_async(list_problems, self.services.catalog, 5000, on_done=self._show,
+                  on_error=self._failed)
+
+    def _failed(self, e: BaseException) -> None:
+        self.error.setText(f"Could not read the list of problems: {describe(e)}")
+        self.error.show()
 
     def _show(self, entries) -> None:
+        self.error.hide()
         self.entries = entries
         self.tree.clear()
         items = []

@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.query import collection_names
+from core.scan.roots import list_roots
 from desktop import organize_api
 from desktop.workers import describe, run_async
 
@@ -51,10 +53,8 @@ def load_plan(catalog, plan_id: int) -> dict:
 
     plan = get_plan(catalog, plan_id)
     items = plan_items(catalog, plan_id)
-    with catalog.read() as conn:
-        names = {r[0]: r[1] for r in conn.execute("SELECT id, coalesce(name, '') FROM clusters")}
-        roots = [r[0] for r in conn.execute("SELECT path FROM roots")]
-    return {"plan": plan, "items": items, "names": names, "roots": roots}
+    return {"plan": plan, "items": items, "names": collection_names(catalog),
+            "roots": [r.path for r in list_roots(catalog)]}
 
 
 def _rel(path: str, roots: list[str]) -> str:

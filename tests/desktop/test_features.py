@@ -212,20 +212,20 @@ def test_collections_rename_merge_keep(tmp_path, services, win, qtbot):
     with qtbot.waitSignal(page.loaded, timeout=10000):
         win.show_page("collections")
     assert len(page.collections) == 2 and page.list.count() == 2
-    first = page.collections[0]["id"]
+    first = page.collections[0].id
     with qtbot.waitSignal(page.loaded, timeout=10000):
         page._write(__import__("desktop.organize_api", fromlist=["x"]).rename_cluster, first,
                     "Summer by the sea")
-    assert any(c["name"] == "Summer by the sea" for c in page.collections)
+    assert any(c.name == "Summer by the sea" for c in page.collections)
     page.list.selectAll()
     with qtbot.waitSignal(page.loaded, timeout=10000):
         page.merge_selected()
-    assert len(page.collections) == 1 and page.collections[0]["n"] == 12
+    assert len(page.collections) == 1 and page.collections[0].size == 12
     page.list.setCurrentRow(0)
     page.list.item(0).setSelected(True)
     with qtbot.waitSignal(page.loaded, timeout=10000):
         page.toggle_keep()
-    assert page.collections[0]["keep_as_is"] == 1
+    assert page.collections[0].keep_as_is is True
 
 
 def test_split_a_selection_off_a_collection_and_keep_a_folder(tmp_path, services, win, qtbot):
@@ -240,18 +240,18 @@ def test_split_a_selection_off_a_collection_and_keep_a_folder(tmp_path, services
         win.show_page("collections")
     big = page.collections[0]
     item = next(page.list.item(i) for i in range(page.list.count())
-                if page.list.item(i).data(Qt.UserRole) == big["id"])
+                if page.list.item(i).data(Qt.UserRole) == big.id)
     page._open(item)  # double-click: the collection's files in the grid
-    qtbot.waitUntil(lambda: win.library.cluster_id == big["id"]
-                    and win.library.model.rowCount() == big["n"], timeout=10000)
+    qtbot.waitUntil(lambda: win.library.cluster_id == big.id
+                    and win.library.model.rowCount() == big.size, timeout=10000)
     grid = win.library.grid
     sel = grid.selectionModel()
     for row in (0, 1):
         sel.select(win.library.model.index(row), sel.SelectionFlag.Select)
     with qtbot.waitSignal(page.loaded, timeout=10000):
         win.split_selection("Two of them")
-    assert next(c for c in page.collections if c["id"] == big["id"])["n"] == big["n"] - 2
-    assert any(c["name"] == "Two of them" and c["n"] == 2 for c in page.collections)
+    assert next(c for c in page.collections if c.id == big.id).size == big.size - 2
+    assert any(c.name == "Two of them" and c.size == 2 for c in page.collections)
     # keep a folder as it is
     grid.setCurrentIndex(win.library.model.index(0))
     sel.select(win.library.model.index(0), sel.SelectionFlag.ClearAndSelect)

@@ -1,0 +1,130 @@
+"""The views read through core.query: the chips filter the grid with the one filter dialect
+(in every grouping), a failed read reaches the user, and a settings change never closes the
+model registry under a running task."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from core.config import Settings
+from core.errors import ShoeboxError
+from core.query import ID, Filters, list_library
+from core.scan.roots import add_root
+from core.scan.scanner import scan
+from tests.media_factory import write_jpeg, write_video
+
+
+@pytest.fixture
+def win(services, qtbot):
+    from desktop.app import create_window
+
+    w = create_window(services, start_background=False, welcome=False)
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.close()
+
+
+def _library(tmp_path, services):
+    lib = tmp_path / "lib"
+    write_jpeg(lib / "trip" / "sea.jpg", (120, 90), seed=1, taken="2024:08:01 10:00:00",
+               gps=(45.43, 12.33), camera=("Fuji", "X_100"))
+    write_jpeg(lib / "trip" / "hill.jpg", (120, 90), seed=2, taken="2024:08:02 10:00:00",
+               camera=("Fuji", "XA100"))
+    write_jpeg(lib / "home" / "cat.jpg", (120, 90), seed=3)   # no EXIF date: its mtime
+    write_video(lib / "home" / "clip.mp4", seconds=1)
+    add_root(services.catalog, lib)
+    scan(services.catalog)
+    return lib
+
+
+def _grid_ids(win) -> set[int]:
+    model = win.library.model
+    return {model.row_tuple(i)[ID] for i in range(model.rowCount())}
+
+
+def _reload(win, qtbot) -> None:
+    with qtbot.waitSignal(win.library.loaded, timeout=10000):
+        win.search.run_now()
+
+
+@pytest.mark.parametrize("group", ["date", "folder", "collection", "name"])
+def test_chips_filter_the_grid_as_core_filters_do(tmp_path, services, win, qtbot, group):
+    _library(tmp_path, services)
+    page = win.library
+    page.group.setCurrentIndex(page.group.findData(group))
+    _reload(win, qtbot)
+    assert len(_grid_ids(win)) == 4
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        win.chips["gps"].setChecked(True)   # toggling a chip re-runs the filter
+    want = {r[ID] for r in list_library(services.catalog, Filters(has_gps=True)).rows}
+    assert len(want) == 1 and _grid_ids(win) == want
+    assert page.title.text() == "Filtered library"
+    win.chips["gps"].setChecked(False)
+    win.search.camera = "x_1"               # "_" is a letter here, not a LIKE wildcard
+    _reload(win, qtbot)
+    assert _grid_ids(win) == want
+    win.search.camera = None
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        win.chips["video"].setChecked(True)
+    assert _grid_ids(win) == {r[ID] for r in list_library(services.catalog,
+                                                           Filters(kind="video")).rows}
+
+
+def test_a_failed_grid_read_is_shown(tmp_path, services, win, qtbot):
+    _library(tmp_path, services)
+    page = win.library
+    _reload(win, qtbot)
+    shown = _grid_ids(win)
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        page.set_filters(Filters(kind="sculpture"))
+    assert page.load_error and "unknown kind 'sculpture'" in page.notice.text()
+    assert _grid_ids(win) == shown           # what was on screen stays
+    _reload(win, qtbot)
+    assert page.load_error is None and page.notice.text() == "4 items"
+
+
+def test_the_detail_pane_and_menus_read_through_core_query(tmp_path, services, win, qtbot):
+    _library(tmp_path, services)
+    _reload(win, qtbot)
+    sea = next(r for r in win.library.model.rows() if r[4] == "sea.jpg")
+    with qtbot.waitSignal(win.detail.loaded, timeout=10000):
+        win.open_detail(sea[ID])
+    info = win.detail.info
+    assert info.name == "sea.jpg" and info.camera == "Fuji X_100" and info.gps_lon == 12.33
+    win.search.refresh_menus()
+    menu = win.camera_chip.menu()
+    qtbot.waitUntil(lambda: len(menu.actions()) == 4, timeout=10000)  # any, separator, 2 cameras
+    assert [a.text() for a in menu.actions()][2:] == ["Fuji XA100", "Fuji X_100"]  # sorted
+
+
+def test_a_background_failure_with_no_view_waiting_reaches_the_status_area(services, win):
+    services.report_error("indexing what is on screen first",
+                          ShoeboxError("the catalog is locked by another program"))
+    assert win.status_area.head.text() == "Failed: indexing what is on screen first"
+    assert "locked by another program" in win.status_area.details.text()
+
+
+def test_saving_settings_never_closes_the_registry_a_running_task_holds(services, qtbot):
+    old = services.registry
+    holding, release = threading.Event(), threading.Event()
+
+    def index_like(task):
+        reg = services.registry    # what start_index's work does when it starts
+        holding.set()
+        release.wait(10)
+        return reg
+
+    services.background.submit("index", index_like)
+    qtbot.waitUntil(holding.is_set, timeout=5000)
+    services.save_settings(Settings(workers=3))
+    assert services.registry is not old                 # new settings, new registry
+    assert services.retired_registries == 1
+    qtbot.wait(700)                                     # the retire timer has looked again
+    assert not old._stop.is_set()                       # still open under the running task
+    release.set()
+    assert services.background.wait_idle(10)
+    qtbot.waitUntil(lambda: services.retired_registries == 0, timeout=5000)
+    assert old._stop.is_set()                           # closed once its user finished
