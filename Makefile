@@ -30,6 +30,7 @@ test-real: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check core models desktop tests benchmarks
+	$(BIN)/lint-imports --no-logo
 
 bench: $(STAMP)
 	@echo "benchmarks live in benchmarks/; run one with: $(BIN)/python -m benchmarks.<name>"

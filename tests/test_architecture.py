@@ -1,6 +1,7 @@
 """The domain stays headless: core/ and models/ import with Qt made impossible to import."""
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -39,6 +40,25 @@ def test_no_qt_import_statements_below_desktop():
     assert offenders == []
 
 
+# --- the layers as contracts (import-linter, configured in pyproject.toml) -------------------
+
+LINT_IMPORTS = """
+import sys
+from importlinter.cli import lint_imports
+sys.exit(lint_imports(config_filename='pyproject.toml', no_cache=True, no_logo=True))
+"""
+
+
+def test_import_contracts_hold():
+    """desktop -> core -> models, models never imports core, the desktop stays out of the
+    catalog's internals (connection, writer, migrations, sqlite), Qt stays in desktop/."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's packages, not an install's
+    result = subprocess.run([sys.executable, "-c", LINT_IMPORTS], cwd=ROOT, capture_output=True,
+                            check=False, text=True, timeout=240, env=env)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "BROKEN" not in result.stdout and result.stdout.count("KEPT") >= 3
+
+
 # --- the desktop reads through core.query and hears every failure ---------------------------
 
 SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM"
@@ -56,10 +76,11 @@ def sql_offences(rel, tree) -> list[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             attr, owner = node.func.attr, node.func.value
-            owner_name = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
-            if attr in DB_CALLS or (owner_name == "catalog" and attr in ("read", "write", "submit")):
+            owner = owner.attr if isinstance(owner, ast.Attribute) else getattr(owner, "id", "")
+            if attr in DB_CALLS or (owner == "catalog" and attr in ("read", "write", "submit")):
                 out.append(f"{rel}:{node.lineno} .{attr}(")
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and SQL.search(node.value):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                and SQL.search(node.value):
             out.append(f"{rel}:{node.lineno} SQL text {node.value[:60]!r}")
     return out
 
@@ -96,19 +117,33 @@ def optional_first_party_imports(rel, tree) -> list[str]:
                    if isinstance(n, ast.Name)}
         if not catches & {"ImportError", "ModuleNotFoundError", "Exception", "all"}:
             continue
-        for stmt in node.body:
-            for imp in ast.walk(stmt):
-                names = ([imp.module or ""] if isinstance(imp, ast.ImportFrom) else
-                         [a.name for a in imp.names] if isinstance(imp, ast.Import) else [])
-                if any(n.split(".")[0] in ("core", "models", "desktop") for n in names):
-                    out.append(f"{rel}:{imp.lineno} {names[0]}")
+        for imp in _guarded(node.body):
+            names = ([imp.module or ""] if isinstance(imp, ast.ImportFrom) else
+                     [a.name for a in imp.names])
+            if any(n.split(".")[0] in ("core", "models", "desktop") for n in names):
+                out.append(f"{rel}:{imp.lineno} {names[0]}")
     return out
 
 
-def test_first_party_imports_in_desktop_are_plain():
-    offenders = [o for rel, tree in _desktop_modules()
-                 for o in optional_first_party_imports(rel, tree)]
+def _guarded(body):
+    """Imports a try body runs (not those in a nested handler, which runs after a failure)."""
+    todo = list(body)
+    while todo:
+        n = todo.pop()
+        if isinstance(n, ast.Import | ast.ImportFrom):
+            yield n
+        elif not isinstance(n, ast.ExceptHandler):
+            todo.extend(ast.iter_child_nodes(n))
+
+
+def test_first_party_imports_are_plain():
+    """A first-party module ships in the same install: importing it is never optional."""
+    offenders = [o for pkg in ("core", "models", "desktop")
+                 for p in sorted((ROOT / pkg).rglob("*.py"))
+                 for o in optional_first_party_imports(p.relative_to(ROOT),
+                                                       ast.parse(p.read_text(encoding="utf-8")))]
     assert offenders == []
     sample = ast.parse("try:\n    from core.organize import recover\nexcept ImportError:\n"
-                       "    recover = None\n")
+                       "    recover = None\ntry:\n    run()\nexcept Exception:\n"
+                       "    from models.device import is_oom\n")
     assert optional_first_party_imports("x.py", sample) == ["x.py:2 core.organize"]
