@@ -1,8 +1,15 @@
-"""Duplicates: exact (same content hash) and near (CLIP neighbours confirmed by a pHash).
+"""Duplicates: exact (same content hash) and near (CLIP neighbours confirmed by a pHash and
+then by the pixels themselves).
 
-Exact duplicates need no model at all. Near-duplicates use the vectors already in the
-catalog (no model is loaded) and a 64-bit DCT perceptual hash, computed lazily for candidate
-photos only and stored in `phashes` (migration 0002) against the file's content hash.
+Exact duplicates need no model at all; only they are suggested for the trash. Near-duplicates
+use the vectors already in the catalog (no model is loaded), a 64-bit DCT perceptual hash
+(computed lazily for candidate photos only and stored in `phashes`, migration 0002, against the
+file's content hash), and a pixel comparison at a common size: a pHash at its loosest cut-off
+also matches different pictures of the same layout (two pliers, a red and a green flag, two
+dreidels with different letters), so a pair is only near-duplicate when, centre-cropped to the
+same aspect ratio and shrunk to 64x64, nearly every pixel agrees (`pixel_difference`).
+Measured (benchmarks/eval_duplicates.py, README): true re-saves/resizes <= 0.15, different
+pictures of the same shape >= 0.32.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.catalog.spaces import vector_space
 from core.errors import ShoeboxError
+from core.media.errors import MediaError
+from core.media.images import open_image
 from core.pipeline.decode import describe
 from core.search.types import DuplicateFile, DuplicateGroup
 from core.search.vectors import get_index
@@ -26,6 +35,8 @@ log = logging.getLogger(__name__)
 NEAR_COSINE = 0.92      # CLIP image-image cosine at or above which two photos are candidates
 PHASH_MAX_DISTANCE = 12  # of 64 bits: re-saves, resizes and recompression stay well under
 PHASH_STAGE = "phash"    # jobs.stage of a file whose perceptual hash failed
+PIXEL_SIZE = 64          # common size of the pixel comparison
+PIXEL_MAX_DIFFERENCE = 0.2  # 99th percentile of per-pixel difference (0..1) a near-duplicate may have
 BLOCK = 2048
 
 
@@ -58,6 +69,35 @@ def phash_file(path: str) -> int:
     with Image.open(path) as img:
         img.draft("RGB", (128, 128))          # JPEG: decode at a fraction of full size
         return phash_image(img)
+
+
+def _crop_to_aspect(img: Image.Image, aspect: float) -> Image.Image:
+    w, h = img.size
+    if w / h > aspect:
+        nw = max(1, round(h * aspect))
+        x = (w - nw) // 2
+        return img.crop((x, 0, x + nw, h))
+    nh = max(1, round(w / aspect))
+    y = (h - nh) // 2
+    return img.crop((0, y, w, y + nh))
+
+
+def pixel_difference(a: Image.Image, b: Image.Image, size: int = PIXEL_SIZE) -> float:
+    """How differently two pictures look pixel by pixel (0 = the same): both centre-cropped to
+    the same aspect ratio (a 16:10 and a 4:3 version of one wallpaper line up), shrunk to
+    size x size, and the 99th percentile of each pixel's largest channel difference taken —
+    so a small region that differs (another letter, another colour) counts, and JPEG noise
+    does not."""
+    ra, rb = a.width / a.height, b.width / b.height
+    if ra >= 1 and rb >= 1:
+        aspect = min(ra, rb)
+    elif ra < 1 and rb < 1:
+        aspect = max(ra, rb)
+    else:
+        aspect = 1.0
+    xa, xb = (np.asarray(_crop_to_aspect(im, aspect).resize((size, size), Image.Resampling.BOX),
+                         dtype=np.float32) / 255.0 for im in (a, b))
+    return float(np.quantile(np.abs(xa - xb).max(axis=2), 0.99))
 
 
 def hamming(a: int, b: int) -> int:
@@ -194,10 +234,15 @@ def _near_groups(catalog, conn, registry, near_cosine, phash_max, task) -> list[
 
     lowest: dict[int, float] = {}
     confirmed = []
+    paths, decoded = {}, {}
+    task.status("comparing the pixels of likely pairs")
     for a, b, cos in pairs:
         if a in hashes and b in hashes and hamming(hashes[a], hashes[b]) <= phash_max:
-            confirmed.append((a, b, cos))
-            parent[find(a)] = find(b)
+            if not paths:
+                paths = dict(conn.execute("SELECT id, path FROM files WHERE kind = 'photo'"))
+            if _same_pixels(paths.get(a), paths.get(b), decoded):
+                confirmed.append((a, b, cos))
+                parent[find(a)] = find(b)
     members: dict[int, list[int]] = defaultdict(list)
     for x in list(parent):
         members[find(x)].append(x)
@@ -211,6 +256,24 @@ def _near_groups(catalog, conn, registry, near_cosine, phash_max, task) -> list[
             g.similarity = round(lowest.get(root, 1.0), 4)
             out.append(g)
     return out
+
+
+def _small(path: str | None, cache: dict) -> Image.Image | None:
+    if path is None:
+        return None
+    if path not in cache:
+        try:
+            cache[path] = open_image(path, target=PIXEL_SIZE * 2)
+        except (OSError, MediaError) as e:
+            log.info("duplicates: cannot compare the pixels of %s (%s)", path, e)
+            cache[path] = None
+    return cache[path]
+
+
+def _same_pixels(a: str | None, b: str | None, cache: dict) -> bool:
+    """The pixel check of a pHash-matched pair; a picture that cannot be read is no duplicate."""
+    ia, ib = _small(a, cache), _small(b, cache)
+    return ia is not None and ib is not None and pixel_difference(ia, ib) <= PIXEL_MAX_DIFFERENCE
 
 
 def _group(conn, kind: str, ids: list[int]) -> DuplicateGroup:

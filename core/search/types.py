@@ -66,8 +66,17 @@ class DuplicateGroup:
     reason: str                         # why that one: "largest resolution", "oldest", ...
     similarity: float | None = None     # near: lowest CLIP cosine within the group
 
+    @property
+    def suggested_trash(self) -> list[int]:
+        """What may be ticked for the trash before the user looks: the other copies of an
+        exact group (same bytes: nothing is lost). Never anything of a near group: those are
+        different files that look alike, for the user to compare and choose."""
+        if self.kind != "exact":
+            return []
+        return [f.file_id for f in self.files if f.file_id != self.keep]
+
     def to_dict(self) -> dict:
-        return asdict(self)
+        return asdict(self) | {"suggested_trash": self.suggested_trash}
 
 
 @dataclass

@@ -1,5 +1,8 @@
 """Duplicates: groups of identical (same bytes) or near-identical photos, each with a suggested
-keeper. The others can go to the system trash (never a permanent delete), after confirmation."""
+keeper. Only the extra copies of identical files are ticked for the trash before the user looks;
+near-duplicates are different files that look alike: never ticked, and shown side by side (the
+compare strip under the list) so the user chooses. Ticked files go to the system trash (never a
+permanent delete), after confirmation."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -21,6 +25,8 @@ from PySide6.QtWidgets import (
 from desktop import actions
 from desktop.thumbs import ThumbRequest
 from desktop.workers import describe, run_async
+
+COMPARE_PX = 220  # each photo in the side-by-side comparison
 
 
 def find_duplicates(catalog, registry, near: bool):
@@ -51,8 +57,8 @@ class DuplicatesPage(QWidget):
         self.refresh_btn.clicked.connect(self.refresh)
         top.addWidget(self.refresh_btn)
         lay.addLayout(top)
-        self.notice = QLabel("The suggested keeper of each group is unticked; ticked files can "
-                             "be moved to the system trash.")
+        self.notice = QLabel("Identical copies beyond the keeper are ticked; similar photos are "
+                             "never ticked — compare them below and tick what you want gone.")
         self.notice.setObjectName("notice")
         self.notice.setWordWrap(True)
         lay.addWidget(self.notice)
@@ -61,7 +67,16 @@ class DuplicatesPage(QWidget):
         self.tree.setIconSize(QSize(72, 72))
         self.tree.setColumnWidth(0, 320)
         self.tree.itemActivated.connect(self._activated)
-        lay.addWidget(self.tree, 1)
+        self.tree.currentItemChanged.connect(lambda cur, _prev: self._compare(cur))
+        lay.addWidget(self.tree, 2)
+        self.compare_box = QWidget()
+        self.compare_row = QHBoxLayout(self.compare_box)
+        self.compare_scroll = QScrollArea()
+        self.compare_scroll.setWidgetResizable(True)
+        self.compare_scroll.setWidget(self.compare_box)
+        self.compare_scroll.setMinimumHeight(COMPARE_PX + 70)
+        lay.addWidget(self.compare_scroll, 1)
+        self._compared: list[tuple[int, str, QLabel]] = []  # file id, path, picture label
         bottom = QHBoxLayout()
         bottom.addStretch(1)
         self.trash_btn = QPushButton("Move ticked files to trash…")
@@ -89,8 +104,12 @@ class DuplicatesPage(QWidget):
         for g in groups:
             keeper = g.keep
             keeper_name = os.path.basename(next(f.path for f in g.files if f.file_id == keeper))
-            what = "identical" if g.kind == "exact" else "similar"
-            label = f"{len(g.files)} {what} files  ·  keep: {keeper_name}  ({g.reason})"
+            trash = set(g.suggested_trash)
+            if g.kind == "exact":
+                label = f"{len(g.files)} identical files  ·  keep: {keeper_name}  ({g.reason})"
+            else:
+                label = (f"{len(g.files)} similar photos — different files: compare them below; "
+                         f"nothing is ticked  ·  suggested keeper: {keeper_name} ({g.reason})")
             head = QTreeWidgetItem([label, "", "", ""])
             f0 = head.font(0)
             f0.setBold(True)
@@ -101,10 +120,10 @@ class DuplicatesPage(QWidget):
                                       os.path.dirname(f.path)])
                 it.setData(0, Qt.UserRole, f.file_id)
                 it.setData(1, Qt.UserRole, f.path)
-                it.setCheckState(0, Qt.Unchecked if f.file_id == keeper else Qt.Checked)
+                it.setCheckState(0, Qt.Checked if f.file_id in trash else Qt.Unchecked)
                 if f.file_id == keeper:
                     it.setText(0, it.text(0) + "  ★ keeper")
-                else:
+                elif f.file_id in trash:
                     wasted += f.size
                 it.setToolTip(0, f.path)
                 pm = self.services.thumbs.get(ThumbRequest(f.file_id, f.path, "photo"))
@@ -119,11 +138,61 @@ class DuplicatesPage(QWidget):
         if not groups:
             self.notice.setText("No duplicates found.")
         else:
-            self.notice.setText(f"{len(groups)} groups; {wasted / 1e6:.1f} MB could be freed. "
-                                "The suggested keeper of each group is unticked.")
+            near = sum(1 for g in groups if g.kind != "exact")
+            self.notice.setText(
+                f"{len(groups)} groups; {wasted / 1e6:.1f} MB in the ticked identical copies. "
+                + (f"{near} groups of similar photos are not ticked: select one to compare its "
+                   "photos side by side." if near else ""))
+        first_near = next((i for i, g in enumerate(groups) if g.kind != "exact"), None)
+        self._compare(self.tree.topLevelItem(first_near) if first_near is not None else None)
         self.loaded.emit()
 
+    def _group_of(self, item: QTreeWidgetItem | None):
+        if item is None:
+            return None
+        head = item.parent() or item
+        i = self.tree.indexOfTopLevelItem(head)
+        return self.groups[i] if 0 <= i < len(self.groups) else None
+
+    def _compare(self, item: QTreeWidgetItem | None) -> None:
+        """The selected group's photos side by side, large, with what tells them apart."""
+        while self.compare_row.count():
+            w = self.compare_row.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        self._compared = []
+        g = self._group_of(item)
+        if g is None:
+            self.compare_row.addWidget(QLabel("Select a group to compare its photos."))
+            return
+        for f in g.files:
+            cell = QWidget()
+            col = QVBoxLayout(cell)
+            pic = QLabel()
+            pic.setFixedSize(COMPARE_PX, COMPARE_PX)
+            pic.setAlignment(Qt.AlignCenter)
+            col.addWidget(pic)
+            info = QLabel(f"{os.path.basename(f.path)}{'  ★ keeper' if f.file_id == g.keep else ''}"
+                          f"\n{f.width}×{f.height}, {f.size / 1e6:.2f} MB\n{os.path.dirname(f.path)}")
+            info.setWordWrap(True)
+            info.setMaximumWidth(COMPARE_PX)
+            info.setToolTip(f.path)
+            col.addWidget(info)
+            self.compare_row.addWidget(cell)
+            self._compared.append((f.file_id, f.path, pic))
+            self._show_picture(f.file_id, f.path, pic)
+        self.compare_row.addStretch(1)
+
+    def _show_picture(self, file_id: int, path: str, label: QLabel) -> None:
+        pm = self.services.thumbs.get(ThumbRequest(file_id, path, "photo"))
+        if pm is not None:
+            label.setPixmap(pm.scaled(COMPARE_PX, COMPARE_PX, Qt.KeepAspectRatio,
+                                      Qt.SmoothTransformation))
+
     def _thumb_ready(self, file_id: int) -> None:
+        for fid, path, label in self._compared:
+            if fid == file_id:
+                self._show_picture(fid, path, label)
         it = self._items_by_id.get(file_id)
         if it is not None:
             pm = self.services.thumbs.get(ThumbRequest(file_id, it.data(1, Qt.UserRole), "photo"))

@@ -81,6 +81,38 @@ def test_duplicates_go_to_the_trash_after_confirmation(tmp_path, services, trash
     w.close()
 
 
+def test_near_duplicates_are_never_ticked_and_are_compared_side_by_side(tmp_path, services,
+                                                                        qtbot):
+    from core.search.types import DuplicateFile, DuplicateGroup
+    from desktop.views.duplicates import DuplicatesPage
+
+    lib = tmp_path / "lib"
+    paths = {}
+    for name, seed in (("a.jpg", 1), ("a_copy.jpg", 1), ("p.jpg", 2), ("p_small.jpg", 2)):
+        paths[name] = str(write_jpeg(lib / name, (120, 80), seed=seed))
+
+    def f(i, name):
+        return DuplicateFile(i, paths[name], 120, 80, 1000 + i, None, False)
+
+    exact = DuplicateGroup("exact", [f(1, "a.jpg"), f(2, "a_copy.jpg")], 1, "first one found")
+    near = DuplicateGroup("near", [f(3, "p.jpg"), f(4, "p_small.jpg")], 3, "largest resolution",
+                          similarity=0.97)
+    page = DuplicatesPage(services)
+    qtbot.addWidget(page)
+    page.show()
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        page._show([exact, near])
+    # only the identical copy is ticked; nothing of the look-alike pair
+    assert page.checked_paths() == [paths["a_copy.jpg"]]
+    assert "compare them below" in page.tree.topLevelItem(1).text(0)
+    # the look-alikes are side by side, large, each with what tells them apart
+    assert [fid for fid, _, _ in page._compared] == [3, 4]
+    qtbot.waitUntil(lambda: all(lbl.pixmap() is not None and not lbl.pixmap().isNull()
+                                for _, _, lbl in page._compared), timeout=10000)
+    page.tree.setCurrentItem(page.tree.topLevelItem(0).child(1))
+    assert [fid for fid, _, _ in page._compared] == [1, 2]
+
+
 def test_shortcuts_search_preview_delete(tmp_path, services, win, trash_home, qtbot, monkeypatch):
     _library(tmp_path, services)
     win.library.reload()

@@ -151,3 +151,49 @@ def test_a_photo_without_a_perceptual_hash_stays_visible(tmp_path, catalog, path
     scan(catalog)
     duplicates(catalog, None)
     assert (ids["broken.jpg"], "phash") not in {(p.file_id, p.stage) for p in list_problems(catalog)}
+
+
+def flag(colour, size=(300, 200)) -> Image.Image:
+    """A flag on a pole on white: the same layout in another colour is another picture."""
+    img = Image.new("RGB", size, "white")
+    d = ImageDraw.Draw(img)
+    d.rectangle([40, 10, 48, 190], fill=(90, 60, 30))
+    d.rectangle([48, 20, 260, 110], fill=colour)
+    return img
+
+
+def test_lookalikes_of_the_same_shape_are_not_duplicates_but_resizes_are(tmp_path, catalog,
+                                                                           paths):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    flag((200, 30, 30)).save(lib / "red.png")
+    flag((30, 160, 40)).save(lib / "green.png")
+    flag((200, 30, 30)).resize((600, 400)).save(lib / "red_big.png")   # the red flag, resized
+    h = {p.stem: phash_image(Image.open(p)) for p in lib.glob("*.png")}
+    # the perceptual hash alone cannot tell the colours apart: this is what the pixels are for
+    assert hamming(h["red"], h["green"]) <= 12
+    add_root(catalog, lib, paths.home)
+    scan(catalog)
+    with catalog.read() as conn:
+        ids = {r[1].rsplit("/", 1)[1]: r[0] for r in conn.execute("SELECT id, path FROM files")}
+    rng = np.random.default_rng(1)
+    base = P.unit(rng.normal(size=32))
+    for name, cos in (("red.png", 1.0), ("green.png", 0.96), ("red_big.png", 0.98)):
+        P.vector(catalog, ids[name], P.near(base, cos, rng) if cos < 1 else base)
+    groups = duplicates(catalog, None)
+    assert len(groups) == 1 and groups[0].kind == "near"
+    assert {f.file_id for f in groups[0].files} == {ids["red.png"], ids["red_big.png"]}
+    assert groups[0].suggested_trash == []          # near: nothing is ticked for the trash
+
+
+def test_pixel_difference_separates_resaves_from_different_pictures():
+    from core.search.dupes import PIXEL_MAX_DIFFERENCE, pixel_difference
+
+    a = shapes((640, 400), 5)
+    wide = a.resize((320, 200), Image.Resampling.LANCZOS)
+    cropped_43 = a.crop((53, 0, 587, 400))                        # the 4:3 centre of it
+    assert pixel_difference(a, wide) < PIXEL_MAX_DIFFERENCE / 2
+    assert pixel_difference(a, cropped_43) < PIXEL_MAX_DIFFERENCE
+    b = a.copy()
+    ImageDraw.Draw(b).rectangle([300, 150, 360, 210], fill=(0, 0, 0))  # one small region differs
+    assert pixel_difference(a, b) > PIXEL_MAX_DIFFERENCE
