@@ -74,7 +74,6 @@ class DuplicatesPage(QWidget):
         self.compare_scroll = QScrollArea()
         self.compare_scroll.setWidgetResizable(True)
         self.compare_scroll.setWidget(self.compare_box)
-        self.compare_scroll.setMinimumHeight(COMPARE_PX + 70)
         lay.addWidget(self.compare_scroll, 1)
         self._compared: list[tuple[int, str, QLabel]] = []  # file id, path, picture label
         bottom = QHBoxLayout()
