@@ -208,7 +208,7 @@ class MainWindow(QMainWindow):
         self.act_keep_folder = self.grid_menu.addAction("Keep this folder as it is",
                                                         self.keep_folder)
         self.grid_menu.aboutToShow.connect(
-            lambda: self.act_split.setEnabled(self.library.cluster_id is not None))
+            lambda: self.act_split.setEnabled(self.library.collection_id is not None))
         self.grid_menu.addSeparator()
         self.grid_menu.addAction(self.act_trash)
         self.library.grid.setContextMenuPolicy(Qt.CustomContextMenu)
@@ -290,7 +290,7 @@ class MainWindow(QMainWindow):
 
     def split_selection(self, name: str | None = None) -> None:
         """Selected files of the shown collection become a collection of their own."""
-        cid, ids = self.library.cluster_id, self.library.grid.selected_ids()
+        cid, ids = self.library.collection_id, self.library.grid.selected_ids()
         if cid is None or not ids:
             return
         if name is None:

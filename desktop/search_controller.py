@@ -139,7 +139,7 @@ class SearchController(QObject):
         run_async(work, on_done=lambda r: self._show(gen, "More like this", r),
                   on_error=lambda e: self._failed(gen, "More like this", e))
 
-    def show_ids(self, title: str, ids: list[int], cluster_id: int | None = None) -> None:
+    def show_ids(self, title: str, ids: list[int], collection_id: int | None = None) -> None:
         """Show a given set of files (a collection) in the grid."""
         self._generation += 1
         gen = self._generation
@@ -147,7 +147,7 @@ class SearchController(QObject):
 
         def shown(rows) -> None:
             self._show(gen, title, ([], rows))
-            self.w.library.cluster_id = cluster_id  # lets the user split a selection off
+            self.w.library.collection_id = collection_id  # lets the user split a selection off
 
         run_async(rows_by_ids, self.services.catalog, ids, on_done=shown,
                   on_error=lambda e: self._failed(gen, title, e))
@@ -158,7 +158,7 @@ class SearchController(QObject):
         res, rows = result
         self.last_results = res
         self.last_error = None
-        self.w.library.cluster_id = None
+        self.w.library.collection_id = None
         scores = {h.file_id: h.score for h in res}
         hits = {h.file_id: {"start_s": h.time_s, "text": h.snippet, "field": h.field,
                             "frame_ms": h.frame_ms} for h in res}

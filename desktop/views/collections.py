@@ -1,4 +1,4 @@
-"""Collections: the clusters Shoebox found, with names, representative thumbnails and sizes;
+"""Collections: the groups Shoebox found, with names, representative thumbnails and sizes;
 rename, merge, split off a selection, and mark "keep as is"."""
 
 from __future__ import annotations
@@ -186,5 +186,5 @@ class CollectionsPage(QWidget):
             c = next(c for c in self.collections if c.id == cid)
             self._write(organize_api.set_keep_as_is, cid, not c.keep_as_is)
 
-    def split_off(self, cluster_id: int, file_ids: list[int], name: str) -> None:
-        self._write(organize_api.split_cluster, cluster_id, file_ids, name)
+    def split_off(self, collection_id: int, file_ids: list[int], name: str) -> None:
+        self._write(organize_api.split_cluster, collection_id, file_ids, name)

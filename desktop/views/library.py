@@ -35,7 +35,7 @@ class LibraryPage(QWidget):
         self.services = services
         self.model = LibraryModel(services.thumbs, self)
         self.mode = "library"  # or "search"
-        self.cluster_id: int | None = None  # the collection shown, when one is
+        self.collection_id: int | None = None  # the collection shown, when one is
         self.filters = Filters()
         self.load_error: str | None = None  # why the last read failed, shown in the notice
         lay = QVBoxLayout(self)
@@ -176,7 +176,7 @@ class LibraryPage(QWidget):
 
     def back_to_library(self) -> None:
         self.mode = "library"
-        self.cluster_id = None
+        self.collection_id = None
         self.back_btn.hide()
         self.group.setEnabled(True)
         self.notice.setToolTip("")

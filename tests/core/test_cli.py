@@ -41,3 +41,18 @@ def test_every_subcommand_has_help():
     sub = next(a for a in parser._actions if a.dest == "command")
     for name, p in sub.choices.items():
         assert p.format_help().strip(), name
+
+
+def test_show_prints_a_files_detail_from_core_query(tmp_path, capsys):
+    photo = tmp_path / "lib" / "a.jpg"
+    write_jpeg(photo, taken="2020:01:02 03:04:05", gps=(10.5, -20.25), camera=("Canon", "EOS"))
+    run(capsys, "add", str(tmp_path / "lib"))
+    run(capsys, "scan")
+    code, out, _ = run(capsys, "show", str(photo), "--json")
+    d = json.loads(out)
+    assert code == 0 and d["path"] == str(photo) and d["camera_make"] == "Canon"
+    assert (d["gps_lat"], d["gps_lon"]) == (10.5, -20.25) and d["errors"] == []
+    code, out, _ = run(capsys, "show", str(d["id"]))
+    assert code == 0 and "camera     Canon EOS" in out and "10.50000, -20.25000" in out
+    code, _out, err = run(capsys, "show", str(tmp_path / "nope.jpg"))
+    assert code != 0 and "not in the library" in err

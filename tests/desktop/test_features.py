@@ -274,7 +274,7 @@ def test_split_a_selection_off_a_collection_and_keep_a_folder(tmp_path, services
     item = next(page.list.item(i) for i in range(page.list.count())
                 if page.list.item(i).data(Qt.UserRole) == big.id)
     page._open(item)  # double-click: the collection's files in the grid
-    qtbot.waitUntil(lambda: win.library.cluster_id == big.id
+    qtbot.waitUntil(lambda: win.library.collection_id == big.id
                     and win.library.model.rowCount() == big.size, timeout=10000)
     grid = win.library.grid
     sel = grid.selectionModel()

@@ -1,0 +1,50 @@
+"""Reading commands over core.query: show (everything known about one file)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+from core.cli.output import add_json_flag, print_json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("show", help="everything Shoebox knows about one file: dates, camera, "
+                       "place, caption, tags, transcript, collection, problems")
+    p.add_argument("file", help="a file in the library (path or catalog id)")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_show)
+
+
+def cmd_show(args, ctx) -> int:
+    from core.query import file_detail
+    from core.search.engine import resolve_file
+
+    text = args.file
+    file = int(text) if text.isdigit() and not os.path.exists(text) else text
+    with ctx.catalog.read() as conn:
+        file_id = resolve_file(conn, file)[0]
+    d = file_detail(ctx.catalog, file_id)
+    if args.json:
+        print_json(d.to_dict())
+        return 0
+    print(d.path)
+    facts = [("kind", d.kind), ("status", d.status if d.status != "present" else None)]
+    if d.taken_at:
+        facts.append(("taken", dt.datetime.fromtimestamp(d.taken_at).strftime("%Y-%m-%d %H:%M")
+                      + (f" ({d.taken_at_source})" if d.taken_at_source else "")))
+    facts += [("camera", d.camera or None),
+              ("place", f"{d.gps_lat:.5f}, {d.gps_lon:.5f}"
+               if d.gps_lat is not None and d.gps_lon is not None else None),
+              ("size", f"{d.width} x {d.height}" if d.width else None),
+              ("length", f"{d.duration_s:.1f} s" if d.duration_s else None),
+              ("collection", d.collection), ("caption", d.caption),
+              ("tags", ", ".join(d.tags) or None), ("language", d.language)]
+    for name, value in facts:
+        if value:
+            print(f"  {name:<11}{value}")
+    for start, _end, line in d.segments:
+        print(f"  {int(start) // 60:>4}:{int(start) % 60:02d}  {line.strip()}")
+    for e in d.errors:
+        print(f"  problem    {e}")
+    return 0
