@@ -56,6 +56,11 @@ class Paths:
         return self.home / "models"
 
     @property
+    def cache(self) -> Path:
+        """Data derived from installed packages (rebuilt when missing), e.g. the places table."""
+        return self.home / "cache"
+
+    @property
     def logs(self) -> Path:
         return self.home / "logs"
 

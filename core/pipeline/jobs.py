@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from core.catalog import Catalog, Connection
+from core.places.geocoder import stage_version
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class StageDef:
 STAGES: tuple[StageDef, ...] = (
     StageDef("thumbnail", ("photo", "video"), None, "thumb-1",
              "thumbnails for the grid and the viewer"),
+    StageDef("places", ("photo", "video"), None, stage_version(), "town, region and country from GPS"),
     StageDef("clip", ("photo",), "clip", "", "CLIP vector and zero-shot tags of each photo"),
     StageDef("keyframes", ("video",), "clip", "", "keyframes of each video, embedded with CLIP"),
     StageDef("caption", ("photo", "video"), "caption", "", "a caption and tags from it"),

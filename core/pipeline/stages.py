@@ -291,3 +291,7 @@ RUNNERS: dict[str, type[StageRunner]] = {
     "caption": CaptionRunner,
     "transcript": TranscriptRunner,
 }
+
+from core.pipeline.places_stage import PlacesRunner  # noqa: E402 - it builds on the classes above
+
+RUNNERS["places"] = PlacesRunner

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from core.catalog import Connection
+from core.places.store import place_filter_sql
 from core.query.errors import FilterError
 
 # When the file was taken, falling back to its modification time (a file without EXIF or
@@ -48,6 +49,8 @@ class Filters:
     has_gps: True: files with a full position (latitude and longitude); False: the others.
     camera: matched case-insensitively, as plain text (no wildcards), in "make model".
     collection_id: files of one collection.
+    place: a town, region or country name, case and accents ignored ('valparaiso' finds
+        Valparaíso); a file's own GPS place or the one inferred from its event.
     """
 
     date_from: float | None = None
@@ -58,6 +61,7 @@ class Filters:
     has_gps: bool | None = None
     camera: str | None = None
     collection_id: int | None = None
+    place: str | None = None
 
     def is_empty(self) -> bool:
         return all(getattr(self, f.name) is None for f in dataclasses.fields(self))
@@ -157,6 +161,11 @@ def _camera(value):
 @clause("collection_id")
 def _collection(value):
     return "f.id IN (SELECT file_id FROM cluster_members WHERE cluster_id = ?)", [int(value)]
+
+
+@clause("place")
+def _place(value):
+    return place_filter_sql(str(value))
 
 
 check_registry()

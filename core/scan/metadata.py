@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,8 @@ from datetime import datetime
 import av
 import pillow_heif
 from PIL import Image, UnidentifiedImageError
+
+from core.places.geocoder import valid_position
 
 log = logging.getLogger(__name__)
 pillow_heif.register_heif_opener()
@@ -93,13 +96,33 @@ def _apply_exif(info: MediaInfo, exif: Image.Exif) -> None:
     taken = parse_exif_datetime(stamp, sub.get(_OFFSET_ORIGINAL))
     if taken is not None:
         info.taken_at, info.taken_at_source = taken, "exif"
-    gps = exif.get_ifd(_GPS_IFD)
-    if gps:
+    try:
+        gps = exif.get_ifd(_GPS_IFD)
+    except (KeyError, ValueError, TypeError, OSError, SyntaxError) as e:  # a broken GPS block
+        log.debug("unreadable EXIF GPS block: %s", e)
+        return
+    info.gps_lat, info.gps_lon = exif_position(gps)
+
+
+def exif_position(gps) -> tuple[float | None, float | None]:
+    """(lat, lon) from an EXIF GPS IFD, or (None, None) when it holds no real position:
+    missing or malformed values, minutes or seconds of 60 or more, a void fix
+    (GPSStatus 'V'), off the globe, or (0, 0) — 'Null Island', what cameras write without a
+    fix. Never raises for what a file holds."""
+    if not gps:
+        return None, None
+    try:
+        status = gps.get(9)
+        if isinstance(status, bytes):
+            status = status.decode("ascii", "ignore")
+        if isinstance(status, str) and status.strip().upper().startswith("V"):
+            return None, None
         lat = _dms(gps.get(2), gps.get(1), "S")
         lon = _dms(gps.get(4), gps.get(3), "W")
-        if lat is not None and lon is not None and (lat, lon) != (0.0, 0.0) \
-                and -90 <= lat <= 90 and -180 <= lon <= 180:
-            info.gps_lat, info.gps_lon = lat, lon
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
+        return None, None
+    pos = valid_position(lat, lon) if lat is not None and lon is not None else None
+    return pos if pos is not None else (None, None)
 
 
 def _clean_text(value: object) -> str | None:
@@ -135,10 +158,11 @@ def parse_exif_datetime(stamp: object, offset: object = None) -> float | None:
 
 
 def _dms(value: object, ref: object, negative: str) -> float | None:
+    """Degrees from EXIF's (degrees, minutes, seconds) rationals and N/S or E/W reference."""
     if not isinstance(value, tuple) or len(value) != 3:
         return None
     d, m, s = (float(x) for x in value)
-    if any(math.isnan(x) for x in (d, m, s)):
+    if not all(math.isfinite(x) and x >= 0 for x in (d, m, s)) or m >= 60 or s >= 60:
         return None
     deg = d + m / 60 + s / 3600
     if isinstance(ref, bytes):
@@ -146,10 +170,50 @@ def _dms(value: object, ref: object, negative: str) -> float | None:
     return -deg if isinstance(ref, str) and ref.strip().upper() == negative else deg
 
 
+# ISO 6709 as phones write it in QuickTime/MP4 metadata: '+35.0116+135.7681+012.345/',
+# degrees, or degrees and minutes (±DDMM.MM), or degrees, minutes and seconds (±DDMMSS.S).
+_ISO6709 = re.compile(r"^\s*([+-]\d+(?:\.\d*)?)([+-]\d+(?:\.\d*)?)([+-]\d+(?:\.\d*)?)?")
+_LOCATION_KEYS = ("com.apple.quicktime.location.ISO6709", "location", "location-eng")
+
+
+def parse_iso6709(text: object) -> tuple[float, float] | None:
+    """(lat, lon) from an ISO 6709 string, or None when it is not one (or not on Earth)."""
+    if isinstance(text, bytes):
+        text = text.decode("ascii", "ignore")
+    if not isinstance(text, str):
+        return None
+    m = _ISO6709.match(text)
+    if not m:
+        return None
+    lat, lon = _iso_part(m.group(1), 2), _iso_part(m.group(2), 3)
+    if lat is None or lon is None:
+        return None
+    return valid_position(lat, lon)
+
+
+def _iso_part(text: str, deg_digits: int) -> float | None:
+    sign = -1.0 if text[0] == "-" else 1.0
+    whole, _, frac = text[1:].partition(".")
+    n = len(whole)
+    try:
+        if n <= deg_digits:                       # ±DD.DDDD
+            return sign * float(text[1:])
+        if n == deg_digits + 2:                   # ±DDMM.MM
+            d, m = float(whole[:deg_digits]), float(whole[deg_digits:] + "." + (frac or "0"))
+            return sign * (d + m / 60) if m < 60 else None
+        if n == deg_digits + 4:                   # ±DDMMSS.S
+            d, m = float(whole[:deg_digits]), float(whole[deg_digits:deg_digits + 2])
+            sec = float(whole[deg_digits + 2:] + "." + (frac or "0"))
+            return sign * (d + m / 60 + sec / 3600) if m < 60 and sec < 60 else None
+    except ValueError:
+        return None
+    return None
+
+
 def _video_info(path: str) -> MediaInfo:
     info = MediaInfo()
     try:
-        with av.open(path) as container:
+        with av.open(path, metadata_errors="ignore") as container:
             if container.duration is not None:
                 info.duration_s = container.duration / av.time_base
             if container.streams.video:
@@ -161,7 +225,8 @@ def _video_info(path: str) -> MediaInfo:
                     info.duration_s = float(stream.duration * stream.time_base)
             elif container.streams.audio:
                 info.codec = container.streams.audio[0].codec_context.name
-            created = container.metadata.get("creation_time")
+            tags = dict(container.metadata)
+            created = tags.get("creation_time")
     except av.FFmpegError as e:
         info.error = f"not a readable video: {e}"
         return info
@@ -175,6 +240,11 @@ def _video_info(path: str) -> MediaInfo:
             stamp = None
         if stamp is not None and stamp > 86_400:  # cameras that never set it write 1970 or 1904
             info.taken_at, info.taken_at_source = stamp, "container"
+    for key in _LOCATION_KEYS:
+        pos = parse_iso6709(tags.get(key))
+        if pos is not None:
+            info.gps_lat, info.gps_lon = pos
+            break
     if info.width is None and info.error is None:
         info.error = "the video has no picture track"
     return info

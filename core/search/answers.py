@@ -16,6 +16,7 @@ import re
 from pydantic import BaseModel, Field
 
 from core.errors import ShoeboxError
+from core.places.store import file_place
 from core.search.engine import resolve_file
 from core.search.types import Answer, Hit, Results
 
@@ -58,12 +59,25 @@ def photo_facts(conn, file_id: int) -> dict[str, str]:
         if taken is not None and source in ("exif", "container"):
             when = dt.datetime.fromtimestamp(taken)   # local, as the scanner read it
             facts["date"] = when.strftime("%Y-%m-%d %H:%M") + " (from the photo's metadata)"
-        if lat is not None and lon is not None:
+        place = file_place(conn, file_id)
+        if place is not None and place.label():
+            facts["place"] = place_fact(place)
+        elif lat is not None and lon is not None:   # not named yet (index the library)
             facts["place"] = f"GPS {lat:.5f}, {lon:.5f}"
         camera = " ".join(x for x in (make, model) if x)
         if camera:
             facts["camera"] = camera
     return facts
+
+
+def place_fact(place) -> str:
+    """'Reykjavík, Capital Region, Iceland (from the photo's GPS)' — or, for a file without
+    GPS, where its event was, said as a likelihood."""
+    words = ", ".join(x for x in (place.place, place.region, place.country) if x)
+    if place.inferred:
+        return (f"probably {words} (the photo has no GPS; other photos taken around the "
+                "same time were there)")
+    return f"{words} (from the photo's GPS)"
 
 
 def ask(catalog, registry, file: int | str | os.PathLike, question: str) -> Answer:
@@ -150,7 +164,12 @@ def _fallback(question: str, facts: dict[str, str], notices: list[str]) -> Answe
         return Answer(facts["visual answer"], ["visual answer"], False, "vqa", notices, facts)
     for pattern, name in _QUESTION_FACTS:
         if pattern.search(question) and name in facts:
-            return Answer(f"{name.capitalize()}: {facts[name]}", [name], True, "facts",
+            fact = facts[name]
+            if name == "place" and not fact.startswith("GPS"):
+                sure = not fact.startswith("probably")
+                text = f"Taken in {fact}" if sure else f"Probably taken in {fact[9:]}"
+                return Answer(text, [name], sure, "facts", notices, facts)
+            return Answer(f"{name.capitalize()}: {fact}", [name], True, "facts",
                           notices, facts)
     summary = "; ".join(f"{k}: {v}" for k, v in facts.items())
     return Answer(f"{DONT_KNOW}. What is known: {summary}", [], False, "facts", notices, facts)

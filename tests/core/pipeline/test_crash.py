@@ -66,7 +66,7 @@ def test_sigkill_at_random_points_then_resume(tmp_path, catalog, paths, tiny_set
             return int(zygote.stdout.readline())
 
         rng = random.Random(4)
-        total_jobs = N_PHOTOS * 3 + 2 * 4
+        total_jobs = N_PHOTOS * 4 + 2 * 5  # thumbnail, places, clip, caption; + keyframes, transcript
         last = 0
         for round_ in range(KILLS):
             # kill somewhere in the next stretch of work: mid-batch, mid-commit, anywhere

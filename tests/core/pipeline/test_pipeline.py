@@ -57,7 +57,7 @@ def test_every_stage_lands_in_the_catalog(catalog, registry, settings, paths, me
     report = run(catalog, registry, settings, paths)
     assert not report.cancelled
     assert {k: (v.done, v.errors, v.skipped) for k, v in report.stages.items()} == {
-        "thumbnail": (7, 0, None), "clip": (4, 0, None), "keyframes": (3, 0, None),
+        "thumbnail": (7, 0, None), "places": (7, 0, None), "clip": (4, 0, None), "keyframes": (3, 0, None),
         "caption": (7, 0, None), "transcript": (3, 0, None)}
     clip_id = registry.identity("clip")
     emb = rows(catalog, "SELECT f.name, e.frame_ms, e.model_id, e.dim, length(e.vector) "
@@ -127,7 +127,7 @@ def test_changed_model_reruns_only_its_stage(catalog, registry, settings, paths,
     finally:
         reg2.close()
     assert {k: v.done for k, v in report.stages.items()} == {
-        "thumbnail": 0, "clip": 0, "keyframes": 0, "caption": 7, "transcript": 0}
+        "thumbnail": 0, "places": 0, "clip": 0, "keyframes": 0, "caption": 7, "transcript": 0}
     after = table_snapshot(catalog)
     for t in ("embeddings", "transcripts", "transcript_segments"):
         assert after[t] == before[t]
@@ -203,7 +203,7 @@ def test_unavailable_model_skips_its_stage_then_runs_when_it_arrives(catalog, pa
     finally:
         reg.close()
     assert {k: v.done for k, v in report.stages.items()} == {
-        "thumbnail": 0, "clip": 0, "keyframes": 0, "caption": 0, "transcript": 3}
+        "thumbnail": 0, "places": 0, "clip": 0, "keyframes": 0, "caption": 0, "transcript": 3}
 
 
 def test_stage_limit_priority_and_cancel(catalog, registry, settings, paths, photos):

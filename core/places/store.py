@@ -1,0 +1,223 @@
+"""File places in the catalog: written by the places stage (from GPS) and by events (inferred
+for files without GPS), read by search filters, the detail pane, `ask`, naming and the GUI.
+
+A file's place words (town, region, country, and their accent-free spellings) are indexed
+for search by triggers on `file_places` (migration 0007).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from dataclasses import asdict, dataclass
+
+from core.catalog.connection import Connection
+from core.places.geocoder import Place
+
+# Letters that carry no combining mark in Unicode, so NFKD cannot take the accent off.
+_PLAIN = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d",
+                        "ħ": "h", "Ħ": "h", "ı": "i", "æ": "ae", "Æ": "ae", "œ": "oe",
+                        "Œ": "oe", "þ": "th", "Þ": "th", "ð": "d", "Ð": "d", "ß": "ss"})
+
+
+def place_key(text: str | None) -> str | None:
+    """A name folded for matching: lower case, no accents, single spaces ('Łódź' -> 'lodz',
+    'Valparaíso' -> 'valparaiso')."""
+    if not text:
+        return None
+    s = unicodedata.normalize("NFKD", text.translate(_PLAIN))
+    s = "".join(c for c in s if not unicodedata.combining(c)).casefold()
+    return " ".join(s.split()) or None
+
+
+@dataclass(frozen=True)
+class FilePlace:
+    place: str | None
+    region: str | None
+    country: str | None
+    country_code: str | None
+    inferred: bool            # from the file's event, not from its own GPS
+    distance_km: float | None = None
+
+    def label(self) -> str:
+        """'Kyoto, Japan' (region only when there is no town)."""
+        return ", ".join(x for x in (self.place or self.region, self.country) if x)
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "label": self.label()}
+
+
+def plain_spellings(*names: str | None) -> str | None:
+    """The folded forms of names with letters SQLite's tokenizer keeps as they are (ł, ø, æ,
+    ß, đ, ...), so 'Lodz' finds Łódź; None when the tokenizer's own folding is enough."""
+    extra = [place_key(n) for n in names if n and n != n.translate(_PLAIN)]
+    return " ".join(e for e in extra if e) or None
+
+
+def _row(file_id: int, source: str, p: FilePlace | Place, distance: float | None) -> tuple:
+    name = p.place if isinstance(p, FilePlace) else p.name
+    return (file_id, source, name, p.region, p.country, p.country_code, distance,
+            place_key(name), place_key(p.region), place_key(p.country),
+            plain_spellings(name, p.region, p.country))
+
+
+_UPSERT = """
+INSERT INTO file_places(file_id, source, place, region, country, country_code, distance_km,
+                        place_key, region_key, country_key, spellings)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(file_id) DO UPDATE SET source = excluded.source, place = excluded.place,
+    region = excluded.region, country = excluded.country, country_code = excluded.country_code,
+    distance_km = excluded.distance_km, place_key = excluded.place_key,
+    region_key = excluded.region_key, country_key = excluded.country_key,
+    spellings = excluded.spellings
+"""
+
+
+def set_gps_place(conn: Connection, file_id: int, place: Place | None) -> None:
+    """Record where a file's own GPS says it was (None: it has no usable position; an
+    inferred place, if any, is left to the events step)."""
+    if place is None:
+        conn.execute("DELETE FROM file_places WHERE file_id = ? AND source = 'gps'", (file_id,))
+        return
+    conn.execute(_UPSERT, _row(file_id, "gps", place, place.distance_km))
+
+
+def set_inferred_places(conn: Connection, places: dict[int, FilePlace | None]) -> int:
+    """Make the inferred ('event') places of files match `places` (None: no inferred place);
+    files with a GPS place are never touched. Writes only what changed; returns that count."""
+    have = {r[0]: (r[1], r[2], r[3]) for r in conn.execute(
+        "SELECT file_id, place, region, country FROM file_places WHERE source = 'event'")}
+    gps = {r[0] for r in conn.execute("SELECT file_id FROM file_places WHERE source = 'gps'")}
+    changed = 0
+    for fid, p in places.items():
+        if fid in gps:
+            continue
+        if p is None:
+            if fid in have:
+                conn.execute("DELETE FROM file_places WHERE file_id = ? AND source = 'event'",
+                             (fid,))
+                changed += 1
+            continue
+        if have.get(fid) != (p.place, p.region, p.country):
+            conn.execute(_UPSERT, _row(fid, "event", p, None))
+            changed += 1
+    stale = [fid for fid in have if fid not in places]
+    conn.executemany("DELETE FROM file_places WHERE file_id = ? AND source = 'event'",
+                     [(f,) for f in stale])
+    return changed + len(stale)
+
+
+def file_place(conn: Connection, file_id: int) -> FilePlace | None:
+    r = conn.execute("SELECT place, region, country, country_code, source, distance_km "
+                     "FROM file_places WHERE file_id = ?", (file_id,)).fetchone()
+    if r is None:
+        return None
+    return FilePlace(r[0], r[1], r[2], r[3], r[4] == "event", r[5])
+
+
+def file_places(conn: Connection, file_ids) -> dict[int, FilePlace]:
+    ids = [int(i) for i in file_ids]
+    out: dict[int, FilePlace] = {}
+    for i in range(0, len(ids), 5000):
+        chunk = ids[i:i + 5000]
+        marks = ",".join("?" * len(chunk))
+        for r in conn.execute(
+                f"SELECT file_id, place, region, country, country_code, source, distance_km "
+                f"FROM file_places WHERE file_id IN ({marks})", chunk):
+            out[r[0]] = FilePlace(r[1], r[2], r[3], r[4], r[5] == "event", r[6])
+    return out
+
+
+@dataclass(frozen=True)
+class PlaceCount:
+    """One entry of the library's places: a town (with its region and country) and how many
+    present photos and videos are there (`inferred` of them from their event)."""
+
+    place: str | None
+    region: str | None
+    country: str | None
+    count: int
+    inferred: int
+
+    def label(self) -> str:
+        return ", ".join(x for x in (self.place or self.region, self.country) if x)
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "label": self.label()}
+
+
+def library_places(conn: Connection, *, limit: int | None = None) -> list[PlaceCount]:
+    """The library's places with their counts, most photos first (the GUI's place chip)."""
+    rows = conn.execute(
+        "SELECT p.place, p.region, p.country, count(*) AS n, "
+        "       sum(p.source = 'event') AS inferred "
+        "FROM file_places p JOIN files f ON f.id = p.file_id "
+        "WHERE f.status = 'present' AND f.kind IN ('photo', 'video') "
+        "GROUP BY p.place_key, p.region_key, p.country_key "
+        "ORDER BY n DESC, p.country, p.place LIMIT ?",
+        (-1 if limit is None else int(limit),)).fetchall()
+    return [PlaceCount(r[0], r[1], r[2], r[3], r[4] or 0) for r in rows]
+
+
+def place_filter_sql(text: str, alias: str = "f") -> tuple[str, list]:
+    """SQL condition: the file was at a place whose town, region or country is `text`
+    (case and accents ignored: 'valparaiso' finds Valparaíso). Values are bound."""
+    key = place_key(text) or ""
+    return (f"{alias}.id IN (SELECT file_id FROM file_places WHERE place_key = ? "
+            f"OR region_key = ? OR country_key = ?)", [key, key, key])
+
+
+@dataclass
+class PlacesSummary:
+    """Where a set of files was, in words (for naming collections and showing events)."""
+
+    label: str | None                       # 'Kyoto', 'Iceland trip', 'Bavaria', or None
+    places: list[tuple[str, int]]           # ('Kyoto, Japan', files) most first
+    located: int                            # files with a place (own or inferred)
+    total: int
+
+
+DOMINANT = 0.6   # a place that holds this share of the located files names the whole set
+
+
+def summarize_places(places: list[FilePlace], total: int, home_country: str | None = None
+                     ) -> PlacesSummary:
+    """Name a set of files by where they were: one town holding most of them -> the town;
+    else one region -> the region; else one country other than home -> '<country> trip';
+    else the country. Never coordinates."""
+    located = len(places)
+    towns = Counter(p.label() for p in places if p.place)
+    summary = PlacesSummary(None, towns.most_common(8), located, total)
+    if not located:
+        return summary
+    def dominant(values) -> str | None:
+        counts = Counter(v for v in values if v)
+        if not counts:
+            return None
+        name, n = counts.most_common(1)[0]
+        return name if n >= DOMINANT * located else None
+
+    town = dominant(p.place for p in places)
+    country = dominant(p.country for p in places)
+    region = dominant(p.region for p in places)
+    if town:
+        summary.label = town                                    # Kyoto
+    elif country and home_country and country != home_country:
+        summary.label = f"{country} trip"                       # Iceland trip
+    elif region:
+        summary.label = region                                  # Bavaria
+    elif country:
+        summary.label = country
+    return summary
+
+
+def home_country(conn: Connection) -> str | None:
+    """The country most of the library's located photos were taken in, counted by distinct
+    days so that one busy trip does not outweigh everyday life."""
+    r = conn.execute(
+        "SELECT p.country FROM file_places p JOIN files f ON f.id = p.file_id "
+        "WHERE p.source = 'gps' AND p.country IS NOT NULL AND f.status = 'present' "
+        "GROUP BY p.country "
+        "ORDER BY count(DISTINCT date(f.taken_at, 'unixepoch', 'localtime')) DESC, "
+        "count(*) DESC LIMIT 1").fetchone()
+    return r[0] if r else None
