@@ -292,6 +292,6 @@ RUNNERS: dict[str, type[StageRunner]] = {
     "transcript": TranscriptRunner,
 }
 
-from core.pipeline.places_stage import PlacesRunner  # noqa: E402 - it builds on the classes above
+from core.pipeline.places_stage import PlacesRunner
 
 RUNNERS["places"] = PlacesRunner

@@ -163,8 +163,9 @@ def place_filter_sql(text: str, alias: str = "f") -> tuple[str, list]:
     """SQL condition: the file was at a place whose town, region or country is `text`
     (case and accents ignored: 'valparaiso' finds Valparaíso). Values are bound."""
     key = place_key(text) or ""
-    return (f"{alias}.id IN (SELECT file_id FROM file_places WHERE place_key = ? "
-            f"OR region_key = ? OR country_key = ?)", [key, key, key])
+    sql = (f"{alias}.id IN (SELECT file_id FROM file_places WHERE place_key = ? "
+           "OR region_key = ? OR country_key = ?)")
+    return sql, [key, key, key]
 
 
 @dataclass

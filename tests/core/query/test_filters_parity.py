@@ -10,6 +10,8 @@ import itertools
 import pytest
 
 from core.config import Settings
+from core.places.geocoder import Place
+from core.places.store import FilePlace, place_key, set_gps_place, set_inferred_places
 from core.query import GROUPS, ID, FilterError, Filters, list_library
 from core.query.filters import _CLAUSES, check_registry
 from core.search import search
@@ -31,6 +33,10 @@ SPEC = {
     "root2": {"path": "/other/k.jpg", "root": "/other", "mtime": 1.50e9, "gps": (1.0, 2.0)},
 }
 COLLECTION = ("exif_old", "video", "no_date", "gone")
+# where files were: own GPS place, or inferred from their event
+PLACES = {"exif_new": ("Venice", "Veneto", "Italy", False),
+          "root2": ("Valparaíso", "Valparaíso", "Chile", True),
+          "gone": ("Venice", "Veneto", "Italy", False)}
 
 
 @pytest.fixture
@@ -55,6 +61,15 @@ def library(catalog):
                       (cid, ids[n]))
         return cid
     cid = catalog.write(add_collection)
+
+    def add_places(c):
+        for n, (town, region, country, inferred) in PLACES.items():
+            if inferred:
+                set_inferred_places(c, {ids[n]: FilePlace(town, region, country, "XX", True)})
+            else:
+                set_gps_place(c, ids[n], Place(town, region, country, "XX", 1.0, 0.0, 0.0))
+            facts[ids[n]]["place"] = {place_key(town), place_key(region), place_key(country)}
+    catalog.write(add_places)
     return catalog, ids, facts, roots, cid
 
 
@@ -75,6 +90,7 @@ def reference(f: dict, flt: Filters, collection: set[int], fid: int) -> bool:
         flt.has_gps is None or (gps is not None and None not in gps) == flt.has_gps,
         flt.camera is None or flt.camera.strip().lower() in cam,
         flt.collection_id is None or fid in collection,
+        flt.place is None or place_key(flt.place) in f.get("place", set()),
     ]
     return all(checks)
 
@@ -90,6 +106,7 @@ def values(roots, cid):
         "has_gps": [True, False],
         "camera": ["x_1", "canon eos", "%"],
         "collection_id": [cid],
+        "place": ["italy", "VALPARAISO", "Valparaíso", "veneto", "Venice, Italy"],
     }
 
 
@@ -137,6 +154,8 @@ def test_the_drifted_cases_are_right(library):
     assert "lat_only" in names(Filters(has_gps=False))
     assert names(Filters(kind="photo"), "collection") == names(Filters(kind="photo"))
     assert names(Filters(collection_id=cid, kind="video"), "collection") == {"video"}
+    assert names(Filters(place="valparaiso")) == {"root2"}         # accents and case ignored
+    assert names(Filters(place="Italy")) == {"exif_new"}          # a missing file is not listed
 
 
 def test_every_filter_field_has_one_clause():
