@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from core.catalog.connection import connect
+from core.pipeline.base import Outcome, StageRunner
 from core.pipeline.jobs import Job
-from core.pipeline.stages import Outcome, StageRunner
 from core.places.geocoder import shared_geocoder, valid_position
 from core.places.store import set_gps_place
 

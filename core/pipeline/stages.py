@@ -25,6 +25,7 @@ from core.pipeline.base import Env, Outcome, StageRunner
 from core.pipeline.decode import describe
 from core.pipeline.jobs import Job
 from core.pipeline.pixels import PixelStage, shrink
+from core.pipeline.places_stage import PlacesRunner
 
 __all__ = ["RUNNERS", "Env", "Outcome", "StageRunner"]
 
@@ -286,12 +287,9 @@ class TranscriptRunner(StageRunner):
 
 RUNNERS: dict[str, type[StageRunner]] = {
     "thumbnail": ThumbnailRunner,
+    "places": PlacesRunner,
     "clip": ClipRunner,
     "keyframes": KeyframesRunner,
     "caption": CaptionRunner,
     "transcript": TranscriptRunner,
 }
-
-from core.pipeline.places_stage import PlacesRunner
-
-RUNNERS["places"] = PlacesRunner
