@@ -33,9 +33,6 @@ STATE_TEXT = {"ready": "ready", "loaded": "ready (loaded)", "missing": "not inst
 
 
 def model_status(registry) -> dict:
-    if registry is None:
-        return {role: {"state": "unavailable", "reason": "the models package is not installed"}
-                for role, _ in ROLES}
     return registry.status()
 
 
@@ -125,8 +122,7 @@ class WelcomeDialog(QDialog):
             it.setToolTip(2, detail)
             it.setForeground(1, Qt.darkGreen if ok else Qt.darkRed)
             self.models.addTopLevelItem(it)
-        can_download = self.services.registry is not None
-        self.download_btn.setEnabled(bool(missing) and can_download)
+        self.download_btn.setEnabled(bool(missing))
         if missing:
             sizes = [st.get("size_mb") for r, st in status.items()
                      if st.get("state") not in ("ready", "loaded") and st.get("size_mb")]
@@ -171,7 +167,7 @@ class WelcomeDialog(QDialog):
         from desktop.downloads import download
 
         roles = [r for r, st in self.status.items() if st.get("state") == "missing"]
-        if self.services.registry is None or not roles:
+        if not roles:
             return
         services = self.services
         self._runner = TaskRunner("download", lambda task: download(services, roles, task),
