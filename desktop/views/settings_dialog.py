@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,12 +27,15 @@ from PySide6.QtWidgets import (
 
 from core.scan.roots import list_roots
 from desktop import actions
+from desktop.workers import describe, run_async
 
 ROLES = (("clip", "Image and text search (CLIP)"), ("caption", "Captions"),
          ("whisper", "Speech to text (Whisper)"), ("llm", "Names and answers (LLM)"))
 
 
 class SettingsDialog(QDialog):
+    rootsShown = Signal()  # the library folders are listed (read in a worker)
+
     def __init__(self, services, parent=None):
         super().__init__(parent)
         self.services = services
@@ -44,8 +48,8 @@ class SettingsDialog(QDialog):
         ll = QVBoxLayout(lib)
         ll.addWidget(QLabel("Library folders"))
         self.roots = QListWidget()
-        for r in list_roots(services.catalog):
-            self.roots.addItem(r.path + (f"   ({r.error})" if r.error else ""))
+        run_async(list_roots, services.catalog, on_done=self._show_roots,
+                  on_error=lambda e: self._show_roots_failed(e))
         ll.addWidget(self.roots)
         row = QHBoxLayout()
         add = QPushButton("Add folder…")
@@ -121,6 +125,15 @@ class SettingsDialog(QDialog):
         bb.accepted.connect(self.save)
         bb.rejected.connect(self.reject)
         lay.addWidget(bb)
+
+    def _show_roots(self, roots) -> None:
+        for i, r in enumerate(roots):  # ahead of any folder added meanwhile
+            self.roots.insertItem(i, r.path + (f"   ({r.error})" if r.error else ""))
+        self.rootsShown.emit()
+
+    def _show_roots_failed(self, e: BaseException) -> None:
+        self.roots.insertItem(0, f"Could not read the library folders: {describe(e)}")
+        self.rootsShown.emit()
 
     def _add_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Add a folder to the library")

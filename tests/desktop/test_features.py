@@ -145,11 +145,15 @@ def test_shortcuts_search_preview_delete(tmp_path, services, win, trash_home, qt
     qtbot.waitUntil(lambda: win.library.model.rowCount() == 2, timeout=10000)
 
 
-def test_settings_are_saved_in_the_data_folder(services, win, paths, qtbot, monkeypatch):
+def test_settings_are_saved_in_the_data_folder(tmp_path, services, win, paths, qtbot, monkeypatch):
     from desktop.views.settings_dialog import SettingsDialog
 
+    (tmp_path / "pictures").mkdir()
+    add_root(services.catalog, tmp_path / "pictures")
     dlg = SettingsDialog(services, win)
     qtbot.addWidget(dlg)
+    qtbot.waitUntil(lambda: dlg.roots.count() == 1, timeout=10000)  # read in a worker
+    assert dlg.roots.item(0).text() == str(tmp_path / "pictures")
     dlg.workers.setValue(5)
     dlg.floor.setValue(0.3)
     dlg.mode.setCurrentText("copy")
