@@ -12,6 +12,14 @@ def register(sub) -> None:
     add_json_flag(p)
     p.set_defaults(func=cmd_places)
 
+    p = sub.add_parser("events", help="the library cut into events (a day out, a weekend "
+                       "away), newest first, with where they were")
+    p.add_argument("--min-files", type=int, default=2, metavar="N",
+                   help="only events of at least N photos and videos (default 2)")
+    p.add_argument("--limit", type=int, default=50, help="at most N events (default 50)")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_events)
+
 
 def cmd_places(args, ctx) -> int:
     from core.places.store import library_places
@@ -29,3 +37,28 @@ def cmd_places(args, ctx) -> int:
         region = f" — {p.region}" if p.region and p.region != p.place else ""
         print(f"{p.count:6d}  {p.label()}{region}{inferred}")
     return 0
+
+
+def cmd_events(args, ctx) -> int:
+    from core.places.events import list_events, update_events
+
+    update_events(ctx.catalog)            # cheap when nothing changed since the last index
+    with ctx.catalog.read() as conn:
+        events = list_events(conn, min_files=max(1, args.min_files))[:max(0, args.limit)]
+    if args.json:
+        print_json([e.to_dict() for e in events])
+        return 0
+    if not events:
+        print("no events yet: they are made from camera dates (scan the library first)")
+        return 0
+    for e in events:
+        print(f"{date_span(e.start_at, e.end_at):<25} {e.file_count:5d}  {e.title or ''}")
+    return 0
+
+
+def date_span(a: float, b: float) -> str:
+    """'2023-04-02' or '2023-04-02 – 2023-04-05', local dates."""
+    import datetime as dt
+
+    da, db = dt.date.fromtimestamp(a), dt.date.fromtimestamp(b)
+    return da.isoformat() if da == db else f"{da.isoformat()} – {db.isoformat()}"

@@ -178,8 +178,23 @@ def _folders(conn: Connection, ev: Evidence) -> None:
                   if fold(n) not in roots][:MAX_FOLDERS]
 
 
+def _places(conn: Connection, ev: Evidence) -> None:
+    """Where the members were, in words (core.places), and the events most of them belong
+    to: 'Kyoto', 'Iceland trip' — never coordinates."""
+    from core.places.events import where_and_when
+
+    ids = [r[0] for r in conn.execute(
+        "SELECT file_id FROM cluster_members WHERE cluster_id = ?", (ev.cluster_id,))]
+    ww = where_and_when(conn, ids)
+    places = [ww.place.removesuffix(" trip")] if ww.place else []
+    places += [label for label, _ in ww.places if label not in places]
+    ev.places = [clip_text(p, 60) for p in places[:4]]
+    big = [t for _a, _b, t, n in ww.events if t and n >= 0.2 * max(1, ww.total)]
+    ev.events = [clip_text(t, 40) for t in dict.fromkeys(big)][:3]
+
+
 Provider = Callable[[Connection, Evidence], None]
-PROVIDERS: list[Provider] = [_captions, _tags, _transcripts, _folders]
+PROVIDERS: list[Provider] = [_captions, _tags, _transcripts, _folders, _places]
 
 
 def gather_evidence(conn: Connection, cluster_id: int, *,

@@ -34,6 +34,7 @@ from core.pipeline.base import Env, Outcome
 from core.pipeline.pixels import PixelPass, PixelStage
 from core.pipeline.stages import RUNNERS
 from core.pipeline.workers import lower_thread_priority
+from core.places.events import update_events
 from core.tasks import TaskState
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class IndexReport:
     cancelled: bool = False
     damaged_audio_packets: int = 0
     joined_collections: int = 0  # new files that joined an existing collection
+    events: int | None = None  # events after recomputing them (None: timeline unchanged)
 
     @property
     def done(self) -> int:
@@ -118,6 +120,7 @@ def index_library(catalog: Catalog, registry: Any, settings: Settings, paths: Pa
                 for stage in group:
                     report.stages[stage.name].seconds = round(time.monotonic() - t_pass, 3)
             report.joined_collections = _join_collections(catalog, registry, report)
+            report.events = update_events(catalog)   # None: the timeline had not changed
             _prune_thumbnails(catalog, paths, report)
         except Cancelled:
             report.cancelled = True

@@ -1,0 +1,114 @@
+"""Events: the cut itself on made-up timelines, then in a catalog with inferred places."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from core.cli.main import main
+from core.places.events import home_position, segment
+from tests.media_factory import write_jpeg
+
+H = 3600.0
+DAY = 86400.0
+NAN = float("nan")
+HOME = (48.137, 11.575)           # Munich
+KYOTO = (35.0116, 135.7681)
+OSAKA = (34.6937, 135.5023)
+
+
+def cut(points, home=HOME):
+    times = np.array([p[0] for p in points])
+    lat = np.array([p[1][0] if p[1] else NAN for p in points])
+    lon = np.array([p[1][1] if p[1] else NAN for p in points])
+    return segment(times, lat, lon, home).tolist()
+
+
+def test_sessions_at_home_are_cut_by_six_hours():
+    t0 = 1_700_000_000.0
+    pts = [(t0, HOME), (t0 + 1 * H, HOME), (t0 + 3 * H, None),      # a birthday afternoon
+           (t0 + 20 * H, HOME), (t0 + 21 * H, HOME),                 # next day: another event
+           (t0 + 22 * H, None)]
+    assert cut(pts) == [0, 0, 0, 1, 1, 1]
+
+
+def test_a_trip_away_is_one_event_across_nights_and_towns():
+    t0 = 1_700_000_000.0
+    pts = [(t0 - 2 * DAY, HOME),                                     # at home before
+           (t0, KYOTO), (t0 + 2 * H, KYOTO),                         # day 1
+           (t0 + DAY, None), (t0 + DAY + H, None),                   # day 2: camera without GPS
+           (t0 + 2 * DAY, OSAKA), (t0 + 2 * DAY + 3 * H, OSAKA),     # day 3, another town
+           (t0 + 6 * DAY, HOME)]                                     # home again
+    assert cut(pts) == [0, 1, 1, 1, 1, 1, 1, 2]
+
+
+def test_unlocated_sessions_after_a_trip_are_not_pulled_into_it():
+    t0 = 1_700_000_000.0
+    pts = [(t0, KYOTO), (t0 + 20 * H, None), (t0 + 40 * H, HOME)]
+    assert cut(pts) == [0, 1, 2]
+
+
+def test_two_trips_with_home_between_stay_apart():
+    t0 = 1_700_000_000.0
+    pts = [(t0, KYOTO), (t0 + 12 * H, HOME), (t0 + 24 * H, KYOTO)]
+    assert cut(pts) == [0, 1, 2]
+
+
+def test_no_gps_anywhere_means_sessions():
+    t0 = 1_700_000_000.0
+    pts = [(t0, None), (t0 + H, None), (t0 + 10 * H, None)]
+    assert cut(pts, home=None) == [0, 0, 1]
+    assert segment(np.zeros(0), np.zeros(0), np.zeros(0)).tolist() == []
+
+
+def test_home_is_where_most_days_are_not_where_most_photos_are():
+    days = np.arange(30) * DAY
+    times = np.concatenate([days, 40 * DAY + np.arange(500) * 60])   # one busy day in Kyoto
+    lat = np.concatenate([np.full(30, HOME[0]), np.full(500, KYOTO[0])])
+    lon = np.concatenate([np.full(30, HOME[1]), np.full(500, KYOTO[1])])
+    assert home_position(times, lat, lon) == pytest.approx(HOME)
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return out.out
+
+
+def test_events_in_the_catalog_infer_places_for_photos_without_gps(tmp_path, capsys, catalog):
+    lib = tmp_path / "lib"
+    # home life in Munich on many days, then a weekend in Kyoto with one photo without GPS
+    for d in range(1, 8):
+        write_jpeg(lib / f"home{d}.jpg", seed=d, taken=f"2023:03:0{d} 12:00:00", gps=HOME)
+    write_jpeg(lib / "k1.jpg", seed=20, taken="2023:04:01 10:00:00", gps=KYOTO)
+    write_jpeg(lib / "k2.jpg", seed=21, taken="2023:04:01 18:00:00")          # no GPS
+    write_jpeg(lib / "k3.jpg", seed=22, taken="2023:04:02 09:00:00", gps=KYOTO)
+    write_jpeg(lib / "undated.jpg", seed=23)                                   # no camera date
+    run(capsys, "add", str(lib))
+    run(capsys, "scan")
+    run(capsys, "index", "--stage", "places")
+    events = json.loads(run(capsys, "events", "--json"))
+    assert events[0]["title"] == "Kyoto" and events[0]["file_count"] == 3
+    assert events[0]["away"] is True
+    assert len(events) == 1                         # the days at home hold one photo each
+    singles = json.loads(run(capsys, "events", "--min-files", "1", "--json"))
+    assert [e["title"] for e in singles[1:]] == ["Munich"] * 7
+    assert not any(e["away"] for e in singles[1:])
+    hits = json.loads(run(capsys, "search", "Kyoto", "--json"))["hits"]
+    assert {h["path"].rsplit("/", 1)[1] for h in hits} == {"k1.jpg", "k2.jpg", "k3.jpg"}
+    from core.places.store import file_place
+    from core.search import ask
+
+    with catalog.read() as conn:
+        fid = conn.execute("SELECT id FROM files WHERE name = 'k2.jpg'").fetchone()[0]
+        undated = conn.execute("SELECT id FROM files WHERE name = 'undated.jpg'").fetchone()[0]
+        p = file_place(conn, fid)
+        assert (p.place, p.country, p.inferred) == ("Kyoto", "Japan", True)
+        assert file_place(conn, undated) is None                # no date: no event, no place
+        assert conn.execute("SELECT count(*) FROM event_members WHERE file_id = ?",
+                            (undated,)).fetchone()[0] == 0
+    answer = ask(catalog, None, fid, "where was this?")
+    assert answer.answer.startswith("Probably taken in Kyoto") and not answer.confident
