@@ -4,6 +4,7 @@ CLIP folder, whose module subfolder is one) and zero-shot label scoring."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +13,8 @@ import numpy as np
 from PIL import Image
 
 from models.base import ModelWrapper
+
+log = logging.getLogger(__name__)
 
 _RESAMPLE = {0: Image.NEAREST, 1: Image.LANCZOS, 2: Image.BILINEAR, 3: Image.BICUBIC,
              4: Image.BOX, 5: Image.HAMMING}
@@ -27,9 +30,13 @@ def _read_json(p: Path) -> dict:
 class ClipModel(ModelWrapper):
     role = "clip"
 
-    def __init__(self, path, **kw):
+    def __init__(self, path, *, cache_dir: Path | None = None, **kw):
         kw.setdefault("batch_size", 32)
         super().__init__(path, **kw)
+        self.cache_dir = cache_dir  # where the query path keeps its ONNX text tower
+        self._query_tower = None  # clip_onnx.OnnxTextTower once ready
+        self._query_tower_started = False
+        self._query_thread: threading.Thread | None = None
         # Read the small configs now (cheap, no torch) so preprocess() works before load().
         cfg = _read_json(self.path / "config.json")
         vision = cfg.get("vision_config") or {}
@@ -75,6 +82,8 @@ class ClipModel(ModelWrapper):
     def _unload(self) -> None:
         self.model = None
         self.tokenizer = None
+        self._query_tower = None
+        self._query_tower_started = False
         with self._label_lock:
             self._label_cache.clear()
 
@@ -147,6 +156,53 @@ class ClipModel(ModelWrapper):
         with self._session():
             rows = self._batched(texts, run, batch_size or 256)
         return np.stack(rows).astype(np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One search query's (dim,) normalised vector: the latency path. Runs the text tower
+        under ONNX Runtime once prepare_query() made it ready (the app does at start, beside
+        loading the vector index), torch until then: a one-off CLI query would spend more
+        loading the ONNX file than it saves."""
+        tower = self._query_tower
+        if tower is None:
+            return self.embed_texts([text])[0]
+        with self._session():
+            enc = self.tokenizer([str(text)], truncation=True, max_length=self._max_text,
+                                 return_tensors="np")
+        return _normalise(tower.run(enc["input_ids"], enc["attention_mask"]))[0]
+
+    def prepare_query(self, wait: bool = False):
+        """Start making the query path's ONNX tower ready on the CPU (load the cached one, or
+        export it: models/clip_onnx.py) on a background thread (`wait`: and wait for it);
+        returns it when ready, else None."""
+        if self._query_tower is not None or self.device != "cpu" or self.cache_dir is None:
+            return self._query_tower
+        with self._label_lock:
+            start = not self._query_tower_started
+            self._query_tower_started = True
+        if start:
+            self._query_thread = threading.Thread(target=self._make_query_tower,
+                                                  name="clip-onnx", daemon=True)
+            self._query_thread.start()
+        if wait and self._query_thread is not None:
+            self._query_thread.join()
+        return self._query_tower
+
+    def _make_query_tower(self) -> None:
+        from models import clip_onnx
+
+        try:
+            target = clip_onnx.onnx_file(self.cache_dir, self.identity)
+            if target.exists():
+                tower = clip_onnx.OnnxTextTower(target)
+            else:
+                with self._session():  # hold references: an unload meanwhile frees nothing
+                    model, tokenizer = self.model, self.tokenizer
+                tower = clip_onnx.export(model, tokenizer, self._max_text, target)
+        except Exception as e:  # noqa: BLE001 - ONNX is a speed-up: on any failure keep torch
+            log.warning("query path stays on torch: %s: %s", type(e).__name__, e)
+            return
+        if tower is not None and self._loaded:
+            self._query_tower = tower
 
     def zero_shot(self, image_vectors: np.ndarray, labels: Sequence[str]) -> np.ndarray:
         """(n, len(labels)) softmax probabilities; label vectors are cached per label list."""

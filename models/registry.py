@@ -232,7 +232,7 @@ class Registry:
         if role == "clip":
             from models.clip import ClipModel
 
-            return ClipModel(r.path, **kw)
+            return ClipModel(r.path, cache_dir=self.paths.home / "cache", **kw)
         if role == "caption":
             from models.captioner import Captioner
 

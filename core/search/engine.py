@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from pathlib import Path
@@ -66,7 +67,11 @@ def warm(catalog, registry) -> int:
         model_id = vector_space(conn, registry)
         if model_id is None:
             return 0
-        return len(get_index(catalog.path, conn, model_id))
+        n = len(get_index(catalog.path, conn, model_id))
+    with contextlib.suppress(ShoeboxError):  # the query encoder too (ONNX, on the CPU)
+        if registry is not None and model_id == registry.identity("clip"):
+            registry.clip().prepare_query()
+    return n
 
 
 def _clean_query(query: str, notices: list[str]) -> str:
@@ -118,7 +123,7 @@ def _query_vector(registry, query: str, notices: list[str]):
     try:
         model_id = registry.identity("clip")
         clip = registry.clip()
-        vec = np.asarray(clip.embed_texts([query[:CLIP_QUERY_CHARS]]), np.float32)[0]
+        vec = np.asarray(clip.embed_query(query[:CLIP_QUERY_CHARS]), np.float32)
     except ShoeboxError as e:   # ModelUnavailable and friends: words still work
         notices.append(f"text search only: the CLIP model is not available ({e})")
         return None, None

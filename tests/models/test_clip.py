@@ -162,3 +162,26 @@ def test_unload_frees_and_reloads_on_use(registry):
     assert registry.status()["clip"]["state"] == "ready"
     assert clip.embed_texts(["x"]).shape == (1, clip.dim)  # reloads itself
     assert clip.loaded
+
+
+def test_query_path_onnx_matches_torch_and_is_cached_by_identity(registry, paths, monkeypatch):
+    from models import clip_onnx
+
+    clip = registry.clip()
+    texts = ["a dog", "kids on a beach at sunset with a red kite"]
+    torch_vecs = clip.embed_texts(texts)
+    assert clip._query_tower is None  # nothing starts on its own: a CLI query stays on torch
+    np.testing.assert_allclose(clip.embed_query(texts[0]), torch_vecs[0], atol=1e-5)
+    assert clip.prepare_query(wait=True) is not None
+    cached = clip_onnx.onnx_file(paths.home / "cache", clip.identity)
+    assert cached.exists()
+    for text, ref in zip(texts, torch_vecs):
+        got = clip.embed_query(text)
+        assert got.shape == (clip.dim,) and float(np.dot(got, ref)) >= clip_onnx.MIN_COSINE
+    # a later start loads the cached tower: no second export
+    clip.unload()
+    assert clip._query_tower is None
+    monkeypatch.setattr(clip_onnx, "export", lambda *a, **k: pytest.fail("exported again"))
+    clip.load()
+    assert clip.prepare_query(wait=True) is not None
+    assert float(np.dot(clip.embed_query(texts[1]), torch_vecs[1])) >= clip_onnx.MIN_COSINE
