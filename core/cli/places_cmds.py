@@ -20,6 +20,16 @@ def register(sub) -> None:
     add_json_flag(p)
     p.set_defaults(func=cmd_events)
 
+    p = sub.add_parser("memories", help="on this day: photos and videos from this date in "
+                       "earlier years, by year")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="the day to remember (default: today)")
+    p.add_argument("--dismiss", type=int, metavar="YEAR",
+                   help="do not show that year's memories on this day again")
+    p.add_argument("--restore", action="store_true",
+                   help="show this day's dismissed years again")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_memories)
+
 
 def cmd_places(args, ctx) -> int:
     from core.places.store import library_places
@@ -62,3 +72,43 @@ def date_span(a: float, b: float) -> str:
 
     da, db = dt.date.fromtimestamp(a), dt.date.fromtimestamp(b)
     return da.isoformat() if da == db else f"{da.isoformat()} – {db.isoformat()}"
+
+
+def _day(text: str | None):
+    import datetime as dt
+
+    from core.errors import ShoeboxError
+
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ShoeboxError(f"{text!r} is not a date: use YYYY-MM-DD") from None
+
+
+def cmd_memories(args, ctx) -> int:
+    from core.places.memories import dismiss_memory, memories, restore_memories
+
+    day = _day(args.date)
+    if args.dismiss is not None:
+        dismiss_memory(ctx.catalog, args.dismiss, day)
+        if not args.json:
+            print(f"the memories of {args.dismiss} will not be shown on {day:%d %B} again")
+    if args.restore:
+        n = restore_memories(ctx.catalog, day)
+        if not args.json:
+            print(f"{n} dismissed year(s) of {day:%d %B} shown again")
+    found = memories(ctx.catalog, day)
+    if args.json:
+        print_json({"date": day.isoformat(), "memories": [m.to_dict() for m in found]})
+        return 0
+    if not found:
+        print(f"no memories for {day:%d %B}: nothing was taken on this day in earlier years")
+        return 0
+    for m in found:
+        dup = f", {m.hidden_duplicates} near-duplicates hidden" if m.hidden_duplicates else ""
+        print(f"{m.year} — {m.title} ({len(m.files)} shown{dup})")
+        for f in m.files:
+            print(f"    {f.path}")
+    return 0

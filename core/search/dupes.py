@@ -258,6 +258,50 @@ def _near_groups(catalog, conn, registry, near_cosine, phash_max, task) -> list[
     return out
 
 
+BURST_S = 600   # near-duplicates among a few files: compared only when taken this close
+
+
+def duplicate_groups_among(catalog, conn, file_ids) -> list[DuplicateGroup]:
+    """Duplicate groups inside a small set of files (e.g. one day's memories), keeper first:
+    identical content, and photos taken within BURST_S of each other that the pHash and the
+    pixel check confirm (no model needed). Files in no group are not returned."""
+    ids = sorted({int(i) for i in file_ids})
+    if len(ids) < 2:
+        return []
+    marks = ",".join("?" * len(ids))
+    rows = conn.execute(f"SELECT id, content_hash, kind, path, COALESCE(taken_at, mtime_ns / 1e9)"
+                        f" FROM files WHERE id IN ({marks})", ids).fetchall()
+    parent: dict[int, int] = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    by_hash: dict[str, list[int]] = defaultdict(list)
+    for fid, chash, *_ in rows:
+        if chash:
+            by_hash[chash].append(fid)
+    for same in by_hash.values():
+        for other in same[1:]:
+            parent[find(other)] = find(same[0])
+    photos = sorted((r[4], r[0], r[3]) for r in rows if r[2] == "photo")
+    pairs = [(a[1], b[1], a[2], b[2]) for i, a in enumerate(photos) for b in photos[i + 1:]
+             if b[0] - a[0] <= BURST_S and find(a[1]) != find(b[1])]
+    if pairs:
+        hashes = _phashes(catalog, conn, {p for pair in pairs for p in pair[:2]})
+        decoded: dict = {}
+        for a, b, pa, pb in pairs:
+            if (a in hashes and b in hashes and hamming(hashes[a], hashes[b]) <= PHASH_MAX_DISTANCE
+                    and find(a) != find(b) and _same_pixels(pa, pb, decoded)):
+                parent[find(a)] = find(b)
+    members: dict[int, list[int]] = defaultdict(list)
+    for x in list(parent):
+        members[find(x)].append(x)
+    return [_group(conn, "near", g) for g in members.values() if len(g) > 1]
+
+
 def _small(path: str | None, cache: dict) -> Image.Image | None:
     if path is None:
         return None

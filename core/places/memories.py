@@ -1,0 +1,120 @@
+"""'On this day': photos and videos taken on this month and day in earlier years, one group
+per year, near-duplicates collapsed to their best copy (core.search.dupes), and the years
+the user dismissed for this day left out.
+
+Only camera dates count (EXIF or container): a file dated by its modification time was dated
+when it was copied. Days are local, as the scanner read the camera's clock. On 28 February of
+a year without a 29th, the 29ths of leap years are remembered too.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import time
+from dataclasses import asdict, dataclass, field
+
+from core.catalog import Catalog, Connection
+from core.places.store import file_places
+
+MAX_PER_YEAR = 60   # a memory is a glance, not the whole day's 400 burst shots
+
+
+@dataclass
+class MemoryFile:
+    file_id: int
+    path: str
+    kind: str
+    taken_at: float
+    place: str | None            # 'Kyoto, Japan'
+    similar: int = 0             # near-duplicates of it that are not shown
+
+
+@dataclass
+class Memory:
+    day: str                     # 'MM-DD' it was shown on
+    year: int
+    years_ago: int
+    files: list[MemoryFile] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)   # most files first
+    hidden_duplicates: int = 0
+
+    @property
+    def title(self) -> str:
+        ago = "1 year ago" if self.years_ago == 1 else f"{self.years_ago} years ago"
+        return f"{ago} · {self.places[0]}" if self.places else ago
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "title": self.title}
+
+
+def _days(day: dt.date) -> list[str]:
+    days = [day.strftime("%m-%d")]
+    if day.month == 2 and day.day == 28 and not calendar.isleap(day.year):
+        days.append("02-29")
+    return days
+
+
+def memories(catalog: Catalog, day: dt.date | None = None) -> list[Memory]:
+    """This day's memories, most recent year first (empty when there are none)."""
+    from core.search.dupes import duplicate_groups_among
+
+    day = day or dt.date.today()
+    days = _days(day)
+    marks = ",".join("?" * len(days))
+    with catalog.read() as conn:
+        rows = conn.execute(
+            f"SELECT f.id, f.path, f.kind, f.taken_at, "
+            f"CAST(strftime('%Y', f.taken_at, 'unixepoch', 'localtime') AS INTEGER) AS y "
+            f"FROM files f WHERE f.status = 'present' AND f.kind IN ('photo', 'video') "
+            f"AND f.taken_at_source IN ('exif', 'container') AND f.taken_at IS NOT NULL "
+            f"AND strftime('%m-%d', f.taken_at, 'unixepoch', 'localtime') IN ({marks}) "
+            f"AND y < ? AND NOT EXISTS (SELECT 1 FROM memory_dismissals d "
+            f"WHERE d.day = ? AND d.year = y) "
+            f"ORDER BY y DESC, f.taken_at, f.id", (*days, day.year, days[0])).fetchall()
+        if not rows:
+            return []
+        by_year: dict[int, list] = {}
+        for r in rows:
+            by_year.setdefault(r[4], []).append(r)
+        places = file_places(conn, [r[0] for r in rows])
+        out = []
+        for year, members in by_year.items():
+            groups = duplicate_groups_among(catalog, conn, [m[0] for m in members])
+            hidden = {f.file_id for g in groups for f in g.files[1:]}
+            similar = {g.keep: len(g.files) - 1 for g in groups}
+            mem = Memory(days[0], year, day.year - year, hidden_duplicates=len(hidden))
+            counts: dict[str, int] = {}
+            for fid, path, kind, taken, _y in members:
+                p = places.get(fid)
+                label = p.label() if p else None
+                if label:
+                    counts[label] = counts.get(label, 0) + 1
+                if fid not in hidden and len(mem.files) < MAX_PER_YEAR:
+                    mem.files.append(MemoryFile(fid, path, kind, taken, label,
+                                                similar.get(fid, 0)))
+            mem.places = sorted(counts, key=lambda k: -counts[k])
+            out.append(mem)
+    return out
+
+
+def dismiss_memory(catalog: Catalog, year: int, day: dt.date | None = None) -> None:
+    """The photos of `year` are not shown again on this month and day."""
+    day = day or dt.date.today()
+
+    def write(conn: Connection) -> None:
+        for d in _days(day):
+            conn.execute("INSERT OR REPLACE INTO memory_dismissals(day, year, dismissed_at) "
+                         "VALUES (?, ?, ?)", (d, int(year), time.time()))
+    catalog.write(write)
+
+
+def restore_memories(catalog: Catalog, day: dt.date | None = None) -> int:
+    """Bring back the dismissed years of this month and day; returns how many."""
+    day = day or dt.date.today()
+    days = _days(day)
+
+    def write(conn: Connection) -> int:
+        return conn.execute(f"DELETE FROM memory_dismissals WHERE day IN "
+                            f"({','.join('?' * len(days))})", days).rowcount
+    return catalog.write(write)

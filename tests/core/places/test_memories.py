@@ -1,0 +1,85 @@
+"""On this day: earlier years' photos of this month and day, by year, near-duplicates
+collapsed, dismissals kept."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PIL import Image
+
+from core.cli.main import main
+
+SAMPLES = Path("/work/shared/media/photos")
+
+
+def dated_copy(src: Path, dst: Path, taken: str, *, size: int | None = None,
+               quality: int = 92) -> Path:
+    """A copy of a real photo with an EXIF capture date (optionally resized: a near-duplicate)."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with Image.open(src) as im:
+        exif = im.getexif()
+        exif.get_ifd(0x8769)[36867] = taken
+        exif[306] = taken
+        img = im.convert("RGB")
+        if size:
+            img.thumbnail((size, size))
+        img.save(dst, "JPEG", quality=quality, exif=exif.tobytes())
+    return dst
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return out.out
+
+
+def test_memories_by_year_with_near_duplicates_collapsed_and_dismissals(tmp_path, capsys):
+    lib = tmp_path / "lib"
+    dated_copy(SAMPLES / "Garden.jpg", lib / "a.jpg", "2019:11:30 10:00:00")
+    dated_copy(SAMPLES / "Garden.jpg", lib / "a-small.jpg", "2019:11:30 10:00:20", size=400,
+               quality=80)                                          # the same shot, re-saved
+    dated_copy(SAMPLES / "Storm.jpg", lib / "b.jpg", "2019:11:30 10:01:00")   # another shot
+    dated_copy(SAMPLES / "Dune.jpg", lib / "c.jpg", "2022:11:30 18:00:00")
+    dated_copy(SAMPLES / "Aqua.jpg", lib / "d.jpg", "2022:12:01 09:00:00")    # another day
+    dated_copy(SAMPLES / "Blinds.jpg", lib / "e.jpg", "2026:11:30 09:00:00")  # this year
+    (lib / "no-date.jpg").write_bytes((SAMPLES / "RainDrops.jpg").read_bytes())  # mtime only
+    run(capsys, "add", str(lib))
+    run(capsys, "scan")
+    out = json.loads(run(capsys, "memories", "--date", "2026-11-30", "--json"))
+    mems = out["memories"]
+    assert [m["year"] for m in mems] == [2022, 2019]
+    assert [m["years_ago"] for m in mems] == [4, 7]
+    assert [Path(f["path"]).name for f in mems[0]["files"]] == ["c.jpg"]
+    shown = [Path(f["path"]).name for f in mems[1]["files"]]
+    assert sorted(shown) == ["a.jpg", "b.jpg"]                    # the larger copy is kept
+    assert mems[1]["hidden_duplicates"] == 1
+    assert next(f for f in mems[1]["files"] if f["path"].endswith("a.jpg"))["similar"] == 1
+    assert "4 years ago" in mems[0]["title"]
+    # dismiss 2022: gone on this day, for good; the other year stays; restore brings it back
+    run(capsys, "memories", "--date", "2026-11-30", "--dismiss", "2022")
+    again = json.loads(run(capsys, "memories", "--date", "2026-11-30", "--json"))["memories"]
+    assert [m["year"] for m in again] == [2019]
+    assert "2022" not in run(capsys, "memories", "--date", "2027-11-30")
+    assert json.loads(run(capsys, "memories", "--date", "2026-12-01", "--json")
+                      )["memories"][0]["year"] == 2022             # another day is another memory
+    run(capsys, "memories", "--date", "2026-11-30", "--restore")
+    assert [m["year"] for m in json.loads(run(capsys, "memories", "--date", "2026-11-30",
+                                              "--json"))["memories"]] == [2022, 2019]
+    assert "no memories" in run(capsys, "memories", "--date", "2026-06-15")
+
+
+def test_bad_date_is_a_clear_error(capsys):
+    assert main(["memories", "--date", "30/11/2026"]) == 2
+    assert "use YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_leap_day_is_remembered_on_the_28th_of_other_years():
+    import datetime as dt
+
+    from core.places.memories import _days
+
+    assert _days(dt.date(2027, 2, 28)) == ["02-28", "02-29"]
+    assert _days(dt.date(2028, 2, 28)) == ["02-28"]
+    assert _days(dt.date(2028, 2, 29)) == ["02-29"]
