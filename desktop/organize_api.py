@@ -21,14 +21,17 @@ def recluster_and_name(services, task: TaskState):
     return report
 
 
-def propose(services, mode: str, task: TaskState) -> int:
-    """A new draft plan (finding and naming collections first when there are none)."""
+def propose(services, mode: str, task: TaskState, layout: str | None = None,
+            template: str | None = None) -> int:
+    """A new draft plan (finding and naming collections first when there are none; the date
+    layout needs none)."""
     from core.organize import make_plan
 
-    if not has_collections(services.catalog):
+    if layout != "date" and not has_collections(services.catalog):
         recluster_and_name(services, task)
     task.status("working out folders")
-    return make_plan(services.catalog, services.settings, mode=mode)
+    return make_plan(services.catalog, services.settings, mode=mode, layout=layout,
+                     template=template)
 
 
 def rename_cluster(services, cluster_id: int, name: str) -> None:

@@ -13,7 +13,7 @@ import logging
 import os
 from collections import Counter, defaultdict
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QSplitter,
@@ -38,7 +39,11 @@ from desktop.workers import describe, run_async
 log = logging.getLogger(__name__)
 
 FLAG_BRUSH = QBrush(QColor(230, 160, 40, 70))
-COLLECTION, ITEM = 1, 2  # kinds of tree rows (Qt.UserRole + 1)
+COLLECTION, ITEM, FOLDER = 1, 2, 3  # kinds of tree rows (Qt.UserRole + 1)
+LAYOUTS = (("topic", "By topic"), ("event", "By event: Year/YYYY-MM Event, Place"),
+           ("date", "By date (template)"))
+PREVIEW_FOLDERS = 8      # folders listed in the live preview and the confirmation
+PREVIEW_DELAY_MS = 400   # typing in the template waits this long before a preview
 
 
 def load_history(catalog) -> list[dict]:
@@ -55,6 +60,26 @@ def load_plan(catalog, plan_id: int) -> dict:
     items = plan_items(catalog, plan_id)
     return {"plan": plan, "items": items, "names": collection_names(catalog),
             "roots": [r.path for r in list_roots(catalog)]}
+
+
+def preview_layout(catalog, settings, layout: str, template: str | None) -> dict:
+    """What a layout would do, stored nowhere (worker thread): full destination folder ->
+    files going there, and how many files move."""
+    from core.organize import make_plan
+
+    moves = make_plan(catalog, settings, layout=layout, template=template or None, store=False)
+    heads = [m for m in moves if m.role == "file"]
+    return {"layout": layout, "moves": len(heads),
+            "folders": Counter(os.path.dirname(m.dst) for m in heads)}
+
+
+def folder_lines(counts: Counter, limit: int = PREVIEW_FOLDERS) -> list[str]:
+    """'/full/path/Folder/  (12 files)' for the biggest folders, then how many more."""
+    lines = [f"{folder}{os.sep}  ({n} file{'s' if n != 1 else ''})"
+             for folder, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+    if len(counts) > limit:
+        lines.append(f"… and {len(counts) - limit} more folders")
+    return lines
 
 
 def _rel(path: str, roots: list[str]) -> str:
@@ -80,6 +105,7 @@ class ReorganizePage(QWidget):
     applied = Signal(int, object)   # plan id, OpReport
     undone = Signal(int, object)
     failed = Signal(str)
+    previewShown = Signal()
 
     def __init__(self, services, parent=None):
         super().__init__(parent)
@@ -102,10 +128,35 @@ class ReorganizePage(QWidget):
             self.mode.addItem(label, m)
         self.mode.setCurrentIndex(max(self.mode.findData(services.settings.organize_mode), 0))
         top.addWidget(self.mode)
+        top.addWidget(QLabel("Layout"))
+        self.layout_box = QComboBox()
+        for key, label in LAYOUTS:
+            self.layout_box.addItem(label, key)
+        self.layout_box.setCurrentIndex(max(self.layout_box.findData(
+            services.settings.organize_layout), 0))
+        top.addWidget(self.layout_box)
+        self.template = QLineEdit(services.settings.organize_date_template)
+        self.template.setToolTip("Folders of the date layout, from each photo's capture date: "
+                                 "{year} {month} {day} {month_name} {name} {place}")
+        self.template.setMaximumWidth(220)
+        top.addWidget(self.template)
         self.propose_btn = QPushButton("Propose a new layout")
         self.propose_btn.clicked.connect(self.propose)
         top.addWidget(self.propose_btn)
         lay.addLayout(top)
+        self.preview = QLabel("")
+        self.preview.setObjectName("notice")
+        self.preview.setWordWrap(True)
+        self.preview.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        lay.addWidget(self.preview)
+        self.last_preview: dict | None = None
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(PREVIEW_DELAY_MS)
+        self._preview_timer.timeout.connect(self.update_preview)
+        self.layout_box.currentIndexChanged.connect(lambda _i: self._layout_changed())
+        self.template.textChanged.connect(lambda _t: self._preview_timer.start())
+        self.template.setEnabled(self.layout_box.currentData() == "date")
         self.summary = QLabel("Shoebox proposes folders from your collections. Review them here; "
                               "nothing moves until you confirm.")
         self.summary.setObjectName("notice")
@@ -118,7 +169,8 @@ class ReorganizePage(QWidget):
         self._fit_columns(self.current_tree)
         self.current_tree.setRootIsDecorated(False)
         self.proposed_tree = QTreeWidget()
-        self.proposed_tree.setHeaderLabels(["Proposed", "Files", "Confidence"])
+        self.proposed_tree.setHeaderLabels(["Proposed", "Files", "Confidence", "Why",
+                                            "Full destination"])
         self._fit_columns(self.proposed_tree)
         self.proposed_tree.itemChanged.connect(self._item_changed)
         self.proposed_tree.itemDoubleClicked.connect(lambda it, _c: self.edit_destination(it))
@@ -236,27 +288,46 @@ class ReorganizePage(QWidget):
         roots, names, items = self.data["roots"], self.data["names"], self.items
         heads = [i for i in items if i.role == "file"]
         companions = Counter(i.group_item_id for i in items if i.role != "file")
+        summary = self.plan.get("summary") or {}
+        notes = summary.get("notes") or {}
+        by_date = summary.get("layout") == "date"
         self.current_tree.clear()
         by_src = Counter(_rel(os.path.dirname(i.src), roots) for i in heads)
         for folder, n in sorted(by_src.items()):
-            self.current_tree.addTopLevelItem(QTreeWidgetItem([folder or ".", str(n)]))
+            row = QTreeWidgetItem([folder or ".", str(n)])
+            row.setToolTip(0, next(os.path.dirname(i.src) for i in heads
+                                   if _rel(os.path.dirname(i.src), roots) == folder))
+            self.current_tree.addTopLevelItem(row)
         editable = self.plan["state"] == "draft"
         self.proposed_tree.blockSignals(True)
         self.proposed_tree.clear()
-        by_cluster: dict[int | None, list] = defaultdict(list)
+        # a row per collection (each has its own folder); by date, a row per destination folder
+        groups: dict = defaultdict(list)
         for i in heads:
-            by_cluster[i.cluster_id].append(i)
-        for cid, group in sorted(by_cluster.items(), key=lambda kv: -len(kv[1])):
-            folders = Counter(_rel(os.path.dirname(i.dst), roots) for i in group)
-            folder = folders.most_common(1)[0][0]
-            name = names.get(cid) or "Unsorted"
-            head = QTreeWidgetItem([f"{folder}   ({name})", str(len(group)), ""])
-            head.setData(0, Qt.UserRole, cid)
-            head.setData(0, Qt.UserRole + 1, COLLECTION)
+            groups[os.path.dirname(i.dst) if by_date else i.cluster_id].append(i)
+        for key, group in sorted(groups.items(), key=lambda kv: (-len(kv[1]), str(kv[0]))):
+            full = Counter(os.path.dirname(i.dst) for i in group)
+            folder = _rel(full.most_common(1)[0][0], roots)
+            cid = None if by_date else key
+            name = names.get(cid) or ("" if by_date else "Unsorted")
+            why = notes.get(str(cid), []) if cid is not None else []
+            head = QTreeWidgetItem([f"{folder}   ({name})" if name else folder, str(len(group)),
+                                    "", (why[0] + (f"  (+{len(why) - 1} more)" if len(why) > 1
+                                                   else "")) if why else "",
+                                    "\n".join(sorted(full)) if len(full) <= 3 else
+                                    f"{full.most_common(1)[0][0]} (+{len(full) - 1} more)"])
+            head.setData(0, Qt.UserRole, cid if not by_date else [i.id for i in group])
+            head.setData(0, Qt.UserRole + 1, FOLDER if by_date else COLLECTION)
             bold = head.font(0)
             bold.setBold(True)
             head.setFont(0, bold)
-            head.setToolTip(0, f"collection “{name}” → {folder}\ndouble-click to change the folder")
+            tip = (f"collection “{name}”\n" if name else "") + "to " + "\n   ".join(
+                f"{d}{os.sep}  ({n} files)" for d, n in sorted(full.items()))
+            if why:
+                tip += "\nwhat the checks changed, and why:\n- " + "\n- ".join(why)
+            tip += "\ndouble-click to change the folder"
+            for c in (0, 3, 4):
+                head.setToolTip(c, tip)
             if editable:
                 head.setFlags(head.flags() | Qt.ItemIsUserCheckable)
                 acc = sum(i.decision == "accept" for i in group)
@@ -267,7 +338,7 @@ class ReorganizePage(QWidget):
                 label = os.path.basename(i.dst)
                 if _rel(os.path.dirname(i.dst), roots) != folder:
                     label = _rel(i.dst, roots)
-                it = QTreeWidgetItem([label, "", conf])
+                it = QTreeWidgetItem([label, "", conf, i.reason if i.flagged else "", i.dst])
                 it.setData(0, Qt.UserRole, i.id)
                 it.setData(0, Qt.UserRole + 1, ITEM)
                 extra = companions.get(i.id, 0)
@@ -278,7 +349,8 @@ class ReorganizePage(QWidget):
                     tip += f"\nwhy: {i.reason}"
                 if i.state:
                     tip += f"\nstate: {i.state}"
-                it.setToolTip(0, tip)
+                for c in (0, 3, 4):
+                    it.setToolTip(c, tip)
                 if editable:
                     it.setFlags(it.flags() | Qt.ItemIsUserCheckable)
                     it.setCheckState(0, Qt.Checked if i.decision == "accept" else Qt.Unchecked)
@@ -286,7 +358,7 @@ class ReorganizePage(QWidget):
                     it.setText(1, i.state)
                 if i.flagged:
                     it.setText(0, "⚠ " + it.text(0))
-                    for c in range(3):
+                    for c in range(5):
                         it.setBackground(c, FLAG_BRUSH)
                 head.addChild(it)
             self.proposed_tree.addTopLevelItem(head)
@@ -352,15 +424,17 @@ class ReorganizePage(QWidget):
         decision = "skip" if item.checkState(0) == Qt.Unchecked else "accept"
         if item.data(0, Qt.UserRole + 1) == ITEM:
             self.set_item(item.data(0, Qt.UserRole), decision)
+        elif item.data(0, Qt.UserRole + 1) == FOLDER:
+            self._bulk(list(item.data(0, Qt.UserRole)), decision)
         elif item.data(0, Qt.UserRole) is not None:
             self.set_collection(item.data(0, Qt.UserRole), decision)
 
-    def _bulk(self, ids: list[int], decision: str) -> None:
+    def _bulk(self, ids: list[int], decision: str | None, folder: str | None = None) -> None:
         from core.organize import set_item_decision
 
         def many(catalog, pid):
             for iid in ids:
-                set_item_decision(catalog, pid, iid, decision)
+                set_item_decision(catalog, pid, iid, decision, folder=folder)
 
         self._decide(many)
 
@@ -381,6 +455,12 @@ class ReorganizePage(QWidget):
                                            "Folder (inside the library folder):", text=old)
             if ok and new.strip() and new.strip() != old:
                 self.set_item(it.id, folder=new.strip())
+        elif item.data(0, Qt.UserRole + 1) == FOLDER:
+            old = item.text(0)
+            new, ok = QInputDialog.getText(self, "Edit destination",
+                                           "Folder for these files:", text=old)
+            if ok and new.strip() and new.strip() != old:
+                self._bulk(list(item.data(0, Qt.UserRole)), None, folder=new.strip())
         else:
             old = item.text(0).split("   (")[0]
             new, ok = QInputDialog.getText(self, "Edit destination",
@@ -389,11 +469,41 @@ class ReorganizePage(QWidget):
                 self.set_collection(item.data(0, Qt.UserRole), folder=new.strip())
 
     # --- plan, apply, undo ---
+    def _layout_changed(self) -> None:
+        self.template.setEnabled(self.layout_box.currentData() == "date")
+        self._preview_timer.start()
+
+    def update_preview(self) -> None:
+        """The live preview of the chosen layout: the full folders it would fill (a worker)."""
+        layout, template = self.layout_box.currentData(), self.template.text().strip()
+        self.preview.setText("Previewing…")
+        run_async(preview_layout, self.services.catalog, self.services.settings, layout,
+                  template if layout == "date" else None,
+                  on_done=self._show_preview,
+                  on_error=lambda e: self._show_preview({"layout": layout, "error": describe(e)}))
+
+    def _show_preview(self, res: dict) -> None:
+        if res["layout"] != self.layout_box.currentData():
+            return  # the user chose another layout meanwhile
+        self.last_preview = res
+        if "error" in res:
+            self.preview.setText(f"Preview: {res['error']}")
+        elif not res["moves"]:
+            self.preview.setText("Preview: nothing would move — every file is where this layout "
+                                 "puts it, or nothing is known that would place it.")
+        else:
+            self.preview.setText(f"Preview: {res['moves']} files into {len(res['folders'])} "
+                                 "folders:\n" + "\n".join(folder_lines(res["folders"])))
+        self.previewShown.emit()
+
     def propose(self) -> None:
         s = self.services
         mode = self.mode.currentData()
+        layout = self.layout_box.currentData()
+        template = self.template.text().strip() if layout == "date" else None
         self.summary.setText("Working out a new layout…")
-        s.background.submit("plan", lambda task: organize_api.propose(s, mode, task),
+        s.background.submit("plan", lambda task: organize_api.propose(s, mode, task, layout,
+                                                                      template),
                             self._planned)
 
     def _planned(self, plan_id) -> None:
@@ -438,7 +548,10 @@ class ReorganizePage(QWidget):
         self._update_summary()
         ops = Counter(o.get("op", "?") for o in dry.operations)
         s = summarize(self.items)
-        lines = [f"{mode.capitalize()} {s['files']} files into {s['folders_to']} folders?", ""]
+        to = Counter(os.path.dirname(i.dst) for i in self.items
+                     if i.role == "file" and i.decision == "accept")
+        lines = [f"{mode.capitalize()} {s['files']} files into {s['folders_to']} folders?", "",
+                 *folder_lines(to), ""]
         lines.append("Dry run: " + ", ".join(f"{n} {op}" for op, n in sorted(ops.items()))
                      if ops else "Dry run: nothing to do.")
         if dry.left_alone:
