@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 
 FLAG_BRUSH = QBrush(QColor(230, 160, 40, 70))
 COLLECTION, ITEM, FOLDER = 1, 2, 3  # kinds of tree rows (Qt.UserRole + 1)
-LAYOUTS = (("topic", "By topic"), ("event", "By event: Year/YYYY-MM Event, Place"),
-           ("date", "By date (template)"))
+LAYOUTS = (("topic", "By topic", "Each collection in its own folder, under a broad topic"),
+           ("event", "By event", "Year/YYYY-MM Event, Place"),
+           ("date", "By date", "Each photo by its capture date, through the template beside"))
 PREVIEW_FOLDERS = 8      # folders listed in the live preview and the confirmation
 PREVIEW_DELAY_MS = 400   # typing in the template waits this long before a preview
 
@@ -130,15 +131,16 @@ class ReorganizePage(QWidget):
         top.addWidget(self.mode)
         top.addWidget(QLabel("Layout"))
         self.layout_box = QComboBox()
-        for key, label in LAYOUTS:
+        for i, (key, label, tip) in enumerate(LAYOUTS):
             self.layout_box.addItem(label, key)
+            self.layout_box.setItemData(i, tip, Qt.ToolTipRole)
         self.layout_box.setCurrentIndex(max(self.layout_box.findData(
             services.settings.organize_layout), 0))
         top.addWidget(self.layout_box)
         self.template = QLineEdit(services.settings.organize_date_template)
         self.template.setToolTip("Folders of the date layout, from each photo's capture date: "
                                  "{year} {month} {day} {month_name} {name} {place}")
-        self.template.setMaximumWidth(220)
+        self.template.setMaximumWidth(120)
         top.addWidget(self.template)
         self.propose_btn = QPushButton("Propose a new layout")
         self.propose_btn.clicked.connect(self.propose)
