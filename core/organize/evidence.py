@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from core.catalog import Connection
 from core.catalog.connection import OperationalError
 from core.organize.sanitize import fold
-from core.organize.words import telling_folder_name
+from core.organize.words import content_keys, keys_overlap, telling_folder_name
 
 
 @dataclass
@@ -47,6 +47,7 @@ class Evidence:
     tags: list[str] = field(default_factory=list)
     transcripts: list[str] = field(default_factory=list)
     folders: list[str] = field(default_factory=list)   # telling names of the folders they are in now
+    folder_share: float = 0.0  # share of the members inside the first of `folders`
     people: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
@@ -60,6 +61,17 @@ class Evidence:
         give a date or event folder, never a topic)."""
         return any((self.captions, self.tags, self.transcripts, self.folders, self.people,
                     self.places, self.events, self.texts))
+
+    @property
+    def content(self) -> set[str]:
+        """The keys (singular, synonyms mapped) of what the files show or say — not where
+        they are: a folder name is supported when these share a word with it."""
+        return content_keys(" ".join([*self.captions, *self.tags, *self.transcripts,
+                                      *self.texts, *self.people, *self.places, *self.events,
+                                      *self.kinds]))
+
+    def supports(self, name: str) -> bool:
+        return keys_overlap(content_keys(name), self.content)
 
     @property
     def content_words(self) -> set[str]:
@@ -167,15 +179,14 @@ def _transcripts(conn: Connection, ev: Evidence) -> None:
 
 
 def _folders(conn: Connection, ev: Evidence) -> None:
-    names = Counter(
-        name for (folder,) in conn.execute(
-            "SELECT f.folder FROM cluster_members m JOIN files f ON f.id = m.file_id "
-            "WHERE m.cluster_id = ?", (ev.cluster_id,))
-        if (name := telling_folder_name(folder or "")))
+    rows = conn.execute("SELECT f.folder FROM cluster_members m JOIN files f ON f.id = "
+                        "m.file_id WHERE m.cluster_id = ?", (ev.cluster_id,)).fetchall()
+    names = Counter(name for (folder,) in rows if (name := telling_folder_name(folder or "")))
     roots = {fold(os.path.basename(r[0].rstrip("/\\"))) for r in conn.execute(
         "SELECT path FROM roots")}
-    ev.folders = [clip_text(n, 40) for n, _ in names.most_common(MAX_FOLDERS + len(roots))
-                  if fold(n) not in roots][:MAX_FOLDERS]
+    top = [(n, k) for n, k in names.most_common(MAX_FOLDERS + len(roots)) if fold(n) not in roots]
+    ev.folders = [clip_text(n, 40) for n, _ in top[:MAX_FOLDERS]]
+    ev.folder_share = top[0][1] / len(rows) if top and rows else 0.0
 
 
 def _places(conn: Connection, ev: Evidence) -> None:

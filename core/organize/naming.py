@@ -31,6 +31,7 @@ from pydantic import BaseModel, Field
 from core.catalog import Catalog, Connection
 from core.errors import ShoeboxError
 from core.organize.evidence import Evidence, date_range_text, gather_evidence
+from core.organize.rules import LIVES_IN_SHARE
 from core.organize.sanitize import MAX_DEPTH, fold, sanitize_relpath, sanitize_segment, truncate
 from core.organize.words import (
     DATEISH,
@@ -38,6 +39,7 @@ from core.organize.words import (
     STOPWORDS,
     VAGUE_NAMES,
     content_keys,
+    keys_overlap,
     segment_key,
     singular,
     telling_folder_name,
@@ -79,8 +81,11 @@ def _title(word: str) -> str:
 
 
 def _topic(ev: Evidence) -> str | None:
-    """What the collection shows, from the evidence alone: tags, then caption words, then
-    events, people and places, then (no models yet) the telling folder the files are in."""
+    """What the collection shows, from the evidence alone: the telling folder the files are
+    all in when what they show agrees with it ('Birds' for birds), else tags, then caption
+    words, then events, people and places, then (no models yet) that folder anyway."""
+    if ev.folders and ev.folder_share >= LIVES_IN_SHARE and ev.supports(ev.folders[0]):
+        return ev.folders[0]
     if ev.tags:
         return _title(ev.tags[0])
     words = Counter()
@@ -159,8 +164,7 @@ def repair_answer(ans: CollectionName, ev: Evidence, *, root_names: list[str] = 
         name = f"{topic or 'Collection'} {when}".strip() if (topic or when) else \
             f"Collection {ev.cluster_id}"
     roots = {fold(r) for r in root_names if r}
-    content = content_keys(" ".join([*ev.captions, *ev.tags, *ev.transcripts, *ev.texts,
-                                     *ev.people, *ev.places, *ev.events, *ev.kinds]))
+    content = ev.content
     echoes = {fold(f) for f in ev.folders}
     segs = []
     folder = sanitize_relpath(ans.folder, max_depth=MAX_DEPTH + 2, fallback="")
@@ -168,7 +172,7 @@ def repair_answer(ans: CollectionName, ev: Evidence, *, root_names: list[str] = 
         if fold(seg) in roots:
             notes.append(f"folder: dropped “{seg}”, the library folder's own name")
             continue
-        if fold(seg) in echoes and not content_keys(seg) & content:
+        if fold(seg) in echoes and not keys_overlap(content_keys(seg), content):
             notes.append(f"folder: dropped “{seg}”, an echo of the folder the files are in now "
                          "that nothing in the photos supports")
             continue

@@ -261,7 +261,7 @@ def _collection_facts(conn: Connection, files: list[PlanFile], cols: dict[int, P
             informative=ev.informative, date_from=r[2],
             place=ev.places[0] if ev.places else None,
             current=tuple(sorted(current[c.id].items(), key=lambda kv: (-kv[1], kv[0]))),
-            notes=tuple(json.loads(r[4])) if r[4] else ()))
+            notes=tuple(json.loads(r[4])) if r[4] else (), content=frozenset(ev.content)))
     return out
 
 

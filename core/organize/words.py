@@ -38,7 +38,10 @@ SYNONYMS = [
 SYNONYM_OF = {w: min(group) for group in SYNONYMS for w in group}
 _IRREGULAR = {"children": "child", "people": "person", "mice": "mouse", "geese": "goose",
               "men": "man", "women": "woman", "teeth": "tooth", "feet": "foot",
-              "leaves": "leaf", "knives": "knife", "wolves": "wolf"}
+              "leaves": "leaf", "knives": "knife", "wolves": "wolf",
+              # words that only look plural
+              "christmas": "christmas", "xmas": "xmas", "news": "news", "series": "series",
+              "species": "species", "lens": "lens", "gas": "gas", "bus": "bus"}
 # "Beach Photos and Videos" -> "Beach": the filler says nothing in a photo library
 FILLER = re.compile(r"\s+(photos?|pictures?|pics|images?|videos?|shots)"
                      r"(\s+(and|&)\s+(photos?|pictures?|videos?))?\s*$", re.IGNORECASE)
@@ -46,10 +49,11 @@ MONTHS = ("january|february|march|april|may|june|july|august|september|october|n
            "december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
 DATEISH = re.compile(rf"(\d{{4}}([-_. ]\d{{1,2}})*|\d{{1,2}}|{MONTHS}|({MONTHS}) \d{{4}}|"
                       rf"\d{{4}} ({MONTHS}))")
-# camera and OS folder names say nothing about what is inside
+# camera, OS and inbox folder names say nothing about what is inside
 CAMERA_FOLDER = re.compile(r"(\d{3}[a-z_]*|dcim|camera|camera roll|img|imgs|images?|pictures?|"
                            r"photos?|videos?|movies|downloads?|desktop|documents|new folder|"
-                           r"untitled( folder)?|misc|temp|tmp|\d+)", re.IGNORECASE)
+                           r"untitled( folder)?|misc|temp|tmp|imports?|imported|inbox|"
+                           r"unsorted|to sort|sort|new|\d+)", re.IGNORECASE)
 
 
 def singular(word: str) -> str:
@@ -82,9 +86,18 @@ def content_keys(text: str) -> set[str]:
             if not w.isdigit() and len(w) > 1 and w not in STOPWORDS and w not in VAGUE_NAMES}
 
 
+def keys_overlap(a: set[str], b: set[str]) -> bool:
+    """Whether two sets of keys share a word, a compound counting as its head word
+    ('blackbird' is a 'bird', 'starfish' a 'fish'; heads of 4+ letters only)."""
+    if a & b:
+        return True
+    return any(len(x) >= 4 and y != x and y.endswith(x) for x in a for y in b) or \
+        any(len(y) >= 4 and x != y and x.endswith(y) for x in a for y in b)
+
+
 def names_match(a: str, b: str) -> bool:
     """Whether two names share a word that says what they are about."""
-    return bool(content_keys(a) & content_keys(b))
+    return keys_overlap(content_keys(a), content_keys(b))
 
 
 def telling_folder_name(folder: str, levels: int = 2) -> str | None:

@@ -141,6 +141,12 @@ def test_fallback_names_from_tags_and_dates_then_captions():
     assert fallback_name(ctx2).name == "Dog"
     ctx3 = Evidence(5, 5)
     assert fallback_name(ctx3).name == "Collection 5"
+    # all in one folder that what they show agrees with: the folder names them
+    birds = Evidence(7, 8, captions=["an albino bird", "a cuckoo"], folders=["Birds"],
+                     folder_share=1.0)
+    assert fallback_name(birds).name == "Birds"
+    birds.folder_share = 0.5
+    assert fallback_name(birds).name == "Albino"
     # no models yet: the folder the files sit in is the best clue left
     ctx4 = Evidence(6, 5, folders=["Wallpapers"], date_from=JULY_2024, date_to=JULY_2024)
     assert (fallback_name(ctx4).name, fallback_name(ctx4).folder) == ("Wallpapers 2024-07",

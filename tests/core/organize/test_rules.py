@@ -48,6 +48,13 @@ def test_a_collection_living_in_a_fitting_folder_is_left_there():
     assert placed[3].folder == "Pets/Cats"
     # a folder two collections share is neither one's home
     assert not placed[4].home and not placed[5].home
+    # a folder whose name is what the photos show is home, whatever the collection is called
+    fits = place_collections([facts(6, "Albino Cuckoo", "Nature/Albino", [("Birds", 8)],
+                                    content=frozenset({"bird", "cuckoo"})),
+                              facts(7, "Cuckoo", "Nature/Cuckoo", [("Import", 8)],
+                                    content=frozenset({"import"}))])
+    assert fits[6].folder == "Birds" and fits[6].home
+    assert not fits[7].home                             # an inbox is nobody's home
 
 
 def test_deep_home_folders_stay_exactly_and_new_folders_are_at_most_three_deep():

