@@ -112,6 +112,8 @@ def precision_for(role: str, device: str, *, kind: str = "", quantizable: bool =
         return "float16" if device == "cuda" else "int8"
     if kind == "gguf":
         return "gguf"
+    if kind == "onnx":
+        return "fp32"  # the OCR models are fp32 ONNX graphs on every device
     if device == "cpu":
         return "fp32"
     if device == "cuda" and quantizable and bitsandbytes_usable(device):

@@ -135,6 +135,8 @@ class Registry:
         info.update(identity=ident, device=self.device, precision=self.precision(role, r))
         if role == "faces":  # HOG runs on the CPU whatever the card; the CNN detector on CUDA
             info["device"] = "cuda" if r.kind == "cnn" else "cpu"
+        if role == "text":  # ONNX Runtime: CUDA only with its GPU build
+            info["device"] = self._text_device()
         failed = self._failed.get(role)
         if failed and failed[0] == ident:
             info.update(state="unavailable", reason=failed[1])
@@ -157,6 +159,9 @@ class Registry:
 
     def faces(self):
         return self._get("faces")
+
+    def text_reader(self):
+        return self._get("text")
 
     def _get(self, role: str):
         with self._lock:
@@ -254,7 +259,21 @@ class Registry:
             extra = getattr(self.settings, "extra", {}) or {}
             return FaceModel(r.path, kind=r.kind,
                              detect_scale=float(extra.get("face_detect_scale", DETECT_SCALE)), **kw)
+
+        if role == "text":
+            from models.ocr import TextReader
+
+            kw["device"] = self._text_device()
+            return TextReader(r.path, cpu_threads=int(getattr(self.settings, "workers", 0) or 0), **kw)
         raise ValueError(role)
+
+    def _text_device(self) -> str:
+        """ONNX Runtime runs OCR on CUDA only with its GPU build; otherwise on the CPU."""
+        if self.device != "cuda":
+            return "cpu"
+        import onnxruntime
+
+        return "cuda" if "CUDAExecutionProvider" in onnxruntime.get_available_providers() else "cpu"
 
     def _make_room(self, wrapper) -> None:
         """Called under the load lock before `wrapper` loads: keep one heavy model resident."""

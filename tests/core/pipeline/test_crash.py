@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from core.catalog.connection import connect
+from core.pipeline.jobs import STAGES
 from core.pipeline.thumbnails import SIZES, thumbnail_path
 from core.scan.roots import add_root
 from core.scan.scanner import scan
@@ -66,7 +67,8 @@ def test_sigkill_at_random_points_then_resume(tmp_path, catalog, paths, tiny_set
             return int(zygote.stdout.readline())
 
         rng = random.Random(4)
-        total_jobs = N_PHOTOS * 4 + 2 * 5  # thumbnail, places, clip, caption; + keyframes, transcript
+        total_jobs = sum(N_PHOTOS * ("photo" in s.kinds) + 2 * ("video" in s.kinds)
+                         for s in STAGES)
         last = 0
         for round_ in range(KILLS):
             # kill somewhere in the next stretch of work: mid-batch, mid-commit, anywhere

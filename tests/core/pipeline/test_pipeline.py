@@ -57,8 +57,9 @@ def test_every_stage_lands_in_the_catalog(catalog, registry, settings, paths, me
     report = run(catalog, registry, settings, paths)
     assert not report.cancelled
     assert {k: (v.done, v.errors, v.skipped) for k, v in report.stages.items()} == {
-        "thumbnail": (7, 0, None), "places": (7, 0, None), "clip": (4, 0, None), "keyframes": (3, 0, None),
-        "caption": (7, 0, None), "transcript": (3, 0, None)}
+        "thumbnail": (7, 0, None), "places": (7, 0, None), "clip": (4, 0, None),
+        "keyframes": (3, 0, None), "text": (7, 0, None), "caption": (7, 0, None),
+        "transcript": (3, 0, None)}
     clip_id = registry.identity("clip")
     emb = rows(catalog, "SELECT f.name, e.frame_ms, e.model_id, e.dim, length(e.vector) "
                         "FROM embeddings e JOIN files f ON f.id = e.file_id")
@@ -127,7 +128,7 @@ def test_changed_model_reruns_only_its_stage(catalog, registry, settings, paths,
     finally:
         reg2.close()
     assert {k: v.done for k, v in report.stages.items()} == {
-        "thumbnail": 0, "places": 0, "clip": 0, "keyframes": 0, "caption": 7, "transcript": 0}
+        "thumbnail": 0, "places": 0, "clip": 0, "keyframes": 0, "text": 0, "caption": 7, "transcript": 0}
     after = table_snapshot(catalog)
     for t in ("embeddings", "transcripts", "transcript_segments"):
         assert after[t] == before[t]
@@ -155,12 +156,12 @@ def test_failing_file_is_recorded_pipeline_goes_on_and_retry_fixes(catalog, regi
     report = run(catalog, registry, settings, paths)
     assert report.stages["clip"].errors == 1 and report.stages["clip"].done == 3
     problems = [p for p in list_problems(catalog) if p.path == str(gone)]
-    assert {p.stage for p in problems} == {"thumbnail", "clip", "caption"}
+    assert {p.stage for p in problems} == {"thumbnail", "clip", "text", "caption"}
     assert all("gone" in p.reason for p in problems)
     assert run(catalog, registry, settings, paths).nothing_to_do  # errors wait for a retry
     shutil.move(kept, gone)
     retried = run(catalog, registry, settings, paths, retry_errors=True)
-    assert (retried.done, retried.errors) == (3, 0)
+    assert (retried.done, retried.errors) == (4, 0)
     assert not [p for p in list_problems(catalog) if p.path == str(gone)]
 
 
@@ -203,7 +204,7 @@ def test_unavailable_model_skips_its_stage_then_runs_when_it_arrives(catalog, pa
     finally:
         reg.close()
     assert {k: v.done for k, v in report.stages.items()} == {
-        "thumbnail": 0, "places": 0, "clip": 0, "keyframes": 0, "caption": 0, "transcript": 3}
+        "thumbnail": 0, "places": 0, "clip": 0, "keyframes": 0, "text": 0, "caption": 0, "transcript": 3}
 
 
 def test_stage_limit_priority_and_cancel(catalog, registry, settings, paths, photos):
