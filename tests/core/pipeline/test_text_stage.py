@@ -101,7 +101,7 @@ def test_lines_boxes_and_kinds_land(catalog, paths, ocr_settings, library):
 @pytest.mark.slow
 def test_huge_photo_is_read_and_a_model_change_redoes_text(catalog, paths, ocr_settings,
                                                             library, tmp_path):
-    big = plain_photo((9000, 6000))     # a 54 MP photo: read from its 1024 px preview
+    big = plain_photo((9000, 6000))     # a 54 MP photo: decoded at a reduced scale
     draw_lines(big, ["Summit cross"], px=400, at=(600, 600))
     big.save(library / "huge.jpg", quality=70)
     scan(catalog)
