@@ -249,3 +249,44 @@ def test_split_off_makes_a_user_collection_that_survives_a_recluster(catalog):
     assert {members(catalog)[f] for f in ids[:5]} == {new}
     with pytest.raises(ClusterError):
         split_collection(catalog, 999_999, ids[:1], "nope")
+
+
+def _add_vectors(catalog, vectors) -> list[int]:
+    now = time.time()
+
+    def add(conn):
+        out = []
+        for v in vectors:
+            v = np.asarray(v, np.float64) / np.linalg.norm(v)
+            fid = conn.execute("INSERT INTO files(root_id, path, folder, name, kind, format, size, "
+                               "mtime_ns, first_seen_at) VALUES (1, ?, '/lib', 'n', 'photo', "
+                               "'jpeg', 1, 1, ?)", (f"/lib/new{now}{len(out)}.jpg", now)).lastrowid
+            conn.execute("INSERT INTO embeddings(file_id, model_id, dim, vector) VALUES (?,?,?,?)",
+                         (fid, MODEL, DIM, v.astype("<f4").tobytes()))
+            out.append(fid)
+        return out
+
+    return catalog.write(add)
+
+
+def test_newcomers_follow_the_users_merge_and_join_by_distance_without_a_join_model(catalog):
+    from core.cluster import join_model_path, merge_collections
+
+    x, _ = blobs(n_groups=3, per=20, noise=0, seed=11)
+    ids = plant_files(catalog, x)
+    recluster(catalog, model_id=MODEL, min_cluster_size=5)
+    assert join_model_path(catalog).is_file()
+    m = members(catalog)
+    a, b = m[ids[0]], m[ids[20]]
+    merged = merge_collections(catalog, [a, b])
+    # a fresh photo of the second group: its cluster's files are in the merged collection now
+    rng = np.random.default_rng(12)
+    (new,) = _add_vectors(catalog, [x[20:40].mean(axis=0) + rng.normal(scale=0.002, size=DIM)])
+    assert assign_new(catalog, model_id=MODEL) == 1
+    assert members(catalog)[new] == merged
+
+    # a catalog clustered before join models existed: the centre-and-radius rule still joins
+    join_model_path(catalog).unlink()
+    (new2,) = _add_vectors(catalog, [x[40:60].mean(axis=0)])
+    assert assign_new(catalog, model_id=MODEL) == 1
+    assert members(catalog)[new2] == m[ids[40]]

@@ -95,10 +95,26 @@ def test_cluster_without_vectors_says_what_to_do(capsys):
 
 def test_cluster_new_only_joins_without_reclustering(tmp_path, capsys, paths):
     root = tmp_path / "lib"
-    make_files(root, {f"dump/sea{i}.jpg": i for i in range(6)})
+    make_files(root, {**{f"dump/sea{i}.jpg": i for i in range(8)},
+                      **{f"dump/dog{i}.jpg": 100 + i for i in range(8)}})
     run(capsys, "add", str(root))
     run(capsys, "scan")
-    plant_vectors(paths, {"sea": 0})
-    assert run(capsys, "cluster", "--json", "--no-name", "--min-size", "4")[0] == 0
+    plant_vectors(paths, {"sea": 0, "dog": 1})
+    code, out, _ = run(capsys, "cluster", "--json", "--no-name", "--min-size", "4")
+    assert code == 0 and json.loads(out)["collections"] == 2
     code, out, _ = run(capsys, "cluster", "--new-only", "--json")
-    assert code == 0 and json.loads(out) == {"joined": 0}
+    assert code == 0 and json.loads(out) == {"joined": 0}  # nothing new yet
+
+    # two more beach photos and one unlike anything: the beach ones join, the odd one waits
+    make_files(root, {"new/sea8.jpg": 8, "new/sea9.jpg": 9, "new/odd.jpg": 50})
+    run(capsys, "scan")
+    plant_vectors(paths, {"sea": 0, "dog": 1, "odd": 2})
+    code, out, _ = run(capsys, "cluster", "--new-only", "--json")
+    assert code == 0 and json.loads(out) == {"joined": 2}
+    from core.catalog import Catalog
+
+    with Catalog.open(paths) as cat, cat.read() as conn:
+        joined = {r[0]: r[1] for r in conn.execute(
+            "SELECT f.name, m.cluster_id FROM cluster_members m JOIN files f ON f.id = m.file_id")}
+    assert joined["sea8.jpg"] == joined["sea9.jpg"] == joined["sea0.jpg"] != joined["dog0.jpg"]
+    assert "odd.jpg" not in joined
