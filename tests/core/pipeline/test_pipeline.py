@@ -168,14 +168,15 @@ def test_failing_file_is_recorded_pipeline_goes_on_and_retry_fixes(catalog, regi
 @pytest.mark.slow  # every stage over photos and videos
 def test_a_file_that_fails_any_stage_gets_an_error_of_that_stage(catalog, registry, settings,
                                                                  paths, media, tmp_path):
-    gone = {media / "upright.jpg": {"thumbnail", "clip", "caption"},
-            media / "clips" / "tone.mp4": {"thumbnail", "keyframes", "caption", "transcript"}}
+    gone = {media / "upright.jpg": {"thumbnail", "clip", "caption", "text"},
+            media / "clips" / "tone.mp4": {"thumbnail", "keyframes", "caption", "transcript",
+                                           "text"}}
     for path in gone:  # vanish after the scan: every stage that reads them fails
         shutil.move(path, tmp_path / path.name)
     report = run(catalog, registry, settings, paths)
     assert {n: s.errors for n, s in report.stages.items()} == {
         "thumbnail": 2, "clip": 1, "keyframes": 1, "caption": 2, "transcript": 1,
-        "places": 0}  # places reads the catalog's GPS, not the file: nothing to fail
+        "text": 2, "places": 0}  # places reads the catalog's GPS, not the file: nothing to fail
     problems = list_problems(catalog)
     for path, stages in gone.items():
         assert {p.stage for p in problems if p.path == str(path)} == stages
