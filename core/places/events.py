@@ -214,16 +214,36 @@ def _describe(ids, times, lat, lon, labels, own: dict[int, FilePlace],
 
 
 def _store(conn: Connection, events, ids, labels, inferred, fp: int) -> None:
-    conn.execute("DELETE FROM event_members")
-    conn.execute("DELETE FROM events")
-    new_ids = []
+    """Write the new events, keeping the rows (and ids) of events that did not change, and
+    touching only the members that moved: after a scan adds a day's photos, only that day's
+    event is written."""
+    old = {(r[1], r[2], r[3]): r[0] for r in conn.execute(
+        "SELECT id, start_at, end_at, file_count FROM events")}
+    new_ids, kept = [], set()
     for e in events:
-        new_ids.append(conn.execute(
-            "INSERT INTO events(start_at, end_at, file_count, located, place, region, country, "
-            "country_code, lat, lon, away) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", e).lastrowid)
+        key = (e[0], e[1], e[2])
+        eid = old.get(key)
+        if eid is not None and eid not in kept:
+            conn.execute("UPDATE events SET located = ?, place = ?, region = ?, country = ?, "
+                         "country_code = ?, lat = ?, lon = ?, away = ? WHERE id = ?",
+                         (*e[3:], eid))
+        else:
+            eid = conn.execute(
+                "INSERT INTO events(start_at, end_at, file_count, located, place, region, "
+                "country, country_code, lat, lon, away) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                e).lastrowid
+        kept.add(eid)
+        new_ids.append(eid)
+    gone = [eid for eid in old.values() if eid not in kept]
+    conn.executemany("DELETE FROM events WHERE id = ?", [(g,) for g in gone])  # members cascade
     order = np.cumsum(np.concatenate([[0], np.diff(labels) != 0])) if len(labels) else labels
-    conn.executemany("INSERT INTO event_members(file_id, event_id) VALUES (?, ?)",
-                     [(int(f), new_ids[int(k)]) for f, k in zip(ids, order)])
+    want = {int(f): new_ids[int(k)] for f, k in zip(ids, order)}
+    have = dict(conn.execute("SELECT file_id, event_id FROM event_members").fetchall())
+    conn.executemany("INSERT INTO event_members(file_id, event_id) VALUES (?, ?) "
+                     "ON CONFLICT(file_id) DO UPDATE SET event_id = excluded.event_id",
+                     [(f, e) for f, e in want.items() if have.get(f) != e])
+    conn.executemany("DELETE FROM event_members WHERE file_id = ?",
+                     [(f,) for f in have if f not in want])
     set_inferred_places(conn, inferred)
     conn.execute("INSERT INTO search_state(key, value) VALUES (?, ?) ON CONFLICT(key) "
                  "DO UPDATE SET value = excluded.value", (_FINGERPRINT_KEY, fp))

@@ -112,3 +112,24 @@ def test_events_in_the_catalog_infer_places_for_photos_without_gps(tmp_path, cap
                             (undated,)).fetchone()[0] == 0
     answer = ask(catalog, None, fid, "where was this?")
     assert answer.answer.startswith("Probably taken in Kyoto") and not answer.confident
+
+
+def test_recompute_touches_only_what_changed(catalog):
+    """Events that did not change keep their rows; a new day's photos make a new event."""
+    from core.places.events import update_events
+    from tests.core.search import planting as P
+
+    root = P.root(catalog)
+    t0 = 1_700_000_000.0
+    for i in range(6):
+        P.file(catalog, root, f"/lib/{i}.jpg", taken=t0 + (i // 3) * DAY + i * 60)
+    assert update_events(catalog) == 2
+    assert update_events(catalog) is None                     # nothing changed: skipped
+    with catalog.read() as conn:
+        before = [tuple(r) for r in conn.execute("SELECT id, start_at FROM events ORDER BY id")]
+    P.file(catalog, root, "/lib/new.jpg", taken=t0 + 5 * DAY)
+    assert update_events(catalog) == 3
+    with catalog.read() as conn:
+        after = [tuple(r) for r in conn.execute("SELECT id, start_at FROM events ORDER BY id")]
+        members = conn.execute("SELECT count(*) FROM event_members").fetchone()[0]
+    assert after[:2] == before and len(after) == 3 and members == 7
