@@ -32,8 +32,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check core models desktop tests benchmarks
 	$(BIN)/lint-imports --no-logo
 
+# Quick benchmark variants compared with the last committed figures (benchmarks/results/);
+# not part of `make test`. Full runs: $(BIN)/python -m benchmarks.<name> (see the README).
 bench: $(STAMP)
-	@echo "benchmarks live in benchmarks/; run one with: $(BIN)/python -m benchmarks.<name>"
+	$(BIN)/python -m benchmarks.compare
 
 # A standalone app folder in dist/shoebox (PyInstaller; CPU build, no model weights), then its smoke test.
 package: $(STAMP)

@@ -11,13 +11,18 @@ What is left of a reduced decode is mostly Huffman decoding, which no scale avoi
 from __future__ import annotations
 
 import io
+import logging
 import os
 import threading
+from collections.abc import Callable
 
+import numpy as np
 import simplejpeg
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.media.errors import MediaError
+
+log = logging.getLogger(__name__)
 
 _heif_lock = threading.Lock()
 _heif_registered = False
@@ -35,18 +40,24 @@ def _register_heif() -> None:
         _heif_registered = True
 
 
-def open_image(path: str | os.PathLike, target: int | None = None) -> Image.Image:
+JpegDecoder = Callable[[bytes, int], np.ndarray]  # (data, min short side) -> (H, W, 3) uint8
+
+
+def open_image(path: str | os.PathLike, target: int | None = None,
+               jpeg_decoder: JpegDecoder | None = None) -> Image.Image:
     """Decode `path` to an RGB image with its EXIF orientation applied.
 
     With `target`, the shorter side of the result is at least `target` px where the original
     allows it, and not much more: JPEGs are scaled inside the DCT, other formats box-reduced.
     Missing or unreadable files raise FileNotFoundError / PermissionError unchanged; a file that
     is not a decodable image raises MediaError. Transparency is flattened onto white.
+    `jpeg_decoder`: decodes JPEGs instead of libjpeg-turbo (nvJPEG on a GPU: models.jpeg_gpu);
+    where it fails, libjpeg-turbo takes over for that file.
     """
     path = os.fspath(path)
     _register_heif()
     try:
-        img = _open_scaled(path, target)
+        img = _open_scaled(path, target, jpeg_decoder)
         if target:
             factor = int(min(img.size) // target)
             if factor >= 2:
@@ -71,12 +82,16 @@ _UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
             8: Image.Transpose.ROTATE_90}
 
 
-def _open_scaled(path: str, target: int | None) -> Image.Image:
+def _open_scaled(path: str, target: int | None, jpeg_decoder: JpegDecoder | None) -> Image.Image:
     """Upright, decoded at the smallest scale whose shorter side is >= target (JPEG)."""
     if target:
         with open(path, "rb") as f:
             data = f.read()
         head = Image.open(io.BytesIO(data))  # header only: format, size, EXIF; bomb check
+        if head.format == "JPEG" and jpeg_decoder is not None:
+            fast = _other_decoder(jpeg_decoder, data, head, target, path)
+            if fast is not None:
+                return fast
         if head.format == "JPEG" and min(head.size) >= 2 * target:
             fast = _turbo_scaled(data, head, target)
             if fast is not None:
@@ -106,7 +121,20 @@ def _turbo_scaled(data: bytes, head: Image.Image, target: int) -> Image.Image | 
             min_width=target if w <= h else 1, min_height=target if h < w else 1)
     except ValueError:
         return None
-    img = Image.fromarray(arr, "RGB")
+    return _upright(Image.fromarray(arr, "RGB"), head)
+
+
+def _other_decoder(decoder: JpegDecoder, data: bytes, head: Image.Image, target: int,
+                   path: str) -> Image.Image | None:
+    try:
+        arr = decoder(data, target)
+    except (RuntimeError, ValueError, OSError) as e:
+        log.debug("%s: the JPEG decoder refused it (%s); libjpeg-turbo decodes it", path, e)
+        return None
+    return _upright(Image.fromarray(np.ascontiguousarray(arr, np.uint8), "RGB"), head)
+
+
+def _upright(img: Image.Image, head: Image.Image) -> Image.Image:
     turn = _UPRIGHT.get(head.getexif().get(0x0112, 1))
     return img.transpose(turn) if turn is not None else img
 

@@ -11,15 +11,23 @@ from core.errors import ShoeboxError
 from core.media import video
 
 
-def load_image(path: str, kind: str, min_side: int) -> Image.Image:
+def load_image(path: str, kind: str, min_side: int, jpeg_decoder=None) -> Image.Image:
     """An upright RGB image whose shorter side is at least min_side where the original
-    allows (JPEGs decode at a reduced scale straight from the DCT: Pillow's draft mode).
-    Videos give a frame a tenth of the way in."""
+    allows (JPEGs decode at a reduced scale straight from the DCT, or on the GPU with
+    `jpeg_decoder`: see jpeg_decoder_for). Videos give a frame a tenth of the way in."""
     if kind == "video":
         return video.frame_at(path, short_side=min_side)
-    from core.media.images import open_image  # orientation, draft mode, RGB on white
+    from core.media.images import open_image  # orientation, scaled decode, RGB on white
 
-    return open_image(path, target=min_side)  # upright RGB already
+    return open_image(path, target=min_side, jpeg_decoder=jpeg_decoder)  # upright RGB
+
+
+def jpeg_decoder_for(device: str):
+    """Where the pipeline decodes JPEGs: on a CUDA machine with nvJPEG (torchvision), on the
+    GPU (models.jpeg_gpu); everywhere else None: libjpeg-turbo on the CPU cores."""
+    from models import jpeg_gpu
+
+    return jpeg_gpu.decode if jpeg_gpu.usable(device) else None
 
 
 def describe(e: BaseException) -> str:

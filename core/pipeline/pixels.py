@@ -18,7 +18,8 @@ A new stage joins with its module and one line in stages.RUNNERS:
         def analyze(self, image): return self.faces.detect(image)     # PIL RGB, upright
         def write(self, conn, job, result): ...                       # store it
 
-Videos take part through one still frame (a tenth of the way in), decoded once for the
+On a CUDA machine JPEGs are decoded on the GPU (nvJPEG: decode.jpeg_decoder_for), where the
+CPU cores could not keep up with the model. Videos take part through one still frame (a tenth of the way in), decoded once for the
 thumbnail and the caption; their keyframes are the keyframes stage's own pass.
 """
 
@@ -32,7 +33,7 @@ from PIL import Image
 
 from core.errors import Cancelled, ShoeboxError
 from core.pipeline.base import Env, Outcome, StageRunner
-from core.pipeline.decode import describe, load_image
+from core.pipeline.decode import describe, jpeg_decoder_for, load_image
 from core.pipeline.jobs import Job
 from core.pipeline.workers import ordered_map
 
@@ -95,11 +96,12 @@ class PixelPass:
 
     def __init__(self, runners: dict[str, PixelStage], env: Env):
         self.runners, self.env = runners, env
+        self.jpeg_decoder = jpeg_decoder_for(str(getattr(env.registry, "device", "cpu")))
 
     def _decode(self, jobs: list[Job]) -> list[tuple[Any, BaseException | None]]:
         first = jobs[0]
         image = load_image(first.path, first.kind,
-                           max(self.runners[j.stage].needs(j) for j in jobs))
+                           max(self.runners[j.stage].needs(j) for j in jobs), self.jpeg_decoder)
         views = []
         for job in jobs:
             try:

@@ -67,3 +67,40 @@ def test_grey_and_cmyk_jpegs_decode_scaled_too(tmp_path):
     assert c.mode == "RGB" and min(c.size) >= 200 and max(c.size) < 600
     r, g2, b = c.getpixel((5, 5))
     assert r > 200 and g2 < 60 and b < 60
+
+
+def test_a_given_jpeg_decoder_is_used_upright_and_replaced_where_it_fails(tmp_path):
+    # the GPU path's contract (nvJPEG, models.jpeg_gpu), here with libjpeg-turbo at full size
+    import simplejpeg
+
+    p = write_jpeg(tmp_path / "o.jpg", (1600, 1200), seed=5, orientation=6)
+    calls = []
+
+    def full_size(data, side):
+        calls.append(side)
+        return simplejpeg.decode_jpeg(data)
+
+    def refuses(data, side):
+        raise RuntimeError("nvjpeg: unsupported sampling")
+
+    got = open_image(p, target=150, jpeg_decoder=full_size)
+    assert calls == [150] and got.size == (150, 200)  # upright (portrait), reduced to target
+    default = open_image(p, target=150)
+    diff = np.abs(np.asarray(got, np.float32) - np.asarray(default, np.float32)).mean()
+    assert diff < 3.0
+    assert open_image(p, target=150, jpeg_decoder=refuses).size == default.size
+
+
+def test_jpegs_go_to_the_gpu_only_on_cuda_with_nvjpeg():
+    import torch
+
+    from core.pipeline.decode import jpeg_decoder_for
+    from models import jpeg_gpu
+
+    assert jpeg_decoder_for("cpu") is None and jpeg_decoder_for("mps") is None
+    try:
+        import torchvision.io  # noqa: F401
+        has_nvjpeg = torch.cuda.is_available()
+    except ImportError:
+        has_nvjpeg = False
+    assert (jpeg_decoder_for("cuda") is jpeg_gpu.decode) == has_nvjpeg
