@@ -4,8 +4,8 @@
 its files go to, or None for "stays where it is", and says why when it changed anything:
 
 1. a destination never repeats the library folder's own name (`lib/lib/...`);
-2. a collection whose files already sit together, alone, in one folder whose name fits the
-   collection's name or what its files show is left there (no churn);
+2. a collection whose files already sit together, alone, in one folder someone named (not a
+   camera, inbox, date or vague folder) is left there (no churn);
 3. the folder is named after the collection: a leaf that says something else is replaced by
    the collection's name (topic layout; the user's own folders are kept as typed);
 4. with nothing known about what a collection shows, no topic is invented: it gets an event
@@ -26,13 +26,7 @@ from dataclasses import dataclass, field
 
 from core.organize.layouts import event_folder
 from core.organize.sanitize import MAX_DEPTH, fold, sanitize_relpath, sanitize_segment
-from core.organize.words import (
-    DATEISH,
-    content_keys,
-    keys_overlap,
-    names_match,
-    telling_folder_name,
-)
+from core.organize.words import DATEISH, VAGUE_NAMES, names_match, telling_folder_name
 
 LIVES_IN_SHARE = 0.9     # share of a collection's files in one folder for it to "live" there
 OWNS_FOLDER_SHARE = 0.8  # share of that folder's collected files that must be this collection's
@@ -71,8 +65,10 @@ def _strip_roots(rel: str, root_names: set[str], notes: list[str]) -> str:
 
 
 def _lives_in(c: CollectionFacts, owners: dict[str, Counter]) -> str | None:
-    """The one folder a collection already lives in, alone, when that folder's name fits the
-    collection's name or what its files show ('Birds' holding the birds)."""
+    """The one folder a collection already lives in, alone: a folder someone made and named
+    (not a camera, inbox, date or vague one) that holds this collection and little else is
+    the user's own order, whatever words the collection's name or its photos use ('Fruit'
+    for apricots and cherries)."""
     if not c.current or not c.name:
         return None
     total = sum(n for _, n in c.current)
@@ -83,9 +79,7 @@ def _lives_in(c: CollectionFacts, owners: dict[str, Counter]) -> str | None:
     if here[c.id] < OWNS_FOLDER_SHARE * sum(here.values()):
         return None  # shared with other collections: not this one's folder
     leaf = os.path.basename(folder)
-    if not telling_folder_name(leaf, levels=1):
-        return None
-    if not names_match(leaf, c.name) and not keys_overlap(content_keys(leaf), set(c.content)):
+    if not telling_folder_name(leaf, levels=1) or fold(leaf) in VAGUE_NAMES:
         return None
     return folder
 

@@ -1,6 +1,13 @@
 """Words in names: what counts as vague, which words mean the same, and when two names (or a
 name and a folder) say the same thing. Shared by naming, the structure rules and the
-evaluation, so they all judge names alike."""
+evaluation, so they all judge names alike.
+
+`keys_overlap` / `names_match` are the one place two names are compared by their words (the
+structure rules' "folder fits the collection", the echo repair, the evaluation's "the folder
+names the true group" in benchmarks/eval_plans.py). A meaning-based comparison (sentence
+embeddings: "Birds" ~ "a crow, a cuckoo") plugs in here, behind the word match, so every user
+of it gains at once; `SYNONYMS` is the hand-made list it would replace.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,8 @@ from core.organize.sanitize import fold
 
 VAGUE_NAMES = {"photo", "photos", "image", "images", "picture", "pictures", "misc",
                "miscellaneous", "collection", "untitled", "unsorted", "other", "various",
-               "stuff", "media", "video", "videos", "folder", "group", "new folder"}
+               "stuff", "media", "video", "videos", "folder", "group", "new folder",
+               "mixed", "random", "general", "things"}
 STOPWORDS = {
     "a", "an", "the", "and", "or", "of", "in", "on", "at", "to", "with", "for", "from",
     "by", "is", "are", "was", "were", "be", "been", "this", "that", "these", "those",

@@ -128,10 +128,11 @@ def _collection(catalog, root, name, folder, members, *, caption=None, named_by=
     return catalog.write(write)
 
 
-def check_structure(catalog, pid, roots):
+def check_structure(catalog, pid, roots, *, one_folder_each: bool = True):
     """The issue's acceptance rules, on a stored plan: every destination inside its library
-    folder without repeating its name, one folder per collection, depth <= 3 below the
-    library folder (for new folders), nothing moved onto itself."""
+    folder without repeating its name, one folder per collection (by topic or event; by date
+    each file goes by its own date), depth <= 3 below the library folder (for new folders),
+    nothing moved onto itself."""
     import os
 
     items = plan_items(catalog, pid)
@@ -145,6 +146,9 @@ def check_structure(catalog, pid, roots):
         if it.role == "file" and it.cluster_id is not None:
             folder_of.setdefault(it.cluster_id, set()).add(rel)
     summary = get_plan(catalog, pid)["summary"]
+    if not one_folder_each:
+        assert all(r.count(os.sep) < 3 for rels in folder_of.values() for r in rels)
+        return items
     for cid, rels in folder_of.items():
         assert len(rels) == 1, (cid, rels)
         (rel,) = rels
