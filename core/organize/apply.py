@@ -17,7 +17,8 @@ import json
 import logging
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
+from enum import StrEnum
 
 from core.catalog import Catalog, Connection
 from core.errors import Cancelled, ShoeboxError
@@ -29,7 +30,62 @@ from core.tasks import TaskState
 
 log = logging.getLogger(__name__)
 
-MODES = ("move", "copy", "link")
+class Op(StrEnum):
+    """journal.op. The values are what the journal has always stored, so rows written by
+    any earlier Shoebox still recover and undo."""
+    MOVE = "move"
+    COPY = "copy"
+    LINK = "link"
+    MKDIR = "mkdir"   # a folder the apply made (undo removes it when empty)
+    RMDIR = "rmdir"   # a folder the apply emptied and removed (undo makes it again)
+    UNDO = "undo"     # putting one earlier operation back (journal.undo_of)
+
+
+class State(StrEnum):
+    """journal.state (the CHECK constraint of migration 0001)."""
+    INTENT = "intent"
+    DONE = "done"
+    ROLLED_BACK = "rolled_back"
+    FAILED = "failed"
+
+
+class PlanState(StrEnum):
+    """plans.state (the CHECK constraint of migration 0001)."""
+    DRAFT = "draft"
+    APPLYING = "applying"
+    APPLIED = "applied"
+    UNDOING = "undoing"
+    UNDONE = "undone"
+    FAILED = "failed"      # interrupted or cancelled: apply again to finish, or undo
+
+
+MODES = (Op.MOVE.value, Op.COPY.value, Op.LINK.value)  # a plan's mode is one of these ops
+FILE_OPS = "('move', 'copy', 'link')"                   # the same, for SQL
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A journal row written before the disk is touched."""
+    item_id: int | None
+    op: Op
+    src: str
+    dst: str
+    content_hash: str | None = None
+    file_id: int | None = None       # the catalog file it moves (None: a sidecar, a folder)
+    method: str | None = None        # how: rename, copy, hardlink, symlink, move-back, delete
+    undo_of: int | None = None       # the journal row an undo puts back
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What one journalled operation became. A DONE move also moves the catalog's row of
+    `file_id` to `new_path`."""
+    journal_id: int
+    state: State
+    method: str | None = None
+    error: str | None = None
+    file_id: int | None = None
+    new_path: str | None = None
 
 
 class OrganizeBusy(ShoeboxError):
@@ -114,26 +170,24 @@ def _catalog_move(conn: Connection, file_id: int, new_path: str) -> None:
                   file_id))
 
 
-def _mark(conn: Connection, rows: list[tuple]) -> None:
-    """rows: (journal id, state, method, error, catalog file id or None, new path or None)."""
+def _mark(conn: Connection, settled: list[Settled]) -> None:
     now = time.time()
-    for jid, state, method, error, file_id, new_path in rows:
+    for s in settled:
         conn.execute("UPDATE journal SET state = ?, method = coalesce(?, method), error = ?, "
-                     "done_at = ? WHERE id = ?", (state, method, error, now, jid))
-        if state == "done" and file_id is not None and new_path is not None:
-            _catalog_move(conn, file_id, new_path)
+                     "done_at = ? WHERE id = ?", (s.state, s.method, s.error, now, s.journal_id))
+        if s.state is State.DONE and s.file_id is not None and s.new_path is not None:
+            _catalog_move(conn, s.file_id, s.new_path)
 
 
-def _intents(conn: Connection, plan_id: int, rows: list[tuple]) -> list[int]:
-    """rows: (item id, op, src, dst, hash, file id, method, undo_of)."""
+def _intents(conn: Connection, plan_id: int, intents: list[Intent]) -> list[int]:
     now = time.time()
     return [conn.execute(
         "INSERT INTO journal(plan_id, item_id, op, src, dst, content_hash, file_id, method, "
         "undo_of, state, created_at) VALUES (?,?,?,?,?,?,?,?,?, 'intent', ?)",
-        (plan_id, *r, now)).lastrowid for r in rows]
+        (plan_id, *astuple(i), now)).lastrowid for i in intents]
 
 
-def _set_plan(conn: Connection, plan_id: int, state: str, report: dict | None = None,
+def _set_plan(conn: Connection, plan_id: int, state: PlanState, report: dict | None = None,
               stamp: str | None = None) -> None:
     conn.execute("UPDATE plans SET state = ?, report = coalesce(?, report) WHERE id = ?",
                  (state, json.dumps(report) if report is not None else None, plan_id))
@@ -162,20 +216,22 @@ def _recover(catalog: Catalog) -> RecoveryReport:
                              "'undoing')").fetchall()
     for j in rows:
         state, error, new_path = _settle(j)
-        if state == "done":
+        if state is State.DONE:
             rep.finished += 1
-        elif state == "rolled_back":
+        elif state is State.ROLLED_BACK:
             rep.rolled_back += 1
         else:
             rep.failed.append({"path": j["src"], "reason": error})
-        moved_file = j["file_id"] if j["op"] == "move" or j["method"] == "move-back" else None
-        catalog.write(_mark, [(j["id"], state, None, error, moved_file, new_path)])
+        moved_file = j["file_id"] if Op(j["op"]) is Op.MOVE or j["method"] == "move-back" \
+            else None
+        catalog.write(_mark, [Settled(j["id"], state, error=error, file_id=moved_file,
+                                      new_path=new_path)])
         if j["plan_id"] not in rep.plans:
             rep.plans.append(j["plan_id"])
     for p in stuck:
         # an interrupted apply can be continued (apply again) or undone; an interrupted undo
         # goes back to 'applied' so that undo can be run again
-        new_state = "failed" if p["state"] == "applying" else "applied"
+        new_state = PlanState.FAILED if p["state"] == PlanState.APPLYING else PlanState.APPLIED
         catalog.write(_set_plan, p["id"], new_state,
                       {"interrupted": True, "note": "interrupted; recovered on start-up"})
         if p["id"] not in rep.plans:
@@ -187,32 +243,33 @@ def _recover(catalog: Catalog) -> RecoveryReport:
     return rep
 
 
-def _settle(j) -> tuple[str, str | None, str | None]:
-    """Look at the disk and decide what one intent became: (state, error, catalog path)."""
-    op, method, src, dst, h = j["op"], j["method"], j["src"], j["dst"], j["content_hash"]
+def _settle(j) -> tuple[State, str | None, str | None]:
+    """Look at the disk and decide what one intent became: (state, error, catalog path).
+    `j`: a journal row, or a dict with its columns."""
+    op, method, src, dst, h = Op(j["op"]), j["method"], j["src"], j["dst"], j["content_hash"]
     tmp = fileops.temp_path(dst, j["id"]) if dst else None
     if tmp and os.path.lexists(tmp):
         os.unlink(tmp)  # an unfinished copy: the source is still whole
-    if op == "mkdir":
-        return ("done" if os.path.isdir(dst) else "rolled_back"), None, None
-    if op == "rmdir":
-        return "done", None, None
-    if op == "undo" and method == "delete":
+    if op is Op.MKDIR:
+        return (State.DONE if os.path.isdir(dst) else State.ROLLED_BACK), None, None
+    if op is Op.RMDIR:
+        return State.DONE, None, None
+    if op is Op.UNDO and method == "delete":
         if not os.path.lexists(src):
-            return "done", None, None
+            return State.DONE, None, None
         os.unlink(src)
-        return "done", None, None
-    if op == "link":
+        return State.DONE, None, None
+    if op is Op.LINK:
         if os.path.lexists(dst) and fileops.links_to(dst, src):
-            return "done", None, None
-        return "rolled_back", None, None
+            return State.DONE, None, None
+        return State.ROLLED_BACK, None, None
     src_there, dst_there = os.path.lexists(src), os.path.lexists(dst)
-    if op == "copy":
+    if op is Op.COPY:
         if dst_there and fileops.same_content(dst, h):
-            return "done", None, None
+            return State.DONE, None, None
         if dst_there and os.path.getsize(dst) == 0:
             os.unlink(dst)  # our reserved name, never filled
-        return "rolled_back", None, None
+        return State.ROLLED_BACK, None, None
     # a move (forward, or back by undo)
     if src_there and dst_there:
         same = False
@@ -220,18 +277,19 @@ def _settle(j) -> tuple[str, str | None, str | None]:
             same = os.path.samefile(src, dst)
         if same or fileops.same_content(dst, h):
             os.unlink(src)  # it arrived whole: finish by removing the old name
-            return "done", None, dst
+            return State.DONE, None, dst
         if os.path.getsize(dst) == 0:
             os.unlink(dst)  # our placeholder
-            return "rolled_back", None, None
-        return "failed", f"{dst} holds other content; {src} was left where it was", None
+            return State.ROLLED_BACK, None, None
+        return State.FAILED, f"{dst} holds other content; {src} was left where it was", None
     if src_there:
-        return "rolled_back", None, None
+        return State.ROLLED_BACK, None, None
     if dst_there:
         if h is None or fileops.same_content(dst, h):
-            return "done", None, dst
-        return "failed", f"{dst} does not hold the content that was moved there", None
-    return "failed", f"neither {src} nor {dst} exists any more (removed by someone else?)", None
+            return State.DONE, None, dst
+        return State.FAILED, f"{dst} does not hold the content that was moved there", None
+    gone = f"neither {src} nor {dst} exists any more (removed by someone else?)"
+    return State.FAILED, gone, None
 
 
 # --------------------------------------------------------------------------- apply
@@ -256,20 +314,20 @@ def _ensure_dir(catalog: Catalog, plan_id: int, root: str, folder: str) -> None:
         missing.append(d)
         d = os.path.dirname(d)
     for d in reversed(missing):
-        (jid,) = catalog.write(_intents, plan_id, [(None, "mkdir", "", d, None, None, None, None)])
+        (jid,) = catalog.write(_intents, plan_id, [Intent(None, Op.MKDIR, "", d)])
         try:
             os.mkdir(d)
         except OSError as e:
-            catalog.write(_mark, [(jid, "rolled_back", None, str(e), None, None)])
+            catalog.write(_mark, [Settled(jid, State.ROLLED_BACK, error=str(e))])
             raise
-        catalog.write(_mark, [(jid, "done", None, None, None, None)])
+        catalog.write(_mark, [Settled(jid, State.DONE)])
 
 
 def _load_groups(conn: Connection, plan_id: int) -> list[list]:
     items = conn.execute("SELECT * FROM plan_items WHERE plan_id = ? ORDER BY id",
                          (plan_id,)).fetchall()
     done_items = {r[0]: r[1] for r in conn.execute(
-        "SELECT item_id, dst FROM journal WHERE plan_id = ? AND op IN ('move', 'copy', 'link') "
+        f"SELECT item_id, dst FROM journal WHERE plan_id = ? AND op IN {FILE_OPS} "
         "AND state = 'done' AND item_id IS NOT NULL", (plan_id,))}
     groups: dict[int, list] = {}
     for it in items:
@@ -304,22 +362,23 @@ def _apply(catalog, plan_id, mode, task, dry_run, force_copy) -> OpReport:
         plan = conn.execute("SELECT * FROM plans WHERE id = ?", (plan_id,)).fetchone()
         if plan is None:
             raise PlanError(f"there is no plan {plan_id} (see `shoebox plans`)")
-        if plan["state"] in ("undoing", "undone"):
+        if plan["state"] in (PlanState.UNDOING, PlanState.UNDONE):
             raise PlanError(f"plan {plan_id} was undone; make a new plan with `shoebox plan`")
-        started = conn.execute("SELECT count(*) FROM journal WHERE plan_id = ? AND op IN "
-                               "('move', 'copy', 'link')", (plan_id,)).fetchone()[0]
+        started = conn.execute(f"SELECT count(*) FROM journal WHERE plan_id = ? AND op IN "
+                               f"{FILE_OPS}", (plan_id,)).fetchone()[0]
         groups = _load_groups(conn, plan_id)
         roots = {r[0]: r[1] for r in conn.execute("SELECT id, path FROM roots")}
     mode = mode or plan["mode"]
     if mode not in MODES:
         raise PlanError(f"unknown mode {mode!r}: use move, copy or link")
+    mode = Op(mode)
     if started and mode != plan["mode"]:
         raise PlanError(f"plan {plan_id} was started in {plan['mode']} mode; finish it in that "
                         f"mode or undo it first")
     if not dry_run:
         catalog.write(lambda c: (c.execute("UPDATE plans SET mode = ? WHERE id = ?",
                                            (mode, plan_id)),
-                                 _set_plan(c, plan_id, "applying")))
+                                 _set_plan(c, plan_id, PlanState.APPLYING)))
     total = sum(len(g[2]) for g in groups)
     task.start(total, f"{mode} {total} files")
     emptied: set[str] = set()
@@ -332,20 +391,19 @@ def _apply(catalog, plan_id, mode, task, dry_run, force_copy) -> OpReport:
             task.advance(len(members))
     except Cancelled:
         if not dry_run:
-            catalog.write(_set_plan, plan_id, "failed",
+            catalog.write(_set_plan, plan_id, PlanState.FAILED,
                           {**rep.as_dict(), "note": "cancelled; apply again to finish, or undo"})
         raise
     if dry_run:
         return rep
-    if mode == "move":
+    if mode is Op.MOVE:
         # every folder this plan moved files out of, in this run or an interrupted earlier one
         with catalog.read() as conn:
             emptied |= {os.path.dirname(r[0]) for r in conn.execute(
                 "SELECT src FROM journal WHERE plan_id = ? AND op = 'move' AND state = 'done'",
                 (plan_id,))}
         rep.removed_folders = _remove_emptied(catalog, plan_id, emptied, list(roots.values()))
-    state = "applied"
-    catalog.write(_set_plan, plan_id, state, rep.as_dict(), "applied_at")
+    catalog.write(_set_plan, plan_id, PlanState.APPLIED, rep.as_dict(), "applied_at")
     return rep
 
 
@@ -421,7 +479,8 @@ def _apply_group(catalog, plan, head, head_done_dst, members, mode, roots, rep, 
     for d in dsts:  # claimed: later groups (and the dry run) see them as taken
         listing.setdefault(os.path.dirname(d), set()).add(fold(os.path.basename(d)))
     if dry_run:
-        rep.operations += [{"op": mode, "src": m["src"], "dst": d} for (m, _), d in zip(live, dsts)]
+        rep.operations += [{"op": mode.value, "src": m["src"], "dst": d}
+                           for (m, _), d in zip(live, dsts)]
         return
     try:
         _ensure_dir(catalog, plan_id, base, dst_dir)
@@ -430,14 +489,14 @@ def _apply_group(catalog, plan, head, head_done_dst, members, mode, roots, rep, 
             rep.failed.append({"path": m["src"], "reason": f"cannot create {dst_dir}: {e}"})
         return
     jids = catalog.write(_intents, plan_id, [
-        (m["id"], mode, m["src"], d, h, m["file_id"], None, None) for (m, h), d in zip(live, dsts)])
+        Intent(m["id"], mode, m["src"], d, h, m["file_id"]) for (m, h), d in zip(live, dsts)])
     marks = []
     for (m, h), d, jid in zip(live, dsts, jids):
         try:
-            if mode == "move":
+            if mode is Op.MOVE:
                 method = fileops.move(m["src"], d, jid, h, force_copy=force_copy)
                 emptied.add(os.path.dirname(m["src"]))
-            elif mode == "copy":
+            elif mode is Op.COPY:
                 fileops.copy_verified(m["src"], d, jid, h)
                 method = "copy"
             else:
@@ -445,22 +504,23 @@ def _apply_group(catalog, plan, head, head_done_dst, members, mode, roots, rep, 
         except (OSError, ShoeboxError) as e:
             log.warning("apply: %s -> %s failed: %s", m["src"], d, e)
             state, error, _ = _settle_after_error(jid, m, d, h, mode)
-            marks.append((jid, state, None, error or str(e), None, None))
+            marks.append(Settled(jid, state, error=error or str(e)))
             rep.failed.append({"path": m["src"], "reason": str(e)})
             continue
-        marks.append((jid, "done", method, None, m["file_id"] if mode == "move" else None, d))
+        marks.append(Settled(jid, State.DONE, method,
+                             file_id=m["file_id"] if mode is Op.MOVE else None, new_path=d))
         rep.done += 1
     catalog.write(_mark, marks)
 
 
-def _settle_after_error(jid, m, dst, h, mode):
+def _settle_after_error(jid, m, dst, h, mode: Op):
     """After a failed operation, make sure the source is intact and nothing half is left."""
     row = {"id": jid, "op": mode, "method": None, "src": m["src"], "dst": dst,
            "content_hash": h, "file_id": m["file_id"]}
     state, error, path = _settle(row)
-    if state == "done":  # it failed after the file had fully arrived (a late fsync error)
+    if state is State.DONE:  # it failed after the file had fully arrived (a late fsync error)
         return state, error, path
-    return "failed", error, None
+    return State.FAILED, error, None
 
 
 def _remove_emptied(catalog: Catalog, plan_id: int, folders: set[str], roots: list[str]) -> list[str]:
@@ -483,8 +543,8 @@ def _remove_emptied(catalog: Catalog, plan_id: int, folders: set[str], roots: li
 
 
 def _record_rmdirs(conn: Connection, plan_id: int, removed: list[str]) -> None:
-    ids = _intents(conn, plan_id, [(None, "rmdir", d, d, None, None, None, None) for d in removed])
-    _mark(conn, [(i, "done", None, None, None, None) for i in ids])
+    ids = _intents(conn, plan_id, [Intent(None, Op.RMDIR, d, d) for d in removed])
+    _mark(conn, [Settled(i, State.DONE) for i in ids])
 
 
 # --------------------------------------------------------------------------- undo
@@ -509,7 +569,7 @@ def _undo(catalog: Catalog, plan_id: int, task: TaskState, item_ids) -> OpReport
             "SELECT undo_of FROM journal WHERE plan_id = ? AND op = 'undo' AND state = 'done'",
             (plan_id,))}
         ops = [j for j in conn.execute(
-            "SELECT * FROM journal WHERE plan_id = ? AND op IN ('move', 'copy', 'link') AND "
+            f"SELECT * FROM journal WHERE plan_id = ? AND op IN {FILE_OPS} AND "
             "state = 'done' ORDER BY id DESC", (plan_id,)) if j["id"] not in undone]
         if item_ids is not None:
             heads = set()
@@ -525,7 +585,7 @@ def _undo(catalog: Catalog, plan_id: int, task: TaskState, item_ids) -> OpReport
         dirs = conn.execute("SELECT op, dst FROM journal WHERE plan_id = ? AND op IN "
                             "('mkdir', 'rmdir') AND state = 'done' ORDER BY id DESC",
                             (plan_id,)).fetchall()
-    catalog.write(_set_plan, plan_id, "undoing")
+    catalog.write(_set_plan, plan_id, PlanState.UNDOING)
     task.start(len(ops), f"undoing {len(ops)} operations")
     try:
         for j in ops:
@@ -533,30 +593,32 @@ def _undo(catalog: Catalog, plan_id: int, task: TaskState, item_ids) -> OpReport
             _undo_one(catalog, plan_id, j, rep)
             task.advance()
     except Cancelled:
-        catalog.write(_set_plan, plan_id, "applied", {**rep.as_dict(), "note": "undo cancelled"})
+        catalog.write(_set_plan, plan_id, PlanState.APPLIED,
+                      {**rep.as_dict(), "note": "undo cancelled"})
         raise
     if item_ids is None:
         # folders the apply removed come back; folders it made go, when empty again
         for op, d in reversed(dirs):
-            if op == "rmdir":
+            if Op(op) is Op.RMDIR:
                 os.makedirs(d, exist_ok=True)
         for op, d in dirs:
-            if op == "mkdir":
+            if Op(op) is Op.MKDIR:
                 with contextlib.suppress(OSError):
                     os.rmdir(d)
     with catalog.read() as conn:
         left = conn.execute(
-            "SELECT count(*) FROM journal j WHERE plan_id = ? AND op IN ('move','copy','link') "
+            f"SELECT count(*) FROM journal j WHERE plan_id = ? AND op IN {FILE_OPS} "
             "AND state = 'done' AND NOT EXISTS (SELECT 1 FROM journal u WHERE u.undo_of = j.id "
             "AND u.state = 'done')", (plan_id,)).fetchone()[0]
-    catalog.write(_set_plan, plan_id, "undone" if not left else "applied", rep.as_dict(),
+    catalog.write(_set_plan, plan_id, PlanState.APPLIED if left else PlanState.UNDONE,
+                  rep.as_dict(),
                   "undone_at" if not left else None)
     return rep
 
 
 def _undo_one(catalog: Catalog, plan_id: int, j, rep: OpReport) -> None:
-    src, dst, h, op = j["src"], j["dst"], j["content_hash"], j["op"]
-    if op == "link":
+    src, dst, h, op = j["src"], j["dst"], j["content_hash"], Op(j["op"])
+    if op is Op.LINK:
         if not os.path.lexists(dst):
             rep.left_alone.append({"path": dst, "reason": "the link was removed since"})
             return
@@ -571,24 +633,24 @@ def _undo_one(catalog: Catalog, plan_id: int, j, rep: OpReport) -> None:
     if not _unchanged(catalog, j["file_id"], dst, h):
         rep.left_alone.append({"path": dst, "reason": "changed since the plan was applied"})
         return
-    if op == "copy":
+    if op is Op.COPY:
         _undo_delete(catalog, plan_id, j, rep)
         return
     if os.path.lexists(src):
         rep.left_alone.append({"path": dst, "reason": f"{src} is taken by another file now"})
         return
     os.makedirs(os.path.dirname(src), exist_ok=True)
-    (jid,) = catalog.write(_intents, plan_id, [(j["item_id"], "undo", dst, src, h, j["file_id"],
-                                                "move-back", j["id"])])
+    (jid,) = catalog.write(_intents, plan_id, [Intent(j["item_id"], Op.UNDO, dst, src, h,
+                                                      j["file_id"], "move-back", j["id"])])
     try:
         fileops.move(dst, src, jid, h, force_copy=j["method"] == "copy")
     except (OSError, ShoeboxError) as e:
         state, error, _ = _settle_after_error(jid, {"src": dst, "file_id": j["file_id"]}, src, h,
-                                              "move")
-        catalog.write(_mark, [(jid, state, None, error or str(e), None, None)])
+                                              Op.MOVE)
+        catalog.write(_mark, [Settled(jid, state, error=error or str(e))])
         rep.failed.append({"path": dst, "reason": str(e)})
         return
-    catalog.write(_mark, [(jid, "done", None, None, j["file_id"], src)])
+    catalog.write(_mark, [Settled(jid, State.DONE, file_id=j["file_id"], new_path=src)])
     rep.done += 1
 
 
@@ -611,8 +673,8 @@ def _unchanged(catalog: Catalog, file_id: int | None, path: str, h: str | None) 
 
 
 def _undo_delete(catalog: Catalog, plan_id: int, j, rep: OpReport) -> None:
-    (jid,) = catalog.write(_intents, plan_id, [(j["item_id"], "undo", j["dst"], "", j["content_hash"],
-                                                None, "delete", j["id"])])
+    (jid,) = catalog.write(_intents, plan_id, [Intent(j["item_id"], Op.UNDO, j["dst"], "",
+                                                      j["content_hash"], None, "delete", j["id"])])
     os.unlink(j["dst"])
-    catalog.write(_mark, [(jid, "done", None, None, None, None)])
+    catalog.write(_mark, [Settled(jid, State.DONE)])
     rep.done += 1

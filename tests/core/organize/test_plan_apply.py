@@ -265,7 +265,7 @@ def test_cancel_mid_apply_then_continue(lib, catalog):
 
 
 def test_recover_finishes_or_rolls_back_half_done_moves(lib, catalog):
-    from core.organize.apply import _intents
+    from core.organize.apply import Intent, Op, _intents
 
     root, _ = lib
     ids = file_ids(catalog)
@@ -275,8 +275,8 @@ def test_recover_finishes_or_rolls_back_half_done_moves(lib, catalog):
     with catalog.read() as conn:
         ha = conn.execute("SELECT content_hash FROM files WHERE path = ?", (str(a),)).fetchone()[0]
         hb = conn.execute("SELECT content_hash FROM files WHERE path = ?", (str(b),)).fetchone()[0]
-    catalog.write(_intents, pid, [(None, "move", str(a), str(a2), ha, ids[str(a)], None, None),
-                                  (None, "move", str(b), str(b2), hb, ids[str(b)], None, None)])
+    catalog.write(_intents, pid, [Intent(None, Op.MOVE, str(a), str(a2), ha, ids[str(a)]),
+                                  Intent(None, Op.MOVE, str(b), str(b2), hb, ids[str(b)])])
     os.link(a, a2)                 # a: crashed between link and unlink -> finished
     b2.write_bytes(b"")            # b: crashed after reserving the name -> rolled back
     rep = recover(catalog)
@@ -329,3 +329,47 @@ def test_link_tree_under_a_separate_target_leaves_the_library_alone(lib, catalog
     assert os.path.samefile(target / "Pets/Dogs/dog1.jpg", root / "Phone/2024/dog1.jpg")
     undo_plan(catalog, pid)
     assert not any(p.is_file() for p in target.rglob("*")) and snapshot(root) == before
+
+
+def test_journal_rows_stay_plain_text_and_rows_of_an_older_shoebox_still_undo(lib, catalog):
+    import time
+
+    root, _ = lib
+    before = tree(root)
+    ids = file_ids(catalog)
+    pid = make_plan(catalog)
+    apply_plan(catalog, pid)
+    with catalog.read() as conn:
+        rows = {tuple(r) for r in conn.execute(
+            "SELECT op, typeof(op), state, typeof(state) FROM journal WHERE plan_id = ?", (pid,))}
+        (plan_state,) = conn.execute("SELECT state FROM plans WHERE id = ?", (pid,)).fetchone()
+    assert rows == {("mkdir", "text", "done", "text"), ("move", "text", "done", "text"),
+                    ("rmdir", "text", "done", "text")}
+    assert plan_state == "applied"
+    undo_plan(catalog, pid)
+    assert tree(root) == before
+
+    # a move journalled by hand, exactly as the string-coded journal of earlier releases
+    # wrote it (op 'move', state 'done', method 'rename'), is put back by today's undo
+    pid = make_plan(catalog)
+    src, dst = root / "Loose/noise.jpg", root / "Moved/noise.jpg"
+    dst.parent.mkdir()
+    os.rename(src, dst)
+
+    def legacy(conn):
+        h = conn.execute("SELECT content_hash FROM files WHERE id = ?", (ids[str(src)],)).fetchone()[0]
+        conn.execute("INSERT INTO journal(plan_id, item_id, op, src, dst, content_hash, file_id, "
+                     "method, undo_of, state, created_at, done_at) VALUES (?, NULL, 'move', ?, ?, "
+                     "?, ?, 'rename', NULL, 'done', ?, ?)",
+                     (pid, str(src), str(dst), h, ids[str(src)], time.time(), time.time()))
+        conn.execute("INSERT INTO journal(plan_id, op, src, dst, state, created_at) "
+                     "VALUES (?, 'mkdir', '', ?, 'done', ?)", (pid, str(dst.parent), time.time()))
+        conn.execute("UPDATE files SET path = ?, folder = ?, name = 'noise.jpg' WHERE id = ?",
+                     (str(dst), str(dst.parent), ids[str(src)]))
+        conn.execute("UPDATE plans SET state = 'applied' WHERE id = ?", (pid,))
+
+    catalog.write(legacy)
+    rep = undo_plan(catalog, pid)
+    assert rep.done == 1 and not rep.left_alone and not rep.failed
+    assert tree(root) == before and file_ids(catalog) == ids
+    catalog_agrees_with_disk(catalog)
