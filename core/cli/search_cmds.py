@@ -20,7 +20,7 @@ def register(sub) -> None:
                    help="taken on or after DATE (YYYY, YYYY-MM or YYYY-MM-DD)")
     p.add_argument("--to", dest="date_to", metavar="DATE",
                    help="taken on or before DATE (YYYY, YYYY-MM or YYYY-MM-DD, inclusive)")
-    p.add_argument("--kind", choices=["photo", "video"])
+    p.add_argument("--kind", choices=["photo", "video", "screenshot", "document"])
     p.add_argument("--folder", help="only files in this folder or below it")
     p.add_argument("--root", type=int, metavar="ID", help="only files of this library root id")
     gps = p.add_mutually_exclusive_group()

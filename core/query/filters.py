@@ -34,7 +34,7 @@ from core.query.errors import FilterError
 TAKEN = "COALESCE(f.taken_at, f.mtime_ns / 1e9)"
 # Only files that are there: a missing file keeps its row (and its results) until it returns.
 BASE = "f.status = 'present'"
-KINDS = ("photo", "video")
+KINDS = ("photo", "video", "screenshot", "document")
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ class Filters:
 
     date_from / date_to: Unix seconds, inclusive, on the time the file was taken (EXIF or
     container date, falling back to the file's modification time).
-    kind: photo or video (None: every file, camera RAW included).
+    kind: photo or video (None: every file, camera RAW included); or screenshot or
+        document, photos the text stage told apart (core.pipeline.picture_kinds).
     folder: an absolute folder; files in it or in any folder below it.
     root_id: one library root.
     has_gps: True: files with a full position (latitude and longitude); False: the others.
@@ -55,7 +56,7 @@ class Filters:
 
     date_from: float | None = None
     date_to: float | None = None
-    kind: Literal["photo", "video"] | None = None
+    kind: Literal["photo", "video", "screenshot", "document"] | None = None
     folder: str | None = None
     root_id: int | None = None
     has_gps: bool | None = None
@@ -127,7 +128,9 @@ def _date_to(value):
 @clause("kind")
 def _kind(value):
     if value not in KINDS:
-        raise FilterError(f"unknown kind {value!r}: use photo or video")
+        raise FilterError(f"unknown kind {value!r}: use {', '.join(KINDS)}")
+    if value in ("screenshot", "document"):
+        return "f.id IN (SELECT file_id FROM picture_kinds WHERE kind = ?)", [value]
     return "f.kind = ?", [value]
 
 

@@ -14,6 +14,7 @@ from core.catalog.spaces import vector_space
 from core.errors import ShoeboxError
 from core.query.filters import CHUNK, TAKEN, Filters, allowed_ids
 from core.query.library import ID, KIND, PATH, TAKEN_AT, list_library
+from core.search.photo_text import PREFIX, photo_text_search
 from core.search.text import query_tokens, text_search
 from core.search.types import Hit, Results, SearchError
 from core.search.vectors import VectorIndex, get_index
@@ -110,9 +111,15 @@ def search_vector_and_text(catalog, settings, query: str, qvec: np.ndarray | Non
         if text_hits:
             ok = allowed_ids(conn, filters, [h.file_id for h in text_hits])
             text_hits = [h for h in text_hits if h.file_id in ok]
-        if not all_words and text_hits:
+        photo_hits, photo_ways, photo_all = photo_text_search(conn, query, max(2 * limit, 100))
+        if photo_hits:
+            ok = allowed_ids(conn, filters, [h.file_id for h in photo_hits])
+            photo_hits = [h for h in photo_hits if h.file_id in ok]
+        if (text_hits or photo_hits) and not ((text_hits and all_words)
+                                              or (photo_hits and photo_all)):
             notices.append("no file holds all the words; showing files with some of them")
-        hits = _fuse(conn, vec_hits, text_hits, all_words, limit, qvec is not None)
+        hits = _fuse(conn, vec_hits, text_hits, all_words, limit, qvec is not None,
+                     (photo_hits, photo_ways, photo_all))
     return Results(hits, notices, vector_used=qvec is not None, text_used=bool(query))
 
 
@@ -192,8 +199,11 @@ def _best_per_file(index: VectorIndex, rows, scores, floor: float) -> dict[int, 
     return out
 
 
-def _fuse(conn, vec_hits, text_hits, all_words: bool, limit: int, vector_used: bool) -> list[Hit]:
-    """Reciprocal rank fusion, scaled so that first place in every list used scores 1.0."""
+def _fuse(conn, vec_hits, text_hits, all_words: bool, limit: int, vector_used: bool,
+          photo_text=((), {}, True)) -> list[Hit]:
+    """Reciprocal rank fusion, scaled so that first place in every list used scores 1.0.
+    photo_text: (hits, file -> way, all words) from core.search.photo_text; a word found
+    only inside a word or by a near spelling counts half of a whole word or prefix."""
     w_vec = 1.0 if vector_used else 0.0
     w_text = 1.0 if all_words else 0.5      # files with only some of the words count less
     fused: dict[int, float] = {}
@@ -204,7 +214,15 @@ def _fuse(conn, vec_hits, text_hits, all_words: bool, limit: int, vector_used: b
     for rank, th in enumerate(text_hits, 1):
         fused[th.file_id] = fused.get(th.file_id, 0.0) + w_text / (RRF_K + rank)
         text_by_file[th.file_id] = th
-    best_possible = (w_vec + (1.0 if text_hits or not vector_used else 0.0)) / (RRF_K + 1)
+    photo_hits, photo_ways, photo_all = photo_text
+    for rank, th in enumerate(photo_hits, 1):
+        w = (1.0 if photo_all else 0.5) * (1.0 if photo_ways.get(th.file_id, 0) <= PREFIX else 0.5)
+        fused[th.file_id] = fused.get(th.file_id, 0.0) + w / (RRF_K + rank)
+        other = text_by_file.get(th.file_id)
+        if other is None or photo_ways.get(th.file_id, 0) <= PREFIX:
+            text_by_file[th.file_id] = th  # the hit shows the line read in the picture
+    any_text = bool(text_hits or photo_hits)
+    best_possible = (w_vec + (1.0 if any_text or not vector_used else 0.0)) / (RRF_K + 1)
     order = sorted(fused, key=lambda f: (-fused[f], f))[:limit]
     info = file_rows(conn, order)
     hits = []

@@ -1,0 +1,130 @@
+"""Words search over the text read in photos and video frames (OCR lines, FTS5).
+
+Each query word is looked for in four ways, best first:
+  0. the whole word (stemmed: "parking" finds "park"),
+  1. a word starting with it ("feder" finds "Federweißer"),
+  2. inside a word (trigram index: "4711" finds "INV-4711-A", "voice" finds "invoice"),
+  3. a word spelt one or two letters differently, for OCR slips ("timetable" finds
+     "tirnetable") — only for a word that has no whole-word or prefix match at all.
+A file matches when every query word is found in its lines (else, as the other texts do,
+files with some of the words); files rank by their worst way (whole words above prefixes
+above substrings above near spellings), then by bm25. Query words reach FTS5 as quoted
+strings only (see core.search.text).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from core.catalog.connection import Connection
+from core.search.text import TextHit, query_tokens
+
+EXACT, PREFIX, SUBSTRING, FUZZY = range(4)
+ROWS_PER_WAY = 2000         # lines read per word and way: bounds the work on huge libraries
+VOCAB_LIMIT = 200_000       # distinct OCR words scanned for near spellings
+
+
+@dataclass
+class _Line:
+    file_id: int
+    frame_ms: int
+    text: str
+    rank: float
+
+
+def photo_text_search(conn: Connection, query: str, limit: int = 200
+                      ) -> tuple[list[TextHit], dict[int, int], bool]:
+    """(hits best first, file_id -> its worst way (0 exact .. 3 near spelling), all_words)."""
+    tokens = query_tokens(query)
+    if not tokens:
+        return [], {}, True
+    found: list[dict[int, tuple[int, _Line]]] = [_find(conn, t) for t in tokens]
+    files = set.intersection(*(set(f) for f in found))
+    all_words = True
+    if not files and len(tokens) > 1:
+        files = set.union(*(set(f) for f in found))
+        all_words = False
+    scored = []
+    for fid in files:
+        ways = [f[fid][0] if fid in f else FUZZY + 1 for f in found]
+        missing = sum(1 for f in found if fid not in f)
+        best = min((f[fid] for f in found if fid in f), key=lambda wl: (wl[0], wl[1].rank))
+        rank = sum(f[fid][1].rank for f in found if fid in f)
+        scored.append(((missing, max(ways), sum(ways), rank, fid), fid, best[1],
+                       max(w for w in ways if w <= FUZZY)))
+    scored.sort()
+    hits, worst = [], {}
+    for _key, fid, line, way in scored[:limit]:
+        where = "text in video" if line.frame_ms >= 0 else "text in photo"
+        hits.append(TextHit(fid, float(line.rank), where, highlight(line.text, tokens),
+                            line.frame_ms / 1000 if line.frame_ms >= 0 else None))
+        worst[fid] = way
+    return hits, worst, all_words
+
+
+def _find(conn: Connection, token: str) -> dict[int, tuple[int, _Line]]:
+    """file_id -> (best way, its best line) for one query word."""
+    out: dict[int, tuple[int, _Line]] = {}
+
+    def take(way: int, table: str, expr: str) -> None:
+        for fid, ms, text, rank in conn.execute(
+                f"SELECT l.file_id, l.frame_ms, l.text, t.rank FROM {table} AS t "
+                f"JOIN text_lines AS l ON l.id = t.rowid WHERE {table} MATCH ? "
+                f"ORDER BY t.rank LIMIT ?", (expr, ROWS_PER_WAY)):
+            if fid not in out:
+                out[fid] = (way, _Line(fid, ms, text, rank))
+
+    quoted = '"' + token.replace('"', '""') + '"'
+    take(EXACT, "text_words", quoted)
+    take(PREFIX, "text_words", quoted + " *")
+    if len(token) >= 3:
+        take(SUBSTRING, "text_grams", quoted)
+    if not any(way <= PREFIX for way, _ in out.values()) and len(token) >= 4:
+        near = near_terms(conn, token)
+        if near:
+            take(FUZZY, "text_terms", " OR ".join('"' + t.replace('"', '""') + '"' for t in near))
+    return out
+
+
+def max_edits(token: str) -> int:
+    return 1 if len(token) < 8 else 2
+
+
+def near_terms(conn: Connection, token: str) -> list[str]:
+    """OCR'd words within max_edits of the token (letters swapped, lost, added, misread)."""
+    k = max_edits(token)
+    rows = conn.execute(
+        "SELECT term FROM text_terms_vocab WHERE length(term) BETWEEN ? AND ? LIMIT ?",
+        (len(token) - k, len(token) + k, VOCAB_LIMIT)).fetchall()
+    return [r[0] for r in rows if r[0] != token and edit_distance(token, r[0], k) <= k][:50]
+
+
+def edit_distance(a: str, b: str, cutoff: int) -> int:
+    """Levenshtein distance, with adjacent swaps counting one (OCR and typing slips); stops
+    early once it must exceed cutoff (returns cutoff + 1)."""
+    if abs(len(a) - len(b)) > cutoff:
+        return cutoff + 1
+    prev2: list[int] | None = None
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if prev2 is not None and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > cutoff:
+            return cutoff + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def highlight(line: str, tokens: list[str]) -> str:
+    """The line with the words a query word matches in [brackets]."""
+    def mark(m: re.Match) -> str:
+        w = m.group(0).lower()
+        if any(t in w or (len(t) >= 4 and edit_distance(t, w, max_edits(t)) <= max_edits(t))
+               for t in tokens):
+            return f"[{m.group(0)}]"
+        return m.group(0)
+    return re.sub(r"\w+", mark, line)

@@ -1,0 +1,128 @@
+"""Words read in pictures are found by search: whole words, prefixes, substrings and near
+spellings (OCR slips), in that order; the hit shows the line; kinds filter."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.config import Settings
+from core.pipeline import index_library
+from core.pipeline.text_stage import write_lines
+from core.query.filters import Filters
+from core.scan.roots import add_root
+from core.scan.scanner import scan
+from core.search.engine import search_vector_and_text
+from core.search.photo_text import edit_distance, photo_text_search
+from core.tasks import TaskState
+from models import Registry
+from models.ocr import TextLine
+from tests.core.search import planting as P
+from tests.text_factory import plain_photo, text_photo
+
+BOX = ((0.1, 0.1), (0.9, 0.1), (0.9, 0.2), (0.1, 0.2))
+
+
+def plant(catalog, fid, lines, frame_ms=-1):
+    catalog.write(write_lines, fid, "ocr-test", [(frame_ms, [TextLine(t, 0.95, BOX)
+                                                             for t in lines])])
+
+
+def words(catalog, query, filters=None):
+    return search_vector_and_text(catalog, Settings(), query, None, None, filters, 20)
+
+
+@pytest.fixture
+def planted(catalog):
+    r = P.root(catalog)
+    ids = {}
+    for name, lines in {
+        "exact": ["Harbour ferry timetable"],
+        "prefix": ["Timetables for winter"],
+        "inside": ["INV-4711-A paid"],
+        "slip": ["Harbour ferry tirnetable"],
+        "none": ["Nothing to see"],
+    }.items():
+        ids[name] = P.file(catalog, r, f"/lib/{name}.jpg")
+        plant(catalog, ids[name], lines)
+    return ids
+
+
+def test_whole_words_then_prefixes_then_near_spellings(catalog, planted):
+    res = words(catalog, "timetable")
+    order = [h.file_id for h in res]
+    # "timetables" stems to the same word: both are whole-word hits, ahead of the OCR slip
+    assert set(order[:2]) == {planted["exact"], planted["prefix"]}
+    assert planted["slip"] not in order   # a near spelling only counts when nothing matches
+    res = words(catalog, "tirnetable")    # the user typed what the OCR misread: exact there
+    assert res[0].file_id == planted["slip"]
+    hit = res[0]
+    assert hit.field == "text in photo" and hit.matched == "text"
+    assert hit.snippet == "Harbour ferry [tirnetable]"
+
+
+def test_substring_and_near_spelling_find_ocr_text(catalog, planted):
+    with catalog.read() as conn:
+        hits, ways, _ = photo_text_search(conn, "4711")
+    assert [h.file_id for h in hits] == [planted["inside"]]
+    assert ways == {planted["inside"]: 0}   # a whole word of its own once "-" splits it
+    with catalog.read() as conn:
+        hits, ways, _ = photo_text_search(conn, "711")
+    assert [h.file_id for h in hits] == [planted["inside"]] and ways[planted["inside"]] == 2
+    res = words(catalog, "harbor ferry")   # US spelling: one letter off "Harbour"
+    assert {h.file_id for h in res} >= {planted["exact"], planted["slip"]}
+    res = words(catalog, "timetabel")      # two letters swapped: a near spelling
+    assert res and res[0].file_id in (planted["exact"], planted["prefix"])
+
+
+def test_exact_words_rank_above_substrings(catalog):
+    r = P.root(catalog)
+    sub = P.file(catalog, r, "/lib/a.jpg")
+    whole = P.file(catalog, r, "/lib/b.jpg")
+    plant(catalog, sub, ["Caravanserai"])     # "van" inside a word
+    plant(catalog, whole, ["Van rental"])
+    res = words(catalog, "van")
+    assert [h.file_id for h in res] == [whole, sub]
+    assert res[0].score > res[1].score
+
+
+def test_video_text_gives_the_time(catalog):
+    r = P.root(catalog)
+    vid = P.file(catalog, r, "/lib/trip.mp4", kind="video")
+    plant(catalog, vid, ["Gate 23 boarding"], frame_ms=4000)
+    hit = words(catalog, "boarding")[0]
+    assert hit.file_id == vid and hit.field == "text in video" and hit.time_s == 4.0
+
+
+def test_edit_distance():
+    assert edit_distance("timetable", "tirnetable", 2) == 2
+    assert edit_distance("timetable", "timetabel", 2) == 1   # a swap is one slip
+    assert edit_distance("fill", "flli", 1) == 2
+    assert edit_distance("ab", "abcdef", 1) == 2
+
+
+def test_real_ocr_words_find_their_photo_and_kinds_filter(tmp_path, catalog, paths):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    text_photo(["Ristorante Gallo Nero"], size=(900, 500)).save(lib / "dinner.jpg")
+    plain_photo().save(lib / "sky.jpg")
+    from PIL import Image
+
+    from tests.text_factory import draw_lines
+    shot = Image.new("RGB", (1170, 2532), "white")
+    draw_lines(shot, ["Boarding pass", "Seat 14C"], px=44, at=(80, 300), gap=3)
+    shot.save(lib / "Screenshot 2024-06-01 at 10.12.00.png")
+    add_root(catalog, lib)
+    scan(catalog)
+    settings = Settings(workers=2, low_priority=False)
+    reg = Registry(settings, paths)
+    try:
+        index_library(catalog, reg, settings, paths, TaskState("i"), stages=["thumbnail", "text"])
+    finally:
+        reg.close()
+    res = words(catalog, "gallo")
+    assert res[0].path.endswith("dinner.jpg") and "[Gallo]" in res[0].snippet
+    res = words(catalog, "seat 14c")
+    assert res[0].path.endswith(".png") and res[0].field == "text in photo"
+    shots = words(catalog, "", Filters(kind="screenshot"))
+    assert [h.path.rsplit("/", 1)[-1] for h in shots] == ["Screenshot 2024-06-01 at 10.12.00.png"]
+    assert words(catalog, "gallo", Filters(kind="screenshot")) == []
