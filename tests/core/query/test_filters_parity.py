@@ -165,7 +165,7 @@ def test_every_filter_field_has_one_clause():
 
 def test_bad_filter_values_are_refused_with_a_clear_message(library):
     catalog = library[0]
-    with pytest.raises(FilterError, match="use photo or video"):
+    with pytest.raises(FilterError, match="use photo, video, screenshot, document"):
         list_library(catalog, Filters(kind="raw"))
     with pytest.raises(FilterError, match="Unix seconds"):
         list_library(catalog, Filters(date_from="last week"))
