@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.places.geocoder import ATTRIBUTION as PLACES_ATTRIBUTION
 from desktop import actions
 from desktop.library_model import HitRole
 from desktop.status_area import StatusArea
@@ -38,6 +39,11 @@ log = logging.getLogger(__name__)
 PAGES = ("library", "collections", "reorganize", "duplicates", "problems")
 PAGE_TITLES = {"library": "Library", "collections": "Collections", "reorganize": "Reorganize",
                "duplicates": "Duplicates", "problems": "Problems"}
+
+
+ABOUT_TEXT = ("Shoebox: an offline organizer for your photos and videos.\n\n"
+              f"{PLACES_ATTRIBUTION}\nhttps://www.geonames.org · "
+              "https://creativecommons.org/licenses/by/4.0/")
 
 
 class MainWindow(QMainWindow):
@@ -83,6 +89,13 @@ class MainWindow(QMainWindow):
         self.folder_chip.setPopupMode(QToolButton.InstantPopup)
         self.folder_chip.setMenu(QMenu(self.folder_chip))
         tb.addWidget(self.folder_chip)
+        self.place_chip = QToolButton()
+        self.place_chip.setText("Place")
+        self.place_chip.setToolTip("Only photos and videos taken in one town or country")
+        self.place_chip.setProperty("chip", True)
+        self.place_chip.setPopupMode(QToolButton.InstantPopup)
+        self.place_chip.setMenu(QMenu(self.place_chip))
+        tb.addWidget(self.place_chip)
 
         # --- pages ---
         self.nav = QListWidget()
@@ -197,8 +210,7 @@ class MainWindow(QMainWindow):
 
         m = mb.addMenu("&Help")
         self.act_diag = m.addAction("&Copy diagnostics", self.copy_diagnostics)
-        m.addAction("&About Shoebox", lambda: QMessageBox.about(
-            self, "Shoebox", "Shoebox: an offline organizer for your photos and videos."))
+        m.addAction("&About Shoebox", lambda: QMessageBox.about(self, "Shoebox", ABOUT_TEXT))
         self.grid_menu = QMenu(self)
         for a in (self.act_preview, self.act_open, self.act_reveal):
             self.grid_menu.addAction(a)

@@ -29,6 +29,7 @@ class SearchController(QObject):
         self.services = window.services
         self.camera: str | None = None
         self.folder: str | None = None
+        self.place: str | None = None
         self._generation = 0
         self.last_results = None
         self.last_error: str | None = None
@@ -51,7 +52,8 @@ class SearchController(QObject):
         if chips["year"].isChecked():
             date_from = dt.datetime(dt.date.today().year, 1, 1).timestamp()
         return Filters(kind=kind, has_gps=True if chips["gps"].isChecked() else None,
-                       date_from=date_from, camera=self.camera, folder=self.folder)
+                       date_from=date_from, camera=self.camera, folder=self.folder,
+                       place=self.place)
 
     def filters_changed(self) -> None:
         self.run_now()
@@ -64,7 +66,7 @@ class SearchController(QObject):
     def _menus_failed(self, e: BaseException) -> None:
         """The menus say they could not be filled (and why) instead of staying silently empty."""
         log.warning("filter menus: %s", describe(e))
-        for chip in (self.w.camera_chip, self.w.folder_chip):
+        for chip in (self.w.camera_chip, self.w.folder_chip, self.w.place_chip):
             menu = chip.menu()
             menu.clear()
             act = QAction(f"Could not read the choices: {describe(e)}", menu)
@@ -90,6 +92,42 @@ class SearchController(QObject):
                 act.triggered.connect(lambda _c=False, a=attr, v=v, c=chip, lb=label:
                                       self._set_choice(a, v, c, lb))
                 menu.addAction(act)
+
+        self._fill_places(choices.places)
+
+    def _fill_places(self, places) -> None:
+        """The place chip: the library's places with their counts, most photos first."""
+        chip = self.w.place_chip
+        menu = chip.menu()
+        menu.clear()
+        any_act = QAction("Anywhere", menu)
+        any_act.triggered.connect(lambda _c=False: self._set_place(None, None))
+        menu.addAction(any_act)
+        menu.addSeparator()
+        if not places:
+            none = QAction("No places yet: photos need GPS, and indexing names them", menu)
+            none.setEnabled(False)
+            menu.addAction(none)
+        countries: dict[str, int] = {}
+        for p in places:
+            if p.country:
+                countries[p.country] = countries.get(p.country, 0) + p.count
+        for p in places:
+            value, text = p.place or p.region or p.country, p.label()
+            act = QAction(f"{text}  ({p.count:,})", menu)
+            act.triggered.connect(lambda _c=False, v=value, t=text: self._set_place(v, t))
+            menu.addAction(act)
+        if len(countries) > 1:
+            menu.addSeparator()
+            for country, n in sorted(countries.items(), key=lambda kv: -kv[1]):
+                act = QAction(f"{country}  ({n:,})", menu)
+                act.triggered.connect(lambda _c=False, v=country: self._set_place(v, v))
+                menu.addAction(act)
+
+    def _set_place(self, value: str | None, text: str | None) -> None:
+        self.place = value
+        self.w.place_chip.setText(f"Place: {text}" if value else "Place")
+        self.run_now()
 
     def _set_choice(self, attr: str, value, chip, label: str) -> None:
         setattr(self, attr, value)

@@ -315,3 +315,29 @@ def where_and_when(conn: Connection, file_ids, *, max_events: int = 5) -> WhereW
         titles = event_titles(conn, top)
         spans = [(*rows[e], titles.get(e), counts[e]) for e in top if e in rows]
     return WhereWhen(summary.label, summary.places, spans, summary.located, len(ids))
+
+
+def event_of_file(conn: Connection, file_id: int) -> str | None:
+    """'Kyoto · 1-5 Apr 2023' for a file in an event of several files, else None."""
+    r = conn.execute("SELECT e.id, e.start_at, e.end_at, e.file_count FROM event_members m "
+                     "JOIN events e ON e.id = m.event_id WHERE m.file_id = ?",
+                     (int(file_id),)).fetchone()
+    if r is None or r[3] < 2:
+        return None
+    title = event_titles(conn, [r[0]]).get(r[0])
+    span = day_span(r[1], r[2])
+    return f"{title} · {span}" if title else span
+
+
+def day_span(a: float, b: float) -> str:
+    """'3 Apr 2023', '1-5 Apr 2023', '28 Mar - 2 Apr 2023', '30 Dec 2022 - 2 Jan 2023'."""
+    import datetime as dt
+
+    da, db = dt.date.fromtimestamp(a), dt.date.fromtimestamp(b)
+    if da == db:
+        return f"{da.day} {da:%b %Y}"
+    if (da.year, da.month) == (db.year, db.month):
+        return f"{da.day}-{db.day} {db:%b %Y}"
+    if da.year == db.year:
+        return f"{da.day} {da:%b} - {db.day} {db:%b %Y}"
+    return f"{da.day} {da:%b %Y} - {db.day} {db:%b %Y}"

@@ -35,6 +35,9 @@ class FileDetail:
     language: str | None = None
     errors: list[str] = field(default_factory=list)        # "stage: what went wrong"
     collection: str | None = None
+    place: str | None = None            # 'Kyoto, Kyoto, Japan' (town, region, country)
+    place_inferred: bool = False        # from the file's event, not its own GPS
+    event: str | None = None            # 'Kyoto, 1-5 April 2023': the event it belongs to
 
     @property
     def camera(self) -> str:
@@ -82,9 +85,22 @@ def file_detail(catalog: Catalog, file_id: int) -> FileDetail:
                 "JOIN clusters c ON c.id = m.cluster_id WHERE m.file_id = ?",
                 ("Unnamed collection", d.id)).fetchone()
             d.collection = col[0] if col else None
+            _add_place(conn, d)
         finally:
             conn.execute("COMMIT")
     return d
+
+
+def _add_place(conn, d: FileDetail) -> None:
+    from core.places.events import event_of_file
+    from core.places.store import file_place
+
+    p = file_place(conn, d.id)
+    if p is not None:
+        d.place = ", ".join(x for x in (p.place, p.region if p.region != p.place else None,
+                                        p.country) if x) or None
+        d.place_inferred = p.inferred
+    d.event = event_of_file(conn, d.id)
 
 
 def showcase_file(catalog: Catalog) -> int | None:

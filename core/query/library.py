@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.catalog import Catalog
+from core.places.store import library_places
 from core.query.errors import QueryError
 from core.query.filters import CHUNK, TAKEN, Filters, where_clause
 
@@ -121,17 +122,21 @@ def rows_by_ids(catalog: Catalog, ids: Sequence[int]) -> list[tuple]:
 
 @dataclass(frozen=True)
 class FilterChoices:
-    """What the filter menus offer: cameras seen in the library, and the library roots."""
+    """What the filter menus offer: cameras seen in the library, the library roots, and the
+    places photos were taken in with their counts (most first)."""
 
     cameras: list[str]
     folders: list[str]
+    places: list = field(default_factory=list)   # core.places.store.PlaceCount
 
 
-def filter_choices(catalog: Catalog, max_cameras: int = 50) -> FilterChoices:
+def filter_choices(catalog: Catalog, max_cameras: int = 50, max_places: int = 60
+                   ) -> FilterChoices:
     with catalog.read() as conn:
         cams = [r[0] for r in conn.execute(
             "SELECT DISTINCT trim(coalesce(camera_make, '') || ' ' || coalesce(camera_model, ''))"
             " AS c FROM files WHERE status = 'present' AND camera_model IS NOT NULL "
             "ORDER BY c LIMIT ?", (int(max_cameras),))]
         roots = [r[0] for r in conn.execute("SELECT path FROM roots ORDER BY path")]
-    return FilterChoices(cams, roots)
+        places = library_places(conn, limit=max_places)
+    return FilterChoices(cams, roots, places)

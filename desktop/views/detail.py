@@ -182,8 +182,13 @@ class DetailPane(QWidget):
                          .strftime("%A %d %B %Y, %H:%M") + src))
         if f.camera:
             rows.append(("Camera", f.camera))
-        if f.gps_lat is not None and f.gps_lon is not None:
+        if f.place:
+            rows.append(("Place", f"probably {f.place} (from its event: the photo has no GPS)"
+                         if f.place_inferred else f.place))
+        elif f.gps_lat is not None and f.gps_lon is not None:  # not named yet: index it
             rows.append(("Place", f"{f.gps_lat:.5f}, {f.gps_lon:.5f}"))
+        if f.event:
+            rows.append(("Event", f.event))
         if f.width:
             rows.append(("Size", f"{f.width} × {f.height}  ·  {_bytes(f.size)}"))
         if f.duration_s:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from core.query import FOLDER, TAKEN_AT, Filters, Listing, list_library
 from desktop.library_model import GridView, LibraryModel
 from desktop.style import icon
+from desktop.views.memories import MemoriesStrip
 from desktop.workers import describe, run_async
 
 
@@ -71,6 +72,9 @@ class LibraryPage(QWidget):
         self.zoom.valueChanged.connect(lambda v: self.grid.set_cell(v))
         bar.addWidget(self.zoom)
         lay.addLayout(bar)
+        self.memories = MemoriesStrip(services, self)
+        self.memories.fileActivated.connect(self.fileActivated)
+        lay.addWidget(self.memories)
 
         self.stack = QStackedLayout()
         self.grid = GridView(self)
@@ -118,6 +122,7 @@ class LibraryPage(QWidget):
         gen = self._generation
         if self.mode != "library":
             return
+        self.memories.reload()
         run_async(list_library, self.services.catalog, self.filters, self.group.currentData(),
                   on_done=lambda data: self._apply_rows(gen, data),
                   on_error=lambda e: self._load_failed(gen, e))
@@ -158,6 +163,7 @@ class LibraryPage(QWidget):
     def show_results(self, title: str, rows: list[tuple], scores: dict, hits: dict,
                      notices: list[str]) -> None:
         self.mode = "search"
+        self.memories.hide()
         self._generation += 1
         self.model.set_rows(rows, scores, hits)
         self.stack.setCurrentIndex(0)
