@@ -19,12 +19,12 @@ ICELAND = [(64.1466, -21.9426), (63.4186, -19.0060), (65.6835, -18.0878)]  # Rey
 def library(tmp_path, capsys):
     lib = tmp_path / "lib"
     for d in range(1, 10):
-        write_jpeg(lib / "home" / f"{d}.jpg", seed=d, taken=f"2022:03:0{d} 12:00:00", gps=HOME)
+        write_jpeg(lib / "DCIM" / "100APPLE" / f"{d}.jpg", seed=d, taken=f"2022:03:0{d} 12:00:00", gps=HOME)
     for i in range(4):
-        write_jpeg(lib / "k" / f"{i}.jpg", seed=20 + i, taken=f"2023:04:0{1 + i // 2} 1{i}:00:00",
+        write_jpeg(lib / "DCIM" / "101APPLE" / f"{i}.jpg", seed=20 + i, taken=f"2023:04:0{1 + i // 2} 1{i}:00:00",
                    gps=KYOTO if i != 1 else None)
     for i, pos in enumerate(ICELAND):
-        write_jpeg(lib / "is" / f"{i}.jpg", seed=40 + i, taken=f"2019:06:0{2 + i} 12:00:00",
+        write_jpeg(lib / "DCIM" / "102APPLE" / f"{i}.jpg", seed=40 + i, taken=f"2019:06:0{2 + i} 12:00:00",
                    gps=pos)
     for argv in (["add", str(lib)], ["scan"], ["index", "--stage", "places"]):
         assert main(argv) == 0
@@ -49,7 +49,7 @@ def collection(catalog, folder: str) -> int:
 
 def test_collections_are_named_by_place_and_date(tmp_path, capsys, catalog):
     library(tmp_path, capsys)
-    kyoto, iceland = collection(catalog, "k"), collection(catalog, "is")
+    kyoto, iceland = collection(catalog, "101APPLE"), collection(catalog, "102APPLE")
     with catalog.read() as conn:
         ev_k, ev_i = gather_evidence(conn, kyoto), gather_evidence(conn, iceland)
         ww = where_and_when(conn, [r[0] for r in conn.execute(
