@@ -39,7 +39,7 @@ from desktop.workers import describe, run_async
 log = logging.getLogger(__name__)
 
 FLAG_BRUSH = QBrush(QColor(230, 160, 40, 70))
-COLLECTION, ITEM, FOLDER = 1, 2, 3  # kinds of tree rows (Qt.UserRole + 1)
+COLLECTION, ITEM, FOLDER, STAYS = 1, 2, 3, 4  # kinds of tree rows (Qt.UserRole + 1)
 LAYOUTS = (("topic", "By topic", "Each collection in its own folder, under a broad topic"),
            ("event", "By event", "Year/YYYY-MM Event, Place"),
            ("date", "By date", "Each photo by its capture date, through the template beside"))
@@ -365,6 +365,16 @@ class ReorganizePage(QWidget):
                 head.addChild(it)
             self.proposed_tree.addTopLevelItem(head)
             head.setExpanded(len(group) <= 40)
+        # collections that stay where they are, and why (no churn, nothing known, no date)
+        for cid_text, why in sorted(notes.items()):
+            if by_date or int(cid_text) in groups:
+                continue
+            name = names.get(int(cid_text)) or f"Collection {cid_text}"
+            row = QTreeWidgetItem([f"stays where it is   ({name})", "0", "", why[-1], ""])
+            row.setData(0, Qt.UserRole + 1, STAYS)
+            for c in (0, 3):
+                row.setToolTip(c, f"collection “{name}” is not moved:\n- " + "\n- ".join(why))
+            self.proposed_tree.addTopLevelItem(row)
         self.proposed_tree.blockSignals(False)
 
     def _update_summary(self) -> None:
@@ -378,6 +388,9 @@ class ReorganizePage(QWidget):
         text = (f"{s['files']} files would be {verb} from {s['folders_from']} folders into "
                 f"{s['folders_to']} folders ({s['companions']} companion files go with them); "
                 f"{s['skipped']} skipped; {s['flagged']} accepted files are low-confidence (⚠).")
+        if not self.items:
+            text = ("Nothing to move: every file is where this layout puts it, or nothing is "
+                    "known that would place it (each collection below says why).")
         if p["state"] != "draft":
             rep = p.get("report") or {}
             text = f"This plan is {p['state']}."
@@ -447,7 +460,8 @@ class ReorganizePage(QWidget):
         self._bulk([i.id for i in self.items if i.role == "file" and i.flagged], "skip")
 
     def edit_destination(self, item: QTreeWidgetItem | None) -> None:
-        if item is None or self.plan is None or self.plan["state"] != "draft":
+        if item is None or self.plan is None or self.plan["state"] != "draft" or \
+                item.data(0, Qt.UserRole + 1) == STAYS:
             return
         roots = self.data["roots"]
         if item.data(0, Qt.UserRole + 1) == ITEM:

@@ -16,12 +16,12 @@ from tests.media_factory import write_jpeg
 MODEL_ID = "test/clip@0:fp32"
 
 
-def _library(tmp_path, services):
+def _library(tmp_path, services, beach_folder="DCIM/100CANON"):
     lib = tmp_path / "Pictures"
     for i in range(5):
         write_jpeg(lib / "DCIM" / "100CANON" / f"IMG_{i:04d}.jpg", (80, 60), seed=i,
                    taken=f"2022:07:0{i + 1} 10:00:00")
-        write_jpeg(lib / "DCIM" / "100CANON" / f"DSC_{i:04d}.jpg", (80, 60), seed=50 + i,
+        write_jpeg(lib / beach_folder / f"DSC_{i:04d}.jpg", (80, 60), seed=50 + i,
                    taken=f"2023:12:2{i} 18:00:00")
     add_root(services.catalog, lib)
     scan(services.catalog)
@@ -112,3 +112,17 @@ def test_the_review_shows_full_destinations_counts_and_reasons(tmp_path, service
     qtbot.waitUntil(lambda: bool(asked), timeout=20000)
     assert any(f"{h.text(4)}{os.sep}  (" in asked[0] for h in heads)
     assert (lib / "DCIM" / "100CANON" / "IMG_0000.jpg").exists()   # said no: nothing moved
+
+
+def test_a_collection_that_stays_says_why(tmp_path, services, page, qtbot):
+    lib = _library(tmp_path, services, beach_folder="Seaside 2023")
+    page, window = page
+    window.show_page("reorganize")
+    with qtbot.waitSignal(page.planShown, timeout=30000):
+        page.propose()
+    tree = page.proposed_tree
+    rows = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    stays = [r for r in rows if r.text(0).startswith("stays where it is")]
+    assert len(rows) == 2 and len(stays) == 1
+    assert "already together in “Seaside 2023”" in stays[0].text(3)
+    assert all(str(lib / "Seaside 2023") not in i.src for i in page.items)
