@@ -123,7 +123,7 @@ def place_collections(cols: list[CollectionFacts], *, layout: str = "topic",
             rel = c.folder
         elif (home := _lives_in(c, owners)) is not None:
             # an existing folder, kept exactly as it is (even deeper than MAX_DEPTH)
-            notes.append(f"already together in “{home}”, which fits its name: left there")
+            notes.append(f"already together in “{home}”, a folder of its own: left there")
             out[c.id] = Placement(home, notes, home=True)
             continue
         elif not c.informative:
