@@ -55,7 +55,7 @@ def _rss_mb() -> float:
 def run_one(n: int, dims: int, sample_max: int) -> dict:
     from sklearn.metrics import adjusted_rand_score
 
-    from core.cluster import cluster_vectors
+    from core.collections import cluster_vectors
 
     x, truth = synthetic(n)
     base = _rss_mb()
@@ -112,7 +112,7 @@ def naming_contexts(n: int = 50):
         theme, caps, tags = THEMES[i % len(THEMES)]
         start = 1.55e9 + float(rng.integers(0, 5 * 365)) * 86400
         out.append(Evidence(
-            cluster_id=i + 1, size=int(rng.integers(8, 120)), captions=list(caps),
+            collection_id=i + 1, size=int(rng.integers(8, 120)), captions=list(caps),
             tags=list(tags), date_from=start, date_to=start + 86400 * float(rng.integers(0, 6)),
             lat=float(rng.uniform(-50, 60)) if i % 2 else None,
             lon=float(rng.uniform(-120, 140)) if i % 2 else None,
@@ -177,7 +177,7 @@ def main() -> None:
                     help="also append the figures to FILE (llama.cpp's server shares stdout)")
     ap.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    from core.cluster import SAMPLE_MAX
+    from core.collections.grouping import SAMPLE_MAX
 
     sample_max = args.sample_max or SAMPLE_MAX
     if args.one:

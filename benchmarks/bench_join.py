@@ -63,15 +63,14 @@ def main() -> None:
     from sklearn.cluster import HDBSCAN as SkHDBSCAN
     from sklearn.metrics import adjusted_rand_score
 
-    from core.cluster import (
+    from core.collections.grouping import (
         MIN_CLUSTER_SIZE,
         _drop_incoherent,
-        _join_by_radius,
-        _join_predicted,
         centroid_and_radius,
         cluster_vectors,
         reduce_dims,
     )
+    from core.collections.store import _join_by_radius, _join_predicted
 
     warnings.filterwarnings("ignore", category=FutureWarning)
     for regime in args.regimes.split(","):

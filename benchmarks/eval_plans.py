@@ -147,8 +147,8 @@ def structure_ok(items, root: str, summary: dict) -> tuple[int, int, list[str]]:
             broken.append(f"{it.dst}: outside or repeats the library folder's name")
         if os.path.dirname(it.src) == os.path.dirname(it.dst):
             broken.append(f"{it.dst}: moved onto its own folder")
-        if it.role == "file" and it.cluster_id is not None:
-            folders.setdefault(it.cluster_id, set()).add(rel)
+        if it.role == "file" and it.collection_id is not None:
+            folders.setdefault(it.collection_id, set()).add(rel)
     bad = {b.split(":")[0] for b in broken}
     ok = 0
     seen: Counter = Counter(next(iter(f)) for f in folders.values() if len(f) == 1)
@@ -174,7 +174,7 @@ def run_once(stamps: Path, work: Path, variant: str, per_group: int, registry, s
     from sklearn.metrics import adjusted_rand_score
 
     from core.catalog import Catalog
-    from core.cluster import list_collections, recluster
+    from core.collections import list_collections, recluster
     from core.config import Paths
     from core.organize import get_plan, make_plan, name_collections, plan_items
     from core.scan.roots import add_root
@@ -230,7 +230,7 @@ def run_once(stamps: Path, work: Path, variant: str, per_group: int, registry, s
             "sorted_files": len(kept_sorted),
             "plan": dst,
             "proposed": {f: {"names_group": named[f], "groups": dict(c),
-                             "collection": next((names.get(it.cluster_id) for it in items
+                             "collection": next((names.get(it.collection_id) for it in items
                                                  if os.path.relpath(os.path.dirname(it.dst),
                                                                     root) == f), None)}
                          for f, c in sorted(proposed.items())},

@@ -56,7 +56,7 @@ def store_histogram_vectors(catalog: Catalog, model_id: str = HIST_MODEL) -> int
 
 def build_demo_library(catalog: Catalog, registry, settings: Settings, paths: Paths,
                        folder: str | Path, min_collection_size: int = 3) -> None:
-    from core.cluster import recluster
+    from core.collections import recluster
     from core.organize import make_plan, name_collections
     from core.pipeline import index_library
     from core.scan.roots import add_root

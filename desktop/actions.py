@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from core.cluster import assign_new
+from core.collections import assign_new
 from core.errors import ShoeboxError
 from core.pipeline import index_library
 from core.pipeline.jobs import prioritize as bump_priority

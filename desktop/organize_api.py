@@ -1,4 +1,4 @@
-"""The GUI's door to collections and reorganization (core.cluster, core.organize).
+"""The GUI's door to collections and reorganization (core.collections, core.organize).
 
 Every function here runs on a worker thread, never the GUI thread: each may write or think
 for a while.
@@ -12,7 +12,7 @@ from core.tasks import TaskState
 
 def recluster_and_name(services, task: TaskState):
     """Find collections, then name them (LLM when there is one, else the fallback names)."""
-    from core.cluster import recluster
+    from core.collections import recluster
     from core.organize import name_collections
 
     report = recluster(services.catalog, services.registry, services.settings, task)
@@ -34,16 +34,16 @@ def propose(services, mode: str, task: TaskState, layout: str | None = None,
                      template=template)
 
 
-def rename_cluster(services, cluster_id: int, name: str) -> None:
-    from core.cluster import rename_collection
+def rename_collection(services, collection_id: int, name: str) -> None:
+    from core import collections
 
-    rename_collection(services.catalog, cluster_id, name=name)
+    collections.rename_collection(services.catalog, collection_id, name=name)
 
 
-def set_keep_as_is(services, cluster_id: int, keep: bool) -> None:
-    from core.cluster import rename_collection
+def set_keep_as_is(services, collection_id: int, keep: bool) -> None:
+    from core import collections
 
-    rename_collection(services.catalog, cluster_id, keep_as_is=keep)
+    collections.rename_collection(services.catalog, collection_id, keep_as_is=keep)
 
 
 def keep_folder(services, folder: str) -> str:
@@ -52,13 +52,13 @@ def keep_folder(services, folder: str) -> str:
     return add_keep_folder(services.catalog, folder)
 
 
-def merge_clusters(services, cluster_ids: list[int]) -> int:
-    from core.cluster import merge_collections
+def merge_collections(services, collection_ids: list[int]) -> int:
+    from core import collections
 
-    return merge_collections(services.catalog, cluster_ids)
+    return collections.merge_collections(services.catalog, collection_ids)
 
 
-def split_cluster(services, cluster_id: int, file_ids: list[int], name: str) -> int:
-    from core.cluster import split_collection
+def split_collection(services, collection_id: int, file_ids: list[int], name: str) -> int:
+    from core import collections
 
-    return split_collection(services.catalog, cluster_id, file_ids, name)
+    return collections.split_collection(services.catalog, collection_id, file_ids, name)

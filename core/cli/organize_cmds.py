@@ -1,4 +1,4 @@
-"""Organize commands: cluster, plan, apply, undo, plans, keep."""
+"""Organize commands: collections, plan, apply, undo, plans, keep."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from core.cli.output import add_json_flag, print_json, progress_task
 
 
 def register(sub) -> None:
-    p = sub.add_parser("cluster", help="group the library into collections and name them "
+    # `cluster` was its first name; scripts that use it keep working
+    p = sub.add_parser("collections", aliases=["cluster"],
+                       help="group the library into collections and name them "
                        "(a full recluster; names you gave are kept)")
     p.add_argument("--min-size", type=int, default=None, metavar="N",
                    help="smallest collection (default 5)")
@@ -20,7 +22,7 @@ def register(sub) -> None:
                    help="no recluster: files not in a collection join the nearest one when they "
                         "clearly belong")
     add_json_flag(p)
-    p.set_defaults(func=cmd_cluster)
+    p.set_defaults(func=cmd_collections)
 
     p = sub.add_parser("plan", help="propose where each collected file should go (moves nothing)")
     p.add_argument("--root", default=None, help="only this library folder")
@@ -71,14 +73,14 @@ def _recover(ctx) -> None:
               f"rolled back, {len(rep.failed)} need attention", flush=True)
 
 
-def cmd_cluster(args, ctx) -> int:
-    from core.cluster import MIN_CLUSTER_SIZE, list_collections, recluster
+def cmd_collections(args, ctx) -> int:
+    from core.collections import MIN_CLUSTER_SIZE, list_collections, recluster
     from core.organize import name_collections
 
     _recover(ctx)
     registry = ctx.registry
     if args.new_only:
-        from core.cluster import assign_new
+        from core.collections import assign_new
 
         n = assign_new(ctx.catalog, registry)
         if args.json:
@@ -86,7 +88,7 @@ def cmd_cluster(args, ctx) -> int:
         else:
             print(f"{n} files joined a collection")
         return 0
-    with progress_task("cluster", enabled=not args.json) as task:
+    with progress_task("collections", enabled=not args.json) as task:
         rep = recluster(ctx.catalog, registry, ctx.settings, task,
                         min_cluster_size=args.min_size or MIN_CLUSTER_SIZE)
     naming = None
@@ -126,7 +128,7 @@ def _root_id(ctx, folder: str | None) -> int | None:
 
 
 def cmd_plan(args, ctx) -> int:
-    from core.cluster import list_collections
+    from core.collections import list_collections
     from core.organize import get_plan, make_plan, plan_items, plan_tree
     from core.scan.roots import list_roots
 

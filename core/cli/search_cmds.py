@@ -29,7 +29,8 @@ def register(sub) -> None:
     gps.add_argument("--no-gps", dest="has_gps", action="store_false",
                      help="only files without a GPS position")
     p.add_argument("--camera", help="camera make or model contains this text")
-    p.add_argument("--cluster", type=int, metavar="ID", help="only files of this collection")
+    p.add_argument("--collection", "--cluster", dest="collection", type=int, metavar="ID",
+                   help="only files of this collection (--cluster: its older name)")
     p.add_argument("--place", metavar="NAME",
                    help="only files taken in this town, region or country (accents optional; "
                         "see `shoebox places`)")
@@ -117,7 +118,7 @@ def cmd_search(args, ctx) -> int:
         date_from=parse_date(args.date_from) if args.date_from else None,
         date_to=parse_date(args.date_to, end=True) if args.date_to else None,
         kind=args.kind, folder=args.folder, root_id=args.root, has_gps=args.has_gps,
-        camera=args.camera, collection_id=args.cluster, place=args.place,
+        camera=args.camera, collection_id=args.collection, place=args.place,
     )
     registry = ctx.registry if args.query.strip() else None
     results = search(ctx.catalog, registry, ctx.settings, args.query, filters,

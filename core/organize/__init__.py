@@ -1,6 +1,6 @@
 """Organize: collections -> names -> plan -> review -> apply -> undo. Public API for the GUI/CLI.
 
-    from core.cluster import recluster, assign_new, list_collections, rename_collection
+    from core.collections import recluster, assign_new, list_collections, rename_collection
     from core.organize import (name_collections, make_plan, plan_items, set_item_decision,
                                set_collection_decision, apply_plan, undo_plan, recover,
                                list_plans, get_plan, add_keep_folder)
@@ -19,7 +19,7 @@
     undo_plan(catalog, pid, task, item_ids=None)       # -> OpReport (left_alone says what stayed)
 
 Long calls take a core.tasks.TaskState (progress, pause, cancel). Errors are ShoeboxError
-subclasses (PlanError, OrganizeBusy, ClusterError) with messages meant for the user.
+subclasses (PlanError, OrganizeBusy, CollectionError) with messages meant for the user.
 """
 
 from core.organize.apply import (

@@ -37,7 +37,7 @@ from core.organize.words import content_keys, keys_overlap, telling_folder_name
 
 @dataclass
 class Evidence:
-    cluster_id: int
+    collection_id: int
     size: int
     date_from: float | None = None     # capture dates (EXIF / container), never file mtimes
     date_to: float | None = None
@@ -158,7 +158,7 @@ def _captions(conn: Connection, ev: Evidence) -> None:
     rows = conn.execute(
         "SELECT cap.text FROM cluster_members m JOIN captions cap ON cap.file_id = m.file_id "
         "WHERE m.cluster_id = ? ORDER BY m.representative DESC, m.probability DESC LIMIT ?",
-        (ev.cluster_id, MAX_CAPTIONS)).fetchall()
+        (ev.collection_id, MAX_CAPTIONS)).fetchall()
     ev.captions = [clip_text(r[0], 160) for r in rows]
 
 
@@ -166,7 +166,7 @@ def _tags(conn: Connection, ev: Evidence) -> None:
     rows = conn.execute(
         "SELECT t.tag, count(DISTINCT t.file_id) n, avg(coalesce(t.score, 1)) s FROM tags t "
         "JOIN cluster_members m ON m.file_id = t.file_id WHERE m.cluster_id = ? "
-        "GROUP BY t.tag ORDER BY n * s DESC, t.tag LIMIT ?", (ev.cluster_id, MAX_TAGS)).fetchall()
+        "GROUP BY t.tag ORDER BY n * s DESC, t.tag LIMIT ?", (ev.collection_id, MAX_TAGS)).fetchall()
     ev.tags = [clip_text(r[0], 40) for r in rows]
 
 
@@ -174,13 +174,13 @@ def _transcripts(conn: Connection, ev: Evidence) -> None:
     rows = conn.execute(
         "SELECT s.text FROM transcript_segments s JOIN cluster_members m ON m.file_id = s.file_id "
         "WHERE m.cluster_id = ? AND length(trim(s.text)) > 8 ORDER BY m.representative DESC, "
-        "s.file_id, s.start_s LIMIT ?", (ev.cluster_id, MAX_SNIPPETS)).fetchall()
+        "s.file_id, s.start_s LIMIT ?", (ev.collection_id, MAX_SNIPPETS)).fetchall()
     ev.transcripts = [clip_text(r[0], 200) for r in rows]
 
 
 def _folders(conn: Connection, ev: Evidence) -> None:
     rows = conn.execute("SELECT f.folder FROM cluster_members m JOIN files f ON f.id = "
-                        "m.file_id WHERE m.cluster_id = ?", (ev.cluster_id,)).fetchall()
+                        "m.file_id WHERE m.cluster_id = ?", (ev.collection_id,)).fetchall()
     names = Counter(name for (folder,) in rows if (name := telling_folder_name(folder or "")))
     roots = {fold(os.path.basename(r[0].rstrip("/\\"))) for r in conn.execute(
         "SELECT path FROM roots")}
@@ -195,7 +195,7 @@ def _places(conn: Connection, ev: Evidence) -> None:
     from core.places.events import where_and_when
 
     ids = [r[0] for r in conn.execute(
-        "SELECT file_id FROM cluster_members WHERE cluster_id = ?", (ev.cluster_id,))]
+        "SELECT file_id FROM cluster_members WHERE cluster_id = ?", (ev.collection_id,))]
     ww = where_and_when(conn, ids)
     places = [ww.place.removesuffix(" trip")] if ww.place else []
     places += [label for label, _ in ww.places if label not in places]
@@ -208,11 +208,11 @@ Provider = Callable[[Connection, Evidence], None]
 PROVIDERS: list[Provider] = [_captions, _tags, _transcripts, _folders, _places]
 
 
-def gather_evidence(conn: Connection, cluster_id: int, *,
+def gather_evidence(conn: Connection, collection_id: int, *,
                     library_folders: list[str] = ()) -> Evidence:
     """Everything the providers know about one collection."""
-    c = conn.execute("SELECT * FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
-    ev = Evidence(cluster_id, c["member_count"] or 0, date_from=c["date_from"],
+    c = conn.execute("SELECT * FROM clusters WHERE id = ?", (collection_id,)).fetchone()
+    ev = Evidence(collection_id, c["member_count"] or 0, date_from=c["date_from"],
                   date_to=c["date_to"], lat=c["lat"], lon=c["lon"],
                   library_folders=list(library_folders))
     for provider in PROVIDERS:

@@ -116,8 +116,8 @@ def fallback_name(ev: Evidence) -> CollectionName:
         name = f"{topic} {when}".strip()
         folder = f"{topic}/{when}" if when else topic
     else:
-        name = f"Collection {ev.cluster_id}" + (f" {when}" if when else "")
-        folder = f"Unsorted/{when or f'Collection {ev.cluster_id}'}"
+        name = f"Collection {ev.collection_id}" + (f" {when}" if when else "")
+        folder = f"Unsorted/{when or f'Collection {ev.collection_id}'}"
     return repair_answer(CollectionName(
         name=name, description=f"{ev.size} items" + (f" from {when}" if when else ""),
         tags=ev.tags[:6], folder=folder), ev)[0]
@@ -162,7 +162,7 @@ def repair_answer(ans: CollectionName, ev: Evidence, *, root_names: list[str] = 
         topic = _topic(ev)
         when = date_range_text(ev.date_from, ev.date_to)
         name = f"{topic or 'Collection'} {when}".strip() if (topic or when) else \
-            f"Collection {ev.cluster_id}"
+            f"Collection {ev.collection_id}"
     roots = {fold(r) for r in root_names if r}
     content = ev.content
     echoes = {fold(f) for f in ev.folders}
@@ -307,7 +307,7 @@ def name_collections(catalog: Catalog, registry=None, settings=None,
                      attempts: int = 3) -> NamingReport:
     """Name every collection that needs a name (all but the user's, when `rename`), with the
     LLM when there is one, else the fallback; then harmonise all folder paths."""
-    from core.cluster import list_collections
+    from core.collections import list_collections
 
     task = task or TaskState("name")
     t0 = time.monotonic()

@@ -47,7 +47,7 @@ class PlanFile:
     path: str
     kind: str
     format: str
-    cluster_id: int | None = None
+    collection_id: int | None = None
     probability: float | None = None
     taken_at: float | None = None   # capture date (EXIF / container), never a file's mtime
 
@@ -65,7 +65,7 @@ class Move:
     src: str
     dst: str
     file_id: int | None
-    cluster_id: int | None
+    collection_id: int | None
     confidence: float
     reason: str
     flagged: bool = False
@@ -167,7 +167,7 @@ def compute_moves(files: list[PlanFile], collections: dict[int, PlanCollection],
     moves: list[Move] = []
     for g in group_files(files):
         head = g.head
-        col = collections.get(head.cluster_id) if head.cluster_id is not None else None
+        col = collections.get(head.collection_id) if head.collection_id is not None else None
         if col is not None and col.keep_as_is:
             continue
         folder = file_folders.get(head.id) if file_folders is not None else \
@@ -249,8 +249,8 @@ def _collection_facts(conn: Connection, files: list[PlanFile], cols: dict[int, P
     current: dict[int, Counter] = defaultdict(Counter)
     for g in group_files(files):
         h = g.head
-        if h.cluster_id is not None:
-            current[h.cluster_id][os.path.relpath(os.path.dirname(h.path), h.root)] += 1
+        if h.collection_id is not None:
+            current[h.collection_id][os.path.relpath(os.path.dirname(h.path), h.root)] += 1
     out = []
     for r in conn.execute("SELECT id, named_by, date_from, member_count, notes FROM clusters "
                           "ORDER BY id"):
@@ -300,7 +300,7 @@ def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
         roots = [r[0] for r in conn.execute("SELECT path FROM roots")]
         facts = _collection_facts(conn, files, cols) if layout != "date" else []
     if not cols and layout != "date":
-        raise PlanError("there are no collections yet: run `shoebox cluster` first, or plan "
+        raise PlanError("there are no collections yet: run `shoebox collections` first, or plan "
                         "by date (`shoebox plan --layout date`), which needs none")
     root_names = [os.path.basename(r.rstrip(os.sep)) for r in roots + ([target] if target else [])]
     notes: dict[int, list[str]] = {}
@@ -308,7 +308,7 @@ def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
     if layout == "date":
         file_folders = {f.id: d for f in files if f.kind in ("photo", "video")
                         and (d := date_folder(template, f.taken_at, name=(
-                            cols[f.cluster_id].name if f.cluster_id in cols else None)))}
+                            cols[f.collection_id].name if f.collection_id in cols else None)))}
     else:
         placed = place_collections(facts, layout=layout, root_names=root_names)
         cols = {cid: replace(c, folder=placed[cid].folder) for cid, c in cols.items()}
@@ -331,7 +331,7 @@ def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
     summary = {"moves": sum(1 for m in moves if m.role == "file"),
                "files": len(moves), "flagged": sum(1 for m in moves if m.flagged
                                                    and m.role == "file"),
-               "collections": len({m.cluster_id for m in moves if m.cluster_id is not None}),
+               "collections": len({m.collection_id for m in moves if m.collection_id is not None}),
                "unsafe": unsafe, "layout": layout, "template": template,
                "notes": {str(cid): n for cid, n in sorted(notes.items())}}
     return catalog.write(_store_plan, moves, mode, root_id, target, summary)
@@ -348,7 +348,7 @@ def _store_plan(conn: Connection, moves: list[Move], mode: str, root_id, target,
         ids.append(conn.execute(
             "INSERT INTO plan_items(plan_id, file_id, src, dst, reason, cluster_id, confidence, "
             "flagged, decision, group_item_id, role) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (pid, m.file_id, m.src, m.dst, m.reason, m.cluster_id, m.confidence, int(m.flagged),
+            (pid, m.file_id, m.src, m.dst, m.reason, m.collection_id, m.confidence, int(m.flagged),
              decision, head_id, m.role)).lastrowid)
     return pid
 
@@ -416,7 +416,7 @@ def _redirect_group(conn: Connection, plan, head_id: int, folder: str) -> None:
                      (os.path.join(dst_dir, name), it["id"]))
 
 
-def set_collection_decision(catalog: Catalog, plan_id: int, cluster_id: int,
+def set_collection_decision(catalog: Catalog, plan_id: int, collection_id: int,
                             decision: str | None = None, *, folder: str | None = None) -> None:
     """Accept or skip every move of one collection in a plan, and/or send it elsewhere."""
     if decision not in (None, "accept", "skip"):
@@ -426,9 +426,9 @@ def set_collection_decision(catalog: Catalog, plan_id: int, cluster_id: int,
         p = _draft(conn, plan_id)
         heads = [r[0] for r in conn.execute(
             "SELECT id FROM plan_items WHERE plan_id = ? AND cluster_id = ? AND "
-            "group_item_id IS NULL", (plan_id, cluster_id))]
+            "group_item_id IS NULL", (plan_id, collection_id))]
         if not heads:
-            raise PlanError(f"plan {plan_id} moves nothing of collection {cluster_id}")
+            raise PlanError(f"plan {plan_id} moves nothing of collection {collection_id}")
         for h in heads:
             if decision is not None:
                 conn.execute("UPDATE plan_items SET decision = ? WHERE id = ? OR "
@@ -448,7 +448,7 @@ class PlanItem:
     src: str
     dst: str
     reason: str | None
-    cluster_id: int | None
+    collection_id: int | None
     confidence: float | None
     flagged: bool
     decision: str

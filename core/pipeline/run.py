@@ -158,7 +158,7 @@ def _join_collections(catalog: Catalog, registry: Any, report: IndexReport) -> i
     embedded = sum(report.stages[name].done for name in ("clip", "keyframes") if name in report.stages)
     if not embedded:
         return 0
-    from core.cluster import assign_new
+    from core.collections import assign_new
 
     try:
         return assign_new(catalog, registry)

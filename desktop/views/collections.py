@@ -172,14 +172,14 @@ class CollectionsPage(QWidget):
         current = next(c.name for c in self.collections if c.id == ids[0])
         name, ok = QInputDialog.getText(self, "Rename collection", "Name:", text=current)
         if ok and name.strip():
-            self._write(organize_api.rename_cluster, ids[0], name.strip())
+            self._write(organize_api.rename_collection, ids[0], name.strip())
 
     def merge_selected(self) -> None:
         ids = self.selected_ids()
         if len(ids) < 2:
             QMessageBox.information(self, "Merge", "Select two or more collections to merge.")
             return
-        self._write(organize_api.merge_clusters, ids)
+        self._write(organize_api.merge_collections, ids)
 
     def toggle_keep(self) -> None:
         for cid in self.selected_ids():
@@ -187,4 +187,4 @@ class CollectionsPage(QWidget):
             self._write(organize_api.set_keep_as_is, cid, not c.keep_as_is)
 
     def split_off(self, collection_id: int, file_ids: list[int], name: str) -> None:
-        self._write(organize_api.split_cluster, collection_id, file_ids, name)
+        self._write(organize_api.split_collection, collection_id, file_ids, name)

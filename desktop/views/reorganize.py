@@ -306,7 +306,7 @@ class ReorganizePage(QWidget):
         # a row per collection (each has its own folder); by date, a row per destination folder
         groups: dict = defaultdict(list)
         for i in heads:
-            groups[os.path.dirname(i.dst) if by_date else i.cluster_id].append(i)
+            groups[os.path.dirname(i.dst) if by_date else i.collection_id].append(i)
         for key, group in sorted(groups.items(), key=lambda kv: (-len(kv[1]), str(kv[0]))):
             full = Counter(os.path.dirname(i.dst) for i in group)
             folder = _rel(full.most_common(1)[0][0], roots)
@@ -427,11 +427,11 @@ class ReorganizePage(QWidget):
 
         self._decide(set_item_decision, item_id, decision, folder=folder)
 
-    def set_collection(self, cluster_id: int, decision: str | None = None,
+    def set_collection(self, collection_id: int, decision: str | None = None,
                        folder: str | None = None) -> None:
         from core.organize import set_collection_decision
 
-        self._decide(set_collection_decision, cluster_id, decision, folder=folder)
+        self._decide(set_collection_decision, collection_id, decision, folder=folder)
 
     def _item_changed(self, item: QTreeWidgetItem, col: int) -> None:
         if col != 0 or self.plan is None:

@@ -250,7 +250,7 @@ def test_collections_rename_merge_keep(tmp_path, services, win, qtbot):
     assert len(page.collections) == 2 and page.list.count() == 2
     first = page.collections[0].id
     with qtbot.waitSignal(page.loaded, timeout=10000):
-        page._write(__import__("desktop.organize_api", fromlist=["x"]).rename_cluster, first,
+        page._write(__import__("desktop.organize_api", fromlist=["x"]).rename_collection, first,
                     "Summer by the sea")
     assert any(c.name == "Summer by the sea" for c in page.collections)
     page.list.selectAll()

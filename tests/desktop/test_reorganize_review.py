@@ -41,7 +41,7 @@ def _library(tmp_path, services, beach_folder="DCIM/100CANON"):
                          "VALUES (?, 'blip', ?, 0)", (fid, words[name[:3]]))
 
     services.catalog.write(write)
-    from core.cluster import recluster
+    from core.collections import recluster
     from core.organize import name_collections
 
     recluster(services.catalog, None, None, model_id=MODEL_ID, min_cluster_size=3)

@@ -34,7 +34,7 @@ def make_library(root):
 def add_vectors_and_collections(catalog):
     """Two clear groups of vectors, as CLIP would give for two kinds of photo; then the real
     clustering and (fallback) naming code makes collections from them."""
-    from core.cluster import recluster
+    from core.collections import recluster
     from core.organize import name_collections
 
     rng = np.random.default_rng(0)

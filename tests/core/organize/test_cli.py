@@ -48,7 +48,7 @@ def test_cluster_plan_apply_plans_undo(tmp_path, capsys, paths):
     assert run(capsys, "scan")[0] == 0
     plant_vectors(paths, {"sea": 0, "dog": 1})
 
-    code, out, err = run(capsys, "cluster", "--json", "--no-llm", "--min-size", "4")
+    code, out, err = run(capsys, "collections", "--json", "--no-llm", "--min-size", "4")
     assert code == 0, err
     res = json.loads(out)
     assert res["collections"] == 2 and res["noise"] == 0
@@ -89,7 +89,7 @@ def test_apply_of_an_unknown_plan_is_a_clear_error(capsys):
 
 
 def test_cluster_without_vectors_says_what_to_do(capsys):
-    code, _, err = run(capsys, "cluster")
+    code, _, err = run(capsys, "collections")
     assert code == 2 and "index" in err
 
 
@@ -100,16 +100,16 @@ def test_cluster_new_only_joins_without_reclustering(tmp_path, capsys, paths):
     run(capsys, "add", str(root))
     run(capsys, "scan")
     plant_vectors(paths, {"sea": 0, "dog": 1})
-    code, out, _ = run(capsys, "cluster", "--json", "--no-name", "--min-size", "4")
+    code, out, _ = run(capsys, "collections", "--json", "--no-name", "--min-size", "4")
     assert code == 0 and json.loads(out)["collections"] == 2
-    code, out, _ = run(capsys, "cluster", "--new-only", "--json")
+    code, out, _ = run(capsys, "cluster", "--new-only", "--json")  # the command's old name
     assert code == 0 and json.loads(out) == {"joined": 0}  # nothing new yet
 
     # two more beach photos and one unlike anything: the beach ones join, the odd one waits
     make_files(root, {"new/sea8.jpg": 8, "new/sea9.jpg": 9, "new/odd.jpg": 50})
     run(capsys, "scan")
     plant_vectors(paths, {"sea": 0, "dog": 1, "odd": 2})
-    code, out, _ = run(capsys, "cluster", "--new-only", "--json")
+    code, out, _ = run(capsys, "collections", "--new-only", "--json")
     assert code == 0 and json.loads(out) == {"joined": 2}
     from core.catalog import Catalog
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from core.cluster import list_collections, rename_collection
+from core.collections import list_collections, rename_collection
 from core.organize.evidence import Evidence, gather_evidence
 from core.organize.naming import (
     CollectionName,

@@ -235,7 +235,7 @@ def test_review_decisions_keep_folders_and_edits(lib, catalog):
     pid2 = make_plan(catalog)
     set_collection_decision(catalog, pid2, cols["Venice"], "skip")
     assert all(i.decision == "skip" for i in plan_items(catalog, pid2)
-               if i.cluster_id == cols["Venice"])
+               if i.collection_id == cols["Venice"])
 
 
 def test_cancel_mid_apply_then_continue(lib, catalog):

@@ -143,8 +143,8 @@ def check_structure(catalog, pid, roots, *, one_folder_each: bool = True):
         assert not rel.startswith(".."), it.dst
         assert os.path.basename(root) not in rel.split(os.sep), it.dst
         assert it.src != it.dst and os.path.dirname(it.src) != os.path.dirname(it.dst), it
-        if it.role == "file" and it.cluster_id is not None:
-            folder_of.setdefault(it.cluster_id, set()).add(rel)
+        if it.role == "file" and it.collection_id is not None:
+            folder_of.setdefault(it.collection_id, set()).add(rel)
     summary = get_plan(catalog, pid)["summary"]
     if not one_folder_each:
         assert all(r.count(os.sep) < 3 for rels in folder_of.values() for r in rels)
@@ -174,8 +174,8 @@ def test_make_plan_repairs_echoes_and_keeps_reasons(tmp_path, catalog):
                     [f"Birds/b{i}.jpg" for i in range(3)], caption="a bird")
     pid = make_plan(catalog)
     items = check_structure(catalog, pid, [str(root)])
-    assert not [i for i in items if i.cluster_id == c]            # no churn
-    dsts = {i.cluster_id: i.dst for i in items}
+    assert not [i for i in items if i.collection_id == c]            # no churn
+    dsts = {i.collection_id: i.dst for i in items}
     assert dsts[a].startswith(str(root / "near-duplicates" / "Party 2007-08") + "/")
     assert dsts[b].startswith(str(root / "near-duplicates" / "Party 2015") + "/")
     notes = get_plan(catalog, pid)["summary"]["notes"]

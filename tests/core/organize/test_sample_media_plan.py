@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cluster import recluster
+from core.collections import recluster
 from core.organize import make_plan, name_collections
 from core.pipeline.run import index_library
 from core.scan.roots import add_root

@@ -287,6 +287,16 @@ def test_cli_browse_filters_and_similar(catalog, q, capsys):
     assert [h["file_id"] for h in out["hits"]] == [a]
     assert main(["search", "--camera", "canon"]) == 0
     assert "/lib/a.jpg" in capsys.readouterr().out
+    from core.catalog import Catalog
+    from core.config import Paths
+
+    with Catalog.open(Paths.default()) as cat:  # b in a collection of its own
+        cat.write(lambda c: (
+            c.execute("INSERT INTO clusters(id, created_at, updated_at) VALUES (7, 0, 0)"),
+            c.execute("INSERT INTO cluster_members(cluster_id, file_id) VALUES (7, ?)", (b,))))
+    for flag in ("--collection", "--cluster"):  # --cluster: the flag's older name
+        assert main(["search", flag, "7", "--json"]) == 0
+        assert [h["file_id"] for h in json.loads(capsys.readouterr().out)["hits"]] == [b]
     assert main(["similar", "/lib/a.jpg", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert [h["file_id"] for h in out["hits"]] == [b]

@@ -4,17 +4,16 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from core.cluster import (
-    ClusterError,
+from core.collections import (
+    CollectionError,
     assign_new,
     cluster_vectors,
     list_collections,
     load_vectors,
     recluster,
     rename_collection,
-    representatives,
-    split_events,
 )
+from core.collections.grouping import representatives, split_events
 
 DIM = 512
 MODEL = "test/clip@0:fp32"
@@ -189,9 +188,9 @@ def test_recluster_of_a_tiny_library_makes_no_collections(catalog, n):
         rep = recluster(catalog, model_id=MODEL)
         assert rep.collections == 0 and rep.noise == n
     else:
-        from core.cluster import ClusterError
+        from core.collections import CollectionError
 
-        with pytest.raises(ClusterError):
+        with pytest.raises(CollectionError):
             recluster(catalog)
 
 
@@ -215,7 +214,7 @@ def test_large_libraries_cluster_a_sample_and_extend_it():
 
 
 def test_user_merges_and_moves_survive_a_recluster(catalog):
-    from core.cluster import merge_collections, move_to_collection
+    from core.collections import merge_collections, move_to_collection
 
     x, _ = blobs(n_groups=3, per=20, noise=0, seed=21)
     ids = plant_files(catalog, x)
@@ -233,7 +232,7 @@ def test_user_merges_and_moves_survive_a_recluster(catalog):
 
 
 def test_split_off_makes_a_user_collection_that_survives_a_recluster(catalog):
-    from core.cluster import split_collection
+    from core.collections import split_collection
 
     x, _ = blobs(n_groups=2, per=20, noise=0, seed=22)
     ids = plant_files(catalog, x)
@@ -247,7 +246,7 @@ def test_split_off_makes_a_user_collection_that_survives_a_recluster(catalog):
     assert cols[old].member_count == 15
     recluster(catalog, model_id=MODEL, min_cluster_size=5)
     assert {members(catalog)[f] for f in ids[:5]} == {new}
-    with pytest.raises(ClusterError):
+    with pytest.raises(CollectionError):
         split_collection(catalog, 999_999, ids[:1], "nope")
 
 
@@ -270,7 +269,7 @@ def _add_vectors(catalog, vectors) -> list[int]:
 
 
 def test_newcomers_follow_the_users_merge_and_join_by_distance_without_a_join_model(catalog):
-    from core.cluster import join_model_path, merge_collections
+    from core.collections import join_model_path, merge_collections
 
     x, _ = blobs(n_groups=3, per=20, noise=0, seed=11)
     ids = plant_files(catalog, x)
