@@ -8,6 +8,7 @@ ThumbnailLoader only for rows the view paints, so thumbnails load nearest-visibl
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import os
 from typing import Any
@@ -19,6 +20,8 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemD
 from core.query import DURATION, ERROR, FOLDER, HASH, ID, KIND, NAME, PATH, TAKEN_AT
 from desktop.thumbs import ThumbnailLoader, ThumbRequest
 
+BAND_H = 30     # a timeline header's month / event line, px
+YEAR_H = 34     # ... and its year line, when the year changes
 FileIdRole = Qt.UserRole + 1
 PathRole = Qt.UserRole + 2
 KindRole = Qt.UserRole + 3
@@ -46,12 +49,14 @@ class LibraryModel(QAbstractListModel):
         self._scores: dict[int, float] = {}
         self._hits: dict[int, Any] = {}
         self.starts: dict[int, str] = {}  # row -> label of the group (month...) it begins
+        self.headers: dict = {}  # row -> core.query.Header: a full-width timeline band
+        self._band_rows: list[int] = []   # sorted rows where a band begins
         loader.readyBatch.connect(self._on_thumbs)
 
     # --- data in ---
     def set_rows(self, rows: list[tuple], scores: dict[int, float] | None = None,
                  hits: dict[int, Any] | None = None, *, row_of: dict[int, int] | None = None,
-                 starts: dict[int, str] | None = None) -> None:
+                 starts: dict[int, str] | None = None, headers: dict | None = None) -> None:
         """Swap in new rows; `row_of` and `starts` (group labels) come precomputed from
         core.query.list_library for big libraries, so the GUI thread only swaps references."""
         self.beginResetModel()
@@ -60,8 +65,20 @@ class LibraryModel(QAbstractListModel):
         self._scores = scores or {}
         self._hits = hits or {}
         self.starts = starts or {}
+        self.headers = headers or {}
+        self._band_rows = sorted(self.headers)
         self.endResetModel()
         self.rowsReplaced.emit()
+
+    def band_of(self, row: int) -> tuple[int, int] | None:
+        """(first row, end row) of the timeline band holding `row`, or None without bands."""
+        if not self._band_rows:
+            return None
+        k = bisect.bisect_right(self._band_rows, row) - 1
+        if k < 0:
+            return None
+        end = self._band_rows[k + 1] if k + 1 < len(self._band_rows) else len(self._rows)
+        return self._band_rows[k], end
 
     def row_tuple(self, row: int) -> tuple:
         return self._rows[row]
@@ -131,9 +148,86 @@ class ThumbDelegate(QStyledItemDelegate):
     def __init__(self, cell: int = 168, parent=None):
         super().__init__(parent)
         self.cell = cell
+        self._special_key: tuple | None = None
+        self._special_map: dict[int, tuple[int, int]] = {}
+        self._sizes: dict[tuple[int, int], QSize] = {}
+
+    # --- timeline bands: a header across the grid where a month or an event begins ---------
+    # The view lays items out in lines (flow). The last item of a band is made as wide as the
+    # rest of its line, so the next band starts a line of its own; the items of a band's first
+    # line are made taller, and the first of them paints the header across the whole line.
+
+    def per_line(self) -> int:
+        view = self.parent()
+        width = view.viewport().width() if view is not None else self.cell
+        return max(1, width // self.cell)
+
+    @staticmethod
+    def band_height(header) -> int:
+        return BAND_H + (YEAR_H if header.year else 0)
+
+    def _special(self, model) -> dict[int, tuple[int, int]]:
+        """row -> (header height above it, extra width after it) for the few rows that are
+        not a plain cell (a band's first line and its last item), for the current width.
+        Built once per rows/width/zoom: the layout asks every item's size, 100,000 times."""
+        n = self.per_line()
+        key = (id(model.headers), len(model._rows), n, self.cell)
+        if self._special_key != key:
+            special: dict[int, tuple[int, int]] = {}
+            rows = model._band_rows
+            for k, first in enumerate(rows):
+                end = rows[k + 1] if k + 1 < len(rows) else len(model._rows)
+                top = self.band_height(model.headers[first])
+                for row in range(first, min(end, first + n)):
+                    special[row] = (top, 0)
+                last = end - 1
+                t, _ = special.get(last, (0, 0))
+                special[last] = (t, (n - 1 - (last - first) % n) * self.cell)
+            self._special_map, self._special_key = special, key
+            self._sizes = {}
+        return self._special_map
+
+    def _band_layout(self, model, row: int) -> tuple[int, int]:
+        return self._special(model).get(row, (0, 0))
 
     def sizeHint(self, option, index) -> QSize:
+        model = index.model()
+        if isinstance(model, LibraryModel) and model.headers:
+            v = self._special(model).get(index.row())
+            if v is not None:
+                size = self._sizes.get(v)
+                if size is None:
+                    size = self._sizes[v] = QSize(self.cell + v[1], self.cell + v[0])
+                return size
         return QSize(self.cell, self.cell)
+
+    def _paint_header(self, painter: QPainter, option, header) -> None:
+        pal = option.palette
+        view = self.parent()
+        width = view.viewport().width() if view is not None else option.rect.width()
+        band = QRect(0, option.rect.top(), width, self.band_height(header))
+        painter.save()
+        painter.fillRect(band, pal.color(QPalette.Window))
+        y = band.top()
+        font = QFont(painter.font())
+        if header.year:
+            big = QFont(font)
+            big.setPointSizeF(font.pointSizeF() * 1.6)
+            big.setBold(True)
+            painter.setFont(big)
+            painter.setPen(pal.color(QPalette.WindowText))
+            painter.drawText(QRect(10, y, width - 20, YEAR_H), Qt.AlignLeft | Qt.AlignVCenter,
+                             header.year)
+            y += YEAR_H
+        bold = QFont(font)
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(pal.color(QPalette.WindowText))
+        text = painter.fontMetrics().elidedText(header.text(), Qt.ElideRight, width - 20)
+        painter.drawText(QRect(10, y, width - 20, BAND_H), Qt.AlignLeft | Qt.AlignVCenter, text)
+        painter.setPen(QPen(pal.color(QPalette.Mid), 1))
+        painter.drawLine(10, y + BAND_H - 2, width - 10, y + BAND_H - 2)
+        painter.restore()
 
     def paint(self, painter: QPainter, option, index: QModelIndex) -> None:
         # Straight to the Python model: each index.data() is a C++ round trip, and painting a
@@ -144,7 +238,13 @@ class ThumbDelegate(QStyledItemDelegate):
             return
         r = model._rows[row]
         pal = option.palette
-        rect: QRect = option.rect.adjusted(4, 4, -4, -4)
+        cell_rect = QRect(option.rect)
+        if model.headers:
+            top, _extra = self._band_layout(model, row)
+            if top and row in model.headers:
+                self._paint_header(painter, option, model.headers[row])
+            cell_rect = QRect(option.rect.left(), option.rect.top() + top, self.cell, self.cell)
+        rect: QRect = cell_rect.adjusted(4, 4, -4, -4)
         selected = bool(option.state & QStyle.State_Selected)
         painter.save()
         painter.setRenderHint(QPainter.SmoothPixmapTransform, True)
@@ -170,7 +270,7 @@ class ThumbDelegate(QStyledItemDelegate):
         score = model._scores.get(r[ID]) if model._scores else None
         if score is not None and option.state & QStyle.State_MouseOver:
             self._badge(painter, rect, f"{score:.2f}", QColor(30, 90, 200, 200), top=True)
-        label = model.starts.get(row) if model.starts else None
+        label = model.starts.get(row) if model.starts and not model.headers else None
         if label:  # the first item of a month / folder / collection carries its name
             label = painter.fontMetrics().elidedText(label, Qt.ElideRight, rect.width() - 16)
             self._badge(painter, rect, label, QColor(pal.color(QPalette.Highlight)), top=True)
@@ -178,7 +278,7 @@ class ThumbDelegate(QStyledItemDelegate):
             pen = QPen(pal.color(QPalette.Highlight), 3)
             painter.setPen(pen)
             painter.setBrush(Qt.NoBrush)
-            painter.drawRoundedRect(option.rect.adjusted(2, 2, -2, -2), 4, 4)
+            painter.drawRoundedRect(cell_rect.adjusted(2, 2, -2, -2), 4, 4)
         painter.restore()
 
     @staticmethod
@@ -234,7 +334,23 @@ class GridView(QListView):
 
     def set_cell(self, cell: int) -> None:
         self.itemDelegate().cell = cell
-        self.setGridSize(QSize(cell, cell))
+        self.set_bands(self._bands)
+
+    _bands = False
+
+    def set_bands(self, on: bool) -> None:
+        """Timeline bands give items their own sizes: no fixed grid, no uniform sizes (the
+        layout asks each item its size, in batches)."""
+        self._bands = on
+        cell = self.itemDelegate().cell
+        self.setUniformItemSizes(not on)
+        self.setGridSize(QSize() if on else QSize(cell, cell))
+        self.scheduleDelayedItemsLayout()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._bands and event.size().width() != event.oldSize().width():
+            self.scheduleDelayedItemsLayout()   # a band's last item fills a line of a new width
 
     def selected_ids(self) -> list[int]:
         return [i.data(FileIdRole) for i in sorted(self.selectionModel().selectedIndexes(),

@@ -18,6 +18,7 @@ from core.catalog import Catalog, Connection
 from core.places.store import file_places
 
 MAX_PER_YEAR = 60   # a memory is a glance, not the whole day's 400 burst shots
+MAX_DUP_CHECK = 200  # files of a year compared for near-duplicates
 
 
 @dataclass
@@ -80,7 +81,8 @@ def memories(catalog: Catalog, day: dt.date | None = None) -> list[Memory]:
         places = file_places(conn, [r[0] for r in rows])
         out = []
         for year, members in by_year.items():
-            groups = duplicate_groups_among(catalog, conn, [m[0] for m in members])
+            # near-duplicates among what can be shown (a burst day holds hundreds)
+            groups = duplicate_groups_among(catalog, conn, [m[0] for m in members[:MAX_DUP_CHECK]])
             hidden = {f.file_id for g in groups for f in g.files[1:]}
             similar = {g.keep: len(g.files) - 1 for g in groups}
             mem = Memory(days[0], year, day.year - year, hidden_duplicates=len(hidden))

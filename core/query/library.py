@@ -22,17 +22,21 @@ ID, PATH, KIND, TAKEN_AT, NAME, HASH, DURATION, FOLDER, ERROR = range(9)
 _COLUMNS = (f"f.id, f.path, f.kind, {TAKEN}, f.name, f.content_hash, f.duration_s, "
             "f.folder, f.error")
 
+# No camera date: the file's own date is when it was copied, not when it was taken.
+UNDATED_SQL = "(f.taken_at IS NULL OR coalesce(f.taken_at_source, 'mtime') = 'mtime')"
 # Grouping decides the order; each group's first row carries the group's label.
 GROUPS = ("date", "folder", "collection", "name")
 _ORDERS = {
-    "date": f"{TAKEN} DESC, f.id DESC",
+    # camera-dated files first, newest first; files dated only by when they were copied last
+    "date": f"{UNDATED_SQL}, {TAKEN} DESC, f.id DESC",
     "folder": "f.folder, f.name, f.id",
     "collection": f"m.cluster_id IS NULL, m.cluster_id, {TAKEN} DESC, f.id DESC",
     "name": "f.name, f.id",
 }
 UNNAMED_COLLECTION = "Unnamed collection"
 NO_COLLECTION = "Not in a collection"
-UNDATED = "Undated"
+UNDATED = "Unknown date"
+EVENT_HEADER_MIN = 3   # an event gets its own timeline header from this many files
 
 
 @dataclass
@@ -44,6 +48,20 @@ class Listing:
     group: str
     starts: dict[int, str] = field(default_factory=dict)
     row_of: dict[int, int] = field(default_factory=dict)
+    headers: dict[int, Header] = field(default_factory=dict)  # date grouping: timeline bands
+
+
+@dataclass(frozen=True)
+class Header:
+    """A full-width timeline header that starts at a row: the year when it changes, the
+    month, and the event with its place ('Kyoto · 1-5 Apr 2023'); or 'Unknown date'."""
+
+    year: str | None
+    month: str
+    event: str | None = None
+
+    def text(self) -> str:
+        return "  ·  ".join(x for x in (self.month, self.event) if x)
 
 
 def list_library(catalog: Catalog, filters: Filters | None = None, group: str = "date", *,
@@ -57,9 +75,13 @@ def list_library(catalog: Catalog, filters: Filters | None = None, group: str = 
     where, args = where_clause(filters)
     join = ""
     label = "NULL"
+    if group == "date":
+        join = "LEFT JOIN event_members AS em ON em.file_id = f.id"
+        label = f"{UNDATED_SQL}, em.event_id"
     if group == "collection":
         join = ("LEFT JOIN cluster_members AS m ON m.file_id = f.id "
                 "LEFT JOIN clusters AS c ON c.id = m.cluster_id")
+    if group == "collection":
         label = (f"CASE WHEN m.cluster_id IS NULL THEN '{NO_COLLECTION}' "
                  f"ELSE coalesce(c.name, '{UNNAMED_COLLECTION}') END")
     sql = (f"SELECT {_COLUMNS}, {label} FROM files AS f {join} WHERE {where} "
@@ -69,10 +91,14 @@ def list_library(catalog: Catalog, filters: Filters | None = None, group: str = 
         args = [*args, -1 if limit is None else int(limit), int(offset)]
     with catalog.read() as conn:
         raw = conn.execute(sql, args).fetchall()
-    rows = [tuple(r)[:9] for r in raw]
-    labels = [r[9] for r in raw] if group == "collection" else None
+        rows = [tuple(r)[:9] for r in raw]
+        labels = [r[9] for r in raw] if group in ("collection", "date") else None
+        headers = {}
+        if group == "date":
+            events = [r[10] for r in raw]
+            headers = _timeline_headers(conn, rows, labels, events)
     return Listing(rows, group, _group_starts(rows, group, labels),
-                   {r[ID]: i for i, r in enumerate(rows)})
+                   {r[ID]: i for i, r in enumerate(rows)}, headers)
 
 
 def _group_starts(rows: list[tuple], group: str, labels: list[str] | None) -> dict[int, str]:
@@ -82,7 +108,7 @@ def _group_starts(rows: list[tuple], group: str, labels: list[str] | None) -> di
     for i, r in enumerate(rows):
         if group == "date":
             t = r[TAKEN_AT]
-            if t is None:
+            if t is None or labels[i]:
                 key = UNDATED
             elif lo <= t < hi and last != UNDATED:
                 continue
@@ -103,6 +129,58 @@ def _group_starts(rows: list[tuple], group: str, labels: list[str] | None) -> di
             starts[i] = key
             last = key
     return starts
+
+
+def _timeline_headers(conn, rows: list[tuple], undated: list, events: list
+                      ) -> dict[int, Header]:
+    """Where a timeline band begins: each month, each event of EVENT_HEADER_MIN files or more
+    (titled with its place and days), and the undated files at the end."""
+    from core.places.events import day_span, event_titles
+
+    counts: dict[int, int] = {}
+    for e in events:
+        if e is not None:
+            counts[e] = counts.get(e, 0) + 1
+    big = {e for e, n in counts.items() if n >= EVENT_HEADER_MIN}
+    spans: dict[int, tuple[float, float]] = {}
+    if big:
+        ids = sorted(big)
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            spans.update((r[0], (r[1], r[2])) for r in conn.execute(
+                f"SELECT id, start_at, end_at FROM events WHERE id IN ({marks})", chunk))
+    titles = event_titles(conn, big) if big else {}
+    out: dict[int, Header] = {}
+    last_year = last_month = last_event = None
+    lo = hi = 0.0  # the current month's span: a date call only when a row leaves it
+    for i, r in enumerate(rows):
+        if undated[i]:
+            if last_month != UNDATED:
+                out[i] = Header(None, UNDATED)
+                last_month = UNDATED
+            continue
+        t = r[TAKEN_AT]
+        e = events[i] if events[i] in big else None
+        if lo <= t < hi and last_month != UNDATED and (e is None or e == last_event):
+            continue
+        d = dt.datetime.fromtimestamp(t)
+        first = d.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        nxt = (first.replace(year=first.year + 1, month=1) if first.month == 12
+               else first.replace(month=first.month + 1))
+        lo, hi = first.timestamp(), nxt.timestamp()
+        month = d.strftime("%B %Y")
+        if month == last_month and (e is None or e == last_event):
+            continue
+        event_text = None
+        if e is not None and e in spans:
+            span = day_span(*spans[e])
+            event_text = f"{titles[e]} · {span}" if titles.get(e) else span
+        year = str(d.year) if str(d.year) != last_year else None
+        if month != last_month or e != last_event:
+            out[i] = Header(year, month, event_text)
+        last_year, last_month, last_event = str(d.year), month, e
+    return out
 
 
 def rows_by_ids(catalog: Catalog, ids: Sequence[int]) -> list[tuple]:

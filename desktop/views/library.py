@@ -24,6 +24,8 @@ from desktop.style import icon
 from desktop.views.memories import MemoriesStrip
 from desktop.workers import describe, run_async
 
+BANDS_MAX_ROWS = 20_000
+
 
 class LibraryPage(QWidget):
     fileActivated = Signal(int)
@@ -137,7 +139,11 @@ class LibraryPage(QWidget):
         rows = data.rows
         keep = self.grid.current_id()
         top = self.grid.verticalScrollBar().value()
-        self.model.set_rows(rows, row_of=data.row_of, starts=data.starts)
+        # timeline bands give every item its own size, which the view's layout asks one by
+        # one: past BANDS_MAX_ROWS the grid stays uniform, with month badges (bench_gui)
+        headers = data.headers if len(rows) <= BANDS_MAX_ROWS else {}
+        self.grid.set_bands(bool(headers))
+        self.model.set_rows(rows, row_of=data.row_of, starts=data.starts, headers=headers)
         filtered = not self.filters.is_empty()
         self.title.setText("Filtered library" if filtered else "All photos and videos")
         self.load_error = None
@@ -164,6 +170,7 @@ class LibraryPage(QWidget):
                      notices: list[str]) -> None:
         self.mode = "search"
         self.memories.hide()
+        self.grid.set_bands(False)
         self._generation += 1
         self.model.set_rows(rows, scores, hits)
         self.stack.setCurrentIndex(0)

@@ -89,9 +89,8 @@ def test_place_chip_lists_places_with_counts_and_filters_the_grid(tmp_path, serv
 def test_on_this_day_shows_and_dismisses(tmp_path, services, win, qtbot):
     _library(tmp_path, services)
     strip = win.library.memories
-    with qtbot.waitSignal(strip.loaded, timeout=15000):
-        win.library.reload()
-    assert strip.isVisible()
+    win.library.reload()          # the window's first read may have found an empty catalog
+    qtbot.waitUntil(strip.isVisible, timeout=15000)
     assert [m.years_ago for m in strip.memories] == [3]
     labels = [w.text() for w in strip.findChildren(QLabel) if "years ago" in w.text()]
     assert labels == ["3 years ago · Kyoto, Japan (1)"]
@@ -109,3 +108,40 @@ def test_about_names_geonames_and_its_licence():
     from desktop.main_window import ABOUT_TEXT
 
     assert "GeoNames" in ABOUT_TEXT and "CC BY 4.0" in ABOUT_TEXT
+
+
+def test_timeline_bands_year_month_event_and_unknown_date(tmp_path, services, win, qtbot):
+    """The date grouping draws full-width headers: year, month, the event with its place;
+    files without a camera date come last under 'Unknown date', whatever their file date."""
+    lib = tmp_path / "lib"
+    home = (48.137, 11.575)
+    for d in range(1, 9):
+        write_jpeg(lib / f"h{d}.jpg", seed=d, taken=f"2023:03:0{d} 12:00:00", gps=home)
+    for i in range(7):
+        write_jpeg(lib / f"k{i}.jpg", seed=20 + i, taken=f"2023:04:0{1 + i // 3} 1{i}:00:00",
+                   gps=KYOTO if i != 2 else None)
+    write_jpeg(lib / "old.jpg", seed=40, taken="2021:12:24 10:00:00")
+    write_jpeg(lib / "copied.jpg", seed=41)          # no EXIF date: its file date is today
+    add_root(services.catalog, lib)
+    scan(services.catalog)
+    index_library(services.catalog, services.registry, services.settings, services.paths,
+                  stages=["places"])
+    page = win.library
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        page.reload()
+    model = page.model
+    heads = {r: (h.year, h.month, h.event) for r, h in model.headers.items()}
+    assert heads == {0: ("2023", "April 2023", "Kyoto · 1-3 Apr 2023"),
+                     7: (None, "March 2023", None), 15: ("2021", "December 2021", None),
+                     16: (None, "Unknown date", None)}
+    assert model.row_tuple(16)[4] == "copied.jpg" and model.rowCount() == 17
+    grid = page.grid
+    qtbot.waitUntil(lambda: grid.visualRect(model.index(7)).isValid(), timeout=5000)
+    first, march = grid.visualRect(model.index(0)), grid.visualRect(model.index(7))
+    last_april = grid.visualRect(model.index(6))
+    assert march.left() == first.left()                    # a band starts a line of its own
+    assert march.top() >= last_april.bottom()
+    assert first.height() > grid.itemDelegate().cell       # room for the header above
+    # search results have no bands; back in the library they return
+    page.show_results("results", [model.row_tuple(0)], {}, {}, [])
+    assert not model.headers

@@ -32,13 +32,22 @@ def test_grid_shows_library_with_thumbnails(tmp_path, services, qtbot):
     win.show()
     qtbot.waitUntil(lambda: win.library.model.rowCount() == 7, timeout=5000)
     grid = win.library.grid
-    assert isinstance(grid, QListView) and grid.uniformItemSizes()
-    # newest first: the video (dated by its mtime, now), then the photos by EXIF date
+    # the date grouping draws timeline bands: items have their own sizes (a band's first line
+    # is taller, its last item fills its line); every other grouping keeps a uniform grid
+    assert isinstance(grid, QListView) and not grid.uniformItemSizes()
+    # newest first by camera date; the video has none (dated by its mtime: when it was
+    # copied), so it comes last, under "Unknown date"
     names = [win.library.model.row_tuple(i)[4] for i in range(7)]
-    assert names[0] == "clip.mp4" and names[1] == "p5.jpg"
+    assert names[0] == "p5.jpg" and names[-1] == "clip.mp4"
+    assert win.library.model.headers[6].month == "Unknown date"
+    # every thumbnail on one screen: the name grouping is a plain grid (the bands of seven
+    # one-photo months are taller than the window)
+    win.library.group.setCurrentIndex(win.library.group.findData("name"))
+    qtbot.waitUntil(lambda: not win.library.model.headers, timeout=5000)
+    assert grid.uniformItemSizes()
     qtbot.waitUntil(lambda: all(services.thumbs.cached(win.library.model.row_tuple(i)[0])
                                 for i in range(7)), timeout=10000)
-    pm = services.thumbs.get_cached(win.library.model.row_tuple(1)[0])
+    pm = services.thumbs.get_cached(next(r[0] for r in win.library.model.rows() if r[4] == "p5.jpg"))
     assert pm.width() == 256 and pm.height() == 192  # landscape kept its shape
     win.close()
 
