@@ -30,6 +30,7 @@ import logging
 import os
 import pickle
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,6 +89,14 @@ def load_vectors(conn: Connection, model_id: str, file_ids: list[int] | None = N
     if file_ids is not None:
         wanted = set(file_ids)
         rows = [r for r in rows if r[0] in wanted]
+    if rows:
+        # a blob of the wrong length (a damaged row) must not stop the recluster: left out
+        size = Counter(len(r[1]) for r in rows).most_common(1)[0][0]
+        bad = sum(len(r[1]) != size or size % 4 for r in rows)
+        if bad:
+            log.warning("collections: %d vectors of %s are not %d-d float32 (damaged rows?) "
+                        "and were left out", bad, model_id, size // 4)
+            rows = [r for r in rows if len(r[1]) == size and not size % 4]
     if not rows:
         return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
     fids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))

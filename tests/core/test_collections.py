@@ -289,3 +289,15 @@ def test_newcomers_follow_the_users_merge_and_join_by_distance_without_a_join_mo
     (new2,) = _add_vectors(catalog, [x[40:60].mean(axis=0)])
     assert assign_new(catalog, model_id=MODEL) == 1
     assert members(catalog)[new2] == m[ids[40]]
+
+
+def test_a_damaged_vector_is_left_out_of_the_recluster_and_logged(catalog, caplog):
+    x, _ = blobs(n_groups=2, per=20, noise=0, seed=13)
+    ids = plant_files(catalog, x)
+    catalog.write(lambda c: c.execute("UPDATE embeddings SET vector = ? WHERE file_id = ?",
+                                      (np.ones(7, "<f4").tobytes(), ids[0])))
+    with caplog.at_level("WARNING", logger="core.collections.store"):
+        rep = recluster(catalog, model_id=MODEL, min_cluster_size=5)
+    assert rep.files == len(ids) - 1 and rep.collections == 2
+    assert "1 vectors of" in caplog.text and "left out" in caplog.text
+    assert ids[0] not in members(catalog)
