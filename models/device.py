@@ -114,6 +114,8 @@ def precision_for(role: str, device: str, *, kind: str = "", quantizable: bool =
         return "gguf"
     if kind == "onnx":
         return "fp32"  # the OCR models are fp32 ONNX graphs on every device
+    if role == "sentences":
+        return "fp32"  # 22M parameters: half precision saves nothing worth a new vector space
     if device == "cpu":
         return "fp32"
     if device == "cuda" and quantizable and bitsandbytes_usable(device):

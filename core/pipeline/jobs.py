@@ -40,6 +40,9 @@ STAGES: tuple[StageDef, ...] = (
     StageDef("text", ("photo", "video"), "text", "", "text in photos and video keyframes (OCR)"),
     StageDef("caption", ("photo", "video"), "caption", "", "a caption and tags from it"),
     StageDef("transcript", ("video",), "whisper", "", "speech in videos, with timestamps"),
+    # after every stage that makes text: it embeds that text (core/pipeline/sentences_stage.py)
+    StageDef("sentences", ("photo", "video"), "sentences", "",
+             "speech, captions and text in photos, embedded by meaning"),
 )
 STAGE_NAMES = tuple(s.name for s in STAGES)
 BY_NAME = {s.name: s for s in STAGES}

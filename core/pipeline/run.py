@@ -121,6 +121,10 @@ def index_library(catalog: Catalog, registry: Any, settings: Settings, paths: Pa
                     report.stages[stage.name].seconds = round(time.monotonic() - t_pass, 3)
             report.joined_collections = _join_collections(catalog, registry, report)
             report.events = update_events(catalog)   # None: the timeline had not changed
+            if J.BY_NAME["sentences"] in wanted:   # new or renamed collections, by meaning
+                from core.pipeline.sentences_stage import embed_collections
+
+                embed_collections(catalog, registry)
             _prune_thumbnails(catalog, paths, report)
         except Cancelled:
             report.cancelled = True

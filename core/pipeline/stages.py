@@ -26,6 +26,7 @@ from core.pipeline.decode import describe
 from core.pipeline.jobs import Job
 from core.pipeline.pixels import PixelStage, shrink
 from core.pipeline.places_stage import PlacesRunner
+from core.pipeline.sentences_stage import SentencesRunner
 from core.pipeline.text_stage import TextRunner
 
 __all__ = ["RUNNERS", "Env", "Outcome", "StageRunner"]
@@ -294,4 +295,5 @@ RUNNERS: dict[str, type[StageRunner]] = {
     "keyframes": KeyframesRunner,
     "caption": CaptionRunner,
     "transcript": TranscriptRunner,
+    "sentences": SentencesRunner,
 }

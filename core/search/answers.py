@@ -1,7 +1,8 @@
-"""Questions about one photo, and the optional LLM rerank of search results.
+"""Questions about one photo or video, and the optional LLM rerank of search results.
 
-The LLM only sees facts the catalog holds (caption, tags, date, place, camera) and, when the
-caption model can answer visual questions, that model's answer. It must say which facts it
+The LLM only sees facts the catalog holds (caption, tags, date, place, camera), the lines of
+speech and text in the picture closest in meaning to the question (quoted, with their times),
+and, when the caption model can answer visual questions, that model's answer. It must say which facts it
 used, and "I don't know" when they do not hold the answer. When the LLM is unavailable or
 returns garbage, the answer falls back to the visual answer or to the plain facts.
 """
@@ -24,10 +25,15 @@ log = logging.getLogger(__name__)
 
 DONT_KNOW = "I don't know"
 MAX_QUESTION_CHARS = 500
-FACT_NAMES = ("caption", "tags", "date", "place", "camera", "visual answer")
+FACT_NAMES = ("caption", "tags", "date", "place", "camera", "speech", "text in the picture",
+              "visual answer")
+QUOTES = 3                   # lines of speech or text retrieved for a question
+QUOTE_FACT = {"transcript": "speech", "text": "text in the picture"}
 
 SYSTEM_PROMPT = (
-    "You answer a question about one photo using ONLY the facts given. Never guess or add "
+    "You answer a question about one photo or video using ONLY the facts given. Speech and "
+    "text in the picture are quoted exactly, with the time they are said; quote them when "
+    "they answer. Never guess or add "
     "anything that is not in the facts. If the facts do not hold the answer, the answer is "
     f'exactly "{DONT_KNOW}". Reply in JSON: "answer" (one or two short sentences), '
     '"based_on" (the names of the facts you used, from: ' + ", ".join(FACT_NAMES) + "), "
@@ -92,6 +98,8 @@ def ask(catalog, registry, file: int | str | os.PathLike, question: str) -> Answ
         fid, path, kind = resolve_file(conn, file)
         facts = photo_facts(conn, fid)
     notices: list[str] = []
+    quotes = _quotes(catalog, registry, fid, question, notices)
+    facts.update(_quote_facts(quotes))
     if registry is not None and kind == "photo":
         vqa = _visual_answer(registry, path, question, notices)
         if vqa:
@@ -101,7 +109,7 @@ def ask(catalog, registry, file: int | str | os.PathLike, question: str) -> Answ
                       "date, place or camera; index it first)", [], False, "none", notices, facts)
     if registry is None:
         notices.append("no language model: answering from the facts alone")
-        return _fallback(question, facts, notices)
+        return _with_quotes(_fallback(question, facts, notices, quotes), quotes)
     try:
         llm = registry.llm()
         reply = llm.complete_json(
@@ -110,8 +118,46 @@ def ask(catalog, registry, file: int | str | os.PathLike, question: str) -> Answ
             AskReply, max_tokens=200)
     except ShoeboxError as e:   # ModelUnavailable, LLMOutputError: fall back, and say so
         notices.append(f"the language model could not answer ({e}); answering from the facts")
-        return _fallback(question, facts, notices)
-    return _checked(reply, facts, notices)
+        return _with_quotes(_fallback(question, facts, notices, quotes), quotes)
+    return _with_quotes(_checked(reply, facts, notices), quotes)
+
+
+def _quotes(catalog, registry, file_id: int, question: str, notices: list[str]) -> list:
+    """The file's lines of speech and text closest in meaning to the question, best first."""
+    if registry is None or not hasattr(registry, "sentences"):
+        return []
+    from core.search.meaning import MEANING_MARGIN, best_passages, query_vector
+
+    qvec, model_id = query_vector(registry, question, notices)
+    if qvec is None:
+        return []
+    with catalog.read() as conn:
+        found = best_passages(catalog.path, conn, qvec, model_id, file_id, k=QUOTES + 1)
+    # the caption is a fact already; lines far below the best one are about something else
+    found = [p for p in found if p.source in QUOTE_FACT]
+    return [p for p in found if p.similarity >= found[0].similarity - MEANING_MARGIN][:QUOTES]
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def _quote(p) -> str:
+    return f"“{p.text}”" + (f" (at {_clock(p.start_s)})" if p.start_s is not None else "")
+
+
+def _quote_facts(quotes) -> dict[str, str]:
+    facts: dict[str, list[str]] = {}
+    for p in quotes:
+        facts.setdefault(QUOTE_FACT[p.source], []).append(_quote(p))
+    return {k: " ".join(v) for k, v in facts.items()}
+
+
+def _with_quotes(answer: Answer, quotes) -> Answer:
+    answer.quotes = [{"text": p.text, "source": p.source, "start_s": p.start_s,
+                      "end_s": p.end_s, "similarity": p.similarity} for p in quotes]
+    return answer
 
 
 def _visual_answer(registry, path: str, question: str, notices: list[str]) -> str | None:
@@ -157,9 +203,18 @@ _QUESTION_FACTS = (
 )
 
 
-def _fallback(question: str, facts: dict[str, str], notices: list[str]) -> Answer:
-    """Without the LLM: the visual answer, else the one fact the question plainly asks for,
-    else "I don't know" with the facts shown."""
+def _fallback(question: str, facts: dict[str, str], notices: list[str], quotes=()) -> Answer:
+    """Without the LLM: the lines of speech or text that mean what the question asks, quoted;
+    else the visual answer, else the one fact the question plainly asks for, else
+    "I don't know" with the facts shown."""
+    if quotes:
+        best = quotes[0]
+        name = QUOTE_FACT[best.source]
+        said = "It is said" if best.source == "transcript" else "The picture reads"
+        more = [_quote(p) for p in quotes[1:]]
+        return Answer(f"{said}: {_quote(best)}" + (f"; also {'; '.join(more)}" if more else ""),
+                      sorted({QUOTE_FACT[p.source] for p in quotes}, key=name.__eq__,
+                             reverse=True), False, "facts", notices, facts)
     if "visual answer" in facts:
         return Answer(facts["visual answer"], ["visual answer"], False, "vqa", notices, facts)
     for pattern, name in _QUESTION_FACTS:

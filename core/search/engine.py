@@ -1,4 +1,5 @@
-"""Search: CLIP vectors + FTS5 words, fused, filtered, cut at a relevance floor."""
+"""Search: CLIP vectors + FTS5 words + text by meaning (sentences), fused, filtered, cut at
+relevance floors."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from core.catalog.spaces import vector_space
 from core.errors import ShoeboxError
 from core.query.filters import CHUNK, TAKEN, Filters, allowed_ids
 from core.query.library import ID, KIND, PATH, TAKEN_AT, list_library
+from core.search.meaning import Passage, meaning_floor, passages, query_vector, text_index
 from core.search.photo_text import PREFIX, photo_text_search
 from core.search.text import query_tokens, text_search
 from core.search.types import Hit, Results, SearchError
@@ -49,10 +51,13 @@ def search(catalog, registry, settings, query: str, filters: Filters | None = No
     notices: list[str] = []
     query = _clean_query(query, notices)
     qvec = model_id = None
+    meaning = None
     if query and query_tokens(query):
         qvec, model_id = _query_vector(registry, query, notices)
+        mvec, mid = query_vector(registry, query, notices)
+        meaning = (mvec, mid) if mvec is not None else None
     results = search_vector_and_text(catalog, settings, query, qvec, model_id, filters, limit,
-                                     notices)
+                                     notices, meaning=meaning)
     if rerank and len(results) > 1:
         from core.search.answers import rerank as llm_rerank
 
@@ -62,15 +67,26 @@ def search(catalog, registry, settings, query: str, filters: Filters | None = No
 
 def warm(catalog, registry) -> int:
     """Load the current CLIP model's vectors into the process-wide index now (a worker thread
-    at app start), so the first query does not pay for it (~2 s at 100k). Returns the number
-    of vectors, 0 when there is no CLIP identity."""
+    at app start), so the first query does not pay for it (~2 s at 100k); the same for the
+    text vectors of the sentences model, and that model itself when the library has such
+    vectors (its first load costs seconds). Returns the number of vectors loaded."""
+    n = 0
     with catalog.read() as conn:
         model_id = vector_space(conn, registry)
-        if model_id is None:
-            return 0
-        n = len(get_index(catalog.path, conn, model_id))
+        if model_id is not None:
+            n += len(get_index(catalog.path, conn, model_id))
+        try:
+            text_model = registry.identity("sentences") if registry is not None else None
+        except ShoeboxError:
+            text_model = None
+        if text_model is not None:
+            size = len(text_index(catalog.path, conn, text_model))
+            if size:
+                n += size
+                with contextlib.suppress(ShoeboxError):
+                    registry.sentences().load()
     with contextlib.suppress(ShoeboxError):  # the query encoder too (ONNX, on the CPU)
-        if registry is not None and model_id == registry.identity("clip"):
+        if registry is not None and model_id is not None and model_id == registry.identity("clip"):
             registry.clip().prepare_query()
     return n
 
@@ -85,9 +101,11 @@ def _clean_query(query: str, notices: list[str]) -> str:
 
 def search_vector_and_text(catalog, settings, query: str, qvec: np.ndarray | None,
                            model_id: str | None, filters: Filters | None = None,
-                           limit: int = 50, notices: list[str] | None = None) -> Results:
+                           limit: int = 50, notices: list[str] | None = None, *,
+                           meaning: tuple[np.ndarray, str] | None = None) -> Results:
     """`search` after the query is embedded: `qvec` (L2-normalised, in `model_id`'s space) or
-    None for words only. Also the entry point for searching with a ready-made vector."""
+    None for words only; `meaning`: the query's sentence vector and its model id, or None.
+    Also the entry point for searching with ready-made vectors."""
     filters = filters or Filters()
     limit = max(1, min(int(limit), MAX_LIMIT))
     notices = list(notices or [])
@@ -106,7 +124,16 @@ def search_vector_and_text(catalog, settings, query: str, qvec: np.ndarray | Non
                 notices.append("nothing has been embedded yet with the current CLIP model: "
                                "words only (index the library to search by meaning)")
             else:
-                vec_hits = _vector_side(conn, index, qvec, filters, limit, settings)
+                vec_hits = _vector_side(conn, index, qvec, filters, limit,
+                                        *relevance_floor(settings))
+        meaning_hits: dict[int, tuple[float, int, int]] = {}
+        found: dict[int, Passage] = {}
+        if meaning is not None:
+            mindex = text_index(catalog.path, conn, meaning[1])
+            if len(mindex):
+                meaning_hits = _vector_side(conn, mindex, meaning[0], filters, limit,
+                                            *meaning_floor(settings))
+                found = passages(conn, [v[2] for v in meaning_hits.values()])
         text_hits, all_words = text_search(conn, query, limit=max(2 * limit, 100))
         if text_hits:
             ok = allowed_ids(conn, filters, [h.file_id for h in text_hits])
@@ -119,7 +146,7 @@ def search_vector_and_text(catalog, settings, query: str, qvec: np.ndarray | Non
                                               or (photo_hits and photo_all)):
             notices.append("no file holds all the words; showing files with some of them")
         hits = _fuse(conn, vec_hits, text_hits, all_words, limit, qvec is not None,
-                     (photo_hits, photo_ways, photo_all))
+                     (photo_hits, photo_ways, photo_all), meaning_hits, found)
     return Results(hits, notices, vector_used=qvec is not None, text_used=bool(query))
 
 
@@ -143,9 +170,10 @@ def _query_vector(registry, query: str, notices: list[str]):
 
 
 def _vector_side(conn: Connection, index: VectorIndex, qvec: np.ndarray, filters: Filters,
-                 limit: int, settings) -> dict[int, tuple[float, int]]:
-    """file_id -> (best cosine, frame_ms of the best row) for files over the floor."""
-    floor, margin = relevance_floor(settings)
+                 limit: int, floor: float, margin: float | None
+                 ) -> dict[int, tuple[float, int, int]]:
+    """file_id -> (best cosine, frame_ms of the best row, its row id in the vectors table) for
+    files over the floor (and within `margin` of the best file, when given)."""
     n = len(index)
     k = min(n, max(4 * limit, 200))
     while True:
@@ -164,7 +192,7 @@ def _vector_side(conn: Connection, index: VectorIndex, qvec: np.ndarray, filters
             break
         k = min(n, k * 10)
     if margin is not None and passed:
-        top = max(s for s, _ in passed.values())
+        top = max(v[0] for v in passed.values())
         passed = {f: v for f, v in passed.items() if v[0] >= top - margin}
     return passed
 
@@ -188,59 +216,80 @@ def _filter_mask(conn: Connection, index: VectorIndex, filters: Filters) -> np.n
     return mask
 
 
-def _best_per_file(index: VectorIndex, rows, scores, floor: float) -> dict[int, tuple[float, int]]:
-    out: dict[int, tuple[float, int]] = {}
+def _best_per_file(index: VectorIndex, rows, scores, floor: float
+                   ) -> dict[int, tuple[float, int, int]]:
+    out: dict[int, tuple[float, int, int]] = {}
     for row, s in zip(rows.tolist(), scores.tolist()):
         if s < floor:
             break  # rows come best first
         fid = int(index.file_ids[row])
         if fid not in out:
-            out[fid] = (s, int(index.frame_ms[row]))
+            out[fid] = (s, int(index.frame_ms[row]), int(index.emb_ids[row]))
     return out
 
 
 def _fuse(conn, vec_hits, text_hits, all_words: bool, limit: int, vector_used: bool,
-          photo_text=((), {}, True)) -> list[Hit]:
-    """Reciprocal rank fusion, scaled so that first place in every list used scores 1.0.
-    photo_text: (hits, file -> way, all words) from core.search.photo_text; a word found
-    only inside a word or by a near spelling counts half of a whole word or prefix."""
+          photo_text=((), {}, True), meaning_hits=None, found=None) -> list[Hit]:
+    """Reciprocal rank fusion of up to three kinds of list (CLIP; words in captions, tags,
+    transcripts, paths and photos; meaning), scaled so that first place in every list used
+    scores 1.0. photo_text: (hits, file -> way, all words) from core.search.photo_text; a word
+    found only inside a word or by a near spelling counts half of a whole word or prefix.
+    Files that hold all the query's words come first: meaning and pictures rank what words
+    cannot find, never above an exact match."""
+    meaning_hits, found = meaning_hits or {}, found or {}
     w_vec = 1.0 if vector_used else 0.0
     w_text = 1.0 if all_words else 0.5      # files with only some of the words count less
     fused: dict[int, float] = {}
-    vec_order = sorted(vec_hits.items(), key=lambda kv: -kv[1][0])
-    for rank, (fid, _) in enumerate(vec_order, 1):
-        fused[fid] = fused.get(fid, 0.0) + w_vec / (RRF_K + rank)
+    for hits_of, weight in ((vec_hits, w_vec), (meaning_hits, 1.0)):
+        order_ = sorted(hits_of.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        for rank, (fid, _) in enumerate(order_, 1):
+            fused[fid] = fused.get(fid, 0.0) + weight / (RRF_K + rank)
     text_by_file = {}
     for rank, th in enumerate(text_hits, 1):
         fused[th.file_id] = fused.get(th.file_id, 0.0) + w_text / (RRF_K + rank)
         text_by_file[th.file_id] = th
     photo_hits, photo_ways, photo_all = photo_text
+    exact = set(text_by_file) if all_words else set()
     for rank, th in enumerate(photo_hits, 1):
         w = (1.0 if photo_all else 0.5) * (1.0 if photo_ways.get(th.file_id, 0) <= PREFIX else 0.5)
         fused[th.file_id] = fused.get(th.file_id, 0.0) + w / (RRF_K + rank)
         other = text_by_file.get(th.file_id)
         if other is None or photo_ways.get(th.file_id, 0) <= PREFIX:
             text_by_file[th.file_id] = th  # the hit shows the line read in the picture
+        if photo_all and photo_ways.get(th.file_id, 0) <= PREFIX:
+            exact.add(th.file_id)
     any_text = bool(text_hits or photo_hits)
-    best_possible = (w_vec + (1.0 if any_text or not vector_used else 0.0)) / (RRF_K + 1)
-    order = sorted(fused, key=lambda f: (-fused[f], f))[:limit]
+    best_possible = (w_vec + (1.0 if any_text or not vector_used else 0.0)
+                     + (1.0 if meaning_hits else 0.0)) / (RRF_K + 1)
+    order = sorted(fused, key=lambda f: (f not in exact, -fused[f], f))[:limit]
     info = file_rows(conn, order)
     hits = []
     for fid in order:
         if fid not in info:
             continue
         path, kind, taken = info[fid]
-        v, t = vec_hits.get(fid), text_by_file.get(fid)
-        matched = "both" if v and t else ("vector" if v else "text")
+        v, t, m = vec_hits.get(fid), text_by_file.get(fid), meaning_hits.get(fid)
+        p = found.get(m[2]) if m else None
+        matched = ("both" if v and (t or m) else "vector" if v else "text" if t else "meaning")
         frame = v[1] if v and v[1] >= 0 and kind == "video" else None
+        if t and (t.file_id in exact or not p):
+            snippet, field, time_s = t.snippet, t.field, t.time_s
+        elif p:   # what was said (or written) that means what the query asks
+            snippet, field, time_s = _cut(p.text), p.source, p.start_s
+        else:
+            snippet = field = time_s = None
         hits.append(Hit(
             file_id=fid, path=path, kind=kind, matched=matched,
             score=round(min(1.0, fused[fid] / best_possible), 4) if best_possible else 0.0,
-            frame_ms=frame, snippet=t.snippet if t else None, field=t.field if t else None,
-            time_s=t.time_s if t else None, similarity=round(v[0], 4) if v else None,
-            taken_at=taken,
+            frame_ms=frame, snippet=snippet, field=field, time_s=time_s,
+            similarity=round(v[0], 4) if v else None, taken_at=taken,
+            text_similarity=round(m[0], 4) if m else None,
         ))
     return hits
+
+
+def _cut(text: str, n: int = 200) -> str:
+    return text if len(text) <= n else text[:n].rsplit(" ", 1)[0] + "…"
 
 
 def browse(catalog, filters: Filters | None, limit: int, notices=None, offset: int = 0
@@ -317,7 +366,7 @@ def similar(catalog, registry, file: int | str | os.PathLike, *, frame_ms: int |
             if f not in info:
                 continue
             p, kind, taken = info[f]
-            s, fm = best[f]
+            s, fm = best[f][:2]
             hits.append(Hit(file_id=f, path=p, kind=kind, score=round(max(0.0, s), 4),
                             matched="similar", similarity=round(s, 4), taken_at=taken,
                             frame_ms=fm if fm >= 0 and kind == "video" else None))

@@ -19,13 +19,16 @@ class Hit:
     path: str
     kind: str
     score: float                        # 0..1, higher is better; the list is sorted by it
-    matched: Literal["vector", "text", "both", "browse", "similar"]
+    # vector: CLIP only; text: words (maybe meaning too); meaning: what was said or written
+    # means the query, with no word in common; both: CLIP and words or meaning
+    matched: Literal["vector", "text", "both", "meaning", "browse", "similar"]
     frame_ms: int | None = None         # video: the best-matching keyframe's time
     snippet: str | None = None          # the text that matched, matched words in [brackets]
-    field: str | None = None            # which text matched: caption, tags, transcript, path
+    field: str | None = None            # which text matched: caption, tags, transcript, path, text
     time_s: float | None = None         # transcript match: where to jump to
     similarity: float | None = None     # CLIP cosine of the best vector, when vectors were used
     taken_at: float | None = None
+    text_similarity: float | None = None  # sentence cosine of the best passage, by meaning
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -87,6 +90,9 @@ class Answer:
     source: Literal["llm", "vqa", "facts", "none"] = "none"
     notices: list[str] = field(default_factory=list)
     context: dict = field(default_factory=dict)          # the facts the answer could use
+    # lines of speech / text in the picture retrieved by meaning for the question, best first:
+    # {"text", "source" ('transcript' | 'text'), "start_s", "end_s", "similarity"}
+    quotes: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -49,6 +49,19 @@ def one_blas_thread():
     return _BLAS.limit(limits=1, user_api="blas")
 
 
+@dataclass(frozen=True)
+class VectorTable:
+    """Where an index reads its rows: a table with (id, file_id, frame_ms, model_id, vector)
+    and the search_state counters its triggers move."""
+    table: str
+    inserts_key: str
+    mutations_key: str
+
+
+CLIP_VECTORS = VectorTable("embeddings", "vec_inserts", "vec_mutations")
+TEXT_VECTORS = VectorTable("text_vectors", "text_inserts", "text_mutations")   # migration 0009
+
+
 @dataclass
 class Neighbours:
     rows: np.ndarray         # row numbers into the index, best first
@@ -59,8 +72,10 @@ class VectorIndex:
     """Vectors of one model id. Thread-safe: `refresh` swaps arrays under a lock and searches
     work on the arrays they read at their start."""
 
-    def __init__(self, model_id: str, exact_max: int = EXACT_MAX):
+    def __init__(self, model_id: str, exact_max: int = EXACT_MAX,
+                 table: VectorTable = CLIP_VECTORS):
         self.model_id = model_id
+        self.table = table
         self.exact_max = exact_max
         self.dim: int | None = None
         self.emb_ids = np.empty(0, np.int64)
@@ -84,7 +99,7 @@ class VectorIndex:
     # --- loading -------------------------------------------------------------------------
     def refresh(self, conn: Connection) -> None:
         """Bring the index in step with the catalog (cheap when nothing changed)."""
-        stamp = _stamp(conn)
+        stamp = _stamp(conn, self.table)
         if stamp == self._stamp:
             return
         with self._lock:
@@ -95,7 +110,7 @@ class VectorIndex:
             if old is not None and stamp[1] == old[1] and len(self):
                 appended = self._append(conn)
             if not appended:
-                *rows, bad = _rows(conn, self.model_id, after_id=None)
+                *rows, bad = _rows(conn, self.table, self.model_id, after_id=None)
                 self._build(*rows)
                 self.malformed = bad
             self._stamp = stamp
@@ -104,9 +119,9 @@ class VectorIndex:
         """Only inserts happened: add the new rows. False when the count says otherwise (an
         INSERT OR REPLACE deletes without firing delete triggers), so the caller reloads."""
         last = int(self.emb_ids[-1]) if len(self) else 0
-        ids, fids, fms, mat, bad = _rows(conn, self.model_id, after_id=last)
+        ids, fids, fms, mat, bad = _rows(conn, self.table, self.model_id, after_id=last)
         (count,) = conn.execute(
-            "SELECT count(*) FROM embeddings WHERE model_id = ?", (self.model_id,)
+            f"SELECT count(*) FROM {self.table.table} WHERE model_id = ?", (self.model_id,)
         ).fetchone()
         if count != len(self) + self.malformed + len(ids) + bad:
             return False
@@ -230,28 +245,28 @@ def _sign_bits(mat: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(packed).view(np.uint64)    # (n, ceil(d/64))
 
 
-def _stamp(conn: Connection) -> tuple[int, int]:
+def _stamp(conn: Connection, table: VectorTable = CLIP_VECTORS) -> tuple[int, int]:
     rows = dict(conn.execute("SELECT key, value FROM search_state").fetchall())
-    return int(rows.get("vec_inserts", 0)), int(rows.get("vec_mutations", 0))
+    return int(rows.get(table.inserts_key, 0)), int(rows.get(table.mutations_key, 0))
 
 
-def _rows(conn: Connection, model_id: str, after_id: int | None):
+def _rows(conn: Connection, table: VectorTable, model_id: str, after_id: int | None):
     """(embedding ids, file ids, frame_ms, float32 matrix, rows left out) of model_id's rows
     (after after_id), read in chunks into preallocated arrays: at 1M rows a fetchall would
     hold ~3x the 2 GB. A blob of the wrong length is left out and logged, not fatal."""
     where = "WHERE model_id = ?" + (" AND id > ?" if after_id is not None else "")
     args: tuple = (model_id,) if after_id is None else (model_id, after_id)
-    first = conn.execute(f"SELECT length(vector) FROM embeddings {where} LIMIT 1",
+    first = conn.execute(f"SELECT length(vector) FROM {table.table} {where} LIMIT 1",
                          args).fetchone()
     if first is None:
         return (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64),
                 np.empty((0, 0), np.float32), 0)
     dim = first[0] // 4
-    (n,) = conn.execute(f"SELECT count(*) FROM embeddings {where}", args).fetchone()
+    (n,) = conn.execute(f"SELECT count(*) FROM {table.table} {where}", args).fetchone()
     ids, fids, fms = (np.empty(n, np.int64) for _ in range(3))
     mat = np.empty((n, dim), np.float32)
     i = bad = 0
-    cur = conn.execute(f"SELECT id, file_id, frame_ms, vector FROM embeddings {where} "
+    cur = conn.execute(f"SELECT id, file_id, frame_ms, vector FROM {table.table} {where} "
                        "ORDER BY id", args)
     while i < n and (chunk := cur.fetchmany(8192)):
         for r in chunk:
@@ -270,17 +285,18 @@ def _rows(conn: Connection, model_id: str, after_id: int | None):
     return ids[:i], fids[:i], fms[:i], mat[:i], bad
 
 
-_CACHE: dict[tuple[str, str], VectorIndex] = {}
+_CACHE: dict[tuple[str, str, str], VectorIndex] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def get_index(db_path: Path | str, conn: Connection, model_id: str) -> VectorIndex:
+def get_index(db_path: Path | str, conn: Connection, model_id: str,
+              table: VectorTable = CLIP_VECTORS) -> VectorIndex:
     """The process-wide index of `model_id`'s vectors in the catalog at db_path, refreshed."""
-    key = (str(db_path), model_id)
+    key = (str(db_path), table.table, model_id)
     with _CACHE_LOCK:
         index = _CACHE.get(key)
         if index is None:
-            index = _CACHE[key] = VectorIndex(model_id)
+            index = _CACHE[key] = VectorIndex(model_id, table=table)
     index.refresh(conn)
     return index
 

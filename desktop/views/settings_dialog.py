@@ -30,7 +30,8 @@ from desktop import actions
 from desktop.workers import describe, run_async
 
 ROLES = (("clip", "Image and text search (CLIP)"), ("caption", "Captions"),
-         ("whisper", "Speech to text (Whisper)"), ("llm", "Names and answers (LLM)"))
+         ("whisper", "Speech to text (Whisper)"), ("llm", "Names and answers (LLM)"),
+         ("sentences", "Speech and text by meaning"))
 
 
 class SettingsDialog(QDialog):

@@ -36,6 +36,12 @@ def _done_count(db: Path) -> int:
         conn.close()
 
 
+def _stages_for(kind: str) -> int:
+    from core.pipeline.jobs import STAGES
+
+    return sum(kind in s.kinds for s in STAGES)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

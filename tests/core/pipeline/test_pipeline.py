@@ -59,7 +59,7 @@ def test_every_stage_lands_in_the_catalog(catalog, registry, settings, paths, me
     assert {k: (v.done, v.errors, v.skipped) for k, v in report.stages.items()} == {
         "thumbnail": (7, 0, None), "places": (7, 0, None), "clip": (4, 0, None),
         "keyframes": (3, 0, None), "text": (7, 0, None), "caption": (7, 0, None),
-        "transcript": (3, 0, None)}
+        "transcript": (3, 0, None), "sentences": (7, 0, None)}
     clip_id = registry.identity("clip")
     emb = rows(catalog, "SELECT f.name, e.frame_ms, e.model_id, e.dim, length(e.vector) "
                         "FROM embeddings e JOIN files f ON f.id = e.file_id")
@@ -128,7 +128,8 @@ def test_changed_model_reruns_only_its_stage(catalog, registry, settings, paths,
     finally:
         reg2.close()
     assert {k: v.done for k, v in report.stages.items()} == {
-        "thumbnail": 0, "places": 0, "clip": 0, "keyframes": 0, "text": 0, "caption": 7, "transcript": 0}
+        "thumbnail": 0, "places": 0, "clip": 0, "keyframes": 0, "text": 0, "caption": 7,
+        "transcript": 0, "sentences": 7}   # new captions: their text is embedded again
     after = table_snapshot(catalog)
     for t in ("embeddings", "transcripts", "transcript_segments"):
         assert after[t] == before[t]
@@ -161,7 +162,7 @@ def test_failing_file_is_recorded_pipeline_goes_on_and_retry_fixes(catalog, regi
     assert run(catalog, registry, settings, paths).nothing_to_do  # errors wait for a retry
     shutil.move(kept, gone)
     retried = run(catalog, registry, settings, paths, retry_errors=True)
-    assert (retried.done, retried.errors) == (4, 0)
+    assert (retried.done, retried.errors) == (5, 0)   # + its caption embedded by meaning
     assert not [p for p in list_problems(catalog) if p.path == str(gone)]
 
 
@@ -206,7 +207,8 @@ def test_unavailable_model_skips_its_stage_then_runs_when_it_arrives(catalog, pa
     finally:
         reg.close()
     assert {k: v.done for k, v in report.stages.items()} == {
-        "thumbnail": 0, "places": 0, "clip": 0, "keyframes": 0, "text": 0, "caption": 0, "transcript": 3}
+        "thumbnail": 0, "places": 0, "clip": 0, "keyframes": 0, "text": 0, "caption": 0,
+        "transcript": 3, "sentences": 3}   # the new transcripts, embedded by meaning
 
 
 def test_stage_limit_priority_and_cancel(catalog, registry, settings, paths, photos):

