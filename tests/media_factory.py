@@ -65,8 +65,9 @@ def write_truncated_jpeg(path: Path, seed=2) -> Path:
 
 
 def write_video(path: Path, seconds: float = 2.0, fps: int = 10, size=(64, 48),
-                audio: str | None = "tone", sample_rate: int = 16000) -> Path:
-    """An MP4 (H.264 + optional AAC audio: 'tone' or 'silence') made with PyAV."""
+                audio: str | np.ndarray | None = "tone", sample_rate: int = 16000) -> Path:
+    """An MP4 (H.264 + optional AAC audio: 'tone', 'silence', or float samples at
+    sample_rate, e.g. speech from `speak`) made with PyAV."""
     import av
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,7 +75,7 @@ def write_video(path: Path, seconds: float = 2.0, fps: int = 10, size=(64, 48),
         v = out.add_stream("libx264" if "libx264" in av.codecs_available else "mpeg4", rate=fps)
         v.width, v.height, v.pix_fmt = size[0], size[1], "yuv420p"
         a = None
-        if audio:
+        if audio is not None:
             a = out.add_stream("aac", rate=sample_rate)
             a.layout = "mono"
         n = int(seconds * fps)
@@ -86,7 +87,11 @@ def write_video(path: Path, seconds: float = 2.0, fps: int = 10, size=(64, 48),
             out.mux(packet)
         if a is not None:
             t = np.arange(int(seconds * sample_rate)) / sample_rate
-            wave = 0.3 * np.sin(2 * np.pi * 440 * t) if audio == "tone" else np.zeros_like(t)
+            if isinstance(audio, np.ndarray):
+                wave = np.zeros_like(t)
+                wave[:min(len(t), len(audio))] = audio[:len(t)]
+            else:
+                wave = 0.3 * np.sin(2 * np.pi * 440 * t) if audio == "tone" else np.zeros_like(t)
             chunk = 1024
             for start in range(0, len(wave), chunk):
                 samples = wave[start:start + chunk].astype(np.float32)[None, :]
@@ -99,6 +104,25 @@ def write_video(path: Path, seconds: float = 2.0, fps: int = 10, size=(64, 48),
             for packet in a.encode():
                 out.mux(packet)
     return path
+
+
+def speak(text: str, folder: Path, sample_rate: int = 16000) -> np.ndarray:
+    """Real (synthetic-voice) speech of `text` from espeak-ng, as float32 samples at
+    sample_rate. The caller skips when espeak-ng is missing (shutil.which)."""
+    import subprocess
+    import wave
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / f"speech-{abs(hash(text))}.wav"
+    subprocess.run(["espeak-ng", "-s", "150", "-w", str(out), text], check=True,
+                   capture_output=True, timeout=60)
+    with wave.open(str(out)) as w:
+        rate, width, channels = w.getframerate(), w.getsampwidth(), w.getnchannels()
+        raw = w.readframes(w.getnframes())
+    assert width == 2, "espeak-ng writes 16-bit PCM"
+    pcm = np.frombuffer(raw, "<i2").astype(np.float32).reshape(-1, channels).mean(axis=1) / 32768
+    n = int(len(pcm) * sample_rate / rate)
+    return np.interp(np.arange(n) * rate / sample_rate, np.arange(len(pcm)), pcm).astype(np.float32)
 
 
 def set_mtime(path: Path, when: float | None = None) -> None:

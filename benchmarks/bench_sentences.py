@@ -1,0 +1,319 @@
+"""Sentences (text by meaning): embedding speed, query latency, search at 100k, and the floor.
+
+    .venv/bin/python -m benchmarks.bench_sentences [--segments 10000] [--queries 200]
+        [--size 100000] [--no-embed] [--no-search] [--calibrate] [--keep DIR]
+
+Part 1 — the sentences stage over N transcript segments (planted in a catalog: 20 segments a
+video, 6-24 words each, the length of Whisper segments), through index_library with the real
+all-MiniLM-L6-v2 from the default install: seconds and segments per second.
+Part 2 — query encode latency (one short query at a time, as search does).
+Part 3 — a text query end to end at `size` items with all three lists: CLIP text encode
+(full-size ViT-B/32 text tower, random weights, as in bench_search) + the real MiniLM query
+encode + CLIP vectors + text vectors (synthetic 384-d: speed does not depend on the values) +
+FTS + fusion + filters. Relevance floors off, so every list carries its full candidates
+through fusion (the worst case), as bench_search does. Also the same queries without the
+meaning list, for the ratio.
+--calibrate — MiniLM cosines of benchmarks/sentence_pairs.py: each query against its own
+sentence and against the others; where the relevance floor (core.search.meaning) cuts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.bench_search import (
+    ADJ,
+    NOUN,
+    PLACE,
+    FullSizeTextTower,
+    build_catalog,
+    fmt,
+    pct,
+)
+from benchmarks.bench_search import MODEL_ID as CLIP_ID
+from core.catalog import Catalog
+from core.config import Paths, Settings
+from core.search import Filters, search
+from core.search.meaning import MEANING_FLOOR, MEANING_MARGIN
+from core.search.vectors import drop_cached, get_index
+from models import Registry
+
+SUBJECTS = ["my grandfather", "the kids", "our neighbour", "the teacher", "my sister", "we",
+            "the old fisherman", "the bride", "the coach", "everybody", "the baby", "grandma"]
+VERBS = ["remembered", "talked about", "laughed at", "cooked", "painted", "carried", "found",
+         "lost", "sang about", "complained about", "fixed", "photographed", "explained"]
+OBJECTS = ["the winter of 1944", "a chocolate cake", "the broken fence", "the first goal",
+           "an old sailing boat", "the long train journey", "the birthday candles",
+           "the snow on the roof", "a box of letters", "the view from the mountain"]
+TAILS = ["in the kitchen", "at the harbour", "before dinner", "during the storm", "last summer",
+         "after the wedding", "on the way home", "with a big smile", "for the hundredth time",
+         "while the radio played", "", "", ""]
+
+
+def segment_text(rnd: random.Random) -> str:
+    words = f"{rnd.choice(SUBJECTS)} {rnd.choice(VERBS)} {rnd.choice(OBJECTS)} {rnd.choice(TAILS)}"
+    if rnd.random() < 0.4:
+        words += f" and then {rnd.choice(SUBJECTS)} {rnd.choice(VERBS)} {rnd.choice(OBJECTS)}"
+    return words.strip().capitalize() + "."
+
+
+def real_registry(home: Path) -> Registry:
+    return Registry(Settings(device="cpu", model_idle_unload_s=0, workers=2), Paths(home))
+
+
+# --- part 1: embedding ---------------------------------------------------------------------
+
+def bench_embed(n_segments: int, tmp: Path) -> dict:
+    from core.pipeline.run import index_library
+
+    print(f"\n== the sentences stage over {n_segments:,} transcript segments ==")
+    paths = Paths(tmp / "embed-home")
+    catalog = Catalog.open(paths)
+    rnd = random.Random(0)
+    now = time.time()
+    per_video = 20
+    n_videos = (n_segments + per_video - 1) // per_video
+
+    def plant(c):
+        rid = c.execute("INSERT INTO roots(path, added_at) VALUES ('/lib', ?)", (now,)).lastrowid
+        left = n_segments
+        for v in range(n_videos):
+            fid = c.execute(
+                "INSERT INTO files(root_id, path, folder, name, kind, format, size, mtime_ns, "
+                "content_hash, first_seen_at) VALUES (?, ?, '/lib', ?, 'video', 'mp4', 1, 1, ?, ?)",
+                (rid, f"/lib/v{v}.mp4", f"v{v}.mp4", f"h{v}", now)).lastrowid
+            c.execute("INSERT INTO transcripts(file_id, model_id, language, created_at) "
+                      "VALUES (?, 'bench', 'en', ?)", (fid, now))
+            k = min(per_video, left)
+            left -= k
+            c.executemany("INSERT INTO transcript_segments(file_id, start_s, end_s, text) "
+                          "VALUES (?, ?, ?, ?)",
+                          [(fid, 5.0 * i, 5.0 * i + 4.5, segment_text(rnd)) for i in range(k)])
+    catalog.write(plant)
+    words = statistics.mean(len(segment_text(rnd).split()) for _ in range(1000))
+    reg = real_registry(tmp / "models-home")
+    settings = Settings(device="cpu", workers=2)
+    t0 = time.perf_counter()
+    reg.sentences().load()
+    t_load = time.perf_counter() - t0
+    t0, c0 = time.perf_counter(), time.process_time()
+    report = index_library(catalog, reg, settings, paths, stages=["sentences"])
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    sr = report.stages["sentences"]
+    with catalog.read() as conn:
+        (rows,) = conn.execute("SELECT count(*) FROM text_vectors").fetchone()
+    print(f"   model load (warm imports)   {t_load:.2f} s")
+    print(f"   embedded {rows:,} passages of {sr.done:,} videos ({words:.1f} words a segment) in "
+          f"{wall:.1f} s wall, {cpu:.1f} s CPU: {rows / wall:,.0f} segments/s "
+          f"(load average {os.getloadavg()[0]:.1f})")
+    t0 = time.perf_counter()
+    again = index_library(catalog, reg, settings, paths, stages=["sentences"])
+    print(f"   a second run with nothing new: {time.perf_counter() - t0:.2f} s "
+          f"({again.stages['sentences'].done} files redone)")
+    catalog.close()
+    reg.close()
+    return {"seconds": wall, "per_s": rows / wall, "passages": rows}
+
+
+# --- part 2: query encode ------------------------------------------------------------------
+
+def queries(n: int, seed: int = 2) -> list[str]:
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        words = [rnd.choice(ADJ), rnd.choice(NOUN)]
+        if i % 3 == 0:
+            words += ["in the", rnd.choice(PLACE)]
+        out.append(" ".join(words))
+    return out
+
+
+def bench_query_encode(model, n: int) -> dict:
+    print("\n== query encode (one query at a time) ==")
+    qs = queries(n)
+    for q in qs[:5]:
+        model.embed([q])
+    ms, cpu = [], []
+    for q in qs:
+        t, c = time.perf_counter(), time.process_time()
+        model.embed([q])
+        ms.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
+    print(f"   wall {fmt(ms)}")
+    print(f"   CPU  {fmt(cpu)}   (load average {os.getloadavg()[0]:.1f})")
+    return {"p50": pct(ms, 50), "p95": pct(ms, 95)}
+
+
+# --- part 3: search at size ----------------------------------------------------------------
+
+TEXT_DIM = 384
+
+
+class ThreeListRegistry:
+    """The registry calls search makes: CLIP over the full-size random text tower (as in
+    bench_search), sentences over the real packaged MiniLM."""
+
+    def __init__(self, tower, real: Registry, meaning: bool = True):
+        self.tower, self.real, self.meaning = tower, real, meaning
+
+    def identity(self, role):
+        if role == "clip":
+            return CLIP_ID
+        if not self.meaning:
+            from models import ModelUnavailable
+
+            raise ModelUnavailable(role, "switched off for the comparison")
+        return self.real.identity(role)
+
+    def clip(self):
+        return self.tower
+
+    def sentences(self):
+        return self.real.sentences()
+
+
+def plant_text_vectors(catalog: Catalog, n: int, model_id: str, seed: int = 3) -> None:
+    """One passage per file (a tenth of the files are videos with three), clustered 384-d unit
+    vectors with a shared offset, as sentence embeddings are."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(max(50, n // 100), TEXT_DIM)).astype(np.float32)
+    offset = rng.normal(size=TEXT_DIM).astype(np.float32) * 0.08
+    rnd = random.Random(seed)
+    step = 20_000
+    for s in range(0, n, step):
+        def batch(c, s=s):
+            rows = []
+            for i in range(s, min(n, s + step)):
+                fid = i + 1
+                times = (0, 5000, 10000) if i % 10 == 0 else (-1,)
+                for ms in times:
+                    v = centres[rnd.randrange(len(centres))] + rng.normal(size=TEXT_DIM) * 0.9
+                    v = (v / np.linalg.norm(v) + offset).astype(np.float32)
+                    v /= np.linalg.norm(v)
+                    rows.append((fid, "transcript" if ms >= 0 else "caption", ms,
+                                 ms + 4500 if ms >= 0 else None, segment_text(rnd), model_id,
+                                 v.astype("<f4").tobytes()))
+            c.executemany("INSERT INTO text_vectors(file_id, source, frame_ms, end_ms, text, "
+                          "model_id, vector) VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        catalog.write(batch)
+
+
+def bench_search_all(size: int, n_queries: int, tmp: Path, keep: Path | None) -> dict:
+    print(f"\n== a text query end to end at {size:,} items, CLIP + words + meaning ==")
+    home = (keep / f"sentences-home-{size}") if keep else (tmp / f"search-home-{size}")
+    real = real_registry(tmp / "models-home-search")
+    model_id = real.identity("sentences")
+    if (home / "catalog.sqlite").exists():
+        catalog = Catalog.open(Paths(home))
+        print(f"   reusing catalog at {home}")
+    else:
+        catalog, t_build = build_catalog(home, size)
+        plant_text_vectors(catalog, size, model_id)
+        print(f"   catalog built in {t_build:.1f} s, text vectors planted")
+    tower = FullSizeTextTower()
+    drop_cached()
+    with catalog.read() as conn:
+        t0 = time.perf_counter()
+        n_clip = len(get_index(catalog.path, conn, CLIP_ID))
+        from core.search.meaning import text_index
+
+        n_text = len(text_index(catalog.path, conn, model_id))
+        print(f"   indexes loaded in {time.perf_counter() - t0:.2f} s ({n_clip:,} CLIP vectors, "
+              f"{n_text:,} text vectors)")
+    settings = Settings(relevance_floor=-1.0)
+    filter_sets = [Filters(), Filters(), Filters(kind="photo"),
+                   Filters(date_from=1.4e9, date_to=1.6e9), Filters(has_gps=True),
+                   Filters(kind="video", camera="canon"), Filters(folder="/lib/2015")]
+    qs = [(q, filter_sets[i % len(filter_sets)]) for i, q in enumerate(queries(n_queries, 5))]
+    out = {}
+    for label, meaning in (("CLIP + words + meaning", True), ("CLIP + words (before)", False)):
+        reg = ThreeListRegistry(tower, real, meaning)
+        for q, f in qs[:5]:
+            search(catalog, reg, settings, q, f, limit=50)
+        ms, cpu, n_hits = [], [], []
+        for q, f in qs:
+            t, c = time.perf_counter(), time.process_time()
+            res = search(catalog, reg, settings, q, f, limit=50)
+            ms.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.process_time() - c) * 1000)
+            n_hits.append(len(res))
+            assert res.vector_used, res.notices
+        print(f"   {label:<24} wall {fmt(ms)}")
+        print(f"   {'':<24} CPU  {fmt(cpu)}  (median {statistics.median(n_hits):.0f} hits)")
+        out[label] = (pct(ms, 50), pct(ms, 95), pct(cpu, 95))
+    a, b = out["CLIP + words + meaning"], out["CLIP + words (before)"]
+    print(f"   meaning list costs: p95 wall x{a[1] / b[1]:.2f}, p95 CPU x{a[2] / b[2]:.2f} "
+          f"(load average {os.getloadavg()[0]:.1f}; target p95 <= 100 ms)")
+    catalog.close()
+    real.close()
+    drop_cached()
+    return out
+
+
+# --- calibration ---------------------------------------------------------------------------
+
+def calibrate(tmp: Path) -> None:
+    from benchmarks.sentence_pairs import PAIRS
+
+    print("\n== relevance floor: MiniLM cosines of benchmarks/sentence_pairs.py ==")
+    reg = real_registry(tmp / "models-home-cal")
+    m = reg.sentences()
+    d = m.embed([s for s, _ in PAIRS])
+    q = m.embed([x for _, x in PAIRS])
+    sim = q @ d.T
+    n = len(PAIRS)
+    related = np.diag(sim)
+    unrelated = sim[~np.eye(n, dtype=bool)]
+    print(f"   related   ({n}): min {related.min():.2f} median {np.median(related):.2f} "
+          f"max {related.max():.2f}")
+    print(f"   unrelated ({len(unrelated)}): median {np.median(unrelated):.2f} "
+          f"p95 {np.percentile(unrelated, 95):.2f} max {unrelated.max():.2f}")
+    print(f"   top-1 by cosine alone: {(sim.argmax(1) == np.arange(n)).sum()}/{n}")
+    for floor in (0.15, 0.2, MEANING_FLOOR, 0.25, 0.3):
+        kept = (related >= floor).mean()
+        leaked = (unrelated >= floor).mean()
+        within = (sim >= np.maximum(floor, sim.max(1, keepdims=True) - MEANING_MARGIN))
+        leaked_m = within[~np.eye(n, dtype=bool)].mean()
+        print(f"   floor {floor:.2f}: related kept {kept:.0%}, unrelated over it {leaked:.1%}"
+              f" (with the {MEANING_MARGIN} margin below each query's best: {leaked_m:.1%})")
+    reg.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--segments", type=int, default=10_000)
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--size", type=int, default=100_000)
+    ap.add_argument("--no-embed", action="store_true")
+    ap.add_argument("--no-search", action="store_true")
+    ap.add_argument("--calibrate", action="store_true", help="only the floor calibration")
+    ap.add_argument("--keep", type=Path, help="keep (and reuse) the search catalog here")
+    args = ap.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-sentences-"))
+    try:
+        if args.calibrate:
+            calibrate(tmp)
+            return
+        if not args.no_embed:
+            bench_embed(args.segments, tmp)
+        if not args.no_search:
+            real = real_registry(tmp / "models-home-q")
+            bench_query_encode(real.sentences(), args.queries)
+            real.close()
+            bench_search_all(args.size, args.queries, tmp, args.keep)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
