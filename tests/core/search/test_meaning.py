@@ -200,3 +200,17 @@ def test_collection_names_are_embedded_and_renames_follow(catalog, reg, paths):
     assert embed_collections(catalog, reg) == 1
     assert rows(catalog, "SELECT text FROM collection_vectors") == [
         ("Venice trip — gondolas and canals",)]
+
+
+def test_a_segment_of_several_sentences_is_searched_sentence_by_sentence(catalog, reg, paths):
+    r = P.root(catalog)
+    vid = P.file(catalog, r, "/lib/garden.mp4", kind="video")
+    # as Whisper often writes it: two sentences in one segment
+    P.transcript(catalog, vid, [(0.0, 8.0, ("Hello everyone, here is another short video. "
+                                           "Look at the puppy chasing its tail in the garden."))])
+    other = P.file(catalog, r, "/lib/other.mp4", kind="video")
+    P.transcript(catalog, other, [(0.0, 3.0, "We bought new curtains for the living room.")])
+    embed(catalog, reg, paths)
+    hit = search(catalog, reg, SETTINGS, "a young dog playing outside")[0]
+    assert hit.file_id == vid and hit.snippet.startswith("Look at the puppy")
+    assert 3.0 < hit.time_s < 4.5     # where the second sentence starts, not the segment
