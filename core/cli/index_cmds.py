@@ -46,6 +46,8 @@ def describe(report) -> str:
         lines.append("nothing to do: the index is up to date")
     if report.joined_collections:
         lines.append(f"{report.joined_collections} new files joined existing collections")
+    if report.events is not None:
+        lines.append(f"timeline: {report.events} events (see `shoebox events`)")
     if report.errors:
         lines.append("see `shoebox errors` for what failed; `shoebox index --retry-errors` "
                      "tries those files again")

@@ -84,7 +84,8 @@ class IndexReport:
     def as_dict(self) -> dict:
         return {"stages": {k: asdict(v) for k, v in self.stages.items()},
                 "done": self.done, "errors": self.errors, "seconds": round(self.seconds, 3),
-                "cancelled": self.cancelled, "damaged_audio_packets": self.damaged_audio_packets}
+                "cancelled": self.cancelled, "damaged_audio_packets": self.damaged_audio_packets,
+                "events": self.events}
 
 
 def index_library(catalog: Catalog, registry: Any, settings: Settings, paths: Paths,

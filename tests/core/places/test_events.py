@@ -133,3 +133,13 @@ def test_recompute_touches_only_what_changed(catalog):
         after = [tuple(r) for r in conn.execute("SELECT id, start_at FROM events ORDER BY id")]
         members = conn.execute("SELECT count(*) FROM event_members").fetchone()[0]
     assert after[:2] == before and len(after) == 3 and members == 7
+
+
+def test_index_reports_events_only_when_the_timeline_changed(tmp_path, capsys):
+    write_jpeg(tmp_path / "lib" / "a.jpg", taken="2023:04:01 10:00:00", gps=KYOTO)
+    run(capsys, "add", str(tmp_path / "lib"))
+    run(capsys, "scan")
+    first = json.loads(run(capsys, "index", "--stage", "places", "--json"))
+    assert first["events"] == 1
+    again = json.loads(run(capsys, "index", "--stage", "places", "--json"))
+    assert again["events"] is None
