@@ -204,8 +204,42 @@ def _places(conn: Connection, ev: Evidence) -> None:
     ev.events = [clip_text(t, 40) for t in dict.fromkeys(big)][:3]
 
 
+MAX_TEXTS = 5
+KIND_SHARE = 0.6   # a collection is "screenshots" when at least this share of it is
+RECEIPT_WORDS = re.compile(r"\b(total|subtotal|receipt|invoice|vat|tax|cash|change|mwst|summe|"
+                           r"bon|quittung|rechnung|ticket|facture|ricevuta)\b", re.IGNORECASE)
+
+
+def _texts(conn: Connection, ev: Evidence) -> None:
+    """Text read in the photos (the text stage): the lines that are most often there and
+    read most surely, e.g. a shop's name on every receipt, a sign, a slide title."""
+    rows = conn.execute(
+        "SELECT l.text, count(DISTINCT l.file_id) n, max(l.confidence) c FROM text_lines l "
+        "JOIN cluster_members m ON m.file_id = l.file_id WHERE m.cluster_id = ? "
+        "AND length(trim(l.text)) >= 4 GROUP BY lower(l.text) ORDER BY n DESC, c DESC, "
+        "length(l.text) DESC LIMIT ?", (ev.cluster_id, MAX_TEXTS)).fetchall()
+    ev.texts = [clip_text(r[0], 80) for r in rows]
+
+
+def _kinds(conn: Connection, ev: Evidence) -> None:
+    """'screenshots', 'receipts' or 'documents' when most members are such pictures
+    (core.pipeline.picture_kinds), so a plan can give them their own folder."""
+    rows = conn.execute(
+        "SELECT k.kind, k.file_id FROM picture_kinds k JOIN cluster_members m "
+        "ON m.file_id = k.file_id WHERE m.cluster_id = ?", (ev.cluster_id,)).fetchall()
+    total = max(1, ev.size)
+    by_kind = Counter(r[0] for r in rows)
+    if by_kind["screenshot"] >= KIND_SHARE * total:
+        ev.kinds = ["screenshots"]
+    elif by_kind["document"] >= KIND_SHARE * total:
+        docs = [r[1] for r in rows if r[0] == "document"]
+        receipts = sum(1 for fid in docs if any(RECEIPT_WORDS.search(t) for (t,) in conn.execute(
+            "SELECT text FROM text_lines WHERE file_id = ?", (fid,))))
+        ev.kinds = ["receipts" if receipts >= len(docs) / 2 else "documents"]
+
+
 Provider = Callable[[Connection, Evidence], None]
-PROVIDERS: list[Provider] = [_captions, _tags, _transcripts, _folders, _places]
+PROVIDERS: list[Provider] = [_captions, _tags, _transcripts, _folders, _places, _texts, _kinds]
 
 
 def gather_evidence(conn: Connection, collection_id: int, *,

@@ -82,10 +82,13 @@ def _title(word: str) -> str:
 
 def _topic(ev: Evidence) -> str | None:
     """What the collection shows, from the evidence alone: the telling folder the files are
-    all in (someone named it: 'Fruit' for apricots and cherries), else tags, then caption
+    all in (someone named it: 'Fruit' for apricots and cherries), else what kind of pictures
+    they mostly are (screenshots, receipts, documents), else tags, then caption
     words, then events, people and places, then (no models yet) that folder anyway."""
     if ev.folders and ev.folder_share >= LIVES_IN_SHARE:
         return ev.folders[0]
+    if ev.kinds:  # mostly screenshots, receipts or documents: that is what they are
+        return _title(ev.kinds[0])
     if ev.tags:
         return _title(ev.tags[0])
     words = Counter()
