@@ -129,8 +129,19 @@ class TextReader(ModelWrapper):
         h, w = rgb.shape[:2]
         if min(h, w) < MIN_SIDE:
             return []
+        side = int(max(64, min(det_side, DET_SIDE_MAX)))
+        if max(h, w) < side:
+            # a small picture (a 560 px scan, a tiny screenshot): enlarge it to the detector's
+            # size, at most 2x, or its small print is never found (measured: sudoku.png's
+            # two sentences are lost at 563 px and read at 736); the boxes are fractions, so
+            # the size they were found at does not matter
+            scale = min(2.0, side / max(h, w))
+            import cv2
+
+            rgb = cv2.resize(rgb, (round(w * scale), round(h * scale)),
+                             interpolation=cv2.INTER_CUBIC)
+            h, w = rgb.shape[:2]
         bgr = np.ascontiguousarray(rgb[:, :, ::-1])
-        side = int(max(64, min(det_side, DET_SIDE_MAX, max(h, w))))
         with self._session():
             det = self._engine.text_det
             det.limit_side_len, det.limit_type = side, "max"

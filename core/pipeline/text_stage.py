@@ -137,17 +137,3 @@ class TextRunner(PixelStage):
                 write_kind(conn, job, model_id, amount)
         return Outcome(job, write)
 
-
-def file_text(conn: Connection, file_id: int) -> list[dict]:
-    """The text read in a file, line by line: text, confidence, box (fractions), frame_ms."""
-    return [{"text": r[0], "confidence": r[1], "box": json.loads(r[2]), "frame_ms": r[3]}
-            for r in conn.execute(
-                "SELECT text, confidence, box, frame_ms FROM text_lines WHERE file_id = ? "
-                "ORDER BY frame_ms, line_no", (file_id,))]
-
-
-def picture_kind(conn: Connection, file_id: int) -> tuple[str, str] | None:
-    row = conn.execute("SELECT kind, reason FROM picture_kinds WHERE file_id = ?",
-                       (file_id,)).fetchone()
-    return (row[0], row[1]) if row else None
-

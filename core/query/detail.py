@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 
 from core.catalog import Catalog
 from core.query.errors import QueryError
 
 TAGS_SHOWN = 20
+
+
+@dataclass
+class TextLine:
+    text: str
+    confidence: float
+    box: list[list[float]]
+    frame_ms: int
 
 
 @dataclass
@@ -38,6 +47,15 @@ class FileDetail:
     place: str | None = None            # 'Kyoto, Kyoto, Japan' (town, region, country)
     place_inferred: bool = False        # from the file's event, not its own GPS
     event: str | None = None            # 'Kyoto, 1-5 April 2023': the event it belongs to
+    # text read in the picture (the text stage), in reading order; box: four (x, y) corners
+    # as fractions of the picture's width and height; frame_ms -1 for a photo
+    text_lines: list[TextLine] = field(default_factory=list)
+    picture_kind: str | None = None    # screenshot | document (core.pipeline.picture_kinds)
+
+    @property
+    def text(self) -> str:
+        """The text read in the picture, one line per line (what "copy text" copies)."""
+        return "\n".join(ln.text for ln in self.text_lines)
 
     @property
     def camera(self) -> str:
@@ -86,6 +104,12 @@ def file_detail(catalog: Catalog, file_id: int) -> FileDetail:
                 ("Unnamed collection", d.id)).fetchone()
             d.collection = col[0] if col else None
             _add_place(conn, d)
+            d.text_lines = [TextLine(r[0], r[1], json.loads(r[2]), r[3]) for r in conn.execute(
+                "SELECT text, confidence, box, frame_ms FROM text_lines WHERE file_id = ? "
+                "ORDER BY frame_ms, line_no", (d.id,))]
+            kind = conn.execute("SELECT kind FROM picture_kinds WHERE file_id = ?",
+                                (d.id,)).fetchone()
+            d.picture_kind = kind[0] if kind else None
         finally:
             conn.execute("COMMIT")
     return d

@@ -1,10 +1,11 @@
 """Words search over the text read in photos and video frames (OCR lines, FTS5).
 
-Each query word is looked for in four ways, best first:
-  0. the whole word (stemmed: "parking" finds "park"),
-  1. a word starting with it ("feder" finds "Federweißer"),
-  2. inside a word (trigram index: "4711" finds "INV-4711-A", "voice" finds "invoice"),
-  3. a word spelt one or two letters differently, for OCR slips ("timetable" finds
+Each query word is looked for in five ways, best first:
+  0. the very word ("park" finds "Park"),
+  1. another form of it (stemmed: "park" finds "parking", "timetable" finds "timetables"),
+  2. a word starting with it ("feder" finds "Federweißer"),
+  3. inside a word (trigram index: "711" finds "INV-4711-A", "voice" finds "invoice"),
+  4. a word spelt one or two letters differently, for OCR slips ("timetable" finds
      "tirnetable") — only for a word that has no whole-word or prefix match at all.
 A file matches when every query word is found in its lines (else, as the other texts do,
 files with some of the words); files rank by their worst way (whole words above prefixes
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from core.catalog.connection import Connection
 from core.search.text import TextHit, query_tokens
 
-EXACT, PREFIX, SUBSTRING, FUZZY = range(4)
+EXACT, STEM, PREFIX, SUBSTRING, FUZZY = range(5)
 ROWS_PER_WAY = 2000         # lines read per word and way: bounds the work on huge libraries
 VOCAB_LIMIT = 200_000       # distinct OCR words scanned for near spellings
 
@@ -35,7 +36,7 @@ class _Line:
 
 def photo_text_search(conn: Connection, query: str, limit: int = 200
                       ) -> tuple[list[TextHit], dict[int, int], bool]:
-    """(hits best first, file_id -> its worst way (0 exact .. 3 near spelling), all_words)."""
+    """(hits best first, file_id -> its worst way (EXACT .. FUZZY), all_words)."""
     tokens = query_tokens(query)
     if not tokens:
         return [], {}, True
@@ -76,7 +77,8 @@ def _find(conn: Connection, token: str) -> dict[int, tuple[int, _Line]]:
                 out[fid] = (way, _Line(fid, ms, text, rank))
 
     quoted = '"' + token.replace('"', '""') + '"'
-    take(EXACT, "text_words", quoted)
+    take(EXACT, "text_terms", quoted)
+    take(STEM, "text_words", quoted)
     take(PREFIX, "text_words", quoted + " *")
     if len(token) >= 3:
         take(SUBSTRING, "text_grams", quoted)

@@ -12,7 +12,7 @@ from core.query.filters import Filters
 from core.scan.roots import add_root
 from core.scan.scanner import scan
 from core.search.engine import search_vector_and_text
-from core.search.photo_text import edit_distance, photo_text_search
+from core.search.photo_text import EXACT, SUBSTRING, edit_distance, photo_text_search
 from core.tasks import TaskState
 from models import Registry
 from models.ocr import TextLine
@@ -50,8 +50,8 @@ def planted(catalog):
 def test_whole_words_then_prefixes_then_near_spellings(catalog, planted):
     res = words(catalog, "timetable")
     order = [h.file_id for h in res]
-    # "timetables" stems to the same word: both are whole-word hits, ahead of the OCR slip
-    assert set(order[:2]) == {planted["exact"], planted["prefix"]}
+    # "timetables" stems to the same word: right after the very word, ahead of the OCR slip
+    assert order[:2] == [planted["exact"], planted["prefix"]]
     assert planted["slip"] not in order   # a near spelling only counts when nothing matches
     res = words(catalog, "tirnetable")    # the user typed what the OCR misread: exact there
     assert res[0].file_id == planted["slip"]
@@ -64,14 +64,23 @@ def test_substring_and_near_spelling_find_ocr_text(catalog, planted):
     with catalog.read() as conn:
         hits, ways, _ = photo_text_search(conn, "4711")
     assert [h.file_id for h in hits] == [planted["inside"]]
-    assert ways == {planted["inside"]: 0}   # a whole word of its own once "-" splits it
+    assert ways == {planted["inside"]: EXACT}   # a word of its own once "-" splits it
     with catalog.read() as conn:
         hits, ways, _ = photo_text_search(conn, "711")
-    assert [h.file_id for h in hits] == [planted["inside"]] and ways[planted["inside"]] == 2
+    assert [h.file_id for h in hits] == [planted["inside"]] and ways[planted["inside"]] == SUBSTRING
     res = words(catalog, "harbor ferry")   # US spelling: one letter off "Harbour"
     assert {h.file_id for h in res} >= {planted["exact"], planted["slip"]}
     res = words(catalog, "timetabel")      # two letters swapped: a near spelling
     assert res and res[0].file_id in (planted["exact"], planted["prefix"])
+
+
+def test_the_very_word_ranks_above_its_other_forms(catalog):
+    r = P.root(catalog)
+    sign = P.file(catalog, r, "/lib/a.jpg")
+    park = P.file(catalog, r, "/lib/b.jpg")
+    plant(catalog, sign, ["NO PARKING", "PARKING PROHIBITED"])   # bm25 alone prefers this
+    plant(catalog, park, ["Wivenhoe Park"])
+    assert [h.file_id for h in words(catalog, "park")] == [park, sign]
 
 
 def test_exact_words_rank_above_substrings(catalog):
