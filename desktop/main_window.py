@@ -68,8 +68,9 @@ class MainWindow(QMainWindow):
         self.search_edit.addAction(icon("search"), QLineEdit.LeadingPosition)
         tb.addWidget(self.search_edit)
         self.chips: dict[str, QToolButton] = {}
-        for key, label in (("photo", "Photos"), ("video", "Videos"), ("gps", "Has location"),
-                           ("year", "This year")):
+        for key, label in (("photo", "Photos"), ("video", "Videos"),
+                           ("screenshot", "Screenshots"), ("document", "Documents"),
+                           ("gps", "Has location"), ("year", "This year")):
             b = QToolButton()
             b.setText(label)
             b.setCheckable(True)
@@ -77,6 +78,10 @@ class MainWindow(QMainWindow):
             b.toggled.connect(lambda _c: self.search.filters_changed())
             tb.addWidget(b)
             self.chips[key] = b
+        for one, other in (("screenshot", "document"), ("document", "screenshot")):
+            # a picture is one or the other: choosing one drops the other
+            self.chips[one].toggled.connect(
+                lambda on, other=self.chips[other]: on and other.setChecked(False))
         self.camera_chip = QToolButton()
         self.camera_chip.setText("Camera")
         self.camera_chip.setProperty("chip", True)

@@ -48,6 +48,9 @@ class SearchController(QObject):
         kind = None
         if chips["photo"].isChecked() != chips["video"].isChecked():
             kind = "photo" if chips["photo"].isChecked() else "video"
+        for picture in ("screenshot", "document"):   # narrower than photo: it wins
+            if chips[picture].isChecked():
+                kind = picture
         date_from = None
         if chips["year"].isChecked():
             date_from = dt.datetime(dt.date.today().year, 1, 1).timestamp()

@@ -1,6 +1,7 @@
 """The detail pane: a large preview (photos upright per EXIF; videos play, seek and jump to a
-transcript time), caption, tags, EXIF, transcript with clickable times, an "Ask about this
-photo" box and this file's problems. Everything is read and decoded in workers."""
+transcript time), caption, tags, EXIF, the text read in the photo (selectable, copyable, its
+lines outlined on the preview), transcript with clickable times, an "Ask about this photo"
+box and this file's problems. Everything is read and decoded in workers."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import datetime as dt
 import logging
 import os
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtCore import QPointF, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -116,6 +119,25 @@ class DetailPane(QWidget):
         self.body.addWidget(self.tags)
         self.form = QFormLayout()
         self.body.addLayout(self.form)
+        self.text_title = QLabel("Text in this photo")
+        self.text_title.setObjectName("heading")
+        self.body.addWidget(self.text_title)
+        self.text_view = QPlainTextEdit()   # read-only, yet selectable and copyable
+        self.text_view.setReadOnly(True)
+        self.text_view.setMaximumHeight(140)
+        self.body.addWidget(self.text_view)
+        text_row = QHBoxLayout()
+        self.copy_text_btn = QPushButton("Copy text")
+        self.copy_text_btn.clicked.connect(self.copy_text)
+        self.outline_box = QCheckBox("Outline it on the picture")
+        self.outline_box.setChecked(True)
+        self.outline_box.toggled.connect(lambda _on: self._fit_preview())
+        text_row.addWidget(self.copy_text_btn)
+        text_row.addWidget(self.outline_box)
+        text_row.addStretch(1)
+        self.text_row = QWidget()
+        self.text_row.setLayout(text_row)
+        self.body.addWidget(self.text_row)
         self.transcript_title = QLabel("Transcript")
         self.transcript_title.setObjectName("heading")
         self.transcript = QListWidget()
@@ -193,6 +215,8 @@ class DetailPane(QWidget):
             rows.append(("Size", f"{f.width} × {f.height}  ·  {_bytes(f.size)}"))
         if f.duration_s:
             rows.append(("Length", fmt_time(f.duration_s)))
+        if f.picture_kind:
+            rows.append(("Kind", f.picture_kind.capitalize()))
         if f.collection:
             rows.append(("Collection", f.collection))
         if f.language:
@@ -203,6 +227,7 @@ class DetailPane(QWidget):
             lab.setWordWrap(True)
             lab.setTextInteractionFlags(Qt.TextSelectableByMouse)
             self.form.addRow(k, lab)
+        self._show_text(f)
         self.transcript.clear()
         for start, _end, text in f.segments:
             it = QListWidgetItem(f"{fmt_time(start)}   {text.strip()}")
@@ -241,8 +266,48 @@ class DetailPane(QWidget):
 
     def _fit_preview(self) -> None:
         if self._preview_pm is not None and not self._preview_pm.isNull():
-            self.preview.setPixmap(self._preview_pm.scaled(
-                self.preview.size(), Qt.KeepAspectRatio, Qt.SmoothTransformation))
+            pm = self._preview_pm.scaled(self.preview.size(), Qt.KeepAspectRatio,
+                                         Qt.SmoothTransformation)
+            if self.outline_box.isChecked():
+                self._outline(pm)
+            self.preview.setPixmap(pm)
+
+    # --- text read in the photo ---
+    def _show_text(self, f: FileDetail) -> None:
+        self.text_title.setText("Text in this photo" if f.kind == "photo"
+                                else "Text in this video")
+        self.text_view.setPlainText(f.text)
+        has = bool(f.text_lines)
+        for w in (self.text_title, self.text_view, self.text_row):
+            w.setVisible(has)
+        self.outline_box.setVisible(has and f.kind == "photo")
+
+    def photo_lines(self) -> list:
+        """The lines read in the photo shown (a video's frames are not outlined)."""
+        if self.info is None or self.info.kind != "photo":
+            return []
+        return [ln for ln in self.info.text_lines if ln.frame_ms < 0]
+
+    def _outline(self, pm: QPixmap) -> None:
+        """Draw each line's box (fractions of the picture) on the scaled preview."""
+        lines = self.photo_lines()
+        if not lines:
+            return
+        painter = QPainter(pm)
+        try:
+            painter.setRenderHint(QPainter.Antialiasing)
+            pen = QPen(QColor(255, 200, 0, 230))
+            pen.setWidthF(max(1.5, pm.width() / 400))
+            painter.setPen(pen)
+            w, h = pm.width() / pm.devicePixelRatio(), pm.height() / pm.devicePixelRatio()
+            for ln in lines:
+                painter.drawPolygon(QPolygonF([QPointF(x * w, y * h) for x, y in ln.box]))
+        finally:
+            painter.end()
+
+    def copy_text(self) -> None:
+        selected = self.text_view.textCursor().selectedText().replace("\u2029", "\n")
+        QGuiApplication.clipboard().setText(selected or self.text_view.toPlainText())
 
     def resizeEvent(self, e) -> None:
         super().resizeEvent(e)

@@ -31,7 +31,8 @@ from desktop.workers import describe, run_async
 
 ROLES = (("clip", "Image and text search (CLIP)"), ("caption", "Captions"),
          ("whisper", "Speech to text (Whisper)"), ("llm", "Names and answers (LLM)"),
-         ("sentences", "Speech and text by meaning"))
+         ("sentences", "Speech and text by meaning"),
+         ("text", "Text in photos (OCR)"))
 
 
 class SettingsDialog(QDialog):
