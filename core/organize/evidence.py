@@ -217,7 +217,7 @@ def _texts(conn: Connection, ev: Evidence) -> None:
         "SELECT l.text, count(DISTINCT l.file_id) n, max(l.confidence) c FROM text_lines l "
         "JOIN cluster_members m ON m.file_id = l.file_id WHERE m.cluster_id = ? "
         "AND length(trim(l.text)) >= 4 GROUP BY lower(l.text) ORDER BY n DESC, c DESC, "
-        "length(l.text) DESC LIMIT ?", (ev.cluster_id, MAX_TEXTS)).fetchall()
+        "length(l.text) DESC LIMIT ?", (ev.collection_id, MAX_TEXTS)).fetchall()
     ev.texts = [clip_text(r[0], 80) for r in rows]
 
 
@@ -226,7 +226,7 @@ def _kinds(conn: Connection, ev: Evidence) -> None:
     (core.pipeline.picture_kinds), so a plan can give them their own folder."""
     rows = conn.execute(
         "SELECT k.kind, k.file_id FROM picture_kinds k JOIN cluster_members m "
-        "ON m.file_id = k.file_id WHERE m.cluster_id = ?", (ev.cluster_id,)).fetchall()
+        "ON m.file_id = k.file_id WHERE m.cluster_id = ?", (ev.collection_id,)).fetchall()
     total = max(1, ev.size)
     by_kind = Counter(r[0] for r in rows)
     if by_kind["screenshot"] >= KIND_SHARE * total:
