@@ -153,7 +153,7 @@ def default_photo_stages() -> list[str]:
             and issubclass(RUNNERS[s.name], PixelStage)]
 
 
-def bench_speed(tmp: Path, clip_dir: Path, n: int, workers: int) -> dict:
+def bench_speed(tmp: Path, clip_dir: Path, n: int, workers: int, alone: bool = True) -> dict:
     library = tmp / "photos12mp"
     t0 = time.perf_counter()
     nbytes = make_photos(library, n, MP12, distinct=min(n, 8))
@@ -161,53 +161,77 @@ def bench_speed(tmp: Path, clip_dir: Path, n: int, workers: int) -> dict:
           f"in {time.perf_counter() - t0:.0f} s", flush=True)
     stages = default_photo_stages()
     runs = {"together": _child("speed", tmp / "home-all", library, clip_dir, workers, stages)}
-    for stage in stages if len(stages) > 1 else []:
+    core = ["thumbnail", "clip"]
+    if stages != core:
+        runs["thumbnail+clip"] = _child("speed", tmp / "home-core", library, clip_dir, workers,
+                                        core)
+    for stage in stages if alone and len(stages) > 1 else []:
         runs[stage] = _child("speed", tmp / f"home-{stage}", library, clip_dir, workers, [stage])
     shutil.rmtree(library)
     print(f"\n{n} photos of 12 MP, {runs['together']['decode_threads']} decode thread(s), "
           f"torch {runs['together']['torch_threads']} threads; models alone measured in each "
           f"run's process between its chunks (first..last):")
     out = {"photos": n, "jpeg_mb": round(nbytes / n / 1e6, 2), "stages": stages, "runs": runs}
-    for name, r in [(s, runs[s]) for s in stages if s in runs] + [("together", runs["together"])]:
-        label = " + ".join(r["stages"]) if name == "together" else f"{name} alone"
+    order = [s for s in stages if s in runs] + [k for k in ("thumbnail+clip", "together")
+                                               if k in runs]
+    for name, r in [(k, runs[k]) for k in order]:
+        label = " + ".join(r["stages"]) if len(r["stages"]) > 1 else f"{name} alone"
         models = ", ".join(f"{k} {v[0]:.1f}..{v[1]:.1f} ms" for k, v in r["model_ms"].items())
+        cpu = f"; CPU {r['cpu_ms_per_photo']:.0f} ms a photo"
         if r["models_rate"]:
             print(f"  {label:34s} {r['rate']:6.2f} photos/s = {r['ratio']:.0%} of the "
-                  f"{r['models_rate']:.2f}/s its models allow ({models} a photo)")
+                  f"{r['models_rate']:.2f}/s its models allow ({models} a photo){cpu}, "
+                  f"models alone {r['models_cpu_ms_per_photo']:.0f}")
         else:
-            print(f"  {label:34s} {r['rate']:6.2f} photos/s (no model)")
+            print(f"  {label:34s} {r['rate']:6.2f} photos/s (no model){cpu}")
     t = runs["together"]
+    c = runs.get("thumbnail+clip", t)
     out.update(rate=round(t["rate"], 2), models_rate=round(t["models_rate"], 2),
-               ratio=round(t["ratio"], 3), peak_rss_mb=t["peak_rss_mb"])
-    print(f"==> {' + '.join(stages)}: {t['rate']:.2f} photos/s = {t['ratio']:.0%} of the "
-          f"models-only rate {t['models_rate']:.2f}/s (target >= 80%)", flush=True)
+               ratio=round(t["ratio"], 3), peak_rss_mb=t["peak_rss_mb"],
+               core_rate=round(c["rate"], 2), core_ratio=round(c["ratio"], 3))
+    for r in ([c] if c is not t else []) + [t]:
+        print(f"==> {' + '.join(r['stages'])}: {r['rate']:.2f} photos/s = {r['ratio']:.0%} of "
+              f"the models-only rate {r['models_rate']:.2f}/s (target >= 80%); CPU "
+              f"{r['cpu_ms_per_photo']:.0f} ms a photo, {r['models_cpu_ms_per_photo']:.0f} of it "
+              f"the models' own", flush=True)
     return out
 
 
-def _model_only(runners: dict, images: list) -> dict[str, float]:
-    """Each model's own time per photo (ms) on pre-decoded views: what no pipeline can beat."""
-    from core.pipeline.pixels import PerImageStage
-
-    ms = {}
+def _model_only(runners: dict, images: list, jobs: list) -> dict[str, float]:
+    """Each model's own time per photo (ms) on pre-decoded views: what no pipeline can beat.
+    CLIP: the embed on a batch of tensors; any other stage with a model: its finish() (the
+    pass thread's work) on views made beforehand. "_cpu": the models' process CPU time per
+    photo, summed (what machine load cannot move)."""
+    ms: dict[str, float] = {}
+    cpu = 0.0
     for name, runner in runners.items():
         if runner.stage.role is None:
             continue
-        views = [runner.view(None, img) for img in images]
+        views = [runner.view(job, img) for job, img in zip(jobs, images)]
         if name == "clip":
             pixels = np.stack(views * (32 // len(views) or 1))[:32]  # one pipeline batch
             runner.clip.embed_pixels(pixels)  # warm
-            t = time.perf_counter()
-            for _ in range(3):
-                runner.clip.embed_pixels(pixels)
-            ms[name] = (time.perf_counter() - t) / (3 * len(pixels)) * 1000
-        elif isinstance(runner, PerImageStage):
-            runner.analyze(views[0])  # warm
-            t = time.perf_counter()
-            for v in views:
-                runner.analyze(v)
-            ms[name] = (time.perf_counter() - t) / len(views) * 1000
+
+            def run(pixels=pixels, clip=runner.clip):
+                for _ in range(3):
+                    clip.embed_pixels(pixels)
+                return 3 * len(pixels)
         else:
-            raise SystemExit(f"no model-only measure for stage {name}")
+            items = list(zip(jobs, views))
+            runner.finish(items[:1])  # warm
+
+            def run(items=items, runner=runner):
+                step = max(1, runner.batch_size)
+                for i in range(0, len(items), step):
+                    if any(o.error for o in runner.finish(items[i:i + step])):
+                        raise SystemExit(f"{runner.stage.name} failed on a pre-decoded photo")
+                return len(items)
+        t, c = time.perf_counter(), time.process_time()
+        n = run()
+        ms[name] = (time.perf_counter() - t) / n * 1000
+        cpu += (time.process_time() - c) / n * 1000
+    if ms:
+        ms["_cpu"] = cpu
     return ms
 
 
@@ -237,7 +261,9 @@ def speed_child(home: str, library: str, clip_dir: str, workers: int, stages: li
     if "clip" in runners:  # nor are the label vectors (kept on disk per model after a run)
         tagging.label_vectors(runners["clip"].clip, paths.home / "cache")
     files = sorted(Path(library).rglob("*.jpg"))[:8]
-    side = max(r.needs(None) for r in runners.values())
+    jobs = [J.Job(0, "", str(f), "photo", "jpeg", f"{i:032x}", 0, None, None)
+            for i, f in enumerate(files)]
+    side = max(r.needs(jobs[0]) for r in runners.values())
     images = [load_image(str(f), "photo", side) for f in files]
     samples: list[tuple[int, float]] = []
 
@@ -248,30 +274,38 @@ def speed_child(home: str, library: str, clip_dir: str, workers: int, stages: li
     # the machine is shared and its load changes by the minute: the models-only figure is
     # measured between chunks of the run, so both see the same machine
     n_files = len(list(Path(library).rglob("*.jpg")))
-    chunk = max(64, -(-n_files // 4))
-    measured = [_model_only(runners, images)]
+    chunks = max(1, min(4, n_files // 64))
+    chunk = -(-n_files // chunks)
+    measured = [_model_only(runners, images, jobs)]
     files_done = errors = 0
     seconds = 0.0
+    cpu_run = 0.0
     while files_done < n_files:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         report = index_library(catalog, registry, settings, paths,
                                TaskState("bench", on_progress=on_progress, min_interval_s=0.2),
                                stages=stages, limit=chunk)
         seconds += time.perf_counter() - t0
+        cpu_run += time.process_time() - c0
         done = min(report.stages[s].done for s in stages)
         errors += sum(report.stages[s].errors for s in stages)
         if done == 0:
             break
         files_done += done
-        measured.append(_model_only(runners, images))
+        measured.append(_model_only(runners, images, jobs))
     if errors or files_done < n_files:
         raise SystemExit(f"the run failed: {report.as_dict()}")
     before, after = measured[0], measured[-1]
+    model_cpu = float(np.mean([m.pop("_cpu") for m in measured if "_cpu" in m])) \
+        if "_cpu" in before else None
     model_ms = {k: [round(before[k], 2), round(after[k], 2)] for k in before}
     per_photo = sum(float(np.mean([m[k] for m in measured])) for k in before)
     rate = files_done / seconds
     out = {"stages": stages, "files": files_done, "seconds": round(seconds, 2),
            "chunks": len(measured) - 1,
+           # CPU time per photo (all threads): the run's, and its models' alone
+           "cpu_ms_per_photo": round(cpu_run / files_done * 1000, 1),
+           "models_cpu_ms_per_photo": round(model_cpu, 1) if model_cpu else None,
            "rate": round(rate, 3), "model_ms": model_ms,
            "models_rate": round(1000 / per_photo, 3) if per_photo else None,
            "ratio": round(rate * per_photo / 1000, 3) if per_photo else None,
@@ -398,6 +432,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="decode threads (settings.workers)")
     ap.add_argument("--skip", default="", help="comma list of parts to skip: speed,rss,video")
     ap.add_argument("--json", type=Path, help="write the figures to this JSON file")
+    ap.add_argument("--no-alone", action="store_true",
+                    help="skip the runs of each stage alone (quick variant)")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -409,7 +445,8 @@ def main() -> None:
         tmp = Path(name)
         clip_dir = full_clip_folder(tmp / "clip-vit-b32")
         if "speed" not in skip:
-            results["speed"] = bench_speed(tmp, clip_dir, args.photos, args.workers)
+            results["speed"] = bench_speed(tmp, clip_dir, args.photos, args.workers,
+                                           alone=not args.no_alone)
         if "rss" not in skip:
             # 10,000 files through the full model take ~45 min on 2 cores, so the 10k run
             # uses the tiny CLIP (the pipeline's own memory: queues, batches, writes) and a

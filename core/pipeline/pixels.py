@@ -37,6 +37,8 @@ from core.pipeline.decode import describe, jpeg_decoder_for, load_image
 from core.pipeline.jobs import Job
 from core.pipeline.workers import ordered_map
 
+FIRST_BATCH = 4
+
 
 class PixelStage(StageRunner):
     """A stage that works from the file's decoded picture instead of opening the file."""
@@ -114,6 +116,9 @@ class PixelPass:
         batch = max(r.batch_size for r in self.runners.values())
         depth = max(2 * batch, 4 * self.env.workers)
         pending: dict[str, list[tuple[Job, Any]]] = {name: [] for name in self.runners}
+        # batches start small and double up to the stage's size: the model starts after a few
+        # decodes instead of idling while the first full batch is decoded
+        size = {name: min(r.batch_size, FIRST_BATCH) for name, r in self.runners.items()}
         work = ordered_map(self._decode, files, self.env.workers, depth, self.env.low_priority)
         try:
             for jobs, views, exc in work:
@@ -130,9 +135,11 @@ class PixelPass:
                         continue
                     queue = pending[job.stage]
                     queue.append((job, view))
-                    if len(queue) >= self.runners[job.stage].batch_size:
+                    if len(queue) >= size[job.stage]:
                         ready.extend(self.runners[job.stage].finish(queue))
                         pending[job.stage] = []
+                        size[job.stage] = min(self.runners[job.stage].batch_size,
+                                              2 * size[job.stage])
                 if ready:
                     yield ready
             for name, queue in pending.items():
