@@ -34,6 +34,7 @@ TRACKED = [
     ("search", "e2e_100000.total.1", False, False),
     ("search", "e2e_100000.total.0", False, False),
     ("search", "e2e_100000.encode.0", False, False),
+    ("search", "e2e_100000.cpu.1", False, False),
     ("search", "e2e_100000.encode_vs_torch", False, True),
 ]
 
