@@ -41,8 +41,9 @@ def plant_vectors(paths, groups: dict[str, int]):
 @pytest.mark.slow  # end to end: cluster, plan, apply, undo through the CLI
 def test_cluster_plan_apply_plans_undo(tmp_path, capsys, paths):
     root = tmp_path / "lib"
-    make_files(root, {**{f"dump/sea{i}.jpg": i for i in range(8)},
-                      **{f"dump/dog{i}.jpg": 100 + i for i in range(8)}})
+    # a camera folder, which tells nothing: the names come from the tags
+    make_files(root, {**{f"DCIM/100APPLE/sea{i}.jpg": i for i in range(8)},
+                      **{f"DCIM/100APPLE/dog{i}.jpg": 100 + i for i in range(8)}})
     before = tree(root)
     assert run(capsys, "add", str(root))[0] == 0
     assert run(capsys, "scan")[0] == 0
@@ -73,7 +74,7 @@ def test_cluster_plan_apply_plans_undo(tmp_path, capsys, paths):
 
     code, out, _ = run(capsys, "apply", str(pid), "--json")
     assert code == 0 and json.loads(out)["done"] == 16
-    assert (root / "Beach" / "sea0.jpg").exists() and not (root / "dump").exists()
+    assert (root / "Beach" / "sea0.jpg").exists() and not (root / "DCIM").exists()
 
     code, out, _ = run(capsys, "plans", "--json")
     assert [p["state"] for p in json.loads(out) if p["id"] == pid] == ["applied"]
