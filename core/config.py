@@ -88,6 +88,7 @@ class Settings:
     keyframe_interval_s: float = 2.0
     max_keyframes: int = 60
     watch: bool = True
+    faces: bool = True  # find faces and group them into people (off: nothing new is found)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

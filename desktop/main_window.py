@@ -36,8 +36,9 @@ from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
 
-PAGES = ("library", "collections", "reorganize", "duplicates", "problems")
-PAGE_TITLES = {"library": "Library", "collections": "Collections", "reorganize": "Reorganize",
+PAGES = ("library", "people", "collections", "reorganize", "duplicates", "problems")
+PAGE_TITLES = {"library": "Library", "people": "People", "collections": "Collections",
+               "reorganize": "Reorganize",
                "duplicates": "Duplicates", "problems": "Problems"}
 
 
@@ -118,12 +119,14 @@ class MainWindow(QMainWindow):
                                                  "problems": self.problems}
         from desktop.views.collections import CollectionsPage
         from desktop.views.duplicates import DuplicatesPage
+        from desktop.views.people import PeoplePage
         from desktop.views.reorganize import ReorganizePage
         self.collections = CollectionsPage(services)
         self.reorganize = ReorganizePage(services)
         self.duplicates = DuplicatesPage(services)
+        self.people = PeoplePage(services)
         self.page_widgets.update(collections=self.collections, reorganize=self.reorganize,
-                                 duplicates=self.duplicates)
+                                 duplicates=self.duplicates, people=self.people)
         for key in PAGES:
             self.pages.addWidget(self.page_widgets[key])
         self.nav.currentRowChanged.connect(self._nav_changed)
@@ -168,6 +171,8 @@ class MainWindow(QMainWindow):
         self.status_area.errorsClicked.connect(self.show_problems)
         self.collections.openFile.connect(self.open_detail)
         self.collections.showFiles.connect(self.search.show_ids)
+        self.people.showFiles.connect(self.search.show_ids)
+        self.detail.personClicked.connect(self._show_person)
         self.duplicates.openFile.connect(self.open_detail)
         self.detail.moreLikeThis.connect(self.search.similar)
         self.detail.closed.connect(self.detail.hide)
@@ -242,6 +247,11 @@ class MainWindow(QMainWindow):
         if hasattr(w, "refresh"):
             w.refresh()
         self.pageChanged.emit(key)  # (remembered in save_state, when the window closes)
+
+    def _show_person(self, person_id: int) -> None:
+        self.show_page("people")
+        self.people.loaded.connect(lambda: self.people.select(person_id),
+                                   Qt.SingleShotConnection)
 
     def show_problems(self) -> None:
         self.show_page("problems")

@@ -102,6 +102,9 @@ def model_files(folder: Path, kind: str) -> list[Path]:
 def resolve_faces(settings, device: str = "cpu") -> Resolved:
     """Which face model files to use: a folder set with `shoebox models use faces FOLDER`,
     else the packaged ones; unavailable, with what to do, when dlib or a file is missing."""
+    if getattr(settings, "faces", True) is False:
+        return Resolved("faces", PACKAGE, packaged_folder() or Path(PACKAGE), "off", reason=(
+            "faces and people are turned off in Settings (turn them on to find faces)"))
     chosen = str((getattr(settings, "models", {}) or {}).get("faces", "") or "").strip()
     folder = Path(chosen).expanduser() if chosen else packaged_folder()
     source = "settings-folder" if chosen else "python-package"

@@ -34,6 +34,8 @@ def register(sub) -> None:
     p.add_argument("--place", metavar="NAME",
                    help="only files taken in this town, region or country (accents optional; "
                         "see `shoebox places`)")
+    p.add_argument("--person", action="append", metavar="NAME_OR_ID",
+                   help="only files showing this person (repeatable: all of them)")
     p.add_argument("--limit", type=_positive, default=20, help="at most N results (default 20)")
     p.add_argument("--rerank", action="store_true",
                    help="let the language model reorder the top results by their captions")
@@ -119,6 +121,7 @@ def cmd_search(args, ctx) -> int:
         date_to=parse_date(args.date_to, end=True) if args.date_to else None,
         kind=args.kind, folder=args.folder, root_id=args.root, has_gps=args.has_gps,
         camera=args.camera, collection_id=args.collection, place=args.place,
+        people=_people_arg(ctx, args.person),
     )
     registry = ctx.registry if args.query.strip() else None
     results = search(ctx.catalog, registry, ctx.settings, args.query, filters,
@@ -128,6 +131,14 @@ def cmd_search(args, ctx) -> int:
     else:
         _print_hits(results)
     return 0
+
+
+def _people_arg(ctx, values: list[str] | None) -> tuple[int, ...] | None:
+    if not values:
+        return None
+    from core.query.people import find_person
+
+    return tuple(find_person(ctx.catalog, v) for v in values)
 
 
 def cmd_similar(args, ctx) -> int:

@@ -238,8 +238,21 @@ def _kinds(conn: Connection, ev: Evidence) -> None:
         ev.kinds = ["receipts" if receipts >= len(docs) / 2 else "documents"]
 
 
+def _people(conn: Connection, ev: Evidence) -> None:
+    """The named people many of the members show ('Anna'); unnamed people never: an id
+    means nothing to a reader, and the LLM would print it."""
+    from core.query.people import named_people_of_files
+
+    ids = [r[0] for r in conn.execute(
+        "SELECT file_id FROM cluster_members WHERE cluster_id = ?", (ev.collection_id,))]
+    named = named_people_of_files(conn, ids)
+    enough = max(1, round(0.2 * len(ids)))
+    ev.people = [clip_text(n, 40) for n, k in named.items() if k >= enough][:3]
+
+
 Provider = Callable[[Connection, Evidence], None]
-PROVIDERS: list[Provider] = [_captions, _tags, _transcripts, _folders, _places, _texts, _kinds]
+PROVIDERS: list[Provider] = [_captions, _tags, _transcripts, _folders, _places, _texts, _kinds,
+                              _people]
 
 
 def gather_evidence(conn: Connection, collection_id: int, *,

@@ -37,6 +37,7 @@ STAGES: tuple[StageDef, ...] = (
     StageDef("places", ("photo", "video"), None, stage_version(), "town, region and country from GPS"),
     StageDef("clip", ("photo",), "clip", "", "CLIP vector and zero-shot tags of each photo"),
     StageDef("keyframes", ("video",), "clip", "", "keyframes of each video, embedded with CLIP"),
+    StageDef("faces", ("photo", "video"), "faces", "", "faces found and described, for people"),
     StageDef("text", ("photo", "video"), "text", "", "text in photos and video keyframes (OCR)"),
     StageDef("caption", ("photo", "video"), "caption", "", "a caption and tags from it"),
     StageDef("transcript", ("video",), "whisper", "", "speech in videos, with timestamps"),

@@ -68,6 +68,7 @@ class IndexReport:
     damaged_audio_packets: int = 0
     joined_collections: int = 0  # new files that joined an existing collection
     events: int | None = None  # events after recomputing them (None: timeline unchanged)
+    people: dict = field(default_factory=dict)  # faces that joined people, people formed
 
     @property
     def done(self) -> int:
@@ -85,7 +86,8 @@ class IndexReport:
         return {"stages": {k: asdict(v) for k, v in self.stages.items()},
                 "done": self.done, "errors": self.errors, "seconds": round(self.seconds, 3),
                 "cancelled": self.cancelled, "damaged_audio_packets": self.damaged_audio_packets,
-                "events": self.events}
+                "events": self.events,
+                "people": self.people}
 
 
 def index_library(catalog: Catalog, registry: Any, settings: Settings, paths: Paths,
@@ -126,6 +128,7 @@ def index_library(catalog: Catalog, registry: Any, settings: Settings, paths: Pa
                 from core.pipeline.sentences_stage import embed_collections
 
                 embed_collections(catalog, registry)
+            report.people = _group_people(catalog, report, identities)
             _prune_thumbnails(catalog, paths, report)
         except Cancelled:
             report.cancelled = True
@@ -170,6 +173,16 @@ def _join_collections(catalog: Catalog, registry: Any, report: IndexReport) -> i
     except ShoeboxError as e:  # no collections yet, model unavailable: nothing to join
         log.info("new files not matched to collections: %s", e)
         return 0
+
+
+def _group_people(catalog: Catalog, report: IndexReport, identities) -> dict:
+    """New faces join the people they clearly belong to; tight groups become new people."""
+    sr = report.stages.get("faces")
+    if not sr or not sr.done:
+        return {}
+    from core.people import update_people
+
+    return update_people(catalog, identities["faces"][0]).as_dict()
 
 
 def decode_threads(settings: Settings) -> int:

@@ -23,6 +23,7 @@ from core.pipeline import tags as tagging
 from core.pipeline import thumbnails
 from core.pipeline.base import Env, Outcome, StageRunner
 from core.pipeline.decode import describe
+from core.pipeline.faces_stage import FacesRunner
 from core.pipeline.jobs import Job
 from core.pipeline.pixels import PixelStage, shrink
 from core.pipeline.places_stage import PlacesRunner
@@ -293,7 +294,10 @@ RUNNERS: dict[str, type[StageRunner]] = {
     "text": TextRunner,
     "clip": ClipRunner,
     "keyframes": KeyframesRunner,
+    "faces": FacesRunner,
     "caption": CaptionRunner,
     "transcript": TranscriptRunner,
     "sentences": SentencesRunner,
 }
+
+

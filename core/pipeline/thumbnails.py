@@ -23,6 +23,7 @@ from core.pipeline.decode import load_image
 
 SIZES = (256, 1024)  # grid cell, viewer
 QUALITY = 90  # the CLIP stage reads the big thumbnail instead of the original
+FACES_DIR = "faces"  # face crops, keyed by content hash like the thumbnails
 
 
 def _hash_of(file_row_or_hash: Any) -> str:
@@ -36,6 +37,14 @@ def _hash_of(file_row_or_hash: Any) -> str:
     if not h or not isinstance(h, str) or not h.isalnum():
         raise ValueError(f"no usable content hash for a thumbnail: {h!r}")
     return h
+
+
+def face_crop_path(paths: Paths, content_hash: str, frame_ms: int, idx: int) -> Path:
+    """A face's small crop (the faces stage makes it), beside the thumbnails:
+    <data>/thumbnails/faces/<hash[:2]>/<hash>_<frame ms or p>_<idx>.jpg"""
+    h = _hash_of(content_hash)
+    where = "p" if frame_ms < 0 else str(int(frame_ms))
+    return paths.thumbnails / FACES_DIR / h[:2] / f"{h}_{where}_{int(idx)}.jpg"
 
 
 def size_for(size: int) -> int:
@@ -114,15 +123,16 @@ def prune_thumbnails(paths: Paths, keep_hashes: set[str]) -> int:
     """Delete cached thumbnails of content no file has any more (and temporary files a
     crash left behind); returns how many."""
     removed = 0
-    for size in SIZES:
-        base = paths.thumbnails / str(size)
+    for folder in (*(str(s) for s in SIZES), FACES_DIR):
+        base = paths.thumbnails / folder
         if not base.is_dir():
             continue
         for sub in base.iterdir():
             if not sub.is_dir():
                 continue
             for f in sub.iterdir():
-                if f.suffix == ".tmp" or (f.suffix == ".jpg" and f.stem not in keep_hashes):
+                if f.suffix == ".tmp" or (f.suffix == ".jpg"
+                                          and f.stem.split("_")[0] not in keep_hashes):
                     f.unlink(missing_ok=True)
                     removed += 1
     return removed

@@ -52,6 +52,7 @@ class Filters:
     collection_id: files of one collection.
     place: a town, region or country name, case and accents ignored ('valparaiso' finds
         Valparaíso); a file's own GPS place or the one inferred from its event.
+    people: person ids; files that show every one of them (a face of theirs is in it).
     """
 
     date_from: float | None = None
@@ -63,6 +64,7 @@ class Filters:
     camera: str | None = None
     collection_id: int | None = None
     place: str | None = None
+    people: tuple[int, ...] | None = None
 
     def is_empty(self) -> bool:
         return all(getattr(self, f.name) is None for f in dataclasses.fields(self))
@@ -169,6 +171,12 @@ def _collection(value):
 @clause("place")
 def _place(value):
     return place_filter_sql(str(value))
+@clause("people")
+def _people(value):
+    ids = [int(v) for v in value]
+    if not ids:
+        return "1", []
+    return " AND ".join(["f.id IN (SELECT file_id FROM faces WHERE person_id = ?)"] * len(ids)), ids
 
 
 check_registry()

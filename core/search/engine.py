@@ -50,6 +50,7 @@ def search(catalog, registry, settings, query: str, filters: Filters | None = No
     """Find files by a description. See core/search/__init__.py for the contract."""
     notices: list[str] = []
     query = _clean_query(query, notices)
+    query, filters = _people_in_query(catalog, query, filters, notices)
     qvec = model_id = None
     meaning = None
     if query and query_tokens(query):
@@ -63,6 +64,27 @@ def search(catalog, registry, settings, query: str, filters: Filters | None = No
 
         results = llm_rerank(catalog, registry, query, results)
     return results
+
+
+def _people_in_query(catalog, query: str, filters: Filters | None, notices: list[str]
+                     ) -> tuple[str, Filters | None]:
+    """A named person in the query ("Anna beach") becomes a person filter, and the rest of
+    the query is searched among their photos ("Anna" alone: all of them, newest first)."""
+    if not query:
+        return query, filters
+    from core.query.people import names_in_query
+
+    with catalog.read() as conn:
+        found, rest = names_in_query(conn, query)
+        if not found:
+            return query, filters
+        names = [conn.execute("SELECT name FROM people WHERE id = ?", (pid,)).fetchone()[0]
+                 for pid in found]
+    filters = filters or Filters()
+    people = tuple(dict.fromkeys((*(filters.people or ()), *found)))
+    notices.append(f"photos of {' and '.join(names)}"
+                   + (f", searched for {rest!r}" if rest else ""))
+    return rest, filters.replace(people=people)
 
 
 def warm(catalog, registry) -> int:

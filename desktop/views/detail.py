@@ -9,13 +9,14 @@ import datetime as dt
 import logging
 import os
 
-from PySide6.QtCore import QPointF, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtCore import QPointF, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -45,6 +46,19 @@ def load_preview(file_id: int, path: str, kind: str, content_hash: str | None, p
     return decode_thumbnail(ThumbRequest(file_id, path, kind, content_hash), size, paths)
 
 
+def load_file_faces(catalog, paths, file_id: int) -> list:
+    """Worker thread: the file's faces with their crops (QImage)."""
+    from PySide6.QtGui import QImage
+
+    from core.query.people import faces_of_file
+
+    out = []
+    for f in faces_of_file(catalog, file_id):
+        img = QImage(str(f.crop_path(paths)))
+        out.append((f, None if img.isNull() else img))
+    return out
+
+
 def _bytes(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} KB"
 
@@ -59,6 +73,8 @@ class DetailPane(QWidget):
     closed = Signal()
     loaded = Signal(int)  # file id, once the facts are shown (tests wait on it)
     answered = Signal(str)
+    personClicked = Signal(int)  # a named face was clicked: show that person
+    facesShown = Signal(int)  # file id, once its faces are shown
 
     def __init__(self, services, parent=None):
         super().__init__(parent)
@@ -138,6 +154,12 @@ class DetailPane(QWidget):
         self.text_row = QWidget()
         self.text_row.setLayout(text_row)
         self.body.addWidget(self.text_row)
+        self.people_row = QHBoxLayout()
+        self.people_row.setSpacing(4)
+        self.people_box = QWidget()
+        self.people_box.setLayout(self.people_row)
+        self.people_box.hide()
+        self.body.addWidget(self.people_box)
         self.transcript_title = QLabel("Transcript")
         self.transcript_title.setObjectName("heading")
         self.transcript = QListWidget()
@@ -174,6 +196,46 @@ class DetailPane(QWidget):
         scroll.setWidget(body)
         outer.addWidget(scroll, 2)
         self._preview_pm: QPixmap | None = None
+
+    # --- people ---
+    def _show_faces(self, file_id: int, faces) -> None:
+        if file_id != self.file_id:
+            return
+        while self.people_row.count():
+            w = self.people_row.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+        self.face_buttons: list[QToolButton] = []
+        for face, img in faces:
+            b = QToolButton()
+            b.setToolButtonStyle(Qt.ToolButtonTextUnderIcon)
+            if img is not None:
+                b.setIcon(QIcon(QPixmap.fromImage(img)))
+                b.setIconSize(QSize(56, 56))
+            named = face.person_name
+            b.setText(named or "Who?")
+            b.setToolTip(f"{named}: show everyone's photos of them" if named else
+                         "Name this face (it joins the person of that name, or starts one)")
+            b.clicked.connect(lambda _c=False, f=face: self._face_clicked(f))
+            self.people_row.addWidget(b)
+            self.face_buttons.append(b)
+        self.people_row.addStretch(1)
+        self.people_box.setVisible(bool(faces))
+        self.facesShown.emit(file_id)
+
+    def _face_clicked(self, face) -> None:
+        if face.person_name:
+            self.personClicked.emit(face.person_id)
+            return
+        name, ok = QInputDialog.getText(self, "Who is this?", "Name:")
+        if ok and name.strip():
+            from core.people import name_face
+
+            fid = self.file_id
+            run_async(name_face, self.services.catalog, face.id, name.strip(),
+                      on_done=lambda _pid: (self.services.libraryChanged.emit(),
+                                            self.show_file(fid)),
+                      on_error=lambda e: self.errors.setText(describe(e)))
 
     # --- loading ---
     def show_file(self, file_id: int, at_s: float | None = None) -> None:
@@ -245,6 +307,9 @@ class DetailPane(QWidget):
             self._show_video(f.path)
         else:
             self.video_box.hide()
+        run_async(load_file_faces, self.services.catalog, self.services.paths, file_id,
+                  on_done=lambda faces, fid=file_id: self._show_faces(fid, faces),
+                  on_error=lambda e: self.errors.setText(describe(e)))
         self.preview.setText("Loading…")
         run_async(load_preview, file_id, f.path, f.kind, f.content_hash,
                   self.services.paths,

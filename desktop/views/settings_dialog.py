@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QTabWidget,
@@ -118,6 +119,26 @@ class SettingsDialog(QDialog):
         ol.addRow("Most top-level folders", self.top)
         tabs.addTab(org, "Search and organize")
 
+        ppl = QWidget()
+        pl = QVBoxLayout(ppl)
+        self.faces = QCheckBox("Find faces and group them into people")
+        self.faces.setChecked(st.faces)
+        pl.addWidget(self.faces)
+        about = QLabel("Faces are found and compared on this computer; the face data (boxes, "
+                       "face descriptions, people, names, small face pictures) stays in the "
+                       "Shoebox data folder. Turning this off stops finding new faces.")
+        about.setWordWrap(True)
+        about.setObjectName("notice")
+        pl.addWidget(about)
+        self.forget_faces = QPushButton("Delete all face data…")
+        self.forget_faces.clicked.connect(self._forget_faces)
+        pl.addWidget(self.forget_faces)
+        self.faces_notice = QLabel("")
+        self.faces_notice.setWordWrap(True)
+        pl.addWidget(self.faces_notice)
+        pl.addStretch(1)
+        tabs.addTab(ppl, "People")
+
         lay = QVBoxLayout(self)
         lay.addWidget(tabs)
         where = QLabel(f"Stored in {services.paths.settings}")
@@ -143,6 +164,27 @@ class SettingsDialog(QDialog):
             self.pending_folders.append(folder)
             self.roots.addItem(folder + "   (will be added)")
 
+    facesForgotten = Signal(object)  # what was deleted
+
+    def _forget_faces(self) -> None:
+        ask = QMessageBox.question(
+            self, "Delete all face data",
+            "Delete every face, person and name Shoebox knows, and the small face pictures? "
+            "Your photos are not touched. This cannot be undone.")
+        if ask != QMessageBox.Yes:
+            return
+        from core.people import delete_all_face_data
+
+        s = self.services
+        run_async(delete_all_face_data, s.catalog, s.paths, on_done=self._faces_forgotten,
+                  on_error=lambda e: self.faces_notice.setText(describe(e)))
+
+    def _faces_forgotten(self, out: dict) -> None:
+        self.faces_notice.setText(f"Deleted {out['faces']} faces, {out['people']} people and "
+                                  f"{out['crops']} face pictures.")
+        self.services.libraryChanged.emit()
+        self.facesForgotten.emit(out)
+
     def _pick_model_folder(self, edit: QLineEdit) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder with the model's files")
         if folder:
@@ -161,7 +203,8 @@ class SettingsDialog(QDialog):
             st, models=models, device=self.device.currentText(), gpu_budget_gb=self.gpu.value(),
             workers=self.workers.value(), low_priority=self.low.isChecked(),
             relevance_floor=self.floor.value(), organize_mode=self.mode.currentText(),
-            max_top_level_folders=self.top.value(), watch=self.watch.isChecked())
+            max_top_level_folders=self.top.value(), watch=self.watch.isChecked(),
+            faces=self.faces.isChecked())
 
     def save(self) -> None:
         self.services.save_settings(self.build())

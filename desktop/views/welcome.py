@@ -51,7 +51,9 @@ class WelcomeDialog(QDialog):
         lay.addWidget(head)
         intro = QLabel("Pick the folders that hold your photos and videos. Shoebox watches them, "
                        "understands what is in them with models that run on this computer, and "
-                       "never changes a file without asking.")
+                       "never changes a file without asking. People (faces grouped into the "
+                       "persons they show) work offline from the start: the face models come "
+                       "with Shoebox.")
         intro.setWordWrap(True)
         lay.addWidget(intro)
         self.folders = QListWidget()

@@ -55,10 +55,11 @@ def test_jobs_follow_kinds_and_skip_unreadable_files(catalog, lib):
     sync_all(catalog)
     s = states(catalog)
     assert {k for k, v in s.items() if k[0] == "v.mp4"} == {
-        ("v.mp4", n) for n in ("thumbnail", "places", "keyframes", "text", "caption",
-                               "transcript", "sentences")}
+        ("v.mp4", n) for n in ("thumbnail", "places", "keyframes", "faces", "text",
+                               "caption", "transcript", "sentences")}
     assert {k for k in s if k[0] == "a.jpg"} == {
-        ("a.jpg", n) for n in ("thumbnail", "places", "clip", "text", "caption", "sentences")}
+        ("a.jpg", n) for n in ("thumbnail", "places", "clip", "faces", "text", "caption",
+                               "sentences")}
     # the scanner already reported these two; the pipeline leaves them alone
     assert not any(k[0] in ("broken.jpg", "empty.jpg") for k in s)
     assert set(s.values()) == {"pending"}
@@ -85,7 +86,8 @@ def test_done_work_stays_done_until_content_or_model_changes(catalog, lib):
     sync_all(catalog, ids2)
     s = states(catalog)
     assert {k for k, v in s.items() if v == "pending"} == {
-        ("a.jpg", n) for n in ("thumbnail", "places", "clip", "text", "caption", "sentences")}
+        ("a.jpg", n) for n in ("thumbnail", "places", "clip", "faces", "text", "caption",
+                               "sentences")}
 
 
 def test_moved_file_keeps_its_jobs(catalog, lib):
@@ -136,7 +138,7 @@ def test_prioritized_files_come_first_in_every_stage(catalog, lib):
     with catalog.read() as conn:
         last = conn.execute("SELECT id FROM files WHERE name = 'c.png'").fetchone()[0]
         video = conn.execute("SELECT id FROM files WHERE name = 'v.mp4'").fetchone()[0]
-    assert prioritize(catalog, [last]) == 6  # thumbnail, places, clip, text, caption, sentences
+    assert prioritize(catalog, [last]) == 7  # thumbnail, places, clip, faces, text, caption, sentences
     with catalog.read() as conn:
         assert J.pending_jobs(conn, "clip", 1)[0].file_id == last
         assert J.pending_jobs(conn, "caption", 1)[0].file_id == last

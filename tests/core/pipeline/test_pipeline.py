@@ -58,7 +58,7 @@ def test_every_stage_lands_in_the_catalog(catalog, registry, settings, paths, me
     assert not report.cancelled
     assert {k: (v.done, v.errors, v.skipped) for k, v in report.stages.items()} == {
         "thumbnail": (7, 0, None), "places": (7, 0, None), "clip": (4, 0, None),
-        "keyframes": (3, 0, None), "text": (7, 0, None), "caption": (7, 0, None),
+        "keyframes": (3, 0, None), "faces": (7, 0, None), "text": (7, 0, None), "caption": (7, 0, None),
         "transcript": (3, 0, None), "sentences": (7, 0, None)}
     clip_id = registry.identity("clip")
     emb = rows(catalog, "SELECT f.name, e.frame_ms, e.model_id, e.dim, length(e.vector) "
@@ -128,7 +128,7 @@ def test_changed_model_reruns_only_its_stage(catalog, registry, settings, paths,
     finally:
         reg2.close()
     assert {k: v.done for k, v in report.stages.items()} == {
-        "thumbnail": 0, "places": 0, "clip": 0, "keyframes": 0, "text": 0, "caption": 7,
+        "thumbnail": 0, "places": 0, "clip": 0, "keyframes": 0, "faces": 0, "text": 0, "caption": 7,
         "transcript": 0, "sentences": 7}   # new captions: their text is embedded again
     after = table_snapshot(catalog)
     for t in ("embeddings", "transcripts", "transcript_segments"):
@@ -157,27 +157,27 @@ def test_failing_file_is_recorded_pipeline_goes_on_and_retry_fixes(catalog, regi
     report = run(catalog, registry, settings, paths)
     assert report.stages["clip"].errors == 1 and report.stages["clip"].done == 3
     problems = [p for p in list_problems(catalog) if p.path == str(gone)]
-    assert {p.stage for p in problems} == {"thumbnail", "clip", "text", "caption"}
+    assert {p.stage for p in problems} == {"thumbnail", "clip", "faces", "text", "caption"}
     assert all("gone" in p.reason for p in problems)
     assert run(catalog, registry, settings, paths).nothing_to_do  # errors wait for a retry
     shutil.move(kept, gone)
     retried = run(catalog, registry, settings, paths, retry_errors=True)
-    assert (retried.done, retried.errors) == (5, 0)   # + its caption embedded by meaning
+    assert (retried.done, retried.errors) == (6, 0)   # + its caption embedded by meaning
     assert not [p for p in list_problems(catalog) if p.path == str(gone)]
 
 
 @pytest.mark.slow  # every stage over photos and videos
 def test_a_file_that_fails_any_stage_gets_an_error_of_that_stage(catalog, registry, settings,
                                                                  paths, media, tmp_path):
-    gone = {media / "upright.jpg": {"thumbnail", "clip", "caption", "text"},
-            media / "clips" / "tone.mp4": {"thumbnail", "keyframes", "caption", "transcript",
-                                           "text"}}
+    gone = {media / "upright.jpg": {"thumbnail", "clip", "faces", "caption", "text"},
+            media / "clips" / "tone.mp4": {"thumbnail", "keyframes", "faces", "caption",
+                                           "transcript", "text"}}
     for path in gone:  # vanish after the scan: every stage that reads them fails
         shutil.move(path, tmp_path / path.name)
     report = run(catalog, registry, settings, paths)
     assert {n: s.errors for n, s in report.stages.items()} == {
         "thumbnail": 2, "clip": 1, "keyframes": 1, "caption": 2, "transcript": 1,
-        "text": 2, "places": 0}  # places reads the catalog's GPS, not the file: nothing to fail
+        "text": 2, "faces": 2, "places": 0}  # places reads the catalog's GPS, not the file: nothing to fail
     problems = list_problems(catalog)
     for path, stages in gone.items():
         assert {p.stage for p in problems if p.path == str(path)} == stages
@@ -207,7 +207,7 @@ def test_unavailable_model_skips_its_stage_then_runs_when_it_arrives(catalog, pa
     finally:
         reg.close()
     assert {k: v.done for k, v in report.stages.items()} == {
-        "thumbnail": 0, "places": 0, "clip": 0, "keyframes": 0, "text": 0, "caption": 0,
+        "thumbnail": 0, "places": 0, "clip": 0, "keyframes": 0, "faces": 0, "text": 0, "caption": 0,
         "transcript": 3, "sentences": 3}   # the new transcripts, embedded by meaning
 
 

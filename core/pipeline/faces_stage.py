@@ -1,0 +1,177 @@
+"""The faces stage: every face in each photo and video keyframe, with a 128-d descriptor, a
+small crop in the thumbnail cache, and whether it is good enough to form people.
+
+Photos: a stage of the pixel pass (core.pipeline.pixels): it takes its view of the one decode
+of each file, at a shorter side of 750 px (a 12 MP JPEG's 1/4 DCT scale, 1000x750: the same
+picture as the 1024 px preview), and never opens the original itself.
+`faces_in_image(model, image)` is the whole per-image work, a pure function of the picture.
+Videos: faces on up to FACE_KEYFRAMES keyframes, decoded at 720 px in the decode thread (the
+pass's one still frame is not enough, and CLIP's 256 px keyframes are too small for faces).
+
+A re-run (new content, new model) keeps each face row that lands on the same spot (boxes
+overlapping by half), so the user's decisions on it (its person, "not this person") survive;
+only the machine's assignments are cleared, to be made again with the new descriptors.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from core.catalog import Connection
+from core.config import Paths
+from core.errors import ShoeboxError
+from core.media import video
+from core.pipeline import thumbnails
+from core.pipeline.base import Outcome
+from core.pipeline.decode import describe
+from core.pipeline.jobs import Job
+from core.pipeline.pixels import PixelStage, shrink
+
+log = logging.getLogger(__name__)
+
+MAX_SIDE = 1024        # faces are looked for on a preview-sized picture; bigger ones shrink
+PHOTO_SIDE = 750       # the shorter side the stage asks of the shared decode
+MIN_GROUP_PX = 40      # smaller faces give unreliable descriptors: kept, never form people
+MIN_SHARPNESS = 20.0   # below: blurred (measured on ../shared/faces: sharp faces >= 26,
+                       # the same faces blurred mostly < 15)
+FACE_KEYFRAMES = 12    # keyframes of a video looked at for faces
+VIDEO_SIDE = 720
+CROP_SIDE = 128        # the face mosaic's tile
+CROP_MARGIN = 0.3      # context around the box, as a share of its size
+SAME_SPOT = 0.5        # IoU at which a re-found face is the same face
+
+
+@dataclass(frozen=True)
+class FoundFace:
+    """A face as stored: the box as fractions of the picture (any decode size maps back)."""
+
+    frame_ms: int
+    idx: int
+    box: tuple[float, float, float, float]   # x, y, w, h in 0..1 of the upright picture
+    size_px: int
+    score: float
+    sharpness: float
+    descriptor: np.ndarray
+    crop: Image.Image
+
+    @property
+    def groupable(self) -> bool:
+        return self.size_px >= MIN_GROUP_PX and self.sharpness >= MIN_SHARPNESS
+
+
+def faces_in_image(model, image: Image.Image, frame_ms: int = -1) -> list[FoundFace]:
+    """Every face in `image` (an upright RGB picture at any size; shrunk to MAX_SIDE)."""
+    if max(image.size) > MAX_SIDE:
+        image = image.copy()
+        image.thumbnail((MAX_SIDE, MAX_SIDE), Image.BILINEAR)
+    image = image.convert("RGB") if image.mode != "RGB" else image
+    w, h = image.size
+    out = []
+    for i, f in enumerate(model.detect([image])[0]):
+        left, top, right, bottom = f.box
+        out.append(FoundFace(
+            frame_ms, i, (left / w, top / h, (right - left) / w, (bottom - top) / h),
+            f.size_px, round(f.score, 4), round(f.sharpness, 2),
+            np.asarray(f.descriptor, dtype=np.float32), _crop(image, f.box)))
+    return out
+
+
+def _crop(image: Image.Image, box: tuple[int, int, int, int]) -> Image.Image:
+    """A square tile around the face, with some context (not the aligned chip: a tilted
+    head looks tilted, as in the photo)."""
+    left, top, right, bottom = box
+    side = max(right - left, bottom - top) * (1 + 2 * CROP_MARGIN)
+    cx, cy = (left + right) / 2, (top + bottom) / 2
+    area = (round(cx - side / 2), round(cy - side / 2), round(cx + side / 2), round(cy + side / 2))
+    tile = image.crop(area)  # outside the picture: black, as at the edge of the frame
+    return tile.resize((CROP_SIDE, CROP_SIDE), Image.LANCZOS)
+
+
+def save_crops(paths: Paths, content_hash: str, faces: list[FoundFace]) -> None:
+    for f in faces:
+        target = thumbnails.face_crop_path(paths, content_hash, f.frame_ms, f.idx)
+        thumbnails._save_atomic(f.crop, target)
+
+
+def descriptor_blob(v: np.ndarray) -> bytes:
+    return np.ascontiguousarray(v, dtype="<f4").tobytes()
+
+
+def _iou(a, b) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    ix = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
+    iy = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    inter = ix * iy
+    union = aw * ah + bw * bh - inter
+    return inter / union if union > 0 else 0.0
+
+
+def write_faces(conn: Connection, file_id: int, model_id: str, faces: list[FoundFace]) -> None:
+    """Replace a file's faces, keeping the rows (ids, user decisions) of faces found again."""
+    old = {r[0]: (r[1], (r[2], r[3], r[4], r[5])) for r in conn.execute(
+        "SELECT id, frame_ms, x, y, w, h FROM faces WHERE file_id = ?", (file_id,))}
+    # park old rows' idx out of the way: new idx values may swap between faces
+    conn.execute("UPDATE faces SET idx = -1 - id WHERE file_id = ?", (file_id,))
+    kept = set()
+    for f in faces:
+        match = max(((fid, _iou(box, f.box)) for fid, (ms, box) in old.items()
+                     if ms == f.frame_ms and fid not in kept), key=lambda t: t[1], default=None)
+        values = (f.idx, *f.box, f.size_px, f.score, f.sharpness, int(f.groupable), model_id,
+                  descriptor_blob(f.descriptor))
+        if match is not None and match[1] >= SAME_SPOT:
+            kept.add(match[0])
+            conn.execute(
+                "UPDATE faces SET idx = ?, x = ?, y = ?, w = ?, h = ?, size_px = ?, score = ?, "
+                "sharpness = ?, groupable = ?, model_id = ?, descriptor = ?, "
+                "person_id = CASE WHEN assigned_by = 'user' THEN person_id END, "
+                "assigned_by = CASE WHEN assigned_by = 'user' THEN 'user' END WHERE id = ?",
+                (*values, match[0]))
+        else:
+            conn.execute(
+                "INSERT INTO faces(file_id, frame_ms, idx, x, y, w, h, size_px, score, sharpness,"
+                " groupable, model_id, descriptor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (file_id, f.frame_ms, *values))
+    gone = [fid for fid in old if fid not in kept]
+    conn.executemany("DELETE FROM faces WHERE id = ?", [(fid,) for fid in gone])
+
+
+class FacesRunner(PixelStage):
+    side = PHOTO_SIDE
+
+    def prepare(self):
+        self.model = self.env.registry.faces()
+
+    def needs(self, job: Job) -> int:
+        # a video's faces come from its keyframes, not the pass's still frame
+        return 64 if job.kind == "video" else self.side
+
+    def view(self, job: Job, image: Image.Image):
+        """Decode thread: the picture (photos), or the keyframes (videos)."""
+        if job.kind == "video":
+            return video.keyframes(job.path, self.env.settings.keyframe_interval_s,
+                                   FACE_KEYFRAMES, VIDEO_SIDE)
+        return shrink(image, self.side)
+
+    def finish(self, items) -> list[Outcome]:
+        """Pass thread: detection (dlib holds the GIL; it runs one picture at a time)."""
+        out = []
+        for job, view in items:
+            try:
+                if job.kind == "video":
+                    found = [f for k in view for f in faces_in_image(self.model, k.image, k.ms)]
+                else:
+                    found = faces_in_image(self.model, view)
+                save_crops(self.env.paths, job.content_hash, found)
+            except (ShoeboxError, OSError, RuntimeError, ValueError) as e:
+                out.append(Outcome(job, error=describe(e)))
+                continue
+
+            def write(conn, job=job, found=found, model_id=self.model_id):
+                write_faces(conn, job.file_id, model_id, found)
+            out.append(Outcome(job, write))
+        return out

@@ -1,0 +1,164 @@
+"""The People view, the faces on the detail pane and the privacy settings, driven like a
+person would, on real face photos indexed with the real dlib models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from core.config import Settings
+from tests.core.people.conftest import PEOPLE, PHOTOS, copy_photo
+
+
+@pytest.fixture
+def face_window(tmp_path, services, qtbot):
+    from core.pipeline import index_library
+    from core.scan.roots import add_root
+    from core.scan.scanner import scan
+    from desktop.app import create_window
+    from models import Registry
+
+    lib = tmp_path / "Family"
+    for name, src in PHOTOS.items():
+        copy_photo(src, lib / name, side=400)
+    add_root(services.catalog, lib)
+    scan(services.catalog)
+    settings = Settings(device="cpu", model_idle_unload_s=0, workers=1)
+    reg = Registry(settings, services.paths)
+    try:
+        index_library(services.catalog, reg, settings, services.paths,
+                      stages=["thumbnail", "faces"])
+    finally:
+        reg.close()
+    win = create_window(services, welcome=False)
+    qtbot.addWidget(win)
+    win.show()
+    yield win, lib
+    win.close()
+
+
+def _open_people(win, qtbot):
+    page = win.people
+    with qtbot.waitSignal(page.loaded, timeout=15000):
+        if win.current_page() == "people":
+            page.refresh()
+        else:
+            win.show_page("people")
+    return page
+
+
+def _labels(page) -> list[str]:
+    return [page.list.item(i).text() for i in range(page.list.count())]
+
+
+def _select(page, *rows: int) -> None:
+    page.list.clearSelection()
+    page.list.setCurrentRow(rows[0])
+    for r in rows:
+        page.list.item(r).setSelected(True)
+
+
+def test_people_view_name_merge_not_this_person_hide_and_photos(face_window, qtbot, monkeypatch):
+    win, _lib = face_window
+    page = _open_people(win, qtbot)
+    assert _labels(page) == ["Who is this?\n4 photos", "Who is this?\n4 photos",
+                             "Who is this?\n3 photos"]
+    assert "3 people have no name yet" in page.notice.text()
+    assert all(not page.list.item(i).icon().isNull() for i in range(3))  # face mosaics
+
+    # name the first: it moves to the named group, at the top
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Barack", True))
+    _select(page, 0)
+    first = page.current_id()
+    with qtbot.waitSignal(page.loaded, timeout=15000):
+        page.buttons["name"].click()
+    assert _labels(page)[0] == "Barack\n4 photos"
+
+    # see all their photos in the grid
+    files = next(p.file_ids for p in page.people if p.id == first)
+    page.list.setCurrentRow(0)
+    page.buttons["photos"].click()
+    qtbot.waitUntil(lambda: win.current_page() == "library"
+                    and win.library.model.rowCount() == len(files), timeout=15000)
+
+    # "not this person": one face out of Barack
+    page = _open_people(win, qtbot)
+    with qtbot.waitSignal(page.facesLoaded, timeout=15000):
+        page.list.setCurrentRow(1)
+        page.list.setCurrentRow(0)
+    assert page.faces.count() == 4
+    page.faces.item(3).setSelected(True)
+    with qtbot.waitSignal(page.loaded, timeout=15000):
+        page.not_btn.click()
+    assert _labels(page)[0] == "Barack\n3 photos"
+
+    # merge the two unnamed people (the user says they are one), then hide the result
+    _select(page, 1, 2)
+    with qtbot.waitSignal(page.loaded, timeout=15000):
+        page.buttons["merge"].click()
+    assert len(_labels(page)) == 2 and _labels(page)[1].endswith("7 photos")
+    _select(page, 1)
+    with qtbot.waitSignal(page.loaded, timeout=15000):
+        page.buttons["hide"].click()
+    assert _labels(page) == ["Barack\n3 photos"]
+
+    # the name finds the photos from the search box
+    qtbot.keyClicks(win.search_edit, "barack")
+    qtbot.keyClick(win.search_edit, Qt.Key_Return)
+    qtbot.waitUntil(lambda: win.search.last_results is not None
+                    and len(win.search.last_results) == 3, timeout=15000)
+
+
+def test_detail_pane_shows_faces_names_an_unknown_one_and_opens_people(
+        face_window, qtbot, monkeypatch):
+    win, _lib = face_window
+    with win.services.catalog.read() as conn:
+        lin = conn.execute("SELECT id FROM files WHERE name = 'lin.png'").fetchone()[0]
+        two = conn.execute("SELECT id FROM files WHERE name = 'two_people.jpg'").fetchone()[0]
+    with qtbot.waitSignal(win.detail.facesShown, timeout=15000):
+        win.open_detail(lin)
+    assert [b.text() for b in win.detail.face_buttons] == ["Who?"]
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Lin-Manuel", True))
+    with qtbot.waitSignal(win.detail.facesShown, timeout=15000):
+        win.detail.face_buttons[0].click()
+    assert [b.text() for b in win.detail.face_buttons] == ["Lin-Manuel"]
+
+    with qtbot.waitSignal(win.detail.facesShown, timeout=15000):
+        win.open_detail(two)
+    assert [b.text() for b in win.detail.face_buttons] == ["Who?", "Who?"]  # two people, unnamed
+    # a named face opens its person in the People view
+    with qtbot.waitSignal(win.detail.facesShown, timeout=15000):
+        win.open_detail(lin)
+    with qtbot.waitSignal(win.people.loaded, timeout=15000):
+        win.detail.face_buttons[0].click()
+    qtbot.waitUntil(lambda: win.current_page() == "people"
+                    and win.people.list.currentItem() is not None
+                    and win.people.list.currentItem().text().startswith("Lin-Manuel"),
+                    timeout=15000)
+    assert {Path(f).name for p in win.people.people for f in p.files
+            if p.name is None} >= PEOPLE["kit"]
+
+
+def test_settings_turn_faces_off_and_delete_all_face_data(face_window, qtbot, monkeypatch,
+                                                          paths):
+    from desktop.views.settings_dialog import SettingsDialog
+
+    win, _lib = face_window
+    page = _open_people(win, qtbot)
+    assert page.list.count() == 3
+    dlg = SettingsDialog(win.services, win)
+    qtbot.addWidget(dlg)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    with qtbot.waitSignal(dlg.facesForgotten, timeout=15000) as got:
+        dlg.forget_faces.click()
+    assert got.args[0] == {"faces": 13, "people": 3, "crops": 13}
+    assert "Deleted 13 faces" in dlg.faces_notice.text()
+    dlg.faces.setChecked(False)
+    dlg.save()
+    assert Settings.load(paths).faces is False
+    page = _open_people(win, qtbot)
+    assert page.list.count() == 0 and "No people yet" in page.notice.text()
+
