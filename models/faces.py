@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,42 +142,25 @@ def sharpness(chip: np.ndarray) -> float:
     return float(lap.var())
 
 
-class FaceModel(ModelWrapper):
-    role = "faces"
+class FaceEngine:
+    """The dlib objects and the per-image work; one per process (not thread-safe)."""
 
-    def __init__(self, path, *, kind: str = "hog", detect_scale: float = DETECT_SCALE, **kw):
-        kw["device"] = "cuda" if kind == "cnn" else "cpu"
-        kw.setdefault("precision", "fp32")
-        super().__init__(path, **kw)
-        self.kind = kind
-        self.detect_scale = max(0.5, float(detect_scale))
-        self._detector = self._cnn = self._landmarks = self._descriptor = None
-
-    def _quiet(self) -> None:
-        pass  # dlib prints nothing; no need to import transformers to silence it
-
-    def _load(self) -> None:
+    def __init__(self, path: Path, kind: str, detect_scale: float):
         import dlib
 
-        if self.kind == "cnn":
-            self._cnn = dlib.cnn_face_detection_model_v1(str(self.path / CNN_FILE))
+        self.kind, self.detect_scale = kind, detect_scale
+        self.detector = self.cnn = None
+        if kind == "cnn":
+            self.cnn = dlib.cnn_face_detection_model_v1(str(path / CNN_FILE))
         else:
-            self._detector = dlib.get_frontal_face_detector()
-        self._landmarks = dlib.shape_predictor(str(self.path / LANDMARKS_FILE))
-        self._descriptor = dlib.face_recognition_model_v1(str(self.path / DESCRIPTOR_FILE))
+            self.detector = dlib.get_frontal_face_detector()
+        self.landmarks = dlib.shape_predictor(str(path / LANDMARKS_FILE))
+        self.descriptor = dlib.face_recognition_model_v1(str(path / DESCRIPTOR_FILE))
 
-    def _unload(self) -> None:
-        self._detector = self._cnn = self._landmarks = self._descriptor = None
-
-    def detect(self, images: list[Image.Image]) -> list[list[Face]]:
-        """The faces of each image (RGB PIL images), biggest first."""
-        with self._session():
-            return [self._faces(img) for img in images]
-
-    def _boxes(self, img: Image.Image) -> list[tuple[tuple[int, int, int, int], float]]:
+    def boxes(self, img: Image.Image) -> list[tuple[tuple[int, int, int, int], float]]:
         w, h = img.size
         if self.kind == "cnn":
-            found = self._cnn(np.asarray(img), 1 if max(w, h) <= 1024 else 0)
+            found = self.cnn(np.asarray(img), 1 if max(w, h) <= 1024 else 0)
             raw = [((d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom()),
                     float(d.confidence)) for d in found]
         else:
@@ -186,7 +170,7 @@ class FaceModel(ModelWrapper):
             grey = img.convert("L")
             if s != 1.0:
                 grey = grey.resize((max(1, round(w * s)), max(1, round(h * s))), Image.BILINEAR)
-            rects, scores, _ = self._detector.run(np.asarray(grey), 0, 0.0)
+            rects, scores, _ = self.detector.run(np.asarray(grey), 0, 0.0)
             raw = [((round(r.left() / s), round(r.top() / s), round(r.right() / s),
                      round(r.bottom() / s)), float(sc)) for r, sc in zip(rects, scores)]
         out = []
@@ -197,15 +181,107 @@ class FaceModel(ModelWrapper):
         out.sort(key=lambda b: -(b[0][2] - b[0][0]) * (b[0][3] - b[0][1]))
         return out
 
-    def _faces(self, img: Image.Image) -> list[Face]:
+    def faces(self, img: Image.Image) -> list[Face]:
         import dlib
 
         img = img.convert("RGB") if img.mode != "RGB" else img
         arr = np.asarray(img)
         faces = []
-        for box, score in self._boxes(img):
-            shape = self._landmarks(arr, dlib.rectangle(*box))
+        for box, score in self.boxes(img):
+            shape = self.landmarks(arr, dlib.rectangle(*box))
             chip = np.asarray(dlib.get_face_chip(arr, shape, CHIP_SIZE, CHIP_PADDING))
-            vec = np.asarray(self._descriptor.compute_face_descriptor(chip), dtype=np.float32)
+            vec = np.asarray(self.descriptor.compute_face_descriptor(chip), dtype=np.float32)
             faces.append(Face(box, score, vec, sharpness(chip), chip))
         return faces
+
+
+# -- helper processes -------------------------------------------------------------------
+# dlib holds the GIL for a whole detection (~0.1-0.3 s a photo): run in the app's process it
+# would freeze the GUI that long for every photo, and two threads gain nothing. Helper
+# processes keep the GUI responsive and use every core; pixels go over as a numpy array.
+_ENGINE: FaceEngine | None = None
+
+
+def _start_helper(path: str, kind: str, detect_scale: float) -> None:
+    global _ENGINE
+    _ENGINE = FaceEngine(Path(path), kind, detect_scale)
+
+
+def _helper_faces(pixels: np.ndarray) -> list[Face]:
+    assert _ENGINE is not None, "helper process started without its models"
+    return _ENGINE.faces(Image.fromarray(pixels))
+
+
+def _helper_ready() -> bool:
+    return _ENGINE is not None
+
+
+def face_processes() -> int:
+    """Helper processes by default: one per two cores (the pipeline's decoding and the app
+    need the rest), at least one (dlib must stay out of the app's process)."""
+    import os
+
+    return max(1, min(4, (os.cpu_count() or 2) // 2))
+
+
+class FaceModel(ModelWrapper):
+    role = "faces"
+
+    def __init__(self, path, *, kind: str = "hog", detect_scale: float = DETECT_SCALE,
+                 processes: int = 0, **kw):
+        """processes: helper processes doing the work (0: this process, one call at a time)."""
+        kw["device"] = "cuda" if kind == "cnn" else "cpu"
+        kw.setdefault("precision", "fp32")
+        super().__init__(path, **kw)
+        self.kind = kind
+        self.detect_scale = max(0.5, float(detect_scale))
+        self.processes = 0 if kind == "cnn" else max(0, int(processes))  # one GPU context
+        self._engine: FaceEngine | None = None
+        self._pool = None
+
+    def _quiet(self) -> None:
+        pass  # dlib prints nothing; no need to import transformers to silence it
+
+    def _load(self) -> None:
+        if not self.processes:
+            self._engine = FaceEngine(self.path, self.kind, self.detect_scale)
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn, not fork: a forked copy of a process with Qt and torch threads can hang
+        pool = ProcessPoolExecutor(self.processes, multiprocessing.get_context("spawn"),
+                                   initializer=_start_helper,
+                                   initargs=(str(self.path), self.kind, self.detect_scale))
+        try:  # a helper loads now, so a broken file fails the load, not the first photo
+            ready = pool.submit(_helper_ready).result()
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
+        if not ready:
+            pool.shutdown(cancel_futures=True)
+            raise RuntimeError("the face helper process could not load the models")
+        self._pool = pool
+
+    def _unload(self) -> None:
+        self._engine = None
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def detect(self, images: list[Image.Image]) -> list[list[Face]]:
+        """The faces of each image (RGB PIL images), biggest first. With helper processes,
+        the images are worked on side by side."""
+        with self._session():
+            if self._pool is None:
+                return [self._engine.faces(img) for img in images]
+            pixels = [np.asarray(img.convert("RGB") if img.mode != "RGB" else img)
+                      for img in images]
+            try:
+                return list(self._pool.map(_helper_faces, pixels))
+            except BrokenExecutor:
+                # a helper died (a crash inside dlib on one picture): new helpers for the
+                # next call; the caller tries the pictures one by one to find the culprit
+                self._unload()
+                self._load()
+                raise RuntimeError("the face detector crashed on this picture") from None

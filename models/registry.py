@@ -257,11 +257,12 @@ class Registry:
             extra = getattr(self.settings, "extra", {}) or {}
             return make_llm(r.path, kind=r.kind, cpu_threads=int(extra.get("llm_threads", 0) or 0), **kw)
         if role == "faces":
-            from models.faces import DETECT_SCALE, FaceModel
+            from models.faces import DETECT_SCALE, FaceModel, face_processes
 
             extra = getattr(self.settings, "extra", {}) or {}
             return FaceModel(r.path, kind=r.kind,
-                             detect_scale=float(extra.get("face_detect_scale", DETECT_SCALE)), **kw)
+                             detect_scale=float(extra.get("face_detect_scale", DETECT_SCALE)),
+                             processes=int(extra.get("face_processes", face_processes())), **kw)
 
         if role == "text":
             from models.ocr import TextReader

@@ -12,7 +12,7 @@ from PIL import Image, ImageFilter
 
 from core.config import Settings
 from models import ModelUnavailable, Registry
-from models.faces import DESCRIPTOR_FILE, files_identity, packaged_folder, sharpness
+from models.faces import DESCRIPTOR_FILE, FaceModel, files_identity, packaged_folder, sharpness
 
 FACES = Path(__file__).resolve().parents[2] / ".." / "shared" / "faces"
 MEDIA = Path(__file__).resolve().parents[2] / ".." / "shared" / "media" / "photos"
@@ -124,3 +124,34 @@ def test_a_folder_that_is_gone_is_unavailable(paths, tmp_path):
     reg = Registry(Settings(device="cpu", models={"faces": str(tmp_path / "nope")}), paths)
     st = reg.status()["faces"]
     assert st["state"] == "missing" and "does not exist" in st["reason"]
+
+
+def test_helper_processes_give_the_same_faces_and_survive_a_crash(paths):
+    """The app's default: dlib runs in helper processes (it holds the GIL for a whole photo,
+    which would freeze the GUI); results are the same as in this process."""
+    reg = Registry(Settings(device="cpu", model_idle_unload_s=0,
+                            extra={"face_processes": 2}), paths)
+    try:
+        fm = reg.faces()
+        assert fm.processes == 2 and fm._pool is not None
+        imgs = [_small(FACES / "single/two_people.jpg"), _small(FACES / "test/obama1.jpg")]
+        here = FaceModel(packaged_folder(), processes=0).load()
+        try:
+            want = here.detect(imgs)
+        finally:
+            here.unload()
+        got = fm.detect(imgs)
+        assert [[f.box for f in fs] for fs in got] == [[f.box for f in fs] for fs in want]
+        assert np.allclose(got[0][0].descriptor, want[0][0].descriptor, atol=1e-5)
+        # a helper that dies: that call fails, the next one gets new helpers
+        import os
+        import signal
+
+        for pid in list(fm._pool._processes):
+            os.kill(pid, signal.SIGKILL)
+        with pytest.raises(RuntimeError, match="crashed"):
+            fm.detect(imgs)
+        assert [len(f) for f in fm.detect(imgs)] == [2, 1]
+    finally:
+        reg.close()
+    assert fm._pool is None  # closing the registry stops the helpers
