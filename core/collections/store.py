@@ -14,8 +14,8 @@ make older backups unreadable; this note is the one place that maps the two word
 4. A new file joins a collection without a recluster (`assign_new`): hdbscan's
    `approximate_predict` places it in the density clusters of the last recluster (kept in a
    file beside the catalog, see JoinModel), and it joins the collection, among those holding
-   that cluster's files now, whose centre is nearest. On synthetic libraries it joined 99-100%
-   of true newcomers and no unrelated photo, where a centre-and-radius rule joined 30-89%
+   that cluster's files now, whose centre is nearest. On synthetic libraries it joined 97-100%
+   of true newcomers and no unrelated photo, where a centre-and-radius rule joined 24-89%
    (benchmarks/bench_join.py). Without that file (a catalog clustered by an older Shoebox)
    the centre-and-radius rule is used. A full recluster is a user action.
 5. Collections the user named or marked "keep" survive a recluster: the new cluster that
