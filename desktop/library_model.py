@@ -17,7 +17,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPoint, QRect, QSize
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
 
-from core.query import DURATION, ERROR, FOLDER, HASH, ID, KIND, NAME, PATH, TAKEN_AT
+from core.query import DURATION, ERROR, FOLDER, HASH, ID, KIND, NAME, PATH, TAKEN_AT, clock
 from desktop.thumbs import ThumbnailLoader, ThumbRequest
 
 BAND_H = 30     # a timeline header's month / event line, px
@@ -300,10 +300,7 @@ class ThumbDelegate(QStyledItemDelegate):
 
 
 def _duration(s: float | None) -> str:
-    if not s:
-        return ""
-    s = round(s)
-    return f"{s // 60}:{s % 60:02d}"
+    return clock(s) if s else ""
 
 
 class GridView(QListView):

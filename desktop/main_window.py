@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -37,6 +38,7 @@ from desktop.workers import describe, run_async
 log = logging.getLogger(__name__)
 
 PAGES = ("library", "people", "collections", "reorganize", "duplicates", "problems")
+DETAIL_PAGES = ("library", "people", "collections")  # the detail pane's pages; hidden elsewhere
 PAGE_TITLES = {"library": "Library", "people": "People", "collections": "Collections",
                "reorganize": "Reorganize",
                "duplicates": "Duplicates", "problems": "Problems"}
@@ -134,6 +136,7 @@ class MainWindow(QMainWindow):
         from desktop.views.detail import DetailPane
         self.detail = DetailPane(services)
         self.detail.hide()
+        self.detail_open = False  # the user's choice; shown only on DETAIL_PAGES
         self.splitter = QSplitter(Qt.Horizontal)
         self.splitter.addWidget(self.pages)
         self.splitter.addWidget(self.detail)
@@ -175,7 +178,7 @@ class MainWindow(QMainWindow):
         self.detail.personClicked.connect(self._show_person)
         self.duplicates.openFile.connect(self.open_detail)
         self.detail.moreLikeThis.connect(self.search.similar)
-        self.detail.closed.connect(self.detail.hide)
+        self.detail.closed.connect(self.close_detail)
         s.libraryChanged.connect(self._library_changed)
         self._prio_timer = QTimer(self)
         self._prio_timer.setSingleShot(True)
@@ -243,6 +246,14 @@ class MainWindow(QMainWindow):
             return
         key = PAGES[row]
         self.pages.setCurrentIndex(row)
+        # a hidden page's minimum width must not hold the window wide (QStackedWidget takes
+        # the largest of all its pages' minimums otherwise)
+        for k, w in self.page_widgets.items():
+            pol = QSizePolicy.Preferred if k == key else QSizePolicy.Ignored
+            w.setSizePolicy(pol, pol)
+        if key not in DETAIL_PAGES and self.detail.isVisible():
+            self.detail.stop_media()
+        self.detail.setVisible(self.detail_open and key in DETAIL_PAGES)
         w = self.page_widgets[key]
         if hasattr(w, "refresh"):
             w.refresh()
@@ -272,6 +283,9 @@ class MainWindow(QMainWindow):
             self.detail.show_file(file_id)
 
     def open_detail(self, file_id: int, at_s: float | None = None) -> None:
+        if self.current_page() not in DETAIL_PAGES:  # e.g. a file opened from Problems
+            self.show_page("library")
+        self.detail_open = True
         if not self.detail.isVisible():
             total = sum(self.splitter.sizes()) or self.width()
             self.detail.show()
@@ -287,11 +301,16 @@ class MainWindow(QMainWindow):
         if self.search_edit.hasFocus():
             return
         if self.detail.isVisible():
-            self.detail.hide()
+            self.close_detail()
             return
         fid = self.library.grid.current_id()
         if fid is not None:
             self.open_detail(fid)
+
+    def close_detail(self) -> None:
+        self.detail_open = False
+        self.detail.stop_media()
+        self.detail.hide()
 
     def _more_like_current(self) -> None:
         fid = self.library.grid.current_id()

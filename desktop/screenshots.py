@@ -86,6 +86,57 @@ def _save(widget, path: Path, width: int) -> None:
     print(f"{path}  {path.stat().st_size // 1024} KB")
 
 
+FULL, SMALL = (1280, 800), (900, 600)
+
+
+def _render_views(win, services, media: Path, out: Path, width: int, size, suffix: str):
+    """Each main view at one window size, the detail pane open where it belongs."""
+    from core.query import showcase_file
+
+    win.show_page("library")
+    win.resize(*size)
+    win.show()
+    grid = win.library.grid
+    _wait(lambda: win.library.rows_loaded and grid.visible_ids()
+          and all(services.thumbs.cached(i) for i in grid.visible_ids()))
+    win.status_area.refresh_counts()
+    _wait(lambda: win.status_area.error_count > 0, 5)
+    _save(win, out / f"grid{suffix}.png", width)
+
+    win.search_edit.setText("butterfly" if (media / "photos").is_dir() else "IMG")
+    win.search.run_now()
+    _wait(lambda: win.library.mode == "search" and win.library.model.rowCount() > 0)
+    _wait(lambda: all(services.thumbs.cached(i) for i in grid.visible_ids()), 5)
+    grid.setCurrentIndex(win.library.model.index(0))
+    _save(win, out / f"search{suffix}.png", width)
+
+    win.open_detail(showcase_file(services.catalog) or grid.current_id())
+    _wait(lambda: win.detail.info is not None and win.detail._preview_pm is not None)
+    _save(win, out / f"detail{suffix}.png", width)
+    win.close_detail()
+    win.search.clear()
+
+    win.show_page("collections")
+    _wait(lambda: win.collections.collections, 10)
+    reps = [r.id for c in win.collections.collections for r in c.representatives]
+    _wait(lambda: all(services.thumbs.cached(i) for i in reps), 10)
+    _wait(lambda: False, 0.3)
+    _save(win, out / f"collections{suffix}.png", width)
+
+    win.show_page("reorganize")
+    _wait(lambda: win.reorganize.plan is not None, 10)
+    _save(win, out / f"reorganize{suffix}.png", width)
+
+    win.show_page("duplicates")
+    _wait(lambda: win.duplicates.groups, 15)
+    _wait(lambda: False, 1.0)  # thumbnails of the group rows
+    _save(win, out / f"duplicates{suffix}.png", width)
+
+    win.show_page("problems")
+    _wait(lambda: win.problems.entries, 5)
+    _save(win, out / f"problems{suffix}.png", width)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Render the app's main views into PNGs")
     ap.add_argument("outdir")
@@ -104,7 +155,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from core.config import Paths, Settings
     from core.demo import build_demo_library
-    from core.query import showcase_file
     from desktop.app import create_window
     from desktop.services import Services
     from desktop.style import apply_theme, icon
@@ -126,47 +176,9 @@ def main(argv: list[str] | None = None) -> int:
         services.qsettings.setValue("welcomed", True)
 
         win = create_window(services, start_background=False, welcome=False)
-        win.resize(1280, 800)
-        win.show()
-        grid = win.library.grid
-        _wait(lambda: win.library.rows_loaded and grid.visible_ids()
-              and all(services.thumbs.cached(i) for i in grid.visible_ids()))
-        win.status_area.refresh_counts()
-        _wait(lambda: win.status_area.error_count > 0, 5)
-        _save(win, out / "grid.png", args.width)
-
-        win.search_edit.setText("butterfly" if (media / "photos").is_dir() else "IMG")
-        win.search.run_now()
-        _wait(lambda: win.library.mode == "search" and win.library.model.rowCount() > 0)
-        _wait(lambda: all(services.thumbs.cached(i) for i in grid.visible_ids()), 5)
-        grid.setCurrentIndex(win.library.model.index(0))
-        _save(win, out / "search.png", args.width)
-
-        win.open_detail(showcase_file(cat) or grid.current_id())
-        _wait(lambda: win.detail.info is not None and win.detail._preview_pm is not None)
-        _save(win, out / "detail.png", args.width)
-        win.detail.hide()
-        win.search.clear()
-
-        win.show_page("collections")
-        _wait(lambda: win.collections.collections, 10)
-        reps = [r.id for c in win.collections.collections for r in c.representatives]
-        _wait(lambda: all(services.thumbs.cached(i) for i in reps), 10)
-        _wait(lambda: False, 0.3)
-        _save(win, out / "collections.png", args.width)
-
-        win.show_page("reorganize")
-        _wait(lambda: win.reorganize.plan is not None, 10)
-        _save(win, out / "reorganize.png", args.width)
-
-        win.show_page("duplicates")
-        _wait(lambda: win.duplicates.groups, 15)
-        _wait(lambda: False, 1.0)  # thumbnails of the group rows
-        _save(win, out / "duplicates.png", args.width)
-
-        win.show_page("problems")
-        _wait(lambda: win.problems.entries, 5)
-        _save(win, out / "problems.png", args.width)
+        for size, suffix in ((FULL, ""), (SMALL, "-900x600")):
+            _render_views(win, services, media, out, args.width if not suffix else SMALL[0],
+                          size, suffix)
 
         from desktop.views.welcome import WelcomeDialog
 

@@ -33,6 +33,7 @@ class SearchController(QObject):
         self._generation = 0
         self.last_results = None
         self.last_error: str | None = None
+        self._camera_labels: dict[str, str] = {}
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)
@@ -80,6 +81,7 @@ class SearchController(QObject):
             menu.addAction(retry)
 
     def _fill_menus(self, choices) -> None:
+        self._camera_labels = dict(choices.camera_labels)
         for chip, values, attr in ((self.w.camera_chip, choices.cameras, "camera"),
                                    (self.w.folder_chip, choices.folders, "folder")):
             menu = chip.menu()
@@ -91,7 +93,7 @@ class SearchController(QObject):
             menu.addAction(any_act)
             menu.addSeparator()
             for v in values:
-                act = QAction(v, menu)
+                act = QAction(choices.camera_labels.get(v, v) if attr == "camera" else v, menu)
                 act.triggered.connect(lambda _c=False, a=attr, v=v, c=chip, lb=label:
                                       self._set_choice(a, v, c, lb))
                 menu.addAction(act)
@@ -134,8 +136,8 @@ class SearchController(QObject):
 
     def _set_choice(self, attr: str, value, chip, label: str) -> None:
         setattr(self, attr, value)
-        shown = value if attr == "camera" else (value.rstrip("/").rsplit("/", 1)[-1]
-                                                if value else None)
+        shown = (self._camera_labels.get(value, value) if attr == "camera" else
+                 (value.rstrip("/").rsplit("/", 1)[-1] if value else None))
         chip.setText(f"{label}: {shown}" if value else label)
         self.run_now()
 

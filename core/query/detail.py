@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from core.catalog import Catalog
+from core.query.display import camera_label
 from core.query.errors import QueryError
 
 TAGS_SHOWN = 20
@@ -59,7 +60,7 @@ class FileDetail:
 
     @property
     def camera(self) -> str:
-        return " ".join(x for x in (self.camera_make, self.camera_model) if x)
+        return camera_label(self.camera_make, self.camera_model)
 
     def to_dict(self) -> dict:
         return asdict(self)

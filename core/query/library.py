@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from core.catalog import Catalog
 from core.places.store import library_places
+from core.query.display import camera_label
 from core.query.errors import QueryError
 from core.query.filters import CHUNK, TAKEN, Filters, where_clause
 
@@ -203,18 +204,21 @@ class FilterChoices:
     """What the filter menus offer: cameras seen in the library, the library roots, and the
     places photos were taken in with their counts (most first)."""
 
-    cameras: list[str]
+    cameras: list[str]             # the filter values ("make model", as stored)
     folders: list[str]
     places: list = field(default_factory=list)   # core.places.store.PlaceCount
+    camera_labels: dict[str, str] = field(default_factory=dict)  # value -> readable name
 
 
 def filter_choices(catalog: Catalog, max_cameras: int = 50, max_places: int = 60
                    ) -> FilterChoices:
     with catalog.read() as conn:
-        cams = [r[0] for r in conn.execute(
+        pairs = conn.execute(
             "SELECT DISTINCT trim(coalesce(camera_make, '') || ' ' || coalesce(camera_model, ''))"
-            " AS c FROM files WHERE status = 'present' AND camera_model IS NOT NULL "
-            "ORDER BY c LIMIT ?", (int(max_cameras),))]
+            " AS c, camera_make, camera_model FROM files WHERE status = 'present' AND "
+            "camera_model IS NOT NULL ORDER BY c LIMIT ?", (int(max_cameras),)).fetchall()
         roots = [r[0] for r in conn.execute("SELECT path FROM roots ORDER BY path")]
         places = library_places(conn, limit=max_places)
-    return FilterChoices(cams, roots, places)
+    cams = list(dict.fromkeys(r[0] for r in pairs))
+    labels = {r[0]: camera_label(r[1], r[2]) for r in pairs}
+    return FilterChoices(cams, roots, places, labels)

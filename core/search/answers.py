@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from core.errors import ShoeboxError
 from core.places.store import file_place
+from core.query.display import camera_label
 from core.search.engine import resolve_file
 from core.search.types import Answer, Hit, Results
 
@@ -70,7 +71,7 @@ def photo_facts(conn, file_id: int) -> dict[str, str]:
             facts["place"] = place_fact(place)
         elif lat is not None and lon is not None:   # not named yet (index the library)
             facts["place"] = f"GPS {lat:.5f}, {lon:.5f}"
-        camera = " ".join(x for x in (make, model) if x)
+        camera = camera_label(make, model)
         if camera:
             facts["camera"] = camera
     return facts

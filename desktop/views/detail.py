@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.query import FileDetail, file_detail
+from core.query import FileDetail, clock, file_detail
 from core.search import ask
+from desktop.elided_label import ElidedLabel
 from desktop.thumbs import ThumbRequest, decode_thumbnail
 from desktop.workers import describe, run_async
 
@@ -63,9 +64,7 @@ def _bytes(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} KB"
 
 
-def fmt_time(s: float) -> str:
-    s = int(s)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+fmt_time = clock  # one format for times and lengths, tile and pane alike
 
 
 class DetailPane(QWidget):
@@ -88,7 +87,7 @@ class DetailPane(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 6, 6, 6)
         head = QHBoxLayout()
-        self.name = QLabel("")
+        self.name = ElidedLabel("")  # a long file name never widens the window
         self.name.setObjectName("heading")
         self.name.setTextInteractionFlags(Qt.TextSelectableByMouse)
         head.addWidget(self.name, 1)
@@ -101,8 +100,10 @@ class DetailPane(QWidget):
 
         self.preview = QLabel("")
         self.preview.setAlignment(Qt.AlignCenter)
-        self.preview.setMinimumHeight(260)
-        self.preview.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.preview.setMinimumHeight(200)
+        # Ignored: the picture is scaled to the label, so the label must not take the picture's
+        # size as its minimum (that made the window grow on every video frame)
+        self.preview.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Ignored)
         outer.addWidget(self.preview, 3)
         self.video_box = QWidget()
         vb = QVBoxLayout(self.video_box)
@@ -285,8 +286,11 @@ class DetailPane(QWidget):
             rows.append(("Language", f.language))
         rows.append(("Folder", f.folder))
         for k, v in rows:
-            lab = QLabel(str(v))
-            lab.setWordWrap(True)
+            if k == "Folder":  # one long word: elided in the middle, whole in the tooltip
+                lab = ElidedLabel(str(v), mode=Qt.ElideMiddle)
+            else:
+                lab = QLabel(str(v))
+                lab.setWordWrap(True)
             lab.setTextInteractionFlags(Qt.TextSelectableByMouse)
             self.form.addRow(k, lab)
         self._show_text(f)

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QSlider,
     QStackedLayout,
     QVBoxLayout,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.query import FOLDER, TAKEN_AT, Filters, Listing, list_library
+from desktop.elided_label import ElidedLabel
 from desktop.library_model import GridView, LibraryModel
 from desktop.style import icon
 from desktop.views.memories import MemoriesStrip
@@ -43,34 +43,41 @@ class LibraryPage(QWidget):
         self.load_error: str | None = None  # why the last read failed, shown in the notice
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        bar = QHBoxLayout()
-        bar.setContentsMargins(8, 4, 8, 0)
-        self.title = QLabel("All photos and videos")
+        # two rows, so a narrow window (900 px with the detail pane open) still shows the whole
+        # title: the title and its count, then the way back and the view controls
+        head = QHBoxLayout()
+        head.setContentsMargins(8, 4, 8, 0)
+        self.title = ElidedLabel("All photos and videos")
         self.title.setObjectName("heading")
-        bar.addWidget(self.title)
-        self.notice = QLabel("")
+        head.addWidget(self.title, 3)
+        self.notice = ElidedLabel("")
         self.notice.setObjectName("notice")
-        # long notices (why search is text-only...) must not widen the window: the full text
-        # is in the tooltip
-        self.notice.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
-        self.notice.setMinimumWidth(50)
-        bar.addWidget(self.notice, 1)
+        head.addWidget(self.notice, 2)
+        lay.addLayout(head)
+        bar = QHBoxLayout()
+        bar.setContentsMargins(8, 0, 8, 0)
         self.back_btn = QPushButton("Back to library")
         self.back_btn.hide()
         bar.addWidget(self.back_btn)
-        bar.addWidget(QLabel("Group by"))
+        bar.addStretch(1)
+        group_label = QLabel("Group by")
+        bar.addWidget(group_label)
         self.group = QComboBox()
         self.group.addItem("Date", "date")
         self.group.addItem("Folder", "folder")
         self.group.addItem("Collection", "collection")
         self.group.addItem("Name", "name")
+        self.group.setAccessibleName("Group by")
+        group_label.setBuddy(self.group)
         self.group.currentIndexChanged.connect(lambda _i: self.reload())
         bar.addWidget(self.group)
         self.zoom = QSlider(Qt.Horizontal)
         self.zoom.setRange(96, 320)
         self.zoom.setValue(168)
-        self.zoom.setMaximumWidth(120)
+        self.zoom.setMinimumWidth(80)
+        self.zoom.setMaximumWidth(140)
         self.zoom.setToolTip("Thumbnail size")
+        self.zoom.setAccessibleName("Thumbnail size")
         self.zoom.valueChanged.connect(lambda v: self.grid.set_cell(v))
         bar.addWidget(self.zoom)
         lay.addLayout(bar)

@@ -171,6 +171,7 @@ class ReorganizePage(QWidget):
         self._fit_columns(self.current_tree)
         self.current_tree.setRootIsDecorated(False)
         self.proposed_tree = QTreeWidget()
+        self.proposed_tree.setObjectName("proposed")
         self.proposed_tree.setHeaderLabels(["Proposed", "Files", "Confidence", "Why",
                                             "Full destination"])
         self._fit_columns(self.proposed_tree)

@@ -1,0 +1,60 @@
+"""How facts read when a person sees them: camera names and clock times, the same in the
+app and the CLI.
+
+    camera_label("Canon", "Canon EOS 5D Mark III")      -> "Canon EOS 5D Mark III"
+    camera_label("NIKON CORPORATION", "NIKON D2X")     -> "Nikon D2X"
+    camera_label("Apple", "iPhone 12")                 -> "Apple iPhone 12"
+    clock(29.6)                                        -> "0:29"   (like a player's counter)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+# what makers put after their name in EXIF "Make": "NIKON CORPORATION", "OLYMPUS IMAGING
+# CORP.", "EASTMAN KODAK COMPANY", "SAMSUNG TECHWIN CO., LTD.", "Hewlett-Packard Inc."
+_SUFFIX = re.compile(
+    r"[\s,.]+(corporation|corp|company|co|ltd|inc|imaging|optical|digital|techwin|"
+    r"electronics|electric|camera|gmbh|ag|s\.?a)\b\.?", re.IGNORECASE)
+_OWNER_PREFIX = re.compile(r"^(eastman)\s+", re.IGNORECASE)  # "Eastman Kodak" is "Kodak"
+
+
+def _brand(make: str) -> str:
+    brand = make.strip()
+    while True:
+        m = _SUFFIX.search(brand)
+        if m is None:
+            break
+        brand = brand[:m.start()].strip(" ,.")
+    return _OWNER_PREFIX.sub("", brand).strip() or make.strip()
+
+
+def _word_case(word: str) -> str:
+    """SHOUTED brand words read as names ("NIKON" -> "Nikon"); initialisms stay ("HTC")."""
+    return word.capitalize() if word.isupper() and word.isalpha() and len(word) > 3 else word
+
+
+def camera_label(make: str | None, model: str | None) -> str:
+    """One readable camera name: the maker once, then the model ("" when neither is known)."""
+    make = " ".join((make or "").split())
+    model = " ".join((model or "").split())
+    if not make:
+        return model
+    if not model:
+        return " ".join(_word_case(w) for w in _brand(make).split())
+    brand_words = _brand(make).split()
+    first = model.split()[0].lower()
+    if first in {w.lower() for w in brand_words} or model.lower().startswith(make.lower()):
+        words = model.split()
+        return " ".join([_word_case(words[0])] + words[1:])
+    return " ".join(_word_case(w) for w in brand_words) + " " + model
+
+
+def clock(seconds: float | None) -> str:
+    """m:ss (h:mm:ss from an hour on), whole seconds counted down like a player's counter, so a
+    29.6 s video is 0:29 on its tile, in the detail pane and at its end."""
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return ""
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"

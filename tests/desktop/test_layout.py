@@ -1,0 +1,161 @@
+"""The window at a small (900x600) and a large (1440x900) size, each main view with the detail
+pane open where it belongs: nothing narrower than its minimum, no clipped title or button
+text, nothing past the window's edge, and the window never resizes itself."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QSlider,
+    QTreeWidget,
+    QWidget,
+)
+
+from tests.media_factory import write_jpeg, write_video
+
+SIZES = [(900, 600), (1440, 900)]
+
+
+def _shown(w: QWidget, win: QWidget) -> bool:
+    return w.isVisible() and w.window() is win and w.width() > 0
+
+
+def layout_problems(win) -> list[str]:
+    """What a person would see as broken: text cut off, controls squeezed, things off-window."""
+    out = []
+    for w in win.findChildren(QWidget):
+        if not _shown(w, win) or w.objectName().startswith("qt_"):
+            continue
+        name = f"{type(w).__name__}({w.objectName() or getattr(w, 'text', lambda: '')()!r})"
+        if isinstance(w, (QAbstractButton, QLabel, QComboBox, QSlider, QLineEdit)):
+            if w.width() < w.minimumWidth():
+                out.append(f"{name} narrower than its minimum ({w.width()} < {w.minimumWidth()})")
+            left = w.mapTo(win, QPoint(0, 0)).x()
+            if left + w.width() > win.width() + 1 and not _in_scroll_area(w):
+                out.append(f"{name} runs past the window's right edge")
+        fm = QFontMetrics(w.font())
+        # a heading must show its whole text at these sizes, even one that can elide; other
+        # eliding labels (a folder path, a notice) end in "…" with the whole text in a tooltip
+        if isinstance(w, QLabel) and w.text() and not w.wordWrap() and "<" not in w.text() and \
+                (w.objectName() == "heading" or
+                 w.sizePolicy().horizontalPolicy() != QSizePolicy.Ignored):
+            full = getattr(w, "full_text", w.text)()
+            need = max(fm.horizontalAdvance(line) for line in full.split("\n"))
+            if need > w.contentsRect().width() + 1:
+                out.append(f"{name}: text clipped ({need} px in {w.contentsRect().width()})")
+        if isinstance(w, QAbstractButton) and w.text():
+            text = w.text().replace("&", "")
+            need = fm.horizontalAdvance(text) + (w.iconSize().width() if not w.icon().isNull()
+                                                 else 0)
+            if need + 6 > w.width():
+                out.append(f"{name}: button text clipped ({need} px in {w.width()})")
+        if isinstance(w, QSlider) and w.orientation() == Qt.Horizontal and w.width() < 60:
+            out.append(f"{name}: slider collapsed to {w.width()} px")
+        if isinstance(w, QTreeWidget) and w.objectName() == "proposed":
+            col = w.columnWidth(0)
+            if col < 180:
+                out.append(f"Proposed column only {col} px wide")
+    return out
+
+
+def _in_scroll_area(w: QWidget) -> bool:
+    from PySide6.QtWidgets import QAbstractScrollArea
+
+    p = w.parentWidget()
+    while p is not None:
+        if isinstance(p, QAbstractScrollArea):
+            return True
+        p = p.parentWidget()
+    return False
+
+
+def settle(qtbot, ms: int = 150) -> None:
+    end = time.monotonic() + ms / 1000
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        qtbot.wait(20)
+
+
+@pytest.fixture
+def demo(tmp_path, services):
+    """A small library with collections and a drafted plan (core.demo), a video among it."""
+    from core.demo import build_demo_library
+
+    lib = tmp_path / "Pictures"
+    for i in range(12):
+        write_jpeg(lib / "Phone" / f"IMG_{i:04d}.jpg", (320, 240) if i % 3 else (200, 360),
+                   seed=i % 5, taken=f"2023:0{1 + i % 6}:1{i % 9} 12:00:00")
+    write_video(lib / "Videos" / "a birthday party in the garden.mp4", seconds=2)
+    build_demo_library(services.catalog, services.registry, services.settings, services.paths,
+                       lib)
+    return lib
+
+
+@pytest.fixture
+def win(services, qtbot):
+    from desktop.app import create_window
+
+    w = create_window(services, start_background=False, welcome=False)
+    qtbot.addWidget(w)
+    yield w
+    w.close()
+
+
+def _video_id(services) -> int:
+    from core.query import Filters, list_library
+
+    rows = list_library(services.catalog, Filters(kind="video"), "date").rows
+    return rows[0][0]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_every_view_fits_the_window_and_the_window_keeps_its_size(demo, services, win, qtbot,
+                                                                 size):
+    win.resize(*size)
+    win.show()
+    qtbot.waitUntil(lambda: win.library.rows_loaded, timeout=15000)
+    settle(qtbot)
+    assert (win.width(), win.height()) == size
+    seen = {}
+
+    def check(view: str) -> None:
+        settle(qtbot)
+        seen[view] = layout_problems(win)
+        assert (win.width(), win.height()) == size, f"{view}: the window resized itself"
+
+    check("library")
+    # a video's detail pane made the window grow to 1129 px
+    with qtbot.waitSignal(win.detail.loaded, timeout=10000):
+        win.open_detail(_video_id(services))
+    assert win.detail.isVisible()
+    check("library + video detail")
+    win.search_edit.setText("IMG")
+    win.search.run_now()
+    qtbot.waitUntil(lambda: win.library.mode == "search", timeout=10000)
+    check("search + detail")
+    for page, ready in (("collections", lambda: win.collections.collections),
+                        ("reorganize", lambda: win.reorganize.plan is not None),
+                        ("duplicates", lambda: win.duplicates.groups is not None),
+                        ("problems", lambda: True)):
+        win.show_page(page)
+        qtbot.waitUntil(lambda r=ready: bool(r()), timeout=15000)
+        if page == "collections":
+            assert win.detail.isVisible()  # the pane belongs to Library and Collections
+        else:
+            assert not win.detail.isVisible(), f"the detail pane stays open in {page}"
+        check(page)
+    win.show_page("library")
+    assert win.detail.isVisible()  # back where it belongs, it is there again
+    check("library again")
+    problems = {k: v for k, v in seen.items() if v}
+    assert not problems, "\n".join(f"{k}: {p}" for k, v in problems.items() for p in v)
