@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
@@ -92,9 +93,13 @@ def demo(tmp_path, services):
     from core.demo import build_demo_library
 
     lib = tmp_path / "Pictures"
-    for i in range(12):
-        write_jpeg(lib / "Phone" / f"IMG_{i:04d}.jpg", (320, 240) if i % 3 else (200, 360),
-                   seed=i % 5, taken=f"2023:0{1 + i % 6}:1{i % 9} 12:00:00")
+    for i in range(16):  # two colours: two collections from the colour histograms
+        path = write_jpeg(lib / "Phone" / f"IMG_{i:04d}.jpg", (32, 24), seed=i,
+                          taken=f"2023:0{1 + i % 6}:1{i % 9} 12:00:00")
+        colour = (200 + i % 3 * 10, 40, 30) if i % 2 else (30, 60, 190 + i % 3 * 10)
+        with Image.open(path) as im:
+            exif = im.info.get("exif", b"")
+        Image.new("RGB", (320, 240) if i % 3 else (200, 360), colour).save(path, exif=exif)
     write_video(lib / "Videos" / "a birthday party in the garden.mp4", seconds=2)
     build_demo_library(services.catalog, services.registry, services.settings, services.paths,
                        lib)
