@@ -32,8 +32,8 @@ def test_one_clock_for_lengths_and_times():
 
 def test_the_cli_and_the_detail_read_the_same_camera(tmp_path, catalog):
     from core.query import file_detail, filter_choices
-    from core.scan.scanner import scan
     from core.scan.roots import add_root
+    from core.scan.scanner import scan
     from tests.media_factory import write_jpeg
 
     write_jpeg(tmp_path / "lib" / "a.jpg", (64, 48), seed=1)
