@@ -30,4 +30,15 @@ def setup_logging(verbose: bool = False, console: bool = False, paths: Paths | N
         sh.setLevel(logging.DEBUG if verbose else logging.WARNING)
         sh.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
         root.addHandler(sh)
+    _route_pyav_logs()
     root._shoebox_configured = True  # type: ignore[attr-defined]
+
+
+def _route_pyav_logs() -> None:
+    """PyAV's FFmpeg (scan metadata, video frames, audio for Whisper) logs its warnings and
+    errors into this log (the `libav.*` loggers) instead of staying silent or printing."""
+    try:
+        import av.logging
+    except ImportError:
+        return
+    av.logging.set_level(av.logging.WARNING)

@@ -56,7 +56,9 @@ def create_window(services: Services, *, start_background: bool = True, welcome:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv if argv is None else argv
     from core.logs import setup_logging
+    from desktop import qt_logging
 
+    qt_logging.install()  # before Qt says anything: its messages (and FFmpeg's) go to the log
     app = QApplication.instance() or QApplication(argv)
     app.setApplicationName("Shoebox")
     app.setOrganizationName("Shoebox")

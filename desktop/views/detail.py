@@ -386,6 +386,9 @@ class DetailPane(QWidget):
     def _ensure_player(self) -> bool:
         if self._player is not None:
             return True
+        from desktop.qt_logging import prepare_environment
+
+        prepare_environment()  # FFmpeg's stream details go to the log, not stderr
         try:
             from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
         except ImportError as e:  # PySide6-Addons missing: show the still frame only
