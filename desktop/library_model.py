@@ -245,6 +245,11 @@ class ThumbDelegate(QStyledItemDelegate):
                 self._paint_header(painter, option, model.headers[row])
             cell_rect = QRect(option.rect.left(), option.rect.top() + top, self.cell, self.cell)
         rect: QRect = cell_rect.adjusted(4, 4, -4, -4)
+        label = model.starts.get(row) if model.starts and not model.headers else None
+        if model.starts and not model.headers:  # every cell keeps a strip on top for its
+            strip = painter.fontMetrics().height() + 4  # group's name: no label covers a picture
+            label_rect = QRect(rect.left(), rect.top(), rect.width(), strip)
+            rect = rect.adjusted(0, strip + 2, 0, 0)
         selected = bool(option.state & QStyle.State_Selected)
         painter.save()
         painter.setRenderHint(QPainter.SmoothPixmapTransform, True)
@@ -270,15 +275,20 @@ class ThumbDelegate(QStyledItemDelegate):
         score = model._scores.get(r[ID]) if model._scores else None
         if score is not None and option.state & QStyle.State_MouseOver:
             self._badge(painter, rect, f"{score:.2f}", QColor(30, 90, 200, 200), top=True)
-        label = model.starts.get(row) if model.starts and not model.headers else None
         if label:  # the first item of a month / folder / collection carries its name
             label = painter.fontMetrics().elidedText(label, Qt.ElideRight, rect.width() - 16)
-            self._badge(painter, rect, label, QColor(pal.color(QPalette.Highlight)), top=True)
+            self._badge(painter, label_rect.adjusted(0, -3, 0, 0), label,
+                        QColor(pal.color(QPalette.Highlight)), top=True)
         if selected:
             pen = QPen(pal.color(QPalette.Highlight), 3)
             painter.setPen(pen)
             painter.setBrush(Qt.NoBrush)
             painter.drawRoundedRect(cell_rect.adjusted(2, 2, -2, -2), 4, 4)
+        if option.state & QStyle.State_HasFocus:  # the keyboard's cell, in a focused grid
+            pen = QPen(pal.color(QPalette.Highlight), 2, Qt.DashLine)
+            painter.setPen(pen)
+            painter.setBrush(Qt.NoBrush)
+            painter.drawRoundedRect(cell_rect.adjusted(0, 0, -1, -1), 5, 5)
         painter.restore()
 
     @staticmethod

@@ -7,7 +7,7 @@ import logging
 import os
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -44,9 +44,16 @@ PAGE_TITLES = {"library": "Library", "people": "People", "collections": "Collect
                "duplicates": "Duplicates", "problems": "Problems"}
 
 
-ABOUT_TEXT = ("Shoebox: an offline organizer for your photos and videos.\n\n"
-              f"{PLACES_ATTRIBUTION}\nhttps://www.geonames.org · "
-              "https://creativecommons.org/licenses/by/4.0/")
+ABOUT_CREDITS = [(f"{PLACES_ATTRIBUTION}\nhttps://www.geonames.org · "
+                 "https://creativecommons.org/licenses/by/4.0/")]  # bundled data's attributions
+
+
+def about_text() -> str:
+    from core import __version__
+
+    return "\n\n".join([f"Shoebox {__version__}",
+                         ("An offline organizer for your photos and videos: nothing leaves "
+                          "your computer."), *ABOUT_CREDITS])
 
 
 class MainWindow(QMainWindow):
@@ -70,6 +77,11 @@ class MainWindow(QMainWindow):
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.addAction(icon("search"), QLineEdit.LeadingPosition)
         tb.addWidget(self.search_edit)
+        to_results = QAction(self.search_edit)
+        to_results.setShortcut(QKeySequence(Qt.Key_Down))
+        to_results.setShortcutContext(Qt.WidgetShortcut)
+        to_results.triggered.connect(self.focus_results)
+        self.search_edit.addAction(to_results)
         self.chips: dict[str, QToolButton] = {}
         for key, label in (("photo", "Photos"), ("video", "Videos"),
                            ("screenshot", "Screenshots"), ("document", "Documents"),
@@ -132,6 +144,8 @@ class MainWindow(QMainWindow):
         for key in PAGES:
             self.pages.addWidget(self.page_widgets[key])
         self.nav.currentRowChanged.connect(self._nav_changed)
+        self.nav.itemClicked.connect(lambda it: self._nav_library_clicked()
+                                     if it.data(Qt.UserRole) == "library" else None)
 
         from desktop.views.detail import DetailPane
         self.detail = DetailPane(services)
@@ -217,13 +231,37 @@ class MainWindow(QMainWindow):
         self.act_find.setShortcut(QKeySequence.Find)
         self.act_preview = m.addAction("&Preview selected", self.toggle_preview)
         self.act_preview.setShortcut(QKeySequence(Qt.Key_Space))
+        # Space previews in the grid only: in the review and duplicates lists it ticks a row,
+        # and in the detail pane it plays or pauses a video
+        self.act_preview.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+        self.library.grid.addAction(self.act_preview)
+        self.act_close_preview = QAction("Close the detail pane", self)
+        self.act_close_preview.setShortcut(QKeySequence(Qt.Key_Escape))
+        self.act_close_preview.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+        self.act_close_preview.triggered.connect(self.close_detail)
+        self.detail.addAction(self.act_close_preview)
+        self.library.grid.addAction(self.act_close_preview)
+        self.act_play = m.addAction("Play or &pause the video", self.detail.toggle_play)
+        self.act_play.setShortcuts([QKeySequence(Qt.Key_K), QKeySequence(Qt.Key_MediaTogglePlayPause)])
+        self.act_space_play = QAction("Play or pause", self)
+        self.act_space_play.setShortcut(QKeySequence(Qt.Key_Space))
+        self.act_space_play.setShortcutContext(Qt.WidgetWithChildrenShortcut)
+        self.act_space_play.triggered.connect(self.detail.toggle_play)
+        self.detail.addAction(self.act_space_play)
+        self.act_next = m.addAction("&Next item", lambda: self.step_item(1))
+        self.act_next.setShortcut(QKeySequence("Alt+Right"))
+        self.act_prev = m.addAction("P&revious item", lambda: self.step_item(-1))
+        self.act_prev.setShortcut(QKeySequence("Alt+Left"))
+        self.act_ask = m.addAction("&Ask about this item", self.focus_ask)
+        self.act_ask.setShortcut(QKeySequence("Ctrl+K"))
         for i, key in enumerate(PAGES):
             a = m.addAction(PAGE_TITLES[key], lambda k=key: self.show_page(k))
             a.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
 
         m = mb.addMenu("&Help")
         self.act_diag = m.addAction("&Copy diagnostics", self.copy_diagnostics)
-        m.addAction("&About Shoebox", lambda: QMessageBox.about(self, "Shoebox", ABOUT_TEXT))
+        m.addAction("&About Shoebox", lambda: QMessageBox.about(self, "About Shoebox",
+                                                                about_text()))
         self.grid_menu = QMenu(self)
         for a in (self.act_preview, self.act_open, self.act_reveal):
             self.grid_menu.addAction(a)
@@ -257,12 +295,19 @@ class MainWindow(QMainWindow):
         w = self.page_widgets[key]
         if hasattr(w, "refresh"):
             w.refresh()
+        if key == "library":
+            self._nav_library_clicked()
         self.pageChanged.emit(key)  # (remembered in save_state, when the window closes)
 
     def _show_person(self, person_id: int) -> None:
         self.show_page("people")
         self.people.loaded.connect(lambda: self.people.select(person_id),
                                    Qt.SingleShotConnection)
+
+    def _nav_library_clicked(self) -> None:
+        """"Library" in the left bar is the whole library, not the collection last shown."""
+        if self.library.collection_id is not None:
+            self.search.clear()
 
     def show_problems(self) -> None:
         self.show_page("problems")
@@ -272,6 +317,13 @@ class MainWindow(QMainWindow):
 
     def current_page(self) -> str:
         return PAGES[self.pages.currentIndex()]
+
+    def focus_results(self) -> None:
+        """Down from the search box: into the grid, on the first result."""
+        grid = self.library.grid
+        if self.library.model.rowCount() and not grid.currentIndex().isValid():
+            grid.setCurrentIndex(self.library.model.index(0))
+        grid.setFocus(Qt.ShortcutFocusReason)
 
     def focus_search(self) -> None:
         self.search_edit.setFocus(Qt.ShortcutFocusReason)
@@ -296,6 +348,26 @@ class MainWindow(QMainWindow):
             if isinstance(hit, dict) and hit.get("start_s") is not None:
                 at_s = float(hit["start_s"])  # a transcript hit opens the video at the moment
         self.detail.show_file(int(file_id), at_s)
+
+    def step_item(self, step: int) -> None:
+        """The next or previous item of the grid; the detail pane follows when it is open."""
+        grid, model = self.library.grid, self.library.model
+        if self.current_page() != "library" or model.rowCount() == 0:
+            return
+        row = grid.currentIndex().row()
+        row = 0 if row < 0 else max(0, min(model.rowCount() - 1, row + step))
+        grid.setCurrentIndex(model.index(row))
+        grid.scrollTo(model.index(row))
+
+    def focus_ask(self) -> None:
+        """The Ask box of the item shown (opening the pane on the current item if needed)."""
+        if not self.detail.isVisible():
+            fid = self.library.grid.current_id()
+            if fid is None or self.current_page() not in DETAIL_PAGES:
+                return
+            self.open_detail(fid)
+        self.detail.ask_edit.setFocus(Qt.ShortcutFocusReason)
+        self.detail.ask_edit.selectAll()
 
     def toggle_preview(self) -> None:
         if self.search_edit.hasFocus():

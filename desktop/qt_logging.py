@@ -1,21 +1,26 @@
 """Qt's and FFmpeg's messages go into Shoebox's log, at the right level, never onto stderr.
 
-Qt Multimedia plays videos with its own FFmpeg. By default FFmpeg prints each file's stream
-details (and Qt its demuxer's warnings) on stderr; QT_FFMPEG_DEBUG routes FFmpeg's lines
-through Qt's logging ("FFmpeg log: ..."), and the message handler installed here sends every
-Qt message to the `qt.<category>` logger (FFmpeg's to `ffmpeg`). A message repeated many times
-(a demuxer complaining about each packet of a badly muxed file) is logged a few times, then
-counted."""
+The message handler installed here sends every Qt message (Qt Multimedia's demuxer warnings
+among them) to the `qt.<category>` logger. A message repeated many times (a demuxer
+complaining about each packet of a badly muxed file) is logged a few times, then counted.
+
+Qt Multimedia plays videos with its own FFmpeg, which prints each file's stream details on
+stderr at its default level. Qt can route FFmpeg's lines through its logging (QT_FFMPEG_DEBUG),
+but that turns on FFmpeg's debug output and calls into Python from decoder threads: measured,
+it crashed 1 test run in 4 at window close. Instead Qt's FFmpeg is told to print errors only
+(av_log_set_level on Qt's own libavutil); its stream details are not needed."""
 
 from __future__ import annotations
 
+import glob
 import logging
-import os
 from collections import Counter
+from pathlib import Path
 
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 
-FFMPEG_PREFIX = "FFmpeg log: "
+FFMPEG_PREFIX = "FFmpeg log: "  # Qt's prefix, when QT_FFMPEG_DEBUG is set by the user
+AV_LOG_ERROR = 16
 REPEATS_LOGGED = 3
 # Qt's informational chatter about optional libraries it did not find (pipewire, VA-API)
 QUIET_CATEGORIES = ("qt.multimedia.symbolsresolver",)
@@ -24,11 +29,29 @@ _LEVELS = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INF
            QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
            QtMsgType.QtFatalMsg: logging.CRITICAL}
 _seen: Counter = Counter()
+_quieted = False
 
 
-def prepare_environment() -> None:
-    """Before QtMultimedia loads: FFmpeg's messages through Qt's logging, not stderr."""
-    os.environ.setdefault("QT_FFMPEG_DEBUG", "1")
+def quiet_ffmpeg() -> None:
+    """Once Qt Multimedia has set FFmpeg up (after the first QMediaPlayer exists): Qt's
+    FFmpeg prints errors only (no stream dumps).
+    Where Qt ships no libavutil of its own (a system Qt), FFmpeg keeps its default level."""
+    global _quieted
+    if _quieted:
+        return
+    _quieted = True
+    import ctypes
+
+    import PySide6
+
+    lib_dir = Path(PySide6.__file__).parent / "Qt" / "lib"
+    for name in sorted(glob.glob(str(lib_dir / "libavutil.so.*")) +
+                       glob.glob(str(lib_dir.parent / "bin" / "avutil-*.dll")) +
+                       glob.glob(str(lib_dir / "libavutil.*.dylib")), key=len)[:1]:
+        try:
+            ctypes.CDLL(name).av_log_set_level(AV_LOG_ERROR)
+        except (OSError, AttributeError) as e:
+            logging.getLogger(__name__).debug("Qt's FFmpeg keeps its log level: %s", e)
 
 
 def _handle(mode, context, message: str) -> None:
@@ -56,6 +79,5 @@ def _handle(mode, context, message: str) -> None:
 
 def install() -> None:
     """Route Qt's messages into the log (safe to call again)."""
-    prepare_environment()
     qInstallMessageHandler(_handle)
 

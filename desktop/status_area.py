@@ -4,6 +4,7 @@ pause/resume and cancel, and the error count that opens the problems view."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -52,7 +53,6 @@ class StatusArea(QFrame):
         self.models.setObjectName("notice")
         self.errors_btn = QPushButton("No problems")
         self.errors_btn.setFlat(True)
-        self.errors_btn.setIcon(icon("problems"))
         self.errors_btn.setCursor(Qt.PointingHandCursor)
         self.errors_btn.clicked.connect(self.errorsClicked)
         self.head.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
@@ -62,6 +62,7 @@ class StatusArea(QFrame):
         for w in (self.models, self.counts, self.pause_btn, self.cancel_btn, self.errors_btn):
             lay.addWidget(w)
         self.error_count = 0
+        self.pending = 0  # jobs waiting, from the last count
         bg.progress.connect(self._on_progress)
         bg.state.connect(self._on_state)
         bg.failed.connect(self._on_failed)
@@ -99,9 +100,17 @@ class StatusArea(QFrame):
             self.bar.hide()
             self.details.setText("")
             if not self.head.text().startswith("Failed"):
-                self.head.setText("Paused" if paused else "Up to date")
+                self.head.setText(self._idle_text())
         elif paused:
             self.head.setText("Paused: " + (self.services.background.current_name or ""))
+
+    def _idle_text(self) -> str:
+        """What the status line says when nothing runs: never "Up to date" while files wait."""
+        if self.services.background.paused:
+            return "Paused"
+        if self.pending:
+            return f"{self.pending:,} file{'s' * (self.pending != 1)} to index"
+        return "Up to date"
 
     def _toggle_pause(self) -> None:
         bg = self.services.background
@@ -141,11 +150,13 @@ class StatusArea(QFrame):
         n = st["errors"]["total"]
         self.error_count = n
         self.errors_btn.setText("No problems" if n == 0 else f"{n:,} problem{'s' * (n != 1)}")
+        self.errors_btn.setIcon(icon("problems") if n else QIcon())  # no warning sign for none
         f = st["files"]
-        pending = sum(st["pending_jobs"].values())
-        text = f"{f['photo']:,} photos · {f['video']:,} videos"
-        if pending:
-            text += f" · {pending:,} to index"
-        self.counts.setText(text)
+        self.pending = sum(st["pending_jobs"].values())
+        # the files waiting are said once, by the status line itself
+        self.counts.setText(f"{f['photo']:,} photos · {f['video']:,} videos")
+        bg = self.services.background
+        if not bg.busy and not self.head.text().startswith("Failed"):
+            self.head.setText(self._idle_text())
         self.counts.setToolTip("")
         self.last_status = st

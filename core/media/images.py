@@ -139,12 +139,26 @@ def _upright(img: Image.Image, head: Image.Image) -> Image.Image:
     return img.transpose(turn) if turn is not None else img
 
 
+LIGHT_DRAWING = 200  # mean brightness of the visible pixels above which white hides them
+DARK_BACKDROP = (72, 72, 72)
+
+
 def to_rgb(img: Image.Image) -> Image.Image:
     """RGB, with transparency on white (JPEG and CLIP have no alpha; black behind a logo
-    looks broken)."""
+    looks broken) — unless what is drawn is itself light (a white drawing on a transparent
+    PNG): then on a dark neutral grey, so the tile and the models see the drawing."""
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
-        bg = Image.new("RGB", rgba.size, (255, 255, 255))
-        bg.paste(rgba, mask=rgba.getchannel("A"))
+        alpha = rgba.getchannel("A")
+        backdrop = (255, 255, 255)
+        small = rgba.copy()
+        small.thumbnail((64, 64))
+        a = np.asarray(small.getchannel("A"), dtype=np.float32) / 255
+        if a.sum() > 0:
+            luma = np.asarray(small.convert("L"), dtype=np.float32)
+            if float((luma * a).sum() / a.sum()) > LIGHT_DRAWING:
+                backdrop = DARK_BACKDROP
+        bg = Image.new("RGB", rgba.size, backdrop)
+        bg.paste(rgba, mask=alpha)
         return bg
     return img if img.mode == "RGB" else img.convert("RGB")

@@ -93,7 +93,7 @@ class DetailPane(QWidget):
         head.addWidget(self.name, 1)
         close = QToolButton()
         close.setText("✕")
-        close.setToolTip("Close the detail pane (Space)")
+        close.setToolTip("Close the detail pane (Esc)")
         close.clicked.connect(self._close)
         head.addWidget(close)
         outer.addLayout(head)
@@ -111,7 +111,7 @@ class DetailPane(QWidget):
         controls = QHBoxLayout()
         self.play_btn = QToolButton()
         self.play_btn.setText("▶")
-        self.play_btn.clicked.connect(self._toggle_play)
+        self.play_btn.clicked.connect(self.toggle_play)
         self.seek = QSlider(Qt.Horizontal)
         self.seek.sliderMoved.connect(lambda ms: self._player and self._player.setPosition(ms))
         self.time_label = QLabel("0:00")
@@ -172,7 +172,7 @@ class DetailPane(QWidget):
         self.body.addWidget(self.transcript)
         ask_row = QHBoxLayout()
         self.ask_edit = QLineEdit()
-        self.ask_edit.setPlaceholderText("Ask about this photo…")
+        self.ask_edit.setPlaceholderText("Ask about this photo…  (Ctrl+K)")
         self.ask_edit.returnPressed.connect(self.ask)
         ask_btn = QPushButton("Ask")
         ask_btn.clicked.connect(self.ask)
@@ -197,6 +197,7 @@ class DetailPane(QWidget):
         scroll.setWidget(body)
         outer.addWidget(scroll, 2)
         self._preview_pm: QPixmap | None = None
+        self._asked: dict[int, tuple[str, str]] = {}  # file id -> (last question, its answer)
 
     # --- people ---
     def _show_faces(self, file_id: int, faces) -> None:
@@ -240,9 +241,12 @@ class DetailPane(QWidget):
 
     # --- loading ---
     def show_file(self, file_id: int, at_s: float | None = None) -> None:
+        if file_id != self.file_id:  # the Ask box holds this item's own last question, or none
+            question, answer = self._asked.get(file_id, ("", ""))
+            self.ask_edit.setText(question)
+            self.answer.setText(answer)
         self.file_id = file_id
         self._pending_seek = at_s
-        self.answer.setText("")
         run_async(file_detail, self.services.catalog, file_id,
                   on_done=lambda info, fid=file_id: self._show_info(fid, info),
                   on_error=lambda e: self.errors.setText(describe(e)))
@@ -300,10 +304,13 @@ class DetailPane(QWidget):
             it.setData(Qt.UserRole, start)
             self.transcript.addItem(it)
         has_tr = bool(f.segments)
+        if has_tr and self._pending_seek is not None:
+            self._highlight_at(self._pending_seek)  # the line the search matched
         self.transcript.setVisible(has_tr)
         self.transcript_title.setVisible(has_tr)
         self.ask_edit.setPlaceholderText(
-            "Ask about this photo…" if f.kind == "photo" else "Ask about this video…")
+            "Ask about this photo…  (Ctrl+K)" if f.kind == "photo"
+            else "Ask about this video…  (Ctrl+K)")
         self.errors.setText("\n".join("⚠ " + e for e in f.errors))
         self.more_btn.setEnabled(True)
         self.stop_media()
@@ -386,15 +393,15 @@ class DetailPane(QWidget):
     def _ensure_player(self) -> bool:
         if self._player is not None:
             return True
-        from desktop.qt_logging import prepare_environment
-
-        prepare_environment()  # FFmpeg's stream details go to the log, not stderr
         try:
             from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
         except ImportError as e:  # PySide6-Addons missing: show the still frame only
             log.warning("video playback unavailable: %s", e)
             return False
         self._player = QMediaPlayer(self)
+        from desktop.qt_logging import quiet_ffmpeg
+
+        quiet_ffmpeg()  # no FFmpeg stream details on stderr
         self._audio = QAudioOutput(self)
         self._player.setAudioOutput(self._audio)
         self._player.positionChanged.connect(self._position)
@@ -417,6 +424,7 @@ class DetailPane(QWidget):
             self._player.setPosition(int(seconds * 1000))
         self.seek.setValue(int(seconds * 1000))
         self.time_label.setText(fmt_time(seconds))
+        self._highlight_at(seconds)
 
     def _media_status(self, status) -> None:
         from PySide6.QtMultimedia import QMediaPlayer
@@ -428,9 +436,24 @@ class DetailPane(QWidget):
         if not self.seek.isSliderDown():
             self.seek.setValue(ms)
         self.time_label.setText(fmt_time(ms / 1000))
+        self._highlight_at(ms / 1000)
 
-    def _toggle_play(self) -> None:
-        if self._player is None:
+    def _highlight_at(self, seconds: float) -> None:
+        """The transcript line being said at `seconds` is the current one (it follows playback
+        rather than staying on a clicked line)."""
+        row = -1
+        for i in range(self.transcript.count()):
+            if float(self.transcript.item(i).data(Qt.UserRole)) <= seconds + 0.05:
+                row = i
+            else:
+                break
+        if row >= 0 and row != self.transcript.currentRow():
+            self.transcript.setCurrentRow(row)
+            self.transcript.scrollToItem(self.transcript.item(row))
+
+    def toggle_play(self) -> None:
+        if self._player is None or self.info is None or self.info.kind != "video" \
+                or not self.isVisible():
             return
         from PySide6.QtMultimedia import QMediaPlayer, QVideoSink
 
@@ -469,7 +492,7 @@ class DetailPane(QWidget):
         self.answer.setText("Thinking…")
         run_async(ask, s.catalog, s.registry, fid, q,
                   on_done=lambda a, fid=fid: self._answered(fid, a),
-                  on_error=lambda e: self._answer_text(describe(e)))
+                  on_error=lambda e, fid=fid: fid == self.file_id and self._answer_text(describe(e)))
 
     def _answered(self, fid: int, a) -> None:
         if fid != self.file_id:
@@ -483,6 +506,8 @@ class DetailPane(QWidget):
 
     def _answer_text(self, text: str) -> None:
         self.answer.setText(text)
+        if self.file_id is not None:
+            self._asked[self.file_id] = (self.ask_edit.text(), text)
         self.answered.emit(text)
 
     def _close(self) -> None:

@@ -114,6 +114,11 @@ class LibraryPage(QWidget):
         el.addWidget(add, 0, Qt.AlignCenter)
         el.addStretch(1)
         self.stack.addWidget(self.empty)
+        self.no_results = QLabel("")  # a search or filter that found nothing says what to try
+        self.no_results.setObjectName("notice")
+        self.no_results.setAlignment(Qt.AlignCenter)
+        self.no_results.setWordWrap(True)
+        self.stack.addWidget(self.no_results)
         lay.addLayout(self.stack, 1)
 
         self.grid.verticalScrollBar().valueChanged.connect(self._scrolled)
@@ -122,6 +127,7 @@ class LibraryPage(QWidget):
         self._timeline_timer.setInterval(1200)
         self._timeline_timer.timeout.connect(self.timeline.hide)
         self._generation = 0
+        self._to_top = False
         self.rows_loaded = False
 
     # --- library mode ---
@@ -137,6 +143,8 @@ class LibraryPage(QWidget):
                   on_error=lambda e: self._load_failed(gen, e))
 
     def set_filters(self, filters: Filters) -> None:
+        if filters != self.filters:
+            self._to_top = True  # other files now: start at the top, not the old position
         self.filters = filters
         self.reload()
 
@@ -156,10 +164,18 @@ class LibraryPage(QWidget):
         self.load_error = None
         self.notice.setText(f"{len(rows):,} items")
         self.notice.setToolTip("")
-        self.stack.setCurrentIndex(0 if rows or filtered else 1)
-        if keep is not None and self.model.index_of(keep).isValid():
-            self.grid.setCurrentIndex(self.model.index_of(keep))
-        self.grid.verticalScrollBar().setValue(top)
+        if not rows and filtered:
+            self._show_nothing_found("No file passes these filters.\n"
+                                     "Turn a filter chip off to see more of the library.")
+        else:
+            self.stack.setCurrentIndex(0 if rows else 1)
+        if self._to_top:
+            self._to_top = False
+            self.grid.scrollToTop()
+        else:
+            if keep is not None and self.model.index_of(keep).isValid():
+                self.grid.setCurrentIndex(self.model.index_of(keep))
+            self.grid.verticalScrollBar().setValue(top)
         self.rows_loaded = True
         self.loaded.emit()
 
@@ -181,6 +197,10 @@ class LibraryPage(QWidget):
         self._generation += 1
         self.model.set_rows(rows, scores, hits)
         self.stack.setCurrentIndex(0)
+        if not rows:
+            self._show_nothing_found(
+                f"Nothing found for {title}.\nTry other words, describe what the photo shows, "
+                "or turn the filter chips off." + ("\n\n" + "\n".join(notices) if notices else ""))
         self.title.setText(title)
         text = f"{len(rows):,} result{'s' * (len(rows) != 1)}"
         if notices:
@@ -193,6 +213,10 @@ class LibraryPage(QWidget):
         if rows:
             self.grid.scrollToTop()
         self.loaded.emit()
+
+    def _show_nothing_found(self, text: str) -> None:
+        self.no_results.setText(text)
+        self.stack.setCurrentWidget(self.no_results)
 
     def back_to_library(self) -> None:
         self.mode = "library"

@@ -51,6 +51,13 @@ class ProblemsPage(QWidget):
         self.tree.setColumnWidth(1, 80)
         self.tree.itemActivated.connect(self._activated)
         lay.addWidget(self.tree, 1)
+        self.empty = QLabel("No problems: every file in the library could be read.\n"
+                            "Files Shoebox cannot open or index will be listed here, with why.")
+        self.empty.setObjectName("notice")
+        self.empty.setAlignment(Qt.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.empty.hide()
+        lay.addWidget(self.empty, 1)
         services.libraryChanged.connect(self.refresh)
         self.entries = []
 
@@ -75,6 +82,8 @@ class ProblemsPage(QWidget):
             items.append(it)
         self.tree.addTopLevelItems(items)
         self.title.setText(f"Problems ({len(entries):,})" if entries else "Problems")
+        self.tree.setVisible(bool(entries))
+        self.empty.setVisible(not entries)
 
     def _activated(self, item: QTreeWidgetItem, _col: int) -> None:
         file_id = item.data(0, Qt.UserRole)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,18 +26,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.scan.roots import list_roots
+from core.scan.roots import list_roots, remove_root
 from desktop import actions
 from desktop.workers import describe, run_async
+from models.resolve import ROLES
 
-ROLES = (("clip", "Image and text search (CLIP)"), ("caption", "Captions"),
-         ("whisper", "Speech to text (Whisper)"), ("llm", "Names and answers (LLM)"),
-         ("sentences", "Speech and text by meaning"),
-         ("text", "Text in photos (OCR)"))
+ROLE_LABELS = {"clip": "Image and text search (CLIP)", "caption": "Captions",
+               "whisper": "Speech to text (Whisper)", "llm": "Names and answers (LLM)",
+               "faces": "Faces", "text": "Text in photos (OCR)",
+               "sentences": "Speech and text by meaning"}
+
+
+def role_label(role: str) -> str:
+    """Every role in models.resolve.ROLES gets a row; a role added later reads by its name."""
+    return ROLE_LABELS.get(role, role.capitalize())
 
 
 class SettingsDialog(QDialog):
     rootsShown = Signal()  # the library folders are listed (read in a worker)
+    modelsShown = Signal()  # each role says whether it is ready
+    folderRemoved = Signal(int)  # how many files left the catalog
 
     def __init__(self, services, parent=None):
         super().__init__(parent)
@@ -58,6 +66,10 @@ class SettingsDialog(QDialog):
         add = QPushButton("Add folder…")
         add.clicked.connect(self._add_folder)
         row.addWidget(add)
+        self.remove_btn = QPushButton("Remove folder…")
+        self.remove_btn.setToolTip("Its files leave the catalog; nothing is deleted from disk")
+        self.remove_btn.clicked.connect(lambda: self.remove_folder())
+        row.addWidget(self.remove_btn)
         row.addStretch(1)
         ll.addLayout(row)
         self.watch = QCheckBox("Watch these folders for changes while Shoebox is open")
@@ -69,17 +81,26 @@ class SettingsDialog(QDialog):
         mod = QWidget()
         ml = QFormLayout(mod)
         self.model_edits: dict[str, QLineEdit] = {}
-        for role, label in ROLES:
+        self.model_states: dict[str, QLabel] = {}
+        for role in ROLES:
+            label = role_label(role)
             edit = QLineEdit(st.models.get(role, ""))
             edit.setPlaceholderText("default")
             edit.setToolTip("A model id, or a folder holding the model's files")
             browse = QPushButton("Folder…")
             browse.clicked.connect(lambda _c=False, e=edit: self._pick_model_folder(e))
+            state = QLabel("checking…")
+            state.setObjectName("notice")
             h = QHBoxLayout()
             h.addWidget(edit, 1)
             h.addWidget(browse)
+            h.addWidget(state)
             ml.addRow(label, h)
             self.model_edits[role] = edit
+            self.model_states[role] = state
+        run_async(services.registry.status, on_done=self._show_model_states,
+                  on_error=lambda e: [w.setText("unknown") or w.setToolTip(describe(e))
+                                      for w in self.model_states.values()])
         self.device = QComboBox()
         for d in ("auto", "cuda", "mps", "cpu"):
             self.device.addItem(d)
@@ -152,7 +173,46 @@ class SettingsDialog(QDialog):
     def _show_roots(self, roots) -> None:
         for i, r in enumerate(roots):  # ahead of any folder added meanwhile
             self.roots.insertItem(i, r.path + (f"   ({r.error})" if r.error else ""))
+            self.roots.item(i).setData(Qt.UserRole, r.path)
         self.rootsShown.emit()
+
+    def _show_model_states(self, status: dict) -> None:
+        """Ready, or why not (the reason in the tooltip), for each role."""
+        for role, w in self.model_states.items():
+            st = status.get(role) or {}
+            ready = st.get("state") in ("ready", "loaded")
+            w.setText("ready" if ready else "not ready")
+            w.setStyleSheet("" if ready else "color: #c07020;")
+            w.setToolTip(st.get("reason") or st.get("model") or "")
+        self.modelsShown.emit()
+
+    def remove_folder(self, confirm=None) -> None:
+        """The selected library folder leaves the library: its files leave the catalog (their
+        captions, vectors, collections membership), the files on disk are not touched."""
+        item = self.roots.currentItem()
+        path = item.data(Qt.UserRole) if item is not None else None
+        if not path:
+            return
+        confirm = confirm or (lambda text: QMessageBox.question(
+            self, "Remove folder", text) == QMessageBox.Yes)
+        if not confirm(f"Remove {path} from the library?\n\nIts files leave Shoebox's catalog; "
+                       "nothing is deleted from your disk. Add the folder again to bring them "
+                       "back."):
+            return
+        self.remove_btn.setEnabled(False)
+        run_async(remove_root, self.services.catalog, path,
+                  on_done=lambda n, it=item: self._removed(it, n),
+                  on_error=self._remove_failed)
+
+    def _removed(self, item, n: int) -> None:
+        self.roots.takeItem(self.roots.row(item))
+        self.remove_btn.setEnabled(True)
+        self.services.libraryChanged.emit()
+        self.folderRemoved.emit(n)
+
+    def _remove_failed(self, e: BaseException) -> None:
+        self.remove_btn.setEnabled(True)
+        QMessageBox.warning(self, "Remove folder", describe(e))
 
     def _show_roots_failed(self, e: BaseException) -> None:
         self.roots.insertItem(0, f"Could not read the library folders: {describe(e)}")

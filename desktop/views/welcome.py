@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import actions
-from desktop.views.settings_dialog import ROLES
+from desktop.views.settings_dialog import ROLE_LABELS
 from desktop.workers import TaskRunner, describe, run_async
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ class WelcomeDialog(QDialog):
     def _show_models(self, status: dict) -> None:
         self.status = status
         self.models.clear()
-        labels = dict(ROLES)
+        labels = ROLE_LABELS
         missing = 0
         for role, st in status.items():
             state = st.get("state", "?")

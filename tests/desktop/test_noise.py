@@ -33,15 +33,14 @@ def test_opening_a_video_prints_nothing_on_stderr(tmp_path, services, qtbot, cap
     with qtbot.waitSignal(win.detail.loaded, timeout=10000):
         win.open_detail(fid)
     if win.detail._player is not None:
-        win.detail._toggle_play()
+        win.detail.toggle_play()
         qtbot.waitUntil(lambda: win.detail._player.position() > 300, timeout=10000)
         win.detail.stop_media()
     qtbot.wait(200)
     err = capfd.readouterr().err
     assert "Input #0" not in err and "Stream #0" not in err and "FFmpeg" not in err, err
-    if win.detail._player is not None:  # the stream details are in the log, as detail
-        dump = [r for r in caplog.records if r.name == "ffmpeg" and "Input #0" in r.getMessage()]
-        assert dump and all(r.levelno == logging.DEBUG for r in dump)
+    # Qt's own messages (here: no sound server) are in the log instead
+    assert all(r.name.startswith("qt") for r in caplog.records if "PulseAudio" in r.getMessage())
     win.close()
 
 
