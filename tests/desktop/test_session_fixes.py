@@ -83,8 +83,9 @@ def test_search_runs_as_you_type(tmp_path, services, win, qtbot):
     _loaded(win, qtbot, 3)
     win.search_edit.setFocus()
     qtbot.keyClicks(win.search_edit, "IMG_001")  # no Enter
+    # (the first search loads the search models: allow for a busy machine)
     qtbot.waitUntil(lambda: win.library.mode == "search"
-                    and win.library.model.rowCount() >= 1, timeout=10000)
+                    and win.library.model.rowCount() >= 1, timeout=60000)
 
 
 # --- empty and contradictory states ---------------------------------------------------------
@@ -102,7 +103,7 @@ def test_empty_states_say_what_to_do(tmp_path, services, win, qtbot):
     win.search_edit.setText("zebra crossing at midnight")
     win.search.run_now()
     qtbot.waitUntil(lambda: win.library.stack.currentWidget() is win.library.no_results,
-                    timeout=10000)
+                    timeout=60000)
     text = win.library.no_results.text()
     assert "Nothing found" in text and "Try other words" in text
 
@@ -244,7 +245,7 @@ def test_main_flows_work_without_a_mouse(tmp_path, services, win, qtbot):
     assert win.search_edit.hasFocus()
     qtbot.keyClicks(win.search_edit, "IMG")
     qtbot.waitUntil(lambda: win.library.mode == "search"
-                    and win.library.model.rowCount() == 3, timeout=10000)
+                    and win.library.model.rowCount() == 3, timeout=60000)
     qtbot.keyClick(win.search_edit, Qt.Key_Down)  # into the results
     grid = win.library.grid
     assert grid.hasFocus() and grid.currentIndex().row() == 0
