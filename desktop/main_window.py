@@ -44,16 +44,16 @@ PAGE_TITLES = {"library": "Library", "people": "People", "collections": "Collect
                "duplicates": "Duplicates", "problems": "Problems"}
 
 
-ABOUT_CREDITS = [(f"{PLACES_ATTRIBUTION}\nhttps://www.geonames.org · "
-                 "https://creativecommons.org/licenses/by/4.0/")]  # bundled data's attributions
+ABOUT_TEXT = ("Shoebox: an offline organizer for your photos and videos.\n\n"
+              f"{PLACES_ATTRIBUTION}\nhttps://www.geonames.org · "
+              "https://creativecommons.org/licenses/by/4.0/")
 
 
 def about_text() -> str:
+    """The About box: the version first, then what Shoebox is and its data's attributions."""
     from core import __version__
 
-    return "\n\n".join([f"Shoebox {__version__}",
-                         ("An offline organizer for your photos and videos: nothing leaves "
-                          "your computer."), *ABOUT_CREDITS])
+    return f"Shoebox {__version__}\n\n{ABOUT_TEXT}"
 
 
 class MainWindow(QMainWindow):
