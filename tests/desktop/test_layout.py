@@ -128,7 +128,7 @@ def test_every_view_fits_the_window_and_the_window_keeps_its_size(demo, services
                                                                  size):
     win.resize(*size)
     win.show()
-    qtbot.waitUntil(lambda: win.library.rows_loaded, timeout=15000)
+    qtbot.waitUntil(lambda: win.library.rows_loaded, timeout=40000)
     settle(qtbot)
     assert (win.width(), win.height()) == size
     seen = {}
@@ -140,20 +140,20 @@ def test_every_view_fits_the_window_and_the_window_keeps_its_size(demo, services
 
     check("library")
     # a video's detail pane made the window grow to 1129 px
-    with qtbot.waitSignal(win.detail.loaded, timeout=10000):
+    with qtbot.waitSignal(win.detail.loaded, timeout=40000):
         win.open_detail(_video_id(services))
     assert win.detail.isVisible()
     check("library + video detail")
     win.search_edit.setText("IMG")
     win.search.run_now()
-    qtbot.waitUntil(lambda: win.library.mode == "search", timeout=10000)
+    qtbot.waitUntil(lambda: win.library.mode == "search", timeout=40000)
     check("search + detail")
     for page, ready in (("collections", lambda: win.collections.collections),
                         ("reorganize", lambda: win.reorganize.plan is not None),
                         ("duplicates", lambda: win.duplicates.groups is not None),
                         ("problems", lambda: True)):
         win.show_page(page)
-        qtbot.waitUntil(lambda r=ready: bool(r()), timeout=15000)
+        qtbot.waitUntil(lambda r=ready: bool(r()), timeout=40000)
         if page == "collections":
             assert win.detail.isVisible()  # the pane belongs to Library and Collections
         else:
