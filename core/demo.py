@@ -58,6 +58,7 @@ def build_demo_library(catalog: Catalog, registry, settings: Settings, paths: Pa
                        folder: str | Path, min_collection_size: int = 3) -> None:
     from core.collections import recluster
     from core.organize import make_plan, name_collections
+    from core.query import has_collections
     from core.pipeline import index_library
     from core.scan.roots import add_root
     from core.scan.scanner import scan
@@ -68,4 +69,7 @@ def build_demo_library(catalog: Catalog, registry, settings: Settings, paths: Pa
     store_histogram_vectors(catalog)
     recluster(catalog, None, settings, model_id=HIST_MODEL, min_cluster_size=min_collection_size)
     name_collections(catalog, None, settings, use_llm=False)
-    make_plan(catalog, settings)
+    if has_collections(catalog):
+        make_plan(catalog, settings)
+    else:  # colours alone found no group this time: the plan sorts by date instead
+        make_plan(catalog, settings, layout="date")

@@ -123,6 +123,9 @@ class ReorganizePage(QWidget):
         self.title.setObjectName("heading")
         top.addWidget(self.title)
         top.addStretch(1)
+        lay.addLayout(top)
+        top = QHBoxLayout()  # the controls on their own row: the page fits a 900 px window
+        top.addStretch(1)
         top.addWidget(QLabel("Mode"))
         self.mode = QComboBox()
         for m, label in (("move", "Move files"), ("copy", "Copy files"), ("link", "Link files")):
