@@ -58,8 +58,8 @@ def build_demo_library(catalog: Catalog, registry, settings: Settings, paths: Pa
                        folder: str | Path, min_collection_size: int = 3) -> None:
     from core.collections import recluster
     from core.organize import make_plan, name_collections
-    from core.query import has_collections
     from core.pipeline import index_library
+    from core.query import has_collections
     from core.scan.roots import add_root
     from core.scan.scanner import scan
 
