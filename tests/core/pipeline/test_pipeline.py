@@ -177,7 +177,8 @@ def test_a_file_that_fails_any_stage_gets_an_error_of_that_stage(catalog, regist
     report = run(catalog, registry, settings, paths)
     assert {n: s.errors for n, s in report.stages.items()} == {
         "thumbnail": 2, "clip": 1, "keyframes": 1, "caption": 2, "transcript": 1,
-        "text": 2, "faces": 2, "places": 0}  # places reads the catalog's GPS, not the file: nothing to fail
+        "text": 2, "faces": 2, "places": 0, "sentences": 0}  # places and sentences read the
+    # catalog (GPS; captions and text), not the file: nothing to fail
     problems = list_problems(catalog)
     for path, stages in gone.items():
         assert {p.stage for p in problems if p.path == str(path)} == stages
