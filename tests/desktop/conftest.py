@@ -33,11 +33,38 @@ def services(make_services):
 
 
 @pytest.fixture
-def window(services, qtbot):
+def make_window(make_services, qtbot, request):
+    """Main windows, shown, without the welcome and (unless asked) without background work;
+    on `services` unless given others. Closed at the end, before their services."""
     from desktop.app import create_window
 
-    win = create_window(services, welcome=False)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    win.close()
+    made = []
+
+    def make(services=None, *, start_background: bool = False, welcome: bool = False,
+             size: tuple[int, int] | None = None, show: bool = True):
+        w = create_window(services or request.getfixturevalue("services"),
+                          start_background=start_background, welcome=welcome)
+        qtbot.addWidget(w)
+        if size:
+            w.resize(*size)
+        if show:
+            w.show()
+        made.append(w)
+        return w
+
+    yield make
+    for w in made:
+        if w.isVisible():
+            w.close()
+
+
+@pytest.fixture
+def win(make_window):
+    """The main window, idle: no background scan or watch, so a test drives every step."""
+    return make_window()
+
+
+@pytest.fixture
+def window(make_window):
+    """The main window as the app opens it, background work (recovery, scan, watch) included."""
+    return make_window(start_background=True)

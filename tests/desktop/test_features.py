@@ -39,25 +39,10 @@ def _library(tmp_path, services):
     return lib
 
 
-@pytest.fixture
-def win(services, qtbot):
-    from desktop.app import create_window
-
-    w = create_window(services, start_background=False, welcome=False)
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close()
-
-
-def test_duplicates_go_to_the_trash_after_confirmation(tmp_path, services, trash_home, qtbot,
-                                                      monkeypatch):
+def test_duplicates_go_to_the_trash_after_confirmation(tmp_path, services, make_window,
+                                                      trash_home, qtbot, monkeypatch):
     lib = _library(tmp_path, services)
-    from desktop.app import create_window
-
-    w = create_window(services, start_background=False, welcome=False)
-    qtbot.addWidget(w)
-    w.show()
+    w = make_window()
     w.duplicates.near.setChecked(False)
     with qtbot.waitSignal(w.duplicates.loaded, timeout=10000):
         w.show_page("duplicates")
@@ -169,21 +154,15 @@ def test_settings_are_saved_in_the_data_folder(tmp_path, services, win, paths, q
     assert services.settings.workers == 5
 
 
-def test_window_state_is_remembered_inside_the_data_folder(services, paths, qtbot):
-    from desktop.app import create_window
-
-    w = create_window(services, start_background=False, welcome=False)
-    qtbot.addWidget(w)
-    w.show()
+def test_window_state_is_remembered_inside_the_data_folder(make_window, paths):
+    w = make_window()
     w.resize(720, 520)  # inside the offscreen screen (800x600): restore clamps to it
     w.show_page("duplicates")
     w.close()
     ini = paths.home / "window.ini"
     assert ini.exists()
     assert QSettings(str(ini), QSettings.IniFormat).value("last_view") == "duplicates"
-    w2 = create_window(services, start_background=False, welcome=False)
-    qtbot.addWidget(w2)
-    w2.show()
+    w2 = make_window()
     assert w2.current_page() == "duplicates"
     assert (w2.width(), w2.height()) == (720, 520)
     w2.close()
@@ -237,16 +216,21 @@ def test_video_detail_transcript_seeks_and_transcript_hit_opens_at_the_moment(
     qtbot.waitUntil(lambda: win.detail._preview_pm is not None, timeout=10000)
 
 
-def test_collections_rename_merge_keep(tmp_path, services, win, qtbot):
+def _collections_page(tmp_path, services, win, qtbot):
+    """The Collections page, shown, on the user-flow library's two collections."""
     from tests.desktop.test_user_flow import add_vectors_and_collections, make_library
 
     make_library(tmp_path)
     add_root(services.catalog, tmp_path / "Photos")
     scan(services.catalog)
     add_vectors_and_collections(services.catalog)
-    page = win.collections
-    with qtbot.waitSignal(page.loaded, timeout=10000):
+    with qtbot.waitSignal(win.collections.loaded, timeout=10000):
         win.show_page("collections")
+    return win.collections
+
+
+def test_collections_rename_merge_keep(tmp_path, services, win, qtbot):
+    page = _collections_page(tmp_path, services, win, qtbot)
     assert len(page.collections) == 2 and page.list.count() == 2
     first = page.collections[0].id
     with qtbot.waitSignal(page.loaded, timeout=10000):
@@ -265,15 +249,7 @@ def test_collections_rename_merge_keep(tmp_path, services, win, qtbot):
 
 
 def test_split_a_selection_off_a_collection_and_keep_a_folder(tmp_path, services, win, qtbot):
-    from tests.desktop.test_user_flow import add_vectors_and_collections, make_library
-
-    make_library(tmp_path)
-    add_root(services.catalog, tmp_path / "Photos")
-    scan(services.catalog)
-    add_vectors_and_collections(services.catalog)
-    page = win.collections
-    with qtbot.waitSignal(page.loaded, timeout=10000):
-        win.show_page("collections")
+    page = _collections_page(tmp_path, services, win, qtbot)
     big = page.collections[0]
     item = next(page.list.item(i) for i in range(page.list.count())
                 if page.list.item(i).data(Qt.UserRole) == big.id)

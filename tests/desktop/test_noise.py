@@ -15,17 +15,14 @@ from tests.media_factory import write_video
 
 
 @pytest.mark.no_qt_log  # pytest-qt's own handler would take the messages first
-def test_opening_a_video_prints_nothing_on_stderr(tmp_path, services, qtbot, capfd, caplog):
-    from desktop.app import create_window
-
+def test_opening_a_video_prints_nothing_on_stderr(tmp_path, services, make_window, qtbot, capfd,
+                                                  caplog):
     qt_logging.install()
     lib = tmp_path / "lib"
     write_video(lib / "party.mp4", seconds=2)
     add_root(services.catalog, lib)
     scan(services.catalog)
-    win = create_window(services, start_background=False, welcome=False)
-    qtbot.addWidget(win)
-    win.show()
+    win = make_window()
     with services.catalog.read() as conn:
         fid = conn.execute("SELECT id FROM files").fetchone()[0]
     capfd.readouterr()

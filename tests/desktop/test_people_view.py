@@ -14,11 +14,10 @@ from tests.core.people.conftest import PEOPLE, PHOTOS, copy_photo
 
 
 @pytest.fixture
-def face_window(tmp_path, services, qtbot):
+def face_window(tmp_path, services, make_window):
     from core.pipeline import index_library
     from core.scan.roots import add_root
     from core.scan.scanner import scan
-    from desktop.app import create_window
     from models import Registry
 
     lib = tmp_path / "Family"
@@ -33,11 +32,7 @@ def face_window(tmp_path, services, qtbot):
                       stages=["thumbnail", "faces"])
     finally:
         reg.close()
-    win = create_window(services, welcome=False)
-    qtbot.addWidget(win)
-    win.show()
-    yield win, lib
-    win.close()
+    return make_window(start_background=True), lib
 
 
 def _open_people(win, qtbot):

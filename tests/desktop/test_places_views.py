@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from PySide6.QtWidgets import QFormLayout, QLabel
 
 from core.pipeline import index_library
@@ -14,17 +13,6 @@ from tests.media_factory import write_jpeg
 
 KYOTO = (35.0116, 135.7681)
 TROMSO = (69.6496, 18.9560)
-
-
-@pytest.fixture
-def win(services, qtbot):
-    from desktop.app import create_window
-
-    w = create_window(services, start_background=False, welcome=False)
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close()
 
 
 def _library(tmp_path, services):

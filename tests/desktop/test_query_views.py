@@ -16,17 +16,6 @@ from core.scan.scanner import scan
 from tests.media_factory import write_jpeg, write_video
 
 
-@pytest.fixture
-def win(services, qtbot):
-    from desktop.app import create_window
-
-    w = create_window(services, start_background=False, welcome=False)
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close()
-
-
 def _library(tmp_path, services):
     lib = tmp_path / "lib"
     write_jpeg(lib / "trip" / "sea.jpg", (120, 90), seed=1, taken="2024:08:01 10:00:00",

@@ -54,14 +54,8 @@ def _library(tmp_path, services, beach_folder="DCIM/100CANON"):
 
 
 @pytest.fixture
-def page(services, qtbot):
-    from desktop.app import create_window
-
-    w = create_window(services, start_background=False, welcome=False)
-    qtbot.addWidget(w)
-    w.show()
-    yield w.reorganize, w
-    w.close()
+def page(win):
+    return win.reorganize, win
 
 
 def test_the_review_shows_full_destinations_counts_and_reasons(tmp_path, services, page, qtbot):

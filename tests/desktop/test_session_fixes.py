@@ -27,15 +27,8 @@ def _library(tmp_path, services, n=3, video=False):
 
 
 @pytest.fixture
-def win(services, qtbot):
-    from desktop.app import create_window
-
-    w = create_window(services, start_background=False, welcome=False)
-    qtbot.addWidget(w)
-    w.resize(1200, 800)
-    w.show()
-    yield w
-    w.close()
+def win(make_window):
+    return make_window(size=(1200, 800))
 
 
 def _loaded(win, qtbot, rows):

@@ -17,19 +17,14 @@ def test_window_opens_with_title_icon_and_empty_state(window, qtbot):
     assert window.library.stack.currentWidget() is window.library.empty
 
 
-def test_grid_shows_library_with_thumbnails(tmp_path, services, qtbot):
+def test_grid_shows_library_with_thumbnails(tmp_path, services, make_window, qtbot):
     lib = tmp_path / "lib"
     for i in range(6):
         write_jpeg(lib / f"p{i}.jpg", (400, 300), seed=i, taken=f"2023:0{i + 1}:02 10:00:00")
     write_video(lib / "clip.mp4", seconds=0.5, audio=None)
     add_root(services.catalog, lib)
     scan(services.catalog)
-
-    from desktop.app import create_window
-
-    win = create_window(services, start_background=False, welcome=False)
-    qtbot.addWidget(win)
-    win.show()
+    win = make_window()
     qtbot.waitUntil(lambda: win.library.model.rowCount() == 7, timeout=5000)
     grid = win.library.grid
     # the date grouping draws timeline bands: items have their own sizes (a band's first line
@@ -52,19 +47,14 @@ def test_grid_shows_library_with_thumbnails(tmp_path, services, qtbot):
     win.close()
 
 
-def test_grid_groups_carry_month_and_folder_labels(tmp_path, services, qtbot):
+def test_grid_groups_carry_month_and_folder_labels(tmp_path, services, make_window, qtbot):
     lib = tmp_path / "lib"
     write_jpeg(lib / "x" / "a.jpg", taken="2023:03:02 10:00:00")
     write_jpeg(lib / "x" / "b.jpg", seed=2, taken="2023:03:09 10:00:00")
     write_jpeg(lib / "y" / "c.jpg", seed=3, taken="2021:12:24 10:00:00")
     add_root(services.catalog, lib)
     scan(services.catalog)
-
-    from desktop.app import create_window
-
-    win = create_window(services, start_background=False, welcome=False)
-    qtbot.addWidget(win)
-    win.show()
+    win = make_window()
     model = win.library.model
     qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=5000)
     assert model.starts == {0: "March 2023", 2: "December 2021"}
@@ -74,15 +64,12 @@ def test_grid_groups_carry_month_and_folder_labels(tmp_path, services, qtbot):
     win.close()
 
 
-def test_first_run_opens_the_welcome(services, qtbot, monkeypatch):
-    from desktop.app import create_window
+def test_first_run_opens_the_welcome(make_window, qtbot, monkeypatch):
     from desktop.views.welcome import WelcomeDialog
 
     shown = []
     monkeypatch.setattr(WelcomeDialog, "exec", lambda self: shown.append(self) or 0)
-    win = create_window(services, start_background=False)
-    qtbot.addWidget(win)
-    win.show()
+    win = make_window(welcome=True)
     qtbot.waitUntil(lambda: bool(shown), timeout=5000)
     assert shown[0].windowTitle() == "Welcome to Shoebox"
     win.close()

@@ -17,17 +17,6 @@ from tests.text_factory import draw_lines, plain_photo, text_photo
 
 
 @pytest.fixture
-def win(services, qtbot):
-    from desktop.app import create_window
-
-    w = create_window(services, start_background=False, welcome=False)
-    qtbot.addWidget(w)
-    w.show()
-    yield w
-    w.close()
-
-
-@pytest.fixture
 def read_library(tmp_path, services, paths):
     lib = tmp_path / "lib"
     lib.mkdir()

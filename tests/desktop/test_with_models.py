@@ -25,9 +25,8 @@ def stall_limit_ms() -> float:
 
 
 @pytest.mark.timeout(240)
-def test_indexing_keeps_the_gui_responsive(tmp_path, make_services, tiny_settings, registry,
-                                           qtbot):
-    from desktop.app import create_window
+def test_indexing_keeps_the_gui_responsive(tmp_path, make_services, make_window, tiny_settings,
+                                           registry, qtbot):
     from desktop.latency import LatencyProbe
 
     lib = tmp_path / "lib"
@@ -35,9 +34,7 @@ def test_indexing_keeps_the_gui_responsive(tmp_path, make_services, tiny_setting
         write_jpeg(lib / f"photo_{i}.jpg", (320, 240), seed=i)
     settings = dataclasses.replace(tiny_settings, watch=False)
     services = make_services(settings, registry=registry)
-    win = create_window(services, start_background=False, welcome=False)
-    qtbot.addWidget(win)
-    win.show()
+    win = make_window(services)
 
     index_started: list[float] = []
     services.background.progress.connect(

@@ -103,10 +103,9 @@ def test_run_async_delivers_on_the_gui_thread(qtbot, qapp):
     assert isinstance(errors[0], ZeroDivisionError)
 
 
-def test_chips_filter_the_library(tmp_path, services, qtbot):
+def test_chips_filter_the_library(tmp_path, services, make_window, qtbot):
     from core.scan.roots import add_root
     from core.scan.scanner import scan
-    from desktop.app import create_window
     from tests.media_factory import write_jpeg, write_video
 
     lib = tmp_path / "lib"
@@ -115,9 +114,7 @@ def test_chips_filter_the_library(tmp_path, services, qtbot):
     write_video(lib / "clip.mp4", seconds=0.5, audio=None)
     add_root(services.catalog, lib)
     scan(services.catalog)
-    win = create_window(services, start_background=False, welcome=False)
-    qtbot.addWidget(win)
-    win.show()
+    win = make_window()
     model = win.library.model
     qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=5000)
     win.chips["video"].setChecked(True)
