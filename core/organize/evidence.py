@@ -154,28 +154,36 @@ def clip_text(s: str, n: int) -> str:
 MAX_CAPTIONS, MAX_TAGS, MAX_SNIPPETS, MAX_FOLDERS = 8, 8, 3, 3
 
 
+def _top_texts(conn: Connection, ev: Evidence, sql: str, limit: int, width: int) -> list[str]:
+    """The first column of `sql` (parameters: the collection's id, then `limit`), each
+    clipped to `width` characters."""
+    return [clip_text(r[0], width) for r in conn.execute(sql, (ev.collection_id, limit))]
+
+
+def _member_ids(conn: Connection, ev: Evidence) -> list[int]:
+    return [r[0] for r in conn.execute(
+        "SELECT file_id FROM cluster_members WHERE cluster_id = ?", (ev.collection_id,))]
+
+
 def _captions(conn: Connection, ev: Evidence) -> None:
-    rows = conn.execute(
-        "SELECT cap.text FROM cluster_members m JOIN captions cap ON cap.file_id = m.file_id "
-        "WHERE m.cluster_id = ? ORDER BY m.representative DESC, m.probability DESC LIMIT ?",
-        (ev.collection_id, MAX_CAPTIONS)).fetchall()
-    ev.captions = [clip_text(r[0], 160) for r in rows]
+    ev.captions = _top_texts(
+        conn, ev, "SELECT cap.text FROM cluster_members m JOIN captions cap ON cap.file_id = "
+        "m.file_id WHERE m.cluster_id = ? ORDER BY m.representative DESC, m.probability DESC "
+        "LIMIT ?", MAX_CAPTIONS, 160)
 
 
 def _tags(conn: Connection, ev: Evidence) -> None:
-    rows = conn.execute(
-        "SELECT t.tag, count(DISTINCT t.file_id) n, avg(coalesce(t.score, 1)) s FROM tags t "
-        "JOIN cluster_members m ON m.file_id = t.file_id WHERE m.cluster_id = ? "
-        "GROUP BY t.tag ORDER BY n * s DESC, t.tag LIMIT ?", (ev.collection_id, MAX_TAGS)).fetchall()
-    ev.tags = [clip_text(r[0], 40) for r in rows]
+    ev.tags = _top_texts(
+        conn, ev, "SELECT t.tag, count(DISTINCT t.file_id) n, avg(coalesce(t.score, 1)) s "
+        "FROM tags t JOIN cluster_members m ON m.file_id = t.file_id WHERE m.cluster_id = ? "
+        "GROUP BY t.tag ORDER BY n * s DESC, t.tag LIMIT ?", MAX_TAGS, 40)
 
 
 def _transcripts(conn: Connection, ev: Evidence) -> None:
-    rows = conn.execute(
-        "SELECT s.text FROM transcript_segments s JOIN cluster_members m ON m.file_id = s.file_id "
-        "WHERE m.cluster_id = ? AND length(trim(s.text)) > 8 ORDER BY m.representative DESC, "
-        "s.file_id, s.start_s LIMIT ?", (ev.collection_id, MAX_SNIPPETS)).fetchall()
-    ev.transcripts = [clip_text(r[0], 200) for r in rows]
+    ev.transcripts = _top_texts(
+        conn, ev, "SELECT s.text FROM transcript_segments s JOIN cluster_members m ON "
+        "m.file_id = s.file_id WHERE m.cluster_id = ? AND length(trim(s.text)) > 8 "
+        "ORDER BY m.representative DESC, s.file_id, s.start_s LIMIT ?", MAX_SNIPPETS, 200)
 
 
 def _folders(conn: Connection, ev: Evidence) -> None:
@@ -194,9 +202,7 @@ def _places(conn: Connection, ev: Evidence) -> None:
     to: 'Kyoto', 'Iceland trip' — never coordinates."""
     from core.places.events import where_and_when
 
-    ids = [r[0] for r in conn.execute(
-        "SELECT file_id FROM cluster_members WHERE cluster_id = ?", (ev.collection_id,))]
-    ww = where_and_when(conn, ids)
+    ww = where_and_when(conn, _member_ids(conn, ev))
     places = [ww.place.removesuffix(" trip")] if ww.place else []
     places += [label for label, _ in ww.places if label not in places]
     ev.places = [clip_text(p, 60) for p in places[:4]]
@@ -213,12 +219,11 @@ RECEIPT_WORDS = re.compile(r"\b(total|subtotal|receipt|invoice|vat|tax|cash|chan
 def _texts(conn: Connection, ev: Evidence) -> None:
     """Text read in the photos (the text stage): the lines that are most often there and
     read most surely, e.g. a shop's name on every receipt, a sign, a slide title."""
-    rows = conn.execute(
-        "SELECT l.text, count(DISTINCT l.file_id) n, max(l.confidence) c FROM text_lines l "
-        "JOIN cluster_members m ON m.file_id = l.file_id WHERE m.cluster_id = ? "
-        "AND length(trim(l.text)) >= 4 GROUP BY lower(l.text) ORDER BY n DESC, c DESC, "
-        "length(l.text) DESC LIMIT ?", (ev.collection_id, MAX_TEXTS)).fetchall()
-    ev.texts = [clip_text(r[0], 80) for r in rows]
+    ev.texts = _top_texts(
+        conn, ev, "SELECT l.text, count(DISTINCT l.file_id) n, max(l.confidence) c "
+        "FROM text_lines l JOIN cluster_members m ON m.file_id = l.file_id WHERE "
+        "m.cluster_id = ? AND length(trim(l.text)) >= 4 GROUP BY lower(l.text) "
+        "ORDER BY n DESC, c DESC, length(l.text) DESC LIMIT ?", MAX_TEXTS, 80)
 
 
 def _kinds(conn: Connection, ev: Evidence) -> None:
@@ -243,8 +248,7 @@ def _people(conn: Connection, ev: Evidence) -> None:
     means nothing to a reader, and the LLM would print it."""
     from core.query.people import named_people_of_files
 
-    ids = [r[0] for r in conn.execute(
-        "SELECT file_id FROM cluster_members WHERE cluster_id = ?", (ev.collection_id,))]
+    ids = _member_ids(conn, ev)
     named = named_people_of_files(conn, ids)
     enough = max(1, round(0.2 * len(ids)))
     ev.people = [clip_text(n, 40) for n, k in named.items() if k >= enough][:3]

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
-    QLabel,
-    QListWidget,
     QListWidgetItem,
     QMessageBox,
     QPushButton,
@@ -22,6 +20,7 @@ from PySide6.QtWidgets import (
 from core.query import CollectionSummary, collection_members, list_collections
 from desktop import organize_api
 from desktop.thumbs import ThumbRequest
+from desktop.views.tiles import button_row, heading, mosaic, notice, tile_list
 from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
@@ -38,8 +37,7 @@ class CollectionsPage(QWidget):
         self.collections: list[CollectionSummary] = []
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
-        self.title = QLabel("Collections")
-        self.title.setObjectName("heading")
+        self.title = heading("Collections")
         top.addWidget(self.title)
         top.addStretch(1)
         self.find_btn = QPushButton("Find collections")
@@ -47,28 +45,14 @@ class CollectionsPage(QWidget):
         self.find_btn.clicked.connect(self.recluster)
         top.addWidget(self.find_btn)
         lay.addLayout(top)
-        self.notice = QLabel("")
-        self.notice.setObjectName("notice")
-        self.notice.setWordWrap(True)
+        self.notice = notice()
         lay.addWidget(self.notice)
-        self.list = QListWidget()
-        self.list.setViewMode(QListWidget.IconMode)
-        self.list.setIconSize(QSize(200, 150))
-        self.list.setGridSize(QSize(230, 210))
-        self.list.setResizeMode(QListWidget.Adjust)
-        self.list.setMovement(QListWidget.Static)
-        self.list.setWordWrap(True)
-        self.list.setSelectionMode(QListWidget.ExtendedSelection)
+        self.list = tile_list(icon=QSize(200, 150), grid=QSize(230, 210))
         self.list.itemActivated.connect(self._open)
         lay.addWidget(self.list, 1)
-        row = QHBoxLayout()
-        for text, slot in (("Show", self._open_current), ("Rename…", self.rename_selected),
-                           ("Merge selected", self.merge_selected),
-                           ("Keep as is", self.toggle_keep)):
-            b = QPushButton(text)
-            b.clicked.connect(slot)
-            row.addWidget(b)
-        row.addStretch(1)
+        row, _ = button_row((("Show", self._open_current), ("Rename…", self.rename_selected),
+                             ("Merge selected", self.merge_selected),
+                             ("Keep as is", self.toggle_keep)))
         lay.addLayout(row)
         services.thumbs.ready.connect(self._thumb_ready)
         self._rep_items: dict[int, QListWidgetItem] = {}
@@ -111,28 +95,9 @@ class CollectionsPage(QWidget):
     def _set_icon(self, it: QListWidgetItem) -> None:
         """The representatives as a 2x2 mosaic (or the first alone while the rest load)."""
         reps = self._reps.get(it.data(Qt.UserRole), [])
-        pms = [self.services.thumbs.get(r) for r in reps[:4]]
-        ready = [p for p in pms if p is not None]
-        if not ready:
-            return
-        if len(ready) < 4:
-            it.setIcon(QIcon(ready[0]))
-            return
-        size = self.list.iconSize()
-        mosaic = QPixmap(size)
-        mosaic.fill(Qt.transparent)
-        painter = QPainter(mosaic)
-        w, h = size.width() // 2, size.height() // 2
-        for i, pm in enumerate(ready):
-            cell = QRect((i % 2) * w, (i // 2) * h, w - 1, h - 1)
-            src = pm.rect()
-            # crop to the cell's shape, from the middle: a mosaic of full squares reads best
-            scale = max(cell.width() / src.width(), cell.height() / src.height())
-            cw, ch = int(cell.width() / scale), int(cell.height() / scale)
-            painter.drawPixmap(cell, pm, QRect((src.width() - cw) // 2,
-                                               (src.height() - ch) // 2, cw, ch))
-        painter.end()
-        it.setIcon(QIcon(mosaic))
+        ready = [p for r in reps[:4] if (p := self.services.thumbs.get(r)) is not None]
+        if ready:
+            it.setIcon(QIcon(mosaic(ready, self.list.iconSize())))
 
     def selected_ids(self) -> list[int]:
         return [i.data(Qt.UserRole) for i in self.list.selectedItems()]

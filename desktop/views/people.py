@@ -6,22 +6,21 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QImage, QPainter, QPixmap
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from core.people import hide_person, merge_people, name_person, remove_face
 from core.query.people import FaceInfo, PersonSummary, list_people, person_faces, unassigned_faces
+from desktop.views.tiles import button_row, heading, mosaic, notice, tile_list
 from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
@@ -49,23 +48,6 @@ def load_faces(catalog, paths, person_id: int) -> list[tuple[FaceInfo, QImage | 
     return [(f, _crop(paths, f)) for f in person_faces(catalog, person_id, STRIP)]
 
 
-def mosaic(images: list[QImage], size: QSize) -> QPixmap:
-    """Up to four faces in a 2x2 grid (one face fills the tile)."""
-    pm = QPixmap(size)
-    pm.fill(Qt.transparent)
-    if not images:
-        return pm
-    painter = QPainter(pm)
-    if len(images) < 4:
-        painter.drawImage(QRect(0, 0, size.width(), size.height()), images[0])
-    else:
-        w, h = size.width() // 2, size.height() // 2
-        for i, img in enumerate(images[:4]):
-            painter.drawImage(QRect((i % 2) * w, (i // 2) * h, w - 1, h - 1), img)
-    painter.end()
-    return pm
-
-
 class PeoplePage(QWidget):
     showFiles = Signal(str, object, object)  # title, file ids, collection id (None)
     loaded = Signal()
@@ -76,35 +58,19 @@ class PeoplePage(QWidget):
         self.services = services
         self.people: list[PersonSummary] = []
         lay = QVBoxLayout(self)
-        self.title = QLabel("People")
-        self.title.setObjectName("heading")
+        self.title = heading("People")
         lay.addWidget(self.title)
-        self.notice = QLabel("")
-        self.notice.setObjectName("notice")
-        self.notice.setWordWrap(True)
+        self.notice = notice()
         lay.addWidget(self.notice)
-        self.list = QListWidget()
-        self.list.setViewMode(QListWidget.IconMode)
-        self.list.setIconSize(QSize(128, 128))
-        self.list.setGridSize(QSize(160, 180))
-        self.list.setResizeMode(QListWidget.Adjust)
-        self.list.setMovement(QListWidget.Static)
-        self.list.setWordWrap(True)
-        self.list.setSelectionMode(QListWidget.ExtendedSelection)
+        self.list = tile_list(icon=QSize(128, 128), grid=QSize(160, 180))
         self.list.itemActivated.connect(lambda _it: self.show_photos())
         self.list.currentItemChanged.connect(lambda *_: self._load_faces())
         lay.addWidget(self.list, 3)
-        row = QHBoxLayout()
-        self.buttons = {}
-        for key, text, slot in (("photos", "See all their photos", self.show_photos),
-                                ("name", "Name…", self.name_selected),
-                                ("merge", "Merge selected", self.merge_selected),
-                                ("hide", "Hide", self.hide_selected)):
-            b = QPushButton(text)
-            b.clicked.connect(slot)
-            row.addWidget(b)
-            self.buttons[key] = b
-        row.addStretch(1)
+        row, made = button_row((("See all their photos", self.show_photos),
+                                ("Name…", self.name_selected),
+                                ("Merge selected", self.merge_selected),
+                                ("Hide", self.hide_selected)))
+        self.buttons = dict(zip(("photos", "name", "merge", "hide"), made, strict=True))
         lay.addLayout(row)
         self.faces_title = QLabel("")
         lay.addWidget(self.faces_title)
@@ -116,12 +82,8 @@ class PeoplePage(QWidget):
         self.faces.setFixedHeight(96)
         self.faces.setSelectionMode(QListWidget.ExtendedSelection)
         lay.addWidget(self.faces)
-        frow = QHBoxLayout()
-        self.not_btn = QPushButton("Not this person")
+        frow, (self.not_btn,) = button_row((("Not this person", self.not_this_person),))
         self.not_btn.setToolTip("The selected faces leave this person and never come back to them")
-        self.not_btn.clicked.connect(self.not_this_person)
-        frow.addWidget(self.not_btn)
-        frow.addStretch(1)
         lay.addLayout(frow)
 
     # --- reading ---

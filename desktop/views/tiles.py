@@ -1,0 +1,80 @@
+"""The parts the tile pages (Collections, People) share: a heading with a notice under it, a
+grid of tiles, a row of buttons, and a 2x2 mosaic for a tile's picture. The styles are in
+resources/styles/shoebox.qss (QLabel#heading, #notice)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QImage, QPainter, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QPushButton
+
+
+def heading(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("heading")
+    return label
+
+
+def notice(text: str = "") -> QLabel:
+    """The line under a heading that says what the page shows or what to do next."""
+    label = QLabel(text)
+    label.setObjectName("notice")
+    label.setWordWrap(True)
+    return label
+
+
+def tile_list(icon: QSize, grid: QSize) -> QListWidget:
+    """Tiles that flow with the width, picture above a wrapped label; several can be selected."""
+    tiles = QListWidget()
+    tiles.setViewMode(QListWidget.IconMode)
+    tiles.setIconSize(icon)
+    tiles.setGridSize(grid)
+    tiles.setResizeMode(QListWidget.Adjust)
+    tiles.setMovement(QListWidget.Static)
+    tiles.setWordWrap(True)
+    tiles.setSelectionMode(QListWidget.ExtendedSelection)
+    return tiles
+
+
+def button_row(buttons: Iterable[tuple[str, Callable[[], object]]]
+               ) -> tuple[QHBoxLayout, list[QPushButton]]:
+    """Buttons left-aligned in a row, each wired to its slot."""
+    row = QHBoxLayout()
+    made = []
+    for text, slot in buttons:
+        b = QPushButton(text)
+        b.clicked.connect(slot)
+        row.addWidget(b)
+        made.append(b)
+    row.addStretch(1)
+    return row, made
+
+
+def mosaic(pictures: list[QImage | QPixmap], size: QSize) -> QPixmap:
+    """Four pictures in a 2x2 grid, or the first alone when there are fewer; each is cropped
+    from its middle to its cell's shape (a mosaic of squeezed pictures reads badly)."""
+    pm = QPixmap(size)
+    pm.fill(Qt.transparent)
+    if not pictures:
+        return pm
+    if len(pictures) < 4:
+        cells = [QRect(0, 0, size.width(), size.height())]
+    else:
+        w, h = size.width() // 2, size.height() // 2
+        cells = [QRect((i % 2) * w, (i // 2) * h, w - 1, h - 1) for i in range(4)]
+    painter = QPainter(pm)
+    for cell, pic in zip(cells, pictures, strict=False):
+        src = pic.rect()
+        if src.isEmpty():
+            continue
+        scale = max(cell.width() / src.width(), cell.height() / src.height())
+        cw, ch = int(cell.width() / scale), int(cell.height() / scale)
+        middle = QRect((src.width() - cw) // 2, (src.height() - ch) // 2, cw, ch)
+        if isinstance(pic, QImage):
+            painter.drawImage(cell, pic, middle)
+        else:
+            painter.drawPixmap(cell, pic, middle)
+    painter.end()
+    return pm
