@@ -7,7 +7,7 @@ import logging
 import os
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QDesktopServices
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from core.places.geocoder import ATTRIBUTION as PLACES_ATTRIBUTION
 from desktop import actions
 from desktop.library_model import HitRole
+from desktop.shortcuts import sequences
 from desktop.status_area import StatusArea
 from desktop.style import icon
 from desktop.views.library import LibraryPage
@@ -78,7 +79,7 @@ class MainWindow(QMainWindow):
         self.search_edit.addAction(icon("search"), QLineEdit.LeadingPosition)
         tb.addWidget(self.search_edit)
         to_results = QAction(self.search_edit)
-        to_results.setShortcut(QKeySequence(Qt.Key_Down))
+        to_results.setShortcuts(sequences("to_results"))
         to_results.setShortcutContext(Qt.WidgetShortcut)
         to_results.triggered.connect(self.focus_results)
         self.search_edit.addAction(to_results)
@@ -210,17 +211,17 @@ class MainWindow(QMainWindow):
                                       lambda: actions.start_scan(self.services))
         m.addSeparator()
         self.act_settings = m.addAction(icon("settings"), "&Settings…", self.open_settings)
-        self.act_settings.setShortcut(QKeySequence.Preferences)
+        self.act_settings.setShortcuts(sequences("settings"))
         self.act_welcome = m.addAction("&Models and folders…", lambda: self.open_welcome())
         m.addSeparator()
-        m.addAction("&Quit", self.close).setShortcut(QKeySequence.Quit)
+        m.addAction("&Quit", self.close).setShortcuts(sequences("quit"))
 
         m = mb.addMenu("&Edit")
         self.act_undo = m.addAction(icon("undo"), "&Undo last reorganization",
                                     self.reorganize.undo_last)
-        self.act_undo.setShortcut(QKeySequence.Undo)
+        self.act_undo.setShortcuts(sequences("undo"))
         self.act_trash = m.addAction(icon("trash"), "Move to &trash…", self.trash_selected)
-        self.act_trash.setShortcut(QKeySequence.Delete)
+        self.act_trash.setShortcuts(sequences("trash"))
         self.act_trash.setShortcutContext(Qt.WindowShortcut)
         m.addSeparator()
         self.act_open = m.addAction("&Open in system viewer", self.open_external)
@@ -228,35 +229,35 @@ class MainWindow(QMainWindow):
 
         m = mb.addMenu("&View")
         self.act_find = m.addAction(icon("search"), "&Search", self.focus_search)
-        self.act_find.setShortcut(QKeySequence.Find)
+        self.act_find.setShortcuts(sequences("search"))
         self.act_preview = m.addAction("&Preview selected", self.toggle_preview)
-        self.act_preview.setShortcut(QKeySequence(Qt.Key_Space))
+        self.act_preview.setShortcuts(sequences("preview"))
         # Space previews in the grid only: in the review and duplicates lists it ticks a row,
         # and in the detail pane it plays or pauses a video
         self.act_preview.setShortcutContext(Qt.WidgetWithChildrenShortcut)
         self.library.grid.addAction(self.act_preview)
         self.act_close_preview = QAction("Close the detail pane", self)
-        self.act_close_preview.setShortcut(QKeySequence(Qt.Key_Escape))
+        self.act_close_preview.setShortcuts(sequences("close_detail"))
         self.act_close_preview.setShortcutContext(Qt.WidgetWithChildrenShortcut)
         self.act_close_preview.triggered.connect(self.close_detail)
         self.detail.addAction(self.act_close_preview)
         self.library.grid.addAction(self.act_close_preview)
         self.act_play = m.addAction("Play or &pause the video", self.detail.toggle_play)
-        self.act_play.setShortcuts([QKeySequence(Qt.Key_K), QKeySequence(Qt.Key_MediaTogglePlayPause)])
+        self.act_play.setShortcuts(sequences("play"))
         self.act_space_play = QAction("Play or pause", self)
-        self.act_space_play.setShortcut(QKeySequence(Qt.Key_Space))
+        self.act_space_play.setShortcuts(sequences("space_play"))
         self.act_space_play.setShortcutContext(Qt.WidgetWithChildrenShortcut)
         self.act_space_play.triggered.connect(self.detail.toggle_play)
         self.detail.addAction(self.act_space_play)
         self.act_next = m.addAction("&Next item", lambda: self.step_item(1))
-        self.act_next.setShortcut(QKeySequence("Alt+Right"))
+        self.act_next.setShortcuts(sequences("next"))
         self.act_prev = m.addAction("P&revious item", lambda: self.step_item(-1))
-        self.act_prev.setShortcut(QKeySequence("Alt+Left"))
+        self.act_prev.setShortcuts(sequences("previous"))
         self.act_ask = m.addAction("&Ask about this item", self.focus_ask)
-        self.act_ask.setShortcut(QKeySequence("Ctrl+K"))
+        self.act_ask.setShortcuts(sequences("ask"))
         for i, key in enumerate(PAGES):
             a = m.addAction(PAGE_TITLES[key], lambda k=key: self.show_page(k))
-            a.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            a.setShortcut(sequences("pages")[i])
 
         m = mb.addMenu("&Help")
         self.act_diag = m.addAction("&Copy diagnostics", self.copy_diagnostics)

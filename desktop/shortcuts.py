@@ -1,0 +1,51 @@
+"""Every keyboard shortcut of the main window, in one table: the window binds its actions from
+here, and the README's Keyboard section lists each row (tests/desktop/test_shortcuts.py checks
+both ways). Keys are Qt's portable text: Ctrl is Cmd on macOS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QKeySequence
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    keys: tuple[str, ...]
+    does: str
+    where: str
+    bound: bool = True   # False: a key the widget itself handles (listed for the README only)
+
+
+SHORTCUTS: dict[str, Shortcut] = {
+    "search": Shortcut(("Ctrl+F",), "Search; results appear as you type", "anywhere"),
+    "to_results": Shortcut(("Down",), "From the search box into the results, on the first one",
+                           "search box"),
+    "open": Shortcut(("Return",), "Open the current item in the detail pane", "the grid",
+                     bound=False),
+    "preview": Shortcut(("Space",), "Open or close the detail pane on the current item",
+                        "the grid"),
+    "close_detail": Shortcut(("Esc",), "Close the detail pane", "the grid, the detail pane"),
+    "next": Shortcut(("Alt+Right",), "Next item (the detail pane follows)", "Library"),
+    "previous": Shortcut(("Alt+Left",), "Previous item", "Library"),
+    "play": Shortcut(("K", "Toggle Media Play/Pause"), "Play or pause the video", "anywhere"),
+    "space_play": Shortcut(("Space",), "Play or pause the video", "the detail pane"),
+    "ask": Shortcut(("Ctrl+K",), "Ask about the item shown (opens the pane if needed)",
+                    "Library, People, Collections"),
+    "tick": Shortcut(("Space",), "Tick or untick the row: accept or skip a move in the review, "
+                     "keep or trash a copy in Duplicates", "Reorganize and Duplicates lists",
+                     bound=False),
+    "trash": Shortcut(("Del",), "Move the selected items to the trash (asks first); in "
+                      "Duplicates, the ticked copies", "Library, Duplicates"),
+    "undo": Shortcut(("Ctrl+Z",), "Undo the last reorganization (asks first)", "anywhere"),
+    "pages": Shortcut(("Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4", "Ctrl+5", "Ctrl+6"),
+                      "Library, People, Collections, Reorganize, Duplicates, Problems",
+                      "anywhere"),
+    "settings": Shortcut(("Ctrl+,",), "Settings", "anywhere"),
+    "quit": Shortcut(("Ctrl+Q",), "Quit", "anywhere"),
+}
+
+
+def sequences(name: str) -> list[QKeySequence]:
+    """The key sequences of one row of the table, to give to a QAction."""
+    return [QKeySequence(k) for k in SHORTCUTS[name].keys]
