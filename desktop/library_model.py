@@ -255,11 +255,13 @@ class ThumbDelegate(QStyledItemDelegate):
         painter.setRenderHint(QPainter.SmoothPixmapTransform, True)
         loader = model.loader
         pm = loader.get(ThumbRequest(r[ID], r[PATH], r[KIND], r[HASH]))
+        pic = rect  # where the picture is drawn: badges sit on it, not below a wide one
         if pm is not None and not pm.isNull():
             size = pm.size().scaled(rect.size(), Qt.KeepAspectRatio)
             target = QRect(QPoint(0, 0), size)
             target.moveCenter(rect.center())
             painter.drawPixmap(target, pm)
+            pic = target
         else:
             base = pal.color(QPalette.AlternateBase)
             painter.fillRect(rect, base.darker(110) if pal.color(QPalette.Base).value() > 128
@@ -269,12 +271,12 @@ class ThumbDelegate(QStyledItemDelegate):
                 painter.drawText(rect, Qt.AlignCenter | Qt.TextWordWrap,
                                  f"cannot show\n{r[NAME]}")
         if r[KIND] == "video":
-            self._badge(painter, rect, "▶ " + _duration(r[DURATION]), QColor(0, 0, 0, 170))
+            self._badge(painter, pic, "▶ " + _duration(r[DURATION]), QColor(0, 0, 0, 170))
         if r[ERROR]:
-            self._badge(painter, rect, "!", QColor(200, 40, 40, 220), right=True)
+            self._badge(painter, pic, "!", QColor(200, 40, 40, 220), right=True)
         score = model._scores.get(r[ID]) if model._scores else None
         if score is not None and option.state & QStyle.State_MouseOver:
-            self._badge(painter, rect, f"{score:.2f}", QColor(30, 90, 200, 200), top=True)
+            self._badge(painter, pic, f"{score:.2f}", QColor(30, 90, 200, 200), top=True)
         if label:  # the first item of a month / folder / collection carries its name
             label = painter.fontMetrics().elidedText(label, Qt.ElideRight, rect.width() - 16)
             self._badge(painter, label_rect.adjusted(0, -3, 0, 0), label,

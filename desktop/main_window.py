@@ -38,6 +38,7 @@ from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
 
+SEARCH_MIN_W = 280  # px: the search box shows a few words at any window size
 PAGES = ("library", "people", "collections", "reorganize", "duplicates", "problems")
 DETAIL_PAGES = ("library", "people", "collections")  # the detail pane's pages; hidden elsewhere
 PAGE_TITLES = {"library": "Library", "people": "People", "collections": "Collections",
@@ -76,6 +77,8 @@ class MainWindow(QMainWindow):
         self.search_edit.setObjectName("search")
         self.search_edit.setPlaceholderText("Describe what you are looking for…   (Ctrl+F)")
         self.search_edit.setClearButtonEnabled(True)
+        # the chips that do not fit go behind the toolbar's » button, not the search box's room
+        self.search_edit.setMinimumWidth(SEARCH_MIN_W)
         self.search_edit.addAction(icon("search"), QLineEdit.LeadingPosition)
         tb.addWidget(self.search_edit)
         to_results = QAction(self.search_edit)
@@ -367,8 +370,7 @@ class MainWindow(QMainWindow):
             if fid is None or self.current_page() not in DETAIL_PAGES:
                 return
             self.open_detail(fid)
-        self.detail.ask_edit.setFocus(Qt.ShortcutFocusReason)
-        self.detail.ask_edit.selectAll()
+        self.detail.show_ask()
 
     def toggle_preview(self) -> None:
         if self.search_edit.hasFocus():

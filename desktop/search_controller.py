@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 
 from core.query import Filters, filter_choices, rows_by_ids
@@ -23,6 +23,8 @@ LIMIT = 200
 
 
 class SearchController(QObject):
+    searching = Signal(str)  # a search has started; the page says so (the query)
+
     def __init__(self, window):
         super().__init__(window)
         self.w = window
@@ -157,6 +159,8 @@ class SearchController(QObject):
                 page.group.setEnabled(True)
             page.set_filters(self.filters())
             return
+        page.show_searching(f"“{query}”")
+        self.searching.emit(query)
         s = self.services
         filters = self.filters()
 

@@ -129,7 +129,8 @@ def recluster(catalog: Catalog, registry=None, settings=None, task: TaskState | 
     model_id = model_id or current_model_id(catalog, registry)
     report = ReclusterReport(model_id=model_id)
     if model_id is None:
-        raise CollectionError("no image vectors in the catalog yet: run `shoebox index` first")
+        raise CollectionError("no image vectors in the catalog yet: collections need the clip "
+                              "model (see `shoebox models`), then an index of the library")
     task.start(4, "reading vectors")
     with catalog.read() as conn:
         fids, vecs = load_vectors(conn, model_id)

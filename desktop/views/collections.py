@@ -55,6 +55,10 @@ class CollectionsPage(QWidget):
                              ("Keep as is", self.toggle_keep)))
         lay.addLayout(row)
         services.thumbs.ready.connect(self._thumb_ready)
+        # "Finding collections…" must not stay up beside "Failed: collections" in the status
+        services.background.failed.connect(self._bg_failed)
+        services.background.cancelled.connect(
+            lambda name: name == "collections" and self.refresh())
         self._rep_items: dict[int, QListWidgetItem] = {}
         self._reps: dict[int, list[ThumbRequest]] = {}  # collection id -> its representatives
 
@@ -122,6 +126,10 @@ class CollectionsPage(QWidget):
 
         self.notice.setText("Finding collections…")
         s.background.submit("collections", work, lambda _r: self.refresh())
+
+    def _bg_failed(self, name: str, message: str) -> None:
+        if name == "collections":
+            self.notice.setText(f"Could not find collections: {message}")
 
     def _write(self, fn, *args) -> None:
         def done(_r):

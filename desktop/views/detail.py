@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 import os
 
-from PySide6.QtCore import QPointF, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import Q_ARG, QMetaObject, QPointF, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -40,6 +40,7 @@ from desktop.workers import describe, run_async
 log = logging.getLogger(__name__)
 
 PREVIEW_PX = 1024
+PREVIEW_MIN_H = 120  # px: the preview's least height (the pane fits a 600 px window)
 
 
 def load_preview(file_id: int, path: str, kind: str, content_hash: str | None, paths,
@@ -83,12 +84,13 @@ class DetailPane(QWidget):
         self._pending_seek: float | None = None
         self._player = None
         self._video = None
+        self._playing = False  # what the user asked for (the player's own state lags: _media)
         self.setMinimumWidth(320)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(6, 6, 6, 6)
         head = QHBoxLayout()
         self.name = ElidedLabel("")  # a long file name never widens the window
-        self.name.setObjectName("heading")
+        self.name.setObjectName("itemName")
         self.name.setTextInteractionFlags(Qt.TextSelectableByMouse)
         head.addWidget(self.name, 1)
         close = QToolButton()
@@ -100,7 +102,7 @@ class DetailPane(QWidget):
 
         self.preview = QLabel("")
         self.preview.setAlignment(Qt.AlignCenter)
-        self.preview.setMinimumHeight(200)
+        self.preview.setMinimumHeight(PREVIEW_MIN_H)
         # Ignored: the picture is scaled to the label, so the label must not take the picture's
         # size as its minimum (that made the window grow on every video frame)
         self.preview.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Ignored)
@@ -113,7 +115,8 @@ class DetailPane(QWidget):
         self.play_btn.setText("▶")
         self.play_btn.clicked.connect(self.toggle_play)
         self.seek = QSlider(Qt.Horizontal)
-        self.seek.sliderMoved.connect(lambda ms: self._player and self._player.setPosition(ms))
+        self.seek.sliderMoved.connect(
+            lambda ms: self._player and self._media("setPosition", Q_ARG("qint64", ms)))
         self.time_label = QLabel("0:00")
         controls.addWidget(self.play_btn)
         controls.addWidget(self.seek, 1)
@@ -122,7 +125,7 @@ class DetailPane(QWidget):
         self.video_box.hide()
         outer.addWidget(self.video_box)
 
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.NoFrame)
         body = QWidget()
@@ -342,6 +345,10 @@ class DetailPane(QWidget):
 
     def _fit_preview(self) -> None:
         if self._preview_pm is not None and not self._preview_pm.isNull():
+            # no taller than the picture at the pane's width: the facts, the transcript and the
+            # Ask box get the rest (a wide video left half the pane empty at 900x600)
+            pw, ph = self._preview_pm.width(), self._preview_pm.height()
+            self.preview.setMaximumHeight(max(PREVIEW_MIN_H, round(self.preview.width() * ph / pw)))
             pm = self._preview_pm.scaled(self.preview.size(), Qt.KeepAspectRatio,
                                          Qt.SmoothTransformation)
             if self.outline_box.isChecked():
@@ -398,12 +405,19 @@ class DetailPane(QWidget):
         except ImportError as e:  # PySide6-Addons missing: show the still frame only
             log.warning("video playback unavailable: %s", e)
             return False
+        from PySide6.QtMultimedia import QVideoSink
+
         self._player = QMediaPlayer(self)
         from desktop.qt_logging import quiet_ffmpeg
 
         quiet_ffmpeg()  # no FFmpeg stream details on stderr
         self._audio = QAudioOutput(self)
         self._player.setAudioOutput(self._audio)
+        # frames go to a sink and onto the preview label: no native video surface needed. Set
+        # once: changing outputs tears down the player's threads (see _media)
+        self._video = QVideoSink(self)
+        self._video.videoFrameChanged.connect(self._frame)
+        self._player.setVideoOutput(self._video)
         self._player.positionChanged.connect(self._position)
         self._player.durationChanged.connect(lambda d: self.seek.setRange(0, d))
         self._player.mediaStatusChanged.connect(self._media_status)
@@ -413,15 +427,14 @@ class DetailPane(QWidget):
         self.video_box.show()
         if not self._ensure_player():
             return
-        self._player.setSource(QUrl.fromLocalFile(path))
-        self._player.setVideoOutput(None)
+        self._media("setSource", Q_ARG(QUrl, QUrl.fromLocalFile(path)))
         if self._pending_seek is not None:
             self.seek_to(self._pending_seek)
 
     def seek_to(self, seconds: float) -> None:
         self._pending_seek = seconds
         if self._player is not None:
-            self._player.setPosition(int(seconds * 1000))
+            self._media("setPosition", Q_ARG("qint64", int(seconds * 1000)))
         self.seek.setValue(int(seconds * 1000))
         self.time_label.setText(fmt_time(seconds))
         self._highlight_at(seconds)
@@ -429,8 +442,11 @@ class DetailPane(QWidget):
     def _media_status(self, status) -> None:
         from PySide6.QtMultimedia import QMediaPlayer
 
+        if status == QMediaPlayer.EndOfMedia:  # played to the end: Play starts it again
+            self._playing = False
+            self.play_btn.setText("▶")
         if status == QMediaPlayer.LoadedMedia and self._pending_seek is not None:
-            self._player.setPosition(int(self._pending_seek * 1000))
+            self._media("setPosition", Q_ARG("qint64", int(self._pending_seek * 1000)))
 
     def _position(self, ms: int) -> None:
         if not self.seek.isSliderDown():
@@ -455,21 +471,21 @@ class DetailPane(QWidget):
         if self._player is None or self.info is None or self.info.kind != "video" \
                 or not self.isVisible():
             return
-        from PySide6.QtMultimedia import QMediaPlayer, QVideoSink
+        self._playing = not self._playing
+        self._media("play" if self._playing else "pause")
+        self.play_btn.setText("❚❚" if self._playing else "▶")
 
-        if self._player.playbackState() == QMediaPlayer.PlayingState:
-            self._player.pause()
-            self.play_btn.setText("▶")
-            return
-        if self._video is None:
-            # frames go to a sink and onto the preview label: no native video surface needed
-            self._video = QVideoSink(self)
-            self._video.videoFrameChanged.connect(self._frame)
-        self._player.setVideoOutput(self._video)
-        self._player.play()
-        self.play_btn.setText("❚❚")
+    def _media(self, slot: str, *args) -> None:
+        """Call a QMediaPlayer slot from the event loop, not from Python. Stopping or pausing
+        ends work in the player's FFmpeg threads, which wait for the GIL (PySide checks for Python
+        overrides while they disconnect from our QAudioOutput); called from Python, the GUI
+        thread held the GIL while waiting for those threads: Esc on a played video froze the
+        app (seen under X11). A queued call runs in C++ with the GIL free, in call order."""
+        QMetaObject.invokeMethod(self._player, slot, Qt.QueuedConnection, *args)
 
     def _frame(self, frame) -> None:
+        if not self._playing:
+            return  # the still (thumbnail or the matched moment) stays until Play
         img = frame.toImage()
         if not img.isNull():
             self._preview_pm = QPixmap.fromImage(img)
@@ -477,7 +493,8 @@ class DetailPane(QWidget):
 
     def stop_media(self) -> None:
         if self._player is not None:
-            self._player.stop()
+            self._playing = False
+            self._media("stop")
             self.play_btn.setText("▶")
 
     def _segment_clicked(self, item: QListWidgetItem) -> None:
@@ -490,6 +507,7 @@ class DetailPane(QWidget):
             return
         s, fid = self.services, self.file_id
         self.answer.setText("Thinking…")
+        self._reveal_answer()
         run_async(ask, s.catalog, s.registry, fid, q,
                   on_done=lambda a, fid=fid: self._answered(fid, a),
                   on_error=lambda e, fid=fid: fid == self.file_id and self._answer_text(describe(e)))
@@ -504,8 +522,21 @@ class DetailPane(QWidget):
             text += "\n" + " ".join(a.notices)
         self._answer_text(text)
 
+    def show_ask(self) -> None:
+        """The Ask box, scrolled into view, with the cursor in it (Ctrl+K)."""
+        self.scroll.ensureWidgetVisible(self.ask_edit)
+        self.ask_edit.setFocus(Qt.ShortcutFocusReason)
+        self.ask_edit.selectAll()
+
+    def _reveal_answer(self) -> None:
+        """The answer under the box is read at once, not found by scrolling (once the label
+        has its new height)."""
+        QTimer.singleShot(50, self.scroll,
+                          lambda: self.scroll.ensureWidgetVisible(self.answer, 0, 4))
+
     def _answer_text(self, text: str) -> None:
         self.answer.setText(text)
+        self._reveal_answer()
         if self.file_id is not None:
             self._asked[self.file_id] = (self.ask_edit.text(), text)
         self.answered.emit(text)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QStackedLayout,
     QVBoxLayout,
@@ -49,10 +50,13 @@ class LibraryPage(QWidget):
         head.setContentsMargins(8, 4, 8, 0)
         self.title = ElidedLabel("All photos and videos")
         self.title.setObjectName("heading")
-        head.addWidget(self.title, 3)
+        # the title takes the room its text needs first; the count and notices get the rest
+        # (they end in "…", the whole of them in the tooltip)
+        self.title.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
+        head.addWidget(self.title)
         self.notice = ElidedLabel("")
         self.notice.setObjectName("notice")
-        head.addWidget(self.notice, 2)
+        head.addWidget(self.notice, 1)
         lay.addLayout(head)
         bar = QHBoxLayout()
         bar.setContentsMargins(8, 0, 8, 0)
@@ -213,6 +217,14 @@ class LibraryPage(QWidget):
         if rows:
             self.grid.scrollToTop()
         self.loaded.emit()
+
+    def show_searching(self, title: str) -> None:
+        """Said at once, as the user types: the first search loads its models (seconds), and a
+        page that showed nothing meanwhile looked as if search needed Enter."""
+        self.title.setText(title)
+        self.notice.setText("Searching…")
+        self.notice.setToolTip("")
+        self.back_btn.show()
 
     def _show_nothing_found(self, text: str) -> None:
         self.no_results.setText(text)

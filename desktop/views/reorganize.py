@@ -153,6 +153,7 @@ class ReorganizePage(QWidget):
         self.preview.setObjectName("notice")
         self.preview.setWordWrap(True)
         self.preview.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.preview.hide()  # until there is a preview (an empty row read as a gap)
         lay.addWidget(self.preview)
         self.last_preview: dict | None = None
         self._preview_timer = QTimer(self)
@@ -285,6 +286,19 @@ class ReorganizePage(QWidget):
         idx = self.mode.findData(data["plan"]["mode"])
         if idx >= 0:
             self.mode.setCurrentIndex(idx)
+        # the layout shown is the plan's (a date plan said "By topic" beside its date folders);
+        # no preview for it: the plan below is what it does
+        summary = data["plan"].get("summary") or {}
+        idx = self.layout_box.findData(summary.get("layout"))
+        if idx >= 0:
+            for w in (self.layout_box, self.template):
+                w.blockSignals(True)
+            self.layout_box.setCurrentIndex(idx)
+            if summary.get("template"):
+                self.template.setText(summary["template"])
+            for w in (self.layout_box, self.template):
+                w.blockSignals(False)
+            self.template.setEnabled(self.layout_box.currentData() == "date")
         self._fill_trees()
         self._update_summary()
         self._set_buttons()
@@ -497,6 +511,7 @@ class ReorganizePage(QWidget):
         """The live preview of the chosen layout: the full folders it would fill (a worker)."""
         layout, template = self.layout_box.currentData(), self.template.text().strip()
         self.preview.setText("Previewing…")
+        self.preview.show()
         run_async(preview_layout, self.services.catalog, self.services.settings, layout,
                   template if layout == "date" else None,
                   on_done=self._show_preview,

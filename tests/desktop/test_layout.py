@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.main_window import SEARCH_MIN_W
 from tests.media_factory import write_jpeg, write_video
 
 SIZES = [(900, 600), (1440, 900)]
@@ -52,7 +53,7 @@ def layout_problems(win) -> list[str]:
                  w.sizePolicy().horizontalPolicy() != QSizePolicy.Ignored):
             full = getattr(w, "full_text", w.text)()
             need = max(fm.horizontalAdvance(line) for line in full.split("\n"))
-            if need > w.contentsRect().width() + 1:
+            if need > w.contentsRect().width():
                 out.append(f"{name}: text clipped ({need} px in {w.contentsRect().width()})")
         if isinstance(w, QAbstractButton) and w.text():
             text = w.text().replace("&", "")
@@ -62,6 +63,9 @@ def layout_problems(win) -> list[str]:
                 out.append(f"{name}: button text clipped ({need} px in {w.width()})")
         if isinstance(w, QSlider) and w.orientation() == Qt.Horizontal and w.width() < 60:
             out.append(f"{name}: slider collapsed to {w.width()} px")
+        if w is win.search_edit and w.width() < SEARCH_MIN_W:
+            # the chips that do not fit belong behind the toolbar's » button
+            out.append(f"the search box squeezed to {w.width()} px")
         if isinstance(w, QTreeWidget) and w.objectName() == "proposed":
             col = w.columnWidth(0)
             if col < 180:
@@ -108,12 +112,21 @@ def demo(tmp_path, services):
 
 @pytest.fixture
 def win(services, qtbot):
+    """The window as the app shows it: Fusion and the app's style sheet (its headings are
+    bigger and bold; without it a clipped heading went unseen)."""
     from desktop.app import create_window
+    from desktop.style import apply_theme
 
+    app = QApplication.instance()
+    style, sheet, palette = app.style().name(), app.styleSheet(), app.palette()
+    apply_theme(app, dark=False)
     w = create_window(services, start_background=False, welcome=False)
     qtbot.addWidget(w)
     yield w
     w.close()
+    app.setStyleSheet(sheet)
+    app.setStyle(style)
+    app.setPalette(palette)
 
 
 def _video_id(services) -> int:

@@ -1,0 +1,175 @@
+"""What the second real-window session (Xvfb, xdotool, a library of real photos and spoken
+videos) hit after the first round of fixes, each driven through the window."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem
+
+from core.scan.roots import add_root
+from core.scan.scanner import scan
+from tests.media_factory import write_jpeg, write_video
+
+
+@pytest.fixture
+def win(services, qtbot):
+    from desktop.app import create_window
+
+    w = create_window(services, start_background=False, welcome=False)
+    qtbot.addWidget(w)
+    w.resize(900, 600)
+    w.show()
+    yield w
+    w.close()
+
+
+def _video(tmp_path, services, size=(64, 48), audio=None) -> int:
+    lib = tmp_path / "lib"
+    write_jpeg(lib / "IMG_0001.jpg", (120, 90), seed=1, taken="2024:01:01 10:00:00")
+    write_video(lib / "talk.mp4", seconds=3, size=size, audio=audio)
+    add_root(services.catalog, lib)
+    scan(services.catalog)
+    with services.catalog.read() as conn:
+        return conn.execute("SELECT id FROM files WHERE kind = 'video'").fetchone()[0]
+
+
+def test_typing_says_searching_at_once(tmp_path, services, win, qtbot):
+    """The first search loads its models (7 s on a busy machine): the page said nothing
+    meanwhile, and typing looked as if it needed Enter."""
+    _video(tmp_path, services)
+    seen = []
+    win.search.searching.connect(
+        lambda q: seen.append((q, win.library.title.full_text(), win.library.notice.text())))
+    win.search_edit.setFocus()
+    qtbot.keyClicks(win.search_edit, "talk")
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)   # the debounce, not the search
+    assert seen[0] == ("talk", "“talk”", "Searching…")
+    qtbot.waitUntil(lambda: win.library.notice.text() != "Searching…", timeout=60000)
+    assert win.library.notice.text().startswith("1 result")
+
+
+def _inside(widget, viewport) -> bool:
+    top_left = widget.mapTo(viewport, QPoint(0, 0))
+    return viewport.rect().contains(QRect(top_left, widget.size()))
+
+
+def test_ctrl_k_shows_the_ask_box_and_its_answer_in_a_small_window(tmp_path, services, win,
+                                                                   qtbot):
+    """At 900x600 the Ask box of a video was below the pane's fold: Ctrl+K put the cursor in a
+    box nobody could see, and the answer came out of sight too."""
+    vid = _video(tmp_path, services, size=(160, 68))   # a wide video, as most are
+    win.library.reload()
+    qtbot.waitUntil(lambda: win.library.model.rowCount() == 2, timeout=10000)
+    with qtbot.waitSignal(win.detail.loaded, timeout=10000):
+        win.open_detail(vid)
+    d = win.detail
+    d.transcript.show()   # a transcript between the facts and the box, as a spoken video has
+    d.transcript.setMinimumHeight(160)
+    d.transcript_title.show()
+    qtbot.wait(50)
+    viewport = d.scroll.viewport()
+    assert not _inside(d.ask_edit, viewport)  # the set-up: the box starts below the fold
+    # the preview is no taller than the wide picture needs: the rest is the pane's
+    pic = d.preview.pixmap()
+    assert d.preview.height() <= max(pic.height() + 8, 130)
+    win.activateWindow()
+    qtbot.keyClick(win.library.grid, Qt.Key_K, Qt.ControlModifier)
+    assert d.ask_edit.hasFocus() and _inside(d.ask_edit, viewport)
+    d.scroll.verticalScrollBar().setValue(0)   # the user scrolls back up meanwhile
+    d.ask_edit.setText("what is this?")
+    with qtbot.waitSignal(d.answered, timeout=30000):
+        qtbot.keyClick(d.ask_edit, Qt.Key_Return)
+    qtbot.waitUntil(lambda: _inside(d.answer, viewport), timeout=2000)
+
+
+def _multimedia() -> bool:
+    try:
+        import PySide6.QtMultimedia  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _multimedia(), reason="QtMultimedia cannot load here")
+def test_the_player_is_stopped_from_the_event_loop_not_from_python(tmp_path, services, win,
+                                                                   qtbot):
+    """Esc on a played video froze the app for good: the GUI thread held Python's GIL inside
+    QMediaPlayer.stop() while the player's audio thread waited for the GIL. Player calls are
+    queued, so they run in C++ with the GIL free, in the order made."""
+    from PySide6.QtMultimedia import QMediaPlayer
+
+    vid = _video(tmp_path, services, audio="tone")
+    with qtbot.waitSignal(win.detail.loaded, timeout=10000):
+        win.open_detail(vid)
+    d = win.detail
+    win.activateWindow()
+    qtbot.keyClick(win.library.grid, Qt.Key_K)   # play
+    qtbot.waitUntil(lambda: d._player.position() > 300, timeout=10000)
+    assert d.play_btn.text() == "❚❚"
+    d.ask_edit.setFocus()   # (where the session pressed it)
+    qtbot.keyClick(d.ask_edit, Qt.Key_Escape)   # close the pane: stop
+    assert not d.isVisible() and d.play_btn.text() == "▶"
+    assert d._player.playbackState() == QMediaPlayer.PlayingState  # not from Python...
+    qtbot.waitUntil(lambda: d._player.playbackState() == QMediaPlayer.StoppedState,
+                    timeout=5000)  # ...but from the event loop, at once
+
+
+def test_a_video_badge_sits_on_its_picture(tmp_path, services, win, qtbot):
+    """The length of a wide video floated in the white below its picture."""
+    vid = _video(tmp_path, services, size=(192, 64))   # 3:1
+    win.library.group.setCurrentIndex(win.library.group.findData("name"))  # no group labels
+    win.library.reload()
+    qtbot.waitUntil(lambda: win.library.model.rowCount() == 2, timeout=10000)
+    grid, model = win.library.grid, win.library.model
+    row = model.index_of(vid).row()
+    qtbot.waitUntil(lambda: services.thumbs.cached(vid), timeout=10000)
+    delegate = grid.itemDelegate()
+    img = QImage(delegate.cell, delegate.cell, QImage.Format_RGB32)
+    img.fill(Qt.white)
+    opt = QStyleOptionViewItem()
+    opt.rect = img.rect()
+    opt.palette = grid.palette()
+    opt.state = QStyle.State_Enabled
+    p = QPainter(img)
+    delegate.paint(p, opt, model.index(row))
+    p.end()
+    assert row >= 0
+    white = QImage(1, 1, QImage.Format_RGB32)
+    white.fill(Qt.white)
+    col = img.width() // 2
+    rows_with_picture = [y for y in range(img.height()) if img.pixel(col, y) != white.pixel(0, 0)]
+    top, bottom = min(rows_with_picture), max(rows_with_picture)
+    assert bottom - top < img.height() * 0.6   # a wide picture: white above and below it
+    badge_rows = [y for y in range(img.height()) if img.pixel(10, y) != white.pixel(0, 0)]
+    assert badge_rows and max(badge_rows) <= bottom + 1, (top, bottom, badge_rows[-5:])
+    QApplication.processEvents()
+
+
+def test_a_failed_find_collections_says_why_on_the_page(tmp_path, services, win, qtbot):
+    """"Finding collections…" stayed up beside "Failed: collections" in the status line (no
+    clip model: no image vectors)."""
+    _video(tmp_path, services)
+    win.show_page("collections")
+    page = win.collections
+    qtbot.waitUntil(lambda: page.notice.text().startswith("No collections yet"), timeout=10000)
+    page.find_btn.click()
+    qtbot.waitUntil(lambda: page.notice.text().startswith("Could not find collections"),
+                    timeout=30000)
+    assert "clip model" in page.notice.text()
+
+
+def test_the_review_shows_the_layout_of_the_plan_it_shows(tmp_path, services, win, qtbot):
+    """A plan made by date (`shoebox plan --layout date`) was shown under "By topic"."""
+    from core.organize import make_plan
+
+    _video(tmp_path, services)
+    assert services.settings.organize_layout != "date"
+    make_plan(services.catalog, services.settings, layout="date", template="{year}")
+    page = win.reorganize
+    with qtbot.waitSignal(page.planShown, timeout=10000):
+        win.show_page("reorganize")
+    assert page.layout_box.currentData() == "date" and page.template.isEnabled()
+    assert page.template.text() == "{year}"
+    assert not page.preview.isVisible()   # no empty row above the summary
