@@ -320,6 +320,10 @@ class ReorganizePage(QWidget):
             self.current_tree.addTopLevelItem(row)
         editable = self.plan["state"] == "draft"
         self.proposed_tree.blockSignals(True)
+        # the tree is re-read after each decision: the row ticked with Space stays the current
+        # one, and the view stays where it was (a keyboard user lost their place every time)
+        was = self._row_key(self.proposed_tree.currentItem())
+        scrolled = self.proposed_tree.verticalScrollBar().value()
         self.proposed_tree.clear()
         # a row per collection (each has its own folder); by date, a row per destination folder
         groups: dict = defaultdict(list)
@@ -393,7 +397,25 @@ class ReorganizePage(QWidget):
             for c in (0, 3):
                 row.setToolTip(c, f"collection “{name}” is not moved:\n- " + "\n- ".join(why))
             self.proposed_tree.addTopLevelItem(row)
+        if was is not None:
+            again = next((it for it in self._all_rows() if self._row_key(it) == was), None)
+            if again is not None:
+                self.proposed_tree.setCurrentItem(again)
+        self.proposed_tree.verticalScrollBar().setValue(scrolled)
         self.proposed_tree.blockSignals(False)
+
+    @staticmethod
+    def _row_key(item: QTreeWidgetItem | None):
+        if item is None:
+            return None
+        return item.data(0, Qt.UserRole + 1), repr(item.data(0, Qt.UserRole)), item.text(0)
+
+    def _all_rows(self):
+        for i in range(self.proposed_tree.topLevelItemCount()):
+            head = self.proposed_tree.topLevelItem(i)
+            yield head
+            for j in range(head.childCount()):
+                yield head.child(j)
 
     def _update_summary(self) -> None:
         p = self.plan

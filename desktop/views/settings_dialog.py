@@ -91,6 +91,9 @@ class SettingsDialog(QDialog):
             browse.clicked.connect(lambda _c=False, e=edit: self._pick_model_folder(e))
             state = QLabel("checking…")
             state.setObjectName("notice")
+            # as wide as its longest word, so the rows' boxes line up whatever each says
+            state.setMinimumWidth(max(state.fontMetrics().horizontalAdvance(t) + 4
+                                      for t in ("checking…", "not ready", "unknown")))
             h = QHBoxLayout()
             h.addWidget(edit, 1)
             h.addWidget(browse)

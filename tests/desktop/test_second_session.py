@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QImage, QPainter
-from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem
+from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem, QTabWidget
 
 from core.scan.roots import add_root
 from core.scan.scanner import scan
@@ -173,3 +173,57 @@ def test_the_review_shows_the_layout_of_the_plan_it_shows(tmp_path, services, wi
     assert page.layout_box.currentData() == "date" and page.template.isEnabled()
     assert page.template.text() == "{year}"
     assert not page.preview.isVisible()   # no empty row above the summary
+
+
+def test_the_model_rows_of_settings_line_up(services, win, qtbot):
+    """"not ready" is wider than "ready": those rows' boxes were narrower, out of line."""
+    from desktop.views.settings_dialog import SettingsDialog
+
+    dlg = SettingsDialog(services, win)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    with qtbot.waitSignal(dlg.modelsShown, timeout=20000):
+        pass
+    tabs = dlg.findChild(QTabWidget)
+    tabs.setCurrentIndex(next(i for i in range(tabs.count()) if tabs.tabText(i) == "Models"))
+    qtbot.wait(50)
+    states = {w.text() for w in dlg.model_states.values()}
+    assert {"ready", "not ready"} <= states, states  # (both kinds, here: no CLIP weights)
+    assert len({e.width() for e in dlg.model_edits.values()}) == 1, \
+        {r: (e.width(), dlg.model_states[r].text()) for r, e in dlg.model_edits.items()}
+    dlg.close()
+
+
+def test_space_skips_in_the_review_and_the_keyboard_keeps_its_place(tmp_path, services, win,
+                                                                    qtbot):
+    """Each decision re-reads the plan; the tree was rebuilt without a current row, so the
+    next Down + Space acted on nothing."""
+    from core.organize import make_plan, plan_items
+    from desktop.views.reorganize import ITEM
+
+    lib = tmp_path / "lib"
+    for i in range(4):
+        write_jpeg(lib / "Phone" / f"IMG_{i}.jpg", (64, 48), seed=i,
+                   taken=f"2021:05:0{i + 1} 10:00:00")
+    add_root(services.catalog, lib)
+    scan(services.catalog)
+    pid = make_plan(services.catalog, services.settings, layout="date", template="{year}")
+    page = win.reorganize
+    with qtbot.waitSignal(page.planShown, timeout=10000):
+        win.show_page("reorganize")
+    tree = page.proposed_tree
+    rows = [h.child(j) for h in map(tree.topLevelItem, range(tree.topLevelItemCount()))
+            for j in range(h.childCount()) if h.child(j).data(0, Qt.UserRole + 1) == ITEM]
+    first, second = rows[0].data(0, Qt.UserRole), rows[1].data(0, Qt.UserRole)
+    tree.setCurrentItem(rows[0])
+    tree.setFocus()
+    with qtbot.waitSignal(page.planShown, timeout=10000):
+        qtbot.keyClick(tree, Qt.Key_Space)   # skip it
+    assert tree.currentItem() is not None and tree.currentItem().data(0, Qt.UserRole) == first
+    with qtbot.waitSignal(page.planShown, timeout=10000):
+        qtbot.keyClick(tree, Qt.Key_Down)
+        qtbot.keyClick(tree, Qt.Key_Space)   # and the next one
+    decisions = {i.id: i.decision for i in plan_items(services.catalog, pid)}
+    assert decisions[first] == decisions[second] == "skip"
+    assert sum(d == "skip" for d in decisions.values()) == 2
+    assert "2 skipped" in page.summary.text()
