@@ -67,6 +67,7 @@ class DuplicatesPage(QWidget):
         self.tree.setIconSize(QSize(72, 72))
         self.tree.setColumnWidth(0, 320)
         self.tree.itemActivated.connect(self._activated)
+        self.tree.itemChanged.connect(lambda _it, col: col == 0 and self._update_notice())
         self.tree.currentItemChanged.connect(lambda cur, _prev: self._compare(cur))
         lay.addWidget(self.tree, 2)
         self.compare_box = QWidget()
@@ -97,9 +98,9 @@ class DuplicatesPage(QWidget):
 
     def _show(self, groups) -> None:
         self.groups = groups
+        self.tree.blockSignals(True)
         self.tree.clear()
         self._items_by_id.clear()
-        wasted = 0
         for g in groups:
             keeper = g.keep
             keeper_name = os.path.basename(next(f.path for f in g.files if f.file_id == keeper))
@@ -119,11 +120,10 @@ class DuplicatesPage(QWidget):
                                       os.path.dirname(f.path)])
                 it.setData(0, Qt.UserRole, f.file_id)
                 it.setData(1, Qt.UserRole, f.path)
+                it.setData(2, Qt.UserRole, f.size)
                 it.setCheckState(0, Qt.Checked if f.file_id in trash else Qt.Unchecked)
                 if f.file_id == keeper:
                     it.setText(0, it.text(0) + "  ★ keeper")
-                elif f.file_id in trash:
-                    wasted += f.size
                 it.setToolTip(0, f.path)
                 pm = self.services.thumbs.get(ThumbRequest(f.file_id, f.path, "photo"))
                 if pm is not None:
@@ -133,18 +133,30 @@ class DuplicatesPage(QWidget):
             self.tree.addTopLevelItem(head)
             head.setFirstColumnSpanned(True)  # only takes once the item is in the tree
             head.setExpanded(True)
+        self.tree.blockSignals(False)
         self.title.setText(f"Duplicates ({len(groups)} groups)" if groups else "Duplicates")
-        if not groups:
-            self.notice.setText("No duplicates found.")
-        else:
-            near = sum(1 for g in groups if g.kind != "exact")
-            self.notice.setText(
-                f"{len(groups)} groups; {wasted / 1e6:.1f} MB in the ticked identical copies. "
-                + (f"{near} groups of similar photos are not ticked: select one to compare its "
-                   "photos side by side." if near else ""))
+        self._update_notice()
         first_near = next((i for i, g in enumerate(groups) if g.kind != "exact"), None)
         self._compare(self.tree.topLevelItem(first_near) if first_near is not None else None)
         self.loaded.emit()
+
+    def _update_notice(self) -> None:
+        """What the ticks add up to, kept current as the user ticks (Space) or unticks."""
+        groups = self.groups or []
+        if not groups:
+            self.notice.setText("No duplicates found.")
+            return
+        ticked = [head.child(j) for head in map(self.tree.topLevelItem,
+                                                range(self.tree.topLevelItemCount()))
+                  for j in range(head.childCount()) if head.child(j).checkState(0) == Qt.Checked]
+        size = sum(it.data(2, Qt.UserRole) or 0 for it in ticked)
+        near = sum(1 for g in groups if g.kind != "exact")
+        self.notice.setText(
+            f"{len(groups)} group{'s' * (len(groups) != 1)}; {size / 1e6:.1f} MB in the "
+            f"{len(ticked)} ticked "
+            f"cop{'y' if len(ticked) == 1 else 'ies'}. "
+            + (f"{near} groups of similar photos are not ticked: select one to compare its "
+               "photos side by side." if near else ""))
 
     def _group_of(self, item: QTreeWidgetItem | None):
         if item is None:
