@@ -97,6 +97,7 @@ def _render_views(win, services, media: Path, out: Path, width: int, size, suffi
     win.resize(*size)
     win.show()
     grid = win.library.grid
+    grid.scrollToTop()  # (the larger size left it scrolled)
     _wait(lambda: win.library.rows_loaded and grid.visible_ids()
           and all(services.thumbs.cached(i) for i in grid.visible_ids()))
     win.status_area.refresh_counts()
@@ -110,11 +111,18 @@ def _render_views(win, services, media: Path, out: Path, width: int, size, suffi
     grid.setCurrentIndex(win.library.model.index(0))
     _save(win, out / f"search{suffix}.png", width)
 
-    win.open_detail(showcase_file(services.catalog) or grid.current_id())
+    # the showcase photo (camera, place) beside the library, selected there: not beside search
+    # results it is not one of
+    showcase = showcase_file(services.catalog) or grid.current_id()
+    win.search.clear()
+    _wait(lambda: win.library.mode == "library" and win.library.rows_loaded)
+    grid.setCurrentIndex(win.library.model.index_of(showcase))
+    grid.scrollTo(grid.currentIndex())
+    win.open_detail(showcase)
     _wait(lambda: win.detail.info is not None and win.detail._preview_pm is not None)
+    _wait(lambda: all(services.thumbs.cached(i) for i in grid.visible_ids()), 5)
     _save(win, out / f"detail{suffix}.png", width)
     win.close_detail()
-    win.search.clear()
 
     win.show_page("collections")
     _wait(lambda: win.collections.collections, 10)
@@ -153,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from PySide6.QtWidgets import QApplication
 
+    from desktop import qt_logging
+
+    qt_logging.install()  # Qt's own messages go to the log, as in the app
+
     from core.config import Paths, Settings
     from core.demo import build_demo_library
     from desktop.app import create_window
@@ -172,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     services = Services(paths, Settings(watch=False))
     try:
         cat = services.catalog
-        build_demo_library(cat, services.registry, services.settings, paths, lib)
+        # 31 photos: groups of two are worth showing (three found none by colour alone)
+        build_demo_library(cat, services.registry, services.settings, paths, lib,
+                           min_collection_size=2)
         services.qsettings.setValue("welcomed", True)
 
         win = create_window(services, start_background=False, welcome=False)

@@ -62,7 +62,7 @@ class StatusArea(QFrame):
         for w in (self.models, self.counts, self.pause_btn, self.cancel_btn, self.errors_btn):
             lay.addWidget(w)
         self.error_count = 0
-        self.pending = 0  # jobs waiting, from the last count
+        self.pending = 0  # files waiting for indexing, from the last count
         bg.progress.connect(self._on_progress)
         bg.state.connect(self._on_state)
         bg.failed.connect(self._on_failed)
@@ -152,7 +152,7 @@ class StatusArea(QFrame):
         self.errors_btn.setText("No problems" if n == 0 else f"{n:,} problem{'s' * (n != 1)}")
         self.errors_btn.setIcon(icon("problems") if n else QIcon())  # no warning sign for none
         f = st["files"]
-        self.pending = sum(st["pending_jobs"].values())
+        self.pending = st["files_pending"]
         # the files waiting are said once, by the status line itself
         self.counts.setText(f"{f['photo']:,} photos · {f['video']:,} videos")
         bg = self.services.background

@@ -27,6 +27,10 @@ def library_status(catalog: Catalog) -> dict:
                 "SELECT count(*) FROM files WHERE error IS NOT NULL AND status = 'present'"
             ).fetchone()[0]
             problems = conn.execute("SELECT count(*) FROM problems").fetchone()[0]
+            # files, not jobs: one new photo waits for several stages
+            files_pending = conn.execute(
+                "SELECT count(DISTINCT file_id) FROM jobs WHERE state IN ('pending', 'running')"
+            ).fetchone()[0]
             job_errors = conn.execute(
                 "SELECT count(*) FROM jobs WHERE state = 'error'").fetchone()[0]
             dated = conn.execute(
@@ -42,6 +46,7 @@ def library_status(catalog: Catalog) -> dict:
         "with_exif_date": dated[2] or 0,
         "with_gps": dated[3] or 0,
         "taken_between": [dated[0], dated[1]],
+        "files_pending": files_pending,
         "pending_jobs": {stage: states.get("pending", 0) + states.get("running", 0)
                          for stage, states in sorted(jobs.items())},
         "jobs": jobs,

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from core.query import CollectionSummary, collection_members, list_collections
 from desktop import organize_api
 from desktop.thumbs import ThumbRequest
-from desktop.views.tiles import button_row, heading, mosaic, notice, tile_list
+from desktop.views.tiles import button_row, heading, mosaic, notice, tile, tile_list
 from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class CollectionsPage(QWidget):
         self._reps.clear()
         for c in cols:
             label = f"{c.name}\n{c.size} items" + ("  ·  kept as is" if c.keep_as_is else "")
-            it = QListWidgetItem(label)
+            it = tile(self.list, label)
             it.setData(Qt.UserRole, c.id)
             it.setToolTip(f"{c.name}\n{c.folder_path or ''}\nnamed by {c.named_by or '?'}")
             for ref in c.representatives:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from core.people import hide_person, merge_people, name_person, remove_face
 from core.query.people import FaceInfo, PersonSummary, list_people, person_faces, unassigned_faces
-from desktop.views.tiles import button_row, heading, mosaic, notice, tile_list
+from desktop.views.tiles import button_row, heading, mosaic, notice, tile, tile_list
 from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
@@ -98,8 +98,8 @@ class PeoplePage(QWidget):
         self.people = [p for p, _ in people]
         self.list.clear()
         for p, crops in people:
-            it = QListWidgetItem(f"{p.label}\n{p.face_count} photos" if p.name else
-                                 f"Who is this?\n{p.face_count} photos")
+            it = tile(self.list, f"{p.label}\n{p.face_count} photos" if p.name else
+                      f"Who is this?\n{p.face_count} photos")
             it.setData(Qt.UserRole, p.id)
             it.setToolTip(f"{p.label}: {p.face_count} faces in {len(p.files)} files")
             it.setIcon(QIcon(mosaic(crops, self.list.iconSize())))
@@ -128,7 +128,9 @@ class PeoplePage(QWidget):
         pid = self.current_id()
         if pid is None:
             self.faces.clear()
-            self.faces_title.setText("")
+            # (the empty box below said nothing)
+            self.faces_title.setText("Select a person to see each of their faces here." if
+                                     self.people else "")
             return
         s = self.services
         run_async(load_faces, s.catalog, s.paths, pid,

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QPushButton
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton
 
 
 def heading(text: str) -> QLabel:
@@ -36,6 +36,14 @@ def tile_list(icon: QSize, grid: QSize) -> QListWidget:
     tiles.setWordWrap(True)
     tiles.setSelectionMode(QListWidget.ExtendedSelection)
     return tiles
+
+
+def tile(tiles: QListWidget, text: str) -> QListWidgetItem:
+    """A tile the size of its grid cell. Sized by its text alone (the picture comes later, from
+    the thumbnail loader), tiles of a wide window overlapped at uneven gaps."""
+    item = QListWidgetItem(text)
+    item.setSizeHint(tiles.gridSize())
+    return item
 
 
 def button_row(buttons: Iterable[tuple[str, Callable[[], object]]]

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
     QLineEdit,
+    QListWidget,
     QSizePolicy,
     QSlider,
     QTreeWidget,
@@ -66,6 +67,10 @@ def layout_problems(win) -> list[str]:
         if w is win.search_edit and w.width() < SEARCH_MIN_W:
             # the chips that do not fit belong behind the toolbar's » button
             out.append(f"the search box squeezed to {w.width()} px")
+        if isinstance(w, QListWidget) and w.viewMode() == QListWidget.IconMode:
+            rects = [w.visualItemRect(w.item(i)) for i in range(w.count())]
+            if any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:]):
+                out.append(f"{name}: tiles overlap")
         if isinstance(w, QTreeWidget) and w.objectName() == "proposed":
             col = w.columnWidth(0)
             if col < 180:
@@ -161,7 +166,12 @@ def test_every_view_fits_the_window_and_the_window_keeps_its_size(demo, services
     win.search.run_now()
     qtbot.waitUntil(lambda: win.library.mode == "search", timeout=40000)
     check("search + detail")
-    for page, ready in (("collections", lambda: win.collections.collections),
+    def tiles_pictured():  # the tiles' pictures come after the tiles: both must lay out
+        cols = win.collections.collections
+        return cols and all(services.thumbs.cached(r.id) for c in cols
+                            for r in c.representatives)
+
+    for page, ready in (("collections", tiles_pictured),
                         ("reorganize", lambda: win.reorganize.plan is not None),
                         ("duplicates", lambda: win.duplicates.groups is not None),
                         ("problems", lambda: True)):

@@ -63,6 +63,8 @@ def test_people_view_name_merge_not_this_person_hide_and_photos(face_window, qtb
                              "Who is this?\n3 photos"]
     assert "3 people have no name yet" in page.notice.text()
     assert all(not page.list.item(i).icon().isNull() for i in range(3))  # face mosaics
+    # nobody selected yet: the faces box below says what it is for (it was blank)
+    assert page.current_id() is None and "Select a person" in page.faces_title.text()
 
     # name the first: it moves to the named group, at the top
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Barack", True))

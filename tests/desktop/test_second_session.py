@@ -271,3 +271,26 @@ def test_duplicates_by_keyboard_space_unticks_delete_trashes(tmp_path, services,
         os.path.basename(doomed) in asked[0]
     qtbot.wait(100)
     assert os.path.exists(kept) and os.path.exists(doomed)
+
+
+def test_the_status_line_counts_files_to_index_not_jobs(tmp_path, services, win, qtbot):
+    """35 new files said "206 files to index": it added up each file's waiting stages."""
+    from core.query import library_status
+
+    lib = tmp_path / "lib"
+    for i in range(3):
+        write_jpeg(lib / f"IMG_{i}.jpg", (64, 48), seed=i)
+    add_root(services.catalog, lib)
+    scan(services.catalog)
+
+    def queue(conn):   # what the indexer queues for new photos (core.pipeline.jobs.sync_jobs)
+        conn.execute("INSERT INTO jobs(file_id, stage, updated_at) SELECT f.id, s.stage, 0 "
+                     "FROM files f, (SELECT 'thumbnail' AS stage UNION SELECT 'clip' "
+                     "UNION SELECT 'faces') s")
+    services.catalog.write(queue)
+    st = library_status(services.catalog)
+    assert sum(st["pending_jobs"].values()) > 3   # several stages wait for each photo
+    assert st["files_pending"] == 3
+    win.status_area.refresh_counts()
+    qtbot.waitUntil(lambda: win.status_area.head.text() == "3 files to index", timeout=10000)
+

@@ -105,7 +105,7 @@ def test_the_status_line_never_says_up_to_date_while_files_wait(tmp_path, servic
     area = win.status_area
     # what library_status said in that session: nothing running, 70 files waiting
     area._show_counts({"errors": {"total": 0}, "files": {"photo": 650, "video": 4},
-                       "pending_jobs": {"thumbnail": 30, "clip": 40}})
+                       "files_pending": 70, "pending_jobs": {"thumbnail": 30, "clip": 70}})
     assert area.head.text() == "70 files to index"
     assert "to index" not in area.counts.text()  # said once
     area._on_state("idle")
