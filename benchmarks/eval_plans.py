@@ -174,9 +174,10 @@ def run_once(stamps: Path, work: Path, variant: str, per_group: int, registry, s
     from sklearn.metrics import adjusted_rand_score
 
     from core.catalog import Catalog
-    from core.collections import list_collections, recluster
+    from core.collections import recluster
     from core.config import Paths
     from core.organize import get_plan, make_plan, name_collections, plan_items
+    from core.query import collection_names
     from core.scan.roots import add_root
     from core.scan.scanner import scan
 
@@ -199,7 +200,7 @@ def run_once(stamps: Path, work: Path, variant: str, per_group: int, registry, s
         seconds = time.monotonic() - t0
         items = plan_items(catalog, pid)
         summary = get_plan(catalog, pid)["summary"]
-        names = {c.id: c.name for c in list_collections(catalog)}
+        names = collection_names(catalog)
     finally:
         catalog.close()
     final = {rel: os.path.relpath(os.path.dirname(root / rel), root) for rel in truth}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 from core.cli.output import add_json_flag, print_json, progress_task
@@ -74,8 +75,9 @@ def _recover(ctx) -> None:
 
 
 def cmd_collections(args, ctx) -> int:
-    from core.collections import MIN_CLUSTER_SIZE, list_collections, recluster
+    from core.collections import MIN_CLUSTER_SIZE, recluster
     from core.organize import name_collections
+    from core.query import list_collections
 
     _recover(ctx)
     registry = ctx.registry
@@ -102,14 +104,14 @@ def cmd_collections(args, ctx) -> int:
                     "kept_user_collections": rep.kept_user_collections,
                     "seconds": round(rep.seconds, 3),
                     "naming": naming.__dict__ if naming else None,
-                    "items": [c.__dict__ for c in cols]})
+                    "items": [dataclasses.asdict(c) for c in cols]})
         return 0
     print(f"{rep.files} files: {rep.collections} collections, {rep.noise} not in any "
           f"({rep.seconds:.1f} s)")
     if naming and naming.llm_unavailable:
         print(f"named from tags and dates (no LLM: {naming.llm_unavailable})")
     for c in cols:
-        print(f"  [{c.id}] {c.name or '(unnamed)'} — {c.member_count} files → "
+        print(f"  [{c.id}] {c.label} — {c.size} files → "
               f"{c.folder_path or '?'}" + ("  (keep as is)" if c.keep_as_is else ""))
     return 0
 
@@ -128,8 +130,8 @@ def _root_id(ctx, folder: str | None) -> int | None:
 
 
 def cmd_plan(args, ctx) -> int:
-    from core.collections import list_collections
     from core.organize import get_plan, make_plan, plan_items, plan_tree
+    from core.query import collection_names
     from core.scan.roots import list_roots
 
     _recover(ctx)
@@ -158,7 +160,7 @@ def cmd_plan(args, ctx) -> int:
         for folder, n in plan_tree(items).items():
             print(f"  {folder}{os.sep}  ({n})")
     if notes:
-        names = {c.id: c.name for c in list_collections(ctx.catalog)}
+        names = collection_names(ctx.catalog)
         print("what the checks changed, and why:")
         for cid, lines in notes.items():
             for line in lines:

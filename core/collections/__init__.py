@@ -1,8 +1,10 @@
 """Collections: the library grouped by what it looks like, then by when and where.
 
     grouping.py  the numbers: PCA + HDBSCAN, events by time and place, centres, representatives
-    store.py     the catalog: full recluster, new files joining, listing (and the table names)
+    store.py     the catalog: full recluster, new files joining (and the table names)
     edits.py     the user's changes: rename, merge, split, move files in or out
+
+Listing them is a read, in the query layer: core.query.list_collections.
 """
 
 from core.collections.edits import (
@@ -13,25 +15,21 @@ from core.collections.edits import (
 )
 from core.collections.grouping import MIN_CLUSTER_SIZE, cluster_vectors
 from core.collections.store import (
-    Collection,
     CollectionError,
     ReclusterReport,
     assign_new,
     join_model_path,
-    list_collections,
     load_vectors,
     recluster,
 )
 
 __all__ = [
     "MIN_CLUSTER_SIZE",
-    "Collection",
     "CollectionError",
     "ReclusterReport",
     "assign_new",
     "cluster_vectors",
     "join_model_path",
-    "list_collections",
     "load_vectors",
     "merge_collections",
     "move_to_collection",

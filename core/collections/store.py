@@ -1,4 +1,5 @@
-"""Collections in the catalog: the full recluster, new files joining, and the listing.
+"""Collections in the catalog: the full recluster and new files joining (the listing is a
+read: core.query.list_collections).
 
 Table names: the word in code, CLI and GUI is "collection", but the tables keep the names of
 the first schema: `clusters` holds the collections and `cluster_members` their files
@@ -25,7 +26,6 @@ make older backups unreadable; this note is the one place that maps the two word
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import pickle
@@ -417,39 +417,6 @@ def _join_by_radius(fids, vecs, cids: list[int], cents: np.ndarray,
     inside = bd <= radii[best]
     return [(cids[b], int(f), float(max(0.0, 1.0 - dist / max(radii[b], 1e-6))))
             for f, b, dist, ok in zip(fids, best, bd, inside) if ok]
-
-
-@dataclass
-class Collection:
-    id: int
-    name: str | None
-    description: str | None
-    folder_path: str | None
-    tags: list[str]
-    named_by: str | None
-    keep_as_is: bool
-    member_count: int
-    date_from: float | None
-    date_to: float | None
-    lat: float | None
-    lon: float | None
-    representatives: list[int]
-
-
-def list_collections(catalog: Catalog) -> list[Collection]:
-    with catalog.read() as conn:
-        reps: dict[int, list[int]] = {}
-        for r in conn.execute("SELECT cluster_id, file_id FROM cluster_members "
-                              "WHERE representative = 1 ORDER BY file_id"):
-            reps.setdefault(r[0], []).append(r[1])
-        out = []
-        for r in conn.execute("SELECT * FROM clusters ORDER BY member_count DESC, id"):
-            out.append(Collection(
-                r["id"], r["name"], r["description"], r["folder_path"],
-                json.loads(r["tags"]) if r["tags"] else [], r["named_by"], bool(r["keep_as_is"]),
-                r["member_count"], r["date_from"], r["date_to"], r["lat"], r["lon"],
-                reps.get(r["id"], [])))
-        return out
 
 
 def refresh_stats(conn: Connection, collection_id: int) -> None:

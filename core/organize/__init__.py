@@ -1,6 +1,7 @@
 """Organize: collections -> names -> plan -> review -> apply -> undo. Public API for the GUI/CLI.
 
-    from core.collections import recluster, assign_new, list_collections, rename_collection
+    from core.collections import recluster, assign_new, rename_collection
+    from core.query import list_collections, collection_names       # the reads
     from core.organize import (name_collections, make_plan, plan_items, set_item_decision,
                                set_collection_decision, apply_plan, undo_plan, recover,
                                list_plans, get_plan, add_keep_folder)

@@ -313,7 +313,7 @@ def name_collections(catalog: Catalog, registry=None, settings=None,
                      attempts: int = 3) -> NamingReport:
     """Name every collection that needs a name (all but the user's, when `rename`), with the
     LLM when there is one, else the fallback; then harmonise all folder paths."""
-    from core.collections import list_collections
+    from core.query import list_collections
 
     task = task or TaskState("name")
     t0 = time.monotonic()

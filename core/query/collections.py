@@ -1,8 +1,9 @@
-"""Collections as the GUI lists them: name, size, dates and a few representative files each,
-all in two statements however many collections there are."""
+"""Collections as the GUI, the CLI and the naming pass list them: name, size, dates and a few
+representative files each, all in two statements however many collections there are."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from core.catalog import Catalog
@@ -24,7 +25,9 @@ class FileRef:
 @dataclass
 class CollectionSummary:
     id: int
-    name: str                   # "Unnamed collection" until it is named
+    name: str | None            # None until it is named (`label` says so in words)
+    description: str | None
+    tags: list[str]
     folder_path: str | None
     keep_as_is: bool
     named_by: str | None
@@ -33,19 +36,25 @@ class CollectionSummary:
     last_taken: float | None
     representatives: list[FileRef] = field(default_factory=list)  # best first
 
+    @property
+    def label(self) -> str:
+        """The name to show: "Unnamed collection" until it has one."""
+        return self.name or UNNAMED_COLLECTION
+
 
 def list_collections(catalog: Catalog, representatives: int = REPRESENTATIVES
                      ) -> list[CollectionSummary]:
-    """Collections with present files, largest first."""
+    """Collections with present files, largest first (by present files; a collection whose
+    files are all gone is not listed)."""
     with catalog.read() as conn:
         conn.execute("BEGIN")  # the counts and the representatives from one snapshot
         try:
             rows = conn.execute(
-                "SELECT c.id, coalesce(c.name, ?) AS name, c.folder_path, c.keep_as_is, "
+                "SELECT c.id, c.name, c.description, c.tags, c.folder_path, c.keep_as_is, "
                 "c.named_by, count(m.file_id) AS n, min(f.taken_at), max(f.taken_at) "
                 "FROM clusters c JOIN cluster_members m ON m.cluster_id = c.id "
                 "JOIN files f ON f.id = m.file_id AND f.status = 'present' "
-                "GROUP BY c.id ORDER BY n DESC, c.id", (UNNAMED_COLLECTION,)).fetchall()
+                "GROUP BY c.id ORDER BY n DESC, c.id").fetchall()
             reps: dict[int, list[FileRef]] = {}
             for r in conn.execute(
                     "SELECT cluster_id, id, path, kind, content_hash FROM ("
@@ -58,8 +67,9 @@ def list_collections(catalog: Catalog, representatives: int = REPRESENTATIVES
                 reps.setdefault(r[0], []).append(FileRef(r[1], r[2], r[3], r[4]))
         finally:
             conn.execute("COMMIT")
-    return [CollectionSummary(r[0], r[1], r[2], bool(r[3]), r[4], r[5], r[6], r[7],
-                              reps.get(r[0], [])) for r in rows]
+    return [CollectionSummary(r[0], r[1], r[2], json.loads(r[3]) if r[3] else [], r[4],
+                              bool(r[5]), r[6], r[7], r[8], r[9], reps.get(r[0], []))
+            for r in rows]
 
 
 def collection_members(catalog: Catalog, collection_id: int) -> list[int]:

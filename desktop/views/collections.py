@@ -72,10 +72,10 @@ class CollectionsPage(QWidget):
         self._rep_items.clear()
         self._reps.clear()
         for c in cols:
-            label = f"{c.name}\n{c.size} items" + ("  ·  kept as is" if c.keep_as_is else "")
+            label = f"{c.label}\n{c.size} items" + ("  ·  kept as is" if c.keep_as_is else "")
             it = tile(self.list, label)
             it.setData(Qt.UserRole, c.id)
-            it.setToolTip(f"{c.name}\n{c.folder_path or ''}\nnamed by {c.named_by or '?'}")
+            it.setToolTip(f"{c.label}\n{c.folder_path or ''}\nnamed by {c.named_by or '?'}")
             for ref in c.representatives:
                 self._rep_items[ref.id] = it
             self._reps[c.id] = [ThumbRequest(r.id, r.path, r.kind, r.content_hash)
@@ -142,7 +142,7 @@ class CollectionsPage(QWidget):
         ids = self.selected_ids()
         if len(ids) != 1:
             return
-        current = next(c.name for c in self.collections if c.id == ids[0])
+        current = next(c.name or "" for c in self.collections if c.id == ids[0])
         name, ok = QInputDialog.getText(self, "Rename collection", "Name:", text=current)
         if ok and name.strip():
             self._write(organize_api.rename_collection, ids[0], name.strip())

@@ -8,12 +8,12 @@ from core.collections import (
     CollectionError,
     assign_new,
     cluster_vectors,
-    list_collections,
     load_vectors,
     recluster,
     rename_collection,
 )
 from core.collections.grouping import representatives, split_events
+from core.query import list_collections
 
 DIM = 512
 MODEL = "test/clip@0:fp32"
@@ -127,7 +127,7 @@ def test_recluster_stores_collections_and_keeps_user_names(catalog):
     got = np.array([m.get(f, -1) for f in ids])
     assert adjusted_rand_score(truth[truth >= 0], got[truth >= 0]) >= 0.9
     cols = list_collections(catalog)
-    assert all(c.representatives and c.member_count == 20 for c in cols)
+    assert all(c.representatives and c.size == 20 for c in cols)
     # the user names one; a recluster keeps the name on the collection that overlaps it
     target = m[ids[0]]
     rename_collection(catalog, target, name="Grandma's garden", folder_path="Family/../Garden")
@@ -223,7 +223,7 @@ def test_user_merges_and_moves_survive_a_recluster(catalog):
     a, b = m[ids[0]], m[ids[20]]
     keep = merge_collections(catalog, [a, b])
     col = {c.id: c for c in list_collections(catalog)}[keep]
-    assert col.member_count == 40 and col.named_by == "user" and b not in members(catalog).values()
+    assert col.size == 40 and col.named_by == "user" and b not in members(catalog).values()
     move_to_collection(catalog, [ids[40]], None)
     assert ids[40] not in members(catalog)
     recluster(catalog, model_id=MODEL, min_cluster_size=5)
@@ -242,8 +242,8 @@ def test_split_off_makes_a_user_collection_that_survives_a_recluster(catalog):
     m = members(catalog)
     assert all(m[f] == new for f in ids[:5]) and m[ids[5]] == old
     cols = {c.id: c for c in list_collections(catalog)}
-    assert (cols[new].name, cols[new].named_by, cols[new].member_count) == ("Best of", "user", 5)
-    assert cols[old].member_count == 15
+    assert (cols[new].name, cols[new].named_by, cols[new].size) == ("Best of", "user", 5)
+    assert cols[old].size == 15
     recluster(catalog, model_id=MODEL, min_cluster_size=5)
     assert {members(catalog)[f] for f in ids[:5]} == {new}
     with pytest.raises(CollectionError):

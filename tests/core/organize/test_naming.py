@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from core.collections import list_collections, rename_collection
+from core.collections import rename_collection
 from core.organize.evidence import Evidence, gather_evidence
 from core.organize.naming import (
     CollectionName,
@@ -16,6 +16,7 @@ from core.organize.naming import (
     segment_key,
 )
 from core.organize.sanitize import sanitize_relpath
+from core.query import list_collections
 
 JULY_2024 = datetime(2024, 7, 14, tzinfo=UTC).timestamp()
 

@@ -131,8 +131,8 @@ def test_collections_come_with_sizes_and_representatives_in_two_statements(lib):
         with catalog.read() as conn:
             conn.set_trace_callback(None)
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2
-    assert [(c.id, c.name, c.size) for c in cols] == [(big, "Big", 3),
-                                                      (small, "Unnamed collection", 1)]
+    assert [(c.id, c.name, c.label, c.size) for c in cols] == [
+        (big, "Big", "Big", 3), (small, None, "Unnamed collection", 1)]
     # the marked representative first, then the most probable; missing files never
     assert [f.id for f in cols[0].representatives] == [ids["mar"], ids["jan_a"]]
     assert cols[0].first_taken == ts(2023, 1, 10) and cols[0].last_taken == ts(2023, 3)
