@@ -65,7 +65,8 @@ def build_demo_library(catalog: Catalog, registry, settings: Settings, paths: Pa
 
     add_root(catalog, folder)
     scan(catalog)
-    index_library(catalog, registry, settings, paths, stages=["thumbnail"])
+    # place names come from the GeoNames tables of the default install: no model needed
+    index_library(catalog, registry, settings, paths, stages=["thumbnail", "places"])
     store_histogram_vectors(catalog)
     recluster(catalog, None, settings, model_id=HIST_MODEL, min_cluster_size=min_collection_size)
     name_collections(catalog, None, settings, use_llm=False)

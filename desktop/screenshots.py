@@ -120,6 +120,7 @@ def _render_views(win, services, media: Path, out: Path, width: int, size, suffi
     grid.scrollTo(grid.currentIndex())
     win.open_detail(showcase)
     _wait(lambda: win.detail.info is not None and win.detail._preview_pm is not None)
+    grid.scrollTo(grid.currentIndex())  # again: the pane made the grid narrower
     _wait(lambda: all(services.thumbs.cached(i) for i in grid.visible_ids()), 5)
     _save(win, out / f"detail{suffix}.png", width)
     win.close_detail()

@@ -31,7 +31,7 @@ SHORTCUTS: dict[str, Shortcut] = {
     "play": Shortcut(("K", "Toggle Media Play/Pause"), "Play or pause the video", "anywhere"),
     "space_play": Shortcut(("Space",), "Play or pause the video", "the detail pane"),
     "ask": Shortcut(("Ctrl+K",), "Ask about the item shown (opens the pane if needed)",
-                    "Library, People, Collections"),
+                    "Library, Collections"),
     "tick": Shortcut(("Space",), "Tick or untick the row: accept or skip a move in the review, "
                      "keep or trash a copy in Duplicates", "Reorganize and Duplicates lists",
                      bound=False),

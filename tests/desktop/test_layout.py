@@ -166,12 +166,14 @@ def test_every_view_fits_the_window_and_the_window_keeps_its_size(demo, services
     win.search.run_now()
     qtbot.waitUntil(lambda: win.library.mode == "search", timeout=40000)
     check("search + detail")
+
     def tiles_pictured():  # the tiles' pictures come after the tiles: both must lay out
         cols = win.collections.collections
         return cols and all(services.thumbs.cached(r.id) for c in cols
                             for r in c.representatives)
 
-    for page, ready in (("collections", tiles_pictured),
+    for page, ready in (("people", lambda: True),
+                        ("collections", tiles_pictured),
                         ("reorganize", lambda: win.reorganize.plan is not None),
                         ("duplicates", lambda: win.duplicates.groups is not None),
                         ("problems", lambda: True)):
