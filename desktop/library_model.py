@@ -130,7 +130,7 @@ class LibraryModel(QAbstractListModel):
             if isinstance(hit, dict) and hit.get("text"):
                 where = f" ({hit['field']})" if hit.get("field") else ""
                 if hit.get("start_s") is not None:
-                    where = f" at {int(hit['start_s']) // 60}:{int(hit['start_s']) % 60:02d}"
+                    where = f" at {clock(hit['start_s'])}"
                 lines.append(f"matched “{hit['text']}”{where}")
             if r[ERROR]:
                 lines.append(f"problem: {r[ERROR]}")

@@ -17,7 +17,7 @@ def register(sub) -> None:
 
 
 def cmd_show(args, ctx) -> int:
-    from core.query import file_detail
+    from core.query import clock, file_detail
     from core.search.engine import resolve_file
 
     text = args.file
@@ -44,7 +44,7 @@ def cmd_show(args, ctx) -> int:
         if value:
             print(f"  {name:<11}{value}")
     for start, _end, line in d.segments:
-        print(f"  {int(start) // 60:>4}:{int(start) % 60:02d}  {line.strip()}")
+        print(f"  {clock(start):>7}  {line.strip()}")
     for e in d.errors:
         print(f"  problem    {e}")
     return 0

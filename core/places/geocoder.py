@@ -68,8 +68,17 @@ class Place(NamedTuple):    # a tuple: 100,000 of them are made per second, not 
     lon: float
 
     def label(self) -> str:
-        """'Reykjavík, Iceland' — the words a person would say, never coordinates."""
-        return ", ".join(x for x in (self.name or self.region, self.country) if x)
+        return place_label(self.name, self.region, self.country)
+
+
+def place_label(place: str | None, region: str | None, country: str | None, *,
+                with_region: bool = False) -> str:
+    """'Reykjavík, Iceland' — the words a person would say, never coordinates: the town (the
+    region where there is none) and the country. `with_region` names the region too, where it
+    is not the town's own name ('Kyoto, Japan'; 'Reykjavík, Capital Region, Iceland')."""
+    parts = ((place, region if region != place else None, country) if with_region
+             else (place or region, country))
+    return ", ".join(x for x in parts if x)
 
 
 def valid_position(lat: object, lon: object) -> tuple[float, float] | None:

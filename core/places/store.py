@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 
 from core.catalog.connection import Connection
-from core.places.geocoder import Place
+from core.places.geocoder import Place, place_label
 
 # Letters that carry no combining mark in Unicode, so NFKD cannot take the accent off.
 _PLAIN = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d",
@@ -41,7 +41,7 @@ class FilePlace:
 
     def label(self) -> str:
         """'Kyoto, Japan' (region only when there is no town)."""
-        return ", ".join(x for x in (self.place or self.region, self.country) if x)
+        return place_label(self.place, self.region, self.country)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "label": self.label()}
@@ -140,7 +140,7 @@ class PlaceCount:
     inferred: int
 
     def label(self) -> str:
-        return ", ".join(x for x in (self.place or self.region, self.country) if x)
+        return place_label(self.place, self.region, self.country)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "label": self.label()}

@@ -118,12 +118,12 @@ def file_detail(catalog: Catalog, file_id: int) -> FileDetail:
 
 def _add_place(conn, d: FileDetail) -> None:
     from core.places.events import event_of_file
+    from core.places.geocoder import place_label
     from core.places.store import file_place
 
     p = file_place(conn, d.id)
     if p is not None:
-        d.place = ", ".join(x for x in (p.place, p.region if p.region != p.place else None,
-                                        p.country) if x) or None
+        d.place = place_label(p.place, p.region, p.country, with_region=True) or None
         d.place_inferred = p.inferred
     d.event = event_of_file(conn, d.id)
 

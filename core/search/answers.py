@@ -17,8 +17,9 @@ import re
 from pydantic import BaseModel, Field
 
 from core.errors import ShoeboxError
+from core.places.geocoder import place_label
 from core.places.store import file_place
-from core.query.display import camera_label
+from core.query.display import camera_label, clock
 from core.search.engine import resolve_file
 from core.search.types import Answer, Hit, Results
 
@@ -80,7 +81,7 @@ def photo_facts(conn, file_id: int) -> dict[str, str]:
 def place_fact(place) -> str:
     """'Reykjavík, Capital Region, Iceland (from the photo's GPS)' — or, for a file without
     GPS, where its event was, said as a likelihood."""
-    words = ", ".join(x for x in (place.place, place.region, place.country) if x)
+    words = place_label(place.place, place.region, place.country, with_region=True)
     if place.inferred:
         return (f"probably {words} (the photo has no GPS; other photos taken around the "
                 "same time were there)")
@@ -139,13 +140,8 @@ def _quotes(catalog, registry, file_id: int, question: str, notices: list[str]) 
     return [p for p in found if p.similarity >= found[0].similarity - MEANING_MARGIN][:QUOTES]
 
 
-def _clock(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-
-
 def _quote(p) -> str:
-    return f"“{p.text}”" + (f" (at {_clock(p.start_s)})" if p.start_s is not None else "")
+    return f"“{p.text}”" + (f" (at {clock(p.start_s)})" if p.start_s is not None else "")
 
 
 def _quote_facts(quotes) -> dict[str, str]:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.places.geocoder import Geocoder, haversine_km, shared_geocoder, valid_position
+from core.places.geocoder import (
+    Geocoder,
+    haversine_km,
+    place_label,
+    shared_geocoder,
+    valid_position,
+)
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +87,15 @@ def test_cache_is_written_then_used(tmp_path):
     files[0].write_bytes(b"not a zip")                      # a damaged cache is rebuilt
     assert Geocoder.load(tmp_path).lookup(35.0116, 135.7681).name == "Kyoto"
     assert shared_geocoder(tmp_path) is shared_geocoder(None)   # one table per process
+
+
+def test_one_place_label_for_lists_and_for_the_detail():
+    assert place_label("Kyoto", "Kyoto", "Japan") == "Kyoto, Japan"
+    assert place_label(None, "Highland", "United Kingdom") == "Highland, United Kingdom"
+    assert place_label(None, None, None) == ""
+    # the detail and Ask name the region too, unless it is the town's own name
+    assert place_label("Reykjavík", "Capital Region", "Iceland",
+                       with_region=True) == "Reykjavík, Capital Region, Iceland"
+    assert place_label("Kyoto", "Kyoto", "Japan", with_region=True) == "Kyoto, Japan"
+    assert place_label(None, "Highland", "United Kingdom",
+                       with_region=True) == "Highland, United Kingdom"
