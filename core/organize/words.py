@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 
 from core.organize.sanitize import fold
+from core.plain import plain
 
 VAGUE_NAMES = {"photo", "photos", "image", "images", "picture", "pictures", "misc",
                "miscellaneous", "collection", "untitled", "unsorted", "other", "various",
@@ -79,9 +79,7 @@ def singular(word: str) -> str:
 
 def segment_key(segment: str) -> str:
     """Comparison key: case- and accent-folded, punctuation-free, singular, synonyms mapped."""
-    s = unicodedata.normalize("NFKD", fold(segment))
-    s = "".join(ch for ch in s if not unicodedata.combining(ch))
-    words = [singular(w) for w in re.findall(r"\w+", s)]
+    words = [singular(w) for w in re.findall(r"\w+", plain(segment))]
     words = [SYNONYM_OF.get(w, w) for w in words]
     joined = " ".join(words)
     return SYNONYM_OF.get(joined, joined)

@@ -143,7 +143,7 @@ def assign_face(catalog: Catalog, face_id: int, person_id: int) -> None:
 def name_face(catalog: Catalog, face_id: int, name: str) -> int:
     """Name the person of one face: into the person already called that (case and accents
     aside), else a new person with that name. Returns the person's id."""
-    from core.people.names import fold
+    from core.plain import plain
 
     name = clean_name(name)
     if not name:
@@ -153,7 +153,7 @@ def name_face(catalog: Catalog, face_id: int, name: str) -> int:
         _face(conn, face_id)
         pid = next((r[0] for r in conn.execute(
             "SELECT id, name FROM people WHERE name IS NOT NULL ORDER BY id")
-            if fold(r[1]) == fold(name)), None)
+            if plain(r[1]) == plain(name)), None)
         if pid is None:
             now = time.time()
             pid = conn.execute("INSERT INTO people(name, created_at, updated_at) "

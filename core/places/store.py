@@ -7,27 +7,18 @@ for search by triggers on `file_places` (migration 0007).
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from dataclasses import asdict, dataclass
 
 from core.catalog.connection import Connection
 from core.places.geocoder import Place, place_label
-
-# Letters that carry no combining mark in Unicode, so NFKD cannot take the accent off.
-_PLAIN = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d",
-                        "ħ": "h", "Ħ": "h", "ı": "i", "æ": "ae", "Æ": "ae", "œ": "oe",
-                        "Œ": "oe", "þ": "th", "Þ": "th", "ð": "d", "Ð": "d", "ß": "ss"})
+from core.plain import NO_MARK_LETTERS, plain
 
 
 def place_key(text: str | None) -> str | None:
     """A name folded for matching: lower case, no accents, single spaces ('Łódź' -> 'lodz',
     'Valparaíso' -> 'valparaiso')."""
-    if not text:
-        return None
-    s = unicodedata.normalize("NFKD", text.translate(_PLAIN))
-    s = "".join(c for c in s if not unicodedata.combining(c)).casefold()
-    return " ".join(s.split()) or None
+    return (plain(text) or None) if text else None
 
 
 @dataclass(frozen=True)
@@ -50,7 +41,7 @@ class FilePlace:
 def plain_spellings(*names: str | None) -> str | None:
     """The folded forms of names with letters SQLite's tokenizer keeps as they are (ł, ø, æ,
     ß, đ, ...), so 'Lodz' finds Łódź; None when the tokenizer's own folding is enough."""
-    extra = [place_key(n) for n in names if n and n != n.translate(_PLAIN)]
+    extra = [place_key(n) for n in names if n and n != n.translate(NO_MARK_LETTERS)]
     return " ".join(e for e in extra if e) or None
 
 

@@ -127,14 +127,14 @@ def faces_of_file(catalog: Catalog, file_id: int) -> list[FaceInfo]:
 
 def people_by_name(conn: Connection) -> dict[str, list[tuple[int, int]]]:
     """folded name -> [(person id, face count)] of the visible named people."""
-    from core.people.names import fold
+    from core.plain import plain
 
     out: dict[str, list[tuple[int, int]]] = {}
     for pid, name, n in conn.execute(
             "SELECT p.id, p.name, count(fa.id) FROM people p "
             "LEFT JOIN faces fa ON fa.person_id = p.id "
             "WHERE p.name IS NOT NULL AND p.hidden = 0 GROUP BY p.id"):
-        key = fold(name)
+        key = plain(name)
         if key:
             out.setdefault(key, []).append((pid, n))
     return out
@@ -142,14 +142,14 @@ def people_by_name(conn: Connection) -> dict[str, list[tuple[int, int]]]:
 
 def find_person(catalog: Catalog, name_or_id: str) -> int:
     """A person's id from an id or a name (case and accents aside)."""
-    from core.people.names import fold
+    from core.plain import plain
 
     text = str(name_or_id).strip()
     with catalog.read() as conn:
         if text.isdigit() and conn.execute("SELECT 1 FROM people WHERE id = ?",
                                            (int(text),)).fetchone():
             return int(text)
-        matches = people_by_name(conn).get(fold(text))
+        matches = people_by_name(conn).get(plain(text))
     if not matches:
         raise QueryError(f"no person is called {text!r}: name people with "
                          f"`shoebox people name ID NAME` (`shoebox people` lists them)")
@@ -160,13 +160,13 @@ def names_in_query(conn: Connection, query: str) -> tuple[list[int], str]:
     """People named in a search query, and the query without their names:
     "Anna beach" -> ([Anna's id], "beach"). Longest names first ("Anna Lee" before "Anna");
     a name shared by two people means the one with more faces."""
-    from core.people.names import fold
+    from core.plain import plain
 
     known = people_by_name(conn)
     if not known:
         return [], query
     words = query.split()
-    folded = [fold(w).strip(".,;:!?\"'()") for w in words]
+    folded = [plain(w).strip(".,;:!?\"'()") for w in words]
     found: list[int] = []
     keep = [True] * len(words)
     for name in sorted(known, key=lambda n: -len(n.split())):
