@@ -6,12 +6,8 @@ the first schema: `clusters` holds the collections and `cluster_members` their f
 (`collection_id` = the collection's id). Renaming tables every catalog has would buy nothing and
 make older backups unreadable; this note is the one place that maps the two words.
 
-1. Every photo and video gets one L2-normalised CLIP vector (a video: the mean of its
-   keyframes), all from the current CLIP identity (vectors of other models are never mixed).
-2. PCA to ~50 dimensions, then HDBSCAN (euclidean; on unit vectors that orders like cosine).
-   Raw 512-d HDBSCAN gives the same labels ~10x slower. Noise stays unassigned.
-3. A second pass splits each visual cluster into events: a gap of days between photos, or a
-   jump of hundreds of kilometres, starts a new event, when both sides are big enough.
+1-3. Grouping: CLIP vectors -> PCA + HDBSCAN -> events by time and place (grouping.py says
+   how and why).
 4. A new file joins a collection without a recluster (`assign_new`): hdbscan's
    `approximate_predict` places it in the density clusters of the last recluster (kept in a
    file beside the catalog, see JoinModel), and it joins the collection, among those holding

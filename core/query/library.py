@@ -102,6 +102,16 @@ def list_library(catalog: Catalog, filters: Filters | None = None, group: str = 
                    {r[ID]: i for i, r in enumerate(rows)}, headers)
 
 
+def _month_of(t: float) -> tuple[dt.datetime, str, float, float]:
+    """The local time of `t`, its month's label ('March 2023') and the month's span [lo, hi),
+    so the rows after it need no date call until one leaves the span."""
+    d = dt.datetime.fromtimestamp(t)
+    first = d.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    nxt = (first.replace(year=first.year + 1, month=1) if first.month == 12
+           else first.replace(month=first.month + 1))
+    return d, d.strftime("%B %Y"), first.timestamp(), nxt.timestamp()
+
+
 def _group_starts(rows: list[tuple], group: str, labels: list[str] | None) -> dict[int, str]:
     starts: dict[int, str] = {}
     last: object = object()
@@ -114,12 +124,7 @@ def _group_starts(rows: list[tuple], group: str, labels: list[str] | None) -> di
             elif lo <= t < hi and last != UNDATED:
                 continue
             else:
-                d = dt.datetime.fromtimestamp(t)
-                first = d.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-                nxt = (first.replace(year=first.year + 1, month=1) if first.month == 12
-                       else first.replace(month=first.month + 1))
-                lo, hi = first.timestamp(), nxt.timestamp()
-                key = d.strftime("%B %Y")
+                _d, key, lo, hi = _month_of(t)
         elif group == "folder":
             key = os.path.basename(r[FOLDER]) or r[FOLDER]
         elif group == "collection":
@@ -165,12 +170,7 @@ def _timeline_headers(conn, rows: list[tuple], undated: list, events: list
         e = events[i] if events[i] in big else None
         if lo <= t < hi and last_month != UNDATED and (e is None or e == last_event):
             continue
-        d = dt.datetime.fromtimestamp(t)
-        first = d.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        nxt = (first.replace(year=first.year + 1, month=1) if first.month == 12
-               else first.replace(month=first.month + 1))
-        lo, hi = first.timestamp(), nxt.timestamp()
-        month = d.strftime("%B %Y")
+        d, month, lo, hi = _month_of(t)
         if month == last_month and (e is None or e == last_event):
             continue
         event_text = None

@@ -1,13 +1,8 @@
 import json
 
-from core.cli.main import build_parser, main
+from core.cli.main import build_parser
+from tests.cli_runner import run
 from tests.media_factory import write_jpeg
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_add_scan_status_json_round_trip(tmp_path, capsys):

@@ -3,16 +3,10 @@ import json
 import numpy as np
 import pytest
 
-from core.cli.main import main
+from tests.cli_runner import run
 from tests.core.organize.helpers import make_files, tree
 
 MODEL = "test/clip@0:fp32"
-
-
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def plant_vectors(paths, groups: dict[str, int]):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli.main import main
+from tests.cli_runner import run as run_cli
 from tests.core.people.conftest import PEOPLE, index_faces
 
 
@@ -19,11 +19,11 @@ def indexed(face_lib, catalog, face_registry, face_settings, paths):
 
 
 def run(capsys, *argv) -> tuple[int, dict | str]:
-    code = main(list(argv))
-    out = capsys.readouterr()
+    """(exit code, the JSON read when asked for and it succeeded, else stdout + stderr)."""
+    code, out, err = run_cli(capsys, *argv)
     if "--json" in argv and code == 0:
-        return code, json.loads(out.out)
-    return code, out.out + out.err
+        return code, json.loads(out)
+    return code, out + err
 
 
 def _by_files(listing) -> dict[frozenset, dict]:

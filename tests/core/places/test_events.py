@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from core.cli.main import main
 from core.places.events import home_position, segment
+from tests.cli_runner import run_ok
 from tests.media_factory import write_jpeg
 
 H = 3600.0
@@ -71,13 +71,6 @@ def test_home_is_where_most_days_are_not_where_most_photos_are():
     assert home_position(times, lat, lon) == pytest.approx(HOME)
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    return out.out
-
-
 def test_events_in_the_catalog_infer_places_for_photos_without_gps(tmp_path, capsys, catalog):
     lib = tmp_path / "lib"
     # home life in Munich on many days, then a weekend in Kyoto with one photo without GPS
@@ -87,17 +80,17 @@ def test_events_in_the_catalog_infer_places_for_photos_without_gps(tmp_path, cap
     write_jpeg(lib / "k2.jpg", seed=21, taken="2023:04:01 18:00:00")          # no GPS
     write_jpeg(lib / "k3.jpg", seed=22, taken="2023:04:02 09:00:00", gps=KYOTO)
     write_jpeg(lib / "undated.jpg", seed=23)                                   # no camera date
-    run(capsys, "add", str(lib))
-    run(capsys, "scan")
-    run(capsys, "index", "--stage", "places")
-    events = json.loads(run(capsys, "events", "--json"))
+    run_ok(capsys, "add", str(lib))
+    run_ok(capsys, "scan")
+    run_ok(capsys, "index", "--stage", "places")
+    events = json.loads(run_ok(capsys, "events", "--json"))
     assert events[0]["title"] == "Kyoto" and events[0]["file_count"] == 3
     assert events[0]["away"] is True
     assert len(events) == 1                         # the days at home hold one photo each
-    singles = json.loads(run(capsys, "events", "--min-files", "1", "--json"))
+    singles = json.loads(run_ok(capsys, "events", "--min-files", "1", "--json"))
     assert [e["title"] for e in singles[1:]] == ["Munich"] * 7
     assert not any(e["away"] for e in singles[1:])
-    hits = json.loads(run(capsys, "search", "Kyoto", "--json"))["hits"]
+    hits = json.loads(run_ok(capsys, "search", "Kyoto", "--json"))["hits"]
     assert {h["path"].rsplit("/", 1)[1] for h in hits} == {"k1.jpg", "k2.jpg", "k3.jpg"}
     from core.places.store import file_place
     from core.search import ask
@@ -137,9 +130,9 @@ def test_recompute_touches_only_what_changed(catalog):
 
 def test_index_reports_events_only_when_the_timeline_changed(tmp_path, capsys):
     write_jpeg(tmp_path / "lib" / "a.jpg", taken="2023:04:01 10:00:00", gps=KYOTO)
-    run(capsys, "add", str(tmp_path / "lib"))
-    run(capsys, "scan")
-    first = json.loads(run(capsys, "index", "--stage", "places", "--json"))
+    run_ok(capsys, "add", str(tmp_path / "lib"))
+    run_ok(capsys, "scan")
+    first = json.loads(run_ok(capsys, "index", "--stage", "places", "--json"))
     assert first["events"] == 1
-    again = json.loads(run(capsys, "index", "--stage", "places", "--json"))
+    again = json.loads(run_ok(capsys, "index", "--stage", "places", "--json"))
     assert again["events"] is None

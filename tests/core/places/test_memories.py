@@ -9,6 +9,7 @@ from pathlib import Path
 from PIL import Image
 
 from core.cli.main import main
+from tests.cli_runner import run_ok
 
 SAMPLES = Path("/work/shared/media/photos")
 
@@ -28,13 +29,6 @@ def dated_copy(src: Path, dst: Path, taken: str, *, size: int | None = None,
     return dst
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    return out.out
-
-
 def test_memories_by_year_with_near_duplicates_collapsed_and_dismissals(tmp_path, capsys):
     lib = tmp_path / "lib"
     dated_copy(SAMPLES / "Garden.jpg", lib / "a.jpg", "2019:11:30 10:00:00")
@@ -45,9 +39,9 @@ def test_memories_by_year_with_near_duplicates_collapsed_and_dismissals(tmp_path
     dated_copy(SAMPLES / "Aqua.jpg", lib / "d.jpg", "2022:12:01 09:00:00")    # another day
     dated_copy(SAMPLES / "Blinds.jpg", lib / "e.jpg", "2026:11:30 09:00:00")  # this year
     (lib / "no-date.jpg").write_bytes((SAMPLES / "RainDrops.jpg").read_bytes())  # mtime only
-    run(capsys, "add", str(lib))
-    run(capsys, "scan")
-    out = json.loads(run(capsys, "memories", "--date", "2026-11-30", "--json"))
+    run_ok(capsys, "add", str(lib))
+    run_ok(capsys, "scan")
+    out = json.loads(run_ok(capsys, "memories", "--date", "2026-11-30", "--json"))
     mems = out["memories"]
     assert [m["year"] for m in mems] == [2022, 2019]
     assert [m["years_ago"] for m in mems] == [4, 7]
@@ -58,16 +52,16 @@ def test_memories_by_year_with_near_duplicates_collapsed_and_dismissals(tmp_path
     assert next(f for f in mems[1]["files"] if f["path"].endswith("a.jpg"))["similar"] == 1
     assert "4 years ago" in mems[0]["title"]
     # dismiss 2022: gone on this day, for good; the other year stays; restore brings it back
-    run(capsys, "memories", "--date", "2026-11-30", "--dismiss", "2022")
-    again = json.loads(run(capsys, "memories", "--date", "2026-11-30", "--json"))["memories"]
+    run_ok(capsys, "memories", "--date", "2026-11-30", "--dismiss", "2022")
+    again = json.loads(run_ok(capsys, "memories", "--date", "2026-11-30", "--json"))["memories"]
     assert [m["year"] for m in again] == [2019]
-    assert "2022" not in run(capsys, "memories", "--date", "2027-11-30")
-    assert json.loads(run(capsys, "memories", "--date", "2026-12-01", "--json")
+    assert "2022" not in run_ok(capsys, "memories", "--date", "2027-11-30")
+    assert json.loads(run_ok(capsys, "memories", "--date", "2026-12-01", "--json")
                       )["memories"][0]["year"] == 2022             # another day is another memory
-    run(capsys, "memories", "--date", "2026-11-30", "--restore")
-    assert [m["year"] for m in json.loads(run(capsys, "memories", "--date", "2026-11-30",
+    run_ok(capsys, "memories", "--date", "2026-11-30", "--restore")
+    assert [m["year"] for m in json.loads(run_ok(capsys, "memories", "--date", "2026-11-30",
                                               "--json"))["memories"]] == [2022, 2019]
-    assert "no memories" in run(capsys, "memories", "--date", "2026-06-15")
+    assert "no memories" in run_ok(capsys, "memories", "--date", "2026-06-15")
 
 
 def test_bad_date_is_a_clear_error(capsys):

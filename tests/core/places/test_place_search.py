@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from core.cli.main import main
+from tests.cli_runner import run_ok
 
 SAMPLES = Path(__file__).resolve().parents[3] / ".." / "shared" / "media" / "photos"
 if not SAMPLES.is_dir():
@@ -47,13 +47,6 @@ def with_gps(src: Path, dst: Path, lat: float, lon: float) -> Path:
     return dst
 
 
-def run(capsys, *argv):
-    code = main(list(argv))
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    return out.out
-
-
 @pytest.fixture
 def library(tmp_path, capsys):
     lib = tmp_path / "lib" / "DCIM"
@@ -61,14 +54,14 @@ def library(tmp_path, capsys):
         with_gps(SAMPLES / name, lib / name, lat, lon)
     for name in UNPLACED:
         shutil.copy(SAMPLES / name, lib / name)
-    run(capsys, "add", str(tmp_path / "lib"))
-    run(capsys, "scan")
-    run(capsys, "index", "--stage", "places")
+    run_ok(capsys, "add", str(tmp_path / "lib"))
+    run_ok(capsys, "scan")
+    run_ok(capsys, "index", "--stage", "places")
     return lib
 
 
 def search(capsys, *argv) -> list[str]:
-    out = json.loads(run(capsys, "search", *argv, "--json"))
+    out = json.loads(run_ok(capsys, "search", *argv, "--json"))
     return [Path(h["path"]).name for h in out["hits"]]
 
 
@@ -91,7 +84,7 @@ def test_place_filter_and_places_list(library, capsys):
     assert search(capsys, "--place", "valparaiso") == ["Aqua.jpg"]
     assert search(capsys, "--place", "NORWAY") == ["Dune.jpg"]
     assert search(capsys, "--place", "Atlantis") == []
-    places = json.loads(run(capsys, "places", "--json"))
+    places = json.loads(run_ok(capsys, "places", "--json"))
     labels = {p["label"]: p["count"] for p in places}
     assert labels == {"Valparaíso, Chile": 1, "Tromsø, Norway": 1, "Kyoto, Japan": 1,
                       "Ushuaia, Argentina": 1, "Kraków, Poland": 1}
@@ -109,7 +102,7 @@ def test_ask_where_was_this_taken(library, catalog):
 def test_moved_photo_keeps_its_place_and_is_not_redone(library, capsys, tmp_path):
     (library / "trip").mkdir()
     (library / "Garden.jpg").rename(library / "trip" / "Garden.jpg")
-    run(capsys, "scan")
-    out = json.loads(run(capsys, "index", "--stage", "places", "--json"))
+    run_ok(capsys, "scan")
+    out = json.loads(run_ok(capsys, "index", "--stage", "places", "--json"))
     assert out["stages"]["places"]["done"] == 0
     assert search(capsys, "Kyoto") == ["Garden.jpg"]
