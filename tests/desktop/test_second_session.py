@@ -7,24 +7,18 @@ import os
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QImage, QPainter
-from PySide6.QtWidgets import QApplication, QStyle, QStyleOptionViewItem, QTabWidget
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QTabWidget
 
 from core.scan.roots import add_root
 from core.scan.scanner import scan
+from tests.desktop.cells import paint_cell
 from tests.media_factory import write_jpeg, write_video
 
 
 @pytest.fixture
-def win(services, qtbot):
-    from desktop.app import create_window
-
-    w = create_window(services, start_background=False, welcome=False)
-    qtbot.addWidget(w)
-    w.resize(900, 600)
-    w.show()
-    yield w
-    w.close()
+def win(make_window):
+    return make_window(size=(900, 600))
 
 
 def _video(tmp_path, services, size=(64, 48), audio=None) -> int:
@@ -127,17 +121,8 @@ def test_a_video_badge_sits_on_its_picture(tmp_path, services, win, qtbot):
     grid, model = win.library.grid, win.library.model
     row = model.index_of(vid).row()
     qtbot.waitUntil(lambda: services.thumbs.cached(vid), timeout=10000)
-    delegate = grid.itemDelegate()
-    img = QImage(delegate.cell, delegate.cell, QImage.Format_RGB32)
-    img.fill(Qt.white)
-    opt = QStyleOptionViewItem()
-    opt.rect = img.rect()
-    opt.palette = grid.palette()
-    opt.state = QStyle.State_Enabled
-    p = QPainter(img)
-    delegate.paint(p, opt, model.index(row))
-    p.end()
     assert row >= 0
+    img = paint_cell(grid, row)
     white = QImage(1, 1, QImage.Format_RGB32)
     white.fill(Qt.white)
     col = img.width() // 2

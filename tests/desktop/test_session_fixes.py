@@ -8,10 +8,11 @@ import time
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication, QStyleOptionViewItem
+from PySide6.QtWidgets import QApplication
 
 from core.scan.roots import add_root, list_roots
 from core.scan.scanner import scan
+from tests.desktop.cells import paint_cell
 from tests.media_factory import write_jpeg, write_video
 
 
@@ -178,23 +179,6 @@ def test_tile_and_pane_say_the_same_length(tmp_path, services, win, qtbot):
 
 # --- the grid: group labels and focus -----------------------------------------------------
 
-def _paint_cell(grid, row, focused: bool) -> QImage:
-    from PySide6.QtGui import QPainter
-    from PySide6.QtWidgets import QStyle
-
-    delegate = grid.itemDelegate()
-    img = QImage(delegate.cell, delegate.cell, QImage.Format_RGB32)
-    img.fill(Qt.white)
-    opt = QStyleOptionViewItem()
-    opt.rect = img.rect()
-    opt.palette = grid.palette()
-    opt.state = QStyle.State_Enabled | (QStyle.State_HasFocus if focused else QStyle.State_None)
-    p = QPainter(img)
-    delegate.paint(p, opt, grid.model().index(row))
-    p.end()
-    return img
-
-
 def test_a_month_label_does_not_cover_a_tall_picture(tmp_path, services, win, qtbot):
     lib = tmp_path / "lib"
     write_jpeg(lib / "tall.jpg", (90, 300), seed=3, taken="2024:05:01 10:00:00")
@@ -206,7 +190,7 @@ def test_a_month_label_does_not_cover_a_tall_picture(tmp_path, services, win, qt
     qtbot.waitUntil(lambda: bool(model.starts), timeout=10000)  # the cell carries its folder
     fid = _ids(services)[0]
     qtbot.waitUntil(lambda: services.thumbs.cached(fid), timeout=10000)
-    img = _paint_cell(grid, 0, focused=False)
+    img = paint_cell(grid, 0, focused=False)
     # the picture's top rows are the picture's colours, not the label's highlight colour
     hl = grid.palette().highlight().color().rgb()
     col = img.width() // 2
@@ -222,7 +206,7 @@ def test_the_keyboard_cell_is_visible(tmp_path, services, win, qtbot):
     _library(tmp_path, services, n=1)
     _loaded(win, qtbot, 1)
     grid = win.library.grid
-    assert _paint_cell(grid, 0, focused=True) != _paint_cell(grid, 0, focused=False)
+    assert paint_cell(grid, 0, focused=True) != paint_cell(grid, 0, focused=False)
     from desktop.style import style_sheet
 
     qss = style_sheet()
