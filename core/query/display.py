@@ -5,6 +5,7 @@ app and the CLI.
     camera_label("NIKON CORPORATION", "NIKON D2X")     -> "Nikon D2X"
     camera_label("Apple", "iPhone 12")                 -> "Apple iPhone 12"
     clock(29.6)                                        -> "0:29"   (like a player's counter)
+    file_size(2_413_000)                               -> "2.41 MB"
 """
 
 from __future__ import annotations
@@ -58,3 +59,15 @@ def clock(seconds: float | None) -> str:
         return ""
     s = int(seconds)
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
+def file_size(n: int | None) -> str:
+    """Bytes as a person reads them, to three figures: "830 KB", "2.41 MB", "24.1 MB", "1.20 GB"
+    (two copies of a photo re-saved differ in the second decimal)."""
+    if n is None or n < 0:
+        return ""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n >= scale:
+            v = n / scale
+            return f"{v:.{0 if v >= 100 else 1 if v >= 10 else 2}f} {unit}"
+    return f"{n} bytes"

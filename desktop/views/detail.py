@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.query import FileDetail, clock, file_detail
+from core.query import FileDetail, clock, file_detail, file_size
 from core.search import ask
 from desktop.elided_label import ElidedLabel
 from desktop.thumbs import ThumbRequest, decode_thumbnail
@@ -59,10 +59,6 @@ def load_file_faces(catalog, paths, file_id: int) -> list:
         img = QImage(str(f.crop_path(paths)))
         out.append((f, None if img.isNull() else img))
     return out
-
-
-def _bytes(n: int) -> str:
-    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.0f} KB"
 
 
 fmt_time = clock  # one format for times and lengths, tile and pane alike
@@ -282,7 +278,7 @@ class DetailPane(QWidget):
         if f.event:
             rows.append(("Event", f.event))
         if f.width:
-            rows.append(("Size", f"{f.width} × {f.height}  ·  {_bytes(f.size)}"))
+            rows.append(("Size", f"{f.width} × {f.height}  ·  {file_size(f.size)}"))
         if f.duration_s:
             rows.append(("Length", fmt_time(f.duration_s)))
         if f.picture_kind:

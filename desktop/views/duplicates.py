@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.query import file_size
 from desktop import actions
 from desktop.thumbs import ThumbRequest
 from desktop.workers import describe, run_async
@@ -115,7 +116,7 @@ class DuplicatesPage(QWidget):
             f0.setBold(True)
             head.setFont(0, f0)
             for f in g.files:
-                it = QTreeWidgetItem([os.path.basename(f.path), f"{f.size / 1e6:.2f} MB",
+                it = QTreeWidgetItem([os.path.basename(f.path), file_size(f.size),
                                       f"{f.width}×{f.height}" if f.width else "",
                                       os.path.dirname(f.path)])
                 it.setData(0, Qt.UserRole, f.file_id)
@@ -152,7 +153,7 @@ class DuplicatesPage(QWidget):
         size = sum(it.data(2, Qt.UserRole) or 0 for it in ticked)
         near = sum(1 for g in groups if g.kind != "exact")
         self.notice.setText(
-            f"{len(groups)} group{'s' * (len(groups) != 1)}; {size / 1e6:.1f} MB in the "
+            f"{len(groups)} group{'s' * (len(groups) != 1)}; {file_size(size)} in the "
             f"{len(ticked)} ticked "
             f"cop{'y' if len(ticked) == 1 else 'ies'}. "
             + (f"{near} groups of similar photos are not ticked: select one to compare its "
@@ -184,7 +185,7 @@ class DuplicatesPage(QWidget):
             pic.setAlignment(Qt.AlignCenter)
             col.addWidget(pic)
             info = QLabel(f"{os.path.basename(f.path)}{'  ★ keeper' if f.file_id == g.keep else ''}"
-                          f"\n{f.width}×{f.height}, {f.size / 1e6:.2f} MB\n{os.path.dirname(f.path)}")
+                          f"\n{f.width}×{f.height}, {file_size(f.size)}\n{os.path.dirname(f.path)}")
             info.setWordWrap(True)
             info.setMaximumWidth(COMPARE_PX)
             info.setToolTip(f.path)

@@ -1,10 +1,10 @@
-"""Camera names and clock times read the same in the app and the CLI."""
+"""Camera names, clock times and file sizes read the same in the app and the CLI."""
 
 from __future__ import annotations
 
 import pytest
 
-from core.query.display import camera_label, clock
+from core.query.display import camera_label, clock, file_size
 
 
 @pytest.mark.parametrize("make, model, label", [
@@ -47,3 +47,10 @@ def test_the_cli_and_the_detail_read_the_same_camera(tmp_path, catalog):
     ch = filter_choices(catalog)
     assert ch.cameras == ["NIKON CORPORATION NIKON D2X"]          # the filter's value
     assert ch.camera_labels == {"NIKON CORPORATION NIKON D2X": "Nikon D2X"}
+
+
+def test_file_sizes_to_three_figures():
+    assert file_size(830_000) == "830 KB"
+    assert file_size(2_413_000) == "2.41 MB" and file_size(2_433_000) == "2.43 MB"  # copies differ
+    assert file_size(24_130_000) == "24.1 MB" and file_size(1_204_000_000) == "1.20 GB"
+    assert file_size(512) == "512 bytes" and file_size(None) == ""
