@@ -22,7 +22,6 @@ files, and the structure rules (core.organize.rules) repair echoes after it answ
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from core.catalog import Connection
 from core.catalog.connection import OperationalError
 from core.organize.sanitize import fold
 from core.organize.words import content_keys, keys_overlap, telling_folder_name
+from core.scan.roots import root_names
 
 
 @dataclass
@@ -190,8 +190,7 @@ def _folders(conn: Connection, ev: Evidence) -> None:
     rows = conn.execute("SELECT f.folder FROM cluster_members m JOIN files f ON f.id = "
                         "m.file_id WHERE m.cluster_id = ?", (ev.collection_id,)).fetchall()
     names = Counter(name for (folder,) in rows if (name := telling_folder_name(folder or "")))
-    roots = {fold(os.path.basename(r[0].rstrip("/\\"))) for r in conn.execute(
-        "SELECT path FROM roots")}
+    roots = {fold(n) for n in root_names(conn)}
     top = [(n, k) for n, k in names.most_common(MAX_FOLDERS + len(roots)) if fold(n) not in roots]
     ev.folders = [clip_text(n, 40) for n, _ in top[:MAX_FOLDERS]]
     ev.folder_share = top[0][1] / len(rows) if top and rows else 0.0

@@ -44,6 +44,7 @@ from core.organize.words import (
     singular,
     telling_folder_name,
 )
+from core.scan.roots import root_names
 from core.tasks import TaskState
 
 log = logging.getLogger(__name__)
@@ -327,7 +328,8 @@ def name_collections(catalog: Catalog, registry=None, settings=None,
         report.llm_unavailable = "no model registry"
     task.start(len(todo), "naming collections")
     top = [f for f in existing_top_folders(catalog) if telling_folder_name(f, levels=1)]
-    roots = root_names(catalog)
+    with catalog.read() as conn:
+        roots = root_names(conn)
     for c in todo:
         task.check()
         with catalog.read() as conn:
@@ -394,13 +396,6 @@ def _save_name(conn: Connection, cid: int, ans: CollectionName, named_by: str,
                  (ans.name, ans.description, json.dumps(ans.tags, ensure_ascii=False),
                   ans.folder, named_by, json.dumps(notes, ensure_ascii=False) if notes else None,
                   time.time(), cid))
-
-
-def root_names(catalog: Catalog) -> list[str]:
-    """The names of the library folders themselves (a destination never repeats them)."""
-    with catalog.read() as conn:
-        return [os.path.basename(r[0].rstrip("/\\")) for r in conn.execute(
-            "SELECT path FROM roots")]
 
 
 def existing_top_folders(catalog: Catalog) -> list[str]:

@@ -29,6 +29,7 @@ from core.organize.sanitize import (
     sanitize_filename,
     sanitize_relpath,
 )
+from core.scan.roots import folder_name
 
 MIN_CONFIDENCE = 0.5
 SIDECAR_EXTS = {".xmp", ".aae", ".thm", ".json"}  # .json: Google Takeout metadata
@@ -302,7 +303,7 @@ def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
     if not cols and layout != "date":
         raise PlanError("there are no collections yet: run `shoebox collections` first, or plan "
                         "by date (`shoebox plan --layout date`), which needs none")
-    root_names = [os.path.basename(r.rstrip(os.sep)) for r in roots + ([target] if target else [])]
+    root_names = [folder_name(r) for r in roots + ([target] if target else [])]
     notes: dict[int, list[str]] = {}
     file_folders = None
     if layout == "date":

@@ -16,6 +16,7 @@ import re
 
 from core.organize.sanitize import fold
 from core.plain import plain
+from core.scan.roots import folder_name
 
 VAGUE_NAMES = {"photo", "photos", "image", "images", "picture", "pictures", "misc",
                "miscellaneous", "collection", "untitled", "unsorted", "other", "various",
@@ -109,7 +110,7 @@ def names_match(a: str, b: str) -> bool:
 def telling_folder_name(folder: str, levels: int = 2) -> str | None:
     """The nearest folder name that says something: 'Phone' for Phone/2019, none for DCIM/100APPLE."""
     for _ in range(levels):
-        name = os.path.basename(folder.rstrip("/\\"))
+        name = folder_name(folder)
         if not name:
             return None
         if not CAMERA_FOLDER.fullmatch(name.strip()) and not DATEISH.fullmatch(fold(name)):

@@ -29,6 +29,18 @@ def list_roots(catalog: Catalog) -> list[Root]:
         return [_row_to_root(r) for r in conn.execute("SELECT * FROM roots ORDER BY path")]
 
 
+def folder_name(path: str) -> str:
+    """A folder's own name, with or without a trailing separator: '/home/me/Photos/' ->
+    'Photos'."""
+    return os.path.basename(path.rstrip("/\\"))
+
+
+def root_names(conn: Connection) -> list[str]:
+    """The names of the library folders themselves ('Photos'): a destination never repeats
+    them, and they say nothing about what is inside."""
+    return [folder_name(r[0]) for r in conn.execute("SELECT path FROM roots ORDER BY path")]
+
+
 def is_within(path: str, folder: str) -> bool:
     """True when path is folder itself or inside it (plain string logic on absolute paths)."""
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)

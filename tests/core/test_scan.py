@@ -5,7 +5,7 @@ import pytest
 
 from core.errors import LibraryError
 from core.query import library_status, list_problems
-from core.scan.roots import add_root, remove_root
+from core.scan.roots import add_root, folder_name, remove_root, root_names
 from core.scan.scanner import scan
 from tests.media_factory import (
     write_jpeg,
@@ -232,3 +232,12 @@ def test_file_that_vanishes_during_the_scan_is_not_recorded(catalog, library, mo
     report = scan(catalog)
     assert (report.new, report.problems) == (3, 0)
     assert victim not in files(catalog)
+
+
+def test_root_names_are_the_folders_own_names(catalog, tmp_path):
+    for name in ("Photos", "Phone backup"):
+        (tmp_path / name).mkdir()
+        add_root(catalog, tmp_path / name)
+    with catalog.read() as conn:
+        assert root_names(conn) == ["Phone backup", "Photos"]
+    assert folder_name("/home/me/Photos/") == folder_name("/home/me/Photos") == "Photos"
