@@ -50,7 +50,7 @@ def cmd_places(args, ctx) -> int:
 
 
 def cmd_events(args, ctx) -> int:
-    from core.places.events import list_events, update_events
+    from core.places.events import day_span, list_events, update_events
 
     update_events(ctx.catalog)            # cheap when nothing changed since the last index
     with ctx.catalog.read() as conn:
@@ -62,16 +62,8 @@ def cmd_events(args, ctx) -> int:
         print("no events yet: they are made from camera dates (scan the library first)")
         return 0
     for e in events:
-        print(f"{date_span(e.start_at, e.end_at):<25} {e.file_count:5d}  {e.title or ''}")
+        print(f"{day_span(e.start_at, e.end_at):<25} {e.file_count:5d}  {e.title or ''}")
     return 0
-
-
-def date_span(a: float, b: float) -> str:
-    """'2023-04-02' or '2023-04-02 – 2023-04-05', local dates."""
-    import datetime as dt
-
-    da, db = dt.date.fromtimestamp(a), dt.date.fromtimestamp(b)
-    return da.isoformat() if da == db else f"{da.isoformat()} – {db.isoformat()}"
 
 
 def _day(text: str | None):

@@ -87,6 +87,8 @@ def test_events_in_the_catalog_infer_places_for_photos_without_gps(tmp_path, cap
     assert events[0]["title"] == "Kyoto" and events[0]["file_count"] == 3
     assert events[0]["away"] is True
     assert len(events) == 1                         # the days at home hold one photo each
+    # the CLI says the days as the app's timeline does
+    assert run_ok(capsys, "events").split()[:5] == ["1-2", "Apr", "2023", "3", "Kyoto"]
     singles = json.loads(run_ok(capsys, "events", "--min-files", "1", "--json"))
     assert [e["title"] for e in singles[1:]] == ["Munich"] * 7
     assert not any(e["away"] for e in singles[1:])
