@@ -26,10 +26,10 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from core.catalog import Connection
 from core.catalog.connection import OperationalError
+from core.organize.layouts import capture_date
 from core.organize.sanitize import fold
 from core.organize.words import content_keys, keys_overlap, telling_folder_name
 from core.scan.roots import root_names
@@ -84,8 +84,8 @@ class Evidence:
         """Years the evidence supports (from the dates, or written in the evidence itself)."""
         out = set()
         if self.date_from is not None:
-            a = _date(self.date_from).year
-            b = _date(self.date_to if self.date_to is not None else self.date_from).year
+            a = capture_date(self.date_from).year
+            b = capture_date(self.date_to if self.date_to is not None else self.date_from).year
             out |= set(range(a, b + 1))
         out |= {int(w) for w in self.content_words if re.fullmatch(r"(1[89]|20)\d\d", w)}
         return out
@@ -129,14 +129,10 @@ class Evidence:
         return "\n".join(lines)
 
 
-def _date(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, tz=UTC)
-
-
 def date_range_text(a: float | None, b: float | None) -> str:
     if a is None:
         return ""
-    da, db = _date(a), _date(b if b is not None else a)
+    da, db = capture_date(a), capture_date(b if b is not None else a)
     if (da.year, da.month) == (db.year, db.month):
         return da.strftime("%Y-%m")
     if da.year == db.year:

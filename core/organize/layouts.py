@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import string
-from datetime import UTC, datetime
+from datetime import datetime
 
 from core.errors import ShoeboxError
 from core.organize.sanitize import sanitize_relpath, sanitize_segment
@@ -60,8 +60,11 @@ def check_template(template: str | None) -> str:
     return template
 
 
-def _when(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, tz=UTC)
+def capture_date(ts: float) -> datetime:
+    """The wall-clock time a capture stamp stands for. Stamps are this machine's local time
+    (core.scan.metadata.parse_exif_datetime), as the library's timeline shows them: read in
+    UTC, a photo taken at 00:30 on 1 August east of Greenwich went to a July folder."""
+    return datetime.fromtimestamp(ts)
 
 
 def event_title(name: str | None) -> str:
@@ -75,7 +78,7 @@ def event_folder(name: str | None, date_from: float | None, place: str | None = 
     """`Year/YYYY-MM Event, Place`; None without a capture date."""
     if date_from is None:
         return None
-    d = _when(date_from)
+    d = capture_date(date_from)
     title = event_title(name)
     if re.fullmatch(r"collection( \d+)?", title, re.IGNORECASE):
         title = ""  # a placeholder name says nothing: the month (and place) alone
@@ -90,7 +93,7 @@ def date_folder(template: str, taken_at: float | None, *, name: str | None = Non
     """The template filled from one capture date; None without one."""
     if taken_at is None:
         return None
-    d = _when(taken_at)
+    d = capture_date(taken_at)
     values = {"year": f"{d:%Y}", "month": f"{d:%m}", "day": f"{d:%d}",
               "month_name": f"{d:%B}", "name": event_title(name) or "Unnamed",
               "place": place or "Unknown place"}

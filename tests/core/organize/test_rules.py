@@ -221,3 +221,21 @@ def test_date_layout_places_each_file_by_its_own_date(tmp_path, catalog):
                                               str(root / "2024/a.jpg")]
     with pytest.raises(PlanError):
         make_plan(catalog, layout="topic")                      # topic needs collections
+
+
+def test_folders_use_the_local_date_the_timeline_shows(monkeypatch):
+    """A capture stamp is local wall-clock time (as EXIF gives it): 00:30 on 1 August in Tokyo
+    is an August photo there, though it is still 31 July in UTC."""
+    from core.organize.evidence import date_range_text
+    from core.scan.metadata import parse_exif_datetime
+
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    try:
+        ts = parse_exif_datetime("2024:08:01 00:30:00")
+        assert date_folder("{year}/{month}/{day}", ts) == "2024/08/01"
+        assert event_folder("Fireworks", ts).startswith("2024/2024-08 ")
+        assert date_range_text(ts, ts) == "2024-08"
+    finally:
+        monkeypatch.undo()   # the machine's own zone back, before other tests read dates
+        time.tzset()
