@@ -20,7 +20,7 @@ always agree on which files pass.
     has_collections(catalog)               -> bool
     list_problems(catalog, limit)          -> [ProblemEntry] (every file or folder that failed)
     library_status(catalog)                -> counts for the status area and `shoebox status`
-    camera_label(make, model), clock(s), file_size(n)
+    camera_label(make, model), clock(s), file_size(n), month_label(ts)
                                            -> how a camera, a time and a size read (app and CLI)
 
 A new filter (people, places, text) is a Filters field plus one registered clause in
@@ -36,7 +36,7 @@ from core.query.collections import (
     list_collections,
 )
 from core.query.detail import FileDetail, file_detail, showcase_file
-from core.query.display import camera_label, clock, file_size
+from core.query.display import camera_label, clock, file_size, month_label
 from core.query.errors import FilterError, QueryError
 from core.query.filters import Filters, allowed_ids, clause, where_clause
 from core.query.library import (
@@ -62,8 +62,7 @@ __all__ = [
     "DURATION", "ERROR", "FOLDER", "GROUPS", "HASH", "ID", "KIND", "NAME", "PATH", "TAKEN_AT",
     "CollectionSummary", "FileDetail", "FileRef", "FilterChoices", "FilterError", "Filters",
     "Listing", "ProblemEntry", "QueryError", "allowed_ids", "camera_label", "clause", "clock",
-    "collection_members",
-    "collection_names", "file_detail", "file_size", "filter_choices", "has_collections", "library_status",
-    "list_collections", "list_library", "list_problems", "rows_by_ids", "showcase_file",
-    "where_clause",
+    "collection_members", "collection_names", "file_detail", "file_size", "filter_choices",
+    "has_collections", "library_status", "list_collections", "list_library", "list_problems",
+    "month_label", "rows_by_ids", "showcase_file", "where_clause",
 ]

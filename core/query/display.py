@@ -6,10 +6,12 @@ app and the CLI.
     camera_label("Apple", "iPhone 12")                 -> "Apple iPhone 12"
     clock(29.6)                                        -> "0:29"   (like a player's counter)
     file_size(2_413_000)                               -> "2.41 MB"
+    month_label(ts)                                    -> "March 2023" (local time)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 
@@ -71,3 +73,9 @@ def file_size(n: int | None) -> str:
             v = n / scale
             return f"{v:.{0 if v >= 100 else 1 if v >= 10 else 2}f} {unit}"
     return f"{n} bytes"
+
+
+def month_label(ts: float) -> str:
+    """The month a capture stamp falls in, as the timeline heads it: 'March 2023' (local time,
+    as stamps are stored)."""
+    return dt.datetime.fromtimestamp(ts).strftime("%B %Y")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from core.catalog import Catalog
 from core.places.store import library_places
-from core.query.display import camera_label
+from core.query.display import camera_label, month_label
 from core.query.errors import QueryError
 from core.query.filters import CHUNK, TAKEN, Filters, where_clause
 
@@ -109,7 +109,7 @@ def _month_of(t: float) -> tuple[dt.datetime, str, float, float]:
     first = d.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     nxt = (first.replace(year=first.year + 1, month=1) if first.month == 12
            else first.replace(month=first.month + 1))
-    return d, d.strftime("%B %Y"), first.timestamp(), nxt.timestamp()
+    return d, month_label(t), first.timestamp(), nxt.timestamp()
 
 
 def _group_starts(rows: list[tuple], group: str, labels: list[str] | None) -> dict[int, str]:

@@ -3,8 +3,6 @@ scroll position, and the search-results header (with notices and a way back)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -18,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.query import FOLDER, TAKEN_AT, Filters, Listing, list_library
+from core.query import FOLDER, TAKEN_AT, Filters, Listing, list_library, month_label
 from desktop.elided_label import ElidedLabel
 from desktop.library_model import GridView, LibraryModel
 from desktop.style import icon
@@ -244,7 +242,7 @@ class LibraryPage(QWidget):
             return
         order = self.group.currentData()
         if order == "date" and r[TAKEN_AT]:
-            text = dt.datetime.fromtimestamp(r[TAKEN_AT]).strftime("%B %Y")
+            text = month_label(r[TAKEN_AT])
         elif order == "folder":
             text = r[FOLDER]
         else:

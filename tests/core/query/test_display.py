@@ -54,3 +54,11 @@ def test_file_sizes_to_three_figures():
     assert file_size(2_413_000) == "2.41 MB" and file_size(2_433_000) == "2.43 MB"  # copies differ
     assert file_size(24_130_000) == "24.1 MB" and file_size(1_204_000_000) == "1.20 GB"
     assert file_size(512) == "512 bytes" and file_size(None) == ""
+
+
+def test_month_label_is_the_local_month():
+    import datetime as dt
+
+    from core.query.display import month_label
+
+    assert month_label(dt.datetime(2023, 3, 31, 23, 59).timestamp()) == "March 2023"
