@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import sys
-import time
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import QMessageBox
 from core.config import Settings
 from core.scan.roots import add_root
 from core.scan.scanner import scan
+from tests.core.search import planting as P
 from tests.media_factory import write_jpeg, write_video
 
 
@@ -200,15 +200,9 @@ def test_video_detail_transcript_seeks_and_transcript_hit_opens_at_the_moment(
     with services.catalog.read() as conn:
         fid = conn.execute("SELECT id FROM files").fetchone()[0]
 
-    def transcript(conn):  # what the transcript stage stores (a tiny Whisper says nonsense)
-        conn.execute("INSERT INTO transcripts(file_id, model_id, language, created_at) "
-                     "VALUES (?, 'whisper-test', 'en', ?)", (fid, time.time()))
-        conn.executemany("INSERT INTO transcript_segments(file_id, start_s, end_s, text) "
-                         "VALUES (?, ?, ?, ?)",
-                         [(fid, 0.0, 1.0, "hello everyone"),
-                          (fid, 2.0, 3.0, "happy birthday grandma")])
-
-    services.catalog.write(transcript)
+    # what the transcript stage stores (a tiny Whisper says nonsense)
+    P.transcript(services.catalog, fid, [(0.0, 1.0, "hello everyone"),
+                                         (2.0, 3.0, "happy birthday grandma")])
     win.search_edit.setText("birthday grandma")
     win.search.run_now()
     qtbot.waitUntil(lambda: win.library.mode == "search"

@@ -3,8 +3,6 @@ and contradictory states, the Ask box, the transcript highlight, details, keyboa
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
@@ -12,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from core.scan.roots import add_root, list_roots
 from core.scan.scanner import scan
+from tests.core.search import planting as P
 from tests.desktop.cells import paint_cell
 from tests.media_factory import write_jpeg, write_video
 
@@ -135,14 +134,8 @@ def test_the_ask_box_belongs_to_its_item(tmp_path, services, win, qtbot):
 
 
 def _with_transcript(services, fid):
-    def write(conn):
-        conn.execute("INSERT INTO transcripts(file_id, model_id, language, created_at) "
-                     "VALUES (?, 'whisper-test', 'en', ?)", (fid, time.time()))
-        conn.executemany("INSERT INTO transcript_segments(file_id, start_s, end_s, text) "
-                         "VALUES (?, ?, ?, ?)",
-                         [(fid, 0.0, 1.0, "hello everyone"), (fid, 1.0, 2.0, "welcome"),
-                          (fid, 2.0, 3.0, "you don't judge a book by its cover")])
-    services.catalog.write(write)
+    P.transcript(services.catalog, fid, [(0.0, 1.0, "hello everyone"), (1.0, 2.0, "welcome"),
+                                         (2.0, 3.0, "you don't judge a book by its cover")])
 
 
 def test_the_matched_line_is_highlighted_and_the_highlight_follows_playback(
