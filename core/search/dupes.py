@@ -186,6 +186,30 @@ def duplicates(catalog, registry=None, *, near: bool = True, near_cosine: float 
     return groups
 
 
+class _Groups:
+    """Files joined pair by pair into groups (union-find with path halving)."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def join(self, a: int, b: int) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+    def groups(self) -> dict[int, list[int]]:
+        """Each group's root -> its files (every file seen, alone or not)."""
+        out: dict[int, list[int]] = defaultdict(list)
+        for x in list(self.parent):
+            out[self.find(x)].append(x)
+        return out
+
+
 def _near_groups(catalog, conn, registry, near_cosine, phash_max, task) -> list[DuplicateGroup]:
     try:
         model_id = vector_space(conn, registry)
@@ -224,14 +248,7 @@ def _near_groups(catalog, conn, registry, near_cosine, phash_max, task) -> list[
         return []
     task.status("confirming with perceptual hashes")
     hashes = _phashes(catalog, conn, {f for p in pairs for f in p[:2]})
-    parent: dict[int, int] = {}
-
-    def find(x):
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    joined = _Groups()
     lowest: dict[int, float] = {}
     confirmed = []
     paths, decoded = {}, {}
@@ -242,12 +259,10 @@ def _near_groups(catalog, conn, registry, near_cosine, phash_max, task) -> list[
                 paths = dict(conn.execute("SELECT id, path FROM files WHERE kind = 'photo'"))
             if _same_pixels(paths.get(a), paths.get(b), decoded):
                 confirmed.append((a, b, cos))
-                parent[find(a)] = find(b)
-    members: dict[int, list[int]] = defaultdict(list)
-    for x in list(parent):
-        members[find(x)].append(x)
+                joined.join(a, b)
+    members = joined.groups()
     for a, b, cos in confirmed:
-        r = find(a)
+        r = joined.find(a)
         lowest[r] = min(lowest.get(r, 1.0), cos)
     out = []
     for root, ids in members.items():
@@ -271,35 +286,25 @@ def duplicate_groups_among(catalog, conn, file_ids) -> list[DuplicateGroup]:
     marks = ",".join("?" * len(ids))
     rows = conn.execute(f"SELECT id, content_hash, kind, path, COALESCE(taken_at, mtime_ns / 1e9)"
                         f" FROM files WHERE id IN ({marks})", ids).fetchall()
-    parent: dict[int, int] = {}
-
-    def find(x):
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    joined = _Groups()
     by_hash: dict[str, list[int]] = defaultdict(list)
     for fid, chash, *_ in rows:
         if chash:
             by_hash[chash].append(fid)
     for same in by_hash.values():
         for other in same[1:]:
-            parent[find(other)] = find(same[0])
+            joined.join(other, same[0])
     photos = sorted((r[4], r[0], r[3]) for r in rows if r[2] == "photo")
     pairs = [(a[1], b[1], a[2], b[2]) for i, a in enumerate(photos) for b in photos[i + 1:]
-             if b[0] - a[0] <= BURST_S and find(a[1]) != find(b[1])]
+             if b[0] - a[0] <= BURST_S and joined.find(a[1]) != joined.find(b[1])]
     if pairs:
         hashes = _phashes(catalog, conn, {p for pair in pairs for p in pair[:2]})
         decoded: dict = {}
         for a, b, pa, pb in pairs:
             if (a in hashes and b in hashes and hamming(hashes[a], hashes[b]) <= PHASH_MAX_DISTANCE
-                    and find(a) != find(b) and _same_pixels(pa, pb, decoded)):
-                parent[find(a)] = find(b)
-    members: dict[int, list[int]] = defaultdict(list)
-    for x in list(parent):
-        members[find(x)].append(x)
-    return [_group(conn, "near", g) for g in members.values() if len(g) > 1]
+                    and joined.find(a) != joined.find(b) and _same_pixels(pa, pb, decoded)):
+                joined.join(a, b)
+    return [_group(conn, "near", g) for g in joined.groups().values() if len(g) > 1]
 
 
 def _small(path: str | None, cache: dict) -> Image.Image | None:
