@@ -1,5 +1,6 @@
-"""Text folded for matching the way a person types it: case, accents and spacing aside. One
-fold for people's names, place names and folder names ('Łódź' is found by 'lodz')."""
+"""Names as people type them: folded for matching (case, accents and spacing aside: one fold
+for people's names, place names and folder names, 'Łódź' is found by 'lodz'), and a typed
+name as it is kept."""
 
 from __future__ import annotations
 
@@ -17,3 +18,16 @@ def plain(text: object) -> str:
     s = unicodedata.normalize("NFKD", str(text).translate(NO_MARK_LETTERS))
     s = "".join(c for c in s if not unicodedata.combining(c)).casefold()
     return " ".join(s.split())
+
+
+NAME_MAX_CHARS = 100
+
+
+def typed_name(text: object, error: type[Exception] = ValueError) -> str:
+    """A name a person gave (a person's, a collection's) as it is kept: one line, single
+    spaces; `error` when it is longer than NAME_MAX_CHARS (an empty name is the caller's to
+    judge: for a person it takes the name away)."""
+    name = " ".join(str(text).split())
+    if len(name) > NAME_MAX_CHARS:
+        raise error(f"a name can be at most {NAME_MAX_CHARS} characters")
+    return name

@@ -7,6 +7,7 @@ import time
 
 from core.catalog import Catalog, Connection
 from core.collections.store import CollectionError, refresh_stats
+from core.plain import typed_name
 
 
 def rename_collection(catalog: Catalog, collection_id: int, *, name: str | None = None,
@@ -19,7 +20,8 @@ def rename_collection(catalog: Catalog, collection_id: int, *, name: str | None 
             raise CollectionError(f"there is no collection {collection_id} (see `shoebox collections`)")
         if name is not None:
             conn.execute("UPDATE clusters SET name = ?, named_by = 'user', updated_at = ? "
-                         "WHERE id = ?", (name.strip(), time.time(), collection_id))
+                         "WHERE id = ?", (typed_name(name, CollectionError), time.time(),
+                                           collection_id))
         if folder_path is not None:
             conn.execute("UPDATE clusters SET folder_path = ?, named_by = 'user', updated_at = ? "
                          "WHERE id = ?", (sanitize_relpath(folder_path), time.time(), collection_id))
@@ -70,7 +72,8 @@ def split_collection(catalog: Catalog, collection_id: int, file_ids: list[int], 
         now = time.time()
         new_id = conn.execute(
             "INSERT INTO clusters(name, named_by, model_id, created_at, updated_at) "
-            "VALUES (?, 'user', ?, ?, ?)", (name.strip(), row[0], now, now)).lastrowid
+            "VALUES (?, 'user', ?, ?, ?)", (typed_name(name, CollectionError), row[0], now,
+                                            now)).lastrowid
         _move_members(conn, file_ids, new_id)
         return new_id
 

@@ -9,6 +9,7 @@ import time
 
 from core.catalog import Catalog, Connection
 from core.errors import ShoeboxError
+from core.plain import typed_name
 
 
 class PeopleError(ShoeboxError):
@@ -35,16 +36,9 @@ def _confirm(conn: Connection, person_id: int) -> None:
     conn.execute("UPDATE people SET updated_at = ? WHERE id = ?", (time.time(), person_id))
 
 
-def clean_name(name: str) -> str:
-    name = " ".join(str(name).split())
-    if len(name) > 100:
-        raise PeopleError("a name can be at most 100 characters")
-    return name
-
-
 def name_person(catalog: Catalog, person_id: int, name: str) -> None:
     """Name a person (an empty name takes the name away). Their faces are confirmed."""
-    name = clean_name(name)
+    name = typed_name(name, PeopleError)
 
     def run(conn):
         _person(conn, person_id)
@@ -145,7 +139,7 @@ def name_face(catalog: Catalog, face_id: int, name: str) -> int:
     aside), else a new person with that name. Returns the person's id."""
     from core.plain import plain
 
-    name = clean_name(name)
+    name = typed_name(name, PeopleError)
     if not name:
         raise PeopleError("give a name")
 

@@ -248,6 +248,11 @@ def test_split_off_makes_a_user_collection_that_survives_a_recluster(catalog):
     assert {members(catalog)[f] for f in ids[:5]} == {new}
     with pytest.raises(CollectionError):
         split_collection(catalog, 999_999, ids[:1], "nope")
+    # a name is kept as people's names are: one line, single spaces, at most 100 characters
+    rename_collection(catalog, new, name="  Best\n of   all ")
+    assert {c.id: c for c in list_collections(catalog)}[new].name == "Best of all"
+    with pytest.raises(CollectionError, match="at most 100"):
+        rename_collection(catalog, new, name="x" * 101)
 
 
 def _add_vectors(catalog, vectors) -> list[int]:
