@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 
 from core.config import Paths, Settings
+
+
+def file_arg(text: str) -> int | str:
+    """A file named on the command line: its catalog id when the text is all digits and no
+    such path exists here, else the path (core.search.engine.resolve_file takes either)."""
+    return int(text) if text.isdigit() and not os.path.exists(text) else text
 
 
 class Context:

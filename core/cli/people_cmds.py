@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
+from core.cli.context import file_arg
 from core.cli.output import add_json_flag, print_json
 
 
@@ -210,9 +209,8 @@ def cmd_faces(args, ctx) -> int:
     from core.query.people import faces_of_file
     from core.search.engine import resolve_file
 
-    target = int(args.file) if args.file.isdigit() and not os.path.exists(args.file) else args.file
     with ctx.catalog.read() as conn:
-        fid, path, _kind = resolve_file(conn, target)
+        fid, path, _kind = resolve_file(conn, file_arg(args.file))
     faces = faces_of_file(ctx.catalog, fid)
     if args.json:
         print_json({"file": path, "file_id": fid, "faces": [f.to_dict() for f in faces]})

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 
+from core.cli.context import file_arg
 from core.cli.output import add_json_flag, print_json
 
 
@@ -20,10 +20,8 @@ def cmd_show(args, ctx) -> int:
     from core.query import clock, file_detail
     from core.search.engine import resolve_file
 
-    text = args.file
-    file = int(text) if text.isdigit() and not os.path.exists(text) else text
     with ctx.catalog.read() as conn:
-        file_id = resolve_file(conn, file)[0]
+        file_id = resolve_file(conn, file_arg(args.file))[0]
     d = file_detail(ctx.catalog, file_id)
     if args.json:
         print_json(d.to_dict())

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import calendar
 import datetime as dt
-import os
 
+from core.cli.context import file_arg
 from core.cli.output import add_json_flag, print_json, progress_task
 from core.search import Filters, SearchError
 
@@ -95,11 +95,6 @@ def parse_date(text: str, end: bool = False) -> float:
     return day.timestamp()
 
 
-def _file_arg(text: str):
-    """A catalog id when it is all digits and no such file exists here, else a path."""
-    return int(text) if text.isdigit() and not os.path.exists(text) else text
-
-
 def _print_hits(results) -> None:
     for note in results.notices:
         print(f"note: {note}")
@@ -144,7 +139,7 @@ def _people_arg(ctx, values: list[str] | None) -> tuple[int, ...] | None:
 def cmd_similar(args, ctx) -> int:
     from core.search import similar
 
-    results = similar(ctx.catalog, ctx.registry, _file_arg(args.file),
+    results = similar(ctx.catalog, ctx.registry, file_arg(args.file),
                       frame_ms=args.frame_ms, limit=args.limit)
     if args.json:
         print_json(results.to_dict())
@@ -175,7 +170,7 @@ def cmd_duplicates(args, ctx) -> int:
 def cmd_ask(args, ctx) -> int:
     from core.search import ask
 
-    answer = ask(ctx.catalog, ctx.registry, _file_arg(args.file), args.question)
+    answer = ask(ctx.catalog, ctx.registry, file_arg(args.file), args.question)
     if args.json:
         print_json(answer.to_dict())
         return 0
