@@ -200,6 +200,7 @@ def bench_search_all(size: int, n_queries: int, tmp: Path, keep: Path | None) ->
     t0 = time.perf_counter()
     n = search_warm(catalog, with_meaning)     # what the app does at start
     with_meaning.clip().prepare_query(wait=True)
+    with_meaning.sentences().prepare_query(wait=True)
     without.clip().prepare_query(wait=True)
     print(f"   warm-up {time.perf_counter() - t0:.2f} s ({n:,} vectors: CLIP and text)")
     settings = Settings(relevance_floor=-1.0)

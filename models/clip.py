@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from models import clip_onnx
 from models.base import ModelWrapper
+from models.onnx_text import QueryPath
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +29,14 @@ def _read_json(p: Path) -> dict:
         return {}
 
 
-class ClipModel(ModelWrapper):
+class ClipModel(QueryPath, ModelWrapper):
     role = "clip"
+    onnx_kind = clip_onnx.KIND
 
     def __init__(self, path, *, cache_dir: Path | None = None, **kw):
         kw.setdefault("batch_size", 32)
         super().__init__(path, **kw)
-        self.cache_dir = cache_dir  # where the query path keeps its ONNX text tower
-        self._query_tower = None  # clip_onnx.OnnxTextTower once ready
-        self._query_tower_started = False
-        self._query_thread: threading.Thread | None = None
+        self._init_query_path(cache_dir)
         # Read the small configs now (cheap, no torch) so preprocess() works before load().
         cfg = _read_json(self.path / "config.json")
         vision = cfg.get("vision_config") or {}
@@ -82,8 +82,7 @@ class ClipModel(ModelWrapper):
     def _unload(self) -> None:
         self.model = None
         self.tokenizer = None
-        self._query_tower = None
-        self._query_tower_started = False
+        self._reset_query_path()
         with self._label_lock:
             self._label_cache.clear()
 
@@ -168,41 +167,12 @@ class ClipModel(ModelWrapper):
         with self._session():
             enc = self.tokenizer([str(text)], truncation=True, max_length=self._max_text,
                                  return_tensors="np")
-        return _normalise(tower.run(enc["input_ids"], enc["attention_mask"]))[0]
+        return _normalise(tower.run(enc))[0]
 
-    def prepare_query(self, wait: bool = False):
-        """Start making the query path's ONNX tower ready on the CPU (load the cached one, or
-        export it: models/clip_onnx.py) on a background thread (`wait`: and wait for it);
-        returns it when ready, else None."""
-        if self._query_tower is not None or self.device != "cpu" or self.cache_dir is None:
-            return self._query_tower
-        with self._label_lock:
-            start = not self._query_tower_started
-            self._query_tower_started = True
-        if start:
-            self._query_thread = threading.Thread(target=self._make_query_tower,
-                                                  name="clip-onnx", daemon=True)
-            self._query_thread.start()
-        if wait and self._query_thread is not None:
-            self._query_thread.join()
-        return self._query_tower
-
-    def _make_query_tower(self) -> None:
-        from models import clip_onnx
-
-        try:
-            target = clip_onnx.onnx_file(self.cache_dir, self.identity)
-            if target.exists():
-                tower = clip_onnx.OnnxTextTower(target)
-            else:
-                with self._session():  # hold references: an unload meanwhile frees nothing
-                    model, tokenizer = self.model, self.tokenizer
-                tower = clip_onnx.export(model, tokenizer, self._max_text, target)
-        except Exception as e:  # noqa: BLE001 - ONNX is a speed-up: on any failure keep torch
-            log.warning("query path stays on torch: %s: %s", type(e).__name__, e)
-            return
-        if tower is not None and self._loaded:
-            self._query_tower = tower
+    def _export_query_encoder(self, target: Path):
+        with self._session():  # hold references: an unload meanwhile frees nothing
+            model, tokenizer = self.model, self.tokenizer
+        return clip_onnx.export(model, tokenizer, self._max_text, target)
 
     def zero_shot(self, image_vectors: np.ndarray, labels: Sequence[str]) -> np.ndarray:
         """(n, len(labels)) softmax probabilities; label vectors are cached per label list."""

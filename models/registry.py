@@ -272,7 +272,7 @@ class Registry:
         if role == "sentences":
             from models.sentences import SentenceModel
 
-            return SentenceModel(r.path, **kw)
+            return SentenceModel(r.path, cache_dir=self.paths.home / "cache", **kw)
         raise ValueError(role)
 
     def _text_device(self) -> str:

@@ -46,7 +46,7 @@ def query_vector(registry, query: str, notices: list[str]) -> tuple[np.ndarray |
         return None, None
     try:
         model_id = registry.identity("sentences")
-        vec = np.asarray(registry.sentences().embed([query[:QUERY_CHARS]]), np.float32)[0]
+        vec = np.asarray(registry.sentences().embed_query(query[:QUERY_CHARS]), np.float32)
     except ShoeboxError as e:
         notices.append(f"speech and text are matched by words only: the sentences model is "
                        f"not available ({e})")

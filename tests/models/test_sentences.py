@@ -91,3 +91,70 @@ def test_a_folder_that_is_not_a_text_encoder_is_refused_with_what_to_do(paths, t
         with pytest.raises(ModelUnavailable):
             reg.sentences()
         reg.close()
+
+
+def test_query_path_onnx_matches_torch_and_is_cached_by_identity(paths, monkeypatch):
+    from models import onnx_text
+
+    reg = Registry(Settings(device="cpu", model_idle_unload_s=0), paths)
+    m = reg.sentences()
+    queries = ["an old man talking about the war", "", "🐶🐱🎉", "x" * 100_000,
+               "le vieil homme parle de la guerre"]
+    ref = m.embed(queries)                  # torch, as the stage embeds passages
+    assert m._query_tower is None           # nothing starts on its own: a CLI query stays on torch
+    np.testing.assert_allclose(m.embed_query(queries[0]), ref[0], atol=1e-5)
+    assert m.prepare_query(wait=True) is not None
+    cached = onnx_text.onnx_file(paths.home / "cache", m.onnx_kind, m.identity)
+    assert cached.exists()
+    for q, r in zip(queries, ref):
+        got = m.embed_query(q)
+        assert got.shape == (384,) and got.dtype == np.float32
+        assert abs(float(np.linalg.norm(got)) - 1.0) < 1e-5
+        assert float(got @ r) >= 0.9999, q[:40]   # the same vector as torch, within float error
+    # a later start loads the cached graph: no second export
+    m.unload()
+    assert m._query_tower is None
+    monkeypatch.setattr(onnx_text, "export", lambda *a, **k: pytest.fail("exported again"))
+    m.load()
+    assert m.prepare_query(wait=True) is not None
+    assert float(m.embed_query(queries[0]) @ ref[0]) >= 0.9999
+    reg.close()
+
+
+def test_a_graph_that_disagrees_with_torch_is_not_used(paths, tmp_path):
+    """The check is real: a graph of other weights (a copy of the model with one layer
+    changed) fails it against the model, leaves no file, and the query path keeps torch."""
+    import copy
+
+    import torch
+
+    from models import onnx_text
+    from models.sentences import _token_arrays, _token_tensors
+
+    reg = Registry(Settings(device="cpu", model_idle_unload_s=0), paths)
+    m = reg.sentences()
+    other = copy.deepcopy(m.model)
+    with torch.no_grad():
+        other[0].auto_model.encoder.layer[0].attention.output.dense.weight.mul_(-3.0)
+    example = _token_tensors(m.model, ["the war"])
+    names = list(example)
+
+    class Pipeline(torch.nn.Module):
+        def __init__(self, st):
+            super().__init__()
+            self.st = st
+
+        def forward(self, *tensors):
+            return self.st({**dict(zip(names, tensors)), "modality": "text"})["sentence_embedding"]
+
+    def worst(encoder):
+        texts = ["the war", "a chocolate cake"]
+        return float(onnx_text.cosines(m.embed(texts), encoder.run(_token_arrays(m.model, texts))).min())
+
+    target = tmp_path / "other.onnx"
+    assert onnx_text.export(Pipeline(other), example, target, worst, "test") is None
+    assert not target.exists() and not list(tmp_path.glob(".*.tmp"))
+    # the same export of the model itself passes
+    assert onnx_text.export(Pipeline(m.model), example, target, worst, "test") is not None
+    assert target.exists()
+    reg.close()

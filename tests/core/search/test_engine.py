@@ -163,22 +163,30 @@ def test_filters_cut(catalog, q):
     assert found(collection_id=cid) == {"old"}
 
 
-@pytest.mark.parametrize("prefilter_after_k", [200, 2000])
+@pytest.mark.parametrize("videos_on_top, widened", [(0, False), (1, True)])
 def test_selective_filter_searches_inside_the_filter(catalog, q, monkeypatch,
-                                                     prefilter_after_k):
-    """The one match of a filter lies far below the global top rows: still found (by
-    widening the global top-k, or by searching inside the filter's mask)."""
+                                                     videos_on_top, widened):
+    """The one match of a filter lies far below the global top rows: still found, by
+    widening the global top-k when the first one held a share of the filter's files that
+    promises enough (one in 200 here, for 5 results), else by searching inside its mask."""
     from core.search import engine
 
-    monkeypatch.setattr(engine, "PREFILTER_AFTER_K", prefilter_after_k)
+    masks = []
+    real_mask = engine._filter_mask
+    monkeypatch.setattr(engine, "_filter_mask", lambda *a: masks.append(1) or real_mask(*a))
     rng = np.random.default_rng(5)
     r = P.root(catalog)
-    for i in range(300):
-        P.vector(catalog, P.file(catalog, r, f"/lib/p{i}.jpg"), P.near(q, 0.8, rng))
+    for i in range(1500):
+        on_top = i < videos_on_top
+        f = P.file(catalog, r, f"/lib/p{i}.{'mp4' if on_top else 'jpg'}",
+                   kind="video" if on_top else "photo")
+        P.vector(catalog, f, P.near(q, 0.9 if on_top else 0.8, rng))
     vid = P.file(catalog, r, "/lib/v.mp4", kind="video")
     P.vector(catalog, vid, P.near(q, 0.1, rng), frame_ms=500)
     res = run(catalog, "zzqx", q, Filters(kind="video"), limit=5)
-    assert [h.file_id for h in res] == [vid] and res[0].frame_ms == 500
+    assert [h.file_id for h in res][-1] == vid and res[-1].frame_ms == 500
+    assert len(res) == 1 + videos_on_top
+    assert bool(masks) is not widened
 
 
 def test_relevance_floor_cuts(catalog, q):

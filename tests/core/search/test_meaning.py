@@ -137,7 +137,12 @@ def test_bad_transcripts_embed_or_are_skipped_with_a_reason(catalog, reg, paths,
     cases = {
         "empty": [(0.0, 1.0, "   ")],
         "emoji": [(0.0, 1.0, "🎉🎂🥳"), (1.0, 2.0, "12:45 — 3.14 !!!")],
-        "long": [(0.0, 3600.0, "the quick brown fox jumps over the lazy dog " * 25_000)],
+        # words of 9 letters and a space: a window ends at the last space before 800
+        # characters, so the first holds 80 words and each later one (which starts with that
+        # space) 79; 2,000 words make 1 + ceil(1920 / 79) = 26 windows, and 100,000 words (a
+        # megabyte) hit the cap of 50
+        "longish": [(0.0, 600.0, " ".join(f"word{i:05d}" for i in range(2000)))],
+        "long": [(0.0, 3600.0, " ".join(f"word{i:05d}" for i in range(100_000)))],
         "french": [(0.0, 2.0, "Mon grand-père parlait souvent de la guerre et de l'hiver.")],
         "garbage": [(0.0, 2.0, "asdkjh qwzx plorb vvvv kkkk")],
         "many": [(i * 1.0, i + 1.0, f"segment number {i} of a very long talk") for i in range(3000)],
@@ -156,7 +161,11 @@ def test_bad_transcripts_embed_or_are_skipped_with_a_reason(catalog, reg, paths,
     assert "no words (only digits, symbols or emoji)" in caplog.text
     assert count[ids["french"]] == 1 and count[ids["garbage"]] == 1
     assert count[ids["many"]] == 3000
-    assert 1 < count[ids["long"]] <= 50        # in windows, at most 50 of them
+    assert count[ids["longish"]] == 26 and count[ids["long"]] == 50   # MAX_WINDOWS
+    first, last = (rows(catalog, "SELECT text FROM text_vectors WHERE file_id = ? ORDER BY id "
+                              f"{order} LIMIT 1", (ids["long"],))[0][0] for order in ("", "DESC"))
+    assert first.split() == [f"word{i:05d}" for i in range(80)]
+    assert last.split() == [f"word{i:05d}" for i in range(80 + 48 * 79, 80 + 49 * 79)]
     longest = rows(catalog, "SELECT max(length(text)) FROM text_vectors")[0][0]
     assert longest <= 800
 

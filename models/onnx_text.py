@@ -1,0 +1,146 @@
+"""A text encoder's search-query path under ONNX Runtime (CLIP's text tower, the sentences
+model): one short text at a time, where torch spends most of its time on per-operator
+overhead that ONNX Runtime's fused, pre-planned graph avoids (bench_search, bench_sentences).
+
+The graph is exported with torch.onnx from the loaded model the first time the app prepares
+the query path, checked against torch on probe texts (cosine >= MIN_COSINE, else it is not
+used), and cached under the data folder keyed by the model's identity, so later starts only
+load it. Any failure only means the query path stays on torch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import tempfile
+import threading
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+MIN_COSINE = 0.999
+
+
+def onnx_file(cache_dir: Path, kind: str, identity: str) -> Path:
+    key = hashlib.sha256(identity.encode()).hexdigest()[:20]
+    return Path(cache_dir) / kind / f"{key}.onnx"
+
+
+class OnnxTextEncoder:
+    """Token arrays (by input name) -> the encoder's output rows, float32."""
+
+    def __init__(self, path: Path, threads: int = 1):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        # a query is tiny: one thread answers fastest and never fights the indexer for cores
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self.inputs = [i.name for i in self.session.get_inputs()]
+
+    def run(self, feed: Mapping[str, np.ndarray]) -> np.ndarray:
+        out = self.session.run(None, {k: np.asarray(feed[k], np.int64) for k in self.inputs})
+        return np.asarray(out[0], np.float32)
+
+
+def export(module, example: Mapping, target: Path,
+           worst_cosine: Callable[[OnnxTextEncoder], float], what: str) -> OnnxTextEncoder | None:
+    """Export `module` (called with the example's tensors, in its order, batch and token axes
+    dynamic) to `target`; keep it only if `worst_cosine(encoder)` against torch reaches
+    MIN_COSINE. None (and no file) when it does not match or cannot be exported here."""
+    import torch
+
+    names = list(example)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
+    os.close(fd)
+    try:
+        with warnings.catch_warnings(), torch.inference_mode():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                module.eval(), tuple(example[k] for k in names), tmp, input_names=names,
+                output_names=["features"],
+                dynamic_axes={**{k: {0: "batch", 1: "tokens"} for k in names},
+                              "features": {0: "batch"}},
+                opset_version=17, dynamo=False)
+        worst = worst_cosine(OnnxTextEncoder(Path(tmp)))
+        if worst < MIN_COSINE:
+            log.warning("the ONNX %s disagrees with torch (cosine %.5f): not used", what, worst)
+            return None
+        os.replace(tmp, target)
+        log.info("%s exported to ONNX (%s; worst cosine vs torch %.6f)", what, target.name, worst)
+        return OnnxTextEncoder(target)
+    except Exception as e:  # noqa: BLE001 - any exporter failure only means: keep torch
+        log.warning("the %s could not be exported to ONNX (%s: %s); queries use torch", what,
+                    type(e).__name__, e)
+        return None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def cosines(ref: np.ndarray, got: np.ndarray) -> np.ndarray:
+    """Row-wise cosine between two (n, d) arrays."""
+    return (ref * got).sum(1) / (np.linalg.norm(ref, axis=1) * np.linalg.norm(got, axis=1))
+
+
+class QueryPath:
+    """Mixin for a ModelWrapper whose queries may run under ONNX Runtime. The subclass sets
+    `onnx_kind` (the cache folder) and implements `_export_query_encoder(target)`; it calls
+    `_init_query_path(cache_dir)` in its constructor and `_reset_query_path()` on unload."""
+
+    onnx_kind = "text-onnx"
+
+    def _init_query_path(self, cache_dir: Path | None) -> None:
+        self.cache_dir = cache_dir  # where the query path keeps its ONNX graph
+        self._query_tower: OnnxTextEncoder | None = None
+        self._query_tower_started = False
+        self._query_thread: threading.Thread | None = None
+        self._query_lock = threading.Lock()
+
+    def _reset_query_path(self) -> None:
+        self._query_tower = None
+        self._query_tower_started = False
+
+    def prepare_query(self, wait: bool = False) -> OnnxTextEncoder | None:
+        """Start making the query path's ONNX graph ready on the CPU (load the cached one, or
+        export it) on a background thread (`wait`: and wait for it); returns it when ready,
+        else None. Nothing starts on its own: a one-off CLI query would spend more loading
+        the ONNX file than it saves, so the app calls this at start."""
+        if self._query_tower is not None or self.device != "cpu" or self.cache_dir is None:
+            return self._query_tower
+        with self._query_lock:
+            start = not self._query_tower_started
+            self._query_tower_started = True
+            if start:
+                self._query_thread = threading.Thread(target=self._make_query_tower,
+                                                      name=f"{self.role}-onnx", daemon=True)
+                self._query_thread.start()
+            thread = self._query_thread
+        if wait and thread is not None:
+            thread.join()
+        return self._query_tower
+
+    def _make_query_tower(self) -> None:
+        try:
+            target = onnx_file(self.cache_dir, self.onnx_kind, self.identity)
+            if target.exists():
+                tower = OnnxTextEncoder(target)
+            else:
+                tower = self._export_query_encoder(target)
+        except Exception as e:  # noqa: BLE001 - ONNX is a speed-up: on any failure keep torch
+            log.warning("%s query path stays on torch: %s: %s", self.role, type(e).__name__, e)
+            return
+        if tower is not None and self._loaded:
+            self._query_tower = tower
+
+    def _export_query_encoder(self, target: Path) -> OnnxTextEncoder | None:
+        raise NotImplementedError
