@@ -56,7 +56,7 @@ def search(catalog, registry, settings, query: str, filters: Filters | None = No
     qvec = model_id = None
     meaning = None
     if query and query_tokens(query):
-        (qvec, model_id), (mvec, mid) = _encode_query(registry, query, notices)
+        (qvec, model_id), (mvec, mid) = _encode_query(catalog, registry, query, notices)
         meaning = (mvec, mid) if mvec is not None else None
     results = search_vector_and_text(catalog, settings, query, qvec, model_id, filters, limit,
                                      notices, meaning=meaning)
@@ -177,11 +177,14 @@ _ENCODER: ThreadPoolExecutor | None = None
 _ENCODER_LOCK = threading.Lock()
 
 
-def _encode_query(registry, query: str, notices: list[str]):
+def _encode_query(catalog, registry, query: str, notices: list[str]):
     """((CLIP vector, model id), (sentence vector, model id)) of the query, the two encoded
     at the same time: ONNX Runtime lets go of the GIL, so on two cores a query waits for the
-    slower encoder (CLIP's, ~12 ms) rather than for both (bench_sentences)."""
+    slower encoder (CLIP's, ~12 ms) rather than for both (bench_sentences). No sentence
+    vector when the library has no text embedded by that model: nothing to compare it with."""
     global _ENCODER
+    if not _has_text_vectors(catalog, registry):
+        return _query_vector(registry, query, notices), (None, None)
     with _ENCODER_LOCK:
         if _ENCODER is None:
             _ENCODER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="query-encode")
@@ -191,6 +194,17 @@ def _encode_query(registry, query: str, notices: list[str]):
     clip = clip_job.result()
     notices[:0] = clip_notes
     return clip, meaning
+
+
+def _has_text_vectors(catalog, registry) -> bool:
+    if registry is None:
+        return False
+    try:
+        model_id = registry.identity("sentences")
+    except ShoeboxError:
+        return True     # query_vector says why the meaning list is missing
+    with catalog.read() as conn:
+        return len(text_index(catalog.path, conn, model_id)) > 0
 
 
 def _query_vector(registry, query: str, notices: list[str]):
