@@ -249,48 +249,77 @@ def bench_faces(files: list[Path]) -> dict:
             "nvidia_smi_used_mb": smi_used_mb()}
 
 
-def main() -> None:
+PARTS = ("clip", "heavy", "faces")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--photos", type=int, default=256)
-    ap.add_argument("--skip", default="", help="comma list: clip,heavy,faces")
+    ap.add_argument("--skip", default="", help="comma list: " + ",".join(PARTS))
     ap.add_argument("--json", type=Path, help="write the figures to this JSON file")
-    args = ap.parse_args()
+    return ap.parse_args(argv)
+
+
+def plan(args: argparse.Namespace, tmp: Path) -> dict:
+    """What a run does, decided before any GPU work: its parts, and the settings the registry
+    gets (CUDA, the 5 GB budget, model folders under tmp that run() builds)."""
+    from core.config import Settings
+
     skip = set(filter(None, args.skip.split(",")))
+    unknown = skip - set(PARTS)
+    if unknown:
+        raise SystemExit(f"unknown part(s) {', '.join(sorted(unknown))}: choose from "
+                         f"{', '.join(PARTS)}")
+    models = {"clip": str(tmp / "clip")}
+    if "heavy" not in skip:
+        models.update(caption=str(tmp / "blip2"), llm=str(tmp / "phi35"))
+    return {"parts": [p for p in PARTS if p not in skip], "photos": args.photos,
+            "settings": Settings(models=models, device="cuda", gpu_budget_gb=5.0)}
+
+
+def run(the_plan: dict, tmp: Path) -> dict:
+    import torch
+
+    from core.config import Paths
+    from models import Registry
+
+    results = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__,
+               "cuda": torch.version.cuda}
+    print(f"device: {results['device']}, torch {results['torch']}, CUDA {results['cuda']}",
+          flush=True)
+    library = tmp / "photos"
+    n = the_plan["photos"]
+    make_photos(library, n, MP12, distinct=min(n, 8))
+    files = sorted(library.rglob("*.jpg"))
+    settings, parts = the_plan["settings"], the_plan["parts"]
+    full_clip_folder(Path(settings.models["clip"]))
+    if "heavy" in parts:
+        blip2_folder(Path(settings.models["caption"]))
+        phi_folder(Path(settings.models["llm"]))
+    registry = Registry(settings, Paths(tmp / "home"))
+    try:
+        for part, fn in (("clip", bench_clip), ("heavy", bench_heavy)):
+            if part in parts:
+                results[part] = fn(registry, files)
+                print(json.dumps(results[part]), flush=True)
+        if "faces" in parts:
+            results["faces"] = bench_faces(files)
+            print(json.dumps(results["faces"]), flush=True)
+    finally:
+        registry.close()
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
 
     if not torch.cuda.is_available():
         raise SystemExit("no CUDA device here: this benchmark measures the GPU path")
-    results = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__,
-               "cuda": torch.version.cuda}
-    print(f"device: {results['device']}, torch {results['torch']}, CUDA {results['cuda']}",
-          flush=True)
-    from core.config import Paths, Settings
-    from models import Registry
-
     with tempfile.TemporaryDirectory(prefix="shoebox-bench-gpu-") as name:
         tmp = Path(name)
-        library = tmp / "photos"
-        make_photos(library, args.photos, MP12, distinct=min(args.photos, 8))
-        files = sorted(library.rglob("*.jpg"))
-        models = {"clip": str(full_clip_folder(tmp / "clip"))}
-        if "heavy" not in skip:
-            models["caption"] = str(blip2_folder(tmp / "blip2"))
-            models["llm"] = str(phi_folder(tmp / "phi35"))
-        settings = Settings(models=models, device="cuda", gpu_budget_gb=5.0)
-        registry = Registry(settings, Paths(tmp / "home"))
-        try:
-            if "clip" not in skip:
-                results["clip"] = bench_clip(registry, files)
-                print(json.dumps(results["clip"]), flush=True)
-            if "heavy" not in skip:
-                results["heavy"] = bench_heavy(registry, files)
-                print(json.dumps(results["heavy"]), flush=True)
-            if "faces" not in skip:
-                results["faces"] = bench_faces(files)
-                print(json.dumps(results["faces"]), flush=True)
-        finally:
-            registry.close()
+        results = run(plan(args, tmp), tmp)
     print(json.dumps(results, indent=1))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -168,9 +168,12 @@ def bench_speed(tmp: Path, clip_dir: Path, n: int, workers: int, alone: bool = T
     for stage in stages if alone and len(stages) > 1 else []:
         runs[stage] = _child("speed", tmp / f"home-{stage}", library, clip_dir, workers, [stage])
     shutil.rmtree(library)
-    print(f"\n{n} photos of 12 MP, {runs['together']['decode_threads']} decode thread(s), "
-          f"torch {runs['together']['torch_threads']} threads; models alone measured in each "
-          f"run's process between its chunks (first..last):")
+    t = runs["together"]
+    print(f"\n{n} photos of 12 MP, {t['decode_threads']} decode thread(s)"
+          f"{' taking turns with the models' if t['turns'] else ''}, torch "
+          f"{t['torch_threads']} threads (the models-only figures too: the fastest here), batch "
+          f"{t['clip_batch']}; models alone measured in each run's process between its chunks "
+          f"(first..last); ratio: median over chunks [each chunk's]:")
     out = {"photos": n, "jpeg_mb": round(nbytes / n / 1e6, 2), "stages": stages, "runs": runs}
     order = [s for s in stages if s in runs] + [k for k in ("thumbnail+clip", "together")
                                                if k in runs]
@@ -179,12 +182,13 @@ def bench_speed(tmp: Path, clip_dir: Path, n: int, workers: int, alone: bool = T
         models = ", ".join(f"{k} {v[0]:.1f}..{v[1]:.1f} ms" for k, v in r["model_ms"].items())
         cpu = f"; CPU {r['cpu_ms_per_photo']:.0f} ms a photo"
         if r["models_rate"]:
-            print(f"  {label:34s} {r['rate']:6.2f} photos/s = {r['ratio']:.0%} of the "
-                  f"{r['models_rate']:.2f}/s its models allow ({models} a photo){cpu}, "
-                  f"models alone {r['models_cpu_ms_per_photo']:.0f}")
+            print(f"  {label:34s} {r['rate']:6.2f} photos/s = {r['ratio']:.0%} "
+                  f"{r['chunk_ratios']} of the {r['models_rate']:.2f}/s its models allow "
+                  f"({models} a photo){cpu}, models alone {r['models_cpu_ms_per_photo']:.0f}; "
+                  f"load {r['load_1min'][0]}..{r['load_after']}")
         else:
-            print(f"  {label:34s} {r['rate']:6.2f} photos/s (no model){cpu}")
-    t = runs["together"]
+            print(f"  {label:34s} {r['rate']:6.2f} photos/s (no model){cpu}; "
+                  f"load {r['load_1min'][0]}..{r['load_after']}")
     c = runs.get("thumbnail+clip", t)
     out.update(rate=round(t["rate"], 2), models_rate=round(t["models_rate"], 2),
                ratio=round(t["ratio"], 3), peak_rss_mb=t["peak_rss_mb"],
@@ -199,7 +203,8 @@ def bench_speed(tmp: Path, clip_dir: Path, n: int, workers: int, alone: bool = T
 
 def _model_only(runners: dict, images: list, jobs: list) -> dict[str, float]:
     """Each model's own time per photo (ms) on pre-decoded views: what no pipeline can beat.
-    CLIP: the embed on a batch of tensors; any other stage with a model: its finish() (the
+    Same settings as the pipeline's: torch's default threads (one per core; one thread is
+    half as fast here) and CLIP's batch. CLIP: the embed on a batch of tensors; any other stage with a model: its finish() (the
     pass thread's work) on views made beforehand. "_cpu": the models' process CPU time per
     photo, summed (what machine load cannot move)."""
     ms: dict[str, float] = {}
@@ -209,13 +214,14 @@ def _model_only(runners: dict, images: list, jobs: list) -> dict[str, float]:
             continue
         views = [runner.view(job, img) for job, img in zip(jobs, images)]
         if name == "clip":
-            pixels = np.stack(views * (32 // len(views) or 1))[:32]  # one pipeline batch
+            b = runner.batch_size  # the pipeline's batch
+            pixels = np.stack(views * (b // len(views) or 1))[:b]
             runner.clip.embed_pixels(pixels)  # warm
 
             def run(pixels=pixels, clip=runner.clip):
-                for _ in range(3):
+                for _ in range(2):
                     clip.embed_pixels(pixels)
-                return 3 * len(pixels)
+                return 2 * len(pixels)
         else:
             items = list(zip(jobs, views))
             runner.finish(items[:1])  # warm
@@ -244,8 +250,9 @@ def speed_child(home: str, library: str, clip_dir: str, workers: int, stages: li
     from core.pipeline import tags as tagging
     from core.pipeline.base import Env
     from core.pipeline.decode import load_image
-    from core.pipeline.run import decode_threads, index_library
-    from core.pipeline.stages import RUNNERS
+    from core.pipeline.pixels import PixelPass
+    from core.pipeline.run import index_library
+    from core.pipeline.stages import CLIP_BATCH, RUNNERS
     from core.tasks import TaskState
 
     paths, catalog = open_library(Path(home), Path(library))
@@ -266,13 +273,16 @@ def speed_child(home: str, library: str, clip_dir: str, workers: int, stages: li
     side = max(r.needs(jobs[0]) for r in runners.values())
     images = [load_image(str(f), "photo", side) for f in files]
     samples: list[tuple[int, float]] = []
+    load = os.getloadavg()  # the machine's load (1, 5, 15 min) as the run starts
 
     def on_progress(p):
         if p.done and (not samples or p.done - samples[-1][0] >= 100):
             samples.append((p.done, round(rss_mb())))
 
     # the machine is shared and its load changes by the minute: the models-only figure is
-    # measured between chunks of the run, so both see the same machine
+    # measured between chunks of the run, and each chunk is compared with the measurements
+    # right before and after it (the headline ratio is the median over chunks: a burst of
+    # someone else's work moves one chunk, not the figure)
     n_files = len(list(Path(library).rglob("*.jpg")))
     chunks = max(1, min(4, n_files // 64))
     chunk = -(-n_files // chunks)
@@ -280,12 +290,14 @@ def speed_child(home: str, library: str, clip_dir: str, workers: int, stages: li
     files_done = errors = 0
     seconds = 0.0
     cpu_run = 0.0
+    chunk_ratios = []
     while files_done < n_files:
         t0, c0 = time.perf_counter(), time.process_time()
         report = index_library(catalog, registry, settings, paths,
                                TaskState("bench", on_progress=on_progress, min_interval_s=0.2),
                                stages=stages, limit=chunk)
-        seconds += time.perf_counter() - t0
+        took = time.perf_counter() - t0
+        seconds += took
         cpu_run += time.process_time() - c0
         done = min(report.stages[s].done for s in stages)
         errors += sum(report.stages[s].errors for s in stages)
@@ -293,6 +305,11 @@ def speed_child(home: str, library: str, clip_dir: str, workers: int, stages: li
             break
         files_done += done
         measured.append(_model_only(runners, images, jobs))
+        around = [m for m in measured[-2:] if m]
+        if around:
+            model_ms = sum(float(np.mean([m[k] for m in around])) for k in around[0]
+                           if k != "_cpu")
+            chunk_ratios.append(round(model_ms / (took / done * 1000), 3))
     if errors or files_done < n_files:
         raise SystemExit(f"the run failed: {report.as_dict()}")
     before, after = measured[0], measured[-1]
@@ -301,6 +318,7 @@ def speed_child(home: str, library: str, clip_dir: str, workers: int, stages: li
     model_ms = {k: [round(before[k], 2), round(after[k], 2)] for k in before}
     per_photo = sum(float(np.mean([m[k] for m in measured])) for k in before)
     rate = files_done / seconds
+    pass_ = PixelPass(runners, env)
     out = {"stages": stages, "files": files_done, "seconds": round(seconds, 2),
            "chunks": len(measured) - 1,
            # CPU time per photo (all threads): the run's, and its models' alone
@@ -308,8 +326,14 @@ def speed_child(home: str, library: str, clip_dir: str, workers: int, stages: li
            "models_cpu_ms_per_photo": round(model_cpu, 1) if model_cpu else None,
            "rate": round(rate, 3), "model_ms": model_ms,
            "models_rate": round(1000 / per_photo, 3) if per_photo else None,
-           "ratio": round(rate * per_photo / 1000, 3) if per_photo else None,
-           "decode_threads": decode_threads(settings), "torch_threads": torch.get_num_threads(),
+           # each chunk against the models-only measurements around it; their median
+           "chunk_ratios": chunk_ratios,
+           "ratio": round(float(np.median(chunk_ratios)), 3) if chunk_ratios else None,
+           # the whole run against the mean of all models-only measurements
+           "ratio_overall": round(rate * per_photo / 1000, 3) if per_photo else None,
+           "decode_threads": pass_.workers, "turns": pass_.turns is not None,
+           "torch_threads": torch.get_num_threads(), "clip_batch": CLIP_BATCH,
+           "load_1min": [round(x, 2) for x in load], "load_after": round(os.getloadavg()[0], 2),
            "peak_rss_mb": round(peak_rss_mb()), "samples": samples}
     print(json.dumps(out))
 

@@ -18,13 +18,18 @@ A new stage joins with its module and one line in stages.RUNNERS:
         def analyze(self, image): return self.faces.detect(image)     # PIL RGB, upright
         def write(self, conn, job, result): ...                       # store it
 
-On a CUDA machine JPEGs are decoded on the GPU (nvJPEG: decode.jpeg_decoder_for), where the
-CPU cores could not keep up with the model. Videos take part through one still frame (a tenth of the way in), decoded once for the
-thumbnail and the caption; their keyframes are the keyframes stage's own pass.
+On a CPU-only machine the decoders and a model that computes on every core take turns
+(workers.Turns): decoding pauses while such a model runs a batch and uses every core in
+between, instead of both fighting over the cores. On a CUDA machine JPEGs are decoded on the
+GPU (nvJPEG: decode.jpeg_decoder_for), where the CPU cores could not keep up with the model,
+and decoding runs beside the model. Videos take part through one still frame (a tenth of the
+way in), decoded once for the thumbnail and the caption; their keyframes are the keyframes
+stage's own pass.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Iterator
 from typing import Any
@@ -35,7 +40,7 @@ from core.errors import Cancelled, ShoeboxError
 from core.pipeline.base import Env, Outcome, StageRunner
 from core.pipeline.decode import describe, jpeg_decoder_for, load_image
 from core.pipeline.jobs import Job
-from core.pipeline.workers import ordered_map
+from core.pipeline.workers import Turns, decode_threads, ordered_map
 
 FIRST_BATCH = 4
 
@@ -57,6 +62,11 @@ class PixelStage(StageRunner):
     def finish(self, items: list[tuple[Job, Any]]) -> list[Outcome]:
         """Runs on the pass thread: the model on a batch of views, one outcome per job."""
         raise NotImplementedError
+
+    def computes_on_every_core(self) -> bool:
+        """Does finish() run a model on this process's CPU with a thread per core? Then the
+        decoders wait while it runs (workers.Turns)."""
+        return False
 
 
 class PerImageStage(PixelStage):
@@ -99,8 +109,21 @@ class PixelPass:
     def __init__(self, runners: dict[str, PixelStage], env: Env):
         self.runners, self.env = runners, env
         self.jpeg_decoder = jpeg_decoder_for(str(getattr(env.registry, "device", "cpu")))
+        self.turns = Turns() if any(r.computes_on_every_core() for r in runners.values()) \
+            else None
+        self.workers = (decode_threads(env.settings, taking_turns=True) if self.turns
+                        else env.workers)
+
+    def _finish(self, name: str, queue: list[tuple[Job, Any]]) -> list[Outcome]:
+        runner = self.runners[name]
+        turn = self.turns.model() if self.turns and runner.computes_on_every_core() \
+            else contextlib.nullcontext()
+        with turn:
+            return runner.finish(queue)
 
     def _decode(self, jobs: list[Job]) -> list[tuple[Any, BaseException | None]]:
+        if self.turns is not None:
+            self.turns.wait_for_cores()
         first = jobs[0]
         image = load_image(first.path, first.kind,
                            max(self.runners[j.stage].needs(j) for j in jobs), self.jpeg_decoder)
@@ -114,12 +137,12 @@ class PixelPass:
 
     def process(self, files: Iterator[list[Job]]) -> Iterator[list[Outcome]]:
         batch = max(r.batch_size for r in self.runners.values())
-        depth = max(2 * batch, 4 * self.env.workers)
+        depth = max(2 * batch, 4 * self.workers)
         pending: dict[str, list[tuple[Job, Any]]] = {name: [] for name in self.runners}
         # batches start small and double up to the stage's size: the model starts after a few
         # decodes instead of idling while the first full batch is decoded
         size = {name: min(r.batch_size, FIRST_BATCH) for name, r in self.runners.items()}
-        work = ordered_map(self._decode, files, self.env.workers, depth, self.env.low_priority)
+        work = ordered_map(self._decode, files, self.workers, depth, self.env.low_priority)
         try:
             for jobs, views, exc in work:
                 if exc is not None:
@@ -136,7 +159,7 @@ class PixelPass:
                     queue = pending[job.stage]
                     queue.append((job, view))
                     if len(queue) >= size[job.stage]:
-                        ready.extend(self.runners[job.stage].finish(queue))
+                        ready.extend(self._finish(job.stage, queue))
                         pending[job.stage] = []
                         size[job.stage] = min(self.runners[job.stage].batch_size,
                                               2 * size[job.stage])
@@ -144,6 +167,6 @@ class PixelPass:
                     yield ready
             for name, queue in pending.items():
                 if queue:
-                    yield self.runners[name].finish(queue)
+                    yield self._finish(name, queue)
         finally:
             work.close()

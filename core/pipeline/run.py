@@ -33,7 +33,7 @@ from core.pipeline import jobs as J
 from core.pipeline.base import Env, Outcome
 from core.pipeline.pixels import PixelPass, PixelStage
 from core.pipeline.stages import RUNNERS
-from core.pipeline.workers import lower_thread_priority
+from core.pipeline.workers import decode_threads, lower_thread_priority
 from core.places.events import update_events
 from core.tasks import TaskState
 
@@ -183,14 +183,6 @@ def _group_people(catalog: Catalog, report: IndexReport, identities) -> dict:
     from core.people import update_people
 
     return update_people(catalog, identities["faces"][0]).as_dict()
-
-
-def decode_threads(settings: Settings) -> int:
-    """settings.workers decode threads, leaving the model one core of its own: on a 2-core
-    machine two decoders beside a 2-thread model preempt it mid-matmul and the whole stage
-    slows down (measured: benchmarks/bench_pipeline.py)."""
-    cores = os.cpu_count() or 2
-    return max(1, min(int(settings.workers), cores - 1))
 
 
 def _stage_list(stages: list[str] | None) -> list[J.StageDef]:

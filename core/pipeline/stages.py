@@ -112,6 +112,9 @@ class _ClipModel:
 
 
 class ClipRunner(_ClipModel, PixelStage):
+    def computes_on_every_core(self):
+        return self.clip.device == "cpu"
+
     def needs(self, job):
         return max(self.clip.resize_to, self.clip.image_size)
 
@@ -208,6 +211,9 @@ class CaptionRunner(PixelStage):
         # settings.json "caption_max_new_tokens": shorter captions, faster (tests use a few)
         self.max_tokens = int(self.env.settings.extra.get("caption_max_new_tokens",
                                                           CAPTION_TOKENS))
+
+    def computes_on_every_core(self):
+        return self.captioner.device == "cpu"
 
     def view(self, job, image):
         return shrink(image, CAPTION_SIDE)

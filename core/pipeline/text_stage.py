@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 
 from PIL import Image
 
@@ -89,6 +90,11 @@ class TextRunner(PixelStage):
 
     def prepare(self):
         self.reader = self.env.registry.text_reader()
+
+    def computes_on_every_core(self):
+        # ONNX Runtime, with settings.workers threads (0: one per core)
+        threads = getattr(self.reader, "cpu_threads", 0) or os.cpu_count() or 1
+        return self.reader.device == "cpu" and threads >= (os.cpu_count() or 1)
 
     def needs(self, job: Job) -> int:
         if job.kind == "video":

@@ -3,10 +3,14 @@
 `ordered_map` keeps at most `depth` items in flight, so memory stays flat however long the
 input is, and yields results in input order, so batches stay deterministic. Pillow, PyAV and
 numpy release the GIL while they work, so threads are enough (and share the model's memory).
+
+`Turns`: where the model computes on the CPU with a thread per core, the decoders and the
+model take turns instead of sharing the cores (see the class).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -52,6 +56,46 @@ def lower_process_priority() -> None:
             kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), BELOW_NORMAL)
     except (OSError, AttributeError) as e:
         log.debug("cannot lower process priority: %s", e)
+
+
+def decode_threads(settings, taking_turns: bool = False) -> int:
+    """How many decode threads the pipeline runs (settings.workers at most). Beside a model
+    that computes at the same time, one core is left to the model: on a 2-core machine two
+    decoders beside a 2-thread model preempt it mid-matmul and the whole stage slows down
+    (measured: benchmarks/bench_pipeline.py). Taking turns with it (Turns), they get every
+    core while the model waits for its next batch."""
+    cores = os.cpu_count() or 2
+    return max(1, min(int(settings.workers), cores if taking_turns else cores - 1))
+
+
+class Turns:
+    """Decoders pause while a model that computes on every CPU core runs a batch, and decode
+    on all cores in between.
+
+    Sharing the cores instead costs more than either's own time: the model's intra-op threads
+    meet at a barrier after every operation, so a decoder that takes one core from one of
+    them holds up all of them, and the others spin (burn CPU) while they wait. Measured with
+    benchmarks/bench_pipeline.py on 2 cores: thumbnails + CLIP took about the sum of the
+    decode's and the model's CPU time in wall time (one core's worth of work done at a time);
+    taking turns, each phase runs on both cores. Where the model runs on a GPU, the CPU is
+    free while it computes, and decoders run beside it (no Turns)."""
+
+    def __init__(self):
+        self._cores_free = threading.Event()
+        self._cores_free.set()
+
+    @contextlib.contextmanager
+    def model(self):
+        """The model's turn: new decodes wait until it ends (one already started finishes)."""
+        self._cores_free.clear()
+        try:
+            yield
+        finally:
+            self._cores_free.set()
+
+    def wait_for_cores(self) -> None:
+        """A decoder's turn starts when no model is computing."""
+        self._cores_free.wait()
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int, depth: int,
