@@ -30,15 +30,17 @@ def setup_logging(verbose: bool = False, console: bool = False, paths: Paths | N
         sh.setLevel(logging.DEBUG if verbose else logging.WARNING)
         sh.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
         root.addHandler(sh)
-    _route_pyav_logs()
+    _keep_pyav_quiet()
     root._shoebox_configured = True  # type: ignore[attr-defined]
 
 
-def _route_pyav_logs() -> None:
-    """PyAV's FFmpeg (scan metadata, video frames, audio for Whisper) logs its warnings and
-    errors into this log (the `libav.*` loggers) instead of staying silent or printing."""
+def _keep_pyav_quiet() -> None:
+    """PyAV's FFmpeg messages stay off (PyAV's default): with a log level set, PyAV calls into
+    Python from FFmpeg's own threads, and closing a frame-threaded H.264 decoder then deadlocks
+    (the closing thread holds the GIL while it waits for a decoder thread that waits for the
+    GIL; seen in the test suite, caught with gdb). Decode errors still arrive as exceptions."""
     try:
         import av.logging
     except ImportError:
         return
-    av.logging.set_level(av.logging.WARNING)
+    av.logging.set_level(None)
