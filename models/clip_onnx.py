@@ -44,14 +44,12 @@ def export(model, tokenizer, max_len: int, target: Path) -> OnnxTextEncoder | No
                         return_tensors="pt")
         return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
 
+    def reference(texts):
+        with torch.inference_mode():
+            return module(**tokens(texts)).float().numpy()
+
     def worst_cosine(encoder: OnnxTextEncoder) -> float:
-        worst = 1.0
-        for texts in [[p] for p in PROBES] + [list(PROBES)]:
-            enc = tokens(texts)
-            with torch.inference_mode():
-                ref = module(**enc).float().numpy()
-            got = encoder.run({k: v.numpy() for k, v in enc.items()})
-            worst = min(worst, float(onnx_text.cosines(ref, got).min()))
-        return worst
+        return onnx_text.worst_cosine(encoder, PROBES, reference,
+                                      lambda texts: {k: v.numpy() for k, v in tokens(texts).items()})
 
     return onnx_text.export(module, tokens(PROBES[:2]), target, worst_cosine, "CLIP text tower")

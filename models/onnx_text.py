@@ -17,7 +17,7 @@ import os
 import tempfile
 import threading
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +90,17 @@ def export(module, example: Mapping, target: Path,
 def cosines(ref: np.ndarray, got: np.ndarray) -> np.ndarray:
     """Row-wise cosine between two (n, d) arrays."""
     return (ref * got).sum(1) / (np.linalg.norm(ref, axis=1) * np.linalg.norm(got, axis=1))
+
+
+def worst_cosine(encoder: OnnxTextEncoder, probes: Sequence[str],
+                 reference: Callable[[list[str]], np.ndarray],
+                 feed: Callable[[list[str]], Mapping[str, np.ndarray]]) -> float:
+    """Lowest cosine between `reference(texts)` (torch) and the encoder's rows over the probes,
+    one at a time (as queries run) and as one padded batch."""
+    worst = 1.0
+    for texts in [[p] for p in probes] + [list(probes)]:
+        worst = min(worst, float(cosines(reference(texts), encoder.run(feed(texts))).min()))
+    return worst
 
 
 class QueryPath:

@@ -177,37 +177,39 @@ class SentenceModel(QueryPath, ModelWrapper):
     def _export_query_encoder(self, target: Path) -> OnnxTextEncoder | None:
         """The whole sentence-transformers pipeline (transformer, pooling, normalisation) as
         one graph over the token arrays its own preprocessing makes."""
-        import torch
-
         from models import onnx_text
 
         with self._session():  # hold a reference: an unload meanwhile frees nothing
             model = self.model
         example = _token_tensors(model, PROBES[:2])
-        names = list(example)
 
-        class Pipeline(torch.nn.Module):
-            def __init__(self, st):
-                super().__init__()
-                self.st = st
-
-            def forward(self, *tensors):
-                features = dict(zip(names, tensors))
-                features["modality"] = "text"
-                return self.st(features)["sentence_embedding"]
-
-        module = Pipeline(model).eval()
+        def reference(texts):
+            return np.asarray(model.encode(texts, convert_to_numpy=True,
+                                           show_progress_bar=False), np.float32)
 
         def worst_cosine(encoder: OnnxTextEncoder) -> float:
-            worst = 1.0
-            for texts in [[p] for p in PROBES] + [list(PROBES)]:
-                ref = np.asarray(model.encode(texts, convert_to_numpy=True,
-                                              show_progress_bar=False), np.float32)
-                got = encoder.run(_token_arrays(model, texts))
-                worst = min(worst, float(onnx_text.cosines(ref, got).min()))
-            return worst
+            return onnx_text.worst_cosine(encoder, PROBES, reference,
+                                          lambda texts: _token_arrays(model, texts))
 
-        return onnx_text.export(module, example, target, worst_cosine, "sentences model")
+        return onnx_text.export(embedding_graph(model, list(example)), example, target,
+                                worst_cosine, "sentences model")
+
+
+def embedding_graph(model, names: Sequence[str]):
+    """A torch module over the token tensors (positional, in `names` order) that runs the
+    sentence-transformers pipeline (transformer, pooling, normalisation): what is exported."""
+    import torch
+
+    class _Graph(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.st = model
+
+        def forward(self, *tensors):
+            features = {**dict(zip(names, tensors)), "modality": "text"}
+            return self.st(features)["sentence_embedding"]
+
+    return _Graph().eval()
 
 
 def _token_tensors(model, texts: Sequence[str]) -> dict:

@@ -129,7 +129,7 @@ def test_a_graph_that_disagrees_with_torch_is_not_used(paths, tmp_path):
     import torch
 
     from models import onnx_text
-    from models.sentences import _token_arrays, _token_tensors
+    from models.sentences import _token_arrays, _token_tensors, embedding_graph
 
     reg = Registry(Settings(device="cpu", model_idle_unload_s=0), paths)
     m = reg.sentences()
@@ -137,24 +137,15 @@ def test_a_graph_that_disagrees_with_torch_is_not_used(paths, tmp_path):
     with torch.no_grad():
         other[0].auto_model.encoder.layer[0].attention.output.dense.weight.mul_(-3.0)
     example = _token_tensors(m.model, ["the war"])
-    names = list(example)
-
-    class Pipeline(torch.nn.Module):
-        def __init__(self, st):
-            super().__init__()
-            self.st = st
-
-        def forward(self, *tensors):
-            return self.st({**dict(zip(names, tensors)), "modality": "text"})["sentence_embedding"]
 
     def worst(encoder):
         texts = ["the war", "a chocolate cake"]
         return float(onnx_text.cosines(m.embed(texts), encoder.run(_token_arrays(m.model, texts))).min())
 
     target = tmp_path / "other.onnx"
-    assert onnx_text.export(Pipeline(other), example, target, worst, "test") is None
+    assert onnx_text.export(embedding_graph(other, list(example)), example, target, worst, "test") is None
     assert not target.exists() and not list(tmp_path.glob(".*.tmp"))
     # the same export of the model itself passes
-    assert onnx_text.export(Pipeline(m.model), example, target, worst, "test") is not None
+    assert onnx_text.export(embedding_graph(m.model, list(example)), example, target, worst, "test") is not None
     assert target.exists()
     reg.close()
