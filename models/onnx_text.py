@@ -25,6 +25,10 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 MIN_COSINE = 0.999
+# torch.onnx.export keeps its state in module globals (GLOBALS.in_onnx_export): two exports at
+# once (the app prepares CLIP's and the sentences model's query paths side by side) fail with
+# an AssertionError, so they take turns.
+_EXPORT_LOCK = threading.Lock()
 
 
 def onnx_file(cache_dir: Path, kind: str, identity: str) -> Path:
@@ -63,7 +67,7 @@ def export(module, example: Mapping, target: Path,
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
     os.close(fd)
     try:
-        with warnings.catch_warnings(), torch.inference_mode():
+        with _EXPORT_LOCK, warnings.catch_warnings(), torch.inference_mode():
             warnings.simplefilter("ignore")
             torch.onnx.export(
                 module.eval(), tuple(example[k] for k in names), tmp, input_names=names,

@@ -149,3 +149,23 @@ def test_a_graph_that_disagrees_with_torch_is_not_used(paths, tmp_path):
     assert onnx_text.export(embedding_graph(m.model, list(example)), example, target, worst, "test") is not None
     assert target.exists()
     reg.close()
+
+
+def test_clip_and_sentences_query_paths_export_at_the_same_time(paths, tiny_models):
+    """The app prepares both query paths at start, side by side; torch.onnx keeps its export
+    state in globals, so two exports at once used to fail one of them (and that model's
+    queries stayed on torch, ~3x slower)."""
+    reg = Registry(Settings(device="cpu", model_idle_unload_s=0,
+                            models={"clip": str(tiny_models["clip"])}), paths)
+    clip, sentences = reg.clip().load(), reg.sentences().load()
+    for _ in range(2):     # the clash needs the exports to overlap: give it two chances
+        for m in (clip, sentences):
+            m.prepare_query()
+        assert sentences.prepare_query(wait=True) is not None
+        assert clip.prepare_query(wait=True) is not None
+        for m in (clip, sentences):
+            m.unload()
+            m.load()
+        for f in (paths.home / "cache").rglob("*.onnx"):
+            f.unlink()       # export again, not load
+    reg.close()
