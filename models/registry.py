@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from models.errors import ModelUnavailable
@@ -21,6 +22,12 @@ from models.resolve import HEAVY, ROLES, Resolved, resolve
 log = logging.getLogger(__name__)
 
 __all__ = ["HEAVY", "ROLES", "Registry"]
+
+# How old an answer about a role's model (resolved folder, identity) a search query accepts:
+# each look stats every model file (~1 ms for the sentences model's 15 files) and a query asks
+# several times (bench_sentences' profile). Everything else looks afresh; a change of settings
+# or device is seen at once either way.
+QUERY_MAX_AGE_S = 2.0
 
 
 class Registry:
@@ -31,6 +38,7 @@ class Registry:
         self._load_lock = threading.RLock()   # one model load/swap at a time (before wrapper locks)
         self._wrappers: dict[str, Any] = {}
         self._failed: dict[str, tuple[str, str]] = {}   # role -> (identity, reason) of a failed load
+        self._memo: dict[str, tuple] = {}     # role -> (key, when, Resolved, identity): _resolved
         self._device: str | None = None
         self._device_confirmed = False
         self._stop = threading.Event()
@@ -82,14 +90,29 @@ class Registry:
             return f"{r.name}@{r.sha256[:8]}:{self.precision(role, r)}"
         return make_identity(r.name, r.path, self.precision(role, r))
 
-    def identity(self, role: str) -> str:
-        """Model id + revision/content hash + precision, without loading weights.
+    def _resolved(self, role: str, max_age_s: float = 0.0) -> tuple[Resolved, str | None]:
+        """(resolve(role), its identity, or None when not ready); the last answer when it is
+        under max_age_s old and the role's setting and the device are the same."""
+        chosen = str((getattr(self.settings, "models", {}) or {}).get(role, "") or "")
+        key = (chosen, self.device, getattr(self.settings, "device", None))
+        now = time.monotonic()
+        memo = self._memo.get(role)
+        if memo is not None and memo[0] == key and now - memo[1] < max_age_s:
+            return memo[2], memo[3]
+        r = self.resolve(role)
+        ident = self._identity(role, r) if r.state == "ready" else None
+        self._memo[role] = (key, now, r, ident)
+        return r, ident
+
+    def identity(self, role: str, max_age_s: float = 0.0) -> str:
+        """Model id + revision/content hash + precision, without loading weights (an answer
+        up to max_age_s old will do: QUERY_MAX_AGE_S for search queries).
 
         Raises ModelUnavailable when the role has no model files."""
-        r = self.resolve(role)
-        if r.state != "ready":
+        r, ident = self._resolved(role, max_age_s)
+        if ident is None:
             raise ModelUnavailable(role, r.reason or "no model")
-        return self._identity(role, r)
+        return ident
 
     def available(self, role: str) -> bool:
         r = self.resolve(role)
@@ -145,8 +168,8 @@ class Registry:
         return info
 
     # -- getting models ----------------------------------------------------------------------
-    def clip(self):
-        return self._get("clip")
+    def clip(self, max_age_s: float = 0.0):
+        return self._get("clip", max_age_s)
 
     def captioner(self):
         return self._get("caption")
@@ -163,16 +186,15 @@ class Registry:
     def text_reader(self):
         return self._get("text")
 
-    def sentences(self):
-        return self._get("sentences")
+    def sentences(self, max_age_s: float = 0.0):
+        return self._get("sentences", max_age_s)
 
-    def _get(self, role: str):
+    def _get(self, role: str, max_age_s: float = 0.0):
         with self._lock:
             self._confirm_device()
-            r = self.resolve(role)
-            if r.state != "ready":
+            r, ident = self._resolved(role, max_age_s)
+            if ident is None:
                 raise ModelUnavailable(role, r.reason or "no model is set")
-            ident = self._identity(role, r)
             failed = self._failed.get(role)
             if failed and failed[0] == ident:
                 raise ModelUnavailable(role, failed[1])
@@ -185,7 +207,8 @@ class Registry:
                     reason = f"the packaged {role} weights could not be prepared: {e}"
                     self._failed[role] = (ident, reason)
                     raise ModelUnavailable(role, reason) from e
-                r = self.resolve(role)
+                self._memo.pop(role, None)
+                r, _ = self._resolved(role)
             w = self._wrappers.get(role)
             # same files (an OOM move to the CPU only changed the precision): keep the wrapper
             if w is None or _base(w.identity) != _base(ident):

@@ -36,6 +36,25 @@ def byte_alphabet() -> list[str]:
 
 # -- CLIP ------------------------------------------------------------------------------------
 
+def clip_config(vocab_size: int, dim: int, image_size: int, full_size: bool = False):
+    from transformers import CLIPConfig
+
+    # the text tower pools at the end-of-text token: it must be this vocabulary's (id 1). With
+    # CLIPConfig's default (49407) nothing matched, the start token was pooled, and every text
+    # got the same vector - which made the search benchmarks' per-query work look free.
+    tokens = {"bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1}
+    if full_size:  # defaults = ViT-B/32 (vision 768x12, text 512x12, 512-d projection)
+        return CLIPConfig(text_config=tokens)
+    return CLIPConfig(
+        text_config={"vocab_size": vocab_size, "hidden_size": 32, "intermediate_size": 64,
+                     "num_hidden_layers": 2, "num_attention_heads": 2,
+                     "max_position_embeddings": 77, **tokens},
+        vision_config={"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
+                       "num_attention_heads": 2, "image_size": image_size, "patch_size": 8},
+        projection_dim=dim,
+    )
+
+
 def build_tiny_clip(folder: str | Path, *, image_size: int = 32, dim: int = 16,
                     seed: int = 0, full_size: bool = False) -> Path:
     """A CLIPModel (2-layer towers, 32 px images, `dim`-d projections) + CLIP BPE tokenizer.
@@ -44,7 +63,7 @@ def build_tiny_clip(folder: str | Path, *, image_size: int = 32, dim: int = 16,
     with random weights: compute does not depend on weight values, so speed benchmarks use it."""
     _quiet_transformers()
     _seed(seed)
-    from transformers import CLIPConfig, CLIPImageProcessor, CLIPModel, CLIPTokenizer
+    from transformers import CLIPImageProcessor, CLIPModel, CLIPTokenizer
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -61,17 +80,7 @@ def build_tiny_clip(folder: str | Path, *, image_size: int = 32, dim: int = 16,
     tok = CLIPTokenizer(vocab=vocab, merges=merges)
     if full_size:
         image_size = 224
-        cfg = CLIPConfig()  # defaults = ViT-B/32 (vision 768x12, text 512x12, 512-d projection)
-    else:
-        cfg = None
-    cfg = cfg or CLIPConfig(
-        text_config={"vocab_size": len(vocab), "hidden_size": 32, "intermediate_size": 64,
-                         "num_hidden_layers": 2, "num_attention_heads": 2, "max_position_embeddings": 77,
-                         "bos_token_id": 0, "eos_token_id": 1, "pad_token_id": 1},
-        vision_config={"hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
-                           "num_attention_heads": 2, "image_size": image_size, "patch_size": 8},
-        projection_dim=dim,
-    )
+    cfg = clip_config(len(vocab), dim, image_size, full_size)
     CLIPModel(cfg).save_pretrained(folder)
     tok.save_pretrained(folder)
     CLIPImageProcessor(size={"shortest_edge": image_size},

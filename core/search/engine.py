@@ -17,11 +17,12 @@ from core.catalog.spaces import vector_space
 from core.errors import ShoeboxError
 from core.query.filters import CHUNK, TAKEN, Filters, allowed_ids
 from core.query.library import ID, KIND, PATH, TAKEN_AT, list_library
-from core.search.meaning import Passage, meaning_floor, passages, query_vector, text_index
+from core.search.meaning import meaning_floor, passages, query_vector, text_index
 from core.search.photo_text import PREFIX, photo_text_search
 from core.search.text import query_tokens, text_search
 from core.search.types import Hit, Results, SearchError
 from core.search.vectors import VectorIndex, get_index
+from models.registry import QUERY_MAX_AGE_S
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +54,14 @@ def search(catalog, registry, settings, query: str, filters: Filters | None = No
     notices: list[str] = []
     query = _clean_query(query, notices)
     query, filters = _people_in_query(catalog, query, filters, notices)
-    qvec = model_id = None
-    meaning = None
+    clip = meaning = None
     if query and query_tokens(query):
-        (qvec, model_id), (mvec, mid) = _encode_query(catalog, registry, query, notices)
-        meaning = (mvec, mid) if mvec is not None else None
-    results = search_vector_and_text(catalog, settings, query, qvec, model_id, filters, limit,
-                                     notices, meaning=meaning)
+        def clip(notes):
+            return _query_vector(registry, query, notes)
+
+        def meaning(notes):
+            return _meaning_query_vector(catalog, registry, query, notes)
+    results = _search(catalog, settings, query, clip, meaning, filters, limit, notices)
     if rerank and len(results) > 1:
         from core.search.answers import rerank as llm_rerank
 
@@ -126,37 +128,51 @@ def search_vector_and_text(catalog, settings, query: str, qvec: np.ndarray | Non
                            model_id: str | None, filters: Filters | None = None,
                            limit: int = 50, notices: list[str] | None = None, *,
                            meaning: tuple[np.ndarray, str] | None = None) -> Results:
-    """`search` after the query is embedded: `qvec` (L2-normalised, in `model_id`'s space) or
-    None for words only; `meaning`: the query's sentence vector and its model id, or None.
-    Also the entry point for searching with ready-made vectors."""
+    """`search` with the query already embedded: `qvec` (L2-normalised, in `model_id`'s
+    space) or None for words only; `meaning`: the query's sentence vector and its model id,
+    or None."""
+    clip_source = (lambda _notes: (qvec, model_id)) if qvec is not None else None
+    meaning_source = (lambda _notes: meaning) if meaning is not None else None
+    return _search(catalog, settings, query, clip_source, meaning_source, filters, limit,
+                   list(notices or []))
+
+
+# The CLIP list and the meaning list are made on these threads while the calling thread runs
+# the word searches: the encoders (ONNX Runtime), the vector products (BLAS) and SQLite all
+# let go of the GIL, so on two cores a query costs about its slowest list instead of the sum
+# of all three (bench_sentences).
+_LISTS: ThreadPoolExecutor | None = None
+_LISTS_LOCK = threading.Lock()
+
+
+def _lists_pool() -> ThreadPoolExecutor:
+    global _LISTS
+    with _LISTS_LOCK:
+        if _LISTS is None:
+            _LISTS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="search-list")
+        return _LISTS
+
+
+def _search(catalog, settings, query: str, clip_source, meaning_source,
+            filters: Filters | None, limit: int, notices: list[str]) -> Results:
+    """The three lists, fused. `clip_source` / `meaning_source`: None, or a callable taking a
+    notices list and giving (query vector or None, model id) - the encoders run inside it,
+    on a pool thread, beside the word searches."""
     filters = filters or Filters()
     limit = max(1, min(int(limit), MAX_LIMIT))
-    notices = list(notices or [])
     query = _clean_query(query, notices)
+    if not query and clip_source is None:
+        return browse(catalog, filters, limit, notices)
+    if clip_source is None and not query_tokens(query):
+        notices.append("the query has no words to search for: type some words, "
+                       "or clear it to browse")
+        return Results([], notices)
+    pool = _lists_pool()
+    clip_job = pool.submit(_clip_list, catalog, settings, clip_source, filters, limit) \
+        if clip_source is not None else None
+    meaning_job = pool.submit(_meaning_list, catalog, settings, meaning_source, filters,
+                              limit) if meaning_source is not None else None
     with catalog.read() as conn:
-        if not query and qvec is None:
-            return browse(catalog, filters, limit, notices)
-        if qvec is None and not query_tokens(query):
-            notices.append("the query has no words to search for: type some words, "
-                           "or clear it to browse")
-            return Results([], notices)
-        vec_hits: dict[int, tuple[float, int]] = {}
-        if qvec is not None:
-            index = get_index(catalog.path, conn, model_id)
-            if len(index) == 0:
-                notices.append("nothing has been embedded yet with the current CLIP model: "
-                               "words only (index the library to search by meaning)")
-            else:
-                vec_hits = _vector_side(conn, index, qvec, filters, limit,
-                                        *relevance_floor(settings))
-        meaning_hits: dict[int, tuple[float, int, int]] = {}
-        found: dict[int, Passage] = {}
-        if meaning is not None:
-            mindex = text_index(catalog.path, conn, meaning[1])
-            if len(mindex):
-                meaning_hits = _vector_side(conn, mindex, meaning[0], filters, limit,
-                                            *meaning_floor(settings))
-                found = passages(conn, [v[2] for v in meaning_hits.values()])
         text_hits, all_words = text_search(conn, query, limit=max(2 * limit, 100))
         if text_hits:
             ok = allowed_ids(conn, filters, [h.file_id for h in text_hits])
@@ -165,46 +181,62 @@ def search_vector_and_text(catalog, settings, query: str, qvec: np.ndarray | Non
         if photo_hits:
             ok = allowed_ids(conn, filters, [h.file_id for h in photo_hits])
             photo_hits = [h for h in photo_hits if h.file_id in ok]
+        vec_hits, vector_used, clip_notes = clip_job.result() if clip_job else ({}, False, [])
+        meaning_hits, found, meaning_notes = (meaning_job.result() if meaning_job
+                                              else ({}, {}, []))
+        notices += clip_notes + meaning_notes
         if (text_hits or photo_hits) and not ((text_hits and all_words)
                                               or (photo_hits and photo_all)):
             notices.append("no file holds all the words; showing files with some of them")
-        hits = _fuse(conn, vec_hits, text_hits, all_words, limit, qvec is not None,
+        hits = _fuse(conn, vec_hits, text_hits, all_words, limit, vector_used,
                      (photo_hits, photo_ways, photo_all), meaning_hits, found)
-    return Results(hits, notices, vector_used=qvec is not None, text_used=bool(query))
+    return Results(hits, notices, vector_used=vector_used, text_used=bool(query))
 
 
-_ENCODER: ThreadPoolExecutor | None = None
-_ENCODER_LOCK = threading.Lock()
-
-
-def _encode_query(catalog, registry, query: str, notices: list[str]):
-    """((CLIP vector, model id), (sentence vector, model id)) of the query, the two encoded
-    at the same time: ONNX Runtime lets go of the GIL, so on two cores a query waits for the
-    slower encoder (CLIP's, ~12 ms) rather than for both (bench_sentences). No sentence
-    vector when the library has no text embedded by that model: nothing to compare it with."""
-    global _ENCODER
-    if not _has_text_vectors(catalog, registry):
-        return _query_vector(registry, query, notices), (None, None)
-    with _ENCODER_LOCK:
-        if _ENCODER is None:
-            _ENCODER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="query-encode")
-    clip_notes: list[str] = []
-    clip_job = _ENCODER.submit(_query_vector, registry, query, clip_notes)
-    meaning = query_vector(registry, query, notices)
-    clip = clip_job.result()
-    notices[:0] = clip_notes
-    return clip, meaning
-
-
-def _has_text_vectors(catalog, registry) -> bool:
-    if registry is None:
-        return False
-    try:
-        model_id = registry.identity("sentences")
-    except ShoeboxError:
-        return True     # query_vector says why the meaning list is missing
+def _clip_list(catalog, settings, source, filters: Filters, limit: int):
+    """(file -> (cosine, frame_ms, row), whether a CLIP vector was used, notices)."""
+    notes: list[str] = []
+    qvec, model_id = source(notes)
+    if qvec is None:
+        return {}, False, notes
     with catalog.read() as conn:
-        return len(text_index(catalog.path, conn, model_id)) > 0
+        index = get_index(catalog.path, conn, model_id)
+        if len(index) == 0:
+            notes.append("nothing has been embedded yet with the current CLIP model: "
+                         "words only (index the library to search by meaning)")
+            return {}, True, notes
+        return (_vector_side(conn, index, qvec, filters, limit, *relevance_floor(settings)),
+                True, notes)
+
+
+def _meaning_list(catalog, settings, source, filters: Filters, limit: int):
+    """(file -> (cosine, frame_ms, passage row), passage row -> Passage, notices)."""
+    notes: list[str] = []
+    mvec, model_id = source(notes)
+    if mvec is None:
+        return {}, {}, notes
+    with catalog.read() as conn:
+        index = text_index(catalog.path, conn, model_id)
+        if not len(index):
+            return {}, {}, notes
+        hits = _vector_side(conn, index, mvec, filters, limit, *meaning_floor(settings))
+        return hits, passages(conn, [v[2] for v in hits.values()]), notes
+
+
+def _meaning_query_vector(catalog, registry, query: str, notes: list[str]):
+    """The query's sentence vector, or (None, None) when the library holds no text embedded
+    by the sentences model: nothing to compare it with, so it is not even encoded."""
+    if registry is None:
+        return None, None
+    try:
+        model_id = registry.identity("sentences", QUERY_MAX_AGE_S)
+    except ShoeboxError:
+        model_id = None     # query_vector says why the meaning list is missing
+    if model_id is not None:
+        with catalog.read() as conn:
+            if not len(text_index(catalog.path, conn, model_id)):
+                return None, None
+    return query_vector(registry, query, notes)
 
 
 def _query_vector(registry, query: str, notices: list[str]):
@@ -212,8 +244,9 @@ def _query_vector(registry, query: str, notices: list[str]):
         notices.append("text search only: no model registry")
         return None, None
     try:
-        model_id = registry.identity("clip")
-        clip = registry.clip()
+        # the registry's identity, as the stages store it (an OOM move changes the wrapper's)
+        model_id = registry.identity("clip", QUERY_MAX_AGE_S)
+        clip = registry.clip(QUERY_MAX_AGE_S)
         vec = np.asarray(clip.embed_query(query[:CLIP_QUERY_CHARS]), np.float32)
     except ShoeboxError as e:   # ModelUnavailable and friends: words still work
         notices.append(f"text search only: the CLIP model is not available ({e})")
@@ -233,7 +266,8 @@ def _vector_side(conn: Connection, index: VectorIndex, qvec: np.ndarray, filters
     files over the floor (and within `margin` of the best file, when given)."""
     n = len(index)
     k = min(n, max(4 * limit, 200))
-    while True:
+    mask = _filter_mask(conn, index, filters, build=False) if filters != Filters() else None
+    while mask is None:
         nb = index.search(qvec, k)
         best = _best_per_file(index, nb.rows, nb.scores, floor)
         ok = allowed_ids(conn, filters, best.keys())
@@ -243,13 +277,20 @@ def _vector_side(conn: Connection, index: VectorIndex, qvec: np.ndarray, filters
             break
         wider = min(n, k * 10)
         # A selective filter: search inside it (the mask is cached while nothing changes),
-        # at once when so few files passed that a ten times wider top-k would fall short too.
+        # at once when so few files passed that a ten times wider top-k would fall short too,
+        # or when this filter was widened before and the catalog has not changed since (the
+        # user runs several queries in one folder: ~24 ms once at 100k, then ~10 ms a query
+        # less; while the library is being indexed the mask would be out of date each time).
         if k >= PREFILTER_AFTER_K or len(passed) * wider < limit * k:
-            nb = index.search(qvec, min(n, max(4 * limit, 200)),
-                              mask=_filter_mask(conn, index, filters))
-            passed = _best_per_file(index, nb.rows, nb.scores, floor)
+            mask = _filter_mask(conn, index, filters)
+            break
+        mask = _filter_mask(conn, index, filters, build="again")
+        if mask is not None:
             break
         k = wider
+    if mask is not None:   # a filter whose mask is at hand: one search inside it
+        nb = index.search(qvec, min(n, max(4 * limit, 200)), mask=mask)
+        passed = _best_per_file(index, nb.rows, nb.scores, floor)
     if margin is not None and passed:
         top = max(v[0] for v in passed.values())
         passed = {f: v for f, v in passed.items() if v[0] >= top - margin}
@@ -260,16 +301,28 @@ PREFILTER_AFTER_K = 2000    # widen the global top-k to this before filtering fi
 _MASKS: dict[tuple, np.ndarray] = {}
 
 
-def _filter_mask(conn: Connection, index: VectorIndex, filters: Filters) -> np.ndarray:
+_WIDENED: dict[tuple, bool] = {}
+
+
+def _filter_mask(conn: Connection, index: VectorIndex, filters: Filters,
+                 build: bool | str = True) -> np.ndarray | None:
     """Bool array over the index rows: does the row's file pass the filters? Cached per
-    connection and filters until the catalog changes (PRAGMA data_version)."""
+    connection and filters until the catalog changes (PRAGMA data_version). `build`: True =
+    make it if needed; False = only a cached one, else None; "again" = make it if this was
+    asked before with the catalog unchanged, else note the ask and return None."""
     (version,) = conn.execute("PRAGMA data_version").fetchone()
     key = (id(conn), id(index), len(index), filters, version)
     mask = _MASKS.get(key)
-    if mask is None:
+    if mask is None and build == "again":
+        build = _WIDENED.pop(key, False)
+        if not build:
+            if len(_WIDENED) >= 16:
+                _WIDENED.pop(next(iter(_WIDENED)))
+            _WIDENED[key] = True
+    if mask is None and build:
         allowed = allowed_ids(conn, filters)
         mask = np.isin(index.file_ids, np.fromiter(allowed, np.int64, len(allowed)))
-        if len(_MASKS) >= 16:
+        if len(_MASKS) >= 32:
             _MASKS.pop(next(iter(_MASKS)))
         _MASKS[key] = mask
     return mask

@@ -21,6 +21,7 @@ import numpy as np
 from core.catalog.connection import Connection
 from core.errors import ShoeboxError
 from core.search.vectors import TEXT_VECTORS, get_index
+from models.registry import QUERY_MAX_AGE_S
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,9 @@ def query_vector(registry, query: str, notices: list[str]) -> tuple[np.ndarray |
     if registry is None or not query:
         return None, None
     try:
-        model_id = registry.identity("sentences")
-        vec = np.asarray(registry.sentences().embed_query(query[:QUERY_CHARS]), np.float32)
+        model_id = registry.identity("sentences", QUERY_MAX_AGE_S)   # as the stage stores it
+        vec = np.asarray(registry.sentences(QUERY_MAX_AGE_S).embed_query(query[:QUERY_CHARS]),
+                         np.float32)
     except ShoeboxError as e:
         notices.append(f"speech and text are matched by words only: the sentences model is "
                        f"not available ({e})")

@@ -185,3 +185,22 @@ def test_query_path_onnx_matches_torch_and_is_cached_by_identity(registry, paths
     clip.load()
     assert clip.prepare_query(wait=True) is not None
     assert float(np.dot(clip.embed_query(texts[1]), torch_vecs[1])) >= clip_onnx.MIN_COSINE
+
+
+def test_the_benchmarks_full_size_clip_gives_each_text_its_own_vector(tiny_models):
+    """The speed benchmarks' random-weight ViT-B/32 must pool each text's end token: when it
+    pooled the start token, every query got one vector and bench_search/bench_sentences
+    measured a cached product instead of a search."""
+    import torch
+    from transformers import CLIPTextModelWithProjection, CLIPTokenizer
+
+    from models.testing import clip_config
+
+    tok = CLIPTokenizer.from_pretrained(tiny_models["clip"])
+    torch.manual_seed(0)
+    tower = CLIPTextModelWithProjection(clip_config(len(tok), 512, 224, full_size=True).text_config)
+    with torch.inference_mode():
+        out = tower(**tok(["wooden dog", "blue car in the river"], padding=True,
+                          return_tensors="pt")).text_embeds
+    a, b = torch.nn.functional.normalize(out, dim=-1)
+    assert float(a @ b) < 0.999

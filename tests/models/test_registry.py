@@ -210,3 +210,35 @@ def test_status_and_identity_do_not_import_torch(tiny_models, paths):
         f"r = Registry(s, Paths(pathlib.Path({str(paths.home)!r}))); r.status(); r.identity('clip'); "
         "assert 'torch' not in sys.modules, 'torch was imported'")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+
+
+def test_a_search_may_take_a_recent_identity_everything_else_looks_again(registry, tiny_models,
+                                                                         tmp_path, monkeypatch):
+    """Queries ask for the model's identity several times each (each look stats every model
+    file): they accept one up to QUERY_MAX_AGE_S old. Other callers see a file change at once,
+    and everyone sees a change of settings at once."""
+    import shutil
+
+    from models import registry as registry_module
+
+    copy = tmp_path / "llm-copy"
+    shutil.copytree(tiny_models["llm"], copy)
+    reg = Registry(Settings(models={"llm": str(copy)}, device="cpu"), registry.paths)
+    before = reg.identity("llm")
+    looks = []
+    real_resolve = registry_module.resolve
+    monkeypatch.setattr(registry_module, "resolve", lambda *a: looks.append(a[0]) or real_resolve(*a))
+    assert reg.identity("llm", registry_module.QUERY_MAX_AGE_S) == before and looks == []
+    cfg = json.loads((copy / "config.json").read_text())
+    cfg["rms_norm_eps"] = 1e-5
+    (copy / "config.json").write_text(json.dumps(cfg))
+    assert reg.identity("llm", registry_module.QUERY_MAX_AGE_S) == before   # within its age
+    changed = reg.identity("llm")                                           # a fresh look
+    assert changed != before and looks == ["llm"]
+    reg.settings.models["llm"] = str(tiny_models["llm"])                     # settings: at once
+    assert reg.identity("llm", registry_module.QUERY_MAX_AGE_S) == registry.identity("llm")
+    key, when, *rest = reg._memo["llm"]
+    reg._memo["llm"] = (key, when - registry_module.QUERY_MAX_AGE_S, *rest)  # as if older
+    looks.clear()
+    reg.identity("llm", registry_module.QUERY_MAX_AGE_S)
+    assert looks == ["llm"]

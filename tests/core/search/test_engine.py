@@ -173,7 +173,13 @@ def test_selective_filter_searches_inside_the_filter(catalog, q, monkeypatch,
 
     masks = []
     real_mask = engine._filter_mask
-    monkeypatch.setattr(engine, "_filter_mask", lambda *a: masks.append(1) or real_mask(*a))
+
+    def spy(*a, **k):
+        mask = real_mask(*a, **k)
+        if mask is not None:
+            masks.append(1)
+        return mask
+    monkeypatch.setattr(engine, "_filter_mask", spy)
     rng = np.random.default_rng(5)
     r = P.root(catalog)
     for i in range(1500):
@@ -187,6 +193,58 @@ def test_selective_filter_searches_inside_the_filter(catalog, q, monkeypatch,
     assert [h.file_id for h in res][-1] == vid and res[-1].frame_ms == 500
     assert len(res) == 1 + videos_on_top
     assert bool(masks) is not widened
+
+
+def test_a_filter_used_again_is_searched_inside_its_mask_while_the_catalog_is_quiet(
+        catalog, q, monkeypatch):
+    """The first query in a filter widens its top-k; the second, with nothing changed in the
+    catalog, builds the filter's mask; later ones reuse it; the hits are the same each way.
+    A change in the catalog makes it widen again (a mask would be out of date)."""
+    from core.search import engine
+
+    used = []
+    real_mask = engine._filter_mask
+
+    def spy(*a, **k):
+        mask = real_mask(*a, **k)
+        used.append(k.get("build", True) if mask is not None else None)
+        return mask
+    monkeypatch.setattr(engine, "_filter_mask", spy)
+    rng = np.random.default_rng(15)
+    r = P.root(catalog)
+    for i in range(1500):
+        video = i % 150 == 0    # 1 in 150: the first top-200 holds too few, a wider one enough
+        f = P.file(catalog, r, f"/lib/p{i}.{'mp4' if video else 'jpg'}",
+                   kind="video" if video else "photo")
+        P.vector(catalog, f, P.near(q, rng.uniform(0.2, 0.9), rng))
+    got = []
+    for _ in range(3):
+        used.clear()
+        got.append([h.file_id for h in run(catalog, "zzqx", q, Filters(kind="video"), limit=5)])
+        got[-1].append(tuple(u for u in used if u is not None))
+    assert got[0][-1] == ()                     # widened
+    assert got[1][-1] == ("again",)             # built: the same filter, nothing changed
+    assert got[2][-1] == (False,)               # reused
+    assert got[0][:-1] == got[1][:-1] == got[2][:-1] and len(got[0]) == 6
+    P.file(catalog, r, "/lib/new.jpg")          # the catalog changes
+    used.clear()
+    assert [h.file_id for h in run(catalog, "zzqx", q, Filters(kind="video"), limit=5)] \
+        == got[0][:-1]
+    assert [u for u in used if u is not None] == []
+
+
+def test_top_k_is_exact(q):
+    from core.search.vectors import _top_k
+
+    rng = np.random.default_rng(16)
+    for n, k in ((100_000, 200), (100_000, 1), (50_000, 50), (3000, 200), (200, 200)):
+        scores = rng.normal(size=n).astype(np.float32)
+        scores[rng.integers(0, n, 500)] = -np.inf          # masked rows
+        scores[rng.integers(0, n, 50)] = scores.max()       # ties at the top
+        got = np.sort(scores[_top_k(scores, k)])
+        want = np.sort(scores)[-k:]
+        np.testing.assert_array_equal(got, want)
+        assert len(set(_top_k(scores, k).tolist())) == k
 
 
 def test_relevance_floor_cuts(catalog, q):
