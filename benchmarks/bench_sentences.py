@@ -1,7 +1,7 @@
 """Sentences (text by meaning): embedding speed, query latency, search at 100k, and the floor.
 
     .venv/bin/python -m benchmarks.bench_sentences [--segments 10000] [--queries 200]
-        [--size 100000] [--no-embed] [--no-search] [--calibrate] [--keep DIR]
+        [--size 100000] [--no-embed] [--no-search] [--calibrate] [--keep DIR] [--json PATH]
 
 Part 1 — the sentences stage over N transcript segments (planted in a catalog: 20 segments a
 video, 6-24 words each, the length of Whisper segments), through index_library with the real
@@ -14,6 +14,8 @@ bench_search) + the real MiniLM query encode + CLIP vectors + text vectors (synt
 speed does not depend on the values) + FTS + fusion + filters. Relevance floors off, so every list carries its full candidates
 through fusion (the worst case), as bench_search does. Also the same queries without the
 meaning list, for the ratio.
+--json PATH writes the figures (`make bench` runs the quick variant and compares them with
+benchmarks/results/sentences.json).
 --calibrate — MiniLM cosines of benchmarks/sentence_pairs.py: each query against its own
 sentence and against the others; where the relevance floor (core.search.meaning) cuts.
 """
@@ -21,6 +23,7 @@ sentence and against the others; where the relevance floor (core.search.meaning)
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -234,7 +237,7 @@ def bench_search_all(size: int, n_queries: int, tmp: Path, keep: Path | None) ->
             assert res.vector_used, res.notices
         print(f"   {label:<24} wall {fmt(ms)}")
         print(f"   {'':<24} CPU  {fmt(cpu)}  (median {statistics.median(n_hits):.0f} hits)")
-        out[label] = (pct(ms, 50), pct(ms, 95), pct(cpu, 95))
+        out[label] = (pct(ms, 50), pct(ms, 95), pct(cpu, 95), pct(cpu, 50))
     a, b = out["CLIP + words + meaning"], out["CLIP + words (before)"]
     print(f"   the meaning list costs: p95 wall x{a[1] / b[1]:.2f}, p95 CPU x{a[2] / b[2]:.2f} "
           f"(load average {os.getloadavg()[0]:.1f})")
@@ -242,7 +245,9 @@ def bench_search_all(size: int, n_queries: int, tmp: Path, keep: Path | None) ->
     with_meaning.close()
     without.close()
     drop_cached()
-    return out
+    return {"total": [a[0], a[1]], "cpu": [a[3], a[2]], "without_meaning": [b[0], b[1]],
+            "without_meaning_cpu": [b[3], b[2]], "meaning_cost_p95": a[1] / b[1],
+            "load_average": os.getloadavg()[0]}
 
 
 # --- calibration ---------------------------------------------------------------------------
@@ -283,20 +288,27 @@ def main() -> None:
     ap.add_argument("--no-search", action="store_true")
     ap.add_argument("--calibrate", action="store_true", help="only the floor calibration")
     ap.add_argument("--keep", type=Path, help="keep (and reuse) the search catalog here")
+    ap.add_argument("--json", type=Path, help="write the figures to this JSON file")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     tmp = Path(tempfile.mkdtemp(prefix="bench-sentences-"))
+    out: dict = {}
     try:
         if args.calibrate:
             calibrate(tmp)
             return
         if not args.no_embed:
-            bench_embed(args.segments, tmp)
+            out["embed"] = bench_embed(args.segments, tmp)
         if not args.no_search:
             real = real_registry(tmp / "models-home-q")
-            bench_query_encode(real.sentences(), args.queries)
+            encode = bench_query_encode(real.sentences(), args.queries)
+            out["encode"] = {k: list(v) for k, v in encode.items()}
             real.close()
-            bench_search_all(args.size, args.queries, tmp, args.keep)
+            out[f"e2e_{args.size}"] = bench_search_all(args.size, args.queries, tmp, args.keep)
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(out, indent=1, default=float) + "\n")
+            print(f"\nfigures written to {args.json}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

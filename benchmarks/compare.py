@@ -2,8 +2,8 @@
 
     .venv/bin/python -m benchmarks.compare [--update]
 
-Runs bench_pipeline (64 photos of 12 MP, speed only, the stages together) and bench_search (text queries end to
-end at 100k), then prints, for each tracked figure, this run's value, the committed one
+Runs bench_pipeline (64 photos of 12 MP, speed only, the stages together), bench_search (text
+queries end to end at 100k) and bench_sentences (the same with the meaning list), then prints, for each tracked figure, this run's value, the committed one
 (benchmarks/results/*.json, written by a full run with --json) and their ratio, marked when
 it is more than TOLERANCE worse. The machine may be shared: the figures that matter most are
 themselves ratios measured inside one run (pipeline vs its models alone, ONNX vs torch), which
@@ -36,6 +36,9 @@ TRACKED = [
     ("search", "e2e_100000.encode.0", False, False),
     ("search", "e2e_100000.cpu.1", False, False),
     ("search", "e2e_100000.encode_vs_torch", False, False),  # tens of ms: load moves it
+    ("sentences", "e2e_100000.total.1", False, False),
+    ("sentences", "e2e_100000.cpu.1", False, False),
+    ("sentences", "e2e_100000.meaning_cost_p95", False, True),
 ]
 
 QUICK = {
@@ -43,6 +46,7 @@ QUICK = {
                  "--no-alone"],
     "search": ["benchmarks.bench_search", "--no-stores", "--queries", "100",
                "--e2e-sizes", "100000"],
+    "sentences": ["benchmarks.bench_sentences", "--no-embed", "--queries", "100"],
 }
 
 

