@@ -30,7 +30,7 @@ bad input gives an empty result with a notice, or a SearchError with a clear mes
 
 How a query runs (core/search/engine.py): three ranked lists, made at the same time -
 CLIP (the query's CLIP text vector against photo and keyframe vectors) and meaning (its
-sentence vector against embedded speech, captions and text in photos) each on a pool thread,
+sentence vector against embedded speech, captions and text in photos) each on its own thread,
 both held in in-process indexes (core/search/vectors.py), while the calling thread runs FTS5
 over captions, tags, transcripts, path words and text in photos (user text is quoted, never
 FTS syntax) -> filters (core.query.filters, the same SQL browse uses) -> relevance floors

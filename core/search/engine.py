@@ -140,16 +140,18 @@ def search_vector_and_text(catalog, settings, query: str, qvec: np.ndarray | Non
 # The CLIP list and the meaning list are made on these threads while the calling thread runs
 # the word searches: the encoders (ONNX Runtime), the vector products (BLAS) and SQLite all
 # let go of the GIL, so on two cores a query costs about its slowest list instead of the sum
-# of all three (bench_sentences).
-_LISTS: ThreadPoolExecutor | None = None
+# of all three (bench_sentences). One thread a list: each keeps its own read connection, so
+# the filter masks cached per connection (_filter_mask) are found again by the next query.
+_LISTS: tuple[ThreadPoolExecutor, ThreadPoolExecutor] | None = None
 _LISTS_LOCK = threading.Lock()
 
 
-def _lists_pool() -> ThreadPoolExecutor:
+def _list_threads() -> tuple[ThreadPoolExecutor, ThreadPoolExecutor]:
     global _LISTS
     with _LISTS_LOCK:
         if _LISTS is None:
-            _LISTS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="search-list")
+            _LISTS = (ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-clip"),
+                      ThreadPoolExecutor(max_workers=1, thread_name_prefix="search-meaning"))
         return _LISTS
 
 
@@ -157,7 +159,7 @@ def _search(catalog, settings, query: str, clip_source, meaning_source,
             filters: Filters | None, limit: int, notices: list[str]) -> Results:
     """The three lists, fused. `clip_source` / `meaning_source`: None, or a callable taking a
     notices list and giving (query vector or None, model id) - the encoders run inside it,
-    on a pool thread, beside the word searches."""
+    on the list's thread, beside the word searches."""
     filters = filters or Filters()
     limit = max(1, min(int(limit), MAX_LIMIT))
     query = _clean_query(query, notices)
@@ -167,11 +169,11 @@ def _search(catalog, settings, query: str, clip_source, meaning_source,
         notices.append("the query has no words to search for: type some words, "
                        "or clear it to browse")
         return Results([], notices)
-    pool = _lists_pool()
-    clip_job = pool.submit(_clip_list, catalog, settings, clip_source, filters, limit) \
-        if clip_source is not None else None
-    meaning_job = pool.submit(_meaning_list, catalog, settings, meaning_source, filters,
-                              limit) if meaning_source is not None else None
+    clip_thread, meaning_thread = _list_threads()
+    clip_job = clip_thread.submit(_clip_list, catalog, settings, clip_source, filters,
+                                  limit) if clip_source is not None else None
+    meaning_job = meaning_thread.submit(_meaning_list, catalog, settings, meaning_source,
+                                        filters, limit) if meaning_source is not None else None
     with catalog.read() as conn:
         text_hits, all_words = text_search(conn, query, limit=max(2 * limit, 100))
         if text_hits:
@@ -298,34 +300,40 @@ def _vector_side(conn: Connection, index: VectorIndex, qvec: np.ndarray, filters
 
 
 PREFILTER_AFTER_K = 2000    # widen the global top-k to this before filtering first
-_MASKS: dict[tuple, np.ndarray] = {}
-
-
-_WIDENED: dict[tuple, bool] = {}
+MASKS_KEPT = 32             # filter masks kept per index (100k rows: 100 KB each)
 
 
 def _filter_mask(conn: Connection, index: VectorIndex, filters: Filters,
                  build: bool | str = True) -> np.ndarray | None:
-    """Bool array over the index rows: does the row's file pass the filters? Cached per
-    connection and filters until the catalog changes (PRAGMA data_version). `build`: True =
-    make it if needed; False = only a cached one, else None; "again" = make it if this was
-    asked before with the catalog unchanged, else note the ask and return None."""
+    """Bool array over the index rows: does the row's file pass the filters? Kept on the
+    index, per connection and filters, until the catalog changes (PRAGMA data_version, which
+    only compares within one connection). `build`: True = make it if needed; False = only a
+    kept one, else None; "again" = make it if this was asked before with the catalog
+    unchanged, else note the ask and return None."""
     (version,) = conn.execute("PRAGMA data_version").fetchone()
-    key = (id(conn), id(index), len(index), filters, version)
-    mask = _MASKS.get(key)
+    key = (id(conn), len(index), filters, version)
+    masks = index.filter_masks
+    mask = masks.get(key)
     if mask is None and build == "again":
-        build = _WIDENED.pop(key, False)
+        build = masks.get(("asked", key)) is not None
         if not build:
-            if len(_WIDENED) >= 16:
-                _WIDENED.pop(next(iter(_WIDENED)))
-            _WIDENED[key] = True
+            _keep(masks, ("asked", key), True)
     if mask is None and build:
         allowed = allowed_ids(conn, filters)
         mask = np.isin(index.file_ids, np.fromiter(allowed, np.int64, len(allowed)))
-        if len(_MASKS) >= 32:
-            _MASKS.pop(next(iter(_MASKS)))
-        _MASKS[key] = mask
+        masks.pop(("asked", key), None)
+        _keep(masks, key, mask)
     return mask
+
+
+_KEEP_LOCK = threading.Lock()
+
+
+def _keep(cache: dict, key, value) -> None:
+    with _KEEP_LOCK:   # searches from two threads may share an index
+        while len(cache) >= MASKS_KEPT:
+            cache.pop(next(iter(cache)))
+        cache[key] = value
 
 
 def _best_per_file(index: VectorIndex, rows, scores, floor: float

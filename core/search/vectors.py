@@ -16,6 +16,7 @@ tell it when rows were added (append) or changed (reload).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -33,22 +34,29 @@ PREFILTER_PER_K = 5          # ... and at least this many per result asked for
 PREFILTER_FRACTION = 100     # ... and at least 1% of all rows (10,000 at 1M: recall 0.994 vs 0.983)
 
 
-_BLAS = None
+_BLAS_LIMITED = False
 _BLAS_LOCK = threading.Lock()
 
 
 def one_blas_thread():
     """A matrix-vector product is memory-bound: a second BLAS thread adds nothing, and on a
     busy 2-core machine OpenBLAS's spinning threads made a 2000x512 product cost 8 ms of CPU
-    instead of 0.2 ms (measured). So searches run their products on one BLAS thread."""
-    global _BLAS
-    if _BLAS is None:
+    instead of 0.2 ms (measured). So the first search puts the process's BLAS on one thread,
+    for good: the setting is process-wide, searches overlap (a query makes its CLIP and
+    meaning lists at once), and limits that each restored what they found left the count at
+    whatever the last one out saw - OpenBLAS even ignores a raise while another thread it ran
+    on is alive (tests/core/search/test_engine.py). What else in the app uses numpy's BLAS
+    is memory-bound too, or small: clustering's randomized PCA at 100k takes about a second.
+    Returns a context manager for the `with` at each product."""
+    global _BLAS_LIMITED
+    if not _BLAS_LIMITED:
         with _BLAS_LOCK:
-            if _BLAS is None:
-                from threadpoolctl import ThreadpoolController
+            if not _BLAS_LIMITED:
+                from threadpoolctl import threadpool_limits
 
-                _BLAS = ThreadpoolController()
-    return _BLAS.limit(limits=1, user_api="blas")
+                threadpool_limits(limits=1, user_api="blas")
+                _BLAS_LIMITED = True
+    return contextlib.nullcontext()
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,7 @@ class VectorIndex:
         self._stamp: tuple[int, int] | None = None
         self.malformed = 0  # rows of this model left out: a blob of the wrong length (logged)
         self._memo: tuple | None = None
+        self.filter_masks: dict = {}   # the search engine's filter masks over these rows
         self._lock = threading.Lock()
 
     def __len__(self) -> int:

@@ -155,3 +155,48 @@ def test_helper_processes_give_the_same_faces_and_survive_a_crash(paths):
     finally:
         reg.close()
     assert fm._pool is None  # closing the registry stops the helpers
+
+
+def test_helpers_end_when_the_app_is_killed(tmp_path):
+    """An app that is killed (or crashes) must not leave its face helpers running: they
+    held ~75 MB each for good. A real app-like process starts its helpers and is SIGKILLed;
+    the helpers end within seconds."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "app.py"
+    script.write_text(
+        "import time\n"
+        "from models.faces import FaceModel, packaged_folder\n"
+        "if __name__ == '__main__':\n"
+        "    fm = FaceModel(packaged_folder(), processes=2).load()\n"
+        "    print(' '.join(str(p) for p in fm._pool._processes), flush=True)\n"
+        "    time.sleep(600)\n")
+    app = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                           cwd=Path(__file__).resolve().parents[2],
+                           env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+    try:
+        helpers = [int(p) for p in app.stdout.readline().split()]
+        assert helpers    # the pool starts helpers as work arrives: one so far
+        assert all(_alive(p) for p in helpers)
+        os.kill(app.pid, signal.SIGKILL)
+        app.wait(10)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(_alive(p) for p in helpers):
+            time.sleep(0.1)
+        assert not any(_alive(p) for p in helpers)
+    finally:
+        app.kill()
+        app.wait(10)
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie, already ended and waiting for its reaper, counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

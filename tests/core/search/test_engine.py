@@ -378,3 +378,42 @@ def test_warm_loads_the_index(catalog, q):
     r = P.root(catalog)
     P.vector(catalog, P.file(catalog, r, "/lib/a.jpg"), q)
     assert warm(catalog, None) == 1
+
+
+def test_searches_run_their_products_on_one_blas_thread_whatever_overlaps():
+    """A query's two lists search at once. The BLAS thread count is one setting for the whole
+    process: limits that each put back what they found, overlapping, left it at whatever the
+    last one out saw. So the first search sets one thread for good, and overlapping searches
+    in any order find and leave one."""
+    import threading
+
+    from threadpoolctl import threadpool_info
+
+    from core.search.vectors import one_blas_thread
+
+    def blas_threads():
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen = []
+
+    def a():
+        with one_blas_thread():
+            a_in.set()
+            b_in.wait(5)
+            seen.append(blas_threads())
+        a_out.set()
+
+    def b():
+        a_in.wait(5)
+        with one_blas_thread():
+            b_in.set()
+            a_out.wait(5)        # a leaves first, while b is still searching
+            seen.append(blas_threads())
+    for _ in range(2):
+        threads = [threading.Thread(target=f) for f in (a, b)]
+        [t.start() for t in threads]
+        [t.join(10) for t in threads]
+        a_in.clear(), b_in.clear(), a_out.clear()
+        assert blas_threads() == {1}
+    assert seen == [{1}] * 4
