@@ -1,6 +1,7 @@
 """Speech found by meaning, checked on real recordings nobody on the project chose the words of.
 
     .venv/bin/python -m benchmarks.eval_speech_meaning [--audio DIR] [--keep DIR]
+        [--sentences FOLDER]   # another sentence-transformers model than the packaged one
 
 The recordings: the real voices of Debian's `codec2-examples` (/usr/share/codec2/wav: read
 sentences and radio amateurs on air, 8 kHz; fetched with `apt-get download codec2-examples`
@@ -100,18 +101,20 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--audio", type=Path, help="folder with the codec2 wav files")
     ap.add_argument("--keep", type=Path, help="work here and keep it")
+    ap.add_argument("--sentences", type=Path,
+                    help="a sentence-transformers folder to use instead of the packaged model")
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     work = args.keep or Path(tempfile.mkdtemp(prefix="eval-speech-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        return run(work, args.audio)
+        return run(work, args.audio, args.sentences)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def run(work: Path, audio: Path | None) -> int:
+def run(work: Path, audio: Path | None, sentences: Path | None = None) -> int:
     from core.catalog import Catalog
     from core.config import Paths, Settings
     from core.pipeline import index_library
@@ -129,8 +132,10 @@ def run(work: Path, audio: Path | None) -> int:
         if not (lib / f"{name}.mp4").exists():
             make_video(wav, lib / f"{name}.mp4", 40 * i)
     paths = Paths(work / "home")
-    settings = Settings(device="cpu", model_idle_unload_s=0, workers=2,
-                        models={"clip": str(work / "no-clip")})
+    models = {"clip": str(work / "no-clip")}
+    if sentences is not None:
+        models["sentences"] = str(sentences)
+    settings = Settings(device="cpu", model_idle_unload_s=0, workers=2, models=models)
     reg = Registry(settings, paths)
     catalog = Catalog.open(paths)
     add_root(catalog, lib)

@@ -28,14 +28,14 @@ bad input gives an empty result with a notice, or a SearchError with a clear mes
     warm(catalog, registry) -> int      # load the vector index ahead of the first query
                                         # (call it from a worker at app start)
 
-How a query runs (core/search/engine.py): three ranked lists, made at the same time -
-CLIP (the query's CLIP text vector against photo and keyframe vectors) and meaning (its
-sentence vector against embedded speech, captions and text in photos) each on its own thread,
-both held in in-process indexes (core/search/vectors.py), while the calling thread runs FTS5
-over captions, tags, transcripts, path words and text in photos (user text is quoted, never
-FTS syntax) -> filters (core.query.filters, the same SQL browse uses) -> relevance floors
-(settings.relevance_floor; 0 = calibrated defaults, a negative value keeps everything) ->
-reciprocal rank fusion, files holding all the words first.
+How a query runs (core/search/engine.py): three ranked lists, made at the same time on two
+threads - CLIP (the query's CLIP text vector against photo and keyframe vectors) on one;
+meaning (its sentence vector against embedded speech, captions and text in photos), then
+FTS5 over captions, tags, transcripts, path words and text in photos (user text is quoted,
+never FTS syntax) on the other; the vectors are held in in-process indexes
+(core/search/vectors.py) -> filters (core.query.filters, the same SQL browse uses) ->
+relevance floors (settings.relevance_floor; 0 = calibrated defaults, a negative value keeps
+everything) -> reciprocal rank fusion, files holding all the words first.
 """
 
 from core.query.filters import Filters

@@ -204,3 +204,27 @@ def test_the_benchmarks_full_size_clip_gives_each_text_its_own_vector(tiny_model
                           return_tensors="pt")).text_embeds
     a, b = torch.nn.functional.normalize(out, dim=-1)
     assert float(a @ b) < 0.999
+
+
+def test_a_query_asked_again_is_not_encoded_again(registry):
+    """A filter change re-runs the same query: its vector comes from memory (a copy), the
+    encoder runs once per text while the model stays loaded, and unloading forgets."""
+    clip = registry.clip()
+    encoded = []
+    real = clip._encode_query
+    clip._encode_query = lambda text: encoded.append(text) or real(text)
+    try:
+        first = clip.embed_query("kids on a beach")
+        first[:] = 0                                  # the caller's copy, not the memory
+        again = clip.embed_query("kids on a beach")
+        assert encoded == ["kids on a beach"]
+        np.testing.assert_allclose(again, clip.embed_query("kids on a beach", remember=False))
+        assert float(np.linalg.norm(again)) == pytest.approx(1.0, abs=1e-5)
+        clip.embed_query("a dog")
+        assert encoded == ["kids on a beach", "kids on a beach", "a dog"]
+        clip.unload()
+        clip.load()
+        clip.embed_query("kids on a beach")
+        assert encoded[-1] == "kids on a beach" and len(encoded) == 4
+    finally:
+        del clip._encode_query
