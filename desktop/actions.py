@@ -102,8 +102,29 @@ def warm_up_models(services) -> None:
         services.models_warm = True
         services.models_summary = summary
         services.modelsChecked.emit(summary)
+        warm_search(services)
 
     services.background.submit("preparing models", work, done)
+
+
+def warm_search(services) -> None:
+    """Make the first search as quick as the next ones: the library's vectors into memory
+    (~2 s at 100k) and the query encoders' ONNX path (exported once per model and cached, which
+    takes seconds; a query under torch costs ~3x the CPU). Only for the kinds of vectors the
+    library already has (core.search.warm). Read-only, so it runs beside indexing; on a thread
+    of its own, not the pool of short calls, where it would hold up what the user waits for."""
+    import threading
+
+    from core.search import warm
+
+    catalog, registry = services.catalog, services.registry
+
+    def work() -> None:
+        try:
+            warm(catalog, registry)
+        except Exception as e:  # noqa: BLE001 - a warm-up that fails leaves search as it was
+            log.info("search warm-up: %s", describe(e))
+    threading.Thread(target=work, name="search-warm", daemon=True).start()
 
 
 def start_index(services) -> None:

@@ -172,7 +172,11 @@ class QueryPath:
             if target.exists():
                 tower = OnnxTextEncoder(target)
             else:
-                tower = self._export_query_encoder(target)
+                # inside a session: an export traces the loaded model and torch.onnx switches
+                # process-wide flags while it does, so no other call runs the model meanwhile
+                # (the app prepares this while indexing may be using the same model)
+                with self._session():
+                    tower = self._export_query_encoder(target)
         except Exception as e:  # noqa: BLE001 - ONNX is a speed-up: on any failure keep torch
             log.warning("%s query path stays on torch: %s: %s", self.role, type(e).__name__, e)
             return
