@@ -16,7 +16,7 @@ from core.errors import ShoeboxError
 from core.pipeline import index_library
 from core.pipeline.jobs import prioritize as bump_priority
 from core.tasks import TaskState
-from desktop.workers import describe, run_async
+from desktop.workers import describe, run_async, run_long
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def start_index(services) -> None:
     def done(report) -> None:
         # newcomers join existing collections (cheap; a worker, as it writes)
         if getattr(report, "done", 0):
-            run_async(assign_new, services.catalog, services.registry,
+            run_long(assign_new, services.catalog, services.registry,
                       on_error=lambda e: services.report_error("adding new files to collections",
                                                                e))
 

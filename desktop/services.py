@@ -115,9 +115,10 @@ class Services(QObject):
         self.background.shutdown()
         self.thumbs.clear_pending()
         self.thumbs.wait_done(5000)
-        from desktop.workers import pool
+        from desktop.workers import long_pool, pool
 
         pool().waitForDone(5000)
+        long_pool().waitForDone(5000)
         self._retire_timer.stop()
         for old, _runner, _calls in self._retired:
             old.close()  # the background and the pool have stopped above

@@ -2,7 +2,9 @@
 
 Two shapes:
 - `run_async(fn, *args, on_done=..., on_error=...)`: a short call (a SQL read, a search, a
-  thumbnail list) on a QThreadPool thread; the callback runs on the GUI thread.
+  thumbnail list) on a QThreadPool thread; the callback runs on the GUI thread. `run_long`:
+  the same for a call that may take seconds (an LLM answer, near duplicates over the library),
+  on a pool of its own, so it never holds up the short calls the user is waiting for.
 - `TaskRunner`: a long core task `fn(task: TaskState)` on its own QThread; TaskState progress
   becomes the `progress` signal, and pause/resume/cancel go back through the TaskState.
 
@@ -70,6 +72,18 @@ def pool() -> QThreadPool:
     return _pool
 
 
+_long_pool: QThreadPool | None = None
+
+
+def long_pool() -> QThreadPool:
+    """The pool for calls that may take seconds (run_long)."""
+    global _long_pool
+    if _long_pool is None:
+        _long_pool = QThreadPool()
+        _long_pool.setMaxThreadCount(2)
+    return _long_pool
+
+
 def describe(e: BaseException) -> str:
     """A user-facing sentence for an exception: ShoeboxErrors say it themselves."""
     if isinstance(e, ShoeboxError):
@@ -125,6 +139,13 @@ def run_async(fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None]
               thread_pool: QThreadPool | None = None) -> None:
     dispatcher()  # make sure it exists on this (GUI) thread before a worker emits
     (thread_pool or pool()).start(_Call(fn, args, on_done, on_error))
+
+
+def run_long(fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
+             on_error: Callable[[BaseException], None] | None = None) -> None:
+    """run_async for a call that may take seconds: with three of those in the short-call pool,
+    a search or a dry run waited behind them (an apply in test_user_session did, 30 s)."""
+    run_async(fn, *args, on_done=on_done, on_error=on_error, thread_pool=long_pool())
 
 
 class TaskRunner(QThread):

@@ -35,7 +35,7 @@ from core.query import FileDetail, clock, file_detail, file_size
 from core.search import ask
 from desktop.elided_label import ElidedLabel
 from desktop.thumbs import ThumbRequest, decode_thumbnail
-from desktop.workers import describe, run_async
+from desktop.workers import describe, run_async, run_long
 
 log = logging.getLogger(__name__)
 
@@ -504,7 +504,7 @@ class DetailPane(QWidget):
         s, fid = self.services, self.file_id
         self.answer.setText("Thinking…")
         self._reveal_answer()
-        run_async(ask, s.catalog, s.registry, fid, q,
+        run_long(ask, s.catalog, s.registry, fid, q,
                   on_done=lambda a, fid=fid: self._answered(fid, a),
                   on_error=lambda e, fid=fid: fid == self.file_id and self._answer_text(describe(e)))
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from core.query import file_size
 from desktop import actions
 from desktop.thumbs import ThumbRequest
-from desktop.workers import describe, run_async
+from desktop.workers import describe, run_long
 
 COMPARE_PX = 220  # each photo in the side-by-side comparison
 
@@ -90,7 +90,7 @@ class DuplicatesPage(QWidget):
     def refresh(self) -> None:
         s = self.services
         self.title.setText("Duplicates (looking…)")
-        run_async(find_duplicates, s.catalog, s.registry, self.near.isChecked(),
+        run_long(find_duplicates, s.catalog, s.registry, self.near.isChecked(),
                   on_done=self._show, on_error=self._failed)
 
     def _failed(self, e: BaseException) -> None:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from core.scan.roots import list_roots, remove_root
 from desktop import actions
-from desktop.workers import describe, run_async
+from desktop.workers import describe, run_async, run_long
 from models.resolve import ROLES
 
 ROLE_LABELS = {"clip": "Image and text search (CLIP)", "caption": "Captions",
@@ -239,7 +239,7 @@ class SettingsDialog(QDialog):
         from core.people import delete_all_face_data
 
         s = self.services
-        run_async(delete_all_face_data, s.catalog, s.paths, on_done=self._faces_forgotten,
+        run_long(delete_all_face_data, s.catalog, s.paths, on_done=self._faces_forgotten,
                   on_error=lambda e: self.faces_notice.setText(describe(e)))
 
     def _faces_forgotten(self, out: dict) -> None:

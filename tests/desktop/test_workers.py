@@ -103,6 +103,25 @@ def test_run_async_delivers_on_the_gui_thread(qtbot, qapp):
     assert isinstance(errors[0], ZeroDivisionError)
 
 
+def test_long_calls_never_hold_up_short_ones(qtbot, qapp):
+    """An LLM answer or a near-duplicate pass takes seconds; a search or a dry run started
+    meanwhile must not wait behind them (three of them once filled the short-call pool)."""
+    import time
+
+    from desktop.workers import run_long
+
+    release = threading.Event()
+    long_done, short_done = [], []
+    for i in range(4):
+        run_long(lambda i=i: release.wait(10) and i, on_done=long_done.append)
+    t0 = time.monotonic()
+    run_async(lambda: "searched", on_done=short_done.append)
+    qtbot.waitUntil(lambda: bool(short_done), timeout=5000)
+    assert time.monotonic() - t0 < 2 and not long_done
+    release.set()
+    qtbot.waitUntil(lambda: len(long_done) == 4, timeout=10000)
+
+
 def test_chips_filter_the_library(tmp_path, services, make_window, qtbot):
     from core.scan.roots import add_root
     from core.scan.scanner import scan
