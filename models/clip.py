@@ -149,15 +149,6 @@ class ClipModel(QueryPath, ModelWrapper):
             rows = self._batched(texts, run, batch_size or 256)
         return np.stack(rows).astype(np.float32)
 
-    def embed_query(self, text: str, remember: bool = True) -> np.ndarray:
-        """One search query's (dim,) normalised vector: the latency path. Runs the text tower
-        under ONNX Runtime once prepare_query() made it ready (the app does at start, beside
-        loading the vector index), torch until then: a one-off CLI query would spend more
-        loading the ONNX file than it saves."""
-        if not remember:   # the encoder itself, every time (benchmarks)
-            return self._encode_query(str(text))
-        return self.remembered(str(text), lambda: self._encode_query(str(text)))
-
     def _encode_query(self, text: str) -> np.ndarray:
         tower = self._query_tower
         if tower is None:

@@ -110,11 +110,12 @@ def worst_cosine(encoder: OnnxTextEncoder, probes: Sequence[str],
 
 class QueryPath:
     """Mixin for a ModelWrapper whose queries may run under ONNX Runtime. The subclass sets
-    `onnx_kind` (the cache folder) and implements `_export_query_encoder(target)`; it calls
+    `onnx_kind` (the cache folder) and implements `_encode_query(text)` (ONNX when ready, else
+    torch) and `_export_query_encoder(target)`; it calls
     `_init_query_path(cache_dir)` in its constructor and `_reset_query_path()` on unload."""
 
     onnx_kind = "text-onnx"
-    RECENT_QUERIES = 64     # query vectors kept per model (see remembered)
+    RECENT_QUERIES = 64     # query vectors kept per model (see embed_query)
 
     def _init_query_path(self, cache_dir: Path | None) -> None:
         self.cache_dir = cache_dir  # where the query path keeps its ONNX graph
@@ -130,17 +131,23 @@ class QueryPath:
         with self._query_lock:
             self._recent.clear()
 
-    def remembered(self, text: str, encode: Callable[[], np.ndarray]) -> np.ndarray:
-        """`encode()`'s vector for this query text, encoded once while the model stays loaded:
-        the same query comes back when the user changes a filter or a chip, or the search box
-        fires again on unchanged text, and each encode is most of a query's CPU (~12 ms for
-        CLIP's text tower, ~4 for MiniLM). A copy: callers may change theirs."""
+    def embed_query(self, text: str, remember: bool = True) -> np.ndarray:
+        """One search query's normalised vector: the latency path. Runs under ONNX Runtime once
+        prepare_query() made it ready (the app does at start; ~3x less CPU than torch for a
+        query), torch until then: a one-off CLI query would spend more loading the ONNX file
+        than it saves. Each text is encoded once while the model stays loaded: the same query
+        comes back when the user changes a filter or a chip, and the encode is most of a
+        query's CPU (~12 ms for CLIP's text tower, ~4 for MiniLM). A copy: callers may change
+        theirs. `remember=False`: the encoder itself, every time (benchmarks)."""
+        text = str(text)
+        if not remember:
+            return self._encode_query(text)
         with self._query_lock:
             vec = self._recent.get(text)
             if vec is not None:
                 self._recent.move_to_end(text)
                 return vec.copy()
-        vec = np.asarray(encode(), np.float32)
+        vec = np.asarray(self._encode_query(text), np.float32)
         with self._query_lock:
             self._recent[text] = vec
             while len(self._recent) > self.RECENT_QUERIES:
@@ -182,6 +189,9 @@ class QueryPath:
             return
         if tower is not None and self._loaded:
             self._query_tower = tower
+
+    def _encode_query(self, text: str) -> np.ndarray:
+        raise NotImplementedError
 
     def _export_query_encoder(self, target: Path) -> OnnxTextEncoder | None:
         raise NotImplementedError

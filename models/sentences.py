@@ -150,14 +150,6 @@ class SentenceModel(QueryPath, ModelWrapper):
             rows = self._batched(texts, run, bs * 8)
         return np.stack(rows).astype(np.float32)
 
-    def embed_query(self, text: str, remember: bool = True) -> np.ndarray:
-        """One search query's (dim,) normalised vector: the latency path. Runs under ONNX
-        Runtime once prepare_query() made it ready (the app does at start), ~3x less CPU
-        than torch for a query (bench_sentences); torch until then."""
-        if not remember:   # the encoder itself, every time (benchmarks)
-            return self._encode_query(str(text))
-        return self.remembered(str(text), lambda: self._encode_query(str(text)))
-
     def _encode_query(self, text: str) -> np.ndarray:
         tower = self._query_tower
         if tower is None:
