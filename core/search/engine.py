@@ -320,19 +320,18 @@ def _filter_mask(conn: Connection, index: VectorIndex, filters: Filters,
     index, per connection and filters, until the catalog changes (PRAGMA data_version, which
     only compares within one connection). `build`: True = make it if needed; False = only a
     kept one, else None; "again" = make it if this was asked before with the catalog
-    unchanged, else note the ask and return None."""
+    unchanged, else note the ask (a None under the key) and return None."""
     (version,) = conn.execute("PRAGMA data_version").fetchone()
     key = (id(conn), len(index), filters, version)
     masks = index.filter_masks
     mask = masks.get(key)
     if mask is None and build == "again":
-        build = masks.get(("asked", key)) is not None
+        build = key in masks        # asked before: now make it
         if not build:
-            _keep(masks, ("asked", key), True)
+            _keep(masks, key, None)
     if mask is None and build:
         allowed = allowed_ids(conn, filters)
         mask = np.isin(index.file_ids, np.fromiter(allowed, np.int64, len(allowed)))
-        masks.pop(("asked", key), None)
         _keep(masks, key, mask)
     return mask
 

@@ -16,7 +16,6 @@ tell it when rows were added (append) or changed (reload).
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ _BLAS_LIMITED = False
 _BLAS_LOCK = threading.Lock()
 
 
-def one_blas_thread():
+def one_blas_thread() -> None:
     """A matrix-vector product is memory-bound: a second BLAS thread adds nothing, and on a
     busy 2-core machine OpenBLAS's spinning threads made a 2000x512 product cost 8 ms of CPU
     instead of 0.2 ms (measured). So the first search puts the process's BLAS on one thread,
@@ -47,7 +46,7 @@ def one_blas_thread():
     whatever the last one out saw - OpenBLAS even ignores a raise while another thread it ran
     on is alive (tests/core/search/test_engine.py). What else in the app uses numpy's BLAS
     is memory-bound too, or small: clustering's randomized PCA at 100k takes about a second.
-    Returns a context manager for the `with` at each product."""
+    Every search calls it; only the first one changes anything."""
     global _BLAS_LIMITED
     if not _BLAS_LIMITED:
         with _BLAS_LOCK:
@@ -56,7 +55,6 @@ def one_blas_thread():
 
                 threadpool_limits(limits=1, user_api="blas")
                 _BLAS_LIMITED = True
-    return contextlib.nullcontext()
 
 
 @dataclass(frozen=True)
@@ -98,7 +96,7 @@ class VectorIndex:
         self._stamp: tuple[int, int] | None = None
         self.malformed = 0  # rows of this model left out: a blob of the wrong length (logged)
         self._memo: tuple | None = None
-        self.filter_masks: dict = {}   # the search engine's filter masks over these rows
+        self.filter_masks: dict = {}   # the engine's filter masks over these rows (None: asked once)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -166,8 +164,8 @@ class VectorIndex:
     def search(self, query: np.ndarray, k: int, mask: np.ndarray | None = None) -> Neighbours:
         """The k rows most similar (cosine) to the L2-normalised `query`, best first.
         `mask`: optional bool array over rows; False rows are never returned."""
-        with one_blas_thread():
-            return self._search(query, k, mask)
+        one_blas_thread()
+        return self._search(query, k, mask)
 
     def _search(self, query: np.ndarray, k: int, mask: np.ndarray | None) -> Neighbours:
         mat, bits, center = self._mat, self._bits, self._center

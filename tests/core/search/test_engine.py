@@ -398,18 +398,18 @@ def test_searches_run_their_products_on_one_blas_thread_whatever_overlaps():
     seen = []
 
     def a():
-        with one_blas_thread():
-            a_in.set()
-            b_in.wait(5)
-            seen.append(blas_threads())
+        one_blas_thread()
+        a_in.set()
+        b_in.wait(5)
+        seen.append(blas_threads())
         a_out.set()
 
     def b():
         a_in.wait(5)
-        with one_blas_thread():
-            b_in.set()
-            a_out.wait(5)        # a leaves first, while b is still searching
-            seen.append(blas_threads())
+        one_blas_thread()
+        b_in.set()
+        a_out.wait(5)            # a is done, while b is still searching
+        seen.append(blas_threads())
     for _ in range(2):
         threads = [threading.Thread(target=f) for f in (a, b)]
         [t.start() for t in threads]
