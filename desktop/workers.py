@@ -52,7 +52,8 @@ class _Dispatcher(QObject):
 
 
 _dispatcher: _Dispatcher | None = None
-_pool: QThreadPool | None = None
+_pools: dict[str, QThreadPool] = {}
+POOL_THREADS = {"short": 3, "long": 2}   # run_async's calls; run_long's (seconds each)
 
 
 def dispatcher() -> _Dispatcher:
@@ -63,25 +64,22 @@ def dispatcher() -> _Dispatcher:
     return _dispatcher
 
 
+def _pool_of(kind: str) -> QThreadPool:
+    made = _pools.get(kind)
+    if made is None:
+        made = _pools[kind] = QThreadPool()
+        made.setMaxThreadCount(POOL_THREADS[kind])
+    return made
+
+
 def pool() -> QThreadPool:
     """The pool for short calls (reads, searches); thumbnails have their own."""
-    global _pool
-    if _pool is None:
-        _pool = QThreadPool()
-        _pool.setMaxThreadCount(3)
-    return _pool
-
-
-_long_pool: QThreadPool | None = None
+    return _pool_of("short")
 
 
 def long_pool() -> QThreadPool:
     """The pool for calls that may take seconds (run_long)."""
-    global _long_pool
-    if _long_pool is None:
-        _long_pool = QThreadPool()
-        _long_pool.setMaxThreadCount(2)
-    return _long_pool
+    return _pool_of("long")
 
 
 def describe(e: BaseException) -> str:

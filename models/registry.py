@@ -207,8 +207,7 @@ class Registry:
                     reason = f"the packaged {role} weights could not be prepared: {e}"
                     self._failed[role] = (ident, reason)
                     raise ModelUnavailable(role, reason) from e
-                self._memo.pop(role, None)
-                r, _ = self._resolved(role)
+                r, _ = self._resolved(role)   # max_age_s 0: looks afresh
             w = self._wrappers.get(role)
             # same files (an OOM move to the CPU only changed the precision): keep the wrapper
             if w is None or _base(w.identity) != _base(ident):
