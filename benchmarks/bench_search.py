@@ -204,6 +204,24 @@ def clip_folder(where: Path) -> Path:
     return folder
 
 
+def distinct_queries(n: int, seed: int, before_place: str = "") -> list[str]:
+    """n different queries ("red dog", every third with a place: "red dog park", or with
+    `before_place`, "red dog in the park"). All different: the models remember recent query
+    vectors (a filter change re-runs the same text), and a benchmark of repeats would time
+    that memory, not the encoders."""
+    rnd = random.Random(seed)
+    out: list[str] = []
+    i = 0
+    while len(out) < n and i < 100 * n:
+        words = [rnd.choice(ADJ), rnd.choice(NOUN)]
+        if i % 3 == 0:
+            words += [before_place, rnd.choice(PLACE)] if before_place else [rnd.choice(PLACE)]
+        if " ".join(words) not in out:
+            out.append(" ".join(words))
+        i += 1
+    return out
+
+
 def build_catalog(home: Path, n: int, model_id: str) -> tuple[Catalog, float]:
     t0 = time.perf_counter()
     catalog = Catalog.open(Paths(home))
@@ -275,21 +293,10 @@ def bench_end_to_end(n: int, n_queries: int, registry, keep: Path | None, tmp: P
           f"{'sign-bit prefilter' if idx.binary else 'exact'} mode)")
     if clip._query_tower is None:
         raise SystemExit("the ONNX text tower could not be made: see the log")
-    rnd = random.Random(2)
     filter_sets = [Filters(), Filters(), Filters(kind="photo"),
                    Filters(date_from=1.4e9, date_to=1.6e9), Filters(has_gps=True),
                    Filters(kind="video", camera="canon"), Filters(folder="/lib/2015")]
-    # Every timed query is new to the process: the models remember recent query vectors
-    # (a filter change re-runs the same text), and a benchmark of repeats would time that.
-    texts: list[str] = []
-    i = 0
-    while len(texts) < n_queries + 5 and i < 100 * n_queries:
-        words = [rnd.choice(ADJ), rnd.choice(NOUN)]
-        if i % 3 == 0:
-            words.append(rnd.choice(PLACE))
-        if " ".join(words) not in texts:
-            texts.append(" ".join(words))
-        i += 1
+    texts = distinct_queries(n_queries + 5, seed=2)
     queries = [(q, filter_sets[i % len(filter_sets)]) for i, q in enumerate(texts[5:])]
     for q in texts[:5]:   # warm-up (first torch call, SQLite page cache), not timed
         search(catalog, registry, settings, q, filter_sets[0], limit=50)

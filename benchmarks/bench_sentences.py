@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.bench_search import ADJ, NOUN, PLACE, build_catalog, clip_folder, fmt, pct
+from benchmarks.bench_search import build_catalog, clip_folder, distinct_queries, fmt, pct
 from core.catalog import Catalog
 from core.config import Paths, Settings
 from core.search import Filters, search
@@ -123,19 +123,7 @@ def bench_embed(n_segments: int, tmp: Path) -> dict:
 # --- part 2: query encode ------------------------------------------------------------------
 
 def queries(n: int, seed: int = 2) -> list[str]:
-    """n different queries: the models remember recent query vectors (a filter change re-runs
-    the same text), and a benchmark of repeats would time that memory, not the encoders."""
-    rnd = random.Random(seed)
-    out: list[str] = []
-    i = 0
-    while len(out) < n and i < 100 * n:
-        words = [rnd.choice(ADJ), rnd.choice(NOUN)]
-        if i % 3 == 0:
-            words += ["in the", rnd.choice(PLACE)]
-        if " ".join(words) not in out:
-            out.append(" ".join(words))
-        i += 1
-    return out
+    return distinct_queries(n, seed, before_place="in the")
 
 
 def bench_query_encode(model, n: int) -> dict:
