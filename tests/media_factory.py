@@ -144,3 +144,89 @@ def corrupt_audio_packet(path: Path, index: int = 10) -> Path:
     data[pos:pos + size] = b"\xff" * size
     path.write_bytes(bytes(data))
     return path
+
+
+def write_dng(path: Path, size=(96, 64), seed=0, *, preview: str | None = "jpeg",
+              preview_scale: int = 1, taken: str | None = None, orientation: int | None = None,
+              camera: tuple[str, str] = ("Shoebox", "Test Camera"),
+              picture: Image.Image | None = None) -> Path:
+    """A DNG laid out as cameras and converters write one: IFD0 holds the picture's preview
+    ('jpeg', an RGB 'bitmap', or None) reduced by `preview_scale`, and a SubIFD holds a 12-bit
+    RGGB Bayer mosaic of the same picture. Written by hand (little-endian TIFF), so LibRaw
+    reads a real raw file without any writer library."""
+    import io
+    import struct
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img = picture.convert("RGB") if picture is not None else gradient(size, seed)
+    w, h = img.size
+    rgb = np.asarray(img, dtype=np.uint16) * 16
+    mosaic = np.empty((h, w), "<u2")
+    mosaic[0::2, 0::2] = rgb[0::2, 0::2, 0]
+    mosaic[0::2, 1::2] = rgb[0::2, 1::2, 1]
+    mosaic[1::2, 0::2] = rgb[1::2, 0::2, 1]
+    mosaic[1::2, 1::2] = rgb[1::2, 1::2, 2]
+
+    # tag -> (TIFF type, count, value); a value ("data", bytes) or ("ifd", tags) is placed after
+    BYTE, ASCII, SHORT, LONG = 1, 2, 3, 4
+
+    def text(s: str):
+        return ASCII, len(s) + 1, s.encode() + b"\0"
+
+    ifd0 = {254: (LONG, 1, 1), 271: text(camera[0]), 272: text(camera[1]),
+            50706: (BYTE, 4, bytes((1, 4, 0, 0))), 50708: text(" ".join(camera))}
+    if orientation:
+        ifd0[274] = (SHORT, 1, orientation)
+    if taken:
+        ifd0[306] = text(taken)
+    if preview is not None:
+        small = img.reduce(preview_scale) if preview_scale > 1 else img
+        if preview == "jpeg":
+            buf = io.BytesIO()
+            small.save(buf, "JPEG", quality=92)
+            data, compression, photometric = buf.getvalue(), 7, 6  # JPEG, YCbCr
+        else:
+            data, compression, photometric = small.tobytes(), 1, 2  # none, RGB
+        ifd0.update({256: (LONG, 1, small.width), 257: (LONG, 1, small.height),
+                     258: (SHORT, 3, (8, 8, 8)), 259: (SHORT, 1, compression),
+                     262: (SHORT, 1, photometric), 277: (SHORT, 1, 3),
+                     278: (LONG, 1, small.height), 273: (LONG, 1, ("data", data)),
+                     279: (LONG, 1, len(data))})
+    ifd0[330] = (LONG, 1, ("ifd", {
+        254: (LONG, 1, 0), 256: (LONG, 1, w), 257: (LONG, 1, h), 258: (SHORT, 1, 16),
+        259: (SHORT, 1, 1), 262: (SHORT, 1, 32803), 277: (SHORT, 1, 1), 278: (LONG, 1, h),
+        273: (LONG, 1, ("data", mosaic.tobytes())), 279: (LONG, 1, mosaic.nbytes),
+        33421: (SHORT, 2, (2, 2)), 33422: (BYTE, 4, bytes((0, 1, 1, 2))),  # CFA: RGGB
+        50717: (SHORT, 1, 4095)}))  # white level
+
+    out = bytearray(b"II*\0\0\0\0\0")
+
+    def place(payload: bytes) -> int:
+        out.extend(b"\0" * (len(out) % 2))  # TIFF offsets are even
+        at = len(out)
+        out.extend(payload)
+        return at
+
+    def write_ifd(tags: dict) -> int:
+        start = place(struct.pack("<H", len(tags)) + b"\0" * (12 * len(tags) + 4))
+        later = []
+        for i, (tag, (typ, count, value)) in enumerate(sorted(tags.items())):
+            entry = start + 2 + 12 * i
+            if isinstance(value, tuple) and value and value[0] in ("data", "ifd"):
+                later.append((entry, tag, typ, count, value))
+                continue
+            if not isinstance(value, bytes):
+                values = value if isinstance(value, tuple) else (value,)
+                value = struct.pack("<" + {BYTE: "B", SHORT: "H", LONG: "I"}[typ] * count, *values)
+            if len(value) <= 4:
+                struct.pack_into("<HHI4s", out, entry, tag, typ, count, value.ljust(4, b"\0"))
+            else:
+                struct.pack_into("<HHII", out, entry, tag, typ, count, place(value))
+        for entry, tag, typ, count, (what, thing) in later:
+            offset = place(thing) if what == "data" else write_ifd(thing)
+            struct.pack_into("<HHII", out, entry, tag, typ, count, offset)
+        return start
+
+    struct.pack_into("<I", out, 4, write_ifd(ifd0))
+    path.write_bytes(bytes(out))
+    return path

@@ -167,7 +167,8 @@ def cmd_status(args, ctx) -> int:
         print_json(status)
         return 0
     f = status["files"]
-    print(f"{f['total']} files: {f['photo']} photos, {f['video']} videos, {f['other']} other"
+    print(f"{f['total']} files: {f['photo']} photos, {f['video']} videos, "
+          f"{f['other']} RAW kept with their JPEG"
           + (f"; {f['missing']} missing" if f["missing"] else ""))
     print(f"{status['with_exif_date']} with a camera date, {status['with_gps']} with a location")
     for stage, n in status["pending_jobs"].items():

@@ -29,12 +29,14 @@ from core.organize.sanitize import (
     sanitize_filename,
     sanitize_relpath,
 )
+from core.scan.kinds import PAIR_HEAD_FORMATS, pair_key
+from core.scan.kinds import stem as _stem
 from core.scan.roots import folder_name
 
 MIN_CONFIDENCE = 0.5
 SIDECAR_EXTS = {".xmp", ".aae", ".thm", ".json"}  # .json: Google Takeout metadata
 LIVE_PHOTO_EXTS = {".mov", ".mp4"}
-_HEAD_FORMATS = ("heic", "jpeg")  # what a camera pairs RAW and Live Photo movies with
+_HEAD_FORMATS = PAIR_HEAD_FORMATS
 
 
 class PlanError(ShoeboxError):
@@ -80,11 +82,6 @@ class Group:
     companions: list[PlanFile] = field(default_factory=list)
 
 
-def _stem(name: str) -> str:
-    dot = name.rfind(".")
-    return name[:dot] if dot > 0 else name
-
-
 def _ext(name: str) -> str:
     dot = name.rfind(".")
     return name[dot:].lower() if dot > 0 else ""
@@ -94,7 +91,7 @@ def group_files(files: list[PlanFile]) -> list[Group]:
     """Photos with their RAW twins and Live Photo movies (same folder, same stem)."""
     by_stem: dict[tuple[str, str], list[PlanFile]] = defaultdict(list)
     for f in files:
-        by_stem[(os.path.dirname(f.path), fold(_stem(os.path.basename(f.path))))].append(f)
+        by_stem[(os.path.dirname(f.path), pair_key(os.path.basename(f.path)))].append(f)
     groups = []
     for members in by_stem.values():
         heads = [f for f in members if f.kind == "photo" and f.format in _HEAD_FORMATS]
@@ -119,7 +116,7 @@ def group_files(files: list[PlanFile]) -> list[Group]:
 
 
 def sidecar_key(path: str) -> tuple[str, str]:
-    return os.path.dirname(path), fold(_stem(os.path.basename(path)))
+    return os.path.dirname(path), pair_key(os.path.basename(path))
 
 
 def find_sidecars(folder: str, names: list[str]) -> dict[tuple[str, str], list[str]]:

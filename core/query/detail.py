@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from core.catalog import Catalog
 from core.query.display import camera_label
 from core.query.errors import QueryError
+from core.scan.kinds import pair_key
 
 TAGS_SHOWN = 20
 
@@ -27,9 +28,10 @@ class FileDetail:
     name: str
     folder: str
     kind: str
+    format: str                        # jpeg, heic, raw, mp4... (core.scan.kinds)
     size: int
     content_hash: str | None
-    width: int | None
+    width: int | None                  # as shown: upright (EXIF orientation 5-8 swaps them)
     height: int | None
     duration_s: float | None
     taken_at: float | None
@@ -52,6 +54,7 @@ class FileDetail:
     # as fractions of the picture's width and height; frame_ms -1 for a photo
     text_lines: list[TextLine] = field(default_factory=list)
     picture_kind: str | None = None    # screenshot | document (core.pipeline.picture_kinds)
+    companions: list[str] = field(default_factory=list)  # RAW twins kept with it (names)
 
     @property
     def text(self) -> str:
@@ -66,7 +69,7 @@ class FileDetail:
         return asdict(self)
 
 
-_FILE_COLUMNS = ("id", "path", "name", "folder", "kind", "size", "content_hash", "width",
+_FILE_COLUMNS = ("id", "path", "name", "folder", "kind", "format", "size", "content_hash", "width",
                  "height", "duration_s", "taken_at", "taken_at_source", "gps_lat", "gps_lon",
                  "camera_make", "camera_model", "status")
 
@@ -77,11 +80,13 @@ def file_detail(catalog: Catalog, file_id: int) -> FileDetail:
     with catalog.read() as conn:
         conn.execute("BEGIN")  # one snapshot: the file and its results agree
         try:
-            f = conn.execute(f"SELECT {', '.join(_FILE_COLUMNS)}, error FROM files WHERE id = ?",
-                             (int(file_id),)).fetchone()
+            f = conn.execute(f"SELECT {', '.join(_FILE_COLUMNS)}, orientation, error "
+                             "FROM files WHERE id = ?", (int(file_id),)).fetchone()
             if f is None:
                 raise QueryError(f"file {file_id} is no longer in the catalog")
             d = FileDetail(**{c: f[c] for c in _FILE_COLUMNS})
+            if f["orientation"] in (5, 6, 7, 8):  # stored sideways: a portrait shows portrait
+                d.width, d.height = d.height, d.width
             cap = conn.execute("SELECT text FROM captions WHERE file_id = ?",
                                (d.id,)).fetchone()
             d.caption = cap[0] if cap else None
@@ -111,6 +116,10 @@ def file_detail(catalog: Catalog, file_id: int) -> FileDetail:
             kind = conn.execute("SELECT kind FROM picture_kinds WHERE file_id = ?",
                                 (d.id,)).fetchone()
             d.picture_kind = kind[0] if kind else None
+            key = pair_key(d.name)
+            d.companions = sorted(r[0] for r in conn.execute(
+                "SELECT name FROM files WHERE folder = ? AND kind = 'other' "
+                "AND status = 'present'", (d.folder,)) if pair_key(r[0]) == key)
         finally:
             conn.execute("COMMIT")
     return d

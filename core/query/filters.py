@@ -32,8 +32,9 @@ from core.query.errors import FilterError
 # When the file was taken, falling back to its modification time (a file without EXIF or
 # container date still sorts and filters by a date).
 TAKEN = "COALESCE(f.taken_at, f.mtime_ns / 1e9)"
-# Only files that are there: a missing file keeps its row (and its results) until it returns.
-BASE = "f.status = 'present'"
+# Only files that are there (a missing file keeps its row and results until it returns) and
+# stand on their own: a RAW beside its JPEG twin (kind 'other') is the JPEG's companion.
+BASE = "f.status = 'present' AND f.kind != 'other'"
 KINDS = ("photo", "video", "screenshot", "document")
 
 
@@ -43,7 +44,7 @@ class Filters:
 
     date_from / date_to: Unix seconds, inclusive, on the time the file was taken (EXIF or
     container date, falling back to the file's modification time).
-    kind: photo or video (None: every file, camera RAW included); or screenshot or
+    kind: photo (camera RAW without a JPEG twin included) or video (None: both); or screenshot or
         document, photos the text stage told apart (core.pipeline.picture_kinds).
     folder: an absolute folder; files in it or in any folder below it.
     root_id: one library root.

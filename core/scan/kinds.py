@@ -1,6 +1,10 @@
-"""Which files Shoebox manages, and what kind each one is, decided by extension."""
+"""Which files Shoebox manages, and what kind each one is, decided by extension - and, for a
+camera RAW, by whether its JPEG twin lies beside it."""
 
 from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
 
 PHOTO_FORMATS = {
     ".jpg": "jpeg", ".jpeg": "jpeg", ".jpe": "jpeg", ".png": "png", ".webp": "webp",
@@ -11,7 +15,11 @@ VIDEO_FORMATS = {
     ".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "mkv", ".avi": "avi", ".webm": "webm",
     ".3gp": "3gp", ".mts": "mts", ".m2ts": "mts", ".wmv": "wmv", ".mpg": "mpeg", ".mpeg": "mpeg",
 }
-# Camera RAW files are recorded (kind 'other', format 'raw') but not decoded.
+# Camera RAW files are photos (format 'raw'), decoded from the preview the camera embeds. A
+# camera shooting RAW+JPEG writes IMG_1.CR2 beside IMG_1.JPG: one shot. The JPEG (or HEIC)
+# stands for it and the RAW is its companion, kind 'other': recorded, moved with its twin by a
+# plan, never indexed, listed or offered as a duplicate on its own (settled per folder by the
+# scanner: raw_companions).
 RAW_EXTENSIONS = {
     ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".dng", ".raf", ".orf",
     ".rw2", ".pef", ".srw", ".x3f", ".3fr", ".iiq", ".erf", ".kdc", ".mrw", ".raw",
@@ -34,8 +42,29 @@ def classify(name: str) -> tuple[str, str] | None:
     if ext in VIDEO_FORMATS:
         return "video", VIDEO_FORMATS[ext]
     if ext in RAW_EXTENSIONS:
-        return "other", "raw"
+        return "photo", "raw"
     return None
+
+
+PAIR_HEAD_FORMATS = ("heic", "jpeg")  # what a camera pairs RAW and Live Photo movies with
+
+
+def stem(name: str) -> str:
+    dot = name.rfind(".")
+    return name[:dot] if dot > 0 else name
+
+
+def pair_key(name: str) -> str:
+    """What a shot's files share: the stem, folded as a case-blind file system compares names
+    (IMG_1.CR2, img_1.jpg and IMG_1.MOV are one shot when they share a folder)."""
+    return unicodedata.normalize("NFC", stem(name)).casefold()
+
+
+def raw_companions(names: Iterable[str]) -> set[str]:
+    """The RAW files among one folder's `names` that have a JPEG or HEIC twin beside them."""
+    names = list(names)
+    heads = {pair_key(n) for n in names if (classify(n) or ("", ""))[1] in PAIR_HEAD_FORMATS}
+    return {n for n in names if (classify(n) or ("", ""))[1] == "raw" and pair_key(n) in heads}
 
 
 def skip_folder(name: str) -> bool:

@@ -1,5 +1,6 @@
 """What the scanner reads from a file besides its bytes: size on screen, when and where it was
-taken, with what camera. Photos via Pillow (+ pillow-heif for HEIC), videos via PyAV.
+taken, with what camera. Photos via Pillow (+ pillow-heif for HEIC), camera RAW via LibRaw
+(rawpy) and the EXIF block of its TIFF structure or embedded preview, videos via PyAV.
 
 Reading metadata never raises for bad content: it returns what it could, plus a readable
 error for the user.
@@ -7,9 +8,11 @@ error for the user.
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 import re
+import struct
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +21,7 @@ import av
 import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
+from core.media.images import RAW_FLIP_TO_EXIF
 from core.places.geocoder import valid_position
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,8 @@ class MediaInfo:
 
 
 def read_info(path: str, kind: str, fmt: str, tail: bytes | None = None) -> MediaInfo:
+    if fmt == "raw":
+        return _raw_info(path)
     if kind == "photo":
         info = _photo_info(path)
         if info.error is None and tail is not None:
@@ -52,7 +58,7 @@ def read_info(path: str, kind: str, fmt: str, tail: bytes | None = None) -> Medi
         return info
     if kind == "video":
         return _video_info(path)
-    return MediaInfo()  # RAW: recorded, not decoded
+    return MediaInfo()
 
 
 def _truncation(fmt: str, tail: bytes) -> str | None:
@@ -81,6 +87,63 @@ def _photo_info(path: str) -> MediaInfo:
     except (KeyError, ValueError, TypeError, ZeroDivisionError, OSError) as e:
         log.debug("bad EXIF in %s: %s", path, e)  # keep what was read; EXIF is optional
     return info
+
+
+RAW_EXIF_HEAD = 1 << 20  # TIFF-based RAWs keep IFD0 and the EXIF block near the start
+
+
+def _raw_info(path: str) -> MediaInfo:
+    """Size and orientation as LibRaw reads them; the rest from the EXIF of the file's TIFF
+    structure (CR2, NEF, ARW, DNG, PEF...) or, where it has none (CR3, RAF...), of the JPEG
+    preview the camera embedded."""
+    import rawpy
+
+    info = MediaInfo()
+    try:
+        with rawpy.imread(path) as raw:
+            info.width, info.height = raw.sizes.width, raw.sizes.height
+            info.orientation = RAW_FLIP_TO_EXIF.get(raw.sizes.flip, 1)
+            with open(path, "rb") as f:
+                exif = _tiff_exif(f.read(RAW_EXIF_HEAD))
+            if not exif:
+                exif = _preview_exif(raw)
+    except rawpy.LibRawError as e:
+        reason = str(e).strip("b'\" ") or type(e).__name__
+        info.error = f"a camera RAW file LibRaw cannot read ({reason})"
+        return info
+    except OSError as e:
+        info.error = f"cannot read the file: {e}"
+        return info
+    orientation = info.orientation
+    try:
+        _apply_exif(info, exif)
+    except (KeyError, ValueError, TypeError, ZeroDivisionError, OSError, SyntaxError) as e:
+        log.debug("bad EXIF in %s: %s", path, e)
+    info.orientation = orientation  # LibRaw's reading of the maker's notes beats IFD0's tag
+    return info
+
+
+def _tiff_exif(head: bytes) -> Image.Exif:
+    exif = Image.Exif()
+    try:
+        exif.load(head)
+        exif.get_ifd(_EXIF_IFD)  # an offset past the head fails here, not later
+    except (SyntaxError, ValueError, KeyError, TypeError, OSError, struct.error):
+        return Image.Exif()
+    return exif
+
+
+def _preview_exif(raw) -> Image.Exif:
+    import rawpy
+
+    try:
+        thumb = raw.extract_thumb()
+        if thumb.format == rawpy.ThumbFormat.JPEG:
+            with Image.open(io.BytesIO(thumb.data)) as im:
+                return im.getexif()
+    except (rawpy.LibRawError, UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        pass
+    return Image.Exif()
 
 
 def _apply_exif(info: MediaInfo, exif: Image.Exif) -> None:

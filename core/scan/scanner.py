@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.catalog import Catalog, Connection
+from core.catalog.derived import forget_derived
 from core.scan.hashing import hash_file
-from core.scan.kinds import classify, skip_file, skip_folder
+from core.scan.kinds import PAIR_HEAD_FORMATS, classify, raw_companions, skip_file, skip_folder
 from core.scan.metadata import MediaInfo, read_info
 from core.scan.roots import Root, is_within, list_roots
 from core.tasks import TaskState
@@ -313,18 +314,20 @@ def _check_link(path: str, problems: dict[str, str]) -> None:
             problems[printable(path)] = f"symbolic link cannot be followed: {_os_reason(e)}"
 
 
-def _known_files(catalog: Catalog, scope: Scope) -> dict[str, object]:
+def _in_scope(scope: Scope) -> tuple[str, tuple]:
+    """SQL (on files) and its parameters: the files in the scope's folder, or below it."""
     folder = scope.folder.rstrip(os.sep) or os.sep
+    if not scope.recursive:
+        return "folder = ?", (folder,)
+    lo = folder if folder.endswith(os.sep) else folder + os.sep
+    return "(folder = ? OR (folder >= ? AND folder < ?))", (folder, lo,
+                                                            lo[:-1] + chr(ord(os.sep) + 1))
+
+
+def _known_files(catalog: Catalog, scope: Scope) -> dict[str, object]:
+    where, params = _in_scope(scope)
     with catalog.read() as conn:
-        if scope.recursive:
-            lo = folder if folder.endswith(os.sep) else folder + os.sep
-            rows = conn.execute(
-                "SELECT * FROM files WHERE folder = ? OR (folder >= ? AND folder < ?)",
-                (folder, lo, lo[:-1] + chr(ord(os.sep) + 1)),
-            )
-        else:
-            rows = conn.execute("SELECT * FROM files WHERE folder = ?", (folder,))
-        return {r["path"]: r for r in rows}
+        return {r["path"]: r for r in conn.execute(f"SELECT * FROM files WHERE {where}", params)}
 
 
 # --- writes (run on the catalog's writer thread) ---
@@ -395,8 +398,34 @@ def _finish_scope(conn: Connection, scope: Scope, gone: list, problems: dict[str
         "ON CONFLICT(path) DO UPDATE SET reason = excluded.reason, seen_at = excluded.seen_at",
         [(scope.root.id, p, reason, now) for p, reason in problems.items()],
     )
+    _settle_raw_pairs(conn, scope)
     if scope.folder == scope.root.path:
         _set_root_state(conn, scope.root.id, None, now)
+
+
+def _settle_raw_pairs(conn: Connection, scope: Scope) -> None:
+    """Each RAW in the scope is its JPEG twin's companion (kind 'other') or a photo of its own,
+    by what lies beside it now - unchanged files included, so a twin that arrives or leaves
+    later is seen. A RAW that becomes a companion drops what was derived from it: its twin
+    carries the shot in search, people and duplicates."""
+    where, params = _in_scope(scope)
+    by_folder: dict[str, list] = defaultdict(list)
+    for r in conn.execute(
+            f"SELECT id, folder, name, kind, format FROM files WHERE {where} "
+            f"AND status = 'present' AND format IN ('raw', {', '.join('?' * len(PAIR_HEAD_FORMATS))})",
+            (*params, *PAIR_HEAD_FORMATS)):
+        by_folder[r["folder"]].append(r)
+    flips: dict[str, list[int]] = {"photo": [], "other": []}
+    for rows in by_folder.values():
+        companions = raw_companions(r["name"] for r in rows)
+        for r in rows:
+            if r["format"] == "raw":
+                kind = "other" if r["name"] in companions else "photo"
+                if r["kind"] != kind:
+                    flips[kind].append(r["id"])
+    for kind, ids in flips.items():
+        conn.executemany("UPDATE files SET kind = ? WHERE id = ?", [(kind, i) for i in ids])
+    forget_derived(conn, flips["other"])
 
 
 def _set_root_state(conn: Connection, root_id: int, error: str | None, scanned_at: float | None):

@@ -279,6 +279,10 @@ class DetailPane(QWidget):
             rows.append(("Event", f.event))
         if f.width:
             rows.append(("Size", f"{f.width} × {f.height}  ·  {file_size(f.size)}"))
+        if f.format == "raw":
+            rows.append(("Format", "Camera RAW"))
+        if f.companions:  # the RAW the camera wrote beside this JPEG: one shot, moved together
+            rows.append(("RAW", "  ".join(f.companions)))
         if f.duration_s:
             rows.append(("Length", fmt_time(f.duration_s)))
         if f.picture_kind:

@@ -28,7 +28,8 @@ SPEC = {
     "wild_cam": {"path": "/lib/a_b/f.jpg", "taken": 1.58e9, "camera": ("Fuji", "X_100")},
     "like_cam": {"path": "/lib/axb/g.jpg", "taken": 1.58e9, "camera": ("Fuji", "XA100")},
     "pct_dir": {"path": "/lib/100%/h.jpg", "taken": 1.61e9},
-    "raw": {"path": "/lib/2023/i.cr2", "kind": "other", "taken": 1.69e9},
+    "raw_twin": {"path": "/lib/2023/i.cr2", "kind": "other", "taken": 1.69e9},  # of i.jpg
+    "raw_alone": {"path": "/lib/2023/l.nef", "taken": 1.69e9},  # a photo like any other
     "gone": {"path": "/lib/2023/j.jpg", "taken": 1.69e9, "status": "missing"},
     "root2": {"path": "/other/k.jpg", "root": "/other", "mtime": 1.50e9, "gps": (1.0, 2.0)},
 }
@@ -93,8 +94,8 @@ PIDS: dict[str, int] = {}
 
 def reference(f: dict, flt: Filters, collection: set[int], fid: int) -> bool:
     """The filters' documented meaning, in plain Python."""
-    if f.get("status", "present") != "present":
-        return False
+    if f.get("status", "present") != "present" or f.get("kind") == "other":
+        return False  # missing, or a RAW kept with its JPEG twin: never listed on its own
     taken = f.get("taken") if f.get("taken") is not None else f.get("mtime", 1.6e9)
     folder = f["path"].rsplit("/", 1)[0]
     cam = " ".join(x for x in (f.get("camera") or ()) if x).lower()
