@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import sys
 
 from core.config import Paths
 
@@ -26,12 +27,26 @@ def setup_logging(verbose: bool = False, console: bool = False, paths: Paths | N
     except OSError as e:  # a read-only or full disk must not stop the app
         logging.getLogger(__name__).warning("cannot write the log file: %s", e)
     if console:
-        sh = logging.StreamHandler()
+        sh = _Stderr()
         sh.setLevel(logging.DEBUG if verbose else logging.WARNING)
         sh.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
         root.addHandler(sh)
     _keep_pyav_quiet()
     root._shoebox_configured = True  # type: ignore[attr-defined]
+
+
+class _Stderr(logging.StreamHandler):
+    """stderr as it is when a message is written, not when logging was set up: a test runner
+    swaps sys.stderr and closes the old one (messages then failed with 'I/O operation on
+    closed file')."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
 
 
 def _keep_pyav_quiet() -> None:

@@ -211,5 +211,5 @@ def confirm_and_trash(parent: QWidget, services, paths: list[str],
         elif after is not None:
             after(moved)
 
-    run_async(trash_files, list(paths), on_done=done,
-              on_error=lambda e: QMessageBox.warning(parent, "Trash failed", describe(e)))
+    run_long(trash_files, list(paths), on_done=done,  # many files: seconds
+             on_error=lambda e: QMessageBox.warning(parent, "Trash failed", describe(e)))

@@ -34,6 +34,7 @@ class Services(QObject):
         # the default 5 ms hand-over makes each one wait. 1 ms keeps painting smooth.
         self._old_switch = sys.getswitchinterval()
         sys.setswitchinterval(GIL_SWITCH_S)
+        self.closed = False
         self.paths = paths
         self.settings = settings if settings is not None else Settings.load(paths)
         if catalog is None:
@@ -65,7 +66,11 @@ class Services(QObject):
         return self._registry
 
     def report_error(self, what: str, e: BaseException) -> None:
-        """A background call failed where no view waits for it: the status area shows it."""
+        """A background call failed where no view waits for it: the status area shows it.
+        After close, a call that was still on its way fails on the closed catalog: expected."""
+        if self.closed:
+            log.debug("%s failed after close: %s", what, describe(e))
+            return
         log.warning("%s failed: %s", what, describe(e))
         self.errorReported.emit(what, describe(e))
 
@@ -111,6 +116,7 @@ class Services(QObject):
         return len(self._retired)
 
     def close(self) -> None:
+        self.closed = True
         self.watch.stop()
         self.background.shutdown()
         self.thumbs.clear_pending()

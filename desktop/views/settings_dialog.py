@@ -203,9 +203,10 @@ class SettingsDialog(QDialog):
                        "back."):
             return
         self.remove_btn.setEnabled(False)
-        run_async(remove_root, self.services.catalog, path,
-                  on_done=lambda n, it=item: self._removed(it, n),
-                  on_error=self._remove_failed)
+        # forgetting a big folder deletes every row derived from its files: seconds
+        run_long(remove_root, self.services.catalog, path,
+                 on_done=lambda n, it=item: self._removed(it, n),
+                 on_error=self._remove_failed)
 
     def _removed(self, item, n: int) -> None:
         self.roots.takeItem(self.roots.row(item))
