@@ -106,7 +106,10 @@ def group_files(files: list[PlanFile]) -> list[Group]:
         for f in members:
             if f is head:
                 continue
-            if f.format == "raw" or (f.kind == "video" and _ext(f.path) in LIVE_PHOTO_EXTS):
+            # a RAW the scanner found to be this photo's twin (kind 'other'); a RAW that is a
+            # photo of its own (another camera's shot with the same name) is its own group
+            if (f.format == "raw" and f.kind == "other") or (
+                    f.kind == "video" and _ext(f.path) in LIVE_PHOTO_EXTS):
                 g.companions.append(f)
             else:
                 groups.append(Group(f))

@@ -60,11 +60,22 @@ def pair_key(name: str) -> str:
     return unicodedata.normalize("NFC", stem(name)).casefold()
 
 
-def raw_companions(names: Iterable[str]) -> set[str]:
-    """The RAW files among one folder's `names` that have a JPEG or HEIC twin beside them."""
-    names = list(names)
-    heads = {pair_key(n) for n in names if (classify(n) or ("", ""))[1] in PAIR_HEAD_FORMATS}
-    return {n for n in names if (classify(n) or ("", ""))[1] == "raw" and pair_key(n) in heads}
+SAME_SHOT_S = 2.0  # a camera writes one capture time into both files of a RAW+JPEG shot
+
+
+def raw_companions(files: Iterable[tuple[str, float | None]]) -> set[str]:
+    """The RAW files among one folder's (name, camera capture time or None) that have a JPEG
+    or HEIC twin beside them: the same stem, and the same capture time where both files carry
+    one (a Canon's IMG_1234.CR2 and a phone's IMG_1234.JPG in one folder are two photos)."""
+    files = list(files)
+    heads: dict[str, list[float | None]] = {}
+    for name, taken in files:
+        if (classify(name) or ("", ""))[1] in PAIR_HEAD_FORMATS:
+            heads.setdefault(pair_key(name), []).append(taken)
+    return {name for name, taken in files
+            if (classify(name) or ("", ""))[1] == "raw"
+            and any(taken is None or t is None or abs(taken - t) <= SAME_SHOT_S
+                    for t in heads.get(pair_key(name), ()))}
 
 
 def skip_folder(name: str) -> bool:

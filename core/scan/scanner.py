@@ -411,13 +411,15 @@ def _settle_raw_pairs(conn: Connection, scope: Scope) -> None:
     where, params = _in_scope(scope)
     by_folder: dict[str, list] = defaultdict(list)
     for r in conn.execute(
-            f"SELECT id, folder, name, kind, format FROM files WHERE {where} "
-            f"AND status = 'present' AND format IN ('raw', {', '.join('?' * len(PAIR_HEAD_FORMATS))})",
+            f"SELECT id, folder, name, kind, format, taken_at, taken_at_source FROM files "
+            f"WHERE {where} AND status = 'present' "
+            f"AND format IN ('raw', {', '.join('?' * len(PAIR_HEAD_FORMATS))})",
             (*params, *PAIR_HEAD_FORMATS)):
         by_folder[r["folder"]].append(r)
     flips: dict[str, list[int]] = {"photo": [], "other": []}
     for rows in by_folder.values():
-        companions = raw_companions(r["name"] for r in rows)
+        companions = raw_companions(
+            (r["name"], r["taken_at"] if r["taken_at_source"] == "exif" else None) for r in rows)
         for r in rows:
             if r["format"] == "raw":
                 kind = "other" if r["name"] in companions else "photo"

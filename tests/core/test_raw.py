@@ -84,11 +84,15 @@ def test_raw_metadata_comes_from_its_exif_and_libraw(tmp_path):
     assert info.error is None
 
 
-def test_a_raw_pairs_with_a_jpeg_or_heic_of_the_same_stem_only():
+def test_a_raw_pairs_with_a_jpeg_or_heic_of_the_same_stem_and_shot_only():
     names = ["IMG_1.CR2", "img_1.jpg", "IMG_2.NEF", "IMG_2.png", "IMG_3.ARW", "IMG_3.HEIC",
              "IMG_4.dng", "IMG_4.MOV", "IMG_5.jpg"]
-    assert raw_companions(names) == {"IMG_1.CR2", "IMG_3.ARW"}
+    assert raw_companions((n, None) for n in names) == {"IMG_1.CR2", "IMG_3.ARW"}
     assert classify("IMG_1.CR2") == ("photo", "raw")
+    # camera times: the same shot (to the second) pairs; another camera's IMG_6 does not
+    shots = [("IMG_6.CR2", 1000.0), ("IMG_6.JPG", 1001.0), ("IMG_7.CR2", 1000.0),
+             ("IMG_7.JPG", 5000.0), ("IMG_8.CR2", 1000.0), ("IMG_8.JPG", None)]
+    assert raw_companions(shots) == {"IMG_6.CR2", "IMG_8.CR2"}
 
 
 def _rows(catalog):
@@ -117,6 +121,16 @@ def test_a_lone_raw_is_a_photo_and_a_twin_is_its_jpegs_companion(catalog, tmp_pa
     lone = file_detail(catalog, rows["IMG_2.DNG"]["id"])
     assert (lone.format, lone.companions) == ("raw", [])
     assert (lone.width, lone.height) == (64, 96)  # the camera was turned: shown portrait
+
+
+def test_a_raw_and_another_cameras_jpeg_of_the_same_name_stay_two_photos(catalog, tmp_path):
+    lib = tmp_path / "Pictures"
+    write_dng(lib / "IMG_1234.CR2", taken="2022:05:01 09:00:00")           # the Canon's
+    write_jpeg(lib / "IMG_1234.JPG", seed=4, taken="2023:08:14 17:30:00")  # the phone's
+    add_root(catalog, lib)
+    scan(catalog)
+    assert _rows(catalog)["IMG_1234.CR2"]["kind"] == "photo"
+    assert _listed(catalog) == {"IMG_1234.CR2", "IMG_1234.JPG"}
 
 
 def test_a_twin_that_arrives_or_leaves_later_settles_the_raw(catalog, tmp_path):

@@ -80,6 +80,17 @@ def test_plan_is_pure_and_groups_sidecars():
                compute_moves(files, cols, sidecars=side, keep_folders={"/r/a"}))
 
 
+def test_a_raw_that_is_a_photo_of_its_own_is_not_moved_as_a_same_named_jpegs_companion():
+    # another camera's IMG_1.CR2 (the scanner found its capture time differs): two photos
+    files = [PlanFile(1, "/r", "/r/a/IMG_1.JPG", "photo", "jpeg", 10, 0.9),
+             PlanFile(2, "/r", "/r/a/IMG_1.CR2", "photo", "raw", 11, 0.9)]
+    cols = {10: PlanCollection(10, "Trip", "T"), 11: PlanCollection(11, "Birds", "B")}
+    by_src = {m.src: m for m in compute_moves(files, cols, sidecars={})}
+    assert by_src["/r/a/IMG_1.JPG"].dst == "/r/T/IMG_1.JPG"
+    assert by_src["/r/a/IMG_1.CR2"].dst == "/r/B/IMG_1.CR2"
+    assert by_src["/r/a/IMG_1.CR2"].role != "companion"
+
+
 def test_round_trip_move_is_byte_identical_and_catalog_follows(lib, catalog):
     root, _ = lib
     before_files, before_dirs = tree(root)
