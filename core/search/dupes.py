@@ -178,8 +178,9 @@ def duplicates(catalog, registry=None, *, near: bool = True, near_cosine: float 
             "AND kind IN ('photo', 'video') GROUP BY content_hash HAVING count(*) > 1"
         ).fetchall()
         for (h,) in rows:
-            ids = [r[0] for r in conn.execute(
-                "SELECT id FROM files WHERE content_hash = ? AND status = 'present'", (h,))]
+            ids = [r[0] for r in conn.execute(  # a RAW kept with its JPEG is not offered
+                "SELECT id FROM files WHERE content_hash = ? AND status = 'present' "
+                "AND kind IN ('photo', 'video')", (h,))]
             groups.append(_group(conn, "exact", ids))
         if near:
             groups += _near_groups(catalog, conn, registry, near_cosine, phash_max, task)

@@ -190,3 +190,20 @@ def test_raws_recorded_before_they_were_decoded_are_read_again(paths, tmp_path, 
         assert report.new == 0  # the same row, not a second one
     finally:
         catalog.close()
+
+
+def test_copies_of_a_raw_are_duplicates_but_the_one_kept_with_its_jpeg_is_never_offered(
+        catalog, tmp_path):
+    from core.search import duplicates
+
+    lib = tmp_path / "Pictures"
+    shot = write_dng(lib / "a" / "IMG_5.CR2")
+    write_jpeg(lib / "a" / "IMG_5.JPG")
+    for backup in ("b", "c"):
+        (lib / backup).mkdir()
+        (lib / backup / "IMG_5.CR2").write_bytes(shot.read_bytes())
+    add_root(catalog, lib)
+    scan(catalog)
+    groups = duplicates(catalog, near=False)
+    assert [sorted(os.path.relpath(f.path, lib) for f in g.files) for g in groups] == [
+        ["b/IMG_5.CR2", "c/IMG_5.CR2"]]
