@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtWidgets import QFormLayout, QLabel
+from PySide6.QtWidgets import QLabel
 
 from core.pipeline import index_library
 from core.scan.roots import add_root
 from core.scan.scanner import scan
+from tests.desktop.conftest import detail_form
 from tests.media_factory import write_jpeg
 
 KYOTO = (35.0116, 135.7681)
@@ -29,27 +30,17 @@ def _library(tmp_path, services):
     return lib
 
 
-def _form(detail) -> dict[str, str]:
-    out = {}
-    for i in range(detail.form.rowCount()):
-        k = detail.form.itemAt(i, QFormLayout.LabelRole)
-        v = detail.form.itemAt(i, QFormLayout.FieldRole)
-        if k and v:
-            out[k.widget().text()] = v.widget().text()
-    return out
-
-
 def test_detail_pane_shows_the_place_in_words(tmp_path, services, win, qtbot):
     _library(tmp_path, services)
     with services.catalog.read() as conn:
         ids = dict(conn.execute("SELECT name, id FROM files"))
     detail = win.detail
     detail.show_file(ids["kyoto.jpg"])
-    qtbot.waitUntil(lambda: _form(detail).get("Place") == "Kyoto, Japan", timeout=10000)
+    qtbot.waitUntil(lambda: detail_form(detail).get("Place") == "Kyoto, Japan", timeout=10000)
     detail.show_file(ids["nogps.jpg"])
-    qtbot.waitUntil(lambda: _form(detail).get("Place", "").startswith("probably Tromsø"),
+    qtbot.waitUntil(lambda: detail_form(detail).get("Place", "").startswith("probably Tromsø"),
                     timeout=10000)
-    form = _form(detail)
+    form = detail_form(detail)
     assert "no GPS" in form["Place"] and form["Event"].startswith("Tromsø · 15 Jan 2020")
 
 
