@@ -35,6 +35,7 @@ from core.query import FileDetail, clock, file_detail, file_size
 from core.search import ask
 from desktop.elided_label import ElidedLabel
 from desktop.thumbs import ThumbRequest, decode_thumbnail
+from desktop.views.tiles import heading
 from desktop.workers import describe, run_async, run_long
 
 log = logging.getLogger(__name__)
@@ -135,8 +136,7 @@ class DetailPane(QWidget):
         self.body.addWidget(self.tags)
         self.form = QFormLayout()
         self.body.addLayout(self.form)
-        self.text_title = QLabel("Text in this photo")
-        self.text_title.setObjectName("heading")
+        self.text_title = heading("Text in this photo")
         self.body.addWidget(self.text_title)
         self.text_view = QPlainTextEdit()   # read-only, yet selectable and copyable
         self.text_view.setReadOnly(True)
@@ -160,8 +160,7 @@ class DetailPane(QWidget):
         self.people_box.setLayout(self.people_row)
         self.people_box.hide()
         self.body.addWidget(self.people_box)
-        self.transcript_title = QLabel("Transcript")
-        self.transcript_title.setObjectName("heading")
+        self.transcript_title = heading("Transcript")
         self.transcript = QListWidget()
         self.transcript.setWordWrap(True)
         self.transcript.setMinimumHeight(120)

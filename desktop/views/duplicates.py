@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from core.query import file_size
 from desktop import actions
 from desktop.thumbs import ThumbRequest
+from desktop.views.tiles import heading, notice
 from desktop.workers import describe, run_long
 
 COMPARE_PX = 220  # each photo in the side-by-side comparison
@@ -46,8 +47,7 @@ class DuplicatesPage(QWidget):
         self.groups = []
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
-        self.title = QLabel("Duplicates")
-        self.title.setObjectName("heading")
+        self.title = heading("Duplicates")
         top.addWidget(self.title)
         top.addStretch(1)
         self.near = QCheckBox("Include near-duplicates (resized, re-saved)")
@@ -58,10 +58,8 @@ class DuplicatesPage(QWidget):
         self.refresh_btn.clicked.connect(self.refresh)
         top.addWidget(self.refresh_btn)
         lay.addLayout(top)
-        self.notice = QLabel("Identical copies beyond the keeper are ticked; similar photos are "
+        self.notice = notice("Identical copies beyond the keeper are ticked; similar photos are "
                              "never ticked — compare them below and tick what you want gone.")
-        self.notice.setObjectName("notice")
-        self.notice.setWordWrap(True)
         lay.addWidget(self.notice)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["File", "Size", "Resolution", "Folder"])

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListView, QPushButto
 from core.places.memories import dismiss_memory, memories
 from core.query import rows_by_ids
 from desktop.library_model import GridView, LibraryModel
+from desktop.views.tiles import heading
 from desktop.workers import describe, run_async
 
 STRIP_CELL = 112
@@ -40,8 +41,7 @@ class MemoriesStrip(QFrame):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(8, 6, 8, 6)
         top = QHBoxLayout()
-        title = QLabel("On this day")
-        title.setObjectName("heading")
+        title = heading("On this day")
         top.addWidget(title)
         self.years = QHBoxLayout()
         top.addLayout(self.years, 1)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.query import list_problems
+from desktop.views.tiles import heading, notice
 from desktop.workers import describe, run_async
 
 
@@ -25,18 +26,15 @@ class ProblemsPage(QWidget):
         self.services = services
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
-        self.title = QLabel("Problems")
-        self.title.setObjectName("heading")
+        self.title = heading("Problems")
         top.addWidget(self.title)
         top.addStretch(1)
         refresh = QPushButton("Refresh")
         refresh.clicked.connect(self.refresh)
         top.addWidget(refresh)
         lay.addLayout(top)
-        hint = QLabel("Files and folders Shoebox could not read or process. Fix or remove them, "
+        hint = notice("Files and folders Shoebox could not read or process. Fix or remove them, "
                       "and they leave this list on the next scan.")
-        hint.setObjectName("notice")
-        hint.setWordWrap(True)
         lay.addWidget(hint)
         self.error = QLabel("")  # why the list could not be read, when it could not
         self.error.setWordWrap(True)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from core.query import collection_names
 from core.scan.roots import list_roots
 from desktop import organize_api
+from desktop.views.tiles import heading, notice
 from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
@@ -119,8 +120,7 @@ class ReorganizePage(QWidget):
         self.confirm = self._confirm_dialog  # tests answer the confirmation through this
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
-        self.title = QLabel("Reorganize")
-        self.title.setObjectName("heading")
+        self.title = heading("Reorganize")
         top.addWidget(self.title)
         top.addStretch(1)
         lay.addLayout(top)
@@ -149,9 +149,7 @@ class ReorganizePage(QWidget):
         self.propose_btn.clicked.connect(self.propose)
         top.addWidget(self.propose_btn)
         lay.addLayout(top)
-        self.preview = QLabel("")
-        self.preview.setObjectName("notice")
-        self.preview.setWordWrap(True)
+        self.preview = notice("")
         self.preview.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.preview.hide()  # until there is a preview (an empty row read as a gap)
         lay.addWidget(self.preview)
@@ -163,10 +161,8 @@ class ReorganizePage(QWidget):
         self.layout_box.currentIndexChanged.connect(lambda _i: self._layout_changed())
         self.template.textChanged.connect(lambda _t: self._preview_timer.start())
         self.template.setEnabled(self.layout_box.currentData() == "date")
-        self.summary = QLabel("Shoebox proposes folders from your collections. Review them here; "
+        self.summary = notice("Shoebox proposes folders from your collections. Review them here; "
                               "nothing moves until you confirm.")
-        self.summary.setObjectName("notice")
-        self.summary.setWordWrap(True)
         lay.addWidget(self.summary)
 
         split = QSplitter(Qt.Horizontal)
@@ -208,8 +204,7 @@ class ReorganizePage(QWidget):
         row.addWidget(self.apply_btn)
         lay.addLayout(row)
 
-        hist = QLabel("History")
-        hist.setObjectName("heading")
+        hist = heading("History")
         lay.addWidget(hist)
         self.history = QTreeWidget()
         self.history.setHeaderLabels(["Plan", "State", "Files", "Mode", "Created", "Applied"])

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from core.scan.roots import list_roots, remove_root
 from desktop import actions
+from desktop.views.tiles import notice
 from desktop.workers import describe, run_async, run_long
 from models.resolve import ROLES
 
@@ -148,11 +149,9 @@ class SettingsDialog(QDialog):
         self.faces = QCheckBox("Find faces and group them into people")
         self.faces.setChecked(st.faces)
         pl.addWidget(self.faces)
-        about = QLabel("Faces are found and compared on this computer; the face data (boxes, "
+        about = notice("Faces are found and compared on this computer; the face data (boxes, "
                        "face descriptions, people, names, small face pictures) stays in the "
                        "Shoebox data folder. Turning this off stops finding new faces.")
-        about.setWordWrap(True)
-        about.setObjectName("notice")
         pl.addWidget(about)
         self.forget_faces = QPushButton("Delete all face data…")
         self.forget_faces.clicked.connect(self._forget_faces)

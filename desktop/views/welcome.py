@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from desktop import actions
 from desktop.views.settings_dialog import ROLE_LABELS
+from desktop.views.tiles import heading, notice
 from desktop.workers import TaskRunner, describe, run_async
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,7 @@ class WelcomeDialog(QDialog):
         self.setWindowTitle("Welcome to Shoebox" if first_run else "Folders and models")
         self.resize(680, 520)
         lay = QVBoxLayout(self)
-        head = QLabel("Welcome to Shoebox" if first_run else "Folders and models")
-        head.setObjectName("heading")
+        head = heading("Welcome to Shoebox" if first_run else "Folders and models")
         lay.addWidget(head)
         intro = QLabel("Pick the folders that hold your photos and videos. Shoebox watches them, "
                        "understands what is in them with models that run on this computer, and "
@@ -88,9 +88,7 @@ class WelcomeDialog(QDialog):
         mrow.addWidget(self.progress, 1)
         mrow.addWidget(self.cancel_btn)
         lay.addLayout(mrow)
-        self.notice = QLabel("")
-        self.notice.setWordWrap(True)
-        self.notice.setObjectName("notice")
+        self.notice = notice("")
         lay.addWidget(self.notice)
         bb = QDialogButtonBox()
         self.start_btn = bb.addButton("Start using Shoebox" if first_run else "Close",
