@@ -1,6 +1,6 @@
-"""The parts the tile pages (Collections, People) share: a heading with a notice under it, a
-grid of tiles, a row of buttons, and a 2x2 mosaic for a tile's picture. The styles are in
-resources/styles/shoebox.qss (QLabel#heading, #notice)."""
+"""Parts the pages share: a heading with a notice under it (every page), and for the tile
+pages (Collections, People) a grid of tiles, a row of buttons, and a 2x2 mosaic for a tile's
+picture. The styles are in resources/styles/shoebox.qss (QLabel#heading, #notice)."""
 
 from __future__ import annotations
 
