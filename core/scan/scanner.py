@@ -128,7 +128,7 @@ def scan(
 
     now = time.time()
     with ThreadPoolExecutor(EXAMINE_THREADS, thread_name_prefix="scan-examine") as pool:
-        for (survey, s, row), ex in zip(work, pool.map(lambda w: _examine(w[1]), work)):
+        for (survey, s, row), ex in zip(work, pool.map(lambda w: _examine(w[1], w[2]), work)):
             task.check()
             task.advance()
             root_id = survey.scope.root.id
@@ -191,10 +191,7 @@ def _survey(catalog: Catalog, scope: Scope, task: TaskState, skip: list[str]) ->
     known = _known_files(catalog, scope)
     for path, s in seen.items():
         row = known.get(path)
-        if (
-            row is not None and row["status"] == "present" and row["content_hash"] is not None
-            and row["size"] == s.size and row["mtime_ns"] == s.mtime_ns
-        ):
+        if _same_bytes(row, s) and not _unread(row):
             survey.unchanged += 1
         else:
             survey.to_examine.append((s, row))
@@ -225,7 +222,21 @@ def _take_moved(catalog: Catalog, gone_by_hash: dict[str, list], ex: _Examined):
     return best
 
 
-def _examine(s: _Seen) -> _Examined | None:
+def _same_bytes(row, s: _Seen) -> bool:
+    """The catalog's row still describes these bytes (same size and mtime, hashed before)."""
+    return (row is not None and row["status"] == "present" and row["content_hash"] is not None
+            and row["size"] == s.size and row["mtime_ns"] == s.mtime_ns)
+
+
+def _unread(row) -> bool:
+    """A photo recorded without its metadata (no size and no error): a camera RAW from the
+    versions that did not read RAWs. It is read again; its bytes need no second hashing."""
+    return row["kind"] != "video" and row["width"] is None and row["error"] is None
+
+
+def _examine(s: _Seen, row=None) -> _Examined | None:
+    if _same_bytes(row, s):  # only its metadata is missing: no need to read it all again
+        return _Examined(s, row["content_hash"], read_info(s.path, s.kind, s.fmt))
     try:
         content_hash, tail = hash_file(s.path)
     except FileNotFoundError:

@@ -165,31 +165,28 @@ def test_a_twin_that_arrives_or_leaves_later_settles_the_raw(catalog, tmp_path):
     assert raw.exists()
 
 
-def test_raws_recorded_before_they_were_decoded_are_read_again(paths, tmp_path, monkeypatch):
-    from core.catalog import Catalog
-    from core.catalog import migrate as m
+def test_raws_recorded_before_they_were_decoded_are_read_again_without_rehashing(
+        catalog, tmp_path, monkeypatch):
+    from core.scan import scanner
 
-    shipped = m.available_migrations()
-    monkeypatch.setattr(m, "available_migrations",
-                        lambda: [x for x in shipped if not x[1].startswith("0011_")])
-    catalog = Catalog.open(paths)
     lib = tmp_path / "Pictures"
     write_dng(lib / "IMG_9.dng", taken="2019:12:24 18:00:00")
+    write_jpeg(lib / "beach.jpg")
     add_root(catalog, lib)
     scan(catalog)
-    catalog.write(lambda c: c.execute(  # as the last version recorded a RAW: not read
-        "UPDATE files SET kind = 'other', width = NULL, height = NULL, taken_at_source = 'mtime'"))
-    catalog.close()
+    catalog.write(lambda c: c.execute(  # as earlier versions recorded a RAW: never read
+        "UPDATE files SET kind = 'other', width = NULL, height = NULL, taken_at = 0, "
+        "taken_at_source = 'mtime', camera_make = NULL WHERE format = 'raw'"))
+    hashed = []
+    real_hash = scanner.hash_file
+    monkeypatch.setattr(scanner, "hash_file", lambda p: hashed.append(p) or real_hash(p))
 
-    monkeypatch.setattr(m, "available_migrations", lambda: shipped)
-    catalog = Catalog.open(paths)
-    try:
-        report = scan(catalog)
-        row = _rows(catalog)["IMG_9.dng"]
-        assert (row["kind"], row["width"], row["taken_at_source"]) == ("photo", 96, "exif")
-        assert report.new == 0  # the same row, not a second one
-    finally:
-        catalog.close()
+    report = scan(catalog)
+    row = _rows(catalog)["IMG_9.dng"]
+    assert (row["kind"], row["width"], row["taken_at_source"]) == ("photo", 96, "exif")
+    assert (report.new, report.changed, hashed) == (0, 0, [])  # same row, bytes not re-read
+    again = scan(catalog)
+    assert again.nothing_changed and again.unchanged == 2  # read once, then left alone
 
 
 def test_copies_of_a_raw_are_duplicates_but_the_one_kept_with_its_jpeg_is_never_offered(
