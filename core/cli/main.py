@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 
@@ -50,7 +51,14 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(verbose=args.verbose, console=True)
     ctx = Context()
     try:
-        return int(args.func(args, ctx) or 0)
+        code = int(args.func(args, ctx) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not as a traceback at exit
+        return code
+    except BrokenPipeError:
+        # the reader stopped early (`shoebox status | head -1`): not an error of ours. stdout
+        # goes to /dev/null so Python's own flush at exit does not complain again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # what a program killed by SIGPIPE returns
     except ShoeboxError as e:
         print(f"shoebox: {e}", file=sys.stderr)
         return 2

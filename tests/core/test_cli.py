@@ -51,3 +51,18 @@ def test_show_prints_a_files_detail_from_core_query(tmp_path, capsys):
     assert code == 0 and "camera     Canon EOS" in out and "10.50000, -20.25000" in out
     code, _out, err = run(capsys, "show", str(tmp_path / "nope.jpg"))
     assert code != 0 and "not in the library" in err
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    # `shoebox status | head -1`: the pipe closes before shoebox writes
+    import subprocess
+    import sys
+
+    write_jpeg(tmp_path / "lib" / "a.jpg")
+    cli = [sys.executable, "-c", "import sys; from core.cli.main import main; sys.exit(main())"]
+    subprocess.run([*cli, "add", str(tmp_path / "lib")], check=True, capture_output=True)
+    proc = subprocess.Popen([*cli, "status"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "Traceback" not in err and "Exception ignored" not in err, err
