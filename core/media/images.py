@@ -142,8 +142,12 @@ def _open_raw(path: str, target: int | None) -> Image.Image:
                 return preview.transpose(turn) if turn is not None else preview
             # demosaic; postprocess turns the picture upright itself
             half = not target or sensor // 2 >= target
-            return Image.fromarray(raw.postprocess(half_size=half, use_camera_wb=True,
-                                                   output_bps=8), "RGB")
+            rgb = raw.postprocess(half_size=half, use_camera_wb=True, output_bps=8)
+            if rgb.ndim == 3 and rgb.shape[2] == 1:  # one colour: a monochrome sensor
+                return Image.fromarray(np.ascontiguousarray(rgb[..., 0])).convert("RGB")
+            if rgb.ndim != 3 or rgb.shape[2] != 3:
+                raise MediaError(path, "a camera RAW file whose picture data is damaged")
+            return Image.fromarray(rgb)
     except rawpy.LibRawError as e:
         reason = str(e).strip("b'\" ") or type(e).__name__
         raise MediaError(path, f"a camera RAW file LibRaw cannot read ({reason})") from None
@@ -159,7 +163,17 @@ def _raw_preview(raw: Any, path: str, target: int | None) -> Image.Image | None:
         log.debug("%s: no usable embedded preview (%s); demosaicking", path, e)
         return None
     if thumb.format == rawpy.ThumbFormat.BITMAP:
-        return Image.fromarray(np.ascontiguousarray(thumb.data, np.uint8), "RGB")
+        # rawpy shapes the array from the file's header without checking it against the buffer
+        # LibRaw filled: a damaged header makes an array over memory that is not there, and
+        # reading it crashes the process (found by mutating DNGs). A preview is never larger
+        # than the sensor, so one that claims to be is refused before its pixels are touched.
+        h, w = thumb.data.shape[:2]
+        if (thumb.data.ndim != 3 or thumb.data.shape[2] != 3 or thumb.data.dtype != np.uint8
+                or max(h, w) > max(raw.sizes.raw_width, raw.sizes.raw_height)
+                or min(h, w) > min(raw.sizes.raw_width, raw.sizes.raw_height)):
+            log.debug("%s: the embedded preview's size is damaged; demosaicking", path)
+            return None
+        return Image.fromarray(np.ascontiguousarray(thumb.data))
     try:
         head = Image.open(io.BytesIO(thumb.data))
         if target and head.format == "JPEG" and min(head.size) >= 2 * target:

@@ -204,3 +204,26 @@ def test_copies_of_a_raw_are_duplicates_but_the_one_kept_with_its_jpeg_is_never_
     groups = duplicates(catalog, near=False)
     assert [sorted(os.path.relpath(f.path, lib) for f in g.files) for g in groups] == [
         ["b/IMG_5.CR2", "c/IMG_5.CR2"]]
+
+
+def test_a_preview_whose_header_lies_about_its_size_is_refused_not_a_crash(tmp_path):
+    # rawpy shapes a bitmap preview from the header: a damaged width made an array over memory
+    # that is not there, and reading it killed the process (found by mutating DNGs)
+    import struct
+    import subprocess
+    import sys
+
+    path = write_dng(tmp_path / "IMG_6.dng", (200, 150), preview="bitmap")
+    data = bytearray(path.read_bytes())
+    ifd0 = struct.unpack_from("<I", data, 4)[0]
+    for i in range(struct.unpack_from("<H", data, ifd0)[0]):
+        entry = ifd0 + 2 + 12 * i
+        if struct.unpack_from("<H", data, entry)[0] == 256:  # the preview's ImageWidth
+            struct.pack_into("<I", data, entry + 8, 46280)
+    path.write_bytes(bytes(data))
+    code = ("import sys; from core.media.images import open_image; "
+            "print(*open_image(sys.argv[1]).size)")
+    run = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, check=False,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]  # -11 was the crash
+    assert run.stdout.split() == ["100", "75"]  # demosaicked at half size instead
