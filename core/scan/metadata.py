@@ -49,6 +49,14 @@ class MediaInfo:
 
 
 def read_info(path: str, kind: str, fmt: str, tail: bytes | None = None) -> MediaInfo:
+    try:
+        return _read_info(path, kind, fmt, tail)
+    except Exception as e:  # a parser's surprise on one file must not stop a scan
+        log.warning("reading %s failed unexpectedly", path, exc_info=True)
+        return MediaInfo(error=f"cannot read this file's details ({type(e).__name__}: {e})")
+
+
+def _read_info(path: str, kind: str, fmt: str, tail: bytes | None) -> MediaInfo:
     if fmt == "raw":
         return _raw_info(path)
     if kind == "photo":
@@ -78,6 +86,9 @@ def _photo_info(path: str) -> MediaInfo:
             exif = im.getexif()
     except UnidentifiedImageError:
         info.error = "not a readable image: the content does not match any image format"
+        return info
+    except Image.DecompressionBombError as e:  # a damaged header, or a gigapixel panorama
+        info.error = f"the image is too large to decode safely ({e})"
         return info
     except (OSError, ValueError, SyntaxError) as e:  # Pillow reports corrupt headers this way
         info.error = f"cannot read the image header: {e}"
@@ -141,7 +152,8 @@ def _preview_exif(raw) -> Image.Exif:
         if thumb.format == rawpy.ThumbFormat.JPEG:
             with Image.open(io.BytesIO(thumb.data)) as im:
                 return im.getexif()
-    except (rawpy.LibRawError, UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (rawpy.LibRawError, UnidentifiedImageError, Image.DecompressionBombError, OSError,
+            SyntaxError, ValueError):
         pass
     return Image.Exif()
 

@@ -139,6 +139,7 @@ def test_bad_inputs_are_recorded_and_the_scan_finishes(catalog, library, deny):
     (bad / "empty.jpg").write_bytes(b"")
     write_truncated_jpeg(bad / "truncated.jpg")
     (bad / "garbage.png").write_bytes(b"this is not a png at all" * 10)
+    (bad / "huge.png").write_bytes(_png_header(60000, 60000))  # a damaged size: 3.6 GP
     os.symlink("loop-b", bad / "loop-a.jpg")
     os.symlink("loop-a.jpg", bad / "loop-b")
     os.symlink("/nonexistent/target.jpg", bad / "broken.jpg")
@@ -162,12 +163,25 @@ def test_bad_inputs_are_recorded_and_the_scan_finishes(catalog, library, deny):
     assert "empty file" in reasons[str(bad / "empty.jpg")]
     assert "truncated JPEG" in reasons[str(bad / "truncated.jpg")]
     assert "not a readable image" in reasons[str(bad / "garbage.png")]
+    assert "too large to decode safely" in reasons[str(bad / "huge.png")]  # the scan went on
     assert "loop" in reasons[str(bad / "loop-a.jpg")]
     assert "broken" in reasons[str(bad / "broken.jpg")]
     assert "permission denied" in reasons[str(locked)]
     assert "not valid UTF-8" in reasons[str(bad) + "/caf\\xe9.jpg"]
     assert report.new >= 8
     assert library_status(catalog)["errors"]["total"] == len(reasons)
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """The start of a PNG (CRCs right) that claims width x height: what Pillow reads to open it."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"")))
 
 
 def test_unreadable_folder_does_not_mark_its_files_missing(catalog, library, deny):
@@ -241,3 +255,21 @@ def test_root_names_are_the_folders_own_names(catalog, tmp_path):
     with catalog.read() as conn:
         assert root_names(conn) == ["Phone backup", "Photos"]
     assert folder_name("/home/me/Photos/") == folder_name("/home/me/Photos") == "Photos"
+
+
+def test_a_metadata_reader_that_fails_unexpectedly_costs_one_file_not_the_scan(
+        catalog, library, monkeypatch):
+    from core.scan import metadata
+
+    real = metadata._photo_info
+
+    def surprising(path):
+        if path.endswith("beach.jpg"):
+            raise RuntimeError("a parser bug")
+        return real(path)
+
+    monkeypatch.setattr(metadata, "_photo_info", surprising)
+    report = scan(catalog)
+    reasons = {p.path: p.reason for p in list_problems(catalog)}
+    assert report.new == 4 and "a parser bug" in reasons[str(library / "2021" / "beach.jpg")]
+    assert files(catalog)[str(library / "2021" / "venice.jpg")]["error"] is None
