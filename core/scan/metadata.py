@@ -293,6 +293,9 @@ def _video_info(path: str) -> MediaInfo:
                 info.duration_s = container.duration / av.time_base
             if container.streams.video:
                 stream = container.streams.video[0]
+                if stream.codec_context is None:
+                    info.error = "the picture track's codec is unknown (a damaged file?)"
+                    return info
                 info.width = stream.codec_context.width or None
                 info.height = stream.codec_context.height or None
                 info.codec = stream.codec_context.name

@@ -28,6 +28,20 @@ def test_frame_at_and_unreadable_video(tmp_path):
         video.keyframes(str(tmp_path / "gone.mp4"))
 
 
+def test_a_video_whose_codec_is_unknown_says_so(tmp_path):
+    # a damaged sample description: FFmpeg opens the file but has no decoder to offer
+    from core.scan.metadata import read_info
+
+    path = write_video(tmp_path / "v.mp4", seconds=1.0, audio=None)
+    data = path.read_bytes()
+    assert b"avc1" in data or b"mp4v" in data
+    path.write_bytes(data.replace(b"avc1", b"zzzz").replace(b"mp4v", b"zzzz"))
+    for read in (video.frame_at, video.keyframes):
+        with pytest.raises(video.VideoError, match="codec is unknown"):
+            read(str(path))
+    assert "codec is unknown" in read_info(str(path), "video", "mp4").error
+
+
 def test_audio_is_16k_mono_and_absent_audio_gives_nothing(tmp_path):
     tone = write_video(tmp_path / "tone.mp4", seconds=2.0, audio="tone")
     track = video.AudioTrack()
