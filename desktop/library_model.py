@@ -18,7 +18,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
 
 from core.query import DURATION, ERROR, FOLDER, HASH, ID, KIND, NAME, PATH, TAKEN_AT, clock
-from core.scan.kinds import classify
+from core.scan.kinds import format_of
 from desktop.thumbs import ThumbnailLoader, ThumbRequest
 
 BAND_H = 30     # a timeline header's month / event line, px
@@ -273,7 +273,7 @@ class ThumbDelegate(QStyledItemDelegate):
                                  f"cannot show\n{r[NAME]}")
         if r[KIND] == "video":
             self._badge(painter, pic, "▶ " + _duration(r[DURATION]), QColor(0, 0, 0, 170))
-        elif classify(r[NAME]) == ("photo", "raw"):  # a camera RAW with no JPEG beside it
+        elif format_of(r[NAME]) == "raw":  # listed: a camera RAW with no JPEG beside it
             self._badge(painter, pic, "RAW", QColor(0, 0, 0, 170))
         if r[ERROR]:
             self._badge(painter, pic, "!", QColor(200, 40, 40, 220), right=True)

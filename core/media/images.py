@@ -25,7 +25,7 @@ import simplejpeg
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.media.errors import MediaError
-from core.scan.kinds import RAW_EXTENSIONS
+from core.scan.kinds import format_of
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def open_image(path: str | os.PathLike, target: int | None = None,
     path = os.fspath(path)
     _register_heif()
     try:
-        if is_raw(path):
+        if format_of(os.path.basename(path)) == "raw":
             img = _open_raw(path, target)
         else:
             img = _open_scaled(path, target, jpeg_decoder)
@@ -116,10 +116,6 @@ def _open_scaled(path: str, target: int | None, jpeg_decoder: JpegDecoder | None
     return ImageOps.exif_transpose(img)
 
 
-def is_raw(path: str) -> bool:
-    return os.path.splitext(path)[1].lower() in RAW_EXTENSIONS
-
-
 # LibRaw's orientation ("flip") -> the EXIF orientation that means the same turn
 RAW_FLIP_TO_EXIF = {0: 1, 3: 3, 5: 8, 6: 6}
 
@@ -149,8 +145,13 @@ def _open_raw(path: str, target: int | None) -> Image.Image:
                 raise MediaError(path, "a camera RAW file whose picture data is damaged")
             return Image.fromarray(rgb)
     except rawpy.LibRawError as e:
-        reason = str(e).strip("b'\" ") or type(e).__name__
-        raise MediaError(path, f"a camera RAW file LibRaw cannot read ({reason})") from None
+        raise MediaError(path, libraw_problem(e)) from None
+
+
+def libraw_problem(e: BaseException) -> str:
+    """What LibRaw's refusal means, for the user (rawpy's messages are bytes reprs)."""
+    reason = str(e).strip("b'\" ") or type(e).__name__
+    return f"a camera RAW file LibRaw cannot read ({reason})"
 
 
 def _raw_preview(raw: Any, path: str, target: int | None) -> Image.Image | None:

@@ -44,7 +44,7 @@ def _open(path: str):
         raise VideoError(f"not a readable video: {e}") from e
 
 
-def _picture_stream(container):
+def picture_stream(container):
     """The first video stream, ready to decode; VideoError when there is none or its codec
     is one FFmpeg does not know (a damaged header names a codec that does not exist)."""
     if not container.streams.video:
@@ -112,7 +112,7 @@ def keyframes(path: str, interval_s: float = 2.0, max_frames: int = 60,
     I-frame (long GOPs) get the frame at their middle by seeking.
     """
     with _open(path) as container:
-        stream = _picture_stream(container)
+        stream = picture_stream(container)
         duration = _duration_s(container, stream) or 0.0
         step = max(interval_s, duration / max(1, max_frames))
         buckets = max(1, min(max_frames, math.ceil(duration / step))) if duration > 0 else 1
@@ -170,7 +170,7 @@ def frame_at(path: str, t: float | None = None, short_side: int = 1024) -> Image
     """One upright frame for thumbnails and captions: at t seconds, or a tenth into the video
     (capped at 3 s: the first frame is often black)."""
     with _open(path) as container:
-        stream = _picture_stream(container)
+        stream = picture_stream(container)
         if t is None:
             duration = _duration_s(container, stream) or 0.0
             t = min(duration * 0.1, 3.0)

@@ -36,7 +36,6 @@ from core.scan.roots import folder_name
 MIN_CONFIDENCE = 0.5
 SIDECAR_EXTS = {".xmp", ".aae", ".thm", ".json"}  # .json: Google Takeout metadata
 LIVE_PHOTO_EXTS = {".mov", ".mp4"}
-_HEAD_FORMATS = PAIR_HEAD_FORMATS
 
 
 class PlanError(ShoeboxError):
@@ -94,14 +93,14 @@ def group_files(files: list[PlanFile]) -> list[Group]:
         by_stem[(os.path.dirname(f.path), pair_key(os.path.basename(f.path)))].append(f)
     groups = []
     for members in by_stem.values():
-        heads = [f for f in members if f.kind == "photo" and f.format in _HEAD_FORMATS]
+        heads = [f for f in members if f.kind == "photo" and f.format in PAIR_HEAD_FORMATS]
         if not heads:
             heads = [f for f in members if f.kind == "photo"]
         if not heads:
             groups += [Group(f) for f in members]
             continue
-        head = min(heads, key=lambda f: (_HEAD_FORMATS.index(f.format)
-                                         if f.format in _HEAD_FORMATS else 9, f.path))
+        head = min(heads, key=lambda f: (PAIR_HEAD_FORMATS.index(f.format)
+                                         if f.format in PAIR_HEAD_FORMATS else 9, f.path))
         g = Group(head)
         for f in members:
             if f is head:

@@ -46,6 +46,12 @@ def classify(name: str) -> tuple[str, str] | None:
     return None
 
 
+def format_of(name: str) -> str | None:
+    """The format of a file Shoebox manages ('jpeg', 'raw', 'mp4'...), or None."""
+    kind_fmt = classify(name)
+    return kind_fmt[1] if kind_fmt else None
+
+
 PAIR_HEAD_FORMATS = ("heic", "jpeg")  # what a camera pairs RAW and Live Photo movies with
 
 
@@ -70,10 +76,10 @@ def raw_companions(files: Iterable[tuple[str, float | None]]) -> set[str]:
     files = list(files)
     heads: dict[str, list[float | None]] = {}
     for name, taken in files:
-        if (classify(name) or ("", ""))[1] in PAIR_HEAD_FORMATS:
+        if format_of(name) in PAIR_HEAD_FORMATS:
             heads.setdefault(pair_key(name), []).append(taken)
     return {name for name, taken in files
-            if (classify(name) or ("", ""))[1] == "raw"
+            if format_of(name) == "raw"
             and any(taken is None or t is None or abs(taken - t) <= SAME_SHOT_S
                     for t in heads.get(pair_key(name), ()))}
 

@@ -21,7 +21,8 @@ import av
 import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
-from core.media.images import RAW_FLIP_TO_EXIF
+from core.media.images import RAW_FLIP_TO_EXIF, libraw_problem
+from core.media.video import VideoError, picture_stream
 from core.places.geocoder import valid_position
 
 log = logging.getLogger(__name__)
@@ -119,8 +120,7 @@ def _raw_info(path: str) -> MediaInfo:
             if not exif:
                 exif = _preview_exif(raw)
     except rawpy.LibRawError as e:
-        reason = str(e).strip("b'\" ") or type(e).__name__
-        info.error = f"a camera RAW file LibRaw cannot read ({reason})"
+        info.error = libraw_problem(e)
         return info
     except OSError as e:
         info.error = f"cannot read the file: {e}"
@@ -292,9 +292,10 @@ def _video_info(path: str) -> MediaInfo:
             if container.duration is not None:
                 info.duration_s = container.duration / av.time_base
             if container.streams.video:
-                stream = container.streams.video[0]
-                if stream.codec_context is None:
-                    info.error = "the picture track's codec is unknown (a damaged file?)"
+                try:
+                    stream = picture_stream(container)
+                except VideoError as e:  # a codec FFmpeg does not know
+                    info.error = str(e)
                     return info
                 info.width = stream.codec_context.width or None
                 info.height = stream.codec_context.height or None

@@ -159,7 +159,7 @@ def scan(
         report.missing += len(survey.gone)
         report.problems += len(survey.problems)
         catalog.write(_finish_scope, survey.scope, list(survey.gone.values()), survey.problems,
-                      now)
+                      survey.touched, now)
     return report
 
 
@@ -171,6 +171,9 @@ class _Survey:
     to_examine: list = field(default_factory=list)  # (_Seen, known row or None)
     gone: dict = field(default_factory=dict)  # path -> row no longer seen
     problems: dict = field(default_factory=dict)  # printable path -> reason
+    # folders where a file came, changed or went (taken before moves leave `gone`): the only
+    # places where a RAW may have gained or lost its JPEG twin
+    touched: set = field(default_factory=set)
 
 
 def _survey(catalog: Catalog, scope: Scope, task: TaskState, skip: list[str]) -> _Survey:
@@ -200,6 +203,8 @@ def _survey(catalog: Catalog, scope: Scope, task: TaskState, skip: list[str]) ->
         if path not in seen and row["status"] == "present"
         and not any(is_within(path, u) for u in unreadable)
     }
+    survey.touched = ({os.path.dirname(s.path) for s, _ in survey.to_examine}
+                      | {row["folder"] for row in survey.gone.values()})
     return survey
 
 
@@ -387,7 +392,7 @@ def _apply_ops(conn: Connection, ops: list[tuple[str, tuple]]) -> None:
 
 
 def _finish_scope(conn: Connection, scope: Scope, gone: list, problems: dict[str, str],
-                  now: float) -> None:
+                  touched: set[str], now: float) -> None:
     conn.executemany(
         "UPDATE files SET status = 'missing', missing_since = ? WHERE id = ? AND status = 'present'",
         [(now, row["id"]) for row in gone],
@@ -409,24 +414,26 @@ def _finish_scope(conn: Connection, scope: Scope, gone: list, problems: dict[str
         "ON CONFLICT(path) DO UPDATE SET reason = excluded.reason, seen_at = excluded.seen_at",
         [(scope.root.id, p, reason, now) for p, reason in problems.items()],
     )
-    _settle_raw_pairs(conn, scope)
+    _settle_raw_pairs(conn, touched)
     if scope.folder == scope.root.path:
         _set_root_state(conn, scope.root.id, None, now)
 
 
-def _settle_raw_pairs(conn: Connection, scope: Scope) -> None:
-    """Each RAW in the scope is its JPEG twin's companion (kind 'other') or a photo of its own,
-    by what lies beside it now - unchanged files included, so a twin that arrives or leaves
-    later is seen. A RAW that becomes a companion drops what was derived from it: its twin
-    carries the shot in search, people and duplicates."""
-    where, params = _in_scope(scope)
+def _settle_raw_pairs(conn: Connection, folders: set[str]) -> None:
+    """Each RAW in these folders is its JPEG twin's companion (kind 'other') or a photo of its
+    own, by what lies beside it now - unchanged files included, so a twin that arrives or
+    leaves later is seen. A RAW that becomes a companion drops what was derived from it: its
+    twin carries the shot in search, people and duplicates."""
     by_folder: dict[str, list] = defaultdict(list)
-    for r in conn.execute(
-            f"SELECT id, folder, name, kind, format, taken_at, taken_at_source FROM files "
-            f"WHERE {where} AND status = 'present' "
-            f"AND format IN ('raw', {', '.join('?' * len(PAIR_HEAD_FORMATS))})",
-            (*params, *PAIR_HEAD_FORMATS)):
-        by_folder[r["folder"]].append(r)
+    heads = ", ".join("?" * len(PAIR_HEAD_FORMATS))
+    folders = sorted(folders)
+    for i in range(0, len(folders), BATCH):
+        chunk = folders[i:i + BATCH]
+        for r in conn.execute(
+                f"SELECT id, folder, name, kind, format, taken_at, taken_at_source FROM files "
+                f"WHERE folder IN ({', '.join('?' * len(chunk))}) AND status = 'present' "
+                f"AND format IN ('raw', {heads})", (*chunk, *PAIR_HEAD_FORMATS)):
+            by_folder[r["folder"]].append(r)
     flips: dict[str, list[int]] = {"photo": [], "other": []}
     for rows in by_folder.values():
         companions = raw_companions(
