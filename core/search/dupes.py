@@ -173,15 +173,17 @@ def duplicates(catalog, registry=None, *, near: bool = True, near_cosine: float 
     task = task or TaskState("duplicates")
     groups: list[DuplicateGroup] = []
     with catalog.read() as conn:
-        rows = conn.execute(
-            "SELECT content_hash FROM files WHERE status = 'present' AND content_hash IS NOT NULL "
-            "AND kind IN ('photo', 'video') GROUP BY content_hash HAVING count(*) > 1"
-        ).fetchall()
-        for (h,) in rows:
-            ids = [r[0] for r in conn.execute(  # a RAW kept with its JPEG is not offered
-                "SELECT id FROM files WHERE content_hash = ? AND status = 'present' "
-                "AND kind IN ('photo', 'video')", (h,))]
-            groups.append(_group(conn, "exact", ids))
+        # one predicate for the groups and their members: a RAW kept with its JPEG (kind
+        # 'other') is never offered, nor counted towards a group
+        offered = ("status = 'present' AND content_hash IS NOT NULL "
+                   "AND kind IN ('photo', 'video')")
+        by_hash: dict[str, list[int]] = defaultdict(list)
+        for h, fid in conn.execute(
+                f"SELECT content_hash, id FROM files WHERE {offered} AND content_hash IN "
+                f"(SELECT content_hash FROM files WHERE {offered} "
+                f"GROUP BY content_hash HAVING count(*) > 1) ORDER BY content_hash"):
+            by_hash[h].append(fid)
+        groups += [_group(conn, "exact", ids) for ids in by_hash.values()]
         if near:
             groups += _near_groups(catalog, conn, registry, near_cosine, phash_max, task)
     return groups
