@@ -38,15 +38,14 @@ def setup_logging(verbose: bool = False, console: bool = False, paths: Paths | N
 class _Stderr(logging.StreamHandler):
     """stderr as it is when a message is written, not when logging was set up: a test runner
     swaps sys.stderr and closes the old one (messages then failed with 'I/O operation on
-    closed file')."""
+    closed file'). The stdlib's last-resort handler works the same way (a private class)."""
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)  # StreamHandler's would store a stream
 
     @property
     def stream(self):
         return sys.stderr
-
-    @stream.setter
-    def stream(self, _value) -> None:
-        pass
 
 
 def _keep_pyav_quiet() -> None:

@@ -111,20 +111,14 @@ def warm_search(services) -> None:
     """Make the first search as quick as the next ones: the library's vectors into memory
     (~2 s at 100k) and the query encoders' ONNX path (exported once per model and cached, which
     takes seconds; a query under torch costs ~3x the CPU). Only for the kinds of vectors the
-    library already has (core.search.warm). Read-only, so it runs beside indexing; on a thread
-    of its own, not the pool of short calls, where it would hold up what the user waits for."""
-    import threading
-
+    library already has (core.search.warm). Read-only, so it runs beside indexing; a long call,
+    so it never holds up the short ones, and a call in flight: a registry it uses is not
+    closed under it (settings saved meanwhile) and closing the app waits for it."""
     from core.search import warm
 
-    catalog, registry = services.catalog, services.registry
-
-    def work() -> None:
-        try:
-            warm(catalog, registry)
-        except Exception as e:  # noqa: BLE001 - a warm-up that fails leaves search as it was
-            log.info("search warm-up: %s", describe(e))
-    threading.Thread(target=work, name="search-warm", daemon=True).start()
+    # a warm-up that fails leaves search as it was
+    run_long(warm, services.catalog, services.registry,
+             on_error=lambda e: log.info("search warm-up: %s", describe(e)))
 
 
 def start_index(services) -> None:
@@ -136,11 +130,11 @@ def start_index(services) -> None:
                              services.paths, task)
 
     def done(report) -> None:
-        # newcomers join existing collections (cheap; a worker, as it writes)
+        # newcomers join existing collections (seconds at scale: a long call)
         if getattr(report, "done", 0):
             run_long(assign_new, services.catalog, services.registry,
-                      on_error=lambda e: services.report_error("adding new files to collections",
-                                                               e))
+                     on_error=lambda e: services.report_error("adding new files to collections",
+                                                              e))
 
     if not services.models_warm:
         warm_up_models(services)  # queued ahead of the indexing (dedupes if already queued)

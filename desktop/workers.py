@@ -95,8 +95,8 @@ _call_ids = itertools.count(1)
 
 
 def calls_in_flight() -> frozenset[int]:
-    """Ids of the short calls queued or running now: a resource they may hold (a replaced
-    model registry) is released once none of these is in flight any more."""
+    """Ids of the calls (short and long) queued or running now: a resource they may hold (a
+    replaced model registry) is released once none of these is in flight any more."""
     with _in_flight_lock:
         return frozenset(_in_flight)
 

@@ -508,8 +508,8 @@ class DetailPane(QWidget):
         self.answer.setText("Thinking…")
         self._reveal_answer()
         run_long(ask, s.catalog, s.registry, fid, q,
-                  on_done=lambda a, fid=fid: self._answered(fid, a),
-                  on_error=lambda e, fid=fid: fid == self.file_id and self._answer_text(describe(e)))
+                 on_done=lambda a, fid=fid: self._answered(fid, a),
+                 on_error=lambda e, fid=fid: fid == self.file_id and self._answer_text(describe(e)))
 
     def _answered(self, fid: int, a) -> None:
         if fid != self.file_id:

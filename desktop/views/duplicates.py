@@ -89,7 +89,7 @@ class DuplicatesPage(QWidget):
         s = self.services
         self.title.setText("Duplicates (looking…)")
         run_long(find_duplicates, s.catalog, s.registry, self.near.isChecked(),
-                  on_done=self._show, on_error=self._failed)
+                 on_done=self._show, on_error=self._failed)
 
     def _failed(self, e: BaseException) -> None:
         self.title.setText("Duplicates")

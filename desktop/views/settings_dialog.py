@@ -240,7 +240,7 @@ class SettingsDialog(QDialog):
 
         s = self.services
         run_long(delete_all_face_data, s.catalog, s.paths, on_done=self._faces_forgotten,
-                  on_error=lambda e: self.faces_notice.setText(describe(e)))
+                 on_error=lambda e: self.faces_notice.setText(describe(e)))
 
     def _faces_forgotten(self, out: dict) -> None:
         self.faces_notice.setText(f"Deleted {out['faces']} faces, {out['people']} people and "

@@ -68,16 +68,3 @@ def win(make_window):
 def window(make_window):
     """The main window as the app opens it, background work (recovery, scan, watch) included."""
     return make_window(start_background=True)
-
-
-def detail_form(detail) -> dict[str, str]:
-    """The detail pane's facts as a person reads them: label -> text."""
-    from PySide6.QtWidgets import QFormLayout
-
-    out = {}
-    for i in range(detail.form.rowCount()):
-        k = detail.form.itemAt(i, QFormLayout.LabelRole)
-        v = detail.form.itemAt(i, QFormLayout.FieldRole)
-        if k and v:
-            out[k.widget().text()] = v.widget().text()
-    return out

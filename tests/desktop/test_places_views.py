@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QLabel
 from core.pipeline import index_library
 from core.scan.roots import add_root
 from core.scan.scanner import scan
-from tests.desktop.conftest import detail_form
+from tests.desktop.forms import detail_form
 from tests.media_factory import write_jpeg
 
 KYOTO = (35.0116, 135.7681)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from core.query import ID, NAME
 from core.scan.roots import add_root
 from core.scan.scanner import scan
-from tests.desktop.conftest import detail_form
+from tests.desktop.forms import detail_form
 from tests.media_factory import gradient, write_dng
 
 
