@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 
@@ -11,13 +10,11 @@ from PIL import Image
 
 from models.base import ModelWrapper
 from models.errors import ModelUnavailable
+from models.folders import read_json
 
 
 def _kind_of(path) -> str:
-    try:
-        mt = json.loads((path / "config.json").read_text(encoding="utf-8")).get("model_type", "")
-    except (OSError, ValueError):
-        return ""
+    mt = read_json(path / "config.json").get("model_type", "")
     return {"blip-2": "blip2", "blip": "blip"}.get(mt, "")
 
 

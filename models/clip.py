@@ -159,9 +159,8 @@ class ClipModel(QueryPath, ModelWrapper):
         return _normalise(tower.run(enc))[0]
 
     def _export_query_encoder(self, target: Path):
-        with self._session():  # hold references: an unload meanwhile frees nothing
-            model, tokenizer = self.model, self.tokenizer
-        return clip_onnx.export(model, tokenizer, self._max_text, target)
+        # the caller (onnx_text._make_query_tower) holds the model's session
+        return clip_onnx.export(self.model, self.tokenizer, self._max_text, target)
 
     def zero_shot(self, image_vectors: np.ndarray, labels: Sequence[str]) -> np.ndarray:
         """(n, len(labels)) softmax probabilities; label vectors are cached per label list."""

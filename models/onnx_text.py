@@ -111,7 +111,7 @@ def worst_cosine(encoder: OnnxTextEncoder, probes: Sequence[str],
 class QueryPath:
     """Mixin for a ModelWrapper whose queries may run under ONNX Runtime. The subclass sets
     `onnx_kind` (the cache folder) and implements `_encode_query(text)` (ONNX when ready, else
-    torch) and `_export_query_encoder(target)`; it calls
+    torch) and `_export_query_encoder(target)` (called inside the model's session); it calls
     `_init_query_path(cache_dir)` in its constructor and `_reset_query_path()` on unload."""
 
     onnx_kind = "text-onnx"

@@ -165,8 +165,7 @@ class SentenceModel(QueryPath, ModelWrapper):
         one graph over the token arrays its own preprocessing makes."""
         from models import onnx_text
 
-        with self._session():  # hold a reference: an unload meanwhile frees nothing
-            model = self.model
+        model = self.model  # the caller (onnx_text._make_query_tower) holds the session
         example = _token_tensors(model, PROBES[:2])
 
         def reference(texts):

@@ -100,16 +100,11 @@ def warm(catalog, registry) -> int:
         model_id = vector_space(conn, registry)
         if model_id is not None:
             n += len(get_index(catalog.path, conn, model_id))
-        try:
-            text_model = registry.identity("sentences") if registry is not None else None
-        except ShoeboxError:
-            text_model = None
-        if text_model is not None:
-            size = len(text_index(catalog.path, conn, text_model))
-            if size:
-                n += size
-                with contextlib.suppress(ShoeboxError):   # and its ONNX query path
-                    registry.sentences().load().prepare_query()
+        _, size = _text_vectors(catalog, conn, registry)
+        if size:
+            n += size
+            with contextlib.suppress(ShoeboxError):   # and its ONNX query path
+                registry.sentences().load().prepare_query()
     with contextlib.suppress(ShoeboxError):  # the query encoder too (ONNX, on the CPU)
         if registry is not None and model_id is not None and model_id == registry.identity("clip"):
             registry.clip().prepare_query()
@@ -241,15 +236,21 @@ def _meaning_query_vector(catalog, registry, query: str, notes: list[str]):
     by the sentences model: nothing to compare it with, so it is not even encoded."""
     if registry is None:
         return None, None
+    with catalog.read() as conn:
+        model_id, size = _text_vectors(catalog, conn, registry, QUERY_MAX_AGE_S)
+    if model_id is not None and not size:
+        return None, None
+    return query_vector(registry, query, notes)  # (a model that cannot be had: it says why)
+
+
+def _text_vectors(catalog, conn, registry, max_age_s: float = 0.0) -> tuple[str | None, int]:
+    """The sentences model's identity and how many text vectors the library holds for it;
+    (None, 0) when there is no such model to be had."""
     try:
-        model_id = registry.identity("sentences", QUERY_MAX_AGE_S)
+        model_id = registry.identity("sentences", max_age_s) if registry is not None else None
     except ShoeboxError:
-        model_id = None     # query_vector says why the meaning list is missing
-    if model_id is not None:
-        with catalog.read() as conn:
-            if not len(text_index(catalog.path, conn, model_id)):
-                return None, None
-    return query_vector(registry, query, notes)
+        return None, 0
+    return model_id, len(text_index(catalog.path, conn, model_id)) if model_id else 0
 
 
 def _query_vector(registry, query: str, notices: list[str]):
