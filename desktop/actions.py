@@ -177,21 +177,20 @@ def trash_files(paths: list[str]) -> tuple[list[str], list[str]]:
 
 
 def confirm_and_trash(parent: QWidget, services, paths: list[str],
-                      after: Callable[[list[str]], None] | None = None,
-                      ask: bool = True) -> None:
-    """Ask, then trash in a worker, then rescan the folders involved."""
+                      after: Callable[[list[str]], None] | None = None) -> None:
+    """Ask, then trash in a worker, then rescan the folders involved. There is no way to
+    trash without asking: every caller, a button or a key, goes through the question."""
     if not paths:
         return
-    if ask:
-        names = "\n".join(os.path.basename(p) for p in paths[:8])
-        more = f"\n… and {len(paths) - 8} more" if len(paths) > 8 else ""
-        answer = QMessageBox.question(
-            parent, "Move to trash",
-            f"Move {len(paths)} file{'s' * (len(paths) != 1)} to the system trash?\n\n"
-            f"{names}{more}\n\nYou can restore them from the trash.",
-            QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
-        if answer != QMessageBox.Yes:
-            return
+    names = "\n".join(os.path.basename(p) for p in paths[:8])
+    more = f"\n… and {len(paths) - 8} more" if len(paths) > 8 else ""
+    answer = QMessageBox.question(
+        parent, "Move to trash",
+        f"Move {len(paths)} file{'s' * (len(paths) != 1)} to the system trash?\n\n"
+        f"{names}{more}\n\nYou can restore them from the trash.",
+        QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
+    if answer != QMessageBox.Yes:
+        return
 
     def done(result) -> None:
         moved, errors = result

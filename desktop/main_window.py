@@ -339,7 +339,7 @@ class MainWindow(QMainWindow):
         if self.detail.isVisible() and file_id is not None:
             self.detail.show_file(file_id)
 
-    def open_detail(self, file_id: int, at_s: float | None = None) -> None:
+    def open_detail(self, file_id: int, *, at_s: float | None = None) -> None:
         if self.current_page() not in DETAIL_PAGES:  # e.g. a file opened from Problems
             self.show_page("library")
         self.detail_open = True

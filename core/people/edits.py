@@ -6,6 +6,7 @@ later regroup: naming, merging or hiding a person confirms the faces it holds no
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from core.catalog import Catalog, Connection
 from core.errors import ShoeboxError
@@ -83,6 +84,61 @@ def merge_people(catalog: Catalog, person_ids: list[int]) -> int:
         _confirm(conn, keep)
         return keep
     return catalog.write(run)
+
+
+@dataclass(frozen=True)
+class PeopleSnapshot:
+    """What some people were before an edit (their rows, their faces' owners, their "not
+    this person" marks): enough to put them back (`restore_people`)."""
+    people: tuple[tuple, ...]        # (id, name, hidden, created_at, updated_at)
+    faces: tuple[tuple, ...]         # (face id, person id, assigned_by)
+    rejections: tuple[tuple, ...]    # (face id, person id)
+
+
+def snapshot_people(catalog: Catalog, person_ids: list[int]) -> PeopleSnapshot:
+    ids = [int(p) for p in dict.fromkeys(person_ids)]
+    marks = ",".join("?" * len(ids))
+    with catalog.read() as conn:
+        rows = {r[0]: tuple(r) for r in conn.execute(
+            f"SELECT id, name, hidden, created_at, updated_at FROM people WHERE id IN ({marks})",
+            ids)}
+        return PeopleSnapshot(
+            tuple(rows[p] for p in ids if p in rows),   # in the given order: the kept one first
+            tuple(tuple(r) for r in conn.execute(
+                f"SELECT id, person_id, assigned_by FROM faces WHERE person_id IN ({marks})",
+                ids)),
+            tuple(tuple(r) for r in conn.execute(
+                f"SELECT face_id, person_id FROM face_rejections WHERE person_id IN ({marks})",
+                ids)))
+
+
+def restore_people(catalog: Catalog, snap: PeopleSnapshot) -> None:
+    """Undo a merge: the people come back with their ids, names and faces. Faces the user
+    moved elsewhere since stay where they are now; an id taken by someone new meanwhile
+    makes the undo refuse rather than overwrite that person."""
+    ids = [r[0] for r in snap.people]
+    if not ids:
+        return
+
+    def run(conn):
+        marks = ",".join("?" * len(ids))
+        # a merge deleted every id but the first: one that exists again is someone new
+        if conn.execute(f"SELECT 1 FROM people WHERE id IN ({marks}) AND id != ?",
+                        (*ids, ids[0])).fetchone():
+            raise PeopleError("these people changed since the merge; it can no longer be "
+                              "undone")
+        for row in snap.people:
+            conn.execute("INSERT INTO people(id, name, hidden, created_at, updated_at) "
+                         "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+                         "name = excluded.name, hidden = excluded.hidden, "
+                         "updated_at = excluded.updated_at", row)
+        for fid, pid, by in snap.faces:
+            conn.execute(f"UPDATE faces SET person_id = ?, assigned_by = ? WHERE id = ? "
+                         f"AND person_id IN ({marks})", (pid, by, fid, *ids))
+        conn.execute(f"DELETE FROM face_rejections WHERE person_id IN ({marks})", ids)
+        conn.executemany("INSERT OR IGNORE INTO face_rejections(face_id, person_id) "
+                         "VALUES (?, ?)", snap.rejections)
+    catalog.write(run)
 
 
 def remove_face(catalog: Catalog, face_id: int) -> int | None:

@@ -7,6 +7,7 @@ app and the CLI.
     clock(29.6)                                        -> "0:29"   (like a player's counter)
     file_size(2_413_000)                               -> "2.41 MB"
     month_label(ts)                                    -> "March 2023" (local time)
+    plural(1, "photo"), plural(3, "person", "people")  -> "1 photo", "3 people"
 """
 
 from __future__ import annotations
@@ -79,3 +80,8 @@ def month_label(ts: float) -> str:
     """The month a capture stamp falls in, as the timeline heads it: 'March 2023' (local time,
     as stamps are stored)."""
     return dt.datetime.fromtimestamp(ts).strftime("%B %Y")
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """A count with its noun: '1 photo', '2 photos', '1 person', '5 people'."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"

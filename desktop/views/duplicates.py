@@ -219,7 +219,8 @@ class DuplicatesPage(QWidget):
                     out.append(it.data(1, Qt.UserRole))
         return out
 
-    def trash_checked(self, ask: bool = True) -> None:
+    def trash_checked(self) -> None:
+        """Ask, then trash the ticked files (the button and the Del key alike)."""
         paths = self.checked_paths()
         # never every copy of a group: one must stay
         for i in range(self.tree.topLevelItemCount()):
@@ -231,8 +232,7 @@ class DuplicatesPage(QWidget):
                 QMessageBox.warning(self, "Keep one", "Every file of a group is ticked: untick "
                                     "the one to keep, so at least one copy stays.")
                 return
-        actions.confirm_and_trash(self, self.services, paths, after=lambda _m: self.refresh(),
-                                  ask=ask)
+        actions.confirm_and_trash(self, self.services, paths, after=lambda _m: self.refresh())
 
     def _activated(self, item: QTreeWidgetItem, _col: int) -> None:
         fid = item.data(0, Qt.UserRole)

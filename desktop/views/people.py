@@ -1,6 +1,7 @@
 """People: a face mosaic per person, named people first, then the unnamed ones biggest first
-(the ones worth naming). Name, merge the selected, hide, see all their photos, and take a
-wrong face out ("Not this person") from the strip of the selected person's faces."""
+(the ones worth naming). Name, merge the selected (undoable), hide and show again (the hidden
+ones are listed on request), see all their photos, and take a wrong face out ("Not this
+person") from the strip of the selected person's faces. Every edit but naming asks first."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
+    QCheckBox,
     QInputDialog,
     QLabel,
     QListWidget,
@@ -18,7 +20,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.people import hide_person, merge_people, name_person, remove_face
+from core.people import (
+    hide_person,
+    merge_people,
+    name_person,
+    remove_face,
+    restore_people,
+    snapshot_people,
+)
+from core.query.display import plural
 from core.query.people import FaceInfo, PersonSummary, list_people, person_faces, unassigned_faces
 from desktop.views.tiles import button_row, heading, mosaic, notice, tile, tile_list
 from desktop.workers import describe, run_async
@@ -34,11 +44,12 @@ def _crop(paths, face: FaceInfo) -> QImage | None:
     return None if img.isNull() else img
 
 
-def load_people(catalog, paths) -> tuple[list[tuple[PersonSummary, list[QImage]]], int]:
+def load_people(catalog, paths, include_hidden: bool = False
+                ) -> tuple[list[tuple[PersonSummary, list[QImage]]], int]:
     """Worker thread: the people and the crops of their clearest faces (QImage, not pixmaps:
     those are made on the GUI thread)."""
     out = []
-    for p in list_people(catalog):
+    for p in list_people(catalog, include_hidden=include_hidden):
         crops = [c for f in person_faces(catalog, p.id, MOSAIC) if (c := _crop(paths, f))]
         out.append((p, crops))
     return out, unassigned_faces(catalog)
@@ -62,15 +73,24 @@ class PeoplePage(QWidget):
         lay.addWidget(self.title)
         self.notice = notice()
         lay.addWidget(self.notice)
+        self.show_hidden = QCheckBox("Show hidden people")
+        self.show_hidden.setToolTip("Hidden people are left out of this list and of searches; "
+                                    "show them here to bring one back")
+        self.show_hidden.toggled.connect(lambda _on: self.refresh())
+        lay.addWidget(self.show_hidden)
         self.list = tile_list(icon=QSize(128, 128), grid=QSize(160, 180))
         self.list.itemActivated.connect(lambda _it: self.show_photos())
         self.list.currentItemChanged.connect(lambda *_: self._load_faces())
+        self.list.itemSelectionChanged.connect(self._update_hide_button)
         lay.addWidget(self.list, 3)
         row, made = button_row((("See all their photos", self.show_photos),
                                 ("Name…", self.name_selected),
-                                ("Merge selected", self.merge_selected),
-                                ("Hide", self.hide_selected)))
-        self.buttons = dict(zip(("photos", "name", "merge", "hide"), made, strict=True))
+                                ("Merge selected…", self.merge_selected),
+                                ("Hide…", self.hide_selected),
+                                ("Undo merge", self.undo_merge)))
+        self.buttons = dict(zip(("photos", "name", "merge", "hide", "undo"), made, strict=True))
+        self._merged: tuple[str, object] | None = None   # (what was merged, its snapshot)
+        self.buttons["undo"].hide()
         lay.addLayout(row)
         self.faces_title = QLabel("")
         lay.addWidget(self.faces_title)
@@ -82,14 +102,15 @@ class PeoplePage(QWidget):
         self.faces.setFixedHeight(96)
         self.faces.setSelectionMode(QListWidget.ExtendedSelection)
         lay.addWidget(self.faces)
-        frow, (self.not_btn,) = button_row((("Not this person", self.not_this_person),))
+        frow, (self.not_btn,) = button_row((("Not this person…", self.not_this_person),))
         self.not_btn.setToolTip("The selected faces leave this person and never come back to them")
         lay.addLayout(frow)
 
     # --- reading ---
     def refresh(self) -> None:
         s = self.services
-        run_async(load_people, s.catalog, s.paths, on_done=self._show,
+        run_async(load_people, s.catalog, s.paths, self.show_hidden.isChecked(),
+                  on_done=self._show,
                   on_error=lambda e: self.notice.setText(describe(e)))
 
     def _show(self, result) -> None:
@@ -98,8 +119,9 @@ class PeoplePage(QWidget):
         self.people = [p for p, _ in people]
         self.list.clear()
         for p, crops in people:
-            it = tile(self.list, f"{p.label}\n{p.face_count} photos" if p.name else
-                      f"Who is this?\n{p.face_count} photos")
+            count = plural(p.face_count, "photo")
+            it = tile(self.list, (f"{p.label}\n{count}" if p.name else f"Who is this?\n{count}")
+                      + ("\n(hidden)" if p.hidden else ""))
             it.setData(Qt.UserRole, p.id)
             it.setToolTip(f"{p.label}: {p.face_count} faces in {len(p.files)} files")
             it.setIcon(QIcon(mosaic(crops, self.list.iconSize())))
@@ -107,20 +129,23 @@ class PeoplePage(QWidget):
             it.setSelected(p.id in keep)
         self.title.setText(f"People ({len(people)})" if people else "People")
         unnamed = [p for p in self.people if not p.name]
+        waiting = f"{plural(loose, 'face')} {'is' if loose == 1 else 'are'}"
         if not people:
             self.notice.setText(
                 "No people yet. Indexing finds faces on this computer (nothing leaves it); a "
                 "person appears once their face is in at least 3 photos. "
-                f"{loose} faces are waiting for more photos of them." if loose else
+                f"{waiting} waiting for more photos of them." if loose else
                 "No people yet. Indexing finds faces on this computer (nothing leaves it).")
         elif unnamed:
             biggest = unnamed[0]
             self.notice.setText(
-                f"{len(unnamed)} people have no name yet; the one in the most photos "
-                f"({biggest.face_count}) comes first. Select and press Name… — names make "
-                f"them searchable. {loose} faces are in nobody yet.")
+                f"{plural(len(unnamed), 'person', 'people')} "
+                f"{'has' if len(unnamed) == 1 else 'have'} no name yet; the one in the most "
+                f"photos ({biggest.face_count}) comes first. Select and press Name… — names "
+                f"make them searchable. {waiting} in nobody yet.")
         else:
-            self.notice.setText(f"Everyone has a name. {loose} faces are in nobody yet.")
+            self.notice.setText(f"Everyone has a name. {waiting} in nobody yet.")
+        self._update_hide_button()
         self.loaded.emit()
         self._load_faces()
 
@@ -193,15 +218,71 @@ class PeoplePage(QWidget):
         if ok:
             self._write(name_person, ids[0], name)
 
+    def _ask(self, title: str, text: str, yes: str) -> bool:
+        box = QMessageBox(QMessageBox.Question, title, text, QMessageBox.Cancel, self)
+        go = box.addButton(yes, QMessageBox.AcceptRole)
+        box.setDefaultButton(QMessageBox.Cancel)
+        box.exec()
+        return box.clickedButton() is go
+
+    def _labels(self, ids: list[int]) -> str:
+        names = [p.label for p in self.people if p.id in ids]
+        return ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+
     def merge_selected(self) -> None:
         ids = self.selected_ids()
         if len(ids) < 2:
             QMessageBox.information(self, "Merge", "Select two or more people who are one.")
             return
-        self._write(merge_people, ids)
+        ids.sort(key=lambda i: next(n for n, p in enumerate(self.people) if p.id == i))
+        if not self._ask("Merge people", f"Merge {self._labels(ids)} into one person?\n\n"
+                         "Their faces become one person's. You can undo this right after.",
+                         "Merge"):
+            return
+        what = self._labels(ids)
+
+        def work(catalog, ids):
+            snap = snapshot_people(catalog, ids)
+            merge_people(catalog, ids)
+            return snap
+
+        run_async(work, self.services.catalog, ids,
+                  on_done=lambda snap: self._merged_done(what, snap),
+                  on_error=lambda e: QMessageBox.warning(self, "People", describe(e)))
+
+    def _merged_done(self, what: str, snap) -> None:
+        self._merged = (what, snap)
+        self.buttons["undo"].setToolTip(f"Split {what} apart again")
+        self.buttons["undo"].show()
+        self._changed()
+
+    def undo_merge(self) -> None:
+        if self._merged is None:
+            return
+        _what, snap = self._merged
+        self._merged = None
+        self.buttons["undo"].hide()
+        self._write(restore_people, snap)
+
+    def _update_hide_button(self) -> None:
+        chosen = [p for p in self.people if p.id in set(self.selected_ids())]
+        unhide = bool(chosen) and all(p.hidden for p in chosen)
+        self.buttons["hide"].setText("Show again" if unhide else "Hide…")
 
     def hide_selected(self) -> None:
-        for pid in self.selected_ids():
+        ids = self.selected_ids()
+        if not ids:
+            QMessageBox.information(self, "Hide", "Select the people to hide first.")
+            return
+        if all(p.hidden for p in self.people if p.id in ids):  # bringing them back: harmless
+            for pid in ids:
+                self._write(hide_person, pid, False)
+            return
+        if not self._ask("Hide people", f"Hide {self._labels(ids)}?\n\nThey leave this list "
+                         "and searches, and their new photos keep going to them. Tick “Show "
+                         "hidden people” to bring them back.", "Hide"):
+            return
+        for pid in ids:
             self._write(hide_person, pid)
 
     def not_this_person(self) -> None:
@@ -209,6 +290,9 @@ class PeoplePage(QWidget):
         if not faces:
             QMessageBox.information(self, "Not this person",
                                     "Select the faces that are someone else first.")
+            return
+        if not self._ask("Not this person", f"Take {plural(len(faces), 'face')} out of this "
+                         "person?\n\nThey will never be put back into them.", "Take out"):
             return
 
         def work(catalog, ids):

@@ -434,7 +434,7 @@ class ReorganizePage(QWidget):
                          f"alone, {len(rep.get('failed', []))} failed.")
         self.summary.setText(text)
 
-    def _set_buttons(self, _state: str | None = None) -> None:
+    def _set_buttons(self, *_state: str) -> None:
         draft = self.plan is not None and self.plan["state"] == "draft"
         busy = self.services.background.busy
         for b in (self.accept_all, self.skip_flagged, self.edit_btn, self.apply_btn):

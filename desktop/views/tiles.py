@@ -48,12 +48,13 @@ def tile(tiles: QListWidget, text: str) -> QListWidgetItem:
 
 def button_row(buttons: Iterable[tuple[str, Callable[[], object]]]
                ) -> tuple[QHBoxLayout, list[QPushButton]]:
-    """Buttons left-aligned in a row, each wired to its slot."""
+    """Buttons left-aligned in a row, each wired to its slot (called with no argument: a
+    `clicked(checked)` never lands in a slot's parameter)."""
     row = QHBoxLayout()
     made = []
     for text, slot in buttons:
         b = QPushButton(text)
-        b.clicked.connect(slot)
+        b.clicked.connect(lambda _checked=False, f=slot: f())
         row.addWidget(b)
         made.append(b)
     row.addStretch(1)

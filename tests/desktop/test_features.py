@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -18,23 +17,6 @@ from core.scan.roots import add_root
 from core.scan.scanner import scan
 from tests.core.search import planting as P
 from tests.media_factory import write_jpeg, write_video
-
-
-@pytest.fixture
-def trash_home(tmp_path, monkeypatch):
-    """send2trash uses the XDG trash: keep it inside the test's folder. It reads
-    XDG_DATA_HOME once, at import: its module's copy is set too, or only the first test to
-    import it would get its own trash (and one without the variable, the real one)."""
-    xdg = tmp_path / "xdg"
-    xdg.mkdir()
-    monkeypatch.setenv("XDG_DATA_HOME", str(xdg))
-    if sys.platform.startswith("linux"):
-        from send2trash import plat_other
-
-        monkeypatch.setattr(plat_other, "XDG_DATA_HOME", os.fsencode(xdg))
-        monkeypatch.setattr(plat_other, "HOMETRASH_B", os.fsencode(xdg / "Trash"))
-        monkeypatch.setattr(plat_other, "HOMETRASH", str(xdg / "Trash"))
-    return xdg / "Trash"
 
 
 def _library(tmp_path, services):

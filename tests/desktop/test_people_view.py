@@ -58,6 +58,7 @@ def _select(page, *rows: int) -> None:
 
 def test_people_view_name_merge_not_this_person_hide_and_photos(face_window, qtbot, monkeypatch):
     win, _lib = face_window
+    monkeypatch.setattr(type(win.people), "_ask", lambda *a: True)  # yes to every question
     page = _open_people(win, qtbot)
     assert _labels(page) == ["Who is this?\n4 photos", "Who is this?\n4 photos",
                              "Who is this?\n3 photos"]
