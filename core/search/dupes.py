@@ -10,11 +10,15 @@ dreidels with different letters), so a pair is only near-duplicate when, centre-
 same aspect ratio and shrunk to 64x64, nearly every pixel agrees (`pixel_difference`).
 Measured (benchmarks/eval_duplicates.py, README): true re-saves/resizes <= 0.15, different
 pictures of the same shape >= 0.32.
+Screenshots and documents are mostly white: two different ones pass the pixel check. Where
+the text stage read text in both files, the texts must agree as well (`same_text`).
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
+import re
 import time
 from collections import defaultdict
 
@@ -26,6 +30,7 @@ from core.errors import ShoeboxError
 from core.media.errors import MediaError
 from core.media.images import open_image
 from core.pipeline.decode import describe
+from core.search import keeper
 from core.search.types import DuplicateFile, DuplicateGroup
 from core.search.vectors import get_index
 from core.tasks import TaskState
@@ -38,6 +43,8 @@ PHASH_STAGE = "phash"    # jobs.stage of a file whose perceptual hash failed
 PIXEL_SIZE = 64          # common size of the pixel comparison
 PIXEL_MAX_DIFFERENCE = 0.2  # 99th percentile of per-pixel difference (0..1) a near-duplicate may have
 BLOCK = 2048
+TEXT_MIN_CHARS = 8       # letters and digits a file's read text needs to take part
+TEXT_MIN_RATIO = 0.8     # how alike two read texts must be (difflib ratio) for one picture
 
 
 # --- perceptual hash -----------------------------------------------------------------------
@@ -254,13 +261,14 @@ def _near_groups(catalog, conn, registry, near_cosine, phash_max, task) -> list[
     joined = _Groups()
     lowest: dict[int, float] = {}
     confirmed = []
-    paths, decoded = {}, {}
+    paths, decoded, texts = {}, {}, {}
     task.status("comparing the pixels of likely pairs")
     for a, b, cos in pairs:
         if a in hashes and b in hashes and hamming(hashes[a], hashes[b]) <= phash_max:
             if not paths:
                 paths = dict(conn.execute("SELECT id, path FROM files WHERE kind = 'photo'"))
-            if _same_pixels(paths.get(a), paths.get(b), decoded):
+            if (_same_pixels(paths.get(a), paths.get(b), decoded)
+                    and same_text(conn, a, b, texts)):
                 confirmed.append((a, b, cos))
                 joined.join(a, b)
     members = joined.groups()
@@ -303,11 +311,33 @@ def duplicate_groups_among(catalog, conn, file_ids) -> list[DuplicateGroup]:
     if pairs:
         hashes = _phashes(catalog, conn, {p for pair in pairs for p in pair[:2]})
         decoded: dict = {}
+        texts: dict = {}
         for a, b, pa, pb in pairs:
             if (a in hashes and b in hashes and hamming(hashes[a], hashes[b]) <= PHASH_MAX_DISTANCE
-                    and joined.find(a) != joined.find(b) and _same_pixels(pa, pb, decoded)):
+                    and joined.find(a) != joined.find(b) and _same_pixels(pa, pb, decoded)
+                    and same_text(conn, a, b, texts)):
                 joined.join(a, b)
     return [_group(conn, "near", g) for g in joined.groups().values() if len(g) > 1]
+
+
+def _read_text(conn, file_id: int, cache: dict) -> str:
+    """The photo's read text, lower case, one space between words ('' if none was read)."""
+    if file_id not in cache:
+        lines = [r[0] for r in conn.execute(
+            "SELECT text FROM text_lines WHERE file_id = ? AND frame_ms = -1 ORDER BY line_no",
+            (file_id,))]
+        cache[file_id] = " ".join(re.findall(r"\w+", " ".join(lines).casefold()))
+    return cache[file_id]
+
+
+def same_text(conn, a: int, b: int, cache: dict) -> bool:
+    """False when both photos carry text and the texts differ: two screenshots or pages of
+    the same layout are different files, however alike their pixels. A photo without text
+    (or not read yet) leaves the decision to the pixels."""
+    ta, tb = _read_text(conn, a, cache), _read_text(conn, b, cache)
+    if min(sum(c.isalnum() for c in ta), sum(c.isalnum() for c in tb)) < TEXT_MIN_CHARS:
+        return True
+    return difflib.SequenceMatcher(None, ta, tb, autojunk=False).ratio() >= TEXT_MIN_RATIO
 
 
 def _small(path: str | None, cache: dict) -> Image.Image | None:
@@ -332,31 +362,10 @@ def _group(conn, kind: str, ids: list[int]) -> DuplicateGroup:
     marks = ",".join("?" * len(ids))
     files = []
     for r in conn.execute(
-        "SELECT id, path, width, height, size, COALESCE(taken_at, mtime_ns / 1e9), "
-        "taken_at_source, camera_make, gps_lat FROM files WHERE id IN (" + marks + ")", ids
+        "SELECT id, path, width, height, size, taken_at, taken_at_source, camera_make, gps_lat "
+        "FROM files WHERE id IN (" + marks + ")", ids
     ):
         has_exif = r[6] == "exif" or r[7] is not None or r[8] is not None
         files.append(DuplicateFile(r[0], r[1], r[2], r[3], r[4], r[5], has_exif))
-    files.sort(key=_keeper_key)
-    reason = _keeper_reason(files)
+    files, reason = keeper.order(files, keeper.facts_for(conn, files), near=kind == "near")
     return DuplicateGroup(kind=kind, files=files, keep=files[0].file_id, reason=reason)
-
-
-def _keeper_key(f: DuplicateFile):
-    pixels = (f.width or 0) * (f.height or 0)
-    return (-pixels, f.taken_at if f.taken_at is not None else float("inf"), not f.has_exif,
-            f.file_id)
-
-
-def _keeper_reason(files: list[DuplicateFile]) -> str:
-    """Why files[0] wins: the rule that sets it apart from the nearest runner-up that differs
-    (identical copies inside a near group are skipped)."""
-    a = files[0]
-    for b in files[1:]:
-        if (a.width or 0) * (a.height or 0) != (b.width or 0) * (b.height or 0):
-            return f"largest resolution ({a.width}x{a.height})"
-        if a.taken_at != b.taken_at:
-            return "oldest copy"
-        if a.has_exif != b.has_exif:
-            return "has EXIF"
-    return "first one found"

@@ -66,7 +66,7 @@ class DuplicateGroup:
     kind: Literal["exact", "near"]
     files: list[DuplicateFile]          # the suggested keeper first
     keep: int                           # file_id of the suggested keeper
-    reason: str                         # why that one: "largest resolution", "oldest", ...
+    reason: str                         # why that one: "not a backup or a copy", ...
     similarity: float | None = None     # near: lowest CLIP cosine within the group
 
     @property

@@ -91,22 +91,61 @@ def test_exact_and_near_groups(tmp_path, catalog, paths):
     assert [g.kind for g in duplicates(catalog, None, near=False)] == ["exact"]
 
 
-def test_keeper_rule(catalog):
+def _keeper(catalog, *specs):
+    """Plant one exact group (same content) from (path, extra) specs; the group's order."""
     r = P.root(catalog)
-    small = P.file(catalog, r, "/lib/a.jpg", content_hash="same", width=100, height=100,
-                   taken=1.5e9)
-    newer = P.file(catalog, r, "/lib/b.jpg", content_hash="same", width=200, height=200,
-                   taken=1.7e9)
-    old_no_exif = P.file(catalog, r, "/lib/c.jpg", content_hash="same", width=200, height=200,
-                         taken=None, mtime=1.6e9)
-    old_exif = P.file(catalog, r, "/lib/d.jpg", content_hash="same", width=200, height=200,
-                      taken=1.6e9, source="exif", camera=("Sony", "A7"))
-    P.file(catalog, r, "/lib/gone.jpg", content_hash="same", status="missing",
-           width=4000, height=3000)
+    ids = {path: P.file(catalog, r, path, content_hash="same", **extra) for path, extra in specs}
     (g,) = duplicates(catalog, None, near=False)
-    order = [f.file_id for f in g.files]
-    assert order == [old_exif, old_no_exif, newer, small]
-    assert g.keep == old_exif and g.reason == "has EXIF"
+    names = {v: k for k, v in ids.items()}
+    return [names[f.file_id] for f in g.files], g.reason
+
+
+@pytest.mark.parametrize("copy", [
+    "/lib/Backup/IMG_1.jpg", "/lib/Photos (1)/IMG_1.jpg", "/lib/old/IMG_1.jpg",
+    "/lib/Phone backup 2023/IMG_1.jpg", "/lib/DCIM/IMG_1 (1).jpg", "/lib/DCIM/IMG_1 - Copy.jpg",
+    "/lib/DCIM/Copy of IMG_1.jpg",
+])
+def test_the_original_is_kept_over_a_backup_even_with_a_shorter_path(catalog, copy):
+    order, why = _keeper(catalog, ("/lib/DCIM/Camera/2023/IMG_1.jpg", {}), (copy, {}))
+    assert order[0] == "/lib/DCIM/Camera/2023/IMG_1.jpg" and why == "not a backup or a copy"
+
+
+def test_a_kept_or_organized_folder_wins_over_an_import_folder(catalog):
+    catalog.write(lambda c: c.execute(  # (add_keep_folder resolves links: /lib is one here)
+        "INSERT INTO keep_folders(path, added_at) VALUES ('/lib/Albums/Sea', 0)"))
+    order, why = _keeper(catalog, ("/lib/Downloads/sea.jpg", {}),
+                         ("/lib/Albums/Sea/sea.jpg", {}))
+    assert order[0] == "/lib/Albums/Sea/sea.jpg" and why == "in a folder you keep"
+
+
+def test_anywhere_else_wins_over_an_import_folder(catalog):
+    order, why = _keeper(catalog, ("/lib/Import/a.jpg", {}), ("/lib/Trips/Rome/a.jpg", {}))
+    assert order[0] == "/lib/Trips/Rome/a.jpg" and why == "not in an import folder"
+
+
+def test_then_the_richer_metadata_then_the_shorter_path(catalog):
+    order, why = _keeper(catalog, ("/lib/a/x.jpg", {"source": None}),
+                         ("/lib/bbbbbb/x.jpg", {"taken": 1.6e9, "gps": (45.4, 12.3)}))
+    assert order[0] == "/lib/bbbbbb/x.jpg" and why == "richer metadata (an EXIF date, GPS)"
+
+
+def test_the_shorter_path_breaks_the_last_tie_and_mtime_never_counts(catalog):
+    order, why = _keeper(catalog, ("/lib/Family/Holidays/x.jpg", {"mtime": 1.0e9}),
+                         ("/lib/Family/x.jpg", {"mtime": 1.7e9}))
+    assert order == ["/lib/Family/x.jpg", "/lib/Family/Holidays/x.jpg"]
+    assert why == "shorter path"
+
+
+def test_a_sidecar_is_richer_metadata(catalog, tmp_path):
+    lib = tmp_path / "lib"
+    (lib / "a").mkdir(parents=True)
+    (lib / "bb").mkdir()
+    (lib / "bb" / "x.jpg.xmp").write_text("<x:xmpmeta/>")
+    r = P.root(catalog, str(lib))
+    short = P.file(catalog, r, f"{lib}/a/x.jpg", content_hash="same", source=None)
+    with_xmp = P.file(catalog, r, f"{lib}/bb/x.jpg", content_hash="same", source=None)
+    (g,) = duplicates(catalog, None, near=False)
+    assert g.keep == with_xmp != short and g.reason == "richer metadata (a sidecar)"
 
 
 def test_cli_duplicates_json(tmp_path, capsys):
@@ -197,3 +236,46 @@ def test_pixel_difference_separates_resaves_from_different_pictures():
     b = a.copy()
     ImageDraw.Draw(b).rectangle([300, 150, 360, 210], fill=(0, 0, 0))  # one small region differs
     assert pixel_difference(a, b) > PIXEL_MAX_DIFFERENCE
+
+
+def test_screenshots_with_different_text_are_not_near_duplicates(tmp_path, catalog, paths):
+    """Two white screenshots of one layout pass the pHash and pixel checks (difference ~0.1);
+    the text the OCR reads (real RapidOCR weights) tells them apart, and still joins a
+    half-size re-save of one of them to its original."""
+    from core.config import Settings
+    from core.pipeline import index_library
+    from core.tasks import TaskState
+    from models import Registry
+    from tests.text_factory import draw_lines
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for name, lines in (("receipt", ["Receipt 4411", "Plumber Jansen", "Total 120 EUR"]),
+                        ("notes", ["Meeting notes", "Call the school", "Buy milk today"])):
+        img = Image.new("RGB", (720, 1280), "white")
+        draw_lines(img, lines, px=34, at=(40, 80), gap=2)
+        img.save(lib / f"Screenshot_{name}.png")
+        if name == "receipt":
+            img.resize((540, 960), Image.Resampling.LANCZOS).save(lib / "receipt_small.jpg",
+                                                                   quality=85)
+    add_root(catalog, lib, paths.home)
+    scan(catalog)
+    settings = Settings(workers=1, low_priority=False)
+    reg = Registry(settings, paths)
+    try:
+        index_library(catalog, reg, settings, paths, TaskState("i"), stages=["text"])
+    finally:
+        reg.close()
+    with catalog.read() as conn:
+        ids = {r[1].rsplit("/", 1)[1]: r[0] for r in conn.execute("SELECT id, path FROM files")}
+        read = {n: " ".join(r[0] for r in conn.execute(
+            "SELECT text FROM text_lines WHERE file_id = ? ORDER BY line_no", (i,)))
+            for n, i in ids.items()}
+    assert "Plumber" in read["Screenshot_receipt.png"] and "milk" in read["Screenshot_notes.png"]
+    rng = np.random.default_rng(0)
+    base = P.unit(rng.normal(size=32))       # CLIP sees three alike white pages
+    for i in ids.values():
+        P.vector(catalog, i, P.near(base, 0.99, rng))
+    (g,) = duplicates(catalog, None)
+    assert {f.file_id for f in g.files} == {ids["Screenshot_receipt.png"],
+                                            ids["receipt_small.jpg"]}
