@@ -47,6 +47,28 @@ def add_folders(services, folders: list[str],
     start_scan(services)
 
 
+def remove_folders(services, folders: list[str],
+                   on_done: Callable[[int], None] | None = None) -> None:
+    """Library roots leave the library (their files leave the catalog; the disk is not
+    touched), in the background; `on_done` gets how many files left."""
+    from core.scan.roots import remove_root
+
+    def work(task: TaskState) -> int:
+        task.start(len(folders), "removing folders")
+        n = 0
+        for f in folders:
+            n += remove_root(services.catalog, f)
+            task.advance()
+        return n
+
+    def done(n: int) -> None:
+        services.libraryChanged.emit()
+        if on_done is not None:
+            on_done(n)
+
+    services.background.submit("removing folders", work, done, dedupe=False)
+
+
 def start_scan(services, folders: list[tuple[str, bool]] | None = None,
                then: Callable[[], None] | None = None) -> None:
     """Scan (all roots, or the folders the watcher reported), then index what changed;

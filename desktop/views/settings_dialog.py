@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.scan.roots import list_roots, remove_root
+from core.scan.roots import list_roots
 from desktop import actions
 from desktop.views.tiles import notice
 from desktop.workers import describe, run_async, run_long
@@ -77,6 +77,7 @@ class SettingsDialog(QDialog):
         self.watch.setChecked(st.watch)
         ll.addWidget(self.watch)
         self.pending_folders: list[str] = []
+        self.pending_removals: list[str] = []
         tabs.addTab(lib, "Folders")
 
         mod = QWidget()
@@ -189,33 +190,21 @@ class SettingsDialog(QDialog):
         self.modelsShown.emit()
 
     def remove_folder(self, confirm=None) -> None:
-        """The selected library folder leaves the library: its files leave the catalog (their
-        captions, vectors, collections membership), the files on disk are not touched."""
+        """Ask, then mark the selected library folder to leave the library when the dialog is
+        saved (Cancel keeps it, as it drops a folder marked to be added). Its files then
+        leave the catalog (captions, vectors, collections membership); the disk is untouched."""
         item = self.roots.currentItem()
         path = item.data(Qt.UserRole) if item is not None else None
-        if not path:
+        if not path or path in self.pending_removals:
             return
         confirm = confirm or (lambda text: QMessageBox.question(
             self, "Remove folder", text) == QMessageBox.Yes)
-        if not confirm(f"Remove {path} from the library?\n\nIts files leave Shoebox's catalog; "
-                       "nothing is deleted from your disk. Add the folder again to bring them "
-                       "back."):
+        if not confirm(f"Remove {path} from the library?\n\nIts files leave Shoebox's catalog "
+                       "when you press Save; nothing is deleted from your disk. Add the folder "
+                       "again to bring them back."):
             return
-        self.remove_btn.setEnabled(False)
-        # forgetting a big folder deletes every row derived from its files: seconds
-        run_long(remove_root, self.services.catalog, path,
-                 on_done=lambda n, it=item: self._removed(it, n),
-                 on_error=self._remove_failed)
-
-    def _removed(self, item, n: int) -> None:
-        self.roots.takeItem(self.roots.row(item))
-        self.remove_btn.setEnabled(True)
-        self.services.libraryChanged.emit()
-        self.folderRemoved.emit(n)
-
-    def _remove_failed(self, e: BaseException) -> None:
-        self.remove_btn.setEnabled(True)
-        QMessageBox.warning(self, "Remove folder", describe(e))
+        self.pending_removals.append(path)
+        item.setText(path + "   (will be removed)")
 
     def _show_roots_failed(self, e: BaseException) -> None:
         self.roots.insertItem(0, f"Could not read the library folders: {describe(e)}")
@@ -271,6 +260,9 @@ class SettingsDialog(QDialog):
 
     def save(self) -> None:
         self.services.save_settings(self.build())
+        if self.pending_removals:
+            actions.remove_folders(self.services, self.pending_removals,
+                                   on_done=self.folderRemoved.emit)
         if self.pending_folders:
             actions.add_folders(self.services, self.pending_folders)
         else:

@@ -278,12 +278,26 @@ def test_settings_removes_a_folder_from_the_catalog_not_the_disk(tmp_path, servi
     assert set(dlg.model_states) == set(ROLES)  # every role says whether it is ready
     assert all(w.text() in ("ready", "not ready") for w in dlg.model_states.values())
     dlg.roots.setCurrentRow(0)
+    # asked, and yes; then the dialog is cancelled: nothing has left the library
+    dlg.remove_folder(confirm=lambda text: "nothing is deleted" in text)
+    assert dlg.roots.item(0).text().endswith("(will be removed)")
+    assert services.background.wait_idle(10) and len(list_roots(services.catalog)) == 1
+    dlg.reject()
+    qtbot.wait(200)
+    assert services.background.wait_idle(10)
+    assert len(list_roots(services.catalog)) == 1 and len(_ids(services)) == 3
+
+    # asked, yes, and saved: it leaves the catalog, never the disk
+    dlg = SettingsDialog(services, win)
+    qtbot.addWidget(dlg)
+    qtbot.waitUntil(lambda: dlg.roots.count() == 1, timeout=10000)
+    dlg.roots.setCurrentRow(0)
+    dlg.remove_folder(confirm=lambda text: "nothing is deleted" in text)
     with qtbot.waitSignal(dlg.folderRemoved, timeout=10000) as sig:
-        dlg.remove_folder(confirm=lambda text: "nothing is deleted" in text)
+        dlg.save()
     assert sig.args == [3]
     assert list_roots(services.catalog) == [] and _ids(services) == []
     assert len(list(lib.glob("*.jpg"))) == 3  # the files stay on disk
-    assert dlg.roots.count() == 0
 
 
 def test_about_shows_the_version():
