@@ -98,8 +98,9 @@ class PeoplePage(QWidget):
         self.people = [p for p, _ in people]
         self.list.clear()
         for p, crops in people:
-            it = tile(self.list, f"{p.label}\n{p.face_count} photos" if p.name else
-                      f"Who is this?\n{p.face_count} photos")
+            # photos, not faces: a merged person can have two faces in one photo
+            it = tile(self.list, f"{p.label if p.name else 'Who is this?'}\n"
+                      f"{len(p.file_ids)} photos")
             it.setData(Qt.UserRole, p.id)
             it.setToolTip(f"{p.label}: {p.face_count} faces in {len(p.files)} files")
             it.setIcon(QIcon(mosaic(crops, self.list.iconSize())))
