@@ -35,3 +35,15 @@ def photos(folder: Path | None = None) -> list[Path]:
     if not found:
         raise SystemExit(f"no JPEG photos under {folder}")
     return found
+
+
+def debian_package(name: str, dest: Path) -> Path:
+    """Fetch a Debian package's files (`apt-get download` + `dpkg -x`: no root, nothing
+    installed) into dest; returns the folder they were unpacked into (its root is `/`)."""
+    import subprocess
+
+    dest.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["apt-get", "download", name], cwd=dest, check=True, capture_output=True)
+    deb = next(dest.glob(f"{name}_*.deb"))
+    subprocess.run(["dpkg", "-x", str(deb), str(dest / "x")], check=True)
+    return dest / "x"
