@@ -5,14 +5,17 @@
 Everything runs through the real code path (scan -> thumbnail stage -> faces stage -> people)
 with the real dlib weights of the default install, in a throw-away SHOEBOX_HOME.
 
-1. quality, on ../shared/faces (24 photos, 5 labelled people + one stranger + one child):
+1. quality, on labelled face photos: `--faces DIR`, by default tests/data/faces (8 public-domain
+   photos: Obama, Biden, one astronaut), or a folder laid out as face_recognition's examples
+   (train/<person>/, single/, test/; the README's figures: 24 photos, 5 labelled people + one
+   stranger + one child):
    - all at once: pairwise accuracy over labelled face pairs (same person <=> same label;
      an unassigned face is nobody's), the same over pairs whose two faces are both in a
      person, and ARI (unassigned faces count as singletons);
-   - incrementally: train/ and single/ first, then test/: every test/ face must end in the
-     person of its label.
-2. false people: ../shared/media/photos (photos of things, one footballer): faces found and
-   people formed (target 0 people).
+   - incrementally: train/ and single/ first, then test/ (in a flat folder: the portraits
+     first, then the rest): every later face must end in the person of its label.
+2. false people: real photos without people (benchmarks/media.py: the sample library by
+   default): faces found and people formed (target 0 people).
 3. speed: the faces stage on --photos 12 MP JPEGs (real face photos enlarged, with sensor
    noise), in the pixel pass: the faces stage's view of the one decode (1000x750, the 1024 px
    preview's size), with dlib in helper processes; target >= 4 photos/s on 2 cores. First
@@ -34,8 +37,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-FACES = REPO.parent / "shared" / "faces"
-MEDIA = REPO.parent / "shared" / "media" / "photos"
+FACES = REPO / "tests" / "data" / "faces"   # --faces replaces it
 
 
 def label(rel: str, x: float) -> str | None:
@@ -43,13 +45,14 @@ def label(rel: str, x: float) -> str | None:
     name = rel.rsplit("/", 1)[-1]
     if rel.startswith("train/"):
         return rel.split("/")[1]
-    if "two_people" in name:
+    if "two_people" in name or "obama_biden" in name:
         return "obama" if x < 0.5 else "biden"
     if "kit_with_rose" in name:
         return "rose_leslie" if x < 0.3 else "kit_harington"
     if "obama_and_biden" in name:
         return "biden" if x < 0.45 else ("obama" if x < 0.7 else None)  # None: a child
     for key, who in (("alex", "alex_lacamoire"), ("biden", "biden"), ("obama", "obama"),
+                     ("astronaut", "eileen_collins"),
                      ("johnsnow", "kit_harington"), ("lin-manuel", "lin_manuel_miranda")):
         if key in name:
             return who
@@ -109,6 +112,15 @@ def _photos(folder: str) -> list[Path]:
                   (".jpg", ".jpeg", ".png"))
 
 
+def _stages() -> tuple[list[Path], list[Path]]:
+    """The photos indexed first and those indexed after, for the incremental check."""
+    if (FACES / "test").is_dir():
+        return _photos("train") + _photos("single"), _photos("test")
+    everything = _photos(".")
+    first = [p for p in everything if "portrait" in p.name or "congress" in p.name]
+    return first, [p for p in everything if p not in first]
+
+
 def quality(work: Path) -> None:
     from sklearn.metrics import adjusted_rand_score
 
@@ -144,21 +156,22 @@ def quality(work: Path) -> None:
               f"({sum(1 for f in faces if f[2] == pid)} faces)")
     lib.close()
 
-    # incremental: train/ and single/ first, then test/
+    # incremental: train/ and single/ (or the portraits) first, then the rest
     lib = Library(work / "incremental")
-    for folder in ("train", "single"):
-        for p in _photos(folder):
-            lib.add(p, str(p.relative_to(FACES)))
+    early, late = _stages()
+    for p in early:
+        lib.add(p, str(p.relative_to(FACES)))
     first = lib.index().people
-    for p in _photos("test"):
+    for p in late:
         lib.add(p, str(p.relative_to(FACES)))
     then = lib.index().people
+    later = {str(p.relative_to(FACES)) for p in late}
     faces = [(rel, label(rel, x), pid) for rel, x, pid in lib.faces()]
-    majority = _majority([f for f in faces if not f[0].startswith("test/")])
-    tests = [f for f in faces if f[0].startswith("test/") and f[1] is not None]
+    majority = _majority([f for f in faces if f[0] not in later])
+    tests = [f for f in faces if f[0] in later and f[1] is not None]
     ok = [f for f in tests if f[2] is not None and majority.get(f[2]) == f[1]]
-    print(f"incremental: train/ + single/ first {first}, then test/ {then}")
-    print(f"  test/ faces in the right person: {len(ok)} of {len(tests)}")
+    print(f"incremental: {len(early)} photos first {first}, then {len(late)} more {then}")
+    print(f"  later faces in the right person: {len(ok)} of {len(tests)}")
     for rel, lab, pid in tests:
         if (rel, lab, pid) not in ok:
             print(f"    wrong or unassigned: {rel} ({lab}) -> person {pid} "
@@ -178,13 +191,16 @@ def _majority(faces) -> dict[int, str]:
 
 def false_people(work: Path) -> None:
     lib = Library(work / "things")
-    photos = sorted(MEDIA.glob("*.jpg"))
+    from benchmarks.media import media_folder
+    from benchmarks.media import photos as real_photos
+
+    photos = real_photos()
     for p in photos:
         lib.add(p, p.name)
     report = lib.index()
     faces = lib.faces()
     people = {pid for *_, pid in faces if pid is not None}
-    print(f"false people, {len(photos)} photos of ../shared/media/photos: "
+    print(f"false people, {len(photos)} photos of {media_folder()}: "
           f"{len(faces)} faces found ({', '.join(sorted({f[0] for f in faces})) or 'none'}), "
           f"{len(people)} people formed; stage {report.stages['faces'].done} done")
     lib.close()
@@ -264,11 +280,15 @@ def _cpu_cost(folder: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--photos", type=int, default=40)
+    ap.add_argument("--faces", type=Path, default=None,
+                    help="labelled face photos (default: tests/data/faces; see above)")
     ap.add_argument("--skip", default="")
     ap.add_argument("--processes", default="",
                     help="face helper processes to compare, e.g. 0,1,2 (default: the app's)")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
+    global FACES
+    FACES = (args.faces or FACES).resolve()
     work = Path(tempfile.mkdtemp(prefix="bench-faces-"))
     os.environ["SHOEBOX_HOME"] = str(work / "home")
     try:

@@ -6,12 +6,12 @@ GGUF LLM tokens/s and seconds per cluster name.
 
 - CLIP: the full-size ViT-B/32 architecture built from CLIPConfig defaults with random weights
   (speed does not depend on weight values), fp32 on the CPU, over 12 MP JPEGs (4000x3000, q90)
-  made from ../shared/media photos. Naive: full-resolution Image.open().convert("RGB") + the
+  made from real photos (benchmarks/media.py). Naive: full-resolution Image.open().convert("RGB") + the
   transformers CLIPImageProcessor + the model, one image at a time. Fast: core.media.images
   .open_image(target=224) (JPEG draft mode + EXIF orientation) in a thread pool, our numpy
   preprocessing, batches of 16 through ClipModel.embed_pixels. Target: fast >= 3x naive.
 - Whisper: the packaged Whisper base (offline-models extra), int8, `--threads` CPU threads,
-  over the ../shared/media/speech clips joined to ~30 s. Target: RTF <= 0.3 with 2 threads.
+  over speech clips (WAVs under SHOEBOX_BENCH_MEDIA; else silence) joined to ~30 s. Target: RTF <= 0.3 with 2 threads.
 - LLM: the packaged Qwen2.5-Coder-1.5B GGUF via llama.cpp, JSON-schema constrained cluster
   naming; tokens/s and seconds per cluster.
 - GPU: when CUDA is present, peak torch.cuda.max_memory_allocated across the registry swaps is
@@ -31,13 +31,14 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-MEDIA = ROOT.parent / "shared" / "media"
 
 
 def make_12mp_jpegs(folder: Path, n: int) -> list[Path]:
     from PIL import Image
 
-    srcs = sorted(p for p in glob.glob(str(MEDIA / "photos" / "*.jpg")))
+    from benchmarks.media import photos
+
+    srcs = photos()
     rng = np.random.default_rng(0)
     out = []
     folder.mkdir(parents=True, exist_ok=True)
@@ -46,11 +47,7 @@ def make_12mp_jpegs(folder: Path, n: int) -> list[Path]:
         out.append(dst)
         if dst.exists():
             continue
-        if srcs:
-            img = Image.open(srcs[i % len(srcs)]).convert("RGB").resize((4000, 3000), Image.BICUBIC)
-        else:  # no shared media: gradients
-            yy, xx = np.mgrid[0:3000, 0:4000]
-            img = Image.fromarray(np.stack([xx % 256, yy % 256, (xx + yy) % 256], -1).astype(np.uint8))
+        img = Image.open(srcs[i % len(srcs)]).convert("RGB").resize((4000, 3000), Image.BICUBIC)
         # sensor-like noise, so the JPEG carries real 12 MP detail (and real decode cost)
         arr = np.asarray(img, dtype=np.int16) + rng.integers(-6, 7, (3000, 4000, 3), dtype=np.int16)
         Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).save(dst, quality=90)
@@ -145,7 +142,11 @@ def bench_whisper(work: Path, threads: int) -> None:
     if not offline.packages_installed(offline.WHISPER_BASE):
         print("Whisper: skipped (pip install '.[offline-models]')")
         return
-    clips = sorted(glob.glob(str(MEDIA / "speech" / "*.wav")))
+    # speech clips of your own (WAV, any subfolder of SHOEBOX_BENCH_MEDIA); else silence
+    from benchmarks.media import ENV
+
+    clips = sorted(glob.glob(os.path.join(os.environ[ENV], "**", "*.wav"), recursive=True)
+                   ) if os.environ.get(ENV) else []
     gap = np.zeros(8000, np.float32)
     parts = []
     while sum(len(p) for p in parts) < 30 * 16000 and clips:

@@ -36,7 +36,6 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-MEDIA = REPO.parent / "shared" / "media" / "photos"
 MP12 = (4000, 3000)
 
 
@@ -47,7 +46,9 @@ def _base_images(n: int, size: tuple[int, int]) -> list[bytes]:
     JPEGs weigh (3-5 MB at 12 MP) and decode at the same cost."""
     from PIL import Image
 
-    sources = sorted(MEDIA.glob("*.jpg")) if MEDIA.is_dir() else []
+    from benchmarks.media import photos
+
+    sources = photos()
     rng = np.random.default_rng(0)
     out = []
     for i in range(n):
@@ -371,7 +372,9 @@ def make_video(path: Path, seconds: float, size=(1920, 1080), fps=30) -> Path:
     import av
     from PIL import Image
 
-    sources = sorted(MEDIA.glob("*.jpg"))
+    from benchmarks.media import photos
+
+    sources = photos()
     scenes = [np.asarray(Image.open(s).convert("RGB").resize(size)) for s in sources[:8]]
     with av.open(str(path), "w") as out:
         v = out.add_stream("libx264", rate=fps, options={"preset": "ultrafast", "g": str(fps)})

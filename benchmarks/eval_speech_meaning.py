@@ -22,7 +22,6 @@ import argparse
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -59,11 +58,9 @@ def stems(text: str) -> set[str]:
 
 
 def fetch_codec2(dest: Path) -> Path:
-    subprocess.run(["apt-get", "download", "codec2-examples"], cwd=dest, check=True,
-                   capture_output=True)
-    deb = next(dest.glob("codec2-examples_*.deb"))
-    subprocess.run(["dpkg", "-x", str(deb), str(dest / "x")], check=True)
-    return dest / "x" / "usr" / "share" / "codec2" / "wav"
+    from benchmarks.media import debian_package
+
+    return debian_package("codec2-examples", dest) / "usr" / "share" / "codec2" / "wav"
 
 
 def make_video(wav: Path, out: Path, colour: int) -> None:

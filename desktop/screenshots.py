@@ -3,7 +3,8 @@
     python -m desktop.screenshots OUTDIR [--media DIR] [--width 1000] [--dark]
 
 Builds a throw-away library in a temporary data folder from a folder of real media (default:
-../shared/media next to the checkout; else generated pictures), scans it, makes the
+the sample library, `shoebox sample`; a folder with photos/, near-duplicates/ and videos/ is
+laid out as a phone's), scans it, makes the
 thumbnails, and renders: grid, search results, detail, collections, reorganize review,
 duplicates, problems and the welcome dialog. Works offscreen (QT_QPA_PLATFORM=offscreen) or
 under Xvfb.
@@ -23,8 +24,6 @@ import tempfile
 import time
 from pathlib import Path
 
-DEFAULT_MEDIA = Path(__file__).resolve().parents[1].parent / "shared" / "media"
-
 
 def _copy_media(src: Path, lib: Path) -> None:
     layout = {"photos": "Phone/2019", "near-duplicates": "Wallpapers", "videos": "Videos"}
@@ -41,13 +40,10 @@ def _copy_media(src: Path, lib: Path) -> None:
     (lib / "Phone" / "IMG_broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a photo")
 
 
-def _generate_media(lib: Path) -> None:
-    from tests.media_factory import write_jpeg, write_video
+def _sample_media(lib: Path) -> None:
+    from core.sample import write_sample
 
-    for i in range(30):
-        write_jpeg(lib / "Phone" / f"IMG_{i:04d}.jpg", (640, 480), seed=i % 7,
-                   taken=f"2023:0{1 + i % 9}:1{i % 9} 12:00:00")
-    write_video(lib / "Videos" / "clip.mp4", seconds=2)
+    write_sample(lib)
     (lib / "Phone" / "IMG_broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a photo")
 
 
@@ -104,7 +100,7 @@ def _render_views(win, services, media: Path, out: Path, width: int, size, suffi
     _wait(lambda: win.status_area.error_count > 0, 5)
     _save(win, out / f"grid{suffix}.png", width)
 
-    win.search_edit.setText("butterfly" if (media / "photos").is_dir() else "IMG")
+    win.search_edit.setText("butterfly" if (media / "photos").is_dir() else "Lisbon")
     win.search.run_now()
     _wait(lambda: win.library.mode == "search" and win.library.model.rowCount() > 0)
     _wait(lambda: all(services.thumbs.cached(i) for i in grid.visible_ids()), 5)
@@ -149,8 +145,9 @@ def _render_views(win, services, media: Path, out: Path, width: int, size, suffi
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Render the app's main views into PNGs")
     ap.add_argument("outdir")
-    ap.add_argument("--media", default=str(DEFAULT_MEDIA),
-                    help="folder with photos/, near-duplicates/, videos/ (default: %(default)s)")
+    ap.add_argument("--media", default=None,
+                    help="folder with photos/, near-duplicates/, videos/ (default: the sample "
+                         "library)")
     ap.add_argument("--width", type=int, default=1000, help="PNG width in pixels")
     ap.add_argument("--dark", action="store_true", help="render the dark theme")
     args = ap.parse_args(argv)
@@ -177,15 +174,15 @@ def main(argv: list[str] | None = None) -> int:
     apply_theme(app, dark=args.dark)
     paths = Paths(tmp / "home")
     lib = tmp / "Pictures"
-    media = Path(args.media)
-    if (media / "photos").is_dir():
+    media = Path(args.media) if args.media else lib
+    if args.media:
         _copy_media(media, lib)
     else:
-        _generate_media(lib)
+        _sample_media(lib)
     services = Services(paths, Settings(watch=False))
     try:
         cat = services.catalog
-        # 31 photos: groups of two are worth showing (three found none by colour alone)
+        # a small library: groups of two are worth showing (three found none by colour alone)
         build_demo_library(cat, services.registry, services.settings, paths, lib,
                            min_collection_size=2)
         services.qsettings.setValue("welcomed", True)

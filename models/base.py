@@ -1,4 +1,4 @@
-"""The contract every model wrapper shares (ARCHITECTURE.md, convention 8).
+"""The contract every model wrapper shares (docs/ARCHITECTURE.md, "Rules the code keeps").
 
 Cheap constructor; idempotent, lock-guarded load(); unload() that really frees memory; batch
 methods that run inside a `_session()` so an idle-unload or a budget swap never pulls a model

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Smoke test of the packaged app folder (run after `make package`, or by `make package-check`):
-# the binary starts, knows its version, scans a small folder headless into a throw-away data
+# the binary starts, knows its version, writes its sample library and scans it headless into a throw-away data
 # folder, and opens its main window offscreen for a moment.
 set -euo pipefail
 APP="${1:-dist/shoebox/shoebox}"
@@ -10,13 +10,9 @@ trap 'rm -rf "$WORK"' EXIT
 export SHOEBOX_HOME="$WORK/home" QT_QPA_PLATFORM=offscreen HF_HUB_OFFLINE=1
 
 "$APP" --version
-mkdir -p "$WORK/photos/2024"
-MEDIA="$(dirname "$0")/../../shared/media"
-if [ -d "$MEDIA" ]; then
-    find "$MEDIA" -maxdepth 2 -type f \( -iname '*.jpg' -o -iname '*.png' \) | head -5 | xargs -I{} cp {} "$WORK/photos/2024/"
-fi
-# a file the app makes itself, so the check works without the shared corpus too
-printf '\xff\xd8\xff\xe0broken' > "$WORK/photos/2024/broken.jpg"
+# the sample library the app carries (resources/sample: the bundle must include it)
+"$APP" sample "$WORK/photos"
+printf '\xff\xd8\xff\xe0broken' > "$WORK/photos/broken.jpg"
 "$APP" add "$WORK/photos"
 "$APP" scan
 "$APP" status --json > "$WORK/status.json"

@@ -27,6 +27,42 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [i for i in items if not i.get_closest_marker("realweights")]
 
 
+_SKIPS: list[tuple[str, str]] = []   # (test id, reason) of every skipped test in this run
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        _SKIPS.append((report.nodeid, reason.removeprefix("Skipped: ")))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Skips in one line, by kind (tests/skips.py); a skip of any other kind is listed."""
+    from tests.skips import kind_of
+
+    if not _SKIPS:
+        return
+    kinds: dict[str, int] = {}
+    for _, reason in _SKIPS:
+        kind = kind_of(reason) or "NOT ALLOWED"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    terminalreporter.write_line(f"skipped {len(_SKIPS)}: "
+                                + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
+    for test, reason in _SKIPS:
+        if kind_of(reason) is None:
+            terminalreporter.write_line(f"  skip not allowed (tests/skips.py): {test}: {reason}")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A run with a skip of a kind tests/skips.py does not allow fails; in CI (SHOEBOX_CI=1,
+    .ci/run, which installs the system tools) a skip for a missing system tool fails too."""
+    from tests.skips import kind_of
+
+    bad = {None, "system tool"} if os.environ.get("SHOEBOX_CI") else {None}
+    if exitstatus == 0 and any(kind_of(r) in bad for _, r in _SKIPS):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.fixture(autouse=True)
 def shoebox_home(tmp_path_factory, monkeypatch):
     """A fresh data folder for each test; the user's real one is never touched."""

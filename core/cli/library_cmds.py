@@ -1,4 +1,4 @@
-"""Library commands: add, roots, remove-root, scan, watch, status, errors."""
+"""Library commands: sample, add, roots, remove-root, scan, watch, status, errors."""
 
 from __future__ import annotations
 
@@ -14,6 +14,12 @@ from core.scan.watcher import FolderWatcher
 
 
 def register(sub) -> None:
+    p = sub.add_parser("sample", help="write a small sample library (photos, a video, "
+                       "duplicates, a screenshot) into a new folder, to try Shoebox on")
+    p.add_argument("folder", help="a new or empty folder")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_sample)
+
     p = sub.add_parser("add", help="add a folder to the library (then run `shoebox scan`)")
     p.add_argument("folder")
     add_json_flag(p)
@@ -46,6 +52,18 @@ def register(sub) -> None:
     p.add_argument("--limit", type=int, default=None)
     add_json_flag(p)
     p.set_defaults(func=cmd_errors)
+
+
+def cmd_sample(args, ctx) -> int:
+    from core.sample import write_sample
+
+    files = write_sample(args.folder)
+    if args.json:
+        print_json({"folder": str(args.folder), "files": [str(f) for f in files]})
+    else:
+        print(f"wrote {len(files)} files into {args.folder}; "
+              f"next: `shoebox add {args.folder}` and `shoebox scan`")
+    return 0
 
 
 def cmd_add(args, ctx) -> int:

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 MAX_SIDE = 1024        # faces are looked for on a preview-sized picture; bigger ones shrink
 PHOTO_SIDE = 750       # the shorter side the stage asks of the shared decode
 MIN_GROUP_PX = 40      # smaller faces give unreliable descriptors: kept, never form people
-MIN_SHARPNESS = 20.0   # below: blurred (measured on ../shared/faces: sharp faces >= 26,
+MIN_SHARPNESS = 20.0   # below: blurred (measured on 24 labelled real photos: sharp faces >= 26,
                        # the same faces blurred mostly < 15)
 FACE_KEYFRAMES = 12    # keyframes of a video looked at for faces
 VIDEO_SIDE = 720

@@ -30,7 +30,7 @@ def list_roots(catalog: Catalog) -> list[Root]:
 
 
 def folder_name(path: str) -> str:
-    """A folder's own name, with or without a trailing separator: '/home/me/Photos/' ->
+    """A folder's own name, with or without a trailing separator: '/mnt/me/Photos/' ->
     'Photos'."""
     return os.path.basename(path.rstrip("/\\"))
 

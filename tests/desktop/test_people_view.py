@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from core.config import Settings
-from tests.core.people.conftest import PEOPLE, PHOTOS, copy_photo
+from tests.core.people.conftest import FACE_COUNT, PEOPLE, PHOTOS, copy_photo
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def face_window(tmp_path, services, make_window):
 
     lib = tmp_path / "Family"
     for name, src in PHOTOS.items():
-        copy_photo(src, lib / name, side=400)
+        copy_photo(src, lib / name)
     add_root(services.catalog, lib)
     scan(services.catalog)
     settings = Settings(device="cpu", model_idle_unload_s=0, workers=1)
@@ -60,10 +60,9 @@ def test_people_view_name_merge_not_this_person_hide_and_photos(face_window, qtb
     win, _lib = face_window
     monkeypatch.setattr(type(win.people), "_ask", lambda *a: True)  # yes to every question
     page = _open_people(win, qtbot)
-    assert _labels(page) == ["Who is this?\n4 photos", "Who is this?\n4 photos",
-                             "Who is this?\n3 photos"]
-    assert "3 people have no name yet" in page.notice.text()
-    assert all(not page.list.item(i).icon().isNull() for i in range(3))  # face mosaics
+    assert _labels(page) == ["Who is this?\n4 photos", "Who is this?\n3 photos"]
+    assert "2 people have no name yet" in page.notice.text()
+    assert all(not page.list.item(i).icon().isNull() for i in range(2))  # face mosaics
     # nobody selected yet: the faces box below says what it is for (it was blank)
     assert page.current_id() is None and "Select a person" in page.faces_title.text()
 
@@ -93,11 +92,7 @@ def test_people_view_name_merge_not_this_person_hide_and_photos(face_window, qtb
         page.not_btn.click()
     assert _labels(page)[0] == "Barack\n3 photos"
 
-    # merge the two unnamed people (the user says they are one), then hide the result
-    _select(page, 1, 2)
-    with qtbot.waitSignal(page.loaded, timeout=15000):
-        page.buttons["merge"].click()
-    assert len(_labels(page)) == 2 and _labels(page)[1].endswith("7 photos")
+    # hide the unnamed one
     _select(page, 1)
     with qtbot.waitSignal(page.loaded, timeout=15000):
         page.buttons["hide"].click()
@@ -110,34 +105,47 @@ def test_people_view_name_merge_not_this_person_hide_and_photos(face_window, qtb
                     and len(win.search.last_results) == 3, timeout=15000)
 
 
+def test_people_view_merges_two_people_into_the_named_one(face_window, qtbot, monkeypatch):
+    win, _lib = face_window
+    page = _open_people(win, qtbot)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Barack", True))
+    _select(page, 0)
+    with qtbot.waitSignal(page.loaded, timeout=15000):
+        page.buttons["name"].click()
+    _select(page, 0, 1)   # the user says they are one
+    with qtbot.waitSignal(page.loaded, timeout=15000):
+        page.buttons["merge"].click()
+    assert _labels(page) == ["Barack\n6 photos"]   # two_people.jpg holds both faces
+
+
 def test_detail_pane_shows_faces_names_an_unknown_one_and_opens_people(
         face_window, qtbot, monkeypatch):
     win, _lib = face_window
     with win.services.catalog.read() as conn:
-        lin = conn.execute("SELECT id FROM files WHERE name = 'lin.png'").fetchone()[0]
+        one = conn.execute("SELECT id FROM files WHERE name = 'astronaut.jpg'").fetchone()[0]
         two = conn.execute("SELECT id FROM files WHERE name = 'two_people.jpg'").fetchone()[0]
     with qtbot.waitSignal(win.detail.facesShown, timeout=15000):
-        win.open_detail(lin)
+        win.open_detail(one)
     assert [b.text() for b in win.detail.face_buttons] == ["Who?"]
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Lin-Manuel", True))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Eileen", True))
     with qtbot.waitSignal(win.detail.facesShown, timeout=15000):
         win.detail.face_buttons[0].click()
-    assert [b.text() for b in win.detail.face_buttons] == ["Lin-Manuel"]
+    assert [b.text() for b in win.detail.face_buttons] == ["Eileen"]
 
     with qtbot.waitSignal(win.detail.facesShown, timeout=15000):
         win.open_detail(two)
     assert [b.text() for b in win.detail.face_buttons] == ["Who?", "Who?"]  # two people, unnamed
     # a named face opens its person in the People view
     with qtbot.waitSignal(win.detail.facesShown, timeout=15000):
-        win.open_detail(lin)
+        win.open_detail(one)
     with qtbot.waitSignal(win.people.loaded, timeout=15000):
         win.detail.face_buttons[0].click()
     qtbot.waitUntil(lambda: win.current_page() == "people"
                     and win.people.list.currentItem() is not None
-                    and win.people.list.currentItem().text().startswith("Lin-Manuel"),
+                    and win.people.list.currentItem().text().startswith("Eileen"),
                     timeout=15000)
     assert {Path(f).name for p in win.people.people for f in p.files
-            if p.name is None} >= PEOPLE["kit"]
+            if p.name is None} >= PEOPLE["obama"]
 
 
 def test_settings_turn_faces_off_and_delete_all_face_data(face_window, qtbot, monkeypatch,
@@ -146,14 +154,14 @@ def test_settings_turn_faces_off_and_delete_all_face_data(face_window, qtbot, mo
 
     win, _lib = face_window
     page = _open_people(win, qtbot)
-    assert page.list.count() == 3
+    assert page.list.count() == 2
     dlg = SettingsDialog(win.services, win)
     qtbot.addWidget(dlg)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
     with qtbot.waitSignal(dlg.facesForgotten, timeout=15000) as got:
         dlg.forget_faces.click()
-    assert got.args[0] == {"faces": 13, "people": 3, "crops": 13}
-    assert "Deleted 13 faces" in dlg.faces_notice.text()
+    assert got.args[0] == {"faces": FACE_COUNT, "people": 2, "crops": FACE_COUNT}
+    assert f"Deleted {FACE_COUNT} faces" in dlg.faces_notice.text()
     dlg.faces.setChecked(False)
     dlg.save()
     assert Settings.load(paths).faces is False

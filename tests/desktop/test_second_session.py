@@ -88,7 +88,8 @@ def _multimedia() -> bool:
     return True
 
 
-@pytest.mark.skipif(not _multimedia(), reason="QtMultimedia cannot load here")
+@pytest.mark.skipif(not _multimedia(), reason="libpulse0 is not installed (apt-get install "
+                    "libpulse0): QtMultimedia cannot load")
 def test_the_player_is_stopped_from_the_event_loop_not_from_python(tmp_path, services, win,
                                                                    qtbot):
     """Esc on a played video froze the app for good: the GUI thread held Python's GIL inside

@@ -1,5 +1,5 @@
 """The faces role with the REAL dlib weights from face-recognition-models (default install),
-on real labelled photos from ../shared/faces (small versions: quick)."""
+on real labelled photos from tests/data/faces (480 px: quick)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from core.config import Settings
 from models import ModelUnavailable, Registry
 from models.faces import DESCRIPTOR_FILE, FaceModel, files_identity, packaged_folder, sharpness
 
-FACES = Path(__file__).resolve().parents[2] / ".." / "shared" / "faces"
-MEDIA = Path(__file__).resolve().parents[2] / ".." / "shared" / "media" / "photos"
+DATA = Path(__file__).resolve().parents[1] / "data"
+FACES = DATA / "faces"
+SAMPLE = Path(__file__).resolve().parents[2] / "resources" / "sample" / "library"
 
 
 def _small(path: Path, side: int = 640) -> Image.Image:
@@ -53,9 +54,9 @@ def test_identity_names_the_files_and_the_detector():
 def test_same_person_is_close_and_different_people_are_far(face_registry):
     fm = face_registry.faces()
     assert fm.loaded and fm.device == "cpu"
-    obama_a, obama_b, biden = fm.detect([_small(FACES / "train/obama/obama.jpg"),
-                                         _small(FACES / "test/obama1.jpg"),
-                                         _small(FACES / "train/biden/biden2.jpg")])
+    obama_a, obama_b, biden = fm.detect([_small(FACES / "obama_2012_portrait.jpg"),
+                                         _small(FACES / "obama_2009_congress.jpg"),
+                                         _small(FACES / "biden_2013_portrait.jpg")])
     assert len(obama_a) == len(obama_b) == len(biden) == 1
     a, b, c = obama_a[0], obama_b[0], biden[0]
     assert a.descriptor.shape == (128,) and a.descriptor.dtype == np.float32
@@ -66,7 +67,7 @@ def test_same_person_is_close_and_different_people_are_far(face_registry):
 
 
 def test_two_people_in_one_photo_are_two_faces_biggest_first(face_registry):
-    faces = face_registry.faces().detect([_small(FACES / "single/two_people.jpg")])[0]
+    faces = face_registry.faces().detect([_small(FACES / "obama_biden_2010_blue_room.jpg")])[0]
     assert len(faces) == 2
     areas = [(f.box[2] - f.box[0]) * (f.box[3] - f.box[1]) for f in faces]
     assert areas == sorted(areas, reverse=True)
@@ -74,12 +75,13 @@ def test_two_people_in_one_photo_are_two_faces_biggest_first(face_registry):
 
 
 def test_no_face_in_photos_without_people(face_registry):
-    imgs = [_small(MEDIA / n) for n in ("Aqua.jpg", "fruits.jpg", "building.jpg", "LadyBird.jpg")]
-    assert face_registry.faces().detect(imgs) == [[], [], [], []]
+    imgs = [_small(p) for p in sorted(SAMPLE.rglob("*.jpg")) if "cameraman" not in p.name]
+    assert len(imgs) >= 4
+    assert face_registry.faces().detect(imgs) == [[]] * len(imgs)
 
 
 def test_blurred_face_is_less_sharp(face_registry):
-    img = _small(FACES / "train/obama/obama2.jpg")
+    img = _small(FACES / "obama_2009_congress.jpg")
     sharp = face_registry.faces().detect([img])[0][0].sharpness
     blurred = face_registry.faces().detect([img.filter(ImageFilter.GaussianBlur(4))])[0]
     assert not blurred or blurred[0].sharpness < sharp / 3
@@ -90,7 +92,7 @@ def test_blurred_face_is_less_sharp(face_registry):
 def test_threads_share_one_model_safely(face_registry):
     """dlib detectors corrupt the heap when two threads use one; the session lock prevents it."""
     fm = face_registry.faces()
-    img = _small(FACES / "test/kit_with_rose.jpg", 400)
+    img = _small(FACES / "obama_biden_2010_blue_room.jpg")
     want = len(fm.detect([img])[0])
     got: list[int] = []
 
@@ -134,7 +136,8 @@ def test_helper_processes_give_the_same_faces_and_survive_a_crash(paths):
     try:
         fm = reg.faces()
         assert fm.processes == 2 and fm._pool is not None
-        imgs = [_small(FACES / "single/two_people.jpg"), _small(FACES / "test/obama1.jpg")]
+        imgs = [_small(FACES / "obama_biden_2010_blue_room.jpg"),
+                _small(FACES / "obama_2012_portrait.jpg")]
         here = FaceModel(packaged_folder(), processes=0).load()
         try:
             want = here.detect(imgs)

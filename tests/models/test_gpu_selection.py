@@ -60,8 +60,7 @@ def test_one_heavy_model_at_a_time_on_cuda_too(cuda_registry):
 
 
 def test_faces_use_the_cnn_detector_only_with_a_cuda_dlib(monkeypatch, tiny_settings):
-    if face_models.dlib_problem() is not None or face_models.packaged_folder() is None:
-        pytest.skip("dlib or the packaged face models are not installed")
+    assert face_models.dlib_problem() is None and face_models.packaged_folder() is not None
     for has_cuda_dlib, device, kind in ((True, "cuda", "cnn"), (False, "cuda", "hog"),
                                         (True, "cpu", "hog")):
         monkeypatch.setattr(face_models, "cuda_detector", lambda v=has_cuda_dlib: v)

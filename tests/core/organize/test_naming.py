@@ -189,11 +189,7 @@ def test_without_an_llm_every_collection_still_gets_a_name(catalog):
     assert {c.id: c for c in list_collections(catalog)}[a].name == "Rex"
 
 
-def test_tiny_random_llm_garbage_falls_back(catalog, request):
-    try:
-        registry = request.getfixturevalue("registry")
-    except pytest.FixtureLookupError:
-        pytest.skip("models' registry fixture not available in this build")
+def test_tiny_random_llm_garbage_falls_back(catalog, registry):
     plant_collection(catalog, captions=["a mountain lake"] * 5, tags=["lake"])
     rep = name_collections(catalog, registry=registry, max_tokens=40, attempts=2)
     assert rep.named == 1

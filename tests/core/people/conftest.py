@@ -1,5 +1,5 @@
-"""A small library of real labelled face photos (../shared/faces, shrunk to 480 px so the
-real dlib models stay quick), scanned; indexing is up to each test."""
+"""A small library of real labelled face photos (tests/data/faces: public-domain photos,
+480 px, sources in SOURCES.md), scanned; indexing is up to each test."""
 
 from __future__ import annotations
 
@@ -12,28 +12,25 @@ from core.config import Settings
 from core.scan.roots import add_root
 from core.scan.scanner import scan
 
-FACES = Path(__file__).resolve().parents[3] / ".." / "shared" / "faces"
+FACES = Path(__file__).resolve().parents[2] / "data" / "faces"
 
-# our name -> source photo; the people: obama (3 + two_people), biden (2 + two_people),
-# kit (3 + kit_with_rose); rose and lin appear once each (too little support for a person)
+# our name -> fixture photo; the people: obama (3 + two_people), biden (2 + two_people); the
+# astronaut appears once (too little support for a person). The blue-room photos are crops
+# of one picture, as an album holds a cropped copy beside the whole.
 PHOTOS = {
-    "obama_a.jpg": "train/obama/obama.jpg",
-    "obama_b.jpg": "train/obama/obama2.jpg",
-    "obama_c.jpg": "test/obama1.jpg",
-    "biden_a.jpg": "train/biden/biden.jpg",
-    "biden_b.jpg": "train/biden/biden2.jpg",
-    "two_people.jpg": "single/two_people.jpg",     # obama (left) and biden (right)
-    "kit_a.jpg": "train/kit_harington/john1.jpeg",
-    "kit_b.jpg": "train/kit_harington/john2.jpeg",
-    "kit_c.jpg": "test/johnsnow_test1.jpg",
-    "kit_with_rose.jpg": "test/kit_with_rose.jpg",  # rose (left) and kit (right)
-    "lin.png": "single/lin-manuel-miranda.png",
+    "obama_a.jpg": "obama_2012_portrait.jpg",
+    "obama_b.jpg": "obama_2009_congress.jpg",
+    "obama_c.jpg": "obama_2010_blue_room.jpg",
+    "biden_a.jpg": "biden_2013_portrait.jpg",
+    "biden_b.jpg": "biden_2010_blue_room.jpg",
+    "two_people.jpg": "obama_biden_2010_blue_room.jpg",  # obama (left) and biden (right)
+    "astronaut.jpg": "astronaut_collins.jpg",
 }
 PEOPLE = {
     "obama": {"obama_a.jpg", "obama_b.jpg", "obama_c.jpg", "two_people.jpg"},
     "biden": {"biden_a.jpg", "biden_b.jpg", "two_people.jpg"},
-    "kit": {"kit_a.jpg", "kit_b.jpg", "kit_c.jpg", "kit_with_rose.jpg"},
 }
+FACE_COUNT = 8  # one a photo, two in two_people.jpg
 
 
 def copy_photo(src: str, target: Path, side: int = 480) -> Path:

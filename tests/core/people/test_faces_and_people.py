@@ -22,7 +22,14 @@ from core.people import (
 )
 from core.query.people import faces_of_file, list_people, person_faces, unassigned_faces
 from core.scan.scanner import scan
-from tests.core.people.conftest import PEOPLE, copy_photo, index_faces, people_files
+from tests.core.people.conftest import (
+    FACE_COUNT,
+    PEOPLE,
+    PHOTOS,
+    copy_photo,
+    index_faces,
+    people_files,
+)
 
 
 def _file_id(catalog, name: str) -> int:
@@ -44,13 +51,16 @@ def indexed(face_lib, catalog, face_registry, face_settings, paths):
 
 
 def test_faces_are_found_stored_and_grouped_into_the_right_people(indexed, catalog, paths):
-    assert indexed.stages["faces"].done == 11 and indexed.stages["faces"].errors == 0
-    assert indexed.people["formed"] == 3
-    # exactly the three people with 3+ photos, each with exactly their photos: no false merge
+    assert indexed.stages["faces"].done == len(PHOTOS) and indexed.stages["faces"].errors == 0
+    assert indexed.people["formed"] == 2
+    # exactly the two people with 3+ photos, each with exactly their photos: no false merge
     assert sorted(people_files(catalog).values(), key=sorted) == sorted(PEOPLE.values(), key=sorted)
-    assert unassigned_faces(catalog) == 2  # rose and lin: one photo each, no support yet
+    assert unassigned_faces(catalog) == 1  # the astronaut: one photo, no support yet
     faces = faces_of_file(catalog, _file_id(catalog, "two_people.jpg"))
     assert len(faces) == 2 and faces[0].person_id != faces[1].person_id
+    obama, biden = _person_of(catalog, PEOPLE["obama"]), _person_of(catalog, PEOPLE["biden"])
+    by_x = sorted(faces, key=lambda f: f.box[0])
+    assert [f.person_id for f in by_x] == [obama, biden]   # left and right, not swapped
     f = faces[0]
     assert 0 < f.box[0] < 1 and 0 < f.box[2] < 0.5 and f.groupable and f.score > 0
     assert f.crop_path(paths).exists()
@@ -62,83 +72,92 @@ def test_faces_are_found_stored_and_grouped_into_the_right_people(indexed, catal
 
 def test_an_unchanged_or_moved_file_is_not_redone(indexed, face_lib, catalog, face_registry,
                                                   face_settings, paths):
-    before = {(f.id, f.person_id) for f in faces_of_file(catalog, _file_id(catalog, "kit_a.jpg"))}
+    before = {(f.id, f.person_id) for f in faces_of_file(catalog, _file_id(catalog, "biden_a.jpg"))}
     (face_lib / "moved").mkdir()
-    shutil.move(face_lib / "kit_a.jpg", face_lib / "moved" / "kit_a.jpg")
+    shutil.move(face_lib / "biden_a.jpg", face_lib / "moved" / "biden_a.jpg")
     scan(catalog)
     again = index_faces(catalog, face_registry, face_settings, paths)
     assert again.stages["faces"].done == 0 and again.people == {}
     assert {(f.id, f.person_id)
-            for f in faces_of_file(catalog, _file_id(catalog, "kit_a.jpg"))} == before
+            for f in faces_of_file(catalog, _file_id(catalog, "biden_a.jpg"))} == before
 
 
 def test_a_new_photo_joins_its_person_and_new_support_forms_a_person(
-        indexed, face_lib, catalog, face_registry, face_settings, paths):
-    obama = _person_of(catalog, PEOPLE["obama"])
-    copy_photo("single/obama3.jpg", face_lib / "obama_new.jpg")
-    copy_photo("train/rose_leslie/img1.jpg", face_lib / "rose_a.jpg")
-    copy_photo("train/rose_leslie/img2.jpg", face_lib / "rose_b.jpg")
+        face_lib, catalog, face_registry, face_settings, paths, tmp_path):
+    later = tmp_path / "later"   # biden has one photo at first: no person yet
+    later.mkdir()
+    for name in ("biden_b.jpg", "two_people.jpg"):
+        shutil.move(face_lib / name, later / name)
+    scan(catalog)
+    first = index_faces(catalog, face_registry, face_settings, paths)
+    assert first.people["formed"] == 1 and unassigned_faces(catalog) == 2  # biden, astronaut
+    obama = _person_of(catalog, {"obama_a.jpg", "obama_b.jpg", "obama_c.jpg"})
+    for name in ("biden_b.jpg", "two_people.jpg"):
+        shutil.move(later / name, face_lib / name)
+    copy_photo("obama_2012_portrait_small.jpg", face_lib / "obama_new.jpg")
     scan(catalog)
     report = index_faces(catalog, face_registry, face_settings, paths)
     assert report.stages["faces"].done == 3
-    assert report.people["joined"] == 1 and report.people["formed"] == 1
-    assert "obama_new.jpg" in people_files(catalog)[obama]
-    rose = _person_of(catalog, {"rose_a.jpg", "rose_b.jpg", "kit_with_rose.jpg"})
-    assert rose != obama
+    # obama_new and obama's face in two_people join him; biden now has three pictures
+    assert report.people["joined"] == 2 and report.people["formed"] == 1
+    assert people_files(catalog)[obama] == PEOPLE["obama"] | {"obama_new.jpg"}
+    biden = _person_of(catalog, PEOPLE["biden"])
+    assert biden != obama and unassigned_faces(catalog) == 1
 
 
 def test_user_decisions_survive_a_regroup(indexed, catalog, face_registry):
     model = face_registry.identity("faces")
     obama = _person_of(catalog, PEOPLE["obama"])
     biden = _person_of(catalog, PEOPLE["biden"])
-    kit = _person_of(catalog, PEOPLE["kit"])
-    name_person(catalog, obama, "Barack")
-    wrong = next(f for f in person_faces(catalog, kit) if Path(f.path).name == "kit_c.jpg")
+    name_person(catalog, biden, "Joe")
+    wrong = next(f for f in person_faces(catalog, obama) if Path(f.path).name == "obama_c.jpg")
     remove_face(catalog, wrong.id)                       # "not this person"
-    hide_person(catalog, biden)
     r = regroup(catalog, model)
-    assert r.formed == 1  # kit, whom nobody named: formed again, under the same id
+    assert r.formed == 1  # obama, whom nobody named: formed again, under the same id
     people = {p.id: p for p in list_people(catalog, include_hidden=True)}
-    assert people[obama].name == "Barack"
-    assert {Path(f).name for f in people[obama].files} == PEOPLE["obama"]
-    assert people[biden].hidden and biden not in {p.id for p in list_people(catalog)}
-    assert wrong.id not in {f.id for f in person_faces(catalog, kit)}
-    assert {Path(f).name for f in people[kit].files} == PEOPLE["kit"] - {"kit_c.jpg"}
-
-    merged = merge_people(catalog, [kit, obama])        # the user says they are one
-    assert merged == kit
+    assert people[biden].name == "Joe"
+    assert {Path(f).name for f in people[biden].files} == PEOPLE["biden"]
+    assert wrong.id not in {f.id for f in person_faces(catalog, obama)}
+    assert {Path(f).name for f in people[obama].files} == PEOPLE["obama"] - {"obama_c.jpg"}
+    hide_person(catalog, obama)
     regroup(catalog, model)
-    after = {p.id: p for p in list_people(catalog)}
-    assert obama not in after and after[kit].name == "Barack"
-    assert after[kit].face_count == 4 + 3
-    assert wrong.id not in {f.id for f in person_faces(catalog, kit)}  # rejections carry over
+    people = {p.id: p for p in list_people(catalog, include_hidden=True)}
+    assert people[obama].hidden and obama not in {p.id for p in list_people(catalog)}
+
+    merged = merge_people(catalog, [obama, biden])      # the user says they are one
+    assert merged == obama
+    regroup(catalog, model)
+    after = {p.id: p for p in list_people(catalog, include_hidden=True)}
+    assert biden not in after and after[obama].name == "Joe"
+    assert after[obama].face_count == 3 + 3
+    assert wrong.id not in {f.id for f in person_faces(catalog, obama)}  # rejections carry over
 
 
 def test_split_makes_a_person_of_its_own_and_edits_check_their_ids(indexed, catalog):
-    kit = _person_of(catalog, PEOPLE["kit"])
-    face = person_faces(catalog, kit)[0]
+    biden = _person_of(catalog, PEOPLE["biden"])
+    face = person_faces(catalog, biden)[0]
     new = split_faces(catalog, [face.id])
     assert [f.id for f in person_faces(catalog, new)] == [face.id]
     with catalog.read() as conn:
         assert conn.execute("SELECT 1 FROM face_rejections WHERE face_id = ? AND person_id = ?",
-                            (face.id, kit)).fetchone()
+                            (face.id, biden)).fetchone()
     with pytest.raises(PeopleError, match="no person 999"):
         name_person(catalog, 999, "X")
     with pytest.raises(PeopleError, match="two different"):
-        merge_people(catalog, [kit, kit])
+        merge_people(catalog, [biden, biden])
     with pytest.raises(PeopleError, match="at most 100"):
-        name_person(catalog, kit, "x" * 101)
+        name_person(catalog, biden, "x" * 101)
 
 
 def test_naming_one_face_reuses_the_person_called_that(indexed, catalog):
     obama = _person_of(catalog, PEOPLE["obama"])
     name_person(catalog, obama, "Zoë")
-    loose = faces_of_file(catalog, _file_id(catalog, "lin.png"))[0]
+    loose = faces_of_file(catalog, _file_id(catalog, "astronaut.jpg"))[0]
     assert name_face(catalog, loose.id, "  ZOE ") == obama   # case and accents aside
-    other = faces_of_file(catalog, _file_id(catalog, "kit_with_rose.jpg"))
-    rose = next(f for f in other if f.person_id is None)
-    pid = name_face(catalog, rose.id, "Rose")
-    assert pid not in (obama,) and list_people(catalog)[0].name == "Rose"
+    split = split_faces(catalog, [loose.id])                 # not Zoë after all
+    assert faces_of_file(catalog, _file_id(catalog, "astronaut.jpg"))[0].person_id == split
+    pid = name_face(catalog, loose.id, "Eileen")
+    assert pid not in (obama,) and list_people(catalog)[0].name == "Eileen"
 
 
 def test_blurred_and_tiny_faces_are_kept_but_never_form_people(face_lib, catalog, paths):
@@ -148,10 +167,11 @@ def test_blurred_and_tiny_faces_are_kept_but_never_form_people(face_lib, catalog
 
     settings = Settings(device="cpu", model_idle_unload_s=0, extra={"face_detect_scale": 2.5})
     registry = Registry(settings, paths)
-    for i, src in enumerate(("train/obama/obama.jpg", "train/obama/obama2.jpg", "test/obama1.jpg")):
+    for i, src in enumerate(("obama_2012_portrait.jpg", "obama_2009_congress.jpg",
+                             "obama_2010_blue_room.jpg")):
         p = copy_photo(src, face_lib / "blurred" / f"b{i}.jpg")
         Image.open(p).filter(ImageFilter.GaussianBlur(3)).save(p)
-    tiny = copy_photo("train/biden/biden2.jpg", face_lib / "tiny" / "t.jpg", side=90)
+    tiny = copy_photo("biden_2013_portrait.jpg", face_lib / "tiny" / "t.jpg", side=90)
     canvas = Image.new("RGB", (600, 600), (90, 120, 90))
     canvas.paste(Image.open(tiny), (220, 220))
     canvas.save(tiny)
@@ -178,16 +198,16 @@ def test_a_model_change_redoes_only_the_faces_stage_and_keeps_decisions(
     catalog.write(lambda c: c.execute("UPDATE jobs SET model_id = 'dlib-faces-hog@older' "
                                       "WHERE stage = 'faces'"))
     again = index_faces(catalog, face_registry, face_settings, paths)
-    assert again.stages["faces"].done == 11 and again.stages["thumbnail"].done == 0
+    assert again.stages["faces"].done == len(PHOTOS) and again.stages["thumbnail"].done == 0
     after = {p.id: p for p in list_people(catalog)}
     assert after[obama].name == "Barack" and {f.id for f in person_faces(catalog, obama)} == ids_before
-    assert len(after) == 3
+    assert len(after) == 2
 
 
 def test_faces_in_video_keyframes(tmp_path, catalog, face_registry, face_settings, paths):
     import av
 
-    face = Image.open(copy_photo("train/obama/obama.jpg", tmp_path / "still.jpg", 480))
+    face = Image.open(copy_photo("obama_2012_portrait.jpg", tmp_path / "still.jpg", 480))
     face = face.resize((320, 400))
     lib = tmp_path / "Videos"
     lib.mkdir()
@@ -215,20 +235,20 @@ def test_turned_off_nothing_is_looked_for_and_forget_deletes_everything(
     from models import Registry
 
     crops = list((paths.thumbnails / "faces").rglob("*.jpg"))
-    assert len(crops) == 13
+    assert len(crops) == FACE_COUNT
     off = face_settings.__class__(device="cpu", faces=False, model_idle_unload_s=0)
     reg = Registry(off, paths)
     try:
         st = reg.status()["faces"]
         assert st["state"] == "unavailable" and "turned off" in st["reason"]
-        copy_photo("train/rose_leslie/img1.jpg", face_lib / "new.jpg")
+        copy_photo("obama_2012_portrait_small.jpg", face_lib / "new.jpg")
         scan(catalog)
         report = index_faces(catalog, reg, off, paths)
         assert report.stages["faces"].done == 0 and "turned off" in report.stages["faces"].skipped
     finally:
         reg.close()
     out = delete_all_face_data(catalog, paths)
-    assert out == {"faces": 13, "people": 3, "crops": 13}
+    assert out == {"faces": FACE_COUNT, "people": 2, "crops": FACE_COUNT}
     with catalog.read() as conn:
         for table in ("faces", "people", "face_rejections"):
             assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
@@ -239,7 +259,7 @@ def test_turned_off_nothing_is_looked_for_and_forget_deletes_everything(
 def test_write_faces_keeps_rows_found_at_the_same_spot(catalog, face_lib):
     from core.pipeline.faces_stage import FoundFace, write_faces
 
-    fid = _file_id(catalog, "lin.png")
+    fid = _file_id(catalog, "astronaut.jpg")
     crop = Image.new("RGB", (8, 8))
 
     def face(idx, x, vec):

@@ -9,9 +9,17 @@ from pathlib import Path
 from PIL import Image
 
 from core.cli.main import main
+from core.sample import sample_dir
 from tests.cli_runner import run_ok
 
-SAMPLES = Path("/work/shared/media/photos")
+SAMPLES = sample_dir()
+# the sample library's photos, by what they show
+COFFEE = SAMPLES / "Phone/2023-04 Lisbon/IMG_2031.jpg"
+ROCKET = SAMPLES / "Phone/2015-02 Florida/IMG_0412.jpg"
+GRAVEL = SAMPLES / "Phone/2023-04 Lisbon/IMG_2033.jpg"
+GRASS = SAMPLES / "Phone/2023-04 Lisbon/IMG_2034.jpg"
+CAT = SAMPLES / "Phone/2023-06 Home/IMG_2301.jpg"
+HUBBLE = SAMPLES / "Downloads/hubble_deep_field.jpg"   # no EXIF
 
 
 def dated_copy(src: Path, dst: Path, taken: str, *, size: int | None = None,
@@ -31,14 +39,14 @@ def dated_copy(src: Path, dst: Path, taken: str, *, size: int | None = None,
 
 def test_memories_by_year_with_near_duplicates_collapsed_and_dismissals(tmp_path, capsys):
     lib = tmp_path / "lib"
-    dated_copy(SAMPLES / "Garden.jpg", lib / "a.jpg", "2019:11:30 10:00:00")
-    dated_copy(SAMPLES / "Garden.jpg", lib / "a-small.jpg", "2019:11:30 10:00:20", size=400,
+    dated_copy(COFFEE, lib / "a.jpg", "2019:11:30 10:00:00")
+    dated_copy(COFFEE, lib / "a-small.jpg", "2019:11:30 10:00:20", size=400,
                quality=80)                                          # the same shot, re-saved
-    dated_copy(SAMPLES / "Storm.jpg", lib / "b.jpg", "2019:11:30 10:01:00")   # another shot
-    dated_copy(SAMPLES / "Dune.jpg", lib / "c.jpg", "2022:11:30 18:00:00")
-    dated_copy(SAMPLES / "Aqua.jpg", lib / "d.jpg", "2022:12:01 09:00:00")    # another day
-    dated_copy(SAMPLES / "Blinds.jpg", lib / "e.jpg", "2026:11:30 09:00:00")  # this year
-    (lib / "no-date.jpg").write_bytes((SAMPLES / "RainDrops.jpg").read_bytes())  # mtime only
+    dated_copy(ROCKET, lib / "b.jpg", "2019:11:30 10:01:00")   # another shot
+    dated_copy(GRAVEL, lib / "c.jpg", "2022:11:30 18:00:00")
+    dated_copy(GRASS, lib / "d.jpg", "2022:12:01 09:00:00")    # another day
+    dated_copy(CAT, lib / "e.jpg", "2026:11:30 09:00:00")  # this year
+    (lib / "no-date.jpg").write_bytes(HUBBLE.read_bytes())  # mtime only
     run_ok(capsys, "add", str(lib))
     run_ok(capsys, "scan")
     out = json.loads(run_ok(capsys, "memories", "--date", "2026-11-30", "--json"))

