@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from core.places.geocoder import ATTRIBUTION as PLACES_ATTRIBUTION
 from desktop import actions
 from desktop.library_model import HitRole
-from desktop.shortcuts import sequences
+from desktop.shortcuts import let_undo_through, sequences
 from desktop.status_area import StatusArea
 from desktop.style import icon
 from desktop.views.library import LibraryPage
@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
         from desktop.search_controller import SearchController
         self.search = SearchController(self)
         self._build_menus()
+        let_undo_through(self.search_edit, self.detail.ask_edit)
         self._wire()
         self.nav.setCurrentRow(0)
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QLineEdit
 
 
 @dataclass(frozen=True)
@@ -49,3 +51,23 @@ SHORTCUTS: dict[str, Shortcut] = {
 def sequences(name: str) -> list[QKeySequence]:
     """The key sequences of one row of the table, to give to a QAction."""
     return [QKeySequence(k) for k in SHORTCUTS[name].keys]
+
+
+class UndoPassThrough(QObject):
+    """A text box takes Ctrl+Z for itself even with nothing to undo, so the window's "undo
+    the last reorganization" never fired from the search box, which has the focus at start.
+    With this filter on a box, Ctrl+Z undoes the typing while there is typing to undo, and
+    reaches the window otherwise."""
+
+    def eventFilter(self, obj, event) -> bool:
+        if (event.type() == QEvent.ShortcutOverride and isinstance(obj, QLineEdit)
+                and event.matches(QKeySequence.Undo) and not obj.isUndoAvailable()):
+            event.ignore()       # not the box's: the shortcut map gives it to the window
+            return True
+        return False
+
+
+def let_undo_through(*boxes: QLineEdit) -> None:
+    for box in boxes:
+        f = UndoPassThrough(box)   # owned by the box
+        box.installEventFilter(f)

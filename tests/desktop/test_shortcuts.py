@@ -49,3 +49,24 @@ def test_the_window_binds_its_shortcuts_from_the_table_only(window):
                                   "does not list"
             used.add(text)
     assert used == bound, f"listed but bound to nothing: {sorted(bound - used)}"
+
+
+def test_ctrl_z_reaches_the_window_from_the_search_box_it_starts_in(win, qtbot, monkeypatch):
+    """The search box has the focus at start; with nothing typed to undo, Ctrl+Z is the
+    window's "undo the last reorganization" (which says there is none), and once something
+    was typed it undoes the typing first."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    said = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, title, *a, **k: said.append(title))
+    win.activateWindow()
+    win.search_edit.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is win.search_edit, timeout=5000)
+    qtbot.keyClick(win.search_edit, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: said == ["Undo"], timeout=10000)
+
+    qtbot.keyClicks(win.search_edit, "beach")
+    qtbot.keyClick(win.search_edit, Qt.Key_Z, Qt.ControlModifier)
+    qtbot.wait(300)
+    assert win.search_edit.text() == "" and said == ["Undo"]   # the typing was undone
