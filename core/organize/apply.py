@@ -533,9 +533,11 @@ def _remove_emptied(catalog: Catalog, plan_id: int, folders: set[str], roots: li
                 d.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
             try:
                 os.rmdir(d)  # only succeeds when empty
+                removed.append(d)
+            except FileNotFoundError:
+                pass  # removed by an interrupted earlier run: its parent may still be left
             except OSError:
                 break
-            removed.append(d)
             d = os.path.dirname(d)
     if removed:
         catalog.write(_record_rmdirs, plan_id, removed)

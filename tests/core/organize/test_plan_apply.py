@@ -384,3 +384,16 @@ def test_journal_rows_stay_plain_text_and_rows_of_an_older_shoebox_still_undo(li
     assert rep.done == 1 and not rep.left_alone and not rep.failed
     assert tree(root) == before and file_ids(catalog) == ids
     catalog_agrees_with_disk(catalog)
+
+
+def test_emptied_folders_an_interrupted_run_began_removing_are_finished(lib, catalog):
+    """A kill between two rmdirs left `Camera/` behind once `Camera/00/` was gone: the next
+    run's rmdir of the missing folder must go on to its parent, not stop there."""
+    from core.organize.apply import _remove_emptied
+
+    root, _ = lib
+    pid = make_plan(catalog)
+    (root / "Camera").mkdir()                  # Camera/00 was removed by the earlier run
+    removed = _remove_emptied(catalog, pid, {str(root / "Camera" / "00")}, [str(root)])
+    assert removed == [str(root / "Camera")] and not (root / "Camera").exists()
+    assert root.exists()                       # never the root
