@@ -8,14 +8,13 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
     QToolButton,
 )
 
 from core.query import library_status
+from desktop.elided_label import ElidedLabel
 from desktop.style import icon
 from desktop.workers import describe, format_progress, run_async
 
@@ -30,9 +29,11 @@ class StatusArea(QFrame):
         bg = services.background
         lay = QHBoxLayout(self)
         lay.setContentsMargins(8, 2, 8, 2)
-        self.head = QLabel("Ready")
+        # every text here is elided: a long stage, path or error must never widen the window
+        # (an indexing status once held it at 2,200 px, past the screen)
+        self.head = ElidedLabel("Ready", min_chars=10)
         self.head.setObjectName("statusHead")
-        self.details = QLabel("")
+        self.details = ElidedLabel("", min_chars=4)
         self.details.setObjectName("notice")
         self.bar = QProgressBar()
         self.bar.setMaximumWidth(220)
@@ -47,19 +48,20 @@ class StatusArea(QFrame):
         self.cancel_btn.setIcon(icon("stop"))
         self.cancel_btn.setToolTip("Stop the current task")
         self.cancel_btn.clicked.connect(bg.cancel_current)
-        self.counts = QLabel("")
+        self.counts = ElidedLabel("", min_chars=4)
         self.counts.setObjectName("notice")
-        self.models = QLabel("")
+        self.models = ElidedLabel("", min_chars=4)
         self.models.setObjectName("notice")
         self.errors_btn = QPushButton("No problems")
         self.errors_btn.setFlat(True)
         self.errors_btn.setCursor(Qt.PointingHandCursor)
         self.errors_btn.clicked.connect(self.errorsClicked)
-        self.head.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Preferred)
-        for w in (self.head, self.bar, self.details):
-            lay.addWidget(w)
-        lay.addStretch(1)
-        for w in (self.models, self.counts, self.pause_btn, self.cancel_btn, self.errors_btn):
+        lay.addWidget(self.head, 3)
+        lay.addWidget(self.bar)
+        lay.addWidget(self.details, 2)
+        lay.addWidget(self.models, 1)
+        lay.addWidget(self.counts, 1)
+        for w in (self.pause_btn, self.cancel_btn, self.errors_btn):
             lay.addWidget(w)
         self.error_count = 0
         self.pending = 0  # files waiting for indexing, from the last count
@@ -99,7 +101,7 @@ class StatusArea(QFrame):
         if state == "idle":
             self.bar.hide()
             self.details.setText("")
-            if not self.head.text().startswith("Failed"):
+            if not self.head.full_text().startswith("Failed"):
                 self.head.setText(self._idle_text())
         elif paused:
             self.head.setText("Paused: " + (self.services.background.current_name or ""))
@@ -119,7 +121,7 @@ class StatusArea(QFrame):
 
     def _on_failed(self, name: str, message: str) -> None:
         self.head.setText(f"Failed: {name}")
-        self.details.setText(message[:200])
+        self.details.setText(" ".join(message.split())[:200])
         self.head.setToolTip(message)
 
     def _on_finished(self, name: str, result) -> None:

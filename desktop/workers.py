@@ -372,8 +372,10 @@ def format_progress(p: Progress) -> tuple[str, str]:
         bits.append(f"{p.done:,}/{p.total:,}")
     elif p.done:
         bits.append(f"{p.done:,}")
-    if p.rate:
+    if p.rate and p.rate >= 0.1:
         bits.append(f"{p.rate:.1f}/s")
+    elif p.rate:           # slow work (naming a collection): "0.0/s" said nothing
+        bits.append(f"{1 / p.rate:.0f} s each")
     if p.eta_s is not None and p.total:
         bits.append("ETA " + format_duration(p.eta_s))
     return head, "  ·  ".join(bits)

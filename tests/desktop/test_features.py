@@ -253,7 +253,7 @@ def test_split_a_selection_off_a_collection_and_keep_a_folder(tmp_path, services
     grid.setCurrentIndex(win.library.model.index(0))
     sel.select(win.library.model.index(0), sel.SelectionFlag.ClearAndSelect)
     win.keep_folder()
-    qtbot.waitUntil(lambda: "kept as it is" in win.status_area.head.text(), timeout=10000)
+    qtbot.waitUntil(lambda: "kept as it is" in win.status_area.head.full_text(), timeout=10000)
     with services.catalog.read() as conn:
         kept = [r[0] for r in conn.execute("SELECT path FROM keep_folders")]
     assert kept == [os.path.realpath(os.path.dirname(win.library.model.row_tuple(0)[1]))]

@@ -189,3 +189,27 @@ def test_every_view_fits_the_window_and_the_window_keeps_its_size(demo, services
     check("library again")
     problems = {k: v for k, v in seen.items() if v}
     assert not problems, "\n".join(f"{k}: {p}" for k, v in problems.items() for p in v)
+
+
+@pytest.mark.parametrize("size", [(900, 600), (1366, 768)])
+def test_no_status_text_widens_the_window_while_indexing(make_window, qtbot, size):
+    """Long stages, paths, rates and errors in the status area end in "…"; the window keeps
+    the size the user gave it (an indexing status once held it 2,200 px wide)."""
+    from core.tasks import Progress
+
+    win = make_window(size=size)
+    qtbot.waitExposed(win)
+    long_path = "/home/user/Pictures/" + "/".join(["A very long folder name"] * 12) + "/x.jpg"
+    bg = win.services.background
+    for p in (Progress("index", 1234, 100000, 3.2, 5000.0, f"reading text in {long_path}"),
+              Progress("naming collections", 3, 40, 0.04, 900.0, "naming " + "x" * 400)):
+        bg.progress.emit(p)
+        qtbot.wait(50)
+        assert win.width() == size[0], win.width()
+        assert win.minimumSizeHint().width() <= size[0]
+    assert win.status_area.details.full_text().endswith("25 s each  ·  ETA 15m 00s")  # not 0.0/s
+    win.services.errorReported.emit("index", "cannot read " + long_path + "\n" + "y" * 500)
+    win.status_area.counts.setText("123,456 photos · 7,890 videos · " + "z" * 300)
+    qtbot.wait(50)
+    assert win.width() == size[0] and win.minimumSizeHint().width() <= size[0]
+    assert win.status_area.head.toolTip().startswith("cannot read")   # the whole text is kept

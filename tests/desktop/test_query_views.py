@@ -92,8 +92,8 @@ def test_the_detail_pane_and_menus_read_through_core_query(tmp_path, services, w
 def test_a_background_failure_with_no_view_waiting_reaches_the_status_area(services, win):
     services.report_error("indexing what is on screen first",
                           ShoeboxError("the catalog is locked by another program"))
-    assert win.status_area.head.text() == "Failed: indexing what is on screen first"
-    assert "locked by another program" in win.status_area.details.text()
+    assert win.status_area.head.full_text() == "Failed: indexing what is on screen first"
+    assert "locked by another program" in win.status_area.details.full_text()
 
 
 def test_saving_settings_never_closes_the_registry_a_running_task_holds(services, qtbot):

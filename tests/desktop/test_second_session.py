@@ -278,5 +278,5 @@ def test_the_status_line_counts_files_to_index_not_jobs(tmp_path, services, win,
     assert sum(st["pending_jobs"].values()) > 3   # several stages wait for each photo
     assert st["files_pending"] == 3
     win.status_area.refresh_counts()
-    qtbot.waitUntil(lambda: win.status_area.head.text() == "3 files to index", timeout=10000)
+    qtbot.waitUntil(lambda: win.status_area.head.full_text() == "3 files to index", timeout=10000)
 

@@ -88,8 +88,8 @@ def test_user_session(tmp_path, window, services, qtbot, monkeypatch):
     window.detail.hide()
 
     # --- no models here: the app says so, and still browses and searches by words ---
-    qtbot.waitUntil(lambda: window.status_area.models.text() != "", timeout=5000)
-    assert "models" in window.status_area.models.text().lower()
+    qtbot.waitUntil(lambda: window.status_area.models.full_text() != "", timeout=5000)
+    assert "models" in window.status_area.models.full_text().lower()
 
     # --- search as you type: the expected item first ---
     window.show_page("library")
