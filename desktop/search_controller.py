@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 250
 LIMIT = 200
+LIVE_MS = 10000   # while indexing, a typed search is run again this often (new matches)
 
 
 class SearchController(QObject):
@@ -42,6 +43,16 @@ class SearchController(QObject):
         self._timer.timeout.connect(self.run_now)
         window.search_edit.textChanged.connect(lambda _t: self._timer.start())
         window.search_edit.returnPressed.connect(self.run_now)
+        # a search typed while indexing runs again as the index grows and when it ends, so
+        # "0 results" does not stay on screen once the files that match are indexed
+        self._shown_query: str | None = None
+        bg = self.services.background
+        bg.finished.connect(lambda name, _r: name == "index" and self._refresh_results())
+        self._live = QTimer(self)
+        self._live.setInterval(LIVE_MS)
+        self._live.timeout.connect(
+            lambda: bg.current_name == "index" and self._refresh_results())
+        self._live.start()
         QTimer.singleShot(1200, self.refresh_menus)
 
     # --- filters ---
@@ -144,9 +155,17 @@ class SearchController(QObject):
         self.run_now()
 
     # --- running ---
-    def run_now(self) -> None:
+    def _refresh_results(self) -> None:
+        """Run the shown typed search again, quietly, unless the user has moved on."""
+        if (self.w.library.mode == "search" and self._shown_query is not None
+                and self._shown_query == self.w.search_edit.text().strip()
+                and not self._timer.isActive()):
+            self.run_now(quiet=True)
+
+    def run_now(self, *, quiet: bool = False) -> None:
         self._timer.stop()
         query = self.w.search_edit.text().strip()
+        self._shown_query = None
         self._generation += 1
         gen = self._generation
         page = self.w.library
@@ -159,8 +178,9 @@ class SearchController(QObject):
                 page.group.setEnabled(True)
             page.set_filters(self.filters())
             return
-        page.show_searching(f"“{query}”")
-        self.searching.emit(query)
+        if not quiet:
+            page.show_searching(f"“{query}”")
+            self.searching.emit(query)
         s = self.services
         filters = self.filters()
 
@@ -169,10 +189,11 @@ class SearchController(QObject):
             rows = rows_by_ids(s.catalog, [h.file_id for h in res])
             return res, rows
 
-        run_async(work, on_done=lambda r: self._show(gen, f"“{query}”", r),
+        run_async(work, on_done=lambda r: self._show(gen, f"“{query}”", r, query),
                   on_error=lambda e: self._failed(gen, f"“{query}”", e))
 
     def similar(self, file_id: int) -> None:
+        self._shown_query = None
         self._generation += 1
         gen = self._generation
         self.w.show_page("library")
@@ -199,9 +220,10 @@ class SearchController(QObject):
         run_async(rows_by_ids, self.services.catalog, ids, on_done=shown,
                   on_error=lambda e: self._failed(gen, title, e))
 
-    def _show(self, gen: int, title: str, result) -> None:
+    def _show(self, gen: int, title: str, result, query: str | None = None) -> None:
         if gen != self._generation:
             return  # the user typed on: a newer search is on its way
+        self._shown_query = query
         res, rows = result
         self.last_results = res
         self.last_error = None

@@ -117,3 +117,27 @@ def test_saving_settings_never_closes_the_registry_a_running_task_holds(services
     assert services.background.wait_idle(10)
     qtbot.waitUntil(lambda: services.retired_registries == 0, timeout=5000)
     assert old._stop.is_set()                           # closed once its user finished
+
+
+def test_a_search_typed_while_indexing_shows_the_matches_indexing_brings(tmp_path, services,
+                                                                          win, qtbot):
+    """"0 results" stays no longer than the index takes: when indexing finishes (and every
+    few seconds while it runs) the typed search runs again."""
+    from PySide6.QtCore import Qt
+
+    from tests.core.search import planting as P
+
+    lib = tmp_path / "lib"
+    write_jpeg(lib / "IMG_0001.jpg", (200, 150), seed=1)
+    add_root(services.catalog, lib)
+    scan(services.catalog)
+    qtbot.keyClicks(win.search_edit, "lighthouse")
+    qtbot.keyClick(win.search_edit, Qt.Key_Return)
+    qtbot.waitUntil(lambda: win.search.last_results is not None, timeout=15000)
+    assert len(win.search.last_results) == 0
+    with services.catalog.read() as conn:
+        fid = conn.execute("SELECT id FROM files").fetchone()[0]
+    P.caption(services.catalog, fid, "a red lighthouse on a rocky coast")  # what indexing wrote
+    services.background.finished.emit("index", None)
+    qtbot.waitUntil(lambda: len(win.search.last_results) == 1, timeout=15000)
+    assert win.library.mode == "search" and win.search_edit.text() == "lighthouse"
