@@ -187,7 +187,7 @@ def _press_every_button(page, qtbot, services, enter, skip=()) -> list[str]:
             pressed.append(b.text())
             qtbot.mouseClick(b, Qt.LeftButton)
             qtbot.wait(50)
-            assert services.background.wait_idle(30)
+            assert services.background.wait_idle(60)
     return pressed
 
 
@@ -199,7 +199,7 @@ def test_with_every_dialog_cancelled_no_button_or_menu_destroys_anything(
     services = make_services()
     lib = _library(tmp_path, services)
     win = make_window(services, start_background=True)
-    assert services.background.wait_idle(30)
+    assert services.background.wait_idle(180)   # the first index loads the models
     _plant_people(services)  # after the first index, which would replace them with what it finds
     before = _state(services, lib, trash_home)
     pressed = []
@@ -210,7 +210,7 @@ def test_with_every_dialog_cancelled_no_button_or_menu_destroys_anything(
             if win.current_page() != key:
                 win.show_page(key)
                 qtbot.wait(300)
-                assert services.background.wait_idle(30)
+                assert services.background.wait_idle(60)
             _select_everything(page)
 
         pressed += _press_every_button(page, qtbot, services, enter)
@@ -221,7 +221,7 @@ def test_with_every_dialog_cancelled_no_button_or_menu_destroys_anything(
                     enter()
                     sub.trigger()
                     qtbot.wait(50)
-                    assert services.background.wait_idle(30)
+                    assert services.background.wait_idle(60)
     dlg = SettingsDialog(services, win)
     qtbot.addWidget(dlg)
     dlg.show()
@@ -230,7 +230,7 @@ def test_with_every_dialog_cancelled_no_button_or_menu_destroys_anything(
     pressed += _press_every_button(dlg, qtbot, services, lambda: dlg.roots.setCurrentRow(0),
                                    skip=("OK", "Save"))
     dlg.reject()
-    assert services.background.wait_idle(30)
+    assert services.background.wait_idle(60)
 
     # the destructive ones were reached, and each asked first
     for name in ("Move ticked files to trash…", "Hide…", "Merge selected…", "Not this person…",
