@@ -21,6 +21,13 @@ log = logging.getLogger(__name__)
 GIL_SWITCH_S = 0.001
 
 
+def keep_qt_state_inside(paths: Paths) -> None:
+    """Qt's own user settings (the file dialog's last folder and size: QtProject.conf) go in
+    the data folder, not ~/.config. On Windows Qt keeps them in the user's registry hive."""
+    for fmt in (QSettings.NativeFormat, QSettings.IniFormat):
+        QSettings.setPath(fmt, QSettings.UserScope, str(paths.home / "qt"))
+
+
 class Services(QObject):
     settingsChanged = Signal()
     libraryChanged = Signal()  # the catalog changed in a way views should re-read
@@ -36,6 +43,7 @@ class Services(QObject):
         sys.setswitchinterval(GIL_SWITCH_S)
         self.closed = False
         self.paths = paths
+        keep_qt_state_inside(paths)
         self.settings = settings if settings is not None else Settings.load(paths)
         if catalog is None:
             catalog = Catalog.open(paths)
