@@ -96,6 +96,11 @@ class DuplicatesPage(QWidget):
         self.notice.setText(describe(e))
 
     def _show(self, groups) -> None:
+        # a refresh (coming back to the page, a trash, "Find again") keeps the row the user
+        # was on and where the list was scrolled: it jumped to the top
+        cur = self.tree.currentItem()
+        keep_fid = cur.data(0, Qt.UserRole) if cur is not None else None
+        keep_scroll = self.tree.verticalScrollBar().value()
         self.groups = groups
         self.tree.blockSignals(True)
         self.tree.clear()
@@ -132,11 +137,17 @@ class DuplicatesPage(QWidget):
             self.tree.addTopLevelItem(head)
             head.setFirstColumnSpanned(True)  # only takes once the item is in the tree
             head.setExpanded(True)
+        if keep_fid in self._items_by_id:
+            self.tree.setCurrentItem(self._items_by_id[keep_fid])
         self.tree.blockSignals(False)
+        self.tree.verticalScrollBar().setValue(keep_scroll)
         self.title.setText(f"Duplicates ({len(groups)} groups)" if groups else "Duplicates")
         self._update_notice()
-        first_near = next((i for i, g in enumerate(groups) if g.kind != "exact"), None)
-        self._compare(self.tree.topLevelItem(first_near) if first_near is not None else None)
+        if self.tree.currentItem() is not None:
+            self._compare(self.tree.currentItem())
+        else:
+            first_near = next((i for i, g in enumerate(groups) if g.kind != "exact"), None)
+            self._compare(self.tree.topLevelItem(first_near) if first_near is not None else None)
         self.loaded.emit()
 
     def _update_notice(self) -> None:

@@ -51,7 +51,7 @@ def test_duplicates_go_to_the_trash_after_confirmation(tmp_path, services, make_
     w.duplicates.trash_checked()
     qtbot.waitUntil(lambda: not os.path.exists(doomed), timeout=10000)
     assert any(p.name == os.path.basename(doomed) for p in (trash_home / "files").iterdir())
-    assert services.background.wait_idle(20)
+    assert services.background.wait_idle(90)   # the rescan's index loads the models
     qtbot.waitUntil(lambda: w.duplicates.groups == [], timeout=10000)
     assert (lib / "a" / "sea.jpg").exists() or (lib / "b" / "sea.jpg").exists()
     w.close()
@@ -294,3 +294,38 @@ def test_typing_in_the_search_box_is_not_taken_by_shortcuts(services, win, qtbot
     qtbot.keyClick(win.search_edit, Qt.Key_Delete)
     assert win.search_edit.text() == "og on a beach"  # Delete edits the text, trashes nothing
     assert not win.detail.isVisible()
+
+
+def test_duplicates_keep_the_row_and_the_scroll_when_the_list_is_found_again(tmp_path,
+                                                                             services, qtbot):
+    """Coming back to Duplicates (every visit finds them again), or a trash, kept jumping
+    the list to its top; the row the user was on stays current and in view."""
+    from core.search.types import DuplicateFile, DuplicateGroup
+    from desktop.views.duplicates import DuplicatesPage
+
+    groups = []
+    for g in range(30):
+        a = str(write_jpeg(tmp_path / f"g{g}a.jpg", (60, 40), seed=g))
+        b = str(write_jpeg(tmp_path / f"g{g}b.jpg", (60, 40), seed=g))
+        groups.append(DuplicateGroup("exact", [DuplicateFile(2 * g + 1, a, 60, 40, 100, None,
+                                                             False),
+                                               DuplicateFile(2 * g + 2, b, 60, 40, 100, None,
+                                                             False)], 2 * g + 1, "shorter path"))
+    page = DuplicatesPage(services)
+    qtbot.addWidget(page)
+    page.resize(900, 600)
+    page.show()
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        page._show(groups)
+    bar = page.tree.verticalScrollBar()
+    bar.setValue(bar.maximum() // 2)
+    row = page.tree.itemAt(page.tree.viewport().rect().center())
+    row = row.child(0) if row.childCount() else row          # a file's row, not a heading
+    qtbot.mouseClick(page.tree.viewport(), Qt.LeftButton,
+                     pos=page.tree.visualItemRect(row).center())
+    qtbot.wait(50)
+    chosen, scrolled = page.tree.currentItem().text(0), bar.value()
+    assert scrolled > 0
+    with qtbot.waitSignal(page.loaded, timeout=5000):
+        page._show(groups)                                  # what a refresh does
+    assert page.tree.currentItem().text(0) == chosen and bar.value() == scrolled
