@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
@@ -21,6 +22,14 @@ log = logging.getLogger(__name__)
 DEBOUNCE_MS = 250
 LIMIT = 200
 LIVE_MS = 10000   # while indexing, a typed search is run again this often (new matches)
+
+
+def _folder_label(folder: str, folders: list[str], counts: dict[str, int]) -> str:
+    """A root by its path; a folder below it by its name, indented under its parent."""
+    depth = sum(1 for g in folders if folder.startswith(g.rstrip(os.sep) + os.sep))
+    name = os.path.basename(folder.rstrip(os.sep)) if depth else folder
+    n = counts.get(folder)
+    return "      " * depth + name + (f"  ({n:,})" if n is not None else "")
 
 
 class SearchController(QObject):
@@ -106,7 +115,8 @@ class SearchController(QObject):
             menu.addAction(any_act)
             menu.addSeparator()
             for v in values:
-                act = QAction(choices.camera_labels.get(v, v) if attr == "camera" else v, menu)
+                act = QAction(choices.camera_labels.get(v, v) if attr == "camera" else
+                              _folder_label(v, values, choices.folder_counts), menu)
                 act.triggered.connect(lambda _c=False, a=attr, v=v, c=chip, lb=label:
                                       self._set_choice(a, v, c, lb))
                 menu.addAction(act)

@@ -15,7 +15,7 @@ from core.catalog import Catalog
 from core.places.store import library_places
 from core.query.display import camera_label, month_label
 from core.query.errors import QueryError
-from core.query.filters import CHUNK, TAKEN, Filters, where_clause
+from core.query.filters import BASE, CHUNK, TAKEN, Filters, where_clause
 
 # Row layout: (id, path, kind, taken, name, content_hash, duration_s, folder, error).
 # `taken` falls back to the file's modification time, as the date filters do.
@@ -201,24 +201,51 @@ def rows_by_ids(catalog: Catalog, ids: Sequence[int]) -> list[tuple]:
 
 @dataclass(frozen=True)
 class FilterChoices:
-    """What the filter menus offer: cameras seen in the library, the library roots, and the
-    places photos were taken in with their counts (most first)."""
+    """What the filter menus offer: cameras seen in the library, the library's folders (each
+    root, then the folders below it that hold files, in path order, with how many files each
+    holds, subfolders included), and the places photos were taken in with their counts."""
 
     cameras: list[str]             # the filter values ("make model", as stored)
     folders: list[str]
     places: list = field(default_factory=list)   # core.places.store.PlaceCount
     camera_labels: dict[str, str] = field(default_factory=dict)  # value -> readable name
+    folder_counts: dict[str, int] = field(default_factory=dict)  # folder -> files in and below
 
 
-def filter_choices(catalog: Catalog, max_cameras: int = 50, max_places: int = 60
-                   ) -> FilterChoices:
+def _folder_tree(roots: list[str], counts: list[tuple[str, int]], limit: int
+                 ) -> tuple[list[str], dict[str, int]]:
+    """Every root and every folder between a root and a folder holding files, with the
+    files in and below it; past `limit` folders the deepest are left out (a root never)."""
+    total: dict[str, int] = {r: 0 for r in roots}
+    for folder, n in counts:
+        root = max((r for r in roots if folder == r or folder.startswith(r.rstrip(os.sep) + os.sep)),
+                   key=len, default=None)
+        if root is None:
+            continue
+        d = folder
+        while True:
+            total[d] = total.get(d, 0) + n
+            if d == root:
+                break
+            d = os.path.dirname(d)
+    keep = sorted(total, key=lambda f: (f not in roots, f.count(os.sep), f))[:max(limit,
+                                                                                  len(roots))]
+    ordered = sorted(keep, key=lambda f: f.split(os.sep))
+    return ordered, {f: total[f] for f in ordered}
+
+
+def filter_choices(catalog: Catalog, max_cameras: int = 50, max_places: int = 60,
+                   max_folders: int = 300) -> FilterChoices:
     with catalog.read() as conn:
         pairs = conn.execute(
             "SELECT DISTINCT trim(coalesce(camera_make, '') || ' ' || coalesce(camera_model, ''))"
             " AS c, camera_make, camera_model FROM files WHERE status = 'present' AND "
             "camera_model IS NOT NULL ORDER BY c LIMIT ?", (int(max_cameras),)).fetchall()
         roots = [r[0] for r in conn.execute("SELECT path FROM roots ORDER BY path")]
+        counts = conn.execute(f"SELECT f.folder, count(*) FROM files AS f WHERE {BASE} "
+                              "GROUP BY f.folder").fetchall()
         places = library_places(conn, limit=max_places)
     cams = list(dict.fromkeys(r[0] for r in pairs))
     labels = {r[0]: camera_label(r[1], r[2]) for r in pairs}
-    return FilterChoices(cams, roots, places, labels)
+    folders, folder_counts = _folder_tree(roots, counts, max_folders)
+    return FilterChoices(cams, folders, places, labels, folder_counts)

@@ -141,3 +141,21 @@ def test_a_search_typed_while_indexing_shows_the_matches_indexing_brings(tmp_pat
     services.background.finished.emit("index", None)
     qtbot.waitUntil(lambda: len(win.search.last_results) == 1, timeout=15000)
     assert win.library.mode == "search" and win.search_edit.text() == "lighthouse"
+
+
+def test_the_folder_chip_offers_subfolders_under_their_root(tmp_path, services, win, qtbot):
+    lib = tmp_path / "lib"
+    write_jpeg(lib / "2023" / "Trip" / "a.jpg", (40, 30), seed=1)
+    write_jpeg(lib / "Scans" / "b.jpg", (40, 30), seed=2)
+    add_root(services.catalog, lib)
+    scan(services.catalog)
+    win.search.refresh_menus()
+    menu = win.folder_chip.menu()
+    qtbot.waitUntil(lambda: len(menu.actions()) > 3, timeout=10000)
+    texts = [a.text() for a in menu.actions() if not a.isSeparator()][1:]
+    root = str(lib.resolve())
+    assert texts == [f"{root}  (2)", "      2023  (1)", "            Trip  (1)",
+                     "      Scans  (1)"]
+    next(a for a in menu.actions() if a.text().strip().startswith("Trip")).trigger()
+    assert win.search.folder == str(lib.resolve() / "2023" / "Trip")
+    assert win.folder_chip.text() == "Folder: Trip"

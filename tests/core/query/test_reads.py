@@ -146,4 +146,18 @@ def test_filter_choices(lib):
     P.root(catalog, "/more")
     ch = filter_choices(catalog)
     assert ch.cameras == ["Canon EOS 80D"]
-    assert ch.folders == ["/lib", "/more"]
+    # every root, then the folders below it that hold files, with the files in and below
+    assert ch.folders == ["/lib", "/lib/x", "/lib/y", "/more"]
+    assert ch.folder_counts == {"/lib": 4, "/lib/x": 2, "/lib/y": 2, "/more": 0}
+
+
+def test_folder_choices_reach_every_level_and_stay_bounded(catalog):
+    r = P.root(catalog, "/lib")
+    for i, folder in enumerate(["/lib/2023/Trip/Day 1", "/lib/2023/Trip/Day 2", "/lib/Scans"]):
+        P.file(catalog, r, f"{folder}/p{i}.jpg")
+    ch = filter_choices(catalog)
+    assert ch.folders == ["/lib", "/lib/2023", "/lib/2023/Trip", "/lib/2023/Trip/Day 1",
+                          "/lib/2023/Trip/Day 2", "/lib/Scans"]
+    assert ch.folder_counts["/lib/2023"] == 2 and ch.folder_counts["/lib"] == 3
+    # past the limit the deepest go first; the roots always stay
+    assert filter_choices(catalog, max_folders=3).folders == ["/lib", "/lib/2023", "/lib/Scans"]
