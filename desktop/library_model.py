@@ -37,6 +37,21 @@ def format_when(ts: float | None) -> str:
     return dt.datetime.fromtimestamp(ts).strftime("%d %b %Y %H:%M")
 
 
+
+_FIELDS = {"caption": "its description", "tags": "its tags", "transcript": "what is said",
+           "path": "its file name", "text": "text in it"}
+
+
+def match_reason(hit: dict | None) -> str:
+    """Why a search result is there, in a few words: 'text in it', 'what is said', 'how it
+    looks', 'meaning'."""
+    hit = hit if isinstance(hit, dict) else {}
+    what = _FIELDS.get(hit.get("field") or "", "words")
+    return {"vector": "how it looks", "meaning": f"meaning ({what})",
+            "both": f"{what} + how it looks", "similar": "how it looks",
+            "browse": "filters"}.get(hit.get("matched") or "", what)
+
+
 class LibraryModel(QAbstractListModel):
     """Rows of files; thumbnails come from the loader as they are painted."""
 
@@ -125,9 +140,10 @@ class LibraryModel(QAbstractListModel):
         if role == Qt.ToolTipRole:
             lines = [r[NAME], format_when(r[TAKEN_AT]), r[FOLDER]]
             score = self._scores.get(r[ID])
-            if score is not None:
-                lines.append(f"match score {score:.3f}")
             hit = self._hits.get(r[ID])
+            if score is not None:
+                lines.append(f"found by {match_reason(hit)}; relevance {score:.2f} of 1 "
+                             "(the list is in this order)")
             if isinstance(hit, dict) and hit.get("text"):
                 where = f" ({hit['field']})" if hit.get("field") else ""
                 if hit.get("start_s") is not None:
@@ -279,7 +295,9 @@ class ThumbDelegate(QStyledItemDelegate):
             self._badge(painter, pic, "!", QColor(200, 40, 40, 220), right=True)
         score = model._scores.get(r[ID]) if model._scores else None
         if score is not None and option.state & QStyle.State_MouseOver:
-            self._badge(painter, pic, f"{score:.2f}", QColor(30, 90, 200, 200), top=True)
+            # why it is a result, in words (a bare "0.27" said nothing to anyone)
+            self._badge(painter, pic, match_reason(model._hits.get(r[ID])),
+                        QColor(30, 90, 200, 200), top=True)
         if label:  # the first item of a month / folder / collection carries its name
             label = painter.fontMetrics().elidedText(label, Qt.ElideRight, rect.width() - 16)
             self._badge(painter, label_rect.adjusted(0, -3, 0, 0), label,

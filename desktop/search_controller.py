@@ -240,7 +240,7 @@ class SearchController(QObject):
         self.w.library.collection_id = None
         scores = {h.file_id: h.score for h in res}
         hits = {h.file_id: {"start_s": h.time_s, "text": h.snippet, "field": h.field,
-                            "frame_ms": h.frame_ms} for h in res}
+                            "frame_ms": h.frame_ms, "matched": h.matched} for h in res}
         notices = list(getattr(res, "notices", []) or [])
         self.w.library.show_results(title, rows, scores, hits, notices)
 

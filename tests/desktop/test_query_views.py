@@ -159,3 +159,30 @@ def test_the_folder_chip_offers_subfolders_under_their_root(tmp_path, services, 
     next(a for a in menu.actions() if a.text().strip().startswith("Trip")).trigger()
     assert win.search.folder == str(lib.resolve() / "2023" / "Trip")
     assert win.folder_chip.text() == "Folder: Trip"
+
+
+def test_a_result_says_why_it_is_there_not_a_bare_score(tmp_path, services, win, qtbot):
+    from PySide6.QtCore import Qt
+
+    from desktop.library_model import match_reason
+    from tests.core.search import planting as P
+
+    assert match_reason({"matched": "text", "field": "text"}) == "text in it"
+    assert match_reason({"matched": "text", "field": "transcript"}) == "what is said"
+    assert match_reason({"matched": "vector"}) == "how it looks"
+    assert match_reason({"matched": "both", "field": "caption"}) == \
+        "its description + how it looks"
+    lib = tmp_path / "lib"
+    write_jpeg(lib / "IMG_0001.jpg", (200, 150), seed=1)
+    add_root(services.catalog, lib)
+    scan(services.catalog)
+    with services.catalog.read() as conn:
+        fid = conn.execute("SELECT id FROM files").fetchone()[0]
+    P.caption(services.catalog, fid, "a red lighthouse on a rocky coast")
+    qtbot.keyClicks(win.search_edit, "lighthouse")
+    qtbot.keyClick(win.search_edit, Qt.Key_Return)
+    qtbot.waitUntil(lambda: win.search.last_results is not None
+                    and len(win.search.last_results) == 1, timeout=15000)
+    model = win.library.model
+    tip = model.data(model.index(0, 0), Qt.ToolTipRole)
+    assert "found by its description; relevance" in tip and "match score" not in tip
