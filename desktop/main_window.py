@@ -187,6 +187,8 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         s = self.services
         self.library.fileActivated.connect(self.open_detail)
+        # (after the page has set its current row for the new rows)
+        self.library.model.rowsReplaced.connect(lambda: QTimer.singleShot(0, self._rows_replaced))
         self.library.currentFileChanged.connect(self._current_changed)
         self.library.addFolderRequested.connect(self.add_folder_dialog)
         self.library.back_btn.clicked.connect(self.search.clear)
@@ -383,6 +385,20 @@ class MainWindow(QMainWindow):
         fid = self.library.grid.current_id()
         if fid is not None:
             self.open_detail(fid)
+
+    def _rows_replaced(self) -> None:
+        """The detail pane never shows a file the grid no longer lists (a new search, a chip):
+        it follows the grid's current file, or closes."""
+        fid = self.detail.file_id
+        model = self.library.model
+        if (not self.detail.isVisible() or fid is None or self.current_page() != "library"
+                or model.index_of(fid).isValid()):
+            return
+        cur = self.library.grid.current_id()
+        if cur is not None and model.index_of(cur).isValid():
+            self.detail.show_file(cur)
+        else:
+            self.close_detail()
 
     def close_detail(self) -> None:
         self.detail_open = False

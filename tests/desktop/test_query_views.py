@@ -186,3 +186,29 @@ def test_a_result_says_why_it_is_there_not_a_bare_score(tmp_path, services, win,
     model = win.library.model
     tip = model.data(model.index(0, 0), Qt.ToolTipRole)
     assert "found by its description; relevance" in tip and "match score" not in tip
+
+
+def test_the_detail_pane_never_keeps_a_file_the_results_no_longer_hold(tmp_path, services,
+                                                                       win, qtbot):
+    from PySide6.QtCore import Qt
+
+    from tests.core.search import planting as P
+
+    lib = tmp_path / "lib"
+    write_jpeg(lib / "sea.jpg", (200, 150), seed=1)
+    write_jpeg(lib / "hill.jpg", (200, 150), seed=2)
+    add_root(services.catalog, lib)
+    scan(services.catalog)
+    with services.catalog.read() as conn:
+        ids = {r[1]: r[0] for r in conn.execute("SELECT id, name FROM files")}
+    P.caption(services.catalog, ids["hill.jpg"], "a green hill under clouds")
+    win.library.reload()
+    qtbot.waitUntil(lambda: win.library.model.rowCount() == 2, timeout=10000)
+    win.open_detail(ids["sea.jpg"])
+    assert win.detail.isVisible() and win.detail.file_id == ids["sea.jpg"]
+    qtbot.keyClicks(win.search_edit, "hill")
+    qtbot.keyClick(win.search_edit, Qt.Key_Return)
+    qtbot.waitUntil(lambda: win.search.last_results is not None
+                    and len(win.search.last_results) == 1, timeout=15000)
+    qtbot.waitUntil(lambda: not win.detail.isVisible()
+                    or win.detail.file_id == ids["hill.jpg"], timeout=5000)
