@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.query import library_status
+from core.query.display import plural
 from desktop.elided_label import ElidedLabel
 from desktop.style import icon
 from desktop.workers import describe, format_progress, run_async
@@ -156,7 +157,7 @@ class StatusArea(QFrame):
         f = st["files"]
         self.pending = st["files_pending"]
         # the files waiting are said once, by the status line itself
-        self.counts.setText(f"{f['photo']:,} photos · {f['video']:,} videos")
+        self.counts.setText(f"{plural(f['photo'], 'photo')} · {plural(f['video'], 'video')}")
         bg = self.services.background
         if not bg.busy and not self.head.text().startswith("Failed"):
             self.head.setText(self._idle_text())

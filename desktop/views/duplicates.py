@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.query import file_size
+from core.query.display import plural
 from desktop import actions
 from desktop.thumbs import ThumbRequest
 from desktop.views.tiles import heading, notice
@@ -141,7 +142,8 @@ class DuplicatesPage(QWidget):
             self.tree.setCurrentItem(self._items_by_id[keep_fid])
         self.tree.blockSignals(False)
         self.tree.verticalScrollBar().setValue(keep_scroll)
-        self.title.setText(f"Duplicates ({len(groups)} groups)" if groups else "Duplicates")
+        self.title.setText(f"Duplicates ({plural(len(groups), 'group')})" if groups
+                           else "Duplicates")
         self._update_notice()
         if self.tree.currentItem() is not None:
             self._compare(self.tree.currentItem())
@@ -165,7 +167,8 @@ class DuplicatesPage(QWidget):
             f"{len(groups)} group{'s' * (len(groups) != 1)}; {file_size(size)} in the "
             f"{len(ticked)} ticked "
             f"cop{'y' if len(ticked) == 1 else 'ies'}. "
-            + (f"{near} groups of similar photos are not ticked: select one to compare its "
+            + (f"{plural(near, 'group')} of similar photos {'is' if near == 1 else 'are'} not "
+               "ticked: select one to compare its "
                "photos side by side." if near else ""))
 
     def _group_of(self, item: QTreeWidgetItem | None):

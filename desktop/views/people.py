@@ -124,7 +124,8 @@ class PeoplePage(QWidget):
             it = tile(self.list, (f"{p.label}\n{count}" if p.name else f"Who is this?\n{count}")
                       + ("\n(hidden)" if p.hidden else ""))
             it.setData(Qt.UserRole, p.id)
-            it.setToolTip(f"{p.label}: {p.face_count} faces in {len(p.files)} files")
+            it.setToolTip(f"{p.label}: {plural(p.face_count, 'face')} in "
+                          f"{plural(len(p.files), 'file')}")
             it.setIcon(QIcon(mosaic(crops, self.list.iconSize())))
             self.list.addItem(it)
             it.setSelected(p.id in keep)

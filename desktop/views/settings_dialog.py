@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.query.display import plural
 from core.scan.roots import list_roots
 from desktop import actions
 from desktop.views.tiles import notice
@@ -232,8 +233,9 @@ class SettingsDialog(QDialog):
                  on_error=lambda e: self.faces_notice.setText(describe(e)))
 
     def _faces_forgotten(self, out: dict) -> None:
-        self.faces_notice.setText(f"Deleted {out['faces']} faces, {out['people']} people and "
-                                  f"{out['crops']} face pictures.")
+        self.faces_notice.setText(f"Deleted {plural(out['faces'], 'face')}, "
+                                  f"{plural(out['people'], 'person', 'people')} and "
+                                  f"{plural(out['crops'], 'face picture')}.")
         self.services.libraryChanged.emit()
         self.facesForgotten.emit(out)
 

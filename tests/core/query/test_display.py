@@ -62,3 +62,12 @@ def test_month_label_is_the_local_month():
     from core.query.display import month_label
 
     assert month_label(dt.datetime(2023, 3, 31, 23, 59).timestamp()) == "March 2023"
+
+
+def test_plural_counts_read_as_english():
+    from core.query.display import plural
+
+    assert plural(1, "photo") == "1 photo" and plural(0, "photo") == "0 photos"
+    assert plural(1, "person", "people") == "1 person" and plural(3, "person", "people") == \
+        "3 people"
+    assert plural(12000, "file") == "12,000 files"
