@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from core.places.geocoder import ATTRIBUTION as PLACES_ATTRIBUTION
 from desktop import actions
-from desktop.library_model import HitRole
+from desktop.library_model import FileIdRole, HitRole
 from desktop.shortcuts import let_undo_through, sequences
 from desktop.status_area import StatusArea
 from desktop.style import icon
@@ -78,7 +78,6 @@ class MainWindow(QMainWindow):
         self.search_edit.setObjectName("search")
         self.search_edit.setPlaceholderText("Describe what you are looking for…   (Ctrl+F)")
         self.search_edit.setClearButtonEnabled(True)
-        # the chips that do not fit go behind the toolbar's » button, not the search box's room
         self.search_edit.setMinimumWidth(SEARCH_MIN_W)
         self.search_edit.addAction(icon("search"), QLineEdit.LeadingPosition)
         tb.addWidget(self.search_edit)
@@ -87,6 +86,13 @@ class MainWindow(QMainWindow):
         to_results.setShortcutContext(Qt.WidgetShortcut)
         to_results.triggered.connect(self.focus_results)
         self.search_edit.addAction(to_results)
+        # the chips have a toolbar of their own: beside the search box when both fit, on a row
+        # below it when not (a » overflow opened its popup over the page title)
+        tb = self.chips_bar = QToolBar("Filters")
+        tb.setObjectName("chipsBar")
+        tb.setMovable(False)
+        self.addToolBar(Qt.TopToolBarArea, tb)
+        self._chips_wrapped = False
         self.chips: dict[str, QToolButton] = {}
         for key, label in (("photo", "Photos"), ("video", "Videos"),
                            ("screenshot", "Screenshots"), ("document", "Documents"),
@@ -323,6 +329,21 @@ class MainWindow(QMainWindow):
     def show_page(self, key: str) -> None:
         self.nav.setCurrentRow(PAGES.index(key))
 
+    def resizeEvent(self, e) -> None:
+        super().resizeEvent(e)
+        self._fit_chips()
+
+    def _fit_chips(self) -> None:
+        """The chips share the search row while the search box keeps its minimum beside them;
+        otherwise they take a row of their own below it."""
+        wrap = self.width() < SEARCH_MIN_W + self.chips_bar.sizeHint().width() + 48
+        if wrap != self._chips_wrapped:
+            self._chips_wrapped = wrap
+            if wrap:
+                self.insertToolBarBreak(self.chips_bar)
+            else:
+                self.removeToolBarBreak(self.chips_bar)
+
     def current_page(self) -> str:
         return PAGES[self.pages.currentIndex()]
 
@@ -388,13 +409,15 @@ class MainWindow(QMainWindow):
 
     def _rows_replaced(self) -> None:
         """The detail pane never shows a file the grid no longer lists (a new search, a chip):
-        it follows the grid's current file, or closes."""
+        it follows the grid's current file, else the first one; with no rows it closes."""
         fid = self.detail.file_id
         model = self.library.model
         if (not self.detail.isVisible() or fid is None or self.current_page() != "library"
                 or model.index_of(fid).isValid()):
             return
         cur = self.library.grid.current_id()
+        if cur is None and model.rowCount():
+            cur = model.index(0).data(FileIdRole)
         if cur is not None and model.index_of(cur).isValid():
             self.detail.show_file(cur)
         else:

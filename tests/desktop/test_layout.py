@@ -65,7 +65,7 @@ def layout_problems(win) -> list[str]:
         if isinstance(w, QSlider) and w.orientation() == Qt.Horizontal and w.width() < 60:
             out.append(f"{name}: slider collapsed to {w.width()} px")
         if w is win.search_edit and w.width() < SEARCH_MIN_W:
-            # the chips that do not fit belong behind the toolbar's » button
+            # (the chips take a row of their own before they squeeze it)
             out.append(f"the search box squeezed to {w.width()} px")
         if isinstance(w, QListWidget) and w.viewMode() == QListWidget.IconMode:
             rects = [w.visualItemRect(w.item(i)) for i in range(w.count())]
@@ -213,3 +213,21 @@ def test_no_status_text_widens_the_window_while_indexing(make_window, qtbot, siz
     qtbot.wait(50)
     assert win.width() == size[0] and win.minimumSizeHint().width() <= size[0]
     assert win.status_area.head.toolTip().startswith("cannot read")   # the whole text is kept
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_filter_chip_is_on_screen_none_behind_an_overflow(make_window, qtbot, size):
+    """At 900x600 the chips that did not fit hid behind a » whose popup opened over the page
+    title; they now take a row of their own below the search box when they must."""
+    win = make_window(size=size)
+    qtbot.waitExposed(win)
+    settle(qtbot)
+    chips = [*win.chips.values(), win.camera_chip, win.folder_chip, win.place_chip]
+    for chip in chips:
+        assert chip.isVisible(), chip.text()
+        right = chip.mapTo(win, QPoint(chip.width(), 0)).x()
+        assert right <= win.width(), chip.text()
+    search_bottom = win.search_edit.mapTo(win, QPoint(0, win.search_edit.height())).y()
+    chip_top = chips[0].mapTo(win, QPoint(0, 0)).y()
+    assert (chip_top >= search_bottom) == (size[0] < 1400)   # a row of their own when narrow
+    assert win.search_edit.width() >= SEARCH_MIN_W
