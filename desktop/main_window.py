@@ -86,13 +86,14 @@ class MainWindow(QMainWindow):
         to_results.setShortcutContext(Qt.WidgetShortcut)
         to_results.triggered.connect(self.focus_results)
         self.search_edit.addAction(to_results)
-        # the chips have a toolbar of their own: beside the search box when both fit, on a row
-        # below it when not (a » overflow opened its popup over the page title)
+        # the chips have a row of their own under the search box, which then has the whole
+        # width: beside it, the chips that did not fit hid behind a » whose popup opened over
+        # the page title, and the search box shrank to a few words
+        self.addToolBarBreak(Qt.TopToolBarArea)
         tb = self.chips_bar = QToolBar("Filters")
         tb.setObjectName("chipsBar")
         tb.setMovable(False)
         self.addToolBar(Qt.TopToolBarArea, tb)
-        self._chips_wrapped = False
         self.chips: dict[str, QToolButton] = {}
         for key, label in (("photo", "Photos"), ("video", "Videos"),
                            ("screenshot", "Screenshots"), ("document", "Documents"),
@@ -328,21 +329,6 @@ class MainWindow(QMainWindow):
 
     def show_page(self, key: str) -> None:
         self.nav.setCurrentRow(PAGES.index(key))
-
-    def resizeEvent(self, e) -> None:
-        super().resizeEvent(e)
-        self._fit_chips()
-
-    def _fit_chips(self) -> None:
-        """The chips share the search row while the search box keeps its minimum beside them;
-        otherwise they take a row of their own below it."""
-        wrap = self.width() < SEARCH_MIN_W + self.chips_bar.sizeHint().width() + 48
-        if wrap != self._chips_wrapped:
-            self._chips_wrapped = wrap
-            if wrap:
-                self.insertToolBarBreak(self.chips_bar)
-            else:
-                self.removeToolBarBreak(self.chips_bar)
 
     def current_page(self) -> str:
         return PAGES[self.pages.currentIndex()]
