@@ -368,6 +368,10 @@ class GridView(QListView):
 
     _bands = False
 
+    @property
+    def bands(self) -> bool:
+        return self._bands
+
     def set_bands(self, on: bool) -> None:
         """Timeline bands give items their own sizes: no fixed grid, no uniform sizes (the
         layout asks each item its size, in batches)."""

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.query import FOLDER, TAKEN_AT, Filters, Listing, list_library, month_label
+from core.query.library import UNDATED
 from desktop.elided_label import ElidedLabel
 from desktop.library_model import GridView, LibraryModel
 from desktop.style import icon
@@ -238,11 +239,14 @@ class LibraryPage(QWidget):
 
     def _scrolled(self, _v: int) -> None:
         r = self.grid.top_row_tuple()
-        if r is None:
+        if r is None or self.grid.bands:
+            # with timeline bands the headers themselves say the year and month: the label
+            # was a box painted over them whenever the arrow keys scrolled the grid
+            self.timeline.hide()
             return
         order = self.group.currentData()
-        if order == "date" and r[TAKEN_AT]:
-            text = month_label(r[TAKEN_AT])
+        if order == "date":
+            text = month_label(r[TAKEN_AT]) if r[TAKEN_AT] else UNDATED
         elif order == "folder":
             text = r[FOLDER]
         else:

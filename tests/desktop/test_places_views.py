@@ -124,3 +124,27 @@ def test_timeline_bands_year_month_event_and_unknown_date(tmp_path, services, wi
     # search results have no bands; back in the library they return
     page.show_results("results", [model.row_tuple(0)], {}, {}, [])
     assert not model.headers
+
+
+def test_no_floating_month_label_over_the_timeline_headers(tmp_path, services, win, qtbot):
+    """With timeline bands the headers say the month; the floating label that follows the
+    scroll was a box painted over them each time the arrow keys moved the grid."""
+    from PySide6.QtCore import Qt
+
+    lib = tmp_path / "lib"
+    for m in range(1, 13):
+        for d in range(1, 4):
+            write_jpeg(lib / f"p{m:02d}{d}.jpg", seed=m * 10 + d,
+                       taken=f"2022:{m:02d}:0{d} 12:00:00")
+    add_root(services.catalog, lib)
+    scan(services.catalog)
+    page = win.library
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        page.reload()
+    grid = page.grid
+    assert grid.bands
+    grid.setFocus()
+    grid.setCurrentIndex(page.model.index(0))
+    for _ in range(12):
+        qtbot.keyClick(grid, Qt.Key_Down)
+    assert grid.verticalScrollBar().value() > 0 and not page.timeline.isVisible()
