@@ -29,6 +29,7 @@ from core.organize.sanitize import (
     sanitize_filename,
     sanitize_relpath,
 )
+from core.scan.dates import capture_dated_sql
 from core.scan.kinds import PAIR_HEAD_FORMATS, pair_key
 from core.scan.kinds import stem as _stem
 from core.scan.roots import folder_name
@@ -225,7 +226,7 @@ def compute_moves(files: list[PlanFile], collections: dict[int, PlanCollection],
 
 def _plan_inputs(conn: Connection, root_id: int | None):
     sql = ("SELECT f.id, r.path root, f.path, f.kind, f.format, m.cluster_id, m.probability, "
-           "CASE WHEN f.taken_at_source IN ('exif', 'container') THEN f.taken_at END "
+           f"CASE WHEN {capture_dated_sql()} THEN f.taken_at END "
            "FROM files f JOIN roots r ON r.id = f.root_id "
            "LEFT JOIN cluster_members m ON m.file_id = f.id WHERE f.status = 'present'")
     args: tuple = ()

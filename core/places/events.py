@@ -33,6 +33,7 @@ from core.places.store import (
     set_inferred_places,
     summarize_places,
 )
+from core.scan.dates import capture_dated_sql
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ SESSION_GAP_S = 6 * 3600
 TRIP_GAP_S = 48 * 3600
 AWAY_KM = 50.0
 HOME_CELL_DEG = 0.5          # home: the 0.5° cell (~50 km) photographed on most days
-CAMERA_DATED = "f.taken_at_source IN ('exif', 'container')"
+CAMERA_DATED = capture_dated_sql()
 _FINGERPRINT_KEY = "events_fingerprint"   # in search_state: the timeline events were made from
 
 
