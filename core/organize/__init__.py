@@ -11,11 +11,13 @@
     assign_new(catalog, registry)                      # after indexing: newcomers join collections
     name_collections(catalog, registry, settings, task, rename=False)
     pid = make_plan(catalog, settings, root_id=None, target=None, mode=None,
-                    layout=None | 'topic' | 'event' | 'date', template=None)  # rules: organize.rules
+                    layout=None | 'event' | 'topic' | 'date', template=None,
+                    registry=None, use_llm=True)   # units: organize.units; rules: organize.rules
     moves = make_plan(..., store=False)                # a live preview: stores nothing
     plan_items(catalog, pid)                           # the moves, with decision/flagged/state
     set_item_decision(catalog, pid, item_id, "skip" | "accept", folder=None)
     set_collection_decision(catalog, pid, cluster_id, "skip" | "accept", folder=None)
+    set_unit_decision(catalog, pid, unit_key, "skip" | "accept", folder=None)  # event layout
     apply_plan(catalog, pid, mode=None, task, dry_run=False)   # -> OpReport
     undo_plan(catalog, pid, task, item_ids=None)       # -> OpReport (left_alone says what stayed)
 
@@ -44,6 +46,7 @@ from core.organize.plan import (
     plan_tree,
     set_collection_decision,
     set_item_decision,
+    set_unit_decision,
 )
 
 __all__ = [
@@ -66,5 +69,6 @@ __all__ = [
     "reharmonize",
     "set_collection_decision",
     "set_item_decision",
+    "set_unit_decision",
     "undo_plan",
 ]
