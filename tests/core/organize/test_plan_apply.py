@@ -8,6 +8,7 @@ from core.organize import (
     add_keep_folder,
     apply_plan,
     compute_moves,
+    get_plan,
     list_plans,
     make_plan,
     plan_items,
@@ -297,9 +298,10 @@ def test_recover_finishes_or_rolls_back_half_done_moves(lib, catalog):
     catalog_agrees_with_disk(catalog)
 
 
-def test_plan_needs_collections(catalog, tmp_path):
-    with pytest.raises(PlanError, match="no collections"):
-        make_plan(catalog)
+def test_a_plan_needs_no_collections(catalog, tmp_path):
+    pid = make_plan(catalog)
+    assert plan_items(catalog, pid) == []
+    assert get_plan(catalog, pid)["summary"]["layout"] == "event"
 
 
 def test_destination_through_a_link_outside_the_root_is_not_used(lib, catalog, tmp_path):

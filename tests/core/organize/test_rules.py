@@ -8,7 +8,7 @@ import pytest
 
 from core.organize import make_plan, plan_items
 from core.organize.layouts import LayoutError, check_template, date_folder, event_folder
-from core.organize.plan import PlanError, get_plan
+from core.organize.plan import get_plan
 from core.organize.rules import CollectionFacts, place_collections
 from tests.core.organize.helpers import file_ids, make_files, scan_library
 
@@ -219,8 +219,10 @@ def test_date_layout_places_each_file_by_its_own_date(tmp_path, catalog):
     preview = make_plan(catalog, layout="date", template="{year}", store=False)
     assert sorted(m.dst for m in preview) == [str(root / "2019/b.jpg"), str(root / "2019/c.jpg"),
                                               str(root / "2024/a.jpg")]
-    with pytest.raises(PlanError):
-        make_plan(catalog, layout="topic")                      # topic needs collections
+    pid = make_plan(catalog, layout="topic")                    # no collections: all stay,
+    assert plan_items(catalog, pid) == []                       # and the plan says why
+    stays = get_plan(catalog, pid)["summary"]["stays"]
+    assert stays[0]["files"] == 4 and "in no collection" in stays[0]["reason"]
 
 
 def test_folders_use_the_local_date_the_timeline_shows(monkeypatch):
