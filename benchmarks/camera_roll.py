@@ -46,7 +46,7 @@ class Truth:
 # (name, start, days, photos, [(lat, lon, place words), ...] by day, share with GPS)
 TRIPS = [
     ("Iceland", datetime(2022, 8, 10, 9), 6, 24,
-     [(64.1466, -21.9426)] * 3 + [(63.4186, -19.0060)] * 3, ("Iceland", "Reykjavík", "Vík")),
+     [(64.1417, -21.9266)] * 3 + [(63.4186, -19.0060)] * 3, ("Iceland", "Reykjavík", "Vík")),
     ("Kyoto", datetime(2023, 4, 3, 8), 4, 20, [(35.0116, 135.7681)] * 4, ("Kyoto", "Japan")),
     ("Lisbon", datetime(2023, 10, 12, 10), 3, 16, [(38.7223, -9.1393)] * 3,
      ("Lisbon", "Lisboa", "Portugal")),

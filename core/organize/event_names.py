@@ -158,8 +158,10 @@ def repair_title(raw: str, sheet: FactSheet) -> tuple[str | None, list[str]]:
     cut = _DATES.sub("", title)
     if cut != title:
         notes.append("dropped the dates: the folder starts with them")
-    title = FILLER.sub("", " ".join(cut.split())).strip(" -,.()/")
-    title = " ".join(title.split())
+    words = FILLER.sub("", " ".join(cut.split())).strip(" -,.()/").split()
+    while words and words[-1].casefold() in STOPWORDS:  # 'Kyoto in' once 'April' went
+        words.pop()
+    title = " ".join(words).strip(" -,.()/")
     if not title or fold(title) in VAGUE_NAMES or fold(title) in STOPWORDS:
         return None, notes + [f"“{raw}” says nothing about the event"]
     place = _short_place(sheet)

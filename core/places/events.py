@@ -96,7 +96,8 @@ def segment(times: np.ndarray, lat: np.ndarray, lon: np.ndarray,
     event_of_session = np.empty(n_sessions, np.int64)
     event = -1
     pending: list[int] = []          # unlocated sessions after an away one, not placed yet
-    last_away_end = None             # end time of the current trip's last away session
+    last_away_end = None             # end time of the current trip's last session (away, or
+    #                                  unlocated after it: a day without GPS does not end a trip)
     for s in range(n_sessions):
         joins_trip = (last_away_end is not None and times[starts[s]] - last_away_end <= TRIP_GAP_S)
         if away[s] and joins_trip:
@@ -108,6 +109,7 @@ def segment(times: np.ndarray, lat: np.ndarray, lon: np.ndarray,
             continue
         if not located[s] and joins_trip:
             pending.append(s)                             # decided by what comes next
+            last_away_end = times[ends[s]]
             continue
         for p in pending:                                 # the trip ended before them
             event += 1
