@@ -226,6 +226,7 @@ def fact_sheet(conn: Connection, key: str, start_at: float, end_at: float, away:
 @dataclass
 class TitlesReport:
     titles: dict[int, str | None]          # event id -> title (None: the day names it)
+    sources: dict[int, str] = field(default_factory=dict)  # event id -> stored | llm | fallback
     by_llm: int = 0
     cached: int = 0
     by_fallback: int = 0
@@ -259,6 +260,7 @@ def title_events(catalog: Catalog, events: dict[int, tuple[float, float, bool, l
         key = keys[eid]
         if key in stored:
             report.titles[eid] = stored[key][0]
+            report.sources[eid] = "stored"
             report.cached += 1
             continue
         sheet = sheets[eid]
@@ -272,11 +274,13 @@ def title_events(catalog: Catalog, events: dict[int, tuple[float, float, bool, l
                 log.info("event %s: LLM title failed (%s); using the fallback", eid, e)
             if title:
                 report.by_llm += 1
+                report.sources[eid] = "llm"
                 new.append((key, title, f"llm:{getattr(llm, 'identity', 'llm')}",
                             json.dumps(sheet.to_dict(), ensure_ascii=False, default=str)))
         if not title:
             title = fallback_title(sheet)
             report.by_fallback += 1
+            report.sources[eid] = "fallback"
         report.titles[eid] = title
     if new:
         catalog.write(_store_titles, new)

@@ -136,3 +136,32 @@ def test_files_dated_only_by_their_names_are_filed_and_screenshots_go_together(
                    "IMG-20230101-WA0001.jpg": "2023/2023-01/IMG-20230101-WA0001.jpg",
                    "IMG_0001.jpg": "Unknown date/IMG_0001.jpg"}
     assert get_plan(catalog, pid)["summary"]["stays"] == []
+
+
+def test_the_llm_path_names_events_once_and_a_retry_cannot_rename_them(roll, catalog, registry):
+    from core.organize.event_names import title_events
+
+    with catalog.read() as conn:
+        events = {r[0]: (r[1], r[2], bool(r[3]), [m[0] for m in conn.execute(
+            "SELECT file_id FROM event_members WHERE event_id = ?", (r[0],))])
+            for r in conn.execute("SELECT id, start_at, end_at, away FROM events "
+                                  "WHERE away = 1 AND file_count >= 3")}
+    first = title_events(catalog, events, registry)
+    assert first.llm_unavailable is None and first.by_llm + first.by_fallback == len(events) == 4
+    # a tiny random model seldom answers valid JSON: what it answers is repaired and stored,
+    # the rest fall back to the place (these are all away from home)
+    assert all(t and "/" not in t for t in first.titles.values())
+    again = title_events(catalog, events, registry)
+    assert again.cached == first.by_llm
+    for eid, source in first.sources.items():
+        assert again.sources[eid] == ("stored" if source == "llm" else again.sources[eid])
+        if source == "llm":
+            assert again.titles[eid] == first.titles[eid]      # a retry cannot rename it
+
+
+def test_a_layout_the_user_chose_beats_the_automatic_one(roll, catalog):
+    s = Settings(organize_layout="date", organize_layout_chosen=True)
+    assert get_plan(catalog, make_plan(catalog, s))["summary"]["layout"] == "date"
+    s.organize_layout_chosen = False
+    summary = get_plan(catalog, make_plan(catalog, s))["summary"]
+    assert summary["layout"] == "event" and "have a capture date" in summary["layout_reason"]
