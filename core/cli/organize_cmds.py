@@ -219,7 +219,8 @@ def _print_units(units: list[dict]) -> None:
             "no date"
         moves = f", {u['moves']} to move" if u.get("moves") != u["files"] else ""
         place = f"  {u['place']}" if u.get("place") else ""
-        print(f"  {folder:<{width}} {u['files']:>5} files{moves}  {span}{place}  "
+        files = f"{u['files']} file" + ("s" if u["files"] != 1 else "")
+        print(f"  {folder:<{width}} {files:>11}{moves}  {span}{place}  "
               f"[{u['kind']}: {u['reason']}]")
 
 

@@ -9,9 +9,11 @@ event away from home always keeps its place. Without an LLM, or when it fails, t
 the place ('Kyoto, Japan', 'Iceland (Reykjavík, Vík)') or, at home, nothing: the folder is
 then the day itself.
 
-An LLM's title is kept in `event_names`, keyed by the event's members (`event_key`): planning
-again, or asking the LLM again, cannot rename an event. Fallback titles are not stored: they
-follow from the facts, and improve when the facts do (a place found later).
+A title the LLM was asked for is kept in `event_names`, keyed by the event's members
+(`event_key`): the LLM's answer, or the fallback's when the LLM failed, so planning again, or
+asking the LLM again, cannot rename an event. Titles made without any LLM are not stored: they
+follow from the facts, improve when the facts do (a place found later), and the LLM still gets
+its one chance once it is installed.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from core.errors import ShoeboxError
 from core.organize.evidence import clip_text
 from core.organize.sanitize import fold, sanitize_segment
 from core.organize.units import day_words
-from core.organize.words import FILLER, MONTHS, STOPWORDS, VAGUE_NAMES
+from core.organize.words import FILLER, MONTHS, STOPWORDS, VAGUE_NAMES, content_keys
 from core.places.store import FilePlace, file_places, home_country
 
 log = logging.getLogger(__name__)
@@ -138,12 +140,35 @@ def fallback_title(sheet: FactSheet) -> str | None:
     return place_title(sheet.places, sheet.home_country) if sheet.away else None
 
 
-def _short_place(sheet: FactSheet) -> str | None:
-    pw = sheet.place_words()
-    for what in ("place", "region", "country"):
-        if pw[what]:
-            return pw[what][0][0]
-    return None
+def _main_place(sheet: FactSheet) -> str | None:
+    """The name the fallback title starts with: 'Kyoto', 'Lisbon', 'Iceland'."""
+    title = place_title(sheet.places, sheet.home_country)
+    return re.split(r"[,(]", title)[0].strip() or None if title else None
+
+
+def _supported(title: str, sheet: FactSheet, notes: list[str]) -> str:
+    """Only the words the facts support: a small LLM copies the examples of its prompt ('Ski
+    week, Val Thorens' for a trip to Lisbon), so a word no fact holds is dropped, and a part
+    of the title left empty goes with it."""
+    known = content_keys(sheet.prompt())
+    parts, dropped = [], []
+    for part in title.split(","):
+        words = []
+        for w in part.split():
+            keys = content_keys(w)
+            if keys and not keys <= known:
+                dropped.append(w)
+                continue
+            words.append(w)
+        while words and (words[-1].casefold() in STOPWORDS or not content_keys(words[-1])):
+            words.pop()                  # 'Kyoto in' once 'April' went
+        while words and words[0].casefold() in STOPWORDS:
+            words.pop(0)
+        if words:
+            parts.append(" ".join(words).strip(" -.()/"))
+    if dropped:
+        notes.append(f"dropped what no fact supports: {' '.join(dropped)}")
+    return ", ".join(p for p in parts if p)
 
 
 def repair_title(raw: str, sheet: FactSheet) -> tuple[str | None, list[str]]:
@@ -158,18 +183,13 @@ def repair_title(raw: str, sheet: FactSheet) -> tuple[str | None, list[str]]:
     cut = _DATES.sub("", title)
     if cut != title:
         notes.append("dropped the dates: the folder starts with them")
-    words = FILLER.sub("", " ".join(cut.split())).strip(" -,.()/").split()
-    while words and words[-1].casefold() in STOPWORDS:  # 'Kyoto in' once 'April' went
-        words.pop()
-    title = " ".join(words).strip(" -,.()/")
+    title = _supported(FILLER.sub("", " ".join(cut.split())), sheet, notes)
     if not title or fold(title) in VAGUE_NAMES or fold(title) in STOPWORDS:
         return None, notes + [f"“{raw}” says nothing about the event"]
-    place = _short_place(sheet)
-    if sheet.away and place:
-        named = {fold(w) for p in sheet.places for w in (p.place, p.region, p.country) if w}
-        if not any(n in fold(title) for n in named):
-            title = f"{title}, {place}"
-            notes.append(f"added the place, {place}: the event was away from home")
+    place = _main_place(sheet)
+    if sheet.away and place and fold(place) not in fold(title):
+        title = f"{title}, {place}"
+        notes.append(f"added the place, {place}: the event was away from home")
     if len(title) > TITLE_MAX:
         title = title[:TITLE_MAX].rsplit(" ", 1)[0].rstrip(" ,-")
     return sanitize_segment(title, fallback="") or None, notes
@@ -259,7 +279,7 @@ def title_events(catalog: Catalog, events: dict[int, tuple[float, float, bool, l
     for eid in sorted(events):
         key = keys[eid]
         if key in stored:
-            report.titles[eid] = stored[key][0]
+            report.titles[eid] = stored[key][0] or None   # '': the day names it
             report.sources[eid] = "stored"
             report.cached += 1
             continue
@@ -272,11 +292,13 @@ def title_events(catalog: Catalog, events: dict[int, tuple[float, float, bool, l
                     report.notes[eid] = notes
             except ShoeboxError as e:  # LLMOutputError, or the model failing mid-way
                 log.info("event %s: LLM title failed (%s); using the fallback", eid, e)
+            facts = json.dumps(sheet.to_dict(), ensure_ascii=False, default=str)
             if title:
                 report.by_llm += 1
                 report.sources[eid] = "llm"
-                new.append((key, title, f"llm:{getattr(llm, 'identity', 'llm')}",
-                            json.dumps(sheet.to_dict(), ensure_ascii=False, default=str)))
+                new.append((key, title, f"llm:{getattr(llm, 'identity', 'llm')}", facts))
+            else:  # the LLM had its chance: a retry that happened to answer must not rename it
+                new.append((key, fallback_title(sheet) or "", "fallback", facts))
         if not title:
             title = fallback_title(sheet)
             report.by_fallback += 1

@@ -90,18 +90,15 @@ def test_a_title_once_given_stays_and_the_users_wins(roll, catalog):
         {str(root / "2023" / "2023-04 Cherry blossoms")}
 
 
-def test_plan_prints_the_units_and_remembers_the_layout_given(tmp_path, capsys):
-    root = (tmp_path / "Phone").resolve()
-    build(root, 0.2)
-    run_ok(capsys, "add", str(root))
-    run_ok(capsys, "scan")
+def test_plan_prints_the_units_and_remembers_the_layout_given(roll, capsys):
     out = run_ok(capsys, "plan", "--no-llm")
     assert "event layout (" in out and "have a capture date" in out
     assert "units (folder, files, dates, place; what they are):" in out
-    kyoto = next(line for line in out.splitlines() if "2023-04" in line and "event" in line)
-    # folder, files, date span; (no place names: nothing was geocoded in this catalog)
-    assert "2023/2023-04-03" in kyoto or "2023/2023-04 " in kyoto
-    assert " files" in kyoto and "Apr 2023" in kyoto and "[event: a trip away]" in kyoto
+    kyoto = next(line for line in out.splitlines() if "2023-04 Kyoto" in line)
+    # folder, files, date span, place, and what the unit is
+    assert kyoto.lstrip().startswith("2023/2023-04 Kyoto, Japan/")
+    assert " files" in kyoto and "Apr 2023" in kyoto and "Kyoto, Japan  [event: a trip away]" \
+        in kyoto
     assert "Screenshots/2023/" in out and "Scans/" in out and "[month: everyday" in out
     data = json.loads(run_ok(capsys, "plan", "--json"))
     assert data["layout"] == "event" and {u["kind"] for u in data["units"]} >= {
@@ -151,12 +148,9 @@ def test_the_llm_path_names_events_once_and_a_retry_cannot_rename_them(roll, cat
     # a tiny random model seldom answers valid JSON: what it answers is repaired and stored,
     # the rest fall back to the place (these are all away from home)
     assert all(t and "/" not in t for t in first.titles.values())
-    again = title_events(catalog, events, registry)
-    assert again.cached == first.by_llm
-    for eid, source in first.sources.items():
-        assert again.sources[eid] == ("stored" if source == "llm" else again.sources[eid])
-        if source == "llm":
-            assert again.titles[eid] == first.titles[eid]      # a retry cannot rename it
+    again = title_events(catalog, events, registry)            # the LLM is not asked again:
+    assert again.cached == len(events) and again.titles == first.titles   # nothing renamed
+    assert set(again.sources.values()) == {"stored"}
 
 
 def test_a_layout_the_user_chose_beats_the_automatic_one(roll, catalog):

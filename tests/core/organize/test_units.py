@@ -132,14 +132,27 @@ def sheet(away=True, places=()):
 
 def test_an_llm_title_is_repaired_and_keeps_the_place_away_from_home():
     kyoto = [fp("Kyoto", "Kyoto", "Japan")] * 3
-    assert repair_title("Temples and tea 2023", sheet(True, kyoto))[0] == \
-        "Temples and tea, Kyoto"
+    temples = sheet(True, kyoto)
+    temples.captions = ["temples and a tea house"]
+    assert repair_title("Temples and tea 2023", temples)[0] == "Temples and tea, Kyoto"
     assert repair_title("Kyoto in April", sheet(True, kyoto))[0] == "Kyoto"
-    assert repair_title("Birthday party", sheet(False))[0] == "Birthday party"
-    assert repair_title("Photos", sheet(False))[0] is None
-    assert repair_title("Event 12", sheet(False))[0] is None
-    title, _ = repair_title("../../etc: Ski week", sheet(False))
-    assert "/" not in title and ":" not in title and "Ski week" in title
+    party = sheet(False)
+    party.words = ["Happy Birthday Anna"]
+    assert repair_title("Birthday party", party)[0] == "Birthday"   # no fact says 'party'
+    assert repair_title("Photos", party)[0] is None
+    assert repair_title("Event 12", party)[0] is None
+    title, _ = repair_title("../../etc: Birthday", party)
+    assert title == "Birthday"
+
+
+def test_words_no_fact_supports_are_dropped_so_prompt_examples_are_not_echoed():
+    lisbon = [fp(d, "Lisbon", "Portugal") for d in ("São Jorge de Arroios", "Graça", "Belém")]
+    title, notes = repair_title("Ski week, Val Thorens", sheet(True, lisbon))
+    assert title is None and "no fact supports" in notes[0]       # the fallback names it
+    assert repair_title("Ski week, Val Thorens, São Jorge de Arroios", sheet(True, lisbon))[0] \
+        == "São Jorge de Arroios, Lisbon"
+    kyoto = [fp("Kyoto", "Kyoto", "Japan")] * 3
+    assert repair_title("Kyoto Ski Week", sheet(True, kyoto))[0] == "Kyoto"
 
 
 def test_the_layout_follows_the_librarys_shape():
