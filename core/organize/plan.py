@@ -291,17 +291,21 @@ def _list_sidecars(files: list[PlanFile]) -> dict[tuple[str, str], list[str]]:
     return out
 
 
-def resolve_layout(files: list[PlanFile], has_collections: bool, settings=None,
-                   layout: str | None = None) -> tuple[str, str]:
+def resolve_layout(catalog: Catalog, settings=None, layout: str | None = None,
+                   root_id: int | None = None) -> tuple[str, str]:
     """(layout, why): the one asked for, else the one the user chose before (settings), else
     the one the library's shape calls for (core.organize.layouts.choose_layout)."""
     if layout:
         return check_layout(layout), "the layout asked for"
     if settings is not None and getattr(settings, "organize_layout_chosen", False):
         return check_layout(getattr(settings, "organize_layout", None)), "your chosen layout"
-    media = [f for f in files if f.kind in ("photo", "video")]
-    dated = sum(1 for f in media if f.taken_at is not None)
-    return choose_layout(dated, len(media), has_collections)
+    with catalog.read() as conn:
+        total, dated = conn.execute(
+            f"SELECT count(*), total({capture_dated_sql()}) FROM files f WHERE "
+            f"f.status = 'present' AND f.kind IN ('photo', 'video') AND "
+            f"(? IS NULL OR f.root_id = ?)", (root_id, root_id)).fetchone()
+        has_collections = conn.execute("SELECT 1 FROM clusters LIMIT 1").fetchone() is not None
+    return choose_layout(int(dated), total, has_collections)
 
 
 def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
@@ -323,9 +327,7 @@ def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
         raise PlanError(f"unknown mode {mode!r}: use move, copy or link")
     if target is not None:
         target = os.path.realpath(target)
-    with catalog.read() as conn:
-        files, cols, keep = _plan_inputs(conn, root_id)
-    layout, layout_reason = resolve_layout(files, bool(cols), settings, layout)
+    layout, layout_reason = resolve_layout(catalog, settings, layout, root_id)
     if layout == "date":
         template = check_template(template or getattr(settings, "organize_date_template", None))
     if layout == "event":
