@@ -150,7 +150,10 @@ def _supported(title: str, sheet: FactSheet, notes: list[str]) -> str:
     """Only the words the facts support: a small LLM copies the examples of its prompt ('Ski
     week, Val Thorens' for a trip to Lisbon), so a word no fact holds is dropped, and a part
     of the title left empty goes with it."""
-    known = content_keys(sheet.prompt())
+    known = content_keys(" ".join([*(w for p in sheet.places for w in (p.place, p.region,
+                                                                       p.country) if w),
+                                   *sheet.people, *sheet.words, *sheet.captions,
+                                   *sheet.speech]))
     parts, dropped = [], []
     for part in title.split(","):
         words = []
@@ -164,6 +167,8 @@ def _supported(title: str, sheet: FactSheet, notes: list[str]) -> str:
             words.pop()                  # 'Kyoto in' once 'April' went
         while words and words[0].casefold() in STOPWORDS:
             words.pop(0)
+        if words and re.search(r"['’]s$", words[-1]):      # "Anna's" once 'Home' went
+            words[-1] = words[-1][:-2]
         if words:
             parts.append(" ".join(words).strip(" -.()/"))
     if dropped:

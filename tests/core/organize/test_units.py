@@ -153,6 +153,9 @@ def test_words_no_fact_supports_are_dropped_so_prompt_examples_are_not_echoed():
         == "São Jorge de Arroios, Lisbon"
     kyoto = [fp("Kyoto", "Kyoto", "Japan")] * 3
     assert repair_title("Kyoto Ski Week", sheet(True, kyoto))[0] == "Kyoto"
+    anna = sheet(False)
+    anna.people = ["Anna"]
+    assert repair_title("Anna's Home", anna)[0] == "Anna"     # 'home' is no fact here
 
 
 def test_the_layout_follows_the_librarys_shape():
