@@ -113,3 +113,31 @@ def test_show_says_where_the_date_came_from(tmp_path, capsys):
     run_ok(capsys, "scan")
     out = run_ok(capsys, "show", str(photo))
     assert "2023-01-01 12:00 (filename: from the file name)" in out
+
+
+def test_a_catalog_from_before_takes_filename_dates_and_keeps_its_rows(paths, monkeypatch):
+    """Migration 0012 lifts the CHECK that named three sources, without rebuilding `files`."""
+    from core.catalog import migrate as m
+    from core.catalog.connection import connect
+
+    shipped = m.available_migrations()
+    monkeypatch.setattr(m, "available_migrations", lambda: [x for x in shipped if x[0] <= 10])
+    m.migrate(paths.catalog, paths.backups)
+    conn = connect(paths.catalog)
+    conn.execute("INSERT INTO roots(path, added_at) VALUES ('/x', 0)")
+    conn.execute("INSERT INTO files(root_id, path, folder, name, kind, format, size, mtime_ns, "
+                 "taken_at, taken_at_source, first_seen_at) VALUES (1, '/x/a.jpg', '/x', "
+                 "'a.jpg', 'photo', 'jpeg', 1, 0, 5, 'exif', 0)")
+    conn.close()
+    monkeypatch.setattr(m, "available_migrations", lambda: shipped)
+    assert 12 in m.migrate(paths.catalog, paths.backups)
+    conn = connect(paths.catalog)
+    conn.execute("INSERT INTO files(root_id, path, folder, name, kind, format, size, mtime_ns, "
+                 "taken_at, taken_at_source, first_seen_at) VALUES (1, '/x/IMG-20230101-WA0001"
+                 ".jpg', '/x', 'b.jpg', 'photo', 'jpeg', 1, 0, 6, 'filename', 0)")
+    assert [tuple(r) for r in conn.execute(
+        "SELECT path, taken_at_source FROM files ORDER BY id")] == [
+        ("/x/a.jpg", "exif"), ("/x/IMG-20230101-WA0001.jpg", "filename")]
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    conn.close()
