@@ -354,7 +354,7 @@ def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
                             cols[f.collection_id].name if f.collection_id in cols else None)))}
     elif layout == "event":
         placed = place_collections(facts, layout="topic", root_names=root_names) if facts else {}
-        topics = {cid: p.folder for cid, p in placed.items() if not cols[cid].keep_as_is}
+        topics = {cid: None if cols[cid].keep_as_is else p.folder for cid, p in placed.items()}
         unit_files, events, members = unit_inputs
         titles = _event_titles(catalog, unit_files, events, members, registry, use_llm)
         events = {eid: replace(e, title=titles.titles.get(eid)) for eid, e in events.items()}
@@ -433,8 +433,8 @@ def _unit_inputs(conn: Connection, files: list[PlanFile]):
         if kind is None and f.kind == "photo":
             if looks_like_screenshot_name(name):
                 kind = "screenshot"
-            elif f.taken_at is None or cameras.get(f.id):
-                kind = "scan" if is_scan(name, cameras.get(f.id)) else None
+            elif is_scan(name, cameras.get(f.id)):
+                kind = "scan"
         out.append(UnitFile(f.id, f.root, f.path, f.taken_at, kind, event_of.get(f.id),
                             f.collection_id, f.id in with_faces))
     return out, events, dict(members)
@@ -467,9 +467,12 @@ def _stay_reasons(files: list[PlanFile], cols: dict[int, PlanCollection], keep, 
             out[h.id] = "in a folder you keep as it is"
         elif col is not None and col.keep_as_is:
             out[h.id] = f"its collection “{col.name or col.id}” is kept as it is"
-        elif file_folders is not None:
+        elif layout == "date":
             if h.id not in file_folders:
                 out[h.id] = "no capture date, so the date layout cannot place it"
+        elif file_folders is not None:
+            if h.id not in file_folders:
+                out[h.id] = "no unit places it"   # plan_units gives every file one
         elif col is None:
             out[h.id] = ("in no collection: the topic layout files collections "
                          "(run `shoebox collections`)")

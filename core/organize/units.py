@@ -147,7 +147,7 @@ def plan_units(files: list[UnitFile], events: dict[int, EventFacts], *,
                ) -> tuple[list[Unit], dict[int, str]]:
     """(units, stays): every file in exactly one unit; `stays` maps the files that stay
     where they are to the reason. `topics`: collection id -> its placed topic folder (None:
-    the collection stays where it is). Units come in a stable order (kinds, events, topics,
+    the user keeps the collection as it is). Units come in a stable order (kinds, events, topics,
     months, undated), so the same library gives the same plan."""
     topics = topics or {}
     keep = [k.rstrip(os.sep) for k in keep_folders]
@@ -176,8 +176,11 @@ def plan_units(files: list[UnitFile], events: dict[int, EventFacts], *,
                                   reason="a trip away" if e.away else "a day with many photos",
                                   place=e.place)
         elif f.taken_at is None and f.collection_id is not None and f.collection_id in topics:
-            key = f"topic:{f.collection_id}"
             folder = topics[f.collection_id]
+            if folder is None:
+                stays[f.id] = "its collection is kept as it is"
+                continue
+            key = f"topic:{f.collection_id}"
             units.setdefault(key, Unit(key, "topic", (folder or "").rsplit("/", 1)[-1] or
                                        f"Collection {f.collection_id}", folder,
                                        reason="no capture date: filed by what it shows"))

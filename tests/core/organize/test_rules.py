@@ -130,12 +130,24 @@ def _collection(catalog, root, name, folder, members, *, caption=None, named_by=
 
 def check_structure(catalog, pid, roots, *, one_folder_each: bool = True):
     """The issue's acceptance rules, on a stored plan: every destination inside its library
-    folder without repeating its name, one folder per collection (by topic or event; by date
-    each file goes by its own date), depth <= 3 below the library folder (for new folders),
-    nothing moved onto itself."""
+    folder without repeating its name, one folder per collection (by topic; by event, one per
+    unit; by date each file goes by its own date), depth <= 3 below the library folder (for
+    new folders), nothing moved onto itself."""
     import os
 
     items = plan_items(catalog, pid)
+    if any(it.unit_key for it in items):
+        units: dict[str, set] = {}
+        for it in items:
+            root = next(r for r in roots if it.src.startswith(r + os.sep))
+            rel = os.path.relpath(os.path.dirname(it.dst), root)
+            assert not rel.startswith("..") and os.path.basename(root) not in rel.split(os.sep)
+            assert os.path.dirname(it.src) != os.path.dirname(it.dst), it
+            units.setdefault(it.unit_key, set()).add(rel)
+        assert all(len(r) == 1 and next(iter(r)).count(os.sep) < 3 for r in units.values())
+        folders = [next(iter(r)) for r in units.values()]
+        assert len(folders) == len(set(folders)), folders
+        return items
     folder_of: dict[int, set] = {}
     for it in items:
         root = next(r for r in roots if it.src.startswith(r + os.sep))

@@ -173,3 +173,10 @@ def test_fact_sheet_prompt_reads_as_data():
     text = s.prompt()
     assert "Towns: Kyoto (2)" in text and "People in the photos: Anna" in text
     assert "away from home" in text and "3-6 April" in text
+
+
+def test_undated_files_of_a_kept_collection_stay_and_say_why():
+    files = [uf(1, None, collection=7), uf(2, None, collection=8), uf(3, None)]
+    units, stays = plan_units(files, {}, topics={7: None, 8: "Drawings"})
+    assert stays == {1: "its collection is kept as it is"}
+    assert {u.folder: u.file_ids for u in units} == {"Drawings": [2], "Unknown date": [3]}
