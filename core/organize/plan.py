@@ -54,7 +54,7 @@ class PlanFile:
     format: str
     collection_id: int | None = None
     probability: float | None = None
-    taken_at: float | None = None   # capture date (EXIF / container), never a file's mtime
+    taken_at: float | None = None   # capture date (core.scan.dates), never a file's mtime
 
 
 @dataclass(frozen=True)
@@ -482,11 +482,15 @@ def _stay_reasons(files: list[PlanFile], cols: dict[int, PlanCollection], keep, 
 
 
 def _stays_summary(stays: dict[int, str], paths: dict[int, str], examples: int = 5) -> list:
-    by_reason: dict[str, list[str]] = defaultdict(list)
+    """The files that stay, by reason: how many, a few paths, and every id (the review lists
+    them)."""
+    by_reason: dict[str, list[int]] = defaultdict(list)
     for fid, reason in stays.items():
-        by_reason[reason].append(paths.get(fid, "?"))
-    return [{"reason": r, "files": len(ps), "examples": sorted(ps)[:examples]}
-            for r, ps in sorted(by_reason.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+        by_reason[reason].append(fid)
+    return [{"reason": r, "files": len(ids),
+             "examples": sorted(paths.get(i, "?") for i in ids)[:examples],
+             "file_ids": sorted(ids)}
+            for r, ids in sorted(by_reason.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
 
 
 def _store_plan(conn: Connection, moves: list[Move], mode: str, root_id, target, summary) -> int:

@@ -2,8 +2,8 @@
 per year, near-duplicates collapsed to their best copy (core.search.dupes), and the years
 the user dismissed for this day left out.
 
-Only camera dates count (EXIF or container): a file dated by its modification time was dated
-when it was copied. Days are local, as the scanner read the camera's clock. On 28 February of
+Only capture dates count (core.scan.dates: EXIF, container, file name): a file dated by its
+modification time was dated when it was copied. Days are local, as the scanner read the camera's clock. On 28 February of
 a year without a 29th, the 29ths of leap years are remembered too.
 """
 

@@ -234,7 +234,8 @@ def test_date_layout_places_each_file_by_its_own_date(tmp_path, catalog):
     pid = make_plan(catalog, layout="topic")                    # no collections: all stay,
     assert plan_items(catalog, pid) == []                       # and the plan says why
     stays = get_plan(catalog, pid)["summary"]["stays"]
-    assert stays[0]["files"] == 4 and "in no collection" in stays[0]["reason"]
+    assert stays[0]["files"] == len(stays[0]["file_ids"]) == 4
+    assert "in no collection" in stays[0]["reason"]
 
 
 def test_folders_use_the_local_date_the_timeline_shows(monkeypatch):
