@@ -172,6 +172,8 @@ def cmd_plan(args, ctx) -> int:
         print("proposed folders (full path, files going there):")
         for folder, n in plan_tree(items).items():
             print(f"  {folder}{os.sep}  ({n})")
+    for hint in summary.get("hints", []):
+        print(f"hint: {hint}")
     for s in summary.get("stays", []):
         print(f"stays where it is ({s['files']}): {s['reason']}"
               + (f" — e.g. {s['examples'][0]}" if s.get("examples") else ""))

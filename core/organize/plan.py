@@ -397,7 +397,22 @@ def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
         summary["titles"] = {"by_llm": titles.by_llm, "stored": titles.cached,
                              "fallback": titles.by_fallback,
                              "llm_unavailable": titles.llm_unavailable}
+        summary["hints"] = _hints(catalog)
     return catalog.write(_store_plan, moves, mode, root_id, target, summary)
+
+
+def _hints(catalog: Catalog) -> list[str]:
+    """What would make the event layout's folders better, and how to get it."""
+    with catalog.read() as conn:
+        unnamed = conn.execute(
+            "SELECT count(*) FROM files f WHERE f.status = 'present' AND f.gps_lat IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM file_places p WHERE p.file_id = f.id "
+            "AND p.source = 'gps')").fetchone()[0]
+    hints = []
+    if unnamed:
+        hints.append(f"{unnamed} photos have GPS but no place name yet, so trips are named by "
+                     "their days: run `shoebox index` to name their places")
+    return hints
 
 
 def _unit_inputs(conn: Connection, files: list[PlanFile]):

@@ -103,6 +103,7 @@ def test_plan_prints_the_units_and_remembers_the_layout_given(roll, capsys):
     data = json.loads(run_ok(capsys, "plan", "--json"))
     assert data["layout"] == "event" and {u["kind"] for u in data["units"]} >= {
         "event", "screenshots", "scans", "month"}
+    assert "hint:" not in out                           # the places are named
     run_ok(capsys, "plan", "--layout", "date", "--no-llm")
     assert json.loads(run_ok(capsys, "plan", "--json"))["layout"] == "date"      # remembered
     assert Settings.load().organize_layout_chosen
@@ -133,6 +134,16 @@ def test_files_dated_only_by_their_names_are_filed_and_screenshots_go_together(
                    "IMG-20230101-WA0001.jpg": "2023/2023-01/IMG-20230101-WA0001.jpg",
                    "IMG_0001.jpg": "Unknown date/IMG_0001.jpg"}
     assert get_plan(catalog, pid)["summary"]["stays"] == []
+
+
+def test_a_plan_before_places_are_named_says_how_to_name_them(tmp_path, capsys):
+    root = (tmp_path / "Phone").resolve()
+    build(root, 0.2)
+    run_ok(capsys, "add", str(root))
+    run_ok(capsys, "scan")
+    out = run_ok(capsys, "plan", "--no-llm")
+    assert "photos have GPS but no place name yet" in out and "shoebox index" in out
+    assert "[event: a trip away]" in out          # the trips are found all the same
 
 
 def test_the_llm_path_names_events_once_and_a_retry_cannot_rename_them(roll, catalog, registry):
