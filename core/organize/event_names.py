@@ -11,7 +11,8 @@ then the day itself.
 
 A title the LLM was asked for is kept in `event_names`, keyed by the event's members
 (`event_key`): the LLM's answer, or the fallback's when the LLM failed, so planning again, or
-asking the LLM again, cannot rename an event. Titles made without any LLM are not stored: they
+asking the LLM again, cannot rename an event; an event that gained or lost a few photos keeps
+the title of the one it mostly is (`SAME_EVENT`). Titles made without any LLM are not stored: they
 follow from the facts, improve when the facts do (a place found later), and the LLM still gets
 its one chance once it is installed.
 """
@@ -266,13 +267,18 @@ def title_events(catalog: Catalog, events: dict[int, tuple[float, float, bool, l
     from core.organize.naming import _get_llm
 
     report = TitlesReport({})
+    new: list[tuple] = []
     with catalog.read() as conn:
         home = home_country(conn)
         keys = {eid: event_key(m) for eid, (_a, _b, _c, m) in events.items()}
-        stored = {}
-        for r in _safe(lambda: conn.execute("SELECT key, title, named_by FROM event_names")
-                       .fetchall()):
-            stored[r[0]] = (r[1], r[2])
+        stored = {r[0]: (r[1], r[2], json.loads(r[3])) for r in _safe(lambda: conn.execute(
+            "SELECT key, title, named_by, members FROM event_names").fetchall())}
+        for eid, (_a, _b, _c, members) in events.items():
+            near = None if keys[eid] in stored else _same_event(members, stored)
+            if near is not None:  # a few photos came or went: still the event it was
+                title, named_by, _ = stored[near]
+                stored[keys[eid]] = (title, named_by, members)
+                new.append((keys[eid], title, named_by, members, None))
         sheets = {eid: fact_sheet(conn, keys[eid], a, b, away, m, home)
                   for eid, (a, b, away, m) in events.items() if keys[eid] not in stored}
     llm = None
@@ -280,7 +286,6 @@ def title_events(catalog: Catalog, events: dict[int, tuple[float, float, bool, l
         llm, report.llm_unavailable = _get_llm(registry)
     elif sheets and use_llm:
         report.llm_unavailable = "no model registry"
-    new: list[tuple] = []
     for eid in sorted(events):
         key = keys[eid]
         if key in stored:
@@ -298,12 +303,14 @@ def title_events(catalog: Catalog, events: dict[int, tuple[float, float, bool, l
             except ShoeboxError as e:  # LLMOutputError, or the model failing mid-way
                 log.info("event %s: LLM title failed (%s); using the fallback", eid, e)
             facts = json.dumps(sheet.to_dict(), ensure_ascii=False, default=str)
+            members = events[eid][3]
             if title:
                 report.by_llm += 1
                 report.sources[eid] = "llm"
-                new.append((key, title, f"llm:{getattr(llm, 'identity', 'llm')}", facts))
+                new.append((key, title, f"llm:{getattr(llm, 'identity', 'llm')}", members,
+                            facts))
             else:  # the LLM had its chance: a retry that happened to answer must not rename it
-                new.append((key, fallback_title(sheet) or "", "fallback", facts))
+                new.append((key, fallback_title(sheet) or "", "fallback", members, facts))
         if not title:
             title = fallback_title(sheet)
             report.by_fallback += 1
@@ -314,11 +321,28 @@ def title_events(catalog: Catalog, events: dict[int, tuple[float, float, bool, l
     return report
 
 
+SAME_EVENT = 0.5   # an event sharing this share of its members with a titled one is that one
+
+
+def _same_event(members: list[int], stored: dict[str, tuple]) -> str | None:
+    """The key of the titled event these members mostly are, if any."""
+    mine = {int(m) for m in members}
+    best, share = None, 0.0
+    for key, (_t, _n, theirs) in stored.items():
+        common = len(mine.intersection(theirs))
+        if common:
+            s = common / max(len(mine), len(theirs))
+            if s > share or (s == share and best is not None and key < best):
+                best, share = key, s
+    return best if share >= SAME_EVENT else None
+
+
 def _store_titles(conn: Connection, rows: list[tuple]) -> None:
     now = time.time()
-    conn.executemany("INSERT INTO event_names(key, title, named_by, facts, created_at) "
-                     "VALUES (?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
-                     [(*r, now) for r in rows])
+    conn.executemany("INSERT INTO event_names(key, title, named_by, members, facts, created_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO NOTHING",
+                     [(k, t, n, json.dumps(sorted(int(i) for i in m)), f, now)
+                      for k, t, n, m, f in rows])
 
 
 def rename_event(catalog: Catalog, member_ids, title: str) -> str:
@@ -328,10 +352,11 @@ def rename_event(catalog: Catalog, member_ids, title: str) -> str:
         raise ShoeboxError("an event's title needs at least one letter or digit")
 
     def write(conn: Connection) -> None:
-        conn.execute("INSERT INTO event_names(key, title, named_by, created_at) "
-                     "VALUES (?, ?, 'user', ?) ON CONFLICT(key) DO UPDATE SET "
+        conn.execute("INSERT INTO event_names(key, title, named_by, members, created_at) "
+                     "VALUES (?, ?, 'user', ?, ?) ON CONFLICT(key) DO UPDATE SET "
                      "title = excluded.title, named_by = 'user'",
-                     (event_key(member_ids), clean, time.time()))
+                     (event_key(member_ids), clean,
+                      json.dumps(sorted(int(i) for i in member_ids)), time.time()))
 
     catalog.write(write)
     return clean

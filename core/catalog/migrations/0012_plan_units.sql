@@ -13,13 +13,15 @@ UPDATE sqlite_schema SET sql = replace(sql,
  WHERE type = 'table' AND name = 'files';
 PRAGMA writable_schema = OFF;
 
--- Event titles, once given, stay: re-planning, or the LLM asked again, cannot rename an event.
--- key: the event's members (core.organize.units.event_key); a title the fallback made is
--- replaced once an LLM names the event; one the user typed never is.
+-- Event titles, once given, stay: re-planning, or the LLM asked again, cannot rename an event
+-- (core.organize.event_names). key: a digest of the event's members; an event that gained or
+-- lost a few photos keeps the title of the stored one it mostly overlaps. '' is "the day
+-- names it". A title the user typed is never replaced.
 CREATE TABLE event_names (
     key        TEXT PRIMARY KEY,
     title      TEXT NOT NULL,
-    named_by   TEXT NOT NULL,           -- fallback | llm:<model> | user
+    named_by   TEXT NOT NULL,           -- fallback (the LLM failed) | llm:<model> | user
+    members    TEXT NOT NULL,           -- JSON list of the event's file ids
     facts      TEXT,                    -- JSON: the fact sheet it was named from
     created_at REAL NOT NULL
 );

@@ -76,11 +76,15 @@ def test_a_title_once_given_stays_and_the_users_wins(roll, catalog):
         members = [r[0] for r in conn.execute(
             "SELECT file_id FROM event_members WHERE event_id = ?", (event_id,))]
 
-    def llm_named(conn):  # what a first plan with the LLM stored
-        conn.execute("INSERT INTO event_names(key, title, named_by, created_at) "
-                     "VALUES (?, 'Temples, Kyoto', 'llm:x', 0)", (event_key(members),))
+    def llm_named(conn):  # what a first plan with the LLM stored, one photo ago
+        earlier = members[:-1]
+        conn.execute("INSERT INTO event_names(key, title, named_by, members, created_at) "
+                     "VALUES (?, 'Temples, Kyoto', 'llm:x', ?, 0)",
+                     (event_key(earlier), json.dumps(earlier)))
     catalog.write(llm_named)
-    for _ in range(2):  # planned again (an LLM asked again could not change it)
+    # the event gained a photo since: still the event that was titled; planned again (an LLM
+    # asked again could not change it)
+    for _ in range(2):
         items = plan_items(catalog, make_plan(catalog))
         assert {os.path.dirname(i.dst) for i in items if i.file_id in kyoto} == \
             {str(root / "2023" / "2023-04 Temples, Kyoto")}
