@@ -396,7 +396,9 @@ def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
     if titles is not None:
         summary["titles"] = {"by_llm": titles.by_llm, "stored": titles.cached,
                              "fallback": titles.by_fallback,
-                             "llm_unavailable": titles.llm_unavailable}
+                             "llm_unavailable": titles.llm_unavailable,
+                             # what the checks changed in the LLM's titles, by unit
+                             "notes": {f"event:{e}": n for e, n in titles.notes.items()}}
         summary["hints"] = _hints(catalog)
     return catalog.write(_store_plan, moves, mode, root_id, target, summary)
 
