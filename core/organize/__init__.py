@@ -18,6 +18,7 @@
     set_item_decision(catalog, pid, item_id, "skip" | "accept", folder=None)
     set_collection_decision(catalog, pid, cluster_id, "skip" | "accept", folder=None)
     set_unit_decision(catalog, pid, unit_key, "skip" | "accept", folder=None)  # event layout
+    rename_event(catalog, member_file_ids, "Ski week")  # the user's title: kept from then on
     apply_plan(catalog, pid, mode=None, task, dry_run=False)   # -> OpReport
     undo_plan(catalog, pid, task, item_ids=None)       # -> OpReport (left_alone says what stayed)
 
@@ -33,6 +34,7 @@ from core.organize.apply import (
     recover,
     undo_plan,
 )
+from core.organize.event_names import rename_event
 from core.organize.naming import CollectionName, name_collections, reharmonize
 from core.organize.plan import (
     PlanError,
@@ -67,6 +69,7 @@ __all__ = [
     "plan_tree",
     "recover",
     "reharmonize",
+    "rename_event",
     "set_collection_decision",
     "set_item_decision",
     "set_unit_decision",

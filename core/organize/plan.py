@@ -1,9 +1,11 @@
 """Plans: which file would go where, and why. Nothing here touches a file.
 
-`compute_moves` is a pure function from the library's files, their collections and the
-user's choices to a list of `Move`s. `make_plan` gathers those inputs from the catalog (and
-the sidecars lying next to each photo), stores the plan, and returns its id. The review
-functions (`set_item_decision`, `set_collection_decision`) are what the GUI calls.
+`compute_moves` is a pure function from the library's files, their collections (or, in the
+event layout, their units: core.organize.units) and the user's choices to a list of `Move`s.
+`make_plan` gathers those inputs from the catalog (and the sidecars lying next to each photo),
+stores the plan with each move's unit and the files that stay with their reasons, and returns
+its id. The review functions (`set_item_decision`, `set_collection_decision`,
+`set_unit_decision`) are what the GUI calls.
 
 Groups: a photo travels with its RAW twin (same stem), its Live Photo movie (same stem,
 .mov/.mp4) and its sidecars (.xmp, .aae, IMG_1.JPG.xmp). The photo is the head of the group;
