@@ -175,7 +175,7 @@ class _Survey:
     # folders where a file came, changed or went (taken before moves leave `gone`): the only
     # places where a RAW may have gained or lost its JPEG twin
     touched: set = field(default_factory=set)
-    named_dates: list = field(default_factory=list)  # (date, id): see _named_dates
+    named_dates: list = field(default_factory=list)  # (date, source, id): _named_dates
 
 
 def _survey(catalog: Catalog, scope: Scope, task: TaskState, skip: list[str]) -> _Survey:
@@ -364,15 +364,16 @@ def _undated(path: str, mtime_ns: int) -> tuple[float, str]:
     return (stamp, "filename") if stamp is not None else (mtime_ns / 1e9, NOT_A_DATE)
 
 
-def _named_dates(known: dict, seen: dict) -> list[tuple[float, int]]:
-    """(date, id) for unchanged files recorded as undated whose name holds a date: catalogs
-    scanned before names were read get the dates without reading a file again."""
+def _named_dates(known: dict, seen: dict) -> list[tuple[float, str, int]]:
+    """(date, source, id) for unchanged files recorded without a date source (what migration
+    0012 left of the files dated by their mtime): the date in the name, else the mtime again.
+    Each such file is looked at once, and none is read again."""
     out = []
     for path, row in known.items():
-        if path in seen and row["taken_at_source"] in (None, NOT_A_DATE):
+        if path in seen and row["taken_at_source"] is None and row["taken_at"] is not None:
             stamp = date_from_name(row["name"])
-            if stamp is not None:
-                out.append((stamp, row["id"]))
+            out.append((stamp, "filename", row["id"]) if stamp is not None else
+                       (row["taken_at"], NOT_A_DATE, row["id"]))
     return out
 
 
@@ -414,9 +415,8 @@ def _apply_ops(conn: Connection, ops: list[tuple[str, tuple]]) -> None:
 
 def _finish_scope(conn: Connection, scope: Scope, gone: list, problems: dict[str, str],
                   touched: set[str], now: float, named_dates: list = ()) -> None:
-    conn.executemany(
-        f"UPDATE files SET taken_at = ?, taken_at_source = 'filename' WHERE id = ? AND "
-        f"coalesce(taken_at_source, '{NOT_A_DATE}') = '{NOT_A_DATE}'", named_dates)
+    conn.executemany("UPDATE files SET taken_at = ?, taken_at_source = ? WHERE id = ? AND "
+                     "taken_at_source IS NULL", named_dates)
     conn.executemany(
         "UPDATE files SET status = 'missing', missing_since = ? WHERE id = ? AND status = 'present'",
         [(now, row["id"]) for row in gone],

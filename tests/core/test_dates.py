@@ -77,8 +77,8 @@ def test_a_catalog_scanned_before_names_were_read_gets_their_dates_without_rehas
     add_root(catalog, lib)
     scan(catalog)
 
-    def old_scanner(conn):  # what an earlier version recorded: the file's mtime
-        conn.execute("UPDATE files SET taken_at = 1, taken_at_source = 'mtime'")
+    def old_scanner(conn):  # an earlier version recorded the file's mtime; 0012 left no source
+        conn.execute("UPDATE files SET taken_at = 1, taken_at_source = NULL")
     catalog.write(old_scanner)
     from core.scan import scanner
 
@@ -93,6 +93,9 @@ def test_a_catalog_scanned_before_names_were_read_gets_their_dates_without_rehas
                              (str(shot),)).fetchone()[0]
     assert got == {"Screenshot_20230201-120000.png": "filename", "IMG_0001.jpg": "mtime"}
     assert taken == _local(2023, 2, 1, 12)
+    with catalog.read() as conn:           # once: the next scan has nothing left to look at
+        assert conn.execute("SELECT count(*) FROM files WHERE taken_at_source IS NULL"
+                            ).fetchone()[0] == 0
 
 
 def test_a_date_from_a_name_counts_for_events(catalog, tmp_path):
@@ -127,7 +130,8 @@ def test_a_catalog_from_before_takes_filename_dates_and_keeps_its_rows(paths, mo
     conn.execute("INSERT INTO roots(path, added_at) VALUES ('/x', 0)")
     conn.execute("INSERT INTO files(root_id, path, folder, name, kind, format, size, mtime_ns, "
                  "taken_at, taken_at_source, first_seen_at) VALUES (1, '/x/a.jpg', '/x', "
-                 "'a.jpg', 'photo', 'jpeg', 1, 0, 5, 'exif', 0)")
+                 "'a.jpg', 'photo', 'jpeg', 1, 0, 5, 'exif', 0), (1, '/x/c.jpg', '/x', 'c.jpg', "
+                 "'photo', 'jpeg', 1, 0, 7, 'mtime', 0)")
     conn.close()
     monkeypatch.setattr(m, "available_migrations", lambda: shipped)
     assert 12 in m.migrate(paths.catalog, paths.backups)
@@ -137,7 +141,8 @@ def test_a_catalog_from_before_takes_filename_dates_and_keeps_its_rows(paths, mo
                  ".jpg', '/x', 'b.jpg', 'photo', 'jpeg', 1, 0, 6, 'filename', 0)")
     assert [tuple(r) for r in conn.execute(
         "SELECT path, taken_at_source FROM files ORDER BY id")] == [
-        ("/x/a.jpg", "exif"), ("/x/IMG-20230101-WA0001.jpg", "filename")]
+        ("/x/a.jpg", "exif"), ("/x/c.jpg", None),   # the next scan looks at its name
+        ("/x/IMG-20230101-WA0001.jpg", "filename")]
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     conn.close()

@@ -12,6 +12,10 @@ UPDATE sqlite_schema SET sql = replace(sql,
     ' CHECK (taken_at_source IN (''exif'', ''container'', ''mtime''))', '')
  WHERE type = 'table' AND name = 'files';
 PRAGMA writable_schema = OFF;
+-- Files dated only by their modification time may carry a date in their name: the next scan
+-- reads the names of the files left without a source (core.scan.scanner._named_dates), once,
+-- without reading the files again.
+UPDATE files SET taken_at_source = NULL WHERE taken_at_source = 'mtime';
 
 -- Event titles, once given, stay: re-planning, or the LLM asked again, cannot rename an event
 -- (core.organize.event_names). key: a digest of the event's members; an event that gained or
