@@ -386,3 +386,12 @@ def test_journal_rows_stay_plain_text_and_rows_of_an_older_shoebox_still_undo(li
     assert rep.done == 1 and not rep.left_alone and not rep.failed
     assert tree(root) == before and file_ids(catalog) == ids
     catalog_agrees_with_disk(catalog)
+
+
+def test_an_undated_pile_with_collections_is_planned_by_topic_and_says_why(lib, catalog):
+    summary = get_plan(catalog, make_plan(catalog))["summary"]
+    assert summary["layout"] == "topic"
+    assert "only 0% of the photos and videos have a capture date" in summary["layout_reason"]
+    # what stays, stays with its reason: the file in no collection
+    assert [(s["reason"], s["files"]) for s in summary["stays"]] == [
+        ("in no collection: the topic layout files collections (run `shoebox collections`)", 1)]
