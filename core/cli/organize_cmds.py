@@ -25,14 +25,20 @@ def register(sub) -> None:
     add_json_flag(p)
     p.set_defaults(func=cmd_collections)
 
-    p = sub.add_parser("plan", help="propose where each collected file should go (moves nothing)")
+    p = sub.add_parser("plan", help="propose where each file should go: by events, kinds, "
+                       "topics and months, by topic, or by date (moves nothing)")
     p.add_argument("--root", default=None, help="only this library folder")
     p.add_argument("--target", default=None, metavar="DIR",
                    help="build the new tree under DIR instead of inside each library folder")
     p.add_argument("--mode", choices=("move", "copy", "link"), default=None)
-    p.add_argument("--layout", choices=("topic", "event", "date"), default=None,
-                   help="topic: the collections' own folders (default); event: "
-                        "Year/YYYY-MM Event, Place; date: each file by its capture date")
+    p.add_argument("--layout", choices=("auto", "event", "topic", "date"), default=None,
+                   help="event: events (Year/YYYY-MM Kyoto, Japan), Screenshots/Year, "
+                        "Documents/Year, everyday photos by month; topic: the collections' own "
+                        "folders; date: each file by its capture date; auto: by the library's "
+                        "shape. A layout you give is remembered; auto forgets it "
+                        "(default: the remembered one, else auto)")
+    p.add_argument("--no-llm", action="store_true",
+                   help="title events from their places and days only")
     p.add_argument("--template", default=None, metavar="TEMPLATE",
                    help="folders of the date layout (default {year}/{month}); fields: {year} "
                         "{month} {day} {month_name} {name} {place}")
@@ -135,30 +141,42 @@ def cmd_plan(args, ctx) -> int:
     from core.scan.roots import list_roots
 
     _recover(ctx)
+    layout = _remember_layout(ctx, args.layout)
     pid = make_plan(ctx.catalog, ctx.settings, root_id=_root_id(ctx, args.root),
-                    target=args.target, mode=args.mode, layout=args.layout,
-                    template=args.template)
+                    target=args.target, mode=args.mode, layout=layout,
+                    template=args.template, registry=None if args.no_llm else ctx.registry,
+                    use_llm=not args.no_llm)
     items = plan_items(ctx.catalog, pid)
     roots = [r.path for r in list_roots(ctx.catalog)] + ([args.target] if args.target else [])
     tree = plan_tree(items, roots)
     summary = get_plan(ctx.catalog, pid)["summary"]
     notes = summary.get("notes") or {}
     if args.json:
-        print_json({"plan_id": pid, "layout": summary.get("layout"), "tree": tree,
+        print_json({"plan_id": pid, "layout": summary.get("layout"),
+                    "layout_reason": summary.get("layout_reason"), "tree": tree,
+                    "units": summary.get("units", []), "stays": summary.get("stays", []),
                     "notes": notes, "moves": [i.__dict__ for i in items]})
         return 0
     heads = [i for i in items if i.group_item_id is None]
     flagged = sum(1 for i in heads if i.flagged)
+    print(f"plan {pid}: {summary.get('layout')} layout ({summary.get('layout_reason')})")
     if not heads:
-        print(f"plan {pid} ({summary.get('layout')} layout): nothing to move — every file is "
-              "where this layout puts it, or nothing is known that would place it")
+        print("nothing to move — every file is where this layout puts it, or nothing is known "
+              "that would place it")
     else:
-        print(f"plan {pid} ({summary.get('layout')} layout): {len(heads)} moves ({len(items)} "
-              f"files with companions and sidecars), {flagged} flagged for review and skipped "
-              "unless accepted")
+        print(f"{len(heads)} moves ({len(items)} files with companions and sidecars), "
+              f"{flagged} flagged for review and skipped unless accepted")
+    if summary.get("units"):
+        _print_units(summary["units"])
+    elif heads:
         print("proposed folders (full path, files going there):")
         for folder, n in plan_tree(items).items():
             print(f"  {folder}{os.sep}  ({n})")
+    for hint in summary.get("hints", []):
+        print(f"hint: {hint}")
+    for s in summary.get("stays", []):
+        print(f"stays where it is ({s['files']}): {s['reason']}"
+              + (f" — e.g. {s['examples'][0]}" if s.get("examples") else ""))
     if notes:
         names = collection_names(ctx.catalog)
         print("what the checks changed, and why:")
@@ -173,6 +191,39 @@ def cmd_plan(args, ctx) -> int:
         print(f"  … {len(heads) - args.limit} more (use --json for all)")
     print(f"apply with `shoebox apply {pid}` (try --dry-run first); undo with `shoebox undo {pid}`")
     return 0
+
+
+def _remember_layout(ctx, layout: str | None) -> str | None:
+    """A layout given on the command line is the user's choice from now on; 'auto' hands the
+    choice back to the library's shape. Returns the layout to plan with (None: decide)."""
+    if layout is None:
+        return None
+    s = ctx.settings
+    chosen = layout != "auto"
+    if (s.organize_layout_chosen, s.organize_layout) != (chosen, layout if chosen else
+                                                          s.organize_layout):
+        s.organize_layout_chosen = chosen
+        if chosen:
+            s.organize_layout = layout
+        s.save(ctx.paths)
+    return layout if chosen else None
+
+
+def _print_units(units: list[dict]) -> None:
+    """The units: folder, files, date span, place, and what they are."""
+    from core.places.events import day_span
+
+    print("units (folder, files, dates, place; what they are):")
+    width = min(48, max(len(u["folder"] or "") for u in units) + 1)
+    for u in units:
+        folder = (u["folder"] + "/") if u["folder"] else "(stays where it is)"
+        span = day_span(u["date_from"], u["date_to"]) if u["date_from"] is not None else \
+            "no date"
+        moves = f", {u['moves']} to move" if u.get("moves") != u["files"] else ""
+        place = f"  {u['place']}" if u.get("place") else ""
+        files = f"{u['files']} file" + ("s" if u["files"] != 1 else "")
+        print(f"  {folder:<{width}} {files:>11}{moves}  {span}{place}  "
+              f"[{u['kind']}: {u['reason']}]")
 
 
 def _print_report(rep, verb: str) -> None:

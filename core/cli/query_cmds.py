@@ -18,6 +18,7 @@ def register(sub) -> None:
 
 def cmd_show(args, ctx) -> int:
     from core.query import clock, file_detail
+    from core.scan.dates import SOURCE_WORDS
     from core.search.engine import resolve_file
 
     with ctx.catalog.read() as conn:
@@ -30,7 +31,8 @@ def cmd_show(args, ctx) -> int:
     facts = [("kind", d.kind), ("status", d.status if d.status != "present" else None)]
     if d.taken_at:
         facts.append(("taken", dt.datetime.fromtimestamp(d.taken_at).strftime("%Y-%m-%d %H:%M")
-                      + (f" ({d.taken_at_source})" if d.taken_at_source else "")))
+                      + (f" ({d.taken_at_source}: {SOURCE_WORDS[d.taken_at_source]})"
+                         if d.taken_at_source in SOURCE_WORDS else "")))
     facts += [("camera", d.camera or None),
               ("place", f"{d.gps_lat:.5f}, {d.gps_lon:.5f}"
                if d.gps_lat is not None and d.gps_lon is not None else None),

@@ -44,6 +44,7 @@ from core.collections.grouping import (
     split_events,
 )
 from core.errors import ShoeboxError
+from core.scan.dates import capture_dated_sql, is_capture_source
 from core.tasks import TaskState
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ def _file_context(conn: Connection, file_ids: np.ndarray):
     for r in conn.execute("SELECT id, taken_at, taken_at_source, gps_lat, gps_lon FROM files "
                           "WHERE kind IN ('photo', 'video') AND status = 'present'"):
         # an mtime is not a capture date: it must not split events
-        times[r[0]] = r[1] if r[2] in ("exif", "container") else None
+        times[r[0]] = r[1] if is_capture_source(r[2]) else None
         gps[r[0]] = (r[3], r[4]) if r[3] is not None and r[4] is not None else None
     return [times.get(int(f)) for f in file_ids], [gps.get(int(f)) for f in file_ids]
 
@@ -428,7 +429,7 @@ def refresh_stats(conn: Connection, collection_id: int) -> None:
             centroid = c.astype("<f4").tobytes()
     dates = conn.execute(
         "SELECT min(taken_at), max(taken_at) FROM files f JOIN cluster_members m ON m.file_id = "
-        "f.id WHERE m.cluster_id = ? AND f.taken_at_source IN ('exif', 'container')",
+        f"f.id WHERE m.cluster_id = ? AND {capture_dated_sql()}",
         (collection_id,)).fetchone()
     conn.execute("UPDATE clusters SET member_count = ?, centroid = coalesce(?, centroid), "
                  "radius = coalesce(?, radius), date_from = ?, date_to = ?, updated_at = ? "

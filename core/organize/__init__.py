@@ -11,11 +11,14 @@
     assign_new(catalog, registry)                      # after indexing: newcomers join collections
     name_collections(catalog, registry, settings, task, rename=False)
     pid = make_plan(catalog, settings, root_id=None, target=None, mode=None,
-                    layout=None | 'topic' | 'event' | 'date', template=None)  # rules: organize.rules
+                    layout=None | 'event' | 'topic' | 'date', template=None,
+                    registry=None, use_llm=True)   # units: organize.units; rules: organize.rules
     moves = make_plan(..., store=False)                # a live preview: stores nothing
     plan_items(catalog, pid)                           # the moves, with decision/flagged/state
     set_item_decision(catalog, pid, item_id, "skip" | "accept", folder=None)
     set_collection_decision(catalog, pid, cluster_id, "skip" | "accept", folder=None)
+    set_unit_decision(catalog, pid, unit_key, "skip" | "accept", folder=None)  # event layout
+    rename_event(catalog, member_file_ids, "Ski week")  # the user's title: kept from then on
     apply_plan(catalog, pid, mode=None, task, dry_run=False)   # -> OpReport
     undo_plan(catalog, pid, task, item_ids=None)       # -> OpReport (left_alone says what stayed)
 
@@ -31,6 +34,7 @@ from core.organize.apply import (
     recover,
     undo_plan,
 )
+from core.organize.event_names import rename_event
 from core.organize.naming import CollectionName, name_collections, reharmonize
 from core.organize.plan import (
     PlanError,
@@ -44,6 +48,7 @@ from core.organize.plan import (
     plan_tree,
     set_collection_decision,
     set_item_decision,
+    set_unit_decision,
 )
 
 __all__ = [
@@ -64,7 +69,9 @@ __all__ = [
     "plan_tree",
     "recover",
     "reharmonize",
+    "rename_event",
     "set_collection_decision",
     "set_item_decision",
+    "set_unit_decision",
     "undo_plan",
 ]

@@ -1,15 +1,19 @@
-"""Layouts people know: where a collection (or a file) goes, relative to its library folder.
+"""Layouts people know: where a file (or a collection) goes, relative to its library folder.
 
-- **topic** (default): the collection's own folder, the LLM's (or the fallback's) taxonomy,
+- **event**: what happened, from what Shoebox knows (core.organize.units): events as
+  `2023/2023-04 Kyoto, Japan` (days) or `2023/2023-06-17 Birthday` (a day), everyday photos
+  by month (`2023/2023-05`), `Screenshots/2023`, `Documents/2023`, `Scans`, undated files in a
+  collection in its topic folder, the rest in `Unknown date`. Needs no collections, no LLM.
+- **topic**: the collection's own folder, the LLM's (or the fallback's) taxonomy,
   e.g. `Animals/Birds`.
-- **event**: `Year/YYYY-MM Event, Place`, e.g. `2024/2024-07 Beach, Venice`; the event is the
-  collection's name without its dates.
 - **date**: a template over each file's own capture date, like Immich's storage template or
   digiKam's: `{year}/{month}` (default), `{year}/{year}-{month} {name}`, ...
   Fields: {year} {month} {day} {month_name} {name} {place}.
 
-A layout answers None when it has nothing to go on (no capture date for a date or event
-folder): the files then stay where they are, with the reason said in the plan.
+With no layout asked for, the one the user chose before wins (settings), else the library's
+shape decides (`choose_layout`). A layout answers None when it has nothing to go on (no
+capture date for a date folder): the files then stay where they are, with the reason said in
+the plan.
 """
 
 from __future__ import annotations
@@ -22,8 +26,9 @@ from core.errors import ShoeboxError
 from core.organize.sanitize import sanitize_relpath, sanitize_segment
 from core.organize.words import MONTHS
 
-LAYOUTS = ("topic", "event", "date")
-DEFAULT_LAYOUT = "topic"
+LAYOUTS = ("event", "topic", "date")
+DEFAULT_LAYOUT = "event"
+DATED_SHARE = 0.7   # a library where this share of the photos has a capture date: events
 DEFAULT_DATE_TEMPLATE = "{year}/{month}"
 TEMPLATE_FIELDS = ("year", "month", "day", "month_name", "name", "place")
 
@@ -40,6 +45,22 @@ def check_layout(layout: str | None) -> str:
     if layout not in LAYOUTS:
         raise LayoutError(f"unknown layout {layout!r}: use one of {', '.join(LAYOUTS)}")
     return layout
+
+
+def choose_layout(dated: int, total: int, has_collections: bool) -> tuple[str, str]:
+    """(layout, why) by the library's shape: a camera roll, where most photos carry a capture
+    date, is filed by events, kinds and months; an undated pile (downloads, drawings, scans)
+    by what it shows, once there are collections to say it."""
+    share = dated / total if total else 0.0
+    if share >= DATED_SHARE or not total:
+        return "event", (f"{share:.0%} of the photos and videos have a capture date: filed by "
+                         "events, kinds and months")
+    if has_collections:
+        return "topic", (f"only {share:.0%} of the photos and videos have a capture date: "
+                         "filed by what they show (collections)")
+    return "event", (f"only {share:.0%} of the photos and videos have a capture date, and there "
+                     "are no collections yet to file them by what they show (`shoebox "
+                     "collections`): by events, kinds and months meanwhile")
 
 
 def check_template(template: str | None) -> str:

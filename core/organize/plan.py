@@ -1,9 +1,11 @@
 """Plans: which file would go where, and why. Nothing here touches a file.
 
-`compute_moves` is a pure function from the library's files, their collections and the
-user's choices to a list of `Move`s. `make_plan` gathers those inputs from the catalog (and
-the sidecars lying next to each photo), stores the plan, and returns its id. The review
-functions (`set_item_decision`, `set_collection_decision`) are what the GUI calls.
+`compute_moves` is a pure function from the library's files, their collections (or, in the
+event layout, their units: core.organize.units) and the user's choices to a list of `Move`s.
+`make_plan` gathers those inputs from the catalog (and the sidecars lying next to each photo),
+stores the plan with each move's unit and the files that stay with their reasons, and returns
+its id. The review functions (`set_item_decision`, `set_collection_decision`,
+`set_unit_decision`) are what the GUI calls.
 
 Groups: a photo travels with its RAW twin (same stem), its Live Photo movie (same stem,
 .mov/.mp4) and its sidecars (.xmp, .aae, IMG_1.JPG.xmp). The photo is the head of the group;
@@ -19,8 +21,9 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field, replace
 
 from core.catalog import Catalog, Connection
+from core.catalog.connection import OperationalError
 from core.errors import ShoeboxError
-from core.organize.layouts import check_layout, check_template, date_folder
+from core.organize.layouts import check_layout, check_template, choose_layout, date_folder
 from core.organize.rules import CollectionFacts, place_collections
 from core.organize.sanitize import (
     fit_windows_path,
@@ -29,6 +32,8 @@ from core.organize.sanitize import (
     sanitize_filename,
     sanitize_relpath,
 )
+from core.organize.units import EventFacts, Unit, UnitFile, is_scan, plan_units, worth_a_folder
+from core.scan.dates import capture_dated_sql
 from core.scan.kinds import PAIR_HEAD_FORMATS, pair_key
 from core.scan.kinds import stem as _stem
 from core.scan.roots import folder_name
@@ -51,7 +56,7 @@ class PlanFile:
     format: str
     collection_id: int | None = None
     probability: float | None = None
-    taken_at: float | None = None   # capture date (EXIF / container), never a file's mtime
+    taken_at: float | None = None   # capture date (core.scan.dates), never a file's mtime
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,9 @@ class Move:
     flagged: bool = False
     role: str = "file"          # file (group head) | companion (catalog file) | sidecar
     head: int | None = None     # index in the move list of the group's head; None for heads
+    unit_kind: str | None = None    # the unit it is filed with (core.organize.units), if any
+    unit_key: str | None = None
+    unit_title: str | None = None
 
 
 @dataclass
@@ -149,14 +157,16 @@ def compute_moves(files: list[PlanFile], collections: dict[int, PlanCollection],
                   sidecars: dict[tuple[str, str], list[str]] | None = None,
                   keep_folders: set[str] | frozenset = frozenset(), target: str | None = None,
                   min_confidence: float = MIN_CONFIDENCE,
-                  file_folders: dict[int, str] | None = None) -> list[Move]:
+                  file_folders: dict[int, str] | None = None,
+                  file_units: dict[int, Unit] | None = None) -> list[Move]:
     """The moves that put every collected file in its collection's folder (pure).
 
     - files without a collection (noise) stay; so do collections marked keep-as-is or without
       a folder, files under a folder the user marked keep, and files already in the right
       folder (a file is never proposed onto its own place);
     - `file_folders` (file id -> folder; the date layout) places each file by itself instead
-      of by its collection: files it does not name stay;
+      of by its collection: files it does not name stay; `file_units` (file id -> its unit;
+      the event layout) gives each move its unit and the unit's reason;
     - a destination is `<target or the file's root>/<collection folder>/<file name>`, every
       part sanitised; names that would collide within the plan get numbers (case-insensitive);
     - confidence is the file's membership probability; below `min_confidence` the move is
@@ -197,7 +207,12 @@ def compute_moves(files: list[PlanFile], collections: dict[int, PlanCollection],
             n += 1
             new_stem = f"{clean_stem} ({n})"
         taken.update(fold(d) for d in dsts)
-        if file_folders is not None:  # by date: the file's own date decides, surely
+        unit = file_units.get(head.id) if file_units is not None else None
+        if unit is not None:  # what the library knows decides: an event, a kind, a month
+            conf, flagged = 1.0, False
+            reason = f"{unit.title}: {unit.reason}" if unit.kind in ("event", "topic") \
+                else unit.reason
+        elif file_folders is not None:  # by date: the file's own date decides, surely
             conf, flagged = 1.0, False
             reason = f"taken {_month(head.taken_at)}" + (
                 f"; collection “{col.name}”" if col is not None and col.name else "")
@@ -208,16 +223,17 @@ def compute_moves(files: list[PlanFile], collections: dict[int, PlanCollection],
             reason = (f"only {conf:.0%} sure it belongs to “{what}”: flagged, and skipped "
                       "unless you accept it") if flagged else f"collection “{what}”, {conf:.0%} sure"
         head_index = len(moves)
+        tag = (unit.kind, unit.key, unit.title) if unit is not None else (None, None, None)
         for i, ((f, src), dst) in enumerate(zip(members, dsts)):
             moves.append(Move(src, dst, f.id, col.id if col is not None else None, conf,
                               reason if i == 0 else
                               f"travels with {head_name}", flagged,
                               "file" if i == 0 else "companion",
-                              None if i == 0 else head_index))
+                              None if i == 0 else head_index, *tag))
         cid = col.id if col is not None else None
         for src, dst in zip(side, dsts[len(members):]):
             moves.append(Move(src, dst, None, cid, conf, f"sidecar of {head_name}", flagged,
-                              "sidecar", head_index))
+                              "sidecar", head_index, *tag))
     return moves
 
 
@@ -225,7 +241,7 @@ def compute_moves(files: list[PlanFile], collections: dict[int, PlanCollection],
 
 def _plan_inputs(conn: Connection, root_id: int | None):
     sql = ("SELECT f.id, r.path root, f.path, f.kind, f.format, m.cluster_id, m.probability, "
-           "CASE WHEN f.taken_at_source IN ('exif', 'container') THEN f.taken_at END "
+           f"CASE WHEN {capture_dated_sql()} THEN f.taken_at END "
            "FROM files f JOIN roots r ON r.id = f.root_id "
            "LEFT JOIN cluster_members m ON m.file_id = f.id WHERE f.status = 'present'")
     args: tuple = ()
@@ -277,45 +293,83 @@ def _list_sidecars(files: list[PlanFile]) -> dict[tuple[str, str], list[str]]:
     return out
 
 
+def resolve_layout(catalog: Catalog, settings=None, layout: str | None = None,
+                   root_id: int | None = None) -> tuple[str, str]:
+    """(layout, why): the one asked for, else the one the user chose before (settings), else
+    the one the library's shape calls for (core.organize.layouts.choose_layout)."""
+    if layout:
+        return check_layout(layout), "the layout asked for"
+    if settings is not None and getattr(settings, "organize_layout_chosen", False):
+        return check_layout(getattr(settings, "organize_layout", None)), "your chosen layout"
+    with catalog.read() as conn:
+        total, dated = conn.execute(
+            f"SELECT count(*), total({capture_dated_sql()}) FROM files f WHERE "
+            f"f.status = 'present' AND f.kind IN ('photo', 'video') AND "
+            f"(? IS NULL OR f.root_id = ?)", (root_id, root_id)).fetchone()
+        has_collections = conn.execute("SELECT 1 FROM clusters LIMIT 1").fetchone() is not None
+    return choose_layout(int(dated), total, has_collections)
+
+
 def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
               target: str | None = None, mode: str | None = None, layout: str | None = None,
               template: str | None = None, min_confidence: float = MIN_CONFIDENCE,
-              store: bool = True) -> int | list[Move]:
+              store: bool = True, registry=None, use_llm: bool = True) -> int | list[Move]:
     """Compute and store a plan; returns its id (store=False: the moves, stored nowhere — the
-    review's live preview). `layout` is topic (default), event or date (`template`, default
-    from the settings: "{year}/{month}"); see core.organize.layouts. Every collection's folder
-    passes the structure rules (core.organize.rules); what they changed, and why, is kept in
-    the plan's summary ("notes"). Moves that would leave their root (through a link inside
-    it) are not planned. Nothing to move is a valid plan."""
+    review's live preview). `layout`: event (units: events, kinds, topics, months; see
+    core.organize.units), topic (the collections' folders) or date (`template`, default from
+    the settings: "{year}/{month}"); None: the user's remembered choice, else the one the
+    library's shape calls for. The event layout names events from evidence, with the LLM of
+    `registry` when there is one (`use_llm`). Every collection's folder passes the structure
+    rules (core.organize.rules); what they changed, and why, is kept in the plan's summary
+    ("notes"), with the units and the files that stay and why ("stays"). Moves that would
+    leave their root (through a link inside it) are not planned. Nothing to move is a valid
+    plan."""
     mode = mode or (getattr(settings, "organize_mode", None) if settings else None) or "move"
     if mode not in ("move", "copy", "link"):
         raise PlanError(f"unknown mode {mode!r}: use move, copy or link")
-    layout = check_layout(layout or getattr(settings, "organize_layout", None))
-    if layout == "date":
-        template = check_template(template or getattr(settings, "organize_date_template", None))
     if target is not None:
         target = os.path.realpath(target)
+    layout, layout_reason = resolve_layout(catalog, settings, layout, root_id)
+    if layout == "date":
+        template = check_template(template or getattr(settings, "organize_date_template", None))
+    if layout == "event":
+        from core.places.events import update_events
+
+        update_events(catalog)  # cheap when the timeline has not changed
     with catalog.read() as conn:
         files, cols, keep = _plan_inputs(conn, root_id)
         roots = [r[0] for r in conn.execute("SELECT path FROM roots")]
-        facts = _collection_facts(conn, files, cols) if layout != "date" else []
-    if not cols and layout != "date":
-        raise PlanError("there are no collections yet: run `shoebox collections` first, or plan "
-                        "by date (`shoebox plan --layout date`), which needs none")
+        undated_topics = layout == "event" and any(
+            f.taken_at is None and f.collection_id is not None for f in files)
+        facts = _collection_facts(conn, files, cols) if layout == "topic" or undated_topics \
+            else []
+        unit_inputs = _unit_inputs(conn, files) if layout == "event" else None
     root_names = [folder_name(r) for r in roots + ([target] if target else [])]
     notes: dict[int, list[str]] = {}
-    file_folders = None
+    file_folders = file_units = None
+    units: list[Unit] = []
+    stays: dict[int, str] = {}
+    titles = None
     if layout == "date":
         file_folders = {f.id: d for f in files if f.kind in ("photo", "video")
                         and (d := date_folder(template, f.taken_at, name=(
                             cols[f.collection_id].name if f.collection_id in cols else None)))}
+    elif layout == "event":
+        placed = place_collections(facts, layout="topic", root_names=root_names) if facts else {}
+        topics = {cid: None if cols[cid].keep_as_is else p.folder for cid, p in placed.items()}
+        unit_files, events, members = unit_inputs
+        titles = _event_titles(catalog, unit_files, events, members, registry, use_llm)
+        events = {eid: replace(e, title=titles.titles.get(eid)) for eid, e in events.items()}
+        units, stays = plan_units(unit_files, events, topics=topics, keep_folders=keep)
+        file_units = {fid: u for u in units if u.folder for fid in u.file_ids}
+        file_folders = {fid: u.folder for fid, u in file_units.items()}
     else:
         placed = place_collections(facts, layout=layout, root_names=root_names)
         cols = {cid: replace(c, folder=placed[cid].folder) for cid, c in cols.items()}
         notes = {cid: p.notes for cid, p in placed.items() if p.notes}
     moves = compute_moves(files, cols, sidecars=_list_sidecars(files), keep_folders=keep,
                           target=target, min_confidence=min_confidence,
-                          file_folders=file_folders)
+                          file_folders=file_folders, file_units=file_units)
     roots_of = {f.id: f.root for f in files}
     unsafe = 0
     for m in moves:
@@ -328,13 +382,134 @@ def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
             m.reason = "destination resolves outside the library folder; not moved"
     if not store:
         return moves
+    stays.update(_stay_reasons(files, cols, keep, layout, moves, stays, file_folders))
+    heads = [g.head for g in group_files(files) if g.head.kind in ("photo", "video")]
+    moving = Counter(m.unit_key for m in moves if m.role == "file")
     summary = {"moves": sum(1 for m in moves if m.role == "file"),
                "files": len(moves), "flagged": sum(1 for m in moves if m.flagged
                                                    and m.role == "file"),
                "collections": len({m.collection_id for m in moves if m.collection_id is not None}),
-               "unsafe": unsafe, "layout": layout, "template": template,
-               "notes": {str(cid): n for cid, n in sorted(notes.items())}}
+               "unsafe": unsafe, "layout": layout, "layout_reason": layout_reason,
+               "template": template,
+               "notes": {str(cid): n for cid, n in sorted(notes.items())},
+               "units": [{**u.to_dict(), "moves": moving[u.key]} for u in units],
+               "stays": _stays_summary(stays, {f.id: f.path for f in files}),
+               "library": len(heads)}
+    if titles is not None:
+        summary["titles"] = {"by_llm": titles.by_llm, "stored": titles.cached,
+                             "fallback": titles.by_fallback,
+                             "llm_unavailable": titles.llm_unavailable,
+                             # what the checks changed in the LLM's titles, by unit
+                             "notes": {f"event:{e}": n for e, n in titles.notes.items()}}
+        summary["hints"] = _hints(catalog)
     return catalog.write(_store_plan, moves, mode, root_id, target, summary)
+
+
+def _hints(catalog: Catalog) -> list[str]:
+    """What would make the event layout's folders better, and how to get it."""
+    with catalog.read() as conn:
+        unnamed = conn.execute(
+            "SELECT count(*) FROM files f WHERE f.status = 'present' AND f.gps_lat IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM file_places p WHERE p.file_id = f.id "
+            "AND p.source = 'gps')").fetchone()[0]
+    hints = []
+    if unnamed:
+        hints.append(f"{unnamed} photos have GPS but no place name yet, so trips are named by "
+                     "their days: run `shoebox index` to name their places")
+    return hints
+
+
+def _unit_inputs(conn: Connection, files: list[PlanFile]):
+    """What the units are made of: each photo's kind, event and faces; the events."""
+    from core.pipeline.picture_kinds import looks_like_screenshot_name
+    from core.places.geocoder import place_label
+
+    def rows(sql: str, args=()):
+        try:
+            return conn.execute(sql, args).fetchall()
+        except OperationalError:  # an older catalog without the table
+            return []
+
+    kinds = dict(rows("SELECT file_id, kind FROM picture_kinds"))
+    with_faces = {r[0] for r in rows("SELECT DISTINCT file_id FROM faces")}
+    event_of = dict(rows("SELECT file_id, event_id FROM event_members"))
+    cameras = {r[0]: f"{r[1] or ''} {r[2] or ''}".strip() or None for r in rows(
+        "SELECT id, camera_make, camera_model FROM files WHERE status = 'present' AND "
+        "(camera_make IS NOT NULL OR camera_model IS NOT NULL)")}
+    events = {r[0]: EventFacts(r[0], r[1], r[2], r[3], bool(r[4]),
+                               place=place_label(r[5], r[6], r[7]) or None)
+              for r in rows("SELECT id, start_at, end_at, file_count, away, place, region, "
+                            "country FROM events")}
+    members: dict[int, list[int]] = defaultdict(list)
+    for fid, eid in event_of.items():
+        members[eid].append(fid)
+    out = []
+    for f in files:
+        if f.kind not in ("photo", "video"):
+            continue
+        name = os.path.basename(f.path)
+        kind = kinds.get(f.id)
+        if kind is None and f.kind == "photo":
+            if looks_like_screenshot_name(name):
+                kind = "screenshot"
+            elif is_scan(name, cameras.get(f.id)):
+                kind = "scan"
+        out.append(UnitFile(f.id, f.root, f.path, f.taken_at, kind, event_of.get(f.id),
+                            f.collection_id, f.id in with_faces))
+    return out, events, dict(members)
+
+
+def _event_titles(catalog: Catalog, files: list[UnitFile], events: dict[int, EventFacts],
+                  members: dict[int, list[int]], registry, use_llm: bool):
+    """Titles for the events that get a folder of their own."""
+    from core.organize.event_names import title_events
+
+    faces = Counter(f.event_id for f in files if f.faces and f.event_id is not None)
+    wanted = {eid: (e.start_at, e.end_at, e.away, members.get(eid, []))
+              for eid, e in events.items() if worth_a_folder(e, faces[eid])}
+    return title_events(catalog, wanted, registry, use_llm=use_llm)
+
+
+def _stay_reasons(files: list[PlanFile], cols: dict[int, PlanCollection], keep, layout: str,
+                  moves: list[Move], stays: dict[int, str],
+                  file_folders: dict[int, str] | None) -> dict[int, str]:
+    """Why each photo or video that is not moved stays (those already in their place aside)."""
+    moved = {m.file_id for m in moves}
+    keep = [k.rstrip(os.sep) for k in keep]
+    out: dict[int, str] = {}
+    for g in group_files(files):
+        h = g.head
+        if h.id in moved or h.id in stays or h.kind not in ("photo", "video"):
+            continue
+        col = cols.get(h.collection_id) if h.collection_id is not None else None
+        if any(h.path.startswith(k + os.sep) for k in keep):
+            out[h.id] = "in a folder you keep as it is"
+        elif col is not None and col.keep_as_is:
+            out[h.id] = f"its collection “{col.name or col.id}” is kept as it is"
+        elif layout == "date":
+            if h.id not in file_folders:
+                out[h.id] = "no capture date, so the date layout cannot place it"
+        elif file_folders is not None:
+            if h.id not in file_folders:
+                out[h.id] = "no unit places it"   # plan_units gives every file one
+        elif col is None:
+            out[h.id] = ("in no collection: the topic layout files collections "
+                         "(run `shoebox collections`)")
+        elif not col.folder:
+            out[h.id] = f"its collection “{col.name or col.id}” has no folder"
+    return out
+
+
+def _stays_summary(stays: dict[int, str], paths: dict[int, str], examples: int = 5) -> list:
+    """The files that stay, by reason: how many, a few paths, and every id (the review lists
+    them)."""
+    by_reason: dict[str, list[int]] = defaultdict(list)
+    for fid, reason in stays.items():
+        by_reason[reason].append(fid)
+    return [{"reason": r, "files": len(ids),
+             "examples": sorted(paths.get(i, "?") for i in ids)[:examples],
+             "file_ids": sorted(ids)}
+            for r, ids in sorted(by_reason.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
 
 
 def _store_plan(conn: Connection, moves: list[Move], mode: str, root_id, target, summary) -> int:
@@ -347,9 +522,10 @@ def _store_plan(conn: Connection, moves: list[Move], mode: str, root_id, target,
         decision = "skip" if m.flagged else "accept"
         ids.append(conn.execute(
             "INSERT INTO plan_items(plan_id, file_id, src, dst, reason, cluster_id, confidence, "
-            "flagged, decision, group_item_id, role) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "flagged, decision, group_item_id, role, unit_kind, unit_key, unit_title) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (pid, m.file_id, m.src, m.dst, m.reason, m.collection_id, m.confidence, int(m.flagged),
-             decision, head_id, m.role)).lastrowid)
+             decision, head_id, m.role, m.unit_kind, m.unit_key, m.unit_title)).lastrowid)
     return pid
 
 
@@ -439,6 +615,30 @@ def set_collection_decision(catalog: Catalog, plan_id: int, collection_id: int,
     catalog.write(write)
 
 
+def set_unit_decision(catalog: Catalog, plan_id: int, unit_key: str,
+                      decision: str | None = None, *, folder: str | None = None) -> None:
+    """Accept or skip every move of one unit (an event, a kind, a month), and/or send the
+    unit to another folder (relative to its library folder, sanitised)."""
+    if decision not in (None, "accept", "skip"):
+        raise PlanError("a decision is 'accept' or 'skip'")
+
+    def write(conn: Connection) -> None:
+        p = _draft(conn, plan_id)
+        heads = [r[0] for r in conn.execute(
+            "SELECT id FROM plan_items WHERE plan_id = ? AND unit_key = ? AND "
+            "group_item_id IS NULL", (plan_id, unit_key))]
+        if not heads:
+            raise PlanError(f"plan {plan_id} moves nothing of unit {unit_key}")
+        for h in heads:
+            if decision is not None:
+                conn.execute("UPDATE plan_items SET decision = ? WHERE id = ? OR "
+                             "group_item_id = ?", (decision, h, h))
+            if folder is not None:
+                _redirect_group(conn, p, h, folder)
+
+    catalog.write(write)
+
+
 # --------------------------------------------------------------------------- reading
 
 @dataclass
@@ -455,6 +655,9 @@ class PlanItem:
     role: str
     group_item_id: int | None
     state: str | None = None   # from the journal: done, rolled_back, failed, undone
+    unit_kind: str | None = None   # event | screenshots | documents | scans | topic | month |
+    unit_key: str | None = None    # undated (core.organize.units); None: a collection's plan
+    unit_title: str | None = None  # 'Kyoto, Japan', 'Screenshots 2023', 'May 2023'
 
 
 def plan_items(catalog: Catalog, plan_id: int) -> list[PlanItem]:
@@ -467,7 +670,8 @@ def plan_items(catalog: Catalog, plan_id: int) -> list[PlanItem]:
             states[j[0]] = "undone" if j[1] == "undo" and j[2] == "done" else j[2]
     return [PlanItem(r["id"], r["file_id"], r["src"], r["dst"], r["reason"], r["cluster_id"],
                      r["confidence"], bool(r["flagged"]), r["decision"], r["role"],
-                     r["group_item_id"], states.get(r["id"])) for r in rows]
+                     r["group_item_id"], states.get(r["id"]), r["unit_kind"], r["unit_key"],
+                     r["unit_title"]) for r in rows]
 
 
 def get_plan(catalog: Catalog, plan_id: int) -> dict:

@@ -8,7 +8,7 @@ How the cut is made (segment(), pure and vectorised):
    library were photographed) join while the gaps between them stay under TRIP_GAP (2 days):
    a weekend away, a fortnight's holiday. Sessions without any GPS between two such sessions
    are part of the trip; at home, sessions stay apart.
-Only files with a camera date (EXIF or container) take part: a file dated by its
+Only files with a capture date (core.scan.dates) take part: a file dated by its
 modification time was dated when it was copied, not when it was taken.
 
 A member without GPS takes the place of the member with GPS nearest to it in time within its
@@ -33,6 +33,7 @@ from core.places.store import (
     set_inferred_places,
     summarize_places,
 )
+from core.scan.dates import capture_dated_sql
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ SESSION_GAP_S = 6 * 3600
 TRIP_GAP_S = 48 * 3600
 AWAY_KM = 50.0
 HOME_CELL_DEG = 0.5          # home: the 0.5° cell (~50 km) photographed on most days
-CAMERA_DATED = "f.taken_at_source IN ('exif', 'container')"
+CAMERA_DATED = capture_dated_sql()
 _FINGERPRINT_KEY = "events_fingerprint"   # in search_state: the timeline events were made from
 
 
@@ -95,7 +96,8 @@ def segment(times: np.ndarray, lat: np.ndarray, lon: np.ndarray,
     event_of_session = np.empty(n_sessions, np.int64)
     event = -1
     pending: list[int] = []          # unlocated sessions after an away one, not placed yet
-    last_away_end = None             # end time of the current trip's last away session
+    last_away_end = None             # end time of the current trip's last session (away, or
+    #                                  unlocated after it: a day without GPS does not end a trip)
     for s in range(n_sessions):
         joins_trip = (last_away_end is not None and times[starts[s]] - last_away_end <= TRIP_GAP_S)
         if away[s] and joins_trip:
@@ -107,6 +109,7 @@ def segment(times: np.ndarray, lat: np.ndarray, lon: np.ndarray,
             continue
         if not located[s] and joins_trip:
             pending.append(s)                             # decided by what comes next
+            last_away_end = times[ends[s]]
             continue
         for p in pending:                                 # the trip ended before them
             event += 1

@@ -2,8 +2,8 @@
 per year, near-duplicates collapsed to their best copy (core.search.dupes), and the years
 the user dismissed for this day left out.
 
-Only camera dates count (EXIF or container): a file dated by its modification time was dated
-when it was copied. Days are local, as the scanner read the camera's clock. On 28 February of
+Only capture dates count (core.scan.dates: EXIF, container, file name): a file dated by its
+modification time was dated when it was copied. Days are local, as the scanner read the camera's clock. On 28 February of
 a year without a 29th, the 29ths of leap years are remembered too.
 """
 
@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 from core.catalog import Catalog, Connection
 from core.places.store import file_places
+from core.scan.dates import capture_dated_sql
 
 MAX_PER_YEAR = 60   # a memory is a glance, not the whole day's 400 burst shots
 MAX_DUP_CHECK = 200  # files of a year compared for near-duplicates
@@ -68,7 +69,7 @@ def memories(catalog: Catalog, day: dt.date | None = None) -> list[Memory]:
             f"SELECT f.id, f.path, f.kind, f.taken_at, "
             f"CAST(strftime('%Y', f.taken_at, 'unixepoch', 'localtime') AS INTEGER) AS y "
             f"FROM files f WHERE f.status = 'present' AND f.kind IN ('photo', 'video') "
-            f"AND f.taken_at_source IN ('exif', 'container') AND f.taken_at IS NOT NULL "
+            f"AND {capture_dated_sql()} AND f.taken_at IS NOT NULL "
             f"AND strftime('%m-%d', f.taken_at, 'unixepoch', 'localtime') IN ({marks}) "
             f"AND y < ? AND NOT EXISTS (SELECT 1 FROM memory_dismissals d "
             f"WHERE d.day = ? AND d.year = y) "

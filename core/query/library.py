@@ -16,6 +16,7 @@ from core.places.store import library_places
 from core.query.display import camera_label, month_label
 from core.query.errors import QueryError
 from core.query.filters import BASE, CHUNK, TAKEN, Filters, where_clause
+from core.scan.dates import capture_dated_sql
 
 # Row layout: (id, path, kind, taken, name, content_hash, duration_s, folder, error).
 # `taken` falls back to the file's modification time, as the date filters do.
@@ -24,7 +25,7 @@ _COLUMNS = (f"f.id, f.path, f.kind, {TAKEN}, f.name, f.content_hash, f.duration_
             "f.folder, f.error")
 
 # No camera date: the file's own date is when it was copied, not when it was taken.
-UNDATED_SQL = "(f.taken_at IS NULL OR coalesce(f.taken_at_source, 'mtime') = 'mtime')"
+UNDATED_SQL = f"(f.taken_at IS NULL OR NOT coalesce({capture_dated_sql()}, 0))"
 # Grouping decides the order; each group's first row carries the group's label.
 GROUPS = ("date", "folder", "collection", "name")
 _ORDERS = {

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from core.catalog import Catalog, Connection
 from core.catalog.derived import forget_derived
+from core.scan.dates import NOT_A_DATE, date_from_name
 from core.scan.hashing import hash_file
 from core.scan.kinds import PAIR_HEAD_FORMATS, classify, raw_companions, skip_file, skip_folder
 from core.scan.metadata import MediaInfo, read_info
@@ -159,7 +160,7 @@ def scan(
         report.missing += len(survey.gone)
         report.problems += len(survey.problems)
         catalog.write(_finish_scope, survey.scope, list(survey.gone.values()), survey.problems,
-                      survey.touched, now)
+                      survey.touched, now, survey.named_dates)
     return report
 
 
@@ -174,6 +175,7 @@ class _Survey:
     # folders where a file came, changed or went (taken before moves leave `gone`): the only
     # places where a RAW may have gained or lost its JPEG twin
     touched: set = field(default_factory=set)
+    named_dates: list = field(default_factory=list)  # (date, source, id): _named_dates
 
 
 def _survey(catalog: Catalog, scope: Scope, task: TaskState, skip: list[str]) -> _Survey:
@@ -198,6 +200,7 @@ def _survey(catalog: Catalog, scope: Scope, task: TaskState, skip: list[str]) ->
             survey.unchanged += 1
         else:
             survey.to_examine.append((s, row))
+    survey.named_dates = _named_dates(known, seen)
     survey.gone = {
         path: row for path, row in known.items()
         if path not in seen and row["status"] == "present"
@@ -354,12 +357,31 @@ _FIELDS = (
 )
 
 
+def _undated(path: str, mtime_ns: int) -> tuple[float, str]:
+    """A file its metadata does not date: the date in its name (Screenshot_20230201-120000),
+    else its modification time, recorded as such (never a capture date)."""
+    stamp = date_from_name(os.path.basename(path))
+    return (stamp, "filename") if stamp is not None else (mtime_ns / 1e9, NOT_A_DATE)
+
+
+def _named_dates(known: dict, seen: dict) -> list[tuple[float, str, int]]:
+    """(date, source, id) for unchanged files recorded without a date source (what migration
+    0012 left of the files dated by their mtime): the date in the name, else the mtime again.
+    Each such file is looked at once, and none is read again."""
+    out = []
+    for path, row in known.items():
+        if path in seen and row["taken_at_source"] is None and row["taken_at"] is not None:
+            stamp = date_from_name(row["name"])
+            out.append((stamp, "filename", row["id"]) if stamp is not None else
+                       (row["taken_at"], NOT_A_DATE, row["id"]))
+    return out
+
+
 def _values(ex: _Examined) -> dict:
     info = ex.info
     values = {f: getattr(info, f) for f in _FIELDS}
     if values["taken_at"] is None:
-        values["taken_at"] = ex.seen.mtime_ns / 1e9
-        values["taken_at_source"] = "mtime"
+        values["taken_at"], values["taken_at_source"] = _undated(ex.seen.path, ex.seen.mtime_ns)
     s = ex.seen
     values.update(
         path=s.path, folder=os.path.dirname(s.path), name=os.path.basename(s.path), kind=s.kind,
@@ -392,7 +414,9 @@ def _apply_ops(conn: Connection, ops: list[tuple[str, tuple]]) -> None:
 
 
 def _finish_scope(conn: Connection, scope: Scope, gone: list, problems: dict[str, str],
-                  touched: set[str], now: float) -> None:
+                  touched: set[str], now: float, named_dates: list = ()) -> None:
+    conn.executemany("UPDATE files SET taken_at = ?, taken_at_source = ? WHERE id = ? AND "
+                     "taken_at_source IS NULL", named_dates)
     conn.executemany(
         "UPDATE files SET status = 'missing', missing_since = ? WHERE id = ? AND status = 'present'",
         [(now, row["id"]) for row in gone],

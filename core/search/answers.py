@@ -20,6 +20,7 @@ from core.errors import ShoeboxError
 from core.places.geocoder import place_label
 from core.places.store import file_place
 from core.query.display import camera_label, clock
+from core.scan.dates import SOURCE_WORDS, is_capture_source
 from core.search.engine import resolve_file
 from core.search.types import Answer, Hit, Results
 
@@ -64,9 +65,9 @@ def photo_facts(conn, file_id: int) -> dict[str, str]:
         "FROM files WHERE id = ?", (file_id,)).fetchone()
     if f is not None:
         taken, source, lat, lon, make, model = f
-        if taken is not None and source in ("exif", "container"):
+        if taken is not None and is_capture_source(source):
             when = dt.datetime.fromtimestamp(taken)   # local, as the scanner read it
-            facts["date"] = when.strftime("%Y-%m-%d %H:%M") + " (from the photo's metadata)"
+            facts["date"] = f"{when:%Y-%m-%d %H:%M} ({SOURCE_WORDS[source]})"
         place = file_place(conn, file_id)
         if place is not None and place.label():
             facts["place"] = place_fact(place)

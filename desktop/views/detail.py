@@ -263,7 +263,8 @@ class DetailPane(QWidget):
             self.form.removeRow(0)
         rows = []
         if f.taken_at:
-            src = {"exif": "", "container": " (video)", "mtime": " (file date)"}.get(
+            src = {"exif": "", "container": " (video)", "filename": " (from its file name)",
+                   "mtime": " (file date)"}.get(
                 f.taken_at_source or "", "")
             rows.append(("Taken", dt.datetime.fromtimestamp(f.taken_at)
                          .strftime("%A %d %B %Y, %H:%M") + src))

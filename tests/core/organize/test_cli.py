@@ -57,9 +57,10 @@ def test_cluster_plan_apply_plans_undo(tmp_path, capsys, paths):
     code, out, _ = run(capsys, "plan")
     assert "proposed folders (full path" in out and f"{root.resolve()}/Beach/  (8)" in out
 
-    # no capture dates: the event and date layouts have nothing to go on, and say so
+    # no capture dates: the event layout files them by what they show (their collections)
     code, out, _ = run(capsys, "plan", "--layout", "event")
-    assert code == 0 and "nothing to move" in out and "no capture date" in out
+    assert code == 0 and "no capture date: filed by what it shows" in out
+    assert "Beach/" in out and "Dog/" in out
     code, out, err = run(capsys, "plan", "--layout", "date", "--template", "{yr}")
     assert code != 0 and "unknown field(s) yr" in err
 

@@ -8,6 +8,7 @@ from core.organize import (
     add_keep_folder,
     apply_plan,
     compute_moves,
+    get_plan,
     list_plans,
     make_plan,
     plan_items,
@@ -297,9 +298,10 @@ def test_recover_finishes_or_rolls_back_half_done_moves(lib, catalog):
     catalog_agrees_with_disk(catalog)
 
 
-def test_plan_needs_collections(catalog, tmp_path):
-    with pytest.raises(PlanError, match="no collections"):
-        make_plan(catalog)
+def test_a_plan_needs_no_collections(catalog, tmp_path):
+    pid = make_plan(catalog)
+    assert plan_items(catalog, pid) == []
+    assert get_plan(catalog, pid)["summary"]["layout"] == "event"
 
 
 def test_destination_through_a_link_outside_the_root_is_not_used(lib, catalog, tmp_path):
@@ -397,3 +399,12 @@ def test_emptied_folders_an_interrupted_run_began_removing_are_finished(lib, cat
     removed = _remove_emptied(catalog, pid, {str(root / "Camera" / "00")}, [str(root)])
     assert removed == [str(root / "Camera")] and not (root / "Camera").exists()
     assert root.exists()                       # never the root
+
+
+def test_an_undated_pile_with_collections_is_planned_by_topic_and_says_why(lib, catalog):
+    summary = get_plan(catalog, make_plan(catalog))["summary"]
+    assert summary["layout"] == "topic"
+    assert "only 0% of the photos and videos have a capture date" in summary["layout_reason"]
+    # what stays, stays with its reason: the file in no collection
+    assert [(s["reason"], s["files"]) for s in summary["stays"]] == [
+        ("in no collection: the topic layout files collections (run `shoebox collections`)", 1)]

@@ -8,7 +8,7 @@ import pytest
 
 from core.organize import make_plan, plan_items
 from core.organize.layouts import LayoutError, check_template, date_folder, event_folder
-from core.organize.plan import PlanError, get_plan
+from core.organize.plan import get_plan
 from core.organize.rules import CollectionFacts, place_collections
 from tests.core.organize.helpers import file_ids, make_files, scan_library
 
@@ -130,12 +130,24 @@ def _collection(catalog, root, name, folder, members, *, caption=None, named_by=
 
 def check_structure(catalog, pid, roots, *, one_folder_each: bool = True):
     """The issue's acceptance rules, on a stored plan: every destination inside its library
-    folder without repeating its name, one folder per collection (by topic or event; by date
-    each file goes by its own date), depth <= 3 below the library folder (for new folders),
-    nothing moved onto itself."""
+    folder without repeating its name, one folder per collection (by topic; by event, one per
+    unit; by date each file goes by its own date), depth <= 3 below the library folder (for
+    new folders), nothing moved onto itself."""
     import os
 
     items = plan_items(catalog, pid)
+    if any(it.unit_key for it in items):
+        units: dict[str, set] = {}
+        for it in items:
+            root = next(r for r in roots if it.src.startswith(r + os.sep))
+            rel = os.path.relpath(os.path.dirname(it.dst), root)
+            assert not rel.startswith("..") and os.path.basename(root) not in rel.split(os.sep)
+            assert os.path.dirname(it.src) != os.path.dirname(it.dst), it
+            units.setdefault(it.unit_key, set()).add(rel)
+        assert all(len(r) == 1 and next(iter(r)).count(os.sep) < 3 for r in units.values())
+        folders = [next(iter(r)) for r in units.values()]
+        assert len(folders) == len(set(folders)), folders
+        return items
     folder_of: dict[int, set] = {}
     for it in items:
         root = next(r for r in roots if it.src.startswith(r + os.sep))
@@ -219,8 +231,11 @@ def test_date_layout_places_each_file_by_its_own_date(tmp_path, catalog):
     preview = make_plan(catalog, layout="date", template="{year}", store=False)
     assert sorted(m.dst for m in preview) == [str(root / "2019/b.jpg"), str(root / "2019/c.jpg"),
                                               str(root / "2024/a.jpg")]
-    with pytest.raises(PlanError):
-        make_plan(catalog, layout="topic")                      # topic needs collections
+    pid = make_plan(catalog, layout="topic")                    # no collections: all stay,
+    assert plan_items(catalog, pid) == []                       # and the plan says why
+    stays = get_plan(catalog, pid)["summary"]["stays"]
+    assert stays[0]["files"] == len(stays[0]["file_ids"]) == 4
+    assert "in no collection" in stays[0]["reason"]
 
 
 def test_folders_use_the_local_date_the_timeline_shows(monkeypatch):

@@ -44,6 +44,14 @@ def test_a_trip_away_is_one_event_across_nights_and_towns():
     assert cut(pts) == [0, 1, 1, 1, 1, 1, 1, 2]
 
 
+def test_days_without_gps_inside_a_trip_do_not_cut_it():
+    t0 = 1_700_000_000.0
+    pts = [(t0, KYOTO),                                              # day 1
+           (t0 + 1.5 * DAY, None), (t0 + 1.5 * DAY + H, None),       # day 2-3: no GPS
+           (t0 + 3 * DAY + 5 * H, OSAKA)]                            # day 4: 77 h after day 1
+    assert cut(pts) == [0, 0, 0, 0]
+
+
 def test_unlocated_sessions_after_a_trip_are_not_pulled_into_it():
     t0 = 1_700_000_000.0
     pts = [(t0, KYOTO), (t0 + 20 * H, None), (t0 + 40 * H, HOME)]
