@@ -24,9 +24,8 @@ Scores:
     apt-get download tuxpaint-stamps-default && dpkg -x tuxpaint-stamps-default_*.deb /tmp/tp
     python -m benchmarks.eval_plans --stamps /tmp/tp/usr/share/tuxpaint/stamps [--no-llm]
 
-<<<<<<< HEAD
 (without --stamps the package is fetched the same way into a temporary folder)
-=======
+
 The **camera-roll** case needs nothing beside the repository: `benchmarks/camera_roll.py`
 builds a phone's flat `DCIM/Camera` folder (three trips abroad, a day out, a birthday at home
 with faces, everyday photos, screenshots, scans; real JPEGs with EXIF dates and GPS, every
@@ -42,7 +41,6 @@ collections) -> apply -> scan -> plan again. Scores:
   **stability** (plan twice: same destinations; re-plan after apply: 0 moves).
 
     python -m benchmarks.eval_plans --camera-roll [--no-llm | --llm MODEL.gguf] [--scale 1]
->>>>>>> plans
 """
 
 from __future__ import annotations
@@ -429,17 +427,13 @@ def _registry(home: Path, use_llm: bool, llm_path: Path | None = None):
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--stamps", type=Path, default=None,
-<<<<<<< HEAD
                     help="the Tux Paint stamps folder (see the module docstring; without it "
                          "the package is fetched into a temporary folder)")
-=======
-                    help="the Tux Paint stamps folder (see the module docstring)")
     ap.add_argument("--camera-roll", action="store_true",
                     help="the camera-roll case, built here (needs no --stamps)")
     ap.add_argument("--scale", type=float, default=1.0, help="camera roll: size (1: ~190 files)")
     ap.add_argument("--llm", type=Path, default=None, metavar="MODEL",
                     help="a GGUF file or model folder for the llm role")
->>>>>>> plans
     ap.add_argument("--per-group", type=int, default=8)
     ap.add_argument("--variants", default="flat,half-sorted")
     ap.add_argument("--clusters", default="truth,vectors",
