@@ -51,6 +51,7 @@ import json
 import os
 import random
 import shutil
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -494,7 +495,21 @@ def main() -> None:
             print(f"    RULE BROKEN: {b}")
 
 
-def camera_roll_main(args) -> None:
+def camera_roll_main(args=None) -> None:
+    """`--camera-roll`: run before the stamps case's own parsing, which may fetch stamps."""
+    if args is None:
+        ap = argparse.ArgumentParser(description="plans of a camera roll built here (see the "
+                                                 "module docstring)")
+        ap.add_argument("--camera-roll", action="store_true")
+        ap.add_argument("--scale", type=float, default=1.0, help="size (1: ~190 files)")
+        ap.add_argument("--no-llm", action="store_true", help="title events without the LLM")
+        ap.add_argument("--llm", type=Path, default=None, metavar="MODEL",
+                        help="a GGUF file or model folder for the llm role")
+        ap.add_argument("--home", type=Path, default=Path(tempfile.gettempdir()) /
+                        "shoebox-eval", help="data folder for the joined LLM (reused)")
+        ap.add_argument("--json", action="store_true")
+        args = ap.parse_args()
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
     registry, settings, namer = _registry(args.home, not args.no_llm, args.llm)
     try:
         with tempfile.TemporaryDirectory(prefix="shoebox-eval-roll-") as tmp:
@@ -525,4 +540,4 @@ def camera_roll_main(args) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    camera_roll_main() if "--camera-roll" in sys.argv[1:] else main()
