@@ -28,10 +28,15 @@ from typing import Any, Literal
 from core.catalog import Connection
 from core.places.store import place_filter_sql
 from core.query.errors import FilterError
+from core.scan.dates import capture_dated_sql
 
-# When the file was taken, falling back to its modification time (a file without EXIF or
-# container date still sorts and filters by a date).
-TAKEN = "COALESCE(f.taken_at, f.mtime_ns / 1e9)"
+# When the file was taken: a capture date from one of core.scan.dates.DATE_SOURCES, else NULL.
+# A file's modification time is when it was copied, never when it was taken: an undated file
+# passes no date filter, counts in no "this year", and shows "Unknown date" everywhere.
+TAKEN = f"(CASE WHEN {capture_dated_sql()} THEN f.taken_at END)"
+# Only to order rows: the capture date, else the file's date (undated files keep an order
+# among themselves, after the dated ones, without being given a date).
+ORDER_TIME = "COALESCE(f.taken_at, f.mtime_ns / 1e9)"
 # Only files that are there (a missing file keeps its row and results until it returns) and
 # stand on their own: a RAW beside its JPEG twin (kind 'other') is the JPEG's companion.
 BASE = "f.status = 'present' AND f.kind != 'other'"
@@ -42,8 +47,8 @@ KINDS = ("photo", "video", "screenshot", "document")
 class Filters:
     """Every field is optional; set ones are ANDed. Usable alone (browse) or with a query.
 
-    date_from / date_to: Unix seconds, inclusive, on the time the file was taken (EXIF or
-    container date, falling back to the file's modification time).
+    date_from / date_to: Unix seconds, inclusive, on the time the file was taken (a capture
+    date: core.scan.dates.DATE_SOURCES); an undated file matches neither.
     kind: photo (camera RAW without a JPEG twin included) or video (None: both); or screenshot or
         document, photos the text stage told apart (core.pipeline.picture_kinds).
     folder: an absolute folder; files in it or in any folder below it.
@@ -120,12 +125,12 @@ def _seconds(value: Any, name: str) -> float:
 
 @clause("date_from")
 def _date_from(value):
-    return f"{TAKEN} >= ?", [_seconds(value, "date_from")]
+    return f"f.taken_at >= ? AND {capture_dated_sql()}", [_seconds(value, "date_from")]
 
 
 @clause("date_to")
 def _date_to(value):
-    return f"{TAKEN} <= ?", [_seconds(value, "date_to")]
+    return f"f.taken_at <= ? AND {capture_dated_sql()}", [_seconds(value, "date_to")]
 
 
 @clause("kind")

@@ -15,11 +15,11 @@ from core.catalog import Catalog
 from core.places.store import library_places
 from core.query.display import camera_label, month_label
 from core.query.errors import QueryError
-from core.query.filters import BASE, CHUNK, TAKEN, Filters, where_clause
+from core.query.filters import BASE, CHUNK, ORDER_TIME, TAKEN, Filters, where_clause
 from core.scan.dates import capture_dated_sql
 
 # Row layout: (id, path, kind, taken, name, content_hash, duration_s, folder, error).
-# `taken` falls back to the file's modification time, as the date filters do.
+# `taken` is the capture date, None for an undated file (never its modification time).
 ID, PATH, KIND, TAKEN_AT, NAME, HASH, DURATION, FOLDER, ERROR = range(9)
 _COLUMNS = (f"f.id, f.path, f.kind, {TAKEN}, f.name, f.content_hash, f.duration_s, "
             "f.folder, f.error")
@@ -30,9 +30,9 @@ UNDATED_SQL = f"(f.taken_at IS NULL OR NOT coalesce({capture_dated_sql()}, 0))"
 GROUPS = ("date", "folder", "collection", "name")
 _ORDERS = {
     # camera-dated files first, newest first; files dated only by when they were copied last
-    "date": f"{UNDATED_SQL}, {TAKEN} DESC, f.id DESC",
+    "date": f"{UNDATED_SQL}, {ORDER_TIME} DESC, f.id DESC",
     "folder": "f.folder, f.name, f.id",
-    "collection": f"m.cluster_id IS NULL, m.cluster_id, {TAKEN} DESC, f.id DESC",
+    "collection": f"m.cluster_id IS NULL, m.cluster_id, {ORDER_TIME} DESC, f.id DESC",
     "name": "f.name, f.id",
 }
 UNNAMED_COLLECTION = "Unnamed collection"

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.query import FileDetail, clock, file_detail, file_size
+from core.scan.dates import is_capture_source
 from core.search import ask
 from desktop.elided_label import ElidedLabel
 from desktop.thumbs import ThumbRequest, decode_thumbnail
@@ -262,12 +263,16 @@ class DetailPane(QWidget):
         while self.form.rowCount():
             self.form.removeRow(0)
         rows = []
-        if f.taken_at:
-            src = {"exif": "", "container": " (video)", "filename": " (from its file name)",
-                   "mtime": " (file date)"}.get(
-                f.taken_at_source or "", "")
+        if f.taken_at and is_capture_source(f.taken_at_source):
+            src = {"exif": "", "container": " (video)", "filename": " (from its file name)"}.get(
+                f.taken_at_source or "", f" ({f.taken_at_source})")
             rows.append(("Taken", dt.datetime.fromtimestamp(f.taken_at)
                          .strftime("%A %d %B %Y, %H:%M") + src))
+        else:   # a file date is when it was copied: never shown as when it was taken
+            rows.append(("Taken", "Unknown date"))
+            if f.taken_at:
+                rows.append(("File date", dt.datetime.fromtimestamp(f.taken_at)
+                             .strftime("%d %B %Y, %H:%M") + " (copied or changed)"))
         if f.camera:
             rows.append(("Camera", f.camera))
         if f.place:

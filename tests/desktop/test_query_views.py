@@ -212,3 +212,30 @@ def test_the_detail_pane_never_keeps_a_file_the_results_no_longer_hold(tmp_path,
                     and len(win.search.last_results) == 1, timeout=15000)
     qtbot.waitUntil(lambda: not win.detail.isVisible()
                     or win.detail.file_id == ids["hill.jpg"], timeout=5000)
+
+
+def test_an_undated_file_is_undated_everywhere_not_taken_today(tmp_path, services, win, qtbot):
+    """A file without a capture date was copied today: "This year" must not list it, and
+    the detail pane says its date is unknown instead of showing the copy day as taken."""
+    from tests.desktop.forms import detail_form
+
+    lib = tmp_path / "lib"
+    write_jpeg(lib / "old.jpg", (80, 60), seed=1, taken="2019:05:01 10:00:00")
+    write_jpeg(lib / "scan_0001.jpg", (80, 60), seed=2)       # no date anywhere: mtime is now
+    add_root(services.catalog, lib)
+    scan(services.catalog)
+    with services.catalog.read() as conn:
+        ids = {r[1]: r[0] for r in conn.execute("SELECT id, name FROM files")}
+    assert {r[ID] for r in list_library(services.catalog, Filters(date_from=0)).rows} == \
+        {ids["old.jpg"]}
+    page = win.library
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        win.chips["year"].setChecked(True)
+    assert page.model.rowCount() == 0                           # neither is from this year
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        win.chips["year"].setChecked(False)
+    assert page.model.row_tuple(page.model.index_of(ids["scan_0001.jpg"]).row())[3] is None
+    with qtbot.waitSignal(win.detail.loaded, timeout=10000):
+        win.open_detail(ids["scan_0001.jpg"])
+    facts = detail_form(win.detail)
+    assert facts["Taken"] == "Unknown date" and "copied or changed" in facts["File date"]

@@ -23,7 +23,9 @@ SPEC = {
     "exif_new": {"path": "/lib/2023/b.jpg", "taken": 1.69e9, "gps": (45.4, 12.3),
                      "camera": ("Apple", "iPhone 12")},
     "video": {"path": "/lib/2023/c.mp4", "kind": "video", "taken": 1.69e9},
-    "no_date": {"path": "/lib/undated/d.jpg", "mtime": 1.70e9},            # mtime fallback
+    # no capture date: the scanner keeps its file date (source 'mtime'), which is no date
+    "no_date": {"path": "/lib/undated/d.jpg", "mtime": 1.70e9, "taken": 1.70e9,
+                "source": "mtime"},
     "lat_only": {"path": "/lib/2023/e.jpg", "taken": 1.60e9, "gps": (45.0, None)},
     "wild_cam": {"path": "/lib/a_b/f.jpg", "taken": 1.58e9, "camera": ("Fuji", "X_100")},
     "like_cam": {"path": "/lib/axb/g.jpg", "taken": 1.58e9, "camera": ("Fuji", "XA100")},
@@ -96,13 +98,13 @@ def reference(f: dict, flt: Filters, collection: set[int], fid: int) -> bool:
     """The filters' documented meaning, in plain Python."""
     if f.get("status", "present") != "present" or f.get("kind") == "other":
         return False  # missing, or a RAW kept with its JPEG twin: never listed on its own
-    taken = f.get("taken") if f.get("taken") is not None else f.get("mtime", 1.6e9)
+    taken = f.get("taken") if f.get("source", "exif") != "mtime" else None   # never invented
     folder = f["path"].rsplit("/", 1)[0]
     cam = " ".join(x for x in (f.get("camera") or ()) if x).lower()
     gps = f["gps"]
     checks = [
-        flt.date_from is None or taken >= flt.date_from,
-        flt.date_to is None or taken <= flt.date_to,
+        flt.date_from is None or (taken is not None and taken >= flt.date_from),
+        flt.date_to is None or (taken is not None and taken <= flt.date_to),
         flt.kind is None or f.get("kind", "photo") == flt.kind,
         flt.folder is None or folder == flt.folder or folder.startswith(flt.folder + "/"),
         flt.root_id is None or f["root"] == flt.root_id,
@@ -171,7 +173,7 @@ def test_the_drifted_cases_are_right(library):
     assert names(Filters(camera="x_1")) == {"wild_cam"}        # _ is a letter, not a wildcard
     assert names(Filters(camera="%")) == set()
     assert names(Filters(folder="/lib/a_b")) == {"wild_cam"}
-    assert names(Filters(date_from=1.695e9)) == {"no_date"}    # no EXIF date: its mtime counts
+    assert names(Filters(date_from=1.695e9)) == set()          # a file date is no capture date
     assert "lat_only" not in names(Filters(has_gps=True))      # a position needs both halves
     assert "lat_only" in names(Filters(has_gps=False))
     assert names(Filters(kind="photo"), "collection") == names(Filters(kind="photo"))
