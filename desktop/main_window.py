@@ -195,7 +195,8 @@ class MainWindow(QMainWindow):
         s = self.services
         self.library.fileActivated.connect(self.open_detail)
         # (after the page has set its current row for the new rows)
-        self.library.model.rowsReplaced.connect(lambda: QTimer.singleShot(0, self._rows_replaced))
+        self.library.model.rowsReplaced.connect(
+            lambda: QTimer.singleShot(0, self, self._rows_replaced))   # (dies with the window)
         self.library.currentFileChanged.connect(self._current_changed)
         self.library.addFolderRequested.connect(self.add_folder_dialog)
         self.library.back_btn.clicked.connect(self.search.clear)
@@ -394,13 +395,13 @@ class MainWindow(QMainWindow):
             self.open_detail(fid)
 
     def _rows_replaced(self) -> None:
-        """The detail pane never shows a file the grid no longer lists (a new search, a chip):
-        it follows the grid's current file, else the first one; with no rows it closes."""
+        """The detail pane never shows a file that new search results no longer hold: it
+        follows the grid's current file, else the first result; with none it closes."""
         fid = self.detail.file_id
         model = self.library.model
         if (not self.detail.isVisible() or fid is None or self.current_page() != "library"
-                or model.index_of(fid).isValid()):
-            return
+                or self.library.mode != "search" or model.index_of(fid).isValid()):
+            return   # (a library reload may come before the rows that hold it: results only)
         cur = self.library.grid.current_id()
         if cur is None and model.rowCount():
             cur = model.index(0).data(FileIdRole)

@@ -277,7 +277,7 @@ def test_video_plays_from_the_requested_moment(tmp_path, services, win, qtbot):
     with services.catalog.read() as conn:
         fid = conn.execute("SELECT id FROM files").fetchone()[0]
     with qtbot.waitSignal(win.detail.loaded, timeout=10000):
-        win.open_detail(fid, 1.5)
+        win.open_detail(fid, at_s=1.5)
     qtbot.waitUntil(lambda: win.detail._preview_pm is not None, timeout=10000)
     still = win.detail._preview_pm
     qtbot.mouseClick(win.detail.play_btn, Qt.LeftButton)
