@@ -1,0 +1,406 @@
+"""The Reorganize review's model/view parts: the units of a plan (one row each, painted with
+its folder, counts, dates, place and a strip of thumbnails) and the files of the unit shown.
+
+Models, not item widgets: a plan of 20,000 moves is a list of 20,000 rows that Qt only asks
+about as they scroll past. A tick changes the PlanItem in memory at once (the row repaints in
+the same keypress); the page writes the decision to the catalog behind it."""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QPainter, QPalette, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionButton,
+    QStyleOptionViewItem,
+    QTreeView,
+)
+
+from core.organize import STAYS, Unit, UnitFile
+from core.organize.review import relative_folder
+from desktop.thumbs import ThumbRequest
+
+FLAG_BRUSH = QBrush(QColor(230, 160, 40, 70))
+UNIT_ROLE = Qt.UserRole + 1
+FILE_ROLE = Qt.UserRole + 2
+STRIP_PX = 56            # a thumbnail of the strip
+STRIP_MAX = 12           # at most this many in a unit's strip
+PAD = 6
+NO_PARENT = QModelIndex()
+
+
+def _checked(value) -> bool:
+    """A CheckStateRole value as views send it (an enum, or its int)."""
+    return getattr(value, "value", value) == Qt.Checked.value
+
+
+def unit_summary(u: Unit) -> str:
+    """'12 photos · 2-9 Apr 2023 · Kyoto, Japan'"""
+    return " · ".join(x for x in (u.count_text(), u.span(), u.place) if x)
+
+
+class UnitModel(QAbstractListModel):
+    """One row per unit; a unit's tick says whether its moves are accepted (partly: some)."""
+
+    toggled = Signal(int, bool)   # row, accept
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.units: list[Unit] = []
+        self.accepted: list[int] = []   # accepted moves per unit
+        self.editable = False
+
+    def set_units(self, units: list[Unit], editable: bool) -> None:
+        self.beginResetModel()
+        self.units, self.editable = units, editable
+        self.accepted = [sum(f.item is not None and f.item.decision == "accept"
+                             for f in u.files) for u in units]
+        self.endResetModel()
+
+    def same_shape(self, units: list[Unit]) -> bool:
+        return [(u.key, len(u.files)) for u in units] == \
+            [(u.key, len(u.files)) for u in self.units]
+
+    def replace(self, units: list[Unit], editable: bool) -> None:
+        """New data of the same shape (decisions re-read): no reset, the selection stays."""
+        self.units, self.editable = units, editable
+        self.recount()
+
+    def recount(self, row: int | None = None) -> None:
+        rows = range(len(self.units)) if row is None else [row]
+        for r in rows:
+            self.accepted[r] = sum(f.item is not None and f.item.decision == "accept"
+                                   for f in self.units[r].files)
+        if self.units:
+            first, last = (0, len(self.units) - 1) if row is None else (row, row)
+            self.dataChanged.emit(self.index(first), self.index(last))
+
+    def row_of(self, key: str) -> int | None:
+        return next((r for r, u in enumerate(self.units) if u.key == key), None)
+
+    def rowCount(self, parent=NO_PARENT) -> int:
+        return 0 if parent.isValid() else len(self.units)
+
+    def check_state(self, row: int):
+        u = self.units[row]
+        if u.key == STAYS:
+            return None
+        n = self.accepted[row]
+        return Qt.Checked if n == len(u.files) else Qt.Unchecked if n == 0 else \
+            Qt.PartiallyChecked
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        u = self.units[index.row()]
+        if role == Qt.DisplayRole:
+            return u.folder
+        if role == UNIT_ROLE:
+            return u
+        if role == Qt.CheckStateRole and self.editable:
+            return self.check_state(index.row())
+        if role == Qt.ToolTipRole:
+            return self._tooltip(u, index.row())
+        if role == Qt.AccessibleTextRole:
+            return f"{u.folder}: {unit_summary(u)}"
+        return None
+
+    def _tooltip(self, u: Unit, row: int) -> str:
+        if u.key == STAYS:
+            return f"{len(u.files)} files stay where they are; each says why"
+        lines = [u.key + os.sep, unit_summary(u)]
+        if u.collections:
+            lines.append("from " + ", ".join(f"“{c}”" for c in u.collections))
+        if self.editable:
+            lines.append(f"{self.accepted[row]} of {len(u.files)} accepted")
+        if u.notes:
+            lines += ["what the checks changed, and why:", *(f"- {n}" for n in u.notes)]
+        lines.append("Space: accept or skip all · double-click: rename the folder")
+        return "\n".join(lines)
+
+    def flags(self, index):
+        f = Qt.ItemIsEnabled | Qt.ItemIsSelectable
+        if self.editable and index.isValid() and self.units[index.row()].key != STAYS:
+            f |= Qt.ItemIsUserCheckable
+        return f
+
+    def setData(self, index, value, role=Qt.EditRole) -> bool:
+        if role != Qt.CheckStateRole or not (self.flags(index) & Qt.ItemIsUserCheckable):
+            return False
+        self.toggled.emit(index.row(), _checked(value))
+        return True
+
+
+class FileModel(QAbstractTableModel):
+    """The files of one unit: tick (accepted), name, where it is now, why."""
+
+    HEADERS = ("File", "Now in", "Why")
+    toggled = Signal(list, bool)   # rows, accept
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.unit: Unit | None = None
+        self.files: list[UnitFile] = []
+        self.bases: list[str] = []
+        self.editable = False
+
+    def set_unit(self, unit: Unit | None, bases: list[str], editable: bool) -> None:
+        self.beginResetModel()
+        self.unit, self.bases, self.editable = unit, bases, editable
+        self.files = unit.files if unit is not None else []
+        self.endResetModel()
+
+    def replace(self, unit: Unit, editable: bool) -> None:
+        self.unit, self.files, self.editable = unit, unit.files, editable
+        self.changed_rows(range(len(self.files)))
+
+    def changed_rows(self, rows) -> None:
+        rows = list(rows)
+        if rows:
+            self.dataChanged.emit(self.index(min(rows), 0),
+                                  self.index(max(rows), len(self.HEADERS) - 1))
+
+    def rowCount(self, parent=NO_PARENT) -> int:
+        return 0 if parent.isValid() else len(self.files)
+
+    def columnCount(self, parent=NO_PARENT) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        f = self.files[index.row()]
+        it, col = f.item, index.column()
+        if role == Qt.DisplayRole:
+            if col == 0:
+                name = os.path.basename(it.dst if it is not None else f.path)
+                return ("⚠ " + name) if it is not None and it.flagged else name
+            if col == 1:
+                return relative_folder(os.path.dirname(it.src if it is not None else f.path),
+                                       self.bases) or "."
+            if it is not None and it.state and not self.editable:
+                return f"{it.state}: {f.reason}"
+            return f.reason
+        if role == FILE_ROLE:
+            return f
+        if role == Qt.CheckStateRole and col == 0 and self.editable and it is not None:
+            return Qt.Checked if it.decision == "accept" else Qt.Unchecked
+        if role == Qt.BackgroundRole and it is not None and it.flagged:
+            return FLAG_BRUSH
+        if role == Qt.ToolTipRole:
+            return file_tooltip(f)
+        return None
+
+    def flags(self, index):
+        f = Qt.ItemIsEnabled | Qt.ItemIsSelectable
+        if index.isValid() and index.column() == 0 and self.editable and \
+                self.files[index.row()].item is not None:
+            f |= Qt.ItemIsUserCheckable
+        return f
+
+    def setData(self, index, value, role=Qt.EditRole) -> bool:
+        if role != Qt.CheckStateRole or not (self.flags(index) & Qt.ItemIsUserCheckable):
+            return False
+        self.toggled.emit([index.row()], _checked(value))
+        return True
+
+
+def file_tooltip(f: UnitFile) -> str:
+    it = f.item
+    if it is None:
+        return f"{f.path}\nstays: {f.reason}"
+    tip = f"from {it.src}\nto {it.dst}"
+    if f.companions:
+        tip += f"\n+ {f.companions} companion file(s) (sidecars, RAW) move with it"
+    if f.reason:
+        tip += f"\nwhy: {f.reason}"
+    if it.state:
+        tip += f"\nstate: {it.state}"
+    return tip
+
+
+class TickingView:
+    """Space (or Select) ticks or unticks the current row, and every other selected one with
+    it, through the model's `toggled`; a view's own Space only selects."""
+
+    def _space(self, event) -> bool:
+        if event.key() not in (Qt.Key_Space, Qt.Key_Select) or event.modifiers() & ~(
+                Qt.KeypadModifier):
+            return False
+        cur = self.currentIndex()
+        model = self.model()
+        if not cur.isValid():
+            return False
+        idx = cur.siblingAtColumn(0)
+        if not (model.flags(idx) & Qt.ItemIsUserCheckable):
+            event.accept()
+            return True
+        accept = not _checked(model.data(idx, Qt.CheckStateRole))
+        rows = sorted({i.row() for i in self.selectionModel().selectedRows()} | {cur.row()})
+        if isinstance(model, FileModel):
+            model.toggled.emit(rows, accept)
+        else:
+            model.toggled.emit(cur.row(), accept)
+        event.accept()
+        return True
+
+
+class UnitView(TickingView, QListView):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("units")
+        self.setUniformItemSizes(True)
+        self.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
+
+    def keyPressEvent(self, event) -> None:
+        if not self._space(event):
+            super().keyPressEvent(event)
+
+
+class FileView(TickingView, QTreeView):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("files")
+        self.setRootIsDecorated(False)
+        self.setUniformRowHeights(True)
+        self.setAllColumnsShowFocus(True)
+        self.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.setSelectionBehavior(QAbstractItemView.SelectRows)
+
+    def keyPressEvent(self, event) -> None:
+        if not self._space(event):
+            super().keyPressEvent(event)
+
+
+class UnitDelegate(QStyledItemDelegate):
+    """A unit row: tick, folder (bold), '12 photos · 2-9 Apr 2023 · Kyoto, Japan', and a strip
+    of its first photos' thumbnails from the app's thumbnail loader (asked for only as rows are
+    painted; scaled once, then kept)."""
+
+    def __init__(self, thumbs, parent=None):
+        super().__init__(parent)
+        self.thumbs = thumbs
+        self._small: OrderedDict[int, QPixmap] = OrderedDict()
+
+    def forget(self, file_ids) -> None:
+        for fid in file_ids:
+            self._small.pop(fid, None)
+
+    def sizeHint(self, option, index) -> QSize:
+        fm = option.fontMetrics
+        return QSize(240, 2 * fm.height() + STRIP_PX + 3 * PAD)
+
+    def _check_rect(self, option) -> QRect:
+        style = option.widget.style() if option.widget else QApplication.style()
+        size = style.pixelMetric(QStyle.PM_IndicatorWidth, option, option.widget)
+        r = option.rect
+        return QRect(r.left() + PAD, r.top() + PAD + (option.fontMetrics.height() - size) // 2,
+                     size, size)
+
+    def _thumb(self, f: UnitFile) -> QPixmap | None:
+        if f.file_id is None:
+            return None
+        pm = self._small.get(f.file_id)
+        if pm is not None:
+            return pm
+        big = self.thumbs.get(ThumbRequest(f.file_id, f.path, f.kind, f.content_hash))
+        if big is None:
+            return None
+        pm = big.scaled(QSize(STRIP_PX, STRIP_PX), Qt.KeepAspectRatioByExpanding,
+                        Qt.SmoothTransformation)
+        if pm.width() > STRIP_PX or pm.height() > STRIP_PX:   # centre square
+            pm = pm.copy((pm.width() - STRIP_PX) // 2, (pm.height() - STRIP_PX) // 2,
+                         STRIP_PX, STRIP_PX)
+        self._small[f.file_id] = pm
+        while len(self._small) > 2000:
+            self._small.popitem(last=False)
+        return pm
+
+    def paint(self, painter: QPainter, option, index) -> None:
+        u: Unit = index.data(UNIT_ROLE)
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        widget = option.widget
+        style = widget.style() if widget else QApplication.style()
+        opt.text = ""
+        opt.features &= ~QStyleOptionViewItem.HasCheckIndicator
+        style.drawControl(QStyle.CE_ItemViewItem, opt, painter, widget)  # background, focus
+        painter.save()
+        selected = bool(option.state & QStyle.State_Selected)
+        pal = option.palette
+        text_role = QPalette.HighlightedText if selected else QPalette.Text
+        fm = option.fontMetrics
+        r = option.rect.adjusted(PAD, PAD, -PAD, -PAD)
+        x = r.left()
+        state = index.data(Qt.CheckStateRole)
+        if state is not None:
+            box = QStyleOptionButton()
+            box.rect = self._check_rect(option)
+            st = getattr(state, "value", state)
+            box.state = QStyle.State_Enabled | (
+                QStyle.State_On if st == Qt.Checked.value else
+                QStyle.State_NoChange if st == Qt.PartiallyChecked.value else QStyle.State_Off)
+            style.drawPrimitive(QStyle.PE_IndicatorCheckBox, box, painter, widget)
+            x = box.rect.right() + PAD
+        bold = painter.font()
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.setPen(pal.color(text_role))
+        line = QRect(x, r.top(), r.right() - x, fm.height())
+        title = u.folder if u.key != STAYS else "Stays where it is"
+        painter.drawText(line, Qt.AlignLeft | Qt.AlignVCenter,
+                         painter.fontMetrics().elidedText(title, Qt.ElideMiddle, line.width()))
+        painter.setFont(option.font)
+        if not selected:
+            painter.setPen(pal.color(QPalette.PlaceholderText))
+        line = QRect(x, r.top() + fm.height(), r.right() - x, fm.height())
+        sub = unit_summary(u) if u.key != STAYS else \
+            f"{len(u.files)} file{'s' if len(u.files) != 1 else ''}, each with its reason"
+        painter.drawText(line, Qt.AlignLeft | Qt.AlignVCenter,
+                         fm.elidedText(sub, Qt.ElideRight, line.width()))
+        top = r.top() + 2 * fm.height() + PAD
+        fit = max(0, min(STRIP_MAX, (r.right() - x + 4) // (STRIP_PX + 4)))
+        for i, f in enumerate(u.files[:fit]):
+            cell = QRect(x + i * (STRIP_PX + 4), top, STRIP_PX, STRIP_PX)
+            pm = self._thumb(f)
+            if pm is None:
+                painter.fillRect(cell, pal.color(QPalette.AlternateBase))
+            else:
+                painter.drawPixmap(cell.left() + (STRIP_PX - pm.width()) // 2,
+                                   cell.top() + (STRIP_PX - pm.height()) // 2, pm)
+        painter.restore()
+
+    def editorEvent(self, event, model, option, index) -> bool:
+        """A click on the tick ticks (and a double-click there does not rename)."""
+        if event.type() in (QEvent.MouseButtonPress, QEvent.MouseButtonRelease,
+                            QEvent.MouseButtonDblClick) and \
+                index.data(Qt.CheckStateRole) is not None and \
+                self._check_rect(option).adjusted(-3, -3, 3, 3).contains(
+                    event.position().toPoint()):
+            if event.type() == QEvent.MouseButtonRelease and event.button() == Qt.LeftButton:
+                model.setData(index, Qt.Unchecked if _checked(index.data(Qt.CheckStateRole))
+                              else Qt.Checked, Qt.CheckStateRole)
+            return True
+        return super().editorEvent(event, model, option, index)

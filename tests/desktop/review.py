@@ -1,0 +1,61 @@
+"""Driving the Reorganize review as a person does: click a unit, click a tick, answer the
+folder dialogs."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog
+
+
+def click_unit(qtbot, page, row: int) -> None:
+    """A click on the unit's name (not its tick): the unit's files show."""
+    rect = page.units.visualRect(page.unit_model.index(row))
+    page.units.scrollTo(page.unit_model.index(row))
+    rect = page.units.visualRect(page.unit_model.index(row))
+    qtbot.mouseClick(page.units.viewport(), Qt.LeftButton, pos=rect.center())
+    assert page.units.currentIndex().row() == row
+    assert page.file_model.unit is page.unit_model.units[row]
+
+
+def click_unit_tick(qtbot, page, row: int) -> None:
+    rect = page.units.visualRect(page.unit_model.index(row))
+    box = page.unit_delegate._check_rect(_option(page.units, rect))
+    qtbot.mouseClick(page.units.viewport(), Qt.LeftButton, pos=box.center())
+
+
+def _option(view, rect):
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    opt = QStyleOptionViewItem()
+    view.initViewItemOption(opt)
+    opt.rect = rect
+    return opt
+
+
+def click_file_tick(qtbot, page, row: int) -> None:
+    view = page.files
+    index = page.file_model.index(row, 0)
+    view.scrollTo(index)
+    rect = view.visualRect(index)
+    # the tick is the first thing in the cell, after the margin
+    qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=QPoint(rect.left() + 12,
+                                                                 rect.center().y()))
+
+
+def answer_next_dialog(text: str | None, seen: list | None = None) -> None:
+    """Type `text` into the next input dialog and press OK (None: press Cancel)."""
+
+    def answer():
+        dlg = QApplication.activeModalWidget()
+        if not isinstance(dlg, QInputDialog):
+            QTimer.singleShot(20, answer)
+            return
+        if seen is not None:
+            seen.append((dlg.labelText(), dlg.textValue(), dlg.comboBoxItems()))
+        if text is None:
+            dlg.reject()
+        else:
+            dlg.setTextValue(text)
+            dlg.accept()
+
+    QTimer.singleShot(0, answer)
