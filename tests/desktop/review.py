@@ -59,3 +59,10 @@ def answer_next_dialog(text: str | None, seen: list | None = None) -> None:
             dlg.accept()
 
     QTimer.singleShot(0, answer)
+
+
+def double_click(qtbot, widget, pos) -> None:
+    """What a person's double-click sends: a click, then the double-click (QTest's alone starts
+    with no press, and item views ignore it)."""
+    qtbot.mouseClick(widget, Qt.LeftButton, pos=pos)
+    qtbot.mouseDClick(widget, Qt.LeftButton, pos=pos)

@@ -1,0 +1,215 @@
+"""The Reorganize review by unit, driven as a person does: units with their folder, count,
+dates, place and thumbnails; a whole unit ticked, renamed, a photo moved to another unit, then
+applied; the latest plan after a restart; the layout choice remembered; a 900x600 window."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor, QPalette
+
+from core.config import Settings
+from core.organize import STAYS, apply_plan, make_plan, plan_items
+from core.scan.roots import add_root
+from core.scan.scanner import scan
+from tests.desktop.review import (
+    answer_next_dialog,
+    click_file_tick,
+    click_unit,
+    click_unit_tick,
+    double_click,
+)
+from tests.media_factory import write_jpeg
+
+MONTHLY = "{year}/{month}"
+
+
+def _library(tmp_path, services):
+    """Four photos of a trip in April 2023 (taken in Kyoto), three of July, one undated."""
+    lib = tmp_path / "Pictures"
+    for i in range(4):
+        write_jpeg(lib / "Camera" / f"IMG_04{i}.jpg", (96, 72), seed=i,
+                   taken=f"2023:04:0{i + 2} 10:00:00")
+    for i in range(3):
+        write_jpeg(lib / "Camera" / f"IMG_07{i}.jpg", (96, 72), seed=10 + i,
+                   taken=f"2023:07:1{i} 10:00:00")
+    write_jpeg(lib / "Camera" / "scan.jpg", (96, 72), seed=20)
+    add_root(services.catalog, lib)
+    scan(services.catalog)
+
+    def kyoto(conn):
+        conn.execute("INSERT INTO file_places(file_id, source, place, region, country) "
+                     "SELECT id, 'gps', 'Kyoto', 'Kyoto', 'Japan' FROM files "
+                     "WHERE name LIKE 'IMG_04%'")
+
+    services.catalog.write(kyoto)
+    return lib.resolve()
+
+
+def _show(win, qtbot):
+    page = win.reorganize
+    with qtbot.waitSignal(page.planShown, timeout=10000):
+        win.show_page("reorganize")
+    return page
+
+
+def test_units_show_their_folder_count_dates_place_and_thumbnails(tmp_path, services, win,
+                                                                  qtbot):
+    lib = _library(tmp_path, services)
+    make_plan(services.catalog, services.settings, layout="date", template=MONTHLY)
+    page = _show(win, qtbot)
+    model = page.unit_model
+    assert [u.folder for u in model.units] == ["2023/04", "2023/07", "Stays where it is"]
+    april = model.units[0]
+    assert april.key == str(lib / "2023" / "04")
+    tip = model.data(model.index(0), Qt.ToolTipRole)
+    assert "4 photos · 2-5 Apr 2023 · Kyoto, Japan" in tip
+    assert model.data(model.index(0), Qt.CheckStateRole) == Qt.Checked
+    # the strip: the unit's photos, in date order, from the thumbnail loader
+    qtbot.waitUntil(lambda: all(services.thumbs.cached(f.file_id) for f in april.files),
+                    timeout=15000)
+    page.units.viewport().repaint()
+    img = page.units.viewport().grab().toImage()
+    rect = page.units.visualRect(model.index(0))
+    fm = page.units.fontMetrics()
+    y = rect.top() + 6 + 2 * fm.height() + 6 + 28
+    empty = page.units.palette().color(QPalette.AlternateBase)
+    x0 = rect.left() + 6 + 20
+    cells = [QColor(img.pixel(x0 + i * 60 + 28, y)) for i in range(4)]
+    assert all(c != empty for c in cells), cells
+    assert len({c.name() for c in cells}) > 1   # four different photos
+    # the files that stay, each with its reason
+    click_unit(qtbot, page, 2)
+    assert page.file_model.rowCount() == 1
+    assert page.file_model.data(page.file_model.index(0, 2)) == "no capture date"
+    assert page.file_model.data(page.file_model.index(0, 0), Qt.CheckStateRole) is None
+    assert not page.rename_btn.isEnabled() and not page.move_btn.isEnabled()
+
+
+def test_a_unit_is_skipped_renamed_a_photo_moved_and_the_plan_applied(tmp_path, services, win,
+                                                                      qtbot):
+    lib = _library(tmp_path, services)
+    pid = make_plan(services.catalog, services.settings, layout="date", template=MONTHLY)
+    page = _show(win, qtbot)
+
+    def decisions():
+        return {os.path.basename(i.src): i.decision for i in plan_items(services.catalog, pid)}
+
+    # the April unit's tick: all four skipped, at once in the view, then in the catalog
+    with qtbot.waitSignal(page.planShown, timeout=10000):
+        click_unit_tick(qtbot, page, 0)
+        assert page.unit_model.check_state(0) == Qt.Unchecked
+    assert {n: d for n, d in decisions().items() if "_04" in n} == dict.fromkeys(
+        (f"IMG_04{i}.jpg" for i in range(4)), "skip")
+    assert "4 skipped" in page.summary.text()
+    # Space on the unit takes them back
+    page.units.setFocus()
+    with qtbot.waitSignal(page.planShown, timeout=10000):
+        qtbot.keyClick(page.units, Qt.Key_Space)
+    assert set(decisions().values()) == {"accept"}
+    # July's folder renamed: a double-click on the unit, a new name
+    seen = []
+    answer_next_dialog("Summer 2023", seen)
+    with qtbot.waitSignal(page.planShown, timeout=10000):
+        double_click(qtbot, page.units.viewport(),
+                     page.units.visualRect(page.unit_model.index(1)).center())
+    assert seen and seen[0][1] == "2023/07"
+    assert [u.folder for u in page.unit_model.units] == ["2023/04", "Summer 2023",
+                                                         "Stays where it is"]
+    # one April photo goes with the summer ones: "Move to…" offers the plan's other folders
+    click_unit(qtbot, page, 0)
+    page.files.setCurrentIndex(page.file_model.index(3, 0))
+    moved = page.file_model.files[3].item
+    seen = []
+    answer_next_dialog("Summer 2023", seen)
+    with qtbot.waitSignal(page.planShown, timeout=10000):
+        qtbot.mouseClick(page.move_btn, Qt.LeftButton)
+    assert seen[0][2] == ["Summer 2023"]
+    assert [len(u.files) for u in page.unit_model.units] == [3, 4, 1]
+    # and one April photo is skipped by its own tick
+    assert page.units.currentIndex().row() == 0
+    skipped = page.file_model.files[0].item
+    with qtbot.waitSignal(page.planShown, timeout=10000):
+        click_file_tick(qtbot, page, 0)
+    assert page.unit_model.check_state(0) == Qt.PartiallyChecked
+    page.confirm = lambda text: True
+    with qtbot.waitSignal(page.applied, timeout=30000):
+        qtbot.mouseClick(page.apply_btn, Qt.LeftButton)
+    assert sorted(os.listdir(lib / "Summer 2023")) == [
+        os.path.basename(moved.src), "IMG_070.jpg", "IMG_071.jpg", "IMG_072.jpg"]
+    assert len(os.listdir(lib / "2023" / "04")) == 2
+    assert os.path.exists(skipped.src) and os.path.exists(lib / "Camera" / "scan.jpg")
+
+
+def test_after_a_restart_the_latest_plan_shows_and_apply_needs_something_to_do(
+        tmp_path, services, make_window, qtbot):
+    """An older draft was shown after a restart, "Review and apply…" on, and a plan with
+    nothing to do offered a dry run of 0 operations."""
+    _library(tmp_path, services)
+    make_plan(services.catalog, services.settings, layout="date", template=MONTHLY)  # a draft
+    latest = make_plan(services.catalog, services.settings, layout="date", template="{year}")
+    apply_plan(services.catalog, latest)
+    page = _show(make_window(), qtbot)
+    assert page.plan["id"] == latest and page.plan["state"] == "applied"
+    assert not page.apply_btn.isEnabled()
+    # a new plan right after: nothing left to move but the undated photo, which stays
+    empty = make_plan(services.catalog, services.settings, layout="date", template="{year}")
+    page = _show(make_window(), qtbot)
+    assert page.plan["id"] == empty and page.plan["state"] == "draft" and not page.items
+    assert [u.key for u in page.unit_model.units] == [STAYS]
+    assert not page.apply_btn.isEnabled()
+    assert page.summary.text().startswith("Nothing to move")
+
+
+def test_at_900x600_the_layout_is_remembered_the_preview_folds_and_paths_stay_in_view(
+        tmp_path, services, make_services, make_window, qtbot):
+    lib = _library(tmp_path, services)
+    win = make_window(size=(900, 600))
+    win.show_page("reorganize")
+    page = win.reorganize
+    assert page.layout_box.currentData() == "topic"
+    page.layout_box.setFocus()
+    with qtbot.waitSignal(page.previewShown, timeout=20000):
+        while page.layout_box.currentData() != "date":
+            qtbot.keyClick(page.layout_box, Qt.Key_Down)
+    assert Settings.load(services.paths).organize_layout == "date"
+    assert page.preview.isVisible() and str(lib / "2023" / "04") in page.preview.text()
+    # the preview folds away, and the units get its room
+    qtbot.wait(50)
+    before = page.units.viewport().height()
+    qtbot.mouseClick(page.preview_btn, Qt.LeftButton)
+    qtbot.waitUntil(lambda: page.units.viewport().height() > before, timeout=5000)
+    assert not page.preview.isVisible()
+    with qtbot.waitSignal(page.planShown, timeout=30000):
+        qtbot.mouseClick(page.propose_btn, Qt.LeftButton)
+    # the full destination of the file in view is on screen, not in a column off to the right
+    label = page.file_to
+    dst = page.file_model.files[0].item.dst
+    assert label.full_text() == f"To  {dst}" and label.isVisible()
+    left = label.mapTo(win, QPoint(0, 0)).x()
+    assert left + label.width() <= win.width() and label.text().endswith(
+        os.path.basename(dst))
+    # a restart keeps the choice, even before any plan is shown
+    again = make_services(Settings.load(services.paths))
+    assert make_window(again).reorganize.layout_box.currentData() == "date"
+
+
+@pytest.mark.parametrize("probability", [0.0, None])
+def test_an_unknown_membership_score_is_no_unsure_move(tmp_path, services, win, qtbot,
+                                                       probability):
+    """Review lines read "only 0% sure it belongs to 'Party'", flagged."""
+    from tests.core.organize.helpers import plant_collections
+
+    lib = _library(tmp_path, services)
+    plant_collections(services.catalog, lib, {"Party": ("Party", {
+        "Camera/IMG_040.jpg": probability, "Camera/IMG_041.jpg": 0.9})})
+    make_plan(services.catalog, services.settings, layout="topic")
+    page = _show(win, qtbot)
+    assert page.unit_model.units[0].folder == "Party"
+    whys = [page.file_model.data(page.file_model.index(r, 2)) for r in range(2)]
+    names = [page.file_model.data(page.file_model.index(r, 0)) for r in range(2)]
+    assert sorted(whys) == ["collection “Party”", "collection “Party”, 90% sure"]
+    assert not any(n.startswith("⚠") for n in names)
+    assert "unsure" not in page.summary.text()
