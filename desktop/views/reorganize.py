@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections import Counter, deque
+from collections import Counter, defaultdict, deque
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -72,7 +72,9 @@ def load_plan(catalog, plan_id: int) -> dict:
     """The plan, its items, its units and the library roots (worker thread)."""
     from core.organize import review_units
 
-    return review_units(catalog, plan_id)
+    data = review_units(catalog, plan_id)
+    data["tally"] = Tally(data["items"])
+    return data
 
 
 def preview_layout(catalog, settings, layout: str, template: str | None) -> dict:
@@ -95,14 +97,57 @@ def folder_lines(counts: Counter, limit: int = PREVIEW_FOLDERS) -> list[str]:
     return lines
 
 
-def summarize(items) -> dict:
-    heads = [i for i in items if i.role == "file"]
-    acc = [i for i in heads if i.decision == "accept"]
-    return {"files": len(acc), "skipped": len(heads) - len(acc),
-            "companions": sum(1 for i in items if i.role != "file" and i.decision == "accept"),
-            "folders_to": len({os.path.dirname(i.dst) for i in acc}),
-            "folders_from": len({os.path.dirname(i.src) for i in acc}),
-            "flagged": sum(1 for i in acc if i.flagged)}
+class Tally:
+    """The summary's counts, kept up to date as decisions change (counting 20,000 moves again
+    at every keypress took 100 ms and more), and each move's companions. Made in the worker
+    that reads the plan."""
+
+    def __init__(self, items) -> None:
+        self.heads = self.accepted = self.companions = self.flagged = 0
+        self.to: Counter = Counter()     # accepted moves per destination folder
+        self.frm: Counter = Counter()    # ... per folder they leave
+        self.folders_to = self.folders_from = 0
+        self.dirs: dict[int, tuple[str, str]] = {}   # head id -> (its folder to, from)
+        self.companions_of: dict[int, list] = defaultdict(list)
+        for i in items:
+            if i.role == "file":
+                self.heads += 1
+                self.dirs[i.id] = (os.path.dirname(i.dst), os.path.dirname(i.src))
+            else:
+                self.companions_of[i.group_item_id].append(i)
+                self.companions += i.decision == "accept"
+        self._count_heads([i for i in items if i.role == "file" and i.decision == "accept"], 1)
+
+    def _count_heads(self, heads: list, sign: int) -> None:
+        # counted in bulk (Counter counts in C): ticking a unit of 20,000 stays one keypress
+        self.accepted += sign * len(heads)
+        self.flagged += sign * sum(1 for h in heads if h.flagged)
+        dirs = self.dirs
+        for k, counter, attr in ((0, self.to, "folders_to"), (1, self.frm, "folders_from")):
+            for folder, n in Counter(dirs[h.id][k] for h in heads).items():
+                before = counter[folder]
+                counter[folder] = after = before + sign * n
+                if (before == 0) != (after == 0):
+                    setattr(self, attr, getattr(self, attr) + (1 if before == 0 else -1))
+
+    def decide(self, heads, decision: str) -> None:
+        """Accept or skip moves (group heads), their companions with them."""
+        sign = 1 if decision == "accept" else -1
+        changed = [h for h in heads if h.decision != decision]
+        for h in changed:
+            h.decision = decision
+        self._count_heads(changed, sign)
+        companions_of = self.companions_of
+        for h in heads:
+            for c in companions_of.get(h.id, ()):
+                if c.decision != decision:
+                    c.decision = decision
+                    self.companions += sign
+
+    def summary(self) -> dict:
+        return {"files": self.accepted, "skipped": self.heads - self.accepted,
+                "companions": self.companions, "folders_to": self.folders_to,
+                "folders_from": self.folders_from, "flagged": self.flagged}
 
 
 def _plural(n: int, word: str) -> str:
@@ -145,7 +190,8 @@ class ReorganizePage(QWidget):
         self._showing: int | None = None
         self._writes: deque = deque()   # decisions waiting for the catalog, in order
         self._writing = False
-        self._heads: dict[int, list] = {}   # head item id -> its companions' PlanItems
+        self._tally = Tally([])
+        self._full_reread = False   # a write changed folders: re-read the whole plan after it
         self.confirm = self._confirm_dialog  # tests answer the confirmation through this
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -220,7 +266,7 @@ class ReorganizePage(QWidget):
         self.file_model.toggled.connect(self.toggle_files)
         self.files = FileView()
         self.files.setModel(self.file_model)
-        header = self.files.header()
+        header = self.files.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.Interactive)
         header.resizeSection(0, 190)
@@ -367,10 +413,7 @@ class ReorganizePage(QWidget):
         self._showing = None
         same_plan = self.plan is not None and self.plan["id"] == data["plan"]["id"]
         self.data = data
-        self._heads = {}
-        for i in data["items"]:
-            if i.group_item_id is not None:
-                self._heads.setdefault(i.group_item_id, []).append(i)
+        self._tally = data["tally"]
         idx = self.mode.findData(data["plan"]["mode"])
         if idx >= 0:
             self.mode.setCurrentIndex(idx)
@@ -479,7 +522,7 @@ class ReorganizePage(QWidget):
         p = self.plan
         if p is None:
             return
-        s = summarize(self.items)
+        s = self._tally.summary()
         mode = self.mode.currentData()
         verb = {"move": "moved", "copy": "copied", "link": "linked"}[mode]
         self.title.setText(f"Reorganize — plan #{p['id']} ({p['state']})")
@@ -510,8 +553,7 @@ class ReorganizePage(QWidget):
         self.rename_btn.setEnabled(draft and not busy and moving)
         self.move_btn.setEnabled(draft and not busy and moving)
         # nothing accepted, nothing to apply (a dry run of 0 operations was offered)
-        self.apply_btn.setEnabled(draft and not busy and any(
-            i.role == "file" and i.decision == "accept" for i in self.items))
+        self.apply_btn.setEnabled(draft and not busy and self._tally.accepted > 0)
         self.propose_btn.setEnabled(not busy)
         self.mode.setEnabled(not busy)
 
@@ -530,8 +572,13 @@ class ReorganizePage(QWidget):
     def _next_write(self) -> None:
         if not self._writes:
             self._writing = False
-            if self.plan is not None:
-                self.show_plan(self.plan["id"])   # what the catalog now says
+            if self.plan is None:
+                return
+            if self._full_reread:
+                self._full_reread = False
+                self.show_plan(self.plan["id"])   # new folders: the units change
+            else:   # decisions only: the rows showed them already (a failed write re-reads)
+                self.planShown.emit(self.plan["id"])
             return
         self._writing = True
         pid, fn, args, kwargs = self._writes.popleft()
@@ -544,22 +591,19 @@ class ReorganizePage(QWidget):
 
     def _write_failed(self, e: BaseException, pid: int) -> None:
         self._writes.clear()
+        self._full_reread = False
         self._writing = False
         self._show_error("Could not change the plan", e, pid)
 
     def _decide(self, fn, *args, **kwargs) -> None:
         """A decision the rows cannot show before the catalog has it (a new folder)."""
+        self._full_reread = True
         self._write(fn, *args, **kwargs)
 
     def _show_error(self, title: str, e: BaseException, pid: int | None = None) -> None:
         QMessageBox.warning(self, title, describe(e))
         if pid is not None:
             self.show_plan(pid)
-
-    def _mark(self, item, decision: str) -> None:
-        item.decision = decision
-        for c in self._heads.get(item.id, ()):
-            c.decision = decision
 
     def _decisions_shown(self) -> None:
         self._update_summary()
@@ -571,8 +615,7 @@ class ReorganizePage(QWidget):
         if not self.editable or u.key == STAYS:
             return
         decision = "accept" if accept else "skip"
-        for f in u.files:
-            self._mark(f.item, decision)
+        self._tally.decide([f.item for f in u.files], decision)
         self.unit_model.recount(row)
         if self.file_model.unit is u:
             self.file_model.changed_rows(range(len(u.files)))
@@ -588,9 +631,7 @@ class ReorganizePage(QWidget):
         if not self.editable or not ids:
             return
         decision = "accept" if accept else "skip"
-        for f in files:
-            if f.item is not None:
-                self._mark(f.item, decision)
+        self._tally.decide([f.item for f in files if f.item is not None], decision)
         self.file_model.changed_rows(rows)
         r = self.unit_model.row_of(self.file_model.unit.key)
         if r is not None:
@@ -615,8 +656,7 @@ class ReorganizePage(QWidget):
         for row, u in enumerate(self.unit_model.units):
             if u.key == STAYS:
                 continue
-            for f in u.files:
-                self._mark(f.item, decision)
+            self._tally.decide([f.item for f in u.files], decision)
             self._write(set_unit_decision, u.key, decision)
         self.unit_model.recount()
         self.file_model.changed_rows(range(len(self.file_model.files)))
@@ -624,8 +664,7 @@ class ReorganizePage(QWidget):
 
     def _skip_flagged(self) -> None:
         flagged = [i for i in self.items if i.role == "file" and i.flagged]
-        for i in flagged:
-            self._mark(i, "skip")
+        self._tally.decide(flagged, "skip")
         if flagged:
             self.unit_model.recount()
             self.file_model.changed_rows(range(len(self.file_model.files)))
@@ -781,7 +820,7 @@ class ReorganizePage(QWidget):
         self.last_dry_run = dry
         self._update_summary()
         ops = Counter(o.get("op", "?") for o in dry.operations)
-        s = summarize(self.items)
+        s = self._tally.summary()
         to = Counter(os.path.dirname(i.dst) for i in self.items
                      if i.role == "file" and i.decision == "accept")
         lines = [f"{mode.capitalize()} {s['files']} files into {s['folders_to']} folders?", "",

@@ -24,12 +24,13 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QHeaderView,
     QListView,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionButton,
     QStyleOptionViewItem,
-    QTreeView,
+    QTableView,
 )
 
 from core.organize import STAYS, Unit, UnitFile
@@ -37,8 +38,17 @@ from core.organize.review import relative_folder
 from desktop.thumbs import ThumbRequest
 
 FLAG_BRUSH = QBrush(QColor(230, 160, 40, 70))
-UNIT_ROLE = Qt.UserRole + 1
-FILE_ROLE = Qt.UserRole + 2
+# Qt's enums read as module constants: looking one up on Qt costs microseconds, and data()
+# is asked for ten roles of every cell painted
+DISPLAY, TOOLTIP, CHECK, BACKGROUND, ACCESSIBLE = (
+    int(Qt.DisplayRole), int(Qt.ToolTipRole), int(Qt.CheckStateRole), int(Qt.BackgroundRole),
+    int(Qt.AccessibleTextRole))
+UNIT_ROLE = int(Qt.UserRole) + 1
+FILE_ROLE = int(Qt.UserRole) + 2
+CHECKED, UNCHECKED, PARTLY = Qt.Checked, Qt.Unchecked, Qt.PartiallyChecked
+CHECKED_VALUE, PARTLY_VALUE = Qt.Checked.value, Qt.PartiallyChecked.value
+ROW_FLAGS = Qt.ItemIsEnabled | Qt.ItemIsSelectable
+TICK_FLAGS = ROW_FLAGS | Qt.ItemIsUserCheckable
 STRIP_PX = 56            # a thumbnail of the strip
 STRIP_MAX = 12           # at most this many in a unit's strip
 PAD = 6
@@ -47,7 +57,7 @@ NO_PARENT = QModelIndex()
 
 def _checked(value) -> bool:
     """A CheckStateRole value as views send it (an enum, or its int)."""
-    return getattr(value, "value", value) == Qt.Checked.value
+    return getattr(value, "value", value) == CHECKED_VALUE
 
 
 def unit_summary(u: Unit) -> str:
@@ -102,22 +112,19 @@ class UnitModel(QAbstractListModel):
         if u.key == STAYS:
             return None
         n = self.accepted[row]
-        return Qt.Checked if n == len(u.files) else Qt.Unchecked if n == 0 else \
-            Qt.PartiallyChecked
+        return CHECKED if n == len(u.files) else UNCHECKED if n == 0 else PARTLY
 
-    def data(self, index, role=Qt.DisplayRole):
-        if not index.isValid():
-            return None
+    def data(self, index, role=DISPLAY):
         u = self.units[index.row()]
-        if role == Qt.DisplayRole:
+        if role == DISPLAY:
             return u.folder
         if role == UNIT_ROLE:
             return u
-        if role == Qt.CheckStateRole and self.editable:
-            return self.check_state(index.row())
-        if role == Qt.ToolTipRole:
+        if role == CHECK:
+            return self.check_state(index.row()) if self.editable else None
+        if role == TOOLTIP:
             return self._tooltip(u, index.row())
-        if role == Qt.AccessibleTextRole:
+        if role == ACCESSIBLE:
             return f"{u.folder}: {unit_summary(u)}"
         return None
 
@@ -135,13 +142,12 @@ class UnitModel(QAbstractListModel):
         return "\n".join(lines)
 
     def flags(self, index):
-        f = Qt.ItemIsEnabled | Qt.ItemIsSelectable
         if self.editable and index.isValid() and self.units[index.row()].key != STAYS:
-            f |= Qt.ItemIsUserCheckable
-        return f
+            return TICK_FLAGS
+        return ROW_FLAGS
 
     def setData(self, index, value, role=Qt.EditRole) -> bool:
-        if role != Qt.CheckStateRole or not (self.flags(index) & Qt.ItemIsUserCheckable):
+        if role != CHECK or self.flags(index) != TICK_FLAGS:
             return False
         self.toggled.emit(index.row(), _checked(value))
         return True
@@ -159,15 +165,18 @@ class FileModel(QAbstractTableModel):
         self.files: list[UnitFile] = []
         self.bases: list[str] = []
         self.editable = False
+        self._texts: dict[int, tuple[str, str, str]] = {}
 
     def set_unit(self, unit: Unit | None, bases: list[str], editable: bool) -> None:
         self.beginResetModel()
         self.unit, self.bases, self.editable = unit, bases, editable
         self.files = unit.files if unit is not None else []
+        self._texts: dict[int, tuple[str, str, str]] = {}
         self.endResetModel()
 
     def replace(self, unit: Unit, editable: bool) -> None:
         self.unit, self.files, self.editable = unit, unit.files, editable
+        self._texts = {}
         self.changed_rows(range(len(self.files)))
 
     def changed_rows(self, rows) -> None:
@@ -182,45 +191,51 @@ class FileModel(QAbstractTableModel):
     def columnCount(self, parent=NO_PARENT) -> int:
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+    def headerData(self, section, orientation, role=DISPLAY):
+        if orientation == Qt.Horizontal and role == DISPLAY:
             return self.HEADERS[section]
         return None
 
-    def data(self, index, role=Qt.DisplayRole):
-        if not index.isValid():
-            return None
-        f = self.files[index.row()]
-        it, col = f.item, index.column()
-        if role == Qt.DisplayRole:
-            if col == 0:
-                name = os.path.basename(it.dst if it is not None else f.path)
-                return ("⚠ " + name) if it is not None and it.flagged else name
-            if col == 1:
-                return relative_folder(os.path.dirname(it.src if it is not None else f.path),
-                                       self.bases) or "."
-            if it is not None and it.state and not self.editable:
-                return f"{it.state}: {f.reason}"
-            return f.reason
+    def texts(self, row: int) -> tuple[str, str, str]:
+        """A row's three texts, made once (a path's relative folder is not cheap, and a cell
+        is painted again at every keypress near it)."""
+        t = self._texts.get(row)
+        if t is None:
+            f = self.files[row]
+            it = f.item
+            name = os.path.basename(it.dst if it is not None else f.path)
+            folder = relative_folder(os.path.dirname(it.src if it is not None else f.path),
+                                     self.bases) or "."
+            why = f"{it.state}: {f.reason}" if it is not None and it.state and \
+                not self.editable else f.reason
+            t = self._texts[row] = ("⚠ " + name if it is not None and it.flagged else name,
+                                    folder, why)
+        return t
+
+    def data(self, index, role=DISPLAY):
+        if role == DISPLAY:
+            return self.texts(index.row())[index.column()]
+        if role == CHECK:
+            if index.column() or not self.editable:
+                return None
+            it = self.files[index.row()].item
+            return None if it is None else CHECKED if it.decision == "accept" else UNCHECKED
+        if role == BACKGROUND:
+            it = self.files[index.row()].item
+            return FLAG_BRUSH if it is not None and it.flagged else None
+        if role == TOOLTIP:
+            return file_tooltip(self.files[index.row()])
         if role == FILE_ROLE:
-            return f
-        if role == Qt.CheckStateRole and col == 0 and self.editable and it is not None:
-            return Qt.Checked if it.decision == "accept" else Qt.Unchecked
-        if role == Qt.BackgroundRole and it is not None and it.flagged:
-            return FLAG_BRUSH
-        if role == Qt.ToolTipRole:
-            return file_tooltip(f)
+            return self.files[index.row()]
         return None
 
     def flags(self, index):
-        f = Qt.ItemIsEnabled | Qt.ItemIsSelectable
-        if index.isValid() and index.column() == 0 and self.editable and \
-                self.files[index.row()].item is not None:
-            f |= Qt.ItemIsUserCheckable
-        return f
+        if index.column() == 0 and self.editable and self.files[index.row()].item is not None:
+            return TICK_FLAGS
+        return ROW_FLAGS
 
     def setData(self, index, value, role=Qt.EditRole) -> bool:
-        if role != Qt.CheckStateRole or not (self.flags(index) & Qt.ItemIsUserCheckable):
+        if role != CHECK or self.flags(index) != TICK_FLAGS:
             return False
         self.toggled.emit([index.row()], _checked(value))
         return True
@@ -279,15 +294,22 @@ class UnitView(TickingView, QListView):
             super().keyPressEvent(event)
 
 
-class FileView(TickingView, QTreeView):
+class FileView(TickingView, QTableView):
+    """A table, not a tree: a tree lays out every row of its model (a call into Python for
+    each of 20,000 files) whenever the unit in view changes."""
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("files")
-        self.setRootIsDecorated(False)
-        self.setUniformRowHeights(True)
-        self.setAllColumnsShowFocus(True)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setAlternatingRowColors(True)
         self.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectRows)
+        rows = self.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 6)
 
     def keyPressEvent(self, event) -> None:
         if not self._space(event):
@@ -354,14 +376,14 @@ class UnitDelegate(QStyledItemDelegate):
         fm = option.fontMetrics
         r = option.rect.adjusted(PAD, PAD, -PAD, -PAD)
         x = r.left()
-        state = index.data(Qt.CheckStateRole)
+        state = index.data(CHECK)
         if state is not None:
             box = QStyleOptionButton()
             box.rect = self._check_rect(option)
             st = getattr(state, "value", state)
             box.state = QStyle.State_Enabled | (
-                QStyle.State_On if st == Qt.Checked.value else
-                QStyle.State_NoChange if st == Qt.PartiallyChecked.value else QStyle.State_Off)
+                QStyle.State_On if st == CHECKED_VALUE else
+                QStyle.State_NoChange if st == PARTLY_VALUE else QStyle.State_Off)
             style.drawPrimitive(QStyle.PE_IndicatorCheckBox, box, painter, widget)
             x = box.rect.right() + PAD
         bold = painter.font()
