@@ -58,7 +58,7 @@ LAYOUTS = (("topic", "By topic", "Each collection in its own folder, under a bro
            ("date", "By date", "Each photo by its capture date, through the template beside"))
 PREVIEW_FOLDERS = 8      # folders listed in the live preview and the confirmation
 PREVIEW_DELAY_MS = 400   # typing in the template waits this long before a preview
-PREVIEW_LINES = 5        # the preview box's height, in lines (it scrolls; it can be collapsed)
+PREVIEW_LINES = 4        # the preview box's height, in lines (it scrolls; it can be collapsed)
 DETAIL_THUMB_PX = 72
 
 
@@ -266,11 +266,11 @@ class ReorganizePage(QWidget):
         self.file_model.toggled.connect(self.toggle_files)
         self.files = FileView()
         self.files.setModel(self.file_model)
-        header = self.files.horizontalHeader()
-        header.setStretchLastSection(True)
+        header = self.files.horizontalHeader()   # "Why" takes the room left: no sideways
+        header.setStretchLastSection(True)       # scrolling in a narrow window
         header.setSectionResizeMode(QHeaderView.Interactive)
-        header.resizeSection(0, 190)
-        header.resizeSection(1, 120)
+        header.resizeSection(0, 170)
+        header.resizeSection(1, 100)
         self.files.selectionModel().currentRowChanged.connect(
             lambda cur, _prev: self._show_file(cur.row()))
         self.files.doubleClicked.connect(lambda _i: self.move_files())
@@ -353,7 +353,7 @@ class ReorganizePage(QWidget):
         vsplit.addWidget(hist_box)
         vsplit.setStretchFactor(0, 4)
         vsplit.setStretchFactor(1, 1)
-        vsplit.setSizes([400, 110])
+        vsplit.setSizes([400, 90])
         lay.addWidget(vsplit, 1)
         services.background.failed.connect(self._bg_failed)
         services.background.cancelled.connect(self._bg_cancelled)
@@ -454,18 +454,32 @@ class ReorganizePage(QWidget):
                 return
             self._show_unit(r if r is not None else 0)
             return
+        files = self.file_model.files
+        follow = [f.item.id for f in ([files[file_row]] if 0 <= file_row < len(files) else [])
+                  + files[:1] if f.item is not None]
         self.unit_model.set_units(units, editable)
         r = self.unit_model.row_of(key) if keep_place and key is not None else None
-        if r is None and keep_place and 0 <= unit_row < len(units):
-            r = unit_row   # a renamed unit: the row where it was
+        if r is None and keep_place and follow:   # a renamed unit: follow its files
+            r = next((n for n, u in enumerate(units) for f in u.files
+                      if f.item is not None and f.item.id in follow), None)
         r = r if r is not None else (0 if units else -1)
         if r >= 0:
             self.units.setCurrentIndex(self.unit_model.index(r))   # fills the files
+            self.units.scrollTo(self.unit_model.index(r))
         else:
             self._show_unit(-1)
-        if keep_place and 0 <= file_row < self.file_model.rowCount():
-            self.files.setCurrentIndex(self.file_model.index(file_row, file_col))
+        if not keep_place:
+            return
+        now = self.file_model.files
+        at = next((n for n, f in enumerate(now) if follow and f.item is not None
+                   and f.item.id == follow[0]), None)
+        if at is None and self.file_model.unit is not None and \
+                self.file_model.unit.key == key and 0 <= file_row < len(now):
+            at = file_row
+        if at is not None:
+            self.files.setCurrentIndex(self.file_model.index(at, file_col))
             self.files.verticalScrollBar().setValue(scroll)
+            self.files.scrollTo(self.file_model.index(at, file_col))
 
     def _show_unit(self, row: int) -> None:
         units = self.unit_model.units
@@ -543,15 +557,20 @@ class ReorganizePage(QWidget):
                          f"alone, {len(rep.get('failed', []))} failed.")
         self.summary.setText(text)
 
+    def _organizing(self) -> bool:
+        """A plan is being made, applied or undone (indexing does not stop the review)."""
+        bg = self.services.background
+        return bg.busy and bg.current_name in ("plan", "apply", "undo")
+
     def _set_buttons(self, _state: str | None = None) -> None:
-        draft = self.editable
         busy = self.services.background.busy
+        draft = self.editable and not self._organizing()
         unit = self._current_unit()
         moving = unit is not None and unit.key != STAYS
         for b in (self.accept_all, self.skip_flagged):
-            b.setEnabled(draft and not busy and bool(self.items))
-        self.rename_btn.setEnabled(draft and not busy and moving)
-        self.move_btn.setEnabled(draft and not busy and moving)
+            b.setEnabled(draft and bool(self.items))
+        self.rename_btn.setEnabled(draft and moving)
+        self.move_btn.setEnabled(draft and moving)
         # nothing accepted, nothing to apply (a dry run of 0 operations was offered)
         self.apply_btn.setEnabled(draft and not busy and self._tally.accepted > 0)
         self.propose_btn.setEnabled(not busy)
@@ -612,7 +631,7 @@ class ReorganizePage(QWidget):
     def toggle_unit(self, row: int, accept: bool) -> None:
         """Accept or skip every move of a unit (its tick, or Space on it)."""
         u = self.unit_model.units[row]
-        if not self.editable or u.key == STAYS:
+        if not self.editable or u.key == STAYS or self._organizing():
             return
         decision = "accept" if accept else "skip"
         self._tally.decide([f.item for f in u.files], decision)
@@ -628,7 +647,7 @@ class ReorganizePage(QWidget):
         """Accept or skip files of the unit in view (their ticks, or Space on the selection)."""
         files = [self.file_model.files[r] for r in rows]
         ids = [f.item.id for f in files if f.item is not None]
-        if not self.editable or not ids:
+        if not self.editable or not ids or self._organizing():
             return
         decision = "accept" if accept else "skip"
         self._tally.decide([f.item for f in files if f.item is not None], decision)
@@ -674,11 +693,12 @@ class ReorganizePage(QWidget):
     def rename_unit(self) -> None:
         """Give the current unit's folder another name (or place), inside its library folder."""
         u = self._current_unit()
-        if u is None or u.key == STAYS or not self.editable:
+        if u is None or u.key == STAYS or not self.editable or self._organizing():
             return
         new, ok = QInputDialog.getText(self, "Rename folder",
-                                       f"Folder for these {_plural(len(u.files), 'file')} "
-                                       "(inside the library folder):", text=u.folder)
+                                       ("Folder for this file" if len(u.files) == 1 else
+                                        f"Folder for these {len(u.files)} files") +
+                                       " (inside the library folder):", text=u.folder)
         new = new.strip().strip("/" + os.sep)
         if ok and new and new != u.folder:
             from core.organize import set_unit_decision
@@ -689,7 +709,7 @@ class ReorganizePage(QWidget):
         """Send the selected files (each with its group) into another unit's folder, or into a
         folder the user names."""
         u = self._current_unit()
-        if u is None or u.key == STAYS or not self.editable:
+        if u is None or u.key == STAYS or not self.editable or self._organizing():
             return
         rows = sorted({i.row() for i in self.files.selectionModel().selectedRows()} |
                       ({self.files.currentIndex().row()} if self.files.currentIndex().isValid()
@@ -758,6 +778,9 @@ class ReorganizePage(QWidget):
         if res["layout"] != self.layout_box.currentData():
             return  # the user chose another layout meanwhile
         self.last_preview = res
+        # a sentence wraps; a list of folders scrolls sideways (a path cut in two misleads)
+        self.preview.setLineWrapMode(QPlainTextEdit.NoWrap if res.get("moves") else
+                                     QPlainTextEdit.WidgetWidth)
         if "error" in res:
             self.preview.setText(f"Preview: {res['error']}")
         elif not res["moves"]:

@@ -109,35 +109,37 @@ def test_a_unit_is_skipped_renamed_a_photo_moved_and_the_plan_applied(tmp_path, 
     with qtbot.waitSignal(page.planShown, timeout=10000):
         qtbot.keyClick(page.units, Qt.Key_Space)
     assert set(decisions().values()) == {"accept"}
-    # July's folder renamed: a double-click on the unit, a new name
+    # July's folder renamed: a double-click on the unit, a new name; the unit stays in view
+    # where its new name sorts it
     seen = []
-    answer_next_dialog("Summer 2023", seen)
+    answer_next_dialog("2023 Summer", seen)
     with qtbot.waitSignal(page.planShown, timeout=10000):
         double_click(qtbot, page.units.viewport(),
                      page.units.visualRect(page.unit_model.index(1)).center())
     assert seen and seen[0][1] == "2023/07"
-    assert [u.folder for u in page.unit_model.units] == ["2023/04", "Summer 2023",
+    assert [u.folder for u in page.unit_model.units] == ["2023 Summer", "2023/04",
                                                          "Stays where it is"]
+    assert page.units.currentIndex().row() == 0 and page.file_model.unit.folder == "2023 Summer"
     # one April photo goes with the summer ones: "Move to…" offers the plan's other folders
-    click_unit(qtbot, page, 0)
+    click_unit(qtbot, page, 1)
     page.files.setCurrentIndex(page.file_model.index(3, 0))
     moved = page.file_model.files[3].item
     seen = []
-    answer_next_dialog("Summer 2023", seen)
+    answer_next_dialog("2023 Summer", seen)
     with qtbot.waitSignal(page.planShown, timeout=10000):
         qtbot.mouseClick(page.move_btn, Qt.LeftButton)
-    assert seen[0][2] == ["Summer 2023"]
-    assert [len(u.files) for u in page.unit_model.units] == [3, 4, 1]
+    assert seen[0][2] == ["2023 Summer"]
+    assert [len(u.files) for u in page.unit_model.units] == [4, 3, 1]
     # and one April photo is skipped by its own tick
-    assert page.units.currentIndex().row() == 0
+    assert page.units.currentIndex().row() == 1
     skipped = page.file_model.files[0].item
     with qtbot.waitSignal(page.planShown, timeout=10000):
         click_file_tick(qtbot, page, 0)
-    assert page.unit_model.check_state(0) == Qt.PartiallyChecked
+    assert page.unit_model.check_state(1) == Qt.PartiallyChecked
     page.confirm = lambda text: True
     with qtbot.waitSignal(page.applied, timeout=30000):
         qtbot.mouseClick(page.apply_btn, Qt.LeftButton)
-    assert sorted(os.listdir(lib / "Summer 2023")) == [
+    assert sorted(os.listdir(lib / "2023 Summer")) == [
         os.path.basename(moved.src), "IMG_070.jpg", "IMG_071.jpg", "IMG_072.jpg"]
     assert len(os.listdir(lib / "2023" / "04")) == 2
     assert os.path.exists(skipped.src) and os.path.exists(lib / "Camera" / "scan.jpg")
