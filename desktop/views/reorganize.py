@@ -163,7 +163,9 @@ class PreviewBox(QPlainTextEdit):
         self.setObjectName("preview")
         self.setReadOnly(True)
         self.setLineWrapMode(QPlainTextEdit.NoWrap)
-        self.setFixedHeight(self.fontMetrics().lineSpacing() * PREVIEW_LINES + 12)
+        self.setFixedHeight(int(self.fontMetrics().lineSpacing() * PREVIEW_LINES
+                                + 2 * self.document().documentMargin()
+                                + 2 * self.frameWidth() + 2))
 
     def text(self) -> str:
         return self.toPlainText()

@@ -154,9 +154,9 @@ class UnitModel(QAbstractListModel):
 
 
 class FileModel(QAbstractTableModel):
-    """The files of one unit: tick (accepted), name, where it is now, why."""
+    """The files of one unit: tick (accepted), name, the folder it comes from, why."""
 
-    HEADERS = ("File", "Now in", "Why")
+    HEADERS = ("File", "From", "Why")
     toggled = Signal(list, bool)   # rows, accept
 
     def __init__(self, parent=None):

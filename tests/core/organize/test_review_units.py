@@ -107,3 +107,17 @@ def test_a_membership_score_of_zero_or_none_says_nothing_about_certainty():
         assert moves[src].reason == "collection “Party”" and not moves[src].flagged
         assert moves[src].confidence is None
     assert moves["/r/a/z.jpg"].flagged and "only 30% sure" in moves["/r/a/z.jpg"].reason
+
+
+def test_units_beside_each_other_are_in_date_order(tmp_path, catalog):
+    """2023/April, 2023/August, 2023/December... read as a calendar, not an alphabet."""
+    from tests.media_factory import write_jpeg
+
+    root = tmp_path / "lib"
+    for i, month in enumerate((4, 8, 12, 2)):
+        write_jpeg(root / "Camera" / f"IMG_{i}.jpg", seed=i, taken=f"2023:{month:02d}:01 10:00:00")
+    write_jpeg(root / "Camera" / "IMG_9.jpg", seed=9, taken="2022:12:01 10:00:00")
+    scan_library(catalog, root)
+    pid = make_plan(catalog, layout="date", template="{year}/{month_name}")
+    assert [u.folder for u in review_units(catalog, pid)["units"]] == [
+        "2022/December", "2023/February", "2023/April", "2023/August", "2023/December"]
