@@ -149,7 +149,7 @@ def review_units(catalog: Catalog, plan_id: int) -> dict:
         files = [UnitFile(fid, f[0], f[1], f[2], f[3], f[4],
                           _stay_reason(f[0], f, plan, keep, cols, notes))
                  for fid, f in stays.items()]
-        units.append(_unit(STAYS, "Stays where it is", files, [], []))
+        units.append(_unit(STAYS, "Left where they are", files, [], []))
     return {"plan": plan, "items": items, "roots": roots, "units": units}
 
 

@@ -165,7 +165,7 @@ class PreviewBox(QPlainTextEdit):
         self.setLineWrapMode(QPlainTextEdit.NoWrap)
         self.setFixedHeight(int(self.fontMetrics().lineSpacing() * PREVIEW_LINES
                                 + 2 * self.document().documentMargin()
-                                + 2 * self.frameWidth() + 2))
+                                + 2 * self.frameWidth() + 8))
 
     def text(self) -> str:
         return self.toPlainText()
@@ -354,7 +354,7 @@ class ReorganizePage(QWidget):
         vsplit.addWidget(review)
         vsplit.addWidget(hist_box)
         vsplit.setStretchFactor(0, 4)
-        vsplit.setStretchFactor(1, 1)
+        vsplit.setStretchFactor(1, 0)
         vsplit.setSizes([400, 90])
         lay.addWidget(vsplit, 1)
         services.background.failed.connect(self._bg_failed)
@@ -548,7 +548,7 @@ class ReorganizePage(QWidget):
         text += (f"; {s['flagged']} accepted files are unsure (⚠)." if s["flagged"] else ".")
         if not self.items:
             text = ("Nothing to move: every file is where this layout puts it, or nothing is "
-                    "known that would place it (“Stays where it is” says why for each).")
+                    "known that would place it (“Left where they are” says why for each).")
         elif not s["files"]:
             text += " Tick a folder or a file to move it."
         if p["state"] != "draft":
@@ -770,7 +770,8 @@ class ReorganizePage(QWidget):
         layout, template = self.layout_box.currentData(), self.template.text().strip()
         self.preview.setText("Previewing…")
         self.preview_btn.show()
-        self.preview.setVisible(self.preview_btn.isChecked())
+        self.preview_btn.setChecked(True)   # a new preview is news (folded again by a plan)
+        self.preview.show()
         run_async(preview_layout, self.services.catalog, self.services.settings, layout,
                   template if layout == "date" else None,
                   on_done=self._show_preview,
@@ -805,6 +806,7 @@ class ReorganizePage(QWidget):
                             self._planned)
 
     def _planned(self, plan_id) -> None:
+        self.preview_btn.setChecked(False)   # the plan below shows it now, with room to spare
         self.data = None
         self.show_plan(int(plan_id))
         self.refresh()

@@ -391,7 +391,7 @@ class UnitDelegate(QStyledItemDelegate):
         painter.setFont(bold)
         painter.setPen(pal.color(text_role))
         line = QRect(x, r.top(), r.right() - x, fm.height())
-        title = u.folder if u.key != STAYS else "Stays where it is"
+        title = u.folder if u.key != STAYS else "Left where they are"
         painter.drawText(line, Qt.AlignLeft | Qt.AlignVCenter,
                          painter.fontMetrics().elidedText(title, Qt.ElideMiddle, line.width()))
         painter.setFont(option.font)

@@ -124,7 +124,7 @@ def test_a_collection_that_stays_says_why(tmp_path, services, page, qtbot):
     with qtbot.waitSignal(page.planShown, timeout=30000):
         page.propose()
     units = page.unit_model.units
-    assert [u.folder for u in units][-1] == "Stays where it is"
+    assert [u.folder for u in units][-1] == "Left where they are"
     click_unit(qtbot, page, len(units) - 1)
     whys = {page.file_model.data(page.file_model.index(r, 2))
             for r in range(page.file_model.rowCount())}

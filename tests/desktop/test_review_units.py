@@ -61,7 +61,7 @@ def test_units_show_their_folder_count_dates_place_and_thumbnails(tmp_path, serv
     make_plan(services.catalog, services.settings, layout="date", template=MONTHLY)
     page = _show(win, qtbot)
     model = page.unit_model
-    assert [u.folder for u in model.units] == ["2023/04", "2023/07", "Stays where it is"]
+    assert [u.folder for u in model.units] == ["2023/04", "2023/07", "Left where they are"]
     april = model.units[0]
     assert april.key == str(lib / "2023" / "04")
     tip = model.data(model.index(0), Qt.ToolTipRole)
@@ -118,7 +118,7 @@ def test_a_unit_is_skipped_renamed_a_photo_moved_and_the_plan_applied(tmp_path, 
                      page.units.visualRect(page.unit_model.index(1)).center())
     assert seen and seen[0][1] == "2023/07"
     assert [u.folder for u in page.unit_model.units] == ["2023 Summer", "2023/04",
-                                                         "Stays where it is"]
+                                                         "Left where they are"]
     assert page.units.currentIndex().row() == 0 and page.file_model.unit.folder == "2023 Summer"
     # one April photo goes with the summer ones: "Move to…" offers the plan's other folders
     click_unit(qtbot, page, 1)

@@ -38,14 +38,14 @@ def test_units_are_the_moves_by_destination_folder_plus_what_stays(lib, catalog)
     root, _ = lib
     pid = make_plan(catalog)
     units = _units(catalog, pid)
-    assert list(units) == ["Pets/Dogs", "Travel/Italy 2024/Venice", "Stays where it is"]
+    assert list(units) == ["Pets/Dogs", "Travel/Italy 2024/Venice", "Left where they are"]
     venice = units["Travel/Italy 2024/Venice"]
     assert venice.key == str(root / "Travel/Italy 2024/Venice")
     assert [os.path.basename(f.path) for f in venice.files] == ["IMG_1.JPG", "IMG_2.jpg",
                                                                 "IMG_3.jpg"]
     assert venice.files[0].companions == 4   # RAW, Live Photo movie, two sidecars
     assert venice.count_text() == "3 photos" and venice.collections == ["Venice"]
-    stays = units["Stays where it is"]
+    stays = units["Left where they are"]
     assert stays.key == STAYS
     assert {os.path.basename(f.path): f.reason for f in stays.files} == {
         "noise.jpg": "in no collection"}
