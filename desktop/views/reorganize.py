@@ -593,13 +593,16 @@ class ReorganizePage(QWidget):
     def _next_write(self) -> None:
         if not self._writes:
             self._writing = False
-            if self.plan is None:
+            shown = self.plan["id"] if self.plan is not None else None
+            wanted = self._showing if self._showing is not None else shown
+            if wanted is None:
                 return
-            if self._full_reread:
+            if self._full_reread or wanted != shown:
+                # new folders (the units change), or another plan asked for meanwhile
                 self._full_reread = False
-                self.show_plan(self.plan["id"])   # new folders: the units change
+                self.show_plan(wanted)
             else:   # decisions only: the rows showed them already (a failed write re-reads)
-                self.planShown.emit(self.plan["id"])
+                self.planShown.emit(shown)
             return
         self._writing = True
         pid, fn, args, kwargs = self._writes.popleft()

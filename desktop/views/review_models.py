@@ -326,10 +326,6 @@ class UnitDelegate(QStyledItemDelegate):
         self.thumbs = thumbs
         self._small: OrderedDict[int, QPixmap] = OrderedDict()
 
-    def forget(self, file_ids) -> None:
-        for fid in file_ids:
-            self._small.pop(fid, None)
-
     def sizeHint(self, option, index) -> QSize:
         fm = option.fontMetrics
         return QSize(240, 2 * fm.height() + STRIP_PX + 3 * PAD)

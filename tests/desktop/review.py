@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QApplication, QInputDialog
 
 def click_unit(qtbot, page, row: int) -> None:
     """A click on the unit's name (not its tick): the unit's files show."""
-    rect = page.units.visualRect(page.unit_model.index(row))
     page.units.scrollTo(page.unit_model.index(row))
     rect = page.units.visualRect(page.unit_model.index(row))
     qtbot.mouseClick(page.units.viewport(), Qt.LeftButton, pos=rect.center())
@@ -18,6 +17,7 @@ def click_unit(qtbot, page, row: int) -> None:
 
 
 def click_unit_tick(qtbot, page, row: int) -> None:
+    page.units.scrollTo(page.unit_model.index(row))
     rect = page.units.visualRect(page.unit_model.index(row))
     box = page.unit_delegate._check_rect(_option(page.units, rect))
     qtbot.mouseClick(page.units.viewport(), Qt.LeftButton, pos=box.center())

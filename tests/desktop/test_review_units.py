@@ -215,3 +215,31 @@ def test_an_unknown_membership_score_is_no_unsure_move(tmp_path, services, win, 
     assert sorted(whys) == ["collection “Party”", "collection “Party”, 90% sure"]
     assert not any(n.startswith("⚠") for n in names)
     assert "unsure" not in page.summary.text()
+
+
+def test_a_plan_asked_for_while_a_tick_is_being_written_still_shows(tmp_path, services, win,
+                                                                     qtbot, monkeypatch):
+    """The review waits for its writes before it shows a plan read again; a new plan that
+    arrived meanwhile was dropped, and the page kept the old one."""
+    import time
+
+    import core.organize
+
+    _library(tmp_path, services)
+    first = make_plan(services.catalog, services.settings, layout="date", template=MONTHLY)
+    page = _show(win, qtbot)
+    real = core.organize.set_unit_decision
+
+    def slow(*a, **k):   # a busy disk
+        time.sleep(1.5)
+        return real(*a, **k)
+
+    monkeypatch.setattr(core.organize, "set_unit_decision", slow)
+    click_unit_tick(qtbot, page, 0)
+    with qtbot.waitSignal(page.planShown, timeout=20000,
+                          check_params_cb=lambda pid: pid != first) as shown:
+        qtbot.mouseClick(page.propose_btn, Qt.LeftButton)
+    assert page.plan["id"] == shown.args[0] > first
+    qtbot.waitUntil(lambda: not page._writing, timeout=10000)
+    assert {i.decision for i in plan_items(services.catalog, first)
+            if "_04" in i.src} == {"skip"}
