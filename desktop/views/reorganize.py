@@ -130,8 +130,9 @@ class Tally:
                 if (before == 0) != (after == 0):
                     setattr(self, attr, getattr(self, attr) + (1 if before == 0 else -1))
 
-    def decide(self, heads, decision: str) -> None:
-        """Accept or skip moves (group heads), their companions with them."""
+    def decide(self, heads, decision: str) -> int:
+        """Accept or skip moves (group heads), their companions with them; returns the change
+        in accepted moves."""
         sign = 1 if decision == "accept" else -1
         changed = [h for h in heads if h.decision != decision]
         for h in changed:
@@ -143,6 +144,7 @@ class Tally:
                 if c.decision != decision:
                     c.decision = decision
                     self.companions += sign
+        return sign * len(changed)
 
     def summary(self) -> dict:
         return {"files": self.accepted, "skipped": self.heads - self.accepted,
@@ -639,8 +641,7 @@ class ReorganizePage(QWidget):
         if not self.editable or u.key == STAYS or self._organizing():
             return
         decision = "accept" if accept else "skip"
-        self._tally.decide([f.item for f in u.files], decision)
-        self.unit_model.recount(row)
+        self.unit_model.add(row, self._tally.decide([f.item for f in u.files], decision))
         if self.file_model.unit is u:
             self.file_model.changed_rows(range(len(u.files)))
         self._decisions_shown()
@@ -655,11 +656,11 @@ class ReorganizePage(QWidget):
         if not self.editable or not ids or self._organizing():
             return
         decision = "accept" if accept else "skip"
-        self._tally.decide([f.item for f in files if f.item is not None], decision)
+        delta = self._tally.decide([f.item for f in files if f.item is not None], decision)
         self.file_model.changed_rows(rows)
         r = self.unit_model.row_of(self.file_model.unit.key)
         if r is not None:
-            self.unit_model.recount(r)
+            self.unit_model.add(r, delta)
         self._decisions_shown()
         self._write(_decide_items, ids, decision)
 

@@ -101,6 +101,11 @@ class UnitModel(QAbstractListModel):
             first, last = (0, len(self.units) - 1) if row is None else (row, row)
             self.dataChanged.emit(self.index(first), self.index(last))
 
+    def add(self, row: int, accepted: int) -> None:
+        """Moves of a unit accepted (or, negative, skipped) just now: no recount of 20,000."""
+        self.accepted[row] += accepted
+        self.dataChanged.emit(self.index(row), self.index(row))
+
     def row_of(self, key: str) -> int | None:
         return next((r for r, u in enumerate(self.units) if u.key == key), None)
 
