@@ -53,13 +53,13 @@ from core.organize.plan import (
 from core.organize.review import STAYS, Unit, UnitFile, review_units
 
 __all__ = [
+    "STAYS",
     "CollectionName",
     "OpReport",
     "OrganizeBusy",
     "PlanError",
     "PlanItem",
     "RecoveryReport",
-    "STAYS",
     "Unit",
     "UnitFile",
     "add_keep_folder",
