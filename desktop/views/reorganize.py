@@ -138,8 +138,8 @@ class Tally:
         for h in changed:
             h.decision = decision
         self._count_heads(changed, sign)
-        companions_of = self.companions_of
-        for h in heads:
+        companions_of = self.companions_of   # (a group's members always follow its head)
+        for h in changed if companions_of else ():
             for c in companions_of.get(h.id, ()):
                 if c.decision != decision:
                     c.decision = decision

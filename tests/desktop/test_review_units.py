@@ -243,3 +243,27 @@ def test_a_plan_asked_for_while_a_tick_is_being_written_still_shows(tmp_path, se
     qtbot.waitUntil(lambda: not page._writing, timeout=10000)
     assert {i.decision for i in plan_items(services.catalog, first)
             if "_04" in i.src} == {"skip"}
+
+
+def test_the_summary_counts_follow_each_tick_companions_and_folders_included():
+    """The counts are kept as ticks change (recounting 20,000 moves at every key was slow):
+    they must say what counting afresh says."""
+    from core.organize import PlanItem
+    from desktop.views.reorganize import Tally
+
+    def item(i, src, dst, role="file", head=None, flagged=False):
+        return PlanItem(i, i, src, dst, "", None, None, flagged, "accept", role, head)
+
+    items = [item(1, "/r/a/1.jpg", "/r/X/1.jpg"), item(2, "/r/a/1.xmp", "/r/X/1.xmp",
+                                                        "sidecar", 1),
+             item(3, "/r/b/2.jpg", "/r/X/2.jpg", flagged=True), item(4, "/r/b/3.jpg", "/r/Y/3.jpg")]
+    t = Tally(items)
+    assert t.summary() == {"files": 3, "skipped": 0, "companions": 1, "folders_to": 2,
+                           "folders_from": 2, "flagged": 1}
+    assert t.decide([items[0], items[2]], "skip") == -2
+    assert items[1].decision == "skip"   # the sidecar goes with its photo
+    assert t.summary() == Tally(items).summary() == {
+        "files": 1, "skipped": 2, "companions": 0, "folders_to": 1, "folders_from": 1,
+        "flagged": 0}
+    assert t.decide([items[0]], "accept") == 1 and t.decide([items[0]], "accept") == 0
+    assert t.summary() == Tally(items).summary()
