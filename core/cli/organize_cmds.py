@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections import Counter
 
 from core.cli.output import add_json_flag, print_json, progress_task
 
@@ -130,7 +131,7 @@ def _root_id(ctx, folder: str | None) -> int | None:
 
 
 def cmd_plan(args, ctx) -> int:
-    from core.organize import get_plan, make_plan, plan_items, plan_tree
+    from core.organize import STAYS, make_plan, plan_tree, review_units
     from core.query import collection_names
     from core.scan.roots import list_roots
 
@@ -138,14 +139,21 @@ def cmd_plan(args, ctx) -> int:
     pid = make_plan(ctx.catalog, ctx.settings, root_id=_root_id(ctx, args.root),
                     target=args.target, mode=args.mode, layout=args.layout,
                     template=args.template)
-    items = plan_items(ctx.catalog, pid)
+    review = review_units(ctx.catalog, pid)   # the units the app's review lists
+    items = review["items"]
     roots = [r.path for r in list_roots(ctx.catalog)] + ([args.target] if args.target else [])
     tree = plan_tree(items, roots)
-    summary = get_plan(ctx.catalog, pid)["summary"]
+    summary = review["plan"]["summary"]
     notes = summary.get("notes") or {}
+    units = [u for u in review["units"] if u.key != STAYS]
+    stays = Counter(f.reason for u in review["units"] if u.key == STAYS for f in u.files)
     if args.json:
         print_json({"plan_id": pid, "layout": summary.get("layout"), "tree": tree,
-                    "notes": notes, "moves": [i.__dict__ for i in items]})
+                    "units": [{"folder": u.key, "files": len(u.files), "photos": u.photos,
+                               "videos": u.videos, "first": u.first, "last": u.last,
+                               "place": u.place} for u in units],
+                    "stays": dict(stays), "notes": notes,
+                    "moves": [i.__dict__ for i in items]})
         return 0
     heads = [i for i in items if i.group_item_id is None]
     flagged = sum(1 for i in heads if i.flagged)
@@ -156,9 +164,13 @@ def cmd_plan(args, ctx) -> int:
         print(f"plan {pid} ({summary.get('layout')} layout): {len(heads)} moves ({len(items)} "
               f"files with companions and sidecars), {flagged} flagged for review and skipped "
               "unless accepted")
-        print("proposed folders (full path, files going there):")
-        for folder, n in plan_tree(items).items():
-            print(f"  {folder}{os.sep}  ({n})")
+        print("proposed folders (full path, files going there), as the review lists them:")
+        for u in units:
+            facts = [x for x in (u.count_text(), u.span(), u.place) if x]
+            print(f"  {u.key}{os.sep}  ({' · '.join(facts)})")
+    if stays:
+        print(f"left where they are: {sum(stays.values())} files (" + ", ".join(
+            f"{why}: {n}" for why, n in stays.most_common()) + ")")
     if notes:
         names = collection_names(ctx.catalog)
         print("what the checks changed, and why:")

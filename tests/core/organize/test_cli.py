@@ -1,4 +1,5 @@
 import json
+import os
 
 import numpy as np
 import pytest
@@ -55,11 +56,15 @@ def test_cluster_plan_apply_plans_undo(tmp_path, capsys, paths):
     assert set(plan["tree"]) == {"Beach", "Dog"} and len(plan["moves"]) == 16
 
     code, out, _ = run(capsys, "plan")
-    assert "proposed folders (full path" in out and f"{root.resolve()}/Beach/  (8)" in out
+    assert "proposed folders (full path" in out and f"{root.resolve()}/Beach/  (8 photos)" in out
+    code, out, _ = run(capsys, "plan", "--json")
+    assert sorted((os.path.basename(u["folder"]), u["photos"]) for u in json.loads(out)[
+        "units"]) == [("Beach", 8), ("Dog", 8)]
 
     # no capture dates: the event and date layouts have nothing to go on, and say so
     code, out, _ = run(capsys, "plan", "--layout", "event")
     assert code == 0 and "nothing to move" in out and "no capture date" in out
+    assert "left where they are: 16 files (" in out
     code, out, err = run(capsys, "plan", "--layout", "date", "--template", "{yr}")
     assert code != 0 and "unknown field(s) yr" in err
 
