@@ -566,7 +566,7 @@ class ReorganizePage(QWidget):
         bg = self.services.background
         return bg.busy and bg.current_name in ("plan", "apply", "undo")
 
-    def _set_buttons(self, _state: str | None = None) -> None:
+    def _set_buttons(self, *_state: str) -> None:
         busy = self.services.background.busy
         draft = self.editable and not self._organizing()
         unit = self._current_unit()
