@@ -11,9 +11,9 @@ keypress's time is from the key event to the end of the repaint it caused (every
 posted handled). Target: p95 and max <= 50 ms.
 
 Also printed: the GUI thread's CPU time per keypress (what the code costs, whatever the load
-of a shared machine does to the wall time), the plan's first showing, and how long after the
-last key the catalog holds every decision (each tick is written in a worker, in order, behind
-the rows that changed at once).
+of a shared machine does to the wall time) and the plan's first showing. Each tick is written
+to the catalog in a worker, in order, behind the rows that changed at once; the run waits for
+those writes before it closes.
 """
 
 from __future__ import annotations
@@ -70,10 +70,10 @@ def main(argv=None) -> int:
         cat.close()
         print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
         print(f"catalog: {args.moves:,} photos ({args.real} real), built in {setup_s:.1f} s")
-        worst = 0.0
+        worst_p95 = worst_max = 0.0
         for name, pid in plans.items():
             r = measure(app, paths, settings, pid)
-            worst = max(worst, r["p95_ms"], r["max_ms"])
+            worst_p95, worst_max = max(worst_p95, r["p95_ms"]), max(worst_max, r["max_ms"])
             print(f"{name}: {r['moves']:,} moves in {r['units']} units; shown in "
                   f"{r['show_s']:.2f} s")
             print(f"  keypress: {r['keys']} keys, p50 {r['p50_ms']:.1f} / p95 "
@@ -81,8 +81,9 @@ def main(argv=None) -> int:
                   f"GUI-thread CPU p95 {r['cpu_p95_ms']:.1f} / max {r['cpu_max_ms']:.1f} ms")
             for key, (p95, mx, cpu_mx) in r["by_key"].items():
                 print(f"    {key:<20} p95 {p95:6.1f}  max {mx:6.1f} ms  (CPU max {cpu_mx:5.1f})")
-            print(f"  every decision in the catalog {r['written_s']:.2f} s after the last key")
-        print(f"target p95 and max <= 50 ms: {'PASS' if worst <= 50 else 'FAIL'}")
+        print(f"target <= 50 ms: p95 {'PASS' if worst_p95 <= 50 else 'FAIL'}, max "
+              f"{'PASS' if worst_max <= 50 else 'FAIL'} (wall time: a loaded machine adds "
+              "its own delays; the GUI-thread CPU above is what the review costs)")
     return 0
 
 
@@ -140,11 +141,9 @@ def measure(app, paths, settings, plan_id: int) -> dict:
                 by_key.setdefault(label, []).append(ms)
                 cpu_by_key.setdefault(label, []).append(cpu_ms)
                 idle(40)
-    t_last = time.perf_counter()
-    deadline = t_last + 120
+    deadline = time.perf_counter() + 120   # the decisions reach the catalog before closing
     while (page._writing or page._writes) and time.perf_counter() < deadline:
         idle(20)
-    written_s = time.perf_counter() - t_last
     idle(300)
     values = [t for t, _ in times]
     out = {"moves": sum(1 for i in page.items if i.role == "file"),
@@ -153,8 +152,7 @@ def measure(app, paths, settings, plan_id: int) -> dict:
            "max_ms": max(values), "slowest": max(times)[1],
            "cpu_p95_ms": percentile(cpu, 0.95), "cpu_max_ms": max(cpu),
            "by_key": {k: (percentile(v, 0.95), max(v), max(cpu_by_key[k]))
-                      for k, v in by_key.items()},
-           "written_s": written_s}
+                      for k, v in by_key.items()}}
     win.close()
     services.close()
     return out
