@@ -36,6 +36,8 @@ SHORTCUTS: dict[str, Shortcut] = {
                      "the selected files, in the review; keep or trash a copy in Duplicates",
                      "Reorganize and Duplicates lists",
                      bound=False),
+    "change_folder": Shortcut(("F2",), "Rename the selected folder, or send the selected files "
+                              "to another folder", "the Reorganize review"),
     "trash": Shortcut(("Del",), "Move the selected items to the trash (asks first); in "
                       "Duplicates, the ticked copies", "Library, Duplicates"),
     "undo": Shortcut(("Ctrl+Z",), "Undo the last reorganization (asks first)", "anywhere"),

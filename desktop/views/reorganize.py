@@ -18,6 +18,7 @@ import os
 from collections import Counter, defaultdict, deque
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -39,6 +40,7 @@ from PySide6.QtWidgets import (
 from core.organize import STAYS
 from desktop import organize_api
 from desktop.elided_label import ElidedLabel
+from desktop.shortcuts import sequences
 from desktop.thumbs import ThumbRequest
 from desktop.views.review_models import (
     FileModel,
@@ -359,6 +361,14 @@ class ReorganizePage(QWidget):
         vsplit.setStretchFactor(1, 0)
         vsplit.setSizes([400, 90])
         lay.addWidget(vsplit, 1)
+        # F2: the units list renames the unit's folder; the files list sends files elsewhere
+        for view, slot, text in ((self.units, self.rename_unit, "Rename folder"),
+                                 (self.files, self.move_files, "Move to another folder")):
+            act = QAction(text, view)
+            act.setShortcuts(sequences("change_folder"))
+            act.setShortcutContext(Qt.WidgetShortcut)
+            act.triggered.connect(lambda _checked=False, f=slot: f())
+            view.addAction(act)
         services.background.failed.connect(self._bg_failed)
         services.background.cancelled.connect(self._bg_cancelled)
         services.background.state.connect(self._set_buttons)

@@ -267,3 +267,29 @@ def test_the_summary_counts_follow_each_tick_companions_and_folders_included():
         "flagged": 0}
     assert t.decide([items[0]], "accept") == 1 and t.decide([items[0]], "accept") == 0
     assert t.summary() == Tally(items).summary()
+
+
+def test_f2_renames_a_unit_and_sends_files_elsewhere_from_the_keyboard(tmp_path, services, win,
+                                                                       qtbot):
+    lib = _library(tmp_path, services)
+    pid = make_plan(services.catalog, services.settings, layout="date", template=MONTHLY)
+    page = _show(win, qtbot)
+    page.units.setFocus()
+    answer_next_dialog("Kyoto 2023")
+    with qtbot.waitSignal(page.planShown, timeout=10000):
+        qtbot.keyClick(page.units, Qt.Key_F2)
+    assert page.file_model.unit.folder == "Kyoto 2023"
+    win.activateWindow()   # (offscreen, a closed dialog gives the focus back to no window)
+    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
+    page.files.setFocus()
+    qtbot.keyClick(page.files, Qt.Key_Down)
+    qtbot.keyClick(page.files, Qt.Key_Down, Qt.ShiftModifier)   # two files selected
+    answer_next_dialog("Favourites")
+    with qtbot.waitSignal(page.planShown, timeout=10000):
+        qtbot.keyClick(page.files, Qt.Key_F2)
+    dst = {os.path.basename(i.src): os.path.relpath(os.path.dirname(i.dst), lib)
+           for i in plan_items(services.catalog, pid)}
+    assert sorted(dst.items())[:4] == [("IMG_040.jpg", "Kyoto 2023"),
+                                       ("IMG_041.jpg", "Favourites"),
+                                       ("IMG_042.jpg", "Favourites"),
+                                       ("IMG_043.jpg", "Kyoto 2023")]
