@@ -15,6 +15,7 @@
     moves = make_plan(..., store=False)                # a live preview: stores nothing
     plan_items(catalog, pid)                           # the moves, with decision/flagged/state
     set_item_decision(catalog, pid, item_id, "skip" | "accept", folder=None)
+    set_items_decision(catalog, pid, item_ids, "skip" | "accept", folder=None)   # one write
     set_collection_decision(catalog, pid, cluster_id, "skip" | "accept", folder=None)
     review_units(catalog, pid)                         # the moves by destination folder, + stays
     set_unit_decision(catalog, pid, unit_folder, "skip" | "accept", folder=None)  # rename
@@ -48,6 +49,7 @@ from core.organize.plan import (
     plan_tree,
     set_collection_decision,
     set_item_decision,
+    set_items_decision,
     set_unit_decision,
 )
 from core.organize.review import STAYS, Unit, UnitFile, review_units
@@ -77,6 +79,7 @@ __all__ = [
     "review_units",
     "set_collection_decision",
     "set_item_decision",
+    "set_items_decision",
     "set_unit_decision",
     "undo_plan",
 ]

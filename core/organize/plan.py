@@ -379,23 +379,37 @@ def set_item_decision(catalog: Catalog, plan_id: int, item_id: int, decision: st
                       *, folder: str | None = None) -> None:
     """Accept or skip one move (with its group), and/or send it to another folder (relative
     to its library folder, sanitised)."""
+    set_items_decision(catalog, plan_id, [item_id], decision, folder=folder)
+
+
+def set_items_decision(catalog: Catalog, plan_id: int, item_ids: list[int],
+                       decision: str | None = None, *, folder: str | None = None) -> None:
+    """The same for many moves in one write (the review's selection, "skip flagged")."""
     if decision not in (None, "accept", "skip"):
         raise PlanError("a decision is 'accept' or 'skip'")
 
     def write(conn: Connection) -> None:
         p = _draft(conn, plan_id)
-        it = conn.execute("SELECT * FROM plan_items WHERE id = ? AND plan_id = ?",
-                          (item_id, plan_id)).fetchone()
-        if it is None:
-            raise PlanError(f"plan {plan_id} has no item {item_id}")
-        head_id = it["group_item_id"] or it["id"]
+        heads = _heads_of(conn, plan_id, item_ids)
         if decision is not None:
-            conn.execute("UPDATE plan_items SET decision = ? WHERE id = ? OR group_item_id = ?",
-                         (decision, head_id, head_id))
+            conn.executemany("UPDATE plan_items SET decision = ? WHERE id = ? OR "
+                             "group_item_id = ?", [(decision, h, h) for h in heads])
         if folder is not None:
-            _redirect_group(conn, p, head_id, folder)
+            _redirect_groups(conn, p, heads, folder)
 
     catalog.write(write)
+
+
+def _heads_of(conn: Connection, plan_id: int, item_ids: list[int]) -> list[int]:
+    """The group heads of these items, in order, once each (a sidecar stands for its photo)."""
+    heads: dict[int, None] = {}
+    for iid in item_ids:
+        it = conn.execute("SELECT id, group_item_id FROM plan_items WHERE id = ? AND "
+                          "plan_id = ?", (iid, plan_id)).fetchone()
+        if it is None:
+            raise PlanError(f"plan {plan_id} has no item {iid}")
+        heads[it["group_item_id"] or it["id"]] = None
+    return list(heads)
 
 
 def _root_of(conn: Connection, plan, src: str, file_id: int | None) -> str:
@@ -410,10 +424,6 @@ def _root_of(conn: Connection, plan, src: str, file_id: int | None) -> str:
         if src.startswith(r[0].rstrip(os.sep) + os.sep):
             return r[0]
     raise PlanError(f"{src} is in no library folder")
-
-
-def _redirect_group(conn: Connection, plan, head_id: int, folder: str) -> None:
-    _redirect_groups(conn, plan, [head_id], folder)
 
 
 def _redirect_groups(conn: Connection, plan, head_ids: list[int], folder: str, *,
@@ -497,16 +507,8 @@ def move_to_unit(catalog: Catalog, plan_id: int, item_ids: list[int], unit_folde
 
     def write(conn: Connection) -> None:
         p = _draft(conn, plan_id)
-        heads = []
-        for iid in item_ids:
-            it = conn.execute("SELECT id, group_item_id FROM plan_items WHERE id = ? AND "
-                              "plan_id = ?", (iid, plan_id)).fetchone()
-            if it is None:
-                raise PlanError(f"plan {plan_id} has no item {iid}")
-            head = it["group_item_id"] or it["id"]
-            if head not in heads:
-                heads.append(head)
-        _redirect_groups(conn, p, heads, unit_folder, absolute=True)
+        _redirect_groups(conn, p, _heads_of(conn, plan_id, item_ids), unit_folder,
+                         absolute=True)
 
     catalog.write(write)
 

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.organize import STAYS
+from core.organize import STAYS, set_items_decision
 from desktop import organize_api
 from desktop.elided_label import ElidedLabel
 from desktop.shortcuts import sequences
@@ -672,7 +672,7 @@ class ReorganizePage(QWidget):
         if r is not None:
             self.unit_model.add(r, delta)
         self._decisions_shown()
-        self._write(_decide_items, ids, decision)
+        self._write(set_items_decision, ids, decision)
 
     def set_item(self, item_id: int, decision: str | None = None, folder: str | None = None):
         from core.organize import set_item_decision
@@ -704,7 +704,7 @@ class ReorganizePage(QWidget):
             self.unit_model.recount()
             self.file_model.changed_rows(range(len(self.file_model.files)))
             self._decisions_shown()
-            self._write(_decide_items, [i.id for i in flagged], "skip")
+            self._write(set_items_decision, [i.id for i in flagged], "skip")
 
     def rename_unit(self) -> None:
         """Give the current unit's folder another name (or place), inside its library folder."""
@@ -750,7 +750,7 @@ class ReorganizePage(QWidget):
 
             self._decide(move_to_unit, ids, target.key)
         else:
-            self._decide(_redirect_items, ids, new)
+            self._decide(set_items_decision, ids, folder=new)
 
     # --- plan, apply, undo ---
     def _layout_changed(self) -> None:
@@ -935,17 +935,3 @@ class ReorganizePage(QWidget):
         self.cancel_btn.setEnabled(True)
         svc.background.submit("undo", lambda task: undo_plan(svc.catalog, plan_id, task),
                               lambda rep: self._after("undo", plan_id, rep), dedupe=False)
-
-
-def _decide_items(catalog, plan_id: int, item_ids: list[int], decision: str) -> None:
-    from core.organize import set_item_decision
-
-    for iid in item_ids:
-        set_item_decision(catalog, plan_id, iid, decision)
-
-
-def _redirect_items(catalog, plan_id: int, item_ids: list[int], folder: str) -> None:
-    from core.organize import set_item_decision
-
-    for iid in item_ids:
-        set_item_decision(catalog, plan_id, iid, folder=folder)

@@ -14,6 +14,7 @@ from core.organize import (
     move_to_unit,
     plan_items,
     review_units,
+    set_items_decision,
     set_unit_decision,
 )
 from core.organize.plan import PlanCollection, PlanFile
@@ -121,3 +122,20 @@ def test_units_beside_each_other_are_in_date_order(tmp_path, catalog):
     pid = make_plan(catalog, layout="date", template="{year}/{month_name}")
     assert [u.folder for u in review_units(catalog, pid)["units"]] == [
         "2022/December", "2023/February", "2023/April", "2023/August", "2023/December"]
+
+
+def test_many_moves_decided_and_sent_elsewhere_in_one_write(lib, catalog):
+    root, _ = lib
+    pid = make_plan(catalog)
+    items = plan_items(catalog, pid)
+    xmp = next(i for i in items if i.src.endswith(".xmp"))
+    dog = next(i for i in items if i.src.endswith("dog1.jpg"))
+    set_items_decision(catalog, pid, [xmp.id, dog.id], "skip", folder="Keep/These")
+    after = {os.path.relpath(i.src, root): i for i in plan_items(catalog, pid)}
+    for rel in ("Inbox/IMG_1.JPG", "Inbox/IMG_1.CR2", "Inbox/IMG_1.xmp", "Phone/2024/dog1.jpg"):
+        assert after[rel].decision == "skip"
+        assert os.path.dirname(after[rel].dst) == str(root / "Keep/These"), rel
+    assert after["Inbox/IMG_2.jpg"].decision == "accept"
+    with pytest.raises(PlanError, match="no item"):
+        set_items_decision(catalog, pid, [dog.id, 10**6], "accept")
+    assert next(i for i in plan_items(catalog, pid) if i.id == dog.id).decision == "skip"
