@@ -679,16 +679,10 @@ class ReorganizePage(QWidget):
 
         self._decide(set_item_decision, item_id, decision, folder=folder)
 
-    def set_collection(self, collection_id: int, decision: str | None = None,
-                       folder: str | None = None) -> None:
-        from core.organize import set_collection_decision
-
-        self._decide(set_collection_decision, collection_id, decision, folder=folder)
-
     def _set_all(self, decision: str) -> None:
         from core.organize import set_unit_decision
 
-        for row, u in enumerate(self.unit_model.units):
+        for u in self.unit_model.units:
             if u.key == STAYS:
                 continue
             self._tally.decide([f.item for f in u.files], decision)
