@@ -293,3 +293,28 @@ def test_f2_renames_a_unit_and_sends_files_elsewhere_from_the_keyboard(tmp_path,
                                        ("IMG_041.jpg", "Favourites"),
                                        ("IMG_042.jpg", "Favourites"),
                                        ("IMG_043.jpg", "Kyoto 2023")]
+
+
+def test_skip_flagged_and_accept_all_reach_every_unit(tmp_path, services, win, qtbot):
+    from tests.core.organize.helpers import plant_collections
+
+    lib = _library(tmp_path, services)
+    plant_collections(services.catalog, lib, {
+        "Kyoto": ("Kyoto", {f"Camera/IMG_04{i}.jpg": 0.2 if i == 1 else 0.9 for i in range(4)}),
+        "Summer": ("Summer", {f"Camera/IMG_07{i}.jpg": 0.3 if i == 2 else 0.8 for i in range(3)})})
+    pid = make_plan(services.catalog, services.settings, layout="topic")
+    page = _show(win, qtbot)
+
+    def skipped():
+        return sorted(os.path.basename(i.src) for i in plan_items(services.catalog, pid)
+                      if i.decision == "skip")
+
+    assert skipped() == ["IMG_041.jpg", "IMG_072.jpg"]   # unsure: skipped unless accepted
+    with qtbot.waitSignal(page.planShown, timeout=10000):
+        qtbot.mouseClick(page.accept_all, Qt.LeftButton)
+    assert skipped() == [] and "0 skipped" in page.summary.text()
+    assert "2 accepted files are unsure" in page.summary.text()
+    with qtbot.waitSignal(page.planShown, timeout=10000):
+        qtbot.mouseClick(page.skip_flagged, Qt.LeftButton)
+    assert skipped() == ["IMG_041.jpg", "IMG_072.jpg"]
+    assert [page.unit_model.check_state(r) for r in range(2)] == [Qt.PartiallyChecked] * 2
