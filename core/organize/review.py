@@ -107,8 +107,8 @@ def _stay_reason(path: str, fact: tuple, plan: dict, keep: list[str],
 
 
 def review_units(catalog: Catalog, plan_id: int) -> dict:
-    """{'plan', 'items' (every PlanItem), 'roots', 'units' (moves by destination folder, by
-    parent folder then date, then the files that stay when the plan is a draft)}."""
+    """{'plan', 'items' (every PlanItem), 'roots', 'units' (moves by destination folder, in
+    folder order, then the files that stay when the plan is a draft)}."""
     plan = get_plan(catalog, plan_id)
     items = plan_items(catalog, plan_id)
     heads = [i for i in items if i.role == "file"]
@@ -141,10 +141,8 @@ def review_units(catalog: Catalog, plan_id: int) -> dict:
                    [cols[c][0] for c in sorted(cids[folder]) if c in cols and cols[c][0]],
                    [n for c in sorted(cids[folder]) for n in notes.get(str(c), [])])
              for folder, files in by_folder.items()]
-    # folder by folder as a file manager lists them, and beside each other by date (2023/April
-    # before 2023/August)
-    units.sort(key=lambda u: (os.path.dirname(u.folder).casefold(), u.first is None,
-                              u.first or 0, u.folder.casefold(), u.key))
+    # as a file manager lists the folders: a unit keeps its place when photos move in or out
+    units.sort(key=lambda u: (u.folder.casefold(), u.key))
     if stays:
         files = [UnitFile(fid, f[0], f[1], f[2], f[3], f[4],
                           _stay_reason(f[0], f, plan, keep, cols, notes))

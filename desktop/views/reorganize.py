@@ -259,6 +259,7 @@ class ReorganizePage(QWidget):
         # the units beside the files of the unit in view
         self.unit_model = UnitModel(self)
         self.unit_model.toggled.connect(self.toggle_unit)
+        self.unit_model.dropped.connect(self.drop_files)
         self.units = UnitView()
         self.units.setModel(self.unit_model)
         self.unit_delegate = UnitDelegate(services.thumbs, self.units)
@@ -699,6 +700,16 @@ class ReorganizePage(QWidget):
             self.file_model.changed_rows(range(len(self.file_model.files)))
             self._decisions_shown()
             self._write(set_items_decision, [i.id for i in flagged], "skip")
+
+    def drop_files(self, row: int, item_ids: list) -> None:
+        """Files dragged from the list onto another unit go to that unit's folder."""
+        target = self.unit_model.units[row]
+        if not self.editable or self._organizing() or target.key == STAYS or \
+                target is self.file_model.unit or not item_ids:
+            return
+        from core.organize import move_to_unit
+
+        self._decide(move_to_unit, item_ids, target.key)
 
     def rename_unit(self) -> None:
         """Give the current unit's folder another name (or place), inside its library folder."""

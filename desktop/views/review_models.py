@@ -13,7 +13,9 @@ from collections import OrderedDict
 from PySide6.QtCore import (
     QAbstractListModel,
     QAbstractTableModel,
+    QByteArray,
     QEvent,
+    QMimeData,
     QModelIndex,
     QRect,
     QSize,
@@ -49,6 +51,9 @@ CHECKED, UNCHECKED, PARTLY = Qt.Checked, Qt.Unchecked, Qt.PartiallyChecked
 CHECKED_VALUE, PARTLY_VALUE = Qt.Checked.value, Qt.PartiallyChecked.value
 ROW_FLAGS = Qt.ItemIsEnabled | Qt.ItemIsSelectable
 TICK_FLAGS = ROW_FLAGS | Qt.ItemIsUserCheckable
+UNIT_FLAGS = TICK_FLAGS | Qt.ItemIsDropEnabled      # files dropped on a unit go to its folder
+FILE_FLAGS = TICK_FLAGS | Qt.ItemIsDragEnabled
+ITEMS_MIME = "application/x-shoebox-plan-items"    # the plan item ids of the files dragged
 STRIP_PX = 56            # a thumbnail of the strip
 STRIP_MAX = 12           # at most this many in a unit's strip
 PAD = 6
@@ -69,6 +74,7 @@ class UnitModel(QAbstractListModel):
     """One row per unit; a unit's tick says whether its moves are accepted (partly: some)."""
 
     toggled = Signal(int, bool)   # row, accept
+    dropped = Signal(int, list)   # row, plan item ids dragged onto it
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -148,14 +154,31 @@ class UnitModel(QAbstractListModel):
 
     def flags(self, index):
         if self.editable and index.isValid() and self.units[index.row()].key != STAYS:
-            return TICK_FLAGS
+            return UNIT_FLAGS
         return ROW_FLAGS
 
     def setData(self, index, value, role=Qt.EditRole) -> bool:
-        if role != CHECK or self.flags(index) != TICK_FLAGS:
+        if role != CHECK or self.flags(index) != UNIT_FLAGS:
             return False
         self.toggled.emit(index.row(), _checked(value))
         return True
+
+    def mimeTypes(self) -> list[str]:
+        return [ITEMS_MIME]
+
+    def supportedDropActions(self):
+        return Qt.MoveAction
+
+    def canDropMimeData(self, data, action, row, column, parent) -> bool:
+        return data.hasFormat(ITEMS_MIME) and parent.isValid() and \
+            self.flags(parent) == UNIT_FLAGS
+
+    def dropMimeData(self, data, action, row, column, parent) -> bool:
+        if not self.canDropMimeData(data, action, row, column, parent):
+            return False
+        ids = [int(x) for x in bytes(data.data(ITEMS_MIME)).decode().split(",") if x]
+        self.dropped.emit(parent.row(), ids)
+        return False   # the files' rows are not removed here: the plan, read again, moves them
 
 
 class FileModel(QAbstractTableModel):
@@ -235,15 +258,25 @@ class FileModel(QAbstractTableModel):
         return None
 
     def flags(self, index):
-        if index.column() == 0 and self.editable and self.files[index.row()].item is not None:
-            return TICK_FLAGS
+        if self.editable and self.files[index.row()].item is not None:
+            return FILE_FLAGS if index.column() == 0 else ROW_FLAGS | Qt.ItemIsDragEnabled
         return ROW_FLAGS
 
     def setData(self, index, value, role=Qt.EditRole) -> bool:
-        if role != CHECK or self.flags(index) != TICK_FLAGS:
+        if role != CHECK or self.flags(index) != FILE_FLAGS:
             return False
         self.toggled.emit([index.row()], _checked(value))
         return True
+
+    def mimeTypes(self) -> list[str]:
+        return [ITEMS_MIME]
+
+    def mimeData(self, indexes) -> QMimeData:
+        ids = dict.fromkeys(self.files[i.row()].item.id for i in indexes
+                            if self.files[i.row()].item is not None)
+        data = QMimeData()
+        data.setData(ITEMS_MIME, QByteArray(",".join(map(str, ids)).encode()))
+        return data
 
 
 def file_tooltip(f: UnitFile) -> str:
@@ -292,6 +325,8 @@ class UnitView(TickingView, QListView):
         self.setObjectName("units")
         self.setUniformItemSizes(True)
         self.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.setDragDropMode(QAbstractItemView.DropOnly)   # files dragged from the list beside
+        self.setDropIndicatorShown(True)
         self.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
 
     def keyPressEvent(self, event) -> None:
@@ -311,6 +346,8 @@ class FileView(TickingView, QTableView):
         self.setAlternatingRowColors(True)
         self.setSelectionMode(QAbstractItemView.ExtendedSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.setDragDropMode(QAbstractItemView.DragOnly)   # onto another unit: its folder
+        self.setDefaultDropAction(Qt.MoveAction)
         rows = self.verticalHeader()
         rows.hide()
         rows.setSectionResizeMode(QHeaderView.Fixed)

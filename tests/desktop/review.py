@@ -66,3 +66,25 @@ def double_click(qtbot, widget, pos) -> None:
     with no press, and item views ignore it)."""
     qtbot.mouseClick(widget, Qt.LeftButton, pos=pos)
     qtbot.mouseDClick(widget, Qt.LeftButton, pos=pos)
+
+
+def drag_files_to_unit(page, rows: list[int], unit_row: int) -> None:
+    """Drag the files of these rows from the files list and drop them on a unit: what the
+    list puts in the drag (its model's mime data for the selected rows), then the enter, move
+    and drop events the units list gets under the mouse."""
+    from PySide6.QtCore import QItemSelectionModel, QPointF
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+
+    files = page.files
+    files.clearSelection()
+    for r in rows:
+        files.selectionModel().select(page.file_model.index(r, 0), QItemSelectionModel.Select
+                                      | QItemSelectionModel.Rows)
+    data = page.file_model.mimeData(files.selectionModel().selectedIndexes())
+    view = page.units
+    view.scrollTo(page.unit_model.index(unit_row))
+    pos = view.visualRect(page.unit_model.index(unit_row)).center()
+    for event in (QDragEnterEvent(pos, Qt.MoveAction, data, Qt.LeftButton, Qt.NoModifier),
+                  QDragMoveEvent(pos, Qt.MoveAction, data, Qt.LeftButton, Qt.NoModifier),
+                  QDropEvent(QPointF(pos), Qt.MoveAction, data, Qt.LeftButton, Qt.NoModifier)):
+        QApplication.sendEvent(view.viewport(), event)

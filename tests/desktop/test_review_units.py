@@ -20,6 +20,7 @@ from tests.desktop.review import (
     click_unit,
     click_unit_tick,
     double_click,
+    drag_files_to_unit,
 )
 from tests.media_factory import write_jpeg
 
@@ -318,3 +319,19 @@ def test_skip_flagged_and_accept_all_reach_every_unit(tmp_path, services, win, q
         qtbot.mouseClick(page.skip_flagged, Qt.LeftButton)
     assert skipped() == ["IMG_041.jpg", "IMG_072.jpg"]
     assert [page.unit_model.check_state(r) for r in range(2)] == [Qt.PartiallyChecked] * 2
+
+
+def test_photos_dragged_onto_another_unit_go_to_its_folder(tmp_path, services, win, qtbot):
+    lib = _library(tmp_path, services)
+    pid = make_plan(services.catalog, services.settings, layout="date", template=MONTHLY)
+    page = _show(win, qtbot)
+    dragged = [page.file_model.files[r].item.id for r in (0, 2)]
+    with qtbot.waitSignal(page.planShown, timeout=10000):
+        drag_files_to_unit(page, [0, 2], 1)   # two April photos onto July
+    assert [len(u.files) for u in page.unit_model.units] == [2, 5, 1]
+    moved = {i.id: i for i in plan_items(services.catalog, pid)}
+    assert {os.path.dirname(moved[i].dst) for i in dragged} == {str(lib / "2023" / "07")}
+    # nothing lands on the files that stay
+    drag_files_to_unit(page, [0], 2)
+    qtbot.wait(300)
+    assert [len(u.files) for u in page.unit_model.units] == [2, 5, 1]
