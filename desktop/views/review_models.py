@@ -167,7 +167,7 @@ class UnitModel(QAbstractListModel):
         return [ITEMS_MIME]
 
     def supportedDropActions(self):
-        return Qt.MoveAction
+        return Qt.MoveAction | Qt.CopyAction
 
     def canDropMimeData(self, data, action, row, column, parent) -> bool:
         return data.hasFormat(ITEMS_MIME) and parent.isValid() and \
@@ -270,6 +270,9 @@ class FileModel(QAbstractTableModel):
 
     def mimeTypes(self) -> list[str]:
         return [ITEMS_MIME]
+
+    def supportedDragActions(self):
+        return Qt.MoveAction   # (the default, copy, is refused by the units list)
 
     def mimeData(self, indexes) -> QMimeData:
         ids = dict.fromkeys(self.files[i.row()].item.id for i in indexes

@@ -84,7 +84,8 @@ def drag_files_to_unit(page, rows: list[int], unit_row: int) -> None:
     view = page.units
     view.scrollTo(page.unit_model.index(unit_row))
     pos = view.visualRect(page.unit_model.index(unit_row)).center()
-    for event in (QDragEnterEvent(pos, Qt.MoveAction, data, Qt.LeftButton, Qt.NoModifier),
-                  QDragMoveEvent(pos, Qt.MoveAction, data, Qt.LeftButton, Qt.NoModifier),
-                  QDropEvent(QPointF(pos), Qt.MoveAction, data, Qt.LeftButton, Qt.NoModifier)):
+    offered = page.file_model.supportedDragActions()   # what the files list lets a drag do
+    for event in (QDragEnterEvent(pos, offered, data, Qt.LeftButton, Qt.NoModifier),
+                  QDragMoveEvent(pos, offered, data, Qt.LeftButton, Qt.NoModifier),
+                  QDropEvent(QPointF(pos), offered, data, Qt.LeftButton, Qt.NoModifier)):
         QApplication.sendEvent(view.viewport(), event)
