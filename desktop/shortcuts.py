@@ -34,9 +34,12 @@ SHORTCUTS: dict[str, Shortcut] = {
     "space_play": Shortcut(("Space",), "Play or pause the video", "the detail pane"),
     "ask": Shortcut(("Ctrl+K",), "Ask about the item shown (opens the pane if needed)",
                     "Library, Collections"),
-    "tick": Shortcut(("Space",), "Tick or untick the row: accept or skip a move in the review, "
-                     "keep or trash a copy in Duplicates", "Reorganize and Duplicates lists",
+    "tick": Shortcut(("Space",), "Tick or untick the row: accept or skip a whole folder, or "
+                     "the selected files, in the review; keep or trash a copy in Duplicates",
+                     "Reorganize and Duplicates lists",
                      bound=False),
+    "change_folder": Shortcut(("F2",), "Rename the selected folder, or send the selected files "
+                              "to another folder", "the Reorganize review"),
     "trash": Shortcut(("Del",), "Move the selected items to the trash (asks first); in "
                       "Duplicates, the ticked copies", "Library, Duplicates"),
     "undo": Shortcut(("Ctrl+Z",), "Undo the last reorganization (asks first)", "anywhere"),

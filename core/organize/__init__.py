@@ -16,8 +16,11 @@
     moves = make_plan(..., store=False)                # a live preview: stores nothing
     plan_items(catalog, pid)                           # the moves, with decision/flagged/state
     set_item_decision(catalog, pid, item_id, "skip" | "accept", folder=None)
+    set_items_decision(catalog, pid, item_ids, "skip" | "accept", folder=None)   # one write
     set_collection_decision(catalog, pid, cluster_id, "skip" | "accept", folder=None)
-    set_unit_decision(catalog, pid, unit_key, "skip" | "accept", folder=None)  # event layout
+    set_unit_decision(catalog, pid, unit_folder, "skip" | "accept", folder=None)  # rename
+    move_to_unit(catalog, pid, item_ids, unit_folder)  # files into another unit's folder
+    review_units(catalog, pid)                         # the moves by destination folder, + stays
     rename_event(catalog, member_file_ids, "Ski week")  # the user's title: kept from then on
     apply_plan(catalog, pid, mode=None, task, dry_run=False)   # -> OpReport
     undo_plan(catalog, pid, task, item_ids=None)       # -> OpReport (left_alone says what stayed)
@@ -44,34 +47,43 @@ from core.organize.plan import (
     get_plan,
     list_plans,
     make_plan,
+    move_to_unit,
     plan_items,
     plan_tree,
     set_collection_decision,
     set_item_decision,
+    set_items_decision,
     set_unit_decision,
 )
+from core.organize.review import STAYS, Unit, UnitFile, review_units
 
 __all__ = [
+    "STAYS",
     "CollectionName",
     "OpReport",
     "OrganizeBusy",
     "PlanError",
     "PlanItem",
     "RecoveryReport",
+    "Unit",
+    "UnitFile",
     "add_keep_folder",
     "apply_plan",
     "compute_moves",
     "get_plan",
     "list_plans",
     "make_plan",
+    "move_to_unit",
     "name_collections",
     "plan_items",
     "plan_tree",
     "recover",
     "reharmonize",
     "rename_event",
+    "review_units",
     "set_collection_decision",
     "set_item_decision",
+    "set_items_decision",
     "set_unit_decision",
     "undo_plan",
 ]

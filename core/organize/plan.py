@@ -73,7 +73,7 @@ class Move:
     dst: str
     file_id: int | None
     collection_id: int | None
-    confidence: float
+    confidence: float | None    # None: nothing says how sure (a date, or a score of 0/none)
     reason: str
     flagged: bool = False
     role: str = "file"          # file (group head) | companion (catalog file) | sidecar
@@ -153,6 +153,20 @@ def _member_name(head_stem: str, new_stem: str, name: str) -> str:
     return name
 
 
+def _membership(probability: float | None, what: str | None, min_confidence: float
+                ) -> tuple[float | None, bool, str]:
+    """Confidence, flag and reason of a move into a collection's folder. A probability of 0 or
+    none says nothing about certainty (a member the clustering placed without a score, or one
+    joined later): no "only 0% sure", and nothing flagged on its account."""
+    if not probability or probability <= 0:
+        return None, False, f"collection “{what}”"
+    conf = float(probability)
+    if conf < min_confidence:
+        return conf, True, (f"only {conf:.0%} sure it belongs to “{what}”: flagged, and skipped "
+                            "unless you accept it")
+    return conf, False, f"collection “{what}”, {conf:.0%} sure"
+
+
 def compute_moves(files: list[PlanFile], collections: dict[int, PlanCollection], *,
                   sidecars: dict[tuple[str, str], list[str]] | None = None,
                   keep_folders: set[str] | frozenset = frozenset(), target: str | None = None,
@@ -217,11 +231,8 @@ def compute_moves(files: list[PlanFile], collections: dict[int, PlanCollection],
             reason = f"taken {_month(head.taken_at)}" + (
                 f"; collection “{col.name}”" if col is not None and col.name else "")
         else:
-            conf = float(head.probability) if head.probability is not None else 0.0
-            flagged = conf < min_confidence
-            what = col.name or col.folder
-            reason = (f"only {conf:.0%} sure it belongs to “{what}”: flagged, and skipped "
-                      "unless you accept it") if flagged else f"collection “{what}”, {conf:.0%} sure"
+            conf, flagged, reason = _membership(head.probability, col.name or col.folder,
+                                                min_confidence)
         head_index = len(moves)
         tag = (unit.kind, unit.key, unit.title) if unit is not None else (None, None, None)
         for i, ((f, src), dst) in enumerate(zip(members, dsts)):
@@ -544,23 +555,37 @@ def set_item_decision(catalog: Catalog, plan_id: int, item_id: int, decision: st
                       *, folder: str | None = None) -> None:
     """Accept or skip one move (with its group), and/or send it to another folder (relative
     to its library folder, sanitised)."""
+    set_items_decision(catalog, plan_id, [item_id], decision, folder=folder)
+
+
+def set_items_decision(catalog: Catalog, plan_id: int, item_ids: list[int],
+                       decision: str | None = None, *, folder: str | None = None) -> None:
+    """The same for many moves in one write (the review's selection, "skip flagged")."""
     if decision not in (None, "accept", "skip"):
         raise PlanError("a decision is 'accept' or 'skip'")
 
     def write(conn: Connection) -> None:
         p = _draft(conn, plan_id)
-        it = conn.execute("SELECT * FROM plan_items WHERE id = ? AND plan_id = ?",
-                          (item_id, plan_id)).fetchone()
-        if it is None:
-            raise PlanError(f"plan {plan_id} has no item {item_id}")
-        head_id = it["group_item_id"] or it["id"]
+        heads = _heads_of(conn, plan_id, item_ids)
         if decision is not None:
-            conn.execute("UPDATE plan_items SET decision = ? WHERE id = ? OR group_item_id = ?",
-                         (decision, head_id, head_id))
+            conn.executemany("UPDATE plan_items SET decision = ? WHERE id = ? OR "
+                             "group_item_id = ?", [(decision, h, h) for h in heads])
         if folder is not None:
-            _redirect_group(conn, p, head_id, folder)
+            _redirect_groups(conn, p, heads, folder)
 
     catalog.write(write)
+
+
+def _heads_of(conn: Connection, plan_id: int, item_ids: list[int]) -> list[int]:
+    """The group heads of these items, in order, once each (a sidecar stands for its photo)."""
+    heads: dict[int, None] = {}
+    for iid in item_ids:
+        it = conn.execute("SELECT id, group_item_id FROM plan_items WHERE id = ? AND "
+                          "plan_id = ?", (iid, plan_id)).fetchone()
+        if it is None:
+            raise PlanError(f"plan {plan_id} has no item {iid}")
+        heads[it["group_item_id"] or it["id"]] = None
+    return list(heads)
 
 
 def _root_of(conn: Connection, plan, src: str, file_id: int | None) -> str:
@@ -577,19 +602,91 @@ def _root_of(conn: Connection, plan, src: str, file_id: int | None) -> str:
     raise PlanError(f"{src} is in no library folder")
 
 
-def _redirect_group(conn: Connection, plan, head_id: int, folder: str) -> None:
-    items = conn.execute("SELECT * FROM plan_items WHERE id = ? OR group_item_id = ? ORDER BY id",
-                         (head_id, head_id)).fetchall()
-    head = items[0]
-    root = _root_of(conn, plan, head["src"], head["file_id"])
-    rel = sanitize_relpath(folder)
-    dst_dir = os.path.join(root, *rel.split("/"))
-    if not is_inside(dst_dir, root):
-        raise PlanError(f"{folder} resolves outside {root}")
-    for it in items:
-        name = os.path.basename(it["dst"])
-        conn.execute("UPDATE plan_items SET dst = ?, edited = 1 WHERE id = ?",
-                     (os.path.join(dst_dir, name), it["id"]))
+def _redirect_groups(conn: Connection, plan, head_ids: list[int], folder: str, *,
+                     absolute: bool = False) -> None:
+    """Send groups (each head with its companions and sidecars) to `folder`: relative to each
+    group's library folder, sanitised; or, `absolute`, that very folder, which must lie inside
+    the group's library folder. A name another move of the plan already takes there gets a
+    number, for the whole group at once (as the planner does)."""
+    rows = conn.execute("SELECT id, src, dst, file_id, group_item_id FROM plan_items "
+                        "WHERE plan_id = ? ORDER BY id", (plan["id"],)).fetchall()
+    moving = set(head_ids)
+    members: dict[int, list] = defaultdict(list)
+    taken: set[str] = set()
+    for r in rows:
+        head = r["group_item_id"] or r["id"]
+        if head in moving:
+            members[head].append(r)
+        else:
+            taken.add(fold(r["dst"]))
+    rel = None if absolute else sanitize_relpath(folder)
+    updates = []
+    for head_id in head_ids:
+        items = members.get(head_id)
+        if not items:
+            raise PlanError(f"plan {plan['id']} has no item {head_id}")
+        head = items[0]
+        root = _root_of(conn, plan, head["src"], head["file_id"])
+        dst_dir = os.path.normpath(folder) if absolute else os.path.join(root, *rel.split("/"))
+        if not is_inside(dst_dir, root):
+            raise PlanError(f"{folder} is not inside the library folder {root}")
+        head_name = os.path.basename(head["dst"])
+        head_stem = _stem(head_name)
+        names = [os.path.basename(it["dst"]) for it in items]
+        new_stem, n = head_stem, 1
+        while True:
+            dsts = [os.path.join(dst_dir, _member_name(head_stem, new_stem, nm)) for nm in names]
+            if not any(fold(d) in taken for d in dsts):
+                break
+            n += 1
+            new_stem = f"{head_stem} ({n})"
+        taken.update(fold(d) for d in dsts)
+        updates += [(d, it["id"]) for d, it in zip(dsts, items)]
+    conn.executemany("UPDATE plan_items SET dst = ?, edited = 1 WHERE id = ?", updates)
+
+
+def _unit_heads(conn: Connection, plan_id: int, unit_folder: str) -> list[int]:
+    # in SQL: a 20,000-move plan is not walked in Python (the review's GUI thread waits on it)
+    prefix = unit_folder.rstrip(os.sep) + os.sep
+    heads = [r[0] for r in conn.execute(
+        "SELECT id FROM plan_items WHERE plan_id = ? AND group_item_id IS NULL AND "
+        "substr(dst, 1, ?) = ? AND instr(substr(dst, ? + 1), ?) = 0",
+        (plan_id, len(prefix), prefix, len(prefix), os.sep))]
+    if not heads:
+        raise PlanError(f"plan {plan_id} moves nothing into {unit_folder}")
+    return heads
+
+
+def set_unit_decision(catalog: Catalog, plan_id: int, unit_folder: str,
+                      decision: str | None = None, *, folder: str | None = None) -> None:
+    """Accept or skip every move into one destination folder (a review unit: an event's
+    folder, `Screenshots/2023`, a month), and/or rename that folder: `folder` is the new one,
+    relative to the library folder. Moving a unit onto another unit's folder merges them."""
+    if decision not in (None, "accept", "skip"):
+        raise PlanError("a decision is 'accept' or 'skip'")
+
+    def write(conn: Connection) -> None:
+        p = _draft(conn, plan_id)
+        heads = _unit_heads(conn, plan_id, unit_folder)
+        if decision is not None:
+            conn.executemany("UPDATE plan_items SET decision = ? WHERE id = ? OR "
+                             "group_item_id = ?", [(decision, h, h) for h in heads])
+        if folder is not None:
+            _redirect_groups(conn, p, heads, folder)
+
+    catalog.write(write)
+
+
+def move_to_unit(catalog: Catalog, plan_id: int, item_ids: list[int], unit_folder: str) -> None:
+    """Send moves (each with its group) into another destination folder of the plan, given as
+    the full path the review shows; a companion or sidecar brings its whole group."""
+
+    def write(conn: Connection) -> None:
+        p = _draft(conn, plan_id)
+        _redirect_groups(conn, p, _heads_of(conn, plan_id, item_ids), unit_folder,
+                         absolute=True)
+
+    catalog.write(write)
 
 
 def set_collection_decision(catalog: Catalog, plan_id: int, collection_id: int,
@@ -605,36 +702,11 @@ def set_collection_decision(catalog: Catalog, plan_id: int, collection_id: int,
             "group_item_id IS NULL", (plan_id, collection_id))]
         if not heads:
             raise PlanError(f"plan {plan_id} moves nothing of collection {collection_id}")
-        for h in heads:
-            if decision is not None:
-                conn.execute("UPDATE plan_items SET decision = ? WHERE id = ? OR "
-                             "group_item_id = ?", (decision, h, h))
-            if folder is not None:
-                _redirect_group(conn, p, h, folder)
-
-    catalog.write(write)
-
-
-def set_unit_decision(catalog: Catalog, plan_id: int, unit_key: str,
-                      decision: str | None = None, *, folder: str | None = None) -> None:
-    """Accept or skip every move of one unit (an event, a kind, a month), and/or send the
-    unit to another folder (relative to its library folder, sanitised)."""
-    if decision not in (None, "accept", "skip"):
-        raise PlanError("a decision is 'accept' or 'skip'")
-
-    def write(conn: Connection) -> None:
-        p = _draft(conn, plan_id)
-        heads = [r[0] for r in conn.execute(
-            "SELECT id FROM plan_items WHERE plan_id = ? AND unit_key = ? AND "
-            "group_item_id IS NULL", (plan_id, unit_key))]
-        if not heads:
-            raise PlanError(f"plan {plan_id} moves nothing of unit {unit_key}")
-        for h in heads:
-            if decision is not None:
-                conn.execute("UPDATE plan_items SET decision = ? WHERE id = ? OR "
-                             "group_item_id = ?", (decision, h, h))
-            if folder is not None:
-                _redirect_group(conn, p, h, folder)
+        if decision is not None:
+            conn.executemany("UPDATE plan_items SET decision = ? WHERE id = ? OR "
+                             "group_item_id = ?", [(decision, h, h) for h in heads])
+        if folder is not None:
+            _redirect_groups(conn, p, heads, folder)
 
     catalog.write(write)
 

@@ -1,20 +1,24 @@
-"""Reorganize review: the proposed folder tree beside the current one, with counts; accept,
-skip or edit the destination of each collection and file; low-confidence items flagged; move /
+"""Reorganize review, by unit: each destination folder of the plan (an event's folder,
+`Screenshots/2023`, a month, a collection's folder) is one row with its photo count, dates,
+place and a strip of thumbnails, and the files that stay where they are form one more row, each
+with its reason. Accept or skip a whole unit (its tick, or Space), rename its folder, move
+files into another unit; the files of the unit in view are ticked one by one. Then move /
 copy / link; a dry-run summary; an explicit confirmation; apply with progress and cancel; undo
 for each plan in the history list.
 
 Nothing moves until the user confirms. Plans, decisions, moves, the journal and undo are
-core.organize's; this page shows them and sends the user's decisions (in workers)."""
+core.organize's; this page shows them (desktop.views.review_models) and sends the user's
+decisions to a worker, one after the other, while the rows change at once."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import os
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -23,29 +27,41 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from core.query import collection_names
-from core.scan.roots import list_roots
+from core.organize import STAYS, set_items_decision
 from desktop import organize_api
+from desktop.elided_label import ElidedLabel
+from desktop.shortcuts import sequences
+from desktop.thumbs import ThumbRequest
+from desktop.views.review_models import (
+    FileModel,
+    FileView,
+    UnitDelegate,
+    UnitModel,
+    UnitView,
+    file_tooltip,
+)
 from desktop.views.tiles import heading, notice
 from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
 
-FLAG_BRUSH = QBrush(QColor(230, 160, 40, 70))
-COLLECTION, ITEM, FOLDER, STAYS = 1, 2, 3, 4  # kinds of tree rows (Qt.UserRole + 1)
 LAYOUTS = (("topic", "By topic", "Each collection in its own folder, under a broad topic"),
            ("event", "By event", "Year/YYYY-MM Event, Place"),
            ("date", "By date", "Each photo by its capture date, through the template beside"))
 PREVIEW_FOLDERS = 8      # folders listed in the live preview and the confirmation
 PREVIEW_DELAY_MS = 400   # typing in the template waits this long before a preview
+PREVIEW_LINES = 4        # the preview box's height, in lines (it scrolls; it can be collapsed)
+DETAIL_THUMB_PX = 72
 
 
 def load_history(catalog) -> list[dict]:
@@ -55,13 +71,12 @@ def load_history(catalog) -> list[dict]:
 
 
 def load_plan(catalog, plan_id: int) -> dict:
-    """The plan, its items, collection names and the library roots (worker thread)."""
-    from core.organize import get_plan, plan_items
+    """The plan, its items, its units and the library roots (worker thread)."""
+    from core.organize import review_units
 
-    plan = get_plan(catalog, plan_id)
-    items = plan_items(catalog, plan_id)
-    return {"plan": plan, "items": items, "names": collection_names(catalog),
-            "roots": [r.path for r in list_roots(catalog)]}
+    data = review_units(catalog, plan_id)
+    data["tally"] = Tally(data["items"])
+    return data
 
 
 def preview_layout(catalog, settings, layout: str, template: str | None) -> dict:
@@ -84,21 +99,83 @@ def folder_lines(counts: Counter, limit: int = PREVIEW_FOLDERS) -> list[str]:
     return lines
 
 
-def _rel(path: str, roots: list[str]) -> str:
-    for r in roots:
-        if path == r or path.startswith(r.rstrip(os.sep) + os.sep):
-            return os.path.relpath(path, r)
-    return path
+class Tally:
+    """The summary's counts, kept up to date as decisions change (counting 20,000 moves again
+    at every keypress took 100 ms and more), and each move's companions. Made in the worker
+    that reads the plan."""
+
+    def __init__(self, items) -> None:
+        self.heads = self.accepted = self.companions = self.flagged = 0
+        self.to: Counter = Counter()     # accepted moves per destination folder
+        self.frm: Counter = Counter()    # ... per folder they leave
+        self.folders_to = self.folders_from = 0
+        self.dirs: dict[int, tuple[str, str]] = {}   # head id -> (its folder to, from)
+        self.companions_of: dict[int, list] = defaultdict(list)
+        for i in items:
+            if i.role == "file":
+                self.heads += 1
+                self.dirs[i.id] = (os.path.dirname(i.dst), os.path.dirname(i.src))
+            else:
+                self.companions_of[i.group_item_id].append(i)
+                self.companions += i.decision == "accept"
+        self._count_heads([i for i in items if i.role == "file" and i.decision == "accept"], 1)
+
+    def _count_heads(self, heads: list, sign: int) -> None:
+        # counted in bulk (Counter counts in C): ticking a unit of 20,000 stays one keypress
+        self.accepted += sign * len(heads)
+        self.flagged += sign * sum(1 for h in heads if h.flagged)
+        dirs = self.dirs
+        for k, counter, attr in ((0, self.to, "folders_to"), (1, self.frm, "folders_from")):
+            for folder, n in Counter(dirs[h.id][k] for h in heads).items():
+                before = counter[folder]
+                counter[folder] = after = before + sign * n
+                if (before == 0) != (after == 0):
+                    setattr(self, attr, getattr(self, attr) + (1 if before == 0 else -1))
+
+    def decide(self, heads, decision: str) -> int:
+        """Accept or skip moves (group heads), their companions with them; returns the change
+        in accepted moves."""
+        sign = 1 if decision == "accept" else -1
+        changed = [h for h in heads if h.decision != decision]
+        for h in changed:
+            h.decision = decision
+        self._count_heads(changed, sign)
+        companions_of = self.companions_of   # (a group's members always follow its head)
+        for h in changed if companions_of else ():
+            for c in companions_of.get(h.id, ()):
+                if c.decision != decision:
+                    c.decision = decision
+                    self.companions += sign
+        return sign * len(changed)
+
+    def summary(self) -> dict:
+        return {"files": self.accepted, "skipped": self.heads - self.accepted,
+                "companions": self.companions, "folders_to": self.folders_to,
+                "folders_from": self.folders_from, "flagged": self.flagged}
 
 
-def summarize(items) -> dict:
-    heads = [i for i in items if i.role == "file"]
-    acc = [i for i in heads if i.decision == "accept"]
-    return {"files": len(acc), "skipped": len(heads) - len(acc),
-            "companions": sum(1 for i in items if i.role != "file" and i.decision == "accept"),
-            "folders_to": len({os.path.dirname(i.dst) for i in acc}),
-            "folders_from": len({os.path.dirname(i.src) for i in acc}),
-            "flagged": sum(1 for i in acc if i.flagged)}
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+class PreviewBox(QPlainTextEdit):
+    """The live preview: a few lines of full folder paths that scroll sideways rather than
+    widen the window."""
+
+    def __init__(self):
+        super().__init__()
+        self.setObjectName("preview")
+        self.setReadOnly(True)
+        self.setLineWrapMode(QPlainTextEdit.NoWrap)
+        self.setFixedHeight(int(self.fontMetrics().lineSpacing() * PREVIEW_LINES
+                                + 2 * self.document().documentMargin()
+                                + 2 * self.frameWidth() + 8))
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def setText(self, text: str) -> None:
+        self.setPlainText(text)
 
 
 class ReorganizePage(QWidget):
@@ -117,6 +194,10 @@ class ReorganizePage(QWidget):
         self.plans: list[dict] | None = None
         self.last_dry_run = None
         self._showing: int | None = None
+        self._writes: deque = deque()   # decisions waiting for the catalog, in order
+        self._writing = False
+        self._tally = Tally([])
+        self._full_reread = False   # a write changed folders: re-read the whole plan after it
         self.confirm = self._confirm_dialog  # tests answer the confirmation through this
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -125,6 +206,16 @@ class ReorganizePage(QWidget):
         top.addStretch(1)
         lay.addLayout(top)
         top = QHBoxLayout()  # the controls on their own row: the page fits a 900 px window
+        self.preview_btn = QToolButton()
+        self.preview_btn.setText("Preview")
+        self.preview_btn.setToolTip("Show or hide the folders the chosen layout would fill")
+        self.preview_btn.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        self.preview_btn.setCheckable(True)
+        self.preview_btn.setChecked(True)
+        self.preview_btn.setArrowType(Qt.DownArrow)
+        self.preview_btn.toggled.connect(self._preview_toggled)
+        self.preview_btn.hide()   # until there is a preview
+        top.addWidget(self.preview_btn)
         top.addStretch(1)
         top.addWidget(QLabel("Mode"))
         self.mode = QComboBox()
@@ -149,8 +240,7 @@ class ReorganizePage(QWidget):
         self.propose_btn.clicked.connect(self.propose)
         top.addWidget(self.propose_btn)
         lay.addLayout(top)
-        self.preview = notice("")
-        self.preview.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.preview = PreviewBox()
         self.preview.hide()  # until there is a preview (an empty row read as a gap)
         lay.addWidget(self.preview)
         self.last_preview: dict | None = None
@@ -160,36 +250,77 @@ class ReorganizePage(QWidget):
         self._preview_timer.timeout.connect(self.update_preview)
         self.layout_box.currentIndexChanged.connect(lambda _i: self._layout_changed())
         self.template.textChanged.connect(lambda _t: self._preview_timer.start())
+        self.template.editingFinished.connect(self._remember_template)
         self.template.setEnabled(self.layout_box.currentData() == "date")
-        self.summary = notice("Shoebox proposes folders from your collections. Review them here; "
-                              "nothing moves until you confirm.")
+        self.summary = notice("Shoebox proposes folders by what it knows of your photos. Review "
+                              "them here; nothing moves until you confirm.")
         lay.addWidget(self.summary)
 
+        # the units beside the files of the unit in view
+        self.unit_model = UnitModel(self)
+        self.unit_model.toggled.connect(self.toggle_unit)
+        self.unit_model.dropped.connect(self.drop_files)
+        self.units = UnitView()
+        self.units.setModel(self.unit_model)
+        self.unit_delegate = UnitDelegate(services.thumbs, self.units)
+        self.units.setItemDelegate(self.unit_delegate)
+        self.units.selectionModel().currentRowChanged.connect(
+            lambda cur, _prev: self._show_unit(cur.row()))
+        self.units.doubleClicked.connect(lambda _i: self.rename_unit())
+        self.units.setMinimumWidth(260)
+        services.thumbs.readyBatch.connect(self._thumbs_arrived)
+        self.file_model = FileModel(self)
+        self.file_model.toggled.connect(self.toggle_files)
+        self.files = FileView()
+        self.files.setModel(self.file_model)
+        header = self.files.horizontalHeader()   # "Why" takes the room left: no sideways
+        header.setStretchLastSection(True)       # scrolling in a narrow window
+        header.setSectionResizeMode(QHeaderView.Interactive)
+        header.resizeSection(0, 170)
+        header.resizeSection(1, 100)
+        self.files.selectionModel().currentRowChanged.connect(
+            lambda cur, _prev: self._show_file(cur.row()))
+        self.files.doubleClicked.connect(lambda _i: self.move_files())
+        self.unit_title = ElidedLabel(mode=Qt.ElideMiddle)
+        self.unit_title.setObjectName("unitTitle")
+        self.file_thumb = QLabel()
+        self.file_thumb.setFixedSize(DETAIL_THUMB_PX, DETAIL_THUMB_PX)
+        self.file_thumb.setAlignment(Qt.AlignCenter)
+        self.file_from = ElidedLabel(mode=Qt.ElideMiddle)
+        self.file_to = ElidedLabel(mode=Qt.ElideMiddle)   # the full destination, always in view
+        self.file_to.setObjectName("fullDestination")
+        self.file_why = ElidedLabel()
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.addWidget(self.unit_title)
+        rl.addWidget(self.files, 1)
+        detail = QHBoxLayout()
+        detail.addWidget(self.file_thumb)
+        lines = QVBoxLayout()
+        for w in (self.file_from, self.file_to, self.file_why):
+            lines.addWidget(w)
+        detail.addLayout(lines, 1)
+        rl.addLayout(detail)
         split = QSplitter(Qt.Horizontal)
-        self.current_tree = QTreeWidget()
-        self.current_tree.setHeaderLabels(["Now", "Files"])
-        self._fit_columns(self.current_tree)
-        self.current_tree.setRootIsDecorated(False)
-        self.proposed_tree = QTreeWidget()
-        self.proposed_tree.setObjectName("proposed")
-        self.proposed_tree.setHeaderLabels(["Proposed", "Files", "Confidence", "Why",
-                                            "Full destination"])
-        self._fit_columns(self.proposed_tree)
-        self.proposed_tree.itemChanged.connect(self._item_changed)
-        self.proposed_tree.itemDoubleClicked.connect(lambda it, _c: self.edit_destination(it))
-        split.addWidget(self.current_tree)
-        split.addWidget(self.proposed_tree)
-        split.setStretchFactor(1, 2)
-        lay.addWidget(split, 3)
+        split.addWidget(self.units)
+        split.addWidget(right)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setChildrenCollapsible(False)
 
         row = QHBoxLayout()
         self.accept_all = QPushButton("Accept all")
         self.accept_all.clicked.connect(lambda: self._set_all("accept"))
         self.skip_flagged = QPushButton("Skip flagged")
         self.skip_flagged.clicked.connect(self._skip_flagged)
-        self.edit_btn = QPushButton("Edit destination…")
-        self.edit_btn.clicked.connect(lambda: self.edit_destination(
-            self.proposed_tree.currentItem()))
+        self.rename_btn = QPushButton("Rename folder…")
+        self.rename_btn.setToolTip("Give the selected unit's folder another name or place")
+        self.rename_btn.clicked.connect(lambda: self.rename_unit())
+        self.move_btn = QPushButton("Move to…")
+        self.move_btn.setToolTip("Send the selected files to another unit's folder, or to a "
+                                 "folder you name")
+        self.move_btn.clicked.connect(lambda: self.move_files())
         self.apply_btn = QPushButton("Review and apply…")
         self.apply_btn.setDefault(True)
         self.apply_btn.clicked.connect(self.apply)
@@ -197,40 +328,52 @@ class ReorganizePage(QWidget):
         self.cancel_btn.setToolTip("Stop applying; what was moved stays journaled and undoable")
         self.cancel_btn.clicked.connect(services.background.cancel_current)
         self.cancel_btn.setEnabled(False)
-        for b in (self.accept_all, self.skip_flagged, self.edit_btn):
+        for b in (self.accept_all, self.skip_flagged, self.rename_btn, self.move_btn):
             row.addWidget(b)
         row.addStretch(1)
         row.addWidget(self.cancel_btn)
         row.addWidget(self.apply_btn)
-        lay.addLayout(row)
+        review = QWidget()
+        rv = QVBoxLayout(review)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(split, 1)
+        rv.addLayout(row)
 
-        hist = heading("History")
-        lay.addWidget(hist)
-        self.history = QTreeWidget()
-        self.history.setHeaderLabels(["Plan", "State", "Files", "Mode", "Created", "Applied"])
-        self.history.setRootIsDecorated(False)
-        self.history.setMaximumHeight(150)
-        self.history.itemActivated.connect(lambda it, _c: self.show_plan(it.data(0, Qt.UserRole)))
-        lay.addWidget(self.history, 1)
+        hist_box = QWidget()
+        hl = QVBoxLayout(hist_box)
+        hl.setContentsMargins(0, 0, 0, 0)
         hrow = QHBoxLayout()
+        hrow.addWidget(heading("History"))
         hrow.addStretch(1)
         self.undo_btn = QPushButton("Undo selected plan…")
         self.undo_btn.clicked.connect(self.undo_selected)
         hrow.addWidget(self.undo_btn)
-        lay.addLayout(hrow)
+        hl.addLayout(hrow)
+        self.history = QTreeWidget()
+        self.history.setHeaderLabels(["Plan", "State", "Files", "Mode", "Created", "Applied"])
+        self.history.setRootIsDecorated(False)
+        self.history.itemActivated.connect(lambda it, _c: self.show_plan(it.data(0, Qt.UserRole)))
+        hl.addWidget(self.history, 1)
+        # the review takes the height; the history is below a handle that can shrink it
+        vsplit = QSplitter(Qt.Vertical)
+        vsplit.addWidget(review)
+        vsplit.addWidget(hist_box)
+        vsplit.setStretchFactor(0, 4)
+        vsplit.setStretchFactor(1, 0)
+        vsplit.setSizes([400, 90])
+        lay.addWidget(vsplit, 1)
+        # F2: the units list renames the unit's folder; the files list sends files elsewhere
+        for view, slot, text in ((self.units, self.rename_unit, "Rename folder"),
+                                 (self.files, self.move_files, "Move to another folder")):
+            act = QAction(text, view)
+            act.setShortcuts(sequences("change_folder"))
+            act.setShortcutContext(Qt.WidgetShortcut)
+            act.triggered.connect(lambda _checked=False, f=slot: f())
+            view.addAction(act)
         services.background.failed.connect(self._bg_failed)
         services.background.cancelled.connect(self._bg_cancelled)
         services.background.state.connect(self._set_buttons)
         self._set_buttons()
-
-    @staticmethod
-    def _fit_columns(tree: QTreeWidget) -> None:
-        """The name column takes the room; the counts stay visible at the right."""
-        header = tree.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.Stretch)
-        for c in range(1, tree.columnCount()):
-            header.setSectionResizeMode(c, QHeaderView.ResizeToContents)
 
     # --- loading ---
     @property
@@ -240,6 +383,10 @@ class ReorganizePage(QWidget):
     @property
     def items(self) -> list:
         return self.data["items"] if self.data else []
+
+    @property
+    def editable(self) -> bool:
+        return self.plan is not None and self.plan["state"] == "draft"
 
     def refresh(self) -> None:
         run_async(load_history, self.services.catalog, on_done=self._show_history,
@@ -258,10 +405,10 @@ class ReorganizePage(QWidget):
                                   when(p["created_at"]), when(p["applied_at"])])
             it.setData(0, Qt.UserRole, p["id"])
             self.history.addTopLevelItem(it)
-        if self.data is None and self._showing is None:
-            draft = next((p for p in plans if p["state"] == "draft"), None)
-            if draft:
-                self.show_plan(draft["id"])
+        # the latest plan, whatever became of it: after a restart an older draft was shown
+        # (with "Review and apply…" on) instead of the plan just applied
+        if self.data is None and self._showing is None and plans:
+            self.show_plan(plans[0]["id"])
         self.historyShown.emit()
 
     def show_plan(self, plan_id: int) -> None:
@@ -276,8 +423,12 @@ class ReorganizePage(QWidget):
     def _show_plan(self, data: dict) -> None:
         if self._showing is not None and data["plan"]["id"] != self._showing:
             return  # the user asked for another plan meanwhile
+        if self._writes or self._writing:
+            return  # decisions still on their way: the re-read after them shows the plan
         self._showing = None
+        same_plan = self.plan is not None and self.plan["id"] == data["plan"]["id"]
         self.data = data
+        self._tally = data["tally"]
         idx = self.mode.findData(data["plan"]["mode"])
         if idx >= 0:
             self.mode.setCurrentIndex(idx)
@@ -294,138 +445,125 @@ class ReorganizePage(QWidget):
             for w in (self.layout_box, self.template):
                 w.blockSignals(False)
             self.template.setEnabled(self.layout_box.currentData() == "date")
-        self._fill_trees()
+        self._fill(keep_place=same_plan)
         self._update_summary()
         self._set_buttons()
         self.planShown.emit(data["plan"]["id"])
 
-    def _fill_trees(self) -> None:
-        roots, names, items = self.data["roots"], self.data["names"], self.items
-        heads = [i for i in items if i.role == "file"]
-        companions = Counter(i.group_item_id for i in items if i.role != "file")
-        summary = self.plan.get("summary") or {}
-        notes = summary.get("notes") or {}
-        by_date = summary.get("layout") == "date"
-        self.current_tree.clear()
-        by_src = Counter(_rel(os.path.dirname(i.src), roots) for i in heads)
-        for folder, n in sorted(by_src.items()):
-            row = QTreeWidgetItem([folder or ".", str(n)])
-            row.setToolTip(0, next(os.path.dirname(i.src) for i in heads
-                                   if _rel(os.path.dirname(i.src), roots) == folder))
-            self.current_tree.addTopLevelItem(row)
-        editable = self.plan["state"] == "draft"
-        self.proposed_tree.blockSignals(True)
-        # the tree is re-read after each decision: the row ticked with Space stays the current
-        # one, and the view stays where it was (a keyboard user lost their place every time)
-        was = self._row_key(self.proposed_tree.currentItem())
-        scrolled = self.proposed_tree.verticalScrollBar().value()
-        self.proposed_tree.clear()
-        # a row per collection (each has its own folder); by date, a row per destination folder
-        groups: dict = defaultdict(list)
-        for i in heads:
-            groups[os.path.dirname(i.dst) if by_date else i.collection_id].append(i)
-        for key, group in sorted(groups.items(), key=lambda kv: (-len(kv[1]), str(kv[0]))):
-            full = Counter(os.path.dirname(i.dst) for i in group)
-            folder = _rel(full.most_common(1)[0][0], roots)
-            cid = None if by_date else key
-            name = names.get(cid) or ("" if by_date else "Unsorted")
-            why = notes.get(str(cid), []) if cid is not None else []
-            head = QTreeWidgetItem([f"{folder}   ({name})" if name else folder, str(len(group)),
-                                    "", (why[0] + (f"  (+{len(why) - 1} more)" if len(why) > 1
-                                                   else "")) if why else "",
-                                    "\n".join(sorted(full)) if len(full) <= 3 else
-                                    f"{full.most_common(1)[0][0]} (+{len(full) - 1} more)"])
-            head.setData(0, Qt.UserRole, cid if not by_date else [i.id for i in group])
-            head.setData(0, Qt.UserRole + 1, FOLDER if by_date else COLLECTION)
-            bold = head.font(0)
-            bold.setBold(True)
-            head.setFont(0, bold)
-            tip = (f"collection “{name}”\n" if name else "") + "to " + "\n   ".join(
-                f"{d}{os.sep}  ({n} files)" for d, n in sorted(full.items()))
-            if why:
-                tip += "\nwhat the checks changed, and why:\n- " + "\n- ".join(why)
-            tip += "\ndouble-click to change the folder"
-            for c in (0, 3, 4):
-                head.setToolTip(c, tip)
-            if editable:
-                head.setFlags(head.flags() | Qt.ItemIsUserCheckable)
-                acc = sum(i.decision == "accept" for i in group)
-                head.setCheckState(0, Qt.Checked if acc == len(group) else
-                                   Qt.Unchecked if acc == 0 else Qt.PartiallyChecked)
-            for i in group:
-                conf = "" if i.confidence is None else f"{i.confidence:.2f}"
-                label = os.path.basename(i.dst)
-                if _rel(os.path.dirname(i.dst), roots) != folder:
-                    label = _rel(i.dst, roots)
-                it = QTreeWidgetItem([label, "", conf, i.reason if i.flagged else "", i.dst])
-                it.setData(0, Qt.UserRole, i.id)
-                it.setData(0, Qt.UserRole + 1, ITEM)
-                extra = companions.get(i.id, 0)
-                tip = f"from {i.src}\nto {i.dst}"
-                if extra:
-                    tip += f"\n+ {extra} companion file(s) (sidecars, RAW) move with it"
-                if i.reason:
-                    tip += f"\nwhy: {i.reason}"
-                if i.state:
-                    tip += f"\nstate: {i.state}"
-                for c in (0, 3, 4):
-                    it.setToolTip(c, tip)
-                if editable:
-                    it.setFlags(it.flags() | Qt.ItemIsUserCheckable)
-                    it.setCheckState(0, Qt.Checked if i.decision == "accept" else Qt.Unchecked)
-                elif i.state:
-                    it.setText(1, i.state)
-                if i.flagged:
-                    it.setText(0, "⚠ " + it.text(0))
-                    for c in range(5):
-                        it.setBackground(c, FLAG_BRUSH)
-                head.addChild(it)
-            self.proposed_tree.addTopLevelItem(head)
-            head.setExpanded(len(group) <= 40)
-        # collections that stay where they are, and why (no churn, nothing known, no date)
-        for cid_text, why in sorted(notes.items()):
-            if by_date or int(cid_text) in groups:
-                continue
-            name = names.get(int(cid_text)) or f"Collection {cid_text}"
-            row = QTreeWidgetItem([f"stays where it is   ({name})", "0", "", why[-1], ""])
-            row.setData(0, Qt.UserRole + 1, STAYS)
-            for c in (0, 3):
-                row.setToolTip(c, f"collection “{name}” is not moved:\n- " + "\n- ".join(why))
-            self.proposed_tree.addTopLevelItem(row)
-        if was is not None:
-            again = next((it for it in self._all_rows() if self._row_key(it) == was), None)
-            if again is not None:
-                self.proposed_tree.setCurrentItem(again)
-        self.proposed_tree.verticalScrollBar().setValue(scrolled)
-        self.proposed_tree.blockSignals(False)
+    def _fill(self, keep_place: bool) -> None:
+        """Show the units. The same plan re-read after a decision keeps the unit, the file and
+        the scroll position the keyboard was at (it lost its place at every tick)."""
+        units, editable = self.data["units"], self.editable
+        unit_row = self.units.currentIndex().row()
+        key = self.unit_model.units[unit_row].key if 0 <= unit_row < len(
+            self.unit_model.units) else None
+        cur = self.files.currentIndex()
+        file_row = cur.row()
+        file_col = max(cur.column(), 0)
+        scroll = self.files.verticalScrollBar().value()
+        if keep_place and self.unit_model.same_shape(units):
+            self.unit_model.replace(units, editable)
+            r = self.unit_model.row_of(key) if key is not None else None
+            if r is not None and len(units[r].files) == len(self.file_model.files):
+                self.file_model.replace(units[r], editable)
+                return
+            self._show_unit(r if r is not None else 0)
+            return
+        files = self.file_model.files
+        follow = [f.item.id for f in ([files[file_row]] if 0 <= file_row < len(files) else [])
+                  + files[:1] if f.item is not None]
+        self.unit_model.set_units(units, editable)
+        r = self.unit_model.row_of(key) if keep_place and key is not None else None
+        if r is None and keep_place and follow:   # a renamed unit: follow its files
+            r = next((n for n, u in enumerate(units) for f in u.files
+                      if f.item is not None and f.item.id in follow), None)
+        r = r if r is not None else (0 if units else -1)
+        if r >= 0:
+            self.units.setCurrentIndex(self.unit_model.index(r))   # fills the files
+            self.units.scrollTo(self.unit_model.index(r))
+        else:
+            self._show_unit(-1)
+        if not keep_place:
+            return
+        now = self.file_model.files
+        at = next((n for n, f in enumerate(now) if follow and f.item is not None
+                   and f.item.id == follow[0]), None)
+        if at is None and self.file_model.unit is not None and \
+                self.file_model.unit.key == key and 0 <= file_row < len(now):
+            at = file_row
+        if at is not None:
+            self.files.setCurrentIndex(self.file_model.index(at, file_col))
+            self.files.verticalScrollBar().setValue(scroll)
+            self.files.scrollTo(self.file_model.index(at, file_col))
 
-    @staticmethod
-    def _row_key(item: QTreeWidgetItem | None):
-        if item is None:
-            return None
-        return item.data(0, Qt.UserRole + 1), repr(item.data(0, Qt.UserRole)), item.text(0)
+    def _show_unit(self, row: int) -> None:
+        units = self.unit_model.units
+        u = units[row] if 0 <= row < len(units) else None
+        bases = [self.plan["target"]] if self.plan and self.plan["target"] else \
+            (self.data["roots"] if self.data else [])
+        self.file_model.set_unit(u, bases, self.editable)
+        if u is None:
+            self.unit_title.setText("")
+        elif u.key == STAYS:
+            self.unit_title.setText(f"{_plural(len(u.files), 'file')} stay where they are")
+        else:
+            self.unit_title.setText(f"Into {u.key}{os.sep}")
+        if self.file_model.rowCount():
+            self.files.setCurrentIndex(self.file_model.index(0, 0))
+        else:
+            self._show_file(-1)
+        self._set_buttons()
 
-    def _all_rows(self):
-        for i in range(self.proposed_tree.topLevelItemCount()):
-            head = self.proposed_tree.topLevelItem(i)
-            yield head
-            for j in range(head.childCount()):
-                yield head.child(j)
+    def _show_file(self, row: int) -> None:
+        files = self.file_model.files
+        f = files[row] if 0 <= row < len(files) else None
+        if f is None:
+            for w in (self.file_from, self.file_to, self.file_why):
+                w.setText("")
+            self.file_thumb.clear()
+            return
+        it = f.item
+        self.file_from.setText(f"From  {it.src if it is not None else f.path}")
+        self.file_to.setText(f"To  {it.dst}" if it is not None else "Stays where it is")
+        self.file_why.setText(f"Why  {f.reason}" if f.reason else "")
+        self.file_thumb.setToolTip(file_tooltip(f))
+        self._file_thumb(f)
+
+    def _file_thumb(self, f) -> None:
+        self._thumb_for = f.file_id
+        pm = self.services.thumbs.get(ThumbRequest(f.file_id, f.path, f.kind, f.content_hash)) \
+            if f.file_id is not None else None
+        if pm is None:
+            self.file_thumb.clear()
+        else:
+            self.file_thumb.setPixmap(pm.scaled(DETAIL_THUMB_PX, DETAIL_THUMB_PX,
+                                                Qt.KeepAspectRatio, Qt.SmoothTransformation))
+
+    def _thumbs_arrived(self, ids: list) -> None:
+        if not self.isVisible():
+            return
+        self.units.viewport().update()
+        cur = self.files.currentIndex()
+        if cur.isValid() and getattr(self, "_thumb_for", None) in ids:
+            self._file_thumb(self.file_model.files[cur.row()])
 
     def _update_summary(self) -> None:
         p = self.plan
         if p is None:
             return
-        s = summarize(self.items)
+        s = self._tally.summary()
         mode = self.mode.currentData()
         verb = {"move": "moved", "copy": "copied", "link": "linked"}[mode]
         self.title.setText(f"Reorganize — plan #{p['id']} ({p['state']})")
-        text = (f"{s['files']} files would be {verb} from {s['folders_from']} folders into "
-                f"{s['folders_to']} folders ({s['companions']} companion files go with them); "
-                f"{s['skipped']} skipped; {s['flagged']} accepted files are low-confidence (⚠).")
+        text = (f"{_plural(s['files'], 'file')} would be {verb} from "
+                f"{_plural(s['folders_from'], 'folder')} into {_plural(s['folders_to'], 'folder')}"
+                f" ({s['companions']} companion files go with them); {s['skipped']} skipped")
+        text += (f"; {s['flagged']} accepted files are unsure (⚠)." if s["flagged"] else ".")
         if not self.items:
             text = ("Nothing to move: every file is where this layout puts it, or nothing is "
-                    "known that would place it (each collection below says why).")
+                    "known that would place it (“Left where they are” says why for each).")
+        elif not s["files"]:
+            text += " Tick a folder or a file to move it."
         if p["state"] != "draft":
             rep = p.get("report") or {}
             text = f"This plan is {p['state']}."
@@ -434,100 +572,224 @@ class ReorganizePage(QWidget):
                          f"alone, {len(rep.get('failed', []))} failed.")
         self.summary.setText(text)
 
+    def _organizing(self) -> bool:
+        """A plan is being made, applied or undone (indexing does not stop the review)."""
+        bg = self.services.background
+        return bg.busy and bg.current_name in ("plan", "apply", "undo")
+
     def _set_buttons(self, *_state: str) -> None:
-        draft = self.plan is not None and self.plan["state"] == "draft"
         busy = self.services.background.busy
-        for b in (self.accept_all, self.skip_flagged, self.edit_btn, self.apply_btn):
-            b.setEnabled(draft and not busy)
+        draft = self.editable and not self._organizing()
+        unit = self._current_unit()
+        moving = unit is not None and unit.key != STAYS
+        for b in (self.accept_all, self.skip_flagged):
+            b.setEnabled(draft and bool(self.items))
+        self.rename_btn.setEnabled(draft and moving)
+        self.move_btn.setEnabled(draft and moving)
+        # nothing accepted, nothing to apply (a dry run of 0 operations was offered)
+        self.apply_btn.setEnabled(draft and not busy and self._tally.accepted > 0)
         self.propose_btn.setEnabled(not busy)
         self.mode.setEnabled(not busy)
 
-    # --- decisions (each one is a small write, in a worker; then the plan is re-read) ---
-    def _decide(self, fn, *args, **kwargs) -> None:
+    def _current_unit(self):
+        r = self.units.currentIndex().row()
+        units = self.unit_model.units
+        return units[r] if 0 <= r < len(units) else None
+
+    # --- decisions: the rows change at once; the catalog follows, one write after another ---
+    def _write(self, fn, *args, **kwargs) -> None:
         pid = self.plan["id"]
+        self._writes.append((pid, fn, args, kwargs))
+        if not self._writing:
+            self._next_write()
+
+    def _next_write(self) -> None:
+        if not self._writes:
+            self._writing = False
+            shown = self.plan["id"] if self.plan is not None else None
+            wanted = self._showing if self._showing is not None else shown
+            if wanted is None:
+                return
+            if self._full_reread or wanted != shown:
+                # new folders (the units change), or another plan asked for meanwhile
+                self._full_reread = False
+                self.show_plan(wanted)
+            else:   # decisions only: the rows showed them already (a failed write re-reads)
+                self.planShown.emit(shown)
+            return
+        self._writing = True
+        pid, fn, args, kwargs = self._writes.popleft()
 
         def work(catalog):
             fn(catalog, pid, *args, **kwargs)
 
-        run_async(work, self.services.catalog, on_done=lambda _r: self.show_plan(pid),
-                  on_error=lambda e: self._show_error("Could not change the plan", e, pid))
+        run_async(work, self.services.catalog, on_done=lambda _r: self._next_write(),
+                  on_error=lambda e: self._write_failed(e, pid))
+
+    def _write_failed(self, e: BaseException, pid: int) -> None:
+        self._writes.clear()
+        self._full_reread = False
+        self._writing = False
+        self._show_error("Could not change the plan", e, pid)
+
+    def _decide(self, fn, *args, **kwargs) -> None:
+        """A decision the rows cannot show before the catalog has it (a new folder)."""
+        self._full_reread = True
+        self._write(fn, *args, **kwargs)
 
     def _show_error(self, title: str, e: BaseException, pid: int | None = None) -> None:
         QMessageBox.warning(self, title, describe(e))
         if pid is not None:
             self.show_plan(pid)
 
+    def _decisions_shown(self) -> None:
+        self._update_summary()
+        self._set_buttons()
+
+    def toggle_unit(self, row: int, accept: bool) -> None:
+        """Accept or skip every move of a unit (its tick, or Space on it)."""
+        u = self.unit_model.units[row]
+        if not self.editable or u.key == STAYS or self._organizing():
+            return
+        decision = "accept" if accept else "skip"
+        self.unit_model.add(row, self._tally.decide([f.item for f in u.files], decision))
+        if self.file_model.unit is u:
+            self.file_model.changed_rows(range(len(u.files)))
+        self._decisions_shown()
+        from core.organize import set_unit_decision
+
+        self._write(set_unit_decision, u.key, decision)
+
+    def toggle_files(self, rows: list[int], accept: bool) -> None:
+        """Accept or skip files of the unit in view (their ticks, or Space on the selection)."""
+        files = [self.file_model.files[r] for r in rows]
+        ids = [f.item.id for f in files if f.item is not None]
+        if not self.editable or not ids or self._organizing():
+            return
+        decision = "accept" if accept else "skip"
+        delta = self._tally.decide([f.item for f in files if f.item is not None], decision)
+        self.file_model.changed_rows(rows)
+        r = self.unit_model.row_of(self.file_model.unit.key)
+        if r is not None:
+            self.unit_model.add(r, delta)
+        self._decisions_shown()
+        self._write(set_items_decision, ids, decision)
+
     def set_item(self, item_id: int, decision: str | None = None, folder: str | None = None):
         from core.organize import set_item_decision
 
         self._decide(set_item_decision, item_id, decision, folder=folder)
 
-    def set_collection(self, collection_id: int, decision: str | None = None,
-                       folder: str | None = None) -> None:
-        from core.organize import set_collection_decision
-
-        self._decide(set_collection_decision, collection_id, decision, folder=folder)
-
-    def _item_changed(self, item: QTreeWidgetItem, col: int) -> None:
-        if col != 0 or self.plan is None:
-            return
-        decision = "skip" if item.checkState(0) == Qt.Unchecked else "accept"
-        if item.data(0, Qt.UserRole + 1) == ITEM:
-            self.set_item(item.data(0, Qt.UserRole), decision)
-        elif item.data(0, Qt.UserRole + 1) == FOLDER:
-            self._bulk(list(item.data(0, Qt.UserRole)), decision)
-        elif item.data(0, Qt.UserRole) is not None:
-            self.set_collection(item.data(0, Qt.UserRole), decision)
-
-    def _bulk(self, ids: list[int], decision: str | None, folder: str | None = None) -> None:
-        from core.organize import set_item_decision
-
-        def many(catalog, pid):
-            for iid in ids:
-                set_item_decision(catalog, pid, iid, decision, folder=folder)
-
-        self._decide(many)
-
     def _set_all(self, decision: str) -> None:
-        self._bulk([i.id for i in self.items if i.role == "file"], decision)
+        from core.organize import set_unit_decision
+
+        for u in self.unit_model.units:
+            if u.key == STAYS:
+                continue
+            self._tally.decide([f.item for f in u.files], decision)
+            self._write(set_unit_decision, u.key, decision)
+        self.unit_model.recount()
+        self.file_model.changed_rows(range(len(self.file_model.files)))
+        self._decisions_shown()
 
     def _skip_flagged(self) -> None:
-        self._bulk([i.id for i in self.items if i.role == "file" and i.flagged], "skip")
+        flagged = [i for i in self.items if i.role == "file" and i.flagged]
+        self._tally.decide(flagged, "skip")
+        if flagged:
+            self.unit_model.recount()
+            self.file_model.changed_rows(range(len(self.file_model.files)))
+            self._decisions_shown()
+            self._write(set_items_decision, [i.id for i in flagged], "skip")
 
-    def edit_destination(self, item: QTreeWidgetItem | None) -> None:
-        if item is None or self.plan is None or self.plan["state"] != "draft" or \
-                item.data(0, Qt.UserRole + 1) == STAYS:
+    def drop_files(self, row: int, item_ids: list) -> None:
+        """Files dragged from the list onto another unit go to that unit's folder."""
+        target = self.unit_model.units[row]
+        if not self.editable or self._organizing() or target.key == STAYS or \
+                target is self.file_model.unit or not item_ids:
             return
-        roots = self.data["roots"]
-        if item.data(0, Qt.UserRole + 1) == ITEM:
-            it = next(i for i in self.items if i.id == item.data(0, Qt.UserRole))
-            old = _rel(os.path.dirname(it.dst), roots)
-            new, ok = QInputDialog.getText(self, "Edit destination",
-                                           "Folder (inside the library folder):", text=old)
-            if ok and new.strip() and new.strip() != old:
-                self.set_item(it.id, folder=new.strip())
-        elif item.data(0, Qt.UserRole + 1) == FOLDER:
-            old = item.text(0)
-            new, ok = QInputDialog.getText(self, "Edit destination",
-                                           "Folder for these files:", text=old)
-            if ok and new.strip() and new.strip() != old:
-                self._bulk(list(item.data(0, Qt.UserRole)), None, folder=new.strip())
+        from core.organize import move_to_unit
+
+        self._decide(move_to_unit, item_ids, target.key)
+
+    def rename_unit(self) -> None:
+        """Give the current unit's folder another name (or place), inside its library folder."""
+        u = self._current_unit()
+        if u is None or u.key == STAYS or not self.editable or self._organizing():
+            return
+        new, ok = QInputDialog.getText(self, "Rename folder",
+                                       ("Folder for this file" if len(u.files) == 1 else
+                                        f"Folder for these {len(u.files)} files") +
+                                       " (inside the library folder):", text=u.folder)
+        new = new.strip().strip("/" + os.sep)
+        if ok and new and new != u.folder:
+            from core.organize import set_unit_decision
+
+            self._decide(set_unit_decision, u.key, folder=new)
+
+    def move_files(self) -> None:
+        """Send the selected files (each with its group) into another unit's folder, or into a
+        folder the user names."""
+        u = self._current_unit()
+        if u is None or u.key == STAYS or not self.editable or self._organizing():
+            return
+        rows = sorted({i.row() for i in self.files.selectionModel().selectedRows()} |
+                      ({self.files.currentIndex().row()} if self.files.currentIndex().isValid()
+                       else set()))
+        files = [self.file_model.files[r] for r in rows if self.file_model.files[r].item]
+        if not files:
+            return
+        others = [x for x in self.unit_model.units if x.key not in (STAYS, u.key)]
+        what = (os.path.basename(files[0].item.dst) if len(files) == 1
+                else _plural(len(files), "file"))
+        new, ok = QInputDialog.getItem(self, "Move to another folder",
+                                       f"Move {what} into (a folder of this plan, or a new "
+                                       "one inside the library folder):",
+                                       [x.folder for x in others], 0, True)
+        new = new.strip().strip("/" + os.sep)
+        if not ok or not new or new == u.folder:
+            return
+        ids = [f.item.id for f in files]
+        target = next((x for x in others if x.folder == new), None)
+        if target is not None:
+            from core.organize import move_to_unit
+
+            self._decide(move_to_unit, ids, target.key)
         else:
-            old = item.text(0).split("   (")[0]
-            new, ok = QInputDialog.getText(self, "Edit destination",
-                                           "Folder for this collection:", text=old)
-            if ok and new.strip() and new.strip() != old:
-                self.set_collection(item.data(0, Qt.UserRole), folder=new.strip())
+            self._decide(set_items_decision, ids, folder=new)
 
     # --- plan, apply, undo ---
     def _layout_changed(self) -> None:
+        """The user chose a layout: remembered (the next start and `shoebox plan` use it)."""
         self.template.setEnabled(self.layout_box.currentData() == "date")
+        self._remember(organize_layout=self.layout_box.currentData())
         self._preview_timer.start()
+
+    def _remember_template(self) -> None:
+        text = self.template.text().strip()
+        if text and self.layout_box.currentData() == "date":
+            self._remember(organize_date_template=text)
+
+    def _remember(self, **changes) -> None:
+        st = self.services.settings
+        if all(getattr(st, k) == v for k, v in changes.items()):
+            return
+        for k, v in changes.items():
+            setattr(st, k, v)
+        try:
+            st.save(self.services.paths)
+        except OSError as e:   # a read-only data folder: the choice holds for this session
+            log.warning("could not save the layout choice: %s", e)
+
+    def _preview_toggled(self, shown: bool) -> None:
+        self.preview_btn.setArrowType(Qt.DownArrow if shown else Qt.RightArrow)
+        self.preview.setVisible(shown)
 
     def update_preview(self) -> None:
         """The live preview of the chosen layout: the full folders it would fill (a worker)."""
         layout, template = self.layout_box.currentData(), self.template.text().strip()
         self.preview.setText("Previewing…")
+        self.preview_btn.show()
+        self.preview_btn.setChecked(True)   # a new preview is news (folded again by a plan)
         self.preview.show()
         run_async(preview_layout, self.services.catalog, self.services.settings, layout,
                   template if layout == "date" else None,
@@ -538,6 +800,9 @@ class ReorganizePage(QWidget):
         if res["layout"] != self.layout_box.currentData():
             return  # the user chose another layout meanwhile
         self.last_preview = res
+        # a sentence wraps; a list of folders scrolls sideways (a path cut in two misleads)
+        self.preview.setLineWrapMode(QPlainTextEdit.NoWrap if res.get("moves") else
+                                     QPlainTextEdit.WidgetWidth)
         if "error" in res:
             self.preview.setText(f"Preview: {res['error']}")
         elif not res["moves"]:
@@ -553,12 +818,14 @@ class ReorganizePage(QWidget):
         mode = self.mode.currentData()
         layout = self.layout_box.currentData()
         template = self.template.text().strip() if layout == "date" else None
+        self._remember_template()
         self.summary.setText("Working out a new layout…")
         s.background.submit("plan", lambda task: organize_api.propose(s, mode, task, layout,
                                                                       template),
                             self._planned)
 
     def _planned(self, plan_id) -> None:
+        self.preview_btn.setChecked(False)   # the plan below shows it now, with room to spare
         self.data = None
         self.show_plan(int(plan_id))
         self.refresh()
@@ -599,7 +866,7 @@ class ReorganizePage(QWidget):
         self.last_dry_run = dry
         self._update_summary()
         ops = Counter(o.get("op", "?") for o in dry.operations)
-        s = summarize(self.items)
+        s = self._tally.summary()
         to = Counter(os.path.dirname(i.dst) for i in self.items
                      if i.role == "file" and i.decision == "accept")
         lines = [f"{mode.capitalize()} {s['files']} files into {s['folders_to']} folders?", "",

@@ -12,6 +12,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
     QApplication,
     QComboBox,
     QLabel,
@@ -19,7 +20,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QSizePolicy,
     QSlider,
-    QTreeWidget,
     QWidget,
 )
 
@@ -71,10 +71,12 @@ def layout_problems(win) -> list[str]:
             rects = [w.visualItemRect(w.item(i)) for i in range(w.count())]
             if any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:]):
                 out.append(f"{name}: tiles overlap")
-        if isinstance(w, QTreeWidget) and w.objectName() == "proposed":
-            col = w.columnWidth(0)
-            if col < 180:
-                out.append(f"Proposed column only {col} px wide")
+        if isinstance(w, QAbstractItemView) and w.objectName() in ("units", "files") and \
+                w.viewport().width() < 240:
+            out.append(f"the review's {w.objectName()} only {w.viewport().width()} px wide")
+        if isinstance(w, QAbstractItemView) and w.objectName() in ("units", "files") and \
+                w.viewport().height() < 120:
+            out.append(f"the review's {w.objectName()} only {w.viewport().height()} px high")
     return out
 
 

@@ -8,9 +8,11 @@ import os
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 from core.scan.roots import add_root
 from core.scan.scanner import scan
+from tests.desktop.review import click_unit
 from tests.media_factory import write_jpeg
 
 MODEL_ID = "test/clip@0:fp32"
@@ -84,27 +86,34 @@ def test_the_review_shows_full_destinations_counts_and_reasons(tmp_path, service
     with qtbot.waitSignal(page.planShown, timeout=30000):
         page.propose()
     assert page.plan["summary"]["layout"] == "topic"
-    tree = page.proposed_tree
-    assert tree.topLevelItemCount() == 2
-    heads = [tree.topLevelItem(i) for i in range(2)]
-    for head in heads:
-        full = head.text(4)
-        assert full.startswith(str(lib) + os.sep) and os.path.basename(str(lib)) not in \
-            full[len(str(lib)):]
-        assert f"to {full}{os.sep}  ({head.text(1)} files)" in head.toolTip(0)
-        for j in range(head.childCount()):
-            child = head.child(j)
-            assert child.text(4).startswith(full + os.sep) and child.text(4) in child.toolTip(0)
-    flagged = [head.child(j) for head in heads for j in range(head.childCount())
-               if head.child(j).text(0).startswith("⚠")]
-    assert len(flagged) == 1 and "only 20% sure" in flagged[0].text(3)
+    units = page.unit_model.units
+    assert len(units) == 2   # (nothing stays: every photo is in a collection)
+    for row, u in enumerate(units):
+        assert u.key.startswith(str(lib) + os.sep) and os.path.basename(str(lib)) not in \
+            u.key[len(str(lib)):]
+        assert page.unit_model.data(page.unit_model.index(row), Qt.ToolTipRole).startswith(
+            f"{u.key}{os.sep}\n5 photos · ")
+        click_unit(qtbot, page, row)
+        assert page.file_model.rowCount() == 5
+        for r in range(5):   # the full destination of each file, in view below the list
+            page.files.setCurrentIndex(page.file_model.index(r, 0))
+            dst = page.file_model.files[r].item.dst
+            assert dst.startswith(u.key + os.sep)
+            assert page.file_to.full_text() == f"To  {dst}"
+            assert dst in page.file_model.data(page.file_model.index(r, 2), Qt.ToolTipRole)
+    flagged = [(u, f) for u in units for f in u.files if f.item.flagged]
+    assert len(flagged) == 1 and "only 20% sure" in flagged[0][1].reason
+    click_unit(qtbot, page, units.index(flagged[0][0]))
+    row = page.file_model.files.index(flagged[0][1])
+    assert page.file_model.data(page.file_model.index(row, 0)).startswith("⚠")
+    assert "only 20% sure" in page.file_model.data(page.file_model.index(row, 2))
 
     # the confirmation lists the full folders with their counts
     asked = []
     page.confirm = lambda text: asked.append(text) or False
     page.apply()
     qtbot.waitUntil(lambda: bool(asked), timeout=20000)
-    assert any(f"{h.text(4)}{os.sep}  (" in asked[0] for h in heads)
+    assert all(f"{u.key}{os.sep}  (" in asked[0] for u in units)
     assert (lib / "DCIM" / "100CANON" / "IMG_0000.jpg").exists()   # said no: nothing moved
 
 
@@ -114,9 +123,11 @@ def test_a_collection_that_stays_says_why(tmp_path, services, page, qtbot):
     window.show_page("reorganize")
     with qtbot.waitSignal(page.planShown, timeout=30000):
         page.propose()
-    tree = page.proposed_tree
-    rows = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
-    stays = [r for r in rows if r.text(0).startswith("stays where it is")]
-    assert len(rows) == 2 and len(stays) == 1
-    assert "already together in “Seaside 2023”" in stays[0].text(3)
+    units = page.unit_model.units
+    assert [u.folder for u in units][-1] == "Left where they are"
+    click_unit(qtbot, page, len(units) - 1)
+    whys = {page.file_model.data(page.file_model.index(r, 2))
+            for r in range(page.file_model.rowCount())}
+    assert whys == {"already together in “Seaside 2023”, a folder of its own: left there"}
+    assert len(units) == 2 and page.file_model.rowCount() == 5
     assert all(str(lib / "Seaside 2023") not in i.src for i in page.items)

@@ -187,7 +187,6 @@ def test_space_skips_in_the_review_and_the_keyboard_keeps_its_place(tmp_path, se
     """Each decision re-reads the plan; the tree was rebuilt without a current row, so the
     next Down + Space acted on nothing."""
     from core.organize import make_plan, plan_items
-    from desktop.views.reorganize import ITEM
 
     lib = tmp_path / "lib"
     for i in range(4):
@@ -199,18 +198,18 @@ def test_space_skips_in_the_review_and_the_keyboard_keeps_its_place(tmp_path, se
     page = win.reorganize
     with qtbot.waitSignal(page.planShown, timeout=10000):
         win.show_page("reorganize")
-    tree = page.proposed_tree
-    rows = [h.child(j) for h in map(tree.topLevelItem, range(tree.topLevelItemCount()))
-            for j in range(h.childCount()) if h.child(j).data(0, Qt.UserRole + 1) == ITEM]
-    first, second = rows[0].data(0, Qt.UserRole), rows[1].data(0, Qt.UserRole)
-    tree.setCurrentItem(rows[0])
-    tree.setFocus()
+    files = page.files
+    rows = page.file_model.files
+    first, second = rows[0].item.id, rows[1].item.id
+    files.setCurrentIndex(page.file_model.index(0, 0))
+    files.setFocus()
     with qtbot.waitSignal(page.planShown, timeout=10000):
-        qtbot.keyClick(tree, Qt.Key_Space)   # skip it
-    assert tree.currentItem() is not None and tree.currentItem().data(0, Qt.UserRole) == first
+        qtbot.keyClick(files, Qt.Key_Space)   # skip it
+    assert files.currentIndex().isValid()
+    assert page.file_model.files[files.currentIndex().row()].item.id == first
     with qtbot.waitSignal(page.planShown, timeout=10000):
-        qtbot.keyClick(tree, Qt.Key_Down)
-        qtbot.keyClick(tree, Qt.Key_Space)   # and the next one
+        qtbot.keyClick(files, Qt.Key_Down)
+        qtbot.keyClick(files, Qt.Key_Space)   # and the next one
     decisions = {i.id: i.decision for i in plan_items(services.catalog, pid)}
     assert decisions[first] == decisions[second] == "skip"
     assert sum(d == "skip" for d in decisions.values()) == 2

@@ -238,22 +238,20 @@ def test_main_flows_work_without_a_mouse(tmp_path, services, win, qtbot):
 
 def test_space_ticks_in_the_review_and_delete_trashes_in_duplicates(
         tmp_path, services, win, qtbot, monkeypatch):
-    from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem
+    from PySide6.QtWidgets import QTreeWidget
+
+    from core.organize import make_plan
 
     # Space belongs to the grid's preview only: in a list of ticks it ticks
-    tree = win.reorganize.proposed_tree
-    win.show_page("reorganize")
-    tree.setColumnCount(1)
-    it = QTreeWidgetItem(["Holidays/sea.jpg"])
-    it.setFlags(it.flags() | Qt.ItemIsUserCheckable)
-    it.setCheckState(0, Qt.Checked)
-    tree.blockSignals(True)
-    tree.addTopLevelItem(it)
-    tree.blockSignals(False)
-    tree.setCurrentItem(it)
-    tree.setFocus()
-    qtbot.keyClick(tree, Qt.Key_Space)
-    assert it.checkState(0) == Qt.Unchecked and not win.detail.isVisible()
+    _library(tmp_path, services)
+    make_plan(services.catalog, services.settings, layout="date", template="{year}")
+    page = win.reorganize
+    with qtbot.waitSignal(page.planShown, timeout=10000):
+        win.show_page("reorganize")
+    page.files.setFocus()
+    qtbot.keyClick(page.files, Qt.Key_Space)
+    assert page.file_model.data(page.file_model.index(0, 0), Qt.CheckStateRole) == Qt.Unchecked
+    assert not win.detail.isVisible()
     win.show_page("duplicates")
     trashed = []
     monkeypatch.setattr(win.duplicates, "trash_checked", lambda *a, **k: trashed.append(1))

@@ -12,6 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
+from core.organize import STAYS
+from tests.desktop.review import click_file_tick, click_unit
 from tests.media_factory import write_jpeg, write_truncated_jpeg
 
 pytestmark = pytest.mark.slow  # end to end through the GUI
@@ -130,13 +132,12 @@ def test_user_session(tmp_path, window, services, qtbot, monkeypatch):
         qtbot.mouseClick(page.propose_btn, Qt.LeftButton)
     heads = [i for i in page.items if i.role == "file"]
     assert len(heads) == 12
-    assert page.proposed_tree.topLevelItemCount() == 2
+    assert [u.key == STAYS for u in page.unit_model.units] == [False, False, True]
     # skip one file by unticking it, as a user would
-    coll = page.proposed_tree.topLevelItem(0)
-    skipped_item = coll.child(0)
-    skipped_id = skipped_item.data(0, Qt.UserRole)
+    click_unit(qtbot, page, 0)
+    skipped_id = page.file_model.files[0].item.id
     with qtbot.waitSignal(page.planShown, timeout=10000):
-        skipped_item.setCheckState(0, Qt.Unchecked)
+        click_file_tick(qtbot, page, 0)
     assert next(i for i in page.items if i.id == skipped_id).decision == "skip"
     # edit one file's destination (what the dialog on double-click sends)
     edited_id = next(i.id for i in page.items if i.role == "file" and i.id != skipped_id)

@@ -57,7 +57,7 @@ def test_units_are_stored_with_each_move_and_decided_together(roll, catalog):
     assert all(i.unit_key and i.unit_kind and i.unit_title for i in items)
     kyoto = [i for i in items if i.unit_title == "Kyoto, Japan"]
     assert kyoto and {i.unit_kind for i in kyoto} == {"event"}
-    set_unit_decision(catalog, pid, kyoto[0].unit_key, "skip", folder="Travel/Kyoto")
+    set_unit_decision(catalog, pid, os.path.dirname(kyoto[0].dst), "skip", folder="Travel/Kyoto")
     after = {i.id: i for i in plan_items(catalog, pid)}
     assert all(after[i.id].decision == "skip" and
                after[i.id].dst == str(root / "Travel" / "Kyoto" / os.path.basename(i.dst))
