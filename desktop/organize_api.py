@@ -6,8 +6,12 @@ for a while.
 
 from __future__ import annotations
 
+import logging
+
 from core.query import has_collections
 from core.tasks import TaskState
+
+log = logging.getLogger(__name__)
 
 
 def recluster_and_name(services, task: TaskState):
@@ -23,15 +27,21 @@ def recluster_and_name(services, task: TaskState):
 
 def propose(services, mode: str, task: TaskState, layout: str | None = None,
             template: str | None = None) -> int:
-    """A new draft plan (finding and naming collections first when there are none; the date
-    layout needs none)."""
+    """A new draft plan. Collections are found and named first when there are none and the
+    layout may use them; a plan needs none (events, kinds and dates place every file), so a
+    library without image vectors yet is planned all the same. Event titles come from the
+    LLM when it is there (core.organize.event_names), else from their places and days."""
+    from core.collections.store import CollectionError
     from core.organize import make_plan
 
     if layout != "date" and not has_collections(services.catalog):
-        recluster_and_name(services, task)
+        try:
+            recluster_and_name(services, task)
+        except CollectionError as e:   # no vectors yet: topics wait, the rest is planned
+            log.info("plan without collections: %s", e)
     task.status("working out folders")
     return make_plan(services.catalog, services.settings, mode=mode, layout=layout,
-                     template=template)
+                     template=template, registry=services.registry)
 
 
 def rename_collection(services, collection_id: int, name: str) -> None:

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.organize import STAYS, set_items_decision
+from core.query.display import plural
 from desktop import organize_api
 from desktop.elided_label import ElidedLabel
 from desktop.shortcuts import sequences
@@ -55,7 +56,10 @@ from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
 
-LAYOUTS = (("topic", "By topic", "Each collection in its own folder, under a broad topic"),
+AUTO = "auto"   # the library's shape picks: events when most files are dated, else topics
+LAYOUTS = ((AUTO, "Automatic", ("By event when most photos and videos have a capture date, "
+                                "by topic for an undated pile; the plan says which and why")),
+           ("topic", "By topic", "Each collection in its own folder, under a broad topic"),
            ("event", "By event", "Year/YYYY-MM Event, Place"),
            ("date", "By date", "Each photo by its capture date, through the template beside"))
 PREVIEW_FOLDERS = 8      # folders listed in the live preview and the confirmation
@@ -84,7 +88,8 @@ def preview_layout(catalog, settings, layout: str, template: str | None) -> dict
     files going there, and how many files move."""
     from core.organize import make_plan
 
-    moves = make_plan(catalog, settings, layout=layout, template=template or None, store=False)
+    moves = make_plan(catalog, settings, layout=None if layout == AUTO else layout,
+                      template=template or None, store=False)
     heads = [m for m in moves if m.role == "file"]
     return {"layout": layout, "moves": len(heads),
             "folders": Counter(os.path.dirname(m.dst) for m in heads)}
@@ -152,10 +157,6 @@ class Tally:
         return {"files": self.accepted, "skipped": self.heads - self.accepted,
                 "companions": self.companions, "folders_to": self.folders_to,
                 "folders_from": self.folders_from, "flagged": self.flagged}
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 class PreviewBox(QPlainTextEdit):
@@ -228,8 +229,9 @@ class ReorganizePage(QWidget):
         for i, (key, label, tip) in enumerate(LAYOUTS):
             self.layout_box.addItem(label, key)
             self.layout_box.setItemData(i, tip, Qt.ToolTipRole)
+        st = services.settings   # a layout the user chose beats the automatic one
         self.layout_box.setCurrentIndex(max(self.layout_box.findData(
-            services.settings.organize_layout), 0))
+            st.organize_layout if st.organize_layout_chosen else AUTO), 0))
         top.addWidget(self.layout_box)
         self.template = QLineEdit(services.settings.organize_date_template)
         self.template.setToolTip("Folders of the date layout, from each photo's capture date: "
@@ -436,7 +438,7 @@ class ReorganizePage(QWidget):
         # no preview for it: the plan below is what it does
         summary = data["plan"].get("summary") or {}
         idx = self.layout_box.findData(summary.get("layout"))
-        if idx >= 0:
+        if idx >= 0 and self.layout_box.currentData() != AUTO:   # Automatic stays Automatic
             for w in (self.layout_box, self.template):
                 w.blockSignals(True)
             self.layout_box.setCurrentIndex(idx)
@@ -505,7 +507,7 @@ class ReorganizePage(QWidget):
         if u is None:
             self.unit_title.setText("")
         elif u.key == STAYS:
-            self.unit_title.setText(f"{_plural(len(u.files), 'file')} stay where they are")
+            self.unit_title.setText(f"{plural(len(u.files), 'file')} stay where they are")
         else:
             self.unit_title.setText(f"Into {u.key}{os.sep}")
         if self.file_model.rowCount():
@@ -555,8 +557,9 @@ class ReorganizePage(QWidget):
         mode = self.mode.currentData()
         verb = {"move": "moved", "copy": "copied", "link": "linked"}[mode]
         self.title.setText(f"Reorganize — plan #{p['id']} ({p['state']})")
-        text = (f"{_plural(s['files'], 'file')} would be {verb} from "
-                f"{_plural(s['folders_from'], 'folder')} into {_plural(s['folders_to'], 'folder')}"
+        plan_summary = p.get("summary") or {}
+        text = (f"{plural(s['files'], 'file')} would be {verb} from "
+                f"{plural(s['folders_from'], 'folder')} into {plural(s['folders_to'], 'folder')}"
                 f" ({s['companions']} companion files go with them); {s['skipped']} skipped")
         text += (f"; {s['flagged']} accepted files are unsure (⚠)." if s["flagged"] else ".")
         if not self.items:
@@ -564,6 +567,10 @@ class ReorganizePage(QWidget):
                     "known that would place it (“Left where they are” says why for each).")
         elif not s["files"]:
             text += " Tick a folder or a file to move it."
+        if self.layout_box.currentData() == AUTO and plan_summary.get("layout_reason"):
+            # which layout the library's shape picked, and why
+            text += (f" Filed by {plan_summary.get('layout')}: "
+                     f"{plan_summary['layout_reason']}.")
         if p["state"] != "draft":
             rep = p.get("report") or {}
             text = f"This plan is {p['state']}."
@@ -740,7 +747,7 @@ class ReorganizePage(QWidget):
             return
         others = [x for x in self.unit_model.units if x.key not in (STAYS, u.key)]
         what = (os.path.basename(files[0].item.dst) if len(files) == 1
-                else _plural(len(files), "file"))
+                else plural(len(files), "file"))
         new, ok = QInputDialog.getItem(self, "Move to another folder",
                                        f"Move {what} into (a folder of this plan, or a new "
                                        "one inside the library folder):",
@@ -761,7 +768,11 @@ class ReorganizePage(QWidget):
     def _layout_changed(self) -> None:
         """The user chose a layout: remembered (the next start and `shoebox plan` use it)."""
         self.template.setEnabled(self.layout_box.currentData() == "date")
-        self._remember(organize_layout=self.layout_box.currentData())
+        key = self.layout_box.currentData()
+        if key == AUTO:
+            self._remember(organize_layout_chosen=False)
+        else:
+            self._remember(organize_layout=key, organize_layout_chosen=True)
         self._preview_timer.start()
 
     def _remember_template(self) -> None:
@@ -820,8 +831,8 @@ class ReorganizePage(QWidget):
         template = self.template.text().strip() if layout == "date" else None
         self._remember_template()
         self.summary.setText("Working out a new layout…")
-        s.background.submit("plan", lambda task: organize_api.propose(s, mode, task, layout,
-                                                                      template),
+        s.background.submit("plan", lambda task: organize_api.propose(
+                                s, mode, task, None if layout == AUTO else layout, template),
                             self._planned)
 
     def _planned(self, plan_id) -> None:

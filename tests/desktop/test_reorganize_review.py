@@ -57,7 +57,13 @@ def _library(tmp_path, services, beach_folder="DCIM/100CANON"):
 
 @pytest.fixture
 def page(win):
-    return win.reorganize, win
+    """The Reorganize page set to the topic layout these tests are about (the app starts on
+    Automatic, which picks events for a dated library)."""
+    page = win.reorganize
+    page.layout_box.blockSignals(True)
+    page.layout_box.setCurrentIndex(page.layout_box.findData("topic"))
+    page.layout_box.blockSignals(False)
+    return page, win
 
 
 def test_the_review_shows_full_destinations_counts_and_reasons(tmp_path, services, page, qtbot):

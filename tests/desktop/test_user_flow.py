@@ -60,7 +60,7 @@ def add_vectors_and_collections(catalog):
     name_collections(catalog, None, None, use_llm=False)
 
 
-def wait_idle(services, qtbot, timeout=30):
+def wait_idle(services, qtbot, timeout=90):   # (a loaded 2-core machine: minutes)
     assert services.background.wait_idle(timeout)
 
 
