@@ -241,8 +241,8 @@ def test_people_event_place_and_date_are_facts(catalog, photo):
     a = ask(catalog, reg, photo, "Who is in this photo?")
     prompt = reg.calls[0][0][1]["content"]
     assert "- people: Anna (named by you" in prompt and "Sam" not in prompt
-    assert "- place: Venice, Veneto, Italy" in prompt and "- date: 2021-05-0" in prompt
-    assert "- event: Venice · 3 May 2021" in prompt
+    assert "- place: Venice (Venezia), Veneto, Italy" in prompt and "- date: 2021-05-0" in prompt
+    assert "- event: Venice (Venezia) · 3 May 2021" in prompt
     assert a.confident and a.based_on == ["people"]
     a = ask(catalog, None, photo, "who is this?")            # without the LLM: the fact
     assert a.answer.startswith("People: Anna") and a.confident
