@@ -226,13 +226,6 @@ def _quote(p) -> str:
     return f"“{p.text}”" + (f" (at {clock(p.start_s)})" if p.start_s is not None else "")
 
 
-def _quote_facts(quotes) -> dict[str, str]:
-    facts: dict[str, list[str]] = {}
-    for p in quotes:
-        facts.setdefault(QUOTE_FACT[p.source], []).append(_quote(p))
-    return {k: " ".join(v) for k, v in facts.items()}
-
-
 def _with_quotes(answer: Answer, quotes) -> Answer:
     answer.quotes = [{"text": p.text, "source": p.source, "start_s": p.start_s,
                       "end_s": p.end_s, "similarity": p.similarity} for p in quotes]
@@ -288,7 +281,7 @@ _QUESTION_FACTS = (
     (re.compile(r"\b(when|date|year|month|day|time|old)\b", re.IGNORECASE), "date"),
     (re.compile(r"\b(where|place|location|country|city|gps)\b", re.IGNORECASE), "place"),
     (re.compile(r"\b(camera|phone|device|lens|shot with|taken with)\b", re.IGNORECASE), "camera"),
-    (re.compile(r"\b(who|whom|whose|person|people|name|named)\b", re.IGNORECASE), "people"),
+    (re.compile(r"\b(who|whom|whose|person|people)\b", re.IGNORECASE), "people"),
 )
 _ABOUT_SPEECH = re.compile(r"\b(talks?|talking|says?|said|saying|speaks?|speaking|tells?|told|"
                            r"mentions?|story|conversation|speech|voice)\b", re.IGNORECASE)
