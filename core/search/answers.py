@@ -27,7 +27,7 @@ from core.places.store import file_place
 from core.query.display import camera_label, clock
 from core.query.people import named_people_of_files
 from core.search.engine import resolve_file
-from core.search.grounding import quoted_fact
+from core.search.grounding import grounding
 from core.search.types import Answer, Hit, Results
 
 log = logging.getLogger(__name__)
@@ -265,7 +265,8 @@ def _checked(reply: AskReply, facts: dict[str, str], notices: list[str]) -> Answ
     dont_know = answer.lower().startswith(("i don't know", "i do not know", "unknown"))
     if dont_know:
         return Answer(DONT_KNOW, [], False, "llm", notices, facts)
-    where = quoted_fact(reply.quote, facts, skip=NOT_EVIDENCE)
+    found = grounding(reply.quote, answer, facts, skip=NOT_EVIDENCE)
+    where = found[0] if found else None
     if where is not None and where not in based_on:
         based_on.append(where)
     if not based_on:
@@ -274,7 +275,7 @@ def _checked(reply: AskReply, facts: dict[str, str], notices: list[str]) -> Answ
     elif where is None:
         notices.append("not certain: the answer quotes nothing Shoebox knows about this file")
     return Answer(answer, based_on, where is not None, "llm", notices, facts,
-                  quoted=reply.quote.strip() if where is not None else None)
+                  quoted=found[1] if found else None)
 
 
 _QUESTION_FACTS = (

@@ -257,3 +257,22 @@ def test_confidence_comes_from_the_quote_found_in_the_facts():
     assert quoted_fact("We crossed the sea by boat", facts) is None
     assert quoted_fact("a", facts) is None and quoted_fact("", facts) is None
     assert quoted_fact("a red boat", facts, skip=("visual answer",)) is None
+
+
+def test_a_fact_found_whole_in_the_quote_or_the_answer_grounds_it():
+    """The packaged 1.5B LLM wraps its quote in a sentence of its own ("The camera used in the
+    photo is an Apple iPhone 12.") or answers with the fact itself ("2021-05-03 00:00")."""
+    from core.search.grounding import grounding
+
+    facts = {"date": "2021-05-03 00:00 (from the photo's metadata)", "camera": "Apple iPhone 12",
+             "people": "Anna (named by you, recognised by their faces)",
+             "speech": "\n[0:00] We left at night.\n[0:04] We crossed the mountains on foot.",
+             "tags": "aquarium, party, sunglasses", "visual answer": "a red boat"}
+    assert grounding("The camera used in the photo is an Apple iPhone 12.", "", facts) == (
+        "camera", "Apple iPhone 12")
+    assert grounding("It was taken on May 3, 2021.", "2021-05-03 00:00", facts)[0] == "date"
+    assert grounding("", "Anna", facts) == ("people", "Anna")
+    assert grounding("", "He says we crossed the mountains on foot.", facts)[0] == "speech"
+    assert grounding("", "A party, sunglasses and an aquarium.", facts) is None
+    assert grounding("", "We left at dawn.", facts) is None          # a line, not a word of it
+    assert grounding("", "a red boat", facts, skip=("visual answer",)) is None
