@@ -162,8 +162,8 @@ def _fingerprint(conn: Connection) -> int:
         f"total(coalesce(f.gps_lon, 0) * f.id) FROM files f WHERE f.status = 'present' "
         f"AND f.kind IN ('photo', 'video') AND {CAMERA_DATED}").fetchone()
     places = conn.execute("SELECT count(*), total(file_id * length(coalesce(place, '') || "
-                          "coalesce(country, ''))) FROM file_places WHERE source = 'gps'"
-                          ).fetchone()
+                          "coalesce(country, '') || coalesce(spellings, ''))) FROM file_places "
+                          "WHERE source = 'gps'").fetchone()
     return zlib.crc32(repr((tuple(row), tuple(places))).encode()) & 0x7FFFFFFF
 
 
@@ -212,7 +212,8 @@ def _describe(ids, times, lat, lon, labels, own: dict[int, FilePlace],
                 if f not in own:
                     j = int(np.argmin(np.abs(at - times[i])))
                     p = located[j][1]
-                    inferred[f] = FilePlace(p.place, p.region, p.country, p.country_code, True)
+                    inferred[f] = FilePlace(p.place, p.region, p.country, p.country_code, True,
+                                            spellings=p.spellings)
     return events, inferred
 
 

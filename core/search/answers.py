@@ -1,10 +1,14 @@
 """Questions about one photo or video, and the optional LLM rerank of search results.
 
-The LLM only sees facts the catalog holds (caption, tags, date, place, camera), the lines of
-speech and text in the picture closest in meaning to the question (quoted, with their times),
-and, when the caption model can answer visual questions, that model's answer. It must say which facts it
-used, and "I don't know" when they do not hold the answer. When the LLM is unavailable or
-returns garbage, the answer falls back to the visual answer or to the plain facts.
+The LLM only sees facts the catalog holds (caption, tags, date, place, event, the people you
+named, camera), what is said in the video (its whole transcript with times; a long one by the
+passages closest in meaning to the question, as many as the context holds) and the text read
+in the picture, and, when the caption model can answer visual questions, that model's
+answer. It must say which facts it used, quote the words that state its answer, and say
+"I don't know" when the facts do not hold it. The answer is confident only when that quote is
+found in the facts (core/search/grounding.py), never on the model's word. When the LLM is
+unavailable or returns garbage, the answer falls back to the lines that mean what the
+question asks, the visual answer or the plain facts.
 """
 
 from __future__ import annotations
@@ -17,37 +21,45 @@ import re
 from pydantic import BaseModel, Field
 
 from core.errors import ShoeboxError
+from core.places.events import event_of_file
 from core.places.geocoder import place_label
 from core.places.store import file_place
 from core.query.display import camera_label, clock
+from core.query.people import named_people_of_files
 from core.scan.dates import SOURCE_WORDS, is_capture_source
 from core.search.engine import resolve_file
+from core.search.grounding import grounding
 from core.search.types import Answer, Hit, Results
 
 log = logging.getLogger(__name__)
 
 DONT_KNOW = "I don't know"
 MAX_QUESTION_CHARS = 500
-FACT_NAMES = ("caption", "tags", "date", "place", "camera", "speech", "text in the picture",
-              "visual answer")
+FACT_NAMES = ("caption", "tags", "date", "place", "event", "people", "camera", "speech",
+              "text in the picture", "visual answer")
 QUOTES = 3                   # lines of speech or text retrieved for a question
 QUOTE_FACT = {"transcript": "speech", "text": "text in the picture"}
+# What is said, up to this many characters (~1,500 tokens): the packaged GGUF LLM runs with a
+# 4,096-token context, and the instructions, the other facts and the reply take under 1,000.
+SPEECH_CHARS = 6000
+PICTURE_TEXT_CHARS = 1500    # text read in the picture (a document page is ~2,000)
+NOT_EVIDENCE = ("visual answer",)   # another model's guess: quoting it grounds nothing
 
 SYSTEM_PROMPT = (
-    "You answer a question about one photo or video using ONLY the facts given. Speech and "
-    "text in the picture are quoted exactly, with the time they are said; quote them when "
-    "they answer. Never guess or add "
-    "anything that is not in the facts. If the facts do not hold the answer, the answer is "
-    f'exactly "{DONT_KNOW}". Reply in JSON: "answer" (one or two short sentences), '
-    '"based_on" (the names of the facts you used, from: ' + ", ".join(FACT_NAMES) + "), "
-    '"confident" (true only when a fact states the answer directly).'
+    "You answer a question about one photo or video using ONLY the facts given. Speech is "
+    "given line by line with the time each line is said, text in the picture as it was read. "
+    "Never guess or add anything that is not in the facts. If the facts do not hold the "
+    f'answer, the answer is exactly "{DONT_KNOW}". Reply in JSON: "answer" (one or two short '
+    'sentences), "based_on" (the names of the facts you used, from: ' + ", ".join(FACT_NAMES)
+    + '), "quote" (the words of the facts that state the answer, copied exactly; empty when '
+    "no fact states it)."
 )
 
 
 class AskReply(BaseModel):
     answer: str = Field(max_length=1000)
     based_on: list[str] = Field(default_factory=list)
-    confident: bool = False
+    quote: str = Field(default="", max_length=1000)
 
 
 def photo_facts(conn, file_id: int) -> dict[str, str]:
@@ -76,7 +88,62 @@ def photo_facts(conn, file_id: int) -> dict[str, str]:
         camera = camera_label(make, model)
         if camera:
             facts["camera"] = camera
+    event = event_of_file(conn, file_id)
+    if event:
+        facts["event"] = event
+    people = named_people_of_files(conn, [file_id])     # named and not hidden
+    if people:
+        facts["people"] = ", ".join(people) + " (named by you, recognised by their faces)"
     return facts
+
+
+def speech_fact(conn, file_id: int, ranked=()) -> str | None:
+    """What is said in the video, a line a sentence with its time: the whole transcript, or,
+    past SPEECH_CHARS, the passages closest in meaning to the question (`ranked`, best first)
+    that fit, in the order they are said (without a ranking: the beginning)."""
+    rows = conn.execute("SELECT start_s, text FROM transcript_segments WHERE file_id = ? "
+                        "ORDER BY start_s, id", (file_id,)).fetchall()
+    lines = [(s, " ".join(t.split())) for s, t in rows if t and t.strip()]
+    if not lines:
+        return None
+    whole = [_line(s, t) for s, t in lines]
+    if sum(len(x) + 1 for x in whole) <= SPEECH_CHARS:
+        return "\n" + "\n".join(whole)
+    said = [p for p in ranked if p.source == "transcript"]
+    chosen, used = [], 0
+    for start, text in ([(p.start_s, p.text) for p in said] or lines):
+        line = _line(start, text)
+        if used + len(line) + 1 > SPEECH_CHARS:
+            if said:
+                continue        # a shorter passage further down may still fit
+            break
+        chosen.append((start if start is not None else -1.0, line))
+        used += len(line) + 1
+    chosen.sort(key=lambda x: x[0])
+    how = ("the parts closest to the question" if said else "its beginning")
+    return (f" (a long transcript: {how}, in the order said)\n"
+            + "\n".join(line for _, line in chosen))
+
+
+def _line(start: float | None, text: str) -> str:
+    return f"[{clock(start)}] {text}" if start is not None else text
+
+
+def picture_text_fact(conn, file_id: int) -> str | None:
+    """The text read in the picture (video keyframes: each once), in reading order."""
+    seen, lines, used = set(), [], 0
+    for (text,) in conn.execute("SELECT text FROM text_lines WHERE file_id = ? "
+                                "ORDER BY frame_ms, line_no", (file_id,)):
+        text = " ".join(str(text or "").split())
+        if not text or text in seen:
+            continue
+        if used + len(text) + 3 > PICTURE_TEXT_CHARS:
+            lines.append("…")
+            break
+        seen.add(text)
+        lines.append(text)
+        used += len(text) + 3
+    return " | ".join(lines) or None
 
 
 def place_fact(place) -> str:
@@ -101,8 +168,13 @@ def ask(catalog, registry, file: int | str | os.PathLike, question: str) -> Answ
         fid, path, kind = resolve_file(conn, file)
         facts = photo_facts(conn, fid)
     notices: list[str] = []
-    quotes = _quotes(catalog, registry, fid, question, notices)
-    facts.update(_quote_facts(quotes))
+    ranked = _ranked(catalog, registry, fid, question, notices)
+    quotes = _quotes(ranked)
+    with catalog.read() as conn:
+        for name, fact in (("speech", speech_fact(conn, fid, ranked)),
+                           ("text in the picture", picture_text_fact(conn, fid))):
+            if fact:
+                facts[name] = fact
     if registry is not None and kind == "photo":
         vqa = _visual_answer(registry, path, question, notices)
         if vqa:
@@ -118,38 +190,41 @@ def ask(catalog, registry, file: int | str | os.PathLike, question: str) -> Answ
         reply = llm.complete_json(
             [{"role": "system", "content": SYSTEM_PROMPT},
              {"role": "user", "content": _facts_text(facts) + f"\n\nQuestion: {question}"}],
-            AskReply, max_tokens=200)
+            AskReply, max_tokens=250)
     except ShoeboxError as e:   # ModelUnavailable, LLMOutputError: fall back, and say so
         notices.append(f"the language model could not answer ({e}); answering from the facts")
         return _with_quotes(_fallback(question, facts, notices, quotes), quotes)
     return _with_quotes(_checked(reply, facts, notices), quotes)
 
 
-def _quotes(catalog, registry, file_id: int, question: str, notices: list[str]) -> list:
-    """The file's lines of speech and text closest in meaning to the question, best first."""
+def _ranked(catalog, registry, file_id: int, question: str, notices: list[str]) -> list:
+    """Every embedded passage of the file (speech, caption, text in the picture), closest in
+    meaning to the question first; [] without the sentences model."""
     if registry is None or not hasattr(registry, "sentences"):
         return []
-    from core.search.meaning import MEANING_MARGIN, best_passages, query_vector
+    from core.search.meaning import best_passages, query_vector
 
     qvec, model_id = query_vector(registry, question, notices)
     if qvec is None:
         return []
     with catalog.read() as conn:
-        found = best_passages(catalog.path, conn, qvec, model_id, file_id, k=QUOTES + 1)
-    # the caption is a fact already; lines far below the best one are about something else
-    found = [p for p in found if p.source in QUOTE_FACT]
+        return best_passages(catalog.path, conn, qvec, model_id, file_id, k=1_000_000,
+                             floor=-1.0)
+
+
+def _quotes(ranked) -> list:
+    """The lines of speech and text that mean what the question asks, best first: over the
+    meaning floor, and not far below the best one (those are about something else)."""
+    from core.search.meaning import MEANING_FLOOR, MEANING_MARGIN
+
+    # the caption is a fact already
+    found = [p for p in ranked[:QUOTES + 1]
+             if p.source in QUOTE_FACT and p.similarity >= MEANING_FLOOR]
     return [p for p in found if p.similarity >= found[0].similarity - MEANING_MARGIN][:QUOTES]
 
 
 def _quote(p) -> str:
     return f"“{p.text}”" + (f" (at {clock(p.start_s)})" if p.start_s is not None else "")
-
-
-def _quote_facts(quotes) -> dict[str, str]:
-    facts: dict[str, list[str]] = {}
-    for p in quotes:
-        facts.setdefault(QUOTE_FACT[p.source], []).append(_quote(p))
-    return {k: " ".join(v) for k, v in facts.items()}
 
 
 def _with_quotes(answer: Answer, quotes) -> Answer:
@@ -178,27 +253,41 @@ def _visual_answer(registry, path: str, question: str, notices: list[str]) -> st
 
 
 def _facts_text(facts: dict[str, str]) -> str:
-    return "Facts:\n" + "\n".join(f"- {k}: {v}" for k, v in facts.items())
+    # speech comes as lines of its own: "- speech:" and "[0:02] ..." under it
+    return "Facts:\n" + "\n".join(
+        f"- {k}:" + (v if v.startswith(("\n", " (")) else f" {v}") for k, v in facts.items())
 
 
 def _checked(reply: AskReply, facts: dict[str, str], notices: list[str]) -> Answer:
-    """Keep the LLM honest: it may only claim facts that exist; no facts used, no confidence."""
+    """Keep the LLM honest: it may only claim facts that exist, and it is confident only when
+    the words it quotes are in those facts."""
     answer = reply.answer.strip() or DONT_KNOW
     based_on = [b for b in dict.fromkeys(x.strip().lower() for x in reply.based_on) if b in facts]
     dont_know = answer.lower().startswith(("i don't know", "i do not know", "unknown"))
     if dont_know:
         return Answer(DONT_KNOW, [], False, "llm", notices, facts)
+    found = grounding(reply.quote, answer, facts, skip=NOT_EVIDENCE)
+    where = found[0] if found else None
+    if where is not None and where not in based_on:
+        based_on.append(where)
     if not based_on:
         notices.append("the language model did not say which facts it used: "
                        "treat this answer with care")
-    return Answer(answer, based_on, bool(reply.confident and based_on), "llm", notices, facts)
+    elif where is None:
+        notices.append("not certain: the answer quotes nothing Shoebox knows about this file")
+    return Answer(answer, based_on, where is not None, "llm", notices, facts,
+                  quoted=found[1] if found else None)
 
 
 _QUESTION_FACTS = (
     (re.compile(r"\b(when|date|year|month|day|time|old)\b", re.IGNORECASE), "date"),
     (re.compile(r"\b(where|place|location|country|city|gps)\b", re.IGNORECASE), "place"),
     (re.compile(r"\b(camera|phone|device|lens|shot with|taken with)\b", re.IGNORECASE), "camera"),
+    (re.compile(r"\b(who|whom|whose|person|people)\b", re.IGNORECASE), "people"),
 )
+_ABOUT_SPEECH = re.compile(r"\b(talks?|talking|says?|said|saying|speaks?|speaking|tells?|told|"
+                           r"mentions?|story|conversation|speech|voice)\b", re.IGNORECASE)
+SPEECH_SHOWN = 400   # characters of what is said, in an answer without the LLM
 
 
 def _fallback(question: str, facts: dict[str, str], notices: list[str], quotes=()) -> Answer:
@@ -213,6 +302,10 @@ def _fallback(question: str, facts: dict[str, str], notices: list[str], quotes=(
         return Answer(f"{said}: {_quote(best)}" + (f"; also {'; '.join(more)}" if more else ""),
                       sorted({QUOTE_FACT[p.source] for p in quotes}, key=name.__eq__,
                              reverse=True), False, "facts", notices, facts)
+    if "speech" in facts and _ABOUT_SPEECH.search(question):
+        said = " ".join(x.split("] ", 1)[-1] for x in facts["speech"].splitlines()[1:])
+        cut = said if len(said) <= SPEECH_SHOWN else said[:SPEECH_SHOWN].rsplit(" ", 1)[0] + " …"
+        return Answer(f"It is said: “{cut}”", ["speech"], False, "facts", notices, facts)
     if "visual answer" in facts:
         return Answer(facts["visual answer"], ["visual answer"], False, "vqa", notices, facts)
     for pattern, name in _QUESTION_FACTS:
@@ -224,8 +317,13 @@ def _fallback(question: str, facts: dict[str, str], notices: list[str], quotes=(
                 return Answer(text, [name], sure, "facts", notices, facts)
             return Answer(f"{name.capitalize()}: {fact}", [name], True, "facts",
                           notices, facts)
-    summary = "; ".join(f"{k}: {v}" for k, v in facts.items())
+    summary = "; ".join(f"{k}: {_short(v)}" for k, v in facts.items())
     return Answer(f"{DONT_KNOW}. What is known: {summary}", [], False, "facts", notices, facts)
+
+
+def _short(fact: str, chars: int = 200) -> str:
+    fact = " ".join(fact.split())
+    return fact if len(fact) <= chars else fact[:chars].rsplit(" ", 1)[0] + " …"
 
 
 # --- rerank ----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from core.catalog.spaces import vector_space
 from core.errors import ShoeboxError
 from core.query.filters import CHUNK, TAKEN, Filters, allowed_ids
 from core.query.library import ID, KIND, PATH, TAKEN_AT, list_library
-from core.search.meaning import meaning_floor, passages, query_vector, text_index
+from core.search.meaning import meaning_floor, noise, passages, query_vector, text_index
 from core.search.photo_text import PREFIX, photo_text_search
 from core.search.text import query_tokens, text_search
 from core.search.types import Hit, Results, SearchError
@@ -227,8 +227,15 @@ def _meaning_list(catalog, settings, source, filters: Filters, limit: int):
         index = text_index(catalog.path, conn, model_id)
         if not len(index):
             return {}, {}, notes
-        hits = _vector_side(conn, index, mvec, filters, limit, *meaning_floor(settings))
-        return hits, passages(conn, [v[2] for v in hits.values()]), notes
+        floor, margin = meaning_floor(settings)
+        hits = _vector_side(conn, index, mvec, filters, limit, floor, None)
+        found = passages(conn, [v[2] for v in hits.values()])
+        # scraps of OCR an older catalog embedded match any made-up word: out before the margin
+        hits = {f: v for f, v in hits.items() if v[2] in found and not noise(found[v[2]])}
+        if margin is not None and hits:
+            top = max(v[0] for v in hits.values())
+            hits = {f: v for f, v in hits.items() if v[0] >= top - margin}
+        return hits, {r: found[r] for _, _, r in hits.values()}, notes
 
 
 def _meaning_query_vector(catalog, registry, query: str, notes: list[str]):

@@ -21,6 +21,7 @@ import numpy as np
 from core.catalog.connection import Connection
 from core.errors import ShoeboxError
 from core.search.vectors import TEXT_VECTORS, get_index
+from core.sentences.passages import too_short_to_mean
 from models.registry import QUERY_MAX_AGE_S
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,13 @@ class Passage:
     similarity: float = 0.0
 
 
+def noise(p: Passage) -> bool:
+    """A passage embedded before text too short to mean anything was refused (catalogs indexed
+    before 2026-12): it is kept out of results here rather than re-embedding every library,
+    since the sentences stage redoes a file only when its text or the model changes."""
+    return p.source == "text" and too_short_to_mean(p.text)
+
+
 def passages(conn: Connection, row_ids, scores=None) -> dict[int, Passage]:
     ids = [int(r) for r in row_ids]
     if not ids:
@@ -106,4 +114,4 @@ def best_passages(db_path, conn: Connection, qvec: np.ndarray, model_id: str, fi
     order = np.argsort(-scores, kind="stable")[:k]
     keep = [(int(index.emb_ids[rows[i]]), float(scores[i])) for i in order if scores[i] >= floor]
     found = passages(conn, [i for i, _ in keep], [s for _, s in keep])
-    return [found[i] for i, _ in keep if i in found]
+    return [found[i] for i, _ in keep if i in found and not noise(found[i])]

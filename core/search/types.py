@@ -93,6 +93,8 @@ class Answer:
     # lines of speech / text in the picture retrieved by meaning for the question, best first:
     # {"text", "source" ('transcript' | 'text'), "start_s", "end_s", "similarity"}
     quotes: list[dict] = field(default_factory=list)
+    # the words of the facts the LLM quoted for its answer, found there: why it is confident
+    quoted: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -133,8 +133,20 @@ def caption_passages(conn: Connection, file_id: int) -> list[Passage]:
 
 # Text read in photos and video keyframes (the OCR `text` stage, migration 0008): the lines of
 # one picture (or one keyframe) are read together, since one line alone is often a word or two
-# with little meaning of its own. Lines the reader was unsure of are left out.
-MIN_LINE_CONFIDENCE = 0.5
+# with little meaning of its own. Lines the reader was unsure of are left out, and so is a
+# picture whose sure lines hold too few letters to mean anything: all-MiniLM-L6-v2 gives such
+# scraps ("0 C", "A", "EXIT") a vector near everything short, so a made-up query word
+# ("zzqqxx", "Hollowbrook") scored 0.23-0.27 against them, over the meaning floor (measured).
+# Their words stay searchable as words (FTS and near spellings).
+MIN_LINE_CONFIDENCE = 0.8    # the reader keeps lines from 0.6 (models/ocr.py); meaning wants more
+MIN_MEANING_LETTERS = 5      # letters in words of two or more letters
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def too_short_to_mean(text: str) -> bool:
+    """True for text read in a picture that is too short to embed by meaning (also applied
+    at query time to what older catalogs embedded before this rule: core.search.meaning)."""
+    return sum(len(w) for w in _WORD.findall(text or "")) < MIN_MEANING_LETTERS
 
 
 def photo_text_passages(conn: Connection, file_id: int) -> list[Passage]:
@@ -144,7 +156,7 @@ def photo_text_passages(conn: Connection, file_id: int) -> list[Passage]:
     groups: dict[int, list[str]] = {}
     for ms, text in rows:
         text = _clean(text)
-        if text:
+        if _WORD.search(text):      # "0 C", "A", "|" alone add nothing but noise
             groups.setdefault(int(ms), []).append(text)
     return [Passage("text", " ".join(lines), ms) for ms, lines in groups.items()]
 
@@ -165,6 +177,8 @@ def file_passages(conn: Connection, file_id: int) -> FilePassages:
     for source in TEXT_SOURCES:
         for p in source(conn, file_id):
             reason = unusable(p.text)
+            if reason is None and p.source == "text" and too_short_to_mean(p.text):
+                reason = "text in the picture too short to mean anything (kept for words)"
             if reason:
                 refused[reason] = refused.get(reason, 0) + 1
                 continue

@@ -98,9 +98,12 @@ def test_events_in_the_catalog_infer_places_for_photos_without_gps(tmp_path, cap
     # the CLI says the days as the app's timeline does
     assert run_ok(capsys, "events").split()[:5] == ["1-2", "Apr", "2023", "3", "Kyoto"]
     singles = json.loads(run_ok(capsys, "events", "--min-files", "1", "--json"))
-    assert [e["title"] for e in singles[1:]] == ["Munich"] * 7
+    assert [e["title"] for e in singles[1:]] == ["Munich (München)"] * 7   # English first
     assert not any(e["away"] for e in singles[1:])
     hits = json.loads(run_ok(capsys, "search", "Kyoto", "--json"))["hits"]
+    assert {h["path"].rsplit("/", 1)[1] for h in hits} == {"k1.jpg", "k2.jpg", "k3.jpg"}
+    # by another of its names too: the photo without GPS takes its event's place's names
+    hits = json.loads(run_ok(capsys, "search", "Kioto", "--json"))["hits"]
     assert {h["path"].rsplit("/", 1)[1] for h in hits} == {"k1.jpg", "k2.jpg", "k3.jpg"}
     from core.places.store import file_place
     from core.search import ask

@@ -73,13 +73,43 @@ def test_without_an_llm_the_best_matching_line_is_quoted(catalog, paths, setting
 
 def test_the_llm_sees_the_retrieved_lines_and_may_cite_them(catalog, paths, settings, video):
     reg = LLMAtTheBoundary(settings, paths, {"answer": f"They say “{BOOK}”",
-                                             "based_on": ["speech"], "confident": True})
+                                             "based_on": ["speech"], "quote": BOOK})
     try:
         a = ask(catalog, reg, video, "What is said about books?")
     finally:
         reg.close()
     prompt = reg.sent[0][1]["content"]
-    assert f"- speech: “{BOOK}” (at 0:02)" in prompt
-    assert "elephants" not in prompt          # only the lines that answer reach the model
+    # the whole transcript is the evidence (a short one fits), each line with its time
+    assert f"- speech:\n[0:00] Hi grandma, how are you doing today?\n[0:02] {BOOK}\n" in prompt
+    assert "[0:08] The weather was terrible all week long." in prompt
     assert a.source == "llm" and a.based_on == ["speech"] and a.confident
-    assert a.quotes[0]["text"] == BOOK
+    assert a.quotes[0]["text"] == BOOK and len(a.quotes) == 1
+
+
+def test_a_long_transcript_gives_the_model_its_passages_closest_to_the_question(
+        catalog, paths, settings):
+    from core.search.answers import SPEECH_CHARS
+
+    drop_cached()
+    r = P.root(catalog)
+    vid = P.file(catalog, r, "/lib/talk.mp4", kind="video")
+    agenda = "on the agenda is the budget of the tennis club for the coming season."
+    filler = [(i * 4.0, i * 4.0 + 4, f"Item {i} {agenda}") for i in range(300)]
+    filler[217] = (868.0, 872.0, "We crossed the mountains on foot in the winter of the war.")
+    P.transcript(catalog, vid, filler)
+    reg = Registry(settings, paths)
+    index_library(catalog, reg, settings, paths, stages=["sentences"])
+    reg.close()
+    reg = LLMAtTheBoundary(settings, paths, {"answer": "I don't know", "based_on": []})
+    try:
+        ask(catalog, reg, vid, "how did they escape during the war?")
+    finally:
+        reg.close()
+        drop_cached()
+    prompt = reg.sent[0][1]["content"]
+    speech = prompt.split("- speech:", 1)[1].split("\n\nQuestion:")[0]
+    assert speech.startswith(" (a long transcript: the parts closest to the question")
+    assert "[14:28] We crossed the mountains on foot" in speech     # deep in, under the floor
+    assert len(speech) <= SPEECH_CHARS + 100
+    times = [line.split("]")[0] for line in speech.splitlines()[1:]]
+    assert times == sorted(times, key=lambda t: [int(x) for x in t[1:].split(":")])

@@ -222,3 +222,60 @@ def test_a_segment_of_several_sentences_is_searched_sentence_by_sentence(catalog
     hit = search(catalog, reg, SETTINGS, "a young dog playing outside")[0]
     assert hit.file_id == vid and hit.snippet.startswith("Look at the puppy")
     assert 3.0 < hit.time_s < 4.5     # where the second sentence starts, not the segment
+
+
+def _ocr_lines(c, file_id, lines):
+    for n, (t, confidence) in enumerate(lines):
+        c.execute("INSERT INTO text_lines(file_id, line_no, text, confidence, box, model_id) "
+                  "VALUES (?, ?, ?, ?, '[]', 'test/ocr')", (file_id, n, t, confidence))
+
+
+NOISE = [[("0 C", 0.95)], [("A", 0.97)], [("EXIT", 0.99)], [("Au", 0.9), ("7", 0.9)]]
+MADE_UP = ("Hollowbrook", "zzqqxx")
+
+
+def test_scraps_of_ocr_are_not_embedded_and_made_up_words_find_nothing(catalog, reg, paths):
+    """Issue 25 item 6: "Hollowbrook" and "zzqqxx" found photos whose only text was "0 C" or
+    "A", through the meaning list (all-MiniLM-L6-v2 puts such scraps 0.23-0.27 from any short
+    made-up word, over the 0.22 floor)."""
+    r = P.root(catalog)
+    for i, lines in enumerate(NOISE):
+        catalog.write(_ocr_lines, P.file(catalog, r, f"/lib/noise{i}.jpg"), lines)
+    unsure = P.file(catalog, r, "/lib/unsure.jpg")
+    catalog.write(_ocr_lines, unsure, [("Hollowbrook Farm shop", 0.7)])   # the reader guessed
+    farm = P.file(catalog, r, "/lib/farm.jpg")
+    catalog.write(_ocr_lines, farm, [("Welcome to", 0.95), ("Hollowbrook Farm", 0.93)])
+    embed(catalog, reg, paths)
+    assert rows(catalog, "SELECT file_id, text FROM text_vectors WHERE source = 'text'") == [
+        (farm, "Welcome to Hollowbrook Farm")]
+    assert [h.file_id for h in search(catalog, reg, SETTINGS, "zzqqxx")] == []
+    # the farm by its word and by meaning; the unsure photo by its word only
+    assert search(catalog, reg, SETTINGS, "Hollowbrook")[0].file_id == farm
+    assert search(catalog, reg, SETTINGS, "a place where animals are raised")[0].file_id == farm
+
+
+def test_scraps_an_older_catalog_embedded_stop_matching(catalog, reg, paths, capsys):
+    """Catalogs indexed before the rule hold vectors of such scraps: they are kept out of
+    results at query time (Ask's quotes too), and a search that finds nothing says so."""
+    import numpy as np
+
+    from core.cli.main import main
+    from core.search import ask
+
+    r = P.root(catalog)
+    model_id = reg.identity("sentences")
+    texts = [" ".join(t for t, _ in lines) for lines in NOISE]
+    vecs = reg.sentences().embed(texts)
+    ids = [P.file(catalog, r, f"/lib/old{i}.jpg") for i in range(len(texts))]
+    catalog.write(lambda c: c.executemany(
+        "INSERT INTO text_vectors(file_id, source, frame_ms, end_ms, text, model_id, vector) "
+        "VALUES (?, 'text', -1, NULL, ?, ?, ?)",
+        [(f, t, model_id, np.asarray(v, "<f4").tobytes()) for f, t, v in zip(ids, texts, vecs)]))
+    for word in MADE_UP:
+        res = search(catalog, reg, SETTINGS, word)
+        assert [h.path for h in res] == [], word
+    assert ask(catalog, reg, ids[0], "what does Hollowbrook mean?").quotes == []
+    SETTINGS.save(paths)
+    capsys.readouterr()
+    assert main(["search", "zzqqxx"]) == 0
+    assert "nothing found" in capsys.readouterr().out
