@@ -4,6 +4,7 @@ the background queue and the thumbnail loader. Built once by the app (or by a te
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from functools import cached_property
 
@@ -15,6 +16,7 @@ from desktop import workers
 from desktop.thumbs import ThumbnailLoader
 from desktop.workers import Background, WatchBridge, describe
 from models import Registry
+from models.datafiles import make_dir, open_private
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +78,11 @@ class Services(QObject):
 
     @cached_property
     def qsettings(self) -> QSettings:
-        """Window state lives INSIDE the data folder, never in the user's real Qt settings."""
-        return QSettings(str(self.paths.home / "window.ini"), QSettings.IniFormat)
+        """Window state lives INSIDE the data folder, never in the user's real Qt settings.
+        The file is made 0600 first: Qt's atomic save keeps the mode of the file it replaces."""
+        path = make_dir(self.paths.home) / "window.ini"
+        os.close(open_private(path))
+        return QSettings(str(path), QSettings.IniFormat)
 
     def save_settings(self, settings: Settings) -> None:
         """Save and apply. Models per role may have changed, so the next user gets a new
