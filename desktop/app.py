@@ -47,8 +47,8 @@ def create_window(services: Services, *, start_background: bool = True, welcome:
         if list_roots(services.catalog):
             actions.start_scan(services)
             actions.start_watch(services)
-    if services.settings.problem:  # settings.json could not be read and was kept aside
-        problem = services.settings.problem
+    problem, services.settings.problem = services.settings.problem, ""  # told once
+    if problem:  # settings.json could not be read: it was kept aside, and where is said here
         QTimer.singleShot(0, lambda: QMessageBox.warning(win, "Settings were reset", problem))
     if welcome and not services.qsettings.value("welcomed", False) and \
             not list_roots(services.catalog):
