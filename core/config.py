@@ -19,8 +19,8 @@ from typing import Any
 
 import platformdirs
 
+from core.errors import ShoeboxError
 from models.datafiles import atomic_write, is_private, make_dir, tighten, tighten_tree
-from models.errors import ShoeboxError
 
 log = logging.getLogger(__name__)
 
