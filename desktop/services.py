@@ -4,7 +4,6 @@ the background queue and the thumbnail loader. Built once by the app (or by a te
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from functools import cached_property
 
@@ -16,7 +15,7 @@ from desktop import workers
 from desktop.thumbs import ThumbnailLoader
 from desktop.workers import Background, WatchBridge, describe
 from models import Registry
-from models.datafiles import make_dir, open_private
+from models.datafiles import make_dir, tighten, touch_private
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +80,8 @@ class Services(QObject):
         """Window state lives INSIDE the data folder, never in the user's real Qt settings.
         The file is made 0600 first: Qt's atomic save keeps the mode of the file it replaces."""
         path = make_dir(self.paths.home) / "window.ini"
-        os.close(open_private(path))
+        touch_private(path)
+        tighten(path)
         return QSettings(str(path), QSettings.IniFormat)
 
     def save_settings(self, settings: Settings) -> None:

@@ -64,8 +64,17 @@ def tighten(path: Path) -> bool:
     return True
 
 
+def touch_private(path: Path) -> None:
+    """An empty file made 0600 where there is none yet (a database SQLite is about to open).
+    An existing file is never opened here: closing any descriptor of a file drops every POSIX
+    lock this process holds on it, SQLite's included (tighten it by name instead)."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+
+
 def open_private(path: Path, flags: int = os.O_RDWR | os.O_CREAT) -> int:
-    """os.open for a file in the data folder (a lock file): created 0600, tightened if older."""
+    """os.open for a lock file in the data folder (flock, not POSIX locks): created 0600,
+    tightened if older."""
     fd = os.open(path, flags, FILE_MODE)
     if POSIX:
         mode = stat.S_IMODE(os.fstat(fd).st_mode)

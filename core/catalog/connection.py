@@ -7,14 +7,13 @@ every connection.
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
 import sqlean as sqlite3
 import sqlite_vec
 
-from models.datafiles import open_private, tighten
+from models.datafiles import tighten, touch_private
 
 Connection = sqlite3.Connection
 Row = sqlite3.Row
@@ -44,7 +43,7 @@ def _open(path: Path | str, readonly: bool) -> sqlite3.Connection:
     else:
         # SQLite gives its -wal and -shm files the database's mode: a database made 0600
         # here keeps all three private (older ones are tightened, see _tighten_files)
-        os.close(open_private(Path(path)))
+        touch_private(Path(path))
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.enable_load_extension(True)

@@ -197,3 +197,31 @@ def test_tighten_tree_counts_what_it_changed(tmp_path, usual_umask):
     (tmp_path / "d" / "f").write_text("x")
     assert tighten_tree(tmp_path / "d") == 2
     assert tighten_tree(tmp_path / "d") == 0
+
+
+def test_making_the_catalog_private_keeps_this_process_s_locks_on_it(tmp_path):
+    """Closing any descriptor of a file drops every POSIX lock the process holds on it, and
+    SQLite's locks are POSIX locks: opening a connection must never open and close the
+    database file beside SQLite (that corrupted the catalog in the crash tests)."""
+    import fcntl
+    import subprocess
+    import sys
+
+    from core.catalog.connection import connect
+
+    db = tmp_path / "c.sqlite"
+    connect(db).close()
+    fd = os.open(db, os.O_RDWR)
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)  # a byte-range lock, as SQLite's
+    conn = None
+    try:
+        conn = connect(db)
+        probe = ("import fcntl, os, sys\nfd = os.open(sys.argv[1], os.O_RDWR)\ntry:\n"
+                 "    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)\n"
+                 "except OSError:\n    sys.exit(3)\n")
+        got = subprocess.run([sys.executable, "-c", probe, str(db)], check=False, timeout=60)
+        assert got.returncode == 3, "another process could take the lock this one holds"
+    finally:
+        if conn is not None:
+            conn.close()
+        os.close(fd)
