@@ -7,6 +7,7 @@ import logging.handlers
 import sys
 
 from core.config import Paths
+from models.datafiles import make_dir, tighten
 
 _FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -18,10 +19,9 @@ def setup_logging(verbose: bool = False, console: bool = False, paths: Paths | N
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     paths = paths or Paths.default()
     try:
-        paths.logs.mkdir(parents=True, exist_ok=True)
-        fh = logging.handlers.RotatingFileHandler(
-            paths.logs / "shoebox.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8"
-        )
+        fh = _PrivateRotatingFile(
+            make_dir(paths.logs) / "shoebox.log", maxBytes=2_000_000, backupCount=3,
+            encoding="utf-8")
         fh.setFormatter(logging.Formatter(_FORMAT))
         root.addHandler(fh)
     except OSError as e:  # a read-only or full disk must not stop the app
@@ -33,6 +33,16 @@ def setup_logging(verbose: bool = False, console: bool = False, paths: Paths | N
         root.addHandler(sh)
     _keep_pyav_quiet()
     root._shoebox_configured = True  # type: ignore[attr-defined]
+
+
+class _PrivateRotatingFile(logging.handlers.RotatingFileHandler):
+    """The log names the user's files and what was read in them: each log file is made
+    owner-only when the handler opens it (at start and after every rollover)."""
+
+    def _open(self):
+        stream = super()._open()
+        tighten(self.baseFilename)
+        return stream
 
 
 class _Stderr(logging.StreamHandler):

@@ -14,7 +14,7 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from core.config import Paths, Settings
+from core.config import Paths, Settings, make_private
 from core.errors import ShoeboxError
 from core.organize import recover
 from desktop.services import Services
@@ -47,6 +47,9 @@ def create_window(services: Services, *, start_background: bool = True, welcome:
         if list_roots(services.catalog):
             actions.start_scan(services)
             actions.start_watch(services)
+    problem, services.settings.problem = services.settings.problem, ""  # told once
+    if problem:  # settings.json could not be read: it was kept aside, and where is said here
+        QTimer.singleShot(0, lambda: QMessageBox.warning(win, "Settings were reset", problem))
     if welcome and not services.qsettings.value("welcomed", False) and \
             not list_roots(services.catalog):
         QTimer.singleShot(300, lambda: win.open_welcome(first_run=True))
@@ -67,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     follow_system_theme(app)
     paths = Paths.default()
     setup_logging(paths=paths)
+    make_private(paths)
     try:
         services = Services(paths, Settings.load(paths))
     except ShoeboxError as e:

@@ -15,6 +15,7 @@ from desktop import workers
 from desktop.thumbs import ThumbnailLoader
 from desktop.workers import Background, WatchBridge, describe
 from models import Registry
+from models.datafiles import make_dir, tighten, touch_private
 
 log = logging.getLogger(__name__)
 
@@ -84,8 +85,12 @@ class Services(QObject):
 
     @cached_property
     def qsettings(self) -> QSettings:
-        """Window state lives INSIDE the data folder, never in the user's real Qt settings."""
-        return QSettings(str(self.paths.home / "window.ini"), QSettings.IniFormat)
+        """Window state lives INSIDE the data folder, never in the user's real Qt settings.
+        The file is made 0600 first: Qt's atomic save keeps the mode of the file it replaces."""
+        path = make_dir(self.paths.home) / "window.ini"
+        touch_private(path)
+        tighten(path)
+        return QSettings(str(path), QSettings.IniFormat)
 
     def save_settings(self, settings: Settings) -> None:
         """Save and apply. Models per role may have changed, so the next user gets a new

@@ -5,9 +5,9 @@ Importing this package is cheap: torch and transformers are imported inside load
 
 import os
 
-# ONNX Runtime (OCR, the sentences model) keeps a telemetry device id and an event database in
-# ~/.cache/Microsoft/DeveloperTools unless told not to, and reads this when it loads: an
-# offline app writes nothing of the kind.
+# ONNX Runtime's wheels (1.2x) send usage telemetry from Linux and macOS as well, and keep a
+# device id and an event queue in ~/.cache/Microsoft: off, before anything imports it (OCR,
+# Whisper's voice detector, the ONNX query paths). A user's own setting of it is kept.
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 from models.errors import LLMOutputError, ModelUnavailable

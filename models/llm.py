@@ -10,18 +10,21 @@ exercises the fallback paths of the features built on top.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import re
 import secrets
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from models.base import ModelWrapper
-from models.errors import LLMOutputError
+from models.datafiles import make_dir, tighten
+from models.errors import LLMOutputError, ModelUnavailable
 
 log = logging.getLogger(__name__)
 M = TypeVar("M")
@@ -208,13 +211,21 @@ class TransformersLLM(LLM):
 
 
 class GGUFLLM(LLM):
-    """A GGUF model through llama.cpp (xllamacpp); decoding constrained by the JSON schema."""
+    """A GGUF model through llama.cpp (xllamacpp); decoding constrained by the JSON schema.
+
+    Shoebox calls the model in-process (handle_chat_completions), but xllamacpp's Server
+    always starts llama.cpp's HTTP endpoint too, on 127.0.0.1 by default, with /health open
+    and CORS open to every origin. It is bound instead to a Unix socket (llama.cpp takes a
+    host ending in .sock for one) made in a 0700 folder, made 0600, and then unlinked at once:
+    nothing listens on the network, and with no name left nothing can connect to it at all.
+    """
 
     backend = "gguf"
 
-    def __init__(self, path, n_ctx: int = 4096, **kw):
+    def __init__(self, path, n_ctx: int = 4096, socket_dir: Path | None = None, **kw):
         super().__init__(path, **kw)
         self.n_ctx = n_ctx
+        self.socket_dir = Path(socket_dir) if socket_dir else None  # the data folder's run/
         self._server = None
 
     def _load(self) -> None:
@@ -229,10 +240,17 @@ class GGUFLLM(LLM):
         p.n_gpu_layers = 999 if self.device == "cuda" else 0
         p.warmup = False
         p.verbosity = 0 if log.isEnabledFor(logging.DEBUG) else -1  # llama.cpp is chatty on stderr
-        # xllamacpp also opens an HTTP endpoint on 127.0.0.1 with CORS open to every origin; a
-        # random key that nobody knows keeps web pages from using it (we call it in-process).
-        p.api_keys = [secrets.token_hex(24)]
-        self._server = xlc.Server(p)
+        p.api_keys = [secrets.token_hex(24)]  # and a key nobody knows, should it ever be reached
+        with _private_socket(self.socket_dir) as sock:
+            p.hostnames = [str(sock)]
+            server = xlc.Server(p)
+            tighten(sock)
+        address = str(server.listening_address)
+        if not address.startswith("unix:"):  # a newer xllamacpp that ignored the socket path
+            del server
+            raise ModelUnavailable("llm", f"llama.cpp opened a network endpoint ({address}) "
+                                          f"instead of a private socket; Shoebox does not use it")
+        self._server = server
 
     def _unload(self) -> None:
         self._server = None  # its destructor stops llama.cpp's loop and frees the weights
@@ -243,7 +261,10 @@ class GGUFLLM(LLM):
         if json_schema is not None:
             req["json_schema"] = json_schema
         t0 = time.perf_counter()
-        res = self._server.handle_chat_completions(req)
+        try:
+            res = self._server.handle_chat_completions(req)
+        except RuntimeError as e:  # llama.cpp could not parse what the model wrote
+            raise LLMOutputError(f"the GGUF model's answer could not be read: {e}") from e
         dt = time.perf_counter() - t0
         if not isinstance(res, dict) or "error" in res or not res.get("choices"):
             err = res.get("error") if isinstance(res, dict) else res
@@ -257,8 +278,34 @@ class GGUFLLM(LLM):
         return res["choices"][0].get("message", {}).get("content") or ""
 
 
-def make_llm(path: str | Path, kind: str = "", **kw) -> LLM:
+# sockaddr_un holds 108 bytes on Linux, 104 on macOS: a longer path cannot be bound
+_SUN_PATH_MAX = 100
+
+
+@contextlib.contextmanager
+def _private_socket(folder: Path | None):
+    """A fresh socket path for llama.cpp to bind, in `folder` (made 0700), or in a new 0700
+    temporary folder when there is none or its path is too long for a socket; the path is
+    unlinked when the block ends (the bound socket lives on, unreachable by name)."""
+    name = f"llm-{os.getpid()}-{secrets.token_hex(4)}.sock"
+    tmpdir = None
+    if folder is None or len(os.fsencode(folder / name)) > _SUN_PATH_MAX:
+        tmpdir = Path(tempfile.mkdtemp(prefix="shoebox-"))  # 0700, by mkdtemp's contract
+        folder = tmpdir
+    make_dir(folder)
+    sock = folder / name
+    try:
+        yield sock
+    finally:
+        with contextlib.suppress(OSError):
+            sock.unlink()
+        if tmpdir is not None:
+            with contextlib.suppress(OSError):
+                tmpdir.rmdir()
+
+
+def make_llm(path: str | Path, kind: str = "", socket_dir: Path | None = None, **kw) -> LLM:
     path = Path(path)
     if kind == "gguf" or path.suffix.lower() == ".gguf":
-        return GGUFLLM(path, **kw)
+        return GGUFLLM(path, socket_dir=socket_dir, **kw)
     return TransformersLLM(path, **kw)

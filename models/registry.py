@@ -277,7 +277,8 @@ class Registry:
 
             # settings.json "llm_threads" (kept in Settings.extra); 0 = about the physical cores
             extra = getattr(self.settings, "extra", {}) or {}
-            return make_llm(r.path, kind=r.kind, cpu_threads=int(extra.get("llm_threads", 0) or 0), **kw)
+            return make_llm(r.path, kind=r.kind, cpu_threads=int(extra.get("llm_threads", 0) or 0),
+                            socket_dir=self.paths.home / "run", **kw)
         if role == "faces":
             from models.faces import DETECT_SCALE, FaceModel, face_processes
 

@@ -221,6 +221,77 @@ def build_tiny_causal_lm(folder: str | Path, *, seed: int = 0) -> Path:
     return folder
 
 
+# -- GGUF (llama.cpp) ----------------------------------------------------------------------------
+
+def build_tiny_gguf(folder: str | Path, *, seed: int = 0) -> Path:
+    """A 1-layer llama-architecture GGUF with random float32 weights and a byte-fallback
+    SentencePiece vocabulary (every text tokenizes), written here in the GGUF v3 layout
+    llama.cpp reads. It loads and decodes, under a JSON schema too, through xllamacpp as the
+    packaged model does; the text is garbage. Returns the .gguf file."""
+    import struct
+
+    import numpy as np
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    tokens = ["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)]
+    types = [2, 3, 3] + [6] * 256  # unknown, control, control, byte
+    n_vocab, n_embd, n_ff, n_head = len(tokens), 32, 64, 2
+
+    def string(text: str) -> bytes:
+        raw = text.encode("utf-8")
+        return struct.pack("<Q", len(raw)) + raw
+
+    u32, f32, s, arr = 4, 6, 8, 9
+    kv = [("general.architecture", s, "llama"), ("general.name", s, "shoebox-tiny-test"),
+          ("llama.context_length", u32, 2048), ("llama.embedding_length", u32, n_embd),
+          ("llama.block_count", u32, 1), ("llama.feed_forward_length", u32, n_ff),
+          ("llama.attention.head_count", u32, n_head), ("llama.attention.head_count_kv", u32, n_head),
+          ("llama.attention.layer_norm_rms_epsilon", f32, 1e-5),
+          ("tokenizer.ggml.model", s, "llama"), ("tokenizer.ggml.tokens", arr, (s, tokens)),
+          ("tokenizer.ggml.scores", arr, (f32, [0.0] * n_vocab)),
+          ("tokenizer.ggml.token_type", arr, (5, types)),  # int32
+          ("tokenizer.ggml.bos_token_id", u32, 1), ("tokenizer.ggml.eos_token_id", u32, 2),
+          ("tokenizer.ggml.unknown_token_id", u32, 0),
+          # no "▁" before the text: the JSON grammar must match the prompt's bytes exactly
+          ("tokenizer.ggml.add_space_prefix", 7, False)]
+    one = {u32: "<I", f32: "<f", 5: "<i", 7: "<?"}
+
+    def value(kind: int, v) -> bytes:
+        if kind == s:
+            return string(v)
+        if kind == arr:
+            inner, items = v
+            head = struct.pack("<IQ", inner, len(items))
+            return head + b"".join(value(inner, x) for x in items)
+        return struct.pack(one[kind], v)
+
+    # ggml lists a tensor's dimensions innermost first: numpy shape (rows, cols) is [cols, rows]
+    shapes = {"token_embd.weight": (n_vocab, n_embd), "output_norm.weight": (n_embd,),
+              "output.weight": (n_vocab, n_embd), "blk.0.attn_norm.weight": (n_embd,),
+              "blk.0.attn_q.weight": (n_embd, n_embd), "blk.0.attn_k.weight": (n_embd, n_embd),
+              "blk.0.attn_v.weight": (n_embd, n_embd), "blk.0.attn_output.weight": (n_embd, n_embd),
+              "blk.0.ffn_norm.weight": (n_embd,), "blk.0.ffn_gate.weight": (n_ff, n_embd),
+              "blk.0.ffn_up.weight": (n_ff, n_embd), "blk.0.ffn_down.weight": (n_embd, n_ff)}
+    align = 32
+    infos, data = b"", b""
+    for name, shape in shapes.items():
+        t = (np.ones(shape) if name.endswith("norm.weight") else rng.normal(0, 0.2, shape))
+        infos += string(name) + struct.pack("<I", len(shape))
+        infos += b"".join(struct.pack("<Q", d) for d in reversed(shape))
+        infos += struct.pack("<IQ", 0, len(data))  # type F32, offset in the data section
+        data += t.astype("<f4").tobytes()
+        data += b"\0" * (-len(data) % align)
+    head = b"GGUF" + struct.pack("<IQQ", 3, len(shapes), len(kv))
+    head += b"".join(string(k) + struct.pack("<I", kind) + value(kind, v) for k, kind, v in kv)
+    head += infos
+    head += b"\0" * (-len(head) % align)
+    target = folder / "tiny.gguf"
+    target.write_bytes(head + data)
+    return target
+
+
 # -- Whisper (CTranslate2) ---------------------------------------------------------------------
 
 def build_tiny_whisper(folder: str | Path, *, seed: int = 0) -> Path:
@@ -318,6 +389,7 @@ class TinyModels(dict):
 EXTRA_BUILDERS = {
     "st_clip": build_tiny_st_clip,
     "blip2": build_tiny_blip2,
+    "gguf": build_tiny_gguf,
 }
 
 

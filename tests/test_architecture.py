@@ -254,3 +254,31 @@ def test_ruff_passes():
                              "desktop", "tests", "benchmarks"], cwd=ROOT, capture_output=True,
                             check=False, text=True, timeout=240)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+# Modules allowed to rename or make temporary files themselves: the one helper, the moves in
+# the user's own library (their modes stay the user's), and settings kept aside unread.
+OWN_RENAMES = {"models/datafiles.py", "core/organize/fileops.py", "core/config.py"}
+
+
+def own_atomic_writes(rel: str, tree: ast.AST) -> list[str]:
+    """Calls that write a file by hand the way models.datafiles.atomic_path does."""
+    names = {"replace", "rename", "mkstemp", "NamedTemporaryFile"}
+    return [f"{rel}:{n.lineno} {n.func.attr}" for n in ast.walk(tree)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and n.func.attr in names and isinstance(n.func.value, ast.Name)
+            and n.func.value.id in ("os", "tempfile")]
+
+
+def test_files_in_the_data_folder_are_written_by_one_helper():
+    offenders = [o for pkg in ("core", "models", "desktop") for p in (ROOT / pkg).rglob("*.py")
+                 if (rel := str(p.relative_to(ROOT))) not in OWN_RENAMES
+                 for o in own_atomic_writes(rel, ast.parse(p.read_text(encoding="utf-8")))]
+    assert offenders == [], ("write through models.datafiles.atomic_path/atomic_write (0600, "
+                             "whole or not at all):\n" + "\n".join(offenders))
+
+
+def test_the_atomic_write_check_can_fail():
+    bad = ast.parse("import os, tempfile\nfd, t = tempfile.mkstemp()\nos.replace(t, 'x')\n"
+                    "s = 'a'.replace('a', 'b')\n")
+    assert len(own_atomic_writes("x.py", bad)) == 2

@@ -18,6 +18,7 @@ from core.catalog.connection import Connection, connect
 from core.catalog.migrate import migrate as run_migrations
 from core.catalog.writer import Writer
 from core.config import Paths
+from models.datafiles import make_dir
 
 T = TypeVar("T")
 
@@ -28,7 +29,7 @@ class Catalog:
     def __init__(self, db_path: Path, backups_dir: Path):
         self.path = db_path
         self.backups_dir = backups_dir
-        db_path.parent.mkdir(parents=True, exist_ok=True)
+        make_dir(db_path.parent)
         run_migrations(db_path, backups_dir)
         self._writer = Writer(db_path)
         self._local = threading.local()

@@ -13,6 +13,8 @@ from pathlib import Path
 import sqlean as sqlite3
 import sqlite_vec
 
+from models.datafiles import tighten, touch_private
+
 Connection = sqlite3.Connection
 Row = sqlite3.Row
 DatabaseError = sqlite3.DatabaseError
@@ -39,6 +41,9 @@ def _open(path: Path | str, readonly: bool) -> sqlite3.Connection:
             check_same_thread=False,
         )
     else:
+        # SQLite gives its -wal and -shm files the database's mode: a database made 0600
+        # here keeps all three private (older ones are tightened, see _tighten_files)
+        touch_private(Path(path))
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.enable_load_extension(True)
@@ -52,4 +57,13 @@ def _open(path: Path | str, readonly: bool) -> sqlite3.Connection:
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")  # every commit on disk: a journalled move survives a power cut
+        _tighten_files(Path(path))
     return conn
+
+
+def _tighten_files(db: Path) -> None:
+    """The -wal and -shm files as SQLite made them: owner-only like the database (they hold
+    the same rows). SQLite creates them with the database's mode, so this changes something
+    only for a database from before that rule."""
+    for p in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        tighten(p)

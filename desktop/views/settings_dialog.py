@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.errors import ShoeboxError
 from core.query.display import plural
 from core.scan.roots import list_roots
 from desktop import actions
@@ -261,7 +262,11 @@ class SettingsDialog(QDialog):
             faces=self.faces.isChecked())
 
     def save(self) -> None:
-        self.services.save_settings(self.build())
+        try:
+            self.services.save_settings(self.build())
+        except ShoeboxError as e:  # settings.json could not be read, nor kept aside
+            QMessageBox.warning(self, "Settings not saved", str(e))
+            return
         if self.pending_removals:
             actions.remove_folders(self.services, self.pending_removals,
                                    on_done=self.folderRemoved.emit)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -242,3 +244,24 @@ def test_a_search_may_take_a_recent_identity_everything_else_looks_again(registr
     looks.clear()
     reg.identity("llm", registry_module.QUERY_MAX_AGE_S)
     assert looks == ["llm"]
+
+
+def test_onnx_runtime_keeps_no_device_id_or_telemetry_queue(tmp_path):
+    """ONNX Runtime's wheels send usage telemetry from Linux too and write a device id and an
+    event queue under ~/.cache/Microsoft; with Shoebox's models imported first, nothing."""
+    import subprocess
+    import sys
+
+    home, tmp = tmp_path / "home", tmp_path / "tmp"
+    home.mkdir()
+    tmp.mkdir()
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("ORT_DISABLE_TELEMETRY", "XDG_CACHE_HOME")}
+    env.update(HOME=str(home), TMPDIR=str(tmp))
+    code = ("import models, onnxruntime, glob; "
+            "from rapidocr import RapidOCR; "
+            "onnxruntime.InferenceSession(glob.glob(__import__('os').path.dirname("
+            "__import__('rapidocr').__file__) + '/models/*.onnx')[0])")
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120,
+                   cwd=Path(__file__).resolve().parents[2])
+    assert [p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()] == []
