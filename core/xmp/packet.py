@@ -1,0 +1,264 @@
+"""The one place that talks to the XMP library: pyexiv2 (exiv2 inside its wheels).
+
+pyexiv2 sees XMP as flat keys ('Xmp.mwg-rs.Regions/mwg-rs:RegionList[1]/mwg-rs:Name'). A
+merge changes only the keys Shoebox owns and leaves every other key as exiv2 read it. What
+Shoebox owns is written down in the sidecar itself, in its own namespace: the keywords and
+hierarchy entries it added (`shoebox:Keywords`, `shoebox:Hierarchy`), the fields it set
+(`shoebox:Fields`), and `shoebox:Made` on each face region it wrote. So a rename replaces
+Shoebox's old keyword, and another program's keyword, field or region is never touched.
+
+MWG areas (`stArea`) give a region's centre and size as fractions of the picture as shown
+(EXIF orientation applied); Shoebox's boxes are top-left corner and size of the same upright
+picture, so only the corner moves.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+
+import pyexiv2
+
+log = logging.getLogger(__name__)
+
+NS = "http://ns.shoebox-photos.org/xmp/1.0/"
+pyexiv2.set_log_level(4)  # exiv2's own warnings go nowhere; failures still raise
+pyexiv2.registerNs(NS, "shoebox")
+
+REGIONS = "Xmp.mwg-rs.Regions/mwg-rs:RegionList"
+_REGION_KEY = re.compile(re.escape(REGIONS) + r"\[(\d+)\](.*)$")
+DIMENSIONS = "Xmp.mwg-rs.Regions/mwg-rs:AppliedToDimensions"
+SUBJECT, HIERARCHY, DESCRIPTION = "Xmp.dc.subject", "Xmp.lr.hierarchicalSubject", \
+    "Xmp.dc.description"
+MY_KEYWORDS, MY_HIERARCHY, MY_FIELDS = "Xmp.shoebox.Keywords", "Xmp.shoebox.Hierarchy", \
+    "Xmp.shoebox.Fields"
+MADE = "/shoebox:Made"
+EMPTY = b'<?xml version="1.0" encoding="UTF-8"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">\n</x:xmpmeta>\n'
+DEFAULT_LANG = 'lang="x-default"'
+
+
+class XmpError(Exception):
+    """A sidecar or file whose XMP cannot be read or written (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    box: tuple[float, float, float, float]  # x, y, w, h: top-left corner, fractions, upright
+    mine: bool = False
+
+
+@dataclass
+class Ours:
+    """What Shoebox puts in one sidecar."""
+
+    regions: list[Region] = field(default_factory=list)
+    shown_size: tuple[int, int] | None = None   # the picture as shown, in pixels
+    keywords: list[str] = field(default_factory=list)
+    hierarchy: list[str] = field(default_factory=list)
+    fields: dict[str, object] = field(default_factory=dict)  # key -> str, or {lang: text}
+
+
+@dataclass
+class Found:
+    """What a sidecar or a file's embedded metadata says."""
+
+    keywords: list[str] = field(default_factory=list)
+    hierarchy: list[str] = field(default_factory=list)
+    description: str | None = None
+    rating: int | None = None
+    regions: list[Region] = field(default_factory=list)
+
+    def add(self, other: Found) -> None:
+        """Fill in from another source (a sidecar first, then the file's own metadata)."""
+        for mine, theirs in ((self.keywords, other.keywords), (self.hierarchy, other.hierarchy)):
+            mine.extend(k for k in theirs if k not in mine)
+        self.description = self.description or other.description
+        self.rating = self.rating if self.rating is not None else other.rating
+        self.regions = self.regions or other.regions
+
+
+def _list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value else []
+    if isinstance(value, dict):
+        return list(value.values())
+    return [str(v) for v in value if str(v)]
+
+
+def _text(value) -> str | None:
+    if isinstance(value, dict):
+        value = value.get(DEFAULT_LANG) or next(iter(value.values()), None)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _groups(xmp: dict) -> dict[int, dict[str, object]]:
+    """The region list as {index: {'' or '/sub/key': value}}, in the file's order."""
+    out: dict[int, dict[str, object]] = {}
+    for key, value in xmp.items():
+        m = _REGION_KEY.match(key)
+        if m:
+            out.setdefault(int(m.group(1)), {})[m.group(2)] = value
+    return dict(sorted(out.items()))
+
+
+def _region(group: dict[str, object]) -> Region | None:
+    name = _text(group.get("/mwg-rs:Name"))
+    kind = group.get("/mwg-rs:Type") or "Face"
+    area = {k: group.get(f"/mwg-rs:Area/stArea:{k}") for k in ("x", "y", "w", "h", "unit")}
+    if not name or kind != "Face" or (area["unit"] or "normalized") != "normalized":
+        return None
+    try:
+        x, y, w, h = (float(area[k]) for k in ("x", "y", "w", "h"))
+    except (TypeError, ValueError):
+        return None
+    if not (0 < w <= 1 and 0 < h <= 1):
+        return None
+    return Region(name, (x - w / 2, y - h / 2, w, h), mine=MADE in group)
+
+
+def parse(xmp: dict) -> Found:
+    rating = None
+    try:
+        rating = int(float(xmp["Xmp.xmp.Rating"])) if "Xmp.xmp.Rating" in xmp else None
+    except (TypeError, ValueError):
+        pass
+    if rating is not None and not -1 <= rating <= 5:
+        rating = None
+    regions = [r for g in _groups(xmp).values() if (r := _region(g)) is not None]
+    return Found(_list(xmp.get(SUBJECT)), _list(xmp.get(HIERARCHY)),
+                 _text(xmp.get(DESCRIPTION)), rating, regions)
+
+
+def read_sidecar(path: str) -> Found:
+    return parse(_read(path, iptc=False)[0])
+
+
+def read_embedded(path: str) -> Found:
+    """The XMP (and IPTC keywords and caption) inside a photo file."""
+    xmp, iptc = _read(path, iptc=True)
+    found = parse(xmp)
+    found.add(Found(keywords=_list(iptc.get("Iptc.Application2.Keywords")),
+                    description=_text(iptc.get("Iptc.Application2.Caption"))))
+    return found
+
+
+def _read(path: str, iptc: bool) -> tuple[dict, dict]:
+    try:
+        with pyexiv2.Image(path) as img:
+            return img.read_xmp(), (img.read_iptc() if iptc else {})
+    except (RuntimeError, OSError, UnicodeDecodeError, ValueError) as e:
+        raise XmpError(f"cannot read the XMP of {path}: {e}") from e
+
+
+def merge_into(path: str, ours: Ours) -> bool:
+    """Put `ours` into the sidecar at `path` (created if missing), keeping every field Shoebox
+    does not own. Written through a hidden temporary file renamed over the sidecar, so a
+    crash leaves the old one. Returns False when the sidecar already said all of it."""
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.shoebox.tmp")
+    try:
+        if os.path.exists(path):
+            shutil.copyfile(path, tmp)
+        else:
+            with open(tmp, "wb") as f:
+                f.write(EMPTY)
+        try:
+            with pyexiv2.Image(tmp) as img:
+                before = img.read_xmp()
+                drop, put = changes(before, ours)
+                if not drop and not put:
+                    return False
+                # exiv2 mirrors a sidecar's XMP into EXIF/IPTC when it reads one and back into
+                # XMP when it writes: emptied here, so a removed keyword stays removed
+                img.clear_iptc()
+                img.clear_exif()
+                if drop:
+                    img.modify_xmp(dict.fromkeys(drop))
+                if put:
+                    img.modify_xmp(put)
+        except (RuntimeError, UnicodeDecodeError, ValueError) as e:
+            raise XmpError(f"cannot update {path}: {e}") from e
+        os.replace(tmp, path)
+        return True
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def changes(before: dict, ours: Ours) -> tuple[list[str], dict[str, object]]:
+    """(keys to remove, keys to set, in order) that turn `before` into the merged sidecar."""
+    drop: list[str] = []
+    put: dict[str, object] = {}
+    _merge_regions(before, ours, drop, put)
+    added = _merge_bag(before, SUBJECT, MY_KEYWORDS, ours.keywords, drop, put)
+    added_h = _merge_bag(before, HIERARCHY, MY_HIERARCHY, ours.hierarchy, drop, put)
+    owned = _list(before.get(MY_FIELDS))
+    mine = []
+    for key, value in ours.fields.items():
+        if key in before and key not in owned:
+            continue  # another program's value: theirs wins
+        mine.append(key)
+        if before.get(key) != value:
+            put[key] = value
+    drop.extend(k for k in owned if k not in ours.fields and k in before)
+    for key, value in ((MY_KEYWORDS, added), (MY_HIERARCHY, added_h), (MY_FIELDS, mine)):
+        if _list(before.get(key)) != value:
+            if value:
+                put[key] = value
+            elif key in before:
+                drop.append(key)
+    return drop, put
+
+
+def _merge_bag(before, key, mine_key, ours, drop, put) -> list[str]:
+    old_mine = set(_list(before.get(mine_key)))
+    current = _list(before.get(key))
+    theirs = [k for k in current if k not in old_mine]
+    added = [k for k in dict.fromkeys(ours) if k not in theirs]
+    new = theirs + added
+    if new != current:
+        if key in before:
+            drop.append(key)
+        if new:
+            put[key] = 'type="Bag"'
+            put.update({f"{key}[{i}]": k for i, k in enumerate(new, 1)})
+    return added
+
+
+def _merge_regions(before: dict, ours: Ours, drop: list[str], put: dict) -> None:
+    groups = _groups(before)
+    theirs = [g for g in groups.values() if MADE not in g]
+    mine_before = [_region(g) for g in groups.values() if MADE in g]
+    wanted = [Region(r.name, r.box, True) for r in ours.regions]
+    if len(mine_before) == len(wanted) and all(
+            a is not None and a.name == b.name and max(abs(p - q) for p, q in zip(a.box, b.box))
+            < 1e-5 for a, b in zip(mine_before, wanted)):
+        return
+    drop.extend(k for k in before if k == REGIONS or k.startswith(REGIONS + "["))
+    if not theirs and not wanted:
+        return
+    put[REGIONS] = 'type="Bag"'
+    for i, g in enumerate(theirs, 1):
+        put.update({f"{REGIONS}[{i}]{sub}": v for sub, v in g.items()})
+    for i, r in enumerate(wanted, len(theirs) + 1):
+        x, y, w, h = r.box
+        at = f"{REGIONS}[{i}]/"
+        put.update({at + "mwg-rs:Name": r.name, at + "mwg-rs:Type": "Face",
+                    at + "mwg-rs:Area/stArea:x": _num(x + w / 2),
+                    at + "mwg-rs:Area/stArea:y": _num(y + h / 2),
+                    at + "mwg-rs:Area/stArea:w": _num(w), at + "mwg-rs:Area/stArea:h": _num(h),
+                    at + "mwg-rs:Area/stArea:unit": "normalized", at + MADE[1:]: "True"})
+    if wanted and ours.shown_size and f"{DIMENSIONS}/stDim:w" not in before:
+        put.update({f"{DIMENSIONS}/stDim:w": str(ours.shown_size[0]),
+                    f"{DIMENSIONS}/stDim:h": str(ours.shown_size[1]),
+                    f"{DIMENSIONS}/stDim:unit": "pixel"})
+
+
+def _num(v: float) -> str:
+    return f"{v:.6f}".rstrip("0").rstrip(".") or "0"

@@ -1,0 +1,69 @@
+"""Where a file's XMP sidecar lives, and which sidecar writes were Shoebox's own.
+
+digiKam and darktable name a sidecar after the whole file name (`IMG_1.jpg.xmp`); Lightroom
+and Camera Raw after its stem (`IMG_1.xmp`), for RAW files. Shoebox writes the first kind, but
+updates a Lightroom sidecar where one already lies beside a RAW, so one photo never has two.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from core.scan.kinds import format_of, stem
+
+SIDECAR_EXT = ".xmp"
+
+
+def is_sidecar(name: str) -> bool:
+    return name.lower().endswith(SIDECAR_EXT) and not name.startswith(".")
+
+
+def _existing(folder: str, name: str) -> str | None:
+    """The entry of `folder` called `name`, matched case-blind (IMG_1.XMP, img_1.xmp)."""
+    exact = os.path.join(folder, name)
+    if os.path.exists(exact):
+        return exact
+    try:
+        low = name.lower()
+        return next((os.path.join(folder, n) for n in os.listdir(folder) if n.lower() == low),
+                    None)
+    except OSError:
+        return None
+
+
+def sidecar_for(path: str) -> str:
+    """The sidecar Shoebox reads and writes for the file at `path` (it may not exist yet)."""
+    folder, name = os.path.split(path)
+    full = _existing(folder, name + SIDECAR_EXT)
+    if full:
+        return full
+    if format_of(name) == "raw":
+        lightroom = _existing(folder, stem(name) + SIDECAR_EXT)
+        if lightroom:
+            return lightroom
+    return os.path.join(folder, name + SIDECAR_EXT)
+
+
+# Sidecars this process wrote, with the (size, mtime_ns) they had once written: a file-system
+# event on one of them that still looks so is Shoebox's own write, not a change to read.
+_own: dict[str, tuple[int, int]] = {}
+_lock = threading.Lock()
+
+
+def note_own_write(path: str) -> None:
+    st = os.stat(path)
+    with _lock:
+        _own[os.path.abspath(path)] = (st.st_size, st.st_mtime_ns)
+
+
+def is_own_write(path: str) -> bool:
+    with _lock:
+        mark = _own.get(os.path.abspath(path))
+    if mark is None:
+        return False
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (st.st_size, st.st_mtime_ns) == mark
