@@ -183,8 +183,12 @@ def _group_people(catalog: Catalog, report: IndexReport, identities) -> dict:
     if not sr or not sr.done:
         return {}
     from core.people import update_people
+    from core.xmp.read import restore_names
 
-    return update_people(catalog, identities["faces"][0]).as_dict()
+    result = update_people(catalog, identities["faces"][0]).as_dict()
+    # faces under regions Shoebox wrote into sidecars get their names back (a lost catalog)
+    result["named_from_sidecars"] = catalog.write(restore_names)
+    return result
 
 
 def _write_sidecars(catalog: Catalog, settings: Settings) -> dict:

@@ -19,30 +19,31 @@ def is_sidecar(name: str) -> bool:
     return name.lower().endswith(SIDECAR_EXT) and not name.startswith(".")
 
 
-def _existing(folder: str, name: str) -> str | None:
-    """The entry of `folder` called `name`, matched case-blind (IMG_1.XMP, img_1.xmp)."""
-    exact = os.path.join(folder, name)
-    if os.path.exists(exact):
-        return exact
+def folder_sidecars(folder: str) -> dict[str, str]:
+    """{lower-cased name: name} of the sidecars in a folder (names are matched case-blind:
+    IMG_1.XMP, img_1.jpg.xmp)."""
     try:
-        low = name.lower()
-        return next((os.path.join(folder, n) for n in os.listdir(folder) if n.lower() == low),
-                    None)
+        return {n.lower(): n for n in os.listdir(folder) if is_sidecar(n)}
     except OSError:
-        return None
+        return {}
 
 
-def sidecar_for(path: str) -> str:
-    """The sidecar Shoebox reads and writes for the file at `path` (it may not exist yet)."""
+def sidecar_for(path: str, present: dict[str, str] | None = None) -> str:
+    """The sidecar Shoebox reads and writes for the file at `path` (it may not exist yet).
+    `present`: folder_sidecars of its folder, when the caller has it for many files."""
     folder, name = os.path.split(path)
-    full = _existing(folder, name + SIDECAR_EXT)
-    if full:
-        return full
-    if format_of(name) == "raw":
-        lightroom = _existing(folder, stem(name) + SIDECAR_EXT)
-        if lightroom:
-            return lightroom
+    present = folder_sidecars(folder) if present is None else present
+    for candidate in (name + SIDECAR_EXT,
+                      *((stem(name) + SIDECAR_EXT,) if format_of(name) == "raw" else ())):
+        found = present.get(candidate.lower())
+        if found:
+            return os.path.join(folder, found)
     return os.path.join(folder, name + SIDECAR_EXT)
+
+
+def existing_sidecar(path: str, present: dict[str, str]) -> str | None:
+    target = sidecar_for(path, present)
+    return target if os.path.basename(target).lower() in present else None
 
 
 # Sidecars this process wrote, with the (size, mtime_ns) they had once written: a file-system
