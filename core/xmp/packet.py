@@ -156,10 +156,11 @@ def _read(path: str, iptc: bool) -> tuple[dict, dict]:
         raise XmpError(f"cannot read the XMP of {path}: {e}") from e
 
 
-def merge_into(path: str, ours: Ours) -> bool:
+def merge_into(path: str, ours: Ours, before_rename=None) -> bool:
     """Put `ours` into the sidecar at `path` (created if missing), keeping every field Shoebox
     does not own. Written through a hidden temporary file renamed over the sidecar, so a
-    crash leaves the old one. Returns False when the sidecar already said all of it."""
+    crash leaves the old one; `before_rename(tmp)` is called just before that rename.
+    Returns False when the sidecar already said all of it."""
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}.shoebox.tmp")
     try:
@@ -184,6 +185,8 @@ def merge_into(path: str, ours: Ours) -> bool:
                     img.modify_xmp(put)
         except (RuntimeError, UnicodeDecodeError, ValueError) as e:
             raise XmpError(f"cannot update {path}: {e}") from e
+        if before_rename is not None:
+            before_rename(tmp)
         os.replace(tmp, path)
         return True
     finally:

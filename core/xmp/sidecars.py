@@ -52,8 +52,10 @@ _own: dict[str, tuple[int, int]] = {}
 _lock = threading.Lock()
 
 
-def note_own_write(path: str) -> None:
-    st = os.stat(path)
+def note_own_write(path: str, written: str | None = None) -> None:
+    """`path` is Shoebox's own write; `written`: the file about to be renamed onto it (noted
+    before the rename, so the watcher's thread cannot see the event first)."""
+    st = os.stat(written or path)
     with _lock:
         _own[os.path.abspath(path)] = (st.st_size, st.st_mtime_ns)
 

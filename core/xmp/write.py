@@ -130,8 +130,8 @@ def write_sidecars(catalog: Catalog, machine_words: bool = False,
             if not _says_something(ours) and not os.path.exists(target):
                 continue
             try:
-                if merge_into(target, ours):
-                    sidecars.note_own_write(target)
+                if merge_into(target, ours,
+                              lambda tmp, t=target: sidecars.note_own_write(t, tmp)):
                     report.written += 1
                 else:
                     report.unchanged += 1

@@ -93,11 +93,11 @@ def test_a_read_only_folder_is_reported_once_and_the_rest_is_written(catalog, tm
     locked = str(tmp_path / "lib" / "locked")
     real = write_mod.merge_into
 
-    def refusing(path, ours):  # what a read-only folder does, also where root ignores modes
+    def refusing(path, ours, *args):  # a read-only folder, also where root ignores modes
         if os.path.dirname(path) == locked:
             calls.append(path)
             raise PermissionError(errno.EACCES, "Permission denied")
-        return real(path, ours)
+        return real(path, ours, *args)
     calls: list[str] = []
     monkeypatch.setattr(write_mod, "merge_into", refusing)
     for name in ("a.jpg", "b.jpg"):
