@@ -114,3 +114,15 @@ def test_a_deleted_catalog_comes_back_with_its_names(paths, tmp_path):
         assert names == {p1: "Anna", p2: "Ben"}
     finally:
         catalog.close()
+
+
+def test_the_suggestion_reaches_the_people_list_and_naming_confirms_it(catalog, tmp_path,
+                                                                       capsys):
+    ids = scanned(catalog, _digikam_library(tmp_path))
+    _, pid = plant_face(catalog, ids["a.jpg"], (0.6, 0.36, 0.2, 0.3), by="auto")
+    people = json.loads(run_ok(capsys, "people", "--json"))["people"]
+    assert [(p["id"], p["name"], p["suggested_name"]) for p in people] == [(pid, None, "Ben")]
+    assert f'shoebox people name {pid} "Ben"' in run_ok(capsys, "people")
+    run_ok(capsys, "people", "name", str(pid), "Ben")
+    people = json.loads(run_ok(capsys, "people", "--json"))["people"]
+    assert [(p["name"], p["suggested_name"]) for p in people] == [("Ben", None)]
