@@ -19,8 +19,6 @@ import os
 import time
 from collections import defaultdict
 
-import pyexiv2
-
 from core.catalog import Catalog, Connection
 from core.xmp import sidecars
 from core.xmp.packet import Found, XmpError, read_embedded, read_sidecar
@@ -28,8 +26,8 @@ from core.xmp.packet import Found, XmpError, read_embedded, read_sidecar
 log = logging.getLogger(__name__)
 
 SAME_FACE = 0.5  # IoU of a region and a face found by Shoebox that makes them one face
+# HEIC keeps its XMP in ISO-BMFF boxes, which pyexiv2 reads from 2.14 on
 EMBEDDED_FORMATS = {"jpeg", "tiff", "png", "heic", "webp", "raw"}
-pyexiv2.enableBMFF()  # HEIC/AVIF/CR3 hold their XMP in ISO-BMFF boxes
 
 
 def stamp(content_hash: str | None, sidecar: str | None) -> str:

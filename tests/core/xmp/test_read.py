@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 import pyexiv2
+import pytest
+from PIL import Image
 
 from core.catalog import Catalog
 from core.scan.scanner import scan
@@ -71,6 +73,29 @@ def test_keywords_embedded_in_a_jpeg_are_searchable(catalog, tmp_path, capsys):
     scanned(catalog, tmp_path / "lib")
     assert search(capsys, "aurora") == ["c.jpg"]
     assert search(capsys, "Tromsø") == ["c.jpg"]
+
+
+_PACKET = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+           '02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/'
+           'xap/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmp:Rating="3"><dc:subject>'
+           '<rdf:Bag><rdf:li>Aurora</rdf:li></rdf:Bag></dc:subject></rdf:Description>'
+           '</rdf:RDF></x:xmpmeta>')
+
+
+@pytest.mark.parametrize("ext", ["png", "tiff", "webp", "heic"])
+def test_keywords_embedded_in_other_formats_are_searchable(catalog, tmp_path, capsys, ext):
+    photo = tmp_path / "lib" / f"d.{ext}"
+    photo.parent.mkdir(parents=True)
+    if ext == "heic":  # exiv2 reads HEIC but does not write it: the encoder puts the XMP in
+        Image.new("RGB", (64, 48), "red").save(photo, xmp=_PACKET.encode())
+    else:
+        Image.new("RGB", (64, 48), "red").save(photo)
+        with pyexiv2.Image(str(photo)) as img:
+            img.modify_xmp({"Xmp.dc.subject": ["Aurora"], "Xmp.xmp.Rating": "3"})
+    scanned(catalog, tmp_path / "lib")
+    assert search(capsys, "aurora") == [photo.name]
+    with catalog.read() as conn:
+        assert conn.execute("SELECT rating FROM ratings").fetchone()[0] == 3
 
 
 def test_another_programs_region_suggests_a_name_and_never_renames(catalog, tmp_path):
