@@ -161,18 +161,20 @@ def merge_into(path: str, ours: Ours, before_rename=None) -> bool:
     does not own. Written through a hidden temporary file renamed over the sidecar, so a
     crash leaves the old one; `before_rename(tmp)` is called just before that rename.
     Returns False when the sidecar already said all of it."""
+    exists = os.path.exists(path)
+    if exists and changes(_read(path, iptc=False)[0], ours) == ([], {}):
+        return False  # read in place: a sidecar that says it all is not even copied
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}.shoebox.tmp")
     try:
-        if os.path.exists(path):
+        if exists:
             shutil.copyfile(path, tmp)
         else:
             with open(tmp, "wb") as f:
                 f.write(EMPTY)
         try:
             with pyexiv2.Image(tmp) as img:
-                before = img.read_xmp()
-                drop, put = changes(before, ours)
+                drop, put = changes(img.read_xmp(), ours)
                 if not drop and not put:
                     return False
                 # exiv2 mirrors a sidecar's XMP into EXIF/IPTC when it reads one and back into

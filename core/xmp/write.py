@@ -125,9 +125,10 @@ def write_sidecars(catalog: Catalog, machine_words: bool = False,
     for path, ours in plan.values():
         by_folder[os.path.dirname(path)].append((path, ours))
     for folder, items in sorted(by_folder.items()):
+        present = sidecars.folder_sidecars(folder)
         for path, ours in items:
-            target = sidecars.sidecar_for(path)
-            if not _says_something(ours) and not os.path.exists(target):
+            target = sidecars.sidecar_for(path, present)
+            if not _says_something(ours) and not sidecars.existing_sidecar(path, present):
                 continue
             try:
                 if merge_into(target, ours,
