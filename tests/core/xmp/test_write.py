@@ -193,3 +193,19 @@ def test_machine_words_go_in_only_when_asked_and_events_always(catalog, tmp_path
     write_sidecars(catalog)  # turned off again: Shoebox takes back only what it wrote
     info = exiftool(tmp_path / "lib" / "a.jpg.xmp")
     assert _items(info["Subject"]) == ["Kyoto"] and "Description" not in info
+
+
+def test_with_the_setting_on_every_index_keeps_sidecars_up_to_date(catalog, tmp_path, registry,
+                                                                    tiny_settings, paths):
+    from core.pipeline.run import index_library
+
+    write_jpeg(tmp_path / "lib" / "a.jpg")
+    ids = scanned(catalog, tmp_path / "lib")
+    plant_face(catalog, ids["a.jpg"], BOX, name="Anna")
+    index_library(catalog, registry, tiny_settings, paths, stages=["thumbnail"])
+    assert not (tmp_path / "lib" / "a.jpg.xmp").exists()  # off by default
+    tiny_settings.xmp_sidecars = True
+    report = index_library(catalog, registry, tiny_settings, paths, stages=["thumbnail"])
+    assert report.sidecars["written"] == 1
+    assert [r.name for r in read_sidecar(str(tmp_path / "lib" / "a.jpg.xmp")).regions] == [
+        "Anna"]
