@@ -151,3 +151,24 @@ def test_the_suggestion_reaches_the_people_list_and_naming_confirms_it(catalog, 
     run_ok(capsys, "people", "name", str(pid), "Ben")
     people = json.loads(run_ok(capsys, "people", "--json"))["people"]
     assert [(p["name"], p["suggested_name"]) for p in people] == [("Ben", None)]
+
+
+def test_a_broken_sidecar_fails_nothing_and_is_never_overwritten(catalog, tmp_path, capsys):
+    lib = tmp_path / "lib"
+    write_jpeg(lib / "a.jpg")
+    write_jpeg(lib / "b.jpg", seed=1)
+    (lib / "a.jpg.xmp").write_bytes(b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF broken")
+    ids = scanned(catalog, lib)
+    assert len(ids) == 2  # the scan went on
+    plant_face(catalog, ids["a.jpg"], BEN, name="Anna")
+    out = run_ok(capsys, "metadata", "write")
+    assert "left as it was" in out and str(lib / "a.jpg.xmp") in out
+    assert (lib / "a.jpg.xmp").read_bytes().endswith(b"broken")
+    assert sorted(os.listdir(lib)) == ["a.jpg", "a.jpg.xmp", "b.jpg"]  # no temporary left
+
+
+def test_shoebox_show_tells_keywords_description_and_rating(catalog, tmp_path, capsys):
+    lib = _digikam_library(tmp_path)
+    scanned(catalog, lib)
+    out = run_ok(capsys, "show", str(lib / "a.jpg"))
+    assert "keywords   Lisbon, Ben" in out and "Tram 28 at dusk" in out and "****" in out
