@@ -36,6 +36,7 @@ SUBJECT, HIERARCHY, DESCRIPTION = "Xmp.dc.subject", "Xmp.lr.hierarchicalSubject"
 MY_KEYWORDS, MY_HIERARCHY, MY_FIELDS = "Xmp.shoebox.Keywords", "Xmp.shoebox.Hierarchy", \
     "Xmp.shoebox.Fields"
 MADE = "/shoebox:Made"
+SAME_REGION = 0.5  # IoU at which two regions (or a region and a face) are one face
 EMPTY = b'<?xml version="1.0" encoding="UTF-8"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">\n</x:xmpmeta>\n'
 DEFAULT_LANG = 'lang="x-default"'
 
@@ -240,7 +241,11 @@ def _merge_regions(before: dict, ours: Ours, drop: list[str], put: dict) -> None
     groups = _groups(before)
     theirs = [g for g in groups.values() if MADE not in g]
     mine_before = [_region(g) for g in groups.values() if MADE in g]
-    wanted = [Region(r.name, r.box, True) for r in ours.regions]
+    named = [r for g in theirs if (r := _region(g)) is not None]
+    # a face another program already tagged with the same name is not tagged twice
+    wanted = [Region(r.name, r.box, True) for r in ours.regions
+              if not any(t.name == r.name and overlap(t.box, r.box) >= SAME_REGION
+                         for t in named)]
     if len(mine_before) == len(wanted) and all(
             a is not None and a.name == b.name and max(abs(p - q) for p, q in zip(a.box, b.box))
             < 1e-5 for a, b in zip(mine_before, wanted)):
@@ -263,6 +268,16 @@ def _merge_regions(before: dict, ours: Ours, drop: list[str], put: dict) -> None
         put.update({f"{DIMENSIONS}/stDim:w": str(ours.shown_size[0]),
                     f"{DIMENSIONS}/stDim:h": str(ours.shown_size[1]),
                     f"{DIMENSIONS}/stDim:unit": "pixel"})
+
+
+def overlap(a, b) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    ix = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
+    iy = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    union = aw * ah + bw * bh - ix * iy
+    return ix * iy / union if union > 0 else 0.0
 
 
 def _num(v: float) -> str:

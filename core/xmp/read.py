@@ -21,11 +21,17 @@ from collections import defaultdict
 
 from core.catalog import Catalog, Connection
 from core.xmp import sidecars
-from core.xmp.packet import Found, XmpError, read_embedded, read_sidecar
+from core.xmp.packet import (
+    SAME_REGION,
+    Found,
+    XmpError,
+    overlap,
+    read_embedded,
+    read_sidecar,
+)
 
 log = logging.getLogger(__name__)
 
-SAME_FACE = 0.5  # IoU of a region and a face found by Shoebox that makes them one face
 # HEIC keeps its XMP in ISO-BMFF boxes, which pyexiv2 reads from 2.14 on
 EMBEDDED_FORMATS = {"jpeg", "tiff", "png", "heic", "webp", "raw"}
 
@@ -114,15 +120,6 @@ def _store(conn: Connection, results: list[tuple[int, str, Found]]) -> None:
             [(fid, r.name, *r.box, int(r.mine)) for r in found.regions])
 
 
-def _iou(a, b) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    ix = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
-    iy = max(0.0, min(ay + ah, by + bh) - max(ay, by))
-    union = aw * ah + bw * bh - ix * iy
-    return ix * iy / union if union > 0 else 0.0
-
-
 def _matches(conn: Connection, mine: bool) -> list[tuple[int, int | None, str]]:
     """(face id, its person, region name) for each photo face a named region covers."""
     regions: dict[int, list] = defaultdict(list)
@@ -135,8 +132,8 @@ def _matches(conn: Connection, mine: bool) -> list[tuple[int, int | None, str]]:
     for fid, face_id, person_id, *box in conn.execute(
             "SELECT file_id, id, person_id, x, y, w, h FROM faces WHERE frame_ms = -1 AND "
             f"file_id IN ({', '.join(map(str, regions))})"):
-        best = max(((_iou(box, rbox), name) for name, rbox in regions[fid]), default=None)
-        if best and best[0] >= SAME_FACE:
+        best = max(((overlap(box, rbox), name) for name, rbox in regions[fid]), default=None)
+        if best and best[0] >= SAME_REGION:
             out.append((face_id, person_id, best[1]))
     return out
 

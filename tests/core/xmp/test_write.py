@@ -209,3 +209,18 @@ def test_with_the_setting_on_every_index_keeps_sidecars_up_to_date(catalog, tmp_
     assert report.sidecars["written"] == 1
     assert [r.name for r in read_sidecar(str(tmp_path / "lib" / "a.jpg.xmp")).regions] == [
         "Anna"]
+
+
+def test_a_face_another_program_already_tagged_with_that_name_is_not_tagged_twice(
+        catalog, tmp_path):
+    write_jpeg(tmp_path / "lib" / "a.jpg", size=(80, 60))
+    (tmp_path / "lib" / "a.jpg.xmp").write_text(
+        golden.digikam(keywords=("Anna",), regions=(("Anna", (0.11, 0.2, 0.3, 0.25)),)),
+        encoding="utf-8")
+    ids = scanned(catalog, tmp_path / "lib")
+    plant_face(catalog, ids["a.jpg"], BOX, name="Anna")
+    write_sidecars(catalog)
+    info = exiftool(tmp_path / "lib" / "a.jpg.xmp")
+    assert [n for n, _ in exiftool_regions(info)] == ["Anna"]
+    assert _items(info["Subject"]) == ["Anna"]
+    assert "People|Anna" in _items(info["HierarchicalSubject"])
