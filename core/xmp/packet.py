@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import pyexiv2
 
+from core.scan.metadata import parse_exif_datetime
+
 log = logging.getLogger(__name__)
 
 NS = "http://ns.shoebox-photos.org/xmp/1.0/"
@@ -36,6 +38,11 @@ SUBJECT, HIERARCHY, DESCRIPTION = "Xmp.dc.subject", "Xmp.lr.hierarchicalSubject"
 MY_KEYWORDS, MY_HIERARCHY, MY_FIELDS = "Xmp.shoebox.Keywords", "Xmp.shoebox.Hierarchy", \
     "Xmp.shoebox.Fields"
 MADE = "/shoebox:Made"
+# where a sidecar keeps the capture date, best first (MWG: exif:DateTimeOriginal, then
+# photoshop:DateCreated, which Shoebox writes, then xmp:CreateDate)
+DATE_FIELDS = ("Xmp.exif.DateTimeOriginal", "Xmp.photoshop.DateCreated", "Xmp.xmp.CreateDate")
+_XMP_DATE = re.compile(r"^(\d{4}-\d\d-\d\d)(?:T(\d\d:\d\d(?::\d\d)?)(?:\.\d+)?)?"
+                       r"(Z|[+-]\d\d:\d\d)?$")
 SAME_REGION = 0.5  # IoU at which two regions (or a region and a face) are one face
 EMPTY = b'<?xml version="1.0" encoding="UTF-8"?>\n<x:xmpmeta xmlns:x="adobe:ns:meta/">\n</x:xmpmeta>\n'
 DEFAULT_LANG = 'lang="x-default"'
@@ -72,6 +79,7 @@ class Found:
     description: str | None = None
     rating: int | None = None
     regions: list[Region] = field(default_factory=list)
+    taken_at: float | None = None     # a capture date (Unix seconds), read as EXIF dates are
 
     def add(self, other: Found) -> None:
         """Fill in from another source (a sidecar first, then the file's own metadata)."""
@@ -80,6 +88,7 @@ class Found:
         self.description = self.description or other.description
         self.rating = self.rating if self.rating is not None else other.rating
         self.regions = self.regions or other.regions
+        self.taken_at = self.taken_at if self.taken_at is not None else other.taken_at
 
 
 def _list(value) -> list[str]:
@@ -132,8 +141,26 @@ def parse(xmp: dict) -> Found:
     if rating is not None and not -1 <= rating <= 5:
         rating = None
     regions = [r for g in _groups(xmp).values() if (r := _region(g)) is not None]
+    # a date Shoebox wrote came from the file's name or container: read there, not here
+    owned = _list(xmp.get(MY_FIELDS))
+    taken = next((t for key in DATE_FIELDS if key not in owned
+                  and (t := xmp_date(xmp.get(key))) is not None), None)
     return Found(_list(xmp.get(SUBJECT)), _list(xmp.get(HIERARCHY)),
-                 _text(xmp.get(DESCRIPTION)), rating, regions)
+                 _text(xmp.get(DESCRIPTION)), rating, regions, taken)
+
+
+def xmp_date(value) -> float | None:
+    """An XMP date ('2023-04-02T10:15:00', '...+02:00', '2023-04-02') as Unix seconds, read
+    as EXIF dates are (core.scan.metadata.parse_exif_datetime); None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    m = _XMP_DATE.match(value.strip())
+    if m is None:
+        return None
+    day, clock, offset = m.group(1), m.group(2) or "12:00:00", m.group(3)
+    clock = clock if len(clock) == 8 else clock + ":00"
+    offset = "+00:00" if offset == "Z" else offset
+    return parse_exif_datetime(f"{day.replace('-', ':')} {clock}", offset)
 
 
 def read_sidecar(path: str) -> Found:

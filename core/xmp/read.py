@@ -20,6 +20,7 @@ import time
 from collections import defaultdict
 
 from core.catalog import Catalog, Connection
+from core.scan.dates import DATE_SOURCES, NOT_A_DATE, date_from_name
 from core.xmp import sidecars
 from core.xmp.packet import (
     SAME_REGION,
@@ -88,9 +89,36 @@ def refresh(catalog: Catalog, scopes: list[tuple[str, tuple]] | None = None) -> 
         results.append((fid, new, found))
     for i in range(0, len(results), 200):
         catalog.write(_store, results[i:i + 200])
+    catalog.write(_apply_dates, scopes)
     if results:
         catalog.write(restore_names)
     return len(results)
+
+
+# sources a sidecar's date beats: those after it in DATE_SOURCES, and no date at all
+_WEAKER = (*DATE_SOURCES[DATE_SOURCES.index("xmp") + 1:], NOT_A_DATE)
+
+
+def _apply_dates(conn: Connection, scopes: list[tuple[str, tuple]] | None) -> None:
+    """Files in the scopes that only their name or mtime dated take their sidecar's date; a
+    file whose sidecar lost its date goes back to its name or mtime. Run on every scan, since
+    the scanner dates a changed file again from its own metadata."""
+    weaker = ", ".join(f"'{s}'" for s in _WEAKER)
+    for where, params in scopes if scopes is not None else [("1", ())]:
+        conn.execute(
+            "UPDATE files SET taken_at = (SELECT taken_at FROM xmp_reads x "
+            "WHERE x.file_id = files.id), taken_at_source = 'xmp' "
+            f"WHERE (taken_at_source IS NULL OR taken_at_source IN ({weaker})) AND id IN "
+            f"(SELECT file_id FROM xmp_reads WHERE taken_at IS NOT NULL) AND {where}", params)
+        lost = conn.execute(
+            "SELECT id, path, mtime_ns FROM files WHERE taken_at_source = 'xmp' AND id NOT IN "
+            f"(SELECT file_id FROM xmp_reads WHERE taken_at IS NOT NULL) AND {where}",
+            params).fetchall()
+        for fid, path, mtime_ns in lost:
+            stamp = date_from_name(os.path.basename(path))
+            conn.execute("UPDATE files SET taken_at = ?, taken_at_source = ? WHERE id = ?",
+                         (stamp, "filename", fid) if stamp is not None else
+                         (mtime_ns / 1e9, NOT_A_DATE, fid))
 
 
 def _store(conn: Connection, results: list[tuple[int, str, Found]]) -> None:
@@ -98,10 +126,11 @@ def _store(conn: Connection, results: list[tuple[int, str, Found]]) -> None:
         words = list(dict.fromkeys(found.keywords + [h.split("|")[-1] for h in found.hierarchy]))
         keywords = "\n".join(words) or None
         conn.execute(
-            "INSERT INTO xmp_reads(file_id, stamp, keywords, description) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(file_id) DO UPDATE SET stamp = excluded.stamp, "
-            "keywords = excluded.keywords, description = excluded.description",
-            (fid, new, keywords, found.description))
+            "INSERT INTO xmp_reads(file_id, stamp, keywords, description, taken_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(file_id) DO UPDATE SET stamp = excluded.stamp, "
+            "keywords = excluded.keywords, description = excluded.description, "
+            "taken_at = excluded.taken_at",
+            (fid, new, keywords, found.description, found.taken_at))
         conn.execute("DELETE FROM fts_docs WHERE file_id = ? AND field = 'keywords'", (fid,))
         text = " ".join(w for w in (" ".join(words), found.description or "") if w)
         if text:

@@ -16,7 +16,8 @@ CREATE TABLE xmp_reads (
     file_id     INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE,
     stamp       TEXT NOT NULL,            -- content hash + sidecar path, size and mtime
     keywords    TEXT,                     -- dc:subject and lr:hierarchicalSubject, one a line
-    description TEXT
+    description TEXT,
+    taken_at    REAL                      -- a capture date in the sidecar (source 'xmp')
 );
 
 -- Named regions other programs (or Shoebox, `mine` = 1) wrote: areas as fractions of the

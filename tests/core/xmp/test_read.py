@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pyexiv2
@@ -172,3 +173,39 @@ def test_shoebox_show_tells_keywords_description_and_rating(catalog, tmp_path, c
     scanned(catalog, lib)
     out = run_ok(capsys, "show", str(lib / "a.jpg"))
     assert "keywords   Lisbon, Ben" in out and "Tram 28 at dusk" in out and "****" in out
+
+
+def test_a_sidecars_date_dates_a_photo_that_only_its_name_or_mtime_dated(catalog, tmp_path):
+    lib = tmp_path / "lib"
+    write_jpeg(lib / "scan.jpg")                                  # no EXIF date
+    write_jpeg(lib / "camera.jpg", seed=1, taken="2020:01:02 03:04:05")
+    date = ('<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/'
+            '02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:exif="http://ns.adobe.'
+            'com/exif/1.0/" exif:DateTimeOriginal="1987-06-05T04:03:02"/></rdf:RDF></x:xmpmeta>')
+    for name in ("scan.jpg", "camera.jpg"):
+        (lib / f"{name}.xmp").write_text(date, encoding="utf-8")
+    scanned(catalog, lib)
+
+    def dates():
+        with catalog.read() as conn:
+            return {r[0]: (time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r[1])), r[2])
+                    for r in conn.execute("SELECT name, taken_at, taken_at_source FROM files")}
+    assert dates() == {"scan.jpg": ("1987-06-05 04:03:02", "xmp"),
+                       "camera.jpg": ("2020-01-02 03:04:05", "exif")}  # EXIF comes first
+    os.utime(lib / "scan.jpg", ns=(5, 5))  # touched: the scanner dates it again, then the XMP
+    scan(catalog)
+    assert dates()["scan.jpg"] == ("1987-06-05 04:03:02", "xmp")
+    (lib / "scan.jpg.xmp").unlink()
+    scan(catalog)
+    assert dates()["scan.jpg"][1] == "mtime"
+
+
+def test_a_date_shoebox_wrote_keeps_its_own_source(catalog, tmp_path):
+    write_jpeg(tmp_path / "lib" / "IMG_20230402_101500.jpg")
+    scanned(catalog, tmp_path / "lib")
+    catalog.write(lambda c: c.execute("INSERT INTO tags(file_id, tag, source) SELECT id, "
+                                      "'kite', 'user' FROM files"))
+    assert write_sidecars(catalog).written == 1
+    scan(catalog)
+    with catalog.read() as conn:
+        assert conn.execute("SELECT taken_at_source FROM files").fetchone()[0] == "filename"
