@@ -98,8 +98,9 @@ class PeoplePage(QWidget):
         self.people = [p for p, _ in people]
         self.list.clear()
         for p, crops in people:
+            who = f"{p.suggested_name}?" if p.suggested_name else "Who is this?"
             it = tile(self.list, f"{p.label}\n{p.face_count} photos" if p.name else
-                      f"Who is this?\n{p.face_count} photos")
+                      f"{who}\n{p.face_count} photos")
             it.setData(Qt.UserRole, p.id)
             it.setToolTip(f"{p.label}: {p.face_count} faces in {len(p.files)} files")
             it.setIcon(QIcon(mosaic(crops, self.list.iconSize())))
@@ -188,7 +189,9 @@ class PeoplePage(QWidget):
         if len(ids) != 1:
             QMessageBox.information(self, "Name", "Select one person to name.")
             return
-        current = next((p.name or "" for p in self.people if p.id == ids[0]), "")
+        # an unnamed person another program tagged: its name is offered, to confirm
+        current = next((p.name or p.suggested_name or "" for p in self.people
+                        if p.id == ids[0]), "")
         name, ok = QInputDialog.getText(self, "Name this person", "Name:", text=current)
         if ok:
             self._write(name_person, ids[0], name)
