@@ -17,7 +17,7 @@ from core.xmp.write import write_sidecars
 from tests.cli_runner import run_ok
 from tests.core.xmp import golden
 from tests.core.xmp.helpers import exiftool, exiftool_regions, iou, plant_face, scanned
-from tests.media_factory import write_dng, write_jpeg
+from tests.media_factory import write_dng, write_jpeg, write_video
 
 BOX = (0.1, 0.2, 0.3, 0.25)  # as the faces stage stores it: fractions of the upright picture
 
@@ -224,3 +224,18 @@ def test_a_face_another_program_already_tagged_with_that_name_is_not_tagged_twic
     assert [n for n, _ in exiftool_regions(info)] == ["Anna"]
     assert _items(info["Subject"]) == ["Anna"]
     assert "People|Anna" in _items(info["HierarchicalSubject"])
+
+
+def test_a_video_gets_the_keyword_of_a_person_on_its_keyframes_but_no_region(catalog,
+                                                                              tmp_path):
+    write_video(tmp_path / "lib" / "clip.mp4")
+    ids = scanned(catalog, tmp_path / "lib")
+    catalog.write(lambda c: c.execute(
+        "INSERT INTO people(name, created_at, updated_at) VALUES ('Anna', 0, 0)"))
+    catalog.write(lambda c: c.execute(
+        "INSERT INTO faces(file_id, frame_ms, idx, x, y, w, h, size_px, score, sharpness, "
+        "groupable, model_id, descriptor, person_id, assigned_by) VALUES "
+        "(?, 1000, 0, .1, .1, .2, .2, 80, 1, 100, 1, 'm', x'00', 1, 'user')", (ids["clip.mp4"],)))
+    write_sidecars(catalog)
+    info = exiftool(tmp_path / "lib" / "clip.mp4.xmp")
+    assert _items(info["Subject"]) == ["Anna"] and "RegionInfo" not in info
