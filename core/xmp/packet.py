@@ -179,9 +179,17 @@ def read_embedded(path: str) -> Found:
 def _read(path: str, iptc: bool) -> tuple[dict, dict]:
     try:
         with pyexiv2.Image(path) as img:
-            return img.read_xmp(), (img.read_iptc() if iptc else {})
+            return img.read_xmp(), (_iptc(img) if iptc else {})
     except (RuntimeError, OSError, UnicodeDecodeError, ValueError) as e:
         raise XmpError(f"cannot read the XMP of {path}: {e}") from e
+
+
+def _iptc(img) -> dict:
+    """IPTC in UTF-8, or in Latin-1 as older programs wrote it without saying so."""
+    try:
+        return img.read_iptc()
+    except UnicodeDecodeError:
+        return img.read_iptc(encoding="latin-1")
 
 
 def merge_into(path: str, ours: Ours, before_rename=None) -> bool:

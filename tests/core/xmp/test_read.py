@@ -209,3 +209,11 @@ def test_a_date_shoebox_wrote_keeps_its_own_source(catalog, tmp_path):
     scan(catalog)
     with catalog.read() as conn:
         assert conn.execute("SELECT taken_at_source FROM files").fetchone()[0] == "filename"
+
+
+def test_latin1_iptc_keywords_are_read(catalog, tmp_path, capsys):
+    photo = write_jpeg(tmp_path / "lib" / "e.jpg")
+    with pyexiv2.Image(str(photo)) as img:  # an old program: Latin-1, no character set named
+        img.modify_iptc({"Iptc.Application2.Keywords": ["Málaga"]}, encoding="latin-1")
+    scanned(catalog, tmp_path / "lib")
+    assert search(capsys, "Málaga") == ["e.jpg"]
