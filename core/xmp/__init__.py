@@ -9,6 +9,7 @@
     read.py     at scan: keywords, descriptions, ratings and named regions into the catalog;
                 names from regions for the people the faces stage found
 
-pyexiv2 over python-exiv2 (`exiv2`): a 1.6 MB wheel against 15.7 MB, a dict API that writes
-MWG regions as flattened keys, and a sidecar write + read in 1.9 ms against 2.3 ms.
+pyexiv2 over python-exiv2 (`exiv2`): a 1.6 MB wheel against 15.7 MB and a dict API that
+writes MWG regions as flat keys; a sidecar write + read costs both 1.2-1.9 ms
+(benchmarks/bench_xmp_libraries.py).
 """
