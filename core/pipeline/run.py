@@ -88,7 +88,7 @@ class IndexReport:
                 "done": self.done, "errors": self.errors, "seconds": round(self.seconds, 3),
                 "cancelled": self.cancelled, "damaged_audio_packets": self.damaged_audio_packets,
                 "events": self.events,
-                "people": self.people}
+                "people": self.people, "sidecars": self.sidecars}
 
 
 def index_library(catalog: Catalog, registry: Any, settings: Settings, paths: Paths,

@@ -197,6 +197,7 @@ def test_machine_words_go_in_only_when_asked_and_events_always(catalog, tmp_path
 
 def test_with_the_setting_on_every_index_keeps_sidecars_up_to_date(catalog, tmp_path, registry,
                                                                     tiny_settings, paths):
+    from core.cli.index_cmds import describe
     from core.pipeline.run import index_library
 
     write_jpeg(tmp_path / "lib" / "a.jpg")
@@ -207,6 +208,7 @@ def test_with_the_setting_on_every_index_keeps_sidecars_up_to_date(catalog, tmp_
     tiny_settings.xmp_sidecars = True
     report = index_library(catalog, registry, tiny_settings, paths, stages=["thumbnail"])
     assert report.sidecars["written"] == 1
+    assert "XMP sidecars: 1 written" in describe(report)
     assert [r.name for r in read_sidecar(str(tmp_path / "lib" / "a.jpg.xmp")).regions] == [
         "Anna"]
 
