@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shutil
 from dataclasses import dataclass, field
 
 import pyexiv2
@@ -164,7 +163,9 @@ def xmp_date(value) -> float | None:
 
 
 def read_sidecar(path: str) -> Found:
-    return parse(_read(path, iptc=False)[0])
+    with open(path, "rb") as f:
+        data = f.read()
+    return parse(_xmp_of(data, path))
 
 
 def read_embedded(path: str) -> Found:
@@ -177,10 +178,41 @@ def read_embedded(path: str) -> Found:
 
 
 def _read(path: str, iptc: bool) -> tuple[dict, dict]:
+    """A photo's XMP and IPTC. exiv2 opens files by narrow (ANSI) path on Windows, where a
+    name outside the code page cannot be opened: such a file is handed over as bytes."""
     try:
-        with pyexiv2.Image(path) as img:
+        if os.name == "nt" and not path.isascii():
+            with open(path, "rb") as f:
+                img = pyexiv2.ImageData(f.read())
+        else:
+            img = pyexiv2.Image(path)
+        try:
             return img.read_xmp(), (_iptc(img) if iptc else {})
-    except (RuntimeError, OSError, UnicodeDecodeError, ValueError) as e:
+        finally:
+            img.close()
+    except (RuntimeError, UnicodeDecodeError, ValueError) as e:
+        raise XmpError(f"cannot read the XMP of {path}: {e}") from e
+
+
+def _wrapped(data: bytes) -> bytes:
+    """A sidecar as exiv2 recognises one: an empty file is an empty packet, and a bare
+    rdf:RDF (older writers) gets the x:xmpmeta wrapper exiv2 looks for."""
+    if not data.strip():
+        return EMPTY
+    if b"<x:xmpmeta" not in data and b"<rdf:RDF" in data:
+        start = data.index(b"<rdf:RDF")
+        return EMPTY.replace(b"\n</x:xmpmeta>", b"\n" + data[start:] + b"\n</x:xmpmeta>")
+    return data
+
+
+def _xmp_of(data: bytes, path: str) -> dict:
+    try:
+        img = pyexiv2.ImageData(_wrapped(data))
+        try:
+            return img.read_xmp()
+        finally:
+            img.close()
+    except (RuntimeError, UnicodeDecodeError, ValueError) as e:
         raise XmpError(f"cannot read the XMP of {path}: {e}") from e
 
 
@@ -194,35 +226,41 @@ def _iptc(img) -> dict:
 
 def merge_into(path: str, ours: Ours, before_rename=None) -> bool:
     """Put `ours` into the sidecar at `path` (created if missing), keeping every field Shoebox
-    does not own. Written through a hidden temporary file renamed over the sidecar, so a
-    crash leaves the old one; `before_rename(tmp)` is called just before that rename.
-    Returns False when the sidecar already said all of it."""
-    exists = os.path.exists(path)
-    if exists and changes(_read(path, iptc=False)[0], ours) == ([], {}):
-        return False  # read in place: a sidecar that says it all is not even copied
+    does not own. The sidecar goes to exiv2 as bytes (no path: any name works on any system)
+    and comes back through a hidden temporary file renamed over it, so a crash leaves the old
+    one; `before_rename(tmp)` is called just before that rename. Returns False when the
+    sidecar already said all of it (nothing is written then)."""
+    try:
+        with open(path, "rb") as f:
+            data = _wrapped(f.read())
+    except FileNotFoundError:
+        data = EMPTY
+    try:
+        img = pyexiv2.ImageData(data)
+        try:
+            drop, put = changes(img.read_xmp(), ours)
+            if not drop and not put:
+                return False
+            # exiv2 mirrors a sidecar's XMP into EXIF/IPTC when it reads one and back into
+            # XMP when it writes: emptied here, so a removed keyword stays removed
+            img.clear_iptc()
+            img.clear_exif()
+            if drop:
+                img.modify_xmp(dict.fromkeys(drop))
+            if put:
+                img.modify_xmp(put)
+            out = img.get_bytes()
+        finally:
+            img.close()
+    except (RuntimeError, UnicodeDecodeError, ValueError) as e:
+        raise XmpError(f"cannot update {path}: {e}") from e
     folder, name = os.path.split(path)
     tmp = os.path.join(folder, f".{name}.shoebox.tmp")
     try:
-        if exists:
-            shutil.copyfile(path, tmp)
-        else:
-            with open(tmp, "wb") as f:
-                f.write(EMPTY)
-        try:
-            with pyexiv2.Image(tmp) as img:
-                drop, put = changes(img.read_xmp(), ours)
-                if not drop and not put:
-                    return False
-                # exiv2 mirrors a sidecar's XMP into EXIF/IPTC when it reads one and back into
-                # XMP when it writes: emptied here, so a removed keyword stays removed
-                img.clear_iptc()
-                img.clear_exif()
-                if drop:
-                    img.modify_xmp(dict.fromkeys(drop))
-                if put:
-                    img.modify_xmp(put)
-        except (RuntimeError, UnicodeDecodeError, ValueError) as e:
-            raise XmpError(f"cannot update {path}: {e}") from e
+        with open(tmp, "wb") as f:
+            f.write(out)
+            f.flush()
+            os.fsync(f.fileno())
         if before_rename is not None:
             before_rename(tmp)
         os.replace(tmp, path)

@@ -13,6 +13,7 @@ from PIL import Image
 
 from core.catalog import Catalog
 from core.scan.scanner import scan
+from core.xmp.packet import read_sidecar
 from core.xmp.read import restore_names, suggested_names
 from core.xmp.write import write_sidecars
 from tests.cli_runner import run_ok
@@ -217,3 +218,23 @@ def test_latin1_iptc_keywords_are_read(catalog, tmp_path, capsys):
         img.modify_iptc({"Iptc.Application2.Keywords": ["Málaga"]}, encoding="latin-1")
     scanned(catalog, tmp_path / "lib")
     assert search(capsys, "Málaga") == ["e.jpg"]
+
+
+def test_an_empty_sidecar_and_a_bare_rdf_one_are_read_and_merged(catalog, tmp_path):
+    lib = tmp_path / "lib"
+    write_jpeg(lib / "a.jpg")
+    write_jpeg(lib / "b.jpg", seed=1)
+    (lib / "a.jpg.xmp").write_bytes(b"")
+    (lib / "b.jpg.xmp").write_text(
+        '<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="2"/>'
+        '</rdf:RDF>', encoding="utf-8")
+    ids = scanned(catalog, lib)
+    with catalog.read() as conn:
+        assert [tuple(r) for r in conn.execute("SELECT file_id, rating FROM ratings")] == [
+            (ids["b.jpg"], 2)]
+    for name in ("a.jpg", "b.jpg"):
+        plant_face(catalog, ids[name], BEN, name="Anna")
+    assert write_sidecars(catalog).written == 2
+    assert read_sidecar(str(lib / "b.jpg.xmp")).rating == 2
+    assert [r.name for r in read_sidecar(str(lib / "a.jpg.xmp")).regions] == ["Anna"]
