@@ -111,6 +111,10 @@ class Settings:
     max_keyframes: int = 60
     watch: bool = True
     faces: bool = True  # find faces and group them into people (off: nothing new is found)
+    # "Keep XMP sidecars up to date": every `shoebox index` writes what changed into IMG_1.jpg.xmp
+    # beside each photo (core.xmp). Off by default: it writes into the user's folders.
+    xmp_sidecars: bool = False
+    xmp_machine_words: bool = False  # captions and machine tags go into sidecars too
     extra: dict[str, Any] = field(default_factory=dict)
     # not a setting (never saved): what was wrong with settings.json when it was read, and
     # where the file was kept; the app and the CLI tell the user

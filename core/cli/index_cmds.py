@@ -48,6 +48,11 @@ def describe(report) -> str:
         lines.append(f"{report.joined_collections} new files joined existing collections")
     if report.events is not None:
         lines.append(f"timeline: {report.events} events (see `shoebox events`)")
+    sc = report.sidecars
+    if sc.get("written"):
+        lines.append(f"XMP sidecars: {sc['written']} written")
+    for folder, why in sc.get("refused_folders", {}).items():
+        lines.append(f"XMP sidecars cannot be written in {folder}: {why}")
     if report.errors:
         lines.append("see `shoebox errors` for what failed; `shoebox index --retry-errors` "
                      "tries those files again")

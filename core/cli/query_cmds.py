@@ -39,7 +39,10 @@ def cmd_show(args, ctx) -> int:
               ("size", f"{d.width} x {d.height}" if d.width else None),
               ("length", f"{d.duration_s:.1f} s" if d.duration_s else None),
               ("collection", d.collection), ("caption", d.caption),
-              ("tags", ", ".join(d.tags) or None), ("language", d.language)]
+              ("tags", ", ".join(d.tags) or None), ("language", d.language),
+              ("keywords", ", ".join(d.keywords) or None), ("description", d.description),
+              ("rating", "rejected" if d.rating == -1 else
+               ("*" * d.rating if d.rating else None))]
     for name, value in facts:
         if value:
             print(f"  {name:<11}{value}")

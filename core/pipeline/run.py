@@ -70,6 +70,7 @@ class IndexReport:
     joined_collections: int = 0  # new files that joined an existing collection
     events: int | None = None  # events after recomputing them (None: timeline unchanged)
     people: dict = field(default_factory=dict)  # faces that joined people, people formed
+    sidecars: dict = field(default_factory=dict)  # XMP sidecars written (settings.xmp_sidecars)
 
     @property
     def done(self) -> int:
@@ -88,7 +89,7 @@ class IndexReport:
                 "done": self.done, "errors": self.errors, "seconds": round(self.seconds, 3),
                 "cancelled": self.cancelled, "damaged_audio_packets": self.damaged_audio_packets,
                 "events": self.events,
-                "people": self.people}
+                "people": self.people, "sidecars": self.sidecars}
 
 
 def index_library(catalog: Catalog, registry: Any, settings: Settings, paths: Paths,
@@ -131,6 +132,7 @@ def index_library(catalog: Catalog, registry: Any, settings: Settings, paths: Pa
                 embed_collections(catalog, registry)
             report.people = _group_people(catalog, report, identities)
             _prune_thumbnails(catalog, paths, report)
+            report.sidecars = _write_sidecars(catalog, settings)
         except Cancelled:
             report.cancelled = True
         finally:
@@ -182,8 +184,21 @@ def _group_people(catalog: Catalog, report: IndexReport, identities) -> dict:
     if not sr or not sr.done:
         return {}
     from core.people import update_people
+    from core.xmp.read import restore_names
 
-    return update_people(catalog, identities["faces"][0]).as_dict()
+    result = update_people(catalog, identities["faces"][0]).as_dict()
+    # faces under regions Shoebox wrote into sidecars get their names back (a lost catalog)
+    result["named_from_sidecars"] = catalog.write(restore_names)
+    return result
+
+
+def _write_sidecars(catalog: Catalog, settings: Settings) -> dict:
+    """"Keep XMP sidecars up to date": a sidecar that already says it all is left alone."""
+    if not settings.xmp_sidecars:
+        return {}
+    from core.xmp.write import write_sidecars
+
+    return write_sidecars(catalog, settings.xmp_machine_words).as_dict()
 
 
 def _stage_list(stages: list[str] | None) -> list[J.StageDef]:

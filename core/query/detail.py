@@ -55,6 +55,10 @@ class FileDetail:
     text_lines: list[TextLine] = field(default_factory=list)
     picture_kind: str | None = None    # screenshot | document (core.pipeline.picture_kinds)
     companions: list[str] = field(default_factory=list)  # RAW twins kept with it (names)
+    # what other programs wrote (XMP sidecar or the file's own XMP/IPTC; core.xmp.read)
+    keywords: list[str] = field(default_factory=list)
+    description: str | None = None
+    rating: int | None = None           # 0-5; -1: rejected
 
     @property
     def text(self) -> str:
@@ -117,6 +121,14 @@ def file_detail(catalog: Catalog, file_id: int) -> FileDetail:
                                 (d.id,)).fetchone()
             d.picture_kind = kind[0] if kind else None
             key = pair_key(d.name)
+            xmp = conn.execute("SELECT keywords, description FROM xmp_reads WHERE file_id = ?",
+                               (d.id,)).fetchone()
+            if xmp is not None:
+                d.keywords = (xmp[0] or "").splitlines()
+                d.description = xmp[1]
+            rating = conn.execute("SELECT rating FROM ratings WHERE file_id = ?",
+                                  (d.id,)).fetchone()
+            d.rating = rating[0] if rating else None
             d.companions = sorted(r[0] for r in conn.execute(
                 "SELECT name FROM files WHERE folder = ? AND kind = 'other' "
                 "AND status = 'present'", (d.folder,)) if pair_key(r[0]) == key)

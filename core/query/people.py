@@ -11,6 +11,7 @@ from core.catalog import Catalog, Connection
 from core.config import Paths
 from core.pipeline.thumbnails import face_crop_path
 from core.query.errors import QueryError
+from core.xmp.read import suggested_names
 
 _FACE_COLUMNS = ("fa.id, fa.file_id, fa.frame_ms, fa.idx, fa.x, fa.y, fa.w, fa.h, fa.size_px, "
                  "fa.score, fa.sharpness, fa.groupable, fa.person_id, p.name, fa.assigned_by, "
@@ -53,6 +54,7 @@ class PersonSummary:
     file_ids: tuple[int, ...] = field(default_factory=tuple)   # present files, oldest first
     files: tuple[str, ...] = field(default_factory=tuple)      # their absolute paths
     cover: FaceInfo | None = None                              # the clearest big face
+    suggested_name: str | None = None   # an unnamed person under another program's face tags
 
     @property
     def label(self) -> str:
@@ -94,9 +96,11 @@ def list_people(catalog: Catalog, include_hidden: bool = False) -> list[PersonSu
         covers = {}
         for face in _faces(conn, "fa.person_id IS NOT NULL", (), _BEST_FIRST):
             covers.setdefault(face.person_id, face)
+        suggested = suggested_names(conn)
     people = [PersonSummary(pid, name, bool(hidden), n,
                             tuple(f for f, _ in files.get(pid, [])),
-                            tuple(p for _, p in files.get(pid, [])), covers.get(pid))
+                            tuple(p for _, p in files.get(pid, [])), covers.get(pid),
+                            suggested.get(pid))
               for pid, name, hidden, n in rows]
     return sorted(people, key=lambda p: (p.name is None, (p.name or "").casefold(),
                                          -p.face_count, p.id))

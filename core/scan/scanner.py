@@ -27,6 +27,7 @@ from core.scan.kinds import PAIR_HEAD_FORMATS, classify, raw_companions, skip_fi
 from core.scan.metadata import MediaInfo, read_info
 from core.scan.roots import Root, is_within, list_roots
 from core.tasks import TaskState
+from core.xmp import read as xmp_read
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +162,8 @@ def scan(
         report.problems += len(survey.problems)
         catalog.write(_finish_scope, survey.scope, list(survey.gone.values()), survey.problems,
                       survey.touched, now, survey.named_dates)
+    task.status("reading XMP sidecars and embedded keywords")
+    xmp_read.refresh(catalog, [_in_scope(s.scope) for s in surveys])
     return report
 
 

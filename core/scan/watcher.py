@@ -1,6 +1,8 @@
 """Watching library folders: file-system events become debounced rescans of just the folders
 they touched. Used by `shoebox watch` and by the GUI, through the same class.
 
+A photo or video that came, changed or went wakes the watcher, and so does an XMP sidecar
+another program changed (its keywords are read again); Shoebox's own sidecar writes do not.
 Events arrive on watchdog's thread; they are reduced to (folder, recursive) scopes and handed
 to `on_changes` once the folders have been quiet for `debounce_s` (or after `max_wait_s` of
 constant activity, so a long copy still shows progress).
@@ -26,6 +28,7 @@ from watchdog.observers import Observer
 
 from core.scan.kinds import classify, skip_file, skip_folder
 from core.scan.roots import is_within
+from core.xmp import sidecars
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +133,15 @@ class _Handler(FileSystemEventHandler):
                 continue
             if isinstance(event, (DirCreatedEvent, DirDeletedEvent, DirMovedEvent)):
                 self._w.note(path, True)  # a folder came or went: all of it, recursively
-            elif not event.is_directory and classify(os.path.basename(path)):
+            elif not event.is_directory and (classify(os.path.basename(path))
+                                             or _others_sidecar(path)):
                 self._w.note(os.path.dirname(path), False)
+
+
+def _others_sidecar(path: str) -> bool:
+    """An XMP sidecar another program (or the user) changed: its folder is read again. The
+    sidecars Shoebox writes itself wake nothing, so writing them never loops."""
+    return sidecars.is_sidecar(os.path.basename(path)) and not sidecars.is_own_write(path)
 
 
 def _hidden(path: str) -> bool:

@@ -121,7 +121,8 @@ class PeoplePage(QWidget):
         for p, crops in people:
             # photos, not faces: a merged person can have two faces in one photo
             count = plural(len(p.file_ids), "photo")
-            it = tile(self.list, (f"{p.label}\n{count}" if p.name else f"Who is this?\n{count}")
+            who = f"{p.suggested_name}?" if p.suggested_name else "Who is this?"
+            it = tile(self.list, (f"{p.label}\n{count}" if p.name else f"{who}\n{count}")
                       + ("\n(hidden)" if p.hidden else ""))
             it.setData(Qt.UserRole, p.id)
             it.setToolTip(f"{p.label}: {plural(p.face_count, 'face')} in "
@@ -215,7 +216,9 @@ class PeoplePage(QWidget):
         if len(ids) != 1:
             QMessageBox.information(self, "Name", "Select one person to name.")
             return
-        current = next((p.name or "" for p in self.people if p.id == ids[0]), "")
+        # an unnamed person another program tagged: its name is offered, to confirm
+        current = next((p.name or p.suggested_name or "" for p in self.people
+                        if p.id == ids[0]), "")
         name, ok = QInputDialog.getText(self, "Name this person", "Name:", text=current)
         if ok:
             self._write(name_person, ids[0], name)

@@ -145,6 +145,15 @@ class SettingsDialog(QDialog):
         self.top.setRange(2, 100)
         self.top.setValue(st.max_top_level_folders)
         ol.addRow("Most top-level folders", self.top)
+        self.xmp = QCheckBox("Keep XMP sidecars up to date")
+        self.xmp.setChecked(st.xmp_sidecars)
+        self.xmp.setToolTip("After indexing, write the people you named, places, events and "
+                            "dates into IMG_1.jpg.xmp beside each photo, for digiKam, "
+                            "Lightroom and darktable. Photos themselves are never changed.")
+        ol.addRow("", self.xmp)
+        self.xmp_words = QCheckBox("Also put captions and machine tags in sidecars")
+        self.xmp_words.setChecked(st.xmp_machine_words)
+        ol.addRow("", self.xmp_words)
         tabs.addTab(org, "Search and organize")
 
         ppl = QWidget()
@@ -259,7 +268,8 @@ class SettingsDialog(QDialog):
             workers=self.workers.value(), low_priority=self.low.isChecked(),
             relevance_floor=self.floor.value(), organize_mode=self.mode.currentText(),
             max_top_level_folders=self.top.value(), watch=self.watch.isChecked(),
-            faces=self.faces.isChecked())
+            faces=self.faces.isChecked(), xmp_sidecars=self.xmp.isChecked(),
+            xmp_machine_words=self.xmp_words.isChecked())
 
     def save(self) -> None:
         try:

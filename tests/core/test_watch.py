@@ -78,3 +78,34 @@ def test_a_missing_folder_is_reported_not_fatal(tmp_path):
         assert watcher.start() == [str(tmp_path / "gone")]
     finally:
         watcher.stop()
+
+
+def test_a_sidecar_another_program_changed_is_read_and_shoeboxs_own_writes_wake_nothing(
+        catalog, tmp_path):
+    from core.xmp.write import write_sidecars
+    from tests.core.xmp import golden
+    from tests.core.xmp.helpers import plant_face
+
+    lib = tmp_path / "lib"
+    write_jpeg(lib / "a.jpg")
+    write_jpeg(lib / "b.jpg", seed=1)
+    add_root(catalog, lib)
+    scan(catalog)
+    with catalog.read() as conn:
+        b_id = conn.execute("SELECT id FROM files WHERE name = 'b.jpg'").fetchone()[0]
+    plant_face(catalog, b_id, (0.1, 0.1, 0.3, 0.3), name="Anna")
+    batches: queue.Queue = queue.Queue()
+    watcher = FolderWatcher([str(lib)], batches.put, debounce_s=0.2, max_wait_s=2.0)
+    assert watcher.start() == []
+    try:
+        assert write_sidecars(catalog).written == 1  # Shoebox's own write: no event
+        time.sleep(1.0)
+        assert batches.empty()
+        (lib / "a.jpg.xmp").write_text(golden.digikam(), encoding="utf-8")  # digiKam's
+        assert wait_for(batches) == [(str(lib), False)]
+        scan(catalog, folders=[(str(lib), False)])
+        with catalog.read() as conn:
+            assert conn.execute("SELECT keywords FROM xmp_reads x JOIN files f ON "
+                                "f.id = x.file_id WHERE f.name = 'a.jpg'").fetchone()[0]
+    finally:
+        watcher.stop()

@@ -136,8 +136,11 @@ def test_settings_are_saved_in_the_data_folder(tmp_path, services, win, paths, q
     dlg.device.setCurrentText("cpu")
     dlg.model_edits["clip"].setText(str(paths.home / "my-clip"))
     dlg.watch.setChecked(False)
+    assert not dlg.xmp.isChecked()  # sidecars are written only once the user asks
+    dlg.xmp.setChecked(True)
     dlg.save()
     saved = json.loads(paths.settings.read_text())
+    assert saved["xmp_sidecars"] is True and saved["xmp_machine_words"] is False
     assert saved["workers"] == 5 and saved["organize_mode"] == "copy"
     assert saved["relevance_floor"] == pytest.approx(0.3) and saved["device"] == "cpu"
     assert saved["models"]["clip"].endswith("my-clip") and saved["watch"] is False
