@@ -20,7 +20,7 @@ def test_a_suggested_name_is_shown_and_offered(tmp_path, services, make_window, 
     plant_face(services.catalog, ids["a.jpg"], (0.6, 0.36, 0.2, 0.3), by="auto")
     win = make_window()
     page = _open_people(win, qtbot)
-    assert _labels(page) == ["Ben?\n1 photos"]
+    assert _labels(page) == ["Ben?\n1 photo"]
     offered = []
 
     def answer(parent, title, label, text=""):
@@ -32,4 +32,4 @@ def test_a_suggested_name_is_shown_and_offered(tmp_path, services, make_window, 
     with qtbot.waitSignal(page.loaded, timeout=15000):
         page.name_selected()
     assert offered == ["Ben"]
-    assert _labels(page) == ["Ben\n1 photos"]
+    assert _labels(page) == ["Ben\n1 photo"]
