@@ -17,11 +17,11 @@ import re
 import time
 from datetime import datetime
 
-DATE_SOURCES = ("exif", "container", "filename")
+DATE_SOURCES = ("exif", "container", "takeout", "filename")
 NOT_A_DATE = "mtime"
 SOURCE_WORDS = {"exif": "from the photo's EXIF", "container": "from the video's metadata",
-                "filename": "from the file name", NOT_A_DATE: "the file's date: when it was "
-                "copied, not taken"}
+                "takeout": "from the Google Takeout JSON", "filename": "from the file name",
+                NOT_A_DATE: "the file's date: when it was copied, not taken"}
 
 _QUOTED = ", ".join(f"'{s}'" for s in DATE_SOURCES)
 
