@@ -55,6 +55,12 @@ class FileDetail:
     text_lines: list[TextLine] = field(default_factory=list)
     picture_kind: str | None = None    # screenshot | document (core.pipeline.picture_kinds)
     companions: list[str] = field(default_factory=list)  # RAW twins kept with it (names)
+    description: str | None = None     # written by a person (Google Takeout)
+    albums: list[str] = field(default_factory=list)
+    favorite: bool = False
+    # for a date from a Takeout JSON (UTC there): the zone it was turned into local time in,
+    # 'Asia/Tokyo' (from the position) or 'machine' (no position: this machine's zone)
+    date_zone: str | None = None
 
     @property
     def text(self) -> str:
@@ -116,6 +122,7 @@ def file_detail(catalog: Catalog, file_id: int) -> FileDetail:
             kind = conn.execute("SELECT kind FROM picture_kinds WHERE file_id = ?",
                                 (d.id,)).fetchone()
             d.picture_kind = kind[0] if kind else None
+            _add_takeout(conn, d)
             key = pair_key(d.name)
             d.companions = sorted(r[0] for r in conn.execute(
                 "SELECT name FROM files WHERE folder = ? AND kind = 'other' "
@@ -123,6 +130,20 @@ def file_detail(catalog: Catalog, file_id: int) -> FileDetail:
         finally:
             conn.execute("COMMIT")
     return d
+
+
+def _add_takeout(conn, d: FileDetail) -> None:
+    r = conn.execute("SELECT text FROM descriptions WHERE file_id = ?", (d.id,)).fetchone()
+    d.description = r[0] if r else None
+    d.albums = [r[0] for r in conn.execute(
+        "SELECT a.name FROM album_files af JOIN albums a ON a.id = af.album_id "
+        "WHERE af.file_id = ? ORDER BY a.name", (d.id,))]
+    d.favorite = bool(conn.execute("SELECT favorite FROM files WHERE id = ?",
+                                   (d.id,)).fetchone()[0])
+    if d.taken_at_source == "takeout" and d.content_hash:
+        r = conn.execute("SELECT tz FROM takeout_items WHERE content_hash = ?",
+                         (d.content_hash,)).fetchone()
+        d.date_zone = r[0] if r else None
 
 
 def _add_place(conn, d: FileDetail) -> None:

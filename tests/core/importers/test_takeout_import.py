@@ -4,6 +4,7 @@ to 1e-4 degrees, albums, descriptions found by search)."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -194,3 +195,27 @@ def test_not_a_zip_is_a_clear_error(catalog, tmp_path):
     bad.write_bytes(b"not a zip")
     with pytest.raises(LibraryError, match="not a Takeout zip"):
         import_takeout(catalog, [bad], tmp_path / "Library")
+
+
+def test_cli_import_then_show_says_where_the_date_came_from(tmp_path, capsys):
+    from tests.cli_runner import run_ok
+
+    zp = write_zip(tmp_path / "t.zip", {
+        f"{Y}/IMG_20160712_101010.jpg": jpeg_bytes(1),
+        f"{Y}/IMG_20160712_101010.jpg.supplemental-metadata.json": sidecar(
+            "IMG_20160712_101010.jpg", T0, lat=KYOTO[0], lon=KYOTO[1], description="dawn"),
+        f"{Y}/nojson.jpg": jpeg_bytes(2),
+        f"{Y}/IMG_5.jpg": jpeg_bytes(3),
+        f"{Y}/IMG_5.jpg.json": sidecar("IMG_5.jpg", T0),
+    })
+    out = json.loads(run_ok(capsys, "import", "takeout", str(zp), "--into",
+                            str(tmp_path / "Lib"), "--json"))
+    assert out["copied"] == 3 and out["matched_json"] == 2
+    assert out["unmatched"][0]["file"].endswith("nojson.jpg") and out["unmatched"][0]["reason"]
+    text = run_ok(capsys, "import", "takeout", str(zp), "--into", str(tmp_path / "Lib"))
+    assert "3 imported before" in text and "nojson.jpg" in text
+    shown = run_ok(capsys, "show", str(tmp_path / "Lib" / "2016" / "IMG_20160712_101010.jpg"))
+    assert "takeout: from the Google Takeout JSON" in shown and "Asia/Tokyo" in shown
+    assert "dawn" in shown
+    shown = run_ok(capsys, "show", str(tmp_path / "Lib" / "2016" / "IMG_5.jpg"))
+    assert "this machine's time zone" in shown
