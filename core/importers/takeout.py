@@ -294,6 +294,10 @@ class _Copier:
                 "AND content_hash IS NOT NULL")}
             self.done = {r[0]: r[1] for r in conn.execute(
                 "SELECT source, content_hash FROM takeout_journal")}
+            # a content of a size already seen is hashed before it is written: a photo of
+            # an album is mostly one of `Photos from YYYY` again, and need not be written
+            self.sizes = {r[0] for r in conn.execute(
+                "SELECT DISTINCT size FROM files WHERE status = 'present'")}
         self.pending_journal: list[tuple] = []
         self.pending_facts: list[tuple[str, _Item]] = []
         self.hashes: set[str] = set()
@@ -310,6 +314,8 @@ class _Copier:
             with self.lock:
                 self.summary.already_imported += 1
                 self.pending_facts.append((h, it))
+            return
+        if e.size in self.sizes and self._known_content(it):
             return
         folder = self.folder_for(it)
         folder.mkdir(parents=True, exist_ok=True)
@@ -332,6 +338,7 @@ class _Copier:
                     else:
                         os.replace(tmp, dest)
                     self.known.add(h)
+                    self.sizes.add(e.size)
                     outcome = "copied"
                     self.summary.copied += 1
                 self.pending_journal.append((e.key, e.size, h, str(dest) if dest else None,
@@ -340,6 +347,22 @@ class _Copier:
         finally:
             if tmp.exists():
                 tmp.unlink()
+
+    def _known_content(self, it: _Item) -> bool:
+        """Hash the entry without writing it; True (and settled) when its content is known."""
+        hasher = xxhash.xxh3_128()
+        with it.entry.open(self.zips) as src:
+            while chunk := src.read(CHUNK):
+                hasher.update(chunk)
+        h = hasher.hexdigest()
+        with self.lock:
+            if h not in self.known:
+                return False
+            self.summary.duplicates += 1
+            self.pending_journal.append((it.entry.key, it.entry.size, h, None, "duplicate",
+                                         time.time()))
+            self.pending_facts.append((h, it))
+        return True
 
     def _free_name(self, folder: Path, name: str, h: str) -> Path:
         """name, else 'name (2)' ...: never over another content; the same content (left by a
