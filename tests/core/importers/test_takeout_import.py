@@ -219,3 +219,15 @@ def test_cli_import_then_show_says_where_the_date_came_from(tmp_path, capsys):
     assert "dawn" in shown
     shown = run_ok(capsys, "show", str(tmp_path / "Lib" / "2016" / "IMG_5.jpg"))
     assert "this machine's time zone" in shown
+
+
+def test_album_and_favourite_filter_the_library(catalog, tmp_path, takeout):
+    from core.query.filters import Filters, allowed_ids
+
+    import_takeout(catalog, takeout, tmp_path / "Library")
+    with catalog.read() as conn:
+        names = {r[0]: r[1] for r in conn.execute("SELECT id, name FROM files")}
+        in_album = allowed_ids(conn, Filters(album="kyoto TRIP"))
+        favs = allowed_ids(conn, Filters(favorite=True))
+    assert [names[i] for i in in_album] == ["IMG_20160712_101010.jpg"]
+    assert [names[i] for i in favs] == ["Peanut Butter Balls.jpg"]
