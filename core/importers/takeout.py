@@ -82,6 +82,7 @@ class Summary:
     albums: int = 0
     other_files: int = 0        # neither media nor JSON (html, ...): not copied
     unmatched: list[dict] = field(default_factory=list)   # {file, reason}
+    failed: list[dict] = field(default_factory=list)      # {file, reason}: not copied
     scan: dict = field(default_factory=dict)
     into: str = ""
 
@@ -99,6 +100,9 @@ class Summary:
             lines.append(f"{self.other_files} other files (not photos or videos) left out")
         if self.scan:
             lines.append("scan: " + ", ".join(f"{v} {k}" for k, v in self.scan.items() if v))
+        if self.failed:
+            lines.append(f"{len(self.failed)} files could not be read out of the Takeout:")
+            lines += [f"  {u['file']}: {u['reason']}" for u in self.failed]
         if self.unmatched:
             lines.append("no JSON found for:")
             lines += [f"  {u['file']}: {u['reason']}" for u in self.unmatched]
@@ -322,10 +326,14 @@ class _Copier:
         tmp = folder / f".{threading.get_ident()}-{e.name}{PART_SUFFIX}"
         hasher = xxhash.xxh3_128()
         try:
-            with e.open(self.zips) as src, open(tmp, "wb") as dst:
-                while chunk := src.read(CHUNK):
-                    hasher.update(chunk)
-                    dst.write(chunk)
+            try:
+                with open(tmp, "wb") as dst, e.open(self.zips) as src:
+                    while chunk := src.read(CHUNK):
+                        hasher.update(chunk)
+                        dst.write(chunk)
+            except (OSError, zipfile.BadZipFile, EOFError) as err:
+                self._failed(e, err)
+                return
             h = hasher.hexdigest()
             with self.lock:
                 if h in self.known:
@@ -351,9 +359,13 @@ class _Copier:
     def _known_content(self, it: _Item) -> bool:
         """Hash the entry without writing it; True (and settled) when its content is known."""
         hasher = xxhash.xxh3_128()
-        with it.entry.open(self.zips) as src:
-            while chunk := src.read(CHUNK):
-                hasher.update(chunk)
+        try:
+            with it.entry.open(self.zips) as src:
+                while chunk := src.read(CHUNK):
+                    hasher.update(chunk)
+        except (OSError, zipfile.BadZipFile, EOFError) as err:
+            self._failed(it.entry, err)
+            return True
         h = hasher.hexdigest()
         with self.lock:
             if h not in self.known:
@@ -363,6 +375,15 @@ class _Copier:
                                          time.time()))
             self.pending_facts.append((h, it))
         return True
+
+    def _failed(self, e: Entry, err: Exception) -> None:
+        """A file that cannot be read out of the Takeout: listed, and the import goes on."""
+        if isinstance(err, OSError):
+            reason = err.strerror or str(err)
+        else:  # zipfile checks each member's CRC as it reads
+            reason = f"damaged in the zip ({err})"
+        with self.lock:
+            self.summary.failed.append({"file": e.key, "reason": f"not copied: {reason}"})
 
     def _free_name(self, folder: Path, name: str, h: str) -> Path:
         """name, else 'name (2)' ...: never over another content; the same content (left by a

@@ -231,3 +231,18 @@ def test_album_and_favourite_filter_the_library(catalog, tmp_path, takeout):
         favs = allowed_ids(conn, Filters(favorite=True))
     assert [names[i] for i in in_album] == ["IMG_20160712_101010.jpg"]
     assert [names[i] for i in favs] == ["Peanut Butter Balls.jpg"]
+
+
+def test_a_damaged_file_in_the_zip_is_listed_and_the_rest_imported(catalog, tmp_path):
+    good, bad = jpeg_bytes(1), jpeg_bytes(2)
+    zp = write_zip(tmp_path / "t.zip", {f"{Y}/good.jpg": good, f"{Y}/bad.jpg": bad})
+    data = bytearray(zp.read_bytes())
+    at = data.index(bad[-60:-40])
+    data[at] ^= 0xFF  # one flipped byte inside bad.jpg: its CRC no longer matches
+    zp.write_bytes(bytes(data))
+    summary = import_takeout(catalog, [zp], tmp_path / "Library")
+    assert summary.copied == 1
+    assert [f["file"].rsplit("/", 1)[1] for f in summary.failed] == ["bad.jpg"]
+    assert "damaged in the zip" in summary.failed[0]["reason"]
+    assert sorted(p.name for p in (tmp_path / "Library").rglob("*") if p.is_file()) == [
+        "good.jpg"]
