@@ -443,6 +443,14 @@ def _record(conn: Connection, journal: list[tuple], facts: list[tuple[str, _Item
 
 # --- the import ----------------------------------------------------------------------------
 
+def _remove_partial_copies(target: Path) -> None:
+    """The temporary files of a run that was killed mid-copy: never a whole file."""
+    for dirpath, _dirs, names in os.walk(target):
+        for name in names:
+            if name.startswith(".") and name.endswith(PART_SUFFIX):
+                Path(dirpath, name).unlink(missing_ok=True)
+
+
 def import_takeout(catalog: Catalog, paths: list[str | os.PathLike], into: str | os.PathLike,
                    task: TaskState | None = None, *, data_home: Path | None = None) -> Summary:
     """Copy the Takeouts' media into `into` (by year), record what their JSON says, add
@@ -452,6 +460,7 @@ def import_takeout(catalog: Catalog, paths: list[str | os.PathLike], into: str |
     target.mkdir(parents=True, exist_ok=True)
     target = target.resolve()
     summary = Summary(into=str(target))
+    _remove_partial_copies(target)
     task.status("reading the Takeout")
     entries, zips = list_entries(paths)
     try:

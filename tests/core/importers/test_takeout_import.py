@@ -246,3 +246,43 @@ def test_a_damaged_file_in_the_zip_is_listed_and_the_rest_imported(catalog, tmp_
     assert "damaged in the zip" in summary.failed[0]["reason"]
     assert sorted(p.name for p in (tmp_path / "Library").rglob("*") if p.is_file()) == [
         "good.jpg"]
+
+
+@pytest.mark.timeout(120)
+def test_kill_9_mid_import_loses_nothing_and_a_second_run_finishes(catalog, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    n = 400
+    pad = os.urandom(300_000)
+    files = {}
+    for i in range(n):  # ~300 KB photos: slow enough to be killed half way
+        jpg = jpeg_bytes(i % 7)
+        files[f"{Y}/IMG_{i:04d}.jpg"] = jpg[:2] + b"".join(
+            b"\xff\xfe" + (len(c) + 2).to_bytes(2, "big") + c
+            for c in (i.to_bytes(4, "big") + pad[k:k + 60000] for k in range(0, len(pad), 60000))
+        ) + jpg[2:]
+        files[f"{Y}/IMG_{i:04d}.jpg.json"] = sidecar(f"IMG_{i:04d}.jpg", T0 + i)
+    zp = write_zip(tmp_path / "takeout-001.zip", files)
+    lib = tmp_path / "Library"
+    code = "import sys; from core.cli.main import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen([sys.executable, "-c", code, "import", "takeout", str(zp),
+                             "--into", str(lib)], cwd=os.getcwd())
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None:
+        if len(list(lib.rglob("*.jpg"))) >= n // 4:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the import ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    copied_before = len(list(lib.rglob("*.jpg")))
+    assert 0 < copied_before < n
+    summary = import_takeout(catalog, [zp], lib)
+    names = sorted(p.name for p in lib.rglob("*") if p.is_file())
+    assert names == [f"IMG_{i:04d}.jpg" for i in range(n)]  # each once, none half-copied
+    assert summary.copied + summary.already_imported == n and not summary.failed
+    dated = _rows(catalog, "SELECT count(*) FROM files WHERE taken_at_source = 'takeout'")
+    assert dated[0][0] == n
