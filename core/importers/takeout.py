@@ -234,6 +234,8 @@ def plan_items(entries: list[Entry], zips, summary: Summary) -> list[_Item]:
         if e.name.lower().endswith(".json"):
             d = _read_json(e, zips)
             if d is None:
+                summary.failed.append({"file": e.key, "reason": "this JSON cannot be read "
+                                       "(damaged, or not JSON): its photo is left undated"})
                 continue
             key = f"{e.folder}/{e.name}"
             if "photoTakenTime" not in d and "creationTime" not in d and d.get("title"):
@@ -251,13 +253,11 @@ def plan_items(entries: list[Entry], zips, summary: Summary) -> list[_Item]:
     items: list[_Item] = []
     metas: dict[str, Meta] = {}
     by_stem: dict[tuple[str, str], Meta] = {}
-    movies: list[Entry] = []
     for e in media:
         m = match_json(e.folder, e.name, jsons, titles)
         album = album_names.get(e.folder) or (e.folder if _year_of(e.folder) is None else None)
         albums = (album,) if album else ()
         if m.json is None and motion_stem(e.name) is not None:
-            movies.append(e)
             items.append(_Item(e, None, True, albums))
             continue
         meta = None

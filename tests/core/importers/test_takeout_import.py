@@ -286,3 +286,11 @@ def test_kill_9_mid_import_loses_nothing_and_a_second_run_finishes(catalog, tmp_
     assert summary.copied + summary.already_imported == n and not summary.failed
     dated = _rows(catalog, "SELECT count(*) FROM files WHERE taken_at_source = 'takeout'")
     assert dated[0][0] == n
+
+
+def test_a_json_that_cannot_be_read_is_listed_and_its_photo_still_copied(catalog, tmp_path):
+    zp = write_zip(tmp_path / "t.zip", {f"{Y}/a.jpg": jpeg_bytes(1),
+                                        f"{Y}/a.jpg.json": b"{not json"})
+    summary = import_takeout(catalog, [zp], tmp_path / "Library")
+    assert summary.copied == 1 and summary.failed[0]["file"].endswith("a.jpg.json")
+    assert summary.unmatched[0]["file"].endswith("a.jpg")
