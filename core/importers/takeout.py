@@ -253,8 +253,15 @@ def plan_items(entries: list[Entry], zips, summary: Summary) -> list[_Item]:
     items: list[_Item] = []
     metas: dict[str, Meta] = {}
     by_stem: dict[tuple[str, str], Meta] = {}
+    # names first; a title names only a JSON no file claimed by name (two photos titled
+    # IMG_1.jpg are IMG_1.jpg and IMG_1(1).jpg: the second must not take the first's JSON)
+    by_name = {e.key: match_json(e.folder, e.name, jsons) for e in media}
+    claimed = {m.json for m in by_name.values() if m.json}
+    free_titles = {t: [k for k in keys if k not in claimed] for t, keys in titles.items()}
     for e in media:
-        m = match_json(e.folder, e.name, jsons, titles)
+        m = by_name[e.key]
+        if m.json is None:
+            m = match_json(e.folder, e.name, {}, free_titles)
         album = album_names.get(e.folder) or (e.folder if _year_of(e.folder) is None else None)
         albums = (album,) if album else ()
         if m.json is None and motion_stem(e.name) is not None:

@@ -294,3 +294,13 @@ def test_a_json_that_cannot_be_read_is_listed_and_its_photo_still_copied(catalog
     summary = import_takeout(catalog, [zp], tmp_path / "Library")
     assert summary.copied == 1 and summary.failed[0]["file"].endswith("a.jpg.json")
     assert summary.unmatched[0]["file"].endswith("a.jpg")
+
+
+def test_a_numbered_copy_without_its_json_does_not_take_the_first_ones_by_title(
+        catalog, tmp_path):
+    zp = write_zip(tmp_path / "t.zip", {
+        f"{Y}/IMG_1.jpg": jpeg_bytes(1), f"{Y}/IMG_1.jpg.json": sidecar("IMG_1.jpg", T0),
+        f"{Y}/IMG_1(1).jpg": jpeg_bytes(2),
+    })
+    summary = import_takeout(catalog, [zp], tmp_path / "Library")
+    assert [u["file"].rsplit("/", 1)[1] for u in summary.unmatched] == ["IMG_1(1).jpg"]
