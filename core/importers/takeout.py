@@ -428,7 +428,7 @@ def _record(conn: Connection, journal: list[tuple], facts: list[tuple[str, _Item
             conn.execute(
                 "INSERT INTO takeout_items(content_hash, json_path, taken_at, "
                 "taken_utc, tz, tz_source, gps_lat, gps_lon, description, favorite, "
-                "imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "companion, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(content_hash) DO UPDATE SET "
                 "taken_at = coalesce(taken_at, excluded.taken_at), "
                 "taken_utc = coalesce(taken_utc, excluded.taken_utc), "
@@ -437,10 +437,11 @@ def _record(conn: Connection, journal: list[tuple], facts: list[tuple[str, _Item
                 "gps_lat = coalesce(gps_lat, excluded.gps_lat), "
                 "gps_lon = coalesce(gps_lon, excluded.gps_lon), "
                 "description = coalesce(description, excluded.description), "
-                "favorite = max(favorite, excluded.favorite)",
+                "favorite = max(favorite, excluded.favorite), "
+                "companion = max(companion, excluded.companion)",
                 (h, m.json_key, m.taken_at, m.taken_utc, m.tz, m.tz_source,
                  m.gps[0] if m.gps else None, m.gps[1] if m.gps else None,
-                 m.description or None, int(m.favorite), now))
+                 m.description or None, int(m.favorite), int(it.companion), now))
         conn.executemany("INSERT OR IGNORE INTO takeout_albums(content_hash, album) "
                          "VALUES (?, ?)", [(h, a) for a in it.albums])
     conn.executemany(

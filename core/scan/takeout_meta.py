@@ -3,13 +3,15 @@
 The importer (core.importers.takeout) records it by content hash in `takeout_items` and
 `takeout_albums`; this puts it on the file rows: the capture date (source 'takeout': it beats
 the file name, never real EXIF or a video's own date), the position when the file has none,
-the favourite flag, the description (searchable) and the albums. The scanner calls it again
+the favourite flag, the description (searchable) and the albums; a motion photo's movie
+becomes its photo's companion (kind 'other'). The scanner calls it again
 for the files it re-reads, so a moved file keeps its Takeout date.
 """
 
 from __future__ import annotations
 
 from core.catalog import Connection
+from core.catalog.derived import forget_derived
 
 _CHUNK = 500
 _OWN_DATE = "('exif', 'container')"  # dates a file carries itself: a sidecar never beats them
@@ -44,6 +46,12 @@ def _apply(conn: Connection, where: str, params: tuple) -> None:
         f"UPDATE files SET favorite = 1 FROM takeout_items AS t "
         f"WHERE {join} AND t.favorite = 1 AND files.favorite = 0", params)
     fjoin = join.replace("files.", "f.")
+    # a motion photo's movie stands with its photo, as a RAW with its JPEG (kind 'other')
+    movies = [r[0] for r in conn.execute(
+        f"SELECT f.id FROM takeout_items AS t JOIN files AS f ON {fjoin} "
+        f"WHERE t.companion = 1 AND f.kind = 'video'", params)]
+    conn.executemany("UPDATE files SET kind = 'other' WHERE id = ?", [(i,) for i in movies])
+    forget_derived(conn, movies)
     conn.execute(
         f"INSERT INTO descriptions(file_id, text, source) SELECT f.id, t.description, 'takeout' "
         f"FROM takeout_items AS t JOIN files AS f ON {fjoin} "

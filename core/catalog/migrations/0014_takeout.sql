@@ -16,6 +16,7 @@ CREATE TABLE takeout_items (
     gps_lon      REAL,
     description  TEXT,
     favorite     INTEGER NOT NULL DEFAULT 0,
+    companion    INTEGER NOT NULL DEFAULT 0, -- a motion photo's movie: kept with its photo
     imported_at  REAL NOT NULL
 );
 -- A content can be in several albums.

@@ -115,6 +115,9 @@ def test_every_photo_once_with_its_json_date_place_album_and_description(
     p = files["paris.jpg"]
     assert abs(p["gps_lat"] - PARIS[0]) < 1e-4 and abs(p["gps_lon"] - PARIS[1]) < 1e-4
     assert files["IMG_0770.MP4"]["taken_at_source"] == "takeout"  # the movie takes its date
+    assert files["IMG_0770.MP4"]["kind"] == "other"  # and stands with its photo
+    from core.query import file_detail
+    assert file_detail(catalog, files["IMG_0770.jpg"]["id"]).companions == ["IMG_0770.MP4"]
     assert files["Peanut Butter Balls.jpg"]["favorite"] == 1
     albums = _rows(catalog, "SELECT a.name, f.name FROM album_files af JOIN albums a "
                    "ON a.id = af.album_id JOIN files f ON f.id = af.file_id")
