@@ -20,7 +20,7 @@ def jpeg_bytes(seed: int, size=(32, 24)) -> bytes:
 
 def sidecar(title: str, taken_utc: int, *, lat: float = 0.0, lon: float = 0.0,
             exif_lat: float = 0.0, exif_lon: float = 0.0, description: str = "",
-            favorited: bool = False) -> bytes:
+            favorited: bool = False, people: tuple[str, ...] = ()) -> bytes:
     """A photo's JSON as Takeout writes it (photoTakenTime in UTC seconds, as text)."""
     data = {
         "title": title, "description": description, "imageViews": "3",
@@ -32,6 +32,8 @@ def sidecar(title: str, taken_utc: int, *, lat: float = 0.0, lon: float = 0.0,
     }
     if favorited:
         data["favorited"] = True
+    if people:
+        data["people"] = [{"name": n} for n in people]
     return json.dumps(data).encode()
 
 

@@ -69,6 +69,7 @@ class Meta:
     gps: tuple[float, float] | None = None
     description: str = ""
     favorite: bool = False
+    people: tuple[str, ...] = ()
 
 
 @dataclass
@@ -194,8 +195,11 @@ def _position(data: dict) -> tuple[float, float] | None:
 
 
 def read_meta(key: str, data: dict) -> Meta:
+    people = data.get("people") if isinstance(data.get("people"), list) else []
+    names = tuple(dict.fromkeys(str(p["name"]).strip() for p in people
+                                if isinstance(p, dict) and str(p.get("name") or "").strip()))
     m = Meta(key, description=str(data.get("description") or "").strip(),
-             favorite=bool(data.get("favorited")), gps=_position(data))
+             favorite=bool(data.get("favorited")), gps=_position(data), people=names)
     try:
         m.taken_utc = float((data.get("photoTakenTime") or {}).get("timestamp"))
     except (TypeError, ValueError):
@@ -442,6 +446,8 @@ def _record(conn: Connection, journal: list[tuple], facts: list[tuple[str, _Item
                 (h, m.json_key, m.taken_at, m.taken_utc, m.tz, m.tz_source,
                  m.gps[0] if m.gps else None, m.gps[1] if m.gps else None,
                  m.description or None, int(m.favorite), int(it.companion), now))
+            conn.executemany("INSERT OR IGNORE INTO takeout_people(content_hash, name) "
+                             "VALUES (?, ?)", [(h, n) for n in m.people])
         conn.executemany("INSERT OR IGNORE INTO takeout_albums(content_hash, album) "
                          "VALUES (?, ?)", [(h, a) for a in it.albums])
     conn.executemany(

@@ -26,6 +26,14 @@ CREATE TABLE takeout_albums (
     PRIMARY KEY (content_hash, album)
 ) WITHOUT ROWID;
 
+-- people[].name of the JSON: names without a face box, kept (the JSON is not copied) for the
+-- people issue to offer as a person's name only where it is unambiguous.
+CREATE TABLE takeout_people (
+    content_hash TEXT NOT NULL,
+    name         TEXT NOT NULL,
+    PRIMARY KEY (content_hash, name)
+) WITHOUT ROWID;
+
 -- The import's journal: one row per media file of a Takeout once it is settled (copied, or
 -- found to be a duplicate), so an interrupted import goes on where it stopped.
 CREATE TABLE takeout_journal (

@@ -307,3 +307,13 @@ def test_a_numbered_copy_without_its_json_does_not_take_the_first_ones_by_title(
     })
     summary = import_takeout(catalog, [zp], tmp_path / "Library")
     assert [u["file"].rsplit("/", 1)[1] for u in summary.unmatched] == ["IMG_1(1).jpg"]
+
+
+def test_people_names_are_kept_for_the_people_issue(catalog, tmp_path):
+    zp = write_zip(tmp_path / "t.zip", {
+        f"{Y}/a.jpg": jpeg_bytes(1),
+        f"{Y}/a.jpg.json": sidecar("a.jpg", T0, people=("Anna", "Ben", "Anna")),
+    })
+    import_takeout(catalog, [zp], tmp_path / "Library")
+    assert sorted(r[0] for r in _rows(catalog, "SELECT name FROM takeout_people")) == [
+        "Anna", "Ben"]
