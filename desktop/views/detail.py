@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.query import FileDetail, clock, file_detail, file_size
+from core.scan.kinds import format_of
 from core.search import ask
 from desktop.elided_label import ElidedLabel
 from desktop.thumbs import ThumbRequest, decode_thumbnail
@@ -264,10 +265,16 @@ class DetailPane(QWidget):
         rows = []
         if f.taken_at:
             src = {"exif": "", "container": " (video)", "filename": " (from its file name)",
-                   "mtime": " (file date)"}.get(
+                   "takeout": " (from Google Photos)", "mtime": " (file date)"}.get(
                 f.taken_at_source or "", "")
             rows.append(("Taken", dt.datetime.fromtimestamp(f.taken_at)
                          .strftime("%A %d %B %Y, %H:%M") + src))
+        if f.description:
+            rows.append(("Description", f.description))
+        if f.albums:
+            rows.append(("Albums", ", ".join(f.albums)))
+        if f.favorite:
+            rows.append(("Favourite", "★"))
         if f.camera:
             rows.append(("Camera", f.camera))
         if f.place:
@@ -281,8 +288,10 @@ class DetailPane(QWidget):
             rows.append(("Size", f"{f.width} × {f.height}  ·  {file_size(f.size)}"))
         if f.format == "raw":
             rows.append(("Format", "Camera RAW"))
-        if f.companions:  # the RAW the camera wrote beside this JPEG: one shot, moved together
-            rows.append(("RAW", "  ".join(f.companions)))
+        if f.companions:  # the RAW the camera wrote beside this JPEG (or a motion photo's
+            # movie): one shot, moved together
+            raw = all(format_of(n) == "raw" for n in f.companions)
+            rows.append(("RAW" if raw else "With it", "  ".join(f.companions)))
         if f.duration_s:
             rows.append(("Length", fmt_time(f.duration_s)))
         if f.picture_kind:
