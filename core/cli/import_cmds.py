@@ -1,4 +1,5 @@
-"""Import commands: bring a library in from elsewhere (`shoebox import takeout`)."""
+"""Import commands: bring a library in from elsewhere (`shoebox import takeout`), and the
+albums it brings (`shoebox albums`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,11 @@ def register(sub) -> None:
     add_json_flag(t)
     t.set_defaults(func=cmd_takeout)
 
+    p = sub.add_parser("albums", help="the albums (from Google Takeout) and their sizes; "
+                                      "`shoebox search --album NAME` lists one")
+    add_json_flag(p)
+    p.set_defaults(func=cmd_albums)
+
 
 def cmd_takeout(args, ctx) -> int:
     from core.importers.takeout import import_takeout
@@ -30,4 +36,17 @@ def cmd_takeout(args, ctx) -> int:
         print_json(summary.to_dict())
     else:
         print(summary.text())
+    return 0
+
+
+def cmd_albums(args, ctx) -> int:
+    from core.query.albums import list_albums
+
+    albums = list_albums(ctx.catalog)
+    if args.json:
+        print_json([a.to_dict() for a in albums])
+    elif not albums:
+        print("no albums yet: `shoebox import takeout` brings those of Google Photos")
+    for a in albums if not args.json else []:
+        print(f"{a.files:>6}  {a.name}")
     return 0

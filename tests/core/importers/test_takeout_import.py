@@ -222,6 +222,7 @@ def test_cli_import_then_show_says_where_the_date_came_from(tmp_path, capsys):
     assert "dawn" in shown
     shown = run_ok(capsys, "show", str(tmp_path / "Lib" / "2016" / "IMG_5.jpg"))
     assert "this machine's time zone" in shown
+    assert json.loads(run_ok(capsys, "albums", "--json")) == []
 
 
 def test_album_and_favourite_filter_the_library(catalog, tmp_path, takeout):
@@ -234,6 +235,9 @@ def test_album_and_favourite_filter_the_library(catalog, tmp_path, takeout):
         favs = allowed_ids(conn, Filters(favorite=True))
     assert [names[i] for i in in_album] == ["IMG_20160712_101010.jpg"]
     assert [names[i] for i in favs] == ["Peanut Butter Balls.jpg"]
+    from core.query.albums import list_albums
+
+    assert [(a.name, a.files) for a in list_albums(catalog)] == [("Kyoto trip", 1)]
 
 
 def test_a_damaged_file_in_the_zip_is_listed_and_the_rest_imported(catalog, tmp_path):
