@@ -1,5 +1,5 @@
-"""User actions that start core work, in one place: add folders, scan, watch, index, prioritise,
-trash. Everything here queues work on the background (never on the GUI thread); a failure
+"""User actions that start core work, in one place: add folders, import a Takeout, scan, watch,
+index, prioritise, trash. Everything here queues work on the background (never on the GUI thread); a failure
 reaches the user through the status area (Services.report_error) or a dialog."""
 
 from __future__ import annotations
@@ -67,6 +67,24 @@ def remove_folders(services, folders: list[str],
             on_done(n)
 
     services.background.submit("removing folders", work, done, dedupe=False)
+
+
+def import_takeout(services, paths: list[str], into: str,
+                   on_done: Callable[[object], None] | None = None) -> None:
+    """Import a Google Takeout (zips or folders) into `into` in the background, with
+    progress; then watch and index. `on_done` gets the summary (core.importers.takeout)."""
+    from core.importers.takeout import import_takeout as run_import
+
+    def work(task: TaskState):
+        return run_import(services.catalog, paths, into, task, data_home=services.paths.home)
+
+    def done(summary) -> None:
+        if on_done is not None:
+            on_done(summary)
+        start_watch(services)
+        start_index(services)
+
+    services.background.submit("importing from Google Photos", work, done, dedupe=False)
 
 
 def start_scan(services, folders: list[tuple[str, bool]] | None = None,

@@ -222,6 +222,8 @@ class MainWindow(QMainWindow):
         mb = self.menuBar()
         m = mb.addMenu("&File")
         self.act_add = m.addAction(icon("folder-add"), "&Add folder…", self.add_folder_dialog)
+        self.act_import_takeout = m.addAction("&Import from Google Photos…",
+                                              self.import_takeout_dialog)
         self.act_rescan = m.addAction(icon("refresh"), "&Rescan library",
                                       lambda: actions.start_scan(self.services))
         m.addSeparator()
@@ -480,6 +482,28 @@ class MainWindow(QMainWindow):
     def add_folders(self, folders: list[str]) -> None:
         """Add folders as library roots, then scan, watch and index them in the background."""
         actions.add_folders(self.services, folders, on_errors=self._add_errors)
+
+    def import_takeout_dialog(self) -> None:
+        zips, _ = QFileDialog.getOpenFileNames(
+            self, "Choose the Google Takeout zips (all parts)", "", "Takeout zips (*.zip)")
+        if not zips:
+            return
+        into = QFileDialog.getExistingDirectory(self, "Where should the photos go?")
+        if into:
+            self.import_takeout(zips, into)
+
+    def import_takeout(self, paths: list[str], into: str) -> None:
+        """Copy a Takeout's photos into `into` (by year), add and scan it, in the background;
+        the summary is shown when it is done."""
+        actions.import_takeout(self.services, paths, into, on_done=self._takeout_done)
+
+    def _takeout_done(self, summary) -> None:
+        self.last_import_summary = summary
+        text = summary.text()
+        lines = text.splitlines()
+        if len(lines) > 30:  # the full list is in `shoebox import takeout --json`
+            text = "\n".join(lines[:30] + [f"… and {len(lines) - 30} more"])
+        QMessageBox.information(self, "Imported from Google Photos", text)
 
     def _add_errors(self, errors: list[str]) -> None:
         self.last_add_errors = errors

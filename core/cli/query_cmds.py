@@ -16,6 +16,15 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_show)
 
 
+def _zone_words(zone: str | None) -> str:
+    """How a Takeout date (UTC in its JSON) became a local time."""
+    if zone is None:
+        return ""
+    if zone == "machine":
+        return ", UTC turned into this machine's time zone: the photo has no position"
+    return f", UTC turned into {zone} time, the zone of the photo's position"
+
+
 def cmd_show(args, ctx) -> int:
     from core.query import clock, file_detail
     from core.scan.dates import SOURCE_WORDS
@@ -31,7 +40,8 @@ def cmd_show(args, ctx) -> int:
     facts = [("kind", d.kind), ("status", d.status if d.status != "present" else None)]
     if d.taken_at:
         facts.append(("taken", dt.datetime.fromtimestamp(d.taken_at).strftime("%Y-%m-%d %H:%M")
-                      + (f" ({d.taken_at_source}: {SOURCE_WORDS[d.taken_at_source]})"
+                      + (f" ({d.taken_at_source}: {SOURCE_WORDS[d.taken_at_source]}"
+                         f"{_zone_words(d.date_zone)})"
                          if d.taken_at_source in SOURCE_WORDS else "")))
     facts += [("camera", d.camera or None),
               ("place", f"{d.gps_lat:.5f}, {d.gps_lon:.5f}"
@@ -39,8 +49,10 @@ def cmd_show(args, ctx) -> int:
               ("size", f"{d.width} x {d.height}" if d.width else None),
               ("length", f"{d.duration_s:.1f} s" if d.duration_s else None),
               ("collection", d.collection), ("caption", d.caption),
+              ("described", d.description), ("albums", ", ".join(d.albums) or None),
+              ("favourite", "yes" if d.favorite else None),
               ("tags", ", ".join(d.tags) or None), ("language", d.language),
-              ("keywords", ", ".join(d.keywords) or None), ("description", d.description),
+              ("keywords", ", ".join(d.keywords) or None),
               ("rating", "rejected" if d.rating == -1 else
                ("*" * d.rating if d.rating else None))]
     for name, value in facts:

@@ -31,6 +31,9 @@ def register(sub) -> None:
     p.add_argument("--camera", help="camera make or model contains this text")
     p.add_argument("--collection", "--cluster", dest="collection", type=int, metavar="ID",
                    help="only files of this collection (--cluster: its older name)")
+    p.add_argument("--album", metavar="NAME", help="only files of this album (from a Takeout)")
+    p.add_argument("--favorite", action="store_true", default=None,
+                   help="only favourites (from a Takeout)")
     p.add_argument("--place", metavar="NAME",
                    help="only files taken in this town, region or country (accents optional; "
                         "see `shoebox places`)")
@@ -116,7 +119,7 @@ def cmd_search(args, ctx) -> int:
         date_to=parse_date(args.date_to, end=True) if args.date_to else None,
         kind=args.kind, folder=args.folder, root_id=args.root, has_gps=args.has_gps,
         camera=args.camera, collection_id=args.collection, place=args.place,
-        people=_people_arg(ctx, args.person),
+        people=_people_arg(ctx, args.person), album=args.album, favorite=args.favorite,
     )
     registry = ctx.registry if args.query.strip() else None
     results = search(ctx.catalog, registry, ctx.settings, args.query, filters,

@@ -55,10 +55,16 @@ class FileDetail:
     text_lines: list[TextLine] = field(default_factory=list)
     picture_kind: str | None = None    # screenshot | document (core.pipeline.picture_kinds)
     companions: list[str] = field(default_factory=list)  # RAW twins kept with it (names)
-    # what other programs wrote (XMP sidecar or the file's own XMP/IPTC; core.xmp.read)
+    # what people and other programs wrote: a description (Google Takeout, or an XMP
+    # sidecar / the file's own XMP/IPTC: core.xmp.read), keywords, a rating, albums
     keywords: list[str] = field(default_factory=list)
     description: str | None = None
     rating: int | None = None           # 0-5; -1: rejected
+    albums: list[str] = field(default_factory=list)
+    favorite: bool = False
+    # for a date from a Takeout JSON (UTC there): the zone it was turned into local time in,
+    # 'Asia/Tokyo' (from the position) or 'machine' (no position: this machine's zone)
+    date_zone: str | None = None
 
     @property
     def text(self) -> str:
@@ -120,12 +126,13 @@ def file_detail(catalog: Catalog, file_id: int) -> FileDetail:
             kind = conn.execute("SELECT kind FROM picture_kinds WHERE file_id = ?",
                                 (d.id,)).fetchone()
             d.picture_kind = kind[0] if kind else None
+            _add_takeout(conn, d)
             key = pair_key(d.name)
             xmp = conn.execute("SELECT keywords, description FROM xmp_reads WHERE file_id = ?",
                                (d.id,)).fetchone()
             if xmp is not None:
                 d.keywords = (xmp[0] or "").splitlines()
-                d.description = xmp[1]
+                d.description = d.description or xmp[1]   # the Takeout's, else the XMP's
             rating = conn.execute("SELECT rating FROM ratings WHERE file_id = ?",
                                   (d.id,)).fetchone()
             d.rating = rating[0] if rating else None
@@ -135,6 +142,20 @@ def file_detail(catalog: Catalog, file_id: int) -> FileDetail:
         finally:
             conn.execute("COMMIT")
     return d
+
+
+def _add_takeout(conn, d: FileDetail) -> None:
+    r = conn.execute("SELECT text FROM descriptions WHERE file_id = ?", (d.id,)).fetchone()
+    d.description = r[0] if r else None
+    d.albums = [r[0] for r in conn.execute(
+        "SELECT a.name FROM album_files af JOIN albums a ON a.id = af.album_id "
+        "WHERE af.file_id = ? ORDER BY a.name", (d.id,))]
+    d.favorite = bool(conn.execute("SELECT favorite FROM files WHERE id = ?",
+                                   (d.id,)).fetchone()[0])
+    if d.taken_at_source == "takeout" and d.content_hash:
+        r = conn.execute("SELECT tz FROM takeout_items WHERE content_hash = ?",
+                         (d.content_hash,)).fetchone()
+        d.date_zone = r[0] if r else None
 
 
 def _add_place(conn, d: FileDetail) -> None:

@@ -59,6 +59,8 @@ class Filters:
     place: a town, region or country name, case and accents ignored ('valparaiso' finds
         Valparaíso); a file's own GPS place or the one inferred from its event.
     people: person ids; files that show every one of them (a face of theirs is in it).
+    album: an album's name (a Google Photos album brought in by a Takeout), case ignored.
+    favorite: True: the favourites only.
     """
 
     date_from: float | None = None
@@ -71,6 +73,8 @@ class Filters:
     collection_id: int | None = None
     place: str | None = None
     people: tuple[int, ...] | None = None
+    album: str | None = None
+    favorite: bool | None = None
 
     def is_empty(self) -> bool:
         return all(getattr(self, f.name) is None for f in dataclasses.fields(self))
@@ -172,6 +176,17 @@ def _camera(value):
 @clause("collection_id")
 def _collection(value):
     return "f.id IN (SELECT file_id FROM cluster_members WHERE cluster_id = ?)", [int(value)]
+
+
+@clause("album")
+def _album(value):
+    return ("f.id IN (SELECT af.file_id FROM album_files af JOIN albums a ON a.id = af.album_id "
+            "WHERE lower(a.name) = lower(?))"), [str(value).strip()]
+
+
+@clause("favorite")
+def _favorite(value):
+    return "f.favorite = ?", [1 if value else 0]
 
 
 @clause("place")

@@ -17,10 +17,11 @@ import re
 import time
 from datetime import datetime
 
-DATE_SOURCES = ("exif", "container", "xmp", "filename")
+DATE_SOURCES = ("exif", "container", "takeout", "xmp", "filename")
 NOT_A_DATE = "mtime"
 SOURCE_WORDS = {"exif": "from the photo's EXIF", "container": "from the video's metadata",
-                "xmp": "from its XMP metadata", "filename": "from the file name",
+                "takeout": "from the Google Takeout JSON", "xmp": "from its XMP metadata",
+                "filename": "from the file name",
                 NOT_A_DATE: "the file's date: when it was copied, not taken"}
 
 _QUOTED = ", ".join(f"'{s}'" for s in DATE_SOURCES)

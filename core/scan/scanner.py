@@ -26,6 +26,7 @@ from core.scan.hashing import hash_file
 from core.scan.kinds import PAIR_HEAD_FORMATS, classify, raw_companions, skip_file, skip_folder
 from core.scan.metadata import MediaInfo, read_info
 from core.scan.roots import Root, is_within, list_roots
+from core.scan.takeout_meta import apply_takeout, has_takeout
 from core.tasks import TaskState
 from core.xmp import read as xmp_read
 
@@ -414,6 +415,8 @@ def _apply_ops(conn: Connection, ops: list[tuple[str, tuple]]) -> None:
             )
             sets = ", ".join(f"{k} = :{k}" for k in v if k != "id")
             conn.execute(f"UPDATE files SET {sets} WHERE id = :id", v)
+    if has_takeout(conn):  # what a Takeout's JSON said about these contents comes back
+        apply_takeout(conn, [args[-2].content_hash for _, args in ops])
 
 
 def _finish_scope(conn: Connection, scope: Scope, gone: list, problems: dict[str, str],

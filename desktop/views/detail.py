@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from core.query import FileDetail, clock, file_detail, file_size
 from core.scan.dates import is_capture_source
+from core.scan.kinds import format_of
 from core.search import ask
 from desktop.elided_label import ElidedLabel
 from desktop.thumbs import ThumbRequest, decode_thumbnail
@@ -264,7 +265,8 @@ class DetailPane(QWidget):
             self.form.removeRow(0)
         rows = []
         if f.taken_at and is_capture_source(f.taken_at_source):
-            src = {"exif": "", "container": " (video)", "filename": " (from its file name)"}.get(
+            src = {"exif": "", "container": " (video)", "filename": " (from its file name)",
+                   "takeout": " (from Google Photos)", "xmp": " (from its XMP metadata)"}.get(
                 f.taken_at_source or "", f" ({f.taken_at_source})")
             rows.append(("Taken", dt.datetime.fromtimestamp(f.taken_at)
                          .strftime("%A %d %B %Y, %H:%M") + src))
@@ -273,6 +275,12 @@ class DetailPane(QWidget):
             if f.taken_at:
                 rows.append(("File date", dt.datetime.fromtimestamp(f.taken_at)
                              .strftime("%d %B %Y, %H:%M") + " (copied or changed)"))
+        if f.description:
+            rows.append(("Description", f.description))
+        if f.albums:
+            rows.append(("Albums", ", ".join(f.albums)))
+        if f.favorite:
+            rows.append(("Favourite", "★"))
         if f.camera:
             rows.append(("Camera", f.camera))
         if f.place:
@@ -286,8 +294,10 @@ class DetailPane(QWidget):
             rows.append(("Size", f"{f.width} × {f.height}  ·  {file_size(f.size)}"))
         if f.format == "raw":
             rows.append(("Format", "Camera RAW"))
-        if f.companions:  # the RAW the camera wrote beside this JPEG: one shot, moved together
-            rows.append(("RAW", "  ".join(f.companions)))
+        if f.companions:  # the RAW the camera wrote beside this JPEG (or a motion photo's
+            # movie): one shot, moved together
+            raw = all(format_of(n) == "raw" for n in f.companions)
+            rows.append(("RAW" if raw else "With it", "  ".join(f.companions)))
         if f.duration_s:
             rows.append(("Length", fmt_time(f.duration_s)))
         if f.picture_kind:

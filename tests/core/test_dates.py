@@ -49,8 +49,11 @@ def test_names_without_a_real_date_give_none(name):
 def test_the_sources_are_one_ordered_list_used_in_sql():
     assert DATE_SOURCES[:2] == ("exif", "container") and DATE_SOURCES[-1] == "filename"
     assert "mtime" not in DATE_SOURCES
-    assert capture_dated_sql("x") == ("x.taken_at_source IN "
-                                      "('exif', 'container', 'xmp', 'filename')")
+    assert capture_dated_sql("x") == ("x.taken_at_source IN ('exif', 'container', 'takeout', "
+                                      "'xmp', 'filename')")
+    # sidecars sit between a file's own metadata and its name
+    assert DATE_SOURCES.index("container") < DATE_SOURCES.index("takeout") < \
+        DATE_SOURCES.index("xmp") < DATE_SOURCES.index("filename")
 
 
 def test_a_scan_dates_files_by_name_and_never_by_mtime(catalog, tmp_path):

@@ -73,6 +73,15 @@ def library(catalog):
                 set_gps_place(c, ids[n], Place(town, region, country, "XX", 1.0, 0.0, 0.0))
             facts[ids[n]]["place"] = {place_key(town), place_key(region), place_key(country)}
     catalog.write(add_places)
+
+    def add_albums_and_favourites(c):  # from a Takeout (core.scan.takeout_meta)
+        aid = c.execute("INSERT INTO albums(name, source) VALUES ('Kyoto Trip', 'takeout')"
+                        ).lastrowid
+        for n in ALBUM:
+            c.execute("INSERT INTO album_files(album_id, file_id) VALUES (?, ?)", (aid, ids[n]))
+        for n in FAVOURITES:
+            c.execute("UPDATE files SET favorite = 1 WHERE id = ?", (ids[n],))
+    catalog.write(add_albums_and_favourites)
     def add_people(c):
         pids = {}
         for who, files in SHOWS.items():
@@ -92,6 +101,8 @@ def library(catalog):
 # who shows in which file (faces table): the people filter wants every one of them
 SHOWS = {"anna": ("exif_old", "video", "gone", "no_date"), "ben": ("exif_old", "root2")}
 PIDS: dict[str, int] = {}
+ALBUM = ("exif_new", "video", "gone", "raw_twin")
+FAVOURITES = ("exif_old", "video", "gone")
 
 
 def reference(f: dict, flt: Filters, collection: set[int], fid: int) -> bool:
@@ -114,6 +125,8 @@ def reference(f: dict, flt: Filters, collection: set[int], fid: int) -> bool:
         flt.place is None or place_key(flt.place) in f.get("place", set()),
         flt.people is None or all(f["name"] in SHOWS[who] for who, pid in PIDS.items()
                                   if pid in flt.people),
+        flt.album is None or (flt.album.lower() == "kyoto trip" and f["name"] in ALBUM),
+        flt.favorite is None or (f["name"] in FAVOURITES) == flt.favorite,
     ]
     return all(checks)
 
@@ -131,6 +144,8 @@ def values(roots, cid):
         "collection_id": [cid],
         "place": ["italy", "VALPARAISO", "Valparaíso", "veneto", "Venice, Italy"],
         "people": [(PIDS["anna"],), (PIDS["anna"], PIDS["ben"])],
+        "album": ["kyoto trip", "Nowhere"],
+        "favorite": [True, False],
     }
 
 

@@ -1,0 +1,1 @@
+"""Bringing a library in from elsewhere (Google Takeout)."""

@@ -1,0 +1,46 @@
+"""File > Import from Google Photos…: the Takeout is imported in the background, with
+progress, and the photos appear in the library."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from tests.desktop.forms import detail_form
+from tests.takeout_factory import jpeg_bytes, sidecar, write_zip
+
+
+@pytest.mark.timeout(120)
+def test_import_from_google_photos_menu(tmp_path, window, services, qtbot, monkeypatch):
+    zp = write_zip(tmp_path / "takeout-001.zip", {
+        "Photos from 2016/IMG_1.jpg": jpeg_bytes(1),
+        "Photos from 2016/IMG_1.jpg.supplemental-metadata.json": sidecar(
+            "IMG_1.jpg", 1468318210, description="first day", favorited=True),
+        "Holiday/IMG_1.jpg": jpeg_bytes(1),
+        "Photos from 2016/IMG_2.jpg": jpeg_bytes(2),
+    })
+    into = tmp_path / "Library"
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *a, **k: ([str(zp)], ""))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(into))
+    shown = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: shown.append(a[2]))
+    progress = []
+    services.background.progress.connect(progress.append)
+    window.act_import_takeout.trigger()
+    assert services.background.wait_idle(60)
+    qtbot.waitUntil(lambda: bool(shown), timeout=10000)
+    summary = window.last_import_summary
+    assert summary.copied == 2 and summary.duplicates == 1 and summary.albums == 1
+    assert "2 copied" in shown[0]
+    assert any(p.task == "importing from Google Photos" and p.total == 3 for p in progress)
+    qtbot.waitUntil(lambda: window.library.model.rowCount() == 2, timeout=10000)
+    assert sorted(p.name for p in into.rglob("*.jpg")) == ["IMG_1.jpg", "IMG_2.jpg"]
+    # the detail pane says where the date came from, and what Google Photos knew
+    with services.catalog.read() as conn:
+        ids = dict(conn.execute("SELECT name, id FROM files"))
+    window.detail.show_file(ids["IMG_1.jpg"])
+    qtbot.waitUntil(lambda: detail_form(window.detail).get("Albums") == "Holiday",
+                    timeout=10000)
+    form = detail_form(window.detail)
+    assert form["Taken"].endswith("(from Google Photos)") and form["Description"] == "first day"
+    assert form["Favourite"] == "★"
