@@ -115,6 +115,24 @@ def _catalog_at(version: int, db, lib) -> dict[str, list[str]]:
     if cl is not None:
         _put(conn, p, "collection_vectors", cluster_id=cl, model_id="minilm-m",
              text="Lisbon trams", vector=vec.tobytes())
+    _put(conn, p, "event_names", key="ev-lisbon", title="Lisbon", named_by="user",
+         members=f"[{a}, {v}]", created_at=now)
+    _put(conn, p, "ratings", file_id=a, rating=4, favorite=0, source="xmp")
+    _put(conn, p, "xmp_reads", file_id=a, stamp="h|sidecar", keywords="tram\nLisbon",
+         description="the 28 up the hill", taken_at=None)
+    _put(conn, p, "xmp_regions", file_id=a, name="Anna", x=0.1, y=0.1, w=0.2, h=0.2, mine=0)
+    chash = hash_file(str(tram))[0]
+    _put(conn, p, "takeout_items", content_hash=chash, json_path="t.zip::tram.jpg.json",
+         taken_at=T2023, taken_utc=T2023, tz="Europe/Lisbon", tz_source="position",
+         description="tram 28", favorite=1, imported_at=now)
+    _put(conn, p, "takeout_albums", content_hash=chash, album="Lisbon 2023")
+    _put(conn, p, "takeout_people", content_hash=chash, name="Anna")
+    _put(conn, p, "takeout_journal", source="t.zip::tram.jpg", size=1, content_hash=chash,
+         dest=str(tram), outcome="copied", done_at=now)
+    album = _put(conn, p, "albums", name="Lisbon 2023", source="takeout")
+    if album is not None:
+        _put(conn, p, "album_files", album_id=album, file_id=a)
+    _put(conn, p, "descriptions", file_id=a, text="tram 28", source="takeout")
     conn.close()
     return p
 

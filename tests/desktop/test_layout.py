@@ -201,7 +201,7 @@ def test_no_status_text_widens_the_window_while_indexing(make_window, qtbot, siz
 
     win = make_window(size=size)
     qtbot.waitExposed(win)
-    long_path = "/home/user/Pictures/" + "/".join(["A very long folder name"] * 12) + "/x.jpg"
+    long_path = "/mnt/photos/Pictures/" + "/".join(["A very long folder name"] * 12) + "/x.jpg"
     bg = win.services.background
     for p in (Progress("index", 1234, 100000, 3.2, 5000.0, f"reading text in {long_path}"),
               Progress("naming collections", 3, 40, 0.04, 900.0, "naming " + "x" * 400)):
