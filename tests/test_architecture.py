@@ -256,9 +256,11 @@ def test_ruff_passes():
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
 
 
-# Modules allowed to rename or make temporary files themselves: the one helper, the moves in
-# the user's own library (their modes stay the user's), and settings kept aside unread.
-OWN_RENAMES = {"models/datafiles.py", "core/organize/fileops.py", "core/config.py"}
+# Modules allowed to rename or make temporary files themselves: the one helper, and what is
+# written into the user's own library, where modes stay the user's (moves, files copied out
+# of a Takeout, XMP sidecars), and settings kept aside unread.
+OWN_RENAMES = {"models/datafiles.py", "core/organize/fileops.py", "core/config.py",
+               "core/importers/takeout.py", "core/xmp/packet.py"}
 
 
 def own_atomic_writes(rel: str, tree: ast.AST) -> list[str]:

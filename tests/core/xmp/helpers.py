@@ -20,7 +20,7 @@ def exiftool(path) -> dict:
     """What ExifTool reads from a file, structures kept (RegionInfo as a dict)."""
     tool = shutil.which("exiftool")
     if tool is None:
-        pytest.skip(NO_EXIFTOOL)
+        pytest.skip("ExifTool is not installed: apt-get install libimage-exiftool-perl")
     out = subprocess.run([tool, "-j", "-struct", "-n", str(path)], capture_output=True,
                          text=True, check=True).stdout
     return json.loads(out)[0]
