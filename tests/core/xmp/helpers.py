@@ -13,8 +13,6 @@ import pytest
 from core.scan.roots import add_root
 from core.scan.scanner import scan
 
-NO_EXIFTOOL = "ExifTool is not installed: apt-get install libimage-exiftool-perl"
-
 
 def exiftool(path) -> dict:
     """What ExifTool reads from a file, structures kept (RegionInfo as a dict)."""
