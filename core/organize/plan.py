@@ -43,6 +43,11 @@ SIDECAR_EXTS = {".xmp", ".aae", ".thm", ".json"}  # .json: Google Takeout metada
 LIVE_PHOTO_EXTS = {".mov", ".mp4"}
 
 
+# the reasons a plan gives for a layout nobody left to the library's shape
+LAYOUT_ASKED = "the layout asked for"
+LAYOUT_CHOSEN = "your chosen layout"
+
+
 class PlanError(ShoeboxError):
     pass
 
@@ -309,9 +314,9 @@ def resolve_layout(catalog: Catalog, settings=None, layout: str | None = None,
     """(layout, why): the one asked for, else the one the user chose before (settings), else
     the one the library's shape calls for (core.organize.layouts.choose_layout)."""
     if layout:
-        return check_layout(layout), "the layout asked for"
+        return check_layout(layout), LAYOUT_ASKED
     if settings is not None and getattr(settings, "organize_layout_chosen", False):
-        return check_layout(getattr(settings, "organize_layout", None)), "your chosen layout"
+        return check_layout(getattr(settings, "organize_layout", None)), LAYOUT_CHOSEN
     with catalog.read() as conn:
         total, dated = conn.execute(
             f"SELECT count(*), total({capture_dated_sql()}) FROM files f WHERE "

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.organize import STAYS, set_items_decision
+from core.organize.plan import LAYOUT_ASKED, LAYOUT_CHOSEN
 from core.query.display import plural
 from desktop import organize_api
 from desktop.elided_label import ElidedLabel
@@ -157,6 +158,12 @@ class Tally:
         return {"files": self.accepted, "skipped": self.heads - self.accepted,
                 "companions": self.companions, "folders_to": self.folders_to,
                 "folders_from": self.folders_from, "flagged": self.flagged}
+
+
+def _picked(summary: dict) -> bool:
+    """The plan's layout was picked by the library's shape (Automatic), not asked for."""
+    return bool(summary.get("layout_reason")) and summary["layout_reason"] not in (
+        LAYOUT_ASKED, LAYOUT_CHOSEN)
 
 
 class PreviewBox(QPlainTextEdit):
@@ -438,7 +445,7 @@ class ReorganizePage(QWidget):
         # no preview for it: the plan below is what it does
         summary = data["plan"].get("summary") or {}
         idx = self.layout_box.findData(summary.get("layout"))
-        if idx >= 0 and self.layout_box.currentData() != AUTO:   # Automatic stays Automatic
+        if idx >= 0 and not (self.layout_box.currentData() == AUTO and _picked(summary)):
             for w in (self.layout_box, self.template):
                 w.blockSignals(True)
             self.layout_box.setCurrentIndex(idx)
@@ -567,7 +574,7 @@ class ReorganizePage(QWidget):
                     "known that would place it (“Left where they are” says why for each).")
         elif not s["files"]:
             text += " Tick a folder or a file to move it."
-        if self.layout_box.currentData() == AUTO and plan_summary.get("layout_reason"):
+        if self.layout_box.currentData() == AUTO and _picked(plan_summary):
             # which layout the library's shape picked, and why
             text += (f" Filed by {plan_summary.get('layout')}: "
                      f"{plan_summary['layout_reason']}.")
