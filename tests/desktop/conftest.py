@@ -88,3 +88,16 @@ def trash_home(tmp_path, monkeypatch):
         monkeypatch.setattr(plat_other, "HOMETRASH_B", os.fsencode(xdg / "Trash"))
         monkeypatch.setattr(plat_other, "HOMETRASH", str(xdg / "Trash"))
     return xdg / "Trash"
+
+
+@pytest.fixture(autouse=True)
+def no_unanswered_modal(monkeypatch):
+    """A modal dialog a test did not answer would wait forever for a click offscreen: it
+    fails the test at once instead (a test that expects one patches exec or the asker)."""
+    from PySide6.QtWidgets import QDialog, QMessageBox
+
+    def refuse(box, *a, **k):
+        raise AssertionError(f"a modal dialog opened that the test did not answer: "
+                             f"{box.windowTitle()!r}")
+    monkeypatch.setattr(QMessageBox, "exec", refuse)
+    monkeypatch.setattr(QDialog, "exec", refuse)

@@ -107,6 +107,7 @@ def test_people_view_name_merge_not_this_person_hide_and_photos(face_window, qtb
 
 def test_people_view_merges_two_people_into_the_named_one(face_window, qtbot, monkeypatch):
     win, _lib = face_window
+    monkeypatch.setattr(type(win.people), "_ask", lambda *a: True)  # yes to the merge
     page = _open_people(win, qtbot)
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("Barack", True))
     _select(page, 0)

@@ -101,7 +101,8 @@ def test_user_session(tmp_path, window, services, qtbot, monkeypatch):
                     and window.library.model.rowCount() > 0, timeout=10000)
     first = window.library.model.row_tuple(0)
     assert first[4] == "beach_sunset.jpg"
-    assert "score" in window.library.model.data(window.library.model.index(0), Qt.ToolTipRole)
+    assert "found by its file name; relevance" in window.library.model.data(
+        window.library.model.index(0), Qt.ToolTipRole)
 
     # --- open the detail pane on it ---
     idx = window.library.model.index(0)
@@ -128,6 +129,7 @@ def test_user_session(tmp_path, window, services, qtbot, monkeypatch):
     # --- reorganize: propose, review, accept, apply ---
     window.show_page("reorganize")
     page = window.reorganize
+    page.layout_box.setCurrentIndex(page.layout_box.findData("topic"))   # the user picks it
     with qtbot.waitSignal(page.planShown, timeout=30000):
         qtbot.mouseClick(page.propose_btn, Qt.LeftButton)
     heads = [i for i in page.items if i.role == "file"]
