@@ -153,9 +153,10 @@ def test_first_party_imports_are_plain():
 
 # A user's clone has nothing beside it: no test, benchmark, Make target, CI step or README
 # line may reach outside the repository, by a relative or an absolute path.
+DEV_FOLDER = "shared"   # what the development machine keeps beside the checkout
 _OUTSIDE = [
-    r"\.\./+shared\b",                      # ../shared, ../../shared
-    r"""(?:parent|\.\.)["']?\s*/\s*["']shared["']""",   # Path(...).parent / "shared"
+    rf"\.\./+{DEV_FOLDER}\b",                 # the folder beside the checkout, any depth up
+    rf"""(?:parent|\.\.)["']?\s*/\s*["']{DEV_FOLDER}["']""",   # Path(...).parent / it
     r"(?<![\w.])/work/",                    # the development machine
     r"(?<![\w.~])/(?:home|Users)/\w",       # someone's home
     r"(?<![\w.~])/root/",
@@ -184,9 +185,10 @@ def test_nothing_reaches_outside_the_repository():
 
 
 def test_the_outside_path_check_can_fail():
-    bad = ('MEDIA = Path(__file__).resolve().parents[2] / ".." / "shared" / "media"\n'
-           'X = REPO.parent / "shared" / "faces"\ncp -r ../shared/media /tmp/x\n'
-           'S = Path("/work/shared/media/photos")\nH = "/home/alice/Pictures"\n'
+    up, d = "..", DEV_FOLDER
+    bad = (f'MEDIA = Path(__file__).resolve().parents[2] / "{up}" / "{d}" / "media"\n'
+           f'X = REPO.parent / "{d}" / "faces"\ncp -r {up}/{d}/media /tmp/x\n'
+           f'S = Path("/work/{d}/media/photos")\nH = "/home/alice/Pictures"\n'
            'R = "/root/.cache"\n')
     assert len(outside_paths("x.py", bad)) == 6
     assert outside_paths("x.py", 'SAMPLE = ROOT / "resources" / "sample"\n'
