@@ -566,12 +566,19 @@ def set_item_decision(catalog: Catalog, plan_id: int, item_id: int, decision: st
 def set_items_decision(catalog: Catalog, plan_id: int, item_ids: list[int],
                        decision: str | None = None, *, folder: str | None = None) -> None:
     """The same for many moves in one write (the review's selection, "skip flagged")."""
+    _decide(catalog, plan_id, lambda conn: _heads_of(conn, plan_id, item_ids), decision, folder)
+
+
+def _decide(catalog: Catalog, plan_id: int, heads_of, decision: str | None,
+            folder: str | None) -> None:
+    """Accept or skip the groups whose heads `heads_of(conn)` gives, and/or send them to
+    `folder`, in one write: what every review decision (a move, a unit, a collection) does."""
     if decision not in (None, "accept", "skip"):
         raise PlanError("a decision is 'accept' or 'skip'")
 
     def write(conn: Connection) -> None:
         p = _draft(conn, plan_id)
-        heads = _heads_of(conn, plan_id, item_ids)
+        heads = heads_of(conn)
         if decision is not None:
             conn.executemany("UPDATE plan_items SET decision = ? WHERE id = ? OR "
                              "group_item_id = ?", [(decision, h, h) for h in heads])
@@ -667,19 +674,8 @@ def set_unit_decision(catalog: Catalog, plan_id: int, unit_folder: str,
     """Accept or skip every move into one destination folder (a review unit: an event's
     folder, `Screenshots/2023`, a month), and/or rename that folder: `folder` is the new one,
     relative to the library folder. Moving a unit onto another unit's folder merges them."""
-    if decision not in (None, "accept", "skip"):
-        raise PlanError("a decision is 'accept' or 'skip'")
-
-    def write(conn: Connection) -> None:
-        p = _draft(conn, plan_id)
-        heads = _unit_heads(conn, plan_id, unit_folder)
-        if decision is not None:
-            conn.executemany("UPDATE plan_items SET decision = ? WHERE id = ? OR "
-                             "group_item_id = ?", [(decision, h, h) for h in heads])
-        if folder is not None:
-            _redirect_groups(conn, p, heads, folder)
-
-    catalog.write(write)
+    _decide(catalog, plan_id, lambda conn: _unit_heads(conn, plan_id, unit_folder), decision,
+            folder)
 
 
 def move_to_unit(catalog: Catalog, plan_id: int, item_ids: list[int], unit_folder: str) -> None:
@@ -697,23 +693,15 @@ def move_to_unit(catalog: Catalog, plan_id: int, item_ids: list[int], unit_folde
 def set_collection_decision(catalog: Catalog, plan_id: int, collection_id: int,
                             decision: str | None = None, *, folder: str | None = None) -> None:
     """Accept or skip every move of one collection in a plan, and/or send it elsewhere."""
-    if decision not in (None, "accept", "skip"):
-        raise PlanError("a decision is 'accept' or 'skip'")
-
-    def write(conn: Connection) -> None:
-        p = _draft(conn, plan_id)
+    def heads_of(conn: Connection) -> list[int]:
         heads = [r[0] for r in conn.execute(
             "SELECT id FROM plan_items WHERE plan_id = ? AND cluster_id = ? AND "
             "group_item_id IS NULL", (plan_id, collection_id))]
         if not heads:
             raise PlanError(f"plan {plan_id} moves nothing of collection {collection_id}")
-        if decision is not None:
-            conn.executemany("UPDATE plan_items SET decision = ? WHERE id = ? OR "
-                             "group_item_id = ?", [(decision, h, h) for h in heads])
-        if folder is not None:
-            _redirect_groups(conn, p, heads, folder)
+        return heads
 
-    catalog.write(write)
+    _decide(catalog, plan_id, heads_of, decision, folder)
 
 
 # --------------------------------------------------------------------------- reading
