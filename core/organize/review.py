@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 from core.catalog import Catalog
 from core.organize.plan import PlanItem, get_plan, plan_items
-from core.places.events import CAMERA_DATED, day_span
+from core.places.events import day_span
 from core.places.geocoder import place_label
+from core.scan.dates import capture_dated_sql
 
 STAYS = ""   # the key of the unit of files that stay where they are
 
@@ -75,7 +76,7 @@ def _facts(conn, root_id: int | None) -> dict[int, tuple]:
     """file id -> (path, kind, content_hash, taken_at, place, collection id, first_seen_at) for
     every present file of the plan's scope (one query: a plan may hold 20,000 moves)."""
     sql = ("SELECT f.id, f.path, f.kind, f.content_hash, "
-           f"CASE WHEN {CAMERA_DATED} THEN f.taken_at END, "
+           f"CASE WHEN {capture_dated_sql()} THEN f.taken_at END, "
            "p.place, p.region, p.country, m.cluster_id, f.first_seen_at FROM files f "
            "LEFT JOIN file_places p ON p.file_id = f.id "
            "LEFT JOIN cluster_members m ON m.file_id = f.id WHERE f.status = 'present'")

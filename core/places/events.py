@@ -41,7 +41,6 @@ SESSION_GAP_S = 6 * 3600
 TRIP_GAP_S = 48 * 3600
 AWAY_KM = 50.0
 HOME_CELL_DEG = 0.5          # home: the 0.5° cell (~50 km) photographed on most days
-CAMERA_DATED = capture_dated_sql()
 _FINGERPRINT_KEY = "events_fingerprint"   # in search_state: the timeline events were made from
 
 
@@ -146,7 +145,7 @@ class Event:
 def _timeline(conn: Connection):
     rows = conn.execute(
         f"SELECT f.id, f.taken_at, f.gps_lat, f.gps_lon FROM files f "
-        f"WHERE f.status = 'present' AND f.kind IN ('photo', 'video') AND {CAMERA_DATED} "
+        f"WHERE f.status = 'present' AND f.kind IN ('photo', 'video') AND {capture_dated_sql()} "
         f"AND f.taken_at IS NOT NULL ORDER BY f.taken_at, f.id").fetchall()
     ids = np.array([r[0] for r in rows], np.int64)
     times = np.array([r[1] for r in rows], np.float64)
@@ -160,7 +159,7 @@ def _fingerprint(conn: Connection) -> int:
     row = conn.execute(
         f"SELECT count(*), total(f.id * 7 + f.taken_at), total(coalesce(f.gps_lat, 0) * f.id), "
         f"total(coalesce(f.gps_lon, 0) * f.id) FROM files f WHERE f.status = 'present' "
-        f"AND f.kind IN ('photo', 'video') AND {CAMERA_DATED}").fetchone()
+        f"AND f.kind IN ('photo', 'video') AND {capture_dated_sql()}").fetchone()
     places = conn.execute("SELECT count(*), total(file_id * length(coalesce(place, '') || "
                           "coalesce(country, '') || coalesce(spellings, ''))) FROM file_places "
                           "WHERE source = 'gps'").fetchone()
