@@ -22,9 +22,6 @@ from core.tasks import TaskState
 from tests.core.organize.helpers import (
     catalog_agrees_with_disk,
     file_ids,
-    make_files,
-    plant_collections,
-    scan_library,
     snapshot,
     tree,
 )
@@ -44,15 +41,6 @@ SPEC = {
     "Dogs": ("Pets/Dogs", {"Phone/2024/dog1.jpg": 0.9, "Phone/2024/dog2.jpg": 0.85,
                            "Phone/2024/unsure.jpg": 0.2}),
 }
-
-
-@pytest.fixture
-def lib(tmp_path, catalog):
-    root = tmp_path / "lib"
-    make_files(root, LAYOUT)
-    scan_library(catalog, root)
-    cols = plant_collections(catalog, root, SPEC)
-    return root.resolve(), cols
 
 
 def test_plan_is_pure_and_groups_sidecars():

@@ -19,16 +19,6 @@ from core.organize import (
 )
 from core.organize.plan import PlanCollection, PlanFile
 from tests.core.organize.helpers import make_files, plant_collections, scan_library
-from tests.core.organize.test_plan_apply import LAYOUT, SPEC
-
-
-@pytest.fixture
-def lib(tmp_path, catalog):
-    root = tmp_path / "lib"
-    make_files(root, LAYOUT)
-    scan_library(catalog, root)
-    cols = plant_collections(catalog, root, SPEC)
-    return root.resolve(), cols
 
 
 def _units(catalog, pid):
