@@ -190,7 +190,8 @@ def duplicates(catalog, registry=None, *, near: bool = True, near_cosine: float 
                 f"(SELECT content_hash FROM files WHERE {offered} "
                 f"GROUP BY content_hash HAVING count(*) > 1) ORDER BY content_hash"):
             by_hash[h].append(fid)
-        groups += [_group(conn, "exact", ids) for ids in by_hash.values()]
+        folders = keeper.Folders.read(conn)
+        groups += [_group(conn, "exact", ids, folders) for ids in by_hash.values()]
         if near:
             groups += _near_groups(catalog, conn, registry, near_cosine, phash_max, task)
     return groups
@@ -276,9 +277,10 @@ def _near_groups(catalog, conn, registry, near_cosine, phash_max, task) -> list[
         r = joined.find(a)
         lowest[r] = min(lowest.get(r, 1.0), cos)
     out = []
+    folders = keeper.Folders.read(conn)
     for root, ids in members.items():
         if len(ids) > 1:
-            g = _group(conn, "near", ids)
+            g = _group(conn, "near", ids, folders)
             g.similarity = round(lowest.get(root, 1.0), 4)
             out.append(g)
     return out
@@ -317,7 +319,8 @@ def duplicate_groups_among(catalog, conn, file_ids) -> list[DuplicateGroup]:
                     and joined.find(a) != joined.find(b) and _same_pixels(pa, pb, decoded)
                     and same_text(conn, a, b, texts)):
                 joined.join(a, b)
-    return [_group(conn, "near", g) for g in joined.groups().values() if len(g) > 1]
+    folders = keeper.Folders.read(conn)
+    return [_group(conn, "near", g, folders) for g in joined.groups().values() if len(g) > 1]
 
 
 def _read_text(conn, file_id: int, cache: dict) -> str:
@@ -358,7 +361,7 @@ def _same_pixels(a: str | None, b: str | None, cache: dict) -> bool:
     return ia is not None and ib is not None and pixel_difference(ia, ib) <= PIXEL_MAX_DIFFERENCE
 
 
-def _group(conn, kind: str, ids: list[int]) -> DuplicateGroup:
+def _group(conn, kind: str, ids: list[int], folders: keeper.Folders) -> DuplicateGroup:
     marks = ",".join("?" * len(ids))
     files = []
     for r in conn.execute(
@@ -367,5 +370,6 @@ def _group(conn, kind: str, ids: list[int]) -> DuplicateGroup:
     ):
         has_exif = r[6] == "exif" or r[7] is not None or r[8] is not None
         files.append(DuplicateFile(r[0], r[1], r[2], r[3], r[4], r[5], has_exif))
-    files, reason = keeper.order(files, keeper.facts_for(conn, files), near=kind == "near")
+    files, reason = keeper.order(files, keeper.facts_for(conn, files, folders),
+                                 near=kind == "near")
     return DuplicateGroup(kind=kind, files=files, keep=files[0].file_id, reason=reason)

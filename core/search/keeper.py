@@ -56,12 +56,23 @@ class KeeperFacts:
         return (self.backup, self.place, -len(self.metadata), len(f.path), f.file_id)
 
 
-def facts_for(conn, files: list[DuplicateFile]) -> dict[int, KeeperFacts]:
-    """The facts the rule needs, read in a few queries for one group's files."""
+@dataclass(frozen=True)
+class Folders:
+    """The library roots and the folders the user keeps: read once for all the groups."""
+    roots: list[str]
+    keep: list[str]
+
+    @classmethod
+    def read(cls, conn) -> Folders:
+        return cls([r[0] for r in conn.execute("SELECT path FROM roots")],
+                   [r[0] for r in conn.execute("SELECT path FROM keep_folders")])
+
+
+def facts_for(conn, files: list[DuplicateFile], folders: Folders) -> dict[int, KeeperFacts]:
+    """The facts the rule needs, read in two queries for one group's files."""
     ids = [f.file_id for f in files]
     marks = ",".join("?" * len(ids))
-    roots = [r[0] for r in conn.execute("SELECT path FROM roots")]
-    keep = [r[0] for r in conn.execute("SELECT path FROM keep_folders")]
+    roots, keep = folders.roots, folders.keep
     rows = {r[0]: r[1:] for r in conn.execute(
         f"SELECT id, taken_at_source, gps_lat FROM files WHERE id IN ({marks})", ids)}
     paths = [f.path for f in files]
