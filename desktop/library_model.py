@@ -17,8 +17,8 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPoint, QRect, QSize
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
 
+from core.files.kinds import format_of
 from core.query import DURATION, ERROR, FOLDER, HASH, ID, KIND, NAME, PATH, TAKEN_AT, clock
-from core.scan.kinds import format_of
 from desktop.thumbs import ThumbnailLoader, ThumbRequest
 
 BAND_H = 30     # a timeline header's month / event line, px

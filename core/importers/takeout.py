@@ -27,9 +27,9 @@ import xxhash
 
 from core.catalog import Catalog, Connection
 from core.errors import LibraryError
+from core.files.kinds import classify
 from core.importers.takeout_names import match_json, motion_stem, norm, photo_stems
 from core.scan.hashing import CHUNK
-from core.scan.kinds import classify
 from core.scan.roots import add_root, is_within, list_roots
 from core.scan.scanner import scan
 from core.scan.takeout_meta import apply_takeout

@@ -24,8 +24,8 @@ import numpy as np
 import simplejpeg
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.files.kinds import format_of
 from core.media.errors import MediaError
-from core.scan.kinds import format_of
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass, field, replace
 from core.catalog import Catalog, Connection
 from core.catalog.connection import OperationalError
 from core.errors import ShoeboxError
+from core.files.kinds import PAIR_HEAD_FORMATS, pair_key
+from core.files.kinds import stem as _stem
 from core.organize.layouts import check_layout, check_template, choose_layout, date_folder
 from core.organize.rules import CollectionFacts, place_collections
 from core.organize.sanitize import (
@@ -34,8 +36,6 @@ from core.organize.sanitize import (
 )
 from core.organize.units import EventFacts, Unit, UnitFile, is_scan, plan_units, worth_a_folder
 from core.scan.dates import capture_dated_sql
-from core.scan.kinds import PAIR_HEAD_FORMATS, pair_key
-from core.scan.kinds import stem as _stem
 from core.scan.roots import folder_name
 
 MIN_CONFIDENCE = 0.5

@@ -6,9 +6,9 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from core.catalog import Catalog
+from core.files.kinds import pair_key
 from core.query.display import camera_label
 from core.query.errors import QueryError
-from core.scan.kinds import pair_key
 
 TAGS_SHOWN = 20
 
@@ -28,7 +28,7 @@ class FileDetail:
     name: str
     folder: str
     kind: str
-    format: str                        # jpeg, heic, raw, mp4... (core.scan.kinds)
+    format: str                        # jpeg, heic, raw, mp4... (core.files.kinds)
     size: int
     content_hash: str | None
     width: int | None                  # as shown: upright (EXIF orientation 5-8 swaps them)

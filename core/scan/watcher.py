@@ -26,7 +26,7 @@ from watchdog.events import (
 )
 from watchdog.observers import Observer
 
-from core.scan.kinds import classify, skip_file, skip_folder
+from core.files.kinds import classify, skip_file, skip_folder
 from core.scan.roots import is_within
 from core.xmp import sidecars
 

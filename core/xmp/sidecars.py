@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 
-from core.scan.kinds import format_of, stem
+from core.files.kinds import format_of, stem
 
 SIDECAR_EXT = ".xmp"
 

@@ -9,10 +9,10 @@ import pytest
 from PIL import Image
 
 from core.catalog.derived import derived_tables
+from core.files.kinds import classify, raw_companions
 from core.media.errors import MediaError
 from core.media.images import open_image
 from core.query import file_detail, library_status, list_library
-from core.scan.kinds import classify, raw_companions
 from core.scan.metadata import read_info
 from core.scan.roots import add_root
 from core.scan.scanner import scan
