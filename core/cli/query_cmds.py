@@ -26,8 +26,8 @@ def _zone_words(zone: str | None) -> str:
 
 
 def cmd_show(args, ctx) -> int:
+    from core.files.dates import SOURCE_WORDS
     from core.query import clock, file_detail
-    from core.scan.dates import SOURCE_WORDS
     from core.search.engine import resolve_file
 
     with ctx.catalog.read() as conn:

@@ -43,7 +43,7 @@ from core.collections.grouping import (
     split_events,
 )
 from core.errors import ShoeboxError
-from core.scan.dates import capture_dated_sql, is_capture_source
+from core.files.dates import capture_dated_sql, is_capture_source
 from core.tasks import TaskState
 from models.datafiles import atomic_path
 

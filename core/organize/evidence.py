@@ -39,7 +39,7 @@ from core.scan.roots import root_names
 class Evidence:
     collection_id: int
     size: int
-    date_from: float | None = None     # capture dates (core.scan.dates), never file mtimes
+    date_from: float | None = None     # capture dates (core.files.dates), never file mtimes
     date_to: float | None = None
     lat: float | None = None
     lon: float | None = None

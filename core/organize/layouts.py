@@ -83,7 +83,7 @@ def check_template(template: str | None) -> str:
 
 def capture_date(ts: float) -> datetime:
     """The wall-clock time a capture stamp stands for. Stamps are this machine's local time
-    (core.scan.metadata.parse_exif_datetime), as the library's timeline shows them: read in
+    (core.files.dates.parse_exif_datetime), as the library's timeline shows them: read in
     UTC, a photo taken at 00:30 on 1 August east of Greenwich went to a July folder."""
     return datetime.fromtimestamp(ts)
 

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field, replace
 from core.catalog import Catalog, Connection
 from core.catalog.connection import OperationalError
 from core.errors import ShoeboxError
+from core.files.dates import capture_dated_sql
 from core.files.kinds import PAIR_HEAD_FORMATS, pair_key
 from core.files.kinds import stem as _stem
 from core.organize.layouts import check_layout, check_template, choose_layout, date_folder
@@ -35,7 +36,6 @@ from core.organize.sanitize import (
     sanitize_relpath,
 )
 from core.organize.units import EventFacts, Unit, UnitFile, is_scan, plan_units, worth_a_folder
-from core.scan.dates import capture_dated_sql
 from core.scan.roots import folder_name
 
 MIN_CONFIDENCE = 0.5
@@ -61,7 +61,7 @@ class PlanFile:
     format: str
     collection_id: int | None = None
     probability: float | None = None
-    taken_at: float | None = None   # capture date (core.scan.dates), never a file's mtime
+    taken_at: float | None = None   # capture date (core.files.dates), never a file's mtime
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from core.catalog import Catalog
+from core.files.dates import capture_dated_sql
 from core.organize.plan import PlanItem, get_plan, plan_items
 from core.places.events import day_span
 from core.places.geocoder import place_label
-from core.scan.dates import capture_dated_sql
 
 STAYS = ""   # the key of the unit of files that stay where they are
 

@@ -47,7 +47,7 @@ class UnitFile:
     id: int
     root: str
     path: str
-    taken_at: float | None = None          # a capture date (core.scan.dates), else None
+    taken_at: float | None = None          # a capture date (core.files.dates), else None
     kind: str | None = None                # screenshot | document | scan | None
     event_id: int | None = None
     collection_id: int | None = None

@@ -8,7 +8,7 @@ How the cut is made (segment(), pure and vectorised):
    library were photographed) join while the gaps between them stay under TRIP_GAP (2 days):
    a weekend away, a fortnight's holiday. Sessions without any GPS between two such sessions
    are part of the trip; at home, sessions stay apart.
-Only files with a capture date (core.scan.dates) take part: a file dated by its
+Only files with a capture date (core.files.dates) take part: a file dated by its
 modification time was dated when it was copied, not when it was taken.
 
 A member without GPS takes the place of the member with GPS nearest to it in time within its
@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from core.catalog import Catalog, Connection
+from core.files.dates import capture_dated_sql
 from core.places.geocoder import haversine_km, unit_vectors
 from core.places.store import (
     FilePlace,
@@ -33,7 +34,6 @@ from core.places.store import (
     set_inferred_places,
     summarize_places,
 )
-from core.scan.dates import capture_dated_sql
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 per year, near-duplicates collapsed to their best copy (core.search.dupes), and the years
 the user dismissed for this day left out.
 
-Only capture dates count (core.scan.dates: EXIF, container, file name): a file dated by its
+Only capture dates count (core.files.dates: EXIF, container, file name): a file dated by its
 modification time was dated when it was copied. Days are local, as the scanner read the camera's clock. On 28 February of
 a year without a 29th, the 29ths of leap years are remembered too.
 """
@@ -15,8 +15,8 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from core.catalog import Catalog, Connection
+from core.files.dates import capture_dated_sql
 from core.places.store import file_places
-from core.scan.dates import capture_dated_sql
 
 MAX_PER_YEAR = 60   # a memory is a glance, not the whole day's 400 burst shots
 MAX_DUP_CHECK = 200  # files of a year compared for near-duplicates

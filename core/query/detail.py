@@ -35,7 +35,7 @@ class FileDetail:
     height: int | None
     duration_s: float | None
     taken_at: float | None
-    taken_at_source: str | None        # core.scan.dates.DATE_SOURCES, or mtime
+    taken_at_source: str | None        # core.files.dates.DATE_SOURCES, or mtime
     gps_lat: float | None
     gps_lon: float | None
     camera_make: str | None

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from core.catalog import Connection
+from core.files.dates import capture_dated_sql
 from core.places.store import place_filter_sql
 from core.query.errors import FilterError
-from core.scan.dates import capture_dated_sql
 
-# When the file was taken: a capture date from one of core.scan.dates.DATE_SOURCES, else NULL.
+# When the file was taken: a capture date from one of core.files.dates.DATE_SOURCES, else NULL.
 # A file's modification time is when it was copied, never when it was taken: an undated file
 # passes no date filter, counts in no "this year", and shows "Unknown date" everywhere.
 TAKEN = f"(CASE WHEN {capture_dated_sql()} THEN f.taken_at END)"
@@ -48,7 +48,7 @@ class Filters:
     """Every field is optional; set ones are ANDed. Usable alone (browse) or with a query.
 
     date_from / date_to: Unix seconds, inclusive, on the time the file was taken (a capture
-    date: core.scan.dates.DATE_SOURCES); an undated file matches neither.
+    date: core.files.dates.DATE_SOURCES); an undated file matches neither.
     kind: photo (camera RAW without a JPEG twin included) or video (None: both); or screenshot or
         document, photos the text stage told apart (core.pipeline.picture_kinds).
     folder: an absolute folder; files in it or in any folder below it.

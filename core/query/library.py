@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.catalog import Catalog
+from core.files.dates import capture_dated_sql
 from core.places.store import library_places
 from core.query.display import camera_label, month_label
 from core.query.errors import QueryError
 from core.query.filters import BASE, CHUNK, ORDER_TIME, TAKEN, Filters, where_clause
-from core.scan.dates import capture_dated_sql
 
 # Row layout: (id, path, kind, taken, name, content_hash, duration_s, folder, error).
 # `taken` is the capture date, None for an undated file (never its modification time).

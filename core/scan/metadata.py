@@ -13,7 +13,6 @@ import logging
 import math
 import re
 import struct
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +20,7 @@ import av
 import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
+from core.files.dates import parse_exif_datetime
 from core.media.images import RAW_FLIP_TO_EXIF, libraw_problem
 from core.media.video import VideoError, picture_stream
 from core.places.geocoder import valid_position
@@ -207,29 +207,6 @@ def _clean_text(value: object) -> str | None:
         return None
     value = value.replace("\x00", "").strip()
     return value[:100] or None
-
-
-def parse_exif_datetime(stamp: object, offset: object = None) -> float | None:
-    """EXIF 'YYYY:MM:DD HH:MM:SS' (+ optional '+02:00' offset) to Unix seconds. Without an
-    offset the camera's clock is taken as this machine's local time."""
-    if isinstance(stamp, bytes):
-        stamp = stamp.decode("ascii", "ignore")
-    if not isinstance(stamp, str):
-        return None
-    stamp = stamp.strip().replace("\x00", "")
-    if not stamp or stamp.startswith("0000"):
-        return None
-    try:
-        dt = datetime.strptime(stamp[:19], "%Y:%m:%d %H:%M:%S")
-    except ValueError:
-        return None
-    if isinstance(offset, str) and len(offset) >= 6 and offset[0] in "+-":
-        try:
-            aware = datetime.fromisoformat(dt.isoformat() + offset.strip()[:6])
-            return aware.timestamp()
-        except ValueError:
-            pass
-    return time.mktime(dt.timetuple())
 
 
 def _dms(value: object, ref: object, negative: str) -> float | None:

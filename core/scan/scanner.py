@@ -21,8 +21,8 @@ from pathlib import Path
 
 from core.catalog import Catalog, Connection
 from core.catalog.derived import forget_derived
+from core.files.dates import NOT_A_DATE, date_from_name
 from core.files.kinds import PAIR_HEAD_FORMATS, classify, raw_companions, skip_file, skip_folder
-from core.scan.dates import NOT_A_DATE, date_from_name
 from core.scan.hashing import hash_file
 from core.scan.metadata import MediaInfo, read_info
 from core.scan.roots import Root, is_within, list_roots

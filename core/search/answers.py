@@ -21,12 +21,12 @@ import re
 from pydantic import BaseModel, Field
 
 from core.errors import ShoeboxError
+from core.files.dates import SOURCE_WORDS, is_capture_source
 from core.places.events import event_of_file
 from core.places.geocoder import place_label
 from core.places.store import file_place
 from core.query.display import camera_label, clock
 from core.query.people import named_people_of_files
-from core.scan.dates import SOURCE_WORDS, is_capture_source
 from core.search.engine import resolve_file
 from core.search.grounding import grounding
 from core.search.types import Answer, Hit, Results

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pyexiv2
 
-from core.scan.metadata import parse_exif_datetime
+from core.files.dates import parse_exif_datetime
 
 log = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ def parse(xmp: dict) -> Found:
 
 def xmp_date(value) -> float | None:
     """An XMP date ('2023-04-02T10:15:00', '...+02:00', '2023-04-02') as Unix seconds, read
-    as EXIF dates are (core.scan.metadata.parse_exif_datetime); None when it is not one."""
+    as EXIF dates are (core.files.dates.parse_exif_datetime); None when it is not one."""
     if not isinstance(value, str):
         return None
     m = _XMP_DATE.match(value.strip())

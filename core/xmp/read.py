@@ -20,7 +20,7 @@ import time
 from collections import defaultdict
 
 from core.catalog import Catalog, Connection
-from core.scan.dates import DATE_SOURCES, NOT_A_DATE, date_from_name
+from core.files.dates import DATE_SOURCES, NOT_A_DATE, date_from_name
 from core.xmp import sidecars
 from core.xmp.packet import (
     SAME_REGION,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from core.catalog import Catalog, Connection
-from core.scan.dates import DATE_SOURCES
+from core.files.dates import DATE_SOURCES
 from core.xmp import sidecars
 from core.xmp.packet import DEFAULT_LANG, DESCRIPTION, Ours, Region, XmpError, merge_into
 

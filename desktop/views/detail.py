@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.files.dates import is_capture_source
 from core.files.kinds import format_of
 from core.query import FileDetail, clock, file_detail, file_size
-from core.scan.dates import is_capture_source
 from core.search import ask
 from desktop.elided_label import ElidedLabel
 from desktop.thumbs import ThumbRequest, decode_thumbnail

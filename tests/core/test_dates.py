@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
+from core.files.dates import DATE_SOURCES, capture_dated_sql, date_from_name
 from core.places.events import update_events
-from core.scan.dates import DATE_SOURCES, capture_dated_sql, date_from_name
 from core.scan.roots import add_root
 from core.scan.scanner import scan
 from tests.cli_runner import run_ok

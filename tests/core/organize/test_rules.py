@@ -241,8 +241,8 @@ def test_date_layout_places_each_file_by_its_own_date(tmp_path, catalog):
 def test_folders_use_the_local_date_the_timeline_shows(monkeypatch):
     """A capture stamp is local wall-clock time (as EXIF gives it): 00:30 on 1 August in Tokyo
     is an August photo there, though it is still 31 July in UTC."""
+    from core.files.dates import parse_exif_datetime
     from core.organize.evidence import date_range_text
-    from core.scan.metadata import parse_exif_datetime
 
     monkeypatch.setenv("TZ", "Asia/Tokyo")
     time.tzset()

@@ -1,4 +1,4 @@
-"""Where a file's capture date comes from, and the dates read from file names.
+"""Where a file's capture date comes from, and the dates read from EXIF stamps and file names.
 
 `DATE_SOURCES` is the one ordered list of sources, best first: the photo's EXIF, then the
 video container's creation time, then sidecars (Google Takeout JSON, XMP: the issues that add
@@ -35,6 +35,31 @@ def capture_dated_sql(alias: str = "f") -> str:
 
 def is_capture_source(source: str | None) -> bool:
     return source in DATE_SOURCES
+
+
+# --- EXIF date stamps ------------------------------------------------------------------------
+
+def parse_exif_datetime(stamp: object, offset: object = None) -> float | None:
+    """EXIF 'YYYY:MM:DD HH:MM:SS' (+ optional '+02:00' offset) to Unix seconds. Without an
+    offset the camera's clock is taken as this machine's local time."""
+    if isinstance(stamp, bytes):
+        stamp = stamp.decode("ascii", "ignore")
+    if not isinstance(stamp, str):
+        return None
+    stamp = stamp.strip().replace("\x00", "")
+    if not stamp or stamp.startswith("0000"):
+        return None
+    try:
+        dt = datetime.strptime(stamp[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    if isinstance(offset, str) and len(offset) >= 6 and offset[0] in "+-":
+        try:
+            aware = datetime.fromisoformat(dt.isoformat() + offset.strip()[:6])
+            return aware.timestamp()
+        except ValueError:
+            pass
+    return time.mktime(dt.timetuple())
 
 
 # --- dates in file names -------------------------------------------------------------------
