@@ -296,7 +296,7 @@ def prepare_camera_roll(catalog, paths, root: Path, truth: dict) -> None:
 def structure_problems(items, root: str) -> list[str]:
     """Destinations outside the library folder or repeating its name, deeper than the rules
     allow, not sanitised, moved onto their own folder, or two units in one folder."""
-    from core.organize.sanitize import MAX_DEPTH, sanitize_segment
+    from core.files.sanitize import MAX_DEPTH, sanitize_segment
 
     out = []
     unit_of: dict[str, set] = {}

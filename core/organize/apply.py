@@ -22,9 +22,9 @@ from enum import StrEnum
 
 from core.catalog import Catalog, Connection
 from core.errors import Cancelled, ShoeboxError
+from core.files.sanitize import fold, is_inside
 from core.organize import fileops
 from core.organize.plan import PlanError, _member_name, _stem
-from core.organize.sanitize import fold, is_inside
 from core.scan.hashing import hash_file
 from core.tasks import TaskState
 from models.datafiles import open_private

@@ -32,8 +32,8 @@ from pydantic import BaseModel, Field
 from core.catalog import Catalog, Connection
 from core.catalog.connection import OperationalError
 from core.errors import ShoeboxError
+from core.files.sanitize import fold, sanitize_segment
 from core.organize.evidence import clip_text
-from core.organize.sanitize import fold, sanitize_segment
 from core.organize.units import day_words
 from core.organize.words import FILLER, MONTHS, STOPWORDS, VAGUE_NAMES, content_keys
 from core.places.store import FilePlace, file_places, home_country

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 
 from core.catalog import Connection
 from core.catalog.connection import OperationalError
+from core.files.sanitize import fold
 from core.organize.layouts import capture_date
-from core.organize.sanitize import fold
 from core.organize.words import content_keys, keys_overlap, telling_folder_name
 from core.scan.roots import root_names
 

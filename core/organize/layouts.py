@@ -23,7 +23,7 @@ import string
 from datetime import datetime
 
 from core.errors import ShoeboxError
-from core.organize.sanitize import sanitize_relpath, sanitize_segment
+from core.files.sanitize import sanitize_relpath, sanitize_segment
 from core.organize.words import MONTHS
 
 LAYOUTS = ("event", "topic", "date")

@@ -30,9 +30,9 @@ from pydantic import BaseModel, Field
 
 from core.catalog import Catalog, Connection
 from core.errors import ShoeboxError
+from core.files.sanitize import MAX_DEPTH, fold, sanitize_relpath, sanitize_segment, truncate
 from core.organize.evidence import Evidence, date_range_text, gather_evidence
 from core.organize.rules import LIVES_IN_SHARE
-from core.organize.sanitize import MAX_DEPTH, fold, sanitize_relpath, sanitize_segment, truncate
 from core.organize.words import (
     DATEISH,
     FILLER,

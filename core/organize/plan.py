@@ -26,15 +26,15 @@ from core.errors import ShoeboxError
 from core.files.dates import capture_dated_sql
 from core.files.kinds import PAIR_HEAD_FORMATS, pair_key
 from core.files.kinds import stem as _stem
-from core.organize.layouts import check_layout, check_template, choose_layout, date_folder
-from core.organize.rules import CollectionFacts, place_collections
-from core.organize.sanitize import (
+from core.files.sanitize import (
     fit_windows_path,
     fold,
     is_inside,
     sanitize_filename,
     sanitize_relpath,
 )
+from core.organize.layouts import check_layout, check_template, choose_layout, date_folder
+from core.organize.rules import CollectionFacts, place_collections
 from core.organize.units import EventFacts, Unit, UnitFile, is_scan, plan_units, worth_a_folder
 from core.scan.roots import folder_name
 

@@ -24,8 +24,8 @@ import os
 from collections import Counter
 from dataclasses import dataclass, field
 
+from core.files.sanitize import MAX_DEPTH, fold, sanitize_relpath, sanitize_segment
 from core.organize.layouts import event_folder
-from core.organize.sanitize import MAX_DEPTH, fold, sanitize_relpath, sanitize_segment
 from core.organize.words import DATEISH, VAGUE_NAMES, names_match, telling_folder_name
 
 LIVES_IN_SHARE = 0.9     # share of a collection's files in one folder for it to "live" there

@@ -24,8 +24,8 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from core.files.sanitize import fold, sanitize_relpath, sanitize_segment
 from core.organize.layouts import capture_date
-from core.organize.sanitize import fold, sanitize_relpath, sanitize_segment
 from core.organize.words import DATEISH, VAGUE_NAMES, telling_folder_name
 
 AWAY_EVENT_MIN = 3      # photos for a trip or a day out to get a folder of its own

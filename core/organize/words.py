@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 
-from core.organize.sanitize import fold
+from core.files.sanitize import fold
 from core.plain import plain
 from core.scan.roots import folder_name
 

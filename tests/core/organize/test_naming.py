@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from core.collections import rename_collection
+from core.files.sanitize import sanitize_relpath
 from core.organize.evidence import Evidence, gather_evidence
 from core.organize.naming import (
     CollectionName,
@@ -15,7 +16,6 @@ from core.organize.naming import (
     repair_answer,
     segment_key,
 )
-from core.organize.sanitize import sanitize_relpath
 from core.query import list_collections
 
 JULY_2024 = datetime(2024, 7, 14, tzinfo=UTC).timestamp()

@@ -3,7 +3,7 @@ import unicodedata
 
 import pytest
 
-from core.organize.sanitize import (
+from core.files.sanitize import (
     UnsafeDestination,
     fold,
     is_inside,
