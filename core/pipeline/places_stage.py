@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from core.catalog.connection import connect
+from core.files.positions import valid_position
 from core.pipeline.base import Outcome, StageRunner
 from core.pipeline.jobs import Job
-from core.places.geocoder import shared_geocoder, valid_position
+from core.places.geocoder import shared_geocoder
 from core.places.store import set_gps_place
 
 BATCH = 512

