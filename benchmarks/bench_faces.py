@@ -260,7 +260,7 @@ def speed(work: Path, n: int, processes: int | None) -> None:
 def _cpu_cost(folder: Path) -> None:
     """CPU seconds (not wall: this machine is shared) of the two halves of the work, per
     photo: the decode at the faces stage's size, and detection + alignment + descriptor."""
-    from core.pipeline.decode import load_image
+    from core.media.decode import load_image
     from models.faces import DETECT_SCALE, FaceEngine, packaged_folder
 
     engine = FaceEngine(packaged_folder(), "hog", DETECT_SCALE)

@@ -247,10 +247,10 @@ def speed_child(home: str, library: str, clip_dir: str, workers: int, stages: li
     bracketed by their models' own times. Prints one JSON line."""
     import torch
 
+    from core.media.decode import load_image
     from core.pipeline import jobs as J
     from core.pipeline import tags as tagging
     from core.pipeline.base import Env
-    from core.pipeline.decode import load_image
     from core.pipeline.pixels import PixelPass
     from core.pipeline.run import index_library
     from core.pipeline.stages import CLIP_BATCH, RUNNERS

@@ -34,8 +34,8 @@ from PIL import Image, ImageDraw
 
 from core.catalog import Catalog
 from core.config import Paths, Settings
+from core.media.decode import load_image
 from core.pipeline import index_library
-from core.pipeline.decode import load_image
 from core.pipeline.text_stage import PHOTO_SHORT, PHOTO_SIDE, _fit, read_image_text
 from core.scan.roots import add_root
 from core.scan.scanner import scan

@@ -37,8 +37,8 @@ from typing import Any
 from PIL import Image
 
 from core.errors import Cancelled, ShoeboxError
+from core.media.decode import describe, jpeg_decoder_for, load_image
 from core.pipeline.base import Env, Outcome, StageRunner
-from core.pipeline.decode import describe, jpeg_decoder_for, load_image
 from core.pipeline.jobs import Job
 from core.pipeline.workers import Turns, decode_threads, ordered_map
 

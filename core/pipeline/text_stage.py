@@ -21,9 +21,9 @@ from PIL import Image
 from core.catalog import Connection
 from core.errors import Cancelled
 from core.media import video
+from core.media.decode import describe
 from core.pipeline import picture_kinds
 from core.pipeline.base import Outcome
-from core.pipeline.decode import describe
 from core.pipeline.jobs import Job
 from core.pipeline.pixels import PixelStage
 

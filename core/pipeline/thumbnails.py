@@ -16,8 +16,8 @@ from typing import Any
 from PIL import Image
 
 from core.config import Paths
+from core.media.decode import load_image
 from core.media.images import to_rgb
-from core.pipeline.decode import load_image
 from models.datafiles import atomic_path
 
 SIZES = (256, 1024)  # grid cell, viewer

@@ -27,9 +27,9 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.catalog.spaces import vector_space
 from core.errors import ShoeboxError
+from core.media.decode import describe
 from core.media.errors import MediaError
 from core.media.images import open_image
-from core.pipeline.decode import describe
 from core.search import keeper
 from core.search.types import DuplicateFile, DuplicateGroup
 from core.search.vectors import get_index

@@ -94,7 +94,7 @@ def test_a_given_jpeg_decoder_is_used_upright_and_replaced_where_it_fails(tmp_pa
 def test_jpegs_go_to_the_gpu_only_on_cuda_with_nvjpeg():
     import torch
 
-    from core.pipeline.decode import jpeg_decoder_for
+    from core.media.decode import jpeg_decoder_for
     from models import jpeg_gpu
 
     assert jpeg_decoder_for("cpu") is None and jpeg_decoder_for("mps") is None
