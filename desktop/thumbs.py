@@ -4,7 +4,7 @@ Requests are served newest first: the view asks for what it paints, so the most 
 what is on screen now, and asks for items scrolled past fall to the back (and are dropped when
 the queue grows long). Finished pixmaps live in a small LRU cache.
 
-Where a thumbnail comes from: the pipeline's on-disk thumbnail cache (core.pipeline.thumbnails),
+Where a thumbnail comes from: the pipeline's on-disk thumbnail cache (core.media.thumbnails),
 filled on the spot for files the indexer has not reached; files without a content hash are
 decoded directly (JPEG draft mode keeps that cheap; videos use their first frame).
 """
@@ -47,7 +47,7 @@ def _cached_thumbnail(req: ThumbRequest, size: int, paths) -> str | None:
     the pipeline has not reached the file yet. None when there is no cache to use."""
     if paths is None or not req.content_hash:
         return None
-    from core.pipeline.thumbnails import cached_thumbnail_path, ensure_thumbnail
+    from core.media.thumbnails import cached_thumbnail_path, ensure_thumbnail
 
     found = cached_thumbnail_path(req.content_hash, size, paths)
     if found is not None:

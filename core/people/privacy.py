@@ -6,7 +6,7 @@ import shutil
 
 from core.catalog import Catalog, Connection
 from core.config import Paths
-from core.pipeline.thumbnails import FACES_DIR
+from core.media.thumbnails import FACES_DIR
 
 
 def delete_all_face_data(catalog: Catalog, paths: Paths) -> dict:

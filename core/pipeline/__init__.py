@@ -5,7 +5,7 @@ transcripts, computed in the background, resumably and incrementally.
     report = index_library(catalog, registry, settings, paths, task)
     prioritize(catalog, file_ids)        # files on screen first
 
-Thumbnails: core.pipeline.thumbnails (thumbnail_path, ensure_thumbnail, cached_thumbnail_path).
+Thumbnails: core.media.thumbnails (thumbnail_path, ensure_thumbnail, cached_thumbnail_path).
 """
 
 from __future__ import annotations

@@ -24,9 +24,8 @@ from PIL import Image
 from core.catalog import Connection
 from core.config import Paths
 from core.errors import ShoeboxError
-from core.media import video
+from core.media import thumbnails, video
 from core.media.decode import describe
-from core.pipeline import thumbnails
 from core.pipeline.base import Outcome
 from core.pipeline.jobs import Job
 from core.pipeline.pixels import PixelStage, shrink

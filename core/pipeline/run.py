@@ -153,7 +153,7 @@ def _prune_thumbnails(catalog: Catalog, paths: Paths, report: IndexReport) -> No
     sr = report.stages.get("thumbnail")
     if not sr or not sr.done:
         return
-    from core.pipeline.thumbnails import prune_thumbnails
+    from core.media.thumbnails import prune_thumbnails
 
     with catalog.read() as conn:
         keep = {r[0] for r in conn.execute(

@@ -18,10 +18,9 @@ import numpy as np
 
 from core.catalog import Connection
 from core.errors import Cancelled, ShoeboxError
-from core.media import video
+from core.media import thumbnails, video
 from core.media.decode import describe
 from core.pipeline import tags as tagging
-from core.pipeline import thumbnails
 from core.pipeline.base import Env, Outcome, StageRunner
 from core.pipeline.faces_stage import FacesRunner
 from core.pipeline.jobs import Job

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 
 from core.catalog import Catalog, Connection
 from core.config import Paths
-from core.pipeline.thumbnails import face_crop_path
+from core.media.thumbnails import face_crop_path
 from core.query.errors import QueryError
 from core.xmp.read import suggested_names
 

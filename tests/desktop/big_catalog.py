@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from core.pipeline.thumbnails import make_thumbnails
+from core.media.thumbnails import make_thumbnails
 from core.scan.roots import add_root
 from core.scan.scanner import scan
 from tests.media_factory import write_jpeg

@@ -309,7 +309,7 @@ def test_transparent_white_drawing_is_visible_on_its_tile(tmp_path, paths):
     """A white drawing on a transparent PNG: its thumbnail shows the drawing."""
     from PIL import Image, ImageDraw
 
-    from core.pipeline.thumbnails import make_thumbnails
+    from core.media.thumbnails import make_thumbnails
 
     src = tmp_path / "drawing.png"
     im = Image.new("RGBA", (200, 200), (255, 255, 255, 0))

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from core.catalog.connection import connect
+from core.media.thumbnails import SIZES, thumbnail_path
 from core.pipeline.jobs import STAGES
-from core.pipeline.thumbnails import SIZES, thumbnail_path
 from core.scan.roots import add_root
 from core.scan.scanner import scan
 from tests.media_factory import write_jpeg, write_video

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from core.media.thumbnails import SIZES, cached_thumbnail_path, thumbnail_path
 from core.pipeline import prioritize
 from core.pipeline import tags as tagging
 from core.pipeline.run import index_library
-from core.pipeline.thumbnails import SIZES, cached_thumbnail_path, thumbnail_path
 from core.query import list_problems
 from core.scan.scanner import scan
 from core.tasks import TaskState

@@ -3,8 +3,8 @@ JPEG twin is not indexed, and the pair is never offered as duplicates of each ot
 
 from __future__ import annotations
 
+from core.media.thumbnails import thumbnail_path
 from core.pipeline.run import index_library
-from core.pipeline.thumbnails import thumbnail_path
 from core.scan.roots import add_root
 from core.scan.scanner import scan
 from core.search import duplicates

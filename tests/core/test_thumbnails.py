@@ -2,7 +2,7 @@
 
 from PIL import Image
 
-from core.pipeline.thumbnails import (
+from core.media.thumbnails import (
     SIZES,
     cached_thumbnail_path,
     ensure_thumbnail,
