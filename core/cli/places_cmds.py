@@ -80,7 +80,7 @@ def _day(text: str | None):
 
 
 def cmd_memories(args, ctx) -> int:
-    from core.places.memories import dismiss_memory, memories, restore_memories
+    from core.search.memories import dismiss_memory, memories, restore_memories
 
     day = _day(args.date)
     if args.dismiss is not None:

@@ -1,7 +1,7 @@
 """'On this day' on the Library page: earlier years' photos of today, by year, each year
 dismissable (stored: it does not come back on this day). Shown only when there are some.
 
-Reads go through core (core.places.memories, core.query.rows_by_ids) on worker threads."""
+Reads go through core (core.search.memories, core.query.rows_by_ids) on worker threads."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import datetime as dt
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout
 
-from core.places.memories import dismiss_memory, memories
 from core.query import rows_by_ids
+from core.search.memories import dismiss_memory, memories
 from desktop.library_model import GridView, LibraryModel
 from desktop.views.tiles import heading
 from desktop.workers import describe, run_async

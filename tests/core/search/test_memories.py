@@ -80,7 +80,7 @@ def test_bad_date_is_a_clear_error(capsys):
 def test_leap_day_is_remembered_on_the_28th_of_other_years():
     import datetime as dt
 
-    from core.places.memories import _days
+    from core.search.memories import _days
 
     assert _days(dt.date(2027, 2, 28)) == ["02-28", "02-29"]
     assert _days(dt.date(2028, 2, 28)) == ["02-28"]

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from core.catalog import Catalog, Connection
 from core.files.dates import capture_dated_sql
 from core.places.store import file_places
+from core.search.dupes import duplicate_groups_among
 
 MAX_PER_YEAR = 60   # a memory is a glance, not the whole day's 400 burst shots
 MAX_DUP_CHECK = 200  # files of a year compared for near-duplicates
@@ -59,8 +60,6 @@ def _days(day: dt.date) -> list[str]:
 
 def memories(catalog: Catalog, day: dt.date | None = None) -> list[Memory]:
     """This day's memories, most recent year first (empty when there are none)."""
-    from core.search.dupes import duplicate_groups_among
-
     day = day or dt.date.today()
     days = _days(day)
     marks = ",".join("?" * len(days))
