@@ -209,8 +209,8 @@ def cmd_forget(args, ctx) -> int:
 
 
 def cmd_faces(args, ctx) -> int:
+    from core.query.files import resolve_file
     from core.query.people import faces_of_file
-    from core.search.engine import resolve_file
 
     with ctx.catalog.read() as conn:
         fid, path, _kind = resolve_file(conn, file_arg(args.file))

@@ -28,7 +28,7 @@ def _zone_words(zone: str | None) -> str:
 def cmd_show(args, ctx) -> int:
     from core.files.dates import SOURCE_WORDS
     from core.query import clock, file_detail
-    from core.search.engine import resolve_file
+    from core.query.files import resolve_file
 
     with ctx.catalog.read() as conn:
         file_id = resolve_file(conn, file_arg(args.file))[0]

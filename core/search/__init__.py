@@ -1,7 +1,8 @@
 """Search: find anything by describing it.
 
 Public API (what the CLI and the desktop call; every function is safe on any user input —
-bad input gives an empty result with a notice, or a SearchError with a clear message):
+bad input gives an empty result with a notice, or a SearchError with a clear message; a file
+the library does not hold, a QueryError from core.query.files.resolve_file):
 
     from core.search import Filters, search, similar, duplicates, ask
 

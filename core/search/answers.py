@@ -26,10 +26,10 @@ from core.places.events import event_of_file
 from core.places.geocoder import place_label
 from core.places.store import file_place
 from core.query.display import camera_label, clock
+from core.query.files import resolve_file
 from core.query.people import named_people_of_files
-from core.search.engine import resolve_file
 from core.search.grounding import grounding
-from core.search.types import Answer, Hit, Results
+from core.search.types import Answer, Hit, Results, SearchError
 
 log = logging.getLogger(__name__)
 
@@ -158,9 +158,8 @@ def place_fact(place) -> str:
 
 def ask(catalog, registry, file: int | str | os.PathLike, question: str) -> Answer:
     """Answer a question about one photo. Never raises for model trouble: it falls back and
-    says so in `notices`; raises SearchError for an unknown file or an empty question."""
-    from core.search.types import SearchError
-
+    says so in `notices`; raises QueryError for an unknown file, SearchError for an empty
+    question."""
     question = " ".join((question or "").split())[:MAX_QUESTION_CHARS]
     if not question:
         raise SearchError("ask needs a question, e.g. shoebox ask photo.jpg \"where was this?\"")

@@ -8,13 +8,13 @@ import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import numpy as np
 
 from core.catalog.connection import Connection
 from core.catalog.spaces import vector_space
 from core.errors import ShoeboxError
+from core.query.files import resolve_file
 from core.query.filters import CHUNK, TAKEN, Filters, allowed_ids
 from core.query.library import ID, KIND, PATH, TAKEN_AT, list_library
 from core.search.meaning import meaning_floor, noise, passages, query_vector, text_index
@@ -454,22 +454,6 @@ def file_rows(conn: Connection, ids) -> dict[int, tuple]:
 
 
 # --- more like this ----------------------------------------------------------------------
-
-def resolve_file(conn: Connection, file: int | str | os.PathLike) -> tuple[int, str, str]:
-    """(id, path, kind) of a file given by catalog id or path; SearchError if unknown."""
-    if isinstance(file, int):
-        row = conn.execute("SELECT id, path, kind FROM files WHERE id = ?", (file,)).fetchone()
-    else:
-        p = str(file)
-        row = conn.execute("SELECT id, path, kind FROM files WHERE path = ?", (p,)).fetchone()
-        if row is None:
-            p = str(Path(p).expanduser().resolve())
-            row = conn.execute("SELECT id, path, kind FROM files WHERE path = ?",
-                               (p,)).fetchone()
-    if row is None:
-        raise SearchError(f"{file} is not in the library (add its folder and scan first)")
-    return int(row[0]), row[1], row[2]
-
 
 def similar(catalog, registry, file: int | str | os.PathLike, *, frame_ms: int | None = None,
             limit: int = 20, filters: Filters | None = None) -> Results:

@@ -12,6 +12,7 @@ import pytest
 
 from core.cli.main import main
 from core.errors import ShoeboxError
+from core.query.errors import QueryError
 from core.search import SearchError, ask, rerank
 from core.search.answers import (
     DONT_KNOW,
@@ -111,7 +112,7 @@ def test_ask_without_registry_and_bad_input(catalog, photo):
     assert a.answer == "Camera: Apple iPhone 12"
     with pytest.raises(SearchError, match="needs a question"):
         ask(catalog, None, photo, "   ")
-    with pytest.raises(SearchError, match="not in the library"):
+    with pytest.raises(QueryError, match="not in the library"):
         ask(catalog, None, "/nope.jpg", "why?")
 
 

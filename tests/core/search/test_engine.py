@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from core.config import Settings
+from core.query.errors import QueryError
 from core.search import Filters, SearchError, similar
 from core.search.engine import search_vector_and_text
 from core.search.vectors import VectorIndex, drop_cached, get_index
@@ -320,7 +321,7 @@ def test_similar_finds_neighbours_not_itself(catalog, q):
     # From a video frame.
     res = similar(catalog, None, vid, frame_ms=2900, limit=1)
     assert res[0].file_id in (me, close)
-    with pytest.raises(SearchError, match="not in the library"):
+    with pytest.raises(QueryError, match="not in the library"):
         similar(catalog, None, "/nowhere.jpg")
     nov = P.file(catalog, r, "/lib/novec.jpg")
     with pytest.raises(SearchError, match="no vector"):
