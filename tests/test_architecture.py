@@ -50,13 +50,14 @@ sys.exit(lint_imports(config_filename='pyproject.toml', no_cache=True, no_logo=T
 
 
 def test_import_contracts_hold():
-    """desktop -> core -> models, models never imports core, the desktop stays out of the
-    catalog's internals (connection, writer, migrations, sqlite), Qt stays in desktop/."""
+    """desktop -> core -> models, models never imports core, core's subpackages in their rows
+    with no cycle anywhere in core or desktop, the desktop stays out of the catalog's internals
+    (connection, writer, migrations, sqlite), Qt stays in desktop/."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's packages, not an install's
     result = subprocess.run([sys.executable, "-c", LINT_IMPORTS], cwd=ROOT, capture_output=True,
                             check=False, text=True, timeout=240, env=env)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "BROKEN" not in result.stdout and result.stdout.count("KEPT") >= 3
+    assert "BROKEN" not in result.stdout and result.stdout.count("KEPT") >= 5
 
 
 # --- the desktop reads through core.query and hears every failure ---------------------------
