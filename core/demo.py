@@ -17,7 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from core.catalog import Catalog
+from core.collections import recluster
 from core.config import Paths, Settings
+from core.organize import make_plan, name_collections
+from core.pipeline import index_library
+from core.query import has_collections
+from core.scan.roots import add_root
+from core.scan.scanner import scan
 
 HIST_MODEL = "demo/colour-histogram"
 
@@ -56,13 +62,6 @@ def store_histogram_vectors(catalog: Catalog, model_id: str = HIST_MODEL) -> int
 
 def build_demo_library(catalog: Catalog, registry, settings: Settings, paths: Paths,
                        folder: str | Path, min_collection_size: int = 3) -> None:
-    from core.collections import recluster
-    from core.organize import make_plan, name_collections
-    from core.pipeline import index_library
-    from core.query import has_collections
-    from core.scan.roots import add_root
-    from core.scan.scanner import scan
-
     add_root(catalog, folder)
     scan(catalog)
     # place names come from the GeoNames tables of the default install: no model needed

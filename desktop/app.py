@@ -16,7 +16,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core.config import Paths, Settings, make_private
 from core.errors import ShoeboxError
+from core.logs import setup_logging
 from core.organize import recover
+from core.scan.roots import list_roots
+from desktop import actions, qt_logging
+from desktop.main_window import MainWindow
 from desktop.services import Services
 from desktop.style import follow_system_theme, icon
 
@@ -32,10 +36,6 @@ def recover_interrupted(services) -> None:
 def create_window(services: Services, *, start_background: bool = True, welcome: bool = True):
     """The main window, with state restored and background work (recovery, scan, watch)
     queued. `welcome` shows the first-run dialog when no folder has been added yet."""
-    from core.scan.roots import list_roots
-    from desktop import actions
-    from desktop.main_window import MainWindow
-
     win = MainWindow(services)
     gc.freeze()  # what exists now lives as long as the app: keep it out of every collection
     win.restore_state()
@@ -58,9 +58,6 @@ def create_window(services: Services, *, start_background: bool = True, welcome:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv if argv is None else argv
-    from core.logs import setup_logging
-    from desktop import qt_logging
-
     qt_logging.install()  # before Qt says anything: its messages (and FFmpeg's) go to the log
     app = QApplication.instance() or QApplication(argv)
     app.setApplicationName("Shoebox")

@@ -26,14 +26,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core import __version__
 from core.places.geocoder import ATTRIBUTION as PLACES_ATTRIBUTION
-from desktop import actions
+from desktop import actions, organize_api
+from desktop.diagnostics import copy_diagnostics
 from desktop.library_model import FileIdRole, HitRole
+from desktop.search_controller import SearchController
 from desktop.shortcuts import let_undo_through, sequences
 from desktop.status_area import StatusArea
 from desktop.style import icon
+from desktop.views.collections import CollectionsPage
+from desktop.views.detail import DetailPane
+from desktop.views.duplicates import DuplicatesPage
 from desktop.views.library import LibraryPage
+from desktop.views.people import PeoplePage
 from desktop.views.problems import ProblemsPage
+from desktop.views.reorganize import ReorganizePage
+from desktop.views.settings_dialog import SettingsDialog
+from desktop.views.welcome import WelcomeDialog
 from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
@@ -54,8 +64,6 @@ ABOUT_TEXT = ("Shoebox: an offline organizer for your photos and videos.\n\n"
 
 def about_text() -> str:
     """The About box: the version first, then what Shoebox is and its data's attributions."""
-    from core import __version__
-
     return f"Shoebox {__version__}\n\n{ABOUT_TEXT}"
 
 
@@ -143,10 +151,6 @@ class MainWindow(QMainWindow):
         self.problems = ProblemsPage(services)
         self.page_widgets: dict[str, QWidget] = {"library": self.library,
                                                  "problems": self.problems}
-        from desktop.views.collections import CollectionsPage
-        from desktop.views.duplicates import DuplicatesPage
-        from desktop.views.people import PeoplePage
-        from desktop.views.reorganize import ReorganizePage
         self.collections = CollectionsPage(services)
         self.reorganize = ReorganizePage(services)
         self.duplicates = DuplicatesPage(services)
@@ -159,7 +163,6 @@ class MainWindow(QMainWindow):
         self.nav.itemClicked.connect(lambda it: self._nav_library_clicked()
                                      if it.data(Qt.UserRole) == "library" else None)
 
-        from desktop.views.detail import DetailPane
         self.detail = DetailPane(services)
         self.detail.hide()
         self.detail_open = False  # the user's choice; shown only on DETAIL_PAGES
@@ -183,7 +186,6 @@ class MainWindow(QMainWindow):
         h.addLayout(right, 1)
         self.setCentralWidget(central)
 
-        from desktop.search_controller import SearchController
         self.search = SearchController(self)
         self._build_menus()
         let_undo_through(self.search_edit, self.detail.ask_edit)
@@ -454,8 +456,6 @@ class MainWindow(QMainWindow):
 
     def keep_folder(self) -> None:
         """The folder of the current file is left as it is by every reorganization."""
-        from desktop import organize_api
-
         paths = self._selected_paths()
         if paths:
             folder = os.path.dirname(paths[0])
@@ -520,18 +520,12 @@ class MainWindow(QMainWindow):
             actions.prioritize(self.services, ids)
 
     def open_settings(self) -> None:
-        from desktop.views.settings_dialog import SettingsDialog
-
         SettingsDialog(self.services, self).exec()
 
     def open_welcome(self, first_run: bool = False) -> None:
-        from desktop.views.welcome import WelcomeDialog
-
         WelcomeDialog(self.services, self, first_run=first_run).exec()
 
     def copy_diagnostics(self) -> None:
-        from desktop.diagnostics import copy_diagnostics
-
         copy_diagnostics(self.services, self)
 
     # --- state ---

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import logging
 
+from core import collections
+from core.collections import recluster
+from core.collections.store import CollectionError
+from core.organize import add_keep_folder, make_plan, name_collections
 from core.query import has_collections
 from core.tasks import TaskState
 
@@ -16,9 +20,6 @@ log = logging.getLogger(__name__)
 
 def recluster_and_name(services, task: TaskState):
     """Find collections, then name them (LLM when there is one, else the fallback names)."""
-    from core.collections import recluster
-    from core.organize import name_collections
-
     report = recluster(services.catalog, services.registry, services.settings, task)
     task.check()
     name_collections(services.catalog, services.registry, services.settings, task)
@@ -31,9 +32,6 @@ def propose(services, mode: str, task: TaskState, layout: str | None = None,
     layout may use them; a plan needs none (events, kinds and dates place every file), so a
     library without image vectors yet is planned all the same. Event titles come from the
     LLM when it is there (core.organize.event_names), else from their places and days."""
-    from core.collections.store import CollectionError
-    from core.organize import make_plan
-
     if layout != "date" and not has_collections(services.catalog):
         try:
             recluster_and_name(services, task)
@@ -45,30 +43,20 @@ def propose(services, mode: str, task: TaskState, layout: str | None = None,
 
 
 def rename_collection(services, collection_id: int, name: str) -> None:
-    from core import collections
-
     collections.rename_collection(services.catalog, collection_id, name=name)
 
 
 def set_keep_as_is(services, collection_id: int, keep: bool) -> None:
-    from core import collections
-
     collections.rename_collection(services.catalog, collection_id, keep_as_is=keep)
 
 
 def keep_folder(services, folder: str) -> str:
-    from core.organize import add_keep_folder
-
     return add_keep_folder(services.catalog, folder)
 
 
 def merge_collections(services, collection_ids: list[int]) -> int:
-    from core import collections
-
     return collections.merge_collections(services.catalog, collection_ids)
 
 
 def split_collection(services, collection_id: int, file_ids: list[int], name: str) -> int:
-    from core import collections
-
     return collections.split_collection(services.catalog, collection_id, file_ids, name)

@@ -11,9 +11,9 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 
 from core.catalog import Catalog
 from core.config import Paths, Settings
-from desktop import workers
+from desktop import actions, workers
 from desktop.thumbs import ThumbnailLoader
-from desktop.workers import Background, WatchBridge, describe
+from desktop.workers import Background, WatchBridge, describe, long_pool, pool
 from models import Registry
 from models.datafiles import make_dir, tighten, touch_private
 
@@ -104,8 +104,6 @@ class Services(QObject):
             self._registry = None
             self._close_retired()
         self.settingsChanged.emit()
-        from desktop import actions
-
         actions.warm_up_models(self)
 
     def _close_retired(self) -> None:
@@ -134,8 +132,6 @@ class Services(QObject):
         self.background.shutdown()
         self.thumbs.clear_pending()
         self.thumbs.wait_done(5000)
-        from desktop.workers import long_pool, pool
-
         pool().waitForDone(5000)
         long_pool().waitForDone(5000)
         self._retire_timer.stop()

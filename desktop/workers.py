@@ -343,6 +343,7 @@ class WatchBridge(QObject):
         self._watcher = None
 
     def start(self, folders: list[str], ignore=None, debounce_s: float = 1.0) -> list[str]:
+        # when first used: watchdog adds 20-58 ms before the first window (-X importtime)
         from core.scan.watcher import FolderWatcher
 
         self.stop()

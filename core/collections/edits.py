@@ -7,14 +7,13 @@ import time
 
 from core.catalog import Catalog, Connection
 from core.collections.store import CollectionError, refresh_stats
+from core.files.sanitize import sanitize_relpath
 from core.plain import typed_name
 
 
 def rename_collection(catalog: Catalog, collection_id: int, *, name: str | None = None,
                       folder_path: str | None = None, keep_as_is: bool | None = None) -> None:
     """The user's own name/folder for a collection; it survives reclusters (named_by='user')."""
-    from core.files.sanitize import sanitize_relpath
-
     def write(conn: Connection) -> None:
         if conn.execute("SELECT 1 FROM clusters WHERE id = ?", (collection_id,)).fetchone() is None:
             raise CollectionError(f"there is no collection {collection_id} (see `shoebox collections`)")

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from core.catalog import Catalog, Connection
+from core.catalog.spaces import vector_space
 from core.collections.grouping import (
     EXTEND_MARGIN,
     MIN_CLUSTER_SIZE,
@@ -71,8 +72,6 @@ class ReclusterReport:
 
 def current_model_id(catalog: Catalog, registry=None) -> str | None:
     """The CLIP identity whose vectors we cluster (see core.catalog.spaces)."""
-    from core.catalog.spaces import vector_space
-
     with catalog.read() as conn:
         return vector_space(conn, registry)
 

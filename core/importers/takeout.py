@@ -29,7 +29,7 @@ from core.catalog import Catalog, Connection
 from core.errors import LibraryError
 from core.files.kinds import classify
 from core.importers.takeout_names import match_json, motion_stem, norm, photo_stems
-from core.scan.hashing import CHUNK
+from core.scan.hashing import CHUNK, hash_file
 from core.scan.roots import add_root, is_within, list_roots
 from core.scan.scanner import scan
 from core.scan.takeout_meta import apply_takeout
@@ -406,8 +406,6 @@ class _Copier:
             dest = folder / (name if n == 1 else f"{stem} ({n}){ext}")
             if not dest.exists():
                 return dest
-            from core.scan.hashing import hash_file
-
             if dest.stat().st_size and hash_file(dest)[0] == h:
                 return dest
             n += 1

@@ -9,6 +9,8 @@ from PIL import Image
 
 from core.errors import ShoeboxError
 from core.media import video
+from core.media.images import open_image  # orientation, scaled decode, RGB on white
+from models import jpeg_gpu
 
 
 def load_image(path: str, kind: str, min_side: int, jpeg_decoder=None) -> Image.Image:
@@ -17,16 +19,12 @@ def load_image(path: str, kind: str, min_side: int, jpeg_decoder=None) -> Image.
     `jpeg_decoder`: see jpeg_decoder_for). Videos give a frame a tenth of the way in."""
     if kind == "video":
         return video.frame_at(path, short_side=min_side)
-    from core.media.images import open_image  # orientation, scaled decode, RGB on white
-
     return open_image(path, target=min_side, jpeg_decoder=jpeg_decoder)  # upright RGB
 
 
 def jpeg_decoder_for(device: str):
     """Where the pipeline decodes JPEGs: on a CUDA machine with nvJPEG (torchvision), on the
     GPU (models.jpeg_gpu); everywhere else None: libjpeg-turbo on the CPU cores."""
-    from models import jpeg_gpu
-
     return jpeg_gpu.decode if jpeg_gpu.usable(device) else None
 
 

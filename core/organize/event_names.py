@@ -34,9 +34,12 @@ from core.catalog.connection import OperationalError
 from core.errors import ShoeboxError
 from core.files.sanitize import fold, sanitize_segment
 from core.organize.evidence import clip_text
+from core.organize.naming import _get_llm
 from core.organize.units import day_words
 from core.organize.words import FILLER, MONTHS, STOPWORDS, VAGUE_NAMES, content_keys
 from core.places.store import FilePlace, file_places, home_country
+from core.query.people import named_people_of_files
+from core.resources import resource_path
 
 log = logging.getLogger(__name__)
 
@@ -202,8 +205,6 @@ def repair_title(raw: str, sheet: FactSheet) -> tuple[str | None, list[str]]:
 
 
 def _system_prompt() -> str:
-    from core.resources import resource_path
-
     return resource_path(*SYSTEM_PROMPT_FILE).read_text(encoding="utf-8")
 
 
@@ -228,8 +229,6 @@ def _marks(ids: list[int]) -> str:
 
 def fact_sheet(conn: Connection, key: str, start_at: float, end_at: float, away: bool,
                member_ids: list[int], home: str | None) -> FactSheet:
-    from core.query.people import named_people_of_files
-
     ids = [int(i) for i in member_ids]
     sheet = FactSheet(key, start_at, end_at, len(ids), away, home_country=home)
     sheet.places = [p for p in file_places(conn, ids).values() if not p.inferred]
@@ -264,8 +263,6 @@ def title_events(catalog: Catalog, events: dict[int, tuple[float, float, bool, l
                  registry=None, *, use_llm: bool = True) -> TitlesReport:
     """A title for each event (id -> (start, end, away, member ids)): a stored one, else the
     LLM's (stored), else the fallback's."""
-    from core.organize.naming import _get_llm
-
     report = TitlesReport({})
     new: list[tuple] = []
     with catalog.read() as conn:

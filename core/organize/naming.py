@@ -33,6 +33,7 @@ from core.errors import ShoeboxError
 from core.files.sanitize import MAX_DEPTH, fold, sanitize_relpath, sanitize_segment, truncate
 from core.organize.evidence import Evidence, date_range_text, gather_evidence
 from core.organize.rules import LIVES_IN_SHARE
+from core.organize.synonyms import folder_meaning
 from core.organize.words import (
     DATEISH,
     FILLER,
@@ -44,6 +45,8 @@ from core.organize.words import (
     singular,
     telling_folder_name,
 )
+from core.query import list_collections
+from core.resources import resource_path
 from core.scan.roots import root_names
 from core.tasks import TaskState
 
@@ -212,8 +215,6 @@ SYSTEM_PROMPT_FILE = ("prompts", "name_collection.txt")
 
 
 def _system_prompt() -> str:
-    from core.resources import resource_path
-
     return resource_path(*SYSTEM_PROMPT_FILE).read_text(encoding="utf-8")
 
 
@@ -314,8 +315,6 @@ def name_collections(catalog: Catalog, registry=None, settings=None,
                      attempts: int = 3) -> NamingReport:
     """Name every collection that needs a name (all but the user's, when `rename`), with the
     LLM when there is one, else the fallback; then harmonise all folder paths."""
-    from core.query import list_collections
-
     task = task or TaskState("name")
     t0 = time.monotonic()
     report = NamingReport()
@@ -425,8 +424,6 @@ def reharmonize(catalog: Catalog, settings=None, registry=None) -> dict[int, str
     proposals = {r[0]: r[1] for r in rows}
     sizes = {r[0]: r[3] or 1 for r in rows}
     fixed = {r[0] for r in rows if r[2] == "user"}
-    from core.organize.synonyms import folder_meaning
-
     meaning = folder_meaning(registry)
     result = harmonize_paths(proposals, sizes, max_top_level=max_top,
                              existing=existing_top_folders(catalog), fixed=fixed,

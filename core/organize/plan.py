@@ -33,9 +33,14 @@ from core.files.sanitize import (
     sanitize_filename,
     sanitize_relpath,
 )
+from core.organize.event_names import title_events
+from core.organize.evidence import gather_evidence
 from core.organize.layouts import check_layout, check_template, choose_layout, date_folder
 from core.organize.rules import CollectionFacts, place_collections
 from core.organize.units import EventFacts, Unit, UnitFile, is_scan, plan_units, worth_a_folder
+from core.pipeline.picture_kinds import looks_like_screenshot_name
+from core.places.events import update_events
+from core.places.geocoder import place_label
 from core.scan.roots import folder_name
 
 MIN_CONFIDENCE = 0.5
@@ -276,8 +281,6 @@ def _collection_facts(conn: Connection, files: list[PlanFile], cols: dict[int, P
     """What the structure rules need: where each collection's photos and videos are now (the
     group heads, relative to their library folder), whether anything says what it shows, its
     first capture date and place, and what naming had to repair."""
-    from core.organize.evidence import gather_evidence
-
     current: dict[int, Counter] = defaultdict(Counter)
     for g in group_files(files):
         h = g.head
@@ -349,8 +352,6 @@ def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
     if layout == "date":
         template = check_template(template or getattr(settings, "organize_date_template", None))
     if layout == "event":
-        from core.places.events import update_events
-
         update_events(catalog)  # cheap when the timeline has not changed
     with catalog.read() as conn:
         files, cols, keep = _plan_inputs(conn, root_id)
@@ -437,9 +438,6 @@ def _hints(catalog: Catalog) -> list[str]:
 
 def _unit_inputs(conn: Connection, files: list[PlanFile]):
     """What the units are made of: each photo's kind, event and faces; the events."""
-    from core.pipeline.picture_kinds import looks_like_screenshot_name
-    from core.places.geocoder import place_label
-
     def rows(sql: str, args=()):
         try:
             return conn.execute(sql, args).fetchall()
@@ -478,8 +476,6 @@ def _unit_inputs(conn: Connection, files: list[PlanFile]):
 def _event_titles(catalog: Catalog, files: list[UnitFile], events: dict[int, EventFacts],
                   members: dict[int, list[int]], registry, use_llm: bool):
     """Titles for the events that get a folder of their own."""
-    from core.organize.event_names import title_events
-
     faces = Counter(f.event_id for f in files if f.faces and f.event_id is not None)
     wanted = {eid: (e.start_at, e.end_at, e.away, members.get(eid, []))
               for eid, e in events.items() if worth_a_folder(e, faces[eid])}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from core.catalog import Catalog, Connection
 from core.errors import ShoeboxError
-from core.plain import typed_name
+from core.plain import plain, typed_name
 
 
 class PeopleError(ShoeboxError):
@@ -193,8 +193,6 @@ def assign_face(catalog: Catalog, face_id: int, person_id: int) -> None:
 def name_face(catalog: Catalog, face_id: int, name: str) -> int:
     """Name the person of one face: into the person already called that (case and accents
     aside), else a new person with that name. Returns the person's id."""
-    from core.plain import plain
-
     name = typed_name(name, PeopleError)
     if not name:
         raise PeopleError("give a name")

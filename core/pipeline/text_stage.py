@@ -26,6 +26,7 @@ from core.pipeline import picture_kinds
 from core.pipeline.base import Outcome
 from core.pipeline.jobs import Job
 from core.pipeline.pixels import PixelStage
+from models.ocr import DET_SIDE
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,6 @@ def read_image_text(reader, image: Image.Image, screen: bool = False) -> list:
     """The lines of text in one upright picture (models.ocr.TextLine). The one per-image step
     of the stage: any decoder can feed it. screen: the picture is a screenshot at up to
     SCREEN_SIDE px, so the detector looks at it in full."""
-    from models.ocr import DET_SIDE
-
     side = SCREEN_SIDE if screen else DET_SIDE
     return reader.read(image, det_side=side)
 

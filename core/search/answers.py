@@ -29,6 +29,7 @@ from core.query.display import camera_label, clock
 from core.query.files import resolve_file
 from core.query.people import named_people_of_files
 from core.search.grounding import grounding
+from core.search.meaning import MEANING_FLOOR, MEANING_MARGIN, best_passages, query_vector
 from core.search.types import Answer, Hit, Results, SearchError
 
 log = logging.getLogger(__name__)
@@ -201,8 +202,6 @@ def _ranked(catalog, registry, file_id: int, question: str, notices: list[str]) 
     meaning to the question first; [] without the sentences model."""
     if registry is None or not hasattr(registry, "sentences"):
         return []
-    from core.search.meaning import best_passages, query_vector
-
     qvec, model_id = query_vector(registry, question, notices)
     if qvec is None:
         return []
@@ -214,8 +213,6 @@ def _ranked(catalog, registry, file_id: int, question: str, notices: list[str]) 
 def _quotes(ranked) -> list:
     """The lines of speech and text that mean what the question asks, best first: over the
     meaning floor, and not far below the best one (those are about something else)."""
-    from core.search.meaning import MEANING_FLOOR, MEANING_MARGIN
-
     # the caption is a fact already
     found = [p for p in ranked[:QUOTES + 1]
              if p.source in QUOTE_FACT and p.similarity >= MEANING_FLOOR]

@@ -33,9 +33,12 @@ from PySide6.QtWidgets import (
 
 from core.files.dates import is_capture_source
 from core.files.kinds import format_of
+from core.people import name_face
 from core.query import FileDetail, clock, file_detail, file_size
+from core.query.people import faces_of_file
 from core.search import ask
 from desktop.elided_label import ElidedLabel
+from desktop.qt_logging import quiet_ffmpeg
 from desktop.thumbs import ThumbRequest, decode_thumbnail
 from desktop.views.tiles import heading
 from desktop.workers import describe, run_async, run_long
@@ -55,7 +58,6 @@ def load_file_faces(catalog, paths, file_id: int) -> list:
     """Worker thread: the file's faces with their crops (QImage)."""
     from PySide6.QtGui import QImage
 
-    from core.query.people import faces_of_file
 
     out = []
     for f in faces_of_file(catalog, file_id):
@@ -231,8 +233,6 @@ class DetailPane(QWidget):
             return
         name, ok = QInputDialog.getText(self, "Who is this?", "Name:")
         if ok and name.strip():
-            from core.people import name_face
-
             fid = self.file_id
             run_async(name_face, self.services.catalog, face.id, name.strip(),
                       on_done=lambda _pid: (self.services.libraryChanged.emit(),
@@ -423,8 +423,6 @@ class DetailPane(QWidget):
         from PySide6.QtMultimedia import QVideoSink
 
         self._player = QMediaPlayer(self)
-        from desktop.qt_logging import quiet_ffmpeg
-
         quiet_ffmpeg()  # no FFmpeg stream details on stderr
         self._audio = QAudioOutput(self)
         self._player.setAudioOutput(self._audio)

@@ -225,18 +225,18 @@ def test_a_plan_asked_for_while_a_tick_is_being_written_still_shows(tmp_path, se
     arrived meanwhile was dropped, and the page kept the old one."""
     import time
 
-    import core.organize
+    import desktop.views.reorganize as view
 
     _library(tmp_path, services)
     first = make_plan(services.catalog, services.settings, layout="date", template=MONTHLY)
     page = _show(win, qtbot)
-    real = core.organize.set_unit_decision
+    real = view.set_unit_decision
 
     def slow(*a, **k):   # a busy disk
         time.sleep(1.5)
         return real(*a, **k)
 
-    monkeypatch.setattr(core.organize, "set_unit_decision", slow)
+    monkeypatch.setattr(view, "set_unit_decision", slow)
     click_unit_tick(qtbot, page, 0)
     with qtbot.waitSignal(page.planShown, timeout=20000,
                           check_params_cb=lambda pid: pid != first) as shown:

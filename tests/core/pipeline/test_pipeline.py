@@ -41,7 +41,7 @@ def table_snapshot(catalog):
 
 def test_every_stage_lands_in_the_catalog(catalog, registry, settings, paths, media,
                                           monkeypatch):
-    import core.media.images
+    import core.media.decode
     from core.media import video
 
     opened = Counter()  # every decode of a photo or of a video's still frame, by file name
@@ -52,7 +52,7 @@ def test_every_stage_lands_in_the_catalog(catalog, registry, settings, paths, me
             return fn(path, *a, **kw)
         return wrapper
 
-    monkeypatch.setattr(core.media.images, "open_image", counting(core.media.images.open_image))
+    monkeypatch.setattr(core.media.decode, "open_image", counting(core.media.decode.open_image))
     monkeypatch.setattr(video, "frame_at", counting(video.frame_at))
     report = run(catalog, registry, settings, paths)
     assert not report.cancelled

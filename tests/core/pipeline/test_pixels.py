@@ -169,7 +169,7 @@ def test_no_stage_opens_an_original_a_second_time(tmp_path, catalog, registry, t
     import dataclasses
     from collections import Counter
 
-    import core.media.images
+    import core.media.decode
     from core.pipeline.run import index_library
     from core.scan.roots import add_root
     from core.scan.scanner import scan
@@ -188,7 +188,7 @@ def test_no_stage_opens_an_original_a_second_time(tmp_path, catalog, registry, t
     scan(catalog)
     names = {p.name for p in originals}
     opened, decoded = Counter(), Counter()
-    real_open, real_decode = builtins.open, core.media.images.open_image
+    real_open, real_decode = builtins.open, core.media.decode.open_image
 
     def counting_open(file, *a, **kw):
         if isinstance(file, (str, bytes)) or hasattr(file, "__fspath__"):
@@ -202,7 +202,7 @@ def test_no_stage_opens_an_original_a_second_time(tmp_path, catalog, registry, t
         return real_decode(path, *a, **kw)
 
     monkeypatch.setattr(builtins, "open", counting_open)
-    monkeypatch.setattr(core.media.images, "open_image", counting_decode)
+    monkeypatch.setattr(core.media.decode, "open_image", counting_decode)  # what load_image calls
     settings = dataclasses.replace(tiny_settings, workers=2, low_priority=False,
                                    extra={"caption_max_new_tokens": 4})
     stages = ["thumbnail", "clip", "faces", "text", "caption"]
