@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from core.catalog import Catalog, Connection
+from core.catalog.chunks import in_chunks
 from core.places.geocoder import stage_version
 
 
@@ -215,9 +216,7 @@ def prioritize(catalog: Catalog, file_ids: Iterable[int]) -> int:
         level = max(int(time.time() * 1000), top + 1)
         now = time.time()
         n = 0
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(ids):
             for stage in STAGES:
                 kinds = ",".join("?" * len(stage.kinds))
                 conn.execute(

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from core.catalog import Catalog, Connection
+from core.catalog.chunks import in_chunks
 from core.files.dates import capture_dated_sql
 from core.places.geocoder import haversine_km, unit_vectors
 from core.places.store import (
@@ -284,9 +285,7 @@ def events_of_files(conn: Connection, file_ids) -> dict[int, int]:
     """file id -> event id, for the files that belong to an event."""
     ids = [int(i) for i in file_ids]
     out: dict[int, int] = {}
-    for i in range(0, len(ids), 5000):
-        chunk = ids[i:i + 5000]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids):
         out.update((r[0], r[1]) for r in conn.execute(
             f"SELECT file_id, event_id FROM event_members WHERE file_id IN ({marks})", chunk))
     return out

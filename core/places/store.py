@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass
 
+from core.catalog.chunks import in_chunks
 from core.catalog.connection import Connection
 from core.places.exonyms import town_title
 from core.places.geocoder import Place, place_label
@@ -116,9 +117,7 @@ def file_place(conn: Connection, file_id: int) -> FilePlace | None:
 def file_places(conn: Connection, file_ids) -> dict[int, FilePlace]:
     ids = [int(i) for i in file_ids]
     out: dict[int, FilePlace] = {}
-    for i in range(0, len(ids), 5000):
-        chunk = ids[i:i + 5000]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids):
         for r in conn.execute(
                 f"SELECT file_id, place, region, country, country_code, source, distance_km, "
                 f"spellings FROM file_places WHERE file_id IN ({marks})", chunk):

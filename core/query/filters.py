@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from core.catalog import Connection
+from core.catalog.chunks import in_chunks
 from core.files.dates import capture_dated_sql
 from core.places.store import place_filter_sql
 from core.query.errors import FilterError
@@ -218,12 +219,9 @@ def allowed_ids(conn: Connection, filters: Filters | None,
         return {r[0] for r in conn.execute(f"SELECT f.id FROM files AS f WHERE {where}", args)}
     ids = [int(i) for i in ids]
     out: set[int] = set()
-    for i in range(0, len(ids), CHUNK):
-        chunk = ids[i:i + CHUNK]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids):
         out.update(r[0] for r in conn.execute(
             f"SELECT f.id FROM files AS f WHERE f.id IN ({marks}) AND {where}", chunk + args))
     return out
 
 
-CHUNK = 5000   # ids per statement: under SQLite's bound-parameter limit

@@ -12,11 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.catalog import Catalog
+from core.catalog.chunks import in_chunks
 from core.files.dates import capture_dated_sql
+from core.places.events import day_span, event_titles
 from core.places.store import library_places
 from core.query.display import camera_label, month_label
 from core.query.errors import QueryError
-from core.query.filters import BASE, CHUNK, ORDER_TIME, TAKEN, Filters, where_clause
+from core.query.filters import BASE, ORDER_TIME, TAKEN, Filters, where_clause
 
 # Row layout: (id, path, kind, taken, name, content_hash, duration_s, folder, error).
 # `taken` is the capture date, None for an undated file (never its modification time).
@@ -142,8 +144,6 @@ def _timeline_headers(conn, rows: list[tuple], undated: list, events: list
                       ) -> dict[int, Header]:
     """Where a timeline band begins: each month, each event of EVENT_HEADER_MIN files or more
     (titled with its place and days), and the undated files at the end."""
-    from core.places.events import day_span, event_titles
-
     counts: dict[int, int] = {}
     for e in events:
         if e is not None:
@@ -152,9 +152,7 @@ def _timeline_headers(conn, rows: list[tuple], undated: list, events: list
     spans: dict[int, tuple[float, float]] = {}
     if big:
         ids = sorted(big)
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start:start + CHUNK]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(ids):
             spans.update((r[0], (r[1], r[2])) for r in conn.execute(
                 f"SELECT id, start_at, end_at FROM events WHERE id IN ({marks})", chunk))
     titles = event_titles(conn, big) if big else {}
@@ -191,9 +189,7 @@ def rows_by_ids(catalog: Catalog, ids: Sequence[int]) -> list[tuple]:
     ids = [int(i) for i in ids]
     out: dict[int, tuple] = {}
     with catalog.read() as conn:
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start:start + CHUNK]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_chunks(ids):
             for r in conn.execute(f"SELECT {_COLUMNS} FROM files AS f WHERE f.id IN ({marks})",
                                   chunk):
                 out[r[0]] = tuple(r)

@@ -8,8 +8,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from core.catalog import Catalog, Connection
+from core.catalog.chunks import in_chunks
 from core.config import Paths
 from core.media.thumbnails import face_crop_path
+from core.plain import plain
 from core.query.errors import QueryError
 from core.xmp.read import suggested_names
 
@@ -131,8 +133,6 @@ def faces_of_file(catalog: Catalog, file_id: int) -> list[FaceInfo]:
 
 def people_by_name(conn: Connection) -> dict[str, list[tuple[int, int]]]:
     """folded name -> [(person id, face count)] of the visible named people."""
-    from core.plain import plain
-
     out: dict[str, list[tuple[int, int]]] = {}
     for pid, name, n in conn.execute(
             "SELECT p.id, p.name, count(fa.id) FROM people p "
@@ -146,8 +146,6 @@ def people_by_name(conn: Connection) -> dict[str, list[tuple[int, int]]]:
 
 def find_person(catalog: Catalog, name_or_id: str) -> int:
     """A person's id from an id or a name (case and accents aside)."""
-    from core.plain import plain
-
     text = str(name_or_id).strip()
     with catalog.read() as conn:
         if text.isdigit() and conn.execute("SELECT 1 FROM people WHERE id = ?",
@@ -164,8 +162,6 @@ def names_in_query(conn: Connection, query: str) -> tuple[list[int], str]:
     """People named in a search query, and the query without their names:
     "Anna beach" -> ([Anna's id], "beach"). Longest names first ("Anna Lee" before "Anna");
     a name shared by two people means the one with more faces."""
-    from core.plain import plain
-
     known = people_by_name(conn)
     if not known:
         return [], query
@@ -198,9 +194,7 @@ def named_people_of_files(conn: Connection, file_ids: Iterable[int]) -> dict[str
     never appear: their ids mean nothing to a reader (or an LLM)."""
     ids = [int(i) for i in file_ids]
     out: dict[str, int] = {}
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start:start + 5000]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids):
         for name, n in conn.execute(
                 f"SELECT p.name, count(DISTINCT fa.file_id) FROM faces fa "
                 f"JOIN people p ON p.id = fa.person_id WHERE p.name IS NOT NULL "

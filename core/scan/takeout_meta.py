@@ -11,9 +11,9 @@ for the files it re-reads, so a moved file keeps its Takeout date.
 from __future__ import annotations
 
 from core.catalog import Connection
+from core.catalog.chunks import in_chunks
 from core.catalog.derived import forget_derived
 
-_CHUNK = 500
 _OWN_DATE = "('exif', 'container')"  # dates a file carries itself: a sidecar never beats them
 
 
@@ -28,9 +28,8 @@ def apply_takeout(conn: Connection, hashes: list[str] | None = None) -> None:
         _apply(conn, "1", ())
         return
     hashes = [h for h in hashes if h]
-    for i in range(0, len(hashes), _CHUNK):
-        chunk = hashes[i:i + _CHUNK]
-        _apply(conn, f"t.content_hash IN ({', '.join('?' * len(chunk))})", tuple(chunk))
+    for chunk, marks in in_chunks(hashes):
+        _apply(conn, f"t.content_hash IN ({marks})", tuple(chunk))
 
 
 def _apply(conn: Connection, where: str, params: tuple) -> None:

@@ -25,6 +25,7 @@ from collections import defaultdict
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.catalog.chunks import in_chunks
 from core.catalog.spaces import vector_space
 from core.errors import ShoeboxError
 from core.media.decode import describe
@@ -122,9 +123,7 @@ def _phashes(catalog, conn, file_ids) -> dict[int, int]:
         return {}
     out: dict[int, int] = {}
     todo = []
-    for i in range(0, len(ids), 5000):
-        chunk = ids[i:i + 5000]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids):
         for fid, path, chash, stored, stored_hash in conn.execute(
             f"SELECT f.id, f.path, f.content_hash, p.phash, p.content_hash FROM files f "
             f"LEFT JOIN phashes p ON p.file_id = f.id WHERE f.id IN ({marks})", chunk

@@ -11,12 +11,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from core.catalog.chunks import in_chunks
 from core.catalog.connection import Connection
 from core.catalog.spaces import vector_space
 from core.errors import ShoeboxError
 from core.query.files import resolve_file
-from core.query.filters import CHUNK, TAKEN, Filters, allowed_ids
+from core.query.filters import TAKEN, Filters, allowed_ids
 from core.query.library import ID, KIND, PATH, TAKEN_AT, list_library
+from core.query.people import names_in_query
+from core.search.answers import rerank as llm_rerank
 from core.search.meaning import meaning_floor, noise, passages, query_vector, text_index
 from core.search.photo_text import PREFIX, photo_text_search
 from core.search.text import query_tokens, text_search
@@ -63,8 +66,6 @@ def search(catalog, registry, settings, query: str, filters: Filters | None = No
             return _meaning_query_vector(catalog, registry, query, notes)
     results = _search(catalog, settings, query, clip, meaning, filters, limit, notices)
     if rerank and len(results) > 1:
-        from core.search.answers import rerank as llm_rerank
-
         results = llm_rerank(catalog, registry, query, results)
     return results
 
@@ -75,8 +76,6 @@ def _people_in_query(catalog, query: str, filters: Filters | None, notices: list
     the query is searched among their photos ("Anna" alone: all of them, newest first)."""
     if not query:
         return query, filters
-    from core.query.people import names_in_query
-
     with catalog.read() as conn:
         found, rest = names_in_query(conn, query)
         if not found:
@@ -443,9 +442,7 @@ def file_rows(conn: Connection, ids) -> dict[int, tuple]:
     """file_id -> (path, kind, taken) for the given ids."""
     ids = [int(i) for i in ids]
     out: dict[int, tuple] = {}
-    for i in range(0, len(ids), CHUNK):
-        chunk = ids[i:i + CHUNK]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(ids):
         for r in conn.execute(
             f"SELECT f.id, f.path, f.kind, {TAKEN} FROM files AS f WHERE f.id IN ({marks})", chunk
         ):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.catalog.chunks import in_chunks
 from core.catalog.connection import Connection
 from core.errors import ShoeboxError
 from core.search.vectors import TEXT_VECTORS, get_index
@@ -92,11 +93,10 @@ def passages(conn: Connection, row_ids, scores=None) -> dict[int, Passage]:
         return {}
     score_of = dict(zip(ids, scores)) if scores is not None else {}
     out = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+    for chunk, marks in in_chunks(ids):
         for rid, fid, source, text, ms, end in conn.execute(
                 f"SELECT id, file_id, source, text, frame_ms, end_ms FROM text_vectors "
-                f"WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+                f"WHERE id IN ({marks})", chunk):
             out[rid] = Passage(rid, fid, source, text, ms / 1000 if ms >= 0 else None,
                                end / 1000 if end is not None else None,
                                round(float(score_of.get(rid, 0.0)), 4))
