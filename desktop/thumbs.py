@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
+from core.media.images import register_heif
+from core.media.thumbnails import cached_thumbnail_path, ensure_thumbnail
+
 log = logging.getLogger(__name__)
 
 THUMB_PX = 256          # decoded size; the view scales down to its cell
 BATCH_MS = 30           # thumbnails arriving within this long repaint together
 MAX_PENDING = 400       # requests beyond this (scrolled far past) are dropped, oldest first
-_heif_registered = False
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,6 @@ def _cached_thumbnail(req: ThumbRequest, size: int, paths) -> str | None:
     the pipeline has not reached the file yet. None when there is no cache to use."""
     if paths is None or not req.content_hash:
         return None
-    from core.media.thumbnails import cached_thumbnail_path, ensure_thumbnail
-
     found = cached_thumbnail_path(req.content_hash, size, paths)
     if found is not None:
         return str(found)
@@ -60,7 +60,6 @@ def decode_thumbnail(req: ThumbRequest, size: int = THUMB_PX, paths=None) -> QIm
     """A QImage no larger than size x size, upright (EXIF orientation applied), from the
     thumbnail cache under `paths` when given, else from the file itself.
     Raises OSError/ValueError (and PyAV errors) for files that cannot be decoded."""
-    global _heif_registered
     from PIL import Image, ImageOps
 
     cached = _cached_thumbnail(req, size, paths)
@@ -70,11 +69,8 @@ def decode_thumbnail(req: ThumbRequest, size: int = THUMB_PX, paths=None) -> QIm
             return _pil_to_qimage(img)
     if req.kind == "video":
         return _video_frame(req.path, size)
-    if not _heif_registered and req.path.lower().endswith((".heic", ".heif", ".hif")):
-        import pillow_heif
-
-        pillow_heif.register_heif_opener()
-        _heif_registered = True
+    if req.path.lower().endswith((".heic", ".heif", ".hif")):
+        register_heif()
     with Image.open(req.path) as img:
         img.draft("RGB", (size, size))  # JPEG: decode at 1/2..1/8 scale, much faster
         img = ImageOps.exif_transpose(img)

@@ -17,16 +17,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import av
-import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
 from core.files.dates import parse_exif_datetime
 from core.files.positions import valid_position
-from core.media.images import RAW_FLIP_TO_EXIF, libraw_problem
+from core.media.images import RAW_FLIP_TO_EXIF, libraw_problem, register_heif
 from core.media.video import VideoError, picture_stream
 
 log = logging.getLogger(__name__)
-pillow_heif.register_heif_opener()
+register_heif()  # HEIC photos open through PIL below
 
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
 _ORIENTATION, _MAKE, _MODEL, _DATETIME = 274, 271, 272, 306
