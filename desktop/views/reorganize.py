@@ -37,7 +37,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.organize import STAYS, set_items_decision
+from core.organize import (
+    STAYS,
+    apply_plan,
+    list_plans,
+    make_plan,
+    move_to_unit,
+    review_units,
+    set_item_decision,
+    set_items_decision,
+    set_unit_decision,
+    undo_plan,
+)
 from core.organize.plan import LAYOUT_ASKED, LAYOUT_CHOSEN
 from core.query.display import plural
 from desktop import organize_api
@@ -52,7 +63,7 @@ from desktop.views.review_models import (
     UnitView,
     file_tooltip,
 )
-from desktop.views.tiles import heading, notice
+from desktop.views.tiles import button_row, heading, notice
 from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
@@ -70,15 +81,11 @@ DETAIL_THUMB_PX = 72
 
 
 def load_history(catalog) -> list[dict]:
-    from core.organize import list_plans
-
     return list_plans(catalog)
 
 
 def load_plan(catalog, plan_id: int) -> dict:
     """The plan, its items, its units and the library roots (worker thread)."""
-    from core.organize import review_units
-
     data = review_units(catalog, plan_id)
     data["tally"] = Tally(data["items"])
     return data
@@ -87,8 +94,6 @@ def load_plan(catalog, plan_id: int) -> dict:
 def preview_layout(catalog, settings, layout: str, template: str | None) -> dict:
     """What a layout would do, stored nowhere (worker thread): full destination folder ->
     files going there, and how many files move."""
-    from core.organize import make_plan
-
     moves = make_plan(catalog, settings, layout=None if layout == AUTO else layout,
                       template=template or None, store=False)
     heads = [m for m in moves if m.role == "file"]
@@ -318,18 +323,12 @@ class ReorganizePage(QWidget):
         split.setStretchFactor(1, 3)
         split.setChildrenCollapsible(False)
 
-        row = QHBoxLayout()
-        self.accept_all = QPushButton("Accept all")
-        self.accept_all.clicked.connect(lambda: self._set_all("accept"))
-        self.skip_flagged = QPushButton("Skip flagged")
-        self.skip_flagged.clicked.connect(self._skip_flagged)
-        self.rename_btn = QPushButton("Rename folder…")
+        row, (self.accept_all, self.skip_flagged, self.rename_btn, self.move_btn) = button_row((
+            ("Accept all", lambda: self._set_all("accept")), ("Skip flagged", self._skip_flagged),
+            ("Rename folder…", self.rename_unit), ("Move to…", self.move_files)))
         self.rename_btn.setToolTip("Give the selected unit's folder another name or place")
-        self.rename_btn.clicked.connect(lambda: self.rename_unit())
-        self.move_btn = QPushButton("Move to…")
         self.move_btn.setToolTip("Send the selected files to another unit's folder, or to a "
                                  "folder you name")
-        self.move_btn.clicked.connect(lambda: self.move_files())
         self.apply_btn = QPushButton("Review and apply…")
         self.apply_btn.setDefault(True)
         self.apply_btn.clicked.connect(self.apply)
@@ -337,10 +336,7 @@ class ReorganizePage(QWidget):
         self.cancel_btn.setToolTip("Stop applying; what was moved stays journaled and undoable")
         self.cancel_btn.clicked.connect(services.background.cancel_current)
         self.cancel_btn.setEnabled(False)
-        for b in (self.accept_all, self.skip_flagged, self.rename_btn, self.move_btn):
-            row.addWidget(b)
-        row.addStretch(1)
-        row.addWidget(self.cancel_btn)
+        row.addWidget(self.cancel_btn)  # after the row's stretch: on the right
         row.addWidget(self.apply_btn)
         review = QWidget()
         rv = QVBoxLayout(review)
@@ -670,8 +666,6 @@ class ReorganizePage(QWidget):
         if self.file_model.unit is u:
             self.file_model.changed_rows(range(len(u.files)))
         self._decisions_shown()
-        from core.organize import set_unit_decision
-
         self._write(set_unit_decision, u.key, decision)
 
     def toggle_files(self, rows: list[int], accept: bool) -> None:
@@ -690,13 +684,9 @@ class ReorganizePage(QWidget):
         self._write(set_items_decision, ids, decision)
 
     def set_item(self, item_id: int, decision: str | None = None, folder: str | None = None):
-        from core.organize import set_item_decision
-
         self._decide(set_item_decision, item_id, decision, folder=folder)
 
     def _set_all(self, decision: str) -> None:
-        from core.organize import set_unit_decision
-
         for u in self.unit_model.units:
             if u.key == STAYS:
                 continue
@@ -721,8 +711,6 @@ class ReorganizePage(QWidget):
         if not self.editable or self._organizing() or target.key == STAYS or \
                 target is self.file_model.unit or not item_ids:
             return
-        from core.organize import move_to_unit
-
         self._decide(move_to_unit, item_ids, target.key)
 
     def rename_unit(self) -> None:
@@ -736,8 +724,6 @@ class ReorganizePage(QWidget):
                                        " (inside the library folder):", text=u.folder)
         new = new.strip().strip("/" + os.sep)
         if ok and new and new != u.folder:
-            from core.organize import set_unit_decision
-
             self._decide(set_unit_decision, u.key, folder=new)
 
     def move_files(self) -> None:
@@ -765,8 +751,6 @@ class ReorganizePage(QWidget):
         ids = [f.item.id for f in files]
         target = next((x for x in others if x.folder == new), None)
         if target is not None:
-            from core.organize import move_to_unit
-
             self._decide(move_to_unit, ids, target.key)
         else:
             self._decide(set_items_decision, ids, folder=new)
@@ -872,8 +856,6 @@ class ReorganizePage(QWidget):
         """Dry run first (in a worker), then the summary for an explicit yes, then apply."""
         if self.plan is None or self.plan["state"] != "draft":
             return
-        from core.organize import apply_plan
-
         pid, mode = self.plan["id"], self.mode.currentData()
         self.summary.setText("Checking what applying would do (dry run)…")
         run_async(lambda: apply_plan(self.services.catalog, pid, mode, dry_run=True),
@@ -901,8 +883,6 @@ class ReorganizePage(QWidget):
         if not dry.operations or not self.confirm("\n".join(lines)):
             self.summary.setText(self.summary.text() + "  (not applied)")
             return
-        from core.organize import apply_plan
-
         svc = self.services
         self.cancel_btn.setEnabled(True)
         self._running_plan = pid
@@ -951,8 +931,6 @@ class ReorganizePage(QWidget):
                 "are left alone and reported.", QMessageBox.Yes | QMessageBox.Cancel,
                 QMessageBox.Cancel) != QMessageBox.Yes:
             return
-        from core.organize import undo_plan
-
         svc = self.services
         self._running_plan = plan_id
         self.cancel_btn.setEnabled(True)

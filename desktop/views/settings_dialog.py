@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import ShoeboxError
+from core.people import delete_all_face_data
 from core.query.display import plural
 from core.scan.roots import list_roots
 from desktop import actions
-from desktop.views.tiles import notice
+from desktop.views.tiles import button_row, notice
 from desktop.workers import describe, run_async, run_long
 from models.resolve import ROLES
 
@@ -65,15 +66,9 @@ class SettingsDialog(QDialog):
         run_async(list_roots, services.catalog, on_done=self._show_roots,
                   on_error=lambda e: self._show_roots_failed(e))
         ll.addWidget(self.roots)
-        row = QHBoxLayout()
-        add = QPushButton("Add folder…")
-        add.clicked.connect(self._add_folder)
-        row.addWidget(add)
-        self.remove_btn = QPushButton("Remove folder…")
+        row, (_add, self.remove_btn) = button_row((("Add folder…", self._add_folder),
+                                                   ("Remove folder…", self.remove_folder)))
         self.remove_btn.setToolTip("Its files leave the catalog; nothing is deleted from disk")
-        self.remove_btn.clicked.connect(lambda: self.remove_folder())
-        row.addWidget(self.remove_btn)
-        row.addStretch(1)
         ll.addLayout(row)
         self.watch = QCheckBox("Watch these folders for changes while Shoebox is open")
         self.watch.setChecked(st.watch)
@@ -236,8 +231,6 @@ class SettingsDialog(QDialog):
             "Your photos are not touched. This cannot be undone.")
         if ask != QMessageBox.Yes:
             return
-        from core.people import delete_all_face_data
-
         s = self.services
         run_long(delete_all_face_data, s.catalog, s.paths, on_done=self._faces_forgotten,
                  on_error=lambda e: self.faces_notice.setText(describe(e)))

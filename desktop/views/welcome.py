@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop import actions
+from desktop.downloads import download
 from desktop.views.settings_dialog import ROLE_LABELS
-from desktop.views.tiles import heading, notice
+from desktop.views.tiles import button_row, heading, notice
 from desktop.workers import TaskRunner, describe, run_async
 
 log = logging.getLogger(__name__)
@@ -59,11 +60,7 @@ class WelcomeDialog(QDialog):
         self.folders = QListWidget()
         self.folders.setMaximumHeight(110)
         lay.addWidget(self.folders)
-        row = QHBoxLayout()
-        add = QPushButton("Add folder…")
-        add.clicked.connect(self._add_folder)
-        row.addWidget(add)
-        row.addStretch(1)
+        row, _ = button_row((("Add folder…", self._add_folder),))
         lay.addLayout(row)
 
         lay.addWidget(QLabel("Models"))
@@ -164,8 +161,6 @@ class WelcomeDialog(QDialog):
         self.refresh_models()
 
     def download_missing(self) -> None:
-        from desktop.downloads import download
-
         roles = [r for r, st in self.status.items() if st.get("state") == "missing"]
         if not roles:
             return
