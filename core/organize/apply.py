@@ -19,6 +19,7 @@ import os
 import time
 from dataclasses import astuple, dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from core.catalog import Catalog, Connection
 from core.errors import Cancelled, ShoeboxError
@@ -382,13 +383,12 @@ def _apply(catalog, plan_id, mode, task, dry_run, force_copy) -> OpReport:
                                  _set_plan(c, plan_id, PlanState.APPLYING)))
     total = sum(len(g[2]) for g in groups)
     task.start(total, f"{mode} {total} files")
-    emptied: set[str] = set()
-    listing: dict[str, set[str]] = {}
+    run = _Run(catalog, plan, mode, roots, dry_run, force_copy, rep)
+    emptied = run.emptied
     try:
         for head, head_done_dst, members in groups:
             task.check()
-            _apply_group(catalog, plan, head, head_done_dst, members, mode, roots, rep, emptied,
-                         dry_run, force_copy, listing)
+            _apply_group(run, head, head_done_dst, members)
             task.advance(len(members))
     except Cancelled:
         if not dry_run:
@@ -408,6 +408,21 @@ def _apply(catalog, plan_id, mode, task, dry_run, force_copy) -> OpReport:
     return rep
 
 
+@dataclass
+class _Run:
+    """One apply: what each group reads (the plan, its mode, the library folders, the flags)
+    and what the groups add to (the report, the folders emptied, the names claimed)."""
+    catalog: Catalog
+    plan: Any                        # its plans row
+    mode: Op
+    roots: dict[int, str]
+    dry_run: bool
+    force_copy: bool
+    rep: OpReport
+    emptied: set[str] = field(default_factory=set)   # folders files were moved out of
+    listing: dict[str, set[str]] = field(default_factory=dict)  # folder -> folded names taken
+
+
 def _name_taken(path: str, listing: dict[str, set[str]]) -> bool:
     """Taken also when only the case differs: the library may live on (or be copied to) a
     case-insensitive file system (NTFS, APFS, exFAT), where the two would be one file.
@@ -423,40 +438,39 @@ def _name_taken(path: str, listing: dict[str, set[str]]) -> bool:
     return fold(os.path.basename(path)) in listing[folder]
 
 
-def _apply_group(catalog, plan, head, head_done_dst, members, mode, roots, rep, emptied,
-                 dry_run, force_copy, listing):
+def _apply_group(run: _Run, head, head_done_dst, members) -> None:
     """One photo with its companions and sidecars (`members`: those not done yet)."""
-    plan_id = plan["id"]
-    base = plan["target"]
-    with catalog.read() as conn:
+    plan_id = run.plan["id"]
+    base = run.plan["target"]
+    with run.catalog.read() as conn:
         if base is None:
             fid = head["file_id"]
             r = conn.execute("SELECT root_id FROM files WHERE id = ?", (fid,)).fetchone() \
                 if fid is not None else None
-            base = roots.get(r[0]) if r else None
+            base = run.roots.get(r[0]) if r else None
             if base is None:
-                base = next((p for p in roots.values()
+                base = next((p for p in run.roots.values()
                              if head["src"].startswith(p.rstrip(os.sep) + os.sep)), None)
         # the sources still where the plan saw them
         live = []
         for m in members:
             if not os.path.isfile(m["src"]) or os.path.islink(m["src"]):
                 if m["role"] != "sidecar":
-                    rep.left_alone.append({"path": m["src"],
-                                           "reason": "moved or deleted since the plan was made"})
+                    run.rep.left_alone.append({"path": m["src"], "reason": "moved or deleted "
+                                               "since the plan was made"})
                 continue
             try:
                 live.append((m, _cached_hash(conn, m["file_id"], m["src"])))
             except OSError as e:  # vanished or unreadable since the check above
-                rep.left_alone.append({"path": m["src"], "reason": f"cannot be read: {e}"})
+                run.rep.left_alone.append({"path": m["src"], "reason": f"cannot be read: {e}"})
                 if m["id"] == head["id"]:
                     return
     if not live or (head_done_dst is None and live[0][0]["id"] != head["id"]):
         return  # without its photo, a group stays where it is
     if base is None or not all(is_inside(m["dst"], base) for m, _ in live):
         for m, _ in live:
-            rep.left_alone.append({"path": m["src"], "reason": "destination is outside the "
-                                   "library folder"})
+            run.rep.left_alone.append({"path": m["src"], "reason": "destination is outside "
+                                       "the library folder"})
         return
     # one free stem for the whole group, so a photo and its sidecars keep matching names
     head_stem = _stem(os.path.basename(head["dst"]))
@@ -468,50 +482,52 @@ def _apply_group(catalog, plan, head, head_done_dst, members, mode, roots, rep, 
         dsts = [os.path.join(os.path.dirname(m["dst"]),
                              _member_name(head_stem, stem, os.path.basename(m["dst"])))
                 for m, _ in live]
-        if not any(_name_taken(d, listing) for d in dsts):
+        if not any(_name_taken(d, run.listing) for d in dsts):
             break
         if head_done_dst is not None:
             for m, _ in live:
-                rep.left_alone.append({"path": m["src"], "reason": "its place next to "
-                                       f"{head_done_dst} is taken"})
+                run.rep.left_alone.append({"path": m["src"], "reason": "its place next to "
+                                           f"{head_done_dst} is taken"})
             return
         n += 1
         stem = f"{head_stem} ({n})"
     for d in dsts:  # claimed: later groups (and the dry run) see them as taken
-        listing.setdefault(os.path.dirname(d), set()).add(fold(os.path.basename(d)))
-    if dry_run:
-        rep.operations += [{"op": mode.value, "src": m["src"], "dst": d}
+        run.listing.setdefault(os.path.dirname(d), set()).add(fold(os.path.basename(d)))
+    if run.dry_run:
+        run.rep.operations += [{"op": run.mode.value, "src": m["src"], "dst": d}
                            for (m, _), d in zip(live, dsts)]
         return
     try:
-        _ensure_dir(catalog, plan_id, base, dst_dir)
+        _ensure_dir(run.catalog, plan_id, base, dst_dir)
     except OSError as e:  # read-only disk, no permission: this group stays, the rest goes on
         for m, _ in live:
-            rep.failed.append({"path": m["src"], "reason": f"cannot create {dst_dir}: {e}"})
+            run.rep.failed.append({"path": m["src"], "reason": f"cannot create {dst_dir}: {e}"})
         return
-    jids = catalog.write(_intents, plan_id, [
-        Intent(m["id"], mode, m["src"], d, h, m["file_id"]) for (m, h), d in zip(live, dsts)])
+    jids = run.catalog.write(_intents, plan_id, [
+        Intent(m["id"], run.mode, m["src"], d, h, m["file_id"])
+        for (m, h), d in zip(live, dsts)])
     marks = []
     for (m, h), d, jid in zip(live, dsts, jids):
         try:
-            if mode is Op.MOVE:
-                method = fileops.move(m["src"], d, jid, h, force_copy=force_copy)
-                emptied.add(os.path.dirname(m["src"]))
-            elif mode is Op.COPY:
+            if run.mode is Op.MOVE:
+                method = fileops.move(m["src"], d, jid, h, force_copy=run.force_copy)
+                run.emptied.add(os.path.dirname(m["src"]))
+            elif run.mode is Op.COPY:
                 fileops.copy_verified(m["src"], d, jid, h)
                 method = "copy"
             else:
                 method = fileops.link(m["src"], d)
         except (OSError, ShoeboxError) as e:
             log.warning("apply: %s -> %s failed: %s", m["src"], d, e)
-            state, error, _ = _settle_after_error(jid, m, d, h, mode)
+            state, error, _ = _settle_after_error(jid, m, d, h, run.mode)
             marks.append(Settled(jid, state, error=error or str(e)))
-            rep.failed.append({"path": m["src"], "reason": str(e)})
+            run.rep.failed.append({"path": m["src"], "reason": str(e)})
             continue
         marks.append(Settled(jid, State.DONE, method,
-                             file_id=m["file_id"] if mode is Op.MOVE else None, new_path=d))
-        rep.done += 1
-    catalog.write(_mark, marks)
+                             file_id=m["file_id"] if run.mode is Op.MOVE else None,
+                             new_path=d))
+        run.rep.done += 1
+    run.catalog.write(_mark, marks)
 
 
 def _settle_after_error(jid, m, dst, h, mode: Op):
