@@ -28,10 +28,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from core.catalog import Connection
-from core.catalog.connection import OperationalError
 from core.files.sanitize import fold
 from core.organize.layouts import capture_date
 from core.organize.words import content_keys, keys_overlap, telling_folder_name
+from core.places.events import where_and_when
+from core.query.people import named_people_of_files
 from core.scan.roots import root_names
 
 
@@ -195,8 +196,6 @@ def _folders(conn: Connection, ev: Evidence) -> None:
 def _places(conn: Connection, ev: Evidence) -> None:
     """Where the members were, in words (core.places), and the events most of them belong
     to: 'Kyoto', 'Iceland trip' — never coordinates."""
-    from core.places.events import where_and_when
-
     ww = where_and_when(conn, _member_ids(conn, ev))
     places = [ww.place.removesuffix(" trip")] if ww.place else []
     places += [label for label, _ in ww.places if label not in places]
@@ -241,8 +240,6 @@ def _kinds(conn: Connection, ev: Evidence) -> None:
 def _people(conn: Connection, ev: Evidence) -> None:
     """The named people many of the members show ('Anna'); unnamed people never: an id
     means nothing to a reader, and the LLM would print it."""
-    from core.query.people import named_people_of_files
-
     ids = _member_ids(conn, ev)
     named = named_people_of_files(conn, ids)
     enough = max(1, round(0.2 * len(ids)))
@@ -261,10 +258,6 @@ def gather_evidence(conn: Connection, collection_id: int, *,
     ev = Evidence(collection_id, c["member_count"] or 0, date_from=c["date_from"],
                   date_to=c["date_to"], lat=c["lat"], lon=c["lon"],
                   library_folders=list(library_folders))
-    for provider in PROVIDERS:
-        try:
-            provider(conn, ev)
-        except OperationalError as e:  # a table this catalog does not have (yet); else a bug
-            if "no such table" not in str(e):
-                raise
+    for provider in PROVIDERS:   # the catalog is migrated on open: every table is there
+        provider(conn, ev)
     return ev

@@ -27,15 +27,21 @@ from typing import Any
 
 from core.catalog import Catalog, Connection
 from core.catalog.connection import DatabaseError
+from core.collections import assign_new
 from core.config import Paths, Settings
 from core.errors import Cancelled, ShoeboxError
+from core.media.thumbnails import prune_thumbnails
+from core.people import update_people
 from core.pipeline import jobs as J
 from core.pipeline.base import Env, Outcome
 from core.pipeline.pixels import PixelPass, PixelStage
+from core.pipeline.sentences_stage import embed_collections
 from core.pipeline.stages import RUNNERS
 from core.pipeline.workers import decode_threads, lower_thread_priority
 from core.places.events import update_events
 from core.tasks import TaskState
+from core.xmp.read import restore_names
+from core.xmp.write import write_sidecars
 from models.datafiles import make_dir, open_private
 
 log = logging.getLogger(__name__)
@@ -127,8 +133,6 @@ def index_library(catalog: Catalog, registry: Any, settings: Settings, paths: Pa
             report.joined_collections = _join_collections(catalog, registry, report)
             report.events = update_events(catalog)   # None: the timeline had not changed
             if J.BY_NAME["sentences"] in wanted:   # new or renamed collections, by meaning
-                from core.pipeline.sentences_stage import embed_collections
-
                 embed_collections(catalog, registry)
             report.people = _group_people(catalog, report, identities)
             _prune_thumbnails(catalog, paths, report)
@@ -153,8 +157,6 @@ def _prune_thumbnails(catalog: Catalog, paths: Paths, report: IndexReport) -> No
     sr = report.stages.get("thumbnail")
     if not sr or not sr.done:
         return
-    from core.media.thumbnails import prune_thumbnails
-
     with catalog.read() as conn:
         keep = {r[0] for r in conn.execute(
             "SELECT DISTINCT content_hash FROM files WHERE content_hash IS NOT NULL")}
@@ -169,8 +171,6 @@ def _join_collections(catalog: Catalog, registry: Any, report: IndexReport) -> i
     embedded = sum(report.stages[name].done for name in ("clip", "keyframes") if name in report.stages)
     if not embedded:
         return 0
-    from core.collections import assign_new
-
     try:
         return assign_new(catalog, registry)
     except ShoeboxError as e:  # no collections yet, model unavailable: nothing to join
@@ -183,9 +183,6 @@ def _group_people(catalog: Catalog, report: IndexReport, identities) -> dict:
     sr = report.stages.get("faces")
     if not sr or not sr.done:
         return {}
-    from core.people import update_people
-    from core.xmp.read import restore_names
-
     result = update_people(catalog, identities["faces"][0]).as_dict()
     # faces under regions Shoebox wrote into sidecars get their names back (a lost catalog)
     result["named_from_sidecars"] = catalog.write(restore_names)
@@ -196,8 +193,6 @@ def _write_sidecars(catalog: Catalog, settings: Settings) -> dict:
     """"Keep XMP sidecars up to date": a sidecar that already says it all is left alone."""
     if not settings.xmp_sidecars:
         return {}
-    from core.xmp.write import write_sidecars
-
     return write_sidecars(catalog, settings.xmp_machine_words).as_dict()
 
 
@@ -418,7 +413,7 @@ def _release_models(registry, wanted) -> None:
     CLIP stays (search embeds queries with it)."""
     for stage in wanted:
         if stage.role in ("caption", "whisper", "text"):
-            with contextlib.suppress(ShoeboxError, AttributeError):
+            with contextlib.suppress(ShoeboxError):
                 registry.release(stage.role)
 
 
