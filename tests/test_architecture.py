@@ -100,12 +100,30 @@ def test_the_sql_check_can_fail():
     assert sql_offences("x.py", ast.parse('T = "Select two or more collections to merge."')) == []
 
 
+WORKER_ENTRY_POINTS = ("run_async", "run_long")   # desktop/workers.py: work off the GUI thread
+
+
+def calls_without_error_path(rel, tree) -> list[str]:
+    """Calls of a worker entry point (by name or as workers.<name>) with no on_error."""
+    return [f"{rel}:{node.lineno}" for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and (getattr(node.func, "id", None) or getattr(node.func, "attr", "")) in
+            WORKER_ENTRY_POINTS
+            and not any(k.arg == "on_error" for k in node.keywords)]
+
+
 def test_every_background_call_in_desktop_has_an_error_path():
-    offenders = [f"{rel}:{node.lineno}" for rel, tree in _desktop_modules()
-                 for node in ast.walk(tree)
-                 if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "run_async"
-                 and not any(k.arg == "on_error" for k in node.keywords)]
-    assert offenders == [], "run_async without on_error (a failure the user never hears of)"
+    offenders = [o for rel, tree in _desktop_modules() for o in calls_without_error_path(rel, tree)]
+    assert offenders == [], "a worker call without on_error (a failure the user never hears of)"
+
+
+def test_the_error_path_check_can_fail():
+    import desktop.workers
+
+    assert all(callable(getattr(desktop.workers, name)) for name in WORKER_ENTRY_POINTS)
+    bad = ast.parse("run_async(f, 1)\nrun_long(g, on_done=h)\nworkers.run_long(g)\n"
+                    "run_long(g, on_error=e)\nrun_async(f, on_error=e)\n")
+    assert calls_without_error_path("x.py", bad) == ["x.py:1", "x.py:2", "x.py:3"]
 
 
 def optional_first_party_imports(rel, tree) -> list[str]:

@@ -143,8 +143,9 @@ def test_a_graph_that_disagrees_with_torch_is_not_used(paths, tmp_path):
     assert onnx_text.export(embedding_graph(other, list(example)), example, target, worst, "test") is None
     assert not target.exists() and not list(tmp_path.glob(".*.tmp"))
     # the same export of the model itself passes
-    assert onnx_text.export(embedding_graph(m.model, list(example)), example, target, worst, "test") is not None
-    assert target.exists()
+    encoder = onnx_text.export(embedding_graph(m.model, list(example)), example, target, worst, "test")
+    assert isinstance(encoder, onnx_text.OnnxTextEncoder) and target.exists()
+    assert worst(encoder) >= onnx_text.MIN_COSINE   # the encoder handed back is the checked one
     reg.close()
 
 
