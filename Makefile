@@ -31,6 +31,7 @@ test-real: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check core models desktop tests benchmarks
 	$(BIN)/lint-imports --no-logo
+	$(BIN)/pylint --score=n core desktop   # near-copies only (pyproject.toml)
 
 # Quick benchmark variants compared with the last committed figures (benchmarks/results/);
 # not part of `make test`. Full runs: $(BIN)/python -m benchmarks.<name> (see the README).
