@@ -92,6 +92,7 @@ def test_a_sidecar_another_program_changed_is_read_and_shoeboxs_own_writes_wake_
     with catalog.read() as conn:
         b_id = conn.execute("SELECT id FROM files WHERE name = 'b.jpg'").fetchone()[0]
     plant_face(catalog, b_id, (0.1, 0.1, 0.3, 0.3), name="Anna")
+    (lib / "control").mkdir()   # where the control change below is made
     batches: queue.Queue = queue.Queue()
     watcher = FolderWatcher([str(lib)], batches.put, debounce_s=0.2, max_wait_s=2.0)
     assert watcher.start() == []
