@@ -11,16 +11,17 @@ from core.tasks import TaskState
 
 def roles_to_download(services, roles: list[str]) -> list[tuple[str, str]]:
     """(role, hub id) for roles whose model is a hub id (not a local folder)."""
-    from models.resolve import HUB_DEFAULTS, hub_default, looks_like_hub_id
+    from models.resolve import looks_like_hub_id
+    from models.role import role_of
 
     out = []
     for role in roles:
-        if role not in HUB_DEFAULTS:
+        if not role_of(role).hub_model(services.registry.device):
             continue  # ships with an installed package: nothing to fetch
         chosen = services.settings.models.get(role, "")
         if chosen and not looks_like_hub_id(chosen):
             continue  # a local folder: nothing to fetch
-        out.append((role, chosen or hub_default(role, services.registry.device)))
+        out.append((role, chosen or role_of(role).hub_model(services.registry.device)))
     return out
 
 

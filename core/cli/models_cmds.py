@@ -23,9 +23,9 @@ def register(sub) -> None:
     s.set_defaults(func=cmd_status)
 
     u = msub.add_parser("use", help="point a role at a local model folder (offline) or a hub id")
-    from models.resolve import ROLES
+    from models.role import role_names
 
-    u.add_argument("role", choices=ROLES)
+    u.add_argument("role", choices=role_names())
     u.add_argument("model", metavar="PATH_OR_ID",
                    help="a model folder, a .gguf file (llm), a hub id like org/name, or 'default'")
     add_json_flag(u)
@@ -86,17 +86,19 @@ def _offline() -> bool:
 
 
 def cmd_download(args, ctx) -> int:
-    from models.resolve import HUB_DEFAULTS, ROLES, hub_default, looks_like_hub_id
+    from models.resolve import looks_like_hub_id
+    from models.role import role_names, role_of
 
+    ROLES = role_names()
     reg = ctx.registry
     roles = args.roles or [r for r in ROLES if reg.resolve(r).state == "missing"
-                           and r in HUB_DEFAULTS]
+                           and role_of(r).hub_model(reg.device)]
     bad = [r for r in roles if r not in ROLES]
     if bad:
         raise ShoeboxError(f"unknown role {', '.join(bad)}; roles are {', '.join(ROLES)}")
     todo = []
     for role in roles:
-        if role not in HUB_DEFAULTS:  # faces, text: installed with Shoebox, nothing on the hub
+        if not role_of(role).hub_model(reg.device):  # installed with Shoebox, nothing on the hub
             r = reg.resolve(role)
             if r.state != "ready":
                 raise ShoeboxError(f"the {role} model is not downloaded from the hub: {r.reason}")
@@ -104,7 +106,7 @@ def cmd_download(args, ctx) -> int:
         chosen = ctx.settings.models.get(role, "")
         if chosen and not looks_like_hub_id(chosen):
             continue  # a local folder: nothing to download
-        todo.append((role, chosen or hub_default(role, reg.device)))
+        todo.append((role, chosen or role_of(role).hub_model(reg.device)))
     if not todo:
         if args.json:
             print_json({"downloaded": [], "message": "nothing to download"})

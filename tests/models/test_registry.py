@@ -228,8 +228,8 @@ def test_a_search_may_take_a_recent_identity_everything_else_looks_again(registr
     reg = Registry(Settings(models={"llm": str(copy)}, device="cpu"), registry.paths)
     before = reg.identity("llm")
     looks = []
-    real_resolve = registry_module.resolve
-    monkeypatch.setattr(registry_module, "resolve", lambda *a: looks.append(a[0]) or real_resolve(*a))
+    real_resolve = reg.resolve
+    monkeypatch.setattr(reg, "resolve", lambda role: looks.append(role) or real_resolve(role))
     assert reg.identity("llm", registry_module.QUERY_MAX_AGE_S) == before and looks == []
     cfg = json.loads((copy / "config.json").read_text())
     cfg["rms_norm_eps"] = 1e-5
