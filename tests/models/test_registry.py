@@ -265,3 +265,19 @@ def test_onnx_runtime_keeps_no_device_id_or_telemetry_queue(tmp_path):
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120,
                    cwd=Path(__file__).resolve().parents[2])
     assert [p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_core_settings_have_every_field_the_models_read():
+    """models/ reads settings through ModelSettings' fields, with no getattr defaults: a
+    field renamed in core.config.Settings fails here, not at a user's first model load."""
+    import dataclasses
+    from typing import get_type_hints
+
+    from models.settings import ModelSettings
+
+    fields = {f.name: f for f in dataclasses.fields(Settings)}
+    wanted = get_type_hints(ModelSettings)
+    assert set(wanted) <= set(fields), set(wanted) - set(fields)
+    s = Settings()
+    for name, kind in wanted.items():
+        assert isinstance(getattr(s, name), getattr(kind, "__origin__", kind)), name
