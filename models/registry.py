@@ -14,13 +14,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import models.roles  # noqa: F401  (registers the built-in roles)
 from models.device import guess_device, is_oom, pick_device
 from models.errors import ModelUnavailable
 from models.role import Resolved, heavy_roles, role_names, role_of
-from models.settings import ModelPaths, ModelSettings
+
+if TYPE_CHECKING:  # Protocols for the type checker only
+    from models.settings import ModelPaths, ModelSettings
 
 log = logging.getLogger(__name__)
 

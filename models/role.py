@@ -11,19 +11,18 @@ adding a role is its module plus one `register(...)` line (docs/ARCHITECTURE.md)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
-
-from models.identity import make_identity
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 if TYPE_CHECKING:  # the wrapper base imports torch-free numpy code paths; only types here
     from models.base import ModelWrapper
     from models.settings import ModelPaths, ModelSettings
 
 
-@dataclass
-class Resolved:
+class Resolved(NamedTuple):
+    """Which files a role would load, decided without loading them. (A NamedTuple, not a
+    dataclass: `import models` then skips dataclasses and inspect, ~6 ms at every start.)"""
+
     role: str
     model: str              # what the user chose or the default: hub id, folder or file
     path: Path | None       # the files to load (None when missing)
@@ -82,6 +81,8 @@ class Role:
     def identity(self, r: Resolved, precision: str) -> str:
         if r.sha256:  # offline default: the verified sha256 of its weights is the revision
             return f"{r.name}@{r.sha256[:8]}:{precision}"
+        from models.identity import make_identity  # hashlib: ~2 ms at start, used at status
+
         return make_identity(r.name, r.path, precision)
 
     def size_bytes(self, r: Resolved) -> int:
