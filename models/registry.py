@@ -219,7 +219,7 @@ class Registry:
     def _check_budget(self, w) -> None:
         """On CUDA, a heavy model that pushes allocated memory past settings.gpu_budget_gb
         moves to the CPU (slower, but the run goes on and the card stays usable)."""
-        if w.device != "cuda" or not role_of(w.role).heavy:
+        if w.device != "cuda" or w.role not in heavy_roles():
             return
         import torch
 
