@@ -41,7 +41,8 @@ def cmd_status(args, ctx) -> int:
     for role, info in st.items():
         where = f"{info.get('device')}/{info.get('precision')}" if info.get("device") else "-"
         size = f"{info['size_mb']:.0f} MB" if info.get("size_mb") else "-"
-        print(f"{role:8} {info['state']:11} {info.get('model') or '-'}  [{where}, {size}]")
+        licence = f", {info['licence']}" if info.get("licence") else ""
+        print(f"{role:8} {info['state']:11} {info.get('model') or '-'}  [{where}, {size}{licence}]")
         if info.get("path") and info.get("path") != info.get("model"):
             print(f"{'':8} files: {info['path']}")
         if info.get("reason"):

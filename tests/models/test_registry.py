@@ -135,8 +135,13 @@ def test_cli_models_status_json(tiny_settings, paths, capsys):
     assert main(["models", "status", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["clip"]["state"] == "ready" and data["clip"]["identity"].endswith(":fp32")
+    # a default model says its licence; a folder the user chose has its own card
+    assert (data["text"]["licence"], data["faces"]["licence"], data["clip"]["licence"]) == (
+        "Apache-2.0", "CC0", None)
     assert main(["models", "status"]) == 0
-    assert "clip" in capsys.readouterr().out
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()
+             if line[:1].strip()}
+    assert lines["text"].endswith(", Apache-2.0]") and lines["clip"].endswith(" MB]")
 
 
 def test_cli_use_writes_settings(paths, tiny_models, capsys):
