@@ -14,7 +14,7 @@ from models import offline
 from models.folders import has_weights, read_json
 from models.role import Resolved, Role
 
-__all__ = ["HubRole", "Resolved", "hub_cached_folder", "looks_like_hub_id"]
+__all__ = ["HubRole", "hub_cached_folder", "looks_like_hub_id", "transformers_folder"]
 
 
 class HubRole(Role):

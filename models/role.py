@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
-if TYPE_CHECKING:  # the wrapper base imports torch-free numpy code paths; only types here
+if TYPE_CHECKING:  # annotations only: a role makes wrappers, it needs no class of theirs
     from models.base import ModelWrapper
     from models.settings import ModelPaths, ModelSettings
 
