@@ -11,6 +11,7 @@ import os
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 from models.errors import LLMOutputError, ModelUnavailable
-from models.registry import ROLES, Registry
+from models.registry import Registry
+from models.role import Role, register, role_names
 
-__all__ = ["ROLES", "LLMOutputError", "ModelUnavailable", "Registry"]
+__all__ = ["LLMOutputError", "ModelUnavailable", "Registry", "Role", "register", "role_names"]

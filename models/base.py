@@ -27,6 +27,7 @@ T = TypeVar("T")
 
 class ModelWrapper:
     role = "model"
+    cpu_precision = "fp32"   # what an out-of-memory move to the CPU runs at
 
     def __init__(self, path: str | Path, *, identity: str = "", device: str = "cpu",
                  precision: str = "fp32", before_load: Callable[[ModelWrapper], None] | None = None,
@@ -154,7 +155,7 @@ class ModelWrapper:
         self.device = "cpu"
         old = self.precision
         if self.precision != "gguf":  # llama.cpp runs the same GGUF file on either device
-            self.precision = "int8" if self.role == "whisper" else "fp32"
+            self.precision = self.cpu_precision
         if self.identity.endswith(":" + old):
             self.identity = self.identity[: -len(old)] + self.precision
         self._load()

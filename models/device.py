@@ -5,12 +5,10 @@ torch is imported inside functions: `import models` must stay cheap.
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import importlib.util
 import logging
 import os
-import platform
 import re
 import sys
 
@@ -34,6 +32,8 @@ def guess_device(setting: str = "auto") -> str:
     if setting in ("cuda", "mps"):
         return setting
     if sys.platform == "darwin":
+        import platform  # 4 ms at start, for a question only a Mac asks
+
         return "mps" if platform.machine() == "arm64" else "cpu"
     return "cuda" if _torch_cuda_build() and _nvidia_gpus() > 0 else "cpu"
 
@@ -54,6 +54,8 @@ def _torch_cuda_build() -> bool:
 def _nvidia_gpus() -> int:
     if os.path.isdir("/proc/driver/nvidia/gpus"):
         return len(os.listdir("/proc/driver/nvidia/gpus"))
+    import ctypes  # 2 ms at start, for machines whose driver lists no GPU in /proc
+
     for name in ("libnvidia-ml.so.1", "nvml.dll"):
         try:
             nvml = ctypes.CDLL(name)
@@ -101,27 +103,6 @@ def bitsandbytes_usable(device: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec("bitsandbytes") is not None
-
-
-def precision_for(role: str, device: str, *, kind: str = "", quantizable: bool = False) -> str:
-    """The precision a role runs at on `device` (part of its identity).
-
-    kind: 'blip2', 'blip', 'gguf', 'transformers', 'ct2' — what the model folder holds.
-    """
-    if role == "whisper":
-        return "float16" if device == "cuda" else "int8"
-    if kind == "gguf":
-        return "gguf"
-    if kind == "onnx":
-        return "fp32"  # the OCR models are fp32 ONNX graphs on every device
-    if role == "sentences":
-        return "fp32"  # 22M parameters: half precision saves nothing worth a new vector space
-    if device == "cpu":
-        return "fp32"
-    if device == "cuda" and quantizable and bitsandbytes_usable(device):
-        # measured: 8-bit BLIP-2 with CLIP peaks at 5.35 GiB, too tight on a 6 GB card; 4-bit 3.9
-        return "nf4"
-    return "fp16"
 
 
 def is_oom(exc: BaseException) -> bool:

@@ -27,7 +27,6 @@ import numpy as np
 from PIL import Image
 
 from models.base import ModelWrapper
-from models.resolve import Resolved
 
 log = logging.getLogger(__name__)
 
@@ -98,30 +97,6 @@ def model_files(folder: Path, kind: str) -> list[Path]:
     """The weight files this role loads (never the 68-point predictor)."""
     names = [LANDMARKS_FILE, DESCRIPTOR_FILE] + ([CNN_FILE] if kind == "cnn" else [])
     return [folder / n for n in names]
-
-
-def resolve_faces(settings, device: str = "cpu") -> Resolved:
-    """Which face model files to use: a folder set with `shoebox models use faces FOLDER`,
-    else the packaged ones; unavailable, with what to do, when dlib or a file is missing."""
-    if getattr(settings, "faces", True) is False:
-        return Resolved("faces", PACKAGE, packaged_folder() or Path(PACKAGE), "off", reason=(
-            "faces and people are turned off in Settings (turn them on to find faces)"))
-    chosen = str((getattr(settings, "models", {}) or {}).get("faces", "") or "").strip()
-    folder = Path(chosen).expanduser() if chosen else packaged_folder()
-    source = "settings-folder" if chosen else "python-package"
-    if folder is None:
-        return Resolved("faces", PACKAGE, None, "none",
-                        reason=f"the face models are not installed; {INSTALL_HINT}")
-    if not folder.is_dir():
-        return Resolved("faces", str(folder), None, source, reason=(
-            f"the folder {folder} set for faces does not exist: fix it with "
-            f"`shoebox models use faces FOLDER`, or clear it to use the installed models"))
-    problem = dlib_problem()
-    kind = "cnn" if problem is None and device == "cuda" and cuda_detector() else "hog"
-    missing = [p.name for p in model_files(folder, kind) if not p.is_file()]
-    if problem is None and missing:
-        problem = f"{folder} lacks {', '.join(missing)}; {INSTALL_HINT}"
-    return Resolved("faces", str(folder), folder, source, kind, problem)
 
 
 def files_identity(folder: Path, kind: str) -> str:

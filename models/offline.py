@@ -8,20 +8,15 @@ here, and only then used. Nothing is ever unpickled from these third-party packa
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata as md
 import logging
 import threading
-from dataclasses import dataclass
 from pathlib import Path
-
-from models.datafiles import atomic_path, atomic_write
+from typing import NamedTuple
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class OfflineModel:
+class OfflineModel(NamedTuple):   # not a dataclass: see models.role.Resolved
     role: str
     folder: str                 # under paths.models
     target: str                 # joined file name inside the folder
@@ -57,12 +52,14 @@ OFFLINE = {"whisper": WHISPER_BASE, "llm": QWEN_CODER_GGUF}
 _join_lock = threading.Lock()
 
 
-class OfflineModelError(Exception):
+class OfflineModelError(ValueError):
     pass
 
 
 def _dist_file(dist: str, name: str) -> Path | None:
     """A data file shipped by an installed distribution (by file name; '' = its largest non-code file)."""
+    import importlib.metadata as md  # 17 ms of imports: only when a role looks for its parts
+
     try:
         files = md.distribution(dist).files or []
     except md.PackageNotFoundError:
@@ -83,8 +80,7 @@ def packages_installed(spec: OfflineModel) -> bool:
     return all(_dist_file(d, n) is not None for d, n in spec.parts)
 
 
-def install_hint(role: str) -> str:
-    spec = OFFLINE.get(role)
+def install_hint(spec: OfflineModel | None) -> str:
     return f"install the offline default with `{spec.pip}`" if spec else ""
 
 
@@ -93,37 +89,24 @@ def prepared(spec: OfflineModel, paths) -> bool:
     return (folder / (spec.target + ".sha256-ok")).exists() and (folder / spec.target).exists()
 
 
-def candidate(role: str, paths) -> tuple[OfflineModel, Path] | None:
-    """(spec, folder) of the offline default for role if it is joined already or its packages
-    are installed (joining then happens on first load, not here: status stays instant)."""
-    spec = OFFLINE.get(role)
+def candidate(spec: OfflineModel | None, paths) -> Path | None:
+    """The folder of an offline default if it is joined already or its packages are
+    installed (joining then happens on first load, not here: status stays instant)."""
     if spec is None:
         return None
     folder = Path(paths.models) / spec.folder
     if prepared(spec, paths) or packages_installed(spec):
-        return spec, folder
-    return None
-
-
-def installed_default(role: str, paths) -> Path | None:
-    """The joined, verified offline model folder for role, joining it now if needed.
-
-    None when the packages are not installed or joining fails (logged)."""
-    cand = candidate(role, paths)
-    if cand is None:
-        return None
-    spec, folder = cand
-    if prepared(spec, paths):
         return folder
-    try:
-        return join(spec, paths)
-    except (OSError, OfflineModelError) as e:
-        log.warning("offline %s model could not be prepared: %s", role, e)
-        return None
+    return None
 
 
 def join(spec: OfflineModel, paths) -> Path:
     """Concatenate the parts into paths.models/<folder>/<target>, verify size and sha256."""
+    # Once per install, so imported here: hashlib and tempfile cost ~5 ms at every start.
+    import hashlib
+
+    from models.datafiles import atomic_path, atomic_write
+
     folder = Path(paths.models) / spec.folder
     target = folder / spec.target
     done = folder / (spec.target + ".sha256-ok")

@@ -14,14 +14,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import models.roles  # noqa: F401  (registers the built-in roles)
+from models.device import guess_device, is_oom, pick_device
 from models.errors import ModelUnavailable
-from models.resolve import HEAVY, ROLES, Resolved, resolve
+from models.role import Resolved, heavy_roles, role_names, role_of
+
+if TYPE_CHECKING:  # Protocols for the type checker only
+    from models.settings import ModelPaths, ModelSettings
 
 log = logging.getLogger(__name__)
 
-__all__ = ["HEAVY", "ROLES", "Registry"]
+__all__ = ["Registry"]
 
 # How old an answer about a role's model (resolved folder, identity) a search query accepts:
 # each look stats every model file (~1 ms for the sentences model's 15 files) and a query asks
@@ -31,7 +36,7 @@ QUERY_MAX_AGE_S = 2.0
 
 
 class Registry:
-    def __init__(self, settings, paths):
+    def __init__(self, settings: ModelSettings, paths: ModelPaths):
         self.settings = settings
         self.paths = paths
         self._lock = threading.RLock()        # guards the tables below
@@ -48,9 +53,7 @@ class Registry:
     @property
     def device(self) -> str:
         if self._device is None:
-            from models.device import guess_device
-
-            self._device = guess_device(getattr(self.settings, "device", "auto"))
+            self._device = guess_device(self.settings.device)
         return self._device
 
     def _confirm_device(self) -> None:
@@ -58,9 +61,7 @@ class Registry:
         torch itself, and believe torch when they disagree."""
         if self._device_confirmed:
             return
-        from models.device import pick_device
-
-        real = pick_device(getattr(self.settings, "device", "auto"))
+        real = pick_device(self.settings.device)
         if real != self.device:
             log.warning("expected to run models on %s but torch can use %s; using %s",
                         self.device, real, real)
@@ -68,33 +69,19 @@ class Registry:
         self._device_confirmed = True
 
     def resolve(self, role: str) -> Resolved:
-        return resolve(role, self.settings, self.paths, self.device)
+        return role_of(role).resolve(self.settings, self.paths, self.device)
 
     def precision(self, role: str, r: Resolved | None = None) -> str:
-        from models.device import precision_for
-
-        r = r or self.resolve(role)
-        if role == "faces":
-            return "fp32"  # dlib computes in float32 on either device
-        return precision_for(role, self.device, kind=r.kind,
-                             quantizable=role in ("caption", "llm") and r.kind in ("blip2", "transformers"))
+        return role_of(role).precision(r or self.resolve(role), self.device)
 
     def _identity(self, role: str, r: Resolved) -> str:
-        from models.identity import make_identity
-
-        if role == "faces":
-            from models.faces import files_identity
-
-            return files_identity(r.path, r.kind)
-        if r.sha256:  # offline default: the verified sha256 of its weights is the revision
-            return f"{r.name}@{r.sha256[:8]}:{self.precision(role, r)}"
-        return make_identity(r.name, r.path, self.precision(role, r))
+        return role_of(role).identity(r, self.precision(role, r))
 
     def _resolved(self, role: str, max_age_s: float = 0.0) -> tuple[Resolved, str | None]:
         """(resolve(role), its identity, or None when not ready); the last answer when it is
         under max_age_s old and the role's setting and the device are the same."""
-        chosen = str((getattr(self.settings, "models", {}) or {}).get(role, "") or "")
-        key = (chosen, self.device, getattr(self.settings, "device", None))
+        chosen = str(self.settings.models.get(role, "") or "")
+        key = (chosen, self.device, self.settings.device)
         now = time.monotonic()
         memo = self._memo.get(role)
         if memo is not None and memo[0] == key and now - memo[1] < max_age_s:
@@ -123,43 +110,34 @@ class Registry:
 
     def status(self) -> dict[str, dict]:
         out = {}
-        for role in ROLES:
+        for role in role_names():
             try:
                 out[role] = self._status_one(role)
             except (OSError, ValueError) as e:  # status must always answer
                 out[role] = {"state": "unavailable", "model": None, "identity": None,
                              "reason": f"cannot inspect the model: {e}", "device": None,
-                             "size_mb": None, "path": None, "precision": None, "source": None}
+                             "size_mb": None, "path": None, "precision": None, "source": None,
+                             "licence": None}
         return out
 
     def _status_one(self, role: str) -> dict:
+        spec = role_of(role)
         r = self.resolve(role)
         info = {"state": r.state, "model": r.model, "identity": None, "reason": r.reason,
                 "device": None, "precision": None, "size_mb": None,
-                "path": str(r.path) if r.path else None, "source": r.source, "kind": r.kind or None}
+                "path": str(r.path) if r.path else None, "source": r.source, "kind": r.kind or None,
+                "licence": spec.licence(r)}
         if r.path is None:
             return info
+        info["size_mb"] = round(spec.size_bytes(r) / 2**20, 1)
         if r.pending:
-            from models.offline import OFFLINE
-
-            info["size_mb"] = round(OFFLINE[role].size / 2**20, 1)
             info["reason"] = "packaged weights are joined and verified on first use"
-        elif role == "faces":  # the files it loads, not the whole package folder
-            from models.faces import model_files
-
-            info["size_mb"] = round(sum(_size_bytes(p) for p in model_files(r.path, r.kind))
-                                    / 2**20, 1)
-        else:
-            info["size_mb"] = round(_size_bytes(r.path) / 2**20, 1)
         if r.state != "ready":
             return info
         ident = self._identity(role, r)
         w = self._wrappers.get(role)
-        info.update(identity=ident, device=self.device, precision=self.precision(role, r))
-        if role == "faces":  # HOG runs on the CPU whatever the card; the CNN detector on CUDA
-            info["device"] = "cuda" if r.kind == "cnn" else "cpu"
-        if role == "text":  # ONNX Runtime: CUDA only with its GPU build
-            info["device"] = self._text_device()
+        info.update(identity=ident, device=spec.device(r, self.device),
+                    precision=self.precision(role, r))
         failed = self._failed.get(role)
         if failed and failed[0] == ident:
             info.update(state="unavailable", reason=failed[1])
@@ -169,27 +147,28 @@ class Registry:
 
     # -- getting models ----------------------------------------------------------------------
     def clip(self, max_age_s: float = 0.0):
-        return self._get("clip", max_age_s)
+        return self.get("clip", max_age_s)
 
     def captioner(self):
-        return self._get("caption")
+        return self.get("caption")
 
     def whisper(self):
-        return self._get("whisper")
+        return self.get("whisper")
 
     def llm(self):
-        return self._get("llm")
+        return self.get("llm")
 
     def faces(self):
-        return self._get("faces")
+        return self.get("faces")
 
     def text_reader(self):
-        return self._get("text")
+        return self.get("text")
 
     def sentences(self, max_age_s: float = 0.0):
-        return self._get("sentences", max_age_s)
+        return self.get("sentences", max_age_s)
 
-    def _get(self, role: str, max_age_s: float = 0.0):
+    def get(self, role: str, max_age_s: float = 0.0):
+        """The role's model, loaded (and the GPU budget kept). Raises ModelUnavailable."""
         with self._lock:
             self._confirm_device()
             r, ident = self._resolved(role, max_age_s)
@@ -199,11 +178,9 @@ class Registry:
             if failed and failed[0] == ident:
                 raise ModelUnavailable(role, failed[1])
             if r.pending:
-                from models import offline
-
                 try:
-                    offline.join(offline.OFFLINE[role], self.paths)
-                except (OSError, offline.OfflineModelError) as e:
+                    role_of(role).prepare(r, self.paths)
+                except (OSError, ValueError) as e:
                     reason = f"the packaged {role} weights could not be prepared: {e}"
                     self._failed[role] = (ident, reason)
                     raise ModelUnavailable(role, reason) from e
@@ -219,8 +196,6 @@ class Registry:
             try:
                 w.load()
             except Exception as e:
-                from models.device import is_oom
-
                 if not (is_oom(e) and w.device != "cpu"):
                     raise
                 log.warning("%s did not fit on %s; loading it on the CPU instead", role, w.device)
@@ -244,11 +219,11 @@ class Registry:
     def _check_budget(self, w) -> None:
         """On CUDA, a heavy model that pushes allocated memory past settings.gpu_budget_gb
         moves to the CPU (slower, but the run goes on and the card stays usable)."""
-        if w.device != "cuda" or w.role not in HEAVY:
+        if w.device != "cuda" or w.role not in heavy_roles():
             return
         import torch
 
-        budget = float(getattr(self.settings, "gpu_budget_gb", 0) or 0) * 2**30
+        budget = float(self.settings.gpu_budget_gb or 0) * 2**30
         used = torch.cuda.memory_allocated()
         if budget and used > budget:
             log.warning("%s needs %.1f GiB with CLIP beside it, over the %.1f GiB budget; "
@@ -257,61 +232,18 @@ class Registry:
                 w._move_to_cpu()
 
     def _make(self, role: str, r: Resolved, ident: str):
-        kw = {"identity": ident, "device": self.device, "precision": self.precision(role, r),
-                  "before_load": self._make_room, "load_lock": self._load_lock}
-        if role == "clip":
-            from models.clip import ClipModel
-
-            return ClipModel(r.path, cache_dir=self.paths.home / "cache", **kw)
-        if role == "caption":
-            from models.captioner import Captioner
-
-            return Captioner(r.path, kind=r.kind, **kw)
-        if role == "whisper":
-            from models.transcriber import Transcriber
-
-            threads = int(getattr(self.settings, "workers", 0) or 0)
-            return Transcriber(r.path, cpu_threads=threads, **kw)
-        if role == "llm":
-            from models.llm import make_llm
-
-            # settings.json "llm_threads" (kept in Settings.extra); 0 = about the physical cores
-            extra = getattr(self.settings, "extra", {}) or {}
-            return make_llm(r.path, kind=r.kind, cpu_threads=int(extra.get("llm_threads", 0) or 0),
-                            socket_dir=self.paths.home / "run", **kw)
-        if role == "faces":
-            from models.faces import DETECT_SCALE, FaceModel, face_processes
-
-            extra = getattr(self.settings, "extra", {}) or {}
-            return FaceModel(r.path, kind=r.kind,
-                             detect_scale=float(extra.get("face_detect_scale", DETECT_SCALE)),
-                             processes=int(extra.get("face_processes", face_processes())), **kw)
-
-        if role == "text":
-            from models.ocr import TextReader
-
-            kw["device"] = self._text_device()
-            return TextReader(r.path, cpu_threads=int(getattr(self.settings, "workers", 0) or 0), **kw)
-        if role == "sentences":
-            from models.sentences import SentenceModel
-
-            return SentenceModel(r.path, cache_dir=self.paths.home / "cache", **kw)
-        raise ValueError(role)
-
-    def _text_device(self) -> str:
-        """ONNX Runtime runs OCR on CUDA only with its GPU build; otherwise on the CPU."""
-        if self.device != "cuda":
-            return "cpu"
-        import onnxruntime
-
-        return "cuda" if "CUDAExecutionProvider" in onnxruntime.get_available_providers() else "cpu"
+        spec = role_of(role)
+        return spec.make(r, self.settings, self.paths, identity=ident,
+                         device=spec.device(r, self.device), precision=self.precision(role, r),
+                         before_load=self._make_room, load_lock=self._load_lock)
 
     def _make_room(self, wrapper) -> None:
         """Called under the load lock before `wrapper` loads: keep one heavy model resident."""
-        if wrapper.role not in HEAVY:
+        heavy = heavy_roles()
+        if wrapper.role not in heavy:
             return
         with self._lock:
-            others = [w for role, w in self._wrappers.items() if role in HEAVY and w is not wrapper]
+            others = [w for role, w in self._wrappers.items() if role in heavy and w is not wrapper]
         for w in others:
             if w.loaded:
                 log.info("unloading %s to make room for %s", w.role, wrapper.role)
@@ -341,7 +273,7 @@ class Registry:
 
     def unload_idle(self) -> list[str]:
         """Unload every model unused for settings.model_idle_unload_s; returns their roles."""
-        idle = float(getattr(self.settings, "model_idle_unload_s", 0) or 0)
+        idle = float(self.settings.model_idle_unload_s or 0)
         if idle <= 0:
             return []
         with self._lock:
@@ -349,7 +281,7 @@ class Registry:
         return [role for role, w in items if w.try_unload_idle(idle)]
 
     def _start_timer(self) -> None:
-        idle = float(getattr(self.settings, "model_idle_unload_s", 0) or 0)
+        idle = float(self.settings.model_idle_unload_s or 0)
         if idle <= 0 or self._stop.is_set():
             return
         with self._lock:
@@ -367,14 +299,3 @@ class Registry:
 
 def _base(identity: str) -> str:
     return identity.rsplit(":", 1)[0]
-
-
-def _size_bytes(path) -> int:
-    try:
-        if path.is_file():
-            return path.stat().st_size
-        if path.name and (path.parent / "modules.json").exists():
-            path = path.parent
-        return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-    except OSError:
-        return 0

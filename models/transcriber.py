@@ -33,6 +33,7 @@ class Transcript:
 
 class Transcriber(ModelWrapper):
     role = "whisper"
+    cpu_precision = "int8"   # CTranslate2's CPU compute type
 
     # At most two retries at higher temperature (whisper's default ladder has five), each only
     # when a window looks like a hallucination loop or has a very low log-probability.

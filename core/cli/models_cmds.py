@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from core.cli.output import add_json_flag, print_json
 from core.errors import ShoeboxError
-
-# Files worth fetching from a model repo: one weight format, configs and tokenizers.
-ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "tokenizer*", "model.bin",
-                  "vocabulary*", "*.tiktoken", "*.py"]
 
 
 def register(sub) -> None:
@@ -23,9 +18,9 @@ def register(sub) -> None:
     s.set_defaults(func=cmd_status)
 
     u = msub.add_parser("use", help="point a role at a local model folder (offline) or a hub id")
-    from models.resolve import ROLES
+    from models.role import role_names
 
-    u.add_argument("role", choices=ROLES)
+    u.add_argument("role", choices=role_names())
     u.add_argument("model", metavar="PATH_OR_ID",
                    help="a model folder, a .gguf file (llm), a hub id like org/name, or 'default'")
     add_json_flag(u)
@@ -46,7 +41,8 @@ def cmd_status(args, ctx) -> int:
     for role, info in st.items():
         where = f"{info.get('device')}/{info.get('precision')}" if info.get("device") else "-"
         size = f"{info['size_mb']:.0f} MB" if info.get("size_mb") else "-"
-        print(f"{role:8} {info['state']:11} {info.get('model') or '-'}  [{where}, {size}]")
+        licence = f", {info['licence']}" if info.get("licence") else ""
+        print(f"{role:8} {info['state']:11} {info.get('model') or '-'}  [{where}, {size}{licence}]")
         if info.get("path") and info.get("path") != info.get("model"):
             print(f"{'':8} files: {info['path']}")
         if info.get("reason"):
@@ -81,57 +77,18 @@ def cmd_use(args, ctx) -> int:
     return 0
 
 
-def _offline() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
-
-
 def cmd_download(args, ctx) -> int:
-    from models.resolve import HUB_DEFAULTS, ROLES, hub_default, looks_like_hub_id
+    from core.model_downloads import download, plan
 
-    reg = ctx.registry
-    roles = args.roles or [r for r in ROLES if reg.resolve(r).state == "missing"
-                           and r in HUB_DEFAULTS]
-    bad = [r for r in roles if r not in ROLES]
-    if bad:
-        raise ShoeboxError(f"unknown role {', '.join(bad)}; roles are {', '.join(ROLES)}")
-    todo = []
-    for role in roles:
-        if role not in HUB_DEFAULTS:  # faces, text: installed with Shoebox, nothing on the hub
-            r = reg.resolve(role)
-            if r.state != "ready":
-                raise ShoeboxError(f"the {role} model is not downloaded from the hub: {r.reason}")
-            continue
-        chosen = ctx.settings.models.get(role, "")
-        if chosen and not looks_like_hub_id(chosen):
-            continue  # a local folder: nothing to download
-        todo.append((role, chosen or hub_default(role, reg.device)))
+    todo = plan(ctx.registry, args.roles or None)
     if not todo:
         if args.json:
             print_json({"downloaded": [], "message": "nothing to download"})
         else:
             print("nothing to download: every role has its model")
         return 0
-    if _offline():
-        raise ShoeboxError(
-            "offline mode is on (HF_HUB_OFFLINE), so nothing was downloaded. To use a model "
-            "without the internet, copy its folder to this machine and run "
-            "`shoebox models use ROLE /path/to/folder`")
-    from huggingface_hub import snapshot_download
-    done = []
-    for role, repo in todo:
-        if not args.json:
-            print(f"downloading {repo} for {role} (resumes if interrupted)…")
-        try:
-            # progress bars come from huggingface_hub (tqdm) on stderr; partial files resume
-            path = snapshot_download(repo, allow_patterns=ALLOW_PATTERNS)
-        except Exception as e:
-            raise ShoeboxError(
-                f"could not download {repo} ({type(e).__name__}: {e}). Check the internet "
-                f"connection and run the command again (it resumes), or copy the model folder "
-                f"here and run `shoebox models use {role} /path/to/folder`") from e
-        done.append({"role": role, "model": repo, "path": path})
-        if not args.json:
-            print(f"{role}: {repo} ready at {path}")
+    # progress bars come from huggingface_hub (tqdm) on stderr
+    done = download(todo, say=None if args.json else print)
     if args.json:
         print_json({"downloaded": done})
     return 0

@@ -33,7 +33,7 @@ from core.scan.roots import list_roots
 from desktop import actions
 from desktop.views.tiles import button_row, notice
 from desktop.workers import describe, run_async, run_long
-from models.resolve import ROLES
+from models.role import role_names
 
 ROLE_LABELS = {"clip": "Image and text search (CLIP)", "caption": "Captions",
                "whisper": "Speech to text (Whisper)", "llm": "Names and answers (LLM)",
@@ -42,7 +42,7 @@ ROLE_LABELS = {"clip": "Image and text search (CLIP)", "caption": "Captions",
 
 
 def role_label(role: str) -> str:
-    """Every role in models.resolve.ROLES gets a row; a role added later reads by its name."""
+    """Every registered model role gets a row; a role added later reads by its name."""
     return ROLE_LABELS.get(role, role.capitalize())
 
 
@@ -81,7 +81,7 @@ class SettingsDialog(QDialog):
         ml = QFormLayout(mod)
         self.model_edits: dict[str, QLineEdit] = {}
         self.model_states: dict[str, QLabel] = {}
-        for role in ROLES:
+        for role in role_names():
             label = role_label(role)
             edit = QLineEdit(st.models.get(role, ""))
             edit.setPlaceholderText("default")

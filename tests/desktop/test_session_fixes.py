@@ -265,7 +265,7 @@ def test_space_ticks_in_the_review_and_delete_trashes_in_duplicates(
 
 def test_settings_removes_a_folder_from_the_catalog_not_the_disk(tmp_path, services, win, qtbot):
     from desktop.views.settings_dialog import SettingsDialog
-    from models.resolve import ROLES
+    from models.role import role_names
 
     lib = _library(tmp_path, services)
     dlg = SettingsDialog(services, win)
@@ -273,7 +273,7 @@ def test_settings_removes_a_folder_from_the_catalog_not_the_disk(tmp_path, servi
     qtbot.waitUntil(lambda: dlg.roots.count() == 1, timeout=10000)
     qtbot.waitUntil(lambda: all(w.text() != "checking…" for w in dlg.model_states.values()),
                     timeout=20000)
-    assert set(dlg.model_states) == set(ROLES)  # every role says whether it is ready
+    assert set(dlg.model_states) == set(role_names())  # every role says whether it is ready
     assert all(w.text() in ("ready", "not ready") for w in dlg.model_states.values())
     dlg.roots.setCurrentRow(0)
     # asked, and yes; then the dialog is cancelled: nothing has left the library

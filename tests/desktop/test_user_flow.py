@@ -179,11 +179,11 @@ def test_starts_with_no_models_and_says_so(tmp_path, make_services, qtbot):
     """Every role pointed at an empty folder: nothing is ready, the app says so and works."""
     from core.config import Settings
     from desktop.views.welcome import WelcomeDialog
-    from models.resolve import ROLES
+    from models.role import role_names
 
     empty = tmp_path / "no-model"
     empty.mkdir()
-    services = make_services(Settings(models={r: str(empty) for r in ROLES}, watch=False))
+    services = make_services(Settings(models={r: str(empty) for r in role_names()}, watch=False))
     dlg = WelcomeDialog(services, first_run=True)
     qtbot.addWidget(dlg)
     with qtbot.waitSignal(dlg.statusShown, timeout=10000):

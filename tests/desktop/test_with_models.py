@@ -60,11 +60,11 @@ def test_indexing_keeps_the_gui_responsive(tmp_path, make_services, make_window,
     worst = probe.worst_ms_between(index_started[0], index_done)
     print(f"worst GUI stall while indexing: {worst:.0f} ms (load {os.getloadavg()[0]:.1f})")
     assert worst < stall_limit_ms(), f"GUI stalled {worst:.0f} ms while indexing"
-    from models.resolve import ROLES
+    from models.role import role_names
 
     assert services.models_summary is not None
     ready, total, _ = services.models_summary
-    assert ready == total == len(ROLES)  # every role ready, whatever roles the app has
+    assert ready == total == len(role_names())  # every role ready, whatever roles the app has
 
     # search now has vectors to use
     qtbot.keyClicks(win.search_edit, "a photo")

@@ -5,12 +5,15 @@ on the GPU only with CUDA, and CPU-only decoding taking turns with the models.""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.config import Settings
 from models import Registry
 from models import device as devices
 from models import faces as face_models
+from models.role import Resolved, heavy_roles, role_of
 
 
 @pytest.fixture
@@ -36,13 +39,15 @@ def test_clip_runs_in_half_precision_on_cuda_and_full_on_the_cpu(cuda_registry, 
 def test_heavy_models_are_4bit_on_cuda_when_bitsandbytes_is_there(monkeypatch, bnb):
     monkeypatch.setattr(devices, "bitsandbytes_usable", lambda device: bnb and device == "cuda")
     for role, kind in (("caption", "blip2"), ("llm", "transformers")):
-        assert devices.precision_for(role, "cuda", kind=kind, quantizable=True) == \
-            ("nf4" if bnb else "fp16")
-        assert devices.precision_for(role, "cpu", kind=kind, quantizable=True) == "fp32"
+        r = Resolved(role, "m", Path("m"), "settings-folder", kind)
+        assert role_of(role).precision(r, "cuda") == ("nf4" if bnb else "fp16")
+        assert role_of(role).precision(r, "cpu") == "fp32"
     # a GGUF LLM keeps its own quantisation; Whisper its CTranslate2 types
-    assert devices.precision_for("llm", "cuda", kind="gguf", quantizable=False) == "gguf"
-    assert devices.precision_for("whisper", "cuda") == "float16"
-    assert devices.precision_for("whisper", "cpu") == "int8"
+    gguf = Resolved("llm", "m.gguf", Path("m.gguf"), "settings-folder", "gguf")
+    assert role_of("llm").precision(gguf, "cuda") == "gguf"
+    ct2 = Resolved("whisper", "w", Path("w"), "settings-folder", "ct2")
+    assert role_of("whisper").precision(ct2, "cuda") == "float16"
+    assert role_of("whisper").precision(ct2, "cpu") == "int8"
 
 
 def test_registry_asks_4bit_only_for_the_quantizable_heavy_models(cuda_registry, monkeypatch):
@@ -53,9 +58,7 @@ def test_registry_asks_4bit_only_for_the_quantizable_heavy_models(cuda_registry,
 
 
 def test_one_heavy_model_at_a_time_on_cuda_too(cuda_registry):
-    from models.resolve import HEAVY
-
-    assert {"caption", "llm", "whisper"} <= set(HEAVY) and "clip" not in HEAVY
+    assert {"caption", "llm", "whisper"} <= set(heavy_roles()) and "clip" not in heavy_roles()
     assert cuda_registry.settings.gpu_budget_gb == 5.0
 
 
@@ -64,7 +67,7 @@ def test_faces_use_the_cnn_detector_only_with_a_cuda_dlib(monkeypatch, tiny_sett
     for has_cuda_dlib, device, kind in ((True, "cuda", "cnn"), (False, "cuda", "hog"),
                                         (True, "cpu", "hog")):
         monkeypatch.setattr(face_models, "cuda_detector", lambda v=has_cuda_dlib: v)
-        r = face_models.resolve_faces(tiny_settings, device)
+        r = role_of("faces").resolve(tiny_settings, None, device)
         assert (r.kind, r.reason) == (kind, None), (has_cuda_dlib, device)
     # one GPU context: the CNN detector runs in this process, never in helper processes
     model = face_models.FaceModel(face_models.packaged_folder(), kind="cnn", processes=2)

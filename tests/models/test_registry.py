@@ -135,8 +135,13 @@ def test_cli_models_status_json(tiny_settings, paths, capsys):
     assert main(["models", "status", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["clip"]["state"] == "ready" and data["clip"]["identity"].endswith(":fp32")
+    # a default model says its licence; a folder the user chose has its own card
+    assert (data["text"]["licence"], data["faces"]["licence"], data["clip"]["licence"]) == (
+        "Apache-2.0", "CC0", None)
     assert main(["models", "status"]) == 0
-    assert "clip" in capsys.readouterr().out
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()
+             if line[:1].strip()}
+    assert lines["text"].endswith(", Apache-2.0]") and lines["clip"].endswith(" MB]")
 
 
 def test_cli_use_writes_settings(paths, tiny_models, capsys):
@@ -228,8 +233,8 @@ def test_a_search_may_take_a_recent_identity_everything_else_looks_again(registr
     reg = Registry(Settings(models={"llm": str(copy)}, device="cpu"), registry.paths)
     before = reg.identity("llm")
     looks = []
-    real_resolve = registry_module.resolve
-    monkeypatch.setattr(registry_module, "resolve", lambda *a: looks.append(a[0]) or real_resolve(*a))
+    real_resolve = reg.resolve
+    monkeypatch.setattr(reg, "resolve", lambda role: looks.append(role) or real_resolve(role))
     assert reg.identity("llm", registry_module.QUERY_MAX_AGE_S) == before and looks == []
     cfg = json.loads((copy / "config.json").read_text())
     cfg["rms_norm_eps"] = 1e-5
@@ -265,3 +270,19 @@ def test_onnx_runtime_keeps_no_device_id_or_telemetry_queue(tmp_path):
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120,
                    cwd=Path(__file__).resolve().parents[2])
     assert [p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_core_settings_have_every_field_the_models_read():
+    """models/ reads settings through ModelSettings' fields, with no getattr defaults: a
+    field renamed in core.config.Settings fails here, not at a user's first model load."""
+    import dataclasses
+    from typing import get_type_hints
+
+    from models.settings import ModelSettings
+
+    fields = {f.name: f for f in dataclasses.fields(Settings)}
+    wanted = get_type_hints(ModelSettings)
+    assert set(wanted) <= set(fields), set(wanted) - set(fields)
+    s = Settings()
+    for name, kind in wanted.items():
+        assert isinstance(getattr(s, name), getattr(kind, "__origin__", kind)), name
