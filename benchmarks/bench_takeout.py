@@ -70,7 +70,7 @@ def unique_jpeg(bases: list[bytes], i: int) -> bytes:
     (sizes differ as real photos' do: the importer hashes a size it has seen before writing),
     still a JPEG to any reader."""
     seed = bases[i % len(bases)]
-    body = i.to_bytes(8, "big") + bytes(i * 7919 % SEG)
+    body = i.to_bytes(8, "big") + bytes(i * 7919 % (SEG - 8))
     return seed[:2] + b"\xff\xfe" + (len(body) + 2).to_bytes(2, "big") + body + seed[2:]
 
 
