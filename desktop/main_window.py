@@ -128,6 +128,14 @@ class MainWindow(QMainWindow):
         self.place_chip.setPopupMode(QToolButton.InstantPopup)
         self.place_chip.setMenu(QMenu(self.place_chip))
         tb.addWidget(self.place_chip)
+        self.album_chip = QToolButton()   # shown once the library has albums (a Takeout's)
+        self.album_chip.setText("Album")
+        self.album_chip.setToolTip("Only the photos and videos of one album (from Google Photos)")
+        self.album_chip.setProperty("chip", True)
+        self.album_chip.setPopupMode(QToolButton.InstantPopup)
+        self.album_chip.setMenu(QMenu(self.album_chip))
+        self.album_chip_action = tb.addWidget(self.album_chip)
+        self.album_chip_action.setVisible(False)
 
         # --- pages ---
         self.nav = QListWidget()

@@ -53,3 +53,29 @@ def test_import_from_google_photos_menu(tmp_path, window, services, qtbot, monke
     assert form["Taken"].endswith("(from Google Photos)") is not write
     assert form["Taken"].startswith("Tuesday 12 July 2016") and form["Description"] == "first day"
     assert form["Favourite"] == "★"
+
+
+def test_album_chip_appears_with_albums_and_filters_the_grid(tmp_path, services, win, qtbot):
+    from core.importers.takeout import import_takeout
+
+    assert not win.album_chip_action.isVisible()     # no albums: no chip
+    zp = write_zip(tmp_path / "t.zip", {
+        "Photos from 2016/a.jpg": jpeg_bytes(1), "Photos from 2016/b.jpg": jpeg_bytes(2),
+        "Photos from 2016/c.jpg": jpeg_bytes(3),
+        "Holiday/a.jpg": jpeg_bytes(1), "Holiday/b.jpg": jpeg_bytes(2), "Cats/b.jpg": jpeg_bytes(2),
+    })
+    import_takeout(services.catalog, [zp], tmp_path / "Library")
+    win.search.refresh_menus()
+    menu = win.album_chip.menu()
+    qtbot.waitUntil(lambda: any("Holiday" in a.text() for a in menu.actions()), timeout=10000)
+    assert win.album_chip_action.isVisible()
+    assert [a.text() for a in menu.actions() if a.text()] == [
+        "Any album", "Cats  (1)", "Holiday  (2)"]
+    holiday = next(a for a in menu.actions() if a.text().startswith("Holiday"))
+    with qtbot.waitSignal(win.library.loaded, timeout=10000):
+        holiday.trigger()
+    assert {r[4] for r in win.library.model.rows()} == {"a.jpg", "b.jpg"}
+    assert win.album_chip.text() == "Album: Holiday"
+    with qtbot.waitSignal(win.library.loaded, timeout=10000):
+        next(a for a in menu.actions() if a.text() == "Any album").trigger()
+    assert len(win.library.model.rows()) == 3
