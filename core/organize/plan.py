@@ -331,7 +331,7 @@ def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
               template: str | None = None, min_confidence: float = MIN_CONFIDENCE,
               store: bool = True, registry=None, use_llm: bool = True) -> int | list[Move]:
     """Compute and store a plan; returns its id (store=False: the moves, stored nowhere — the
-    review's live preview). `layout`: event (units: events, kinds, topics, months; see
+    review's live preview). `layout`: event (units: albums, events, kinds, topics, months; see
     core.organize.units), topic (the collections' folders) or date (`template`, default from
     the settings: "{year}/{month}"); None: the user's remembered choice, else the one the
     library's shape calls for. The event layout names events from evidence, with the LLM of
