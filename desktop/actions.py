@@ -72,13 +72,16 @@ def remove_folders(services, folders: list[str],
 
 
 def import_takeout(services, paths: list[str], into: str,
-                   on_done: Callable[[object], None] | None = None) -> None:
+                   on_done: Callable[[object], None] | None = None, *,
+                   write_metadata: bool = False) -> None:
     """Import a Google Takeout (zips or folders) into `into` in the background, with
-    progress; then watch and index. `on_done` gets the summary (core.importers.takeout)."""
+    progress; then watch and index. `on_done` gets the summary (core.importers.takeout).
+    `write_metadata`: the JSON's date and GPS also go into the copies' own EXIF."""
     from core.importers.takeout import import_takeout as run_import  # LATER: see the top
 
     def work(task: TaskState):
-        return run_import(services.catalog, paths, into, task, data_home=services.paths.home)
+        return run_import(services.catalog, paths, into, task, data_home=services.paths.home,
+                          write_metadata=write_metadata)
 
     def done(summary) -> None:
         if on_done is not None:

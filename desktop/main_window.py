@@ -136,6 +136,14 @@ class MainWindow(QMainWindow):
         self.place_chip.setPopupMode(QToolButton.InstantPopup)
         self.place_chip.setMenu(QMenu(self.place_chip))
         tb.addWidget(self.place_chip)
+        self.album_chip = QToolButton()   # shown once the library has albums (a Takeout's)
+        self.album_chip.setText("Album")
+        self.album_chip.setToolTip("Only the photos and videos of one album (from Google Photos)")
+        self.album_chip.setProperty("chip", True)
+        self.album_chip.setPopupMode(QToolButton.InstantPopup)
+        self.album_chip.setMenu(QMenu(self.album_chip))
+        self.album_chip_action = tb.addWidget(self.album_chip)
+        self.album_chip_action.setVisible(False)
 
         # --- pages ---
         self.nav = QListWidget()
@@ -489,13 +497,25 @@ class MainWindow(QMainWindow):
         if not zips:
             return
         into = QFileDialog.getExistingDirectory(self, "Where should the photos go?")
-        if into:
-            self.import_takeout(zips, into)
+        if not into:
+            return
+        answer = QMessageBox.question(
+            self, "Write dates and places into the photos?",
+            "Google Photos keeps each photo's date and place beside it, in a JSON file. Shoebox "
+            "reads them either way.\n\nAlso write them into the copied photos' own metadata "
+            "(EXIF), so other programs see them too? No keeps the photos exactly as Google "
+            "exported them.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.No)
+        if answer == QMessageBox.StandardButton.Cancel:
+            return
+        self.import_takeout(zips, into, write_metadata=answer == QMessageBox.StandardButton.Yes)
 
-    def import_takeout(self, paths: list[str], into: str) -> None:
+    def import_takeout(self, paths: list[str], into: str, write_metadata: bool = False) -> None:
         """Copy a Takeout's photos into `into` (by year), add and scan it, in the background;
         the summary is shown when it is done."""
-        actions.import_takeout(self.services, paths, into, on_done=self._takeout_done)
+        actions.import_takeout(self.services, paths, into, on_done=self._takeout_done,
+                               write_metadata=write_metadata)
 
     def _takeout_done(self, summary) -> None:
         self.last_import_summary = summary

@@ -42,6 +42,7 @@ class SearchController(QObject):
         self.camera: str | None = None
         self.folder: str | None = None
         self.place: str | None = None
+        self.album: str | None = None
         self._generation = 0
         self.last_results = None
         self.last_error: str | None = None
@@ -79,7 +80,7 @@ class SearchController(QObject):
             date_from = dt.datetime(dt.date.today().year, 1, 1).timestamp()
         return Filters(kind=kind, has_gps=True if chips["gps"].isChecked() else None,
                        date_from=date_from, camera=self.camera, folder=self.folder,
-                       place=self.place)
+                       place=self.place, album=self.album)
 
     def filters_changed(self) -> None:
         self.run_now()
@@ -92,7 +93,8 @@ class SearchController(QObject):
     def _menus_failed(self, e: BaseException) -> None:
         """The menus say they could not be filled (and why) instead of staying silently empty."""
         log.warning("filter menus: %s", describe(e))
-        for chip in (self.w.camera_chip, self.w.folder_chip, self.w.place_chip):
+        for chip in (self.w.camera_chip, self.w.folder_chip, self.w.place_chip,
+                     self.w.album_chip):
             menu = chip.menu()
             menu.clear()
             act = QAction(f"Could not read the choices: {describe(e)}", menu)
@@ -122,6 +124,27 @@ class SearchController(QObject):
                 menu.addAction(act)
 
         self._fill_places(choices.places)
+        self._fill_albums(choices.albums)
+
+    def _fill_albums(self, albums) -> None:
+        """The album chip, once there are albums: each with its count; a file can be in
+        several."""
+        menu = self.w.album_chip.menu()
+        menu.clear()
+        self.w.album_chip_action.setVisible(bool(albums) or self.album is not None)
+        any_act = QAction("Any album", menu)
+        any_act.triggered.connect(lambda _c=False: self._set_album(None))
+        menu.addAction(any_act)
+        menu.addSeparator()
+        for a in albums:
+            act = QAction(f"{a.name}  ({a.files:,})", menu)
+            act.triggered.connect(lambda _c=False, name=a.name: self._set_album(name))
+            menu.addAction(act)
+
+    def _set_album(self, name: str | None) -> None:
+        self.album = name
+        self.w.album_chip.setText(f"Album: {name}" if name else "Album")
+        self.run_now()
 
     def _fill_places(self, places) -> None:
         """The place chip: the library's places with their counts, most photos first."""

@@ -17,6 +17,10 @@ def register(sub) -> None:
                     "finish an import that was interrupted.")
     t.add_argument("paths", nargs="+", metavar="PATH", help="Takeout zips or folders")
     t.add_argument("--into", required=True, metavar="FOLDER", help="where the files go")
+    t.add_argument("--write-metadata", action="store_true",
+                   help="also write the JSON's date and GPS position into each copied photo's "
+                        "own EXIF where it has none (JPEG, PNG, TIFF, WebP); by default the "
+                        "copies keep the bytes Google exported")
     add_json_flag(t)
     t.set_defaults(func=cmd_takeout)
 
@@ -31,7 +35,7 @@ def cmd_takeout(args, ctx) -> int:
 
     with progress_task("import", enabled=not args.json) as task:
         summary = import_takeout(ctx.catalog, args.paths, args.into, task,
-                                 data_home=ctx.paths.home)
+                                 data_home=ctx.paths.home, write_metadata=args.write_metadata)
     if args.json:
         print_json(summary.to_dict())
     else:

@@ -32,7 +32,8 @@ def register(sub) -> None:
                    help="build the new tree under DIR instead of inside each library folder")
     p.add_argument("--mode", choices=("move", "copy", "link"), default=None)
     p.add_argument("--layout", choices=("auto", "event", "topic", "date"), default=None,
-                   help="event: events (Year/YYYY-MM Kyoto, Japan), Screenshots/Year, "
+                   help="event: albums from Google Photos and events (Year/YYYY-MM Kyoto, "
+                        "Japan), Screenshots/Year, "
                         "Documents/Year, everyday photos by month; topic: the collections' own "
                         "folders; date: each file by its capture date; auto: by the library's "
                         "shape. A layout you give is remembered; auto forgets it "

@@ -76,7 +76,8 @@ def register(sub) -> None:
 
 def _person_dict(p) -> dict:
     return {"id": p.id, "name": p.name, "face_count": p.face_count, "files": list(p.files),
-            "hidden": p.hidden, "suggested_name": p.suggested_name}
+            "hidden": p.hidden, "suggested_name": p.suggested_name,
+            "suggested_by": p.suggested_by}
 
 
 def cmd_list(args, ctx) -> int:
@@ -94,7 +95,9 @@ def cmd_list(args, ctx) -> int:
         hidden = " (hidden)" if p.hidden else ""
         print(f"{p.id:>5}  {p.label}{hidden}: {p.face_count} faces in {len(p.files)} files")
         if p.suggested_name:
-            print(f"       another program tagged these faces {p.suggested_name}: "
+            who = ("Google Photos named" if p.suggested_by == "takeout"
+                   else "another program tagged")
+            print(f"       {who} these faces {p.suggested_name}: "
                   f"`shoebox people name {p.id} \"{p.suggested_name}\"` confirms it")
     print(f"{loose} faces not in any person")
     return 0

@@ -8,6 +8,12 @@ was killed goes on where it stopped and nothing is left half-copied. The JSON si
 matched by core.importers.takeout_names and not copied: what they say is recorded by content
 hash (`takeout_items`, `takeout_albums`) and put on the files by core.scan.takeout_meta once
 FOLDER is scanned.
+
+With `write_metadata` the JSON's date and position are also written into each copied photo's
+own EXIF where it has none (core.xmp.packet), in the hidden temporary copy before its rename:
+the Takeout is never written to, and a photo that cannot take them is copied as exported. The
+journal keeps both hashes, so the same photo exported again is still recognised.
+By default the copies keep the exported bytes.
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ from core.tasks import TaskState
 COPY_THREADS = 4  # reading a zip member and writing it is I/O: a few keep the disk busy
 JOURNAL_BATCH = 200
 PART_SUFFIX = ".shoebox-part"
+# formats exiv2 writes EXIF into safely; others (HEIC, RAW, videos) are copied as exported
+EXIF_WRITABLE = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp")
 UNDATED = "Undated"
 _YEAR_FOLDER = re.compile(r"(?:^|\D)((?:19|20)\d\d)$")  # Photos from 2019, Fotos von 2019
 
@@ -84,6 +92,8 @@ class Summary:
     other_files: int = 0        # neither media nor JSON (html, ...): not copied
     unmatched: list[dict] = field(default_factory=list)   # {file, reason}
     failed: list[dict] = field(default_factory=list)      # {file, reason}: not copied
+    metadata_written: int = 0   # copies given the JSON's date/position in their own EXIF
+    metadata_failed: list[dict] = field(default_factory=list)  # {file, reason}: as exported
     scan: dict = field(default_factory=dict)
     into: str = ""
 
@@ -101,6 +111,12 @@ class Summary:
             lines.append(f"{self.other_files} other files (not photos or videos) left out")
         if self.scan:
             lines.append("scan: " + ", ".join(f"{v} {k}" for k, v in self.scan.items() if v))
+        if self.metadata_written or self.metadata_failed:
+            lines.append(f"date and position written into {self.metadata_written} photos")
+        if self.metadata_failed:
+            lines.append(f"{len(self.metadata_failed)} photos kept as exported (their "
+                         "metadata could not be written):")
+            lines += [f"  {u['file']}: {u['reason']}" for u in self.metadata_failed]
         if self.failed:
             lines.append(f"{len(self.failed)} files could not be read out of the Takeout:")
             lines += [f"  {u['file']}: {u['reason']}" for u in self.failed]
@@ -300,15 +316,23 @@ def plan_items(entries: list[Entry], zips, summary: Summary) -> list[_Item]:
 class _Copier:
     """Copies entries into FOLDER, once per content, journalling each settled one."""
 
-    def __init__(self, catalog: Catalog, into: Path, zips, summary: Summary):
+    def __init__(self, catalog: Catalog, into: Path, zips, summary: Summary,
+                 write_metadata: bool = False):
         self.catalog, self.into, self.zips, self.summary = catalog, into, zips, summary
+        self.write_metadata = write_metadata
         self.lock = threading.Lock()
         with catalog.read() as conn:
             self.known = {r[0] for r in conn.execute(
                 "SELECT content_hash FROM files WHERE status = 'present' "
                 "AND content_hash IS NOT NULL")}
+            # a photo given its metadata has other bytes in the library than in the Takeout:
+            # the exported content is known too, and its facts go to the library's bytes
+            self.kept_as = dict(conn.execute(
+                "SELECT j.content_hash, j.library_hash FROM takeout_journal j JOIN files f "
+                "ON f.content_hash = j.library_hash AND f.status = 'present'").fetchall())
+            self.known.update(self.kept_as)
             self.done = {r[0]: r[1] for r in conn.execute(
-                "SELECT source, content_hash FROM takeout_journal")}
+                "SELECT source, coalesce(library_hash, content_hash) FROM takeout_journal")}
             # a content of a size already seen is hashed before it is written: a photo of
             # an album is mostly one of `Photos from YYYY` again, and need not be written
             self.sizes = {r[0] for r in conn.execute(
@@ -346,23 +370,31 @@ class _Copier:
                 self._failed(e, err)
                 return
             h = hasher.hexdigest()
+            kept = h   # the content in the library: other bytes once metadata is written
+            if self.write_metadata and h not in self.known:
+                kept = self._write_metadata(tmp, it) or h
             with self.lock:
-                if h in self.known:
+                if h in self.known or kept in self.known:
                     outcome, dest = "duplicate", None
+                    kept = self.kept_as.get(h, h) if h in self.known else kept
                     self.summary.duplicates += 1
                 else:
-                    dest = self._free_name(folder, e.name, h)
+                    dest = self._free_name(folder, e.name, kept)
                     if dest.exists():  # copied by a run killed before its journal was written
                         tmp.unlink()
                     else:
                         os.replace(tmp, dest)
-                    self.known.add(h)
+                    self.known.update((h, kept))
+                    if kept != h:
+                        self.kept_as[h] = kept
                     self.sizes.add(e.size)
                     outcome = "copied"
                     self.summary.copied += 1
+                    if kept != h:
+                        self.summary.metadata_written += 1
                 self.pending_journal.append((e.key, e.size, h, str(dest) if dest else None,
-                                             outcome, time.time()))
-                self.pending_facts.append((h, it))
+                                             outcome, time.time(), kept if kept != h else None))
+                self.pending_facts.append((kept, it))
         finally:
             if tmp.exists():
                 tmp.unlink()
@@ -383,9 +415,36 @@ class _Copier:
                 return False
             self.summary.duplicates += 1
             self.pending_journal.append((it.entry.key, it.entry.size, h, None, "duplicate",
-                                         time.time()))
-            self.pending_facts.append((h, it))
+                                         time.time(), self.kept_as.get(h)))
+            self.pending_facts.append((self.kept_as.get(h, h), it))
         return True
+
+    def _write_metadata(self, tmp: Path, it: _Item) -> str | None:
+        """Write the JSON's date and position into the temporary copy's own EXIF (where it
+        has none); the new content's hash, or None when nothing was written (the copy is then
+        the exported bytes: a failure is listed, never fatal)."""
+        m = it.meta
+        if m is None or it.companion or not it.entry.name.lower().endswith(EXIF_WRITABLE):
+            return None
+        taken = (datetime.fromtimestamp(m.taken_at).strftime("%Y:%m:%d %H:%M:%S")
+                 if m.taken_at is not None else None)
+        if taken is None and m.gps is None:
+            return None
+        from core.xmp.packet import XmpError, with_exif_date_gps
+
+        written = tmp.with_name(tmp.name[:-len(PART_SUFFIX)] + ".exif" + PART_SUFFIX)
+        try:
+            data = with_exif_date_gps(tmp.read_bytes(), taken, m.gps, it.entry.key)
+            if data is None:
+                return None
+            written.write_bytes(data)
+            os.replace(written, tmp)  # whole or not at all: tmp stays the exported bytes
+        except (XmpError, OSError) as err:
+            written.unlink(missing_ok=True)
+            with self.lock:
+                self.summary.metadata_failed.append({"file": it.entry.key, "reason": str(err)})
+            return None
+        return xxhash.xxh3_128(data).hexdigest()
 
     def _failed(self, e: Entry, err: Exception) -> None:
         """A file that cannot be read out of the Takeout: listed, and the import goes on."""
@@ -450,7 +509,7 @@ def _record(conn: Connection, journal: list[tuple], facts: list[tuple[str, _Item
                          "VALUES (?, ?)", [(h, a) for a in it.albums])
     conn.executemany(
         "INSERT OR REPLACE INTO takeout_journal(source, size, content_hash, dest, outcome, "
-        "done_at) VALUES (?, ?, ?, ?, ?, ?)", journal)
+        "done_at, library_hash) VALUES (?, ?, ?, ?, ?, ?, ?)", journal)
 
 
 # --- the import ----------------------------------------------------------------------------
@@ -464,9 +523,12 @@ def _remove_partial_copies(target: Path) -> None:
 
 
 def import_takeout(catalog: Catalog, paths: list[str | os.PathLike], into: str | os.PathLike,
-                   task: TaskState | None = None, *, data_home: Path | None = None) -> Summary:
+                   task: TaskState | None = None, *, data_home: Path | None = None,
+                   write_metadata: bool = False) -> Summary:
     """Copy the Takeouts' media into `into` (by year), record what their JSON says, add
-    `into` to the library when no library folder holds it, and scan it."""
+    `into` to the library when no library folder holds it, and scan it. `write_metadata`:
+    also write the JSON's date and position into the copies' own EXIF (default: the copies
+    are the exported bytes)."""
     task = task or TaskState("import")
     target = Path(into).expanduser()
     target.mkdir(parents=True, exist_ok=True)
@@ -477,7 +539,7 @@ def import_takeout(catalog: Catalog, paths: list[str | os.PathLike], into: str |
     entries, zips = list_entries(paths)
     try:
         items = plan_items(entries, zips, summary)
-        copier = _Copier(catalog, target, zips, summary)
+        copier = _Copier(catalog, target, zips, summary, write_metadata)
         task.start(len(items), f"copying {len(items)} photos and videos")
 
         def one(it: _Item) -> None:
@@ -486,9 +548,14 @@ def import_takeout(catalog: Catalog, paths: list[str | os.PathLike], into: str |
             task.advance()
             copier.flush()
 
+        # the year folders' files first, all of them: a photo of an album is mostly one of
+        # them again, and must be found a duplicate, not copied by a thread racing its twin
+        # (it would land in Undated/, the album folder having no year)
         with ThreadPoolExecutor(COPY_THREADS, thread_name_prefix="takeout-copy") as pool:
-            for _ in pool.map(one, items):
-                pass
+            for batch in ([it for it in items if not it.albums], [it for it in items
+                                                                   if it.albums]):
+                for _ in pool.map(one, batch):
+                    pass
         copier.flush(force=True)
     finally:
         for zf in zips.values():

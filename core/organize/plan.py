@@ -334,7 +334,7 @@ def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
               template: str | None = None, min_confidence: float = MIN_CONFIDENCE,
               store: bool = True, registry=None, use_llm: bool = True) -> int | list[Move]:
     """Compute and store a plan; returns its id (store=False: the moves, stored nowhere — the
-    review's live preview). `layout`: event (units: events, kinds, topics, months; see
+    review's live preview). `layout`: event (units: albums, events, kinds, topics, months; see
     core.organize.units), topic (the collections' folders) or date (`template`, default from
     the settings: "{year}/{month}"); None: the user's remembered choice, else the one the
     library's shape calls for. The event layout names events from evidence, with the LLM of
@@ -457,6 +457,10 @@ def _unit_inputs(conn: Connection, files: list[PlanFile]):
     members: dict[int, list[int]] = defaultdict(list)
     for fid, eid in event_of.items():
         members[eid].append(fid)
+    albums: dict[int, list[str]] = defaultdict(list)
+    for fid, name in rows("SELECT af.file_id, a.name FROM album_files af "
+                          "JOIN albums a ON a.id = af.album_id ORDER BY a.name"):
+        albums[fid].append(name)
     out = []
     for f in files:
         if f.kind not in ("photo", "video"):
@@ -469,7 +473,7 @@ def _unit_inputs(conn: Connection, files: list[PlanFile]):
             elif is_scan(name, cameras.get(f.id)):
                 kind = "scan"
         out.append(UnitFile(f.id, f.root, f.path, f.taken_at, kind, event_of.get(f.id),
-                            f.collection_id, f.id in with_faces))
+                            f.collection_id, f.id in with_faces, tuple(albums.get(f.id, ()))))
     return out, events, dict(members)
 
 
@@ -716,8 +720,8 @@ class PlanItem:
     role: str
     group_item_id: int | None
     state: str | None = None   # from the journal: done, rolled_back, failed, undone
-    unit_kind: str | None = None   # event | screenshots | documents | scans | topic | month |
-    unit_key: str | None = None    # undated (core.organize.units); None: a collection's plan
+    unit_kind: str | None = None   # album | event | screenshots | documents | scans | topic |
+    unit_key: str | None = None    # month | undated (units); None: a collection's plan
     unit_title: str | None = None  # 'Kyoto, Japan', 'Screenshots 2023', 'May 2023'
 
 

@@ -2,6 +2,12 @@
 
 A plan in the event layout is built from units, and every photo or video belongs to exactly
 one of them:
+- **albums** the user made (Google Photos albums, brought by a Takeout) that hold one
+  stretch of time -> `2023/2023-04 Kyoto trip`, as an event's folder, its name the album's
+  (`Albums/<name>` when none of its files has a date). A person chose these photos together,
+  so the album wins over the kind and the event of each. A file in several albums goes with
+  the smallest (the most particular); an album over more than ALBUM_MAX_DAYS ("Best of",
+  "Family") is a selection across time, not a unit: its files are filed by the rest;
 - **kinds**: screenshots, documents (pages, receipts), scans -> `Screenshots/2023`,
   `Documents/2023`, `Scans`, inside the library folder they came from;
 - **events** (core.places.events) that are worth a folder: away from home, or a gathering
@@ -31,6 +37,8 @@ from core.organize.words import DATEISH, VAGUE_NAMES, telling_folder_name
 AWAY_EVENT_MIN = 3      # photos for a trip or a day out to get a folder of its own
 HOME_EVENT_MIN = 8      # ... for a gathering at home
 HOME_FACES_MIN = 5      # ... or this many, most of them with faces (a party, a birthday)
+ALBUM_MIN = 3           # files of an album in the plan for it to be a unit
+ALBUM_MAX_DAYS = 31     # the span of an album's dated files for it to be one stretch of time
 LIVES_IN_SHARE = 0.9    # share of a unit's files in one folder for it to live there
 OWNS_FOLDER_SHARE = 0.8 # share of that folder's files that must be the unit's
 UNKNOWN_DATE = "Unknown date"
@@ -52,6 +60,7 @@ class UnitFile:
     event_id: int | None = None
     collection_id: int | None = None
     faces: bool = False
+    albums: tuple[str, ...] = ()           # the albums it is in (a file can be in several)
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,8 @@ class EventFacts:
 @dataclass
 class Unit:
     key: str                    # stable: 'event:<start>', 'screenshots:2023', 'month:2023-05'
-    kind: str                   # event | screenshots | documents | scans | topic | month | undated
+    kind: str                   # album | event | screenshots | documents | scans | topic |
+    #                             month | undated
     title: str
     folder: str | None          # relative to the library folder; None: stays where it is
     file_ids: list[int] = field(default_factory=list)
@@ -155,12 +165,17 @@ def plan_units(files: list[UnitFile], events: dict[int, EventFacts], *,
     members: dict[str, list[UnitFile]] = defaultdict(list)
     units: dict[str, Unit] = {}
     faces = Counter(f.event_id for f in files if f.faces and f.event_id is not None)
+    album_of = _album_units(files, keep)
     for f in sorted(files, key=lambda f: f.path):
         if any(f.path.startswith(k + os.sep) for k in keep):
             stays[f.id] = "in a folder you keep as it is"
             continue
         e = events.get(f.event_id) if f.event_id is not None else None
-        if f.kind in KIND_FOLDERS:
+        if f.id in album_of:
+            key, title, folder = album_of[f.id]
+            units.setdefault(key, Unit(key, "album", title, folder,
+                                       reason=f"in your album “{title}”"))
+        elif f.kind in KIND_FOLDERS:
             kind, top = KIND_FOLDERS[f.kind]
             year = _year(f.taken_at)
             key = f"{kind}:{year}" if f.taken_at is not None or kind != "scans" else kind
@@ -203,9 +218,35 @@ def plan_units(files: list[UnitFile], events: dict[int, EventFacts], *,
         out.append(u)
     _left_where_named(out, members, files, stays)
     _one_folder_each(out)
-    order = ("screenshots", "documents", "scans", "event", "topic", "month", "undated")
+    order = ("screenshots", "documents", "scans", "album", "event", "topic", "month",
+             "undated")
     out.sort(key=lambda u: (order.index(u.kind), u.date_from or 0, u.key))
     return out, stays
+
+
+def _album_units(files: list[UnitFile], keep: list[str]) -> dict[int, tuple[str, str, str]]:
+    """file id -> (unit key, album name, folder) for the files that go with an album: the
+    smallest album it is in that is a unit (ALBUM_MIN files in the plan, its dates within
+    ALBUM_MAX_DAYS)."""
+    members: dict[str, list[UnitFile]] = defaultdict(list)
+    for f in files:
+        if not any(f.path.startswith(k + os.sep) for k in keep):
+            for a in f.albums:
+                members[a].append(f)
+    folders: dict[str, str] = {}
+    for name, fs in members.items():
+        dates = [f.taken_at for f in fs if f.taken_at is not None]
+        if len(fs) < ALBUM_MIN or (dates and max(dates) - min(dates) > ALBUM_MAX_DAYS * 86400):
+            continue
+        folders[name] = (event_folder(min(dates), max(dates), name) if dates else
+                         sanitize_relpath(f"Albums/{sanitize_segment(name)}"))
+    out = {}
+    for f in files:
+        mine = [a for a in f.albums if a in folders]
+        if mine:
+            a = min(mine, key=lambda a: (len(members[a]), a))
+            out[f.id] = (f"album:{a}", a, folders[a])
+    return out
 
 
 def _left_where_named(units: list[Unit], members: dict[str, list[UnitFile]],
@@ -250,7 +291,7 @@ def _one_folder_each(units: list[Unit]) -> None:
             taken.add(fold(u.folder))
             continue
         base = u.folder
-        if u.kind == "event" and u.date_from is not None:
+        if u.kind in ("event", "album") and u.date_from is not None:
             d = capture_date(u.date_from)
             head, _, leaf = base.rpartition("/")
             base = f"{head}/{d:%Y-%m-%d}{leaf[7:]}" if re.match(r"\d{4}-\d\d ", leaf) else base

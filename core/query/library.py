@@ -16,6 +16,7 @@ from core.catalog.chunks import in_chunks
 from core.files.dates import capture_dated_sql
 from core.places.events import day_span, event_titles
 from core.places.store import library_places
+from core.query.albums import album_counts
 from core.query.display import camera_label, month_label
 from core.query.errors import QueryError
 from core.query.filters import BASE, ORDER_TIME, TAKEN, Filters, where_clause
@@ -207,6 +208,7 @@ class FilterChoices:
     places: list = field(default_factory=list)   # core.places.store.PlaceCount
     camera_labels: dict[str, str] = field(default_factory=dict)  # value -> readable name
     folder_counts: dict[str, int] = field(default_factory=dict)  # folder -> files in and below
+    albums: list = field(default_factory=list)   # core.query.albums.AlbumSummary, by name
 
 
 def _folder_tree(roots: list[str], counts: list[tuple[str, int]], limit: int
@@ -242,7 +244,8 @@ def filter_choices(catalog: Catalog, max_cameras: int = 50, max_places: int = 60
         counts = conn.execute(f"SELECT f.folder, count(*) FROM files AS f WHERE {BASE} "
                               "GROUP BY f.folder").fetchall()
         places = library_places(conn, limit=max_places)
+        albums = [a for a in album_counts(conn) if a.files]
     cams = list(dict.fromkeys(r[0] for r in pairs))
     labels = {r[0]: camera_label(r[1], r[2]) for r in pairs}
     folders, folder_counts = _folder_tree(roots, counts, max_folders)
-    return FilterChoices(cams, folders, places, labels, folder_counts)
+    return FilterChoices(cams, folders, places, labels, folder_counts, albums)

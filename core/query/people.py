@@ -13,6 +13,7 @@ from core.config import Paths
 from core.media.thumbnails import face_crop_path
 from core.plain import plain
 from core.query.errors import QueryError
+from core.query.takeout_people import takeout_suggestions
 from core.xmp.read import suggested_names
 
 _FACE_COLUMNS = ("fa.id, fa.file_id, fa.frame_ms, fa.idx, fa.x, fa.y, fa.w, fa.h, fa.size_px, "
@@ -57,6 +58,7 @@ class PersonSummary:
     files: tuple[str, ...] = field(default_factory=tuple)      # their absolute paths
     cover: FaceInfo | None = None                              # the clearest big face
     suggested_name: str | None = None   # an unnamed person under another program's face tags
+    suggested_by: str | None = None     # 'xmp' (face regions) | 'takeout' (Google's JSON)
 
     @property
     def label(self) -> str:
@@ -98,11 +100,13 @@ def list_people(catalog: Catalog, include_hidden: bool = False) -> list[PersonSu
         covers = {}
         for face in _faces(conn, "fa.person_id IS NOT NULL", (), _BEST_FIRST):
             covers.setdefault(face.person_id, face)
-        suggested = suggested_names(conn)
+        # named regions have face boxes: they win over a Takeout's names, which have none
+        suggested = {pid: (name, "takeout") for pid, name in takeout_suggestions(conn).items()}
+        suggested.update((pid, (name, "xmp")) for pid, name in suggested_names(conn).items())
     people = [PersonSummary(pid, name, bool(hidden), n,
                             tuple(f for f, _ in files.get(pid, [])),
                             tuple(p for _, p in files.get(pid, [])), covers.get(pid),
-                            suggested.get(pid))
+                            *suggested.get(pid, (None, None)))
               for pid, name, hidden, n in rows]
     return sorted(people, key=lambda p: (p.name is None, (p.name or "").casefold(),
                                          -p.face_count, p.id))

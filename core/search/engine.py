@@ -57,6 +57,7 @@ def search(catalog, registry, settings, query: str, filters: Filters | None = No
     notices: list[str] = []
     query = _clean_query(query, notices)
     query, filters = _people_in_query(catalog, query, filters, notices)
+    query, filters = _album_in_query(catalog, query, filters, notices)
     clip = meaning = None
     if query and query_tokens(query):
         def clip(notes):
@@ -87,6 +88,22 @@ def _people_in_query(catalog, query: str, filters: Filters | None, notices: list
     notices.append(f"photos of {' and '.join(names)}"
                    + (f", searched for {rest!r}" if rest else ""))
     return rest, filters.replace(people=people)
+
+
+def _album_in_query(catalog, query: str, filters: Filters | None, notices: list[str]
+                    ) -> tuple[str, Filters | None]:
+    """An album named in the query ("Kyoto trip temple") becomes an album filter, as a
+    person's name does, and the rest is searched among its photos (alone: all of them)."""
+    if not query or (filters is not None and filters.album is not None):
+        return query, filters
+    from core.query.albums import album_in_query
+
+    with catalog.read() as conn:
+        album, rest = album_in_query(conn, query)
+    if album is None:
+        return query, filters
+    notices.append(f"photos of the album {album}" + (f", searched for {rest!r}" if rest else ""))
+    return rest, (filters or Filters()).replace(album=album)
 
 
 def warm(catalog, registry) -> int:

@@ -355,3 +355,47 @@ def overlap(a, b) -> float:
 
 def _num(v: float) -> str:
     return f"{v:.6f}".rstrip("0").rstrip(".") or "0"
+
+
+EXIF_DATE = "Exif.Photo.DateTimeOriginal"
+EXIF_LAT, EXIF_LON = "Exif.GPSInfo.GPSLatitude", "Exif.GPSInfo.GPSLongitude"
+
+
+def _dms(value: float) -> str:
+    """Degrees as EXIF's three rationals: whole degrees, minutes, seconds in 1/10000."""
+    value = abs(value)
+    deg = int(value)
+    minutes = int((value - deg) * 60)
+    tenk = round(((value - deg) * 60 - minutes) * 60 * 10000)
+    return f"{deg}/1 {minutes}/1 {tenk}/10000"
+
+
+def with_exif_date_gps(data: bytes, taken: str | None, gps: tuple[float, float] | None,
+                       path: str = "") -> bytes | None:
+    """A photo's bytes with its capture date (EXIF's 'YYYY:MM:DD HH:MM:SS', the wall-clock
+    time where it was taken) and position written into its own EXIF, each only where the
+    photo has none (its own EXIF beats anything else); None when there is nothing to add.
+    Raises XmpError for a file exiv2 cannot write (a format it does not write, damage)."""
+    try:
+        img = pyexiv2.ImageData(data)
+        try:
+            have = img.read_exif()
+            put: dict[str, str] = {}
+            if taken and not have.get(EXIF_DATE):
+                put[EXIF_DATE] = taken
+            if gps and not have.get(EXIF_LAT):
+                lat, lon = gps
+                put.update({"Exif.GPSInfo.GPSVersionID": "2 3 0 0",
+                            "Exif.GPSInfo.GPSLatitudeRef": "N" if lat >= 0 else "S",
+                            EXIF_LAT: _dms(lat),
+                            "Exif.GPSInfo.GPSLongitudeRef": "E" if lon >= 0 else "W",
+                            EXIF_LON: _dms(lon)})
+            if not put:
+                return None
+            img.modify_exif(put)
+            return img.get_bytes()
+        finally:
+            img.close()
+    except (RuntimeError, UnicodeDecodeError, ValueError) as e:
+        raise XmpError(f"cannot write the date and position into {path or 'the file'}: "
+                       f"{e}") from e

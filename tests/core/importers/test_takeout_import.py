@@ -321,3 +321,25 @@ def test_people_names_are_kept_for_the_people_issue(catalog, tmp_path):
     import_takeout(catalog, [zp], tmp_path / "Library")
     assert sorted(r[0] for r in _rows(catalog, "SELECT name FROM takeout_people")) == [
         "Anna", "Ben"]
+
+
+def test_an_album_copy_never_races_its_year_folder_twin_into_undated(catalog, tmp_path,
+                                                                      monkeypatch):
+    files = {}
+    for i in range(4):
+        files[f"{Y}/IMG_{i}.jpg"] = files[f"Trip/IMG_{i}.jpg"] = jpeg_bytes(30 + i)
+        files[f"{Y}/IMG_{i}.jpg.json"] = sidecar(f"IMG_{i}.jpg", T0)
+    zp = write_zip(tmp_path / "t.zip", files)
+    opened = takeout_mod.Entry.open
+
+    def slow_year_folder(self, zips):  # the year folder's copy is the slower one
+        if self.folder == Y:
+            time.sleep(0.2)
+        return opened(self, zips)
+    monkeypatch.setattr(takeout_mod.Entry, "open", slow_year_folder)
+    summary = import_takeout(catalog, [zp], tmp_path / "Library")
+    assert summary.copied == 4 and summary.duplicates == 4
+    assert sorted(p.relative_to(tmp_path / "Library").as_posix()
+                  for p in (tmp_path / "Library").rglob("*.jpg")) == [
+        f"2016/IMG_{i}.jpg" for i in range(4)]
+    assert len(_rows(catalog, "SELECT * FROM album_files")) == 4
