@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="shoebox-shots-"))
     os.environ["SHOEBOX_HOME"] = str(tmp / "home")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # imported only now: huggingface_hub reads HF_HUB_OFFLINE when it is imported
     from PySide6.QtWidgets import QApplication
 
     from desktop import qt_logging
