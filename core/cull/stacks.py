@@ -1,6 +1,6 @@
 """Which photos are look-alike shots of one moment: a pure function from shots to stacks.
 
-Two shots are look-alikes when they were taken close together (a burst: under BURST_S apart;
+Two shots are look-alikes when they were taken close together (a burst: BURST_S apart or less;
 retries: within RETRY_S), by the same camera where both name one, and show the same scene:
 their CLIP vectors agree (a looser bar within a burst), or, where either has no vector, their
 perceptual hashes are near or their scene signatures (core.cull.quality) agree, and their
@@ -21,12 +21,13 @@ import numpy as np
 from core.cull.quality import signature_similarity
 from core.search.dupes import hamming
 
-BURST_S = 1.0          # a burst: frames under a second apart
+BURST_S = 1.0          # a burst: frames a second apart or less
 RETRY_S = 180.0        # retries of one shot: within three minutes
 CLIP_BURST = 0.86      # CLIP image-image cosine for a burst frame...
 CLIP_RETRY = 0.92      # ...and for a retry, which may be another moment altogether
 PHASH_NEAR = 8         # of 64 bits: the same picture, whatever the rest says
-SIG_BURST = 0.48       # scene signature similarity (0-1) for a burst frame...
+SIG_BURST = 0.30       # scene signature similarity (0-1) for a burst frame (under a
+                       # second, one camera: hardly ever another scene)...
 SIG_RETRY = 0.50       # ...and for a retry
 FACE_COUNT_SLACK = 1   # a blurred frame may lose one face to the detector
 AGREE_SHARE = (1, 3)   # a shot joins a stack when it is alike this share of its recent shots
@@ -50,7 +51,7 @@ def same_scene(a: Shot, b: Shot) -> bool:
         return False
     if a.camera and b.camera and a.camera != b.camera:
         return False
-    burst = dt < BURST_S
+    burst = dt <= BURST_S   # EXIF times are whole seconds: a burst spans one tick
     if a.vector is not None and b.vector is not None and a.vector.shape == b.vector.shape:
         return float(a.vector @ b.vector) >= (CLIP_BURST if burst else CLIP_RETRY)
     if a.people and b.people and not a.people & b.people:
