@@ -15,6 +15,7 @@ and a tilted one may differ more than either differs from the sharp one), and a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 
@@ -72,7 +73,7 @@ def time_neighbours(times: list[tuple[int, float]], window: float = RETRY_S) -> 
     be stacked: a 1M-photo library measures only these). `times`: (id, taken), any order."""
     ordered = sorted(times, key=lambda t: t[1])
     out: set[int] = set()
-    for (a, ta), (b, tb) in zip(ordered, ordered[1:]):
+    for (a, ta), (b, tb) in pairwise(ordered):
         if tb - ta <= window:
             out.add(a)
             out.add(b)

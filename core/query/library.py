@@ -73,9 +73,10 @@ def folded_sql(where: str, args: list) -> tuple[str, list]:
     """SQL on alias `f`: not a look-alike folded under the cover of its stack, where that
     cover passes the same filters (`where`, `args`: core.query.where_clause) and so is listed
     in its place. One uncorrelated subquery: SQLite builds it once per listing."""
-    return (f"f.id NOT IN (SELECT sm.file_id FROM stack_members AS sm JOIN stacks AS s ON "
-            f"s.id = sm.stack_id JOIN files AS f ON f.id = s.cover_id WHERE sm.hidden = 1 "
-            f"AND {where})", list(args))
+    sql = (f"f.id NOT IN (SELECT sm.file_id FROM stack_members AS sm JOIN stacks AS s ON "
+           f"s.id = sm.stack_id JOIN files AS f ON f.id = s.cover_id WHERE sm.hidden = 1 "
+           f"AND {where})")
+    return sql, list(args)
 
 
 def list_library(catalog: Catalog, filters: Filters | None = None, group: str = "date", *,

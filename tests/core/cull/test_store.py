@@ -43,7 +43,7 @@ def test_a_burst_becomes_one_tile_with_its_count_and_nothing_moves(catalog, lib)
     assert names["IMG_2.jpg"][STACK] == 4 and names["IMG_9.jpg"][STACK] is None
     assert len(list_library(catalog, stacked=False).rows) == 5
     opened = stack_rows(catalog, ids["IMG_2.jpg"])
-    assert [r[4] for r in opened][0] == "IMG_2.jpg" and len(opened) == 4
+    assert opened[0][4] == "IMG_2.jpg" and len(opened) == 4
     # a filter the cover passes keeps the stack folded; a cover filtered out unfolds it
     assert len(list_library(catalog, Filters(kind="photo")).rows) == 2
     (s,) = list_stacks(catalog)
