@@ -3,9 +3,9 @@ look on their own (blurry, very dark, eyes closed), as a review.
 
 Nothing is ticked for the trash until the user opens a stack: then its lesser shots are.
 "Keep the best, put the rest in the trash" (one stack or all) and "Move ticked" apply a cull
-plan (core.cull.culling): the files go to a holding folder on their own disk, and "Undo last
-cull" brings them back byte for byte. Only "Empty Shoebox trash…" sends them to the system
-trash, after asking. All reads and writes run on workers through core.
+plan (core.cull.culling): the files go to a holding folder on their own disk (the Shoebox
+trash), and "Undo cull" brings them back byte for byte. Only "Empty trash…" sends them to
+the system trash, after asking. All reads and writes run on workers through core.
 """
 
 from __future__ import annotations
@@ -95,17 +95,25 @@ class CullPage(QWidget):
         bottom = QHBoxLayout()
         self.pick_btn = QPushButton("Pick as best")
         self.pick_btn.clicked.connect(self.pick_current)
-        self.keep_one_btn = QPushButton("Keep the best, trash the rest")
-        self.keep_one_btn.setToolTip("For the stack of the selected shot")
+        self.keep_one_btn = QPushButton("Keep best, trash rest")
+        self.keep_one_btn.setToolTip("The stack of the selected shot: keep its best shot, move "
+                                     "the rest to the Shoebox trash (undoable)")
         self.keep_one_btn.clicked.connect(self.keep_best_current)
-        self.keep_all_btn = QPushButton("… for all stacks")
+        self.keep_all_btn = QPushButton("… all stacks")
+        self.keep_all_btn.setToolTip("Keep the best shot of every stack, move the rest to the "
+                                     "Shoebox trash (undoable)")
         self.keep_all_btn.clicked.connect(self.keep_best_all)
-        self.ticked_btn = QPushButton("Move ticked to Shoebox trash")
+        self.ticked_btn = QPushButton("Trash ticked")
+        self.ticked_btn.setToolTip("Move the ticked photos to the Shoebox trash folder on the "
+                                   "same disk (undoable)")
         self.ticked_btn.clicked.connect(self.cull_ticked)
-        self.undo_btn = QPushButton("Undo last cull")
+        self.undo_btn = QPushButton("Undo cull")
+        self.undo_btn.setToolTip("Put the last culled photos back, byte for byte")
         self.undo_btn.setEnabled(False)
         self.undo_btn.clicked.connect(self.undo_last)
-        self.empty_btn = QPushButton("Empty Shoebox trash…")
+        self.empty_btn = QPushButton("Empty trash…")
+        self.empty_btn.setToolTip("Send the culled photos waiting in the Shoebox trash to the "
+                                  "system trash (asks first; Shoebox cannot undo it)")
         self.empty_btn.clicked.connect(self.empty)
         for b in (self.pick_btn, self.keep_one_btn, self.keep_all_btn, self.ticked_btn):
             bottom.addWidget(b)
@@ -162,8 +170,7 @@ class CullPage(QWidget):
                 "never ticked for you", ""])
             for f in self.flagged:
                 self._shot_item(head, f.file_id, f.path, f.name, ", ".join(f.reasons))
-        self.empty_btn.setText(f"Empty Shoebox trash ({held})…" if held
-                               else "Empty Shoebox trash…")
+        self.empty_btn.setText(f"Empty trash ({held})…" if held else "Empty trash…")
         self.empty_btn.setEnabled(bool(held))
         if not self.stacks and not self.flagged:
             self.notice.setText("No look-alike shots or clearly flawed photos found. "
@@ -218,7 +225,7 @@ class CullPage(QWidget):
         answer = QMessageBox.question(
             self, "Move to Shoebox trash",
             f"Move {what} to the Shoebox trash folder on the same disk?\n\n"
-            "“Undo last cull” puts them back exactly as they were; nothing goes to the system "
+            "“Undo cull” puts them back exactly as they were; nothing goes to the system "
             "trash until you empty it.", QMessageBox.Yes | QMessageBox.Cancel,
             QMessageBox.Cancel)
         return answer == QMessageBox.Yes
