@@ -183,6 +183,12 @@ def run(media: Path | None) -> dict:
             if len(blurred) == 2 and max(blurred, key=lambda x: x.sharpness or 0).name \
                     .endswith("blur1.5.jpg"):
                 sharp_ok += 1
+    # the "blurry" flag (core.cull.best.flaws), on every frame as if it stood alone
+    flagged_share = {}
+    for kind in FRAMES:
+        shots = [x for st in stacks for x in st.shots if truth[names[x.file_id]][1] == kind]
+        if shots:
+            flagged_share[kind] = round(sum("blurry" in x.flaws for x in shots) / len(shots), 3)
     flag_kinds = {}
     for f in flagged:
         for r in f.reasons:
@@ -199,6 +205,7 @@ def run(media: Path | None) -> dict:
         "sharper_of_two_blurs_ranked_higher": sharp_ok,
         "restack_seconds": round(took, 2), "measured": rep.measured,
         "flagged_outside_stacks": flag_kinds,
+        "blurry_flag_share_by_frame": flagged_share,
         "sources": [p.name for p in photos],
         "misses": misses,
     }

@@ -17,7 +17,7 @@ from core.search.dupes import phash_image
 
 MEASURE_SIDE = 768        # short side the measures are taken at
 CENTRE = 0.5              # without faces, the centre region this share of each side wide
-CLIP_HIGH = 250 / 255     # luma at or above: blown out
+CLIP_HIGH = 250 / 255     # a channel at or above: blown out
 CLIP_LOW = 5 / 255        # luma at or below: crushed
 SIG_SIDE = 32             # scene signature: edge map side
 SIG_SHIFT = 3             # ... compared over shifts of up to this many cells (~10%)
@@ -40,7 +40,7 @@ class Quality:
     sharpness: float          # higher is sharper (see sharpness())
     focus: str                # 'faces' or 'centre': where sharpness was measured
     faces: int
-    clipped_high: float       # share of pixels blown out
+    clipped_high: float       # share of pixels blown out (in any channel)
     clipped_low: float        # share of pixels crushed to black
     brightness: float         # mean luma, 0-1
     phash: int                # 64-bit pHash (core.search.dupes), unsigned
@@ -150,6 +150,7 @@ def measure(img: Image.Image, faces: list[FaceBox] = ()) -> Quality:
     """Measure an upright RGB image. With faces, sharpness is their mean (each face box
     measured alone: a sharp background never makes blurred faces look sharp)."""
     img = for_measuring(img.convert("RGB"))
+    rgb = np.asarray(img, dtype=np.uint8)
     g = luma(img)
     values = [sharpness(_region(g, f.x, f.y, f.w, f.h)) for f in faces]
     values = [v for v in values if v > 0]
@@ -158,7 +159,8 @@ def measure(img: Image.Image, faces: list[FaceBox] = ()) -> Quality:
     else:
         m = (1 - CENTRE) / 2
         sharp, focus = sharpness(_region(g, m, m, CENTRE, CENTRE)), "centre"
-    return Quality(sharp, focus, len(faces), float((g >= CLIP_HIGH).mean()),
-                   float((g <= CLIP_LOW).mean()), float(g.mean()), phash_image(img),
-                   scene_signature(img))
+    # blown out: any channel at its top (a sky gone white, or a red gone flat and orange)
+    blown = float((rgb.max(axis=2) >= CLIP_HIGH * 255).mean())
+    return Quality(sharp, focus, len(faces), blown, float((g <= CLIP_LOW).mean()),
+                   float(g.mean()), phash_image(img), scene_signature(img))
 

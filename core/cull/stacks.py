@@ -6,8 +6,8 @@ their CLIP vectors agree (a looser bar within a burst), or, where either has no 
 perceptual hashes are near or their scene signatures (core.cull.quality) agree, and their
 faces do not contradict it (other people, or a different number of faces).
 
-A shot joins the most recent stack where it is alike at least a third (AGREE_SHARE) of the
-members taken within RETRY_S of it: a frame need not resemble every other (a blurred frame
+A shot joins the open stack it agrees with most, where it is alike at least a third
+(AGREE_SHARE) of the members taken within RETRY_S of it: a frame need not resemble every other (a blurred frame
 and a tilted one may differ more than either differs from the sharp one), and a slow drift
 (a walk down a street, one photo a minute) does not chain into one long stack.
 """
@@ -87,13 +87,15 @@ def find_stacks(shots: list[Shot]) -> list[list[Shot]]:
     open_: list[list[Shot]] = []
     for s in sorted(shots, key=lambda s: (s.taken, s.id)):
         open_ = [st for st in open_ if s.taken - st[-1].taken <= RETRY_S]
-        home = None
-        for st in reversed(open_):   # the most recent stack first
+        home, best = None, None
+        for k, st in enumerate(open_):
             near = [m for m in st if s.taken - m.taken <= RETRY_S]
             alike = sum(same_scene(m, s) for m in near)
             if alike and alike * AGREE_SHARE[1] >= len(near) * AGREE_SHARE[0]:
-                home = st
-                break
+                # the stack it agrees with most (then with more shots, then the latest)
+                key = (alike / len(near), alike, k)
+                if best is None or key > best:
+                    home, best = st, key
         if home is None:
             home = [s]
             open_.append(home)

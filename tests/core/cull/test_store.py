@@ -77,3 +77,20 @@ def test_a_changed_photo_is_measured_again(catalog, lib):
     save(variant(CAT, blur=5), lib / "Cam" / "IMG_2.jpg", T0 + 0.6)
     scan(catalog)
     assert restack(catalog).measured == 1
+
+
+def test_blurry_and_dark_shots_outside_stacks_are_listed_with_their_reason(tmp_path, catalog):
+    from core.cull.store import measure_files
+    from core.query.stacks import flagged_shots
+
+    root = tmp_path / "lib"
+    save(variant(CAT), root / "sharp.jpg", T0)
+    save(variant(CAT, blur=4), root / "soft.jpg", T0 + 3600)
+    save(variant(COFFEE, light=0.12), root / "night.jpg", T0 + 7200)
+    add_root(catalog, root)
+    scan(catalog)
+    restack(catalog)                                     # an hour apart: no stacks
+    with catalog.read() as conn:
+        measure_files(catalog, [r[0] for r in conn.execute("SELECT id FROM files")])
+    found = {f.name: f.reasons for f in flagged_shots(catalog)}
+    assert found == {"soft.jpg": ("blurry",), "night.jpg": ("very dark",)}
