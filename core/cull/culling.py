@@ -107,7 +107,8 @@ def make_cull_plan(catalog: Catalog, file_ids: list[int], reasons: dict[int, str
         for s in sidecars.get(sidecar_key(g.head.path), []):
             moves.append(Move(s, _held_path(root, s), None, None, None, why, role="sidecar",
                               head=head))
-    summary = {"cull": True, "files": sum(m.role != "sidecar" for m in moves)}
+    # "moves": the count the Reorganize history shows beside every plan
+    summary = {"cull": True, "moves": sum(m.role != "sidecar" for m in moves)}
     return catalog.write(_store_plan, moves, "move", None, None, summary)
 
 
