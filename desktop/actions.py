@@ -180,6 +180,11 @@ def start_index(services) -> None:
             run_long(assign_new, services.catalog, services.registry,
                      on_error=lambda e: services.report_error("adding new files to collections",
                                                               e))
+            # and look-alike shots stack (new vectors and faces may join or split stacks;
+            # only photos with a neighbour in time are measured, each content once)
+            from core.cull.store import restack
+            run_long(restack, services.catalog, on_done=lambda _r: services.libraryChanged.emit(),
+                     on_error=lambda e: services.report_error("stacking look-alike shots", e))
 
     if not services.models_warm:
         warm_up_models(services)  # queued ahead of the indexing (dedupes if already queued)

@@ -18,7 +18,19 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QListView, QStyle, QStyledItemDelegate
 
 from core.files.kinds import format_of
-from core.query import DURATION, ERROR, FOLDER, HASH, ID, KIND, NAME, PATH, TAKEN_AT, clock
+from core.query import (
+    DURATION,
+    ERROR,
+    FOLDER,
+    HASH,
+    ID,
+    KIND,
+    NAME,
+    PATH,
+    STACK,
+    TAKEN_AT,
+    clock,
+)
 from desktop.thumbs import ThumbnailLoader, ThumbRequest
 
 BAND_H = 30     # a timeline header's month / event line, px
@@ -67,6 +79,8 @@ class LibraryModel(QAbstractListModel):
         self.starts: dict[int, str] = {}  # row -> label of the group (month...) it begins
         self.headers: dict = {}  # row -> core.query.Header: a full-width timeline band
         self._band_rows: list[int] = []   # sorted rows where a band begins
+        self.open_stacks: dict[int, int] = {}   # cover id -> look-alikes shown after it
+        self.in_stack: dict[int, int] = {}      # file id of a shown look-alike -> its cover
         loader.readyBatch.connect(self._on_thumbs)
 
     # --- data in ---
@@ -83,8 +97,56 @@ class LibraryModel(QAbstractListModel):
         self.starts = starts or {}
         self.headers = headers or {}
         self._band_rows = sorted(self.headers)
+        self.open_stacks, self.in_stack = {}, {}
         self.endResetModel()
         self.rowsReplaced.emit()
+
+    # --- stacks of look-alike shots (core.cull): one tile that opens in place ---------------
+    def stack_size(self, row: int) -> int | None:
+        """How many shots the stack this row covers holds (None: it covers none)."""
+        r = self._rows[row]
+        return r[STACK] if len(r) > STACK else None
+
+    def open_stack(self, cover_id: int, members: list[tuple]) -> None:
+        """Show a stack's other shots right after its tile (`members`: their rows, the cover
+        left out). Only the rows after the tile move; timeline bands keep their places."""
+        row = self._row_of.get(cover_id)
+        members = [m for m in members if m[ID] != cover_id and m[ID] not in self._row_of]
+        if row is None or cover_id in self.open_stacks or not members:
+            return
+        self._shift(row, len(members), lambda: self._rows.__setitem__(
+            slice(row + 1, row + 1), members))
+        self.open_stacks[cover_id] = len(members)
+        self.in_stack.update((m[ID], cover_id) for m in members)
+
+    def close_stack(self, cover_id: int) -> None:
+        n = self.open_stacks.pop(cover_id, 0)
+        row = self._row_of.get(cover_id)
+        if not n or row is None:
+            return
+        gone = self._rows[row + 1:row + 1 + n]
+        self._shift(row, -n, lambda: self._rows.__delitem__(slice(row + 1, row + 1 + n)))
+        for m in gone:
+            self.in_stack.pop(m[ID], None)
+            self._row_of.pop(m[ID], None)
+
+    def _shift(self, row: int, n: int, change) -> None:
+        """Insert (n > 0) or remove (n < 0) rows after `row`, moving every row-keyed map."""
+        if n > 0:
+            self.beginInsertRows(QModelIndex(), row + 1, row + n)
+        else:
+            self.beginRemoveRows(QModelIndex(), row + 1, row - n)
+        change()
+        after = row + 1 if n > 0 else row + 1 - n
+        self.starts = {(k + n if k >= after else k): v for k, v in self.starts.items()}
+        self.headers = {(k + n if k >= after else k): v for k, v in self.headers.items()}
+        self._band_rows = sorted(self.headers)
+        for i in range(row + 1, len(self._rows)):
+            self._row_of[self._rows[i][ID]] = i
+        if n > 0:
+            self.endInsertRows()
+        else:
+            self.endRemoveRows()
 
     def band_of(self, row: int) -> tuple[int, int] | None:
         """(first row, end row) of the timeline band holding `row`, or None without bands."""
@@ -293,6 +355,13 @@ class ThumbDelegate(QStyledItemDelegate):
             self._badge(painter, pic, "RAW", QColor(0, 0, 0, 170))
         if r[ERROR]:
             self._badge(painter, pic, "!", QColor(200, 40, 40, 220), right=True)
+        if len(r) > STACK and r[STACK]:   # a stack's tile: its count; a click opens it
+            opened = r[ID] in model.open_stacks
+            self._badge(painter, pic, f"{'▾' if opened else '❐'} {r[STACK]}",
+                        QColor(30, 90, 200, 220), right=True, top=True)
+        elif r[ID] in model.in_stack:     # a look-alike shown under its open stack
+            painter.fillRect(QRect(cell_rect.left() + 6, cell_rect.bottom() - 5,
+                                   cell_rect.width() - 12, 3), pal.color(QPalette.Highlight))
         score = model._scores.get(r[ID]) if model._scores else None
         if score is not None and option.state & QStyle.State_MouseOver:
             # why it is a result, in words (a bare "0.27" said nothing to anyone)
@@ -341,6 +410,7 @@ class GridView(QListView):
     segments (cheap at 100k items), which IconMode's free layout does not; it looks the same."""
 
     activatedFile = Signal(int)
+    stackToggled = Signal(int)   # the cover's file id: its count badge was clicked
 
     def __init__(self, parent=None, cell: int = 168):
         super().__init__(parent)
@@ -385,6 +455,28 @@ class GridView(QListView):
         super().resizeEvent(event)
         if self._bands and event.size().width() != event.oldSize().width():
             self.scheduleDelayedItemsLayout()   # a band's last item fills a line of a new width
+
+    STACK_HIT = (64, 34)   # px from a tile's top-right corner that open or close its stack
+
+    def mousePressEvent(self, event) -> None:
+        idx = self.indexAt(event.position().toPoint())
+        model = self.model()
+        if idx.isValid() and isinstance(model, LibraryModel) and \
+                model.stack_size(idx.row()) and event.button() == Qt.LeftButton and \
+                self.stack_badge_rect(idx).contains(event.position().toPoint()):
+            self.stackToggled.emit(model.row_tuple(idx.row())[ID])
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def stack_badge_rect(self, idx: QModelIndex) -> QRect:
+        """Where a tile's stack badge is clickable: its picture's top-right corner (a band's
+        header sits above the picture; a band's last tile is wider on its right)."""
+        rect = self.visualRect(idx)
+        cell = self.itemDelegate().cell
+        w, h = self.STACK_HIT
+        top = rect.bottom() + 1 - cell
+        return QRect(rect.left() + cell - w, top, w, h)
 
     def selected_ids(self) -> list[int]:
         return [i.data(FileIdRole) for i in sorted(self.selectionModel().selectedIndexes(),

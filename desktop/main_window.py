@@ -36,6 +36,7 @@ from desktop.shortcuts import let_undo_through, sequences
 from desktop.status_area import StatusArea
 from desktop.style import icon
 from desktop.views.collections import CollectionsPage
+from desktop.views.cull import CullPage
 from desktop.views.detail import DetailPane
 from desktop.views.duplicates import DuplicatesPage
 from desktop.views.library import LibraryPage
@@ -49,12 +50,12 @@ from desktop.workers import describe, run_async
 log = logging.getLogger(__name__)
 
 SEARCH_MIN_W = 280  # px: the search box shows a few words at any window size
-PAGES = ("library", "people", "collections", "reorganize", "duplicates", "problems")
+PAGES = ("library", "people", "collections", "reorganize", "duplicates", "cull", "problems")
 # the detail pane's pages; hidden elsewhere (beside People it made a 900 px window grow)
 DETAIL_PAGES = ("library", "collections")
 PAGE_TITLES = {"library": "Library", "people": "People", "collections": "Collections",
                "reorganize": "Reorganize",
-               "duplicates": "Duplicates", "problems": "Problems"}
+               "duplicates": "Duplicates", "cull": "Cull", "problems": "Problems"}
 
 
 ABOUT_TEXT = ("Shoebox: an offline organizer for your photos and videos.\n\n"
@@ -162,9 +163,11 @@ class MainWindow(QMainWindow):
         self.collections = CollectionsPage(services)
         self.reorganize = ReorganizePage(services)
         self.duplicates = DuplicatesPage(services)
+        self.cull = CullPage(services)
         self.people = PeoplePage(services)
         self.page_widgets.update(collections=self.collections, reorganize=self.reorganize,
-                                 duplicates=self.duplicates, people=self.people)
+                                 duplicates=self.duplicates, cull=self.cull,
+                                 people=self.people)
         for key in PAGES:
             self.pages.addWidget(self.page_widgets[key])
         self.nav.currentRowChanged.connect(self._nav_changed)
@@ -217,6 +220,7 @@ class MainWindow(QMainWindow):
         self.people.showFiles.connect(self.search.show_ids)
         self.detail.personClicked.connect(self._show_person)
         self.duplicates.openFile.connect(self.open_detail)
+        self.cull.openFile.connect(self.open_detail)
         self.detail.moreLikeThis.connect(self.search.similar)
         self.detail.closed.connect(self.close_detail)
         s.libraryChanged.connect(self._library_changed)

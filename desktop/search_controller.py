@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QAction
 
 from core.query import Filters, filter_choices, rows_by_ids
+from core.query.stacks import covers_of
 from core.search import search, similar
 from desktop.workers import describe, run_async
 
@@ -219,7 +220,8 @@ class SearchController(QObject):
 
         def work():
             res = search(s.catalog, s.registry, s.settings, query, filters, LIMIT)
-            rows = rows_by_ids(s.catalog, [h.file_id for h in res])
+            # a stack of look-alike shots is found once, as its best shot (core.cull)
+            rows = rows_by_ids(s.catalog, covers_of(s.catalog, [h.file_id for h in res]))
             return res, rows
 
         run_async(work, on_done=lambda r: self._show(gen, f"“{query}”", r, query),

@@ -43,8 +43,9 @@ SHORTCUTS: dict[str, Shortcut] = {
     "trash": Shortcut(("Del",), "Move the selected items to the trash (asks first); in "
                       "Duplicates, the ticked copies", "Library, Duplicates"),
     "undo": Shortcut(("Ctrl+Z",), "Undo the last reorganization (asks first)", "anywhere"),
-    "pages": Shortcut(("Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4", "Ctrl+5", "Ctrl+6"),
-                      "Library, People, Collections, Reorganize, Duplicates, Problems",
+    "pages": Shortcut(("Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4", "Ctrl+5", "Ctrl+6",
+                       "Ctrl+7"),
+                      "Library, People, Collections, Reorganize, Duplicates, Cull, Problems",
                       "anywhere"),
     "settings": Shortcut(("Ctrl+,",), "Settings", "anywhere"),
     "quit": Shortcut(("Ctrl+Q",), "Quit", "anywhere"),

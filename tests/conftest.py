@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 # Set before anything imports Qt or Hugging Face libraries.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -70,6 +71,23 @@ def shoebox_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("SHOEBOX_HOME", str(home))
     monkeypatch.setenv("HF_HOME", str(home / "hf-cache"))
     return home
+
+
+@pytest.fixture
+def trash_home(tmp_path, monkeypatch):
+    """send2trash uses the XDG trash: keep it inside the test's folder. It reads
+    XDG_DATA_HOME once, at import: its module's copy is set too, or only the first test to
+    import it would get its own trash (and one without the variable, the real one)."""
+    xdg = tmp_path / "xdg"
+    xdg.mkdir()
+    monkeypatch.setenv("XDG_DATA_HOME", str(xdg))
+    if sys.platform.startswith("linux"):
+        from send2trash import plat_other
+
+        monkeypatch.setattr(plat_other, "XDG_DATA_HOME", os.fsencode(xdg))
+        monkeypatch.setattr(plat_other, "HOMETRASH_B", os.fsencode(xdg / "Trash"))
+        monkeypatch.setattr(plat_other, "HOMETRASH", str(xdg / "Trash"))
+    return xdg / "Trash"
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ always agree on which files pass.
 
     list_library(catalog, Filters(kind="photo"), group="date", limit=None, offset=0)
         -> Listing(rows, group, starts, row_of): row tuples (layout: ID, PATH, KIND, TAKEN_AT,
-           NAME, HASH, DURATION, FOLDER, ERROR), each group's first row -> its label
+           NAME, HASH, DURATION, FOLDER, ERROR, STACK), each group's first row -> its label;
+           a stack of look-alike shots is one row, its cover (core.cull)
     rows_by_ids(catalog, ids)              -> rows in the given order (search results)
     filter_choices(catalog)                -> FilterChoices(cameras, folders) for the menus
     file_detail(catalog, file_id)          -> FileDetail (facts, caption, tags, transcript,
@@ -49,6 +50,7 @@ from core.query.library import (
     KIND,
     NAME,
     PATH,
+    STACK,
     TAKEN_AT,
     FilterChoices,
     Listing,
@@ -59,7 +61,7 @@ from core.query.library import (
 from core.query.status import ProblemEntry, library_status, list_problems
 
 __all__ = [
-    "DURATION", "ERROR", "FOLDER", "GROUPS", "HASH", "ID", "KIND", "NAME", "PATH", "TAKEN_AT",
+    "DURATION", "ERROR", "FOLDER", "GROUPS", "HASH", "ID", "KIND", "NAME", "PATH", "STACK", "TAKEN_AT",
     "CollectionSummary", "FileDetail", "FileRef", "FilterChoices", "FilterError", "Filters",
     "Listing", "ProblemEntry", "QueryError", "allowed_ids", "camera_label", "clause", "clock",
     "collection_members", "collection_names", "file_detail", "file_size", "filter_choices",

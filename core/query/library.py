@@ -21,11 +21,14 @@ from core.query.display import camera_label, month_label
 from core.query.errors import QueryError
 from core.query.filters import BASE, ORDER_TIME, TAKEN, Filters, where_clause
 
-# Row layout: (id, path, kind, taken, name, content_hash, duration_s, folder, error).
+# Row layout: (id, path, kind, taken, name, content_hash, duration_s, folder, error, stack).
 # `taken` is the capture date, None for an undated file (never its modification time).
-ID, PATH, KIND, TAKEN_AT, NAME, HASH, DURATION, FOLDER, ERROR = range(9)
+# `stack`: for the cover of a stack of look-alike shots (core.cull), how many it holds.
+ID, PATH, KIND, TAKEN_AT, NAME, HASH, DURATION, FOLDER, ERROR, STACK = range(10)
+_WIDTH = 10
 _COLUMNS = (f"f.id, f.path, f.kind, {TAKEN}, f.name, f.content_hash, f.duration_s, "
-            "f.folder, f.error")
+            "f.folder, f.error, st.size")
+_STACK_JOIN = "LEFT JOIN stacks AS st ON st.cover_id = f.id"
 
 # No camera date: the file's own date is when it was copied, not when it was taken.
 UNDATED_SQL = f"(f.taken_at IS NULL OR NOT coalesce({capture_dated_sql()}, 0))"
@@ -69,22 +72,36 @@ class Header:
         return "  ·  ".join(x for x in (self.month, self.event) if x)
 
 
+def folded_sql(where: str, args: list) -> tuple[str, list]:
+    """SQL on alias `f`: not a look-alike folded under the cover of its stack, where that
+    cover passes the same filters (`where`, `args`: core.query.where_clause) and so is listed
+    in its place. One uncorrelated subquery: SQLite builds it once per listing."""
+    sql = (f"f.id NOT IN (SELECT sm.file_id FROM stack_members AS sm JOIN stacks AS s ON "
+           f"s.id = sm.stack_id JOIN files AS f ON f.id = s.cover_id WHERE sm.hidden = 1 "
+           f"AND {where})")
+    return sql, list(args)
+
+
 def list_library(catalog: Catalog, filters: Filters | None = None, group: str = "date", *,
-                 limit: int | None = None, offset: int = 0) -> Listing:
+                 limit: int | None = None, offset: int = 0, stacked: bool = True) -> Listing:
     """Files passing `filters`, ordered for `group` ("date": newest first; "folder";
     "collection": collection by collection, the rest last; "name"), `limit` rows from
-    `offset` (all when limit is None). Run it on a worker thread: at 100k files it reads
-    for a fraction of a second."""
+    `offset` (all when limit is None). `stacked`: a stack of look-alike shots is one row, its
+    cover, carrying the stack's size (core.cull). Run it on a worker thread: at 100k files it
+    reads for a fraction of a second."""
     if group not in GROUPS:
         raise QueryError(f"unknown grouping {group!r}: use one of {', '.join(GROUPS)}")
     where, args = where_clause(filters)
-    join = ""
+    if stacked:
+        fold, fold_args = folded_sql(where, args)
+        where, args = f"{where} AND {fold}", [*args, *fold_args]
+    join = _STACK_JOIN
     label = "NULL"
     if group == "date":
-        join = "LEFT JOIN event_members AS em ON em.file_id = f.id"
+        join += " LEFT JOIN event_members AS em ON em.file_id = f.id"
         label = f"{UNDATED_SQL}, em.event_id"
     if group == "collection":
-        join = ("LEFT JOIN cluster_members AS m ON m.file_id = f.id "
+        join += (" LEFT JOIN cluster_members AS m ON m.file_id = f.id "
                 "LEFT JOIN clusters AS c ON c.id = m.cluster_id")
     if group == "collection":
         label = (f"CASE WHEN m.cluster_id IS NULL THEN '{NO_COLLECTION}' "
@@ -96,11 +113,11 @@ def list_library(catalog: Catalog, filters: Filters | None = None, group: str = 
         args = [*args, -1 if limit is None else int(limit), int(offset)]
     with catalog.read() as conn:
         raw = conn.execute(sql, args).fetchall()
-        rows = [tuple(r)[:9] for r in raw]
-        labels = [r[9] for r in raw] if group in ("collection", "date") else None
+        rows = [tuple(r)[:_WIDTH] for r in raw]
+        labels = [r[_WIDTH] for r in raw] if group in ("collection", "date") else None
         headers = {}
         if group == "date":
-            events = [r[10] for r in raw]
+            events = [r[_WIDTH + 1] for r in raw]
             headers = _timeline_headers(conn, rows, labels, events)
     return Listing(rows, group, _group_starts(rows, group, labels),
                    {r[ID]: i for i, r in enumerate(rows)}, headers)
@@ -191,8 +208,8 @@ def rows_by_ids(catalog: Catalog, ids: Sequence[int]) -> list[tuple]:
     out: dict[int, tuple] = {}
     with catalog.read() as conn:
         for chunk, marks in in_chunks(ids):
-            for r in conn.execute(f"SELECT {_COLUMNS} FROM files AS f WHERE f.id IN ({marks})",
-                                  chunk):
+            for r in conn.execute(f"SELECT {_COLUMNS} FROM files AS f {_STACK_JOIN} "
+                                  f"WHERE f.id IN ({marks})", chunk):
                 out[r[0]] = tuple(r)
     return [out[i] for i in ids if i in out]
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from core.query import FOLDER, TAKEN_AT, Filters, Listing, list_library, month_label
 from core.query.library import UNDATED
+from core.query.stacks import stack_rows
 from desktop.elided_label import ElidedLabel
 from desktop.library_model import GridView, LibraryModel
 from desktop.style import icon
@@ -32,6 +33,7 @@ class LibraryPage(QWidget):
     currentFileChanged = Signal(object)  # file id or None
     addFolderRequested = Signal()
     loaded = Signal()  # rows are in the model (tests and the benchmark wait on it)
+    stackOpened = Signal(int)   # a stack's cover (file id), once its other shots are shown
 
     def __init__(self, services, parent=None):
         super().__init__(parent)
@@ -93,6 +95,7 @@ class LibraryPage(QWidget):
         self.grid.setObjectName("grid")
         self.grid.setModel(self.model)
         self.grid.activatedFile.connect(self.fileActivated)
+        self.grid.stackToggled.connect(self.toggle_stack)
         self.grid.selectionModel().currentChanged.connect(
             lambda cur, _prev: self.currentFileChanged.emit(self.grid.current_id()))
         grid_holder = QWidget()
@@ -132,6 +135,19 @@ class LibraryPage(QWidget):
         self._generation = 0
         self._to_top = False
         self.rows_loaded = False
+
+    # --- stacks of look-alike shots: a tile that opens in place ---
+    def toggle_stack(self, cover_id: int) -> None:
+        """Open a stack's tile in place (its other shots follow it), or close it again."""
+        if cover_id in self.model.open_stacks:
+            self.model.close_stack(cover_id)
+            return
+
+        def shown(rows) -> None:
+            self.model.open_stack(cover_id, rows)
+            self.stackOpened.emit(cover_id)
+        run_async(stack_rows, self.services.catalog, cover_id, on_done=shown,
+                  on_error=lambda e: self.notice.setText(describe(e)))
 
     # --- library mode ---
     def reload(self) -> None:

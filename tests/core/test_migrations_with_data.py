@@ -133,6 +133,15 @@ def _catalog_at(version: int, db, lib) -> dict[str, list[str]]:
     if album is not None:
         _put(conn, p, "album_files", album_id=album, file_id=a)
     _put(conn, p, "descriptions", file_id=a, text="tram 28", source="takeout")
+    stack = _put(conn, p, "stacks", cover_id=a, best_id=a, size=2, reason="sharpest",
+                 started_at=T2023, ended_at=T2023 + 1, created_at=now)
+    if stack is not None:
+        _put(conn, p, "stack_members", file_id=a, stack_id=stack, hidden=0, rank=0)
+        _put(conn, p, "stack_members", file_id=c, stack_id=stack, hidden=1, rank=1)
+    _put(conn, p, "stack_picks", file_id=a, picked_at=now)
+    _put(conn, p, "shot_quality", file_id=a, content_hash="h", sharpness=120.0, focus="centre",
+         faces=0, clipped_high=0.0, clipped_low=0.01, brightness=0.5, eyes_closed=None,
+         phash=12345, computed_at=now)
     conn.close()
     return p
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 import pytest
 
 from core.config import Settings
@@ -71,23 +68,6 @@ def win(make_window):
 def window(make_window):
     """The main window as the app opens it, background work (recovery, scan, watch) included."""
     return make_window(start_background=True)
-
-
-@pytest.fixture
-def trash_home(tmp_path, monkeypatch):
-    """send2trash uses the XDG trash: keep it inside the test's folder. It reads
-    XDG_DATA_HOME once, at import: its module's copy is set too, or only the first test to
-    import it would get its own trash (and one without the variable, the real one)."""
-    xdg = tmp_path / "xdg"
-    xdg.mkdir()
-    monkeypatch.setenv("XDG_DATA_HOME", str(xdg))
-    if sys.platform.startswith("linux"):
-        from send2trash import plat_other
-
-        monkeypatch.setattr(plat_other, "XDG_DATA_HOME", os.fsencode(xdg))
-        monkeypatch.setattr(plat_other, "HOMETRASH_B", os.fsencode(xdg / "Trash"))
-        monkeypatch.setattr(plat_other, "HOMETRASH", str(xdg / "Trash"))
-    return xdg / "Trash"
 
 
 @pytest.fixture(autouse=True)

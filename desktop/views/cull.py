@@ -1,0 +1,287 @@
+"""Cull: stacks of look-alike shots with the best one on top and why, and the shots worth a
+look on their own (blurry, very dark, eyes closed), as a review.
+
+Nothing is ticked for the trash until the user opens a stack: then its lesser shots are.
+"Keep the best, put the rest in the trash" (one stack or all) and "Move ticked" apply a cull
+plan (core.cull.culling): the files go to a holding folder on their own disk (the Shoebox
+trash), and "Undo cull" brings them back byte for byte. Only "Empty trash…" sends them to
+the system trash, after asking. All reads and writes run on workers through core.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QMessageBox,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.query.display import plural
+from desktop.thumbs import ThumbRequest
+from desktop.views.tiles import heading, notice
+from desktop.workers import describe, run_long
+
+FileRole = Qt.UserRole        # a shot's file id
+StackRole = Qt.UserRole + 1   # a stack item's stack id
+
+
+def review(catalog, find: bool):
+    """(stacks, flagged shots, files held) — after finding stacks anew when `find`."""
+    from core.cull.culling import held_files
+    from core.cull.review import flagged_shots, list_stacks
+    from core.cull.store import measure_files, restack
+    from core.query import Filters, list_library
+
+    if find:
+        restack(catalog)
+        photos = list_library(catalog, Filters(kind="photo"), "name", stacked=False).rows
+        measure_files(catalog, [r[0] for r in photos])
+    return list_stacks(catalog), flagged_shots(catalog), len(held_files(catalog))
+
+
+def cull_files(catalog, ids: list[int], reasons: dict[int, str]):
+    from core.cull.culling import cull
+
+    return cull(catalog, ids, reasons)
+
+
+def keep_best_of(catalog, stack_ids: list[int] | None):
+    from core.cull.culling import cull, keep_best
+
+    doomed = keep_best(catalog, stack_ids)
+    return cull(catalog, list(doomed), doomed) if doomed else (None, None)
+
+
+class CullPage(QWidget):
+    openFile = Signal(int)
+    loaded = Signal()      # the review is on screen (tests wait on it)
+
+    def __init__(self, services, parent=None):
+        super().__init__(parent)
+        self.services = services
+        self.stacks = []
+        self.flagged = []
+        self.last_plan: int | None = None
+        lay = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.title = heading("Cull")
+        top.addWidget(self.title)
+        top.addStretch(1)
+        self.find_btn = QPushButton("Find look-alikes")
+        self.find_btn.setToolTip("Stack photos taken moments apart that show the same scene, "
+                                 "and measure every photo's focus and exposure")
+        self.find_btn.clicked.connect(lambda: self.refresh(find=True))
+        top.addWidget(self.find_btn)
+        lay.addLayout(top)
+        self.notice = notice("Open a stack to tick its lesser shots. Culled files wait in a "
+                             "Shoebox trash folder on the same disk until you empty it.")
+        lay.addWidget(self.notice)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Shot", "Why", "Folder"])
+        self.tree.setIconSize(QSize(64, 64))
+        self.tree.setColumnWidth(0, 280)
+        self.tree.setColumnWidth(1, 260)
+        self.tree.itemExpanded.connect(self._opened)
+        self.tree.itemActivated.connect(self._activated)
+        lay.addWidget(self.tree, 1)
+        bottom = QHBoxLayout()
+        self.pick_btn = QPushButton("Pick as best")
+        self.pick_btn.clicked.connect(self.pick_current)
+        self.keep_one_btn = QPushButton("Keep best, trash rest")
+        self.keep_one_btn.setToolTip("The stack of the selected shot: keep its best shot, move "
+                                     "the rest to the Shoebox trash (undoable)")
+        self.keep_one_btn.clicked.connect(self.keep_best_current)
+        self.keep_all_btn = QPushButton("… all stacks")
+        self.keep_all_btn.setToolTip("Keep the best shot of every stack, move the rest to the "
+                                     "Shoebox trash (undoable)")
+        self.keep_all_btn.clicked.connect(self.keep_best_all)
+        self.ticked_btn = QPushButton("Trash ticked")
+        self.ticked_btn.setToolTip("Move the ticked photos to the Shoebox trash folder on the "
+                                   "same disk (undoable)")
+        self.ticked_btn.clicked.connect(self.cull_ticked)
+        self.undo_btn = QPushButton("Undo cull")
+        self.undo_btn.setToolTip("Put the last culled photos back, byte for byte")
+        self.undo_btn.setEnabled(False)
+        self.undo_btn.clicked.connect(self.undo_last)
+        self.empty_btn = QPushButton("Empty trash…")
+        self.empty_btn.setToolTip("Send the culled photos waiting in the Shoebox trash to the "
+                                  "system trash (asks first; Shoebox cannot undo it)")
+        self.empty_btn.clicked.connect(self.empty)
+        for b in (self.pick_btn, self.keep_one_btn, self.keep_all_btn, self.ticked_btn):
+            bottom.addWidget(b)
+        bottom.addStretch(1)
+        bottom.addWidget(self.undo_btn)
+        bottom.addWidget(self.empty_btn)
+        lay.addLayout(bottom)
+        services.thumbs.ready.connect(self._thumb_ready)
+        self._items_by_id: dict[int, QTreeWidgetItem] = {}
+
+    # --- reading ---
+    def refresh(self, find: bool = False) -> None:
+        self.title.setText("Cull (finding look-alikes…)" if find else "Cull")
+        run_long(review, self.services.catalog, find, on_done=self._show,
+                 on_error=self._failed)
+
+    def _failed(self, e: BaseException) -> None:
+        self.title.setText("Cull")
+        self.notice.setText(describe(e))
+        self.loaded.emit()
+
+    def _shot_item(self, parent, file_id: int, path: str, name: str, why: str):
+        it = QTreeWidgetItem(parent, [name, why, os.path.dirname(path)])
+        it.setData(0, FileRole, file_id)
+        it.setData(1, FileRole, path)
+        it.setFlags(it.flags() | Qt.ItemIsUserCheckable)
+        it.setCheckState(0, Qt.Unchecked)
+        self._items_by_id[file_id] = it
+        pm = self.services.thumbs.get(ThumbRequest(file_id, path, "photo"))
+        if pm is not None:
+            it.setIcon(0, QIcon(pm))
+        return it
+
+    def _show(self, result) -> None:
+        self.stacks, self.flagged, held = result
+        self.title.setText("Cull")
+        self.tree.clear()
+        self._items_by_id.clear()
+        for s in self.stacks:
+            best = s.shots[0] if s.shots else None
+            label = (f"{plural(len(s.shots), 'look-alike shot')} · keep "
+                     f"{best.name if best else '?'}")
+            head = QTreeWidgetItem(self.tree, [label, s.reason, ""])
+            head.setData(0, StackRole, s.id)
+            for shot in s.shots:
+                if shot.file_id == s.cover_id:
+                    why = "your pick" if s.picked else f"best: {s.reason}"
+                else:
+                    why = ", ".join(shot.flaws) or "a lesser shot"
+                self._shot_item(head, shot.file_id, shot.path, shot.name, why)
+        if self.flagged:
+            head = QTreeWidgetItem(self.tree, [
+                f"Worth a look on their own: {plural(len(self.flagged), 'photo')}",
+                "never ticked for you", ""])
+            for f in self.flagged:
+                self._shot_item(head, f.file_id, f.path, f.name, ", ".join(f.reasons))
+        self.empty_btn.setText(f"Empty trash ({held})…" if held else "Empty trash…")
+        self.empty_btn.setEnabled(bool(held))
+        if not self.stacks and not self.flagged:
+            self.notice.setText("No look-alike shots or clearly flawed photos found. "
+                                "“Find look-alikes” looks again.")
+        self.loaded.emit()
+
+    def _thumb_ready(self, file_id: int) -> None:
+        it = self._items_by_id.get(file_id)
+        if it is not None:
+            pm = self.services.thumbs.get(ThumbRequest(file_id, it.data(1, FileRole), "photo"))
+            if pm is not None:
+                it.setIcon(0, QIcon(pm))
+
+    # --- the user's eye ---
+    def _opened(self, item: QTreeWidgetItem) -> None:
+        """A stack the user opened: its lesser shots are ticked (the best never)."""
+        sid = item.data(0, StackRole)
+        stack = next((s for s in self.stacks if s.id == sid), None)
+        if stack is None:
+            return
+        for i in range(item.childCount()):
+            child = item.child(i)
+            if child.data(0, FileRole) != stack.cover_id:
+                child.setCheckState(0, Qt.Checked)
+
+    def _activated(self, item: QTreeWidgetItem, _col: int) -> None:
+        fid = item.data(0, FileRole)
+        if fid is not None:
+            self.openFile.emit(fid)
+
+    def ticked(self) -> list[int]:
+        out = []
+        for i in range(self.tree.topLevelItemCount()):
+            head = self.tree.topLevelItem(i)
+            for k in range(head.childCount()):
+                c = head.child(k)
+                if c.checkState(0) == Qt.Checked:
+                    out.append(c.data(0, FileRole))
+        return out
+
+    def _current_stack(self):
+        it = self.tree.currentItem()
+        if it is None:
+            return None, None
+        head = it if it.parent() is None else it.parent()
+        sid = head.data(0, StackRole)
+        return sid, (it.data(0, FileRole) if it.parent() is not None else None)
+
+    # --- writing ---
+    def _ask_cull(self, what: str) -> bool:
+        """Every cull asks first (it moves files, if only to the Shoebox trash)."""
+        answer = QMessageBox.question(
+            self, "Move to Shoebox trash",
+            f"Move {what} to the Shoebox trash folder on the same disk?\n\n"
+            "“Undo cull” puts them back exactly as they were; nothing goes to the system "
+            "trash until you empty it.", QMessageBox.Yes | QMessageBox.Cancel,
+            QMessageBox.Cancel)
+        return answer == QMessageBox.Yes
+
+    def _run(self, fn, *args) -> None:
+        def done(result) -> None:
+            pid = result[0] if isinstance(result, tuple) else None
+            if pid is not None:
+                self.last_plan = pid
+                self.undo_btn.setEnabled(True)
+            self.services.libraryChanged.emit()
+            self.refresh()
+        run_long(fn, self.services.catalog, *args, on_done=done, on_error=self._failed)
+
+    def pick_current(self) -> None:
+        sid, fid = self._current_stack()
+        if sid is None or fid is None:
+            return
+        from core.cull.store import pick_cover
+        self._run(lambda catalog: pick_cover(catalog, fid))
+
+    def keep_best_current(self) -> None:
+        sid, _ = self._current_stack()
+        stack = next((s for s in self.stacks if s.id == sid), None)
+        if stack is not None and self._ask_cull(
+                f"the {plural(len(stack.shots) - 1, 'lesser shot')} of this stack"):
+            self._run(keep_best_of, [sid])
+
+    def keep_best_all(self) -> None:
+        n = sum(len(s.shots) - 1 for s in self.stacks)
+        if n and self._ask_cull(f"the {plural(n, 'lesser shot')} of "
+                                f"{plural(len(self.stacks), 'stack')}"):
+            self._run(keep_best_of, None)
+
+    def cull_ticked(self) -> None:
+        ids = self.ticked()
+        if ids and self._ask_cull(f"{plural(len(ids), 'ticked photo')}"):
+            self._run(cull_files, ids, {i: "ticked in the cull review" for i in ids})
+
+    def undo_last(self) -> None:
+        if self.last_plan is None:
+            return
+        from core.cull.culling import undo_cull
+        pid, self.last_plan = self.last_plan, None
+        self.undo_btn.setEnabled(False)
+        self._run(lambda catalog: undo_cull(catalog, pid))
+
+    def empty(self) -> None:
+        answer = QMessageBox.question(
+            self, "Empty Shoebox trash",
+            "Send every culled file to the system trash? Shoebox cannot undo those culls "
+            "afterwards (the system trash may still restore them).",
+            QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
+        if answer != QMessageBox.Yes:
+            return
+        from core.cull.culling import empty_holding
+        self.last_plan = None
+        self.undo_btn.setEnabled(False)
+        self._run(empty_holding)

@@ -1,0 +1,45 @@
+"""Bursts made from the real photos the repository carries: shifted crops of one photo, some
+blurred, some darker, written as JPEGs with camera and capture time in their EXIF."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PIL import Image, ImageEnhance, ImageFilter
+
+REPO = Path(__file__).resolve().parents[3]
+SAMPLE = REPO / "resources" / "sample" / "library"
+FACES = REPO / "tests" / "data" / "faces"
+CAT = SAMPLE / "Phone" / "2023-06 Home" / "IMG_2301.jpg"            # Chelsea the cat
+ROCKET = SAMPLE / "Phone" / "2015-02 Florida" / "IMG_0412.jpg"      # a launch
+COFFEE = SAMPLE / "Phone" / "2023-04 Lisbon" / "IMG_2031.jpg"
+PORTRAIT = FACES / "obama_2012_portrait.jpg"
+T0 = time.mktime((2024, 5, 4, 10, 0, 0, 0, 0, -1))
+
+
+def variant(src: Path, dx: int = 0, blur: float = 0.0, light: float = 1.0) -> Image.Image:
+    """A 94% crop of `src` moved `dx` px right, blurred by `blur` (Gaussian σ), with its
+    brightness times `light`."""
+    img = Image.open(src).convert("RGB")
+    w, h = img.size
+    cw, ch = int(w * 0.94), int(h * 0.94)
+    x = min(max(0, (w - cw) // 2 + dx), w - cw)
+    out = img.crop((x, (h - ch) // 2, x + cw, (h - ch) // 2 + ch))
+    if blur:
+        out = out.filter(ImageFilter.GaussianBlur(blur))
+    if light != 1.0:
+        out = ImageEnhance.Brightness(out).enhance(light)
+    return out
+
+
+def save(img: Image.Image, path: Path, taken: float, camera=("Fuji", "X100")) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ex = Image.Exif()
+    stamp = time.strftime("%Y:%m:%d %H:%M:%S", time.localtime(taken))
+    if camera:
+        ex[271], ex[272] = camera
+    ex[306] = stamp
+    ex.get_ifd(0x8769)[36867] = stamp
+    img.save(path, "JPEG", quality=92, exif=ex.tobytes())
+    return path
