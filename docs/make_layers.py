@@ -38,7 +38,7 @@ def _siblings(entry: str) -> tuple[list[str], bool]:
     """A layer's modules and whether they are independent of each other."""
     independent = "|" in entry
     parts = re.split(r"[|:]", entry)
-    return [p.strip().rstrip("?") for p in parts if p.strip()], independent
+    return [p.strip().strip("()") for p in parts if p.strip()], independent   # (x): optional
 
 
 def _full(container: str | None, name: str) -> str:

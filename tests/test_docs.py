@@ -89,7 +89,7 @@ def test_the_layers_picture_is_the_import_contracts():
 def test_the_layers_picture_follows_a_changed_contract():
     ml = make_layers()
     contracts = [{"id": "core-layers", "name": "core's rooms", "type": "layers",
-                  "containers": ["core"], "layers": ["cli", "organize | search", "query"]}]
+                  "containers": ["core"], "layers": ["cli", "organize | search", "(query)"]}]
     text = ml.block(contracts)
     assert "core_cli --> core_organize" in text and "core_search --> core_query" in text
     assert "`organize` | `search`" in text and text not in ml.block()
