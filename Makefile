@@ -34,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/pylint --score=n core desktop   # near-copies only (pyproject.toml)
 
 # Quick benchmark variants compared with the last committed figures (benchmarks/results/);
-# not part of `make test`. Full runs: $(BIN)/python -m benchmarks.<name> (see the README).
+# not part of `make test`. Full runs: $(BIN)/python -m benchmarks.<name> (see docs/BENCHMARKS.md).
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.compare
 

@@ -7,7 +7,7 @@ with the real dlib weights of the default install, in a throw-away SHOEBOX_HOME.
 
 1. quality, on labelled face photos: `--faces DIR`, by default tests/data/faces (8 public-domain
    photos: Obama, Biden, one astronaut), or a folder laid out as face_recognition's examples
-   (train/<person>/, single/, test/; the README's figures: 24 photos, 5 labelled people + one
+   (train/<person>/, single/, test/; docs/BENCHMARKS.md's figures: 24 photos, 5 labelled people + one
    stranger + one child):
    - all at once: pairwise accuracy over labelled face pairs (same person <=> same label;
      an unassigned face is nobody's), the same over pairs whose two faces are both in a

@@ -1,5 +1,5 @@
 """The GPU path, measured in one command on a machine with an NVIDIA GPU (none here: prepared,
-not yet run; see the README's performance table for what has been measured).
+not yet run; see docs/BENCHMARKS.md for what has been measured).
 
     .venv/bin/python -m benchmarks.bench_gpu [--photos 256] [--json PATH]
 

@@ -477,7 +477,7 @@ def main() -> None:
         if "rss" not in skip:
             # 10,000 files through the full model take ~45 min on 2 cores, so the 10k run
             # uses the tiny CLIP (the pipeline's own memory: queues, batches, writes) and a
-            # shorter run the full model (the model's memory); see the README figures
+            # shorter run the full model (the model's memory); see docs/BENCHMARKS.md
             from models.testing import build_tiny_clip
 
             tiny = build_tiny_clip(tmp / "clip-tiny", image_size=224)

@@ -3,7 +3,7 @@
 By default the sample library the repository carries (resources/sample/library: a dozen
 public-domain and CC0 photos, `shoebox sample`), so every benchmark runs on a fresh clone.
 Set SHOEBOX_BENCH_MEDIA to a folder of your own real photos (its JPEGs, in any subfolder) for
-figures on more and larger pictures; the README says which figures were measured that way.
+figures on more and larger pictures; docs/BENCHMARKS.md says which figures were measured that way.
 """
 
 from __future__ import annotations

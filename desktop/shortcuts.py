@@ -1,5 +1,5 @@
 """Every keyboard shortcut of the main window, in one table: the window binds its actions from
-here, and the README's Keyboard section lists each row (tests/desktop/test_shortcuts.py checks
+here, and the Keyboard section of docs/GUIDE.md lists each row (tests/desktop/test_shortcuts.py checks
 both ways). Keys are Qt's portable text: Ctrl is Cmd on macOS."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ class Shortcut:
     keys: tuple[str, ...]
     does: str
     where: str
-    bound: bool = True   # False: a key the widget itself handles (listed for the README only)
+    bound: bool = True   # False: a key the widget itself handles (listed for the guide only)
 
 
 SHORTCUTS: dict[str, Shortcut] = {

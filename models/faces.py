@@ -37,7 +37,7 @@ DESCRIPTOR_FILE = "dlib_face_recognition_resnet_model_v1.dat"
 CHIP_SIZE = 150       # the descriptor network's input (dlib's standard chip)
 CHIP_PADDING = 0.25
 HOG_MIN_FACE = 80     # the HOG window: smaller faces are found only on an enlarged image
-DETECT_SCALE = 1.5    # HOG runs on the image enlarged 1.5x: faces from ~53 px (see README)
+DETECT_SCALE = 1.5    # HOG runs on the image enlarged 1.5x: faces from ~53 px (docs/BENCHMARKS.md)
 INSTALL_HINT = "install them with `pip install dlib-bin face-recognition-models`"
 
 

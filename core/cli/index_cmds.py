@@ -17,8 +17,9 @@ def register(sub) -> None:
                    help=f"run only this stage (repeatable): {', '.join(STAGE_NAMES)}")
     p.add_argument("--limit", type=int, default=None, metavar="N",
                    help="process at most N files per stage")
-    p.add_argument("--retry-errors", action="store_true",
-                   help="try again the files that failed before (see `shoebox errors`)")
+    p.add_argument("--retry-problems", "--retry-errors", dest="retry_errors",  # its first name
+                   action="store_true",
+                   help="try again the files that failed before (see `shoebox problems`)")
     add_json_flag(p)
     p.set_defaults(func=cmd_index)
 
@@ -54,7 +55,7 @@ def describe(report) -> str:
     for folder, why in sc.get("refused_folders", {}).items():
         lines.append(f"XMP sidecars cannot be written in {folder}: {why}")
     if report.errors:
-        lines.append("see `shoebox errors` for what failed; `shoebox index --retry-errors` "
+        lines.append("see `shoebox problems` for what failed; `shoebox index --retry-problems` "
                      "tries those files again")
     if report.cancelled:
         lines.append("stopped early; run `shoebox index` again to continue")

@@ -1,4 +1,7 @@
-"""Library commands: sample, add, roots, remove-root, scan, watch, status, errors."""
+"""Library commands: sample, folders (add, remove, list), scan, watch, status, problems.
+
+The app's words are the commands' names ("Library folders", "Problems"); the first names
+(`add`, `roots`, `remove-root`, `errors`) stay as aliases so scripts keep working."""
 
 from __future__ import annotations
 
@@ -20,19 +23,25 @@ def register(sub) -> None:
     add_json_flag(p)
     p.set_defaults(func=cmd_sample)
 
-    p = sub.add_parser("add", help="add a folder to the library (then run `shoebox scan`)")
-    p.add_argument("folder")
+    p = sub.add_parser("folders", help="the library folders: list them, add one, remove one")
     add_json_flag(p)
-    p.set_defaults(func=cmd_add)
+    p.set_defaults(func=cmd_folders)
+    fs = p.add_subparsers(dest="folders_command", metavar="ACTION")
+    q = fs.add_parser("list", help="list the library folders")
+    add_json_flag(q)
+    q.set_defaults(func=cmd_folders)
+    _folder_command(fs, "add", "add a folder to the library (then run `shoebox scan`)",
+                    cmd_add)
+    _folder_command(fs, "remove", "forget a library folder (files on disk stay)",
+                    cmd_remove_folder)
 
-    p = sub.add_parser("roots", help="list the library folders")
+    # the first names, kept for scripts: `add`, `roots`, `remove-root`
+    _folder_command(sub, "add", "add a library folder (same as `shoebox folders add`)", cmd_add)
+    p = sub.add_parser("roots", help="list the library folders (same as `shoebox folders`)")
     add_json_flag(p)
-    p.set_defaults(func=cmd_roots)
-
-    p = sub.add_parser("remove-root", help="forget a library folder (files on disk stay)")
-    p.add_argument("folder")
-    add_json_flag(p)
-    p.set_defaults(func=cmd_remove_root)
+    p.set_defaults(func=cmd_folders)
+    _folder_command(sub, "remove-root", "forget a library folder (same as "
+                    "`shoebox folders remove`)", cmd_remove_folder)
 
     p = sub.add_parser("scan", help="find new, changed, moved and deleted files in the library")
     add_json_flag(p)
@@ -44,14 +53,22 @@ def register(sub) -> None:
     p.add_argument("--no-index", action="store_true", help="only scan; do not run the pipeline")
     p.set_defaults(func=cmd_watch)
 
-    p = sub.add_parser("status", help="counts of files, pending work and errors")
+    p = sub.add_parser("status", help="counts of files, pending work and problems")
     add_json_flag(p)
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("errors", help="every file and folder Shoebox had a problem with")
+    p = sub.add_parser("problems", aliases=["errors"],   # `errors` was its first name
+                       help="every file and folder Shoebox had a problem with")
     p.add_argument("--limit", type=int, default=None)
     add_json_flag(p)
-    p.set_defaults(func=cmd_errors)
+    p.set_defaults(func=cmd_problems)
+
+
+def _folder_command(sub, name: str, help_text: str, func) -> None:
+    p = sub.add_parser(name, help=help_text)
+    p.add_argument("folder")
+    add_json_flag(p)
+    p.set_defaults(func=func)
 
 
 def cmd_sample(args, ctx) -> int:
@@ -62,7 +79,7 @@ def cmd_sample(args, ctx) -> int:
         print_json({"folder": str(args.folder), "files": [str(f) for f in files]})
     else:
         print(f"wrote {len(files)} files into {args.folder}; "
-              f"next: `shoebox add {args.folder}` and `shoebox scan`")
+              f"next: `shoebox folders add {args.folder}` and `shoebox scan`")
     return 0
 
 
@@ -75,18 +92,18 @@ def cmd_add(args, ctx) -> int:
     return 0
 
 
-def cmd_roots(args, ctx) -> int:
+def cmd_folders(args, ctx) -> int:
     roots = list_roots(ctx.catalog)
     if args.json:
         print_json([r.__dict__ for r in roots])
     elif not roots:
-        print("no library folders yet: add one with `shoebox add FOLDER`")
+        print("no library folders yet: add one with `shoebox folders add FOLDER`")
     for r in roots if not args.json else []:
         print(r.path + (f"  ({r.error})" if r.error else ""))
     return 0
 
 
-def cmd_remove_root(args, ctx) -> int:
+def cmd_remove_folder(args, ctx) -> int:
     n = remove_root(ctx.catalog, args.folder)
     if args.json:
         print_json({"removed": args.folder, "file_records_dropped": n})
@@ -107,7 +124,7 @@ def describe(report: ScanReport) -> str:
         text = (f"{report.new} new, {report.changed} changed, {report.moved} moved, "
                 f"{report.missing} missing, {report.unchanged} unchanged")
     if report.problems:
-        text += f"; {report.problems} problems (see `shoebox errors`)"
+        text += f"; {report.problems} problems (see `shoebox problems`)"
     for path in report.unavailable_roots:
         text += f"\nnot scanned: {path} is not available (is its drive connected?)"
     return text
@@ -115,7 +132,7 @@ def describe(report: ScanReport) -> str:
 
 def cmd_scan(args, ctx) -> int:
     if not list_roots(ctx.catalog):
-        print("no library folders yet: add one with `shoebox add FOLDER`")
+        print("no library folders yet: add one with `shoebox folders add FOLDER`")
         return 1
     report = run_scan(ctx, quiet=args.json)
     if args.json:
@@ -128,7 +145,7 @@ def cmd_scan(args, ctx) -> int:
 def cmd_watch(args, ctx) -> int:
     roots = [r.path for r in list_roots(ctx.catalog)]
     if not roots:
-        print("no library folders yet: add one with `shoebox add FOLDER`")
+        print("no library folders yet: add one with `shoebox folders add FOLDER`")
         return 1
     index = None if args.no_index else _indexer(ctx)
     print(describe(run_scan(ctx)))
@@ -194,13 +211,13 @@ def cmd_status(args, ctx) -> int:
             print(f"pending {stage}: {n}")
     e = status["errors"]
     if e["total"]:
-        print(f"{e['total']} problems (see `shoebox errors`)")
+        print(f"{e['total']} problems (see `shoebox problems`)")
     for r in status["roots"]:
         print(f"  {r['path']}: {r['files']} files" + (f" — {r['error']}" if r["error"] else ""))
     return 0
 
 
-def cmd_errors(args, ctx) -> int:
+def cmd_problems(args, ctx) -> int:
     entries = list_problems(ctx.catalog, args.limit)
     if args.json:
         print_json(problem_dicts(entries))

@@ -12,7 +12,7 @@ def register(sub) -> None:
     # `cluster` was its first name; scripts that use it keep working
     p = sub.add_parser("collections", aliases=["cluster"],
                        help="group the library into collections and name them "
-                       "(a full recluster; names you gave are kept)")
+                       "(the whole library grouped again; names you gave are kept)")
     p.add_argument("--min-size", type=int, default=None, metavar="N",
                    help="smallest collection (default 5)")
     p.add_argument("--no-name", action="store_true", help="only group; do not name")
@@ -20,14 +20,15 @@ def register(sub) -> None:
                    help="name every collection again (your own names are still kept)")
     p.add_argument("--no-llm", action="store_true", help="name from tags and dates only")
     p.add_argument("--new-only", action="store_true",
-                   help="no recluster: files not in a collection join the nearest one when they "
+                   help="no regrouping: files not in a collection join the nearest one when they "
                         "clearly belong")
     add_json_flag(p)
     p.set_defaults(func=cmd_collections)
 
     p = sub.add_parser("plan", help="propose where each file should go: by events, kinds, "
                        "topics and months, by topic, or by date (moves nothing)")
-    p.add_argument("--root", default=None, help="only this library folder")
+    p.add_argument("--folder", "--root", dest="folder", default=None,   # --root: its first name
+                   help="only this library folder")
     p.add_argument("--target", default=None, metavar="DIR",
                    help="build the new tree under DIR instead of inside each library folder")
     p.add_argument("--mode", choices=("move", "copy", "link"), default=None)
@@ -133,7 +134,7 @@ def _root_id(ctx, folder: str | None) -> int | None:
     for r in list_roots(ctx.catalog):
         if r.path == path:
             return r.id
-    raise LibraryError(f"{folder} is not a library folder (see `shoebox roots`)")
+    raise LibraryError(f"{folder} is not a library folder (see `shoebox folders`)")
 
 
 def cmd_plan(args, ctx) -> int:
@@ -143,7 +144,7 @@ def cmd_plan(args, ctx) -> int:
 
     _recover(ctx)
     layout = _remember_layout(ctx, args.layout)
-    pid = make_plan(ctx.catalog, ctx.settings, root_id=_root_id(ctx, args.root),
+    pid = make_plan(ctx.catalog, ctx.settings, root_id=_root_id(ctx, args.folder),
                     target=args.target, mode=args.mode, layout=layout,
                     template=args.template, registry=None if args.no_llm else ctx.registry,
                     use_llm=not args.no_llm)

@@ -1,4 +1,4 @@
-"""Search commands: search, similar, duplicates, ask."""
+"""Search commands: search, more-like (the app's "More like this"), duplicates, ask."""
 
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ def register(sub) -> None:
                    help="taken on or before DATE (YYYY, YYYY-MM or YYYY-MM-DD, inclusive)")
     p.add_argument("--kind", choices=["photo", "video", "screenshot", "document"])
     p.add_argument("--folder", help="only files in this folder or below it")
-    p.add_argument("--root", type=int, metavar="ID", help="only files of this library root id")
+    p.add_argument("--root", type=int, metavar="ID",
+                   help="only files of the library folder with this id (`shoebox folders --json`)")
     gps = p.add_mutually_exclusive_group()
     gps.add_argument("--gps", dest="has_gps", action="store_true", default=None,
                      help="only files with a GPS position")
@@ -45,13 +46,14 @@ def register(sub) -> None:
     add_json_flag(p)
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("similar", help="photos and videos that look like FILE")
+    p = sub.add_parser("more-like", aliases=["similar"],   # `similar` was its first name
+                       help='"More like this": photos and videos that look like FILE')
     p.add_argument("file", help="a file in the library (path or catalog id)")
     p.add_argument("--frame-ms", type=int, metavar="MS",
                    help="video: compare this moment instead of the whole video")
     p.add_argument("--limit", type=_positive, default=20)
     add_json_flag(p)
-    p.set_defaults(func=cmd_similar)
+    p.set_defaults(func=cmd_more_like)
 
     p = sub.add_parser("duplicates", help="exact and near-duplicate copies, with the one to keep")
     p.add_argument("--exact-only", action="store_true",
@@ -139,7 +141,7 @@ def _people_arg(ctx, values: list[str] | None) -> tuple[int, ...] | None:
     return tuple(find_person(ctx.catalog, v) for v in values)
 
 
-def cmd_similar(args, ctx) -> int:
+def cmd_more_like(args, ctx) -> int:
     from core.search import similar
 
     results = similar(ctx.catalog, ctx.registry, file_arg(args.file),

@@ -6,7 +6,7 @@ file's content now, or when the model that did it (jobs.model_id) is not the rol
 now (`Registry.identity`, known without loading weights). A moved file keeps its id, hash and
 rows, so it is never redone.
 
-States: pending (to do), done, error (jobs.error says why; redone only on --retry-errors or
+States: pending (to do), done, error (jobs.error says why; redone only on --retry-problems or
 when the file or the model changes), skipped (the stage's model is not available: jobs.error
 says why; the stage runs as soon as the model becomes available). 'running' is not used: a
 result and its job state are written in one transaction, so a crash leaves jobs pending.
@@ -50,7 +50,7 @@ STAGE_NAMES = tuple(s.name for s in STAGES)
 BY_NAME = {s.name: s for s in STAGES}
 
 # Files the pipeline can work on. Files the scanner could not read (files.error: empty,
-# truncated, not an image) are already listed by `shoebox errors`; they get jobs again when
+# truncated, not an image) are already listed by `shoebox problems`; they get jobs again when
 # a rescan finds them readable.
 _WORKABLE = ("f.status = 'present' AND f.content_hash IS NOT NULL AND f.error IS NULL "
              "AND f.size > 0")

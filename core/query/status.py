@@ -1,5 +1,5 @@
 """What the library looks like right now: counts for `shoebox status` and the GUI's status area,
-and every recorded problem for `shoebox errors`. Read-only, so it never waits on the indexer."""
+and every recorded problem for `shoebox problems`. Read-only, so it never waits on the indexer."""
 
 from __future__ import annotations
 

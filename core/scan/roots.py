@@ -89,7 +89,7 @@ def remove_root(catalog: Catalog, folder: str | os.PathLike) -> int:
             "SELECT id FROM roots WHERE path = ? OR path = ?", (resolved, str(folder))
         ).fetchone()
         if row is None:
-            raise LibraryError(f"{folder} is not a library folder (see `shoebox roots`)")
+            raise LibraryError(f"{folder} is not a library folder (see `shoebox folders`)")
         n = conn.execute("SELECT count(*) FROM files WHERE root_id = ?", (row["id"],)).fetchone()[0]
         conn.execute("DELETE FROM roots WHERE id = ?", (row["id"],))
         return n

@@ -8,7 +8,7 @@ file's content hash), and a pixel comparison at a common size: a pHash at its lo
 also matches different pictures of the same layout (two pliers, a red and a green flag, two
 dreidels with different letters), so a pair is only near-duplicate when, centre-cropped to the
 same aspect ratio and shrunk to 64x64, nearly every pixel agrees (`pixel_difference`).
-Measured (benchmarks/eval_duplicates.py, README): true re-saves/resizes <= 0.15, different
+Measured (benchmarks/eval_duplicates.py, docs/BENCHMARKS.md): true re-saves/resizes <= 0.15, different
 pictures of the same shape >= 0.32.
 Screenshots and documents are mostly white: two different ones pass the pixel check. Where
 the text stage read text in both files, the texts must agree as well (`same_text`).
@@ -138,7 +138,7 @@ def _phashes(catalog, conn, file_ids) -> dict[int, int]:
             h = phash_file(path)
         except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError) as e:
             # the file stays in its exact-duplicate group (by content hash); only near
-            # duplicates of it cannot be confirmed, and `shoebox errors` says so
+            # duplicates of it cannot be confirmed, and `shoebox problems` says so
             log.warning("duplicates: no perceptual hash for %s (%s)", path, e)
             reason = f"no perceptual hash, so its near duplicates cannot be confirmed: {describe(e)}"
             failed.append((fid, chash, reason, time.time()))
@@ -152,7 +152,7 @@ def _phashes(catalog, conn, file_ids) -> dict[int, int]:
 
 def _store_phashes(conn, new: list[tuple], failed: list[tuple]) -> None:
     """Hashes go to `phashes`; a failure is an error on its file, as a jobs row of stage
-    'phash' (the pipeline never schedules that stage; `shoebox errors` and the problems list
+    'phash' (the pipeline never schedules that stage; `shoebox problems` and the problems list
     show it), cleared once the file hashes."""
     conn.executemany(
         "INSERT INTO phashes(file_id, content_hash, phash, computed_at) VALUES (?,?,?,?) "

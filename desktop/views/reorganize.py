@@ -250,7 +250,7 @@ class ReorganizePage(QWidget):
                                  "{year} {month} {day} {month_name} {name} {place}")
         self.template.setMaximumWidth(120)
         top.addWidget(self.template)
-        self.propose_btn = QPushButton("Propose a new layout")
+        self.propose_btn = QPushButton("Propose a plan")
         self.propose_btn.clicked.connect(self.propose)
         top.addWidget(self.propose_btn)
         lay.addLayout(top)
@@ -821,7 +821,7 @@ class ReorganizePage(QWidget):
         layout = self.layout_box.currentData()
         template = self.template.text().strip() if layout == "date" else None
         self._remember_template()
-        self.summary.setText("Working out a new layout…")
+        self.summary.setText("Working out a plan…")
         s.background.submit("plan", lambda task: organize_api.propose(
                                 s, mode, task, None if layout == AUTO else layout, template),
                             self._planned)

@@ -17,13 +17,32 @@ def test_add_scan_status_json_round_trip(tmp_path, capsys):
     assert "nothing changed" in out
 
 
-def test_errors_lists_problems(tmp_path, capsys):
+def test_problems_lists_them_and_errors_is_its_old_name(tmp_path, capsys):
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "empty.jpg").write_bytes(b"")
-    run(capsys, "add", str(tmp_path / "lib"))
+    run(capsys, "folders", "add", str(tmp_path / "lib"))
     run(capsys, "scan")
-    code, out, _ = run(capsys, "errors", "--json")
-    assert code == 0 and json.loads(out)[0]["reason"].startswith("empty file")
+    assert "1 problems (see `shoebox problems`)" in run(capsys, "status")[1]
+    for command in ("problems", "errors"):
+        code, out, _ = run(capsys, command, "--json")
+        assert code == 0 and json.loads(out)[0]["reason"].startswith("empty file")
+
+
+def test_library_folders_by_the_apps_name_and_by_the_old_ones(tmp_path, capsys):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    assert run(capsys, "folders", "--json")[1].strip() == "[]"
+    assert "`shoebox folders add FOLDER`" in run(capsys, "folders")[1]
+    assert run(capsys, "folders", "add", str(a))[0] == 0
+    assert run(capsys, "add", str(b))[0] == 0                    # the old name of `folders add`
+    listed = {str(a.resolve()), str(b.resolve())}
+    for argv in (["folders", "--json"], ["folders", "list", "--json"], ["roots", "--json"]):
+        code, out, _ = run(capsys, *argv)
+        assert code == 0 and {r["path"] for r in json.loads(out)} == listed, argv
+    assert run(capsys, "folders", "remove", str(a))[0] == 0
+    assert run(capsys, "remove-root", str(b))[0] == 0            # the old name of `folders remove`
+    assert json.loads(run(capsys, "folders", "--json")[1]) == []
 
 
 def test_user_errors_are_messages_not_tracebacks(tmp_path, capsys):

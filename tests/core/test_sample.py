@@ -32,7 +32,7 @@ def test_sample_writes_a_library_with_dates_places_a_video_and_duplicates(tmp_pa
     assert len(out["files"]) == len(list(sample_dir().rglob("*.*")))
     gps = [p for p in lib.rglob("*.jpg") if Image.open(p).getexif().get_ifd(0x8825)]
     assert len(gps) >= 6
-    run_ok(capsys, "add", str(lib))
+    run_ok(capsys, "folders", "add", str(lib))   # as the README says
     scanned = json.loads(run_ok(capsys, "scan", "--json"))
     assert scanned["new"] == len(out["files"])
     status = json.loads(run_ok(capsys, "status", "--json"))

@@ -1,5 +1,5 @@
 """One source of truth for the keyboard: desktop/shortcuts.py. The window binds every shortcut
-from it (nothing bound elsewhere), and the README's Keyboard section lists each row."""
+from it (nothing bound elsewhere), and the user guide's Keyboard section (docs/GUIDE.md) lists each row."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from desktop.shortcuts import SHORTCUTS
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "GUIDE.md"
 
 
 def keyboard_section() -> str:
-    text = README.read_text(encoding="utf-8")
+    text = GUIDE.read_text(encoding="utf-8")
     m = re.search(r"^## Keyboard\n(.*?)(?=^## )", text, re.MULTILINE | re.DOTALL)
-    assert m, "README.md has a '## Keyboard' section"
+    assert m, "docs/GUIDE.md has a '## Keyboard' section"
     return m.group(1)
 
 
@@ -34,8 +34,8 @@ def test_the_readme_lists_every_shortcut_as_the_code_defines_it():
     rows = _rows(keyboard_section())
     for name, sc in SHORTCUTS.items():
         keys = " or ".join(sc.keys) if name != "pages" else f"{sc.keys[0]} … {sc.keys[-1]}"
-        assert (keys, sc.does) in rows, f"README Keyboard: no row '{keys} | {sc.does}' ({name})"
-    assert len(rows) == len(SHORTCUTS), "the README lists a shortcut the code does not define"
+        assert (keys, sc.does) in rows, f"GUIDE.md Keyboard: no row '{keys} | {sc.does}' ({name})"
+    assert len(rows) == len(SHORTCUTS), "GUIDE.md lists a shortcut the code does not define"
 
 
 def test_the_window_binds_its_shortcuts_from_the_table_only(window):

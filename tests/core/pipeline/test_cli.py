@@ -36,7 +36,8 @@ def test_index_help_and_bad_stage(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["index", "--help"])
     assert exit_.value.code == 0
-    assert "--retry-errors" in capsys.readouterr().out
+    help_text = capsys.readouterr().out
+    assert "--retry-problems" in help_text and "--retry-errors" in help_text  # the old name too
     with pytest.raises(SystemExit) as exit_:
         main(["index", "--stage", "nope"])
     assert exit_.value.code == 2  # argparse's usage error, not a crash

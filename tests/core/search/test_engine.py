@@ -364,11 +364,12 @@ def test_cli_browse_filters_and_similar(catalog, q, capsys):
     for flag in ("--collection", "--cluster"):  # --cluster: the flag's older name
         assert main(["search", flag, "7", "--json"]) == 0
         assert [h["file_id"] for h in json.loads(capsys.readouterr().out)["hits"]] == [b]
-    assert main(["similar", "/lib/a.jpg", "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert [h["file_id"] for h in out["hits"]] == [b]
-    assert out["hits"][0]["similarity"] == pytest.approx(0.9, abs=1e-3)
-    assert main(["similar", "/lib/none.jpg"]) == 2
+    for command in ("more-like", "similar"):  # similar: the command's older name
+        assert main([command, "/lib/a.jpg", "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)
+        assert [h["file_id"] for h in out["hits"]] == [b]
+        assert out["hits"][0]["similarity"] == pytest.approx(0.9, abs=1e-3)
+    assert main(["more-like", "/lib/none.jpg"]) == 2
     assert "not in the library" in capsys.readouterr().err
 
 
