@@ -80,8 +80,10 @@ def _cells(get: Getter, n: int, seed: int) -> np.ndarray:
     cent = x[rng.choice(len(x), size=min(cells, len(x)), replace=False)].copy()
     for _ in range(KMEANS_ITERATIONS):
         assign = np.argmax(x @ cent.T, axis=1)
+        order = np.argsort(assign, kind="stable")
+        used, starts = np.unique(assign[order], return_index=True)
         sums = np.zeros_like(cent)
-        np.add.at(sums, assign, x)
+        sums[used] = np.add.reduceat(x[order], starts, axis=0)   # (np.add.at: 20x slower)
         norms = np.linalg.norm(sums, axis=1)
         empty = norms == 0
         if empty.any():   # an empty cell restarts at a random vector
