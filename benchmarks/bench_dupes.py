@@ -179,44 +179,52 @@ def _group_recall(exact, found, n: int) -> float:
 def bench_candidates(sizes: list[int], exact_max: int) -> list[dict]:
     from threadpoolctl import threadpool_limits
 
-    from core.search.near_pairs import CandidateIndex
-
     rows = []
     with threadpool_limits(limits=1, user_api="blas"):
         for n in sizes:
-            mat, planted = clustered(n, seed=n)
-            keys = np.arange(n, dtype=np.int64)
-            old, old_s, estimated = _old_pairs(mat, exact_max)
-            n_old = n - n // 100
-            index = CandidateIndex(THRESHOLD)
-            t = time.process_time()
-            index.pairs(keys[:n_old], lambda r: mat[r])
-            full_s = time.process_time() - t
-            t = time.process_time()
-            new = index.pairs(keys, lambda r: mat[r])
-            inc_s = time.process_time() - t
-            fresh = CandidateIndex(THRESHOLD)
-            t, wall = time.process_time(), time.perf_counter()
-            whole = fresh.pairs(keys, lambda r: mat[r])
-            whole_s, whole_wall = time.process_time() - t, time.perf_counter() - wall
-            row = {"n": n, "planted near-dups": planted,
-                   "old all-pairs s": round(old_s, 1), "old estimated": estimated,
-                   "new cells s": round(whole_s, 1), "new cells wall s": round(whole_wall, 1), f"new, first {n_old} s": round(full_s, 1),
-                   "then +1% incremental s": round(inc_s, 2), "pairs (new)": len(whole)}
-            if old is not None:
-                ex = _pair_set(old.a, old.b)
-                got = _pair_set(whole.a, whole.b)
-                inc = _pair_set(new.a, new.b)
-                row |= {"pairs (exact)": len(old),
-                        "pair recall": round(len(np.intersect1d(ex, got)) / max(1, len(ex)), 4),
-                        "pair recall incremental": round(
-                            len(np.intersect1d(ex, inc)) / max(1, len(ex)), 4),
-                        "extra pairs": len(np.setdiff1d(got, ex)),
-                        "group recall": round(_group_recall(old, whole, n), 4)}
-            rows.append(row)
-            print(row, flush=True)
-            del mat
+            rows.append(_one_size(n, exact_max))
+            print(rows[-1], flush=True)
     return rows
+
+
+def _one_size(n: int, exact_max: int) -> dict:
+    from core.search.near_pairs import CandidateIndex
+
+    mat, planted = clustered(n, seed=n)
+
+    def get(r):
+        return mat[r]
+
+    keys = np.arange(n, dtype=np.int64)
+    old, old_s, estimated = _old_pairs(mat, exact_max)
+    n_old = n - n // 100
+    index = CandidateIndex(THRESHOLD)
+    t = time.process_time()
+    index.pairs(keys[:n_old], get)
+    full_s = time.process_time() - t
+    t = time.process_time()
+    new = index.pairs(keys, get)
+    inc_s = time.process_time() - t
+    fresh = CandidateIndex(THRESHOLD)
+    t, wall = time.process_time(), time.perf_counter()
+    whole = fresh.pairs(keys, get)
+    whole_s, whole_wall = time.process_time() - t, time.perf_counter() - wall
+    row = {"n": n, "planted near-dups": planted,
+           "old all-pairs s": round(old_s, 1), "old estimated": estimated,
+           "new cells s": round(whole_s, 1), "new cells wall s": round(whole_wall, 1),
+           f"new, first {n_old} s": round(full_s, 1),
+           "then +1% incremental s": round(inc_s, 2), "pairs (new)": len(whole)}
+    if old is not None:
+        ex = _pair_set(old.a, old.b)
+        got = _pair_set(whole.a, whole.b)
+        inc = _pair_set(new.a, new.b)
+        row |= {"pairs (exact)": len(old),
+                "pair recall": round(len(np.intersect1d(ex, got)) / max(1, len(ex)), 4),
+                "pair recall incremental": round(len(np.intersect1d(ex, inc)) / max(1, len(ex)),
+                                                 4),
+                "extra pairs": len(np.setdiff1d(got, ex)),
+                "group recall": round(_group_recall(old, whole, n), 4)}
+    return row
 
 
 def main() -> None:
