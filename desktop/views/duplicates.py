@@ -167,7 +167,8 @@ class DuplicatesPage(QWidget):
             self.tree.setCurrentItem(self._items_by_id[keep_fid])
         self.tree.blockSignals(False)
         self.tree.verticalScrollBar().setValue(keep_scroll)
-        self.title.setText(f"Duplicates ({plural(len(groups), 'group')})" if groups
+        offered = sum(1 for g in groups if g.decision is None)
+        self.title.setText(f"Duplicates ({plural(offered, 'group')})" if offered
                            else "Duplicates")
         self._update_notice()
         self._update_buttons()
@@ -180,22 +181,25 @@ class DuplicatesPage(QWidget):
 
     def _update_notice(self) -> None:
         """What the ticks add up to, kept current as the user ticks (Space) or unticks."""
-        groups = self.groups or []
+        dismissed = sum(1 for g in self.groups or [] if g.decision is not None)
+        also = f" {plural(dismissed, 'dismissed group')} at the end." if dismissed else ""
+        groups = [g for g in self.groups or [] if g.decision is None]
         if not groups:
-            self.notice.setText("No duplicates found.")
+            self.notice.setText("No duplicates found." + also)
             return
         ticked = [head.child(j) for head in map(self.tree.topLevelItem,
                                                 range(self.tree.topLevelItemCount()))
                   for j in range(head.childCount()) if head.child(j).checkState(0) == Qt.Checked]
         size = sum(it.data(2, Qt.UserRole) or 0 for it in ticked)
         near = sum(1 for g in groups if g.kind != "exact")
+        media = {g.media for g in groups if g.kind != "exact"}
+        what = "photos and videos" if len(media) > 1 else f"{next(iter(media), 'photo')}s"
         self.notice.setText(
             f"{len(groups)} group{'s' * (len(groups) != 1)}; {file_size(size)} in the "
             f"{len(ticked)} ticked "
             f"cop{'y' if len(ticked) == 1 else 'ies'}. "
-            + (f"{plural(near, 'group')} of similar photos {'is' if near == 1 else 'are'} not "
-               "ticked: select one to compare its "
-               "photos side by side." if near else ""))
+            + (f"{plural(near, 'group')} of similar {what} {'is' if near == 1 else 'are'} not "
+               f"ticked: select one to compare them side by side." if near else "") + also)
 
     def _selected(self, item: QTreeWidgetItem | None) -> None:
         self._compare(item)
