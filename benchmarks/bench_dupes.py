@@ -46,6 +46,7 @@ def bench_videos(seed: int = 0) -> dict:
     from core.scan.roots import add_root
     from core.scan.scanner import scan
     from core.search import duplicates
+    from core.search import video_dupes as V
     from tests.video_clips import reencode, write_clip
 
     rng = np.random.default_rng(seed)
@@ -82,6 +83,10 @@ def bench_videos(seed: int = 0) -> dict:
         t = time.perf_counter()
         duplicates(catalog, None)
         again = time.perf_counter() - t
+        with catalog.read() as conn:
+            sigs = {r[0].rsplit("/", 1)[1]: V.Signature.from_blob(r[1], r[2]) for r in conn.execute(
+                "SELECT f.path, s.duration_s, s.frames FROM video_signatures s "
+                "JOIN files f ON f.id = s.file_id")}
     finally:
         catalog.close()
     names = [{f.path.rsplit("/", 1)[1] for f in g.files} for g in groups if g.media == "video"]
@@ -90,7 +95,21 @@ def bench_videos(seed: int = 0) -> dict:
     flagged = sum(1 for a, b in different if any({a, b} <= g for g in names))
     stray = [g for g in names
              if not any(g <= ({o} | copies[o]) for o in originals)]
+    def frames(a, b):   # per sampled frame: (pHash bits apart, grey p90 difference)
+        sa, sb = sigs[a], sigs[b]
+        return [(V.hamming(x, y), float(np.quantile(np.abs(
+            sa.grey[i].astype(np.float32) - sb.grey[i].astype(np.float32)) / 255, 0.9)))
+            for i, (x, y) in enumerate(zip(sa.phashes, sb.phashes))]
+
+    same = [d for o in originals for c in copies[o] for d in frames(o, c)]
+    # a different pair is told apart by its most different frame
+    apart = [max(frames(a, b), key=lambda d: d[0]) for a, b in different]
     return {"videos": len(list(lib.rglob("*.mp4"))), "copies": sum(map(len, copies.values())),
+            "copies: worst frame (bits, grey)": (max(d[0] for d in same),
+                                                 round(max(d[1] for d in same), 3)),
+            "shared intro: least different pair's most different frame (bits, grey)": (
+                min(d[0] for d in apart), round(min(d[1] for d in apart), 3)),
+            "cut-offs (bits, grey)": (V.FRAME_PHASH_MAX, V.FRAME_GREY_MAX),
             "copies found": found, "shared-intro pairs": len(different),
             "shared-intro pairs flagged": flagged, "wrong groups": len(stray),
             "first search s": round(first, 2), "again s": round(again, 2)}
