@@ -119,7 +119,7 @@ def bench_videos(seed: int = 0) -> dict:
 
 def clustered(n: int, seed: int = 0) -> tuple[np.ndarray, int]:
     """n CLIP-like vectors (see the module docstring), shuffled; and how many near-duplicates
-    were planted."""
+    were planted. Made in chunks into one float32 array (1M x 512 is 2 GB)."""
     rng = np.random.default_rng(seed)
     common = rng.normal(size=DIM).astype(np.float32)
     common /= np.linalg.norm(common)
@@ -127,50 +127,50 @@ def clustered(n: int, seed: int = 0) -> tuple[np.ndarray, int]:
     centres = rng.normal(size=(topics, DIM)).astype(np.float32)
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
     n_base = int(n / 1.9) + 1
-    t = rng.integers(topics, size=n_base)
-    base = (0.8 * common + 0.7 * centres[t]
-            + rng.normal(size=(n_base, DIM)).astype(np.float32) * (0.55 / np.sqrt(DIM)))
-    base /= np.linalg.norm(base, axis=1, keepdims=True)
-    out = [base]
-    have = n_base
-    dup_share = 1 / 3
+    mat = np.empty((n, DIM), np.float32)
+    step = 65536
+    for s in range(0, n_base, step):
+        k = min(step, n_base - s)
+        b = 0.8 * common + 0.7 * centres[rng.integers(topics, size=k)]
+        b += rng.normal(size=(k, DIM)).astype(np.float32) * (0.55 / np.sqrt(DIM))
+        b /= np.linalg.norm(b, axis=1, keepdims=True)
+        mat[s:s + k] = b
     planted = 0
-    while have < n:
-        k = min(n - have, max(1, n_base // 8))
-        src = base[rng.integers(n_base, size=k)]
+    dup_share = 1 / 3
+    for s in range(n_base, n, step):
+        k = min(step, n - s)
+        src = mat[rng.integers(n_base, size=k)]
         dup = rng.random(k) < dup_share / (dup_share + 0.1)
         cos = np.where(dup, rng.uniform(0.93, 0.99, k), rng.uniform(0.85, 0.91, k))
         r = rng.normal(size=(k, DIM)).astype(np.float32)
         r -= np.sum(r * src, axis=1, keepdims=True) * src
         r /= np.linalg.norm(r, axis=1, keepdims=True)
-        v = cos[:, None] * src + np.sqrt(1 - cos * cos)[:, None] * r
-        out.append(v.astype(np.float32))
-        have += k
+        mat[s:s + k] = cos[:, None] * src + np.sqrt(1 - cos * cos)[:, None] * r
         planted += int(dup.sum())
-    mat = np.concatenate(out)[:n]
-    return mat[rng.permutation(n)], planted
+    rng.shuffle(mat)                 # rows, in place
+    return mat, planted
 
 
 def _old_pairs(mat: np.ndarray, exact_max: int):
-    """The all-pairs block product (what dupes.py ran); above exact_max rows, a share of its
-    blocks timed and the rest extrapolated by the work (rows x rows left) they hold."""
-    from core.search.near_pairs import BLOCK, exact_pairs
+    """The all-pairs block product (what dupes.py ran); above exact_max rows, 8 slices of 256
+    of its rows spread through it timed, and the rest extrapolated by the work (rows x rows
+    left) they hold (a whole 2048-row block at 1M is an 8 GB matrix)."""
+    from core.search.near_pairs import exact_pairs
 
     n = len(mat)
     if n <= exact_max:
         t = time.process_time()
         pairs = exact_pairs(lambda r: mat[r], n, THRESHOLD)
         return pairs, time.process_time() - t, False
-    starts = list(range(0, n, BLOCK))
-    picked = starts[:: max(1, len(starts) // 4)]
+    rows = 256
     t = time.process_time()
     done = 0
-    for s in picked:
-        block = mat[s:s + BLOCK] @ mat[s:].T
+    for s in range(0, n, n // 8)[:8]:
+        block = mat[s:s + rows] @ mat[s:].T
         np.nonzero(block >= THRESHOLD)
-        done += min(BLOCK, n - s) * (n - s)
+        done += min(rows, n - s) * (n - s)
     spent = time.process_time() - t
-    total = sum(min(BLOCK, n - s) * (n - s) for s in starts)
+    total = n * (n + 1) / 2
     return None, spent * total / done, True
 
 

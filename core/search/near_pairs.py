@@ -32,6 +32,7 @@ KMEANS_ITERATIONS = 5
 REBUILD_GROWTH = 4      # retrain the cells when the library grew this many times
 BLOCK = 2048            # rows per block of the exact product
 CHUNK = 8192            # rows assigned to cells at a time
+SIMS_MAX = 1 << 24      # similarities held at once comparing a cell (64 MB)
 
 Getter = Callable[[np.ndarray], np.ndarray]   # positions -> (len, d) float32 unit vectors
 
@@ -120,7 +121,14 @@ def _matches(get: Getter, q: np.ndarray, m: np.ndarray, threshold: float, out: l
     """Pairs (q[i], m[j]) at or above the threshold, each q keeping its NEIGHBOURS best."""
     if not len(q) or not len(m):
         return
-    sims = get(q) @ get(m).T
+    mv = get(m).T
+    step = max(1, SIMS_MAX // len(m))   # one huge cell (a thousand screenshots alike) must
+    for s in range(0, len(q), step):    # not hold a queries x members matrix of gigabytes
+        _block_matches(get(q[s:s + step]), q[s:s + step], mv, m, threshold, out)
+
+
+def _block_matches(qv, q, mv, m, threshold: float, out: list) -> None:
+    sims = qv @ mv
     ii, jj = np.nonzero(sims >= threshold)
     if not len(ii):
         return
