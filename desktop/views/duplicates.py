@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.errors import ShoeboxError
 from core.query import file_size
 from core.query.display import plural
 from desktop import actions
@@ -231,7 +232,7 @@ class DuplicatesPage(QWidget):
             return
         try:
             batch = remember(self.services.catalog, g, decision)
-        except Exception as e:   # noqa: BLE001 - the file changed meanwhile: say so, lose nothing
+        except ShoeboxError as e:   # the files changed meanwhile: say so, lose nothing
             self.notice.setText(describe(e))
             return
         i = self.groups.index(g)
