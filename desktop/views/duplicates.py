@@ -67,7 +67,6 @@ class DuplicatesPage(QWidget):
         self.show_dismissed.setToolTip("Groups you kept or called no duplicate: select one "
                                        "and press \u201cOffer again\u201d to undo")
         self.show_dismissed.toggled.connect(lambda _c: self.refresh())
-        top.addWidget(self.show_dismissed)
         self.refresh_btn = QPushButton("Find again")
         self.refresh_btn.clicked.connect(self.refresh)
         top.addWidget(self.refresh_btn)
@@ -91,7 +90,7 @@ class DuplicatesPage(QWidget):
         lay.addWidget(self.compare_scroll, 1)
         self._compared: list[tuple[int, str, QLabel]] = []  # file id, path, picture label
         self._compared_media = "photo"
-        bottom, (self.keep_btn, self.not_dup_btn, self.undo_btn) = button_row([
+        decide, (self.keep_btn, self.not_dup_btn, self.undo_btn) = button_row([
             ("Keep both", self.keep_both),
             ("Not a duplicate", self.not_duplicate),
             ("Offer again", self.offer_again),
@@ -100,8 +99,14 @@ class DuplicatesPage(QWidget):
                                  "dismissed)")
         self.not_dup_btn.setToolTip("These are different pictures; not offered again (undo: "
                                     "Show dismissed)")
+        # beside its "Offer again", on a row of their own: at 720 px neither the top row nor
+        # the trash button's has room
+        decide.insertWidget(2, self.show_dismissed)
+        lay.addLayout(decide)
         self.trash_btn = QPushButton("Move ticked files to trash…")
         self.trash_btn.clicked.connect(self.trash_checked)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
         bottom.addWidget(self.trash_btn)
         lay.addLayout(bottom)
         services.thumbs.ready.connect(self._thumb_ready)
