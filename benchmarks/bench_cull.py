@@ -35,7 +35,7 @@ import numpy as np
 from PIL import Image, ImageEnhance, ImageFilter
 
 from benchmarks.media import FACES, REPO
-from core.search.dupes import hamming, phash_image
+from core.media.phash import hamming, phash_image
 
 FLAWLESS = {"clean", "rotate2"}   # a 2° tilt is framing, not a flaw the pixels can show
 FRAMES = ("clean", "rotate2", "blur1.5", "blur3", "motion9", "under1", "over1")

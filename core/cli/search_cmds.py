@@ -166,7 +166,8 @@ def cmd_duplicates(args, ctx) -> int:
         print("no duplicates found")
     for g in groups:
         sim = f", similarity {g.similarity:.3f}" if g.similarity is not None else ""
-        print(f"{g.kind} duplicates ({len(g.files)} files{sim}); keep: {g.reason}")
+        media = ", videos" if g.media == "video" else ""
+        print(f"{g.kind} duplicates ({len(g.files)} files{media}{sim}); keep: {g.reason}")
         for i, f in enumerate(g.files):
             print(f"  {'keep ' if i == 0 else '     '} {f.path}  ({f.width}x{f.height})")
     return 0

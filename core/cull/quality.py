@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageFilter
 
-from core.search.dupes import phash_image
+from core.media.phash import phash_image
 
 MEASURE_SIDE = 768        # short side the measures are taken at
 CENTRE = 0.5              # without faces, the centre region this share of each side wide

@@ -20,7 +20,7 @@ from itertools import pairwise
 import numpy as np
 
 from core.cull.quality import signature_similarity
-from core.search.dupes import hamming
+from core.media.phash import hamming
 
 BURST_S = 1.0          # a burst: frames a second apart or less
 RETRY_S = 180.0        # retries of one shot: within three minutes

@@ -25,6 +25,7 @@ from core.cull.quality import MEASURE_SIDE, FaceBox, Quality, measure
 from core.cull.stacks import Shot, find_stacks, time_neighbours
 from core.media.errors import MediaError
 from core.media.images import open_image
+from core.media.phash import to_signed
 from core.query.filters import BASE, TAKEN
 from core.tasks import TaskState
 
@@ -42,10 +43,6 @@ class StackReport:
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
-
-
-def _signed(v: int) -> int:
-    return v - (1 << 64) if v >= 1 << 63 else v
 
 
 def _faces(conn: Connection, ids: list[int]) -> dict[int, list[tuple[FaceBox, int | None]]]:
@@ -118,7 +115,7 @@ def measure_files(catalog: Catalog, ids: Iterable[int], task: TaskState | None =
         q = measure(img, [b for b, _ in faces.get(fid, [])])
         out[fid] = q
         batch.append((fid, chash, q.sharpness, q.focus, q.faces, q.clipped_high, q.clipped_low,
-                      q.brightness, q.eyes_closed, _signed(q.phash), q.signature, time.time()))
+                      q.brightness, q.eyes_closed, to_signed(q.phash), q.signature, time.time()))
         if report:
             report.measured += 1
         if len(batch) >= 200:

@@ -166,6 +166,23 @@ def _frame_near(container, stream, t: float, short_side: int):
     return _to_image(last, short_side), float(last.time)
 
 
+def frames_through(path: str, fractions: tuple[float, ...], short_side: int = 64
+                   ) -> tuple[float, list[Image.Image | None]]:
+    """The video's duration (s) and the frame at each fraction of it (None where none could
+    be decoded): frames spread through the whole clip, decoded exactly at their time (a
+    re-encode puts its I-frames elsewhere, so keyframes alone would not line up)."""
+    with _open(path) as container:
+        stream = picture_stream(container)
+        duration = _duration_s(container, stream)
+        if not duration or duration <= 0:
+            raise VideoError("the video's length is unknown")
+        out = []
+        for f in fractions:
+            img, _ = _frame_near(container, stream, f * duration, short_side)
+            out.append(img)
+        return duration, out
+
+
 def frame_at(path: str, t: float | None = None, short_side: int = 1024) -> Image.Image:
     """One upright frame for thumbnails and captions: at t seconds, or a tenth into the video
     (capped at 3 s: the first frame is often black)."""

@@ -18,11 +18,15 @@ the library does not hold, a QueryError from core.query.files.resolve_file):
 
     similar(catalog, registry, file_id_or_path, frame_ms=None, limit=20) -> Results
         # nearest neighbours of a photo, a video frame, or a whole video (mean of its frames)
-    duplicates(catalog, registry=None, near=True, task=None) -> list[DuplicateGroup]
+    duplicates(catalog, registry=None, near=True, task=None, dismissed=False)
+        -> list[DuplicateGroup]
         # exact groups (same content hash; no model needed) then near groups (CLIP cosine
-        # >= 0.92 confirmed by pHash); group.files[0] is the suggested keeper (not a backup,
-        # kept or organized folder, richer metadata, shorter path: core/search/keeper.py),
-        # group.reason says why.
+        # >= 0.92 from cells of the vector space, confirmed by pHash and pixels), then
+        # near-duplicate videos (length and frames through the clip: video_dupes.py);
+        # group.files[0] is the suggested keeper (not a backup, kept or organized folder,
+        # richer metadata, shorter path: core/search/keeper.py), group.reason says why.
+        # What the user kept or called no duplicate is left out (dupe_decisions.remember /
+        # forget); dismissed=True appends those groups with .decision and .batch.
     ask(catalog, registry, file_id_or_path, "where was this taken?") -> Answer
         # answer, based_on (fact names), confident, source ('llm'|'vqa'|'facts'|'none'),
         # notices; "I don't know" when the facts do not hold the answer.
@@ -55,7 +59,7 @@ from core.search.types import (
 # 2 loaded cores). No cycle needs it.
 _LAZY = {
     "ask": "core.search.answers", "rerank": "core.search.answers",
-    "duplicates": "core.search.dupes", "phash_image": "core.search.dupes",
+    "duplicates": "core.search.dupes", "phash_image": "core.media.phash",
     "search": "core.search.engine", "similar": "core.search.engine",
     "warm": "core.search.engine",
 }

@@ -23,7 +23,7 @@ import time
 from collections import defaultdict
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from core.catalog.chunks import in_chunks
 from core.catalog.spaces import vector_space
@@ -31,7 +31,10 @@ from core.errors import ShoeboxError
 from core.media.decode import describe
 from core.media.errors import MediaError
 from core.media.images import open_image
-from core.search import keeper
+from core.media.phash import hamming, phash_file, to_signed
+from core.search import keeper, video_dupes
+from core.search.dupe_decisions import Decisions, dismissed_groups
+from core.search.near_pairs import candidate_index
 from core.search.types import DuplicateFile, DuplicateGroup
 from core.search.vectors import get_index
 from core.tasks import TaskState
@@ -43,40 +46,8 @@ PHASH_MAX_DISTANCE = 12  # of 64 bits: re-saves, resizes and recompression stay 
 PHASH_STAGE = "phash"    # jobs.stage of a file whose perceptual hash failed
 PIXEL_SIZE = 64          # common size of the pixel comparison
 PIXEL_MAX_DIFFERENCE = 0.2  # 99th percentile of per-pixel difference (0..1) a near-duplicate may have
-BLOCK = 2048
 TEXT_MIN_CHARS = 8       # letters and digits a file's read text needs to take part
 TEXT_MIN_RATIO = 0.8     # how alike two read texts must be (difflib ratio) for one picture
-
-
-# --- perceptual hash -----------------------------------------------------------------------
-
-def _dct_matrix(n: int) -> np.ndarray:
-    k = np.arange(n)[:, None]
-    i = np.arange(n)[None, :]
-    m = np.cos(np.pi * (2 * i + 1) * k / (2 * n)) * np.sqrt(2.0 / n)
-    m[0] /= np.sqrt(2.0)
-    return m
-
-
-_DCT32 = _dct_matrix(32)
-
-
-def phash_image(img: Image.Image) -> int:
-    """64-bit pHash: 32x32 grey, 2-D DCT, the 8x8 lowest frequencies against their median."""
-    grey = ImageOps.exif_transpose(img).convert("L").resize((32, 32), Image.Resampling.LANCZOS)
-    a = np.asarray(grey, dtype=np.float64)
-    low = (_DCT32 @ a @ _DCT32.T)[:8, :8].reshape(-1)
-    bits = low > np.median(low[1:])          # the DC term would swamp the median
-    value = 0
-    for b in bits:
-        value = (value << 1) | int(b)
-    return value
-
-
-def phash_file(path: str) -> int:
-    with Image.open(path) as img:
-        img.draft("RGB", (128, 128))          # JPEG: decode at a fraction of full size
-        return phash_image(img)
 
 
 def _crop_to_aspect(img: Image.Image, aspect: float) -> Image.Image:
@@ -108,14 +79,6 @@ def pixel_difference(a: Image.Image, b: Image.Image, size: int = PIXEL_SIZE) -> 
     return float(np.quantile(np.abs(xa - xb).max(axis=2), 0.99))
 
 
-def hamming(a: int, b: int) -> int:
-    return ((a ^ b) & 0xFFFFFFFFFFFFFFFF).bit_count()
-
-
-def _to_signed(v: int) -> int:
-    return v - (1 << 64) if v >= 1 << 63 else v
-
-
 def _phashes(catalog, conn, file_ids) -> dict[int, int]:
     """pHash of each file (unsigned), from the catalog or computed now and stored."""
     ids = sorted({int(i) for i in file_ids})
@@ -144,7 +107,7 @@ def _phashes(catalog, conn, file_ids) -> dict[int, int]:
             failed.append((fid, chash, reason, time.time()))
             continue
         out[fid] = h
-        new.append((fid, chash, _to_signed(h), time.time()))
+        new.append((fid, chash, to_signed(h), time.time()))
     if new or failed:
         catalog.write(_store_phashes, new, failed)
     return out
@@ -171,28 +134,42 @@ def _store_phashes(conn, new: list[tuple], failed: list[tuple]) -> None:
 # --- grouping ------------------------------------------------------------------------------
 
 def duplicates(catalog, registry=None, *, near: bool = True, near_cosine: float = NEAR_COSINE,
-               phash_max: int = PHASH_MAX_DISTANCE, task: TaskState | None = None
-               ) -> list[DuplicateGroup]:
+               phash_max: int = PHASH_MAX_DISTANCE, task: TaskState | None = None,
+               dismissed: bool = False) -> list[DuplicateGroup]:
     """Groups of duplicate files, exact groups first, each with a suggested keeper first.
     Near-duplicates use the vectors of the registry's current CLIP identity (nothing is
-    loaded; without a registry, the model with most vectors). near=False: exact only."""
+    loaded; without a registry, the model with most vectors); near-duplicate videos need no
+    model (core/search/video_dupes.py). near=False: exact only.
+    What the user kept or called no duplicate (core/search/dupe_decisions.py) is not offered;
+    dismissed=True adds those groups at the end, with their `decision` and `batch`."""
     task = task or TaskState("duplicates")
     groups: list[DuplicateGroup] = []
     with catalog.read() as conn:
+        decided = Decisions.read(conn)
         # one predicate for the groups and their members: a RAW kept with its JPEG (kind
         # 'other') is never offered, nor counted towards a group
         offered = ("status = 'present' AND content_hash IS NOT NULL "
                    "AND kind IN ('photo', 'video')")
         by_hash: dict[str, list[int]] = defaultdict(list)
-        for h, fid in conn.execute(
-                f"SELECT content_hash, id FROM files WHERE {offered} AND content_hash IN "
+        kinds: dict[str, str] = {}
+        for h, fid, kind in conn.execute(
+                f"SELECT content_hash, id, kind FROM files WHERE {offered} AND content_hash IN "
                 f"(SELECT content_hash FROM files WHERE {offered} "
                 f"GROUP BY content_hash HAVING count(*) > 1) ORDER BY content_hash"):
             by_hash[h].append(fid)
+            kinds[h] = kind
         folders = keeper.Folders.read(conn)
-        groups += [_group(conn, "exact", ids, folders) for ids in by_hash.values()]
+        for h, ids in by_hash.items():
+            if not decided.kept_copies(h, len(ids)):
+                g = _group(conn, "exact", ids, folders)
+                g.media = "video" if kinds[h] == "video" else "photo"
+                groups.append(g)
         if near:
-            groups += _near_groups(catalog, conn, registry, near_cosine, phash_max, task)
+            groups += _near_groups(catalog, conn, registry, near_cosine, phash_max, task,
+                                   decided)
+            groups += _video_groups(catalog, conn, decided, folders, task)
+        if dismissed:
+            groups += dismissed_groups(conn, folders, _group)
     return groups
 
 
@@ -220,7 +197,8 @@ class _Groups:
         return out
 
 
-def _near_groups(catalog, conn, registry, near_cosine, phash_max, task) -> list[DuplicateGroup]:
+def _near_groups(catalog, conn, registry, near_cosine, phash_max, task, decided: Decisions
+                 ) -> list[DuplicateGroup]:
     try:
         model_id = vector_space(conn, registry)
     except ShoeboxError as e:
@@ -237,23 +215,23 @@ def _near_groups(catalog, conn, registry, near_cosine, phash_max, task) -> list[
     photo_rows = np.array([r for r in photo_rows if int(index.file_ids[r]) in present], np.int64)
     if len(photo_rows) < 2:
         return []
-    mat = index.vectors_of(photo_rows)
     fids = index.file_ids[photo_rows]
-    n = len(mat)
+    n = len(photo_rows)
     task.start(n, "comparing photos")
-    pairs: list[tuple[int, int, float]] = []
-    for start in range(0, n, BLOCK):
+
+    def vectors(positions: np.ndarray) -> np.ndarray:
         task.check()
-        block = mat[start:start + BLOCK] @ mat[start:].T       # upper triangle only
-        ii, jj = np.nonzero(block >= near_cosine)
-        for i, j in zip(ii.tolist(), jj.tolist()):
-            a, b = start + i, start + j
-            if b <= a:
-                continue
-            fa, fb = int(fids[a]), int(fids[b])
-            if fa != fb and present.get(fa) != present.get(fb):   # exact pairs are reported apart
-                pairs.append((fa, fb, float(block[i, j])))
-        task.advance(min(BLOCK, n - start))
+        return index.vectors_of(photo_rows[positions])
+
+    # candidates: each photo's nearest neighbours above the threshold (core/search/near_pairs)
+    found = candidate_index(catalog.path, model_id, near_cosine).pairs(
+        index.emb_ids[photo_rows], vectors, task.advance)
+    pairs: list[tuple[int, int, float]] = []
+    for a, b, cos in zip(fids[found.a].tolist(), fids[found.b].tolist(), found.cos.tolist()):
+        ha, hb = present.get(a), present.get(b)
+        # exact pairs are reported apart; what the user dismissed is not offered again
+        if a != b and ha != hb and not decided.dismissed(ha, hb):
+            pairs.append((a, b, cos))
     if not pairs:
         return []
     task.status("confirming with perceptual hashes")
@@ -263,7 +241,7 @@ def _near_groups(catalog, conn, registry, near_cosine, phash_max, task) -> list[
     confirmed = []
     paths, decoded, texts = {}, {}, {}
     task.status("comparing the pixels of likely pairs")
-    for a, b, cos in pairs:
+    for a, b, cos in sorted(pairs, key=lambda p: -p[2]):
         if a in hashes and b in hashes and hamming(hashes[a], hashes[b]) <= phash_max:
             if not paths:
                 paths = dict(conn.execute("SELECT id, path FROM files WHERE kind = 'photo'"))
@@ -281,6 +259,41 @@ def _near_groups(catalog, conn, registry, near_cosine, phash_max, task) -> list[
         if len(ids) > 1:
             g = _group(conn, "near", ids, folders)
             g.similarity = round(lowest.get(root, 1.0), 4)
+            out.append(g)
+    return out
+
+
+def _video_groups(catalog, conn, decided: Decisions, folders: keeper.Folders, task
+                  ) -> list[DuplicateGroup]:
+    """Near-duplicate videos: lengths that agree, then frames through the whole clip."""
+    rows = {r[0]: r[1:] for r in conn.execute(
+        "SELECT id, path, content_hash, duration_s FROM files WHERE status = 'present' "
+        "AND kind = 'video' AND content_hash IS NOT NULL AND duration_s > 0")}
+    pairs = [(a, b) for a, b in video_dupes.length_pairs([(f, r[2]) for f, r in rows.items()])
+             if rows[a][1] != rows[b][1] and not decided.dismissed(rows[a][1], rows[b][1])]
+    if not pairs:
+        return []
+    task.status("comparing frames through the videos")
+    failed = []
+
+    def failed_as(fid, chash, e) -> None:
+        reason = f"no video signature, so its near duplicates cannot be confirmed: {describe(e)}"
+        failed.append((fid, chash, reason, time.time()))
+
+    wanted = sorted({f for p in pairs for f in p})
+    sigs = video_dupes.signatures(catalog, conn, [(f, rows[f][0], rows[f][1]) for f in wanted],
+                                  failed_as)
+    if failed:
+        catalog.write(_store_phashes, [], failed)
+    joined = _Groups()
+    for a, b in pairs:
+        if a in sigs and b in sigs and video_dupes.same_video(sigs[a], sigs[b]):
+            joined.join(a, b)
+    out = []
+    for ids in joined.groups().values():
+        if len(ids) > 1:
+            g = _group(conn, "near", ids, folders)
+            g.media = "video"
             out.append(g)
     return out
 

@@ -68,13 +68,18 @@ class DuplicateGroup:
     keep: int                           # file_id of the suggested keeper
     reason: str                         # why that one: "not a backup or a copy", ...
     similarity: float | None = None     # near: lowest CLIP cosine within the group
+    media: Literal["photo", "video"] = "photo"
+    # a group the user dismissed ("Show dismissed"): 'keep_both' or 'not_duplicate', and the
+    # decision's batch (core/search/dupe_decisions.py: forget(batch) offers it again)
+    decision: str | None = None
+    batch: int | None = None
 
     @property
     def suggested_trash(self) -> list[int]:
         """What may be ticked for the trash before the user looks: the other copies of an
         exact group (same bytes: nothing is lost). Never anything of a near group: those are
         different files that look alike, for the user to compare and choose."""
-        if self.kind != "exact":
+        if self.kind != "exact" or self.decision is not None:   # kept: nothing to trash
             return []
         return [f.file_id for f in self.files if f.file_id != self.keep]
 

@@ -1,8 +1,12 @@
-"""Duplicates: groups of identical (same bytes) or near-identical photos, each with a suggested
-keeper. Only the extra copies of identical files are ticked for the trash before the user looks;
-near-duplicates are different files that look alike: never ticked, and shown side by side (the
-compare strip under the list) so the user chooses. Ticked files go to the system trash (never a
-permanent delete), after confirmation."""
+"""Duplicates: groups of identical (same bytes) or near-identical photos and videos, each with a
+suggested keeper. Only the extra copies of identical files are ticked for the trash before the
+user looks; near-duplicates are different files that look alike: never ticked, and shown side by
+side (the compare strip under the list) so the user chooses. Ticked files go to the system trash
+(never a permanent delete), after confirmation.
+
+"Keep both" and "Not a duplicate" are remembered by content (core/search/dupe_decisions.py):
+the group is not offered again, also after a rescan or a move. Neither deletes anything and
+both are undone from "Show dismissed", so they do not ask first."""
 
 from __future__ import annotations
 
@@ -22,21 +26,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.errors import ShoeboxError
 from core.query import file_size
 from core.query.display import plural
 from desktop import actions
 from desktop.thumbs import ThumbRequest
-from desktop.views.tiles import heading, notice
+from desktop.views.tiles import button_row, heading, notice
 from desktop.workers import describe, run_long
 
 COMPARE_PX = 220  # each photo in the side-by-side comparison
 
 
-def find_duplicates(catalog, registry, near: bool):
+DECIDED = {"keep_both": "you keep both", "not_duplicate": "you said: not a duplicate"}
+
+
+def find_duplicates(catalog, registry, near: bool, dismissed: bool):
     # when first used: core.search.dupes adds 43-70 ms before the first window (-X importtime)
     from core.search import duplicates
 
-    return duplicates(catalog, registry if near else None, near=near)
+    return duplicates(catalog, registry if near else None, near=near, dismissed=dismissed)
 
 
 class DuplicatesPage(QWidget):
@@ -56,6 +64,10 @@ class DuplicatesPage(QWidget):
         self.near.setChecked(True)
         self.near.toggled.connect(lambda _c: self.refresh())
         top.addWidget(self.near)
+        self.show_dismissed = QCheckBox("Show dismissed")
+        self.show_dismissed.setToolTip("Groups you kept or called no duplicate: select one "
+                                       "and press \u201cOffer again\u201d to undo")
+        self.show_dismissed.toggled.connect(lambda _c: self.refresh())
         self.refresh_btn = QPushButton("Find again")
         self.refresh_btn.clicked.connect(self.refresh)
         top.addWidget(self.refresh_btn)
@@ -69,7 +81,7 @@ class DuplicatesPage(QWidget):
         self.tree.setColumnWidth(0, 320)
         self.tree.itemActivated.connect(self._activated)
         self.tree.itemChanged.connect(lambda _it, col: col == 0 and self._update_notice())
-        self.tree.currentItemChanged.connect(lambda cur, _prev: self._compare(cur))
+        self.tree.currentItemChanged.connect(lambda cur, _prev: self._selected(cur))
         lay.addWidget(self.tree, 2)
         self.compare_box = QWidget()
         self.compare_row = QHBoxLayout(self.compare_box)
@@ -78,10 +90,24 @@ class DuplicatesPage(QWidget):
         self.compare_scroll.setWidget(self.compare_box)
         lay.addWidget(self.compare_scroll, 1)
         self._compared: list[tuple[int, str, QLabel]] = []  # file id, path, picture label
-        bottom = QHBoxLayout()
-        bottom.addStretch(1)
+        self._compared_media = "photo"
+        decide, (self.keep_btn, self.not_dup_btn, self.undo_btn) = button_row([
+            ("Keep both", self.keep_both),
+            ("Not a duplicate", self.not_duplicate),
+            ("Offer again", self.offer_again),
+        ])
+        self.keep_btn.setToolTip("Both stay; this group is not offered again (undo: Show "
+                                 "dismissed)")
+        self.not_dup_btn.setToolTip("These are different pictures; not offered again (undo: "
+                                    "Show dismissed)")
+        # beside its "Offer again", on a row of their own: at 720 px neither the top row nor
+        # the trash button's has room
+        decide.insertWidget(2, self.show_dismissed)
+        lay.addLayout(decide)
         self.trash_btn = QPushButton("Move ticked files to trash…")
         self.trash_btn.clicked.connect(self.trash_checked)
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
         bottom.addWidget(self.trash_btn)
         lay.addLayout(bottom)
         services.thumbs.ready.connect(self._thumb_ready)
@@ -91,7 +117,7 @@ class DuplicatesPage(QWidget):
         s = self.services
         self.title.setText("Duplicates (looking…)")
         run_long(find_duplicates, s.catalog, s.registry, self.near.isChecked(),
-                 on_done=self._show, on_error=self._failed)
+                 self.show_dismissed.isChecked(), on_done=self._show, on_error=self._failed)
 
     def _failed(self, e: BaseException) -> None:
         self.title.setText("Duplicates")
@@ -111,10 +137,14 @@ class DuplicatesPage(QWidget):
             keeper = g.keep
             keeper_name = os.path.basename(next(f.path for f in g.files if f.file_id == keeper))
             trash = set(g.suggested_trash)
-            if g.kind == "exact":
+            what = "videos" if g.media == "video" else "photos"
+            if g.decision is not None:
+                label = (f"{len(g.files)} {'identical files' if g.kind == 'exact' else what}"
+                         f"  ·  dismissed: {DECIDED.get(g.decision, g.decision)}")
+            elif g.kind == "exact":
                 label = f"{len(g.files)} identical files  ·  keep: {keeper_name}  ({g.reason})"
             else:
-                label = (f"{len(g.files)} similar photos — different files: compare them below; "
+                label = (f"{len(g.files)} similar {what} — different files: compare them below; "
                          f"nothing is ticked  ·  suggested keeper: {keeper_name} ({g.reason})")
             head = QTreeWidgetItem([label, "", "", ""])
             f0 = head.font(0)
@@ -127,11 +157,12 @@ class DuplicatesPage(QWidget):
                 it.setData(0, Qt.UserRole, f.file_id)
                 it.setData(1, Qt.UserRole, f.path)
                 it.setData(2, Qt.UserRole, f.size)
+                it.setData(3, Qt.UserRole, g.media)
                 it.setCheckState(0, Qt.Checked if f.file_id in trash else Qt.Unchecked)
-                if f.file_id == keeper:
+                if f.file_id == keeper and g.decision is None:
                     it.setText(0, it.text(0) + "  ★ keeper")
                 it.setToolTip(0, f.path)
-                pm = self.services.thumbs.get(ThumbRequest(f.file_id, f.path, "photo"))
+                pm = self.services.thumbs.get(ThumbRequest(f.file_id, f.path, g.media))
                 if pm is not None:
                     it.setIcon(0, QIcon(pm))
                 self._items_by_id[f.file_id] = it
@@ -143,9 +174,11 @@ class DuplicatesPage(QWidget):
             self.tree.setCurrentItem(self._items_by_id[keep_fid])
         self.tree.blockSignals(False)
         self.tree.verticalScrollBar().setValue(keep_scroll)
-        self.title.setText(f"Duplicates ({plural(len(groups), 'group')})" if groups
+        offered = sum(1 for g in groups if g.decision is None)
+        self.title.setText(f"Duplicates ({plural(offered, 'group')})" if offered
                            else "Duplicates")
         self._update_notice()
+        self._update_buttons()
         if self.tree.currentItem() is not None:
             self._compare(self.tree.currentItem())
         else:
@@ -155,22 +188,86 @@ class DuplicatesPage(QWidget):
 
     def _update_notice(self) -> None:
         """What the ticks add up to, kept current as the user ticks (Space) or unticks."""
-        groups = self.groups or []
+        dismissed = sum(1 for g in self.groups or [] if g.decision is not None)
+        also = f" {plural(dismissed, 'dismissed group')} at the end." if dismissed else ""
+        groups = [g for g in self.groups or [] if g.decision is None]
         if not groups:
-            self.notice.setText("No duplicates found.")
+            self.notice.setText("No duplicates found." + also)
             return
         ticked = [head.child(j) for head in map(self.tree.topLevelItem,
                                                 range(self.tree.topLevelItemCount()))
                   for j in range(head.childCount()) if head.child(j).checkState(0) == Qt.Checked]
         size = sum(it.data(2, Qt.UserRole) or 0 for it in ticked)
         near = sum(1 for g in groups if g.kind != "exact")
+        media = {g.media for g in groups if g.kind != "exact"}
+        what = "photos and videos" if len(media) > 1 else f"{next(iter(media), 'photo')}s"
         self.notice.setText(
             f"{len(groups)} group{'s' * (len(groups) != 1)}; {file_size(size)} in the "
             f"{len(ticked)} ticked "
             f"cop{'y' if len(ticked) == 1 else 'ies'}. "
-            + (f"{plural(near, 'group')} of similar photos {'is' if near == 1 else 'are'} not "
-               "ticked: select one to compare its "
-               "photos side by side." if near else ""))
+            + (f"{plural(near, 'group')} of similar {what} {'is' if near == 1 else 'are'} not "
+               f"ticked: select one to compare them side by side." if near else "") + also)
+
+    def _selected(self, item: QTreeWidgetItem | None) -> None:
+        self._compare(item)
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        """What the selected group allows: a decision, or undoing one."""
+        g = self._group_of(self.tree.currentItem())
+        open_ = g is not None and g.decision is None
+        self.keep_btn.setText("Keep all" if open_ and (g.kind == "exact" or len(g.files) > 2)
+                              else "Keep both")
+        self.keep_btn.setEnabled(open_)
+        self.not_dup_btn.setEnabled(open_ and g.kind != "exact")
+        self.undo_btn.setEnabled(g is not None and g.decision is not None)
+
+    def keep_both(self) -> None:
+        self._decide("keep_both")
+
+    def not_duplicate(self) -> None:
+        self._decide("not_duplicate")
+
+    def _decide(self, decision: str) -> None:
+        """Remember the selected group's decision; it leaves the list (or, with "Show
+        dismissed", moves to the dismissed ones at the end)."""
+        from core.search.dupe_decisions import remember
+
+        g = self._group_of(self.tree.currentItem())
+        if g is None or g.decision is not None:
+            return
+        try:
+            batch = remember(self.services.catalog, g, decision)
+        except ShoeboxError as e:   # the files changed meanwhile: say so, lose nothing
+            self.notice.setText(describe(e))
+            return
+        i = self.groups.index(g)
+        rest = [x for x in self.groups if x is not g]
+        if self.show_dismissed.isChecked():
+            g.decision, g.batch = decision, batch
+            rest.append(g)
+        self._show_next(rest, i)
+        name = os.path.basename(g.files[0].path)
+        self.notice.setText(f"{name} and {plural(len(g.files) - 1, 'other')}: "
+                            f"{DECIDED[decision]}; not offered again. "
+                            "Undo it from \u201cShow dismissed\u201d.")
+
+    def offer_again(self) -> None:
+        """Undo the selected dismissed group's decision: it is offered again."""
+        from core.search.dupe_decisions import forget
+
+        g = self._group_of(self.tree.currentItem())
+        if g is None or g.decision is None or g.batch is None:
+            return
+        forget(self.services.catalog, g.batch)
+        self.refresh()
+
+    def _show_next(self, groups, i: int) -> None:
+        """Show the groups with the i-th group's head current (the one after a decided one)."""
+        self.tree.setCurrentItem(None)
+        self._show(groups)
+        if groups:
+            self.tree.setCurrentItem(self.tree.topLevelItem(min(i, len(groups) - 1)))
 
     def _group_of(self, item: QTreeWidgetItem | None):
         if item is None:
@@ -190,6 +287,7 @@ class DuplicatesPage(QWidget):
         if g is None:
             self.compare_row.addWidget(QLabel("Select a group to compare its photos."))
             return
+        self._compared_media = g.media
         for f in g.files:
             cell = QWidget()
             col = QVBoxLayout(cell)
@@ -209,7 +307,7 @@ class DuplicatesPage(QWidget):
         self.compare_row.addStretch(1)
 
     def _show_picture(self, file_id: int, path: str, label: QLabel) -> None:
-        pm = self.services.thumbs.get(ThumbRequest(file_id, path, "photo"))
+        pm = self.services.thumbs.get(ThumbRequest(file_id, path, self._compared_media))
         if pm is not None:
             label.setPixmap(pm.scaled(COMPARE_PX, COMPARE_PX, Qt.KeepAspectRatio,
                                       Qt.SmoothTransformation))
@@ -220,7 +318,8 @@ class DuplicatesPage(QWidget):
                 self._show_picture(fid, path, label)
         it = self._items_by_id.get(file_id)
         if it is not None:
-            pm = self.services.thumbs.get(ThumbRequest(file_id, it.data(1, Qt.UserRole), "photo"))
+            pm = self.services.thumbs.get(ThumbRequest(file_id, it.data(1, Qt.UserRole),
+                                                       it.data(3, Qt.UserRole) or "photo"))
             if pm is not None:
                 it.setIcon(0, QIcon(pm))
 

@@ -92,6 +92,10 @@ def _catalog_at(version: int, db, lib) -> dict[str, list[str]]:
          state="done", created_at=now, done_at=now, file_id=c, method="rename")
     _put(conn, p, "phashes", file_id=a, content_hash="h", phash=12345, computed_at=now)
     _put(conn, p, "keep_folders", path=str(lib / "Keep"), added_at=now)
+    _put(conn, p, "duplicate_decisions", hash_a="h-a", hash_b="h-b", decision="keep_both",
+         batch=1, copies=None, decided_at=now)
+    _put(conn, p, "video_signatures", file_id=v, content_hash="h", duration_s=1.0,
+         frames=bytes(1325), computed_at=now)
     anna = _put(conn, p, "people", name="Anna", created_at=now, updated_at=now)
     other = _put(conn, p, "people", created_at=now, updated_at=now)
     face = _put(conn, p, "faces", file_id=a, idx=0, x=0.1, y=0.1, w=0.2, h=0.2, size_px=80,

@@ -10,10 +10,10 @@ import pytest
 from PIL import Image, ImageDraw
 
 from core.cli.main import main
+from core.media.phash import hamming
 from core.scan.roots import add_root
 from core.scan.scanner import scan
 from core.search import duplicates, phash_image
-from core.search.dupes import hamming
 from core.search.vectors import drop_cached
 from tests.core.search import planting as P
 from tests.media_factory import write_jpeg
