@@ -16,6 +16,7 @@ tell it when rows were added (append) or changed (reload).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -24,13 +25,16 @@ from pathlib import Path
 import numpy as np
 
 from core.catalog.connection import Connection
+from core.search import vector_store
+from core.search.vector_store import F16Rows
 
 log = logging.getLogger(__name__)
 
-EXACT_MAX = 200_000          # above this many vectors: binary prefilter + exact rescoring
+EXACT_MAX = 20_000           # above this many vectors: binary prefilter + exact rescoring
 PREFILTER_MIN = 2_000        # candidates kept by the prefilter, at least
 PREFILTER_PER_K = 5          # ... and at least this many per result asked for
 PREFILTER_FRACTION = 100     # ... and at least 1% of all rows (10,000 at 1M: recall 0.994 vs 0.983)
+LOAD_CHUNK = 16_384          # rows read from the catalog at a time (a full load never holds n x d)
 
 
 _BLAS_LIMITED = False
@@ -78,22 +82,30 @@ class Neighbours:
 
 class VectorIndex:
     """Vectors of one model id. Thread-safe: `refresh` swaps arrays under a lock and searches
-    work on the arrays they read at their start."""
+    work on the arrays they read at their start.
+
+    Up to `exact_max` rows the float32 vectors are held in memory and searched exactly.
+    Above, only sign bits (d/8 bytes a row) and ids are in memory; the float16 vectors the
+    best candidates are rescored with live in a memory-mapped store beside the catalog
+    (core/search/vector_store.py), which the next start loads instead of the catalog."""
 
     def __init__(self, model_id: str, exact_max: int = EXACT_MAX,
-                 table: VectorTable = CLIP_VECTORS):
+                 table: VectorTable = CLIP_VECTORS, db_path: Path | str | None = None):
         self.model_id = model_id
         self.table = table
         self.exact_max = exact_max
+        self.db_path = Path(db_path) if db_path is not None else None
         self.dim: int | None = None
         self.emb_ids = np.empty(0, np.int64)
         self.file_ids = np.empty(0, np.int64)
         self.frame_ms = np.empty(0, np.int64)
-        # exact: float32 (d, n), one row per dimension; binary: float16 (n, d) for rescoring
-        self._mat: np.ndarray | None = None
-        self._bits: np.ndarray | None = None     # uint64 (d/64, n) sign bits, binary mode only
+        self._mat: np.ndarray | None = None      # exact mode: float32 (d, n), one row per dim
+        self._bits: np.ndarray | None = None     # binary mode: uint64 (d/64, n) sign bits
         self._center: np.ndarray | None = None   # mean vector the sign bits are taken around
+        self._pos: np.ndarray | None = None      # binary mode: each row's place in the store
+        self._rows: F16Rows | None = None        # binary mode: the float16 store
         self._stamp: tuple[int, int] | None = None
+        self._seq = 0          # the last vector_changes entry this index has seen
         self.malformed = 0  # rows of this model left out: a blob of the wrong length (logged)
         self._memo: tuple | None = None
         self.filter_masks: dict = {}   # the engine's filter masks over these rows (None: asked once)
@@ -106,59 +118,200 @@ class VectorIndex:
     def binary(self) -> bool:
         return self._bits is not None
 
+    def resident_bytes(self) -> int:
+        """Bytes this index holds in memory (the memory-mapped store not counted)."""
+        arrays = (self.emb_ids, self.file_ids, self.frame_ms, self._mat, self._bits, self._pos)
+        tail = self._rows.tail_rows * (self.dim or 0) * 2 if self._rows is not None else 0
+        return sum(a.nbytes for a in arrays if a is not None) + tail
+
     # --- loading -------------------------------------------------------------------------
     def refresh(self, conn: Connection) -> None:
-        """Bring the index in step with the catalog (cheap when nothing changed)."""
-        stamp = _stamp(conn, self.table)
-        if stamp == self._stamp:
+        """Bring the index in step with the catalog (cheap when nothing changed). Inserts,
+        updates and deletes since the last refresh are applied as such (the vector_changes
+        journal of migration 0019 names the changed rows); only a catalog that cannot say
+        what changed is read whole."""
+        if _stamp(conn, self.table) == self._stamp:
             return
-        with self._lock:
+        with self._lock, _snapshot(conn):
+            stamp = _stamp(conn, self.table)
             if stamp == self._stamp:
                 return
-            old = self._stamp
-            appended = False
-            if old is not None and stamp[1] == old[1] and len(self):
-                appended = self._append(conn)
-            if not appended:
-                *rows, bad = _rows(conn, self.table, self.model_id, after_id=None)
-                self._build(*rows)
-                self.malformed = bad
+            if self._stamp is None and self.db_path is not None:
+                self._load_store(conn)
+            if self._stamp is None or stamp != self._stamp and not self._catch_up(conn, stamp):
+                self._load_all(conn)
             self._stamp = stamp
 
-    def _append(self, conn: Connection) -> bool:
-        """Only inserts happened: add the new rows. False when the count says otherwise (an
-        INSERT OR REPLACE deletes without firing delete triggers), so the caller reloads."""
+    def _want(self, conn: Connection) -> dict:
+        """What a saved store must match: this table and model, in this very catalog."""
+        row = conn.execute("SELECT applied_at FROM schema_migrations ORDER BY version "
+                           "LIMIT 1").fetchone()
+        return {"table": self.table.table, "model_id": self.model_id,
+                "catalog_made": row[0] if row else None, "exact_max": self.exact_max}
+
+    def _load_store(self, conn: Connection) -> None:
+        found = vector_store.load(self._folder(), self._want(conn))
+        if found is None:
+            return
+        meta, a, rows = found
+        self.dim = rows.dim
+        self._set(a["ids"], a["fids"], a["fms"], bits=a["bits"], center=a["center"],
+                  pos=a["pos"], rows=rows)
+        self._stamp, self._seq = tuple(meta["stamp"]), int(meta["seq"])
+        self.malformed = int(meta["malformed"])
+
+    def _folder(self) -> Path | None:
+        if self.db_path is None:
+            return None
+        return vector_store.store_dir(self.db_path, self.table.table, self.model_id)
+
+    def _load_all(self, conn: Connection) -> None:
+        """Read every vector of the model from the catalog, a chunk at a time."""
+        (self._seq,) = conn.execute("SELECT coalesce(max(seq), 0) FROM vector_changes"
+                                    ).fetchone() if _has_journal(conn) else (0,)
+        where, args = "WHERE model_id = ?", (self.model_id,)
+        (n,) = conn.execute(f"SELECT count(*) FROM {self.table.table} {where}", args).fetchone()
+        if n <= self.exact_max:
+            ids, fids, fms, mat, bad = _rows(conn, self.table, self.model_id, None)
+            self.malformed = bad
+            self._build(ids, fids, fms, mat)
+            return
+        ids, fids, fms = (np.empty(n, np.int64) for _ in range(3))
+        bits = center = writer = None
+        i = bad = 0
+        for cids, cfids, cfms, cmat, cbad in _row_chunks(conn, self.table, where, args, n):
+            bad += cbad
+            if writer is None:
+                self.dim = cmat.shape[1]
+                center = cmat.mean(axis=0)   # of the first chunk: it only balances the bits
+                writer = vector_store.StoreWriter(self._folder(), self.dim)
+                bits = np.empty((n, -(-self.dim // 64)), np.uint64)
+            m = len(cids)
+            ids[i:i + m], fids[i:i + m], fms[i:i + m] = cids, cfids, cfms
+            bits[i:i + m] = _sign_bits(cmat - center)
+            writer.write(cmat)
+            i += m
+        if writer is None:
+            self._build(ids[:0], fids[:0], fms[:0], np.empty((0, self.dim or 0), np.float32))
+            return
+        self.malformed = bad
+        # Column-major (one row per 64-bit word): the Hamming loop then streams through
+        # contiguous memory, ~4x faster than reducing an (n, 8) array along axis 1.
+        bits = np.ascontiguousarray(bits[:i].T)
+        pos = np.arange(i, dtype=np.int64)
+        self._finish(writer, ids[:i], fids[:i], fms[:i], bits, center, pos,
+                     _stamp(conn, self.table), conn)
+
+    def _finish(self, writer, ids, fids, fms, bits, center, pos, stamp, conn) -> None:
+        meta = {"stamp": list(stamp), "seq": self._seq, "malformed": self.malformed} | (self._want(conn) if conn is not None else {})
+        rows = writer.finish({"ids": ids, "fids": fids, "fms": fms, "bits": bits,
+                              "center": center, "pos": pos}, meta)
+        self._set(ids, fids, fms, bits=bits, center=center, pos=pos, rows=rows)
+
+    def _catch_up(self, conn: Connection, stamp: tuple[int, int]) -> bool:
+        """Apply the rows inserted, changed and deleted since this index was made. False when
+        that cannot be known (a catalog restored from an older copy, a journal pruned past
+        this index, a row count that does not add up): the caller reads everything."""
+        old = self._stamp
+        if stamp[0] < old[0] or stamp[1] < old[1]:
+            return False
+        changed = np.empty(0, np.int64)
+        seq = self._seq
+        if stamp[1] != old[1]:
+            if not _has_journal(conn):
+                return False
+            (first, seq) = conn.execute("SELECT min(seq), max(seq) FROM vector_changes").fetchone()
+            if first is None or first > self._seq + 1:
+                return False
+            changed = np.unique(np.fromiter(
+                (r[0] for r in conn.execute("SELECT row_id FROM vector_changes WHERE seq > ? "
+                                            "AND tbl = ?", (self._seq, self.table.table))),
+                np.int64))
+        # Rows above the largest id held are new; an id at or below it that is new again
+        # (reused after a delete, or an INSERT OR REPLACE) makes the count below disagree.
         last = int(self.emb_ids[-1]) if len(self) else 0
-        ids, fids, fms, mat, bad = _rows(conn, self.table, self.model_id, after_id=last)
-        (count,) = conn.execute(
-            f"SELECT count(*) FROM {self.table.table} WHERE model_id = ?", (self.model_id,)
-        ).fetchone()
-        if count != len(self) + self.malformed + len(ids) + bad:
+        new = _rows_changed(conn, self.table, self.model_id, last, changed)
+        if new is None:
             return False
+        ids, fids, fms, mat, bad = new
+        keep = ~np.isin(self.emb_ids, changed) if len(changed) else None
+        kept = len(self) if keep is None else int(keep.sum())
+        (count,) = conn.execute(f"SELECT count(*) FROM {self.table.table} WHERE model_id = ?",
+                                (self.model_id,)).fetchone()
+        if count != kept + len(ids) + self.malformed + bad:
+            return False
+        if len(ids) and self.dim is not None and mat.shape[1] != self.dim:
+            return False
+        if (kept + len(ids) > self.exact_max) != self.binary and kept + len(ids) > 0:
+            return False      # crossing the exact/binary line: built anew
         self.malformed += bad
-        if not len(ids):
-            return True
-        if mat.shape[1] != self.dim:
-            return False
-        old_mat = self._mat.astype(np.float32) if self.binary else self._mat.T
-        self._build(np.concatenate([self.emb_ids, ids]), np.concatenate([self.file_ids, fids]),
-                    np.concatenate([self.frame_ms, fms]), np.concatenate([old_mat, mat]))
+        self._seq = seq
+        self._apply(keep, ids, fids, fms, mat, stamp, conn)
         return True
 
+    def _apply(self, keep, ids, fids, fms, mat, stamp, conn) -> None:
+        """Drop the rows not kept, add the new ones, keep rows in id order."""
+        def sel(a, axis=0):
+            return a if keep is None else np.compress(keep, a, axis=axis)
+
+        all_ids = np.concatenate([sel(self.emb_ids), ids])
+        order = None
+        if len(ids) and len(all_ids) > len(ids) and ids.min() < all_ids[len(all_ids) - len(ids) - 1]:
+            order = np.argsort(all_ids, kind="stable")   # a row id reused or a row changed
+        all_fids = np.concatenate([sel(self.file_ids), fids])
+        all_fms = np.concatenate([sel(self.frame_ms), fms])
+        if not self.binary:
+            cols = sel(self._mat, axis=1) if self._mat is not None else None
+            if len(ids):
+                new = np.asarray(mat, np.float32).T
+                cols = new if cols is None or not cols.shape[1] else np.concatenate([cols, new], 1)
+            if cols is None:
+                cols = np.empty((self.dim or 0, 0), np.float32)
+            if order is not None:
+                all_ids, all_fids, all_fms, cols = (all_ids[order], all_fids[order],
+                                                    all_fms[order], cols[:, order])
+            self.dim = cols.shape[0] if cols.shape[1] else self.dim
+            self._set(all_ids, all_fids, all_fms, mat=np.ascontiguousarray(cols))
+            return
+        rows = self._rows
+        bits = np.concatenate([sel(self._bits, axis=1), _sign_bits(mat - self._center).T], axis=1)
+        pos = np.concatenate([sel(self._pos), rows.append(mat)])
+        if order is not None:
+            all_ids, all_fids, all_fms, pos = (all_ids[order], all_fids[order], all_fms[order],
+                                               pos[order])
+            bits = bits[:, order]
+        bits = np.ascontiguousarray(bits)
+        if rows.tail_rows > max(LOAD_CHUNK, len(all_ids) // vector_store.TAIL_MAX_FRACTION) \
+                or rows.size > 2 * len(all_ids) + LOAD_CHUNK:
+            # Many rows added or replaced since the store was written: a new one, in row order
+            writer = vector_store.StoreWriter(self._folder(), rows.dim)
+            for s in range(0, len(pos), LOAD_CHUNK):
+                writer.write(rows.gather(pos[s:s + LOAD_CHUNK]))
+            self._finish(writer, all_ids, all_fids, all_fms, bits, self._center,
+                         np.arange(len(pos), dtype=np.int64), stamp, conn)
+            return
+        self._set(all_ids, all_fids, all_fms, bits=bits, center=self._center, pos=pos, rows=rows)
+
+    def _set(self, ids, fids, fms, *, mat=None, bits=None, center=None, pos=None,
+             rows=None) -> None:
+        self._mat, self._bits, self._center, self._pos, self._rows = mat, bits, center, pos, rows
+        self.emb_ids, self.file_ids, self.frame_ms = ids, fids, fms
+
     def _build(self, ids, fids, fms, mat: np.ndarray) -> None:
+        """The index of these rows, from a matrix in memory (small loads, tests, benchmarks;
+        a large one goes to an unnamed temporary store)."""
         n = len(ids)
         self.dim = mat.shape[1] if n else self.dim
         if n > self.exact_max:
             center = mat.mean(axis=0)
-            # Column-major (one row per 64-bit word): the Hamming loop then streams through
-            # contiguous memory, ~4x faster than reducing an (n, 8) array along axis 1.
-            self._bits = np.ascontiguousarray(_sign_bits(mat - center).T)
-            self._center = center
-            self._mat = mat.astype(np.float16)
+            writer = vector_store.StoreWriter(None, self.dim)
+            for s in range(0, n, LOAD_CHUNK):
+                writer.write(mat[s:s + LOAD_CHUNK])
+            bits = np.ascontiguousarray(_sign_bits(mat - center).T)
+            self._set(ids, fids, fms, bits=bits, center=center,
+                      pos=np.arange(n, dtype=np.int64), rows=writer.finish({}, {}))
         else:
-            self._bits = self._center = None
-            self._mat = np.ascontiguousarray(np.asarray(mat, np.float32).T)
-        self.emb_ids, self.file_ids, self.frame_ms = ids, fids, fms
+            self._set(ids, fids, fms, mat=np.ascontiguousarray(np.asarray(mat, np.float32).T))
 
     # --- search --------------------------------------------------------------------------
     def search(self, query: np.ndarray, k: int, mask: np.ndarray | None = None) -> Neighbours:
@@ -167,9 +320,19 @@ class VectorIndex:
         one_blas_thread()
         return self._search(query, k, mask)
 
+    def neighbours(self, row: int, k: int, mask: np.ndarray | None = None) -> Neighbours:
+        """k-NN by row: the k rows most similar to row `row`'s own vector, best first, the row
+        itself left out (rows of the same file are not: the caller decides). One search's
+        cost (~10-20 ms at 1M on 2 cores): for near-duplicates, ask for the rows that need it,
+        not for all pairs."""
+        one_blas_thread()
+        nb = self._search(self.vector_of(row), k + 1, mask)
+        keep = nb.rows != row
+        return Neighbours(nb.rows[keep][:k], nb.scores[keep][:k])
+
     def _search(self, query: np.ndarray, k: int, mask: np.ndarray | None) -> Neighbours:
-        mat, bits, center = self._mat, self._bits, self._center
-        n = 0 if mat is None else (mat.shape[0] if bits is not None else mat.shape[1])
+        mat, bits, center, pos, rows = self._mat, self._bits, self._center, self._pos, self._rows
+        n = 0 if (mat if bits is None else bits) is None else (mat if bits is None else bits).shape[1]
         if n == 0 or k <= 0:
             return Neighbours(np.empty(0, np.int64), np.empty(0, np.float32))
         q = np.asarray(query, np.float32).reshape(-1)
@@ -180,20 +343,24 @@ class VectorIndex:
             if mask is not None:
                 scores = np.where(mask[:n], scores, -np.inf)
             return _top(scores, k, np.arange(n))
-        # Binary prefilter: Hamming distance between sign bits, then exact rescoring.
-        qbits = _sign_bits((q - center)[None, :])[0]
-        ham = _hamming(bits, qbits)
-        if mask is not None:
-            ham[~mask[:n]] = np.iinfo(np.uint16).max
         c = min(n, max(PREFILTER_MIN, PREFILTER_PER_K * k, n // PREFILTER_FRACTION))
-        # The c smallest distances, ties at the cut included: a histogram of the (at most
-        # d+1) distance values finds the cut faster than argpartition over n rows.
-        counts = np.cumsum(np.bincount(ham, minlength=int(ham.max()) + 1))
-        cut = int(np.searchsorted(counts, c))
-        cand = np.flatnonzero(ham <= cut)            # in memory order: a cheap gather
-        if mask is not None:
-            cand = cand[mask[cand]]
-        scores = mat[cand].astype(np.float32) @ q
+        within = None if mask is None else np.flatnonzero(mask[:n])
+        if within is not None and len(within) <= c:
+            cand = within       # a selective filter: every row in it is rescored, exactly
+        else:
+            # Binary prefilter: Hamming distance between sign bits, then exact rescoring.
+            qbits = _sign_bits((q - center)[None, :])[0]
+            ham = _hamming(bits, qbits)
+            if within is not None:
+                ham[~mask[:n]] = np.iinfo(np.uint16).max
+            # The c smallest distances, ties at the cut included: a histogram of the (at most
+            # d+1) distance values finds the cut faster than argpartition over n rows.
+            counts = np.cumsum(np.bincount(ham, minlength=int(ham.max()) + 1))
+            cut = int(np.searchsorted(counts, c))
+            cand = np.flatnonzero(ham <= cut)            # in memory order: a cheap gather
+            if within is not None:
+                cand = cand[mask[cand]]
+        scores = rows.gather(pos[cand]) @ q
         return _top(scores, k, cand)
 
     def _exact_scores(self, mat: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -211,10 +378,12 @@ class VectorIndex:
         return self.vectors_of(np.asarray([row]))[0]
 
     def vectors_of(self, rows: np.ndarray) -> np.ndarray:
-        """(len(rows), d) float32 copies of those rows' vectors."""
-        mat = self._mat
-        picked = mat[rows] if self._bits is not None else mat[:, rows].T
-        return np.array(picked, np.float32, order="C")
+        """(len(rows), d) float32 copies of those rows' vectors (float16 precision above
+        exact_max rows)."""
+        rows = np.asarray(rows, np.int64)
+        if self._bits is not None:
+            return self._rows.gather(self._pos[rows])
+        return np.array(self._mat[:, rows].T, np.float32, order="C")
 
     def rows_of_file(self, file_id: int) -> np.ndarray:
         return np.flatnonzero(self.file_ids == file_id)
@@ -284,39 +453,97 @@ def _stamp(conn: Connection, table: VectorTable = CLIP_VECTORS) -> tuple[int, in
     return int(rows.get(table.inserts_key, 0)), int(rows.get(table.mutations_key, 0))
 
 
-def _rows(conn: Connection, table: VectorTable, model_id: str, after_id: int | None):
-    """(embedding ids, file ids, frame_ms, float32 matrix, rows left out) of model_id's rows
-    (after after_id), read in chunks into preallocated arrays: at 1M rows a fetchall would
-    hold ~3x the 2 GB. A blob of the wrong length is left out and logged, not fatal."""
-    where = "WHERE model_id = ?" + (" AND id > ?" if after_id is not None else "")
-    args: tuple = (model_id,) if after_id is None else (model_id, after_id)
-    first = conn.execute(f"SELECT length(vector) FROM {table.table} {where} LIMIT 1",
-                         args).fetchone()
-    if first is None:
-        return (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64),
-                np.empty((0, 0), np.float32), 0)
-    dim = first[0] // 4
-    (n,) = conn.execute(f"SELECT count(*) FROM {table.table} {where}", args).fetchone()
-    ids, fids, fms = (np.empty(n, np.int64) for _ in range(3))
-    mat = np.empty((n, dim), np.float32)
-    i = bad = 0
+@contextlib.contextmanager
+def _snapshot(conn: Connection):
+    """One read transaction around a refresh: the counters, the journal and the rows it reads
+    are of the same moment, even while the pipeline writes."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
+
+def _has_journal(conn: Connection) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'vector_changes'"
+                        ).fetchone() is not None
+
+
+_EMPTY = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64),
+          np.empty((0, 0), np.float32), 0)
+
+
+def _row_chunks(conn: Connection, table: VectorTable, where: str, args: tuple, n: int,
+                dim: int | None = None):
+    """(ids, file ids, frame_ms, float32 (m, d), rows left out) for each chunk of at most
+    LOAD_CHUNK rows of the query, in id order, at most n rows. A blob of the wrong length is
+    left out and logged, not fatal: a malformed vector must not sink the whole index."""
+    if dim is None:
+        first = conn.execute(f"SELECT length(vector) FROM {table.table} {where} ORDER BY id "
+                             "LIMIT 1", args).fetchone()
+        if first is None:
+            return
+        dim = first[0] // 4
     cur = conn.execute(f"SELECT id, file_id, frame_ms, vector FROM {table.table} {where} "
                        "ORDER BY id", args)
-    while i < n and (chunk := cur.fetchmany(8192)):
-        for r in chunk:
-            if i + bad >= n:
-                break
-            blob = r[3]
-            if len(blob) != dim * 4:   # a malformed vector must not sink the whole index
-                bad += 1
-                continue
-            ids[i], fids[i], fms[i] = r[0], r[1], r[2]
-            mat[i] = np.frombuffer(blob, dtype="<f4")
-            i += 1
-    if bad:
+    bad_all = seen = 0
+    while seen < n and (chunk := cur.fetchmany(LOAD_CHUNK)):
+        chunk = chunk[:n - seen]
+        seen += len(chunk)
+        good = [r for r in chunk if len(r[3]) == dim * 4]
+        bad = len(chunk) - len(good)
+        bad_all += bad
+        m = len(good)
+        ids = np.fromiter((r[0] for r in good), np.int64, m)
+        fids = np.fromiter((r[1] for r in good), np.int64, m)
+        fms = np.fromiter((r[2] for r in good), np.int64, m)
+        mat = np.frombuffer(b"".join(r[3] for r in good), "<f4").reshape(m, dim)
+        yield ids, fids, fms, mat, bad
+    if bad_all:
         log.warning("search: %d vectors of %s are not %d-d float32 (damaged rows?) and were "
-                    "left out of search", bad, model_id, dim)
-    return ids[:i], fids[:i], fms[:i], mat[:i], bad
+                    "left out of search", bad_all, table.table, dim)
+
+
+def _concat(chunks) -> tuple:
+    parts = list(chunks)
+    if not parts:
+        return _EMPTY
+    return (*(np.concatenate([p[i] for p in parts]) for i in range(4)),
+            sum(p[4] for p in parts))
+
+
+def _rows(conn: Connection, table: VectorTable, model_id: str, after_id: int | None):
+    """(embedding ids, file ids, frame_ms, float32 matrix, rows left out) of model_id's rows
+    (after after_id). For small loads: a large one streams through _row_chunks."""
+    where = "WHERE model_id = ?" + (" AND id > ?" if after_id is not None else "")
+    args: tuple = (model_id,) if after_id is None else (model_id, after_id)
+    (n,) = conn.execute(f"SELECT count(*) FROM {table.table} {where}", args).fetchone()
+    return _concat(_row_chunks(conn, table, where, args, n))
+
+
+def _rows_changed(conn: Connection, table: VectorTable, model_id: str, last_id: int,
+                  changed: np.ndarray):
+    """The rows of model_id above last_id, and those among `changed` that still exist (their
+    current vectors), in id order."""
+    parts = [_rows(conn, table, model_id, last_id)]
+    for s in range(0, len(changed), 500):
+        chunk = [int(x) for x in changed[s:s + 500] if x <= last_id]
+        if chunk:
+            where = f"WHERE model_id = ? AND id IN ({','.join('?' * len(chunk))})"
+            args = (model_id, *chunk)
+            parts.append(_concat(_row_chunks(conn, table, where, args, len(chunk))))
+    parts = [p for p in parts if len(p[0])]
+    if not parts:
+        return _EMPTY
+    if len({p[3].shape[1] for p in parts}) > 1:    # vectors of two lengths: read all anew
+        return None
+    ids, fids, fms, mat, bad = _concat(parts)
+    order = np.argsort(ids, kind="stable")
+    return ids[order], fids[order], fms[order], mat[order], bad
 
 
 _CACHE: dict[tuple[str, str, str], VectorIndex] = {}
@@ -330,7 +557,7 @@ def get_index(db_path: Path | str, conn: Connection, model_id: str,
     with _CACHE_LOCK:
         index = _CACHE.get(key)
         if index is None:
-            index = _CACHE[key] = VectorIndex(model_id, table=table)
+            index = _CACHE[key] = VectorIndex(model_id, table=table, db_path=db_path)
     index.refresh(conn)
     return index
 
