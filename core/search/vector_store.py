@@ -106,7 +106,7 @@ class StoreWriter:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
                 self._path = folder / f"vectors-{self.gen}.f16"
-                self._file = open(self._path, "wb")   # noqa: SIM115 - closed in finish()
+                self._file = open(self._path, "w+b")   # noqa: SIM115 - closed in finish()
             except OSError as e:
                 log.warning("search: the vector store cannot be written in %s (%s); kept in "
                             "a temporary file", folder, e)
