@@ -3,7 +3,7 @@ recall@20 against exact float32, incremental updates; the index before issue 31 
 current one in the same run.
 
     .venv/bin/python -m benchmarks.bench_vectors [--sizes 100000,1000000] [--queries 200]
-        [--text-per-file 1.0] [--keep DIR] [--json PATH]
+        [--text-per-file 1.0] [--sqlite-vec 100000] [--keep DIR] [--json PATH]
 
 Data: synthetic, shaped like CLIP's (512-d image vectors, queries from the text side with a
 "modality gap") and the sentences model's (384-d): unit vectors around clustered centres of
@@ -304,6 +304,104 @@ def incremental(catalog, index, n: int, decay: float) -> dict:
     return {"refresh_s": round(took, 3), "rows_after": len(index)}
 
 
+# --- sqlite-vec, for the decision ------------------------------------------------------------
+
+def sqlite_vec_section(home: Path, truth_file: Path, queries: int) -> dict:
+    """sqlite-vec's vec0 tables (float[512] brute force; bit[512] with exact rescoring from
+    the same table) against the index, and what fetching the rows to rescore costs from
+    SQLite (vec0 by rowid, the catalog by id) and from the memory-mapped store."""
+    try:
+        import sqlite_vec
+    except ImportError:
+        print("   sqlite-vec is not installed (pip install sqlite-vec): skipped")
+        return {}
+    from core.catalog.connection import connect
+    from core.search.vector_store import load, store_dir
+
+    z = np.load(truth_file)
+    qs, truth = z["queries"][:queries], z["truth_none"][:queries]
+    db = home / "catalog.sqlite"
+    vec_db = home / "vec0.sqlite"
+    conn = connect(db)
+    conn.enable_load_extension(True)
+    sqlite_vec.load(conn)
+    t0 = time.perf_counter()
+    conn.execute(f"ATTACH DATABASE '{vec_db}' AS v")
+    if not conn.execute("SELECT 1 FROM v.sqlite_master WHERE name = 'vf'").fetchone():
+        conn.execute(f"CREATE VIRTUAL TABLE v.vf USING vec0(embedding float[{CLIP_DIM}])")
+        conn.execute(f"CREATE VIRTUAL TABLE v.vb USING vec0(embedding bit[{CLIP_DIM}])")
+        conn.execute("BEGIN")
+        conn.execute("INSERT INTO v.vf(rowid, embedding) SELECT id, vector FROM embeddings "
+                     "WHERE model_id = ?", (CLIP_MODEL,))
+        conn.execute("INSERT INTO v.vb(rowid, embedding) SELECT id, vec_quantize_binary(vector) "
+                     "FROM embeddings WHERE model_id = ?", (CLIP_MODEL,))
+        conn.execute("COMMIT")
+    out = {"vec0_build_s": round(time.perf_counter() - t0, 1)}
+    print(f"   sqlite-vec vec0 tables (float[512], bit[512]) built in {out['vec0_build_s']} s")
+
+    def measure(name, fn):
+        times, recalls = [], []
+        for q, want in zip(qs, truth):
+            t = time.perf_counter()
+            got = fn(q)
+            times.append((time.perf_counter() - t) * 1000)
+            recalls.append(len(set(want.tolist()) & set(got)) / K)
+        out[name] = {"p50_ms": pct(times, 50), "p95_ms": pct(times, 95),
+                     "recall@20": round(float(np.mean(recalls)), 4)}
+        print(f"      {name:<34} p50 {pct(times, 50):8.2f} ms  p95 {pct(times, 95):8.2f} ms"
+              f"  recall@20 {np.mean(recalls):.4f}  ({len(qs)} queries)", flush=True)
+
+    measure("vec0 float brute force", lambda q: [r[0] - 1 for r in conn.execute(
+        "SELECT rowid FROM v.vf WHERE embedding MATCH ? AND k = ? ORDER BY distance",
+        (q.tobytes(), K))])
+
+    def bit_then_rescore(q, c=2000):
+        cand = [r[0] for r in conn.execute(
+            "SELECT rowid FROM v.vb WHERE embedding MATCH vec_quantize_binary(?) AND k = ? "
+            "ORDER BY distance", (q.tobytes(), c))]
+        ids, mat = fetch_vec0(cand)
+        return (ids[np.argsort(-(mat @ q))[:K]] - 1).tolist()
+
+    def fetch_vec0(ids):
+        rows = []
+        for s in range(0, len(ids), 500):
+            chunk = ids[s:s + 500]
+            rows += conn.execute(f"SELECT rowid, embedding FROM v.vf WHERE rowid IN "
+                                 f"({','.join('?' * len(chunk))})", chunk).fetchall()
+        return (np.array([r[0] for r in rows]),
+                np.frombuffer(b"".join(r[1] for r in rows), "<f4").reshape(len(rows), CLIP_DIM))
+
+    def fetch_catalog(ids):
+        rows = []
+        for s in range(0, len(ids), 500):
+            chunk = ids[s:s + 500]
+            rows += conn.execute(f"SELECT id, vector FROM embeddings WHERE id IN "
+                                 f"({','.join('?' * len(chunk))})", chunk).fetchall()
+        return rows
+
+    measure("vec0 bit[512] + rescoring 2,000", bit_then_rescore)
+    found = load(store_dir(db, "embeddings", CLIP_MODEL), {"model_id": CLIP_MODEL})
+    n = int(conn.execute("SELECT count(*) FROM embeddings").fetchone()[0])
+    rng = np.random.default_rng(4)
+    for c in (2_000, 20_000):
+        cand = np.sort(rng.choice(n, c, replace=False))
+        for name, fn in (("vec0 by rowid", lambda ids: fetch_vec0((ids + 1).tolist())),
+                         ("catalog by id", lambda ids: fetch_catalog((ids + 1).tolist())),
+                         ("memory-mapped store", (lambda ids: found[2].gather(ids))
+                          if found else None)):
+            if fn is None:
+                continue
+            times = []
+            for _ in range(5):
+                t = time.perf_counter()
+                fn(cand)
+                times.append((time.perf_counter() - t) * 1000)
+            out[f"fetch {c} {name}"] = pct(times, 50)
+            print(f"      fetch {c:>6,} rows to rescore, {name:<20} {pct(times, 50):8.2f} ms")
+    conn.close()
+    return out
+
+
 # --- the run -------------------------------------------------------------------------------------
 
 def run_size(n: int, args, tmp: Path) -> dict:
@@ -366,6 +464,8 @@ def run_size(n: int, args, tmp: Path) -> dict:
         if "incremental" in got:
             print(f"      +1,000 / ~1,000 changed / -1,000 rows: refresh "
                   f"{got['incremental']['refresh_s']:.3f} s", flush=True)
+    if n in args.sqlite_vec:
+        results["sqlite-vec"] = sqlite_vec_section(home, truth_file, min(args.queries, 50))
     old, new = results["old"], results["new-warm"]
     o = old["rss_searched"]["VmRSS"] - old["rss_start"]["VmRSS"]
     w = new["rss_searched"]["VmRSS"] - new["rss_start"]["VmRSS"]
@@ -383,6 +483,9 @@ def main() -> None:
     ap.add_argument("--decay", type=float, default=0.3,
                     help="spectrum decay of the synthetic vectors (larger: easier)")
     ap.add_argument("--keep", type=Path, help="keep (and reuse) the catalogs here")
+    ap.add_argument("--sqlite-vec", default="100000", type=lambda v: {int(x) for x in v.split(",") if x},
+                    help="sizes at which sqlite-vec's vec0 tables are measured too (needs "
+                         "`pip install sqlite-vec`; building them at 1M takes long)")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--home", type=Path, help=argparse.SUPPRESS)

@@ -267,6 +267,8 @@ class VectorIndex:
         if new is None:
             return False
         ids, fids, fms, mat, bad = new
+        if not len(ids):
+            mat = np.empty((0, self.dim or 0), np.float32)
         keep = ~np.isin(self.emb_ids, changed) if len(changed) else None
         kept = len(self) if keep is None else int(keep.sum())
         (count,) = conn.execute(f"SELECT count(*) FROM {self.table.table} WHERE model_id = ?",
