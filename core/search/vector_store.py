@@ -2,11 +2,12 @@
 memory-mapped, never read whole, and the index's small arrays saved beside it so the next
 start loads in a fraction of a second instead of reading every vector from the catalog.
 
-A search reads only the rows it rescores (a few thousand of a million), and hands the pages
-back to the page cache afterwards (MADV_DONTNEED), so at 1M vectors the process keeps
-~70 MB of sign bits and ids resident, not the 1 GB file (docs/BENCHMARKS.md, "Vector index
-at 1M"). The catalog stays the source of truth: everything here is rebuilt from it when
-missing, damaged or out of step.
+A search reads only the rows it rescores (2% of them). The pages it touched stay mapped (a
+page fault per row on every search cost 2-10x the gather, measured) until MAPPED_MAX bytes
+of them have been touched; then they are handed back to the page cache (MADV_DONTNEED), so
+a store counts at most that much in the process's resident memory, whatever its size
+(docs/BENCHMARKS.md, "Vector index at 1M"). The catalog stays the source of truth:
+everything here is rebuilt from it when missing, damaged or out of step.
 
 Layout of a store folder (one per vector table and model id, beside the catalog):
   meta.json              which generation is current, and the catalog state it matches
@@ -19,6 +20,7 @@ so a reader never sees half a store and another process's mapping of the old one
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import json
 import logging
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1
 TAIL_MAX_FRACTION = 10   # rows added since the file was written, kept in memory up to n/10
+MAPPED_MAX = 256 << 20   # bytes of a store's pages touched before they are handed back
+PAGE = mmap.PAGESIZE
 
 
 def store_dir(db_path: Path | str, table: str, model_id: str) -> Path:
@@ -49,6 +53,7 @@ class F16Rows:
         self._base = base if base is not None else np.empty((0, dim), np.float16)
         self._mm = mm
         self._tail = np.empty((0, dim), np.float16)
+        self._touched = 0    # bytes of pages touched since the last release, at most
 
     @property
     def size(self) -> int:
@@ -75,12 +80,15 @@ class F16Rows:
         else:
             out[in_base] = self._base[pos[in_base]]
             out[~in_base] = self._tail[pos[~in_base] - nb]
-        self.release()
+        self._touched += int(in_base.sum()) * max(PAGE, self.dim * 2)
+        if self._touched > MAPPED_MAX:
+            self.release()
         return out
 
     def release(self) -> None:
-        """Unmap the pages a gather touched: they stay in the page cache (the next search
-        finds them there), but out of this process's resident set."""
+        """Unmap the pages gathers touched: they stay in the page cache (a later search
+        finds them there), but leave this process's resident set."""
+        self._touched = 0
         if self._mm is not None and hasattr(mmap, "MADV_DONTNEED"):
             with contextlib.suppress(OSError, ValueError):
                 self._mm.madvise(mmap.MADV_DONTNEED)
@@ -158,13 +166,19 @@ def load(folder: Path, want: dict) -> tuple[dict, dict[str, np.ndarray], F16Rows
         return None
 
 
+def trim_heap() -> None:
+    """Hand the memory a load freed back to the system (glibc keeps freed heap pages
+    otherwise: ~120 MB of row objects and chunks after reading 100k vectors, measured)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):   # not glibc: nothing to do
+        pass
+
+
 def _map(f, n: int, dim: int) -> F16Rows:
     if n == 0:
         return F16Rows(dim)
     mm = mmap.mmap(f.fileno(), n * dim * 2, access=mmap.ACCESS_READ)
-    if hasattr(mmap, "MADV_RANDOM"):
-        with contextlib.suppress(OSError):
-            mm.madvise(mmap.MADV_RANDOM)    # rescoring reads scattered rows: no read-ahead
     base = np.frombuffer(mm, dtype="<f2").reshape(n, dim)
     return F16Rows(dim, base, mm)
 

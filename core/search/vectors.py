@@ -1,17 +1,24 @@
-"""The vector index: one model's vectors held in memory, the catalog staying the source of truth.
+"""The vector index: one model's vectors, searched in process; the catalog stays the source of
+truth.
 
-Measured (benchmarks/bench_search.py, 2 shared CPU cores, 512-d, k=20; CPU time per query):
-at 100k an exact numpy product costs ~15 ms (recall 1.0) against ~80 ms for sqlite-vec's
-brute force; at 1M it costs ~150 ms and 2 GB. The exact matrix is kept transposed (one row
-per dimension): OpenBLAS's q @ M.T over it takes ~8 ms at 120k x 384 against ~15 ms for
-M @ q over rows (bench_sentences' profile), the same figures either way. So up to EXACT_MAX rows the search is exact;
-above, the index keeps sign bits (64 bytes a vector, column-major) for a Hamming prefilter
-and rescores the best 1% exactly from float16 copies: ~30-40 ms at 1M, recall@20 0.994 on
-synthetic vectors whose 20th neighbour sits at cosine ~0.28 (as CLIP text-to-image matches
-do). The prefilter's recall falls when neighbours are barely closer than the rest (0.92 at
-cosine ~0.21 with 2% rescored), which is why libraries up to 200k stay exact.
-The index is cached per process and per (catalog, model id); the counters of migration 0002
-tell it when rows were added (append) or changed (reload).
+Up to EXACT_MAX rows the float32 vectors are held in memory, transposed (one row per
+dimension: OpenBLAS's q @ M over it is ~2x faster than over rows), and searched exactly.
+Above, a library of 1M photos would need 2 GB for CLIP alone (issue 31), so the index keeps
+in memory only each vector's *sketch* (its coordinates on the first SKETCH_DIMS principal
+components of the library's vectors, 256 bytes) and the ids; the float16 vectors live in a
+memory-mapped store beside the catalog (core/search/vector_store.py). A query scores every
+sketch (one small matrix product), and the best 2% are rescored exactly from the store;
+a filter that leaves fewer rows than that is rescored whole (exact, and fast).
+Sketches were chosen over sign bits by measurement (benchmarks/bench_vectors.py): on
+clustered, anisotropic vectors whose 20th neighbour sits at cosine ~0.3 (as CLIP's text to
+image matches do) a Hamming prefilter kept recall@20 0.83-0.89 with 1-2% rescored, the
+sketch 0.98. Figures: docs/BENCHMARKS.md, "Vector index at 1M".
+
+The index is cached per process and per (catalog, table, model id). The counters of
+migration 0002 tell it that rows changed; rows above its largest id are new, and the
+vector_changes journal of migration 0019 names the rows updated or deleted, so a change
+costs what it touches, not a reload. The store is saved with the catalog state it matches,
+so the next start maps it instead of reading every vector again.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from core.search.vector_store import F16Rows
 log = logging.getLogger(__name__)
 
 EXACT_MAX = 20_000           # above this many vectors: sketch prefilter + exact rescoring
-PREFILTER_MIN = 2_000        # candidates kept by the prefilter, at least
+PREFILTER_MIN = 4_000        # candidates kept by the prefilter, at least
 PREFILTER_PER_K = 5          # ... and at least this many per result asked for
 PREFILTER_FRACTION = 50      # ... and at least 2% of all rows (20,000 at 1M)
 SKETCH_DIMS = 64             # principal components a sketch keeps (256 bytes a vector)
@@ -233,6 +240,7 @@ class VectorIndex:
         pos = np.arange(i, dtype=np.int64)
         self._finish(writer, ids[:i], fids[:i], fms[:i], proj, sketch, pos,
                      _stamp(conn, self.table), conn)
+        vector_store.trim_heap()
 
     def _finish(self, writer, ids, fids, fms, proj, sketch, pos, stamp, conn) -> None:
         meta = {"stamp": list(stamp), "seq": self._seq, "malformed": self.malformed} | (self._want(conn) if conn is not None else {})
