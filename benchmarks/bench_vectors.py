@@ -440,6 +440,8 @@ def run_size(n: int, args, tmp: Path) -> dict:
     for kind in ("old", "new-cold", "new-warm"):
         if kind == "new-cold":
             shutil.rmtree(home / "vector-store", ignore_errors=True)
+        if kind == "new-warm" and n in args.sqlite_vec:   # before the changes new-warm makes
+            results["sqlite-vec"] = sqlite_vec_section(home, truth_file, min(args.queries, 50))
         proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_vectors", "--child", kind,
                                "--home", str(home), "--truth", str(truth_file)],
                               capture_output=True, text=True, check=False)
@@ -464,8 +466,6 @@ def run_size(n: int, args, tmp: Path) -> dict:
         if "incremental" in got:
             print(f"      +1,000 / ~1,000 changed / -1,000 rows: refresh "
                   f"{got['incremental']['refresh_s']:.3f} s", flush=True)
-    if n in args.sqlite_vec:
-        results["sqlite-vec"] = sqlite_vec_section(home, truth_file, min(args.queries, 50))
     old, new = results["old"], results["new-warm"]
     o = old["rss_searched"]["VmRSS"] - old["rss_start"]["VmRSS"]
     w = new["rss_searched"]["VmRSS"] - new["rss_start"]["VmRSS"]
