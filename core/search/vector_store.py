@@ -3,9 +3,11 @@ memory-mapped, never read whole, and the index's small arrays saved beside it so
 start loads in a fraction of a second instead of reading every vector from the catalog.
 
 A search reads only the rows it rescores (2% of them). The pages it touched stay mapped (a
-page fault per row on every search cost 2-10x the gather, measured) until MAPPED_MAX bytes
-of them have been touched; then they are handed back to the page cache (MADV_DONTNEED), so
-a store counts at most that much in the process's resident memory, whatever its size
+page fault per row on every search cost 2-10x the gather, measured) until about MAPPED_MAX
+bytes of rows have been gathered; then they are handed back to the page cache
+(MADV_DONTNEED). The count is per page a row lies in, and the kernel maps up to 16 cached
+pages around each fault, so at 1M a store's mapped pages still reach ~0.7-1.4 GB between
+releases: clean page cache the kernel can drop at any time, but counted in VmRSS
 (docs/BENCHMARKS.md, "Vector index at 1M"). The catalog stays the source of truth:
 everything here is rebuilt from it when missing, damaged or out of step.
 
