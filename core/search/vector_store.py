@@ -42,8 +42,11 @@ PAGE = mmap.PAGESIZE
 
 
 def store_dir(db_path: Path | str, table: str, model_id: str) -> Path:
-    digest = hashlib.sha1(f"{table}\0{model_id}".encode()).hexdigest()[:16]
-    return Path(db_path).parent / "vector-store" / f"{table}-{digest}"
+    """The store of one table and model of the catalog at db_path (two catalogs in one
+    folder keep theirs apart)."""
+    db = Path(db_path)
+    digest = hashlib.sha1(f"{db.name}\0{table}\0{model_id}".encode()).hexdigest()[:16]
+    return db.parent / "vector-store" / f"{table}-{digest}"
 
 
 class F16Rows:

@@ -260,3 +260,11 @@ def test_connections_load_no_extension_and_open_concurrently(tmp_path):
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_two_catalogs_in_one_folder_keep_their_stores_apart(tmp_path):
+    from core.search.vector_store import store_dir
+
+    a = store_dir(tmp_path / "catalog.sqlite", "embeddings", P.MODEL)
+    b = store_dir(tmp_path / "other.sqlite", "embeddings", P.MODEL)
+    assert a != b and a.parent == b.parent == tmp_path / "vector-store"
