@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from models.datafiles import atomic_path, atomic_write, make_dir, open_private
+
 log = logging.getLogger(__name__)
 
 FORMAT = 1
@@ -117,9 +119,10 @@ class StoreWriter:
         self._file = None
         if folder is not None:
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                make_dir(folder)
                 self._path = folder / f"vectors-{self.gen}.f16"
-                self._file = open(self._path, "w+b")   # noqa: SIM115 - closed in finish()
+                fd = open_private(self._path, os.O_RDWR | os.O_CREAT | os.O_TRUNC)
+                self._file = os.fdopen(fd, "w+b")   # closed in finish()
             except OSError as e:
                 log.warning("search: the vector store cannot be written in %s (%s); kept in "
                             "a temporary file", folder, e)
@@ -138,11 +141,12 @@ class StoreWriter:
         if self._path is not None:
             self._file.close()
             try:
-                np.savez(self.folder / f"arrays-{self.gen}.npz", **arrays)
-                tmp = self.folder / f"meta-{self.gen}.json"
-                tmp.write_text(json.dumps(meta | {"gen": self.gen, "rows": self.rows,
-                                                  "dim": self.dim, "format": FORMAT}))
-                os.replace(tmp, self.folder / "meta.json")
+                with atomic_path(self.folder / f"arrays-{self.gen}.npz") as tmp, \
+                        open(tmp, "wb") as f:
+                    np.savez(f, **arrays)
+                atomic_write(self.folder / "meta.json", json.dumps(
+                    meta | {"gen": self.gen, "rows": self.rows, "dim": self.dim,
+                            "format": FORMAT}))
                 _remove_other_generations(self.folder, self.gen)
             except OSError as e:
                 log.warning("search: the vector store could not be saved in %s (%s)",

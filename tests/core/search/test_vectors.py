@@ -178,7 +178,9 @@ def test_the_store_is_reused_after_a_reopen(catalog, monkeypatch):
     _plant(catalog, data)
     qs = rows(5, np.random.default_rng(2))
     before = [_index(catalog).search(q, 20) for q in qs]
-    assert any((catalog.path.parent / "vector-store").iterdir())
+    store = catalog.path.parent / "vector-store"
+    files = [f for f in store.rglob("*") if f.is_file()]
+    assert files and all(f.stat().st_mode & 0o077 == 0 for f in files)   # owner-only, as the catalog
     drop_cached()      # as a new process finds it
 
     def no_catalog_read(*a, **k):
