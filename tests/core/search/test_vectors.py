@@ -270,3 +270,22 @@ def test_two_catalogs_in_one_folder_keep_their_stores_apart(tmp_path):
     a = store_dir(tmp_path / "catalog.sqlite", "embeddings", P.MODEL)
     b = store_dir(tmp_path / "other.sqlite", "embeddings", P.MODEL)
     assert a != b and a.parent == b.parent == tmp_path / "vector-store"
+
+
+def test_changes_made_while_closed_are_caught_up_from_the_store(catalog, monkeypatch):
+    rows = _space()
+    data = rows(N, np.random.default_rng(1))
+    fids = _plant(catalog, data)
+    _index(catalog)
+    drop_cached()     # closed; another process (the CLI) changes the catalog meanwhile
+    moved = P.unit(np.random.default_rng(6).normal(size=DIM))
+    catalog.write(lambda c: c.execute("UPDATE embeddings SET vector = ? WHERE file_id = ?",
+                                      (moved.tobytes(), fids[10])))
+    catalog.write(lambda c: c.execute("DELETE FROM files WHERE id <= ?", (fids[5],)))
+    new_fids = _plant(catalog, rows(5, np.random.default_rng(5)), first=N)
+    loaded = []
+    monkeypatch.setattr(VectorIndex, "_load_all", lambda self, conn: loaded.append(1))
+    index = _index(catalog)
+    assert not loaded and len(index) == N - 6 + 5
+    assert int(index.file_ids[index.search(moved, 1).rows[0]]) == fids[10]
+    assert set(new_fids) <= set(index.file_ids.tolist())
