@@ -127,9 +127,9 @@ def bench_stores(n: int, n_queries: int, use_sqlite_vec: bool, tmp: Path) -> dic
             lambda q: binary.search(q, K).rows.tolist())
     binary = None  # free its memory before the next store
 
-    if use_sqlite_vec:
+    conn = _sqlite_vec_connection(tmp / f"vec-{n}.sqlite") if use_sqlite_vec else None
+    if conn is not None:
         db = tmp / f"vec-{n}.sqlite"
-        conn = connect(db)
         t0 = time.perf_counter()
         conn.execute(f"CREATE VIRTUAL TABLE vf USING vec0(embedding float[{DIM}])")
         conn.execute(f"CREATE VIRTUAL TABLE vb USING vec0(embedding bit[{DIM}])")
@@ -171,6 +171,21 @@ def bench_stores(n: int, n_queries: int, use_sqlite_vec: bool, tmp: Path) -> dic
         conn.close()
         db.unlink(missing_ok=True)
     return results
+
+
+def _sqlite_vec_connection(db: Path):
+    """A connection with sqlite-vec loaded, or None when it is not installed (Shoebox no
+    longer depends on it: `pip install sqlite-vec` to compare it)."""
+    try:
+        import sqlite_vec
+    except ImportError:
+        print("   sqlite-vec is not installed (pip install sqlite-vec): its stores skipped")
+        return None
+    conn = connect(db)
+    conn.enable_load_extension(True)
+    sqlite_vec.load(conn)
+    conn.enable_load_extension(False)
+    return conn
 
 
 # --- part 2: end to end --------------------------------------------------------------------

@@ -44,7 +44,7 @@ def collect(services) -> dict:
         "platform": platform.platform(),
         "qt": qVersion(), "pyside6": pyside_version,
         "torch": _version("torch"), "transformers": _version("transformers"),
-        "faster_whisper": _version("faster-whisper"), "sqlite_vec": _version("sqlite-vec"),
+        "faster_whisper": _version("faster-whisper"),
         "device_setting": services.settings.device,
         "workers": services.settings.workers,
         "models": models,

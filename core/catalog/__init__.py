@@ -1,4 +1,4 @@
-"""The catalog: one SQLite database (WAL, FTS5, sqlite-vec) that holds everything Shoebox knows.
+"""The catalog: one SQLite database (WAL, FTS5) that holds everything Shoebox knows.
 
     cat = Catalog.open(paths)
     with cat.read() as conn: ...            # this thread's read connection

@@ -1,17 +1,17 @@
 """The one connection factory: every catalog connection is made here.
 
-The stdlib sqlite3 of some Python builds cannot load extensions, so Shoebox uses sqlean.py
-(a drop-in sqlite3 module with its own SQLite, FTS5 included) and loads sqlite-vec into
-every connection.
+Shoebox uses sqlean.py, a drop-in sqlite3 module with its own SQLite (FTS5 included, the same
+version on every platform). No extension is loaded: sqlite-vec was, until measurements showed
+the in-process index beats it (docs/BENCHMARKS.md, "Vector index at 1M"), and loading it from
+several threads at once had crashed the process, which took a global lock around every open.
+Connections are now opened concurrently.
 """
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import sqlean as sqlite3
-import sqlite_vec
 
 from models.datafiles import tighten, touch_private
 
@@ -22,19 +22,10 @@ IntegrityError = sqlite3.IntegrityError
 OperationalError = sqlite3.OperationalError
 
 BUSY_TIMEOUT_MS = 30_000
-# Opening and loading the extension from several threads at once crashed the process (seen in
-# the GUI: recovery, grid and thumbnail workers starting together); opening is rare and fast,
-# so it is serialised.
-_OPEN_LOCK = threading.Lock()
 
 
 def connect(path: Path | str, *, readonly: bool = False) -> sqlite3.Connection:
     """Open a connection in autocommit mode; callers that write open their own transactions."""
-    with _OPEN_LOCK:
-        return _open(path, readonly)
-
-
-def _open(path: Path | str, readonly: bool) -> sqlite3.Connection:
     if readonly:
         conn = sqlite3.connect(
             f"file:{Path(path).as_posix()}?mode=ro", uri=True, isolation_level=None,
@@ -46,9 +37,6 @@ def _open(path: Path | str, readonly: bool) -> sqlite3.Connection:
         touch_private(Path(path))
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
-    conn.enable_load_extension(True)
-    sqlite_vec.load(conn)
-    conn.enable_load_extension(False)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
     if not readonly:

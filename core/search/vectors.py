@@ -1,21 +1,29 @@
-"""The vector index: one model's vectors held in memory, the catalog staying the source of truth.
+"""The vector index: one model's vectors, searched in process; the catalog stays the source of
+truth.
 
-Measured (benchmarks/bench_search.py, 2 shared CPU cores, 512-d, k=20; CPU time per query):
-at 100k an exact numpy product costs ~15 ms (recall 1.0) against ~80 ms for sqlite-vec's
-brute force; at 1M it costs ~150 ms and 2 GB. The exact matrix is kept transposed (one row
-per dimension): OpenBLAS's q @ M.T over it takes ~8 ms at 120k x 384 against ~15 ms for
-M @ q over rows (bench_sentences' profile), the same figures either way. So up to EXACT_MAX rows the search is exact;
-above, the index keeps sign bits (64 bytes a vector, column-major) for a Hamming prefilter
-and rescores the best 1% exactly from float16 copies: ~30-40 ms at 1M, recall@20 0.994 on
-synthetic vectors whose 20th neighbour sits at cosine ~0.28 (as CLIP text-to-image matches
-do). The prefilter's recall falls when neighbours are barely closer than the rest (0.92 at
-cosine ~0.21 with 2% rescored), which is why libraries up to 200k stay exact.
-The index is cached per process and per (catalog, model id); the counters of migration 0002
-tell it when rows were added (append) or changed (reload).
+Up to EXACT_MAX rows the float32 vectors are held in memory, transposed (one row per
+dimension: OpenBLAS's q @ M over it is ~2x faster than over rows), and searched exactly.
+Above, a library of 1M photos would need 2 GB for CLIP alone (issue 31), so the index keeps
+in memory only each vector's *sketch* (its coordinates on the first SKETCH_DIMS principal
+components of the library's vectors, 256 bytes) and the ids; the float16 vectors live in a
+memory-mapped store beside the catalog (core/search/vector_store.py). A query scores every
+sketch (one small matrix product), and the best 2% are rescored exactly from the store;
+a filter that leaves fewer rows than that is rescored whole (exact, and fast).
+Sketches were chosen over sign bits by measurement (benchmarks/bench_vectors.py): on
+clustered, anisotropic vectors whose 20th neighbour sits at cosine ~0.3 (as CLIP's text to
+image matches do) a Hamming prefilter kept recall@20 0.83-0.89 with 1-2% rescored, the
+sketch 0.98. Figures: docs/BENCHMARKS.md, "Vector index at 1M".
+
+The index is cached per process and per (catalog, table, model id). The counters of
+migration 0002 tell it that rows changed; rows above its largest id are new, and the
+vector_changes journal of migration 0019 names the rows updated or deleted, so a change
+costs what it touches, not a reload. The store is saved with the catalog state it matches,
+so the next start maps it instead of reading every vector again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from dataclasses import dataclass
@@ -24,13 +32,18 @@ from pathlib import Path
 import numpy as np
 
 from core.catalog.connection import Connection
+from core.search import vector_store
+from core.search.vector_store import F16Rows
 
 log = logging.getLogger(__name__)
 
-EXACT_MAX = 200_000          # above this many vectors: binary prefilter + exact rescoring
-PREFILTER_MIN = 2_000        # candidates kept by the prefilter, at least
+EXACT_MAX = 20_000           # above this many vectors: sketch prefilter + exact rescoring
+PREFILTER_MIN = 4_000        # candidates kept by the prefilter, at least
 PREFILTER_PER_K = 5          # ... and at least this many per result asked for
-PREFILTER_FRACTION = 100     # ... and at least 1% of all rows (10,000 at 1M: recall 0.994 vs 0.983)
+PREFILTER_FRACTION = 50      # ... and at least 2% of all rows (20,000 at 1M)
+SKETCH_DIMS = 64             # principal components a sketch keeps (256 bytes a vector)
+SKETCH_SAMPLE = 20_000       # vectors the components are computed from
+LOAD_CHUNK = 16_384          # rows read from the catalog at a time (a full load never holds n x d)
 
 
 _BLAS_LIMITED = False
@@ -70,6 +83,33 @@ CLIP_VECTORS = VectorTable("embeddings", "vec_inserts", "vec_mutations")
 TEXT_VECTORS = VectorTable("text_vectors", "text_inserts", "text_mutations")   # migration 0009
 
 
+@dataclass(frozen=True)
+class Sketch:
+    """A vector -> its coordinates on the first principal components of the library's
+    vectors. A query's score against a sketch, (q B) . ((x - c) B), is its cosine with x
+    less q.c (the same for every row: the order holds) and less what the components left out
+    hold: a ranking good enough to pick the 2% that are rescored exactly."""
+    center: np.ndarray   # (d,) float32
+    basis: np.ndarray    # (d, m) float32, orthonormal columns
+
+    @classmethod
+    def fit(cls, sample: np.ndarray, dims: int = SKETCH_DIMS) -> Sketch:
+        sample = np.asarray(sample, np.float32)
+        center = sample.mean(axis=0)
+        x = (sample - center).astype(np.float64)
+        evals, evecs = np.linalg.eigh(x.T @ x)
+        basis = evecs[:, np.argsort(-evals)[:min(dims, sample.shape[1])]]
+        return cls(center, np.ascontiguousarray(basis, np.float32))
+
+    def project(self, mat: np.ndarray) -> np.ndarray:
+        """(m, n) float32 sketches of (n, d) vectors: one row per component, as searched."""
+        return np.ascontiguousarray(((np.asarray(mat, np.float32) - self.center)
+                                     @ self.basis).T)
+
+    def query(self, q: np.ndarray) -> np.ndarray:
+        return q @ self.basis
+
+
 @dataclass
 class Neighbours:
     rows: np.ndarray         # row numbers into the index, best first
@@ -78,22 +118,31 @@ class Neighbours:
 
 class VectorIndex:
     """Vectors of one model id. Thread-safe: `refresh` swaps arrays under a lock and searches
-    work on the arrays they read at their start."""
+    work on the arrays they read at their start.
+
+    Up to `exact_max` rows the float32 vectors are held in memory and searched exactly.
+    Above, only a sketch of each vector (its first SKETCH_DIMS principal components, float32)
+    and the ids are in memory; the float16 vectors the
+    best candidates are rescored with live in a memory-mapped store beside the catalog
+    (core/search/vector_store.py), which the next start loads instead of the catalog."""
 
     def __init__(self, model_id: str, exact_max: int = EXACT_MAX,
-                 table: VectorTable = CLIP_VECTORS):
+                 table: VectorTable = CLIP_VECTORS, db_path: Path | str | None = None):
         self.model_id = model_id
         self.table = table
         self.exact_max = exact_max
+        self.db_path = Path(db_path) if db_path is not None else None
         self.dim: int | None = None
         self.emb_ids = np.empty(0, np.int64)
         self.file_ids = np.empty(0, np.int64)
         self.frame_ms = np.empty(0, np.int64)
-        # exact: float32 (d, n), one row per dimension; binary: float16 (n, d) for rescoring
-        self._mat: np.ndarray | None = None
-        self._bits: np.ndarray | None = None     # uint64 (d/64, n) sign bits, binary mode only
-        self._center: np.ndarray | None = None   # mean vector the sign bits are taken around
+        self._mat: np.ndarray | None = None      # exact mode: float32 (d, n), one row per dim
+        self._proj: np.ndarray | None = None     # compact mode: float32 (m, n) sketches
+        self._sketch: Sketch | None = None       # the projection that makes them
+        self._pos: np.ndarray | None = None      # compact mode: each row's place in the store
+        self._rows: F16Rows | None = None        # compact mode: the float16 store
         self._stamp: tuple[int, int] | None = None
+        self._seq = 0          # the last vector_changes entry this index has seen
         self.malformed = 0  # rows of this model left out: a blob of the wrong length (logged)
         self._memo: tuple | None = None
         self.filter_masks: dict = {}   # the engine's filter masks over these rows (None: asked once)
@@ -104,61 +153,214 @@ class VectorIndex:
 
     @property
     def binary(self) -> bool:
-        return self._bits is not None
+        """Compact mode: sketches in memory, vectors in the store (the name is from when the
+        sketches were sign bits)."""
+        return self._proj is not None
+
+    def resident_bytes(self) -> int:
+        """Bytes this index holds in memory (the memory-mapped store not counted)."""
+        arrays = (self.emb_ids, self.file_ids, self.frame_ms, self._mat, self._proj, self._pos)
+        tail = self._rows.tail_rows * (self.dim or 0) * 2 if self._rows is not None else 0
+        return sum(a.nbytes for a in arrays if a is not None) + tail
 
     # --- loading -------------------------------------------------------------------------
     def refresh(self, conn: Connection) -> None:
-        """Bring the index in step with the catalog (cheap when nothing changed)."""
-        stamp = _stamp(conn, self.table)
-        if stamp == self._stamp:
+        """Bring the index in step with the catalog (cheap when nothing changed). Inserts,
+        updates and deletes since the last refresh are applied as such (the vector_changes
+        journal of migration 0019 names the changed rows); only a catalog that cannot say
+        what changed is read whole."""
+        if _stamp(conn, self.table) == self._stamp:
             return
-        with self._lock:
+        with self._lock, _snapshot(conn):
+            stamp = _stamp(conn, self.table)
             if stamp == self._stamp:
                 return
-            old = self._stamp
-            appended = False
-            if old is not None and stamp[1] == old[1] and len(self):
-                appended = self._append(conn)
-            if not appended:
-                *rows, bad = _rows(conn, self.table, self.model_id, after_id=None)
-                self._build(*rows)
-                self.malformed = bad
+            if self._stamp is None and self.db_path is not None:
+                self._load_store(conn)
+            if self._stamp is None or stamp != self._stamp and not self._catch_up(conn, stamp):
+                self._load_all(conn)
             self._stamp = stamp
 
-    def _append(self, conn: Connection) -> bool:
-        """Only inserts happened: add the new rows. False when the count says otherwise (an
-        INSERT OR REPLACE deletes without firing delete triggers), so the caller reloads."""
+    def _want(self, conn: Connection) -> dict:
+        """What a saved store must match: this table and model, in this very catalog."""
+        row = conn.execute("SELECT applied_at FROM schema_migrations ORDER BY version "
+                           "LIMIT 1").fetchone()
+        return {"table": self.table.table, "model_id": self.model_id,
+                "catalog_made": row[0] if row else None, "exact_max": self.exact_max}
+
+    def _load_store(self, conn: Connection) -> None:
+        found = vector_store.load(self._folder(), self._want(conn))
+        if found is None:
+            return
+        meta, a, rows = found
+        self.dim = rows.dim
+        self._set(a["ids"], a["fids"], a["fms"], proj=a["proj"],
+                  sketch=Sketch(a["center"], a["basis"]),
+                  pos=a["pos"], rows=rows)
+        self._stamp, self._seq = tuple(meta["stamp"]), int(meta["seq"])
+        self.malformed = int(meta["malformed"])
+
+    def _folder(self) -> Path | None:
+        if self.db_path is None:
+            return None
+        return vector_store.store_dir(self.db_path, self.table.table, self.model_id)
+
+    def _load_all(self, conn: Connection) -> None:
+        """Read every vector of the model from the catalog, a chunk at a time."""
+        (self._seq,) = conn.execute("SELECT coalesce(max(seq), 0) FROM vector_changes"
+                                    ).fetchone() if _has_journal(conn) else (0,)
+        where, args = "WHERE model_id = ?", (self.model_id,)
+        (n,) = conn.execute(f"SELECT count(*) FROM {self.table.table} {where}", args).fetchone()
+        if n <= self.exact_max:
+            ids, fids, fms, mat, bad = _rows(conn, self.table, self.model_id, None)
+            self.malformed = bad
+            self._build(ids, fids, fms, mat)
+            return
+        ids, fids, fms = (np.empty(n, np.int64) for _ in range(3))
+        proj = sketch = writer = None
+        i = bad = 0
+        for cids, cfids, cfms, cmat, cbad in _row_chunks(conn, self.table, where, args, n):
+            bad += cbad
+            if writer is None:
+                self.dim = cmat.shape[1]
+                sketch = Sketch.fit(_sample(conn, self.table, self.model_id, n, self.dim,
+                                            cmat))
+                writer = vector_store.StoreWriter(self._folder(), self.dim)
+                proj = np.empty((sketch.basis.shape[1], n), np.float32)
+            m = len(cids)
+            ids[i:i + m], fids[i:i + m], fms[i:i + m] = cids, cfids, cfms
+            proj[:, i:i + m] = sketch.project(cmat)
+            writer.write(cmat)
+            i += m
+        if writer is None:
+            self._build(ids[:0], fids[:0], fms[:0], np.empty((0, self.dim or 0), np.float32))
+            return
+        self.malformed = bad
+        proj = np.ascontiguousarray(proj[:, :i])
+        pos = np.arange(i, dtype=np.int64)
+        self._finish(writer, ids[:i], fids[:i], fms[:i], proj, sketch, pos,
+                     _stamp(conn, self.table), conn)
+        vector_store.trim_heap()
+
+    def _finish(self, writer, ids, fids, fms, proj, sketch, pos, stamp, conn) -> None:
+        meta = {"stamp": list(stamp), "seq": self._seq, "malformed": self.malformed} | (self._want(conn) if conn is not None else {})
+        rows = writer.finish({"ids": ids, "fids": fids, "fms": fms, "proj": proj,
+                              "center": sketch.center, "basis": sketch.basis, "pos": pos},
+                             meta)
+        self._set(ids, fids, fms, proj=proj, sketch=sketch, pos=pos, rows=rows)
+
+    def _catch_up(self, conn: Connection, stamp: tuple[int, int]) -> bool:
+        """Apply the rows inserted, changed and deleted since this index was made. False when
+        that cannot be known (a catalog restored from an older copy, a journal pruned past
+        this index, a row count that does not add up): the caller reads everything."""
+        old = self._stamp
+        if stamp[0] < old[0] or stamp[1] < old[1]:
+            return False
+        changed = np.empty(0, np.int64)
+        seq = self._seq
+        if stamp[1] != old[1]:
+            if not _has_journal(conn):
+                return False
+            (first, seq) = conn.execute("SELECT min(seq), max(seq) FROM vector_changes").fetchone()
+            if first is None or first > self._seq + 1:
+                return False
+            changed = np.unique(np.fromiter(
+                (r[0] for r in conn.execute("SELECT row_id FROM vector_changes WHERE seq > ? "
+                                            "AND tbl = ?", (self._seq, self.table.table))),
+                np.int64))
+        # Rows above the largest id held are new; an id at or below it that is new again
+        # (reused after a delete, or an INSERT OR REPLACE) makes the count below disagree.
         last = int(self.emb_ids[-1]) if len(self) else 0
-        ids, fids, fms, mat, bad = _rows(conn, self.table, self.model_id, after_id=last)
-        (count,) = conn.execute(
-            f"SELECT count(*) FROM {self.table.table} WHERE model_id = ?", (self.model_id,)
-        ).fetchone()
-        if count != len(self) + self.malformed + len(ids) + bad:
+        new = _rows_changed(conn, self.table, self.model_id, last, changed)
+        if new is None:
             return False
-        self.malformed += bad
+        ids, fids, fms, mat, bad = new
         if not len(ids):
-            return True
-        if mat.shape[1] != self.dim:
+            mat = np.empty((0, self.dim or 0), np.float32)
+        keep = ~np.isin(self.emb_ids, changed) if len(changed) else None
+        kept = len(self) if keep is None else int(keep.sum())
+        (count,) = conn.execute(f"SELECT count(*) FROM {self.table.table} WHERE model_id = ?",
+                                (self.model_id,)).fetchone()
+        if count != kept + len(ids) + self.malformed + bad:
             return False
-        old_mat = self._mat.astype(np.float32) if self.binary else self._mat.T
-        self._build(np.concatenate([self.emb_ids, ids]), np.concatenate([self.file_ids, fids]),
-                    np.concatenate([self.frame_ms, fms]), np.concatenate([old_mat, mat]))
+        if len(ids) and self.dim is not None and mat.shape[1] != self.dim:
+            return False
+        if (kept + len(ids) > self.exact_max) != self.binary and kept + len(ids) > 0:
+            return False      # crossing the exact/compact line: built anew
+        self.malformed += bad
+        self._seq = seq
+        self._apply(keep, ids, fids, fms, mat, stamp, conn)
         return True
 
+    def _apply(self, keep, ids, fids, fms, mat, stamp, conn) -> None:
+        """Drop the rows not kept, add the new ones, keep rows in id order."""
+        def sel(a, axis=0):
+            return a if keep is None else np.compress(keep, a, axis=axis)
+
+        all_ids = np.concatenate([sel(self.emb_ids), ids])
+        order = None
+        if len(ids) and len(all_ids) > len(ids) and ids.min() < all_ids[len(all_ids) - len(ids) - 1]:
+            order = np.argsort(all_ids, kind="stable")   # a row id reused or a row changed
+        all_fids = np.concatenate([sel(self.file_ids), fids])
+        all_fms = np.concatenate([sel(self.frame_ms), fms])
+        if not self.binary:
+            cols = sel(self._mat, axis=1) if self._mat is not None else None
+            if len(ids):
+                new = np.asarray(mat, np.float32).T
+                cols = new if cols is None or not cols.shape[1] else np.concatenate([cols, new], 1)
+            if cols is None:
+                cols = np.empty((self.dim or 0, 0), np.float32)
+            if order is not None:
+                all_ids, all_fids, all_fms, cols = (all_ids[order], all_fids[order],
+                                                    all_fms[order], cols[:, order])
+            self.dim = cols.shape[0] if cols.shape[1] else self.dim
+            self._set(all_ids, all_fids, all_fms, mat=np.ascontiguousarray(cols))
+            return
+        rows = self._rows
+        proj = np.concatenate([sel(self._proj, axis=1), self._sketch.project(mat)], axis=1)
+        pos = np.concatenate([sel(self._pos), rows.append(mat)])
+        if order is not None:
+            all_ids, all_fids, all_fms, pos = (all_ids[order], all_fids[order], all_fms[order],
+                                               pos[order])
+            proj = proj[:, order]
+        proj = np.ascontiguousarray(proj)
+        if rows.tail_rows > max(LOAD_CHUNK, len(all_ids) // vector_store.TAIL_MAX_FRACTION) \
+                or rows.size > 2 * len(all_ids) + LOAD_CHUNK:
+            # Many rows added or replaced since the store was written: a new one, in row order
+            # (and sketches made anew, from the library as it is now).
+            writer = vector_store.StoreWriter(self._folder(), rows.dim)
+            sketch = Sketch.fit(rows.gather(np.sort(pos[::max(1, len(pos) // SKETCH_SAMPLE)])))
+            for s in range(0, len(pos), LOAD_CHUNK):
+                block = rows.gather(pos[s:s + LOAD_CHUNK])
+                writer.write(block)
+                proj[:, s:s + len(block)] = sketch.project(block)
+            self._finish(writer, all_ids, all_fids, all_fms, proj, sketch,
+                         np.arange(len(pos), dtype=np.int64), stamp, conn)
+            return
+        self._set(all_ids, all_fids, all_fms, proj=proj, sketch=self._sketch, pos=pos,
+                  rows=rows)
+
+    def _set(self, ids, fids, fms, *, mat=None, proj=None, sketch=None, pos=None,
+             rows=None) -> None:
+        self._mat, self._proj, self._sketch, self._pos, self._rows = mat, proj, sketch, pos, rows
+        self.emb_ids, self.file_ids, self.frame_ms = ids, fids, fms
+
     def _build(self, ids, fids, fms, mat: np.ndarray) -> None:
+        """The index of these rows, from a matrix in memory (small loads, tests, benchmarks;
+        a large one goes to an unnamed temporary store)."""
         n = len(ids)
         self.dim = mat.shape[1] if n else self.dim
         if n > self.exact_max:
-            center = mat.mean(axis=0)
-            # Column-major (one row per 64-bit word): the Hamming loop then streams through
-            # contiguous memory, ~4x faster than reducing an (n, 8) array along axis 1.
-            self._bits = np.ascontiguousarray(_sign_bits(mat - center).T)
-            self._center = center
-            self._mat = mat.astype(np.float16)
+            sketch = Sketch.fit(mat[::max(1, n // SKETCH_SAMPLE)])
+            writer = vector_store.StoreWriter(None, self.dim)
+            for s in range(0, n, LOAD_CHUNK):
+                writer.write(mat[s:s + LOAD_CHUNK])
+            proj = np.concatenate([sketch.project(mat[s:s + LOAD_CHUNK])
+                                   for s in range(0, n, LOAD_CHUNK)], axis=1)
+            self._set(ids, fids, fms, proj=proj, sketch=sketch,
+                      pos=np.arange(n, dtype=np.int64), rows=writer.finish({}, {}))
         else:
-            self._bits = self._center = None
-            self._mat = np.ascontiguousarray(np.asarray(mat, np.float32).T)
-        self.emb_ids, self.file_ids, self.frame_ms = ids, fids, fms
+            self._set(ids, fids, fms, mat=np.ascontiguousarray(np.asarray(mat, np.float32).T))
 
     # --- search --------------------------------------------------------------------------
     def search(self, query: np.ndarray, k: int, mask: np.ndarray | None = None) -> Neighbours:
@@ -167,33 +369,44 @@ class VectorIndex:
         one_blas_thread()
         return self._search(query, k, mask)
 
+    def neighbours(self, row: int, k: int, mask: np.ndarray | None = None) -> Neighbours:
+        """k-NN by row: the k rows most similar to row `row`'s own vector, best first, the row
+        itself left out (rows of the same file are not: the caller decides). One search's
+        cost (~10-20 ms at 1M on 2 cores): for near-duplicates, ask for the rows that need it,
+        not for all pairs."""
+        one_blas_thread()
+        nb = self._search(self.vector_of(row), k + 1, mask)
+        keep = nb.rows != row
+        return Neighbours(nb.rows[keep][:k], nb.scores[keep][:k])
+
     def _search(self, query: np.ndarray, k: int, mask: np.ndarray | None) -> Neighbours:
-        mat, bits, center = self._mat, self._bits, self._center
-        n = 0 if mat is None else (mat.shape[0] if bits is not None else mat.shape[1])
+        mat, proj, sketch, pos, rows = self._mat, self._proj, self._sketch, self._pos, self._rows
+        held = mat if proj is None else proj
+        n = 0 if held is None else held.shape[1]
         if n == 0 or k <= 0:
             return Neighbours(np.empty(0, np.int64), np.empty(0, np.float32))
         q = np.asarray(query, np.float32).reshape(-1)
         if q.shape[0] != self.dim:
             raise ValueError(f"query has {q.shape[0]} dims, the index {self.dim}")
-        if bits is None:
+        if proj is None:
             scores = self._exact_scores(mat, q)
             if mask is not None:
                 scores = np.where(mask[:n], scores, -np.inf)
             return _top(scores, k, np.arange(n))
-        # Binary prefilter: Hamming distance between sign bits, then exact rescoring.
-        qbits = _sign_bits((q - center)[None, :])[0]
-        ham = _hamming(bits, qbits)
-        if mask is not None:
-            ham[~mask[:n]] = np.iinfo(np.uint16).max
         c = min(n, max(PREFILTER_MIN, PREFILTER_PER_K * k, n // PREFILTER_FRACTION))
-        # The c smallest distances, ties at the cut included: a histogram of the (at most
-        # d+1) distance values finds the cut faster than argpartition over n rows.
-        counts = np.cumsum(np.bincount(ham, minlength=int(ham.max()) + 1))
-        cut = int(np.searchsorted(counts, c))
-        cand = np.flatnonzero(ham <= cut)            # in memory order: a cheap gather
-        if mask is not None:
-            cand = cand[mask[cand]]
-        scores = mat[cand].astype(np.float32) @ q
+        within = None if mask is None else np.flatnonzero(mask[:n])
+        if within is not None and len(within) <= c:
+            cand = within       # a selective filter: every row in it is rescored, exactly
+        else:
+            # Prefilter: the query against the sketches (one small matrix product), then
+            # exact rescoring of the best c.
+            approx = sketch.query(q) @ proj
+            if within is not None:
+                approx[~mask[:n]] = -np.inf
+            cand = np.sort(_top_k(approx, c))           # in store order: a cheaper gather
+            if within is not None:
+                cand = cand[mask[cand]]
+        scores = rows.gather(pos[cand]) @ q
         return _top(scores, k, cand)
 
     def _exact_scores(self, mat: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -211,10 +424,12 @@ class VectorIndex:
         return self.vectors_of(np.asarray([row]))[0]
 
     def vectors_of(self, rows: np.ndarray) -> np.ndarray:
-        """(len(rows), d) float32 copies of those rows' vectors."""
-        mat = self._mat
-        picked = mat[rows] if self._bits is not None else mat[:, rows].T
-        return np.array(picked, np.float32, order="C")
+        """(len(rows), d) float32 copies of those rows' vectors (float16 precision above
+        exact_max rows)."""
+        rows = np.asarray(rows, np.int64)
+        if self._proj is not None:
+            return self._rows.gather(self._pos[rows])
+        return np.array(self._mat[:, rows].T, np.float32, order="C")
 
     def rows_of_file(self, file_id: int) -> np.ndarray:
         return np.flatnonzero(self.file_ids == file_id)
@@ -251,72 +466,117 @@ def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
     return np.argpartition(-scores, k - 1)[:k]
 
 
-_HAM_BLOCK = 1 << 16
-
-
-def _hamming(bits: np.ndarray, qbits: np.ndarray) -> np.ndarray:
-    """Hamming distance of every column of `bits` (words, n) to `qbits`, as uint16. Works
-    in blocks with reused buffers so the intermediates stay in cache."""
-    words, n = bits.shape
-    ham = np.zeros(n, np.uint16)
-    tmp = np.empty(min(n, _HAM_BLOCK), np.uint64)
-    cnt = np.empty(min(n, _HAM_BLOCK), np.uint8)
-    for s in range(0, n, _HAM_BLOCK):
-        e = min(n, s + _HAM_BLOCK)
-        t, c, h = tmp[:e - s], cnt[:e - s], ham[s:e]
-        for w in range(words):
-            np.bitwise_xor(bits[w, s:e], qbits[w], out=t)
-            np.bitwise_count(t, out=c)
-            h += c
-    return ham
-
-
-def _sign_bits(mat: np.ndarray) -> np.ndarray:
-    packed = np.packbits(mat > 0, axis=1)                  # (n, d/8) uint8
-    pad = (-packed.shape[1]) % 8
-    if pad:
-        packed = np.pad(packed, ((0, 0), (0, pad)))
-    return np.ascontiguousarray(packed).view(np.uint64)    # (n, ceil(d/64))
-
-
 def _stamp(conn: Connection, table: VectorTable = CLIP_VECTORS) -> tuple[int, int]:
     rows = dict(conn.execute("SELECT key, value FROM search_state").fetchall())
     return int(rows.get(table.inserts_key, 0)), int(rows.get(table.mutations_key, 0))
 
 
-def _rows(conn: Connection, table: VectorTable, model_id: str, after_id: int | None):
-    """(embedding ids, file ids, frame_ms, float32 matrix, rows left out) of model_id's rows
-    (after after_id), read in chunks into preallocated arrays: at 1M rows a fetchall would
-    hold ~3x the 2 GB. A blob of the wrong length is left out and logged, not fatal."""
-    where = "WHERE model_id = ?" + (" AND id > ?" if after_id is not None else "")
-    args: tuple = (model_id,) if after_id is None else (model_id, after_id)
-    first = conn.execute(f"SELECT length(vector) FROM {table.table} {where} LIMIT 1",
-                         args).fetchone()
-    if first is None:
-        return (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64),
-                np.empty((0, 0), np.float32), 0)
-    dim = first[0] // 4
-    (n,) = conn.execute(f"SELECT count(*) FROM {table.table} {where}", args).fetchone()
-    ids, fids, fms = (np.empty(n, np.int64) for _ in range(3))
-    mat = np.empty((n, dim), np.float32)
-    i = bad = 0
+@contextlib.contextmanager
+def _snapshot(conn: Connection):
+    """One read transaction around a refresh: the counters, the journal and the rows it reads
+    are of the same moment, even while the pipeline writes."""
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
+
+def _has_journal(conn: Connection) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'vector_changes'"
+                        ).fetchone() is not None
+
+
+_EMPTY = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64),
+          np.empty((0, 0), np.float32), 0)
+
+
+def _row_chunks(conn: Connection, table: VectorTable, where: str, args: tuple, n: int,
+                dim: int | None = None):
+    """(ids, file ids, frame_ms, float32 (m, d), rows left out) for each chunk of at most
+    LOAD_CHUNK rows of the query, in id order, at most n rows. A blob of the wrong length is
+    left out and logged, not fatal: a malformed vector must not sink the whole index."""
+    if dim is None:
+        first = conn.execute(f"SELECT length(vector) FROM {table.table} {where} ORDER BY id "
+                             "LIMIT 1", args).fetchone()
+        if first is None:
+            return
+        dim = first[0] // 4
     cur = conn.execute(f"SELECT id, file_id, frame_ms, vector FROM {table.table} {where} "
                        "ORDER BY id", args)
-    while i < n and (chunk := cur.fetchmany(8192)):
-        for r in chunk:
-            if i + bad >= n:
-                break
-            blob = r[3]
-            if len(blob) != dim * 4:   # a malformed vector must not sink the whole index
-                bad += 1
-                continue
-            ids[i], fids[i], fms[i] = r[0], r[1], r[2]
-            mat[i] = np.frombuffer(blob, dtype="<f4")
-            i += 1
-    if bad:
+    bad_all = seen = 0
+    while seen < n and (chunk := cur.fetchmany(LOAD_CHUNK)):
+        chunk = chunk[:n - seen]
+        seen += len(chunk)
+        good = [r for r in chunk if len(r[3]) == dim * 4]
+        bad = len(chunk) - len(good)
+        bad_all += bad
+        m = len(good)
+        ids = np.fromiter((r[0] for r in good), np.int64, m)
+        fids = np.fromiter((r[1] for r in good), np.int64, m)
+        fms = np.fromiter((r[2] for r in good), np.int64, m)
+        mat = np.frombuffer(b"".join(r[3] for r in good), "<f4").reshape(m, dim)
+        yield ids, fids, fms, mat, bad
+    if bad_all:
         log.warning("search: %d vectors of %s are not %d-d float32 (damaged rows?) and were "
-                    "left out of search", bad, model_id, dim)
-    return ids[:i], fids[:i], fms[:i], mat[:i], bad
+                    "left out of search", bad_all, table.table, dim)
+
+
+def _sample(conn: Connection, table: VectorTable, model_id: str, n: int, dim: int,
+            first: np.ndarray) -> np.ndarray:
+    """About SKETCH_SAMPLE vectors spread over the whole table (rows in id order are in scan
+    order: the first ones may all be one folder); the first chunk when that finds too few."""
+    lo, hi = conn.execute(f"SELECT min(id), max(id) FROM {table.table} WHERE model_id = ?",
+                          (model_id,)).fetchone()
+    step = max(1, (hi - lo) // SKETCH_SAMPLE)
+    blobs = [r[0] for r in conn.execute(
+        f"SELECT vector FROM {table.table} WHERE model_id = ? AND id % ? = 0 LIMIT ?",
+        (model_id, step, SKETCH_SAMPLE)) if len(r[0]) == dim * 4]
+    if len(blobs) < min(n, SKETCH_SAMPLE) // 2:
+        return first
+    return np.frombuffer(b"".join(blobs), "<f4").reshape(len(blobs), dim)
+
+
+def _concat(chunks) -> tuple:
+    parts = list(chunks)
+    if not parts:
+        return _EMPTY
+    return (*(np.concatenate([p[i] for p in parts]) for i in range(4)),
+            sum(p[4] for p in parts))
+
+
+def _rows(conn: Connection, table: VectorTable, model_id: str, after_id: int | None):
+    """(embedding ids, file ids, frame_ms, float32 matrix, rows left out) of model_id's rows
+    (after after_id). For small loads: a large one streams through _row_chunks."""
+    where = "WHERE model_id = ?" + (" AND id > ?" if after_id is not None else "")
+    args: tuple = (model_id,) if after_id is None else (model_id, after_id)
+    (n,) = conn.execute(f"SELECT count(*) FROM {table.table} {where}", args).fetchone()
+    return _concat(_row_chunks(conn, table, where, args, n))
+
+
+def _rows_changed(conn: Connection, table: VectorTable, model_id: str, last_id: int,
+                  changed: np.ndarray):
+    """The rows of model_id above last_id, and those among `changed` that still exist (their
+    current vectors), in id order."""
+    parts = [_rows(conn, table, model_id, last_id)]
+    for s in range(0, len(changed), 500):
+        chunk = [int(x) for x in changed[s:s + 500] if x <= last_id]
+        if chunk:
+            where = f"WHERE model_id = ? AND id IN ({','.join('?' * len(chunk))})"
+            args = (model_id, *chunk)
+            parts.append(_concat(_row_chunks(conn, table, where, args, len(chunk))))
+    parts = [p for p in parts if len(p[0])]
+    if not parts:
+        return _EMPTY
+    if len({p[3].shape[1] for p in parts}) > 1:    # vectors of two lengths: read all anew
+        return None
+    ids, fids, fms, mat, bad = _concat(parts)
+    order = np.argsort(ids, kind="stable")
+    return ids[order], fids[order], fms[order], mat[order], bad
 
 
 _CACHE: dict[tuple[str, str, str], VectorIndex] = {}
@@ -330,7 +590,7 @@ def get_index(db_path: Path | str, conn: Connection, model_id: str,
     with _CACHE_LOCK:
         index = _CACHE.get(key)
         if index is None:
-            index = _CACHE[key] = VectorIndex(model_id, table=table)
+            index = _CACHE[key] = VectorIndex(model_id, EXACT_MAX, table, db_path)
     index.refresh(conn)
     return index
 

@@ -8,10 +8,9 @@ from core.catalog.migrate import latest_version, migrate
 from core.errors import CatalogTooNewError
 
 
-def test_fresh_catalog_is_migrated_with_wal_vec_and_fts(catalog):
+def test_fresh_catalog_is_migrated_with_wal_and_fts(catalog):
     with catalog.read() as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("SELECT vec_version()").fetchone()[0].startswith("v")
         versions = [r[0] for r in conn.execute("SELECT version FROM schema_migrations")]
         assert versions[-1] == latest_version()
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}

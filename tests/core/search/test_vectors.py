@@ -1,0 +1,291 @@
+"""The vector index above its exact size (issue 31): sketches in memory, float16 vectors in a
+memory-mapped store beside the catalog. Recall against exact float32, filters, incremental
+inserts/updates/deletes, the store reused after a reopen, and what stays resident."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from core.catalog.connection import OperationalError, connect
+from core.search import vectors
+from core.search.vectors import VectorIndex, drop_cached, get_index
+from tests.core.search import planting as P
+
+DIM = 48
+N = 3000
+EXACT_MAX = 500     # this many rows and the test index is compact, as a 1M library's is
+
+
+@pytest.fixture(autouse=True)
+def _compact(monkeypatch):
+    monkeypatch.setattr(vectors, "EXACT_MAX", EXACT_MAX)
+    monkeypatch.setattr(vectors, "PREFILTER_MIN", 150)   # 5% of N: a real prefilter
+    drop_cached()
+    yield
+    drop_cached()
+
+
+def _space(seed=0):
+    """Clustered, anisotropic unit vectors (a decaying spectrum), and queries off-centre."""
+    rng = np.random.default_rng(seed)
+    spec = np.arange(1, DIM + 1) ** -0.5
+    centres = rng.normal(size=(40, DIM)) * spec
+
+    def rows(n, r):
+        v = centres[r.integers(0, 40, n)] + 0.8 * r.normal(size=(n, DIM)) * spec
+        return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+
+    return rows
+
+
+def _plant(catalog, data: np.ndarray, first: int = 0) -> list[int]:
+    now = time.time()
+
+    def fn(c):
+        c.execute("INSERT OR IGNORE INTO roots(id, path, added_at) VALUES (1, '/lib', ?)", (now,))
+        rid = 1
+        fids = []
+        for i, v in enumerate(data, start=first):
+            fid = c.execute("INSERT INTO files(root_id, path, folder, name, kind, format, size, "
+                            "mtime_ns, first_seen_at) VALUES (?,?,'/lib',?,'photo','jpeg',1,1,?)",
+                            (rid, f"/lib/{i}.jpg", f"{i}.jpg", now)).lastrowid
+            c.execute("INSERT INTO embeddings(file_id, frame_ms, model_id, dim, vector) "
+                      "VALUES (?,-1,?,?,?)", (fid, P.MODEL, DIM, v.tobytes()))
+            fids.append(fid)
+        return fids
+    return catalog.write(fn)
+
+
+def _index(catalog) -> VectorIndex:
+    with catalog.read() as conn:
+        return get_index(catalog.path, conn, P.MODEL)
+
+
+def _exact(data: np.ndarray, q: np.ndarray, k: int, allowed=None) -> set[int]:
+    s = data @ q
+    if allowed is not None:
+        s = np.where(allowed, s, -np.inf)
+    return set(np.argsort(-s)[:k].tolist())
+
+
+def _file_rows(index: VectorIndex, fids: list[int]) -> np.ndarray:
+    """Row of the index -> position in the planted data."""
+    where = {f: i for i, f in enumerate(fids)}
+    return np.array([where[int(f)] for f in index.file_ids])
+
+
+def test_compact_index_recall_against_exact_float32(catalog):
+    rows = _space()
+    data = rows(N, np.random.default_rng(1))
+    fids = _plant(catalog, data)
+    index = _index(catalog)
+    assert index.binary and len(index) == N
+    at = _file_rows(index, fids)
+    recalls = []
+    for q in rows(40, np.random.default_rng(2)):
+        got = {int(at[r]) for r in index.search(q, 20).rows}
+        recalls.append(len(got & _exact(data, q, 20)) / 20)
+    assert np.mean(recalls) >= 0.98
+    # the scores are the vectors' own cosines (float16 store), best first
+    nb = index.search(data[7], 5)
+    assert at[nb.rows[0]] == 7 and nb.scores[0] == pytest.approx(1.0, abs=1e-3)
+    assert list(nb.scores) == sorted(nb.scores, reverse=True)
+
+
+def test_only_sketches_and_ids_stay_in_memory(catalog):
+    data = _space()(N, np.random.default_rng(1))
+    _plant(catalog, data)
+    index = _index(catalog)
+    per_row = index.resident_bytes() / len(index)
+    assert per_row <= vectors.SKETCH_DIMS * 4 + 3 * 8 + 8      # sketch, ids, store position
+    assert index.vectors_of(np.arange(3)) == pytest.approx(data[:3], abs=2e-3)
+
+
+def test_filtered_search_returns_ids_inside_the_filter(catalog):
+    rows = _space()
+    data = rows(N, np.random.default_rng(1))
+    fids = _plant(catalog, data)
+    index = _index(catalog)
+    at = _file_rows(index, fids)
+    rng = np.random.default_rng(3)
+    selective = np.zeros(N, bool)
+    selective[rng.choice(N, 30, replace=False)] = True         # a person: 1% of the library
+    broad = rng.random(N) < 0.5                                  # a date range
+    for q in rows(10, np.random.default_rng(4)):
+        for allowed in (selective, broad):
+            mask = allowed[at]
+            nb = index.search(q, 20, mask=mask)
+            assert len(nb.rows) == 20 and mask[nb.rows].all()
+            got = {int(at[r]) for r in nb.rows}
+            if allowed is selective:   # every row of a small filter is rescored: exact
+                assert got == _exact(data, q, 20, allowed)
+            else:
+                assert len(got & _exact(data, q, 20, allowed)) >= 18
+
+
+def test_inserts_updates_and_deletes_reach_the_index_without_a_reload(catalog, monkeypatch):
+    rows = _space()
+    data = rows(N, np.random.default_rng(1))
+    fids = _plant(catalog, data)
+    index = _index(catalog)
+
+    def no_reload(self, conn):
+        raise AssertionError("the whole table was read again")
+    monkeypatch.setattr(VectorIndex, "_load_all", no_reload)
+    new = rows(50, np.random.default_rng(5))
+    new_fids = _plant(catalog, new, first=N)                      # insert
+    moved = P.unit(np.random.default_rng(6).normal(size=DIM))
+    catalog.write(lambda c: c.execute(                           # re-embedded (an upsert)
+        "UPDATE embeddings SET vector = ? WHERE file_id = ?", (moved.tobytes(), fids[10])))
+    gone = fids[20:40]
+    catalog.write(lambda c: c.execute(                           # files removed: cascade
+        f"DELETE FROM files WHERE id IN ({','.join('?' * len(gone))})", gone))
+    index = _index(catalog)
+    assert len(index) == N + 50 - 20
+    assert not set(gone) & set(index.file_ids.tolist())
+    assert list(index.emb_ids) == sorted(index.emb_ids)
+    top = index.search(new[3], 1)
+    assert int(index.file_ids[top.rows[0]]) == new_fids[3]
+    top = index.search(moved, 1)
+    assert int(index.file_ids[top.rows[0]]) == fids[10] and top.scores[0] > 0.99
+    for f in gone:
+        assert not len(index.rows_of_file(f))
+
+
+def test_an_id_reused_after_a_delete_is_not_missed(catalog):
+    data = _space()(N, np.random.default_rng(1))
+    fids = _plant(catalog, data)
+    _index(catalog)
+    last = fids[-1]
+    catalog.write(lambda c: c.execute("DELETE FROM embeddings WHERE file_id = ?", (last,)))
+    _index(catalog)
+    other = P.unit(np.random.default_rng(8).normal(size=DIM))
+    catalog.write(lambda c: c.execute(    # SQLite gives the largest id again
+        "INSERT INTO embeddings(file_id, frame_ms, model_id, dim, vector) VALUES (?,-1,?,?,?)",
+        (last, P.MODEL, DIM, other.tobytes())))
+    index = _index(catalog)
+    top = index.search(other, 1)
+    assert len(index) == N and top.scores[0] > 0.99
+
+
+def test_the_store_is_reused_after_a_reopen(catalog, monkeypatch):
+    rows = _space()
+    data = rows(N, np.random.default_rng(1))
+    _plant(catalog, data)
+    qs = rows(5, np.random.default_rng(2))
+    before = [_index(catalog).search(q, 20) for q in qs]
+    store = catalog.path.parent / "vector-store"
+    files = [f for f in store.rglob("*") if f.is_file()]
+    assert files and all(f.stat().st_mode & 0o077 == 0 for f in files)   # owner-only, as the catalog
+    drop_cached()      # as a new process finds it
+
+    def no_catalog_read(*a, **k):
+        raise AssertionError("the vectors were read from the catalog again")
+    monkeypatch.setattr(vectors, "_row_chunks", no_catalog_read)
+    index = _index(catalog)
+    after = [index.search(q, 20) for q in qs]
+    for b, a in zip(before, after):
+        assert list(a.rows) == list(b.rows) and a.scores == pytest.approx(b.scores)
+    # rows added while it was closed are read, and only they
+    monkeypatch.undo()
+    monkeypatch.setattr(vectors, "EXACT_MAX", EXACT_MAX)
+    drop_cached()
+    new = rows(5, np.random.default_rng(9))
+    _plant(catalog, new, first=N)
+    loaded = []
+    monkeypatch.setattr(VectorIndex, "_load_all", lambda self, conn: loaded.append(1))
+    index = _index(catalog)
+    assert not loaded and len(index) == N + 5
+
+
+def test_a_store_of_another_catalog_is_not_used(catalog, paths, tmp_path):
+    data = _space()(N, np.random.default_rng(1))
+    _plant(catalog, data)
+    _index(catalog)
+    drop_cached()
+    # the catalog is deleted and a new one made in its place, with other vectors
+    catalog.close()
+    for p in catalog.path.parent.glob(catalog.path.name + "*"):
+        p.unlink()
+    from core.catalog import Catalog
+    fresh = Catalog.open(paths)
+    try:
+        time.sleep(0.01)
+        other = _space(seed=5)(N, np.random.default_rng(7))
+        _plant(fresh, other)
+        index = _index(fresh)
+        assert index.vectors_of(np.arange(2)) == pytest.approx(other[:2], abs=2e-3)
+    finally:
+        fresh.close()
+
+
+def test_neighbours_of_a_row_leave_the_row_out(catalog):
+    rows = _space()
+    data = rows(N, np.random.default_rng(1))
+    fids = _plant(catalog, data)
+    twin = P.unit(data[42] + 0.01 * np.random.default_rng(3).normal(size=DIM))
+    twin_fid = _plant(catalog, twin[None, :], first=N)[0]
+    index = _index(catalog)
+    row = int(index.rows_of_file(fids[42])[0])
+    nb = index.neighbours(row, 5)
+    assert row not in nb.rows and len(nb.rows) == 5
+    assert int(index.file_ids[nb.rows[0]]) == twin_fid and nb.scores[0] > 0.99
+
+
+def test_connections_load_no_extension_and_open_concurrently(tmp_path):
+    """sqlite-vec is gone, and with it the global lock its loading needed: many threads open
+    connections at once, as the GUI's workers do at start."""
+    from core.catalog import connection
+
+    assert not hasattr(connection, "_OPEN_LOCK")
+    db = tmp_path / "c.sqlite"
+    connect(db).execute("CREATE TABLE t(x)")
+    with pytest.raises(OperationalError):
+        connect(db).execute("SELECT vec_version()")
+    errors, barrier = [], threading.Barrier(12)
+
+    def open_and_read():
+        try:
+            barrier.wait()
+            c = connect(db, readonly=True)
+            c.execute("SELECT count(*) FROM t").fetchone()
+            c.close()
+        except Exception as e:   # noqa: BLE001 - the test reports whatever failed
+            errors.append(e)
+    threads = [threading.Thread(target=open_and_read) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_two_catalogs_in_one_folder_keep_their_stores_apart(tmp_path):
+    from core.search.vector_store import store_dir
+
+    a = store_dir(tmp_path / "catalog.sqlite", "embeddings", P.MODEL)
+    b = store_dir(tmp_path / "other.sqlite", "embeddings", P.MODEL)
+    assert a != b and a.parent == b.parent == tmp_path / "vector-store"
+
+
+def test_changes_made_while_closed_are_caught_up_from_the_store(catalog, monkeypatch):
+    rows = _space()
+    data = rows(N, np.random.default_rng(1))
+    fids = _plant(catalog, data)
+    _index(catalog)
+    drop_cached()     # closed; another process (the CLI) changes the catalog meanwhile
+    moved = P.unit(np.random.default_rng(6).normal(size=DIM))
+    catalog.write(lambda c: c.execute("UPDATE embeddings SET vector = ? WHERE file_id = ?",
+                                      (moved.tobytes(), fids[10])))
+    catalog.write(lambda c: c.execute("DELETE FROM files WHERE id <= ?", (fids[5],)))
+    new_fids = _plant(catalog, rows(5, np.random.default_rng(5)), first=N)
+    loaded = []
+    monkeypatch.setattr(VectorIndex, "_load_all", lambda self, conn: loaded.append(1))
+    index = _index(catalog)
+    assert not loaded and len(index) == N - 6 + 5
+    assert int(index.file_ids[index.search(moved, 1).rows[0]]) == fids[10]
+    assert set(new_fids) <= set(index.file_ids.tolist())
