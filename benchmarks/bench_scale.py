@@ -14,7 +14,10 @@ Rows (seconds unless said):
                            process on the catalog: resident memory once the first screen is up,
                            and after one search typed in the search bar (vectors loaded)
   first screen             window created -> every visible cell has its thumbnail
-  paging stall             worst event-loop stall over 100 page-downs of the grid (ms)
+  paging stall             worst event-loop stall over 100 page-downs of the grid (ms), and
+                           the GUI thread's CPU per page-down (what load does not change)
+  People/Collections/Duplicates page   the page opened from the left bar: until its list is
+                           shown (s), and the worst GUI stall meanwhile (ms)
   search p50/p95           core.search.search, CLIP + words + meaning, relevance floor off;
                            "filtered" rotates kind, dates, GPS, camera and folder filters (ms)
   rescan                   core.scan.scan with nothing changed: walks every placeholder file on
@@ -22,7 +25,8 @@ Rows (seconds unless said):
                            them with the catalog; reads no contents
   people +5%               core.people.update_people on the newest 5% of faces (then reset)
   events                   core.places.events.update_events(force=True): the whole timeline
-  near-dupes               core.search.duplicates(near=True): exact and near groups
+  near-dupes               core.search.duplicates(near=True): exact and near groups, in its
+                           own process, stopped after --dupes-limit seconds ("> limit")
   plan                     core.organize.make_plan, date layout, the whole library, stored
   review keypress p95/max  the Reorganize review of a plan of min(20,000, n/2) moves
                            (benchmarks.bench_review's key script), in its own process (ms)
@@ -50,6 +54,13 @@ ROWS = [  # (key, label, unit)
     ("rss_search_mb", "app RSS after a search", "MB"),
     ("first_screen_s", "first screen", "s"),
     ("page_stall_ms", "paging stall (worst)", "ms"),
+    ("page_cpu_ms", "paging GUI CPU per page", "ms"),
+    ("people_page_s", "People page shown", "s"),
+    ("people_page_stall_ms", "People page worst stall", "ms"),
+    ("collections_page_s", "Collections page shown", "s"),
+    ("collections_page_stall_ms", "Collections page worst stall", "ms"),
+    ("duplicates_page_s", "Duplicates page shown", "s"),
+    ("duplicates_page_stall_ms", "Duplicates page worst stall", "ms"),
     ("search_p50_ms", "search p50, all lists", "ms"),
     ("search_p95_ms", "search p95, all lists", "ms"),
     ("search_filtered_p50_ms", "search p50, filtered", "ms"),
@@ -61,6 +72,7 @@ ROWS = [  # (key, label, unit)
     ("plan_s", "plan (date layout)", "s"),
     ("review_p95_ms", "review keypress p95", "ms"),
     ("review_max_ms", "review keypress max", "ms"),
+    ("review_cpu_max_ms", "review keypress GUI CPU max", "ms"),
 ]
 
 
@@ -137,16 +149,19 @@ def _thumbnails(home: Path, count: int = 600) -> None:
 
 def run_app(home: Path, out: dict) -> None:
     r = _subprocess(home, "app")
-    out.update({k: r[k] for k in ("rss_start_mb", "rss_search_mb", "first_screen_s",
-                                  "page_stall_ms", "page_cpu_ms", "search_s")})
+    out.update({k: v for k, v in r.items() if k not in ("search_error", "rows")})
     if r.get("search_error"):
         log(f"   the app's search failed: {r['search_error']}")
 
 
-def _subprocess(home: Path, *args: str) -> dict:
+def _subprocess(home: Path, *args: str, timeout: float | None = None) -> dict:
     env = dict(os.environ, SHOEBOX_HOME=str(home), QT_QPA_PLATFORM="offscreen")
-    p = subprocess.run([sys.executable, "-m", "benchmarks.scale_app", str(home), *args],
-                       cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    try:
+        p = subprocess.run([sys.executable, "-m", "benchmarks.scale_app", str(home), *args],
+                           cwd=REPO, env=env, capture_output=True, text=True, check=False,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"timed_out": timeout}
     line = next((x for x in p.stdout.splitlines() if x.startswith("RESULT ")), None)
     if line is None:
         raise RuntimeError(f"scale_app {args} failed:\n{p.stdout[-2000:]}\n{p.stderr[-4000:]}")
@@ -219,13 +234,15 @@ def run_events(catalog, out: dict) -> None:
     out["events_s"] = time.perf_counter() - t
 
 
-def run_dupes(catalog, registry, out: dict) -> None:
-    from core.search import duplicates
-
-    t = time.perf_counter()
-    groups = duplicates(catalog, registry, near=True)
-    out["dupes_s"] = time.perf_counter() - t
-    out["dupe_groups"] = len(groups)
+def run_dupes(home: Path, limit_s: float, out: dict) -> None:
+    """In its own process, stopped at limit_s (the all-pairs product runs for hours at 1M)."""
+    r = _subprocess(home, "dupes", timeout=limit_s)
+    if "timed_out" in r:
+        out["dupes_s"], out["dupes_over"] = float("nan"), limit_s
+        log(f"   near-duplicates still running after {limit_s:.0f} s: stopped")
+    else:
+        out.update(r)
+        out.pop("dupes_over", None)
 
 
 def run_plan(catalog, settings, out: dict) -> None:
@@ -250,7 +267,8 @@ def run_review(catalog, home: Path, built, settings, out: dict) -> None:
     catalog.write(lambda c: c.execute("DELETE FROM plans"))
 
 
-def measure(cache: Path, n: int, seed: int, only: list[str], n_queries: int) -> dict:
+def measure(cache: Path, n: int, seed: int, only: list[str], n_queries: int,
+            dupes_limit: float = 900) -> dict:
     from core.catalog import Catalog
     from core.config import Paths
 
@@ -274,7 +292,7 @@ def measure(cache: Path, n: int, seed: int, only: list[str], n_queries: int) -> 
             elif step == "events":
                 run_events(catalog, out)
             elif step == "dupes":
-                run_dupes(catalog, registry, out)
+                run_dupes(home, dupes_limit, out)
             elif step == "plan":
                 run_plan(catalog, settings, out)
             elif step == "review":
@@ -290,9 +308,17 @@ def measure(cache: Path, n: int, seed: int, only: list[str], n_queries: int) -> 
 
 
 def exponent(a: float | None, b: float | None, na: int, nb: int) -> float | None:
-    if not a or not b or a <= 0 or b <= 0 or na == nb:
+    if a is None or b is None or not (a > 0 and b > 0) or na == nb:  # NaN: not measured
         return None
     return math.log(b / a) / math.log(nb / na)
+
+
+def _cell(key: str, v, result: dict) -> str:
+    if key == "dupes_s" and result.get("dupes_over"):
+        return f"> {result['dupes_over']:.0f}"
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "—"
+    return f"{v:,.0f}" if v >= 100 else f"{v:.2f}" if v < 10 else f"{v:.1f}"
 
 
 def table(results: dict[int, dict]) -> str:
@@ -306,9 +332,7 @@ def table(results: dict[int, dict]) -> str:
         vals = [results[s].get(key) for s in sizes]
         if all(v is None for v in vals):
             continue
-        cells = [("—" if v is None or (isinstance(v, float) and math.isnan(v))
-                  else f"{v:,.0f}" if v >= 100 else f"{v:.2f}" if v < 10 else f"{v:.1f}")
-                 for v in vals]
+        cells = [_cell(key, v, results[s]) for s, v in zip(sizes, vals, strict=True)]
         e = exponent(results[lo].get(key), results[hi].get(key), lo, hi) if lo else None
         lines.append(f"| {label} ({unit}) | {' | '.join(cells)} | "
                      f"{'—' if e is None else f'{e:.2f}'} |")
@@ -323,6 +347,8 @@ def main(argv=None) -> int:
                     help=f"comma-separated steps: {','.join(STEPS)}")
     ap.add_argument("--queries", type=int, default=60)
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    ap.add_argument("--dupes-limit", type=float, default=900,
+                    help="seconds the near-duplicate search may run before it is stopped")
     ap.add_argument("--build-only", action="store_true", help="build the catalogs, measure nothing")
     ap.add_argument("--json", type=Path, help="write every size's figures here")
     args = ap.parse_args(argv)
@@ -340,7 +366,7 @@ def main(argv=None) -> int:
     results = {}
     for n in sizes:
         results[n] = measure(args.cache, n, args.seed, [] if args.build_only else only,
-                             args.queries)
+                             args.queries, args.dupes_limit)
     log("\n" + table(results))
     for n in sizes:
         r = results[n]

@@ -32,8 +32,8 @@ FORM_DISTANCE = 0.55
 MIN_SUPPORT = 3
 K_NEAREST = 3
 CHUNK = 3000  # faces clustered at once (average linkage keeps n^2/2 distances in memory)
-CANDIDATES = 8       # people a new face is compared with face by face (nearest centres)
-MEMBERS_MAX = 500    # a person's faces that speak for them in that comparison
+CANDIDATES = 6       # people a new face is compared with face by face (nearest centres)
+MEMBERS_MAX = 300    # a person's faces that speak for them in that comparison
 FACE_CHUNK = 2048    # new faces scored at once (an n x people matrix each)
 
 
