@@ -123,8 +123,10 @@ def _unit(v: np.ndarray) -> np.ndarray:
 
 
 def build(home: Path, n: int, seed: int, clip_id: str, text_id: str,
-          face_id: str = "bench/dlib-face-v1", progress=print) -> Built:
-    """Write the catalog (home/catalog.sqlite) and the placeholder files (home/library)."""
+          face_id: str = "bench/dlib-face-v1", progress=print, *, clip_dim: int = CLIP_DIM,
+          text_dim: int = TEXT_DIM, n_people: int | None = None) -> Built:
+    """Write the catalog (home/catalog.sqlite) and the placeholder files (home/library).
+    The dimensions are the models' (tests build with tiny ones); n_people: 20 + n/400."""
     t_start = time.perf_counter()
     rng = np.random.default_rng(seed)
     home.mkdir(parents=True, exist_ok=True)
@@ -150,13 +152,13 @@ def build(home: Path, n: int, seed: int, clip_id: str, text_id: str,
         hashes[i] = hashes[exact_of[i]]
     # CLIP space: topic centres (a shared offset, as CLIP's image vectors have)
     n_topics = max(50, n // 200)
-    clip_centres = rng.normal(size=(n_topics, CLIP_DIM)).astype(np.float32)
+    clip_centres = rng.normal(size=(n_topics, clip_dim)).astype(np.float32)
     clip_centres /= np.linalg.norm(clip_centres, axis=1, keepdims=True)
-    clip_offset = rng.normal(size=CLIP_DIM).astype(np.float32)
+    clip_offset = rng.normal(size=clip_dim).astype(np.float32)
     clip_offset *= 0.9 / np.linalg.norm(clip_offset)
-    text_centres = rng.normal(size=(max(50, n // 100), TEXT_DIM)).astype(np.float32)
+    text_centres = rng.normal(size=(max(50, n // 100), text_dim)).astype(np.float32)
     # faces: people (Zipf-like sizes) in dlib's scale
-    n_people = 20 + n // 400
+    n_people = n_people or 20 + n // 400
     person_centres = rng.normal(scale=0.06, size=(n_people, FACE_DIM)).astype(np.float32)
     weights = 1.0 / np.arange(1, n_people + 1) ** 1.1
     weights /= weights.sum()
@@ -177,7 +179,7 @@ def build(home: Path, n: int, seed: int, clip_id: str, text_id: str,
         return a, b
 
     root_id, unsorted_id = catalog.write(roots)
-    clip_vecs = np.empty((n, CLIP_DIM), np.float32)  # kept for the near copies
+    clip_vecs = np.empty((n, clip_dim), np.float32)  # kept for the near copies
     face_total = 0
     all_faces: list[int] = []                          # face counts per chunk, for the split
     folders_made: set[str] = set()
@@ -185,12 +187,12 @@ def build(home: Path, n: int, seed: int, clip_id: str, text_id: str,
         e = min(n, s + CHUNK)
         k = e - s
         topics = rng.integers(0, n_topics, k)
-        noise = rng.normal(scale=1.0 / np.sqrt(CLIP_DIM), size=(k, CLIP_DIM)).astype(np.float32)
+        noise = rng.normal(scale=1.0 / np.sqrt(clip_dim), size=(k, clip_dim)).astype(np.float32)
         clip_vecs[s:e] = _unit(clip_offset + clip_centres[topics] + 0.9 * noise)
         for i in range(s, e):
             if near_of[i] >= 0:
                 clip_vecs[i] = _unit((clip_vecs[near_of[i]] + rng.normal(
-                    scale=0.01, size=CLIP_DIM).astype(np.float32))[None])[0]
+                    scale=0.01, size=clip_dim).astype(np.float32))[None])[0]
             elif exact_of[i] >= 0:
                 clip_vecs[i] = clip_vecs[exact_of[i]]
         files, embs, caps, tvecs, places, kinds_rows, lines, segs, trans = \
@@ -198,7 +200,7 @@ def build(home: Path, n: int, seed: int, clip_id: str, text_id: str,
         faces_rows = []
         n_tv = k + 3 * int((kinds[s:e] == "video").sum())
         tv = _unit(text_centres[rng.integers(0, len(text_centres), n_tv)]
-                   + rng.normal(scale=0.9 / np.sqrt(TEXT_DIM) * 4, size=(n_tv, TEXT_DIM)))
+                   + rng.normal(scale=0.9 / np.sqrt(text_dim) * 4, size=(n_tv, text_dim)))
         tvi = 0
         n_faces = rng.choice([0, 1, 2, 3, 4], size=k, p=[0.6, 0.2, 0.12, 0.05, 0.03])
         words = rng.integers(0, len(WORDS), (k, 4))
@@ -234,7 +236,7 @@ def build(home: Path, n: int, seed: int, clip_id: str, text_id: str,
                           now))
             folders_made.add(folder)
             blob = clip_vecs[i].tobytes()
-            embs.append((i + 1, 0 if video else -1, clip_id, CLIP_DIM, blob))
+            embs.append((i + 1, 0 if video else -1, clip_id, clip_dim, blob))
             w = [WORDS[x] for x in words[j]]
             caption = f"a {w[0]} and a {w[1]} near the {w[2]} with a {w[3]}"
             caps.append((i + 1, "bench/captioner", caption, now))
