@@ -66,6 +66,14 @@ class Header:
         return "  ·  ".join(x for x in (self.month, self.event) if x)
 
 
+def count_library(catalog: Catalog, filters: Filters | None = None) -> int:
+    """How many files list_library would list (a count, not the rows)."""
+    where, args = where_clause(filters)
+    with catalog.read() as conn:
+        return conn.execute(f"SELECT count(*) FROM files AS f WHERE {where}",
+                            args).fetchone()[0]
+
+
 def list_library(catalog: Catalog, filters: Filters | None = None, group: str = "date", *,
                  limit: int | None = None, offset: int = 0) -> Listing:
     """Files passing `filters`, ordered for `group` ("date": newest first; "folder";

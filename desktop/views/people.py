@@ -177,16 +177,13 @@ class PeoplePage(QWidget):
                 it.setIcon(QIcon(mosaic(crops, self.list.iconSize())))
 
     def visible_rows(self) -> range:
-        """The rows of the tiles in the list's viewport (and a row of tiles beyond)."""
+        """The rows of the tiles in the list's viewport, and a row of tiles beyond."""
         view = self.list.viewport().rect()
-        first = self.list.indexAt(view.topLeft() + QPoint(2, 2)).row()
-        last = self.list.indexAt(view.bottomRight() - QPoint(2, 2)).row()
-        n = self.list.count()
-        first = max(first, 0)
-        if last < 0:
-            last = n - 1
-        per_row = max(1, view.width() // max(1, self.list.gridSize().width()))
-        return range(first, min(n, last + 1 + per_row))
+        grid = self.list.gridSize()
+        first = max(0, self.list.indexAt(view.topLeft() + QPoint(2, 2)).row())
+        per_row = max(1, view.width() // max(1, grid.width()))
+        rows = view.height() // max(1, grid.height()) + 2
+        return range(first, min(self.list.count(), first + per_row * rows))
 
     def _load_visible_covers(self) -> None:
         want = [self.people[r].id for r in self.visible_rows()
