@@ -53,6 +53,9 @@ def app_run(home: Path, query: str) -> dict:
 
     app = QApplication.instance() or QApplication(sys.argv)  # noqa: F841 - kept alive
     paths = Paths(home)
+    # a start as after a session that ended in the library (the last run ended on Duplicates,
+    # and the window opens on the page it was closed on)
+    (home / "window.ini").unlink(missing_ok=True)
     out = {"rss_before_mb": rss_mb()}
     t0 = time.perf_counter()
     services = Services(paths, Settings.load(paths))
