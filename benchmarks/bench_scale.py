@@ -149,6 +149,10 @@ def _thumbnails(home: Path, count: int = 600) -> None:
 
 def run_app(home: Path, out: dict) -> None:
     r = _subprocess(home, "app")
+    if "failed" in r:
+        out["app_failed"] = r["failed"]
+        return
+    out.pop("app_failed", None)
     out.update({k: v for k, v in r.items() if k not in ("search_error", "rows")})
     if r.get("search_error"):
         log(f"   the app's search failed: {r['search_error']}")
@@ -164,7 +168,10 @@ def _subprocess(home: Path, *args: str, timeout: float | None = None) -> dict:
         return {"timed_out": timeout}
     line = next((x for x in p.stdout.splitlines() if x.startswith("RESULT ")), None)
     if line is None:
-        raise RuntimeError(f"scale_app {args} failed:\n{p.stdout[-2000:]}\n{p.stderr[-4000:]}")
+        tail = "\n".join(x for x in p.stderr.splitlines() if "propagateSizeHints" not in x)
+        log(f"   scale_app {' '.join(args)} ended with exit status {p.returncode} and no "
+            f"figures (-9: killed, e.g. out of memory):\n{tail[-3000:]}")
+        return {"failed": p.returncode}
     return json.loads(line[len("RESULT "):])
 
 
@@ -261,6 +268,9 @@ def run_review(catalog, home: Path, built, settings, out: dict) -> None:
     pid = make_plan(catalog, settings, root_id=built.unsorted_root_id, layout="date",
                     template="{year}/{month}/{day}")
     r = _subprocess(home, "review", str(pid))
+    if "failed" in r:
+        out["review_failed"] = r["failed"]
+        return
     out.update(review_moves=r["moves"], review_units=r["units"], review_show_s=r["show_s"],
                review_p95_ms=r["p95_ms"], review_max_ms=r["max_ms"],
                review_cpu_max_ms=r["cpu_max_ms"])
