@@ -288,7 +288,9 @@ def measure(cache: Path, n: int, seed: int, only: list[str], n_queries: int,
     out = json.loads(results_path.read_text()) if results_path.exists() else {}
     catalog = Catalog.open(Paths(home))
     try:
+        mine: dict = {}
         for step in only:
+            before = dict(out)
             log(f"-- {n:,}: {step} (load {os.getloadavg()[0]:.1f})")
             t = time.perf_counter()
             if step == "app":
@@ -309,6 +311,10 @@ def measure(cache: Path, n: int, seed: int, only: list[str], n_queries: int,
                 run_review(catalog, home, built, settings, out)
             out[f"load_{step}"] = round(os.getloadavg()[0], 1)
             log(f"   {step} done in {time.perf_counter() - t:.1f} s")
+            mine.update({k: v for k, v in out.items() if before.get(k, mine) != v})
+            # another run may be measuring other rows of this size: keep theirs
+            saved = json.loads(results_path.read_text()) if results_path.exists() else {}
+            out = {**saved, **mine}
             results_path.write_text(json.dumps(out, indent=1))
     finally:
         catalog.close()
