@@ -71,6 +71,7 @@ class _Scorer:
     def __init__(self, people: dict[int, Members]):
         self.pids = list(people)
         self.members = [_spread(people[pid].vecs) for pid in self.pids]
+        self.norms = [(m * m).sum(1) for m in self.members]   # once, not per block of faces
         self.scored = np.array([j for j, m in enumerate(self.members) if len(m)], np.int64)
         self.centres = (np.stack([self.members[j].mean(0) for j in self.scored])
                         if len(self.scored) > CANDIDATES else None)
@@ -91,8 +92,11 @@ class _Scorer:
             cuts = np.flatnonzero(np.diff(cols)) + 1
             rows_of = {int(c[0]): f for c, f in zip(np.split(cols, cuts),
                                                     np.split(faces, cuts), strict=True)}
+        aa = (vecs * vecs).sum(1)
         for j, rows in rows_of.items():
-            d = _distances(vecs[rows], self.members[j])
+            m = self.members[j]
+            d = np.sqrt(np.maximum(aa[rows, None] + self.norms[j][None, :]
+                                   - 2.0 * vecs[rows] @ m.T, 0.0))
             k = min(K_NEAREST, d.shape[1])
             out[rows, j] = np.partition(d, k - 1, axis=1)[:, :k].mean(1)
         return out
