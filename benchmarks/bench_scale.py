@@ -166,7 +166,7 @@ def _subprocess(home: Path, *args: str, timeout: float | None = None) -> dict:
                            timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"timed_out": timeout}
-    line = next((x for x in p.stdout.splitlines() if x.startswith("RESULT ")), None)
+    line = next((x for x in reversed(p.stdout.splitlines()) if x.startswith("RESULT ")), None)
     if line is None:
         tail = "\n".join(x for x in p.stderr.splitlines() if "propagateSizeHints" not in x)
         log(f"   scale_app {' '.join(args)} ended with exit status {p.returncode} and no "
