@@ -106,7 +106,9 @@ def app_run(home: Path, query: str) -> dict:
     # worst stall of the GUI thread meanwhile (their queries run in workers)
     print("RESULT " + json.dumps(out), flush=True)     # so far (a later line has more)
     pages = ["people", "collections"]
-    if out["rows"] <= DUPES_PAGE_MAX:
+    from core.query.library import count_library
+
+    if count_library(services.catalog) <= DUPES_PAGE_MAX:
         pages.append("duplicates")
     for key in pages:
         page = win.page_widgets[key]
