@@ -5,8 +5,9 @@
         [--cache DIR] [--json PATH]
 
 Each size's catalog is built once (benchmarks/scale_catalog.py: through the migrations, bulk
-inserts, no image decoded; 100k in ~1.5 min, 1M in ~15 min on 2 cores) and kept under
---cache (default .bench/cache/scale, keyed by size and seed), so a rerun measures at once;
+inserts, no image decoded; 100k in ~2 min, 1M in ~27 min on 2 cores) and kept under
+--cache (default $TMPDIR/shoebox-bench-scale, keyed by size and seed), so a rerun measures
+at once;
 figures are kept beside it, so `--only people` reruns one row and the table still shows all.
 
 Rows (seconds unless said):
@@ -43,11 +44,14 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CACHE = REPO / ".bench" / "cache" / "scale"
+# outside the checkout: the catalogs hold absolute paths, and nothing in the checkout may
+# reach outside it (tests/test_architecture.py)
+DEFAULT_CACHE = Path(tempfile.gettempdir()) / "shoebox-bench-scale"
 STEPS = ("app", "search", "rescan", "people", "events", "dupes", "plan", "review")
 ROWS = [  # (key, label, unit)
     ("rss_start_mb", "app RSS after start", "MB"),

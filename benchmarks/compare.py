@@ -57,7 +57,7 @@ QUICK = {
     "search": ["benchmarks.bench_search", "--no-stores", "--queries", "100",
                "--e2e-sizes", "100000"],
     "sentences": ["benchmarks.bench_sentences", "--no-embed", "--queries", "100"],
-    # the 10k catalog is built once into .bench/cache/scale (~15 s), then reused
+    # the 10k catalog is built once into $TMPDIR/shoebox-bench-scale (~15 s), then reused
     "scale": ["benchmarks.bench_scale", "--sizes", "10000", "--queries", "20",
               "--dupes-limit", "120"],
 }

@@ -26,6 +26,7 @@ from desktop.workers import describe, run_async
 
 BANDS_MAX_ROWS = 20_000
 FIRST_PAGE = 600   # rows read first (a first screen at any zoom); the whole list follows
+FULL_LIST_DELAY_MS = 1000
 
 
 class LibraryPage(QWidget):
@@ -155,9 +156,12 @@ class LibraryPage(QWidget):
             self._apply_rows(gen, data, partial=partial)
             if not partial or gen != self._generation:
                 return
-            run_async(list_library, catalog, filters, group,
-                      on_done=lambda rest: self._apply_rows(gen, rest),
-                      on_error=lambda e: self._load_failed(gen, e))
+            # after the first screen's thumbnails: reading a million rows holds the GIL for
+            # seconds, and the thumbnail threads waited behind it
+            QTimer.singleShot(FULL_LIST_DELAY_MS, lambda: gen == self._generation and run_async(
+                list_library, catalog, filters, group,
+                on_done=lambda rest: self._apply_rows(gen, rest),
+                on_error=lambda e: self._load_failed(gen, e)))
 
         run_async(read_first, on_done=first_page, on_error=lambda e: self._load_failed(gen, e))
 
