@@ -3,7 +3,8 @@
     .venv/bin/python -m benchmarks.compare [--update]
 
 Runs bench_pipeline (64 photos of 12 MP, speed only, the stages together), bench_search (text
-queries end to end at 100k) and bench_sentences (the same with the meaning list), then prints, for each tracked figure, this run's value, the committed one
+queries end to end at 100k), bench_sentences (the same with the meaning list) and bench_scale
+(every cost that grows with the library, at 10k files), then prints, for each tracked figure, this run's value, the committed one
 (benchmarks/results/*.json, written by a full run with --json) and their ratio, marked when
 it is more than TOLERANCE worse. The machine may be shared: the figures that matter most are
 themselves ratios measured inside one run (pipeline vs its models alone, ONNX vs torch), which
@@ -39,6 +40,15 @@ TRACKED = [
     ("sentences", "e2e_100000.total.1", False, False),
     ("sentences", "e2e_100000.cpu.1", False, False),
     ("sentences", "e2e_100000.meaning_cost_p95", False, True),
+    ("scale", "10000.first_screen_s", False, False),
+    ("scale", "10000.page_cpu_ms", False, False),
+    ("scale", "10000.search_p95_ms", False, False),
+    ("scale", "10000.rescan_s", False, False),
+    ("scale", "10000.people_s", False, False),
+    ("scale", "10000.events_s", False, False),
+    ("scale", "10000.plan_s", False, False),
+    ("scale", "10000.review_cpu_max_ms", False, False),
+    ("scale", "10000.rss_search_mb", False, False),
 ]
 
 QUICK = {
@@ -47,6 +57,9 @@ QUICK = {
     "search": ["benchmarks.bench_search", "--no-stores", "--queries", "100",
                "--e2e-sizes", "100000"],
     "sentences": ["benchmarks.bench_sentences", "--no-embed", "--queries", "100"],
+    # the 10k catalog is built once into $TMPDIR/shoebox-bench-scale (~15 s), then reused
+    "scale": ["benchmarks.bench_scale", "--sizes", "10000", "--queries", "20",
+              "--dupes-limit", "120"],
 }
 
 

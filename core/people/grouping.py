@@ -6,7 +6,9 @@ every rule prefers to leave a face unassigned:
 - **join**: a face joins a person when the mean distance to that person's K nearest faces is
   under JOIN_DISTANCE *and* the second-best person is at least JOIN_MARGIN farther. A face
   never joins a person who already has a face in the same picture, or whom the user said it
-  is not.
+  is not. At scale (thousands of people) a face is scored only against the CANDIDATES people
+  with the nearest centres, each by at most MEMBERS_MAX of their faces: the cost of new photos
+  grows with what they add, not with the library times that.
 - **form**: faces nobody claims form a new person only as a tight group (average linkage:
   on average every pair within FORM_DISTANCE; no chaining through look-alikes, unlike
   single-link DBSCAN) seen in at least MIN_SUPPORT different pictures (copies of one photo
@@ -30,6 +32,9 @@ FORM_DISTANCE = 0.55
 MIN_SUPPORT = 3
 K_NEAREST = 3
 CHUNK = 3000  # faces clustered at once (average linkage keeps n^2/2 distances in memory)
+CANDIDATES = 6       # people a new face is compared with face by face (nearest centres)
+MEMBERS_MAX = 300    # a person's faces that speak for them in that comparison
+FACE_CHUNK = 2048    # new faces scored at once (an n x people matrix each)
 
 
 @dataclass(frozen=True)
@@ -57,18 +62,57 @@ def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(aa + bb - 2.0 * a @ b.T, 0.0))
 
 
+class _Scorer:
+    """Scores faces against people. A face is compared face by face only with the CANDIDATES
+    people whose centres are nearest it, and each person speaks with at most MEMBERS_MAX of
+    their faces (evenly spread): new photos cost what they add, not that times the library
+    (a full comparison of 5% new faces with every grouped face grows with the square)."""
+
+    def __init__(self, people: dict[int, Members]):
+        self.pids = list(people)
+        self.members = [_spread(people[pid].vecs) for pid in self.pids]
+        self.norms = [(m * m).sum(1) for m in self.members]   # once, not per block of faces
+        self.scored = np.array([j for j, m in enumerate(self.members) if len(m)], np.int64)
+        self.centres = (np.stack([self.members[j].mean(0) for j in self.scored])
+                        if len(self.scored) > CANDIDATES else None)
+
+    def scores(self, vecs: np.ndarray) -> np.ndarray:
+        out = np.full((len(vecs), len(self.pids)), np.inf, dtype=np.float32)
+        if len(vecs) == 0 or len(self.scored) == 0:
+            return out
+        if self.centres is None:
+            rows_of = {int(j): np.arange(len(vecs)) for j in self.scored}
+        else:
+            near = np.argpartition(_distances(vecs, self.centres), CANDIDATES - 1,
+                                   axis=1)[:, :CANDIDATES]
+            cols = self.scored[near.ravel()]
+            faces = np.repeat(np.arange(len(vecs)), CANDIDATES)
+            order = np.argsort(cols, kind="stable")
+            cols, faces = cols[order], faces[order]
+            cuts = np.flatnonzero(np.diff(cols)) + 1
+            rows_of = {int(c[0]): f for c, f in zip(np.split(cols, cuts),
+                                                    np.split(faces, cuts), strict=True)}
+        aa = (vecs * vecs).sum(1)
+        for j, rows in rows_of.items():
+            m = self.members[j]
+            d = np.sqrt(np.maximum(aa[rows, None] + self.norms[j][None, :]
+                                   - 2.0 * vecs[rows] @ m.T, 0.0))
+            k = min(K_NEAREST, d.shape[1])
+            out[rows, j] = np.partition(d, k - 1, axis=1)[:, :k].mean(1)
+        return out
+
+
+def _spread(vecs: np.ndarray) -> np.ndarray:
+    if len(vecs) <= MEMBERS_MAX:
+        return vecs
+    return vecs[(np.arange(MEMBERS_MAX) * (len(vecs) / MEMBERS_MAX)).astype(np.int64)]
+
+
 def person_scores(vecs: np.ndarray, people: dict[int, Members]) -> tuple[list[int], np.ndarray]:
-    """(person ids, (n, P) mean distance from each face to each person's K nearest faces)."""
-    pids = list(people)
-    out = np.full((len(vecs), len(pids)), np.inf, dtype=np.float32)
-    for j, pid in enumerate(pids):
-        m = people[pid].vecs
-        if len(m) == 0 or len(vecs) == 0:
-            continue
-        d = _distances(vecs, m)
-        k = min(K_NEAREST, d.shape[1])
-        out[:, j] = np.sort(d, axis=1)[:, :k].mean(1)
-    return pids, out
+    """(person ids, (n, P) mean distance from each face to each person's K nearest faces;
+    inf for people too far to matter: not among the face's CANDIDATES nearest centres)."""
+    scorer = _Scorer(people)
+    return scorer.pids, scorer.scores(vecs)
 
 
 def assign(faces: list[Candidate], people: dict[int, Members],
@@ -76,23 +120,33 @@ def assign(faces: list[Candidate], people: dict[int, Members],
     """face id -> person id for the faces that clearly belong to an existing person."""
     if not faces or not people:
         return {}
-    banned = set(rejected)
-    pids, scores = person_scores(np.stack([f.vec for f in faces]), people)
-    col = {pid: j for j, pid in enumerate(pids)}
-    for i, f in enumerate(faces):
-        for pid in pids:
-            if (f.face_id, pid) in banned or f.spot in people[pid].spots:
-                scores[i, col[pid]] = np.inf
+    banned: dict[int, set[int]] = defaultdict(set)
+    for face_id, pid in rejected:
+        banned[face_id].add(pid)
+    at_spot: dict[Hashable, set[int]] = defaultdict(set)   # who is already in each picture
+    for pid, m in people.items():
+        for spot in m.spots:
+            at_spot[spot].add(pid)
+    scorer = _Scorer(people)
+    col = {pid: j for j, pid in enumerate(scorer.pids)}
     best: dict[tuple, tuple[float, int]] = {}  # (spot, person) -> the closest face there
-    for i, f in enumerate(faces):
-        order = np.argsort(scores[i])
-        d1 = float(scores[i, order[0]])
-        d2 = float(scores[i, order[1]]) if len(order) > 1 else np.inf
-        if d1 >= JOIN_DISTANCE or d2 - d1 < JOIN_MARGIN:
-            continue
-        key = (f.spot, pids[order[0]])
-        if key not in best or d1 < best[key][0]:
-            best[key] = (d1, i)
+    for start in range(0, len(faces), FACE_CHUNK):
+        chunk = faces[start:start + FACE_CHUNK]
+        scores = scorer.scores(np.stack([f.vec for f in chunk]))
+        for i, f in enumerate(chunk):
+            for pid in banned.get(f.face_id, set()) | at_spot.get(f.spot, set()):
+                if pid in col:
+                    scores[i, col[pid]] = np.inf
+        first = scores.argmin(1)
+        d1 = scores[np.arange(len(chunk)), first]
+        d2 = (np.partition(scores, 1, axis=1)[:, 1] if scores.shape[1] > 1
+              else np.full(len(chunk), np.inf, np.float32))
+        with np.errstate(invalid="ignore"):
+            clear = (d1 < JOIN_DISTANCE) & (d2 - d1 >= JOIN_MARGIN)
+        for i in np.flatnonzero(clear):
+            key = (chunk[i].spot, scorer.pids[first[i]])
+            if key not in best or d1[i] < best[key][0]:
+                best[key] = (float(d1[i]), start + int(i))
     return {faces[i].face_id: pid for (_, pid), (_, i) in best.items()}
 
 

@@ -82,6 +82,15 @@ def folded_sql(where: str, args: list) -> tuple[str, list]:
     return sql, list(args)
 
 
+def count_library(catalog: Catalog, filters: Filters | None = None) -> int:
+    """How many files pass `filters` (a count, not the rows; look-alikes folded under a
+    stack's cover are counted too: it decides how much to read first, not what is shown)."""
+    where, args = where_clause(filters)
+    with catalog.read() as conn:
+        return conn.execute(f"SELECT count(*) FROM files AS f WHERE {where}",
+                            args).fetchone()[0]
+
+
 def list_library(catalog: Catalog, filters: Filters | None = None, group: str = "date", *,
                  limit: int | None = None, offset: int = 0, stacked: bool = True) -> Listing:
     """Files passing `filters`, ordered for `group` ("date": newest first; "folder";

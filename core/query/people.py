@@ -97,9 +97,11 @@ def list_people(catalog: Catalog, include_hidden: bool = False) -> list[PersonSu
                 "WHERE fa.person_id IS NOT NULL AND f.status = 'present' "
                 "ORDER BY coalesce(f.taken_at, f.mtime_ns / 1e9), f.id"):
             files.setdefault(pid, []).append((fid, path))
-        covers = {}
-        for face in _faces(conn, "fa.person_id IS NOT NULL", (), _BEST_FIRST):
-            covers.setdefault(face.person_id, face)
+        # each person's clearest face, chosen in SQL (not a FaceInfo made for every face)
+        covers = {face.person_id: face for face in _faces(
+            conn, "fa.id IN (SELECT id FROM (SELECT fa.id, row_number() OVER (PARTITION BY "
+            f"fa.person_id ORDER BY {_BEST_FIRST}) AS k FROM faces fa "
+            "WHERE fa.person_id IS NOT NULL) WHERE k = 1)", (), _BEST_FIRST)}
         # named regions have face boxes: they win over a Takeout's names, which have none
         suggested = {pid: (name, "takeout") for pid, name in takeout_suggestions(conn).items()}
         suggested.update((pid, (name, "xmp")) for pid, name in suggested_names(conn).items())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -112,6 +112,12 @@ class DuplicatesPage(QWidget):
         lay.addLayout(bottom)
         services.thumbs.ready.connect(self._thumb_ready)
         self._items_by_id: dict[int, QTreeWidgetItem] = {}
+        # thousands of groups: a row's thumbnail is asked for when the row is on screen
+        self._icons_timer = QTimer(self)
+        self._icons_timer.setSingleShot(True)
+        self._icons_timer.setInterval(50)
+        self._icons_timer.timeout.connect(self._visible_icons)
+        self.tree.verticalScrollBar().valueChanged.connect(lambda _v: self._icons_timer.start())
 
     def refresh(self) -> None:
         s = self.services
@@ -133,6 +139,7 @@ class DuplicatesPage(QWidget):
         self.tree.blockSignals(True)
         self.tree.clear()
         self._items_by_id.clear()
+        heads = []
         for g in groups:
             keeper = g.keep
             keeper_name = os.path.basename(next(f.path for f in g.files if f.file_id == keeper))
@@ -162,14 +169,15 @@ class DuplicatesPage(QWidget):
                 if f.file_id == keeper and g.decision is None:
                     it.setText(0, it.text(0) + "  ★ keeper")
                 it.setToolTip(0, f.path)
-                pm = self.services.thumbs.get(ThumbRequest(f.file_id, f.path, g.media))
-                if pm is not None:
-                    it.setIcon(0, QIcon(pm))
                 self._items_by_id[f.file_id] = it
                 head.addChild(it)
-            self.tree.addTopLevelItem(head)
+            heads.append(head)
+        # all at once: each head added, spanned and expanded on its own re-laid the whole
+        # tree out (thousands of groups took minutes)
+        self.tree.addTopLevelItems(heads)
+        self.tree.expandAll()
+        for head in heads:
             head.setFirstColumnSpanned(True)  # only takes once the item is in the tree
-            head.setExpanded(True)
         if keep_fid in self._items_by_id:
             self.tree.setCurrentItem(self._items_by_id[keep_fid])
         self.tree.blockSignals(False)
@@ -177,6 +185,7 @@ class DuplicatesPage(QWidget):
         offered = sum(1 for g in groups if g.decision is None)
         self.title.setText(f"Duplicates ({plural(offered, 'group')})" if offered
                            else "Duplicates")
+        self._icons_timer.start()
         self._update_notice()
         self._update_buttons()
         if self.tree.currentItem() is not None:
@@ -185,6 +194,26 @@ class DuplicatesPage(QWidget):
             first_near = next((i for i, g in enumerate(groups) if g.kind != "exact"), None)
             self._compare(self.tree.topLevelItem(first_near) if first_near is not None else None)
         self.loaded.emit()
+
+    def visible_file_items(self) -> list[QTreeWidgetItem]:
+        """The file rows in the tree's viewport."""
+        out = []
+        height = self.tree.viewport().height()
+        it = self.tree.itemAt(2, 2)
+        while it is not None and self.tree.visualItemRect(it).top() < height:
+            if it.parent() is not None:
+                out.append(it)
+            it = self.tree.itemBelow(it)
+        return out
+
+    def _visible_icons(self) -> None:
+        for it in self.visible_file_items():
+            if it.icon(0).isNull():
+                pm = self.services.thumbs.get(ThumbRequest(
+                    it.data(0, Qt.UserRole), it.data(1, Qt.UserRole),
+                    it.data(3, Qt.UserRole) or "photo"))   # a video group's media is "video"
+                if pm is not None:
+                    it.setIcon(0, QIcon(pm))
 
     def _update_notice(self) -> None:
         """What the ticks add up to, kept current as the user ticks (Space) or unticks."""

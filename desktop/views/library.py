@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.query import FOLDER, TAKEN_AT, Filters, Listing, list_library, month_label
-from core.query.library import UNDATED
+from core.query.library import UNDATED, count_library
 from core.query.stacks import stack_rows
 from desktop.elided_label import ElidedLabel
 from desktop.library_model import GridView, LibraryModel
@@ -26,6 +26,8 @@ from desktop.views.memories import MemoriesStrip
 from desktop.workers import describe, run_async
 
 BANDS_MAX_ROWS = 20_000
+FIRST_PAGE = 600   # rows read first (a first screen at any zoom); the whole list follows
+FULL_LIST_DELAY_MS = 1000
 
 
 class LibraryPage(QWidget):
@@ -157,9 +159,27 @@ class LibraryPage(QWidget):
         if self.mode != "library":
             return
         self.memories.reload()
-        run_async(list_library, self.services.catalog, self.filters, self.group.currentData(),
-                  on_done=lambda data: self._apply_rows(gen, data),
-                  on_error=lambda e: self._load_failed(gen, e))
+        # a million rows take seconds to read: the first screen comes from the first page
+        catalog, filters, group = self.services.catalog, self.filters, self.group.currentData()
+
+        def read_first():
+            if count_library(catalog, filters) <= BANDS_MAX_ROWS:
+                return list_library(catalog, filters, group), False
+            return list_library(catalog, filters, group, limit=FIRST_PAGE), True
+
+        def first_page(result: tuple[Listing, bool]) -> None:
+            data, partial = result
+            self._apply_rows(gen, data, partial=partial)
+            if not partial or gen != self._generation:
+                return
+            # after the first screen's thumbnails: reading a million rows holds the GIL for
+            # seconds, and the thumbnail threads waited behind it
+            QTimer.singleShot(FULL_LIST_DELAY_MS, lambda: gen == self._generation and run_async(
+                list_library, catalog, filters, group,
+                on_done=lambda rest: self._apply_rows(gen, rest),
+                on_error=lambda e: self._load_failed(gen, e)))
+
+        run_async(read_first, on_done=first_page, on_error=lambda e: self._load_failed(gen, e))
 
     def set_filters(self, filters: Filters) -> None:
         if filters != self.filters:
@@ -167,7 +187,8 @@ class LibraryPage(QWidget):
         self.filters = filters
         self.reload()
 
-    def _apply_rows(self, gen: int, data: Listing) -> None:
+    def _apply_rows(self, gen: int, data: Listing, partial: bool = False) -> None:
+        """partial: the first page; `loaded` is emitted once the whole list is in."""
         if gen != self._generation or self.mode != "library":
             return  # a newer reload (or a search) superseded this one
         rows = data.rows
@@ -175,13 +196,13 @@ class LibraryPage(QWidget):
         top = self.grid.verticalScrollBar().value()
         # timeline bands give every item its own size, which the view's layout asks one by
         # one: past BANDS_MAX_ROWS the grid stays uniform, with month badges (bench_gui)
-        headers = data.headers if len(rows) <= BANDS_MAX_ROWS else {}
+        headers = data.headers if len(rows) <= BANDS_MAX_ROWS and not partial else {}
         self.grid.set_bands(bool(headers))
         self.model.set_rows(rows, row_of=data.row_of, starts=data.starts, headers=headers)
         filtered = not self.filters.is_empty()
         self.title.setText("Filtered library" if filtered else "All photos and videos")
         self.load_error = None
-        self.notice.setText(f"{len(rows):,} items")
+        self.notice.setText(f"{len(rows):,} items" if not partial else "reading the library…")
         self.notice.setToolTip("")
         if not rows and filtered:
             self._show_nothing_found("No file passes these filters.\n"
@@ -195,6 +216,8 @@ class LibraryPage(QWidget):
             if keep is not None and self.model.index_of(keep).isValid():
                 self.grid.setCurrentIndex(self.model.index_of(keep))
             self.grid.verticalScrollBar().setValue(top)
+        if partial:
+            return
         self.rows_loaded = True
         self.loaded.emit()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 MOSAIC = 4          # faces in a person's tile
 STRIP = 60          # faces shown for the selected person
+FIRST_COVERS = 48   # people whose mosaics come with the list; the rest as they are scrolled to
 
 
 def _crop(paths, face: FaceInfo) -> QImage | None:
@@ -44,15 +45,20 @@ def _crop(paths, face: FaceInfo) -> QImage | None:
     return None if img.isNull() else img
 
 
-def load_people(catalog, paths, include_hidden: bool = False
-                ) -> tuple[list[tuple[PersonSummary, list[QImage]]], int]:
-    """Worker thread: the people and the crops of their clearest faces (QImage, not pixmaps:
-    those are made on the GUI thread)."""
-    out = []
-    for p in list_people(catalog, include_hidden=include_hidden):
-        crops = [c for f in person_faces(catalog, p.id, MOSAIC) if (c := _crop(paths, f))]
-        out.append((p, crops))
-    return out, unassigned_faces(catalog)
+def load_covers(catalog, paths, person_ids) -> dict[int, list[QImage]]:
+    """Worker thread: the crops of each person's clearest faces (QImage, not pixmaps: those
+    are made on the GUI thread)."""
+    return {pid: [c for f in person_faces(catalog, pid, MOSAIC) if (c := _crop(paths, f))]
+            for pid in person_ids}
+
+
+def load_people(catalog, paths, include_hidden: bool = False, first: int = FIRST_COVERS
+                ) -> tuple[list[PersonSummary], dict[int, list[QImage]], int]:
+    """Worker thread: the people, the covers of the `first` of them (a first screen of
+    tiles; the others' come as they scroll into view), and the faces in nobody."""
+    people = list_people(catalog, include_hidden=include_hidden)
+    return (people, load_covers(catalog, paths, [p.id for p in people[:first]]),
+            unassigned_faces(catalog))
 
 
 def load_faces(catalog, paths, person_id: int) -> list[tuple[FaceInfo, QImage | None]]:
@@ -68,6 +74,7 @@ class PeoplePage(QWidget):
         super().__init__(parent)
         self.services = services
         self.people: list[PersonSummary] = []
+        self._rows: dict[int, int] = {}      # person id -> row
         lay = QVBoxLayout(self)
         self.title = heading("People")
         lay.addWidget(self.title)
@@ -82,6 +89,13 @@ class PeoplePage(QWidget):
         self.list.itemActivated.connect(lambda _it: self.show_photos())
         self.list.currentItemChanged.connect(lambda *_: self._load_faces())
         self.list.itemSelectionChanged.connect(self._update_hide_button)
+        # thousands of people: a tile's mosaic (a query and four crops) is made when it shows
+        self._covered: set[int] = set()      # people whose covers are loaded or on their way
+        self._covers_timer = QTimer(self)
+        self._covers_timer.setSingleShot(True)
+        self._covers_timer.setInterval(60)
+        self._covers_timer.timeout.connect(self._load_visible_covers)
+        self.list.verticalScrollBar().valueChanged.connect(lambda _v: self._covers_timer.start())
         lay.addWidget(self.list, 3)
         row, made = button_row((("See all their photos", self.show_photos),
                                 ("Name…", self.name_selected),
@@ -114,11 +128,13 @@ class PeoplePage(QWidget):
                   on_error=lambda e: self.notice.setText(describe(e)))
 
     def _show(self, result) -> None:
-        people, loose = result
+        people, covers, loose = result
         keep = set(self.selected_ids())
-        self.people = [p for p, _ in people]
+        self.people = people
+        self._covered = set(covers)
+        self._rows = {p.id: i for i, p in enumerate(people)}
         self.list.clear()
-        for p, crops in people:
+        for p in people:
             # photos, not faces: a merged person can have two faces in one photo
             count = plural(len(p.file_ids), "photo")
             who = f"{p.suggested_name}?" if p.suggested_name else "Who is this?"
@@ -127,9 +143,9 @@ class PeoplePage(QWidget):
             it.setData(Qt.UserRole, p.id)
             it.setToolTip(f"{p.label}: {plural(p.face_count, 'face')} in "
                           f"{plural(len(p.files), 'file')}")
-            it.setIcon(QIcon(mosaic(crops, self.list.iconSize())))
             self.list.addItem(it)
             it.setSelected(p.id in keep)
+        self._show_covers(covers)
         self.title.setText(f"People ({len(people)})" if people else "People")
         unnamed = [p for p in self.people if not p.name]
         waiting = f"{plural(loose, 'face')} {'is' if loose == 1 else 'are'}"
@@ -151,6 +167,33 @@ class PeoplePage(QWidget):
         self._update_hide_button()
         self.loaded.emit()
         self._load_faces()
+        self._covers_timer.start()
+
+    def _show_covers(self, covers: dict[int, list[QImage]]) -> None:
+        for pid, crops in covers.items():
+            row = self._rows.get(pid)
+            it = self.list.item(row) if row is not None else None
+            if it is not None and it.data(Qt.UserRole) == pid:
+                it.setIcon(QIcon(mosaic(crops, self.list.iconSize())))
+
+    def visible_rows(self) -> range:
+        """The rows of the tiles in the list's viewport, and a row of tiles beyond."""
+        view = self.list.viewport().rect()
+        grid = self.list.gridSize()
+        first = max(0, self.list.indexAt(view.topLeft() + QPoint(2, 2)).row())
+        per_row = max(1, view.width() // max(1, grid.width()))
+        rows = view.height() // max(1, grid.height()) + 2
+        return range(first, min(self.list.count(), first + per_row * rows))
+
+    def _load_visible_covers(self) -> None:
+        want = [self.people[r].id for r in self.visible_rows()
+                if r < len(self.people) and self.people[r].id not in self._covered]
+        if not want:
+            return
+        self._covered.update(want)
+        s = self.services
+        run_async(load_covers, s.catalog, s.paths, want, on_done=self._show_covers,
+                  on_error=lambda e: log.info("people covers: %s", describe(e)))
 
     def _load_faces(self) -> None:
         pid = self.current_id()

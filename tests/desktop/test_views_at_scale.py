@@ -1,0 +1,91 @@
+"""The pages that list the library's groups, on a library with many of them (the scale
+benchmark's catalog builder, small): each shows its first screen without doing the work of
+every row, and the rest as it is scrolled to."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.scale_catalog import build
+from tests.desktop.conftest import wait_until
+
+
+@pytest.fixture
+def many_people(paths):
+    """2,000 files whose faces belong to ~100 people (more than a screen of tiles)."""
+    return build(paths.home, 2000, 4, "test/clip", "test/text", progress=lambda _m: None,
+                 clip_dim=16, text_dim=16, n_people=120)
+
+
+def test_people_page_loads_covers_for_the_tiles_on_screen_only(many_people, make_window,
+                                                                  qtbot, monkeypatch):
+    from desktop.views import people as people_view
+
+    asked: list[int] = []
+    real = people_view.person_faces
+
+    def counting(catalog, person_id, limit=None):
+        asked.append(person_id)
+        return real(catalog, person_id, limit)
+
+    monkeypatch.setattr(people_view, "person_faces", counting)
+    win = make_window()
+    win.resize(1000, 700)
+    win.show()
+    page = win.people
+    with qtbot.waitSignal(page.loaded, timeout=30000):
+        win.show_page("people")
+    n = page.list.count()
+    assert n > 2 * people_view.FIRST_COVERS
+    wait_until(qtbot, lambda: not page._covers_timer.isActive())
+    qtbot.wait(300)
+    first = set(asked)
+    assert len(first) <= people_view.FIRST_COVERS + len(page.visible_rows())
+    assert len(first) < n
+    # scrolled to the end: the last tiles get their covers, not everything between
+    page.list.scrollToBottom()
+    last_id = page.people[-1].id
+    wait_until(qtbot, lambda: last_id in asked)
+    assert len(set(asked)) < n
+
+
+def test_a_big_library_shows_its_first_page_before_reading_every_row(paths, services,
+                                                                     make_window, qtbot,
+                                                                     tmp_path):
+    from desktop.views import library as library_view
+    from tests.desktop.big_catalog import build as big_catalog
+
+    total = library_view.BANDS_MAX_ROWS + 5000
+    big_catalog(services.catalog, paths, tmp_path / "lib", total, real=0)
+    win = make_window()
+    counts: list[int] = []
+    win.library.model.rowsReplaced.connect(lambda: counts.append(win.library.model.rowCount()))
+    with qtbot.waitSignal(win.library.loaded, timeout=30000):
+        win.library.reload()
+    # the first screen came from one page; `loaded` waited for the whole list
+    assert counts[-2:] == [library_view.FIRST_PAGE, total]
+    assert win.library.notice.text() == f"{total:,} items"
+
+
+def test_duplicates_page_asks_thumbnails_for_the_rows_on_screen_only(services, qtbot):
+    from core.search.types import DuplicateFile, DuplicateGroup
+    from desktop.views.duplicates import DuplicatesPage
+
+    groups = [DuplicateGroup("exact", [DuplicateFile(2 * g + k, f"/lib/{g}/IMG_{k}.jpg", 640,
+                                                     480, 1000, None, False) for k in (1, 2)],
+                             2 * g + 1, "first one found") for g in range(3000)]
+    asked: list[int] = []
+    real = services.thumbs.get
+    services.thumbs.get = lambda req: (asked.append(req.file_id), real(req))[1]
+    page = DuplicatesPage(services)
+    qtbot.addWidget(page)
+    page.resize(900, 700)
+    page.show()
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        page._show(groups)
+    qtbot.waitUntil(lambda: bool(asked), timeout=5000)
+    on_screen = {it.data(0, 0x0100) for it in page.visible_file_items()}
+    assert set(asked) <= on_screen | {1, 2} and len(asked) < 200   # not 6,000
+    page.tree.scrollToBottom()
+    qtbot.waitUntil(lambda: 5999 in asked or 6000 in asked, timeout=5000)
+    assert len(set(asked)) < 400
