@@ -4,12 +4,14 @@ a sort of every file: at a million files that sort took seconds before the first
 from __future__ import annotations
 
 from core.query.filters import where_clause
-from core.query.library import _COLUMNS, _ORDERS, UNDATED_SQL
+from core.query.library import _COLUMNS, _ORDERS, _STACK_JOIN, UNDATED_SQL, folded_sql
 
 
 def test_the_first_page_of_the_library_reads_the_order_index(catalog):
     where, args = where_clause(None)
-    sql = (f"SELECT {_COLUMNS}, {UNDATED_SQL}, em.event_id FROM files AS f "
+    fold, fold_args = folded_sql(where, args)     # as list_library reads it: stacks folded
+    where, args = f"{where} AND {fold}", [*args, *fold_args]
+    sql = (f"SELECT {_COLUMNS}, {UNDATED_SQL}, em.event_id FROM files AS f {_STACK_JOIN} "
            f"LEFT JOIN event_members AS em ON em.file_id = f.id WHERE {where} "
            f"ORDER BY {_ORDERS['date']} LIMIT 600")
     with catalog.read() as conn:
