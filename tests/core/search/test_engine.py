@@ -419,3 +419,24 @@ def test_searches_run_their_products_on_one_blas_thread_whatever_overlaps():
         a_in.clear(), b_in.clear(), a_out.clear()
         assert blas_threads() == {1}
     assert seen == [{1}] * 4
+
+
+def test_a_blas_loaded_after_the_first_search_is_put_on_one_thread_too():
+    """scipy carries an OpenBLAS of its own: imported after the first search (people grouping
+    imports it), it ran its products on every core until the suite caught it."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from threadpoolctl import threadpool_info\n"
+        "from core.search.vectors import one_blas_thread\n"
+        "one_blas_thread()\n"
+        "import scipy.linalg\n"
+        "assert len([i for i in threadpool_info() if i['user_api'] == 'blas']) == 2\n"
+        "one_blas_thread()\n"
+        "print(sorted({i['num_threads'] for i in threadpool_info() if i['user_api'] == 'blas'}))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env={**os.environ, "OPENBLAS_NUM_THREADS": "2"}, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[1]"
