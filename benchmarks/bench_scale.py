@@ -128,11 +128,11 @@ def catalog_for(cache: Path, n: int, seed: int, settings, registry):
 def _thumbnails(home: Path, count: int = 600) -> None:
     """The newest files' grid thumbnails on disk, as the pipeline leaves them (one small JPEG,
     linked): the first screen shows them, as an indexed library's would."""
-    from core.pipeline.thumbnails import SIZES, thumbnail_path
     from PIL import Image
 
     from core.catalog.connection import connect
     from core.config import Paths
+    from core.media.thumbnails import SIZES, thumbnail_path
 
     paths = Paths(home)
     src = home / "thumb.jpg"

@@ -16,7 +16,7 @@ from core.catalog.connection import Connection
 from core.catalog.spaces import vector_space
 from core.errors import ShoeboxError
 from core.query.files import resolve_file
-from core.query.filters import TAKEN, Filters, allowed_ids
+from core.query.filters import TAKEN, Filters, allowed_id_array, allowed_ids
 from core.query.library import ID, KIND, PATH, TAKEN_AT, list_library
 from core.query.people import names_in_query
 from core.search.answers import rerank as llm_rerank
@@ -354,8 +354,7 @@ def _filter_mask(conn: Connection, index: VectorIndex, filters: Filters,
         if not build:
             _keep(masks, key, None)
     if mask is None and build:
-        allowed = allowed_ids(conn, filters)
-        mask = np.isin(index.file_ids, np.fromiter(allowed, np.int64, len(allowed)))
+        mask = np.isin(index.file_ids, allowed_id_array(conn, filters))
         _keep(masks, key, mask)
     return mask
 

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from core.catalog.connection import Connection
+from core.search.ocr_vocab import ocr_vocab
 from core.search.text import TextHit, query_tokens
 
 EXACT, STEM, PREFIX, SUBSTRING, FUZZY = range(5)
@@ -96,10 +97,8 @@ def max_edits(token: str) -> int:
 def near_terms(conn: Connection, token: str) -> list[str]:
     """OCR'd words within max_edits of the token (letters swapped, lost, added, misread)."""
     k = max_edits(token)
-    rows = conn.execute(
-        "SELECT term FROM text_terms_vocab WHERE length(term) BETWEEN ? AND ? LIMIT ?",
-        (len(token) - k, len(token) + k, VOCAB_LIMIT)).fetchall()
-    return [r[0] for r in rows if r[0] != token and edit_distance(token, r[0], k) <= k][:50]
+    terms = ocr_vocab(conn).candidates(token, k, VOCAB_LIMIT)
+    return [t for t in terms if t != token and edit_distance(token, t, k) <= k][:50]
 
 
 def edit_distance(a: str, b: str, cutoff: int) -> int:

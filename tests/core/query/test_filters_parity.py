@@ -7,13 +7,14 @@ from __future__ import annotations
 import dataclasses
 import itertools
 
+import numpy as np
 import pytest
 
 from core.config import Settings
 from core.places.geocoder import Place
 from core.places.store import FilePlace, place_key, set_gps_place, set_inferred_places
 from core.query import GROUPS, ID, FilterError, Filters, list_library
-from core.query.filters import _CLAUSES, check_registry
+from core.query.filters import _CLAUSES, allowed_id_array, allowed_ids, check_registry
 from core.search import search
 from tests.core.search import planting as P
 
@@ -168,6 +169,10 @@ def test_browse_search_and_reference_agree_for_every_combination(library):
         want = {fid for fid, f in facts.items() if reference(f, flt, collection, fid)}
         searched = {h.file_id for h in search(catalog, None, Settings(), "", flt, limit=1000)}
         assert searched == want, (flt, sorted(facts[i]["name"] for i in searched ^ want))
+        with catalog.read() as conn:   # search's filter masks read the ids in one string
+            arr = allowed_id_array(conn, flt)
+            assert sorted(arr.tolist()) == sorted(want) and arr.dtype == np.int64, flt
+            assert allowed_ids(conn, flt) == want, flt
         for group in GROUPS:
             listed = [r[ID] for r in list_library(catalog, flt, group).rows]
             assert len(listed) == len(set(listed)), (flt, group)
