@@ -28,13 +28,12 @@ from pathlib import Path
 from PIL import Image
 
 from core.media.images import open_image
+from core.media.phash import hamming, phash_image
 from core.scan.hashing import hash_file
 from core.search.dupes import (
     PHASH_MAX_DISTANCE,
     PIXEL_MAX_DIFFERENCE,
     PIXEL_SIZE,
-    hamming,
-    phash_image,
     pixel_difference,
 )
 
