@@ -104,27 +104,25 @@ class F16Rows:
         pos = np.asarray(pos, np.int64)
         out = np.empty(len(pos), np.float32)
         nb = len(self._base)
-        half, full = self._buffers()
+        full = self._buffer()
         for s in range(0, len(pos), SCORE_CHUNK):
             p = pos[s:s + SCORE_CHUNK]
             m = len(p)
             if m and p.max() < nb:
-                np.take(self._base, p, axis=0, out=half[:m])
+                full[:m] = self._base[p]      # faster than np.take(out=) into float16 (measured)
             else:
                 inside = p < nb
-                half[:m][inside] = self._base[p[inside]]
-                half[:m][~inside] = self._tail[p[~inside] - nb]
-            full[:m] = half[:m]
+                full[:m][inside] = self._base[p[inside]]
+                full[:m][~inside] = self._tail[p[~inside] - nb]
             np.dot(full[:m], q, out=out[s:s + m])
         self._count(int(np.count_nonzero(pos < nb)))
         return out
 
-    def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
-        bufs = getattr(self._bufs, "pair", None)
-        if bufs is None:
-            bufs = self._bufs.pair = (np.empty((SCORE_CHUNK, self.dim), np.float16),
-                                      np.empty((SCORE_CHUNK, self.dim), np.float32))
-        return bufs
+    def _buffer(self) -> np.ndarray:
+        buf = getattr(self._bufs, "full", None)
+        if buf is None:
+            buf = self._bufs.full = np.empty((SCORE_CHUNK, self.dim), np.float32)
+        return buf
 
     def _count(self, rows: int) -> None:
         """Pages touched; past MAPPED_MAX, handed back, but not more often than every
