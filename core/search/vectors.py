@@ -7,7 +7,7 @@ Above, a library of 1M photos would need 2 GB for CLIP alone (issue 31), so the 
 in memory only each vector's *sketch* (its coordinates on the first SKETCH_DIMS principal
 components of the library's vectors, 256 bytes) and the ids; the float16 vectors live in a
 memory-mapped store beside the catalog (core/search/vector_store.py). A query scores every
-sketch (one small matrix product), and the best 2% are rescored exactly from the store;
+sketch (one small matrix product), and the best 1.5% are rescored exactly from the store;
 a filter that leaves fewer rows than that is rescored whole (exact, and fast).
 Sketches were chosen over sign bits by measurement (benchmarks/bench_vectors.py): on
 clustered, anisotropic vectors whose 20th neighbour sits at cosine ~0.3 (as CLIP's text to
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 EXACT_MAX = 20_000           # above this many vectors: sketch prefilter + exact rescoring
 PREFILTER_MIN = 4_000        # candidates kept by the prefilter, at least
 PREFILTER_PER_K = 5          # ... and at least this many per result asked for
-PREFILTER_FRACTION = 50      # ... and at least 2% of all rows (20,000 at 1M)
+PREFILTER_FRACTION = 66      # ... and at least 1.5% of all rows (15,000 at 1M)
 SKETCH_DIMS = 64             # principal components a sketch keeps (256 bytes a vector)
 SKETCH_SAMPLE = 20_000       # vectors the components are computed from
 LOAD_CHUNK = 16_384          # rows read from the catalog at a time (a full load never holds n x d)
@@ -89,7 +89,7 @@ class Sketch:
     """A vector -> its coordinates on the first principal components of the library's
     vectors. A query's score against a sketch, (q B) . ((x - c) B), is its cosine with x
     less q.c (the same for every row: the order holds) and less what the components left out
-    hold: a ranking good enough to pick the 2% that are rescored exactly."""
+    hold: a ranking good enough to pick the 1.5% that are rescored exactly."""
     center: np.ndarray   # (d,) float32
     basis: np.ndarray    # (d, m) float32, orthonormal columns
 
@@ -407,7 +407,7 @@ class VectorIndex:
             cand = np.sort(_top_k(approx, c))           # in store order: a cheaper gather
             if within is not None:
                 cand = cand[mask[cand]]
-        scores = rows.gather(pos[cand]) @ q
+        scores = rows.scores(pos[cand], q)
         return _top(scores, k, cand)
 
     def _exact_scores(self, mat: np.ndarray, q: np.ndarray) -> np.ndarray:

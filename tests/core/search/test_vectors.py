@@ -289,3 +289,45 @@ def test_changes_made_while_closed_are_caught_up_from_the_store(catalog, monkeyp
     assert not loaded and len(index) == N - 6 + 5
     assert int(index.file_ids[index.search(moved, 1).rows[0]]) == fids[10]
     assert set(new_fids) <= set(index.file_ids.tolist())
+
+
+def test_store_scores_match_gathered_rows_times_the_query(monkeypatch):
+    """The chunked scoring (rows converted SCORE_CHUNK at a time) gives gather(pos) @ q, for
+    positions in the file and in the in-memory tail, sorted or not."""
+    from core.search import vector_store
+
+    monkeypatch.setattr(vector_store, "SCORE_CHUNK", 64)
+    rng = np.random.default_rng(3)
+    writer = vector_store.StoreWriter(None, DIM)
+    writer.write(rng.normal(size=(700, DIM)).astype(np.float32))
+    rows = writer.finish({}, {})
+    rows.append(rng.normal(size=(300, DIM)).astype(np.float32))
+    q = rng.normal(size=DIM).astype(np.float32)
+    for pos in (np.sort(rng.choice(1000, 400, replace=False)), rng.choice(1000, 250),
+                np.arange(690, 710), np.arange(0), np.arange(650)):
+        assert rows.scores(pos, q) == pytest.approx(rows.gather(pos) @ q, abs=1e-5)
+
+
+def test_mapped_pages_are_released_at_most_every_release_every_s(monkeypatch):
+    """A release makes the next searches fault every row they gather back in: past
+    MAPPED_MAX it happens, but not on every search."""
+    from core.search import vector_store
+
+    monkeypatch.setattr(vector_store, "MAPPED_MAX", 1)
+    writer = vector_store.StoreWriter(None, DIM)
+    writer.write(np.ones((100, DIM), np.float32))
+    rows = writer.finish({}, {})
+    released = []
+    real_release = rows.release
+    monkeypatch.setattr(rows, "release", lambda: (released.append(1), real_release()))
+    clock = [1000.0]
+    monkeypatch.setattr(vector_store.time, "monotonic", lambda: clock[0])
+    rows._released = clock[0]
+    q = np.ones(DIM, np.float32)
+    for _ in range(5):
+        rows.scores(np.arange(10), q)
+    assert released == []
+    clock[0] += vector_store.RELEASE_EVERY_S
+    rows.scores(np.arange(10), q)
+    rows.gather(np.arange(10))
+    assert released == [1]
