@@ -257,11 +257,11 @@ def cmd_apply(args, ctx) -> int:
 
 
 def cmd_undo(args, ctx) -> int:
-    from core.organize import undo_plan
+    from core.cull.culling import undo_any_plan
 
     _recover(ctx)
     with progress_task("undo", enabled=not args.json) as task:
-        rep = undo_plan(ctx.catalog, args.plan_id, task, item_ids=args.item)
+        rep = undo_any_plan(ctx.catalog, args.plan_id, task, item_ids=args.item)
     if args.json:
         print_json(rep.as_dict())
     else:

@@ -150,12 +150,21 @@ def apply_cull(catalog: Catalog, plan_id: int, task=None) -> OpReport:
 
 def undo_cull(catalog: Catalog, plan_id: int, task=None) -> OpReport:
     """Put every culled file back where it was, byte for byte, and stack it again."""
-    from core.cull.store import restack
-
     if not is_cull_plan(catalog, plan_id):
         raise CullError(f"plan {plan_id} is not a cull")
-    rep = undo_plan(catalog, plan_id, task)
-    restack(catalog)
+    return undo_any_plan(catalog, plan_id, task)
+
+
+def undo_any_plan(catalog: Catalog, plan_id: int, task=None,
+                  item_ids: list[int] | None = None) -> OpReport:
+    """Undo a reorganization or a cull (core.organize.undo_plan); the files a cull put back
+    are stacked again, whichever way it was undone (the Cull page, the Reorganize history,
+    Ctrl+Z or `shoebox undo`)."""
+    from core.cull.store import restack
+
+    rep = undo_plan(catalog, plan_id, task, item_ids=item_ids)
+    if is_cull_plan(catalog, plan_id):
+        restack(catalog)
     return rep
 
 

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.cull.culling import undo_any_plan
 from core.organize import (
     STAYS,
     apply_plan,
@@ -47,7 +48,6 @@ from core.organize import (
     set_item_decision,
     set_items_decision,
     set_unit_decision,
-    undo_plan,
 )
 from core.organize.plan import LAYOUT_ASKED, LAYOUT_CHOSEN
 from core.query.display import plural
@@ -934,5 +934,5 @@ class ReorganizePage(QWidget):
         svc = self.services
         self._running_plan = plan_id
         self.cancel_btn.setEnabled(True)
-        svc.background.submit("undo", lambda task: undo_plan(svc.catalog, plan_id, task),
+        svc.background.submit("undo", lambda task: undo_any_plan(svc.catalog, plan_id, task),
                               lambda rep: self._after("undo", plan_id, rep), dedupe=False)

@@ -102,3 +102,15 @@ def _paths(catalog, ids):
     with catalog.read() as conn:
         return [conn.execute("SELECT path FROM files WHERE id = ?", (i,)).fetchone()[0]
                 for i in ids]
+
+
+def test_a_cull_undone_like_any_plan_is_stacked_again(catalog, lib, capsys):
+    """The Reorganize history, Ctrl+Z and `shoebox undo` undo a cull too: its files come back
+    as stacks, not as loose look-alikes until the next restack."""
+    from tests.cli_runner import run_ok
+
+    doomed = keep_best(catalog)
+    pid, _ = cull(catalog, list(doomed), doomed)
+    assert list_stacks(catalog) == []
+    run_ok(capsys, "undo", str(pid))
+    assert len(list_stacks(catalog)) == 2
