@@ -7,7 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 
 def gradient(size=(64, 48), seed=0) -> Image.Image:
@@ -18,6 +18,19 @@ def gradient(size=(64, 48), seed=0) -> Image.Image:
     y = np.linspace(0, 1, h)[:, None, None]
     arr = (base + 120 * x + 80 * y + rng.normal(0, 8, (h, w, 3))) % 255
     return Image.fromarray(arr.astype(np.uint8), "RGB")
+
+
+def shapes(size, seed) -> Image.Image:
+    """A picture with structure (random ellipses on a random ground), unlike gradient()."""
+    rng = np.random.default_rng(seed)
+    img = Image.new("RGB", size, tuple(int(x) for x in rng.integers(0, 255, 3)))
+    d = ImageDraw.Draw(img)
+    w, h = size
+    for _ in range(12):
+        x0, y0 = int(rng.integers(0, w)), int(rng.integers(0, h))
+        x1, y1 = x0 + int(rng.integers(10, w // 2)), y0 + int(rng.integers(10, h // 2))
+        d.ellipse([x0, y0, x1, y1], fill=tuple(int(x) for x in rng.integers(0, 255, 3)))
+    return img
 
 
 def write_jpeg(path: Path, size=(64, 48), seed=0, *, taken: str | None = None,

@@ -7,23 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import av
-import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
 CODEC = "libx264" if "libx264" in av.codecs_available else "mpeg4"
-
-
-def shapes(size, seed) -> Image.Image:
-    """A picture with structure (random ellipses on a random ground)."""
-    rng = np.random.default_rng(seed)
-    img = Image.new("RGB", size, tuple(int(x) for x in rng.integers(0, 255, 3)))
-    d = ImageDraw.Draw(img)
-    w, h = size
-    for _ in range(12):
-        x0, y0 = int(rng.integers(0, w)), int(rng.integers(0, h))
-        x1, y1 = x0 + int(rng.integers(10, w // 2)), y0 + int(rng.integers(10, h // 2))
-        d.ellipse([x0, y0, x1, y1], fill=tuple(int(x) for x in rng.integers(0, 255, 3)))
-    return img
 
 
 def write_clip(path: Path, pictures: list[Image.Image], seconds_each: float = 1.0,

@@ -16,7 +16,7 @@ from core.scan.scanner import scan
 from core.search import duplicates, phash_image
 from core.search.vectors import drop_cached
 from tests.core.search import planting as P
-from tests.media_factory import write_jpeg
+from tests.media_factory import shapes, write_jpeg
 
 
 @pytest.fixture(autouse=True)
@@ -24,19 +24,6 @@ def _fresh_index_cache():
     drop_cached()
     yield
     drop_cached()
-
-
-def shapes(size, seed) -> Image.Image:
-    """A picture with structure (random ellipses), unlike the factory's gradients."""
-    rng = np.random.default_rng(seed)
-    img = Image.new("RGB", size, tuple(int(x) for x in rng.integers(0, 255, 3)))
-    d = ImageDraw.Draw(img)
-    w, h = size
-    for _ in range(12):
-        x0, y0 = int(rng.integers(0, w)), int(rng.integers(0, h))
-        x1, y1 = x0 + int(rng.integers(10, w // 2)), y0 + int(rng.integers(10, h // 2))
-        d.ellipse([x0, y0, x1, y1], fill=tuple(int(x) for x in rng.integers(0, 255, 3)))
-    return img
 
 
 def library(tmp_path):

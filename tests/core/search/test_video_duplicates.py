@@ -10,7 +10,8 @@ from core.scan.scanner import scan
 from core.search import duplicates
 from core.search import video_dupes as V
 from core.search.dupe_decisions import NOT_DUPLICATE, remember
-from tests.video_clips import reencode, shapes, write_clip
+from tests.media_factory import shapes
+from tests.video_clips import reencode, write_clip
 
 SIZE = (160, 120)
 
