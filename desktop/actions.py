@@ -12,6 +12,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from core.collections import assign_new
+from core.cull.store import restack
 from core.errors import ShoeboxError
 from core.pipeline import index_library
 from core.pipeline.jobs import prioritize as bump_priority
@@ -182,7 +183,6 @@ def start_index(services) -> None:
                                                               e))
             # and look-alike shots stack (new vectors and faces may join or split stacks;
             # only photos with a neighbour in time are measured, each content once)
-            from core.cull.store import restack
             run_long(restack, services.catalog, on_done=lambda _r: services.libraryChanged.emit(),
                      on_error=lambda e: services.report_error("stacking look-alike shots", e))
 

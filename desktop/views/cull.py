@@ -24,6 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.cull.culling import cull, empty_holding, held_files, keep_best, undo_cull
+from core.cull.review import flagged_shots, list_stacks
+from core.cull.store import measure_files, pick_cover, restack
+from core.query import Filters, list_library
 from core.query.display import plural
 from desktop.thumbs import ThumbRequest
 from desktop.views.tiles import heading, notice
@@ -35,11 +39,6 @@ StackRole = Qt.UserRole + 1   # a stack item's stack id
 
 def review(catalog, find: bool):
     """(stacks, flagged shots, files held) — after finding stacks anew when `find`."""
-    from core.cull.culling import held_files
-    from core.cull.review import flagged_shots, list_stacks
-    from core.cull.store import measure_files, restack
-    from core.query import Filters, list_library
-
     if find:
         restack(catalog)
         photos = list_library(catalog, Filters(kind="photo"), "name", stacked=False).rows
@@ -47,15 +46,8 @@ def review(catalog, find: bool):
     return list_stacks(catalog), flagged_shots(catalog), len(held_files(catalog))
 
 
-def cull_files(catalog, ids: list[int], reasons: dict[int, str]):
-    from core.cull.culling import cull
-
-    return cull(catalog, ids, reasons)
-
-
 def keep_best_of(catalog, stack_ids: list[int] | None):
-    from core.cull.culling import cull, keep_best
-
+    """Cull the lesser shots of these stacks (all when None); (None, None) when none."""
     doomed = keep_best(catalog, stack_ids)
     return cull(catalog, list(doomed), doomed) if doomed else (None, None)
 
@@ -244,7 +236,6 @@ class CullPage(QWidget):
         sid, fid = self._current_stack()
         if sid is None or fid is None:
             return
-        from core.cull.store import pick_cover
         self._run(lambda catalog: pick_cover(catalog, fid))
 
     def keep_best_current(self) -> None:
@@ -263,12 +254,11 @@ class CullPage(QWidget):
     def cull_ticked(self) -> None:
         ids = self.ticked()
         if ids and self._ask_cull(f"{plural(len(ids), 'ticked photo')}"):
-            self._run(cull_files, ids, {i: "ticked in the cull review" for i in ids})
+            self._run(cull, ids, {i: "ticked in the cull review" for i in ids})
 
     def undo_last(self) -> None:
         if self.last_plan is None:
             return
-        from core.cull.culling import undo_cull
         pid, self.last_plan = self.last_plan, None
         self.undo_btn.setEnabled(False)
         self._run(lambda catalog: undo_cull(catalog, pid))
@@ -281,7 +271,6 @@ class CullPage(QWidget):
             QMessageBox.Yes | QMessageBox.Cancel, QMessageBox.Cancel)
         if answer != QMessageBox.Yes:
             return
-        from core.cull.culling import empty_holding
         self.last_plan = None
         self.undo_btn.setEnabled(False)
         self._run(empty_holding)
