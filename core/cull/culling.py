@@ -25,10 +25,10 @@ from core.organize.apply import OpReport, apply_plan, undo_plan
 from core.organize.plan import (
     Move,
     PlanFile,
-    _store_plan,
     find_sidecars,
     group_files,
     sidecar_key,
+    store_plan,
 )
 
 HOLDING = ".shoebox-culled"   # in each library root
@@ -109,7 +109,7 @@ def make_cull_plan(catalog: Catalog, file_ids: list[int], reasons: dict[int, str
                               head=head))
     # "moves": the count the Reorganize history shows beside every plan
     summary = {"cull": True, "moves": sum(m.role != "sidecar" for m in moves)}
-    return catalog.write(_store_plan, moves, "move", None, None, summary)
+    return catalog.write(store_plan, moves, "move", None, None, summary)
 
 
 def _leave_library(conn: Connection, plan_id: int) -> None:

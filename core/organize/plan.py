@@ -419,7 +419,7 @@ def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
                              # what the checks changed in the LLM's titles, by unit
                              "notes": {f"event:{e}": n for e, n in titles.notes.items()}}
         summary["hints"] = _hints(catalog)
-    return catalog.write(_store_plan, moves, mode, root_id, target, summary)
+    return catalog.write(store_plan, moves, mode, root_id, target, summary)
 
 
 def _hints(catalog: Catalog) -> list[str]:
@@ -528,7 +528,9 @@ def _stays_summary(stays: dict[int, str], paths: dict[int, str], examples: int =
             for r, ids in sorted(by_reason.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
 
 
-def _store_plan(conn: Connection, moves: list[Move], mode: str, root_id, target, summary) -> int:
+def store_plan(conn: Connection, moves: list[Move], mode: str, root_id, target, summary) -> int:
+    """Write a draft plan and its moves (on the writer); its id. Reorganizations and culls
+    (core.cull.culling) are both stored this way, so apply, undo and the journal serve both."""
     pid = conn.execute("INSERT INTO plans(root_id, mode, state, summary, created_at, target) "
                        "VALUES (?, ?, 'draft', ?, ?, ?)",
                        (root_id, mode, json.dumps(summary), time.time(), target)).lastrowid
