@@ -1,10 +1,11 @@
 """Fetching roles' models from the Hugging Face hub: the one path `shoebox models download`
 and the app's "Download missing models" both take.
 
-plan() decides what to fetch and refuses, before anything is fetched, a role that is not
-ready and has nothing on the hub (a package that is not installed, a folder that is gone):
-the error says what to do. download() fetches into the Hugging Face cache (resumable), with
-progress and cancel through a TaskState when one is given.
+plan() decides what to fetch, and sets aside each role that is not ready and has nothing on
+the hub (a package that is not installed, a folder that is gone) with the reason. fetch()
+downloads the rest into the Hugging Face cache (resumable), with progress and cancel through a
+TaskState when one is given, and then reports the roles set aside: one broken role does not
+keep the others from being fetched.
 """
 
 from __future__ import annotations
@@ -34,14 +35,20 @@ class Download:
     repo: str   # hub id
 
 
+@dataclass(frozen=True)
+class Plan:
+    todo: list[Download]
+    refused: list[str]   # a sentence per role that is not ready and has nothing to fetch
+
+
 def offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on")
 
 
-def plan(registry, roles: Sequence[str] | None = None) -> list[Download]:
-    """What to fetch for `roles` (None: every missing role that has a hub model). A role set
-    to a local folder that is there has nothing to fetch. Raises ShoeboxError for an unknown
-    role, or for a role that is not ready and cannot be fetched (nothing is fetched then)."""
+def plan(registry, roles: Sequence[str] | None = None) -> Plan:
+    """What to fetch for `roles` (None: every missing role that has a hub model), and why each
+    role that is not ready but cannot be fetched is set aside. A role set to a local folder
+    that is there has nothing to fetch. Raises ShoeboxError for an unknown role."""
     known = role_names()
     if roles is None:
         roles = [r for r in known if registry.resolve(r).state == "missing"
@@ -60,9 +67,27 @@ def plan(registry, roles: Sequence[str] | None = None) -> list[Download]:
                 refused.append(f"the {role} model is not downloaded from the hub: {r.reason}")
             continue
         todo.append(Download(role, repo))
-    if refused:
-        raise ShoeboxError("; ".join(refused) + " (nothing was downloaded)")
-    return todo
+    return Plan(todo, refused)
+
+
+def fetch(planned: Plan, task: TaskState | None = None,
+          say: Callable[[str], None] | None = None) -> list[dict]:
+    """Download what `planned` can fetch, then raise ShoeboxError naming the roles it set
+    aside, if any (saying what was downloaded before). Returns what was downloaded."""
+    done = download(planned.todo, task, say)
+    error = refusal(planned, done)
+    if error is not None:
+        raise error
+    return done
+
+
+def refusal(planned: Plan, done: list[dict]) -> ShoeboxError | None:
+    """The error naming the roles `planned` set aside, and what was downloaded beside them."""
+    if not planned.refused:
+        return None
+    fetched = ", ".join(d["role"] for d in done)
+    return ShoeboxError("; ".join(planned.refused) + (
+        f" (downloaded: {fetched})" if fetched else " (nothing was downloaded)"))
 
 
 def download(todo: Sequence[Download], task: TaskState | None = None,

@@ -10,5 +10,6 @@ from core.tasks import TaskState
 
 def download(services, roles: list[str], task: TaskState) -> list[dict]:
     """Fetch each role's hub model into the Hugging Face cache (resumable). A role that is not
-    ready and has nothing to fetch raises ShoeboxError, which the dialog shows."""
-    return model_downloads.download(model_downloads.plan(services.registry, roles), task)
+    ready and has nothing to fetch raises ShoeboxError once the others are fetched, which the
+    dialog shows."""
+    return model_downloads.fetch(model_downloads.plan(services.registry, roles), task)

@@ -78,10 +78,11 @@ def cmd_use(args, ctx) -> int:
 
 
 def cmd_download(args, ctx) -> int:
-    from core.model_downloads import download, plan
+    from core.model_downloads import download, plan, refusal
 
-    todo = plan(ctx.registry, args.roles or None)
-    if not todo:
+    planned = plan(ctx.registry, args.roles or None)
+    todo = planned.todo
+    if not todo and not planned.refused:
         if args.json:
             print_json({"downloaded": [], "message": "nothing to download"})
         else:
@@ -90,5 +91,8 @@ def cmd_download(args, ctx) -> int:
     # progress bars come from huggingface_hub (tqdm) on stderr
     done = download(todo, say=None if args.json else print)
     if args.json:
-        print_json({"downloaded": done})
+        print_json({"downloaded": done, "refused": planned.refused})
+    error = refusal(planned, done)   # after fetching the others: one broken role blocks none
+    if error is not None:
+        raise error
     return 0

@@ -9,7 +9,7 @@ import pytest
 
 from core.config import Settings
 from core.errors import Cancelled, ShoeboxError
-from core.model_downloads import Download, download, plan, relay_progress
+from core.model_downloads import Download, download, fetch, plan, relay_progress
 from core.tasks import TaskState
 from models import Registry
 
@@ -29,24 +29,54 @@ def make_registry(paths):
 
 def test_hub_roles_are_planned_and_packaged_ready_ones_need_nothing(make_registry):
     reg = make_registry({"caption": "someone/captioner"})
-    assert plan(reg, ["clip", "caption", "text"]) == [
+    planned = plan(reg, ["clip", "caption", "text"])
+    assert planned.todo == [
         Download("clip", "openai/clip-vit-base-patch32"), Download("caption", "someone/captioner")]
-    by_default = [d.role for d in plan(reg)]      # every missing role that has a hub model
+    assert planned.refused == []
+    by_default = [d.role for d in plan(reg).todo]   # every missing role that has a hub model
     assert by_default[:2] == ["clip", "caption"] and "text" not in by_default
 
 
 @pytest.mark.parametrize("role", ["text", "clip"])
-def test_a_role_not_ready_with_nothing_to_fetch_is_refused_before_anything(make_registry,
-                                                                            tmp_path, role):
+def test_a_role_not_ready_with_nothing_to_fetch_is_set_aside_with_its_reason(make_registry,
+                                                                             tmp_path, role):
     """text has no hub model; clip set to a folder that is gone has nothing to fetch either.
-    Both are refused with the reason, and the roles beside them are not fetched."""
+    Both are set aside with the reason; the role beside them is still planned."""
     gone = tmp_path / "gone"
     reg = make_registry({role: str(gone)})
+    planned = plan(reg, ["caption", role])
+    assert [d.role for d in planned.todo] == ["caption"]
+    reason = reg.resolve(role).reason
+    assert planned.refused == [f"the {role} model is not downloaded from the hub: {reason}"]
+    assert f"the folder {gone} set for {role} does not exist" in planned.refused[0]
+
+
+def test_one_broken_role_does_not_keep_the_others_from_being_fetched(make_registry, tmp_path,
+                                                                     monkeypatch):
+    """The hub stands in here (no network): the fetchable role is fetched first, then the
+    error names the role set aside and what was downloaded."""
+    import huggingface_hub
+
+    fetched = []
+
+    def hub(repo, **_kwargs):
+        fetched.append(repo)
+        return str(tmp_path / repo.replace("/", "--"))
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", hub)
+    monkeypatch.delenv("HF_HUB_OFFLINE")
+    reg = make_registry({"text": str(tmp_path / "gone"), "caption": "someone/captioner"})
     with pytest.raises(ShoeboxError) as ei:
-        plan(reg, ["caption", role])
-    assert str(ei.value) == (f"the {role} model is not downloaded from the hub: "
-                             f"{reg.resolve(role).reason} (nothing was downloaded)")
-    assert f"the folder {gone} set for {role} does not exist" in str(ei.value)
+        fetch(plan(reg, ["caption", "text"]), TaskState())
+    assert fetched == ["someone/captioner"]
+    assert str(ei.value).startswith("the text model is not downloaded from the hub: ")
+    assert str(ei.value).endswith("(downloaded: caption)")
+
+
+def test_nothing_fetchable_says_nothing_was_downloaded(make_registry, tmp_path):
+    reg = make_registry({"text": str(tmp_path / "gone")})
+    with pytest.raises(ShoeboxError, match=r"does not exist.* \(nothing was downloaded\)$"):
+        fetch(plan(reg, ["text"]))
 
 
 def test_an_unknown_role_is_refused(make_registry):
