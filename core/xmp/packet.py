@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 
 import pyexiv2
@@ -261,6 +262,7 @@ def merge_into(path: str, ours: Ours, before_rename=None) -> bool:
             f.write(out)
             f.flush()
             os.fsync(f.fileno())
+        _keep_mode(path, tmp)
         if before_rename is not None:
             before_rename(tmp)
         os.replace(tmp, path)
@@ -268,6 +270,16 @@ def merge_into(path: str, ours: Ours, before_rename=None) -> bool:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def _keep_mode(path: str, tmp: str) -> None:
+    """The sidecar keeps the permissions it had (a shared folder's 0664 stays 0664); a new one
+    gets the user's umask, as any program's file would."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    os.chmod(tmp, stat.S_IMODE(mode))
 
 
 def changes(before: dict, ours: Ours) -> tuple[list[str], dict[str, object]]:

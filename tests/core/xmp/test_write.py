@@ -54,6 +54,25 @@ def test_a_named_person_becomes_a_face_region_and_a_keyword(catalog, tmp_path, o
     assert sidecars.is_own_write(str(sidecar))
 
 
+def test_a_sidecar_written_again_keeps_its_permissions(catalog, tmp_path):
+    """The sidecar is replaced through a temporary file: its mode must come with it (a
+    family's shared folder has 0664 sidecars; the temporary file had the umask's 0644)."""
+    write_jpeg(tmp_path / "lib" / "IMG_1.jpg")
+    ids = scanned(catalog, tmp_path / "lib")
+    _, pid = plant_face(catalog, ids["IMG_1.jpg"], BOX, name="Anna")
+    write_sidecars(catalog)
+    sidecar = tmp_path / "lib" / "IMG_1.jpg.xmp"
+    os.chmod(sidecar, 0o664)
+    catalog.write(lambda c: c.execute("UPDATE people SET name = 'Anne' WHERE id = ?", (pid,)))
+    old = os.umask(0o022)
+    try:
+        assert write_sidecars(catalog).written == 1
+    finally:
+        os.umask(old)
+    assert _items(exiftool(sidecar)["Subject"]) == ["Anne"]
+    assert oct(os.stat(sidecar).st_mode & 0o777) == oct(0o664)
+
+
 def test_unnamed_people_and_files_with_nothing_to_say_get_no_sidecar(catalog, tmp_path):
     write_jpeg(tmp_path / "lib" / "a.jpg")
     write_jpeg(tmp_path / "lib" / "b.jpg", seed=1)
