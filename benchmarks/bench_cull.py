@@ -19,7 +19,9 @@ had here: the scene test is the perceptual hash and scene signature path).
 Reports: share of each true stack's frames found together (completeness), predicted stacks
 holding frames of two photos (false stacks), best shot picked (the clean frame; and the
 clean or the tilted one, which is as sharp and as well exposed where the photo is large), the
-less blurred of the two focus-blurred frames ranked higher, and each miss by name.
+less blurred of the two focus-blurred frames ranked higher, each miss by name, and the scene
+signature scores the retry bar is chosen from (`signature_margins`: the weakest pair and the
+weakest frame of one photo, the closest pair of different photos).
 """
 
 from __future__ import annotations
