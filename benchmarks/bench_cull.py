@@ -19,7 +19,9 @@ had here: the scene test is the perceptual hash and scene signature path).
 Reports: share of each true stack's frames found together (completeness), predicted stacks
 holding frames of two photos (false stacks), best shot picked (the clean frame; and the
 clean or the tilted one, which is as sharp and as well exposed where the photo is large), the
-less blurred of the two focus-blurred frames ranked higher, and each miss by name.
+less blurred of the two focus-blurred frames ranked higher, each miss by name, and the scene
+signature scores the retry bar is chosen from (`signature_margins`: the weakest pair and the
+weakest frame of one photo, the closest pair of different photos).
 """
 
 from __future__ import annotations
@@ -122,6 +124,52 @@ def build(lib: Path, photos: list[Path]) -> dict[str, tuple[int, str]]:
     return truth
 
 
+def pair_margins(sigs: dict[tuple[int, str], bytes], photos: list[Path]) -> dict:
+    """Scene signature scores (core.cull.quality.signature_similarity, what SIG_RETRY is a
+    bar on) of the frames of one photo, and of different photos one to three stacks apart
+    (the next photo is minutes later, inside the retry window; three apart holds the sample's
+    crops of one Blue Room photo, the hardest different pair there is here)."""
+    from core.cull.quality import signature_similarity
+
+    keys = sorted(sigs)
+    true: list[tuple[float, str, str, int]] = []
+    other: list[tuple[float, int, int, int]] = []
+    for x, a in enumerate(keys):
+        for b in keys[x + 1:]:
+            if b[0] - a[0] > 3:
+                break
+            score = signature_similarity(sigs[a], sigs[b])
+            if a[0] == b[0]:
+                true.append((score, a[1], b[1], a[0]))
+            else:
+                other.append((score, b[0] - a[0], a[0], b[0]))
+    # a frame joins a stack alike a third of it: its second-best match of six decides
+    second = {}
+    for key in keys:
+        mine = sorted((t[0] for t in true if t[3] == key[0] and key[1] in t[1:3]), reverse=True)
+        if len(mine) > 1:
+            second[key] = mine[1]
+    worst = min(true) if true else None
+    weakest = min(second, key=second.get) if second else None
+    out = {
+        "true_pairs": len(true), "different_pairs": len(other),
+        "true_min": round(worst[0], 3) if worst else None,
+        "true_min_pair": f"{photos[worst[3]].name}: {worst[1]} / {worst[2]}" if worst else None,
+        "frame_second_best_min": round(second[weakest], 3) if weakest else None,
+        "frame_second_best_min_frame": (f"{photos[weakest[0]].name}: {weakest[1]}"
+                                        if weakest else None),
+        "tilted_second_best_min": round(min((v for k, v in second.items()
+                                             if k[1] == "rotate2"), default=0), 3),
+    }
+    for apart in (1, 3):
+        near = [o for o in other if o[1] <= apart]
+        top = max(near, default=None)
+        out[f"different_max_within_{apart}"] = round(top[0], 3) if top else None
+        out[f"different_max_within_{apart}_pair"] = (f"{photos[top[2]].name} / "
+                                                      f"{photos[top[3]].name}" if top else None)
+    return out
+
+
 def run(media: Path | None) -> dict:
     from core.catalog import Catalog
     from core.config import Paths
@@ -147,11 +195,12 @@ def run(media: Path | None) -> dict:
                 names = {r[0]: r[1] for r in conn.execute("SELECT id, name FROM files")}
                 all_ids = [r[0] for r in conn.execute(
                     "SELECT id FROM files WHERE kind = 'photo'")]
-            measure_files(cat, all_ids)
+            quality = measure_files(cat, all_ids)
             flagged = flagged_shots(cat)
         finally:
             cat.close()
     n_true = len(photos)
+    margins = pair_margins({truth[names[i]]: q.signature for i, q in quality.items()}, photos)
     found_share, best_ok, flawless_ok, sharp_ok, false_stacks = [], 0, 0, 0, 0
     misses: list[str] = []
     for s in stacks:
@@ -203,6 +252,7 @@ def run(media: Path | None) -> dict:
         "best_picked": best_ok, "best_picked_share": round(best_ok / n_true, 4),
         "flawless_picked": flawless_ok, "flawless_picked_share": round(flawless_ok / n_true, 4),
         "sharper_of_two_blurs_ranked_higher": sharp_ok,
+        "signature_margins": margins,
         "restack_seconds": round(took, 2), "measured": rep.measured,
         "flagged_outside_stacks": flag_kinds,
         "blurry_flag_share_by_frame": flagged_share,

@@ -29,7 +29,8 @@ CLIP_RETRY = 0.92      # ...and for a retry, which may be another moment altoget
 PHASH_NEAR = 8         # of 64 bits: the same picture, whatever the rest says
 SIG_BURST = 0.30       # scene signature similarity (0-1) for a burst frame (under a
                        # second, one camera: hardly ever another scene)...
-SIG_RETRY = 0.50       # ...and for a retry
+SIG_RETRY = 0.60       # ...and for a retry: different photos reach 0.50 (two crops of one
+                       # room), tilted retries of a texture 0.74 (benchmarks/bench_cull.py)
 FACE_COUNT_SLACK = 1   # a blurred frame may lose one face to the detector
 AGREE_SHARE = (1, 3)   # a shot joins a stack when it is alike this share of its recent shots
 

@@ -179,6 +179,8 @@ def restack(catalog: Catalog, task: TaskState | None = None) -> StackReport:
         people = frozenset(p for _, p in faces.get(fid, []) if p is not None)
         shots.append(Shot(fid, taken, camera, vectors.get(fid), q.phash, q.signature,
                           len(faces.get(fid, [])) if fid in looked else None, people))
+    if task:
+        task.status("stacking look-alike shots")
     stacks = find_stacks(shots)
     rows = []
     for st in stacks:
@@ -189,6 +191,17 @@ def restack(catalog: Catalog, task: TaskState | None = None) -> StackReport:
     catalog.write(_replace_stacks, rows)
     rep.stacks = len(rows)
     rep.stacked = sum(len(p.ranked) for _, p, _, _ in rows)
+    return rep
+
+
+def find_look_alikes(catalog: Catalog, task: TaskState | None = None) -> StackReport:
+    """The stacks found anew, then every other photo measured too, so the review can list
+    the blurry and very dark ones outside stacks. Progress, pause and cancel through `task`:
+    each photo measured is one step (only those not measured yet for their content)."""
+    rep = restack(catalog, task)
+    with catalog.read() as conn:
+        ids = [r[0] for r in conn.execute(f"SELECT f.id FROM files AS f WHERE {_PHOTOS}")]
+    measure_files(catalog, ids, task, rep)
     return rep
 
 

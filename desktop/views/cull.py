@@ -5,7 +5,10 @@ Nothing is ticked for the trash until the user opens a stack: then its lesser sh
 "Keep the best, put the rest in the trash" (one stack or all) and "Move ticked" apply a cull
 plan (core.cull.culling): the files go to a holding folder on their own disk (the Shoebox
 trash), and "Undo cull" brings them back byte for byte. Only "Empty trash…" sends them to
-the system trash, after asking. All reads and writes run on workers through core.
+the system trash, after asking. All reads and writes run on workers through core; "Find
+look-alikes" (which may measure every photo of the library) is a background task like a
+scan: its progress shows on the page and in the status area, where it can be paused or
+cancelled.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -26,23 +30,19 @@ from PySide6.QtWidgets import (
 
 from core.cull.culling import cull, empty_holding, held_files, keep_best, undo_cull
 from core.cull.review import flagged_shots, list_stacks
-from core.cull.store import measure_files, pick_cover, restack
-from core.query import Filters, list_library
+from core.cull.store import find_look_alikes, pick_cover
 from core.query.display import plural
 from desktop.thumbs import ThumbRequest
 from desktop.views.tiles import heading, notice
-from desktop.workers import describe, run_long
+from desktop.workers import describe, format_progress, run_long
 
 FileRole = Qt.UserRole        # a shot's file id
 StackRole = Qt.UserRole + 1   # a stack item's stack id
+FIND_TASK = "finding look-alikes"   # the background task's name (status area, signals)
 
 
-def review(catalog, find: bool):
-    """(stacks, flagged shots, files held) — after finding stacks anew when `find`."""
-    if find:
-        restack(catalog)
-        photos = list_library(catalog, Filters(kind="photo"), "name", stacked=False).rows
-        measure_files(catalog, [r[0] for r in photos])
+def review(catalog):
+    """(stacks, flagged shots, files held)."""
     return list_stacks(catalog), flagged_shots(catalog), len(held_files(catalog))
 
 
@@ -70,12 +70,22 @@ class CullPage(QWidget):
         self.find_btn = QPushButton("Find look-alikes")
         self.find_btn.setToolTip("Stack photos taken moments apart that show the same scene, "
                                  "and measure every photo's focus and exposure")
-        self.find_btn.clicked.connect(lambda: self.refresh(find=True))
+        self.find_btn.clicked.connect(self.find)
         top.addWidget(self.find_btn)
         lay.addLayout(top)
         self.notice = notice("Open a stack to tick its lesser shots. Culled files wait in a "
                              "Shoebox trash folder on the same disk until you empty it.")
         lay.addWidget(self.notice)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+        lay.addWidget(self.progress)
+        services.background.progress.connect(self._find_progress)
+        services.background.failed.connect(
+            lambda name, message: name == FIND_TASK and self._find_ended(
+                f"Could not find look-alikes: {message}"))
+        services.background.cancelled.connect(
+            lambda name: name == FIND_TASK and self._find_ended("Finding look-alikes stopped."))
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Shot", "Why", "Folder"])
         self.tree.setIconSize(QSize(64, 64))
@@ -117,10 +127,45 @@ class CullPage(QWidget):
         self._items_by_id: dict[int, QTreeWidgetItem] = {}
 
     # --- reading ---
-    def refresh(self, find: bool = False) -> None:
-        self.title.setText("Cull (finding look-alikes…)" if find else "Cull")
-        run_long(review, self.services.catalog, find, on_done=self._show,
-                 on_error=self._failed)
+    def refresh(self) -> None:
+        run_long(review, self.services.catalog, on_done=self._show, on_error=self._failed)
+
+    def find(self) -> None:
+        """Stack the library anew and measure every photo, as a background task."""
+        catalog = self.services.catalog
+
+        def done(_report) -> None:
+            self._find_ended(None)
+            self.services.libraryChanged.emit()    # the grid folds the new stacks
+            self.refresh()
+
+        self.find_btn.setEnabled(False)
+        self.title.setText("Cull (finding look-alikes…)")
+        self.progress.setRange(0, 0)               # busy until the first count arrives
+        self.progress.setFormat("waiting for other work" if self.services.background.busy
+                                else "starting")
+        self.progress.show()
+        self.services.background.submit(FIND_TASK, lambda task: find_look_alikes(catalog, task),
+                                        done)
+
+    def _find_progress(self, p) -> None:
+        if p.task != FIND_TASK:
+            return
+        _head, details = format_progress(p)
+        self.progress.setFormat(f"{p.status or 'working'}  ·  {details}" if details
+                                else p.status or "working")
+        if p.total:
+            self.progress.setRange(0, p.total)
+            self.progress.setValue(min(p.done, p.total))
+        else:
+            self.progress.setRange(0, 0)
+
+    def _find_ended(self, message: str | None) -> None:
+        self.progress.hide()
+        self.find_btn.setEnabled(True)
+        self.title.setText("Cull")
+        if message:
+            self.notice.setText(message)
 
     def _failed(self, e: BaseException) -> None:
         self.title.setText("Cull")
@@ -141,7 +186,8 @@ class CullPage(QWidget):
 
     def _show(self, result) -> None:
         self.stacks, self.flagged, held = result
-        self.title.setText("Cull")
+        if self.find_btn.isEnabled():          # (a find still running keeps its title)
+            self.title.setText("Cull")
         self.tree.clear()
         self._items_by_id.clear()
         for s in self.stacks:

@@ -14,6 +14,9 @@ FACES = REPO / "tests" / "data" / "faces"
 CAT = SAMPLE / "Phone" / "2023-06 Home" / "IMG_2301.jpg"            # Chelsea the cat
 ROCKET = SAMPLE / "Phone" / "2015-02 Florida" / "IMG_0412.jpg"      # a launch
 COFFEE = SAMPLE / "Phone" / "2023-04 Lisbon" / "IMG_2031.jpg"
+GRAVEL = SAMPLE / "Phone" / "2023-04 Lisbon" / "IMG_2033.jpg"      # a fine texture
+BRICKS = SAMPLE / "Phone" / "2023-04 Lisbon" / "IMG_2032.jpg"
+GRASS = SAMPLE / "Phone" / "2023-04 Lisbon" / "IMG_2034.jpg"
 PORTRAIT = FACES / "obama_2012_portrait.jpg"
 T0 = time.mktime((2024, 5, 4, 10, 0, 0, 0, 0, -1))
 
@@ -31,6 +34,16 @@ def variant(src: Path, dx: int = 0, blur: float = 0.0, light: float = 1.0) -> Im
     if light != 1.0:
         out = ImageEnhance.Brightness(out).enhance(light)
     return out
+
+
+def tilted(src: Path, degrees: float = 2.0) -> Image.Image:
+    """`src` shot again with the camera turned `degrees`: no black corners, so the middle 88%
+    of the turned photo, brought to the size of a variant() (a slightly closer framing)."""
+    img = Image.open(src).convert("RGB")
+    w, h = img.size
+    turned = img.rotate(degrees, resample=Image.Resampling.BICUBIC)
+    out = turned.crop((int(w * 0.06), int(h * 0.06), int(w * 0.94), int(h * 0.94)))
+    return out.resize((int(w * 0.94), int(h * 0.94)), Image.Resampling.BICUBIC)
 
 
 def save(img: Image.Image, path: Path, taken: float, camera=("Fuji", "X100")) -> Path:
