@@ -49,7 +49,7 @@ _SEQ_KEY = "events_seq"
 _HOME_KEYS = ("events_home_lat", "events_home_lon")
 _HOME_BASE_KEY, _HOME_DRIFT_KEY = "events_home_base", "events_home_drift"
 HOME_REFRESH = 0.05       # home is found again (the whole timeline cut) once this share changed
-STRETCH_MARGIN_S = 86400   # first look this far around the changes for cuts (then 2x, 4x...)
+STRETCH_REACH = 64        # first look this many files around the changes for cuts (then 4x...)
 WHOLE_ABOVE = 0.5         # loading over this share of the timeline: cutting it all is as cheap
 
 
@@ -167,14 +167,22 @@ def _in_timeline(alias: str = "f") -> str:
             f"{capture_dated_sql(alias)} AND {alias}.taken_at IS NOT NULL")
 
 
-def _timeline(conn: Connection, lo: float | None = None, hi: float | None = None):
+def _timeline(conn: Connection, lo: float | None = None, hi: float | None = None, *,
+              reach: int = 0):
     """ids, times, lat, lon (NaN: no GPS) of the timeline's files in time order; lo/hi: only
-    those taken between them."""
-    span = "" if lo is None else " AND f.taken_at BETWEEN ? AND ?"
-    rows = conn.execute(
-        f"SELECT f.id, f.taken_at, f.gps_lat, f.gps_lon FROM files f WHERE {_in_timeline()}"
-        f"{span} ORDER BY f.taken_at, f.id", () if lo is None else (lo, hi)).fetchall()
-    a = np.array(rows, np.float64).reshape(-1, 4)              # None -> NaN
+    those taken between them; reach: only the `reach` files taken after lo (-reach: before)."""
+    if reach:
+        span = f" AND f.taken_at {'>' if reach > 0 else '<'} ?"
+        order = "ASC" if reach > 0 else "DESC"
+        tail, args = f" ORDER BY f.taken_at {order}, f.id {order} LIMIT ?", (lo, abs(reach))
+    else:
+        span = "" if lo is None else " AND f.taken_at BETWEEN ? AND ?"
+        tail, args = " ORDER BY f.taken_at, f.id", () if lo is None else (lo, hi)
+    # a part by the date index (SQLite's own choice, the kind index, reads every file)
+    index = "" if lo is None else " INDEXED BY files_taken"
+    rows = conn.execute(f"SELECT f.id, f.taken_at, f.gps_lat, f.gps_lon FROM files f{index} "
+                        f"WHERE {_in_timeline()}{span}{tail}", args).fetchall()
+    a = np.array(rows[::-1] if reach < 0 else rows, np.float64).reshape(-1, 4)  # None: NaN
     return a[:, 0].astype(np.int64), a[:, 1].copy(), a[:, 2].copy(), a[:, 3].copy()
 
 
@@ -264,16 +272,8 @@ def _changed_stretches(conn: Connection, last_seq: int, state: dict):
     affected = np.unique(np.array(affected, np.float64))
     if not len(affected):
         return _no_stretch(home, drift)
-    first = conn.execute(f"SELECT f.taken_at FROM files f WHERE {_in_timeline()} "
-                         f"ORDER BY f.taken_at LIMIT 1").fetchone()
-    final = conn.execute(f"SELECT f.taken_at FROM files f WHERE {_in_timeline()} "
-                         f"ORDER BY f.taken_at DESC LIMIT 1").fetchone()
-    # an empty timeline: any piece reaches both its ends
-    t_first = np.inf if first is None else first[0]
-    t_final = -np.inf if final is None else final[0]
     total = conn.execute("SELECT count(*) FROM event_members").fetchone()[0] + len(changed)
-    found = _stretches_within(conn, affected, np.array(changed, np.int64), home, t_first,
-                              t_final, total)
+    found = _stretches_within(conn, affected, np.array(changed, np.int64), home, total)
     if found is None:
         return None
     pieces, stretches = found
@@ -303,56 +303,60 @@ def _no_stretch(home, drift):
 
 
 def _stretches_within(conn: Connection, affected: np.ndarray, changed: np.ndarray, home,
-                      t_first: float, t_final: float, total: int):
-    """Load the timeline around the affected times (close ones in one piece), each piece
-    further out until its touched stretches end in cuts (STRETCH_MARGIN_S, then twice that...),
-    and find them: ([piece arrays per stretch], [Stretch]); None when the pieces hold over
-    WHOLE_ABOVE of the timeline."""
-    # [affected times, margin]; pieces that come to overlap are merged
-    groups = [[g, STRETCH_MARGIN_S] for g in
-              np.split(affected, np.flatnonzero(np.diff(affected) > 2 * STRETCH_MARGIN_S) + 1)]
-    done: dict[int, tuple] = {}                 # id(group's times) -> (piece, stretches)
+                      total: int):
+    """Load the timeline around the affected times (those within a day in one piece) with
+    STRETCH_REACH files on each side, then 4x that... until its touched stretches end in
+    cuts, and find them: ([piece arrays per stretch], [Stretch]); None when the pieces hold
+    over WHOLE_ABOVE of the timeline."""
+    groups = [[g, STRETCH_REACH] for g in
+              np.split(affected, np.flatnonzero(np.diff(affected) > 86400.0) + 1)]
+    done: dict[tuple, tuple] = {}      # (first, last, count, reach) -> (piece, lo, hi, found)
+
+    def key(g):
+        return float(g[0][0]), float(g[0][-1]), len(g[0]), g[1]
+
     while True:
-        groups.sort(key=lambda x: x[0][0])
-        merged = [groups[0]]
-        for g in groups[1:]:
-            last = merged[-1]
-            if g[0][0] - g[1] <= last[0][-1] + last[1]:
-                merged[-1] = [np.concatenate([last[0], g[0]]), max(last[1], g[1])]
-            else:
-                merged.append(g)
-        groups = merged
-        loaded = 0
-        wider = False
         for g in groups:
-            key = (g[0][0], g[0][-1], len(g[0]), g[1])
-            if key not in done:
-                done[key] = _touched_in_piece(conn, g[0], changed, home, g[1], t_first,
-                                              t_final)
-            piece, found = done[key]
-            loaded += len(piece[0])
-            if loaded > WHOLE_ABOVE * total:
-                return None
-            if found is None:
-                g[1] *= 2
-                wider = True
-        if not wider:
+            if key(g) not in done:
+                done[key(g)] = _touched_in_piece(conn, g[0], changed, home, g[1])
+        if sum(len(done[key(g)][0][0]) for g in groups) > WHOLE_ABOVE * total:
+            return None
+        merged = [[*groups[0], done[key(groups[0])][2]]]  # overlapping pieces are one
+        for g in groups[1:]:
+            _, lo, hi, _ = done[key(g)]
+            last = merged[-1]
+            if lo <= last[2]:
+                merged[-1] = [np.concatenate([last[0], g[0]]), max(last[1], g[1]),
+                              max(last[2], hi)]
+            else:
+                merged.append([*g, hi])
+        groups = [m[:2] for m in merged]
+        wider = [g for g in groups if key(g) in done and done[key(g)][3] is None]
+        for g in wider:
+            g[1] *= 4
+        if not wider and all(key(g) in done for g in groups):
             break
     pieces, stretches = [], []
     for g in groups:
-        piece, found = done[(g[0][0], g[0][-1], len(g[0]), g[1])]
+        piece, _, _, found = done[key(g)]
         pieces += [piece] * len(found)
         stretches += found
     return pieces, stretches
 
 
 def _touched_in_piece(conn: Connection, affected: np.ndarray, changed: np.ndarray, home,
-                      margin: float, t_first: float, t_final: float):
-    """The timeline within margin of these affected times, and its touched stretches (None:
-    one reaches the piece's edge)."""
-    lo, hi = affected[0] - margin, affected[-1] + margin
-    piece = _timeline(conn, lo, hi)
+                      reach: int):
+    """The timeline between the first and last affected time and `reach` files on each side
+    of that, its first and last time, and its touched stretches (None: one reaches an edge
+    of the piece that is not the timeline's)."""
+    inner = _timeline(conn, affected[0], affected[-1])
+    before = _timeline(conn, affected[0], reach=-reach)
+    after = _timeline(conn, affected[-1], reach=reach)
+    piece = tuple(np.concatenate(parts) for parts in zip(before, inner, after))
     p_ids, p_times, p_lat, p_lon = piece
+    from_start, to_end = len(before[0]) < reach, len(after[0]) < reach
+    lo = -np.inf if from_start else before[1][0]
+    hi = np.inf if to_end else after[1][-1]
     if len(p_ids):
         _, starts, ends, located, away = sessions(p_times, p_lat, p_lon, home)
         at_home = located & ~away if home is not None else np.ones(len(starts), bool)
@@ -360,9 +364,9 @@ def _touched_in_piece(conn: Connection, affected: np.ndarray, changed: np.ndarra
         starts = ends = np.zeros(0, np.int64)
         at_home = np.zeros(0, bool)
     found = dirty_stretches(p_times, starts, ends, at_home, np.isin(p_ids, changed), affected,
-                            lo=lo, hi=hi, from_start=lo <= t_first, to_end=hi >= t_final,
+                            lo=lo, hi=hi, from_start=from_start, to_end=to_end,
                             session_gap=SESSION_GAP_S, trip_gap=TRIP_GAP_S)
-    return piece, found
+    return piece, lo, hi, found
 
 
 def _describe(ids, times, lat, lon, labels, own: dict[int, FilePlace],

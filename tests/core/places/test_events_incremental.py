@@ -7,11 +7,22 @@ from __future__ import annotations
 import logging
 
 import numpy as np
+import pytest
 
 from core.places.events import update_events
 from core.places.geocoder import Place
 from core.places.store import set_gps_place
 from tests.core.search import planting as P
+
+
+@pytest.fixture(autouse=True)
+def _small_reach(monkeypatch):
+    """These libraries are small: look a few files around the changes first, not 64 (which
+    would be half of one, and cut it whole)."""
+    from core.places import events
+
+    monkeypatch.setattr(events, "STRETCH_REACH", 4)
+
 
 H = 3600.0
 DAY = 86400.0
