@@ -247,6 +247,7 @@ def run_people(catalog, built, out: dict) -> None:
 def run_events(catalog, out: dict) -> None:
     from core.places.events import update_events
 
+    catalog.write(_drop_copies)                        # a run stopped half-way left them
     t = time.perf_counter()
     out["events"] = update_events(catalog, force=True)
     out["events_s"] = time.perf_counter() - t
@@ -265,11 +266,15 @@ def run_events(catalog, out: dict) -> None:
         t = time.perf_counter()
         update_events(catalog)
         out[key] = time.perf_counter() - t
-        catalog.write(lambda c: c.execute(f"DELETE FROM files WHERE path LIKE '%{_NEW}'"))
+        catalog.write(_drop_copies)
         update_events(catalog)                         # back to the cached catalog's events
 
 
 _NEW = "#bench-new"        # the copies' path ends so
+
+
+def _drop_copies(conn) -> None:
+    conn.execute(f"DELETE FROM files WHERE path LIKE '%{_NEW}'")
 
 
 def _copy_files(conn, batch) -> None:

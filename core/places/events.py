@@ -13,6 +13,15 @@ modification time was dated when it was copied, not when it was taken.
 
 A member without GPS takes the place of the member with GPS nearest to it in time within its
 event (for a one-town event: the event's place), recorded as inferred.
+
+Kept up to date incrementally (update_events): triggers note every file whose date, GPS,
+presence or own place changed (table timeline_changes, migration 0021); only the stretches of
+the timeline around them, between cuts where events provably start afresh
+(core.places.timeline_cuts), are cut again and written, with the home found at the last
+whole cut. The result is the whole timeline cut with that home
+(tests/core/places/test_events_incremental.py). The whole timeline is cut, and home found
+again, on force, the first time, once HOME_REFRESH of the timeline changed since, when the
+first GPS comes to a library without, and when the stretches would reach half of it.
 """
 
 from __future__ import annotations
@@ -206,9 +215,9 @@ def update_events(catalog: Catalog, *, force: bool = False) -> int | None:
                 ids, times, lat, lon = _timeline(conn)
                 home = home_position(times, lat, lon)
                 labels = segment(times, lat, lon, home)
-                drift = 0
             else:
-                ids, times, lat, lon, labels, home, drift = part[:7]
+                ids, times, lat, lon, labels, home = (part.ids, part.times, part.lat, part.lon,
+                                                      part.labels, part.home)
             own = file_places(conn, ids.tolist())
             own = {fid: p for fid, p in own.items() if not p.inferred}
         finally:
@@ -218,12 +227,27 @@ def update_events(catalog: Catalog, *, force: bool = False) -> int | None:
         log.info("events: the whole timeline cut (%d files)", len(ids))
         return catalog.write(_store, events, ids, labels, inferred,
                              _State(seq, home, len(ids), 0))
-    stretches, gone = part[7:]
-    log.info("events: %d stretch(es) of the timeline cut again (%d files)", len(stretches),
-             len(ids))
-    return catalog.write(_store, events, ids, labels, inferred,
-                         _State(seq, home, int(state.get(_HOME_BASE_KEY, 0)), drift),
-                         stretches, gone)
+    log.info("events: %d stretch(es) of the timeline cut again (%d files)",
+             len(part.stretches), len(ids))
+    count = catalog.write(_store, events, ids, labels, inferred,
+                          _State(seq, home, int(state.get(_HOME_BASE_KEY, 0)), part.drift),
+                          part.stretches, part.gone)
+    return count if part.stretches else None     # None: no event's files changed
+
+
+@dataclass(frozen=True)
+class _Part:
+    """The stretches of the timeline cut again: their files (in time order) and events."""
+
+    ids: np.ndarray
+    times: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    labels: np.ndarray
+    home: tuple[float, float] | None          # the kept home they were cut with
+    drift: int                                # files changed since it was found
+    stretches: list[tuple[float, float]]      # between which times old events are replaced
+    gone: list[int]                           # changed files no longer in the timeline
 
 
 @dataclass(frozen=True)
@@ -238,10 +262,9 @@ class _State:
 
 def _changed_stretches(conn: Connection, last_seq: int, state: dict):
     """The timeline stretches touched by the changes after last_seq, cut again with the kept
-    home: (ids, times, lat, lon, labels, home, drift, stretches, gone files); None when the
-    whole timeline must be cut again: home may have moved (HOME_REFRESH of the timeline
-    changed since it was found, or the first GPS came), or the stretches hold over
-    WHOLE_ABOVE of it."""
+    home; None when the whole timeline must be cut again: home may have moved (HOME_REFRESH
+    of the timeline changed since it was found, or the first GPS came), or the pieces read
+    around the changes hold over WHOLE_ABOVE of it."""
     rows = conn.execute("SELECT file_id, old_at FROM timeline_changes WHERE seq > ?",
                         (last_seq,)).fetchall()
     changed = sorted({r[0] for r in rows})
@@ -270,8 +293,10 @@ def _changed_stretches(conn: Connection, last_seq: int, state: dict):
         for r in conn.execute(f"SELECT start_at, end_at FROM events WHERE id IN ({marks})", chunk):
             affected += [r[0], r[1]]
     affected = np.unique(np.array(affected, np.float64))
-    if not len(affected):
-        return _no_stretch(home, drift)
+    if not len(affected):                      # no file of the timeline, before or now
+        empty = np.zeros(0)
+        return _Part(empty.astype(np.int64), empty, empty, empty, empty.astype(np.int64), home,
+                     drift, [], [])
     total = conn.execute("SELECT count(*) FROM event_members").fetchone()[0] + len(changed)
     found = _stretches_within(conn, affected, np.array(changed, np.int64), home, total)
     if found is None:
@@ -290,16 +315,9 @@ def _changed_stretches(conn: Connection, last_seq: int, state: dict):
         offset += int(lab.max()) + 1 if len(lab) else 0
     gone = [f for f in changed if not now.get(f, (None, False))[1]]
     cat = (lambda xs, dt: np.concatenate(xs) if xs else np.zeros(0, dt))
-    return (cat(ids, np.int64), cat(times, np.float64), cat(lat, np.float64),
-            cat(lon, np.float64), cat(labels, np.int64), home, drift,
-            [(s.lo, s.hi) for s in stretches], gone)
-
-
-def _no_stretch(home, drift):
-    """Changes that touch no event (a file outside the timeline got a place, say)."""
-    empty = np.zeros(0, np.float64)
-    return (np.zeros(0, np.int64), empty, empty, empty, np.zeros(0, np.int64), home, drift,
-            [], [])
+    return _Part(cat(ids, np.int64), cat(times, np.float64), cat(lat, np.float64),
+                 cat(lon, np.float64), cat(labels, np.int64), home, drift,
+                 [(s.lo, s.hi) for s in stretches], gone)
 
 
 def _stretches_within(conn: Connection, affected: np.ndarray, changed: np.ndarray, home,
