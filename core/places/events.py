@@ -268,12 +268,6 @@ def _changed_stretches(conn: Connection, last_seq: int, state: dict):
     rows = conn.execute("SELECT file_id, old_at FROM timeline_changes WHERE seq > ?",
                         (last_seq,)).fetchall()
     changed = sorted({r[0] for r in rows})
-    base = int(state.get(_HOME_BASE_KEY, 0))
-    drift = int(state.get(_HOME_DRIFT_KEY, 0)) + len(changed)
-    if drift > HOME_REFRESH * max(base, 1):
-        return None
-    home = None if _HOME_KEYS[0] not in state else \
-        (float(state[_HOME_KEYS[0]]), float(state[_HOME_KEYS[1]]))
     now: dict[int, tuple] = {}                 # changed file -> (taken_at, in timeline, gps)
     events_of: dict[int, int] = {}
     for chunk, marks in in_chunks(changed):
@@ -282,6 +276,14 @@ def _changed_stretches(conn: Connection, last_seq: int, state: dict):
             f"WHERE f.id IN ({marks})", chunk))
         events_of.update(conn.execute(
             f"SELECT file_id, event_id FROM event_members WHERE file_id IN ({marks})", chunk))
+    # files of the timeline, before or now, changed since home was found (a scan that adds
+    # documents or undated files does not move it)
+    drift = int(state.get(_HOME_DRIFT_KEY, 0)) + sum(
+        f in events_of or f not in now or now[f][1] for f in changed)
+    if drift > HOME_REFRESH * max(int(state.get(_HOME_BASE_KEY, 0)), 1):
+        return None
+    home = None if _HOME_KEYS[0] not in state else \
+        (float(state[_HOME_KEYS[0]]), float(state[_HOME_KEYS[1]]))
     if home is None and any(inside and gps for _, inside, gps in now.values()):
         return None
     # where changed files were (their old event, or the time they had, when they had one)
@@ -334,11 +336,13 @@ def _stretches_within(conn: Connection, affected: np.ndarray, changed: np.ndarra
         return float(g[0][0]), float(g[0][-1]), len(g[0]), g[1]
 
     while True:
+        loaded = 0
         for g in groups:
             if key(g) not in done:
                 done[key(g)] = _touched_in_piece(conn, g[0], changed, home, g[1])
-        if sum(len(done[key(g)][0][0]) for g in groups) > WHOLE_ABOVE * total:
-            return None
+            loaded += len(done[key(g)][0][0])
+            if loaded > WHOLE_ABOVE * total:        # as dear as the whole: stop reading
+                return None
         merged = [[*groups[0], done[key(groups[0])][2]]]  # overlapping pieces are one
         for g in groups[1:]:
             _, lo, hi, _ = done[key(g)]

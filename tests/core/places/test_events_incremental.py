@@ -223,3 +223,16 @@ def test_home_is_found_again_once_enough_of_the_library_changed(catalog, caplog)
     assert "whole timeline" in caplog.text
     with catalog.read() as conn:                # Lyon is home now: Munich's days are away
         assert conn.execute("SELECT count(*) FROM events WHERE away = 1").fetchone()[0] == 100
+
+
+def test_files_outside_the_timeline_change_no_event_and_do_not_move_home(catalog):
+    root = P.root(catalog)
+    _put(catalog, root, [(T0 + 3 * d * DAY, ("Munich", HOME)) for d in range(10)])
+    assert update_events(catalog) == 10
+    P.file(catalog, root, "/lib/scan.pdf", kind="other")
+    P.file(catalog, root, "/lib/copied.jpg", taken=T0 + 3 * DAY, source="mtime")
+    assert update_events(catalog) is None
+    with catalog.read() as conn:
+        state = dict(conn.execute("SELECT key, value FROM search_state").fetchall())
+        assert conn.execute("SELECT count(*) FROM timeline_changes").fetchone()[0] == 0
+    assert state["events_home_drift"] == 0
