@@ -25,7 +25,11 @@ Rows (seconds unless said):
                            disk (empty files; size and mtime as the catalog holds) and compares
                            them with the catalog; reads no contents
   people +5%               core.people.update_people on the newest 5% of faces (then reset)
-  events                   core.places.events.update_events(force=True): the whole timeline
+  events                   core.places.events.update_events(force=True): the whole timeline;
+                           then after +1% new photos (copies of files with their places: the
+                           newest 1% again after the last day, or 1% scattered over the years
+                           within an hour of an existing one) update_events(): only the
+                           stretches they touch (the copies are deleted again after each)
   near-dupes               core.search.duplicates(near=True): exact and near groups, in its
                            own process, stopped after --dupes-limit seconds ("> limit")
   plan                     core.organize.make_plan, date layout, the whole library, stored
@@ -41,6 +45,7 @@ import argparse
 import json
 import math
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -72,6 +77,8 @@ ROWS = [  # (key, label, unit)
     ("rescan_s", "no-change rescan", "s"),
     ("people_s", "people after +5% faces", "s"),
     ("events_s", "events (whole timeline)", "s"),
+    ("events_import_s", "events after +1% new photos, one import (incremental)", "s"),
+    ("events_scattered_s", "events after +1% new photos, scattered (incremental)", "s"),
     ("dupes_s", "near-duplicate groups", "s"),
     ("plan_s", "plan (date layout)", "s"),
     ("review_p95_ms", "review keypress p95", "ms"),
@@ -240,9 +247,50 @@ def run_people(catalog, built, out: dict) -> None:
 def run_events(catalog, out: dict) -> None:
     from core.places.events import update_events
 
+    catalog.write(_drop_copies)                        # a run stopped half-way left them
     t = time.perf_counter()
     out["events"] = update_events(catalog, force=True)
     out["events_s"] = time.perf_counter() - t
+    # +1% new photos, then only the stretches they touch are cut again: one import of recent
+    # days after the newest photo, and copies scattered over the years (old cards found)
+    with catalog.read() as conn:
+        rows = conn.execute("SELECT f.id, f.taken_at FROM files f JOIN event_members m "
+                            "ON m.file_id = f.id ORDER BY f.taken_at").fetchall()
+    k = max(1, len(rows) // 100)
+    span = rows[-1][1] - rows[-k][1] + 86400.0
+    recent = [(fid, span) for fid, _ in rows[-k:]]
+    rng = random.Random(1)
+    scattered = [(fid, rng.uniform(-3600.0, 3600.0)) for fid, _ in rng.sample(rows, k)]
+    for key, batch in (("events_import_s", recent), ("events_scattered_s", scattered)):
+        catalog.write(_copy_files, batch)
+        t = time.perf_counter()
+        update_events(catalog)
+        out[key] = time.perf_counter() - t
+        catalog.write(_drop_copies)
+        update_events(catalog)                         # back to the cached catalog's events
+
+
+_NEW = "#bench-new"        # the copies' path ends so
+
+
+def _drop_copies(conn) -> None:
+    conn.execute(f"DELETE FROM files WHERE path LIKE '%{_NEW}'")
+
+
+def _copy_files(conn, batch) -> None:
+    """New files: copies of (file id, seconds later), with the original's GPS place."""
+    for fid, dt in batch:
+        new = conn.execute(
+            "INSERT INTO files(root_id, path, folder, name, kind, format, size, mtime_ns, "
+            "content_hash, taken_at, taken_at_source, gps_lat, gps_lon, status, first_seen_at) "
+            "SELECT root_id, path || ?, folder, name, kind, format, size, mtime_ns, content_hash, "
+            "taken_at + ?, taken_at_source, gps_lat, gps_lon, status, first_seen_at "
+            "FROM files WHERE id = ?", (f"-{fid}{_NEW}", dt, fid)).lastrowid
+        conn.execute("INSERT INTO file_places(file_id, source, place, region, country, "
+                     "country_code, distance_km, place_key, region_key, country_key, spellings) "
+                     "SELECT ?, source, place, region, country, country_code, distance_km, "
+                     "place_key, region_key, country_key, spellings FROM file_places "
+                     "WHERE file_id = ? AND source = 'gps'", (new, fid))
 
 
 def run_dupes(home: Path, limit_s: float, out: dict) -> None:

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from core.catalog import Catalog, Connection
+from core.catalog.chunks import in_chunks
 from core.catalog.spaces import vector_space
 from core.collections.grouping import (
     EXTEND_MARGIN,
@@ -81,10 +82,12 @@ def load_vectors(conn: Connection, model_id: str, file_ids: list[int] | None = N
     are averaged."""
     sql = ("SELECT e.file_id, e.vector FROM embeddings e JOIN files f ON f.id = e.file_id "
            "WHERE e.model_id = ? AND f.status = 'present' AND f.kind IN ('photo', 'video')")
-    rows = conn.execute(sql + " ORDER BY e.file_id", (model_id,)).fetchall()
-    if file_ids is not None:
-        wanted = set(file_ids)
-        rows = [r for r in rows if r[0] in wanted]
+    if file_ids is None:
+        rows = conn.execute(sql + " ORDER BY e.file_id", (model_id,)).fetchall()
+    else:                               # only these files' rows are read (a few of a million)
+        rows = [r for chunk, marks in in_chunks(sorted({int(f) for f in file_ids}))
+                for r in conn.execute(f"{sql} AND e.file_id IN ({marks}) ORDER BY e.file_id",
+                                      (model_id, *chunk))]
     if rows:
         # a blob of the wrong length (a damaged row) must not stop the recluster: left out
         size = Counter(len(r[1]) for r in rows).most_common(1)[0][0]
@@ -336,10 +339,12 @@ def assign_new(catalog: Catalog, registry=None, *, model_id: str | None = None) 
         if not crow:
             return 0
         where = {r[0]: r[1] for r in conn.execute("SELECT file_id, cluster_id FROM cluster_members")}
-        fids, vecs = load_vectors(conn, model_id)
-    keep = np.array([int(f) not in where for f in fids], dtype=bool)
-    member_vecs = {int(f): v for f, v in zip(fids[~keep], vecs[~keep])}
-    fids, vecs = fids[keep], vecs[keep]
+        # the vectors of the files in no collection only (not the library's million)
+        fids, vecs = load_vectors(conn, model_id, [r[0] for r in conn.execute(
+            "SELECT f.id FROM files f WHERE f.status = 'present' AND f.kind IN ('photo', "
+            "'video') AND NOT EXISTS (SELECT 1 FROM cluster_members m WHERE m.file_id = f.id) "
+            "AND EXISTS (SELECT 1 FROM embeddings e WHERE e.file_id = f.id "
+            "AND e.model_id = ?)", (model_id,))])
     if not len(fids):
         return 0
     cids = [r[0] for r in crow]
@@ -349,7 +354,15 @@ def assign_new(catalog: Catalog, registry=None, *, model_id: str | None = None) 
         return 0
     saved = _load_join_model(catalog, model_id)
     if saved is not None:
-        rows = _join_predicted(saved, fids, vecs, where, member_vecs, cids, cents)
+        by_collection: dict[int, list[int]] = {}
+        for f, c in where.items():
+            by_collection.setdefault(c, []).append(f)
+
+        def member_vectors(c: int) -> np.ndarray:     # read when a newcomer may join c
+            with catalog.read() as conn:
+                return load_vectors(conn, model_id, by_collection.get(c, []))[1]
+
+        rows = _join_predicted(saved, fids, vecs, where, member_vectors, cids, cents)
     else:
         rows = _join_by_radius(fids, vecs, cids, cents, radii)
 
@@ -364,7 +377,7 @@ def assign_new(catalog: Catalog, registry=None, *, model_id: str | None = None) 
 
 
 def _join_predicted(saved: dict, fids, vecs, where: dict[int, int],
-                    member_vecs: dict[int, np.ndarray], cids: list[int],
+                    member_vectors, cids: list[int],
                     cents: np.ndarray) -> list[tuple[int, int, float]]:
     """hdbscan places each file in a cluster of the last recluster; it joins the collection
     holding that cluster's files now (merges, splits and moves by the user included) whose
@@ -381,10 +394,10 @@ def _join_predicted(saved: dict, fids, vecs, where: dict[int, int],
 
     def within(c: int, v: np.ndarray) -> bool:
         if c not in reach:
-            mine = [member_vecs[f] for f, col in where.items() if col == c and f in member_vecs]
+            mine = member_vectors(c)
             cent = cents[row_of[c]]
-            reach[c] = EXTEND_MARGIN * max((float(np.linalg.norm(m - cent)) for m in mine),
-                                           default=0.0)
+            reach[c] = EXTEND_MARGIN * (float(np.linalg.norm(mine - cent, axis=1).max())
+                                        if len(mine) else 0.0)
         return float(np.linalg.norm(v - cents[row_of[c]])) <= reach[c]
 
     rows = []

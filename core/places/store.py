@@ -80,13 +80,19 @@ def set_gps_place(conn: Connection, file_id: int, place: Place | None) -> None:
     conn.execute(_UPSERT, _row(file_id, "gps", place, place.distance_km))
 
 
-def set_inferred_places(conn: Connection, places: dict[int, FilePlace | None]) -> int:
+def set_inferred_places(conn: Connection, places: dict[int, FilePlace | None],
+                        scope: list[int] | None = None) -> int:
     """Make the inferred ('event') places of files match `places` (None: no inferred place);
-    files with a GPS place are never touched. Writes only what changed; returns that count."""
-    have = {r[0]: (r[1], r[2], r[3], r[4]) for r in conn.execute(
-        "SELECT file_id, place, region, country, spellings FROM file_places "
-        "WHERE source = 'event'")}
-    gps = {r[0] for r in conn.execute("SELECT file_id FROM file_places WHERE source = 'gps'")}
+    files with a GPS place are never touched. scope: only these files' places are looked at
+    (None: all files'). Writes only what changed; returns that count."""
+    select = "SELECT file_id, place, region, country, spellings, source FROM file_places"
+    if scope is None:
+        rows = conn.execute(select).fetchall()
+    else:
+        rows = [r for chunk, marks in in_chunks(sorted(set(scope)))
+                for r in conn.execute(f"{select} WHERE file_id IN ({marks})", chunk)]
+    have = {r[0]: (r[1], r[2], r[3], r[4]) for r in rows if r[5] == "event"}
+    gps = {r[0] for r in rows if r[5] == "gps"}
     changed = 0
     for fid, p in places.items():
         if fid in gps:

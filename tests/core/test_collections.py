@@ -306,3 +306,29 @@ def test_a_damaged_vector_is_left_out_of_the_recluster_and_logged(catalog, caplo
     assert rep.files == len(ids) - 1 and rep.collections == 2
     assert "1 vectors of" in caplog.text and "left out" in caplog.text
     assert ids[0] not in members(catalog)
+
+
+def test_a_newcomer_joins_reading_only_its_vector_and_its_collections(catalog):
+    """Joining reads the vectors of the files in no collection and of the collection a
+    newcomer may join, not the library's (a million at most, read after every index)."""
+    import re
+
+    x, _ = blobs(n_groups=3, per=20, noise=0, seed=11)
+    ids = plant_files(catalog, x)
+    recluster(catalog, model_id=MODEL, min_cluster_size=5)
+    m = members(catalog)
+    rng = np.random.default_rng(12)
+    (new,) = _add_vectors(catalog, [x[:20].mean(axis=0) + rng.normal(scale=0.002, size=DIM)])
+    statements: list[str] = []
+    with catalog.read() as conn:
+        conn.set_trace_callback(statements.append)
+    try:
+        assert assign_new(catalog, model_id=MODEL) == 1
+    finally:
+        with catalog.read() as conn:
+            conn.set_trace_callback(None)
+    assert members(catalog)[new] == m[ids[0]]
+    reads = [s for s in statements if "e.vector" in s]
+    assert reads and all("e.file_id IN (" in s for s in reads)
+    read = {int(i) for s in reads for i in re.findall(r"\d+", s.split("IN (", 1)[1])}
+    assert read == {new} | {f for f, c in m.items() if c == m[ids[0]]}

@@ -146,6 +146,7 @@ def _catalog_at(version: int, db, lib) -> dict[str, list[str]]:
     _put(conn, p, "shot_quality", file_id=a, content_hash="h", sharpness=120.0, focus="centre",
          faces=0, clipped_high=0.0, clipped_low=0.01, brightness=0.5, eyes_closed=None,
          phash=12345, computed_at=now)
+    _put(conn, p, "timeline_changes", file_id=a, old_at=T2023 - 60, new_at=T2023)
     conn.close()
     return p
 
