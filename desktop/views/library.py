@@ -16,18 +16,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.query import FOLDER, TAKEN_AT, Filters, Listing, list_library, month_label
+from core.query import (
+    FOLDER,
+    TAKEN_AT,
+    Filters,
+    IdListing,
+    Listing,
+    library_ids,
+    list_library,
+    month_label,
+    rows_by_ids,
+)
 from core.query.library import UNDATED, count_library
 from core.query.stacks import stack_rows
 from desktop.elided_label import ElidedLabel
+from desktop.grid_rows import PagedRows
 from desktop.library_model import GridView, LibraryModel
 from desktop.style import icon
 from desktop.views.memories import MemoriesStrip
 from desktop.workers import describe, run_async
 
+# up to this many files the grid holds every row, with timeline bands; past it, the file ids
+# only, and the rows of the pages shown (desktop.grid_rows.PagedRows)
 BANDS_MAX_ROWS = 20_000
-FIRST_PAGE = 600   # rows read first (a first screen at any zoom); the whole list follows
-FULL_LIST_DELAY_MS = 1000
 
 
 class LibraryPage(QWidget):
@@ -159,27 +170,17 @@ class LibraryPage(QWidget):
         if self.mode != "library":
             return
         self.memories.reload()
-        # a million rows take seconds to read: the first screen comes from the first page
         catalog, filters, group = self.services.catalog, self.filters, self.group.currentData()
 
-        def read_first():
+        def read() -> Listing | IdListing:
+            # a big library's rows would be ~1 GB of tuples at a million files, read for
+            # seconds: its ids are 8 MB, and the grid fetches the pages it shows
             if count_library(catalog, filters) <= BANDS_MAX_ROWS:
-                return list_library(catalog, filters, group), False
-            return list_library(catalog, filters, group, limit=FIRST_PAGE), True
+                return list_library(catalog, filters, group)
+            return library_ids(catalog, filters, group)
 
-        def first_page(result: tuple[Listing, bool]) -> None:
-            data, partial = result
-            self._apply_rows(gen, data, partial=partial)
-            if not partial or gen != self._generation:
-                return
-            # after the first screen's thumbnails: reading a million rows holds the GIL for
-            # seconds, and the thumbnail threads waited behind it
-            QTimer.singleShot(FULL_LIST_DELAY_MS, lambda: gen == self._generation and run_async(
-                list_library, catalog, filters, group,
-                on_done=lambda rest: self._apply_rows(gen, rest),
-                on_error=lambda e: self._load_failed(gen, e)))
-
-        run_async(read_first, on_done=first_page, on_error=lambda e: self._load_failed(gen, e))
+        run_async(read, on_done=lambda data: self._apply_rows(gen, data),
+                  on_error=lambda e: self._load_failed(gen, e))
 
     def set_filters(self, filters: Filters) -> None:
         if filters != self.filters:
@@ -187,22 +188,27 @@ class LibraryPage(QWidget):
         self.filters = filters
         self.reload()
 
-    def _apply_rows(self, gen: int, data: Listing, partial: bool = False) -> None:
-        """partial: the first page; `loaded` is emitted once the whole list is in."""
+    def _apply_rows(self, gen: int, data: Listing | IdListing) -> None:
         if gen != self._generation or self.mode != "library":
             return  # a newer reload (or a search) superseded this one
-        rows = data.rows
         keep = self.grid.current_id()
         top = self.grid.verticalScrollBar().value()
-        # timeline bands give every item its own size, which the view's layout asks one by
-        # one: past BANDS_MAX_ROWS the grid stays uniform, with month badges (bench_gui)
-        headers = data.headers if len(rows) <= BANDS_MAX_ROWS and not partial else {}
-        self.grid.set_bands(bool(headers))
-        self.model.set_rows(rows, row_of=data.row_of, starts=data.starts, headers=headers)
+        if isinstance(data, IdListing):
+            catalog = self.services.catalog
+            rows = PagedRows(data.ids, lambda ids: rows_by_ids(catalog, ids))
+            self.grid.set_bands(False)
+            self.model.set_rows(rows, starts=data.starts)
+        else:
+            rows = data.rows
+            # timeline bands give every item its own size, which the view's layout asks one
+            # by one: past BANDS_MAX_ROWS the grid stays uniform, with month badges (bench_gui)
+            headers = data.headers if len(rows) <= BANDS_MAX_ROWS else {}
+            self.grid.set_bands(bool(headers))
+            self.model.set_rows(rows, row_of=data.row_of, starts=data.starts, headers=headers)
         filtered = not self.filters.is_empty()
         self.title.setText("Filtered library" if filtered else "All photos and videos")
         self.load_error = None
-        self.notice.setText(f"{len(rows):,} items" if not partial else "reading the library…")
+        self.notice.setText(f"{len(rows):,} items")
         self.notice.setToolTip("")
         if not rows and filtered:
             self._show_nothing_found("No file passes these filters.\n"
@@ -216,8 +222,6 @@ class LibraryPage(QWidget):
             if keep is not None and self.model.index_of(keep).isValid():
                 self.grid.setCurrentIndex(self.model.index_of(keep))
             self.grid.verticalScrollBar().setValue(top)
-        if partial:
-            return
         self.rows_loaded = True
         self.loaded.emit()
 
