@@ -84,10 +84,10 @@ class PagedRows:
     paged = True
 
     def __init__(self, ids: np.ndarray, fetch: Callable[[list[int]], Sequence[tuple]], *,
-                 page: int = PAGE_ROWS, pages: int = MAX_PAGES):
+                 page: int | None = None, pages: int | None = None):
         self._ids = np.asarray(ids, dtype=np.int64)
         self._fetch = fetch
-        self.page, self.pages = page, max(2, pages)
+        self.page, self.pages = page or PAGE_ROWS, max(2, pages or MAX_PAGES)
         self._cache: OrderedDict[int, list[tuple]] = OrderedDict()   # page number -> rows
         self._pos: dict[int, int] = {}     # file id -> row, for the cached rows
         self.fetched = 0                   # pages fetched (tests, the benchmark)

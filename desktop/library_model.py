@@ -76,6 +76,7 @@ class LibraryModel(QAbstractListModel):
         self.loader = loader
         # the row source (desktop.grid_rows): the delegate reads `_rows[row]` and `len(_rows)`
         self._rows: PlainRows | PagedRows = PlainRows([])
+        self._count = 0   # len(_rows): the view asks rowCount thousands of times a page-down
         self._scores: dict[int, float] = {}
         self._hits: dict[int, Any] = {}
         self.starts: dict[int, str] = {}  # row -> label of the group (month...) it begins
@@ -94,6 +95,7 @@ class LibraryModel(QAbstractListModel):
         thread only swaps references."""
         self.beginResetModel()
         self._rows = rows if isinstance(rows, PagedRows) else PlainRows(rows, row_of)
+        self._count = len(self._rows)
         self._scores = scores or {}
         self._hits = hits or {}
         self.starts = starts or {}
@@ -139,6 +141,7 @@ class LibraryModel(QAbstractListModel):
         else:
             self.beginRemoveRows(QModelIndex(), row + 1, row - n)
         change()
+        self._count = len(self._rows)
         after = row + 1 if n > 0 else row + 1 - n
         self.starts = {(k + n if k >= after else k): v for k, v in self.starts.items()}
         self.headers = {(k + n if k >= after else k): v for k, v in self.headers.items()}
@@ -187,7 +190,7 @@ class LibraryModel(QAbstractListModel):
 
     # --- Qt model API ---
     def rowCount(self, parent: QModelIndex | None = None) -> int:
-        return 0 if parent is not None and parent.isValid() else len(self._rows)
+        return 0 if parent is not None and parent.isValid() else self._count
 
     def data(self, index: QModelIndex, role: int = Qt.DisplayRole) -> Any:
         if not index.isValid():
