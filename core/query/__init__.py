@@ -43,6 +43,7 @@ from core.query.detail import FileDetail, file_detail, showcase_file
 from core.query.display import camera_label, clock, file_size, month_label
 from core.query.errors import FilterError, QueryError
 from core.query.filters import Filters, allowed_ids, clause, where_clause
+from core.query.id_listing import IdListing, library_ids
 from core.query.library import (
     DURATION,
     ERROR,
@@ -61,14 +62,14 @@ from core.query.library import (
     list_library,
     rows_by_ids,
 )
-from core.query.id_listing import IdListing, library_ids
 from core.query.status import ProblemEntry, library_status, list_problems
 
 __all__ = [
     "DURATION", "ERROR", "FOLDER", "GROUPS", "HASH", "ID", "KIND", "NAME", "PATH", "STACK", "TAKEN_AT",
     "CollectionSummary", "FileDetail", "FileRef", "FilterChoices", "FilterError", "Filters",
-    "IdListing", "Listing", "ProblemEntry", "QueryError", "allowed_ids", "camera_label", "clause", "clock",
-    "collection_members", "collection_names", "file_detail", "file_size", "filter_choices",
-    "has_collections", "library_ids", "library_status", "list_collections", "list_library", "list_problems",
-    "month_label", "rows_by_ids", "showcase_file", "where_clause",
+    "IdListing", "Listing", "ProblemEntry", "QueryError", "allowed_ids", "camera_label", "clause",
+    "clock", "collection_members", "collection_names", "file_detail", "file_size",
+    "filter_choices", "has_collections", "library_ids", "library_status", "list_collections",
+    "list_library", "list_problems", "month_label", "rows_by_ids", "showcase_file",
+    "where_clause",
 ]

@@ -12,8 +12,7 @@ import pytest
 
 from benchmarks.scale_catalog import build
 from core.catalog import Catalog
-from core.query import ID, GROUPS, Filters, library_ids, list_library, rows_by_ids
-from core.query import id_listing
+from core.query import GROUPS, ID, Filters, id_listing, library_ids, list_library, rows_by_ids
 
 
 @pytest.fixture(scope="module")
