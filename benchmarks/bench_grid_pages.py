@@ -109,7 +109,8 @@ def main(argv=None) -> int:
     fetch.sort()
     out["page_fetch_ms"] = {"p50": fetch[len(fetch) // 2], "p95": fetch[int(len(fetch) * .95)],
                             "max": fetch[-1], "rows": args.page_rows}
-    out["page_rows_peak_mb"] = peak_mb(lambda: rows_by_ids(cat, ids[:args.page_rows].tolist()))
+    first = ids[:args.page_rows].tolist()
+    out["page_rows_peak_mb"] = peak_mb(lambda: rows_by_ids(cat, first))
     del listing, ids
     print(json.dumps(out), flush=True)
 
