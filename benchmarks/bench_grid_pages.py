@@ -5,11 +5,17 @@ starts of the paged grid (core.query.library_ids), and one page of rows fetched 
 migrated or written, so a shared benchmark catalog can be measured while others read it.
 
     .venv/bin/python -m benchmarks.bench_grid_pages CATALOG.sqlite [--group date] [--pages 200]
-        [--skip-whole]
+        [--skip-whole] [--grid]
 
 Each read runs twice for time (the second, warm, is reported with the first) and once more
 under tracemalloc for its peak of Python allocations; "kept" is the resident memory (VmRSS)
 still held while the result is alive, over what the process held before.
+
+--grid: the grid itself (desktop.library_model's GridView and LibraryModel over
+desktop.grid_rows.PagedRows, offscreen, 1280x760, no thumbnail cache: the loader decodes the
+files, which a scale catalog's placeholders fail fast) on those ids: the model reset, then 100
+page-downs each painted at once, with the GUI thread's wall and CPU time per page-down and
+the pages fetched. Not the app: no window, models or workers besides the thumbnails.
 """
 
 from __future__ import annotations
@@ -71,6 +77,53 @@ def kept_mb(fn) -> tuple[float, object]:
     return rss_mb() - before, out
 
 
+def grid_run(cat, listing, page_downs: int = 100) -> dict:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.grid_rows import PagedRows
+    from desktop.library_model import GridView, LibraryModel
+    from desktop.thumbs import ThumbnailLoader
+
+    app = QApplication.instance() or QApplication([])  # noqa: F841 - kept alive
+    model = LibraryModel(ThumbnailLoader(None))
+    grid = GridView()
+    grid.setModel(model)
+    grid.resize(1280, 760)
+    grid.show()
+    QCoreApplication.processEvents()
+    out: dict = {"rss_before_mb": rss_mb()}
+    src = PagedRows(listing.ids, lambda ids: rows_by_ids(cat, ids))
+    t = time.perf_counter()
+    model.set_rows(src, starts=listing.starts)
+    out["reset_ms"] = (time.perf_counter() - t) * 1000
+    worst, end = 0.0, time.perf_counter() + 2.0        # the batched layout settles
+    while time.perf_counter() < end:
+        t = time.perf_counter()
+        QCoreApplication.processEvents()
+        worst = max(worst, time.perf_counter() - t)
+        time.sleep(0.002)
+    out["layout_worst_ms"] = worst * 1000
+    bar = grid.verticalScrollBar()
+    walls, cpus = [], []
+    for _ in range(page_downs):
+        t, c = time.perf_counter(), time.thread_time()
+        bar.setValue(bar.value() + bar.pageStep())
+        grid.viewport().repaint()
+        QCoreApplication.processEvents()
+        walls.append((time.perf_counter() - t) * 1000)
+        cpus.append((time.thread_time() - c) * 1000)
+        time.sleep(0.01)
+    walls.sort()
+    cpus.sort()
+    out.update(page_down_wall_ms={"p50": walls[len(walls) // 2], "max": walls[-1]},
+               page_down_cpu_ms={"p50": cpus[len(cpus) // 2], "max": cpus[-1]},
+               pages_fetched=src.fetched, rows_held=src.cached(),
+               rss_after_mb=rss_mb())
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("catalog", type=Path)
@@ -78,6 +131,7 @@ def main(argv=None) -> int:
     ap.add_argument("--pages", type=int, default=200, help="random pages fetched by id")
     ap.add_argument("--page-rows", type=int, default=256)
     ap.add_argument("--skip-whole", action="store_true", help="not the whole listing")
+    ap.add_argument("--grid", action="store_true", help="page the grid over the ids")
     args = ap.parse_args(argv)
     cat = ReadOnlyCatalog(args.catalog)
     g = args.group
@@ -86,9 +140,11 @@ def main(argv=None) -> int:
     t = time.perf_counter()
     out["files"] = count_library(cat)
     out["count_s"] = time.perf_counter() - t
-    t = time.perf_counter()
-    list_library(cat, None, g, limit=600)
-    out["first_page_600_s"] = time.perf_counter() - t
+    # the grid's first page as read before (timeline headers, dropped for a big library) and now
+    for key, bands in (("first_page_600_with_headers_s", True), ("first_page_600_s", False)):
+        t = time.perf_counter()
+        list_library(cat, None, g, limit=600, headers=bands)
+        out[key] = time.perf_counter() - t
 
     out["ids_s"], listing = timed(lambda: library_ids(cat, None, g))
     out["rows"], out["group_starts"] = len(listing), len(listing.starts)
@@ -111,6 +167,8 @@ def main(argv=None) -> int:
                             "max": fetch[-1], "rows": args.page_rows}
     first = ids[:args.page_rows].tolist()
     out["page_rows_peak_mb"] = peak_mb(lambda: rows_by_ids(cat, first))
+    if args.grid:
+        out["grid"] = grid_run(cat, listing)
     del listing, ids
     print(json.dumps(out), flush=True)
 

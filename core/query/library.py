@@ -118,13 +118,15 @@ def listing_sql(filters: Filters | None, group: str, columns: str, *, stacked: b
 
 
 def list_library(catalog: Catalog, filters: Filters | None = None, group: str = "date", *,
-                 limit: int | None = None, offset: int = 0, stacked: bool = True) -> Listing:
+                 limit: int | None = None, offset: int = 0, stacked: bool = True,
+                 headers: bool = True) -> Listing:
     """Files passing `filters`, ordered for `group` ("date": newest first; "folder";
     "collection": collection by collection, the rest last; "name"), `limit` rows from
     `offset` (all when limit is None). `stacked`: a stack of look-alike shots is one row, its
-    cover, carrying the stack's size (core.cull). Run it on a worker thread: at 100k files it
-    reads for a fraction of a second; a big library's grid pages instead
-    (core.query.library_ids)."""
+    cover, carrying the stack's size (core.cull). `headers`: the date grouping's timeline
+    bands (their event titles read the library's places: seconds at a million files). Run it
+    on a worker thread: at 100k files it reads for a fraction of a second; a big library's
+    grid pages instead (core.query.library_ids)."""
     sql, args = listing_sql(filters, group, f"{_COLUMNS}, {_LABELS.get(group, 'NULL')}",
                             stacked=stacked)
     if limit is not None or offset:
@@ -135,12 +137,11 @@ def list_library(catalog: Catalog, filters: Filters | None = None, group: str = 
         rows = [tuple(r)[:_WIDTH] for r in raw]
         starts = GroupStarts(group, TAKEN_AT, FOLDER, _WIDTH)
         starts.add(raw)
-        headers = {}
-        if group == "date":
-            headers = _timeline_headers(conn, rows, [r[_WIDTH] for r in raw],
+        bands = {}
+        if group == "date" and headers:
+            bands = _timeline_headers(conn, rows, [r[_WIDTH] for r in raw],
                                         [r[_WIDTH + 1] for r in raw])
-    return Listing(rows, group, starts.starts, {r[ID]: i for i, r in enumerate(rows)},
-                   headers)
+    return Listing(rows, group, starts.starts, {r[ID]: i for i, r in enumerate(rows)}, bands)
 
 
 def _month_of(t: float) -> tuple[dt.datetime, str, float, float]:

@@ -39,6 +39,8 @@ from desktop.workers import describe, run_async
 # up to this many files the grid holds every row, with timeline bands; past it, the file ids
 # only, and the rows of the pages shown (desktop.grid_rows.PagedRows)
 BANDS_MAX_ROWS = 20_000
+FIRST_PAGE = 600   # a big library's rows read first (a first screen at any zoom); ids follow
+IDS_DELAY_MS = 1000
 
 
 class LibraryPage(QWidget):
@@ -148,6 +150,7 @@ class LibraryPage(QWidget):
         self._generation = 0
         self._to_top = False
         self.rows_loaded = False
+        self._paged_as: tuple | None = None   # (filters, group) of the paged rows shown
 
     # --- stacks of look-alike shots: a tile that opens in place ---
     def toggle_stack(self, cover_id: int) -> None:
@@ -171,16 +174,31 @@ class LibraryPage(QWidget):
             return
         self.memories.reload()
         catalog, filters, group = self.services.catalog, self.filters, self.group.currentData()
+        # the same big library again (files came or went): its rows stay shown until the new
+        # ids replace them, and the current file and scroll position are kept
+        again = self.model.paged and self._paged_as == (filters, group)
 
-        def read() -> Listing | IdListing:
-            # a big library's rows would be ~1 GB of tuples at a million files, read for
-            # seconds: its ids are 8 MB, and the grid fetches the pages it shows
+        def read_first() -> tuple[Listing | IdListing, bool]:
             if count_library(catalog, filters) <= BANDS_MAX_ROWS:
-                return list_library(catalog, filters, group)
-            return library_ids(catalog, filters, group)
+                return list_library(catalog, filters, group), False
+            if again:
+                return library_ids(catalog, filters, group), False
+            # a big library: its first rows at once (~10 ms by the date order's index at a
+            # million files), then its ids (~3 s there); the grid fetches the pages it shows
+            return list_library(catalog, filters, group, limit=FIRST_PAGE, headers=False), True
 
-        run_async(read, on_done=lambda data: self._apply_rows(gen, data),
-                  on_error=lambda e: self._load_failed(gen, e))
+        def first_page(result: tuple[Listing | IdListing, bool]) -> None:
+            data, partial = result
+            self._apply_rows(gen, data, partial=partial)
+            if not partial or gen != self._generation:
+                return
+            # after the first screen's thumbnails: the ids' read holds the GIL in bursts
+            QTimer.singleShot(IDS_DELAY_MS, lambda: gen == self._generation and run_async(
+                library_ids, catalog, filters, group,
+                on_done=lambda ids: self._apply_rows(gen, ids),
+                on_error=lambda e: self._load_failed(gen, e)))
+
+        run_async(read_first, on_done=first_page, on_error=lambda e: self._load_failed(gen, e))
 
     def set_filters(self, filters: Filters) -> None:
         if filters != self.filters:
@@ -188,7 +206,8 @@ class LibraryPage(QWidget):
         self.filters = filters
         self.reload()
 
-    def _apply_rows(self, gen: int, data: Listing | IdListing) -> None:
+    def _apply_rows(self, gen: int, data: Listing | IdListing, partial: bool = False) -> None:
+        """partial: a big library's first page; `loaded` is emitted once its ids are in."""
         if gen != self._generation or self.mode != "library":
             return  # a newer reload (or a search) superseded this one
         keep = self.grid.current_id()
@@ -198,17 +217,18 @@ class LibraryPage(QWidget):
             rows = PagedRows(data.ids, lambda ids: rows_by_ids(catalog, ids))
             self.grid.set_bands(False)
             self.model.set_rows(rows, starts=data.starts)
+            self._paged_as = (self.filters, data.group)
         else:
             rows = data.rows
             # timeline bands give every item its own size, which the view's layout asks one
             # by one: past BANDS_MAX_ROWS the grid stays uniform, with month badges (bench_gui)
-            headers = data.headers if len(rows) <= BANDS_MAX_ROWS else {}
+            headers = data.headers if len(rows) <= BANDS_MAX_ROWS and not partial else {}
             self.grid.set_bands(bool(headers))
             self.model.set_rows(rows, row_of=data.row_of, starts=data.starts, headers=headers)
         filtered = not self.filters.is_empty()
         self.title.setText("Filtered library" if filtered else "All photos and videos")
         self.load_error = None
-        self.notice.setText(f"{len(rows):,} items")
+        self.notice.setText(f"{len(rows):,} items" if not partial else "reading the library…")
         self.notice.setToolTip("")
         if not rows and filtered:
             self._show_nothing_found("No file passes these filters.\n"
@@ -222,6 +242,8 @@ class LibraryPage(QWidget):
             if keep is not None and self.model.index_of(keep).isValid():
                 self.grid.setCurrentIndex(self.model.index_of(keep))
             self.grid.verticalScrollBar().setValue(top)
+        if partial:
+            return
         self.rows_loaded = True
         self.loaded.emit()
 

@@ -26,6 +26,7 @@ def big(services, paths, tmp_path, monkeypatch):
     of 50 rows, 4 pages kept."""
     big_catalog(services.catalog, paths, tmp_path / "lib", TOTAL, real=40, size=(320, 240))
     monkeypatch.setattr(library_view, "BANDS_MAX_ROWS", 500)
+    monkeypatch.setattr(library_view, "IDS_DELAY_MS", 0)
     monkeypatch.setattr(grid_rows, "PAGE_ROWS", 50)
     monkeypatch.setattr(grid_rows, "MAX_PAGES", 4)
     return services
@@ -155,6 +156,7 @@ def _stacked_library(tmp_path, services):
 def test_a_stack_opens_and_closes_in_place_in_a_paged_grid(tmp_path, services, win, qtbot,
                                                           monkeypatch):
     monkeypatch.setattr(library_view, "BANDS_MAX_ROWS", 1)     # two tiles: paged
+    monkeypatch.setattr(library_view, "IDS_DELAY_MS", 0)
     _stacked_library(tmp_path, services)
     with qtbot.waitSignal(win.library.loaded, timeout=10000):
         win.search.run_now()

@@ -49,8 +49,8 @@ def test_people_page_loads_covers_for_the_tiles_on_screen_only(many_people, make
     assert len(set(asked)) < n
 
 
-def test_a_big_library_is_read_as_its_ids_and_the_pages_shown(paths, services, make_window,
-                                                              qtbot, tmp_path):
+def test_a_big_library_shows_its_first_page_then_pages_by_its_ids(paths, services,
+                                                                  make_window, qtbot, tmp_path):
     from desktop import grid_rows
     from desktop.views import library as library_view
     from tests.desktop.big_catalog import build as big_catalog
@@ -60,16 +60,22 @@ def test_a_big_library_is_read_as_its_ids_and_the_pages_shown(paths, services, m
     win = make_window()
     win.resize(1000, 700)
     win.show()
-    counts: list[int] = []
-    win.library.model.rowsReplaced.connect(lambda: counts.append(win.library.model.rowCount()))
+    model = win.library.model
+    counts: list[tuple[int, bool]] = []
+    model.rowsReplaced.connect(lambda: counts.append((model.rowCount(), model.paged)))
     with qtbot.waitSignal(win.library.loaded, timeout=30000):
         win.library.reload()
-    # one reset with every row counted; the rows held are the few pages painted
-    assert counts[-1:] == [total] and win.library.model.paged
+    # the first screen came from one page; `loaded` waited for the ids, and the rows held
+    # are the few pages painted
+    assert counts[-2:] == [(library_view.FIRST_PAGE, False), (total, True)]
     assert win.library.notice.text() == f"{total:,} items"
     win.library.grid.viewport().repaint()
-    held = win.library.model._rows.cached()
-    assert 0 < held <= grid_rows.PAGE_ROWS * grid_rows.MAX_PAGES < total // 3
+    assert 0 < model._rows.cached() <= grid_rows.PAGE_ROWS * grid_rows.MAX_PAGES < total // 3
+    # the same library again (new files): no first page, the ids replace the rows shown
+    counts.clear()
+    with qtbot.waitSignal(win.library.loaded, timeout=30000):
+        win.library.reload()
+    assert counts == [(total, True)]
 
 
 def test_duplicates_page_asks_thumbnails_for_the_rows_on_screen_only(services, qtbot):

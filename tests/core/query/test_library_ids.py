@@ -56,6 +56,13 @@ def test_the_ids_are_the_listing_s_rows_in_its_order_with_its_group_starts(scale
         assert len(library_ids(scale, None, group).starts) > 10   # many groups, not one
 
 
+def test_a_first_page_without_timeline_headers_skips_them_only(scale):
+    plain = list_library(scale, limit=600, headers=False)
+    banded = list_library(scale, limit=600)
+    assert not plain.headers and banded.headers
+    assert (plain.rows, plain.starts) == (banded.rows, banded.starts)
+
+
 def test_stacked_lists_the_covers_only(scale):
     assert len(library_ids(scale)) == len(library_ids(scale, stacked=False)) - 6
 
