@@ -89,4 +89,5 @@ def test_the_ids_are_streamed_not_held_as_rows(scale, monkeypatch):
 
     whole = peak(lambda: list_library(scale, None, "folder"))
     ids = peak(lambda: library_ids(scale, None, "folder"))
-    assert ids * 5 < whole, (ids, whole)
+    # streamed: ~25x less than the whole listing; all the id rows held at once: ~5x
+    assert ids * 10 < whole, (ids, whole)
