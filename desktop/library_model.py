@@ -2,7 +2,8 @@
 QListView set up to stay fast at 100,000 items (uniform sizes, batched layout, no item widgets).
 
 Rows are read in a worker (core.query.list_library; the row layout is core.query's) and
-handed to the model in one reset. The model asks the
+handed to the model in one reset; a big library's are its ids only, and the model fetches
+the pages it shows (desktop.grid_rows). The model asks the
 ThumbnailLoader only for rows the view paints, so thumbnails load nearest-visible first.
 """
 
@@ -31,6 +32,7 @@ from core.query import (
     TAKEN_AT,
     clock,
 )
+from desktop.grid_rows import PagedRows, PlainRows
 from desktop.thumbs import ThumbnailLoader, ThumbRequest
 
 BAND_H = 30     # a timeline header's month / event line, px
@@ -72,8 +74,9 @@ class LibraryModel(QAbstractListModel):
     def __init__(self, loader: ThumbnailLoader, parent=None):
         super().__init__(parent)
         self.loader = loader
-        self._rows: list[tuple] = []
-        self._row_of: dict[int, int] = {}
+        # the row source (desktop.grid_rows): the delegate reads `_rows[row]` and `len(_rows)`
+        self._rows: PlainRows | PagedRows = PlainRows([])
+        self._count = 0   # len(_rows): the view asks rowCount thousands of times a page-down
         self._scores: dict[int, float] = {}
         self._hits: dict[int, Any] = {}
         self.starts: dict[int, str] = {}  # row -> label of the group (month...) it begins
@@ -84,14 +87,15 @@ class LibraryModel(QAbstractListModel):
         loader.readyBatch.connect(self._on_thumbs)
 
     # --- data in ---
-    def set_rows(self, rows: list[tuple], scores: dict[int, float] | None = None,
+    def set_rows(self, rows: list[tuple] | PagedRows, scores: dict[int, float] | None = None,
                  hits: dict[int, Any] | None = None, *, row_of: dict[int, int] | None = None,
                  starts: dict[int, str] | None = None, headers: dict | None = None) -> None:
-        """Swap in new rows; `row_of` and `starts` (group labels) come precomputed from
-        core.query.list_library for big libraries, so the GUI thread only swaps references."""
+        """Swap in new rows: a list, or a big library's pages (desktop.grid_rows.PagedRows);
+        `row_of` and `starts` (group labels) come precomputed from core.query, so the GUI
+        thread only swaps references."""
         self.beginResetModel()
-        self._rows = rows
-        self._row_of = row_of if row_of is not None else {r[ID]: i for i, r in enumerate(rows)}
+        self._rows = rows if isinstance(rows, PagedRows) else PlainRows(rows, row_of)
+        self._count = len(self._rows)
         self._scores = scores or {}
         self._hits = hits or {}
         self.starts = starts or {}
@@ -110,25 +114,25 @@ class LibraryModel(QAbstractListModel):
     def open_stack(self, cover_id: int, members: list[tuple]) -> None:
         """Show a stack's other shots right after its tile (`members`: their rows, the cover
         left out). Only the rows after the tile move; timeline bands keep their places."""
-        row = self._row_of.get(cover_id)
-        members = [m for m in members if m[ID] != cover_id and m[ID] not in self._row_of]
-        if row is None or cover_id in self.open_stacks or not members:
+        row = self._rows.row_of(cover_id)
+        if row is None or cover_id in self.open_stacks:
             return
-        self._shift(row, len(members), lambda: self._rows.__setitem__(
-            slice(row + 1, row + 1), members))
+        members = [m for m in members if m[ID] != cover_id and self._rows.row_of(m[ID]) is None]
+        if not members:
+            return
+        self._shift(row, len(members), lambda: self._rows.insert(row + 1, members))
         self.open_stacks[cover_id] = len(members)
         self.in_stack.update((m[ID], cover_id) for m in members)
 
     def close_stack(self, cover_id: int) -> None:
         n = self.open_stacks.pop(cover_id, 0)
-        row = self._row_of.get(cover_id)
+        row = self._rows.row_of(cover_id)
         if not n or row is None:
             return
-        gone = self._rows[row + 1:row + 1 + n]
-        self._shift(row, -n, lambda: self._rows.__delitem__(slice(row + 1, row + 1 + n)))
-        for m in gone:
-            self.in_stack.pop(m[ID], None)
-            self._row_of.pop(m[ID], None)
+        gone: list[int] = []
+        self._shift(row, -n, lambda: gone.extend(self._rows.remove(row + 1, n)))
+        for f in gone:
+            self.in_stack.pop(f, None)
 
     def _shift(self, row: int, n: int, change) -> None:
         """Insert (n > 0) or remove (n < 0) rows after `row`, moving every row-keyed map."""
@@ -137,12 +141,11 @@ class LibraryModel(QAbstractListModel):
         else:
             self.beginRemoveRows(QModelIndex(), row + 1, row - n)
         change()
+        self._count = len(self._rows)
         after = row + 1 if n > 0 else row + 1 - n
         self.starts = {(k + n if k >= after else k): v for k, v in self.starts.items()}
         self.headers = {(k + n if k >= after else k): v for k, v in self.headers.items()}
         self._band_rows = sorted(self.headers)
-        for i in range(row + 1, len(self._rows)):
-            self._row_of[self._rows[i][ID]] = i
         if n > 0:
             self.endInsertRows()
         else:
@@ -161,34 +164,44 @@ class LibraryModel(QAbstractListModel):
     def row_tuple(self, row: int) -> tuple:
         return self._rows[row]
 
+    @property
+    def paged(self) -> bool:
+        """Whether the rows are a big library's pages (else one list)."""
+        return self._rows.paged
+
     def rows(self) -> list[tuple]:
-        return self._rows
+        """Every row (paged: read afresh, all of them: tests and small lists only)."""
+        return self._rows.all()
+
+    def file_id(self, row: int) -> int:
+        """The file at `row`, without fetching its page."""
+        return self._rows.id_at(row)
 
     def index_of(self, file_id: int) -> QModelIndex:
-        row = self._row_of.get(file_id)
+        row = self._rows.row_of(file_id)
         return self.index(row) if row is not None else QModelIndex()
 
     def _on_thumbs(self, file_ids: list[int]) -> None:
         """Thumbnails arrive in batches: one dataChanged over their span, one repaint."""
-        rows = [r for r in (self._row_of.get(f) for f in file_ids) if r is not None]
+        rows = self._rows.shown_rows(file_ids)
         if rows:
             self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)),
                                   [Qt.DecorationRole])
 
     # --- Qt model API ---
     def rowCount(self, parent: QModelIndex | None = None) -> int:
-        return 0 if parent is not None and parent.isValid() else len(self._rows)
+        return 0 if parent is not None and parent.isValid() else self._count
 
     def data(self, index: QModelIndex, role: int = Qt.DisplayRole) -> Any:
         if not index.isValid():
             return None
+        if role == FileIdRole:   # selections and the indexer's priority: no page fetched
+            return self._rows.id_at(index.row())
         r = self._rows[index.row()]
         if role == Qt.DecorationRole:
             return self.loader.get(ThumbRequest(r[ID], r[PATH], r[KIND], r[HASH]))
         if role == Qt.DisplayRole:
             return r[NAME]
-        if role == FileIdRole:
-            return r[ID]
         if role == PathRole:
             return r[PATH]
         if role == KindRole:
@@ -464,7 +477,7 @@ class GridView(QListView):
         if idx.isValid() and isinstance(model, LibraryModel) and \
                 model.stack_size(idx.row()) and event.button() == Qt.LeftButton and \
                 self.stack_badge_rect(idx).contains(event.position().toPoint()):
-            self.stackToggled.emit(model.row_tuple(idx.row())[ID])
+            self.stackToggled.emit(model.file_id(idx.row()))
             event.accept()
             return
         super().mousePressEvent(event)

@@ -10,6 +10,9 @@ always agree on which files pass.
         -> Listing(rows, group, starts, row_of): row tuples (layout: ID, PATH, KIND, TAKEN_AT,
            NAME, HASH, DURATION, FOLDER, ERROR, STACK), each group's first row -> its label;
            a stack of look-alike shots is one row, its cover (core.cull)
+    library_ids(catalog, filters, group)   -> IdListing(ids, group, starts): list_library's
+                                              order as a numpy id array (a big library's
+                                              paged grid fetches rows by id)
     rows_by_ids(catalog, ids)              -> rows in the given order (search results)
     filter_choices(catalog)                -> FilterChoices(cameras, folders) for the menus
     file_detail(catalog, file_id)          -> FileDetail (facts, caption, tags, transcript,
@@ -40,6 +43,7 @@ from core.query.detail import FileDetail, file_detail, showcase_file
 from core.query.display import camera_label, clock, file_size, month_label
 from core.query.errors import FilterError, QueryError
 from core.query.filters import Filters, allowed_ids, clause, where_clause
+from core.query.id_listing import IdListing, library_ids
 from core.query.library import (
     DURATION,
     ERROR,
@@ -63,8 +67,9 @@ from core.query.status import ProblemEntry, library_status, list_problems
 __all__ = [
     "DURATION", "ERROR", "FOLDER", "GROUPS", "HASH", "ID", "KIND", "NAME", "PATH", "STACK", "TAKEN_AT",
     "CollectionSummary", "FileDetail", "FileRef", "FilterChoices", "FilterError", "Filters",
-    "Listing", "ProblemEntry", "QueryError", "allowed_ids", "camera_label", "clause", "clock",
-    "collection_members", "collection_names", "file_detail", "file_size", "filter_choices",
-    "has_collections", "library_status", "list_collections", "list_library", "list_problems",
-    "month_label", "rows_by_ids", "showcase_file", "where_clause",
+    "IdListing", "Listing", "ProblemEntry", "QueryError", "allowed_ids", "camera_label", "clause",
+    "clock", "collection_members", "collection_names", "file_detail", "file_size",
+    "filter_choices", "has_collections", "library_ids", "library_status", "list_collections",
+    "list_library", "list_problems", "month_label", "rows_by_ids", "showcase_file",
+    "where_clause",
 ]

@@ -91,45 +91,57 @@ def count_library(catalog: Catalog, filters: Filters | None = None) -> int:
                             args).fetchone()[0]
 
 
-def list_library(catalog: Catalog, filters: Filters | None = None, group: str = "date", *,
-                 limit: int | None = None, offset: int = 0, stacked: bool = True) -> Listing:
-    """Files passing `filters`, ordered for `group` ("date": newest first; "folder";
-    "collection": collection by collection, the rest last; "name"), `limit` rows from
-    `offset` (all when limit is None). `stacked`: a stack of look-alike shots is one row, its
-    cover, carrying the stack's size (core.cull). Run it on a worker thread: at 100k files it
-    reads for a fraction of a second."""
+# Extra columns after a listing's own, per grouping: what labels its groups (date: undated
+# or not, then the event; collection: its name), and the joins they and the order need.
+COLLECTION_LABEL = (f"CASE WHEN m.cluster_id IS NULL THEN '{NO_COLLECTION}' "
+                     f"ELSE coalesce(c.name, '{UNNAMED_COLLECTION}') END")
+_LABELS = {"date": f"{UNDATED_SQL}, em.event_id", "collection": COLLECTION_LABEL}
+_JOINS = {"date": " LEFT JOIN event_members AS em ON em.file_id = f.id",
+          "collection": " LEFT JOIN cluster_members AS m ON m.file_id = f.id "
+                        "LEFT JOIN clusters AS c ON c.id = m.cluster_id"}
+
+
+def listing_sql(filters: Filters | None, group: str, columns: str, *, stacked: bool = True
+                ) -> tuple[str, list]:
+    """The library listing's one SELECT of `columns` (on aliases `f` files, `st` stacks, and
+    for `group`'s labels `em`, `m`, `c`): the files passing `filters`, look-alikes folded
+    under their stack's cover when `stacked`, in `group`'s order. list_library and
+    core.query.library_ids both read it, so the paged grid lists exactly the same rows."""
     if group not in GROUPS:
         raise QueryError(f"unknown grouping {group!r}: use one of {', '.join(GROUPS)}")
     where, args = where_clause(filters)
     if stacked:
         fold, fold_args = folded_sql(where, args)
         where, args = f"{where} AND {fold}", [*args, *fold_args]
-    join = _STACK_JOIN
-    label = "NULL"
-    if group == "date":
-        join += " LEFT JOIN event_members AS em ON em.file_id = f.id"
-        label = f"{UNDATED_SQL}, em.event_id"
-    if group == "collection":
-        join += (" LEFT JOIN cluster_members AS m ON m.file_id = f.id "
-                "LEFT JOIN clusters AS c ON c.id = m.cluster_id")
-    if group == "collection":
-        label = (f"CASE WHEN m.cluster_id IS NULL THEN '{NO_COLLECTION}' "
-                 f"ELSE coalesce(c.name, '{UNNAMED_COLLECTION}') END")
-    sql = (f"SELECT {_COLUMNS}, {label} FROM files AS f {join} WHERE {where} "
-           f"ORDER BY {_ORDERS[group]}")
+    return (f"SELECT {columns} FROM files AS f {_STACK_JOIN}{_JOINS.get(group, '')} "
+            f"WHERE {where} ORDER BY {_ORDERS[group]}"), args
+
+
+def list_library(catalog: Catalog, filters: Filters | None = None, group: str = "date", *,
+                 limit: int | None = None, offset: int = 0, stacked: bool = True,
+                 headers: bool = True) -> Listing:
+    """Files passing `filters`, ordered for `group` ("date": newest first; "folder";
+    "collection": collection by collection, the rest last; "name"), `limit` rows from
+    `offset` (all when limit is None). `stacked`: a stack of look-alike shots is one row, its
+    cover, carrying the stack's size (core.cull). `headers`: the date grouping's timeline
+    bands (their event titles read the library's places: seconds at a million files). Run it
+    on a worker thread: at 100k files it reads for a fraction of a second; a big library's
+    grid pages instead (core.query.library_ids)."""
+    sql, args = listing_sql(filters, group, f"{_COLUMNS}, {_LABELS.get(group, 'NULL')}",
+                            stacked=stacked)
     if limit is not None or offset:
         sql += " LIMIT ? OFFSET ?"
         args = [*args, -1 if limit is None else int(limit), int(offset)]
     with catalog.read() as conn:
         raw = conn.execute(sql, args).fetchall()
         rows = [tuple(r)[:_WIDTH] for r in raw]
-        labels = [r[_WIDTH] for r in raw] if group in ("collection", "date") else None
-        headers = {}
-        if group == "date":
-            events = [r[_WIDTH + 1] for r in raw]
-            headers = _timeline_headers(conn, rows, labels, events)
-    return Listing(rows, group, _group_starts(rows, group, labels),
-                   {r[ID]: i for i, r in enumerate(rows)}, headers)
+        starts = GroupStarts(group, TAKEN_AT, FOLDER, _WIDTH)
+        starts.add(raw)
+        bands = {}
+        if group == "date" and headers:
+            bands = _timeline_headers(conn, rows, [r[_WIDTH] for r in raw],
+                                        [r[_WIDTH + 1] for r in raw])
+    return Listing(rows, group, starts.starts, {r[ID]: i for i, r in enumerate(rows)}, bands)
 
 
 def _month_of(t: float) -> tuple[dt.datetime, str, float, float]:
@@ -142,29 +154,49 @@ def _month_of(t: float) -> tuple[dt.datetime, str, float, float]:
     return d, month_label(t), first.timestamp(), nxt.timestamp()
 
 
-def _group_starts(rows: list[tuple], group: str, labels: list[str] | None) -> dict[int, str]:
-    starts: dict[int, str] = {}
-    last: object = object()
-    lo = hi = 0.0  # the current month's span: a date call only when a row leaves it
-    for i, r in enumerate(rows):
-        if group == "date":
-            t = r[TAKEN_AT]
-            if t is None or labels[i]:
-                key = UNDATED
-            elif lo <= t < hi and last != UNDATED:
-                continue
+class GroupStarts:
+    """Where each group of a listing begins (row -> its label: the month, 'Unknown date', the
+    folder's name, the collection), fed the listing's rows in order, a slice at a time, so a
+    million rows need not be held at once. `taken`, `folder`, `label`: the columns of a row
+    holding the capture date, the folder and the group's label (date: undated or not)."""
+
+    def __init__(self, group: str, taken: int, folder: int, label: int):
+        self.group, self._taken, self._folder, self._label = group, taken, folder, label
+        self.starts: dict[int, str] = {}
+        self._n = 0                    # rows seen
+        self._last: object = object()  # the current group's label
+        self._raw: object = object()   # ... and the folder or label it came from
+        self._lo = self._hi = 0.0      # the current month's span: a date call only past it
+
+    def add(self, rows: Sequence) -> None:
+        group, starts, last, raw, lo, hi = (self.group, self.starts, self._last, self._raw,
+                                            self._lo, self._hi)
+        taken, folder, label = self._taken, self._folder, self._label
+        for i, r in enumerate(rows, self._n):
+            if group == "date":
+                t = r[taken]
+                if t is None or r[label]:
+                    key = UNDATED
+                elif lo <= t < hi and last != UNDATED:
+                    continue
+                else:
+                    _d, key, lo, hi = _month_of(t)
+            elif group == "folder":
+                if r[folder] == raw:
+                    continue
+                raw = r[folder]
+                key = os.path.basename(raw) or raw
+            elif group == "collection":
+                if r[label] == raw:
+                    continue
+                key = raw = r[label]
             else:
-                _d, key, lo, hi = _month_of(t)
-        elif group == "folder":
-            key = os.path.basename(r[FOLDER]) or r[FOLDER]
-        elif group == "collection":
-            key = labels[i]
-        else:
-            break  # by name: no groups
-        if key != last:
-            starts[i] = key
-            last = key
-    return starts
+                break  # by name: no groups
+            if key != last:
+                starts[i] = key
+                last = key
+        self._n += len(rows)
+        self._last, self._raw, self._lo, self._hi = last, raw, lo, hi
 
 
 def _timeline_headers(conn, rows: list[tuple], undated: list, events: list

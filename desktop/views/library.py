@@ -16,18 +16,31 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.query import FOLDER, TAKEN_AT, Filters, Listing, list_library, month_label
+from core.query import (
+    FOLDER,
+    TAKEN_AT,
+    Filters,
+    IdListing,
+    Listing,
+    library_ids,
+    list_library,
+    month_label,
+    rows_by_ids,
+)
 from core.query.library import UNDATED, count_library
 from core.query.stacks import stack_rows
 from desktop.elided_label import ElidedLabel
+from desktop.grid_rows import PagedRows
 from desktop.library_model import GridView, LibraryModel
 from desktop.style import icon
 from desktop.views.memories import MemoriesStrip
 from desktop.workers import describe, run_async
 
+# up to this many files the grid holds every row, with timeline bands; past it, the file ids
+# only, and the rows of the pages shown (desktop.grid_rows.PagedRows)
 BANDS_MAX_ROWS = 20_000
-FIRST_PAGE = 600   # rows read first (a first screen at any zoom); the whole list follows
-FULL_LIST_DELAY_MS = 1000
+FIRST_PAGE = 600   # a big library's rows read first (a first screen at any zoom); ids follow
+IDS_DELAY_MS = 1000
 
 
 class LibraryPage(QWidget):
@@ -137,6 +150,7 @@ class LibraryPage(QWidget):
         self._generation = 0
         self._to_top = False
         self.rows_loaded = False
+        self._paged_as: tuple | None = None   # (filters, group) of the paged rows shown
 
     # --- stacks of look-alike shots: a tile that opens in place ---
     def toggle_stack(self, cover_id: int) -> None:
@@ -159,24 +173,29 @@ class LibraryPage(QWidget):
         if self.mode != "library":
             return
         self.memories.reload()
-        # a million rows take seconds to read: the first screen comes from the first page
         catalog, filters, group = self.services.catalog, self.filters, self.group.currentData()
+        # the same big library again (files came or went): its rows stay shown until the new
+        # ids replace them, and the current file and scroll position are kept
+        again = self.model.paged and self._paged_as == (filters, group)
 
-        def read_first():
+        def read_first() -> tuple[Listing | IdListing, bool]:
             if count_library(catalog, filters) <= BANDS_MAX_ROWS:
                 return list_library(catalog, filters, group), False
-            return list_library(catalog, filters, group, limit=FIRST_PAGE), True
+            if again:
+                return library_ids(catalog, filters, group), False
+            # a big library: its first rows at once (~10 ms by the date order's index at a
+            # million files), then its ids (~3 s there); the grid fetches the pages it shows
+            return list_library(catalog, filters, group, limit=FIRST_PAGE, headers=False), True
 
-        def first_page(result: tuple[Listing, bool]) -> None:
+        def first_page(result: tuple[Listing | IdListing, bool]) -> None:
             data, partial = result
             self._apply_rows(gen, data, partial=partial)
             if not partial or gen != self._generation:
                 return
-            # after the first screen's thumbnails: reading a million rows holds the GIL for
-            # seconds, and the thumbnail threads waited behind it
-            QTimer.singleShot(FULL_LIST_DELAY_MS, lambda: gen == self._generation and run_async(
-                list_library, catalog, filters, group,
-                on_done=lambda rest: self._apply_rows(gen, rest),
+            # after the first screen's thumbnails: the ids' read holds the GIL in bursts
+            QTimer.singleShot(IDS_DELAY_MS, lambda: gen == self._generation and run_async(
+                library_ids, catalog, filters, group,
+                on_done=lambda ids: self._apply_rows(gen, ids),
                 on_error=lambda e: self._load_failed(gen, e)))
 
         run_async(read_first, on_done=first_page, on_error=lambda e: self._load_failed(gen, e))
@@ -187,18 +206,25 @@ class LibraryPage(QWidget):
         self.filters = filters
         self.reload()
 
-    def _apply_rows(self, gen: int, data: Listing, partial: bool = False) -> None:
-        """partial: the first page; `loaded` is emitted once the whole list is in."""
+    def _apply_rows(self, gen: int, data: Listing | IdListing, partial: bool = False) -> None:
+        """partial: a big library's first page; `loaded` is emitted once its ids are in."""
         if gen != self._generation or self.mode != "library":
             return  # a newer reload (or a search) superseded this one
-        rows = data.rows
         keep = self.grid.current_id()
         top = self.grid.verticalScrollBar().value()
-        # timeline bands give every item its own size, which the view's layout asks one by
-        # one: past BANDS_MAX_ROWS the grid stays uniform, with month badges (bench_gui)
-        headers = data.headers if len(rows) <= BANDS_MAX_ROWS and not partial else {}
-        self.grid.set_bands(bool(headers))
-        self.model.set_rows(rows, row_of=data.row_of, starts=data.starts, headers=headers)
+        if isinstance(data, IdListing):
+            catalog = self.services.catalog
+            rows = PagedRows(data.ids, lambda ids: rows_by_ids(catalog, ids))
+            self.grid.set_bands(False)
+            self.model.set_rows(rows, starts=data.starts)
+            self._paged_as = (self.filters, data.group)
+        else:
+            rows = data.rows
+            # timeline bands give every item its own size, which the view's layout asks one
+            # by one: past BANDS_MAX_ROWS the grid stays uniform, with month badges (bench_gui)
+            headers = data.headers if len(rows) <= BANDS_MAX_ROWS and not partial else {}
+            self.grid.set_bands(bool(headers))
+            self.model.set_rows(rows, row_of=data.row_of, starts=data.starts, headers=headers)
         filtered = not self.filters.is_empty()
         self.title.setText("Filtered library" if filtered else "All photos and videos")
         self.load_error = None

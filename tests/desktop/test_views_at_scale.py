@@ -49,22 +49,33 @@ def test_people_page_loads_covers_for_the_tiles_on_screen_only(many_people, make
     assert len(set(asked)) < n
 
 
-def test_a_big_library_shows_its_first_page_before_reading_every_row(paths, services,
-                                                                     make_window, qtbot,
-                                                                     tmp_path):
+def test_a_big_library_shows_its_first_page_then_pages_by_its_ids(paths, services,
+                                                                  make_window, qtbot, tmp_path):
+    from desktop import grid_rows
     from desktop.views import library as library_view
     from tests.desktop.big_catalog import build as big_catalog
 
     total = library_view.BANDS_MAX_ROWS + 5000
     big_catalog(services.catalog, paths, tmp_path / "lib", total, real=0)
     win = make_window()
-    counts: list[int] = []
-    win.library.model.rowsReplaced.connect(lambda: counts.append(win.library.model.rowCount()))
+    win.resize(1000, 700)
+    win.show()
+    model = win.library.model
+    counts: list[tuple[int, bool]] = []
+    model.rowsReplaced.connect(lambda: counts.append((model.rowCount(), model.paged)))
     with qtbot.waitSignal(win.library.loaded, timeout=30000):
         win.library.reload()
-    # the first screen came from one page; `loaded` waited for the whole list
-    assert counts[-2:] == [library_view.FIRST_PAGE, total]
+    # the first screen came from one page; `loaded` waited for the ids, and the rows held
+    # are the few pages painted
+    assert counts[-2:] == [(library_view.FIRST_PAGE, False), (total, True)]
     assert win.library.notice.text() == f"{total:,} items"
+    win.library.grid.viewport().repaint()
+    assert 0 < model._rows.cached() <= grid_rows.PAGE_ROWS * grid_rows.MAX_PAGES < total // 3
+    # the same library again (new files): no first page, the ids replace the rows shown
+    counts.clear()
+    with qtbot.waitSignal(win.library.loaded, timeout=30000):
+        win.library.reload()
+    assert counts == [(total, True)]
 
 
 def test_duplicates_page_asks_thumbnails_for_the_rows_on_screen_only(services, qtbot):
