@@ -74,8 +74,11 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_faces)
 
 
-def _person_dict(p) -> dict:
-    return {"id": p.id, "name": p.name, "face_count": p.face_count, "files": list(p.files),
+def _person_dict(catalog, p) -> dict:
+    from core.query.people import person_files
+
+    return {"id": p.id, "name": p.name, "face_count": p.face_count,
+            "files": [path for _, path in person_files(catalog, p.id)],
             "hidden": p.hidden, "suggested_name": p.suggested_name,
             "suggested_by": p.suggested_by}
 
@@ -86,14 +89,15 @@ def cmd_list(args, ctx) -> int:
     people = list_people(ctx.catalog, include_hidden=args.hidden)
     loose = unassigned_faces(ctx.catalog)
     if args.json:
-        print_json({"people": [_person_dict(p) for p in people], "unassigned_faces": loose})
+        print_json({"people": [_person_dict(ctx.catalog, p) for p in people],
+                    "unassigned_faces": loose})
         return 0
     if not people:
         print("no people yet: `shoebox index` finds faces; a person needs their face in at "
               "least 3 photos")
     for p in people:
         hidden = " (hidden)" if p.hidden else ""
-        print(f"{p.id:>5}  {p.label}{hidden}: {p.face_count} faces in {len(p.files)} files")
+        print(f"{p.id:>5}  {p.label}{hidden}: {p.face_count} faces in {p.file_count} files")
         if p.suggested_name:
             who = ("Google Photos named" if p.suggested_by == "takeout"
                    else "another program tagged")
@@ -117,7 +121,7 @@ def cmd_name(args, ctx) -> int:
 
     name_person(ctx.catalog, args.id, args.name)
     p = person(ctx.catalog, args.id)
-    return _done(args, _person_dict(p), f"person {p.id} is now {p.label}")
+    return _done(args, _person_dict(ctx.catalog, p), f"person {p.id} is now {p.label}")
 
 
 def cmd_name_face(args, ctx) -> int:
@@ -125,7 +129,7 @@ def cmd_name_face(args, ctx) -> int:
     from core.query.people import person
 
     p = person(ctx.catalog, name_face(ctx.catalog, args.face, args.name))
-    return _done(args, _person_dict(p), f"face {args.face} is {p.label} (person {p.id})")
+    return _done(args, _person_dict(ctx.catalog, p), f"face {args.face} is {p.label} (person {p.id})")
 
 
 def cmd_merge(args, ctx) -> int:
@@ -134,7 +138,7 @@ def cmd_merge(args, ctx) -> int:
 
     keep = merge_people(ctx.catalog, args.ids)
     p = person(ctx.catalog, keep)
-    return _done(args, _person_dict(p), f"merged into person {p.id} ({p.label}): "
+    return _done(args, _person_dict(ctx.catalog, p), f"merged into person {p.id} ({p.label}): "
                                         f"{p.face_count} faces")
 
 
@@ -168,7 +172,7 @@ def cmd_show(args, ctx) -> int:
     p = person(ctx.catalog, args.id)
     faces = person_faces(ctx.catalog, args.id)
     if args.json:
-        print_json({**_person_dict(p), "faces": [f.to_dict() for f in faces]})
+        print_json({**_person_dict(ctx.catalog, p), "faces": [f.to_dict() for f in faces]})
         return 0
     print(f"{p.id}  {p.label}: {p.face_count} faces")
     for f in faces:

@@ -5,7 +5,7 @@ collection naming. Hidden people are left out unless asked for.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from core.catalog import Catalog, Connection
 from core.catalog.chunks import in_chunks
@@ -54,9 +54,7 @@ class PersonSummary:
     name: str | None
     hidden: bool
     face_count: int
-    file_ids: tuple[int, ...] = field(default_factory=tuple)   # present files, oldest first
-    files: tuple[str, ...] = field(default_factory=tuple)      # their absolute paths
-    cover: FaceInfo | None = None                              # the clearest big face
+    file_count: int = 0                 # present files with their face (person_files lists them)
     suggested_name: str | None = None   # an unnamed person under another program's face tags
     suggested_by: str | None = None     # 'xmp' (face regions) | 'takeout' (Google's JSON)
 
@@ -83,35 +81,38 @@ _BEST_FIRST = "fa.groupable DESC, fa.size_px * min(fa.sharpness, 200) DESC, fa.i
 
 
 def list_people(catalog: Catalog, include_hidden: bool = False) -> list[PersonSummary]:
-    """Named people by name, then the unnamed ones biggest first (the ones worth naming)."""
+    """Named people by name, then the unnamed ones biggest first (the ones worth naming).
+    Counts only, from the faces' person index: a million photos' worth of file rows is read
+    by person_files, one person at a time, when someone asks for them."""
     with catalog.read() as conn:
         rows = conn.execute(
-            "SELECT p.id, p.name, p.hidden, count(fa.id) FROM people p "
-            "JOIN faces fa ON fa.person_id = p.id "
+            "SELECT p.id, p.name, p.hidden, count(fa.id), count(DISTINCT fa.file_id) "
+            "FROM people p JOIN faces fa ON fa.person_id = p.id "
             + ("" if include_hidden else "WHERE p.hidden = 0 ") +
             "GROUP BY p.id").fetchall()
-        files = {}
-        for pid, fid, path in conn.execute(
-                "SELECT DISTINCT fa.person_id, f.id, f.path FROM faces fa "
-                "JOIN files f ON f.id = fa.file_id "
-                "WHERE fa.person_id IS NOT NULL AND f.status = 'present' "
-                "ORDER BY coalesce(f.taken_at, f.mtime_ns / 1e9), f.id"):
-            files.setdefault(pid, []).append((fid, path))
-        # each person's clearest face, chosen in SQL (not a FaceInfo made for every face)
-        covers = {face.person_id: face for face in _faces(
-            conn, "fa.id IN (SELECT id FROM (SELECT fa.id, row_number() OVER (PARTITION BY "
-            f"fa.person_id ORDER BY {_BEST_FIRST}) AS k FROM faces fa "
-            "WHERE fa.person_id IS NOT NULL) WHERE k = 1)", (), _BEST_FIRST)}
+        # files that are not present (gone, on an unplugged disk) are few: counted apart
+        # through the status index, not by reading every face's file row
+        absent = dict(conn.execute(
+            "SELECT person_id, count(DISTINCT file_id) FROM faces WHERE person_id IS NOT NULL "
+            "AND file_id IN (SELECT id FROM files WHERE status != 'present') "
+            "GROUP BY person_id").fetchall())
         # named regions have face boxes: they win over a Takeout's names, which have none
         suggested = {pid: (name, "takeout") for pid, name in takeout_suggestions(conn).items()}
         suggested.update((pid, (name, "xmp")) for pid, name in suggested_names(conn).items())
-    people = [PersonSummary(pid, name, bool(hidden), n,
-                            tuple(f for f, _ in files.get(pid, [])),
-                            tuple(p for _, p in files.get(pid, [])), covers.get(pid),
+    people = [PersonSummary(pid, name, bool(hidden), n, files - absent.get(pid, 0),
                             *suggested.get(pid, (None, None)))
-              for pid, name, hidden, n in rows]
+              for pid, name, hidden, n, files in rows]
     return sorted(people, key=lambda p: (p.name is None, (p.name or "").casefold(),
                                          -p.face_count, p.id))
+
+
+def person_files(catalog: Catalog, person_id: int) -> list[tuple[int, str]]:
+    """(file id, path) of the present files showing the person, oldest first."""
+    with catalog.read() as conn:
+        return [(fid, path) for fid, path in conn.execute(
+            "SELECT DISTINCT f.id, f.path FROM faces fa JOIN files f ON f.id = fa.file_id "
+            "WHERE fa.person_id = ? AND f.status = 'present' "
+            "ORDER BY coalesce(f.taken_at, f.mtime_ns / 1e9), f.id", (int(person_id),))]
 
 
 def unassigned_faces(catalog: Catalog) -> int:

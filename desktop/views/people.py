@@ -29,7 +29,14 @@ from core.people import (
     snapshot_people,
 )
 from core.query.display import plural
-from core.query.people import FaceInfo, PersonSummary, list_people, person_faces, unassigned_faces
+from core.query.people import (
+    FaceInfo,
+    PersonSummary,
+    list_people,
+    person_faces,
+    person_files,
+    unassigned_faces,
+)
 from desktop.views.tiles import button_row, heading, mosaic, notice, tile, tile_list
 from desktop.workers import describe, run_async
 
@@ -136,13 +143,13 @@ class PeoplePage(QWidget):
         self.list.clear()
         for p in people:
             # photos, not faces: a merged person can have two faces in one photo
-            count = plural(len(p.file_ids), "photo")
+            count = plural(p.file_count, "photo")
             who = f"{p.suggested_name}?" if p.suggested_name else "Who is this?"
             it = tile(self.list, (f"{p.label}\n{count}" if p.name else f"{who}\n{count}")
                       + ("\n(hidden)" if p.hidden else ""))
             it.setData(Qt.UserRole, p.id)
             it.setToolTip(f"{p.label}: {plural(p.face_count, 'face')} in "
-                          f"{plural(len(p.files), 'file')}")
+                          f"{plural(p.file_count, 'file')}")
             self.list.addItem(it)
             it.setSelected(p.id in keep)
         self._show_covers(covers)
@@ -251,8 +258,11 @@ class PeoplePage(QWidget):
     def show_photos(self) -> None:
         pid = self.current_id()
         p = next((p for p in self.people if p.id == pid), None)
-        if p is not None:
-            self.showFiles.emit(p.label, list(p.file_ids), None)
+        if p is not None:   # a person's files are read when asked for (thousands, at 1M)
+            run_async(person_files, self.services.catalog, p.id,
+                      on_done=lambda files: self.showFiles.emit(
+                          p.label, [fid for fid, _ in files], None),
+                      on_error=lambda e: self.notice.setText(describe(e)))
 
     def name_selected(self) -> None:
         ids = self.selected_ids() or ([self.current_id()] if self.current_id() else [])

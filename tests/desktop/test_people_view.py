@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from core.config import Settings
+from core.query.people import person_files
 from tests.core.people.conftest import FACE_COUNT, PEOPLE, PHOTOS, copy_photo
 
 
@@ -75,7 +76,7 @@ def test_people_view_name_merge_not_this_person_hide_and_photos(face_window, qtb
     assert _labels(page)[0] == "Barack\n4 photos"
 
     # see all their photos in the grid
-    files = next(p.file_ids for p in page.people if p.id == first)
+    files = person_files(win.services.catalog, first)
     page.list.setCurrentRow(0)
     page.buttons["photos"].click()
     qtbot.waitUntil(lambda: win.current_page() == "library"
@@ -145,8 +146,8 @@ def test_detail_pane_shows_faces_names_an_unknown_one_and_opens_people(
                     and win.people.list.currentItem() is not None
                     and win.people.list.currentItem().text().startswith("Eileen"),
                     timeout=15000)
-    assert {Path(f).name for p in win.people.people for f in p.files
-            if p.name is None} >= PEOPLE["obama"]
+    assert {Path(f).name for p in win.people.people if p.name is None
+            for _, f in person_files(win.services.catalog, p.id)} >= PEOPLE["obama"]
 
 
 def test_settings_turn_faces_off_and_delete_all_face_data(face_window, qtbot, monkeypatch,

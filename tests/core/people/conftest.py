@@ -73,6 +73,7 @@ def index_faces(catalog, registry, settings, paths, **kw):
 
 def people_files(catalog) -> dict[int, set[str]]:
     """person id -> the names of their files."""
-    from core.query.people import list_people
+    from core.query.people import list_people, person_files
 
-    return {p.id: {Path(f).name for f in p.files} for p in list_people(catalog)}
+    return {p.id: {Path(f).name for _, f in person_files(catalog, p.id)}
+            for p in list_people(catalog)}

@@ -1,0 +1,30 @@
+"""The People list counts a person's photos in SQL and reads their files only when asked
+(person_files): a file that is not present (deleted, on an unplugged disk) counts in neither."""
+
+from __future__ import annotations
+
+from core.query.people import list_people, person_files
+from tests.core.xmp.helpers import plant_face, scanned
+from tests.media_factory import write_jpeg
+
+BOX = (0.1, 0.1, 0.2, 0.2)
+
+
+def test_counts_and_files_leave_out_files_that_are_not_present(catalog, tmp_path):
+    for i in range(4):
+        write_jpeg(tmp_path / "lib" / f"p{i}.jpg", seed=i)
+    ids = scanned(catalog, tmp_path / "lib")
+    _, anna = plant_face(catalog, ids["p0.jpg"], BOX, name="Anna")
+    plant_face(catalog, ids["p0.jpg"], (0.5, 0.5, 0.2, 0.2), person_id=anna, idx=1)  # twice
+    for name in ("p1.jpg", "p2.jpg", "p3.jpg"):
+        plant_face(catalog, ids[name], BOX, person_id=anna)
+    _, ben = plant_face(catalog, ids["p3.jpg"], (0.5, 0.5, 0.2, 0.2), name="Ben", idx=1)
+    catalog.write(lambda c: c.execute("UPDATE files SET status = 'missing' WHERE id = ?",
+                                      (ids["p3.jpg"],)))
+
+    people = {p.name: p for p in list_people(catalog)}
+    assert (people["Anna"].face_count, people["Anna"].file_count) == (5, 3)
+    assert (people["Ben"].face_count, people["Ben"].file_count) == (1, 0)
+    assert sorted(path.rsplit("/", 1)[1] for _, path in person_files(catalog, anna)) == \
+        ["p0.jpg", "p1.jpg", "p2.jpg"]
+    assert person_files(catalog, ben) == []
