@@ -69,12 +69,21 @@ def photo_text_search(conn: Connection, query: str, limit: int = 200
 def _find(conn: Connection, token: str) -> dict[int, tuple[int, _Line]]:
     """file_id -> (best way, its best line) for one query word."""
     out: dict[int, tuple[int, _Line]] = {}
+    seen: set[int] = set()      # the lines read so far (their files are all in `out`)
 
     def take(way: int, table: str, expr: str) -> None:
-        for fid, ms, text, rank in conn.execute(
-                f"SELECT l.file_id, l.frame_ms, l.text, t.rank FROM {table} AS t "
+        # A later way mostly matches the lines an earlier one read ("park" finds the same
+        # lines whole, stemmed, as a prefix and as a substring): when every line it matches
+        # was read, it can add no file, and listing its lines' ids is ~5x cheaper than
+        # ranking them and joining their text (~1 ms a way at 100k).
+        if seen and all(r in seen for (r,) in conn.execute(
+                f"SELECT rowid FROM {table} WHERE {table} MATCH ?", (expr,))):
+            return
+        for row, fid, ms, text, rank in conn.execute(
+                f"SELECT t.rowid, l.file_id, l.frame_ms, l.text, t.rank FROM {table} AS t "
                 f"JOIN text_lines AS l ON l.id = t.rowid WHERE {table} MATCH ? "
                 f"ORDER BY t.rank LIMIT ?", (expr, ROWS_PER_WAY)):
+            seen.add(row)
             if fid not in out:
                 out[fid] = (way, _Line(fid, ms, text, rank))
 
