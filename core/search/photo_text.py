@@ -42,7 +42,16 @@ def photo_text_search(conn: Connection, query: str, limit: int = 200
     tokens = query_tokens(query)
     if not tokens:
         return [], {}, True
-    found: list[dict[int, tuple[int, _Line]]] = [_find(conn, t) for t in tokens]
+    words = [_Word(conn, t) for t in tokens]
+    for w in words:
+        w.whole()
+    # Files holding every word whole sort first, and the other ways only add worse entries:
+    # once `limit` such files are found, the other ways cannot change the hits returned
+    # (at 1M a common OCR word matches more lines than a way reads, so each way is ranked)
+    if len(set.intersection(*(set(w.out) for w in words))) < limit:
+        for w in words:
+            w.other_ways()
+    found = [w.out for w in words]
     files = set.intersection(*(set(f) for f in found))
     all_words = True
     if not files and len(tokens) > 1:
@@ -66,16 +75,36 @@ def photo_text_search(conn: Connection, query: str, limit: int = 200
     return hits, worst, all_words
 
 
-def _find(conn: Connection, token: str) -> dict[int, tuple[int, _Line]]:
-    """file_id -> (best way, its best line) for one query word."""
-    out: dict[int, tuple[int, _Line]] = {}
-    seen: set[int] = set()      # the lines read so far (their files are all in `out`)
+class _Word:
+    """file_id -> (best way, its best line) for one query word, in `out`: the whole word
+    first (`whole`), then the other ways (`other_ways`)."""
 
-    def take(way: int, table: str, expr: str) -> None:
+    def __init__(self, conn: Connection, token: str):
+        self.conn, self.token = conn, token
+        self.quoted = '"' + token.replace('"', '""') + '"'
+        self.out: dict[int, tuple[int, _Line]] = {}
+        self.seen: set[int] = set()      # the lines read so far (their files are all in out)
+
+    def whole(self) -> None:
+        self._take(EXACT, "text_terms", self.quoted)
+
+    def other_ways(self) -> None:
+        self._take(STEM, "text_words", self.quoted)
+        self._take(PREFIX, "text_words", self.quoted + " *")
+        if len(self.token) >= 3:
+            self._take(SUBSTRING, "text_grams", self.quoted)
+        if not any(way <= PREFIX for way, _ in self.out.values()) and len(self.token) >= 4:
+            near = near_terms(self.conn, self.token)
+            if near:
+                self._take(FUZZY, "text_terms",
+                           " OR ".join('"' + t.replace('"', '""') + '"' for t in near))
+
+    def _take(self, way: int, table: str, expr: str) -> None:
         # A later way mostly matches the lines an earlier one read ("park" finds the same
         # lines whole, stemmed, as a prefix and as a substring): when every line it matches
         # was read, it can add no file, and listing its lines' ids is ~5x cheaper than
         # ranking them and joining their text (~1 ms a way at 100k).
+        conn, seen, out = self.conn, self.seen, self.out
         if seen and all(r in seen for (r,) in conn.execute(
                 f"SELECT rowid FROM {table} WHERE {table} MATCH ?", (expr,))):
             return
@@ -86,18 +115,6 @@ def _find(conn: Connection, token: str) -> dict[int, tuple[int, _Line]]:
             seen.add(row)
             if fid not in out:
                 out[fid] = (way, _Line(fid, ms, text, rank))
-
-    quoted = '"' + token.replace('"', '""') + '"'
-    take(EXACT, "text_terms", quoted)
-    take(STEM, "text_words", quoted)
-    take(PREFIX, "text_words", quoted + " *")
-    if len(token) >= 3:
-        take(SUBSTRING, "text_grams", quoted)
-    if not any(way <= PREFIX for way, _ in out.values()) and len(token) >= 4:
-        near = near_terms(conn, token)
-        if near:
-            take(FUZZY, "text_terms", " OR ".join('"' + t.replace('"', '""') + '"' for t in near))
-    return out
 
 
 def max_edits(token: str) -> int:
