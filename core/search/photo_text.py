@@ -45,12 +45,20 @@ def photo_text_search(conn: Connection, query: str, limit: int = 200
     words = [_Word(conn, t) for t in tokens]
     for w in words:
         w.whole()
-    # Files holding every word whole sort first, and the other ways only add worse entries:
-    # once `limit` such files are found, the other ways cannot change the hits returned
-    # (at 1M a common OCR word matches more lines than a way reads, so each way is ranked)
-    if len(set.intersection(*(set(w.out) for w in words))) < limit:
+    unseen = [w for w in words if not w.out]
+    for w in unseen:
+        w.other_ways()
+    # The other ways only add worse entries. When the words no line holds whole are in no
+    # line at all, the files that hold all the others whole sort first whatever those ways
+    # add (every other file misses a word more, or has a worse way), so once `limit` of them
+    # are found the other ways cannot change the hits returned, and are not run (at 1M a
+    # common OCR word matches more lines than a way reads, so each way would be ranked).
+    present = [w for w in words if w.out]
+    if (any(w.out for w in unseen) or not present
+            or len(set.intersection(*(set(w.out) for w in present))) < limit):
         for w in words:
-            w.other_ways()
+            if w not in unseen:
+                w.other_ways()
     found = [w.out for w in words]
     files = set.intersection(*(set(f) for f in found))
     all_words = True
