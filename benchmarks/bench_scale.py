@@ -20,7 +20,11 @@ Rows (seconds unless said):
   People/Collections/Duplicates page   the page opened from the left bar: until its list is
                            shown (s), and the worst GUI stall meanwhile (ms)
   search p50/p95           core.search.search, CLIP + words + meaning, relevance floor off;
-                           "filtered" rotates kind, dates, GPS, camera and folder filters (ms)
+                           "filtered" rotates kind, dates, GPS, camera and folder filters (ms);
+                           each text is new (cold: its encodings and word lists not kept);
+                           "same text, a filter changed": each unfiltered text run again with
+                           a filter, as a user refining a search (warm); the process CPU of
+                           the unfiltered queries (all threads)
   rescan                   core.scan.scan with nothing changed: walks every placeholder file on
                            disk (empty files; size and mtime as the catalog holds) and compares
                            them with the catalog; reads no contents
@@ -74,6 +78,9 @@ ROWS = [  # (key, label, unit)
     ("search_p95_ms", "search p95, all lists", "ms"),
     ("search_filtered_p50_ms", "search p50, filtered", "ms"),
     ("search_filtered_p95_ms", "search p95, filtered", "ms"),
+    ("search_cpu_p50_ms", "search CPU per query p50, all lists", "ms"),
+    ("search_again_p50_ms", "search p50, same text, a filter changed", "ms"),
+    ("search_again_p95_ms", "search p95, same text, a filter changed", "ms"),
     ("rescan_s", "no-change rescan", "s"),
     ("people_s", "people after +5% faces", "s"),
     ("events_s", "events (whole timeline)", "s"),
@@ -206,15 +213,22 @@ def run_search(catalog, settings, registry, n_queries: int, out: dict) -> None:
     texts = distinct_queries(2 * n_queries + 5, seed=7)
     for q in texts[:5]:
         search(catalog, registry, settings, q, Filters(), limit=50)
-    plain, filt = [], []
+    plain, filt, again, cpu = [], [], [], []
     for i, q in enumerate(texts[5:]):
         f = Filters() if i % 2 == 0 else filtered[(i // 2) % len(filtered)]
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         res = search(catalog, registry, settings, q, f, limit=50)
         (plain if f.is_empty() else filt).append((time.perf_counter() - t) * 1000)
         assert res.vector_used, res.notices
+        if f.is_empty():
+            cpu.append((time.process_time() - c) * 1000)
+            t = time.perf_counter()   # the same text, refined by a filter
+            search(catalog, registry, settings, q, filtered[(i // 2) % len(filtered)], limit=50)
+            again.append((time.perf_counter() - t) * 1000)
     out.update(search_p50_ms=pct(plain, 0.5), search_p95_ms=pct(plain, 0.95),
-               search_filtered_p50_ms=pct(filt, 0.5), search_filtered_p95_ms=pct(filt, 0.95))
+               search_filtered_p50_ms=pct(filt, 0.5), search_filtered_p95_ms=pct(filt, 0.95),
+               search_cpu_p50_ms=pct(cpu, 0.5), search_again_p50_ms=pct(again, 0.5),
+               search_again_p95_ms=pct(again, 0.95))
     drop_cached()
 
 

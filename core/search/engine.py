@@ -21,10 +21,11 @@ from core.query.library import ID, KIND, PATH, TAKEN_AT, list_library
 from core.query.people import names_in_query
 from core.search.answers import rerank as llm_rerank
 from core.search.meaning import meaning_floor, noise, passages, query_vector, text_index
-from core.search.photo_text import PREFIX, photo_text_search
-from core.search.text import query_tokens, text_search
+from core.search.photo_text import PREFIX
+from core.search.text import query_tokens
 from core.search.types import Hit, Results, SearchError
 from core.search.vectors import VectorIndex, get_index
+from core.search.word_lists import photo_words_list, words_list
 from models.registry import QUERY_MAX_AGE_S
 
 log = logging.getLogger(__name__)
@@ -185,12 +186,14 @@ def _search(catalog, settings, query: str, clip_source, meaning_source,
                                   limit) if clip_source is not None else None
     meaning_job = other_thread.submit(_meaning_list, catalog, settings, meaning_source,
                                       filters, limit) if meaning_source is not None else None
-    # the word lists after the meaning list, on its thread: the two threads then carry about
-    # the same work (CLIP's encode + scan ~ MiniLM's + the words) and the calling thread only
-    # waits, rather than three threads sharing two cores (A/B at 100k: ~1 ms off the p50 and
-    # 1-2 ms off the p95)
-    words_job = other_thread.submit(_word_lists, catalog, query, filters, limit)
-    text_hits, all_words, photo = words_job.result()
+    # the words' list after the meaning list, on its thread, and the text-in-photos list after
+    # CLIP's, on its: the two threads then carry about the same work (CLIP's encode + scan +
+    # the photo words ~ MiniLM's + its scan + the words) and the calling thread only waits,
+    # rather than three threads sharing two cores
+    words_job = other_thread.submit(_words, catalog, query, filters, limit)
+    photo_job = clip_thread.submit(_photo_words, catalog, query, filters, limit)
+    text_hits, all_words = words_job.result()
+    photo = photo_job.result()
     vec_hits, vector_used, clip_notes = clip_job.result() if clip_job else ({}, False, [])
     meaning_hits, found, meaning_notes = meaning_job.result() if meaning_job else ({}, {}, [])
     notices += clip_notes + meaning_notes
@@ -202,19 +205,25 @@ def _search(catalog, settings, query: str, clip_source, meaning_source,
     return Results(hits, notices, vector_used=vector_used, text_used=bool(query))
 
 
-def _word_lists(catalog, query: str, filters: Filters, limit: int):
-    """(FTS hits that pass the filters, whether they hold all the words, (text-in-photo hits
-    that pass, file -> how each was found, whether they hold all the words))."""
+def _words(catalog, query: str, filters: Filters, limit: int):
+    """(FTS hits that pass the filters, whether they hold all the words)."""
     with catalog.read() as conn:
-        text_hits, all_words = text_search(conn, query, limit=max(2 * limit, 100))
+        text_hits, all_words = words_list(conn, query, max(2 * limit, 100))
         if text_hits:
             ok = allowed_ids(conn, filters, [h.file_id for h in text_hits])
             text_hits = [h for h in text_hits if h.file_id in ok]
-        photo_hits, photo_ways, photo_all = photo_text_search(conn, query, max(2 * limit, 100))
+    return text_hits, all_words
+
+
+def _photo_words(catalog, query: str, filters: Filters, limit: int):
+    """(text-in-photo hits that pass the filters, file -> how each was found, whether they
+    hold all the words)."""
+    with catalog.read() as conn:
+        photo_hits, photo_ways, photo_all = photo_words_list(conn, query, max(2 * limit, 100))
         if photo_hits:
             ok = allowed_ids(conn, filters, [h.file_id for h in photo_hits])
             photo_hits = [h for h in photo_hits if h.file_id in ok]
-    return text_hits, all_words, (photo_hits, photo_ways, photo_all)
+    return photo_hits, photo_ways, photo_all
 
 
 def _clip_list(catalog, settings, source, filters: Filters, limit: int):

@@ -9,12 +9,20 @@ nothing, and SQL only ever sees bound parameters.
 from __future__ import annotations
 
 import re
+from contextlib import closing
 from dataclasses import dataclass
 
 from core.catalog.connection import Connection
 
 MAX_TOKENS = 12
 MAX_TOKEN_CHARS = 40
+# FTS5 ranks by scoring every matching document (bm25 needs each one's length: ~1-3 us a
+# document on this machine), whatever the LIMIT, so a common word costs in proportion to the
+# library: ~9,000 documents hold "beach" at 100k files, ~90,000 at 1M. Past this many matching
+# documents only the newest this many are ranked (FTS5 seeks to a rowid bound cheaply). No
+# benchmark query at 100k reaches it (their lists are unchanged); see docs/BENCHMARKS.md,
+# "Whole-engine search latency".
+RANKED_DOCS = 20_000
 
 # Words that say nothing about a photo; dropped unless the query has nothing else.
 STOPWORDS = frozenset({
@@ -66,9 +74,15 @@ def text_search(conn: Connection, query: str, limit: int = 200) -> tuple[list[Te
 
 
 def _run(conn: Connection, expr: str, limit: int) -> list[TextHit]:
+    # the rowid of the RANKED_DOCS-th newest matching document, None when fewer match (a walk of
+    # rowids, no scoring: ~1 ms for 20,000)
+    edge = conn.execute("SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid DESC "
+                        "LIMIT 1 OFFSET ?", (expr, RANKED_DOCS - 1)).fetchone()
     # Documents come best first; keep the first (best) one of each file. Ask for more
     # documents than files because one video can have many matching transcript segments.
-    rows = conn.execute(
+    # Read as they come, not fetchall(): the join and the snippet are made only for the rows
+    # read, ~limit of the limit * 4 (~7 ms of ~40 at 100k; the ranking itself is the rest).
+    cur = conn.execute(
         """
         SELECT d.file_id, f.rank, d.field,
                snippet(fts, 0, '[', ']', '…', 12) AS snip,
@@ -76,16 +90,17 @@ def _run(conn: Connection, expr: str, limit: int) -> list[TextHit]:
         FROM fts AS f
         JOIN fts_docs AS d ON d.id = f.rowid
         LEFT JOIN transcript_segments AS s ON s.id = d.segment_id
-        WHERE fts MATCH ?
+        WHERE fts MATCH ? AND f.rowid >= ?
         ORDER BY f.rank
         LIMIT ?
         """,
-        (expr, limit * 4),
-    ).fetchall()
+        (expr, edge[0] if edge else 0, limit * 4),
+    )
     best: dict[int, TextHit] = {}
-    for fid, rank, field, snip, start in rows:
-        if fid not in best:
-            best[fid] = TextHit(fid, rank, field, snip, start)
-            if len(best) >= limit:
-                break
+    with closing(cur):   # a statement left unfinished would hold its read snapshot
+        for fid, rank, field, snip, start in cur:
+            if fid not in best:
+                best[fid] = TextHit(fid, rank, field, snip, start)
+                if len(best) >= limit:
+                    break
     return list(best.values())

@@ -228,3 +228,23 @@ def test_a_query_asked_again_is_not_encoded_again(registry):
         assert encoded[-1] == "kids on a beach" and len(encoded) == 4
     finally:
         del clip._encode_query
+
+
+def test_a_remembered_query_vector_is_not_used_after_the_model_changes(registry, tmp_path):
+    """The query vectors are kept per loaded model: pointing the role at another model
+    (same architecture, other weights) encodes the text again with the new one, and going
+    back encodes it again with the first (nothing stale from either)."""
+    from models.testing import build_tiny_clip
+
+    first_path, first_id = registry.settings.models["clip"], registry.identity("clip")
+    first = registry.clip().embed_query("kids on a beach")
+    other = build_tiny_clip(tmp_path / "other-clip", seed=1)
+    registry.settings.models["clip"] = str(other)
+    swapped = registry.clip()
+    assert registry.identity("clip") != first_id
+    again = swapped.embed_query("kids on a beach")
+    np.testing.assert_allclose(again, swapped.embed_query("kids on a beach", remember=False),
+                               atol=1e-6)
+    assert float(np.abs(again - first).max()) > 1e-3
+    registry.settings.models["clip"] = first_path
+    np.testing.assert_allclose(registry.clip().embed_query("kids on a beach"), first, atol=1e-6)

@@ -135,3 +135,53 @@ def test_real_ocr_words_find_their_photo_and_kinds_filter(tmp_path, catalog, pat
     shots = words(catalog, "", Filters(kind="screenshot"))
     assert [h.path.rsplit("/", 1)[-1] for h in shots] == ["Screenshot 2024-06-01 at 10.12.00.png"]
     assert words(catalog, "gallo", Filters(kind="screenshot")) == []
+
+
+def test_a_way_that_matches_only_lines_already_read_is_not_ranked(catalog):
+    """"ferry" is found whole in two lines; stemmed, as a prefix and as a substring it
+    matches those same lines, so those ways only list line ids; "timetable" also finds
+    "Timetables" by its stem, a line not read yet, so that way is ranked. Same hits."""
+    r = P.root(catalog)
+    for name, line in (("a", "Harbour ferry timetable"), ("b", "Ferry to the island"),
+                       ("c", "Timetables for winter")):
+        plant(catalog, P.file(catalog, r, f"/lib/{name}.jpg"), [line])
+    ranked = []
+    with catalog.read() as conn:
+        conn.set_trace_callback(lambda sql: ranked.append(sql) if "ORDER BY t.rank" in sql
+                                else None)
+        try:
+            ferry = photo_text_search(conn, "ferry")
+            n_ferry = len(ranked)
+            timetable = photo_text_search(conn, "timetable")
+        finally:
+            conn.set_trace_callback(None)
+    assert len(ferry[0]) == 2 and n_ferry == 1
+    assert len(timetable[0]) == 2 and len(ranked) - n_ferry >= 2
+
+
+@pytest.mark.parametrize("query", ["ferry", "harbour ferry", "zebra ferry"])
+def test_enough_files_with_every_word_whole_skip_the_other_ways(catalog, query):
+    """Files holding every query word whole rank first (or, when a word is in no line at
+    all, every other word); once `limit` of them are found the stemmed, prefix and substring
+    ways cannot change the hits, and are not run: the hits are the first `limit` of the whole
+    list."""
+    r = P.root(catalog)
+    lines = ["Harbour ferry timetable", "Harbour ferry, pier 2", "harbour FERRY tickets",
+             "Harbour ferry harbour ferry", "Harbour ferries", "Harbourside ferryman"]
+    for i, line in enumerate(lines):
+        plant(catalog, P.file(catalog, r, f"/lib/{i}.jpg"), [line])
+    ranked = []
+    with catalog.read() as conn:
+        whole = photo_text_search(conn, query, limit=100)
+        conn.set_trace_callback(lambda sql: ranked.append(sql) if "ORDER BY t.rank" in sql
+                                else None)
+        try:
+            first = photo_text_search(conn, query, limit=3)
+        finally:
+            conn.set_trace_callback(None)
+    assert len(whole[0]) == 6
+    assert first[0] == whole[0][:3] and first[2] == whole[2] == (query != "zebra ferry")
+    assert {f: whole[1][f] for f in first[1]} == first[1] == dict.fromkeys(first[1], EXACT)
+    present = [s for s in ranked if "zebra" not in s]
+    assert len(present) == len(query.split()) - query.count("zebra")
+    assert all("text_terms" in s for s in present)
