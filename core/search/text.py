@@ -67,17 +67,27 @@ def text_search(conn: Connection, query: str, limit: int = 200) -> tuple[list[Te
     tokens = query_tokens(query)
     if not tokens:
         return [], True
-    hits = _run(conn, fts_expression(tokens, "AND"), limit)
+    expr = fts_expression(tokens, "AND")
+    hits = _run(conn, expr, limit, _edge(conn, expr))
     if hits or len(tokens) == 1:
         return hits, True
-    return _run(conn, fts_expression(tokens, "OR"), limit), False
+    # Any word: a rare word's old documents must not be cut because a common word beside it
+    # brought the matches past the bound. So the bound holds only when every word is common.
+    edges = [_edge(conn, fts_expression([t])) for t in tokens]
+    edge = min(edges) if all(e is not None for e in edges) else None
+    return _run(conn, fts_expression(tokens, "OR"), limit, edge), False
 
 
-def _run(conn: Connection, expr: str, limit: int) -> list[TextHit]:
-    # the rowid of the RANKED_DOCS-th newest matching document, None when fewer match (a walk of
-    # rowids, no scoring: ~1 ms for 20,000)
-    edge = conn.execute("SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid DESC "
-                        "LIMIT 1 OFFSET ?", (expr, RANKED_DOCS - 1)).fetchone()
+def _edge(conn: Connection, expr: str) -> int | None:
+    """The rowid of the RANKED_DOCS-th newest document matching `expr`, None when fewer match
+    (a walk of rowids, no scoring: ~1 ms for 20,000)."""
+    row = conn.execute("SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid DESC "
+                       "LIMIT 1 OFFSET ?", (expr, RANKED_DOCS - 1)).fetchone()
+    return row[0] if row else None
+
+
+def _run(conn: Connection, expr: str, limit: int, edge: int | None) -> list[TextHit]:
+    """The ranked documents of `expr` with rowid >= edge (all of them when edge is None)."""
     # Documents come best first; keep the first (best) one of each file. Ask for more
     # documents than files because one video can have many matching transcript segments.
     # Read as they come, not fetchall(): the join and the snippet are made only for the rows
@@ -94,7 +104,7 @@ def _run(conn: Connection, expr: str, limit: int) -> list[TextHit]:
         ORDER BY f.rank
         LIMIT ?
         """,
-        (expr, edge[0] if edge else 0, limit * 4),
+        (expr, edge or 0, limit * 4),
     )
     best: dict[int, TextHit] = {}
     with closing(cur):   # a statement left unfinished would hold its read snapshot

@@ -24,10 +24,10 @@ def _forget():
     W.forget()
 
 
-def _beach_library(catalog) -> list[int]:
+def _beach_library(catalog, r=None) -> list[int]:
     """18 files whose captions hold "beach" (some also "sunset"), of varied lengths so that
     bm25 orders them neither by age nor by id; their documents are made oldest first."""
-    r = P.root(catalog)
+    r = P.root(catalog) if r is None else r
     ids = []
     for i in range(18):
         fid = P.file(catalog, r, f"/lib/f{i:02d}.jpg", kind="photo", taken=1.5e9 + i)
@@ -69,6 +69,23 @@ def test_past_the_bound_the_newest_documents_are_ranked_as_before(catalog, monke
     assert all_words
     assert {f for f, *_ in bounded} == set(ids[-5:])       # the 5 newest documents
     assert bounded == [h for h in whole if h[0] in set(ids[-5:])]   # in the same order
+
+
+def test_a_rare_words_old_document_is_not_cut_by_a_common_word_beside_it(catalog,
+                                                                         monkeypatch):
+    """"beach plumber": no document holds both, so the list is any word's. "plumber" is in
+    one document, older than every beach (its rowid is below the bound's edge); "beach"
+    alone passes the bound. The bound must not cut the receipt the user is looking for."""
+    r = P.root(catalog)
+    receipt = P.file(catalog, r, "/lib/receipt.jpg", kind="photo", taken=1.0e9)
+    P.caption(catalog, receipt, "receipt from the plumber")
+    _beach_library(catalog, r)
+    monkeypatch.setattr(text, "RANKED_DOCS", 5)
+    hits, all_words = _hits(catalog, "beach plumber")
+    assert not all_words
+    assert receipt in {f for f, *_ in hits}
+    bounded, _ = _hits(catalog, "beach")     # while one common word alone is still bounded
+    assert len(bounded) == 5
 
 
 def test_a_repeated_text_reuses_its_word_lists_until_the_catalog_changes(catalog, monkeypatch):
