@@ -85,3 +85,21 @@ def test_the_plan_shown_is_out_of_the_collectors_full_passes(day_by_day, win, qt
     u = page.unit_model.units[0]
     for o in (page.items[0], u, u.files[0], page.items):
         assert gc.is_tracked(o) and id(o) not in tracked
+
+
+def test_a_units_summary_is_made_once_however_often_its_row_is_painted(day_by_day, win, qtbot,
+                                                                     monkeypatch):
+    """Its counts, dates and place do not change with decisions; counting the photos of a
+    unit of 20,000 at every repaint of its row cost milliseconds a key."""
+    from desktop.views import review_models
+
+    made = []
+    real = review_models.unit_summary
+    monkeypatch.setattr(review_models, "unit_summary", lambda u: (made.append(u.key), real(u))[1])
+    page = _shown(win, qtbot, day_by_day)
+    for _ in range(3):
+        page.units.viewport().repaint()
+        qtbot.keyClick(page.units, Qt.Key_Down)
+    assert made and len(made) == len(set(made))
+    assert page.unit_model.data(page.unit_model.index(0), Qt.AccessibleTextRole) == \
+        f"{page.unit_model.units[0].folder}: {real(page.unit_model.units[0])}"
