@@ -54,10 +54,18 @@ ROW_FLAGS = Qt.ItemIsEnabled | Qt.ItemIsSelectable
 TICK_FLAGS = ROW_FLAGS | Qt.ItemIsUserCheckable
 UNIT_FLAGS = TICK_FLAGS | Qt.ItemIsDropEnabled      # files dropped on a unit go to its folder
 FILE_FLAGS = TICK_FLAGS | Qt.ItemIsDragEnabled
+DRAG_FLAGS = ROW_FLAGS | Qt.ItemIsDragEnabled   # a file's other cells (made once: Qt asks a
+                                                # cell's flags a dozen times a paint)
 ITEMS_MIME = "application/x-shoebox-plan-items"    # the plan item ids of the files dragged
 STRIP_PX = 56            # a thumbnail of the strip
 STRIP_MAX = 12           # at most this many in a unit's strip
 PAD = 6
+# made once: an enum's | costs ~10 us in Python, and each unit row painted used a dozen
+LEFT_MIDDLE = Qt.AlignLeft | Qt.AlignVCenter
+NO_CHECK_INDICATOR = ~QStyleOptionViewItem.HasCheckIndicator
+BOX_OFF = QStyle.State_Enabled | QStyle.State_Off
+BOX_STATES = {CHECKED_VALUE: QStyle.State_Enabled | QStyle.State_On,
+              PARTLY_VALUE: QStyle.State_Enabled | QStyle.State_NoChange}
 NO_PARENT = QModelIndex()
 
 
@@ -273,7 +281,7 @@ class FileModel(QAbstractTableModel):
 
     def flags(self, index):
         if self.editable and self.files[index.row()].item is not None:
-            return FILE_FLAGS if index.column() == 0 else ROW_FLAGS | Qt.ItemIsDragEnabled
+            return FILE_FLAGS if index.column() == 0 else DRAG_FLAGS
         return ROW_FLAGS
 
     def setData(self, index, value, role=Qt.EditRole) -> bool:
@@ -428,7 +436,7 @@ class UnitDelegate(QStyledItemDelegate):
         widget = option.widget
         style = widget.style() if widget else QApplication.style()
         opt.text = ""
-        opt.features &= ~QStyleOptionViewItem.HasCheckIndicator
+        opt.features &= NO_CHECK_INDICATOR
         style.drawControl(QStyle.CE_ItemViewItem, opt, painter, widget)  # background, focus
         painter.save()
         selected = bool(option.state & QStyle.State_Selected)
@@ -441,10 +449,7 @@ class UnitDelegate(QStyledItemDelegate):
         if state is not None:
             box = QStyleOptionButton()
             box.rect = self._check_rect(option)
-            st = getattr(state, "value", state)
-            box.state = QStyle.State_Enabled | (
-                QStyle.State_On if st == CHECKED_VALUE else
-                QStyle.State_NoChange if st == PARTLY_VALUE else QStyle.State_Off)
+            box.state = BOX_STATES.get(getattr(state, "value", state), BOX_OFF)
             style.drawPrimitive(QStyle.PE_IndicatorCheckBox, box, painter, widget)
             x = box.rect.right() + PAD
         bold = painter.font()
@@ -453,7 +458,7 @@ class UnitDelegate(QStyledItemDelegate):
         painter.setPen(pal.color(text_role))
         line = QRect(x, r.top(), r.right() - x, fm.height())
         title = u.folder if u.key != STAYS else "Left where they are"
-        painter.drawText(line, Qt.AlignLeft | Qt.AlignVCenter,
+        painter.drawText(line, LEFT_MIDDLE,
                          painter.fontMetrics().elidedText(title, Qt.ElideMiddle, line.width()))
         painter.setFont(option.font)
         if not selected:
@@ -461,15 +466,16 @@ class UnitDelegate(QStyledItemDelegate):
         line = QRect(x, r.top() + fm.height(), r.right() - x, fm.height())
         sub = index.data(SUMMARY_ROLE) if u.key != STAYS else \
             f"{len(u.files)} file{'s' if len(u.files) != 1 else ''}, each with its reason"
-        painter.drawText(line, Qt.AlignLeft | Qt.AlignVCenter,
+        painter.drawText(line, LEFT_MIDDLE,
                          fm.elidedText(sub, Qt.ElideRight, line.width()))
         top = r.top() + 2 * fm.height() + PAD
         fit = max(0, min(STRIP_MAX, (r.right() - x + 4) // (STRIP_PX + 4)))
+        empty = pal.color(QPalette.AlternateBase)
         for i, f in enumerate(u.files[:fit]):
             cell = QRect(x + i * (STRIP_PX + 4), top, STRIP_PX, STRIP_PX)
             pm = self._thumb(f)
             if pm is None:
-                painter.fillRect(cell, pal.color(QPalette.AlternateBase))
+                painter.fillRect(cell, empty)
             else:
                 painter.drawPixmap(cell.left() + (STRIP_PX - pm.width()) // 2,
                                    cell.top() + (STRIP_PX - pm.height()) // 2, pm)
