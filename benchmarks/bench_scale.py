@@ -340,6 +340,9 @@ def run_review(catalog, home: Path, built, settings, out: dict) -> None:
     out.update(review_moves=r["moves"], review_units=r["units"], review_show_s=r["show_s"],
                review_p95_ms=r["p95_ms"], review_max_ms=r["max_ms"],
                review_cpu_max_ms=r["cpu_max_ms"])
+    for key, (p95, mx, cpu_p95, cpu_mx) in r["by_key"].items():   # which key costs what
+        log(f"   {key:<16} wall p95 {p95:6.1f} / max {mx:6.1f} ms;  GUI CPU p95 {cpu_p95:5.1f} "
+            f"/ max {cpu_mx:5.1f} ms")
     catalog.write(lambda c: c.execute("DELETE FROM plans"))
 
 

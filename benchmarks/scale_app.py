@@ -141,7 +141,7 @@ def review_run(home: Path, plan_id: int) -> dict:
     paths = Paths(home)
     r = measure(None, paths, Settings.load(paths), plan_id)
     return {k: r[k] for k in ("moves", "units", "show_s", "p50_ms", "p95_ms", "max_ms",
-                              "cpu_p95_ms", "cpu_max_ms", "slowest")}
+                              "cpu_p95_ms", "cpu_max_ms", "slowest", "by_key")}
 
 
 def dupes_run(home: Path) -> dict:

@@ -47,16 +47,25 @@ DISPLAY, TOOLTIP, CHECK, BACKGROUND, ACCESSIBLE = (
     int(Qt.AccessibleTextRole))
 UNIT_ROLE = int(Qt.UserRole) + 1
 FILE_ROLE = int(Qt.UserRole) + 2
+SUMMARY_ROLE = int(Qt.UserRole) + 3   # unit_summary's line, made once per unit shown
 CHECKED, UNCHECKED, PARTLY = Qt.Checked, Qt.Unchecked, Qt.PartiallyChecked
 CHECKED_VALUE, PARTLY_VALUE = Qt.Checked.value, Qt.PartiallyChecked.value
 ROW_FLAGS = Qt.ItemIsEnabled | Qt.ItemIsSelectable
 TICK_FLAGS = ROW_FLAGS | Qt.ItemIsUserCheckable
 UNIT_FLAGS = TICK_FLAGS | Qt.ItemIsDropEnabled      # files dropped on a unit go to its folder
 FILE_FLAGS = TICK_FLAGS | Qt.ItemIsDragEnabled
+DRAG_FLAGS = ROW_FLAGS | Qt.ItemIsDragEnabled   # a file's other cells (made once: Qt asks a
+                                                # cell's flags a dozen times a paint)
 ITEMS_MIME = "application/x-shoebox-plan-items"    # the plan item ids of the files dragged
 STRIP_PX = 56            # a thumbnail of the strip
 STRIP_MAX = 12           # at most this many in a unit's strip
 PAD = 6
+# made once: an enum's | costs ~10 us in Python, and each unit row painted used a dozen
+LEFT_MIDDLE = Qt.AlignLeft | Qt.AlignVCenter
+NO_CHECK_INDICATOR = ~QStyleOptionViewItem.HasCheckIndicator
+BOX_OFF = QStyle.State_Enabled | QStyle.State_Off
+BOX_STATES = {CHECKED_VALUE: QStyle.State_Enabled | QStyle.State_On,
+              PARTLY_VALUE: QStyle.State_Enabled | QStyle.State_NoChange}
 NO_PARENT = QModelIndex()
 
 
@@ -81,10 +90,12 @@ class UnitModel(QAbstractListModel):
         self.units: list[Unit] = []
         self.accepted: list[int] = []   # accepted moves per unit
         self.editable = False
+        self._summaries: dict[int, str] = {}
 
     def set_units(self, units: list[Unit], editable: bool) -> None:
         self.beginResetModel()
         self.units, self.editable = units, editable
+        self._summaries = {}
         self.accepted = [sum(f.item is not None and f.item.decision == "accept"
                              for f in u.files) for u in units]
         self.endResetModel()
@@ -96,6 +107,7 @@ class UnitModel(QAbstractListModel):
     def replace(self, units: list[Unit], editable: bool) -> None:
         """New data of the same shape (decisions re-read): no reset, the selection stays."""
         self.units, self.editable = units, editable
+        self._summaries = {}
         self.recount()
 
     def recount(self, row: int | None = None) -> None:
@@ -118,6 +130,14 @@ class UnitModel(QAbstractListModel):
     def rowCount(self, parent=NO_PARENT) -> int:
         return 0 if parent.isValid() else len(self.units)
 
+    def summary(self, row: int) -> str:
+        """The unit's counts, dates and place (counting the photos and videos of a unit of
+        20,000 at every repaint of its row took milliseconds; decisions do not change them)."""
+        s = self._summaries.get(row)
+        if s is None:
+            s = self._summaries[row] = unit_summary(self.units[row])
+        return s
+
     def check_state(self, row: int):
         u = self.units[row]
         if u.key == STAYS:
@@ -135,14 +155,16 @@ class UnitModel(QAbstractListModel):
             return self.check_state(index.row()) if self.editable else None
         if role == TOOLTIP:
             return self._tooltip(u, index.row())
+        if role == SUMMARY_ROLE:
+            return self.summary(index.row())
         if role == ACCESSIBLE:
-            return f"{u.folder}: {unit_summary(u)}"
+            return f"{u.folder}: {self.summary(index.row())}"
         return None
 
     def _tooltip(self, u: Unit, row: int) -> str:
         if u.key == STAYS:
             return f"{len(u.files)} files stay where they are; each says why"
-        lines = [u.key + os.sep, unit_summary(u)]
+        lines = [u.key + os.sep, self.summary(row)]
         if u.collections:
             lines.append("from " + ", ".join(f"“{c}”" for c in u.collections))
         if self.editable:
@@ -259,7 +281,7 @@ class FileModel(QAbstractTableModel):
 
     def flags(self, index):
         if self.editable and self.files[index.row()].item is not None:
-            return FILE_FLAGS if index.column() == 0 else ROW_FLAGS | Qt.ItemIsDragEnabled
+            return FILE_FLAGS if index.column() == 0 else DRAG_FLAGS
         return ROW_FLAGS
 
     def setData(self, index, value, role=Qt.EditRole) -> bool:
@@ -336,6 +358,12 @@ class UnitView(TickingView, QListView):
         if not self._space(event):
             super().keyPressEvent(event)
 
+    def dataChanged(self, top_left, bottom_right, roles=()) -> None:
+        """A unit's tick or count changed: its row is painted again. QListView's own
+        dataChanged lays out every row anew (two calls into Python per unit: ~6,000 at every
+        tick of a 20,000-move plan), which rows of one fixed height never need."""
+        QAbstractItemView.dataChanged(self, top_left, bottom_right, roles)
+
 
 class FileView(TickingView, QTableView):
     """A table, not a tree: a tree lays out every row of its model (a call into Python for
@@ -408,7 +436,7 @@ class UnitDelegate(QStyledItemDelegate):
         widget = option.widget
         style = widget.style() if widget else QApplication.style()
         opt.text = ""
-        opt.features &= ~QStyleOptionViewItem.HasCheckIndicator
+        opt.features &= NO_CHECK_INDICATOR
         style.drawControl(QStyle.CE_ItemViewItem, opt, painter, widget)  # background, focus
         painter.save()
         selected = bool(option.state & QStyle.State_Selected)
@@ -421,10 +449,7 @@ class UnitDelegate(QStyledItemDelegate):
         if state is not None:
             box = QStyleOptionButton()
             box.rect = self._check_rect(option)
-            st = getattr(state, "value", state)
-            box.state = QStyle.State_Enabled | (
-                QStyle.State_On if st == CHECKED_VALUE else
-                QStyle.State_NoChange if st == PARTLY_VALUE else QStyle.State_Off)
+            box.state = BOX_STATES.get(getattr(state, "value", state), BOX_OFF)
             style.drawPrimitive(QStyle.PE_IndicatorCheckBox, box, painter, widget)
             x = box.rect.right() + PAD
         bold = painter.font()
@@ -433,23 +458,24 @@ class UnitDelegate(QStyledItemDelegate):
         painter.setPen(pal.color(text_role))
         line = QRect(x, r.top(), r.right() - x, fm.height())
         title = u.folder if u.key != STAYS else "Left where they are"
-        painter.drawText(line, Qt.AlignLeft | Qt.AlignVCenter,
+        painter.drawText(line, LEFT_MIDDLE,
                          painter.fontMetrics().elidedText(title, Qt.ElideMiddle, line.width()))
         painter.setFont(option.font)
         if not selected:
             painter.setPen(pal.color(QPalette.PlaceholderText))
         line = QRect(x, r.top() + fm.height(), r.right() - x, fm.height())
-        sub = unit_summary(u) if u.key != STAYS else \
+        sub = index.data(SUMMARY_ROLE) if u.key != STAYS else \
             f"{len(u.files)} file{'s' if len(u.files) != 1 else ''}, each with its reason"
-        painter.drawText(line, Qt.AlignLeft | Qt.AlignVCenter,
+        painter.drawText(line, LEFT_MIDDLE,
                          fm.elidedText(sub, Qt.ElideRight, line.width()))
         top = r.top() + 2 * fm.height() + PAD
         fit = max(0, min(STRIP_MAX, (r.right() - x + 4) // (STRIP_PX + 4)))
+        empty = pal.color(QPalette.AlternateBase)
         for i, f in enumerate(u.files[:fit]):
             cell = QRect(x + i * (STRIP_PX + 4), top, STRIP_PX, STRIP_PX)
             pm = self._thumb(f)
             if pm is None:
-                painter.fillRect(cell, pal.color(QPalette.AlternateBase))
+                painter.fillRect(cell, empty)
             else:
                 painter.drawPixmap(cell.left() + (STRIP_PX - pm.width()) // 2,
                                    cell.top() + (STRIP_PX - pm.height()) // 2, pm)
