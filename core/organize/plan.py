@@ -42,6 +42,7 @@ from core.organize.units import EventFacts, Unit, UnitFile, is_scan, plan_units,
 from core.pipeline.picture_kinds import looks_like_screenshot_name
 from core.places.events import update_events
 from core.places.geocoder import place_label
+from core.places.store import home_country
 from core.scan.roots import folder_name
 
 MIN_CONFIDENCE = 0.5
@@ -294,10 +295,11 @@ def _collection_facts(conn: Connection, groups: list[Group], cols: dict[int, Pla
         if h.collection_id is not None:
             current[h.collection_id][os.path.relpath(os.path.dirname(h.path), h.root)] += 1
     out = []
+    home = home_country(conn)   # a query over the whole library: once, not per collection
     for r in conn.execute("SELECT id, named_by, date_from, member_count, notes FROM clusters "
                           "ORDER BY id"):
         c = cols[r[0]]
-        ev = gather_evidence(conn, c.id)
+        ev = gather_evidence(conn, c.id, home_country=home)
         out.append(CollectionFacts(
             c.id, c.name, c.folder, size=r[3] or 0, fixed=r[1] == "user",
             informative=ev.informative, date_from=r[2],
