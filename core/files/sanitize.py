@@ -27,7 +27,8 @@ _WINDOWS_BAD = re.compile(r'[<>"|?*]')
 _SPACES = re.compile(r"\s+")
 # a segment every repair below leaves as it is (most camera and date names): checked first,
 # since a plan sanitises every file name of a library
-_PLAIN = re.compile(r"(?!.*  )[\w()'&+,](?:[\w()'&+,. -]*[\w()'&+,])?", re.ASCII)
+_PLAIN = re.compile(r"(?!.*  )(?!(?:CON|PRN|AUX|NUL|COM\d|LPT\d) *(?:\.|$))"  # reserved
+                    r"[\w()'&+,](?:[\w()'&+,. -]*[\w()'&+,])?", re.ASCII | re.IGNORECASE)
 _ZWJ = "\u200d"
 
 
@@ -115,7 +116,7 @@ def _plain(s: str, max_chars: int | None) -> bool:
     either end, not a reserved name, within the limits."""
     return (len(s) <= (SEGMENT_MAX_BYTES if max_chars is None else
                        min(max_chars, SEGMENT_MAX_BYTES))
-            and _PLAIN.fullmatch(s) is not None and not _is_reserved(s))
+            and _PLAIN.fullmatch(s) is not None)
 
 
 def sanitize_filename(name: str) -> str:

@@ -114,6 +114,9 @@ def group_files(files: list[PlanFile]) -> list[Group]:
         by_stem[sidecar_key(f.path)].append(f)
     groups = []
     for key, members in by_stem.items():
+        if len(members) == 1:   # most files: a group of its own, whatever it is
+            groups.append(Group(members[0], key=key))
+            continue
         heads = [f for f in members if f.kind == "photo" and f.format in PAIR_HEAD_FORMATS]
         if not heads:
             heads = [f for f in members if f.kind == "photo"]
@@ -204,7 +207,7 @@ def compute_moves(files: list[PlanFile], collections: dict[int, PlanCollection],
     keep = [k.rstrip(os.sep) for k in keep_folders]
     taken: set[str] = set()
     moves: list[Move] = []
-    dst_dirs: dict[tuple[str, str], str] = {}  # a library has far fewer folders than files
+    dst_dirs: dict[tuple[str, str], tuple[str, str]] = {}  # far fewer folders than files
     for g in (group_files(files) if groups is None else groups):
         head = g.head
         col = collections.get(head.collection_id) if head.collection_id is not None else None
@@ -214,25 +217,28 @@ def compute_moves(files: list[PlanFile], collections: dict[int, PlanCollection],
             (col.folder if col is not None else None)
         if not folder:
             continue
-        if any(head.path == k or head.path.startswith(k + os.sep) for k in keep):
+        if keep and any(head.path == k or head.path.startswith(k + os.sep) for k in keep):
             continue
         base = target or head.root
-        dst_dir = dst_dirs.get((base, folder))
-        if dst_dir is None:
+        known = dst_dirs.get((base, folder))
+        if known is None:
             rel = fit_windows_path(base, sanitize_relpath(folder), "x" * 40)
-            dst_dir = dst_dirs[(base, folder)] = os.path.join(base, *rel.split("/"))
-        if fold(os.path.dirname(head.path)) == fold(dst_dir):
+            dst_dir = os.path.join(base, *rel.split("/"))
+            known = dst_dirs[(base, folder)] = (dst_dir, fold(dst_dir))
+        dst_dir, folded_dir = known
+        if fold(os.path.dirname(head.path)) == folded_dir:
             continue
         head_name = os.path.basename(head.path)
         head_stem = _stem(head_name)
         members = [(head, head.path), *((c, c.path) for c in g.companions)]
         side = sidecars.get(g.key or sidecar_key(head.path), [])
         names = [os.path.basename(p) for _, p in members] + [os.path.basename(s) for s in side]
-        clean_stem = _stem(sanitize_filename(head_name)) or "file"
+        clean_name = sanitize_filename(head_name)
+        clean_stem = _stem(clean_name) or "file"
         new_stem, n = clean_stem, 1
         while True:  # one free stem for the whole group
-            dsts = [os.path.join(dst_dir, sanitize_filename(_member_name(head_stem, new_stem, nm)))
-                    for nm in names]
+            dsts = [os.path.join(dst_dir, clean_name if (m := _member_name(head_stem, new_stem, nm))
+                                 == head_name else sanitize_filename(m)) for nm in names]
             folded = [fold(d) for d in dsts]
             if not any(d in taken for d in folded) and len(set(folded)) == len(folded):
                 break

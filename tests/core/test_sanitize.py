@@ -93,10 +93,13 @@ def _names() -> list[str]:
              ".hidden.jpg", "file.tar.gz", "x.verylongextension1", "x.verylongexten",
              "x" * 250 + ".jpeg", "x" * 251 + ".jpeg", "x" * 255, "x" * 256, "x" * 64, "x" * 65,
              "a  b.jpg", "-a.jpg", "a-.jpg", "(1).jpg", "con.jpg", "Com1.txt", "CON .jpg",
-             "lpt9", "x.con", "ok .jpg", "ok. .jpg", "'quoted'.png", "a,b&c+d.jpg"]
+             "lpt9", "x.con", "nul", "NUL.tar.gz", "aux .txt", "COM0", "conx.jpg", "con_.jpg",
+             "xcon.jpg", "Lpt1 .jpg", "com10.jpg", "prn.", "ok .jpg", "ok. .jpg", "'quoted'.png", "a,b&c+d.jpg"]
     randoms = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
                for _ in range(4000)]
-    return edges + HOSTILE + randoms
+    devices = ["".join(rng.choice("CONPRAUXLMcon19 .") for _ in range(rng.randint(3, 7)))
+               for _ in range(2000)]   # reserved device names, and their near misses
+    return edges + HOSTILE + randoms + devices
 
 
 def test_the_quick_paths_leave_every_name_as_the_full_repair_does(monkeypatch):
