@@ -25,6 +25,10 @@ _RESERVED |= {f"{p}{n}" for p in ("COM", "LPT") for n in list("0123456789") + ["
 _SEPARATORS = re.compile(r"[/\\:]+")
 _WINDOWS_BAD = re.compile(r'[<>"|?*]')
 _SPACES = re.compile(r"\s+")
+# a segment every repair below leaves as it is (most camera and date names): checked first,
+# since a plan sanitises every file name of a library
+_PLAIN = re.compile(r"(?!.*  )(?!(?:CON|PRN|AUX|NUL|COM\d|LPT\d) *(?:\.|$))"  # reserved
+                    r"[\w()'&+,](?:[\w()'&+,. -]*[\w()'&+,])?", re.ASCII | re.IGNORECASE)
 _ZWJ = "\u200d"
 
 
@@ -85,7 +89,12 @@ def sanitize_segment(raw: object, *, max_chars: int | None = FOLDER_MAX_CHARS,
     """One path segment (a folder name), repaired: NFC, no separators or control/format
     characters, no Windows-illegal characters, no reserved device names, no leading/trailing
     dots or spaces, within length limits. Never empty, never '.' or '..'."""
-    s = unicodedata.normalize("NFC", str(raw) if raw is not None else "")
+    s = str(raw) if raw is not None else ""
+    return s if _plain(s, max_chars) else _repair_segment(s, max_chars, fallback)
+
+
+def _repair_segment(s: str, max_chars: int | None, fallback: str) -> str:
+    s = unicodedata.normalize("NFC", s)
     s = "".join(ch for ch in s if _keep_char(ch))
     s = _SEPARATORS.sub(" - ", s)
     s = _WINDOWS_BAD.sub("", s)
@@ -101,10 +110,24 @@ def sanitize_segment(raw: object, *, max_chars: int | None = FOLDER_MAX_CHARS,
     return s
 
 
+def _plain(s: str, max_chars: int | None) -> bool:
+    """True when `sanitize_segment` would return `s` unchanged without looking further: plain
+    ASCII (one byte, one UTF-16 unit a character), no run of spaces, no dot, hyphen or space at
+    either end, not a reserved name, within the limits."""
+    return (len(s) <= (SEGMENT_MAX_BYTES if max_chars is None else
+                       min(max_chars, SEGMENT_MAX_BYTES))
+            and _PLAIN.fullmatch(s) is not None)
+
+
 def sanitize_filename(name: str) -> str:
     """A file name: like a segment, but the extension (last suffix, if short) is kept and
     only the stem is shortened."""
-    name = unicodedata.normalize("NFC", str(name))
+    name = str(name)
+    stem, dot, ext = name.rpartition(".")
+    if (dot and len(ext) < 16 and " " not in ext and len(name) <= SEGMENT_MAX_BYTES
+            and _plain(stem, None) and _plain(ext, None)):
+        return name  # IMG_0001.JPG: what every step below would leave as it is
+    name = unicodedata.normalize("NFC", name)
     stem, dot, ext = name.rpartition(".")
     ext = sanitize_segment(ext, max_chars=16, fallback="") if dot else ""
     if not dot or not stem.strip(" .") or not ext or len(ext) > 15 or " " in ext:
@@ -162,6 +185,26 @@ def is_inside(path: str | os.PathLike, root: str | os.PathLike) -> bool:
     rp = Path(os.path.realpath(path))
     rr = Path(os.path.realpath(root))
     return rp == rr or rr in rp.parents
+
+
+class InsideCheck:
+    """`is_inside` for many paths in a few folders (a plan's destinations): each folder is
+    resolved once. A path whose folder resolves inside the root is inside unless its own name
+    is a link (looked at only where the folder exists); anything else gets `is_inside`."""
+
+    def __init__(self) -> None:
+        self._folders: dict[tuple[str, str], tuple[bool, bool]] = {}
+
+    def __call__(self, path: str, root: str) -> bool:
+        folder, name = os.path.split(path)
+        known = self._folders.get((folder, root))
+        if known is None:
+            known = self._folders[(folder, root)] = (bool(name) and is_inside(folder, root),
+                                                     os.path.isdir(folder))
+        inside, exists = known
+        if inside and name not in (".", "..") and not (exists and os.path.islink(path)):
+            return True
+        return is_inside(path, root)
 
 
 def safe_destination(root: str | os.PathLike, rel_folder: str, filename: str) -> Path:

@@ -31,7 +31,7 @@ from core.catalog import Connection
 from core.files.sanitize import fold
 from core.organize.layouts import capture_date
 from core.organize.words import content_keys, keys_overlap, telling_folder_name
-from core.places.events import where_and_when
+from core.places.events import LOOK_UP, where_and_when
 from core.query.people import named_people_of_files
 from core.scan.roots import root_names
 
@@ -55,6 +55,7 @@ class Evidence:
     texts: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     library_folders: list[str] = field(default_factory=list)  # the library's top-level folders
+    home_country: object = LOOK_UP   # the library's, when the caller looked it up once for all
 
     @property
     def informative(self) -> bool:
@@ -196,7 +197,7 @@ def _folders(conn: Connection, ev: Evidence) -> None:
 def _places(conn: Connection, ev: Evidence) -> None:
     """Where the members were, in words (core.places), and the events most of them belong
     to: 'Kyoto', 'Iceland trip' — never coordinates."""
-    ww = where_and_when(conn, _member_ids(conn, ev))
+    ww = where_and_when(conn, _member_ids(conn, ev), home=ev.home_country)
     places = [ww.place.removesuffix(" trip")] if ww.place else []
     places += [label for label, _ in ww.places if label not in places]
     ev.places = [clip_text(p, 60) for p in places[:4]]
@@ -252,12 +253,14 @@ PROVIDERS: list[Provider] = [_captions, _tags, _transcripts, _folders, _places, 
 
 
 def gather_evidence(conn: Connection, collection_id: int, *,
-                    library_folders: list[str] = ()) -> Evidence:
-    """Everything the providers know about one collection."""
+                    library_folders: list[str] = (), home_country: object = LOOK_UP
+                    ) -> Evidence:
+    """Everything the providers know about one collection. `home_country`
+    (core.places.store.home_country): pass it when gathering for every collection."""
     c = conn.execute("SELECT * FROM clusters WHERE id = ?", (collection_id,)).fetchone()
     ev = Evidence(collection_id, c["member_count"] or 0, date_from=c["date_from"],
                   date_to=c["date_to"], lat=c["lat"], lon=c["lon"],
-                  library_folders=list(library_folders))
+                  library_folders=list(library_folders), home_country=home_country)
     for provider in PROVIDERS:   # the catalog is migrated on open: every table is there
         provider(conn, ev)
     return ev

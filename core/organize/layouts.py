@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 import string
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 
 from core.errors import ShoeboxError
 from core.files.sanitize import sanitize_relpath, sanitize_segment
@@ -115,6 +116,14 @@ def date_folder(template: str, taken_at: float | None, *, name: str | None = Non
     if taken_at is None:
         return None
     d = capture_date(taken_at)
+    # a name or place the template does not show would only split the cache
+    return _day_folder(template, d.date(), name if "{name" in template else None,
+                       place if "{place" in template else None)
+
+
+@lru_cache(maxsize=65536)
+def _day_folder(template: str, d: date, name: str | None, place: str | None) -> str:
+    # a plan fills the template for every file of the library, from a few thousand days
     values = {"year": f"{d:%Y}", "month": f"{d:%m}", "day": f"{d:%d}",
               "month_name": f"{d:%B}", "name": event_title(name) or "Unnamed",
               "place": place or "Unknown place"}

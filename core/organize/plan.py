@@ -27,6 +27,7 @@ from core.files.dates import capture_dated_sql
 from core.files.kinds import PAIR_HEAD_FORMATS, pair_key
 from core.files.kinds import stem as _stem
 from core.files.sanitize import (
+    InsideCheck,
     fit_windows_path,
     fold,
     is_inside,
@@ -41,6 +42,7 @@ from core.organize.units import EventFacts, Unit, UnitFile, is_scan, plan_units,
 from core.pipeline.picture_kinds import looks_like_screenshot_name
 from core.places.events import update_events
 from core.places.geocoder import place_label
+from core.places.store import home_country
 from core.scan.roots import folder_name
 
 MIN_CONFIDENCE = 0.5
@@ -97,6 +99,7 @@ class Move:
 class Group:
     head: PlanFile
     companions: list[PlanFile] = field(default_factory=list)
+    key: tuple[str, str] | None = None   # its folder and folded stem: `sidecar_key(head.path)`
 
 
 def _ext(name: str) -> str:
@@ -108,18 +111,21 @@ def group_files(files: list[PlanFile]) -> list[Group]:
     """Photos with their RAW twins and Live Photo movies (same folder, same stem)."""
     by_stem: dict[tuple[str, str], list[PlanFile]] = defaultdict(list)
     for f in files:
-        by_stem[(os.path.dirname(f.path), pair_key(os.path.basename(f.path)))].append(f)
+        by_stem[sidecar_key(f.path)].append(f)
     groups = []
-    for members in by_stem.values():
+    for key, members in by_stem.items():
+        if len(members) == 1:   # most files: a group of its own, whatever it is
+            groups.append(Group(members[0], key=key))
+            continue
         heads = [f for f in members if f.kind == "photo" and f.format in PAIR_HEAD_FORMATS]
         if not heads:
             heads = [f for f in members if f.kind == "photo"]
         if not heads:
-            groups += [Group(f) for f in members]
+            groups += [Group(f, key=key) for f in members]
             continue
         head = min(heads, key=lambda f: (PAIR_HEAD_FORMATS.index(f.format)
                                          if f.format in PAIR_HEAD_FORMATS else 9, f.path))
-        g = Group(head)
+        g = Group(head, key=key)
         for f in members:
             if f is head:
                 continue
@@ -129,7 +135,7 @@ def group_files(files: list[PlanFile]) -> list[Group]:
                     f.kind == "video" and _ext(f.path) in LIVE_PHOTO_EXTS):
                 g.companions.append(f)
             else:
-                groups.append(Group(f))
+                groups.append(Group(f, key=key))
         groups.append(g)
     groups.sort(key=lambda g: g.head.path)
     return groups
@@ -182,7 +188,8 @@ def compute_moves(files: list[PlanFile], collections: dict[int, PlanCollection],
                   keep_folders: set[str] | frozenset = frozenset(), target: str | None = None,
                   min_confidence: float = MIN_CONFIDENCE,
                   file_folders: dict[int, str] | None = None,
-                  file_units: dict[int, Unit] | None = None) -> list[Move]:
+                  file_units: dict[int, Unit] | None = None,
+                  groups: list[Group] | None = None) -> list[Move]:
     """The moves that put every collected file in its collection's folder (pure).
 
     - files without a collection (noise) stay; so do collections marked keep-as-is or without
@@ -194,12 +201,14 @@ def compute_moves(files: list[PlanFile], collections: dict[int, PlanCollection],
     - a destination is `<target or the file's root>/<collection folder>/<file name>`, every
       part sanitised; names that would collide within the plan get numbers (case-insensitive);
     - confidence is the file's membership probability; below `min_confidence` the move is
-      flagged for review (and, when stored, skipped until the user accepts it)."""
+      flagged for review (and, when stored, skipped until the user accepts it).
+    `groups`: `group_files(files)`, when the caller has them already."""
     sidecars = sidecars or {}
     keep = [k.rstrip(os.sep) for k in keep_folders]
     taken: set[str] = set()
     moves: list[Move] = []
-    for g in group_files(files):
+    dst_dirs: dict[tuple[str, str], tuple[str, str]] = {}  # far fewer folders than files
+    for g in (group_files(files) if groups is None else groups):
         head = g.head
         col = collections.get(head.collection_id) if head.collection_id is not None else None
         if col is not None and col.keep_as_is:
@@ -208,29 +217,34 @@ def compute_moves(files: list[PlanFile], collections: dict[int, PlanCollection],
             (col.folder if col is not None else None)
         if not folder:
             continue
-        if any(head.path == k or head.path.startswith(k + os.sep) for k in keep):
+        if keep and any(head.path == k or head.path.startswith(k + os.sep) for k in keep):
             continue
         base = target or head.root
-        rel = sanitize_relpath(folder)
-        rel = fit_windows_path(base, rel, "x" * 40)
-        dst_dir = os.path.join(base, *rel.split("/"))
-        if fold(os.path.dirname(head.path)) == fold(dst_dir):
+        known = dst_dirs.get((base, folder))
+        if known is None:
+            rel = fit_windows_path(base, sanitize_relpath(folder), "x" * 40)
+            dst_dir = os.path.join(base, *rel.split("/"))
+            known = dst_dirs[(base, folder)] = (dst_dir, fold(dst_dir))
+        dst_dir, folded_dir = known
+        if fold(os.path.dirname(head.path)) == folded_dir:
             continue
         head_name = os.path.basename(head.path)
         head_stem = _stem(head_name)
         members = [(head, head.path), *((c, c.path) for c in g.companions)]
-        side = [s for s in sidecars.get(sidecar_key(head.path), [])]
+        side = sidecars.get(g.key or sidecar_key(head.path), [])
         names = [os.path.basename(p) for _, p in members] + [os.path.basename(s) for s in side]
-        clean_stem = _stem(sanitize_filename(head_name)) or "file"
+        clean_name = sanitize_filename(head_name)
+        clean_stem = _stem(clean_name) or "file"
         new_stem, n = clean_stem, 1
         while True:  # one free stem for the whole group
-            dsts = [os.path.join(dst_dir, sanitize_filename(_member_name(head_stem, new_stem, nm)))
-                    for nm in names]
-            if not any(fold(d) in taken for d in dsts) and len({fold(d) for d in dsts}) == len(dsts):
+            dsts = [os.path.join(dst_dir, clean_name if (m := _member_name(head_stem, new_stem, nm))
+                                 == head_name else sanitize_filename(m)) for nm in names]
+            folded = [fold(d) for d in dsts]
+            if not any(d in taken for d in folded) and len(set(folded)) == len(folded):
                 break
             n += 1
             new_stem = f"{clean_stem} ({n})"
-        taken.update(fold(d) for d in dsts)
+        taken.update(folded)
         unit = file_units.get(head.id) if file_units is not None else None
         if unit is not None:  # what the library knows decides: an event, a kind, a month
             conf, flagged = 1.0, False
@@ -276,21 +290,22 @@ def _plan_inputs(conn: Connection, root_id: int | None):
     return files, cols, keep
 
 
-def _collection_facts(conn: Connection, files: list[PlanFile], cols: dict[int, PlanCollection]
+def _collection_facts(conn: Connection, groups: list[Group], cols: dict[int, PlanCollection]
                       ) -> list[CollectionFacts]:
     """What the structure rules need: where each collection's photos and videos are now (the
     group heads, relative to their library folder), whether anything says what it shows, its
     first capture date and place, and what naming had to repair."""
     current: dict[int, Counter] = defaultdict(Counter)
-    for g in group_files(files):
+    for g in groups:
         h = g.head
         if h.collection_id is not None:
             current[h.collection_id][os.path.relpath(os.path.dirname(h.path), h.root)] += 1
     out = []
+    home = home_country(conn)   # a query over the whole library: once, not per collection
     for r in conn.execute("SELECT id, named_by, date_from, member_count, notes FROM clusters "
                           "ORDER BY id"):
         c = cols[r[0]]
-        ev = gather_evidence(conn, c.id)
+        ev = gather_evidence(conn, c.id, home_country=home)
         out.append(CollectionFacts(
             c.id, c.name, c.folder, size=r[3] or 0, fixed=r[1] == "user",
             informative=ev.informative, date_from=r[2],
@@ -307,8 +322,9 @@ def _list_sidecars(files: list[PlanFile]) -> dict[tuple[str, str], list[str]]:
             names = os.listdir(folder)
         except OSError:
             continue  # the folder vanished: its files will be reported at apply time
-        out.update(find_sidecars(folder, [n for n in names if os.path.isfile(
-            os.path.join(folder, n))]))
+        # only a sidecar's name is looked at on disk: a stat for every photo costs minutes
+        out.update(find_sidecars(folder, [n for n in names if _ext(n) in SIDECAR_EXTS
+                                          and os.path.isfile(os.path.join(folder, n))]))
     return out
 
 
@@ -355,10 +371,11 @@ def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
         update_events(catalog)  # cheap when the timeline has not changed
     with catalog.read() as conn:
         files, cols, keep = _plan_inputs(conn, root_id)
+        groups = group_files(files)
         roots = [r[0] for r in conn.execute("SELECT path FROM roots")]
         undated_topics = layout == "event" and any(
             f.taken_at is None and f.collection_id is not None for f in files)
-        facts = _collection_facts(conn, files, cols) if layout == "topic" or undated_topics \
+        facts = _collection_facts(conn, groups, cols) if layout == "topic" or undated_topics \
             else []
         unit_inputs = _unit_inputs(conn, files) if layout == "event" else None
     root_names = [folder_name(r) for r in roots + ([target] if target else [])]
@@ -386,21 +403,22 @@ def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
         notes = {cid: p.notes for cid, p in placed.items() if p.notes}
     moves = compute_moves(files, cols, sidecars=_list_sidecars(files), keep_folders=keep,
                           target=target, min_confidence=min_confidence,
-                          file_folders=file_folders, file_units=file_units)
+                          file_folders=file_folders, file_units=file_units, groups=groups)
     roots_of = {f.id: f.root for f in files}
     unsafe = 0
+    inside = InsideCheck()
     for m in moves:
         base = target or (roots_of.get(m.file_id) if m.file_id else None)
         if base is None and m.head is not None:
             base = target or roots_of.get(moves[m.head].file_id)
-        if base is not None and not is_inside(m.dst, base):
+        if base is not None and not inside(m.dst, base):
             unsafe += 1
             m.flagged = True
             m.reason = "destination resolves outside the library folder; not moved"
     if not store:
         return moves
-    stays.update(_stay_reasons(files, cols, keep, layout, moves, stays, file_folders))
-    heads = [g.head for g in group_files(files) if g.head.kind in ("photo", "video")]
+    stays.update(_stay_reasons(groups, cols, keep, layout, moves, stays, file_folders))
+    heads = [g.head for g in groups if g.head.kind in ("photo", "video")]
     moving = Counter(m.unit_key for m in moves if m.role == "file")
     summary = {"moves": sum(1 for m in moves if m.role == "file"),
                "files": len(moves), "flagged": sum(1 for m in moves if m.flagged
@@ -486,14 +504,14 @@ def _event_titles(catalog: Catalog, files: list[UnitFile], events: dict[int, Eve
     return title_events(catalog, wanted, registry, use_llm=use_llm)
 
 
-def _stay_reasons(files: list[PlanFile], cols: dict[int, PlanCollection], keep, layout: str,
+def _stay_reasons(groups: list[Group], cols: dict[int, PlanCollection], keep, layout: str,
                   moves: list[Move], stays: dict[int, str],
                   file_folders: dict[int, str] | None) -> dict[int, str]:
     """Why each photo or video that is not moved stays (those already in their place aside)."""
     moved = {m.file_id for m in moves}
     keep = [k.rstrip(os.sep) for k in keep]
     out: dict[int, str] = {}
-    for g in group_files(files):
+    for g in groups:
         h = g.head
         if h.id in moved or h.id in stays or h.kind not in ("photo", "video"):
             continue
@@ -534,16 +552,17 @@ def store_plan(conn: Connection, moves: list[Move], mode: str, root_id, target, 
     pid = conn.execute("INSERT INTO plans(root_id, mode, state, summary, created_at, target) "
                        "VALUES (?, ?, 'draft', ?, ?, ?)",
                        (root_id, mode, json.dumps(summary), time.time(), target)).lastrowid
-    ids: list[int] = []
-    for m in moves:
-        head_id = ids[m.head] if m.head is not None else None
-        decision = "skip" if m.flagged else "accept"
-        ids.append(conn.execute(
-            "INSERT INTO plan_items(plan_id, file_id, src, dst, reason, cluster_id, confidence, "
-            "flagged, decision, group_item_id, role, unit_kind, unit_key, unit_title) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (pid, m.file_id, m.src, m.dst, m.reason, m.collection_id, m.confidence, int(m.flagged),
-             decision, head_id, m.role, m.unit_kind, m.unit_key, m.unit_title)).lastrowid)
+    # in one statement, with the ids SQLite would give the rows one by one (the largest + 1):
+    # a group's items point at their head's id
+    first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM plan_items").fetchone()[0]
+    conn.executemany(
+        "INSERT INTO plan_items(id, plan_id, file_id, src, dst, reason, cluster_id, confidence, "
+        "flagged, decision, group_item_id, role, unit_kind, unit_key, unit_title) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [(first + i, pid, m.file_id, m.src, m.dst, m.reason, m.collection_id, m.confidence,
+          int(m.flagged), "skip" if m.flagged else "accept",
+          first + m.head if m.head is not None else None, m.role, m.unit_kind, m.unit_key,
+          m.unit_title) for i, m in enumerate(moves)])
     return pid
 
 

@@ -136,8 +136,8 @@ def _year(ts: float | None) -> str:
     return f"{capture_date(ts):%Y}" if ts is not None else UNKNOWN_DATE
 
 
-def _rel_folder(f: UnitFile) -> str:
-    rel = os.path.relpath(os.path.dirname(f.path), f.root)
+def _rel_folder(folder: str, root: str) -> str:
+    rel = os.path.relpath(folder, root)
     return "" if rel == "." else rel.replace(os.sep, "/")
 
 
@@ -255,22 +255,29 @@ def _left_where_named(units: list[Unit], members: dict[str, list[UnitFile]],
     everyday and undated files in a named folder stay in it."""
     owners: dict[str, Counter] = defaultdict(Counter)
     unit_of = {f.id: u.key for u in units for f in members[u.key]}
+    rels: dict[tuple[str, str], str] = {}   # a library has far fewer folders than files
+    rel_of: dict[int, str] = {}
     for f in files:
+        key = (os.path.dirname(f.path), f.root)
+        rel = rels.get(key)
+        if rel is None:
+            rel = rels[key] = _rel_folder(*key)
+        rel_of[f.id] = rel
         if f.id in unit_of:
-            owners[_rel_folder(f)][unit_of[f.id]] += 1
+            owners[rel][unit_of[f.id]] += 1
     for u in units:
         fs = members[u.key]
         if u.kind in ("month", "undated"):  # no unit of meaning: each file by its folder
             moving = []
             for f in fs:
-                rel = _rel_folder(f)
+                rel = rel_of[f.id]
                 if _named_folder(rel) and fold(rel) != fold(u.folder or ""):
                     stays[f.id] = f"in “{rel}”, a folder someone named: left there"
                 else:
                     moving.append(f.id)
             u.file_ids = moving
             continue
-        where = Counter(_rel_folder(f) for f in fs)
+        where = Counter(rel_of[f.id] for f in fs)
         rel, n = where.most_common(1)[0]
         if n < LIVES_IN_SHARE * len(fs) or not _named_folder(rel):
             continue

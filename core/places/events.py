@@ -493,17 +493,24 @@ def list_events(conn: Connection, *, date_from: float | None = None,
             for r in rows]
 
 
-def event_titles(conn: Connection, event_ids) -> dict[int, str | None]:
-    """event id -> 'Kyoto' / 'Iceland trip' / 'Bavaria' (None: no member has a place)."""
-    home = home_country(conn)
-    wanted = {int(i) for i in event_ids}
-    by_event: dict[int, list[FilePlace]] = {}
-    for r in conn.execute(
-            "SELECT m.event_id, p.place, p.region, p.country, p.country_code "
+LOOK_UP = object()   # `home`: not known yet, ask the catalog (home_country)
+
+
+def event_titles(conn: Connection, event_ids, *, home=LOOK_UP) -> dict[int, str | None]:
+    """event id -> 'Kyoto' / 'Iceland trip' / 'Bavaria' (None: no member has a place).
+    `home`: the library's home country, when the caller knows it already."""
+    if home is LOOK_UP:
+        home = home_country(conn)
+    rows = []
+    for chunk, marks in in_chunks(sorted({int(i) for i in event_ids})):
+        rows += conn.execute(
+            "SELECT m.file_id, m.event_id, p.place, p.region, p.country, p.country_code "
             "FROM event_members m JOIN file_places p ON p.file_id = m.file_id "
-            "WHERE p.source = 'gps'"):
-        if r[0] in wanted:
-            by_event.setdefault(r[0], []).append(FilePlace(r[1], r[2], r[3], r[4], False))
+            f"WHERE p.source = 'gps' AND m.event_id IN ({marks})", chunk).fetchall()
+    rows.sort(key=lambda r: r[0])   # each event's places in file order, as they always came
+    by_event: dict[int, list[FilePlace]] = {}
+    for r in rows:
+        by_event.setdefault(r[1], []).append(FilePlace(r[2], r[3], r[4], r[5], False))
     return {e: summarize_places(ps, len(ps), home).label for e, ps in by_event.items()}
 
 
@@ -528,11 +535,16 @@ class WhereWhen:
     total: int
 
 
-def where_and_when(conn: Connection, file_ids, *, max_events: int = 5) -> WhereWhen:
-    """The places and the event date ranges of a set of files (e.g. a collection)."""
+def where_and_when(conn: Connection, file_ids, *, max_events: int = 5,
+                   home=LOOK_UP) -> WhereWhen:
+    """The places and the event date ranges of a set of files (e.g. a collection). `home`:
+    the library's home country, when the caller knows it already (it is a query over the
+    whole library)."""
+    if home is LOOK_UP:
+        home = home_country(conn)
     ids = [int(i) for i in file_ids]
     places = list(file_places(conn, ids).values())
-    summary = summarize_places(places, len(ids), home_country(conn))
+    summary = summarize_places(places, len(ids), home)
     counts = Counter(events_of_files(conn, ids).values())
     top = [e for e, _ in counts.most_common(max_events)]
     spans: list[tuple[float, float, str | None, int]] = []
@@ -540,7 +552,7 @@ def where_and_when(conn: Connection, file_ids, *, max_events: int = 5) -> WhereW
         marks = ",".join("?" * len(top))
         rows = {r[0]: (r[1], r[2]) for r in conn.execute(
             f"SELECT id, start_at, end_at FROM events WHERE id IN ({marks})", top)}
-        titles = event_titles(conn, top)
+        titles = event_titles(conn, top, home=home)
         spans = [(*rows[e], titles.get(e), counts[e]) for e in top if e in rows]
     return WhereWhen(summary.label, summary.places, spans, summary.located, len(ids))
 

@@ -1,9 +1,12 @@
 import os
+import random
 import unicodedata
 
 import pytest
 
+from core.files import sanitize
 from core.files.sanitize import (
+    InsideCheck,
     UnsafeDestination,
     fold,
     is_inside,
@@ -80,3 +83,54 @@ def test_no_destination_escapes_the_root(tmp_path):
     (root / "Sneaky").symlink_to(outside, target_is_directory=True)
     with pytest.raises(UnsafeDestination):
         safe_destination(root, "Sneaky/Inner", "a.jpg")
+
+
+def _names() -> list[str]:
+    """Names at the edges of what sanitising leaves as it is, and many random ones."""
+    rng = random.Random(7)
+    alphabet = "aZ09_ ()-.'&+,é\t:/\u200d"
+    edges = ["IMG_0001.JPG", "IMG_0001 (2).JPG", "a.b c", "a..jpg", "a. jpg", "abc.", ".hidden",
+             ".hidden.jpg", "file.tar.gz", "x.verylongextension1", "x.verylongexten",
+             "x" * 250 + ".jpeg", "x" * 251 + ".jpeg", "x" * 255, "x" * 256, "x" * 64, "x" * 65,
+             "a  b.jpg", "-a.jpg", "a-.jpg", "(1).jpg", "con.jpg", "Com1.txt", "CON .jpg",
+             "lpt9", "x.con", "nul", "NUL.tar.gz", "aux .txt", "COM0", "conx.jpg", "con_.jpg",
+             "xcon.jpg", "Lpt1 .jpg", "com10.jpg", "prn.", "ok .jpg", "ok. .jpg", "'quoted'.png", "a,b&c+d.jpg"]
+    randoms = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+               for _ in range(4000)]
+    devices = ["".join(rng.choice("CONPRAUXLMcon19 .") for _ in range(rng.randint(3, 7)))
+               for _ in range(2000)]   # reserved device names, and their near misses
+    return edges + HOSTILE + randoms + devices
+
+
+def test_the_quick_paths_leave_every_name_as_the_full_repair_does(monkeypatch):
+    """A plan sanitises every name of the library, so names that need no repair skip it: the
+    answers must be the full repair's, at every length limit."""
+    names = _names()
+
+    def answers():
+        return ([sanitize_filename(n) for n in names],
+                [[sanitize_segment(n, max_chars=m) for n in names] for m in (None, 8, 16, 64)],
+                [sanitize_relpath(n) for n in names])
+
+    quick = answers()
+    monkeypatch.setattr(sanitize, "_plain", lambda s, max_chars: False)
+    assert answers() == quick
+
+
+def test_many_destinations_checked_at_once_answer_as_one_at_a_time(tmp_path):
+    root = tmp_path / "lib"
+    (root / "In").mkdir(parents=True)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "x.jpg").write_bytes(b"")
+    (root / "Out").symlink_to(outside, target_is_directory=True)
+    (root / "In" / "escape.jpg").symlink_to(outside / "x.jpg")   # a link as the name itself
+    (root / "In" / "dangling.jpg").symlink_to(outside / "gone.jpg")
+    paths = [root / "In" / "a.jpg", root / "In" / "escape.jpg", root / "In" / "dangling.jpg",
+             root / "In" / "b.jpg", root / "Out" / "a.jpg", root / "New" / "2024" / "a.jpg",
+             root / "In" / ".." / ".." / "a.jpg", tmp_path / "a.jpg"]
+    check = InsideCheck()
+    for _ in range(2):  # the second round answers from what the first learnt of each folder
+        assert [check(str(p), str(root)) for p in paths] == \
+            [is_inside(p, root) for p in paths] == [True, False, False, True, False, True,
+                                                     False, False]

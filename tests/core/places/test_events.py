@@ -149,3 +149,38 @@ def test_index_reports_events_only_when_the_timeline_changed(tmp_path, capsys):
     assert first["events"] == 1
     again = json.loads(run_ok(capsys, "index", "--stage", "places", "--json"))
     assert again["events"] is None
+
+
+def test_titles_of_some_events_read_only_theirs_and_take_a_known_home(catalog):
+    """A plan titles a few events at a time: each gets the title it gets among all of them,
+    and the home country, once looked up, is not looked up again for every collection."""
+    from core.places.events import event_titles
+    from tests.core.search import planting as P
+
+    root = P.root(catalog)
+    t0 = 1_700_000_000.0
+    ids = [P.file(catalog, root, f"/lib/{i}.jpg", taken=t0 + i * DAY) for i in range(6)]
+    # event 1: two photos in Kyoto; event 2: Norway, two towns; event 3: no place at all; and
+    # one more day in Japan, in no event (home: where most days are)
+    places = {ids[0]: (1, "Kyoto", "Japan"), ids[1]: (1, "Kyoto", "Japan"),
+              ids[2]: (2, "Oslo", "Norway"), ids[3]: (2, "Bergen", "Norway"),
+              ids[4]: (3, None, None), ids[5]: (None, "Osaka", "Japan")}
+
+    def plant(c):
+        for e in (1, 2, 3):
+            c.execute("INSERT INTO events(id, start_at, end_at, file_count, located) "
+                      "VALUES (?, ?, ?, 2, 0)", (e, t0, t0 + H))
+        for fid, (e, town, country) in places.items():
+            if e:
+                c.execute("INSERT INTO event_members(file_id, event_id) VALUES (?, ?)", (fid, e))
+            if town:
+                c.execute("INSERT INTO file_places(file_id, source, place, country) "
+                          "VALUES (?, 'gps', ?, ?)", (fid, town, country))
+
+    catalog.write(plant)
+    with catalog.read() as conn:
+        every = event_titles(conn, [1, 2, 3])
+        assert every == {1: "Kyoto", 2: "Norway trip"}
+        assert event_titles(conn, [2]) == {2: "Norway trip"}
+        assert event_titles(conn, ["1"]) == {1: "Kyoto"} and event_titles(conn, []) == {}
+        assert event_titles(conn, [2], home="Norway") == {2: "Norway"}
