@@ -61,6 +61,7 @@ def test_near_duplicates_are_never_ticked_and_are_compared_side_by_side(tmp_path
                                                                         qtbot):
     from core.search.types import DuplicateFile, DuplicateGroup
     from desktop.views.duplicates import DuplicatesPage
+    from desktop.views.duplicates_model import prepare
 
     lib = tmp_path / "lib"
     paths = {}
@@ -77,15 +78,16 @@ def test_near_duplicates_are_never_ticked_and_are_compared_side_by_side(tmp_path
     qtbot.addWidget(page)
     page.show()
     with qtbot.waitSignal(page.loaded, timeout=5000):
-        page._show([exact, near])
+        page._show(prepare([exact, near]))
+    model = page.model
     # only the identical copy is ticked; nothing of the look-alike pair
     assert page.checked_paths() == [paths["a_copy.jpg"]]
-    assert "compare them below" in page.tree.topLevelItem(1).text(0)
+    assert "compare them below" in model.index(model.heading_row(1), 0).data()
     # the look-alikes are side by side, large, each with what tells them apart
     assert [fid for fid, _, _ in page._compared] == [3, 4]
     qtbot.waitUntil(lambda: all(lbl.pixmap() is not None and not lbl.pixmap().isNull()
                                 for _, _, lbl in page._compared), timeout=10000)
-    page.tree.setCurrentItem(page.tree.topLevelItem(0).child(1))
+    page.view.setCurrentIndex(model.index(model.heading_row(0) + 2, 0))   # a_copy.jpg's row
     assert [fid for fid, _, _ in page._compared] == [1, 2]
 
 
@@ -305,6 +307,7 @@ def test_duplicates_keep_the_row_and_the_scroll_when_the_list_is_found_again(tmp
     the list to its top; the row the user was on stays current and in view."""
     from core.search.types import DuplicateFile, DuplicateGroup
     from desktop.views.duplicates import DuplicatesPage
+    from desktop.views.duplicates_model import prepare
 
     groups = []
     for g in range(30):
@@ -319,16 +322,17 @@ def test_duplicates_keep_the_row_and_the_scroll_when_the_list_is_found_again(tmp
     page.resize(900, 600)
     page.show()
     with qtbot.waitSignal(page.loaded, timeout=5000):
-        page._show(groups)
-    bar = page.tree.verticalScrollBar()
+        page._show(prepare(groups))
+    view, model = page.view, page.model
+    bar = view.verticalScrollBar()
     bar.setValue(bar.maximum() // 2)
-    row = page.tree.itemAt(page.tree.viewport().rect().center())
-    row = row.child(0) if row.childCount() else row          # a file's row, not a heading
-    qtbot.mouseClick(page.tree.viewport(), Qt.LeftButton,
-                     pos=page.tree.visualItemRect(row).center())
+    row = view.rowAt(view.viewport().rect().center().y())
+    row = row + 1 if model.is_heading(row) else row        # a file's row, not a heading
+    qtbot.mouseClick(view.viewport(), Qt.LeftButton,
+                     pos=view.visualRect(model.index(row, 0)).center())
     qtbot.wait(50)
-    chosen, scrolled = page.tree.currentItem().text(0), bar.value()
-    assert scrolled > 0
+    chosen, scrolled = view.currentIndex().siblingAtColumn(0).data(), bar.value()
+    assert scrolled > 0 and view.currentIndex().row() == row
     with qtbot.waitSignal(page.loaded, timeout=5000):
-        page._show(groups)                                  # what a refresh does
-    assert page.tree.currentItem().text(0) == chosen and bar.value() == scrolled
+        page._show(prepare(groups))                         # what a refresh does
+    assert view.currentIndex().siblingAtColumn(0).data() == chosen and bar.value() == scrolled
