@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QBrush, QColor, QFont, QIcon
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 from core.query import file_size
@@ -26,15 +26,16 @@ from desktop.thumbs import ThumbRequest
 DECIDED = {"keep_both": "you keep both", "not_duplicate": "you said: not a duplicate"}
 HEADERS = ("File", "Size", "Resolution", "Folder")
 # Qt's enums as module constants: data() is asked for a dozen roles of every cell painted
-DISPLAY, DECORATION, TOOLTIP, CHECK, FONT, BACKGROUND = (
+DISPLAY, DECORATION, TOOLTIP, CHECK, FONT, BACKGROUND, ALIGN = (
     int(Qt.DisplayRole), int(Qt.DecorationRole), int(Qt.ToolTipRole), int(Qt.CheckStateRole),
-    int(Qt.FontRole), int(Qt.BackgroundRole))
+    int(Qt.FontRole), int(Qt.BackgroundRole), int(Qt.TextAlignmentRole))
 FILE_ID_ROLE = int(Qt.UserRole)        # a file row's file id (None on a heading)
 PATH_ROLE = int(Qt.UserRole) + 1       # a file row's path
 CHECKED_VALUE = Qt.Checked.value
 ROW_FLAGS = Qt.ItemIsEnabled | Qt.ItemIsSelectable
 TICK_FLAGS = ROW_FLAGS | Qt.ItemIsUserCheckable
 HEADING_BRUSH = QBrush(QColor(128, 128, 128, 40))
+HEADING_ALIGN = Qt.AlignLeft | Qt.AlignBottom   # (rows are a thumbnail high) above its files
 NO_PARENT = QModelIndex()
 
 
@@ -225,6 +226,8 @@ class DuplicatesModel(QAbstractTableModel):
                 return self._bold
             if role == BACKGROUND:
                 return HEADING_BRUSH
+            if role == ALIGN:
+                return HEADING_ALIGN
             return None
         f = g.files[k]
         if role == DISPLAY:
@@ -240,7 +243,8 @@ class DuplicatesModel(QAbstractTableModel):
             if role == CHECK:
                 return Qt.Checked if f.file_id in self.ticked else Qt.Unchecked
             if role == DECORATION:       # asked for the rows painted: those on screen
-                return self.thumbs.get(ThumbRequest(f.file_id, f.path, g.media or "photo"))
+                pm = self.thumbs.get(ThumbRequest(f.file_id, f.path, g.media or "photo"))
+                return None if pm is None else QIcon(pm)   # (a pixmap is drawn full size)
             if role == TOOLTIP:
                 return f.path
         if role == FILE_ID_ROLE:
