@@ -8,7 +8,7 @@ import os
 import shutil
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
@@ -221,7 +221,7 @@ def _collections_page(tmp_path, services, win, qtbot):
 
 def test_collections_rename_merge_keep(tmp_path, services, win, qtbot):
     page = _collections_page(tmp_path, services, win, qtbot)
-    assert len(page.collections) == 2 and page.list.count() == 2
+    assert len(page.collections) == 2 and page.model.rowCount() == 2
     first = page.collections[0].id
     with qtbot.waitSignal(page.loaded, timeout=10000):
         page._write(__import__("desktop.organize_api", fromlist=["x"]).rename_collection, first,
@@ -231,8 +231,8 @@ def test_collections_rename_merge_keep(tmp_path, services, win, qtbot):
     with qtbot.waitSignal(page.loaded, timeout=10000):
         page.merge_selected()
     assert len(page.collections) == 1 and page.collections[0].size == 12
-    page.list.setCurrentRow(0)
-    page.list.item(0).setSelected(True)
+    page.list.setCurrentIndex(page.model.index(0))
+    page.list.selectionModel().select(page.model.index(0), QItemSelectionModel.ClearAndSelect)
     with qtbot.waitSignal(page.loaded, timeout=10000):
         page.toggle_keep()
     assert page.collections[0].keep_as_is is True
@@ -241,9 +241,9 @@ def test_collections_rename_merge_keep(tmp_path, services, win, qtbot):
 def test_split_a_selection_off_a_collection_and_keep_a_folder(tmp_path, services, win, qtbot):
     page = _collections_page(tmp_path, services, win, qtbot)
     big = page.collections[0]
-    item = next(page.list.item(i) for i in range(page.list.count())
-                if page.list.item(i).data(Qt.UserRole) == big.id)
-    page._open(item)  # double-click: the collection's files in the grid
+    index = next(page.model.index(i) for i in range(page.model.rowCount())
+                 if page.model.index(i).data(Qt.UserRole) == big.id)
+    page._open(index)  # double-click: the collection's files in the grid
     qtbot.waitUntil(lambda: win.library.collection_id == big.id
                     and win.library.model.rowCount() == big.size, timeout=10000)
     grid = win.library.grid
