@@ -47,6 +47,9 @@ class Listing:
     ticked: dict[int, tuple[DuplicateFile, DuplicateGroup]]   # file id -> ticked for the trash
     row_of: dict[int, int] = field(default_factory=dict)      # file id -> its (first) row
     first_near: int | None = None             # the first group of similar files, if any
+    ticked_size: int = 0                      # bytes in the ticked files
+    offered: int = 0                          # groups not dismissed
+    near_media: Counter = field(default_factory=Counter)     # of offered similar-file groups
 
 
 def prepare(groups: list[DuplicateGroup]) -> Listing:
@@ -56,16 +59,27 @@ def prepare(groups: list[DuplicateGroup]) -> Listing:
     np.cumsum(sizes[:-1], out=starts[1:])
     ticked: dict[int, tuple[DuplicateFile, DuplicateGroup]] = {}
     row_of: dict[int, int] = {}
-    first_near = None
+    listing = Listing(groups, starts, ticked, row_of)
     for i, g in enumerate(groups):
         trash = set(g.suggested_trash)
         for k, f in enumerate(g.files):
             row_of.setdefault(f.file_id, int(starts[i]) + 1 + k)
             if f.file_id in trash:
                 ticked[f.file_id] = (f, g)
-        if first_near is None and g.kind != "exact":
-            first_near = i
-    return Listing(groups, starts, ticked, row_of, first_near)
+        if listing.first_near is None and g.kind != "exact":
+            listing.first_near = i
+        count(listing, g, 1)
+    listing.ticked_size = sum(f.size or 0 for f, _g in ticked.values())
+    return listing
+
+
+def count(counts, g: DuplicateGroup, sign: int) -> None:
+    """Count a group in (or out of) the offered ones and their media (a Listing's counts, or
+    the model's as groups leave and come back)."""
+    if g.decision is None:
+        counts.offered += sign
+        if g.kind != "exact":
+            counts.near_media[g.media] += sign
 
 
 def heading(g: DuplicateGroup) -> str:
@@ -106,14 +120,12 @@ class DuplicatesModel(QAbstractTableModel):
         self.beginResetModel()
         self.groups = listing.groups
         self.starts = listing.starts
-        self.ticked = dict(listing.ticked)
-        self.ticked_size = sum(f.size or 0 for f, _g in self.ticked.values())
+        self.ticked = listing.ticked
+        self.ticked_size = listing.ticked_size
         self._headings = {}
         self._rows = int(self.starts[-1]) + len(self.groups[-1].files) + 1 if self.groups else 0
-        self.offered = 0
-        self.near_media = Counter()
-        for g in self.groups:
-            self._count(g, 1)
+        self.offered = listing.offered
+        self.near_media = listing.near_media
         self.endResetModel()
 
     @property
@@ -123,12 +135,6 @@ class DuplicatesModel(QAbstractTableModel):
     def near_groups(self) -> tuple[int, set[str]]:
         """How many offered groups are of similar (not identical) files, and their media."""
         return sum(self.near_media.values()), {m for m, n in self.near_media.items() if n > 0}
-
-    def _count(self, g: DuplicateGroup, sign: int) -> None:
-        if g.decision is None:
-            self.offered += sign
-            if g.kind != "exact":
-                self.near_media[g.media] += sign
 
     def locate(self, row: int) -> tuple[int, int]:
         """(group index, file index) of a row; the file index of a heading is -1."""
@@ -181,7 +187,7 @@ class DuplicatesModel(QAbstractTableModel):
         self.starts = np.delete(self.starts, gi)
         self.starts[gi:] -= n
         self._rows -= n
-        self._count(g, -1)
+        count(self, g, -1)
         for f in g.files:
             self.set_ticked(f, g, False)
         self._headings.pop(id(g), None)
@@ -195,7 +201,7 @@ class DuplicatesModel(QAbstractTableModel):
         self.groups.append(g)
         self.starts = np.append(self.starts, first)
         self._rows += n
-        self._count(g, 1)
+        count(self, g, 1)
         self.endInsertRows()
 
     # --- Qt model API ---
