@@ -53,6 +53,15 @@ def test_thousands_of_groups_are_rows_of_a_model_asked_only_about_the_rows_paint
     qtbot.waitUntil(lambda: page.view.columnSpan(model.heading_row(n - 1), 0) == 4,
                     timeout=5000)
     assert len(set(asked)) < 200
+    # found again, as groups of three files: the headings of before do not span file rows
+    threes = [DuplicateGroup("exact", [DuplicateFile(10 * g + k, f"/lib/{g}/{k}.jpg", 640, 480,
+                                                     1000, None, False) for k in range(3)],
+                             10 * g, "first one found") for g in range(50)]
+    page.view.scrollToTop()
+    with qtbot.waitSignal(page.loaded, timeout=10000):
+        page._show(prepare(threes))
+    qtbot.wait(100)
+    assert page.view.columnSpan(3, 0) == 1 and page.view.columnSpan(4, 0) == 4
 
 
 def test_the_groups_are_found_and_made_ready_on_a_worker(services, qtbot, monkeypatch):
