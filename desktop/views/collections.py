@@ -38,25 +38,19 @@ class CollectionModel(QAbstractListModel):
         super().__init__(parent)
         self.thumbs = thumbs
         self.collections: list[CollectionSummary] = []
-        self._reps: list[list[ThumbRequest]] = []        # a row's representatives
-        self._rows_of: dict[int, list[int]] = {}          # representative file id -> rows
         self._mosaics: dict[int, QIcon] = {}              # row -> its picture so far
+        self._waiting: dict[int, set[int]] = {}           # thumbnail asked -> rows painted
         thumbs.readyBatch.connect(self._on_thumbs)
 
     def set_collections(self, cols: list[CollectionSummary]) -> None:
         self.beginResetModel()
         self.collections = cols
-        self._reps = [[ThumbRequest(r.id, r.path, r.kind, r.content_hash)
-                       for r in c.representatives[:4]] for c in cols]
-        self._rows_of = {}
-        for row, reps in enumerate(self._reps):
-            for r in reps:
-                self._rows_of.setdefault(r.file_id, []).append(row)
         self._mosaics = {}
+        self._waiting = {}
         self.endResetModel()
 
     def _on_thumbs(self, file_ids: list[int]) -> None:
-        rows = {row for f in file_ids for row in self._rows_of.get(f, ())}
+        rows = {row for f in file_ids for row in self._waiting.pop(f, ())}
         for row in rows:
             self._mosaics.pop(row, None)
             self.dataChanged.emit(self.index(row), self.index(row), [Qt.DecorationRole])
@@ -65,7 +59,13 @@ class CollectionModel(QAbstractListModel):
         """The representatives as a 2x2 mosaic (or the first alone while the rest load)."""
         icon = self._mosaics.get(row)
         if icon is None:
-            ready = [p for r in self._reps[row] if (p := self.thumbs.get(r)) is not None]
+            ready = []
+            for r in self.collections[row].representatives[:4]:
+                pm = self.thumbs.get(ThumbRequest(r.id, r.path, r.kind, r.content_hash))
+                if pm is None:                      # asked: the tile is made again with it
+                    self._waiting.setdefault(r.id, set()).add(row)
+                else:
+                    ready.append(pm)
             if not ready:
                 return None
             icon = self._mosaics[row] = QIcon(mosaic(ready, ICON))
