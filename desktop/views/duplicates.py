@@ -118,8 +118,7 @@ class DuplicatesPage(QWidget):
         bottom.addWidget(self.trash_btn)
         lay.addLayout(bottom)
         services.thumbs.ready.connect(self._thumb_ready)
-        # the rows on screen repaint with the thumbnails that arrived (one repaint a batch)
-        services.thumbs.readyBatch.connect(lambda _ids: self.view.viewport().update())
+        services.thumbs.readyBatch.connect(self._thumbs_arrived)
 
     @property
     def groups(self):
@@ -290,6 +289,10 @@ class DuplicatesPage(QWidget):
         if pm is not None:
             label.setPixmap(pm.scaled(COMPARE_PX, COMPARE_PX, Qt.KeepAspectRatio,
                                       Qt.SmoothTransformation))
+
+    def _thumbs_arrived(self, _file_ids: list[int]) -> None:
+        """The rows on screen repaint with the thumbnails that arrived (one repaint a batch)."""
+        self.view.viewport().update()
 
     def _thumb_ready(self, file_id: int) -> None:
         for fid, path, label in self._compared:

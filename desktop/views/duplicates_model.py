@@ -304,11 +304,11 @@ class GroupsView(QTableView):
         # a heading spans its row once it is about to be painted: spanning every heading
         # up front is a call per group, each time the groups are found
         model = self.model()
-        if model is not None and model.rowCount():
-            top = self.rowAt(event.rect().top())
+        top = self.rowAt(event.rect().top()) if model is not None else -1
+        if top >= 0:                        # (-1: the area below the last row)
             bottom = self.rowAt(event.rect().bottom())
             last = model.rowCount() - 1 if bottom < 0 else bottom
-            for row in range(max(0, top), last + 1):
+            for row in range(top, last + 1):
                 if model.is_heading(row) and self.columnSpan(row, 0) == 1:
                     self.setSpan(row, 0, 1, len(HEADERS))
         super().paintEvent(event)
