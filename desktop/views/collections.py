@@ -147,6 +147,15 @@ class CollectionsPage(QWidget):
                                 "collection's folder as it is when reorganizing.")
         self.loaded.emit()
 
+    def pictured(self) -> bool:
+        """Every tile on screen has its picture (the screenshots and the layout test wait for
+        it: the pictures come after the tiles, and only for the tiles painted)."""
+        view, model = self.list, self.model
+        on_screen = [model.index(r) for r in range(model.rowCount())
+                     if view.visualRect(model.index(r)).intersects(view.viewport().rect())]
+        return bool(on_screen) and all(i.data(Qt.DecorationRole) is not None
+                                       for i in on_screen)
+
     def selected_ids(self) -> list[int]:
         return [i.data(Qt.UserRole) for i in self.list.selectionModel().selectedIndexes()]
 
