@@ -125,6 +125,10 @@ def app_run(home: Path, query: str) -> dict:
         probe.stop()
         out[f"{key}_page_s"] = shown[0] - t2 if ok else float("nan")
         out[f"{key}_page_stall_ms"] = probe.worst_ms
+        # the page's own part: the stall that ended once its rows arrived (the one showing
+        # them ends just after `loaded`), not a worker's GIL while it was still looking
+        out[f"{key}_page_show_stall_ms"] = probe.worst_ms_between(shown[0]) if ok \
+            else float("nan")
         print("RESULT " + json.dumps(out), flush=True)
     win.close()
     services.close()

@@ -123,8 +123,7 @@ def _render_views(win, services, media: Path, out: Path, width: int, size, suffi
 
     win.show_page("collections")
     _wait(lambda: win.collections.collections, 10)
-    reps = [r.id for c in win.collections.collections for r in c.representatives]
-    _wait(lambda: all(services.thumbs.cached(i) for i in reps), 10)
+    _wait(win.collections.pictured, 10)
     _wait(lambda: False, 0.3)
     _save(win, out / f"collections{suffix}.png", width)
 

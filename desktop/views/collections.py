@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
-    QListWidgetItem,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -20,10 +19,79 @@ from PySide6.QtWidgets import (
 from core.query import CollectionSummary, collection_members, list_collections
 from desktop import organize_api
 from desktop.thumbs import ThumbRequest
-from desktop.views.tiles import button_row, heading, mosaic, notice, tile, tile_list
+from desktop.views.tiles import button_row, heading, mosaic, notice, tile_view
 from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
+
+ICON = QSize(200, 150)
+GRID = QSize(230, 210)
+NO_PARENT = QModelIndex()
+
+
+class CollectionModel(QAbstractListModel):
+    """A tile per collection. Its picture, a 2x2 mosaic of the representatives, is made when
+    the tile is painted (so their thumbnails are asked for the tiles on screen only) and made
+    again when one of them arrives."""
+
+    def __init__(self, thumbs, parent=None):
+        super().__init__(parent)
+        self.thumbs = thumbs
+        self.collections: list[CollectionSummary] = []
+        self._mosaics: dict[int, QIcon] = {}              # row -> its picture so far
+        self._waiting: dict[int, set[int]] = {}           # thumbnail asked -> rows painted
+        thumbs.readyBatch.connect(self._on_thumbs)
+
+    def set_collections(self, cols: list[CollectionSummary]) -> None:
+        self.beginResetModel()
+        self.collections = cols
+        self._mosaics = {}
+        self._waiting = {}
+        self.endResetModel()
+
+    def _on_thumbs(self, file_ids: list[int]) -> None:
+        rows = {row for f in file_ids for row in self._waiting.pop(f, ())}
+        for row in rows:
+            self._mosaics.pop(row, None)
+            self.dataChanged.emit(self.index(row), self.index(row), [Qt.DecorationRole])
+
+    def _picture(self, row: int) -> QIcon | None:
+        """The representatives as a 2x2 mosaic (or the first alone while the rest load)."""
+        icon = self._mosaics.get(row)
+        if icon is None:
+            ready = []
+            for r in self.collections[row].representatives[:4]:
+                pm = self.thumbs.get(ThumbRequest(r.id, r.path, r.kind, r.content_hash))
+                if pm is None:                      # asked: the tile is made again with it
+                    self._waiting.setdefault(r.id, set()).add(row)
+                else:
+                    ready.append(pm)
+            if not ready:
+                return None
+            icon = self._mosaics[row] = QIcon(mosaic(ready, ICON))
+        return icon
+
+    def rowCount(self, parent=NO_PARENT) -> int:
+        return 0 if parent.isValid() else len(self.collections)
+
+    def data(self, index, role=Qt.DisplayRole):
+        row = index.row()
+        if not 0 <= row < len(self.collections):
+            return None
+        c = self.collections[row]
+        if role == Qt.DisplayRole:
+            return f"{c.label}\n{c.size} items" + ("  ·  kept as is" if c.keep_as_is else "")
+        if role == Qt.DecorationRole:
+            return self._picture(row)
+        if role == Qt.ToolTipRole:
+            return f"{c.label}\n{c.folder_path or ''}\nnamed by {c.named_by or '?'}"
+        if role == Qt.UserRole:
+            return c.id
+        if role == Qt.SizeHintRole:
+            # a tile the size of its grid cell: sized by its text alone (the picture comes
+            # later), tiles of a wide window overlapped at uneven gaps
+            return GRID
+        return None
 
 
 class CollectionsPage(QWidget):
@@ -34,7 +102,6 @@ class CollectionsPage(QWidget):
     def __init__(self, services, parent=None):
         super().__init__(parent)
         self.services = services
-        self.collections: list[CollectionSummary] = []
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
         self.title = heading("Collections")
@@ -47,41 +114,30 @@ class CollectionsPage(QWidget):
         lay.addLayout(top)
         self.notice = notice()
         lay.addWidget(self.notice)
-        self.list = tile_list(icon=QSize(200, 150), grid=QSize(230, 210))
-        self.list.itemActivated.connect(self._open)
+        self.model = CollectionModel(services.thumbs, self)
+        self.list = tile_view(icon=ICON, grid=GRID)
+        self.list.setModel(self.model)
+        self.list.activated.connect(self._open)
         lay.addWidget(self.list, 1)
         row, _ = button_row((("Show", self._open_current), ("Rename…", self.rename_selected),
                              ("Merge selected", self.merge_selected),
                              ("Keep as is", self.toggle_keep)))
         lay.addLayout(row)
-        services.thumbs.ready.connect(self._thumb_ready)
         # "Finding collections…" must not stay up beside "Failed: collections" in the status
         services.background.failed.connect(self._bg_failed)
         services.background.cancelled.connect(
             lambda name: name == "collections" and self.refresh())
-        self._rep_items: dict[int, QListWidgetItem] = {}
-        self._reps: dict[int, list[ThumbRequest]] = {}  # collection id -> its representatives
+
+    @property
+    def collections(self) -> list[CollectionSummary]:
+        return self.model.collections
 
     def refresh(self) -> None:
         run_async(list_collections, self.services.catalog, on_done=self._show,
                   on_error=lambda e: self.notice.setText(describe(e)))
 
     def _show(self, cols: list[CollectionSummary]) -> None:
-        self.collections = cols
-        self.list.clear()
-        self._rep_items.clear()
-        self._reps.clear()
-        for c in cols:
-            label = f"{c.label}\n{c.size} items" + ("  ·  kept as is" if c.keep_as_is else "")
-            it = tile(self.list, label)
-            it.setData(Qt.UserRole, c.id)
-            it.setToolTip(f"{c.label}\n{c.folder_path or ''}\nnamed by {c.named_by or '?'}")
-            for ref in c.representatives:
-                self._rep_items[ref.id] = it
-            self._reps[c.id] = [ThumbRequest(r.id, r.path, r.kind, r.content_hash)
-                                for r in c.representatives]
-            self._set_icon(it)
-            self.list.addItem(it)
+        self.model.set_collections(cols)
         self.title.setText(f"Collections ({len(cols)})" if cols else "Collections")
         if not cols:
             self.notice.setText("No collections yet. Index the library, then press "
@@ -91,29 +147,26 @@ class CollectionsPage(QWidget):
                                 "collection's folder as it is when reorganizing.")
         self.loaded.emit()
 
-    def _thumb_ready(self, file_id: int) -> None:
-        it = self._rep_items.get(file_id)
-        if it is not None:
-            self._set_icon(it)
-
-    def _set_icon(self, it: QListWidgetItem) -> None:
-        """The representatives as a 2x2 mosaic (or the first alone while the rest load)."""
-        reps = self._reps.get(it.data(Qt.UserRole), [])
-        ready = [p for r in reps[:4] if (p := self.services.thumbs.get(r)) is not None]
-        if ready:
-            it.setIcon(QIcon(mosaic(ready, self.list.iconSize())))
+    def pictured(self) -> bool:
+        """Every tile on screen has its picture (the screenshots and the layout test wait for
+        it: the pictures come after the tiles, and only for the tiles painted)."""
+        view, model = self.list, self.model
+        on_screen = [model.index(r) for r in range(model.rowCount())
+                     if view.visualRect(model.index(r)).intersects(view.viewport().rect())]
+        return bool(on_screen) and all(i.data(Qt.DecorationRole) is not None
+                                       for i in on_screen)
 
     def selected_ids(self) -> list[int]:
-        return [i.data(Qt.UserRole) for i in self.list.selectedItems()]
+        return [i.data(Qt.UserRole) for i in self.list.selectionModel().selectedIndexes()]
 
     def _open_current(self) -> None:
-        it = self.list.currentItem()
-        if it is not None:
-            self._open(it)
+        index = self.list.currentIndex()
+        if index.isValid():
+            self._open(index)
 
-    def _open(self, item: QListWidgetItem) -> None:
-        cid = item.data(Qt.UserRole)
-        name = item.text().split("\n")[0]
+    def _open(self, index: QModelIndex) -> None:
+        cid = index.data(Qt.UserRole)
+        name = index.data().split("\n")[0]
         run_async(collection_members, self.services.catalog, cid,
                   on_done=lambda ids: self.showFiles.emit(name, ids, cid),
                   on_error=lambda e: QMessageBox.warning(self, "Collections", describe(e)))

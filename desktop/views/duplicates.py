@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QModelIndex, QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QScrollArea,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -31,20 +28,28 @@ from core.query import file_size
 from core.query.display import plural
 from desktop import actions
 from desktop.thumbs import ThumbRequest
+from desktop.views.duplicates_model import (
+    DECIDED,
+    FILE_ID_ROLE,
+    DuplicatesModel,
+    GroupsView,
+    Listing,
+    prepare,
+)
 from desktop.views.tiles import button_row, heading, notice
 from desktop.workers import describe, run_long
 
 COMPARE_PX = 220  # each photo in the side-by-side comparison
+ROW_ICON_PX = 64  # a file row's thumbnail
 
 
-DECIDED = {"keep_both": "you keep both", "not_duplicate": "you said: not a duplicate"}
-
-
-def find_duplicates(catalog, registry, near: bool, dismissed: bool):
+def find_duplicates(catalog, registry, near: bool, dismissed: bool) -> Listing:
+    """Worker thread: the groups, and their rows made ready to show."""
     # when first used: core.search.dupes adds 43-70 ms before the first window (-X importtime)
     from core.search import duplicates
 
-    return duplicates(catalog, registry if near else None, near=near, dismissed=dismissed)
+    return prepare(duplicates(catalog, registry if near else None, near=near,
+                              dismissed=dismissed))
 
 
 class DuplicatesPage(QWidget):
@@ -54,7 +59,6 @@ class DuplicatesPage(QWidget):
     def __init__(self, services, parent=None):
         super().__init__(parent)
         self.services = services
-        self.groups = []
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
         self.title = heading("Duplicates")
@@ -75,14 +79,17 @@ class DuplicatesPage(QWidget):
         self.notice = notice("Identical copies beyond the keeper are ticked; similar photos are "
                              "never ticked — compare them below and tick what you want gone.")
         lay.addWidget(self.notice)
-        self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["File", "Size", "Resolution", "Folder"])
-        self.tree.setIconSize(QSize(72, 72))
-        self.tree.setColumnWidth(0, 320)
-        self.tree.itemActivated.connect(self._activated)
-        self.tree.itemChanged.connect(lambda _it, col: col == 0 and self._update_notice())
-        self.tree.currentItemChanged.connect(lambda cur, _prev: self._selected(cur))
-        lay.addWidget(self.tree, 2)
+        # thousands of groups: a model that Qt asks about the rows it paints (a row's
+        # thumbnail is asked for when the row is painted, so only for rows on screen)
+        self.model = DuplicatesModel(services.thumbs, self)
+        self.model.ticksChanged.connect(self._update_notice)
+        self.view = GroupsView(ROW_ICON_PX)
+        self.view.setModel(self.model)
+        self.view.setColumnWidth(0, 320)
+        self.view.activated.connect(self._activated)
+        self.view.selectionModel().currentRowChanged.connect(
+            lambda cur, _prev: self._selected(cur.row()))
+        lay.addWidget(self.view, 2)
         self.compare_box = QWidget()
         self.compare_row = QHBoxLayout(self.compare_box)
         self.compare_scroll = QScrollArea()
@@ -111,13 +118,12 @@ class DuplicatesPage(QWidget):
         bottom.addWidget(self.trash_btn)
         lay.addLayout(bottom)
         services.thumbs.ready.connect(self._thumb_ready)
-        self._items_by_id: dict[int, QTreeWidgetItem] = {}
-        # thousands of groups: a row's thumbnail is asked for when the row is on screen
-        self._icons_timer = QTimer(self)
-        self._icons_timer.setSingleShot(True)
-        self._icons_timer.setInterval(50)
-        self._icons_timer.timeout.connect(self._visible_icons)
-        self.tree.verticalScrollBar().valueChanged.connect(lambda _v: self._icons_timer.start())
+        services.thumbs.readyBatch.connect(self._thumbs_arrived)
+
+    @property
+    def groups(self):
+        """The groups listed (offered first, then any dismissed ones)."""
+        return self.model.groups
 
     def refresh(self) -> None:
         s = self.services
@@ -129,121 +135,73 @@ class DuplicatesPage(QWidget):
         self.title.setText("Duplicates")
         self.notice.setText(describe(e))
 
-    def _show(self, groups) -> None:
+    def _show(self, listing: Listing) -> None:
         # a refresh (coming back to the page, a trash, "Find again") keeps the row the user
         # was on and where the list was scrolled: it jumped to the top
-        cur = self.tree.currentItem()
-        keep_fid = cur.data(0, Qt.UserRole) if cur is not None else None
-        keep_scroll = self.tree.verticalScrollBar().value()
-        self.groups = groups
-        self.tree.blockSignals(True)
-        self.tree.clear()
-        self._items_by_id.clear()
-        heads = []
-        for g in groups:
-            keeper = g.keep
-            keeper_name = os.path.basename(next(f.path for f in g.files if f.file_id == keeper))
-            trash = set(g.suggested_trash)
-            what = "videos" if g.media == "video" else "photos"
-            if g.decision is not None:
-                label = (f"{len(g.files)} {'identical files' if g.kind == 'exact' else what}"
-                         f"  ·  dismissed: {DECIDED.get(g.decision, g.decision)}")
-            elif g.kind == "exact":
-                label = f"{len(g.files)} identical files  ·  keep: {keeper_name}  ({g.reason})"
-            else:
-                label = (f"{len(g.files)} similar {what} — different files: compare them below; "
-                         f"nothing is ticked  ·  suggested keeper: {keeper_name} ({g.reason})")
-            head = QTreeWidgetItem([label, "", "", ""])
-            f0 = head.font(0)
-            f0.setBold(True)
-            head.setFont(0, f0)
-            for f in g.files:
-                it = QTreeWidgetItem([os.path.basename(f.path), file_size(f.size),
-                                      f"{f.width}×{f.height}" if f.width else "",
-                                      os.path.dirname(f.path)])
-                it.setData(0, Qt.UserRole, f.file_id)
-                it.setData(1, Qt.UserRole, f.path)
-                it.setData(2, Qt.UserRole, f.size)
-                it.setData(3, Qt.UserRole, g.media)
-                it.setCheckState(0, Qt.Checked if f.file_id in trash else Qt.Unchecked)
-                if f.file_id == keeper and g.decision is None:
-                    it.setText(0, it.text(0) + "  ★ keeper")
-                it.setToolTip(0, f.path)
-                self._items_by_id[f.file_id] = it
-                head.addChild(it)
-            heads.append(head)
-        # all at once: each head added, spanned and expanded on its own re-laid the whole
-        # tree out (thousands of groups took minutes)
-        self.tree.addTopLevelItems(heads)
-        self.tree.expandAll()
-        for head in heads:
-            head.setFirstColumnSpanned(True)  # only takes once the item is in the tree
-        if keep_fid in self._items_by_id:
-            self.tree.setCurrentItem(self._items_by_id[keep_fid])
-        self.tree.blockSignals(False)
-        self.tree.verticalScrollBar().setValue(keep_scroll)
-        offered = sum(1 for g in groups if g.decision is None)
-        self.title.setText(f"Duplicates ({plural(offered, 'group')})" if offered
-                           else "Duplicates")
-        self._icons_timer.start()
+        keep_fid = self.view.currentIndex().siblingAtColumn(0).data(FILE_ID_ROLE)
+        bar = self.view.verticalScrollBar()
+        keep_scroll = bar.value()
+        with QSignalBlocker(self.view.selectionModel()):
+            self.model.set_listing(listing)
+            row = listing.row_of.get(keep_fid) if keep_fid is not None else None
+            if row is not None:
+                self.view.setCurrentIndex(self.model.index(row, 0))
+        self.view.doItemsLayout()          # the scroll range of the new rows, now
+        bar.setValue(keep_scroll)
+        self._update_title()
         self._update_notice()
         self._update_buttons()
-        if self.tree.currentItem() is not None:
-            self._compare(self.tree.currentItem())
+        if row is not None:
+            self._compare(self.model.group_at(row))
+        elif listing.first_near is not None:
+            self._compare(self.model.groups[listing.first_near])
         else:
-            first_near = next((i for i, g in enumerate(groups) if g.kind != "exact"), None)
-            self._compare(self.tree.topLevelItem(first_near) if first_near is not None else None)
+            self._compare(None)
         self.loaded.emit()
 
-    def visible_file_items(self) -> list[QTreeWidgetItem]:
-        """The file rows in the tree's viewport."""
-        out = []
-        height = self.tree.viewport().height()
-        it = self.tree.itemAt(2, 2)
-        while it is not None and self.tree.visualItemRect(it).top() < height:
-            if it.parent() is not None:
-                out.append(it)
-            it = self.tree.itemBelow(it)
-        return out
+    def _update_title(self) -> None:
+        offered = self.model.offered
+        self.title.setText(f"Duplicates ({plural(offered, 'group')})" if offered
+                           else "Duplicates")
 
-    def _visible_icons(self) -> None:
-        for it in self.visible_file_items():
-            if it.icon(0).isNull():
-                pm = self.services.thumbs.get(ThumbRequest(
-                    it.data(0, Qt.UserRole), it.data(1, Qt.UserRole),
-                    it.data(3, Qt.UserRole) or "photo"))   # a video group's media is "video"
-                if pm is not None:
-                    it.setIcon(0, QIcon(pm))
+    def visible_file_ids(self) -> list[int]:
+        """The files of the rows in the view's viewport."""
+        view = self.view
+        first = view.rowAt(0)
+        if first < 0:
+            return []
+        last = view.rowAt(view.viewport().height() - 1)
+        last = self.model.rowCount() - 1 if last < 0 else last
+        return [f.file_id for r in range(first, last + 1)
+                if (f := self.model.file_at(r)) is not None]
 
     def _update_notice(self) -> None:
         """What the ticks add up to, kept current as the user ticks (Space) or unticks."""
-        dismissed = sum(1 for g in self.groups or [] if g.decision is not None)
-        also = f" {plural(dismissed, 'dismissed group')} at the end." if dismissed else ""
-        groups = [g for g in self.groups or [] if g.decision is None]
-        if not groups:
+        m = self.model
+        also = f" {plural(m.dismissed, 'dismissed group')} at the end." if m.dismissed else ""
+        if not m.offered:
             self.notice.setText("No duplicates found." + also)
             return
-        ticked = [head.child(j) for head in map(self.tree.topLevelItem,
-                                                range(self.tree.topLevelItemCount()))
-                  for j in range(head.childCount()) if head.child(j).checkState(0) == Qt.Checked]
-        size = sum(it.data(2, Qt.UserRole) or 0 for it in ticked)
-        near = sum(1 for g in groups if g.kind != "exact")
-        media = {g.media for g in groups if g.kind != "exact"}
+        ticked = len(m.ticked)
+        near, media = m.near_groups()
         what = "photos and videos" if len(media) > 1 else f"{next(iter(media), 'photo')}s"
         self.notice.setText(
-            f"{len(groups)} group{'s' * (len(groups) != 1)}; {file_size(size)} in the "
-            f"{len(ticked)} ticked "
-            f"cop{'y' if len(ticked) == 1 else 'ies'}. "
+            f"{m.offered} group{'s' * (m.offered != 1)}; {file_size(m.ticked_size)} in the "
+            f"{ticked} ticked "
+            f"cop{'y' if ticked == 1 else 'ies'}. "
             + (f"{plural(near, 'group')} of similar {what} {'is' if near == 1 else 'are'} not "
                f"ticked: select one to compare them side by side." if near else "") + also)
 
-    def _selected(self, item: QTreeWidgetItem | None) -> None:
-        self._compare(item)
+    def _selected(self, row: int) -> None:
+        self._compare(self.model.group_at(row))
         self._update_buttons()
+
+    def current_group(self):
+        return self.model.group_at(self.view.currentIndex().row())
 
     def _update_buttons(self) -> None:
         """What the selected group allows: a decision, or undoing one."""
-        g = self._group_of(self.tree.currentItem())
+        g = self.current_group()
         open_ = g is not None and g.decision is None
         self.keep_btn.setText("Keep all" if open_ and (g.kind == "exact" or len(g.files) > 2)
                               else "Keep both")
@@ -258,11 +216,12 @@ class DuplicatesPage(QWidget):
         self._decide("not_duplicate")
 
     def _decide(self, decision: str) -> None:
-        """Remember the selected group's decision; it leaves the list (or, with "Show
-        dismissed", moves to the dismissed ones at the end)."""
+        """Remember the selected group's decision; its rows leave the list (or, with "Show
+        dismissed", move to the dismissed ones at the end): no other row is touched."""
         from core.search.dupe_decisions import remember
 
-        g = self._group_of(self.tree.currentItem())
+        row = self.view.currentIndex().row()
+        g = self.model.group_at(row)
         if g is None or g.decision is not None:
             return
         try:
@@ -270,12 +229,17 @@ class DuplicatesPage(QWidget):
         except ShoeboxError as e:   # the files changed meanwhile: say so, lose nothing
             self.notice.setText(describe(e))
             return
-        i = self.groups.index(g)
-        rest = [x for x in self.groups if x is not g]
+        gi = self.model.locate(row)[0]
+        self.view.setCurrentIndex(QModelIndex())
+        self.model.remove_group(gi)
         if self.show_dismissed.isChecked():
             g.decision, g.batch = decision, batch
-            rest.append(g)
-        self._show_next(rest, i)
+            self.model.append_group(g)
+        if self.model.groups:      # the group after the decided one is current
+            next_gi = min(gi, len(self.model.groups) - 1)
+            self.view.setCurrentIndex(self.model.index(self.model.heading_row(next_gi), 0))
+        self._update_title()
+        self._update_buttons()
         name = os.path.basename(g.files[0].path)
         self.notice.setText(f"{name} and {plural(len(g.files) - 1, 'other')}: "
                             f"{DECIDED[decision]}; not offered again. "
@@ -285,34 +249,19 @@ class DuplicatesPage(QWidget):
         """Undo the selected dismissed group's decision: it is offered again."""
         from core.search.dupe_decisions import forget
 
-        g = self._group_of(self.tree.currentItem())
+        g = self.current_group()
         if g is None or g.decision is None or g.batch is None:
             return
         forget(self.services.catalog, g.batch)
         self.refresh()
 
-    def _show_next(self, groups, i: int) -> None:
-        """Show the groups with the i-th group's head current (the one after a decided one)."""
-        self.tree.setCurrentItem(None)
-        self._show(groups)
-        if groups:
-            self.tree.setCurrentItem(self.tree.topLevelItem(min(i, len(groups) - 1)))
-
-    def _group_of(self, item: QTreeWidgetItem | None):
-        if item is None:
-            return None
-        head = item.parent() or item
-        i = self.tree.indexOfTopLevelItem(head)
-        return self.groups[i] if 0 <= i < len(self.groups) else None
-
-    def _compare(self, item: QTreeWidgetItem | None) -> None:
+    def _compare(self, g) -> None:
         """The selected group's photos side by side, large, with what tells them apart."""
         while self.compare_row.count():
             w = self.compare_row.takeAt(0).widget()
             if w is not None:
                 w.deleteLater()
         self._compared = []
-        g = self._group_of(item)
         if g is None:
             self.compare_row.addWidget(QLabel("Select a group to compare its photos."))
             return
@@ -341,43 +290,31 @@ class DuplicatesPage(QWidget):
             label.setPixmap(pm.scaled(COMPARE_PX, COMPARE_PX, Qt.KeepAspectRatio,
                                       Qt.SmoothTransformation))
 
+    def _thumbs_arrived(self, _file_ids: list[int]) -> None:
+        """The rows on screen repaint with the thumbnails that arrived (one repaint a batch)."""
+        self.view.viewport().update()
+
     def _thumb_ready(self, file_id: int) -> None:
         for fid, path, label in self._compared:
             if fid == file_id:
                 self._show_picture(fid, path, label)
-        it = self._items_by_id.get(file_id)
-        if it is not None:
-            pm = self.services.thumbs.get(ThumbRequest(file_id, it.data(1, Qt.UserRole),
-                                                       it.data(3, Qt.UserRole) or "photo"))
-            if pm is not None:
-                it.setIcon(0, QIcon(pm))
 
     def checked_paths(self) -> list[str]:
-        out = []
-        for i in range(self.tree.topLevelItemCount()):
-            head = self.tree.topLevelItem(i)
-            for j in range(head.childCount()):
-                it = head.child(j)
-                if it.checkState(0) == Qt.Checked:
-                    out.append(it.data(1, Qt.UserRole))
-        return out
+        return self.model.ticked_paths()
 
     def trash_checked(self) -> None:
         """Ask, then trash the ticked files (the button and the Del key alike)."""
         paths = self.checked_paths()
         # never every copy of a group: one must stay
-        for i in range(self.tree.topLevelItemCount()):
-            head = self.tree.topLevelItem(i)
-            kids = [head.child(j) for j in range(head.childCount())]
-            if kids and all(k.checkState(0) == Qt.Checked for k in kids):
-                from PySide6.QtWidgets import QMessageBox
+        if self.model.all_ticked_group() is not None:
+            from PySide6.QtWidgets import QMessageBox
 
-                QMessageBox.warning(self, "Keep one", "Every file of a group is ticked: untick "
-                                    "the one to keep, so at least one copy stays.")
-                return
+            QMessageBox.warning(self, "Keep one", "Every file of a group is ticked: untick "
+                                "the one to keep, so at least one copy stays.")
+            return
         actions.confirm_and_trash(self, self.services, paths, after=lambda _m: self.refresh())
 
-    def _activated(self, item: QTreeWidgetItem, _col: int) -> None:
-        fid = item.data(0, Qt.UserRole)
+    def _activated(self, index: QModelIndex) -> None:
+        fid = index.siblingAtColumn(0).data(FILE_ID_ROLE)
         if fid is not None:
             self.openFile.emit(int(fid))

@@ -30,22 +30,23 @@ def test_keep_both_leaves_the_list_and_is_undone_from_show_dismissed(tmp_path, s
         page.near.setChecked(False)                      # (finds them again)
     assert len(page.groups) == 2
     assert not page.keep_btn.isEnabled()                 # nothing selected: nothing to decide
-    page.tree.setCurrentItem(page.tree.topLevelItem(0))
+    view, model = page.view, page.model
+    view.setCurrentIndex(model.index(model.heading_row(0), 0))
     assert page.keep_btn.isEnabled() and page.keep_btn.text() == "Keep all"
     assert not page.not_dup_btn.isEnabled()              # identical bytes are duplicates
     kept = {f.path for f in page.groups[0].files}
     page.keep_btn.click()
     assert len(page.groups) == 1 and {f.path for f in page.groups[0].files} != kept
     assert "not offered again" in page.notice.text()
-    assert page.tree.currentItem() is page.tree.topLevelItem(0)   # the next group is current
+    assert view.currentIndex().row() == model.heading_row(0)   # the next group is current
     assert len(duplicates(services.catalog, None, near=False)) == 1   # remembered
 
     with qtbot.waitSignal(page.loaded, timeout=10000):
         page.show_dismissed.setChecked(True)
     assert [g.decision for g in page.groups] == [None, "keep_both"]
-    assert "dismissed: you keep both" in page.tree.topLevelItem(1).text(0)
+    assert "dismissed: you keep both" in model.index(model.heading_row(1), 0).data()
     assert page.checked_paths() == [page.groups[0].files[1].path]   # a kept group: no ticks
-    page.tree.setCurrentItem(page.tree.topLevelItem(1))
+    view.setCurrentIndex(model.index(model.heading_row(1), 0))
     assert page.undo_btn.isEnabled() and not page.keep_btn.isEnabled()
     with qtbot.waitSignal(page.loaded, timeout=10000):
         page.undo_btn.click()

@@ -8,7 +8,7 @@ import os
 import shutil
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QItemSelectionModel, QSettings, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMessageBox
 
@@ -61,6 +61,7 @@ def test_near_duplicates_are_never_ticked_and_are_compared_side_by_side(tmp_path
                                                                         qtbot):
     from core.search.types import DuplicateFile, DuplicateGroup
     from desktop.views.duplicates import DuplicatesPage
+    from desktop.views.duplicates_model import prepare
 
     lib = tmp_path / "lib"
     paths = {}
@@ -77,15 +78,16 @@ def test_near_duplicates_are_never_ticked_and_are_compared_side_by_side(tmp_path
     qtbot.addWidget(page)
     page.show()
     with qtbot.waitSignal(page.loaded, timeout=5000):
-        page._show([exact, near])
+        page._show(prepare([exact, near]))
+    model = page.model
     # only the identical copy is ticked; nothing of the look-alike pair
     assert page.checked_paths() == [paths["a_copy.jpg"]]
-    assert "compare them below" in page.tree.topLevelItem(1).text(0)
+    assert "compare them below" in model.index(model.heading_row(1), 0).data()
     # the look-alikes are side by side, large, each with what tells them apart
     assert [fid for fid, _, _ in page._compared] == [3, 4]
     qtbot.waitUntil(lambda: all(lbl.pixmap() is not None and not lbl.pixmap().isNull()
                                 for _, _, lbl in page._compared), timeout=10000)
-    page.tree.setCurrentItem(page.tree.topLevelItem(0).child(1))
+    page.view.setCurrentIndex(model.index(model.heading_row(0) + 2, 0))   # a_copy.jpg's row
     assert [fid for fid, _, _ in page._compared] == [1, 2]
 
 
@@ -219,7 +221,7 @@ def _collections_page(tmp_path, services, win, qtbot):
 
 def test_collections_rename_merge_keep(tmp_path, services, win, qtbot):
     page = _collections_page(tmp_path, services, win, qtbot)
-    assert len(page.collections) == 2 and page.list.count() == 2
+    assert len(page.collections) == 2 and page.model.rowCount() == 2
     first = page.collections[0].id
     with qtbot.waitSignal(page.loaded, timeout=10000):
         page._write(__import__("desktop.organize_api", fromlist=["x"]).rename_collection, first,
@@ -229,8 +231,8 @@ def test_collections_rename_merge_keep(tmp_path, services, win, qtbot):
     with qtbot.waitSignal(page.loaded, timeout=10000):
         page.merge_selected()
     assert len(page.collections) == 1 and page.collections[0].size == 12
-    page.list.setCurrentRow(0)
-    page.list.item(0).setSelected(True)
+    page.list.setCurrentIndex(page.model.index(0))
+    page.list.selectionModel().select(page.model.index(0), QItemSelectionModel.ClearAndSelect)
     with qtbot.waitSignal(page.loaded, timeout=10000):
         page.toggle_keep()
     assert page.collections[0].keep_as_is is True
@@ -239,9 +241,9 @@ def test_collections_rename_merge_keep(tmp_path, services, win, qtbot):
 def test_split_a_selection_off_a_collection_and_keep_a_folder(tmp_path, services, win, qtbot):
     page = _collections_page(tmp_path, services, win, qtbot)
     big = page.collections[0]
-    item = next(page.list.item(i) for i in range(page.list.count())
-                if page.list.item(i).data(Qt.UserRole) == big.id)
-    page._open(item)  # double-click: the collection's files in the grid
+    index = next(page.model.index(i) for i in range(page.model.rowCount())
+                 if page.model.index(i).data(Qt.UserRole) == big.id)
+    page._open(index)  # double-click: the collection's files in the grid
     qtbot.waitUntil(lambda: win.library.collection_id == big.id
                     and win.library.model.rowCount() == big.size, timeout=10000)
     grid = win.library.grid
@@ -305,6 +307,7 @@ def test_duplicates_keep_the_row_and_the_scroll_when_the_list_is_found_again(tmp
     the list to its top; the row the user was on stays current and in view."""
     from core.search.types import DuplicateFile, DuplicateGroup
     from desktop.views.duplicates import DuplicatesPage
+    from desktop.views.duplicates_model import prepare
 
     groups = []
     for g in range(30):
@@ -319,16 +322,17 @@ def test_duplicates_keep_the_row_and_the_scroll_when_the_list_is_found_again(tmp
     page.resize(900, 600)
     page.show()
     with qtbot.waitSignal(page.loaded, timeout=5000):
-        page._show(groups)
-    bar = page.tree.verticalScrollBar()
+        page._show(prepare(groups))
+    view, model = page.view, page.model
+    bar = view.verticalScrollBar()
     bar.setValue(bar.maximum() // 2)
-    row = page.tree.itemAt(page.tree.viewport().rect().center())
-    row = row.child(0) if row.childCount() else row          # a file's row, not a heading
-    qtbot.mouseClick(page.tree.viewport(), Qt.LeftButton,
-                     pos=page.tree.visualItemRect(row).center())
+    row = view.rowAt(view.viewport().rect().center().y())
+    row = row + 1 if model.is_heading(row) else row        # a file's row, not a heading
+    qtbot.mouseClick(view.viewport(), Qt.LeftButton,
+                     pos=view.visualRect(model.index(row, 0)).center())
     qtbot.wait(50)
-    chosen, scrolled = page.tree.currentItem().text(0), bar.value()
-    assert scrolled > 0
+    chosen, scrolled = view.currentIndex().siblingAtColumn(0).data(), bar.value()
+    assert scrolled > 0 and view.currentIndex().row() == row
     with qtbot.waitSignal(page.loaded, timeout=5000):
-        page._show(groups)                                  # what a refresh does
-    assert page.tree.currentItem().text(0) == chosen and bar.value() == scrolled
+        page._show(prepare(groups))                         # what a refresh does
+    assert view.currentIndex().siblingAtColumn(0).data() == chosen and bar.value() == scrolled

@@ -170,9 +170,7 @@ def test_every_view_fits_the_window_and_the_window_keeps_its_size(demo, services
     check("search + detail")
 
     def tiles_pictured():  # the tiles' pictures come after the tiles: both must lay out
-        cols = win.collections.collections
-        return cols and all(services.thumbs.cached(r.id) for c in cols
-                            for r in c.representatives)
+        return win.collections.pictured()
 
     for page, ready in (("people", lambda: True),
                         ("collections", tiles_pictured),

@@ -236,21 +236,21 @@ def test_duplicates_by_keyboard_space_unticks_delete_trashes(tmp_path, services,
     with qtbot.waitSignal(page.loaded, timeout=10000):
         win.show_page("duplicates")
     assert "in the 2 ticked copies" in page.notice.text()
-    head = page.tree.topLevelItem(0)
-    ticked = [head.child(j) for j in range(head.childCount())
-              if head.child(j).checkState(0) == Qt.Checked]
-    page.tree.setCurrentItem(ticked[0])
-    page.tree.setFocus()
-    qtbot.keyClick(page.tree, Qt.Key_Space)
-    assert ticked[0].checkState(0) == Qt.Unchecked
+    model, view = page.model, page.view
+    ticked = [model.index(r, 0) for r in range(1, model.rowCount())
+              if model.index(r, 0).data(Qt.CheckStateRole) == Qt.Checked]
+    view.setCurrentIndex(ticked[0])
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key_Space)
+    assert ticked[0].data(Qt.CheckStateRole) == Qt.Unchecked
     assert "in the 1 ticked copy" in page.notice.text()
-    kept, doomed = (it.data(1, Qt.UserRole) for it in ticked)
+    kept, doomed = (model.file_at(i.row()).path for i in ticked)
     asked = []
     # (the answer is no: test_features follows a yes into the trash; send2trash fixes its
     # trash folder at import, so a second test's folder would not be used)
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: asked.append(a[2]) or QMessageBox.Cancel)
-    qtbot.keyClick(page.tree, Qt.Key_Delete)
+    qtbot.keyClick(view, Qt.Key_Delete)
     assert asked and "Move 1 file" in asked[0]
     assert os.path.basename(os.path.dirname(doomed)) in asked[0] or \
         os.path.basename(doomed) in asked[0]

@@ -238,7 +238,7 @@ def test_main_flows_work_without_a_mouse(tmp_path, services, win, qtbot):
 
 def test_space_ticks_in_the_review_and_delete_trashes_in_duplicates(
         tmp_path, services, win, qtbot, monkeypatch):
-    from PySide6.QtWidgets import QTreeWidget
+    from PySide6.QtWidgets import QTableView
 
     from core.organize import make_plan
 
@@ -255,9 +255,9 @@ def test_space_ticks_in_the_review_and_delete_trashes_in_duplicates(
     win.show_page("duplicates")
     trashed = []
     monkeypatch.setattr(win.duplicates, "trash_checked", lambda *a, **k: trashed.append(1))
-    dup_tree = win.duplicates.findChild(QTreeWidget)
-    dup_tree.setFocus()
-    qtbot.keyClick(dup_tree, Qt.Key_Delete)
+    dup_list = win.duplicates.findChild(QTableView)
+    dup_list.setFocus()
+    qtbot.keyClick(dup_list, Qt.Key_Delete)
     assert trashed
 
 

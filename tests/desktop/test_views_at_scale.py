@@ -81,6 +81,7 @@ def test_a_big_library_shows_its_first_page_then_pages_by_its_ids(paths, service
 def test_duplicates_page_asks_thumbnails_for_the_rows_on_screen_only(services, qtbot):
     from core.search.types import DuplicateFile, DuplicateGroup
     from desktop.views.duplicates import DuplicatesPage
+    from desktop.views.duplicates_model import prepare
 
     groups = [DuplicateGroup("exact", [DuplicateFile(2 * g + k, f"/lib/{g}/IMG_{k}.jpg", 640,
                                                      480, 1000, None, False) for k in (1, 2)],
@@ -93,10 +94,10 @@ def test_duplicates_page_asks_thumbnails_for_the_rows_on_screen_only(services, q
     page.resize(900, 700)
     page.show()
     with qtbot.waitSignal(page.loaded, timeout=10000):
-        page._show(groups)
+        page._show(prepare(groups))
     qtbot.waitUntil(lambda: bool(asked), timeout=5000)
-    on_screen = {it.data(0, 0x0100) for it in page.visible_file_items()}
+    on_screen = set(page.visible_file_ids())
     assert set(asked) <= on_screen | {1, 2} and len(asked) < 200   # not 6,000
-    page.tree.scrollToBottom()
+    page.view.scrollToBottom()
     qtbot.waitUntil(lambda: 5999 in asked or 6000 in asked, timeout=5000)
     assert len(set(asked)) < 400
