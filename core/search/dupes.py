@@ -269,9 +269,8 @@ def _video_groups(catalog, conn, decided: Decisions, folders: keeper.Folders, ta
     rows = {r[0]: r[1:] for r in conn.execute(
         "SELECT id, path, content_hash, duration_s FROM files WHERE status = 'present' "
         "AND kind = 'video' AND content_hash IS NOT NULL AND duration_s > 0")}
-    pairs = [(a, b) for a, b in video_dupes.length_pairs([(f, r[2]) for f, r in rows.items()])
-             if rows[a][1] != rows[b][1] and not decided.dismissed(rows[a][1], rows[b][1])]
-    if not pairs:
+    wanted = video_dupes.with_length_twins([(f, r[2]) for f, r in rows.items()])
+    if not wanted:
         return []
     task.status("comparing frames through the videos")
     failed = []
@@ -280,14 +279,14 @@ def _video_groups(catalog, conn, decided: Decisions, folders: keeper.Folders, ta
         reason = f"no video signature, so its near duplicates cannot be confirmed: {describe(e)}"
         failed.append((fid, chash, reason, time.time()))
 
-    wanted = sorted({f for p in pairs for f in p})
     sigs = video_dupes.signatures(catalog, conn, [(f, rows[f][0], rows[f][1]) for f in wanted],
                                   failed_as)
     if failed:
         catalog.write(_store_phashes, [], failed)
     joined = _Groups()
-    for a, b in pairs:
-        if a in sigs and b in sigs and video_dupes.same_video(sigs[a], sigs[b]):
+    for a, b in video_dupes.candidate_pairs(sigs):
+        if rows[a][1] != rows[b][1] and not decided.dismissed(rows[a][1], rows[b][1]) \
+                and video_dupes.same_video(sigs[a], sigs[b]):
             joined.join(a, b)
     out = []
     for ids in joined.groups().values():

@@ -91,17 +91,53 @@ def same_video(a: Signature, b: Signature) -> bool:
     return True
 
 
-def length_pairs(videos: list[tuple[int, float]]) -> list[tuple[int, int]]:
-    """Pairs of (file id, length) whose lengths agree: sorted by length, each compared with
-    the ones after it until they are too long (a window, not all pairs)."""
-    videos = sorted(videos, key=lambda v: v[1])
+def _window_ends(lengths: np.ndarray) -> np.ndarray:
+    """For lengths sorted ascending: the index after the last length each one agrees with
+    (b >= a agrees with a when b - a <= DURATION_SLACK_S or b <= a / (1 - DURATION_SLACK))."""
+    reach = np.maximum(lengths + DURATION_SLACK_S, lengths / (1.0 - DURATION_SLACK))
+    return np.searchsorted(lengths, reach * (1 + 1e-12), side="right")
+
+
+def with_length_twins(videos: list[tuple[int, float]]) -> list[int]:
+    """File ids of the videos whose length agrees with at least one other's: only those are
+    worth a signature (sorted by length: a neighbour agrees or none does)."""
+    if len(videos) < 2:
+        return []
+    order = sorted(videos, key=lambda v: v[1])
+    lengths = np.array([d for _, d in order], np.float64)
+    ends = _window_ends(lengths)
+    has_next = ends > np.arange(len(order)) + 1     # the next one agrees (so it has a prev)
+    has_prev = np.zeros(len(order), bool)
+    has_prev[1:] = has_next[:-1]
+    return [f for (f, _), a, b in zip(order, has_next, has_prev, strict=True) if a or b]
+
+
+def candidate_pairs(sigs: dict[int, Signature]) -> list[tuple[int, int]]:
+    """Pairs whose lengths agree and whose sampled frames' pHashes all agree: the pairs worth
+    same_video's pixel check. Each video is compared with its window of agreeing lengths in
+    one numpy step, so a library of many clips of one length (a phone's fixed-length clips)
+    never becomes a Python list of every pair of them."""
+    if len(sigs) < 2:
+        return []
+    ids = sorted(sigs, key=lambda f: sigs[f].duration_s)
+    lengths = np.array([sigs[f].duration_s for f in ids], np.float64)
+    hashes = np.array([[0 if h is None else h for h in sigs[f].phashes] for f in ids],
+                      np.uint64)
+    whole = np.array([all(h is not None for h in sigs[f].phashes) for f in ids])
+    ends = _window_ends(lengths)
     out = []
-    for i, (a, da) in enumerate(videos):
-        for b, db in videos[i + 1:]:
-            if not lengths_agree(da, db):
-                break
-            out.append((a, b))
+    for i in np.flatnonzero(whole):
+        j = np.arange(i + 1, ends[i])
+        if not len(j):
+            continue
+        j = j[whole[j] & _agree(lengths[i], lengths[j])]
+        near = (np.bitwise_count(hashes[j] ^ hashes[i]) <= FRAME_PHASH_MAX).all(axis=1)
+        out.extend((ids[i], ids[k]) for k in j[near])
     return out
+
+
+def _agree(a: float, b: np.ndarray) -> np.ndarray:
+    return np.abs(b - a) <= np.maximum(DURATION_SLACK_S, DURATION_SLACK * np.maximum(a, b))
 
 
 def signatures(catalog, conn, rows: list[tuple[int, str, str]], failed_as) -> dict[int, Signature]:

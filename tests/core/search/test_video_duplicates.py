@@ -3,6 +3,7 @@ or a copy cut short, are not (lengths and frames through the whole clip must agr
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from core.scan.roots import add_root
@@ -68,9 +69,32 @@ def test_first_frames_alike_decide_nothing(clips):
     assert again.phashes == holiday.phashes and (again.grey == holiday.grey).all()
 
 
-def test_lengths_are_compared_in_a_window_not_all_pairs():
-    videos = [(1, 10.0), (2, 10.3), (3, 30.0), (4, 30.4), (5, 31.5), (6, 100.0)]
-    assert V.length_pairs(videos) == [(1, 2), (3, 4)]
+def test_only_videos_with_a_length_twin_need_a_signature():
+    videos = [(1, 10.0), (2, 10.3), (3, 30.0), (4, 30.4), (5, 31.5), (6, 100.0), (7, 100.0)]
+    assert sorted(V.with_length_twins(videos)) == [1, 2, 3, 4, 6, 7]
+    assert V.with_length_twins([(1, 5.0)]) == []
+
+
+def _sig(duration: float, hashes) -> V.Signature:
+    return V.Signature(duration, list(hashes), np.zeros((len(V.FRACTIONS), V.GREY, V.GREY),
+                                                        np.uint8))
+
+
+def test_candidates_need_agreeing_lengths_and_every_frame_near_among_thousands_of_one_length():
+    """5,000 clips of exactly one length (a phone's fixed-length clips): 12.5 million pairs of
+    agreeing lengths, of which only the two whose frames all agree are candidates."""
+    rng = np.random.default_rng(3)
+    frames = rng.integers(0, 2**63, size=(5000, len(V.FRACTIONS)), dtype=np.uint64)
+    sigs = {i: _sig(12.0, frames[i]) for i in range(5000)}
+    near = frames[10] ^ np.uint64(0b111)            # 3 bits off in every frame: the same clip
+    sigs[5000] = _sig(12.2, near)
+    off = frames[20].copy()
+    off[4] ^= np.uint64((1 << 20) - 1)              # 20 bits off in its last frame: another
+    sigs[5001] = _sig(12.0, off)
+    sigs[5002] = _sig(12.0, frames[30])
+    sigs[5003] = _sig(12.0, [None, *frames[40][1:]])   # a frame that could not be decoded
+    sigs[5004] = _sig(20.0, frames[50])            # same frames, another length
+    assert sorted(tuple(sorted(p)) for p in V.candidate_pairs(sigs)) == [(10, 5000), (30, 5002)]
 
 
 def test_an_unreadable_video_is_left_out_and_reported(tmp_path, catalog, paths, clips):
