@@ -1,12 +1,15 @@
 """Near-duplicate candidates from the vectors without comparing all pairs.
 
 The all-pairs block product costs n^2 * d: hours at 1M photos on two cores. Here the vectors
-are partitioned into cells (an inverted file: spherical k-means on a sample, about
-sqrt(PROBES * n) cells), every photo lives in its nearest cell and is compared with the
-photos of its PROBES nearest cells; a photo keeps, per cell, its NEIGHBOURS best matches at or
-above the threshold. Near-duplicates sit at cosine >= 0.92, far closer than the cells are
+are partitioned into cells (an inverted file: spherical k-means on a sample, sqrt(PROBES * n)
+cells but at least n / CELL_SIZE, so cells stop growing from 120k photos on), every photo lives in its nearest
+cell and is compared with the photos of its PROBES nearest cells; a photo keeps, per cell, its
+NEIGHBOURS best matches at or above the threshold. Near-duplicates sit at cosine >= 0.92, far closer than the cells are
 wide, so they share a cell or a probed neighbour: measured recall against the exact all-pairs
-set in docs/BENCHMARKS.md ("Duplicates that remember").
+set in docs/BENCHMARKS.md ("Duplicates that remember"). A photo's nearest cells are found
+without scanning all of them: the cells are trained and looked up in two levels (a coarse
+k-means over the photos, cells inside each coarse group; a photo looks among the cells of the
+COARSE_PROBES groups nearest its own), about sqrt(n) centroids per photo instead of n / 200.
 
 Incremental: the cells and the pairs found are kept per catalog and model (in memory, by
 embedding id, which never changes for a vector). A later search compares only the new photos,
@@ -26,6 +29,9 @@ import numpy as np
 
 EXACT_BELOW = 2000      # fewer photos: one block product is cheaper than training cells
 PROBES = 3              # cells a photo is compared in: its nearest centroids
+CELL_SIZE = 200         # photos per cell on average at most: comparisons grow as n
+COARSE_PROBES = 8       # coarse groups whose cells a photo's nearest cells are sought in
+FLAT_BELOW = 64         # fewer cells: each photo is compared with every centroid
 NEIGHBOURS = 20         # matches kept per photo and cell, best first
 TRAIN_PER_CELL = 32     # k-means sample: this many vectors per cell
 KMEANS_ITERATIONS = 5
@@ -72,13 +78,22 @@ def exact_pairs(get: Getter, n: int, threshold: float, advance=None) -> Pairs:
                  np.concatenate(out_c).astype(np.float32))
 
 
-def _cells(get: Getter, n: int, seed: int) -> np.ndarray:
-    """Spherical k-means centroids, (cells, d), trained on a sample."""
-    cells = max(1, round(float(np.sqrt(PROBES * n))))
-    rng = np.random.default_rng(seed)
-    sample = np.sort(rng.choice(n, size=min(n, cells * TRAIN_PER_CELL), replace=False))
-    x = get(sample)
-    cent = x[rng.choice(len(x), size=min(cells, len(x)), replace=False)].copy()
+@dataclass
+class Cells:
+    """Fine centroids (cells, d) and, above FLAT_BELOW cells, the coarse level over them: a
+    photo's nearest cells are looked for among the cells of its COARSE_PROBES nearest coarse
+    groups, so no photo scans all the cells."""
+    cent: np.ndarray
+    coarse: np.ndarray | None = None
+    owned: list[np.ndarray] | None = None      # per coarse group: its cell ids
+
+    def __len__(self) -> int:
+        return len(self.cent)
+
+
+def _kmeans(x: np.ndarray, k: int, rng) -> np.ndarray:
+    """Spherical k-means centroids (k, d) of the unit rows x."""
+    cent = x[rng.choice(len(x), size=min(k, len(x)), replace=False)].copy()
     for _ in range(KMEANS_ITERATIONS):
         assign = np.argmax(x @ cent.T, axis=1)
         order = np.argsort(assign, kind="stable")
@@ -94,17 +109,71 @@ def _cells(get: Getter, n: int, seed: int) -> np.ndarray:
     return cent
 
 
-def _assign(get: Getter, positions: np.ndarray, cent: np.ndarray) -> np.ndarray:
-    """The PROBES nearest cells of each position, nearest first: (len, probes) int32."""
-    p = min(PROBES, len(cent))
+def _cells(get: Getter, n: int, seed: int) -> Cells:
+    """sqrt(PROBES * n) cells, at most CELL_SIZE photos each on average (n / CELL_SIZE cells from
+    120k photos on: smaller cells split near-duplicates more often), trained on a sample; above FLAT_BELOW cells two-level: coarse
+    k-means (sqrt(COARSE_PROBES * cells) groups), then k-means inside each group with cells in
+    proportion to the photos it holds (training also never compares a vector with all cells)."""
+    ncells = max(1, round(float(np.sqrt(PROBES * n))), round(n / CELL_SIZE))
+    rng = np.random.default_rng(seed)
+    sample = np.sort(rng.choice(n, size=min(n, ncells * TRAIN_PER_CELL), replace=False))
+    x = get(sample)
+    if ncells < FLAT_BELOW:
+        return Cells(_kmeans(x, ncells, rng))
+    groups = max(2, round(float(np.sqrt(COARSE_PROBES * ncells))))
+    coarse = _kmeans(x, groups, rng)
+    home = _nearest(x, coarse, 1)[:, 0]
+    cents, owner = [], []
+    for g, rows in enumerate(_by_cell(home, len(coarse))):
+        if len(rows):
+            k = max(1, round(ncells * len(rows) / len(x)))
+            cents.append(_kmeans(x[rows], k, rng))
+            owner.append(np.full(len(cents[-1]), g))
+    cent = np.concatenate(cents)
+    return Cells(cent, coarse, _by_cell(np.concatenate(owner), len(coarse)))
+
+
+def _nearest(x: np.ndarray, cent: np.ndarray, p: int) -> np.ndarray:
+    """Indices of the p rows of cent nearest to each row of x, nearest first: (len, p)."""
+    sims = x @ cent.T
+    if p < len(cent):
+        top = np.argpartition(-sims, p - 1, axis=1)[:, :p]
+    else:
+        top = np.tile(np.arange(len(cent)), (len(sims), 1))
+    order = np.argsort(-np.take_along_axis(sims, top, axis=1), axis=1)
+    return np.take_along_axis(top, order, axis=1)
+
+
+def _assign(get: Getter, positions: np.ndarray, cells: Cells) -> np.ndarray:
+    """The PROBES nearest cells of each position, nearest first: (len, probes) int32. Two-level:
+    each photo's COARSE_PROBES nearest coarse groups, then the nearest cells among theirs."""
+    p = min(PROBES, len(cells))
     out = np.empty((len(positions), p), np.int32)
     for s in range(0, len(positions), CHUNK):
-        sims = get(positions[s:s + CHUNK]) @ cent.T
-        top = np.argpartition(-sims, p - 1, axis=1)[:, :p] if p < len(cent) else \
-            np.tile(np.arange(len(cent)), (len(sims), 1))
-        order = np.argsort(-np.take_along_axis(sims, top, axis=1), axis=1)
-        out[s:s + CHUNK] = np.take_along_axis(top, order, axis=1)
+        x = get(positions[s:s + CHUNK])
+        out[s:s + CHUNK] = _nearest(x, cells.cent, p) if cells.coarse is None else \
+            _nearest_two_level(x, cells, p)
     return out
+
+
+def _nearest_two_level(x: np.ndarray, cells: Cells, p: int) -> np.ndarray:
+    groups = _nearest(x, cells.coarse, min(COARSE_PROBES, len(cells.coarse)))
+    best = np.full((len(x), groups.shape[1] * p), -np.inf, np.float32)
+    ids = np.zeros(best.shape, np.int64)
+    row = np.repeat(np.arange(len(x)), groups.shape[1])
+    slot = np.tile(np.arange(groups.shape[1]) * p, len(x))
+    for h, at in enumerate(_by_cell(groups.reshape(-1), len(cells.coarse))):
+        own = cells.owned[h]
+        if not len(at) or not len(own):
+            continue
+        r, k = row[at], min(p, len(own))
+        top = _nearest(x[r], cells.cent[own], k)      # the group's best cells for these rows
+        sims = np.einsum("ij,ikj->ik", x[r], cells.cent[own[top]])
+        cols = slot[at][:, None] + np.arange(k)
+        best[r[:, None], cols] = sims
+        ids[r[:, None], cols] = own[top]
+    top = np.argsort(-best, axis=1)[:, :p]
+    return np.take_along_axis(ids, top, axis=1)
 
 
 def _by_cell(cells: np.ndarray, ncells: int) -> list[np.ndarray]:
@@ -162,7 +231,7 @@ class CandidateIndex:
         self.seed = seed
         self.keys = np.empty(0, np.int64)          # sorted embedding ids seen
         self.probes = np.empty((0, PROBES), np.int32)
-        self.cent: np.ndarray | None = None
+        self.cells: Cells | None = None
         self.trained_on = 0
         self.pair_keys = (np.empty(0, np.int64), np.empty(0, np.int64))
         self.pair_cos = np.empty(0, np.float32)
@@ -179,26 +248,26 @@ class CandidateIndex:
         if n < 2:
             return Pairs.empty()
         if n < EXACT_BELOW:
-            self.cent = None
+            self.cells = None
             return exact_pairs(get, n, self.threshold, advance)
-        known = np.isin(keys, self.keys) if self.cent is not None else np.zeros(n, bool)
-        if self.cent is None or n > REBUILD_GROWTH * self.trained_on:
+        known = np.isin(keys, self.keys) if self.cells is not None else np.zeros(n, bool)
+        if self.cells is None or n > REBUILD_GROWTH * self.trained_on:
             known[:] = False
-            self.cent = _cells(get, n, self.seed)
+            self.cells = _cells(get, n, self.seed)
             self.trained_on = n
             self.pair_keys = (np.empty(0, np.int64), np.empty(0, np.int64))
             self.pair_cos = np.empty(0, np.float32)
-        probes = np.empty((n, min(PROBES, len(self.cent))), np.int32)
+        probes = np.empty((n, min(PROBES, len(self.cells))), np.int32)
         if known.any():   # the cells of photos seen before are remembered
             probes[known] = self.probes[np.searchsorted(self.keys, keys[known])]
         new = np.flatnonzero(~known)
         if len(new):
-            probes[new] = _assign(get, new, self.cent)
+            probes[new] = _assign(get, new, self.cells)
         if advance is not None:
             advance(n // 2)
         found: list = []
         if len(new):
-            ncells = len(self.cent)
+            ncells = len(self.cells)
             members = _by_cell(probes[:, :1], ncells)
             queries = _by_cell(probes, ncells)
             is_new = ~known
