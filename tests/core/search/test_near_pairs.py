@@ -88,3 +88,37 @@ def test_new_photos_only_need_their_own_neighbours(monkeypatch):
     assert rest.rows == 0
     assert _set(after, left) == {p for p in _set(exact, keys)
                                  if p[0] not in set(gone) and p[1] not in set(gone)}
+
+
+def _work_per_photo(monkeypatch, n: int) -> tuple[float, float, NP.CandidateIndex]:
+    """Photo-pairs compared per photo, and centroids a photo is compared with to find its
+    cells, for one full run over n photos."""
+    products, dots = [], []
+    matches, nearest = NP._matches, NP._nearest
+
+    def counted_matches(get, q, m, threshold, out):
+        products.append(len(q) * len(m))
+        matches(get, q, m, threshold, out)
+
+    def counted_nearest(x, cent, p):
+        dots.append(len(x) * len(cent))
+        return nearest(x, cent, p)
+
+    monkeypatch.setattr(NP, "_matches", counted_matches)
+    mat = clustered(n, seed=n)
+    index = NP.CandidateIndex(THRESHOLD)
+    index.pairs(np.arange(n), lambda r: mat[r])
+    monkeypatch.setattr(NP, "_nearest", counted_nearest)
+    NP._assign(lambda r: mat[r], np.arange(n), index.cells)
+    monkeypatch.setattr(NP, "_nearest", nearest)
+    return sum(products) / n, sum(dots) / n, index
+
+
+def test_work_per_photo_does_not_grow_with_the_library(monkeypatch):
+    monkeypatch.setattr(NP, "CELL_SIZE", 20)   # the bounded regime at test sizes
+    small_pairs, small_dots, _ = _work_per_photo(monkeypatch, 4000)
+    big_pairs, big_dots, big = _work_per_photo(monkeypatch, 16000)
+    assert 16000 / len(big.cells) < 1.1 * 20 and big.cells.coarse is not None   # bounded cells
+    assert big_pairs < 1.3 * small_pairs          # comparisons: linear in n
+    assert big_dots < len(big.cells) / 3          # a photo is not compared with every cell
+    assert big_dots < 1.1 * np.sqrt(4) * small_dots   # two levels: sqrt(cells) per photo
