@@ -2,14 +2,16 @@
 
 The all-pairs block product costs n^2 * d: hours at 1M photos on two cores. Here the vectors
 are partitioned into cells (an inverted file: spherical k-means on a sample, sqrt(PROBES * n)
-cells but at least n / CELL_SIZE, so cells stop growing from 120k photos on), every photo lives in its nearest
-cell and is compared with the photos of its PROBES nearest cells; a photo keeps, per cell, its
-NEIGHBOURS best matches at or above the threshold. Near-duplicates sit at cosine >= 0.92, far closer than the cells are
-wide, so they share a cell or a probed neighbour: measured recall against the exact all-pairs
-set in docs/BENCHMARKS.md ("Duplicates that remember"). A photo's nearest cells are found
-without scanning all of them: the cells are trained and looked up in two levels (a coarse
-k-means over the photos, cells inside each coarse group; a photo looks among the cells of the
-COARSE_PROBES groups nearest its own), about sqrt(n) centroids per photo instead of n / 200.
+cells but at least n / CELL_SIZE, so cells stop growing from 120k photos on), every photo
+lives in its nearest cell and is compared with the photos of its PROBES nearest cells; a photo
+keeps, per cell, its NEIGHBOURS best matches at or above the threshold. Near-duplicates sit at
+cosine >= 0.92, far closer than the cells are wide, so they share a cell or a probed
+neighbour: measured recall against the exact all-pairs set in docs/BENCHMARKS.md
+("Near-duplicate candidates: cells of the vector space instead of all pairs"). A photo's
+nearest cells are found without scanning all of them: the cells are trained and looked up in
+two levels (a coarse k-means over the photos, cells inside each coarse group; a photo looks
+among the cells of its COARSE_PROBES nearest groups): about 2 sqrt(8 n / 200) centroids per
+photo (400 at 1M) instead of all n / 200 (5,000).
 
 Incremental: the cells and the pairs found are kept per catalog and model (in memory, by
 embedding id, which never changes for a vector). A later search compares only the new photos,
@@ -110,10 +112,12 @@ def _kmeans(x: np.ndarray, k: int, rng) -> np.ndarray:
 
 
 def _cells(get: Getter, n: int, seed: int) -> Cells:
-    """sqrt(PROBES * n) cells, at most CELL_SIZE photos each on average (n / CELL_SIZE cells from
-    120k photos on: smaller cells split near-duplicates more often), trained on a sample; above FLAT_BELOW cells two-level: coarse
-    k-means (sqrt(COARSE_PROBES * cells) groups), then k-means inside each group with cells in
-    proportion to the photos it holds (training also never compares a vector with all cells)."""
+    """sqrt(PROBES * n) cells but at most CELL_SIZE photos a cell on average (small libraries
+    keep bigger cells: measured, a 3,000-photo test set split more near-duplicates with cells
+    of 200), trained on a sample. From FLAT_BELOW cells on, two levels: coarse k-means
+    (sqrt(COARSE_PROBES * cells) groups), then k-means inside each group, with cells in
+    proportion to its share of the sample (so training never compares a vector with all cells
+    either)."""
     ncells = max(1, round(float(np.sqrt(PROBES * n))), round(n / CELL_SIZE))
     rng = np.random.default_rng(seed)
     sample = np.sort(rng.choice(n, size=min(n, ncells * TRAIN_PER_CELL), replace=False))
