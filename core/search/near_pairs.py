@@ -10,8 +10,8 @@ neighbour: measured recall against the exact all-pairs set in docs/BENCHMARKS.md
 ("Near-duplicate candidates: cells of the vector space instead of all pairs"). A photo's
 nearest cells are found without scanning all of them: the cells are trained and looked up in
 two levels (a coarse k-means over the photos, cells inside each coarse group; a photo looks
-among the cells of its COARSE_PROBES nearest groups): about 2 sqrt(8 n / 200) centroids per
-photo (400 at 1M) instead of all n / 200 (5,000).
+among the cells of its COARSE_PROBES nearest groups): about 2 sqrt(24 n / 200) centroids per
+photo (700 at 1M) instead of all n / 200 (5,000).
 
 Incremental: the cells and the pairs found are kept per catalog and model (in memory, by
 embedding id, which never changes for a vector). A later search compares only the new photos,
@@ -32,7 +32,7 @@ import numpy as np
 EXACT_BELOW = 2000      # fewer photos: one block product is cheaper than training cells
 PROBES = 3              # cells a photo is compared in: its nearest centroids
 CELL_SIZE = 200         # photos per cell on average at most: comparisons grow as n
-COARSE_PROBES = 8       # coarse groups whose cells a photo's nearest cells are sought in
+COARSE_PROBES = 24      # coarse groups whose cells a photo's nearest cells are sought in
 FLAT_BELOW = 64         # fewer cells: each photo is compared with every centroid
 NEIGHBOURS = 20         # matches kept per photo and cell, best first
 TRAIN_PER_CELL = 32     # k-means sample: this many vectors per cell

@@ -115,10 +115,10 @@ def _work_per_photo(monkeypatch, n: int) -> tuple[float, float, NP.CandidateInde
 
 
 def test_work_per_photo_does_not_grow_with_the_library(monkeypatch):
-    monkeypatch.setattr(NP, "CELL_SIZE", 20)   # the bounded regime at test sizes
+    monkeypatch.setattr(NP, "CELL_SIZE", 10)   # the bounded regime at test sizes
     small_pairs, small_dots, _ = _work_per_photo(monkeypatch, 4000)
     big_pairs, big_dots, big = _work_per_photo(monkeypatch, 16000)
-    assert 16000 / len(big.cells) < 1.1 * 20 and big.cells.coarse is not None   # bounded cells
+    assert 16000 / len(big.cells) < 1.1 * 10 and big.cells.coarse is not None   # bounded cells
     assert big_pairs < 1.3 * small_pairs          # comparisons: linear in n
     assert big_dots < len(big.cells) / 3          # a photo is not compared with every cell
     assert big_dots < 1.1 * np.sqrt(4) * small_dots   # two levels: sqrt(cells) per photo
