@@ -149,8 +149,7 @@ def _nearest(x: np.ndarray, cent: np.ndarray, p: int) -> np.ndarray:
 
 
 def _assign(get: Getter, positions: np.ndarray, cells: Cells) -> np.ndarray:
-    """The PROBES nearest cells of each position, nearest first: (len, probes) int32. Two-level:
-    each photo's COARSE_PROBES nearest coarse groups, then the nearest cells among theirs."""
+    """The PROBES nearest cells of each position, nearest first: (len, probes) int32."""
     p = min(PROBES, len(cells))
     out = np.empty((len(positions), p), np.int32)
     for s in range(0, len(positions), CHUNK):
@@ -161,23 +160,15 @@ def _assign(get: Getter, positions: np.ndarray, cells: Cells) -> np.ndarray:
 
 
 def _nearest_two_level(x: np.ndarray, cells: Cells, p: int) -> np.ndarray:
+    """Rows grouped by their nearest coarse group; each group's rows compared, in one product,
+    with the cells of every coarse group among those rows' COARSE_PROBES nearest."""
     groups = _nearest(x, cells.coarse, min(COARSE_PROBES, len(cells.coarse)))
-    best = np.full((len(x), groups.shape[1] * p), -np.inf, np.float32)
-    ids = np.zeros(best.shape, np.int64)
-    row = np.repeat(np.arange(len(x)), groups.shape[1])
-    slot = np.tile(np.arange(groups.shape[1]) * p, len(x))
-    for h, at in enumerate(_by_cell(groups.reshape(-1), len(cells.coarse))):
-        own = cells.owned[h]
-        if not len(at) or not len(own):
-            continue
-        r, k = row[at], min(p, len(own))
-        top = _nearest(x[r], cells.cent[own], k)      # the group's best cells for these rows
-        sims = np.einsum("ij,ikj->ik", x[r], cells.cent[own[top]])
-        cols = slot[at][:, None] + np.arange(k)
-        best[r[:, None], cols] = sims
-        ids[r[:, None], cols] = own[top]
-    top = np.argsort(-best, axis=1)[:, :p]
-    return np.take_along_axis(ids, top, axis=1)
+    out = np.empty((len(x), p), np.int64)
+    for rows in _by_cell(groups[:, 0], len(cells.coarse)):
+        if len(rows):
+            cand = np.concatenate([cells.owned[h] for h in np.unique(groups[rows])])
+            out[rows] = cand[_nearest(x[rows], cells.cent[cand], p)]
+    return out
 
 
 def _by_cell(cells: np.ndarray, ncells: int) -> list[np.ndarray]:
