@@ -40,6 +40,8 @@ KMEANS_ITERATIONS = 5
 REBUILD_GROWTH = 4      # retrain the cells when the library grew this many times
 BLOCK = 2048            # rows per block of the exact product
 CHUNK = 8192            # rows assigned to cells at a time
+TWO_LEVEL_CHUNK = 32768  # the same through the coarse level: more rows per coarse group and
+                         # product (measured 400k: 8192 rows 2.3 s, 50,000 rows 1.4 s, flat 4.7 s)
 SIMS_MAX = 1 << 24      # similarities held at once comparing a cell (64 MB)
 
 Getter = Callable[[np.ndarray], np.ndarray]   # positions -> (len, d) float32 unit vectors
@@ -152,9 +154,10 @@ def _assign(get: Getter, positions: np.ndarray, cells: Cells) -> np.ndarray:
     """The PROBES nearest cells of each position, nearest first: (len, probes) int32."""
     p = min(PROBES, len(cells))
     out = np.empty((len(positions), p), np.int32)
-    for s in range(0, len(positions), CHUNK):
-        x = get(positions[s:s + CHUNK])
-        out[s:s + CHUNK] = _nearest(x, cells.cent, p) if cells.coarse is None else \
+    step = CHUNK if cells.coarse is None else TWO_LEVEL_CHUNK
+    for s in range(0, len(positions), step):
+        x = get(positions[s:s + step])
+        out[s:s + step] = _nearest(x, cells.cent, p) if cells.coarse is None else \
             _nearest_two_level(x, cells, p)
     return out
 
