@@ -8,10 +8,11 @@ keeps, per cell, its NEIGHBOURS best matches at or above the threshold. Near-dup
 cosine >= 0.92, far closer than the cells are wide, so they share a cell or a probed
 neighbour: measured recall against the exact all-pairs set in docs/BENCHMARKS.md
 ("Near-duplicate candidates: cells of the vector space instead of all pairs"). A photo's
-nearest cells are found without scanning all of them: the cells are trained and looked up in
-two levels (a coarse k-means over the photos, cells inside each coarse group; a photo looks
-among the cells of its COARSE_PROBES nearest groups): about 2 sqrt(24 n / 200) centroids per
-photo (700 at 1M) instead of all n / 200 (5,000).
+nearest cells are found without scanning each centroid: the cells are trained and looked up in
+two levels (a coarse k-means over the photos, cells inside each coarse group; the photos of one
+coarse group are compared, in one product, with the cells of every group among their
+COARSE_PROBES nearest). On the 1M benchmark that is still about half a full scan, and the part
+of the time that grows faster than n.
 
 Incremental: the cells and the pairs found are kept per catalog and model (in memory, by
 embedding id, which never changes for a vector). A later search compares only the new photos,
@@ -84,9 +85,9 @@ def exact_pairs(get: Getter, n: int, threshold: float, advance=None) -> Pairs:
 
 @dataclass
 class Cells:
-    """Fine centroids (cells, d) and, above FLAT_BELOW cells, the coarse level over them: a
+    """Fine centroids (cells, d) and, from FLAT_BELOW cells on, the coarse level over them: a
     photo's nearest cells are looked for among the cells of its COARSE_PROBES nearest coarse
-    groups, so no photo scans all the cells."""
+    groups."""
     cent: np.ndarray
     coarse: np.ndarray | None = None
     owned: list[np.ndarray] | None = None      # per coarse group: its cell ids
