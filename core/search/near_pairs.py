@@ -1,12 +1,18 @@
 """Near-duplicate candidates from the vectors without comparing all pairs.
 
 The all-pairs block product costs n^2 * d: hours at 1M photos on two cores. Here the vectors
-are partitioned into cells (an inverted file: spherical k-means on a sample, about
-sqrt(PROBES * n) cells), every photo lives in its nearest cell and is compared with the
-photos of its PROBES nearest cells; a photo keeps, per cell, its NEIGHBOURS best matches at or
-above the threshold. Near-duplicates sit at cosine >= 0.92, far closer than the cells are
-wide, so they share a cell or a probed neighbour: measured recall against the exact all-pairs
-set in docs/BENCHMARKS.md ("Duplicates that remember").
+are partitioned into cells (an inverted file: spherical k-means on a sample, sqrt(PROBES * n)
+cells but at least n / CELL_SIZE, so cells stop growing from 120k photos on), every photo
+lives in its nearest cell and is compared with the photos of its PROBES nearest cells; a photo
+keeps, per cell, its NEIGHBOURS best matches at or above the threshold. Near-duplicates sit at
+cosine >= 0.92, far closer than the cells are wide, so they share a cell or a probed
+neighbour: measured recall against the exact all-pairs set in docs/BENCHMARKS.md
+("Near-duplicate candidates: cells of the vector space instead of all pairs"). A photo's
+nearest cells are found without scanning each centroid: the cells are trained and looked up in
+two levels (a coarse k-means over the photos, cells inside each coarse group; the photos of one
+coarse group are compared, in one product, with the cells of every group among their
+COARSE_PROBES nearest). On the 1M benchmark that is still about half a full scan, and the part
+of the time that grows faster than n.
 
 Incremental: the cells and the pairs found are kept per catalog and model (in memory, by
 embedding id, which never changes for a vector). A later search compares only the new photos,
@@ -26,12 +32,17 @@ import numpy as np
 
 EXACT_BELOW = 2000      # fewer photos: one block product is cheaper than training cells
 PROBES = 3              # cells a photo is compared in: its nearest centroids
+CELL_SIZE = 200         # photos per cell on average at most: comparisons grow as n
+COARSE_PROBES = 24      # coarse groups whose cells a photo's nearest cells are sought in
+FLAT_BELOW = 64         # fewer cells: each photo is compared with every centroid
 NEIGHBOURS = 20         # matches kept per photo and cell, best first
 TRAIN_PER_CELL = 32     # k-means sample: this many vectors per cell
 KMEANS_ITERATIONS = 5
 REBUILD_GROWTH = 4      # retrain the cells when the library grew this many times
 BLOCK = 2048            # rows per block of the exact product
 CHUNK = 8192            # rows assigned to cells at a time
+TWO_LEVEL_CHUNK = 32768  # the same through the coarse level: more rows per coarse group and
+                         # product (measured 400k: 8192 rows 2.3 s, 50,000 rows 1.4 s, flat 4.7 s)
 SIMS_MAX = 1 << 24      # similarities held at once comparing a cell (64 MB)
 
 Getter = Callable[[np.ndarray], np.ndarray]   # positions -> (len, d) float32 unit vectors
@@ -72,13 +83,22 @@ def exact_pairs(get: Getter, n: int, threshold: float, advance=None) -> Pairs:
                  np.concatenate(out_c).astype(np.float32))
 
 
-def _cells(get: Getter, n: int, seed: int) -> np.ndarray:
-    """Spherical k-means centroids, (cells, d), trained on a sample."""
-    cells = max(1, round(float(np.sqrt(PROBES * n))))
-    rng = np.random.default_rng(seed)
-    sample = np.sort(rng.choice(n, size=min(n, cells * TRAIN_PER_CELL), replace=False))
-    x = get(sample)
-    cent = x[rng.choice(len(x), size=min(cells, len(x)), replace=False)].copy()
+@dataclass
+class Cells:
+    """Fine centroids (cells, d) and, from FLAT_BELOW cells on, the coarse level over them: a
+    photo's nearest cells are looked for among the cells of its COARSE_PROBES nearest coarse
+    groups."""
+    cent: np.ndarray
+    coarse: np.ndarray | None = None
+    owned: list[np.ndarray] | None = None      # per coarse group: its cell ids
+
+    def __len__(self) -> int:
+        return len(self.cent)
+
+
+def _kmeans(x: np.ndarray, k: int, rng) -> np.ndarray:
+    """Spherical k-means centroids (k, d) of the unit rows x."""
+    cent = x[rng.choice(len(x), size=min(k, len(x)), replace=False)].copy()
     for _ in range(KMEANS_ITERATIONS):
         assign = np.argmax(x @ cent.T, axis=1)
         order = np.argsort(assign, kind="stable")
@@ -94,16 +114,64 @@ def _cells(get: Getter, n: int, seed: int) -> np.ndarray:
     return cent
 
 
-def _assign(get: Getter, positions: np.ndarray, cent: np.ndarray) -> np.ndarray:
+def _cells(get: Getter, n: int, seed: int) -> Cells:
+    """sqrt(PROBES * n) cells but at most CELL_SIZE photos a cell on average (small libraries
+    keep bigger cells: measured, a 3,000-photo test set split more near-duplicates with cells
+    of 200), trained on a sample. From FLAT_BELOW cells on, two levels: coarse k-means
+    (sqrt(COARSE_PROBES * cells) groups), then k-means inside each group, with cells in
+    proportion to its share of the sample (so training never compares a vector with all cells
+    either)."""
+    ncells = max(1, round(float(np.sqrt(PROBES * n))), round(n / CELL_SIZE))
+    rng = np.random.default_rng(seed)
+    sample = np.sort(rng.choice(n, size=min(n, ncells * TRAIN_PER_CELL), replace=False))
+    x = get(sample)
+    if ncells < FLAT_BELOW:
+        return Cells(_kmeans(x, ncells, rng))
+    groups = max(2, round(float(np.sqrt(COARSE_PROBES * ncells))))
+    coarse = _kmeans(x, groups, rng)
+    home = _nearest(x, coarse, 1)[:, 0]
+    cents, owner = [], []
+    for g, rows in enumerate(_by_cell(home, len(coarse))):
+        if len(rows):
+            k = max(1, round(ncells * len(rows) / len(x)))
+            cents.append(_kmeans(x[rows], k, rng))
+            owner.append(np.full(len(cents[-1]), g))
+    cent = np.concatenate(cents)
+    return Cells(cent, coarse, _by_cell(np.concatenate(owner), len(coarse)))
+
+
+def _nearest(x: np.ndarray, cent: np.ndarray, p: int) -> np.ndarray:
+    """Indices of the p rows of cent nearest to each row of x, nearest first: (len, p)."""
+    sims = x @ cent.T
+    if p < len(cent):
+        top = np.argpartition(-sims, p - 1, axis=1)[:, :p]
+    else:
+        top = np.tile(np.arange(len(cent)), (len(sims), 1))
+    order = np.argsort(-np.take_along_axis(sims, top, axis=1), axis=1)
+    return np.take_along_axis(top, order, axis=1)
+
+
+def _assign(get: Getter, positions: np.ndarray, cells: Cells) -> np.ndarray:
     """The PROBES nearest cells of each position, nearest first: (len, probes) int32."""
-    p = min(PROBES, len(cent))
+    p = min(PROBES, len(cells))
     out = np.empty((len(positions), p), np.int32)
-    for s in range(0, len(positions), CHUNK):
-        sims = get(positions[s:s + CHUNK]) @ cent.T
-        top = np.argpartition(-sims, p - 1, axis=1)[:, :p] if p < len(cent) else \
-            np.tile(np.arange(len(cent)), (len(sims), 1))
-        order = np.argsort(-np.take_along_axis(sims, top, axis=1), axis=1)
-        out[s:s + CHUNK] = np.take_along_axis(top, order, axis=1)
+    step = CHUNK if cells.coarse is None else TWO_LEVEL_CHUNK
+    for s in range(0, len(positions), step):
+        x = get(positions[s:s + step])
+        out[s:s + step] = _nearest(x, cells.cent, p) if cells.coarse is None else \
+            _nearest_two_level(x, cells, p)
+    return out
+
+
+def _nearest_two_level(x: np.ndarray, cells: Cells, p: int) -> np.ndarray:
+    """Rows grouped by their nearest coarse group; each group's rows compared, in one product,
+    with the cells of every coarse group among those rows' COARSE_PROBES nearest."""
+    groups = _nearest(x, cells.coarse, min(COARSE_PROBES, len(cells.coarse)))
+    out = np.empty((len(x), p), np.int64)
+    for rows in _by_cell(groups[:, 0], len(cells.coarse)):
+        if len(rows):
+            cand = np.concatenate([cells.owned[h] for h in np.unique(groups[rows])])
+            out[rows] = cand[_nearest(x[rows], cells.cent[cand], p)]
     return out
 
 
@@ -162,7 +230,7 @@ class CandidateIndex:
         self.seed = seed
         self.keys = np.empty(0, np.int64)          # sorted embedding ids seen
         self.probes = np.empty((0, PROBES), np.int32)
-        self.cent: np.ndarray | None = None
+        self.cells: Cells | None = None
         self.trained_on = 0
         self.pair_keys = (np.empty(0, np.int64), np.empty(0, np.int64))
         self.pair_cos = np.empty(0, np.float32)
@@ -179,26 +247,26 @@ class CandidateIndex:
         if n < 2:
             return Pairs.empty()
         if n < EXACT_BELOW:
-            self.cent = None
+            self.cells = None
             return exact_pairs(get, n, self.threshold, advance)
-        known = np.isin(keys, self.keys) if self.cent is not None else np.zeros(n, bool)
-        if self.cent is None or n > REBUILD_GROWTH * self.trained_on:
+        known = np.isin(keys, self.keys) if self.cells is not None else np.zeros(n, bool)
+        if self.cells is None or n > REBUILD_GROWTH * self.trained_on:
             known[:] = False
-            self.cent = _cells(get, n, self.seed)
+            self.cells = _cells(get, n, self.seed)
             self.trained_on = n
             self.pair_keys = (np.empty(0, np.int64), np.empty(0, np.int64))
             self.pair_cos = np.empty(0, np.float32)
-        probes = np.empty((n, min(PROBES, len(self.cent))), np.int32)
+        probes = np.empty((n, min(PROBES, len(self.cells))), np.int32)
         if known.any():   # the cells of photos seen before are remembered
             probes[known] = self.probes[np.searchsorted(self.keys, keys[known])]
         new = np.flatnonzero(~known)
         if len(new):
-            probes[new] = _assign(get, new, self.cent)
+            probes[new] = _assign(get, new, self.cells)
         if advance is not None:
             advance(n // 2)
         found: list = []
         if len(new):
-            ncells = len(self.cent)
+            ncells = len(self.cells)
             members = _by_cell(probes[:, :1], ncells)
             queries = _by_cell(probes, ncells)
             is_new = ~known

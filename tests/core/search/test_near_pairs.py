@@ -88,3 +88,29 @@ def test_new_photos_only_need_their_own_neighbours(monkeypatch):
     assert rest.rows == 0
     assert _set(after, left) == {p for p in _set(exact, keys)
                                  if p[0] not in set(gone) and p[1] not in set(gone)}
+
+
+def _compared_per_photo(monkeypatch, n: int) -> tuple[float, NP.CandidateIndex]:
+    """Photo-pairs compared per photo in one full run over n photos."""
+    products = []
+    matches = NP._matches
+
+    def counted(get, q, m, threshold, out):
+        products.append(len(q) * len(m))
+        matches(get, q, m, threshold, out)
+
+    monkeypatch.setattr(NP, "_matches", counted)
+    mat = clustered(n, seed=n)
+    index = NP.CandidateIndex(THRESHOLD)
+    index.pairs(np.arange(n), lambda r: mat[r])
+    monkeypatch.setattr(NP, "_matches", matches)
+    return sum(products) / n, index
+
+
+def test_cells_and_comparisons_per_photo_stay_bounded(monkeypatch):
+    monkeypatch.setattr(NP, "CELL_SIZE", 10)   # the bounded regime at test sizes
+    small, _ = _compared_per_photo(monkeypatch, 4000)
+    big, index = _compared_per_photo(monkeypatch, 16000)
+    assert 16000 / len(index.cells) < 1.1 * 10        # cells do not grow with the library
+    assert index.cells.coarse is not None             # found through the coarse level
+    assert big < 1.3 * small                          # so comparisons grow as n, not n^1.5
