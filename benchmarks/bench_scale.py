@@ -361,6 +361,7 @@ def measure(cache: Path, n: int, seed: int, only: list[str], n_queries: int,
     catalog = Catalog.open(Paths(home))
     try:
         mine: dict = {}
+        dropped: set = set()    # keys a step removed (a stale "> limit"): not taken back
         for step in only:
             before = dict(out)
             log(f"-- {n:,}: {step} (load {os.getloadavg()[0]:.1f})")
@@ -384,9 +385,10 @@ def measure(cache: Path, n: int, seed: int, only: list[str], n_queries: int,
             out[f"load_{step}"] = round(os.getloadavg()[0], 1)
             log(f"   {step} done in {time.perf_counter() - t:.1f} s")
             mine.update({k: v for k, v in out.items() if before.get(k, mine) != v})
+            dropped = (dropped | (set(before) - set(out))) - set(mine)
             # another run may be measuring other rows of this size: keep theirs
             saved = json.loads(results_path.read_text()) if results_path.exists() else {}
-            out = {**saved, **mine}
+            out = {k: v for k, v in {**saved, **mine}.items() if k not in dropped}
             results_path.write_text(json.dumps(out, indent=1))
     finally:
         catalog.close()
