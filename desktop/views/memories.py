@@ -7,8 +7,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QSize, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.query import rows_by_ids
 from core.search.memories import dismiss_memory, memories
@@ -43,8 +53,18 @@ class MemoriesStrip(QFrame):
         top = QHBoxLayout()
         title = heading("On this day")
         top.addWidget(title)
-        self.years = QHBoxLayout()
-        top.addLayout(self.years, 1)
+        # a year's title and its Dismiss button each: twenty years of memories in a row
+        # would widen the window past the screen; they scroll sideways instead
+        years = QWidget()
+        self.years = QHBoxLayout(years)
+        self.years.setContentsMargins(0, 0, 0, 0)
+        self.years_area = QScrollArea()
+        self.years_area.setWidget(years)
+        self.years_area.setWidgetResizable(True)
+        self.years_area.setFrameShape(QFrame.NoFrame)
+        self.years_area.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.years_area.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        top.addWidget(self.years_area, 1)
         self.close_btn = QPushButton("Hide")
         self.close_btn.setToolTip("Hide the memories for today (they are not dismissed)")
         self.close_btn.clicked.connect(self._hide_today)

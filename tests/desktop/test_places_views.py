@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QScrollArea
 
 from core.pipeline import index_library
 from core.scan.roots import add_root
@@ -148,3 +148,24 @@ def test_no_floating_month_label_over_the_timeline_headers(tmp_path, services, w
     for _ in range(12):
         qtbot.keyClick(grid, Qt.Key_Down)
     assert grid.verticalScrollBar().value() > 0 and not page.timeline.isVisible()
+
+
+def test_twenty_years_of_memories_scroll_and_do_not_widen_the_window(win, qtbot):
+    """Each year's title and Dismiss button sit in one row: in a row of their own they made
+    the window's minimum width grow past the screen (seen at 100,000 files under Xvfb)."""
+    from core.search.memories import Memory
+
+    win.resize(900, 600)
+    strip = win.library.memories
+    before = win.minimumSizeHint().width()
+    found = [Memory("06-01", 2025 - i, i + 1, places=["Amsterdam, Netherlands"])
+             for i in range(20)]
+    with qtbot.waitSignal(strip.loaded, timeout=10000):   # the window's own read first
+        strip.reload()
+    qtbot.wait(200)
+    strip._show((found, []))
+    strip.show()
+    assert len([w for w in strip.findChildren(QLabel) if " ago · " in w.text()]) == 20
+    assert win.minimumSizeHint().width() <= max(before, 900)
+    area = strip.findChild(QScrollArea)
+    qtbot.waitUntil(lambda: area.horizontalScrollBar().maximum() > 0, timeout=5000)  # scrolls
