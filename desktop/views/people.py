@@ -166,8 +166,8 @@ class PeoplePage(QWidget):
             biggest = unnamed[0]
             self.notice.setText(
                 f"{plural(len(unnamed), 'person', 'people')} "
-                f"{'has' if len(unnamed) == 1 else 'have'} no name yet; the one in the most "
-                f"photos ({biggest.face_count}) comes first. Select and press Name… — names "
+                f"{'has' if len(unnamed) == 1 else 'have'} no name yet; the one seen most "
+                f"({plural(biggest.file_count, 'photo')}) comes first. Select and press Name… — names "
                 f"make them searchable. {waiting} in nobody yet.")
         else:
             self.notice.setText(f"Everyone has a name. {waiting} in nobody yet.")
