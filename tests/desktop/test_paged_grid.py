@@ -14,6 +14,7 @@ from core.query import ID, NAME, STACK, list_library
 from desktop import grid_rows
 from desktop.library_model import FileIdRole
 from desktop.views import library as library_view
+from tests.core.cull.helpers import stacked_library
 from tests.desktop.big_catalog import build as big_catalog
 from tests.desktop.conftest import wait_until
 
@@ -138,26 +139,11 @@ def test_thumbnails_repaint_the_rows_they_arrived_for(big, make_window, qtbot):
     assert changed == [(1, 3)]
 
 
-def _stacked_library(tmp_path, services):
-    from core.cull.store import restack
-    from core.scan.roots import add_root
-    from core.scan.scanner import scan
-    from tests.core.cull.helpers import CAT, COFFEE, T0, save, variant
-
-    lib = tmp_path / "lib"
-    for i, (dx, blur) in enumerate([(6, 2.0), (0, 0.0), (-5, 1.5)]):
-        save(variant(CAT, dx=dx, blur=blur), lib / f"IMG_{i}.jpg", T0 + i * 0.3)
-    save(variant(COFFEE), lib / "IMG_9.jpg", T0 + 400)
-    add_root(services.catalog, lib)
-    scan(services.catalog)
-    restack(services.catalog)
-
-
 def test_a_stack_opens_and_closes_in_place_in_a_paged_grid(tmp_path, services, win, qtbot,
                                                           monkeypatch):
     monkeypatch.setattr(library_view, "BANDS_MAX_ROWS", 1)     # two tiles: paged
     monkeypatch.setattr(library_view, "IDS_DELAY_MS", 0)
-    _stacked_library(tmp_path, services)
+    stacked_library(services.catalog, tmp_path / "lib")
     with qtbot.waitSignal(win.library.loaded, timeout=10000):
         win.search.run_now()
     model, grid = win.library.model, win.library.grid

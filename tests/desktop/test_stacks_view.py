@@ -9,27 +9,13 @@ import os
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from core.cull.store import restack
 from core.query import ID, NAME, STACK
-from core.scan.roots import add_root
-from core.scan.scanner import scan
-from tests.core.cull.helpers import CAT, COFFEE, T0, save, variant
-
-
-def _library(tmp_path, services):
-    lib = tmp_path / "lib"
-    for i, (dx, blur) in enumerate([(6, 2.0), (0, 0.0), (-5, 1.5)]):
-        save(variant(CAT, dx=dx, blur=blur), lib / f"IMG_{i}.jpg", T0 + i * 0.3)
-    save(variant(COFFEE), lib / "IMG_9.jpg", T0 + 400)
-    add_root(services.catalog, lib)
-    scan(services.catalog)
-    restack(services.catalog)
-    return lib
+from tests.core.cull.helpers import stacked_library
 
 
 def test_a_stack_is_one_tile_with_its_count_that_opens_in_place(tmp_path, services, win,
                                                                  qtbot):
-    _library(tmp_path, services)
+    stacked_library(services.catalog, tmp_path / "lib")
     with qtbot.waitSignal(win.library.loaded, timeout=10000):
         win.search.run_now()
     model, grid = win.library.model, win.library.grid
@@ -55,7 +41,7 @@ def test_a_stack_is_one_tile_with_its_count_that_opens_in_place(tmp_path, servic
 
 def test_the_cull_page_ticks_only_an_opened_stack_and_its_cull_undoes(tmp_path, services, win,
                                                                      qtbot, monkeypatch):
-    lib = _library(tmp_path, services)
+    lib = stacked_library(services.catalog, tmp_path / "lib")
     before = {p: p.read_bytes() for p in lib.iterdir()}
     page = win.cull
     with qtbot.waitSignal(page.loaded, timeout=20000):

@@ -56,3 +56,19 @@ def save(img: Image.Image, path: Path, taken: float, camera=("Fuji", "X100")) ->
     ex.get_ifd(0x8769)[36867] = stamp
     img.save(path, "JPEG", quality=92, exif=ex.tobytes())
     return path
+
+
+def stacked_library(catalog, root: Path) -> Path:
+    """Three cat frames (IMG_1 the sharp one) and a coffee minutes later, written under `root`,
+    scanned and stacked: the library views show one stack of three and a single."""
+    from core.cull.store import restack
+    from core.scan.roots import add_root
+    from core.scan.scanner import scan
+
+    for i, (dx, blur) in enumerate([(6, 2.0), (0, 0.0), (-5, 1.5)]):
+        save(variant(CAT, dx=dx, blur=blur), root / f"IMG_{i}.jpg", T0 + i * 0.3)
+    save(variant(COFFEE), root / "IMG_9.jpg", T0 + 400)
+    add_root(catalog, root)
+    scan(catalog)
+    restack(catalog)
+    return root
