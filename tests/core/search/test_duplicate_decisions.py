@@ -29,24 +29,28 @@ def _fresh_caches():
     drop_pairs()
 
 
-def _library(tmp_path):
-    lib = tmp_path / "lib"
-    orig = write_jpeg(lib / "orig.jpg", (800, 600), seed=3)
-    shutil.copy(orig, lib / "copy_of_orig.jpg")                   # exact duplicate
-    with Image.open(orig) as im:                                  # the same picture, smaller
-        im.resize((400, 300), Image.Resampling.LANCZOS).save(lib / "small.jpg", quality=55)
-    return lib
-
-
 def _ids(catalog) -> dict[str, int]:
     with catalog.read() as conn:
         return {r[1].rsplit("/", 1)[1]: r[0] for r in conn.execute(
             "SELECT id, path FROM files WHERE status = 'present'")}
 
 
-def _plant_vectors(catalog, ids, names, base, rng):
-    for name in names:
-        P.vector(catalog, ids[name], base if "small" not in name else P.near(base, 0.97, rng))
+def _scanned_library(tmp_path, catalog, paths, rng):
+    """orig.jpg, an exact copy and a smaller re-encode, scanned, with planted vectors: the
+    copies share one, the small one's is near it. Gives the folder and the shared vector."""
+    lib = tmp_path / "lib"
+    orig = write_jpeg(lib / "orig.jpg", (800, 600), seed=3)
+    shutil.copy(orig, lib / "copy_of_orig.jpg")                   # exact duplicate
+    with Image.open(orig) as im:                                  # the same picture, smaller
+        im.resize((400, 300), Image.Resampling.LANCZOS).save(lib / "small.jpg", quality=55)
+    add_root(catalog, lib, paths.home)
+    scan(catalog)
+    ids = _ids(catalog)
+    base = P.unit(rng.normal(size=32))
+    for name in ("orig.jpg", "copy_of_orig.jpg"):
+        P.vector(catalog, ids[name], base)
+    P.vector(catalog, ids["small.jpg"], P.near(base, 0.97, rng))
+    return lib, base
 
 
 def _shown(catalog) -> list[tuple[str, set[str]]]:
@@ -55,13 +59,8 @@ def _shown(catalog) -> list[tuple[str, set[str]]]:
 
 
 def test_decisions_survive_a_rescan_a_move_and_a_rename(tmp_path, catalog, paths):
-    lib = _library(tmp_path)
-    add_root(catalog, lib, paths.home)
-    scan(catalog)
-    ids = _ids(catalog)
     rng = np.random.default_rng(0)
-    base = P.unit(rng.normal(size=32))
-    _plant_vectors(catalog, ids, ["orig.jpg", "copy_of_orig.jpg", "small.jpg"], base, rng)
+    lib, _ = _scanned_library(tmp_path, catalog, paths, rng)
     groups = duplicates(catalog, None)
     assert [g.kind for g in groups] == ["exact", "near"]
     exact, near = groups
@@ -96,13 +95,8 @@ def test_decisions_survive_a_rescan_a_move_and_a_rename(tmp_path, catalog, paths
 def test_a_decision_follows_the_content_not_the_file(tmp_path, catalog, paths):
     """A new copy of a dismissed picture (a new file, same bytes) is not offered with the
     picture it was dismissed against; a further copy of a kept exact group is offered."""
-    lib = _library(tmp_path)
-    add_root(catalog, lib, paths.home)
-    scan(catalog)
-    ids = _ids(catalog)
     rng = np.random.default_rng(1)
-    base = P.unit(rng.normal(size=32))
-    _plant_vectors(catalog, ids, ["orig.jpg", "copy_of_orig.jpg", "small.jpg"], base, rng)
+    lib, base = _scanned_library(tmp_path, catalog, paths, rng)
     exact, near = duplicates(catalog, None)
     remember(catalog, exact, KEEP_BOTH)
     remember(catalog, near, KEEP_BOTH)
