@@ -61,8 +61,9 @@ def test_cells_find_the_exact_pairs(monkeypatch, n, exact_below):
     assert np.allclose(np.sort(found.cos), np.sort(exact.cos), atol=1e-5)
 
 
-def test_new_photos_only_need_their_own_neighbours(monkeypatch):
-    products = []
+def _count_products(monkeypatch) -> list[int]:
+    """Has each block product note its size (query rows x compared rows) in the list returned."""
+    products: list[int] = []
     matches = NP._matches
 
     def counted(get, q, m, threshold, out):
@@ -70,6 +71,11 @@ def test_new_photos_only_need_their_own_neighbours(monkeypatch):
         matches(get, q, m, threshold, out)
 
     monkeypatch.setattr(NP, "_matches", counted)
+    return products
+
+
+def test_new_photos_only_need_their_own_neighbours(monkeypatch):
+    products = _count_products(monkeypatch)
     n_old, n_new = 4000, 200
     mat = clustered(n_old + n_new, seed=7)
     keys = np.arange(n_old + n_new, dtype=np.int64) * 3 + 5
@@ -92,14 +98,8 @@ def test_new_photos_only_need_their_own_neighbours(monkeypatch):
 
 def _compared_per_photo(monkeypatch, n: int) -> tuple[float, NP.CandidateIndex]:
     """Photo-pairs compared per photo in one full run over n photos."""
-    products = []
     matches = NP._matches
-
-    def counted(get, q, m, threshold, out):
-        products.append(len(q) * len(m))
-        matches(get, q, m, threshold, out)
-
-    monkeypatch.setattr(NP, "_matches", counted)
+    products = _count_products(monkeypatch)
     mat = clustered(n, seed=n)
     index = NP.CandidateIndex(THRESHOLD)
     index.pairs(np.arange(n), lambda r: mat[r])
