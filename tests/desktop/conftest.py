@@ -11,6 +11,14 @@ def wait_until(qtbot, predicate, timeout_ms: int = 15000) -> None:
     qtbot.waitUntil(predicate, timeout=timeout_ms)
 
 
+def thumbnails_asked(services) -> list[int]:
+    """The file ids services.thumbs is asked for from now on, in order (it still answers)."""
+    asked: list[int] = []
+    real = services.thumbs.get
+    services.thumbs.get = lambda req: (asked.append(req.file_id), real(req))[1]
+    return asked
+
+
 @pytest.fixture
 def make_services(paths, qapp):
     from desktop.services import Services

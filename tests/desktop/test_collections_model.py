@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QListWidget
 
 from core.query.collections import CollectionSummary, FileRef
+from tests.desktop.conftest import thumbnails_asked
 from tests.media_factory import write_jpeg
 
 
@@ -22,9 +23,7 @@ def test_thousands_of_collections_ask_thumbnails_for_the_tiles_on_screen(tmp_pat
     from desktop.views.collections import CollectionsPage
 
     picture = str(write_jpeg(tmp_path / "a.jpg", (120, 90), seed=1))
-    asked: list[int] = []
-    real = services.thumbs.get
-    services.thumbs.get = lambda req: (asked.append(req.file_id), real(req))[1]
+    asked = thumbnails_asked(services)
     page = CollectionsPage(services)
     qtbot.addWidget(page)
     page.resize(900, 600)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.scale_catalog import build
-from tests.desktop.conftest import wait_until
+from tests.desktop.conftest import thumbnails_asked, wait_until
 
 
 @pytest.fixture
@@ -86,9 +86,7 @@ def test_duplicates_page_asks_thumbnails_for_the_rows_on_screen_only(services, q
     groups = [DuplicateGroup("exact", [DuplicateFile(2 * g + k, f"/lib/{g}/IMG_{k}.jpg", 640,
                                                      480, 1000, None, False) for k in (1, 2)],
                              2 * g + 1, "first one found") for g in range(3000)]
-    asked: list[int] = []
-    real = services.thumbs.get
-    services.thumbs.get = lambda req: (asked.append(req.file_id), real(req))[1]
+    asked = thumbnails_asked(services)
     page = DuplicatesPage(services)
     qtbot.addWidget(page)
     page.resize(900, 700)
