@@ -222,22 +222,6 @@ def test_watching_picks_up_a_new_photo(tmp_path, window, services, qtbot):
     qtbot.waitUntil(lambda: window.library.model.rowCount() == 2, timeout=15000)
 
 
-def test_download_offline_says_what_to_do(tmp_path, make_services, qtbot):
-    """Tests run offline (HF_HUB_OFFLINE): the download button must explain, not hang."""
-    from core.config import Settings
-    from desktop.views.welcome import WelcomeDialog
-
-    services = make_services(Settings(models={"clip": "someone/some-clip-model"}, watch=False))
-    dlg = WelcomeDialog(services)
-    qtbot.addWidget(dlg)
-    qtbot.waitUntil(lambda: dlg.status.get("clip", {}).get("state") == "missing", timeout=10000)
-    assert dlg.download_btn.isEnabled()
-    with qtbot.waitSignal(dlg.downloadFinished, timeout=10000) as sig:
-        dlg.download_btn.click()
-    assert sig.args == [False]
-    assert "offline" in dlg.notice.text() and "model folder" in dlg.notice.text()
-
-
 @pytest.mark.timeout(120)
 def test_cancelling_an_apply_keeps_every_file_in_one_place_and_undo_restores(
         tmp_path, window, services, qtbot, monkeypatch):
