@@ -323,6 +323,7 @@ def sqlite_vec_section(home: Path, truth_file: Path, queries: int) -> dict:
     except ImportError:
         print("   sqlite-vec is not installed (pip install sqlite-vec): skipped")
         return {}
+    from core.catalog.chunks import in_chunks
     from core.catalog.connection import connect
     from core.search.vector_store import load, store_dir
 
@@ -370,22 +371,17 @@ def sqlite_vec_section(home: Path, truth_file: Path, queries: int) -> dict:
         ids, mat = fetch_vec0(cand)
         return (ids[np.argsort(-(mat @ q))[:K]] - 1).tolist()
 
+    def rows_where_in(select, ids):        # `select` ends "WHERE <key>"; 500 ids a statement
+        return [r for chunk, marks in in_chunks(ids, 500)
+                for r in conn.execute(f"{select} IN ({marks})", chunk)]
+
     def fetch_vec0(ids):
-        rows = []
-        for s in range(0, len(ids), 500):
-            chunk = ids[s:s + 500]
-            rows += conn.execute(f"SELECT rowid, embedding FROM v.vf WHERE rowid IN "
-                                 f"({','.join('?' * len(chunk))})", chunk).fetchall()
+        rows = rows_where_in("SELECT rowid, embedding FROM v.vf WHERE rowid", ids)
         return (np.array([r[0] for r in rows]),
                 np.frombuffer(b"".join(r[1] for r in rows), "<f4").reshape(len(rows), CLIP_DIM))
 
     def fetch_catalog(ids):
-        rows = []
-        for s in range(0, len(ids), 500):
-            chunk = ids[s:s + 500]
-            rows += conn.execute(f"SELECT id, vector FROM embeddings WHERE id IN "
-                                 f"({','.join('?' * len(chunk))})", chunk).fetchall()
-        return rows
+        return rows_where_in("SELECT id, vector FROM embeddings WHERE id", ids)
 
     measure("vec0 bit[512] + rescoring 2,000", bit_then_rescore)
     found = load(store_dir(db, "embeddings", CLIP_MODEL), {"model_id": CLIP_MODEL})
