@@ -33,14 +33,14 @@ def pct(xs: list[float], q: float) -> float:
 
 
 def measure(cache: Path, size: int, n_queries: int, stages: bool) -> dict:
-    from benchmarks.bench_scale import models
+    from benchmarks.bench_scale import catalog_home, models
     from benchmarks.bench_search import distinct_queries
     from core.catalog import Catalog
     from core.config import Paths
     from core.search import Filters, engine, search, warm
 
     settings, registry = models(cache)
-    catalog = Catalog.open(Paths(cache / f"n{size}-seed1"))
+    catalog = Catalog.open(Paths(catalog_home(cache, size)))
     timers: dict = collections.defaultdict(lambda: collections.defaultdict(list))
     try:
         warm(catalog, registry)
@@ -88,7 +88,7 @@ def _timed(timers: dict, name: str, fn, kind: list[str]):
 
 
 def main(argv=None) -> int:
-    from benchmarks.bench_scale import DEFAULT_CACHE
+    from benchmarks.bench_scale import DEFAULT_CACHE, catalog_home
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--size", type=int, default=100_000)
@@ -97,7 +97,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--stages", action="store_true", help="time each stage of the engine")
     args = ap.parse_args(argv)
-    if not (args.cache / f"n{args.size}-seed1" / "built.json").exists():
+    if not (catalog_home(args.cache, args.size) / "built.json").exists():
         ap.error(f"no {args.size:,}-file catalog under {args.cache}: build it with "
                  f"python -m benchmarks.bench_scale --sizes {args.size} --build-only")
     r = measure(args.cache, args.size, args.queries, args.stages)

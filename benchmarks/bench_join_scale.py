@@ -44,6 +44,7 @@ def _drop(conn) -> None:
 
 
 def main(argv=None) -> int:
+    from benchmarks.bench_scale import catalog_home
     from core.catalog import Catalog
     from core.collections import assign_new, join_model_path, recluster
     from core.config import Paths
@@ -56,7 +57,7 @@ def main(argv=None) -> int:
     home = args.cache / f"join-n{args.size}"
     if not (home / "catalog.sqlite").exists():
         home.mkdir(parents=True, exist_ok=True)
-        shutil.copy(args.cache / f"n{args.size}-seed1" / "catalog.sqlite",
+        shutil.copy(catalog_home(args.cache, args.size) / "catalog.sqlite",
                     home / "catalog.sqlite")
     catalog = Catalog.open(Paths(home))
     try:

@@ -120,11 +120,16 @@ def models(cache: Path):
     return settings, Registry(settings, Paths(cache / "models-home"))
 
 
+def catalog_home(cache: Path, n: int, seed: int = 1) -> Path:
+    """Where the n-file catalog built from `seed` lives under `cache`."""
+    return cache / f"n{n}-seed{seed}"
+
+
 def catalog_for(cache: Path, n: int, seed: int, settings, registry):
     from benchmarks.scale_catalog import Built, build
     from core.config import Paths
 
-    home = cache / f"n{n}-seed{seed}"
+    home = catalog_home(cache, n, seed)
     built = Built.load(home)
     if built is None:
         shutil.rmtree(home, ignore_errors=True)
