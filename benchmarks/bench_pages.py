@@ -44,12 +44,10 @@ def _services(picture: str):
 
 
 def _settle(seconds: float) -> None:
-    from PySide6.QtCore import QCoreApplication
+    """Qt's events for `seconds`."""
+    from benchmarks.scale_app import wait
 
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        QCoreApplication.processEvents()
-        time.sleep(0.002)
+    wait(lambda: False, seconds)
 
 
 def _measure(page, show, bar) -> dict:
