@@ -117,7 +117,7 @@ class CullPage(QWidget):
         self.empty_btn.setToolTip("Send the culled photos waiting in the Shoebox trash to the "
                                   "system trash (asks first; Shoebox cannot undo it)")
         lay.addLayout(bottom)
-        services.thumbs.ready.connect(self._thumb_ready)
+        services.thumbs.ready.connect(self._show_thumb)
         self._items_by_id: dict[int, QTreeWidgetItem] = {}
 
     # --- reading ---
@@ -173,7 +173,9 @@ class CullPage(QWidget):
         it.setFlags(it.flags() | Qt.ItemIsUserCheckable)
         it.setCheckState(0, Qt.Unchecked)
         self._items_by_id[file_id] = it
-        pm = self.services.thumbs.get(ThumbRequest(file_id, path, "photo"))
+        # only a picture at hand: the rest are asked for when their stack is opened (asking
+        # for every shot of every stack queued thousands, and the loader keeps the newest)
+        pm = self.services.thumbs.get_cached(file_id)
         if pm is not None:
             it.setIcon(0, QIcon(pm))
         return it
@@ -209,7 +211,8 @@ class CullPage(QWidget):
                                 "“Find look-alikes” looks again.")
         self.loaded.emit()
 
-    def _thumb_ready(self, file_id: int) -> None:
+    def _show_thumb(self, file_id: int) -> None:
+        """A shot's thumbnail on its row: one that arrived, or asked for (a stack opened)."""
         it = self._items_by_id.get(file_id)
         if it is not None:
             pm = self.services.thumbs.get(ThumbRequest(file_id, it.data(1, FileRole), "photo"))
@@ -218,7 +221,10 @@ class CullPage(QWidget):
 
     # --- the user's eye ---
     def _opened(self, item: QTreeWidgetItem) -> None:
-        """A stack the user opened: its lesser shots are ticked (the best never)."""
+        """A stack the user opened: its shots' thumbnails are asked for, and its lesser shots
+        are ticked (the best never)."""
+        for i in range(item.childCount()):
+            self._show_thumb(item.child(i).data(0, FileRole))
         sid = item.data(0, StackRole)
         stack = next((s for s in self.stacks if s.id == sid), None)
         if stack is None:
