@@ -439,17 +439,19 @@ class MainWindow(QMainWindow):
     def selected_ids(self) -> list[int]:
         return self.library.grid.selected_ids() if self.current_page() == "library" else []
 
-    def _selected_paths(self) -> list[str]:
+    def _selected_paths(self, limit: int | None = None) -> list[str]:
+        """The selected files' paths, the first `limit` only when given: a big library's
+        row is read with its page, and Reveal needs one of a million selected, not all."""
         model = self.library.model
-        return [model.row_tuple(i.row())[1]
-                for i in self.library.grid.selectionModel().selectedIndexes()]
+        selected = self.library.grid.selectionModel().selectedIndexes()[:limit]
+        return [model.row_tuple(i.row())[1] for i in selected]
 
     def open_external(self) -> None:
-        for p in self._selected_paths()[:10]:
+        for p in self._selected_paths(10):
             QDesktopServices.openUrl(QUrl.fromLocalFile(p))
 
     def reveal(self) -> None:
-        paths = self._selected_paths()
+        paths = self._selected_paths(1)
         if paths:
             QDesktopServices.openUrl(QUrl.fromLocalFile(os.path.dirname(paths[0])))
 
@@ -468,7 +470,7 @@ class MainWindow(QMainWindow):
 
     def keep_folder(self) -> None:
         """The folder of the current file is left as it is by every reorganization."""
-        paths = self._selected_paths()
+        paths = self._selected_paths(1)
         if paths:
             folder = os.path.dirname(paths[0])
             run_async(organize_api.keep_folder, self.services, folder,

@@ -33,7 +33,7 @@ from core.cull.review import flagged_shots, list_stacks
 from core.cull.store import find_look_alikes, pick_cover
 from core.query.display import plural
 from desktop.thumbs import ThumbRequest
-from desktop.views.tiles import heading, notice
+from desktop.views.tiles import button_row, heading, notice
 from desktop.workers import describe, format_progress, run_long
 
 FileRole = Qt.UserRole        # a shot's file id
@@ -94,36 +94,30 @@ class CullPage(QWidget):
         self.tree.itemExpanded.connect(self._opened)
         self.tree.itemActivated.connect(self._activated)
         lay.addWidget(self.tree, 1)
-        bottom = QHBoxLayout()
-        self.pick_btn = QPushButton("Pick as best")
-        self.pick_btn.clicked.connect(self.pick_current)
-        self.keep_one_btn = QPushButton("Keep best, trash rest")
-        self.keep_one_btn.setToolTip("The stack of the selected shot: keep its best shot, move "
-                                     "the rest to the Shoebox trash (undoable)")
-        self.keep_one_btn.clicked.connect(self.keep_best_current)
-        self.keep_all_btn = QPushButton("… all stacks")
-        self.keep_all_btn.setToolTip("Keep the best shot of every stack, move the rest to the "
-                                     "Shoebox trash (undoable)")
-        self.keep_all_btn.clicked.connect(self.keep_best_all)
-        self.ticked_btn = QPushButton("Trash ticked")
-        self.ticked_btn.setToolTip("Move the ticked photos to the Shoebox trash folder on the "
-                                   "same disk (undoable)")
-        self.ticked_btn.clicked.connect(self.cull_ticked)
+        # the review's buttons at the left; undo and empty the trash at the right
+        bottom, (self.pick_btn, self.keep_one_btn, self.keep_all_btn, self.ticked_btn) = \
+            button_row((("Pick as best", self.pick_current),
+                        ("Keep best, trash rest", self.keep_best_current),
+                        ("… all stacks", self.keep_best_all),
+                        ("Trash ticked", self.cull_ticked)))
         self.undo_btn = QPushButton("Undo cull")
-        self.undo_btn.setToolTip("Put the last culled photos back, byte for byte")
-        self.undo_btn.setEnabled(False)
         self.undo_btn.clicked.connect(self.undo_last)
         self.empty_btn = QPushButton("Empty trash…")
-        self.empty_btn.setToolTip("Send the culled photos waiting in the Shoebox trash to the "
-                                  "system trash (asks first; Shoebox cannot undo it)")
         self.empty_btn.clicked.connect(self.empty)
-        for b in (self.pick_btn, self.keep_one_btn, self.keep_all_btn, self.ticked_btn):
-            bottom.addWidget(b)
-        bottom.addStretch(1)
         bottom.addWidget(self.undo_btn)
         bottom.addWidget(self.empty_btn)
+        self.keep_one_btn.setToolTip("The stack of the selected shot: keep its best shot, move "
+                                     "the rest to the Shoebox trash (undoable)")
+        self.keep_all_btn.setToolTip("Keep the best shot of every stack, move the rest to the "
+                                     "Shoebox trash (undoable)")
+        self.ticked_btn.setToolTip("Move the ticked photos to the Shoebox trash folder on the "
+                                   "same disk (undoable)")
+        self.undo_btn.setToolTip("Put the last culled photos back, byte for byte")
+        self.undo_btn.setEnabled(False)
+        self.empty_btn.setToolTip("Send the culled photos waiting in the Shoebox trash to the "
+                                  "system trash (asks first; Shoebox cannot undo it)")
         lay.addLayout(bottom)
-        services.thumbs.ready.connect(self._thumb_ready)
+        services.thumbs.ready.connect(self._show_thumb)
         self._items_by_id: dict[int, QTreeWidgetItem] = {}
 
     # --- reading ---
@@ -179,7 +173,9 @@ class CullPage(QWidget):
         it.setFlags(it.flags() | Qt.ItemIsUserCheckable)
         it.setCheckState(0, Qt.Unchecked)
         self._items_by_id[file_id] = it
-        pm = self.services.thumbs.get(ThumbRequest(file_id, path, "photo"))
+        # only a picture at hand: the rest are asked for when their stack is opened (asking
+        # for every shot of every stack queued thousands, and the loader keeps the newest)
+        pm = self.services.thumbs.get_cached(file_id)
         if pm is not None:
             it.setIcon(0, QIcon(pm))
         return it
@@ -215,7 +211,8 @@ class CullPage(QWidget):
                                 "“Find look-alikes” looks again.")
         self.loaded.emit()
 
-    def _thumb_ready(self, file_id: int) -> None:
+    def _show_thumb(self, file_id: int) -> None:
+        """A shot's thumbnail on its row: one that arrived, or asked for (a stack opened)."""
         it = self._items_by_id.get(file_id)
         if it is not None:
             pm = self.services.thumbs.get(ThumbRequest(file_id, it.data(1, FileRole), "photo"))
@@ -224,7 +221,10 @@ class CullPage(QWidget):
 
     # --- the user's eye ---
     def _opened(self, item: QTreeWidgetItem) -> None:
-        """A stack the user opened: its lesser shots are ticked (the best never)."""
+        """A stack the user opened: its shots' thumbnails are asked for, and its lesser shots
+        are ticked (the best never)."""
+        for i in range(item.childCount()):
+            self._show_thumb(item.child(i).data(0, FileRole))
         sid = item.data(0, StackRole)
         stack = next((s for s in self.stacks if s.id == sid), None)
         if stack is None:

@@ -30,7 +30,6 @@ DISPLAY, DECORATION, TOOLTIP, CHECK, FONT, BACKGROUND, ALIGN = (
     int(Qt.DisplayRole), int(Qt.DecorationRole), int(Qt.ToolTipRole), int(Qt.CheckStateRole),
     int(Qt.FontRole), int(Qt.BackgroundRole), int(Qt.TextAlignmentRole))
 FILE_ID_ROLE = int(Qt.UserRole)        # a file row's file id (None on a heading)
-PATH_ROLE = int(Qt.UserRole) + 1       # a file row's path
 CHECKED_VALUE = Qt.Checked.value
 ROW_FLAGS = Qt.ItemIsEnabled | Qt.ItemIsSelectable
 TICK_FLAGS = ROW_FLAGS | Qt.ItemIsUserCheckable
@@ -255,8 +254,6 @@ class DuplicatesModel(QAbstractTableModel):
                 return f.path
         if role == FILE_ID_ROLE:
             return f.file_id
-        if role == PATH_ROLE:
-            return f.path
         return None
 
     def flags(self, index):

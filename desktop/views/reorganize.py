@@ -81,10 +81,6 @@ PREVIEW_LINES = 4        # the preview box's height, in lines (it scrolls; it ca
 DETAIL_THUMB_PX = 72
 
 
-def load_history(catalog) -> list[dict]:
-    return list_plans(catalog)
-
-
 def load_plan(catalog, plan_id: int) -> dict:
     """The plan, its items, its units and the library roots (worker thread)."""
     data = review_units(catalog, plan_id)
@@ -405,7 +401,7 @@ class ReorganizePage(QWidget):
         return self.plan is not None and self.plan["state"] == "draft"
 
     def refresh(self) -> None:
-        run_async(load_history, self.services.catalog, on_done=self._show_history,
+        run_async(list_plans, self.services.catalog, on_done=self._show_history,
                   on_error=lambda e: self.summary.setText(describe(e)))
 
     def _show_history(self, plans: list[dict]) -> None:
@@ -925,7 +921,7 @@ class ReorganizePage(QWidget):
 
     def undo_last(self) -> None:
         """Ctrl+Z: undo the most recently applied plan (after asking)."""
-        run_async(load_history, self.services.catalog, on_done=self._undo_latest,
+        run_async(list_plans, self.services.catalog, on_done=self._undo_latest,
                   on_error=lambda e: self._show_error("Undo", e))
 
     def _undo_latest(self, plans: list[dict]) -> None:

@@ -3,6 +3,8 @@ photo of the library on a worker with nothing on screen saying how far it was.""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from core.cull.store import stored_quality
 from core.scan.roots import add_root
 from core.scan.scanner import scan
@@ -68,3 +70,27 @@ def test_a_cancelled_find_says_so_and_gives_the_button_back(tmp_path, services, 
         services.background.cancel_current()
     assert not page.progress.isVisible() and page.find_btn.isEnabled()
     assert page.notice.text() == "Finding look-alikes stopped."
+
+
+def test_a_stacks_thumbnails_are_asked_for_when_it_is_opened(tmp_path, services, win, qtbot,
+                                                            monkeypatch):
+    """Every shot of every stack was asked for on each listing, opened or not: at scale the
+    loader's queue (newest kept) dropped the ones the user then opened."""
+    _library(tmp_path, services)
+    page = win.cull
+    with qtbot.waitSignal(page.loaded, timeout=20000):
+        win.show_page("cull")
+    asked = []
+    request = services.thumbs.request
+    monkeypatch.setattr(services.thumbs, "request", lambda req: (asked.append(req.file_id),
+                                                                 request(req)))
+    with qtbot.waitSignal(page.loaded, timeout=30000):
+        page.find_btn.click()
+    assert page.tree.topLevelItemCount() == 2
+    assert [f for f in asked if f in page._items_by_id] == []   # nothing shown: none asked
+    stack = page.tree.topLevelItem(0)
+    stack.setExpanded(True)
+    shots = [stack.child(i) for i in range(stack.childCount())]
+    assert sorted(f for f in asked if f in page._items_by_id) == sorted(
+        c.data(0, Qt.UserRole) for c in shots)
+    qtbot.waitUntil(lambda: all(not c.icon(0).isNull() for c in shots), timeout=10000)
