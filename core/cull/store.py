@@ -228,10 +228,8 @@ def pick_cover(catalog: Catalog, file_id: int) -> None:
                            (file_id,)).fetchone()
         if sid is None:
             raise ValueError(f"file {file_id} is in no stack")
-        members = [r[0] for r in conn.execute(
-            "SELECT file_id FROM stack_members WHERE stack_id = ?", (sid[0],))]
-        marks = ",".join("?" * len(members))
-        conn.execute(f"DELETE FROM stack_picks WHERE file_id IN ({marks})", members)
+        conn.execute("DELETE FROM stack_picks WHERE file_id IN (SELECT file_id FROM "
+                     "stack_members WHERE stack_id = ?)", (sid[0],))
         conn.execute("INSERT INTO stack_picks(file_id, picked_at) VALUES (?, ?)",
                      (file_id, time.time()))
         _set_cover(conn, sid[0], file_id, "your pick")
