@@ -26,8 +26,8 @@ from core.organize.apply import OpReport, apply_plan, undo_plan
 from core.organize.plan import (
     Move,
     PlanFile,
-    find_sidecars,
     group_files,
+    list_sidecars,
     sidecar_key,
     store_plan,
 )
@@ -84,13 +84,7 @@ def make_cull_plan(catalog: Catalog, file_ids: list[int], reasons: dict[int, str
     root_of = {r["path"]: r["root"] for r in rows}
     groups = group_files([PlanFile(r["id"], r["root"], r["path"], r["kind"], r["format"])
                           for r in rows])
-    sidecars: dict = {}
-    for folder in sorted({os.path.dirname(p) for p in root_of}):
-        try:
-            names = [n for n in os.listdir(folder) if os.path.isfile(os.path.join(folder, n))]
-        except OSError:
-            continue
-        sidecars.update(find_sidecars(folder, names))
+    sidecars = list_sidecars(os.path.dirname(p) for p in root_of)
     moves: list[Move] = []
     for g in groups:
         if g.head.id not in ids:   # a companion whose photo is not culled stays
