@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from core.errors import ShoeboxError
 from core.tasks import TaskState
 from models.resolve import looks_like_hub_id
-from models.role import role_names, role_of
+from models.role import chosen_model, role_names, role_of
 
 # Files worth fetching from a model repo: one weight format, configs and tokenizers.
 ALLOW_PATTERNS = ["*.json", "*.safetensors", "*.txt", "*.model", "tokenizer*", "model.bin",
@@ -58,7 +58,7 @@ def plan(registry, roles: Sequence[str] | None = None) -> Plan:
         raise ShoeboxError(f"unknown role {', '.join(bad)}; roles are {', '.join(known)}")
     todo, refused = [], []
     for role in roles:
-        chosen = str(registry.settings.models.get(role, "") or "").strip()
+        chosen = chosen_model(registry.settings, role)
         hub = role_of(role).hub_model(registry.device)
         repo = (chosen if looks_like_hub_id(chosen) else None) if chosen else hub
         if repo is None or not hub:   # a folder, or a role whose files come with a package

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import models.roles  # noqa: F401  (registers the built-in roles)
 from models.device import guess_device, is_oom, pick_device
 from models.errors import ModelUnavailable
-from models.role import Resolved, heavy_roles, role_names, role_of
+from models.role import Resolved, chosen_model, heavy_roles, role_names, role_of
 
 if TYPE_CHECKING:  # Protocols for the type checker only
     from models.settings import ModelPaths, ModelSettings
@@ -80,7 +80,7 @@ class Registry:
     def _resolved(self, role: str, max_age_s: float = 0.0) -> tuple[Resolved, str | None]:
         """(resolve(role), its identity, or None when not ready); the last answer when it is
         under max_age_s old and the role's setting and the device are the same."""
-        chosen = str(self.settings.models.get(role, "") or "")
+        chosen = chosen_model(self.settings, role)
         key = (chosen, self.device, self.settings.device)
         now = time.monotonic()
         memo = self._memo.get(role)

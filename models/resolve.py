@@ -12,7 +12,7 @@ from pathlib import Path
 
 from models import offline
 from models.folders import has_weights, read_json
-from models.role import Resolved, Role
+from models.role import Resolved, Role, chosen_model
 
 __all__ = ["HubRole", "hub_cached_folder", "looks_like_hub_id", "transformers_folder"]
 
@@ -41,7 +41,7 @@ class HubRole(Role):
 
     def resolve(self, settings, paths, device: str) -> Resolved:
         role = self.name
-        chosen = str(settings.models.get(role, "") or "").strip()
+        chosen = chosen_model(settings, role)
         if chosen:
             p = Path(chosen).expanduser()
             if p.exists() or not looks_like_hub_id(chosen):

@@ -102,6 +102,11 @@ class Role:
         OSError or ValueError with the reason."""
 
 
+def chosen_model(settings: ModelSettings, role: str) -> str:
+    """What the user set for `role` (a folder, a file or a hub id); '' for the default."""
+    return str(settings.models.get(role, "") or "").strip()
+
+
 def files_size(path: Path) -> int:
     """Bytes under path (a file, or a folder; a sentence-transformers module's parent)."""
     try:

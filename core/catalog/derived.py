@@ -4,6 +4,7 @@ membership...), read from the schema so a stage added later is covered without a
 
 from __future__ import annotations
 
+from core.catalog.chunks import in_chunks
 from core.catalog.connection import Connection
 
 
@@ -24,6 +25,6 @@ def forget_derived(conn: Connection, file_ids: list[int]) -> None:
     own rows stay. For a file that stopped standing on its own (a RAW whose JPEG twin came)."""
     if not file_ids:
         return
-    marks = ",".join("?" * len(file_ids))
     for table, column in derived_tables(conn):
-        conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", file_ids)
+        for chunk, marks in in_chunks(file_ids):
+            conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)

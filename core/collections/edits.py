@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from core.catalog import Catalog, Connection
+from core.catalog.chunks import in_chunks
 from core.collections.store import CollectionError, refresh_stats
 from core.files.sanitize import sanitize_relpath
 from core.plain import typed_name
@@ -83,10 +84,11 @@ def _move_members(conn: Connection, file_ids: list[int], collection_id: int | No
     if collection_id is not None and conn.execute("SELECT 1 FROM clusters WHERE id = ?",
                                                (collection_id,)).fetchone() is None:
         raise CollectionError(f"there is no collection {collection_id}")
-    q = ",".join("?" * len(file_ids))
-    touched = {r[0] for r in conn.execute(
-        f"SELECT cluster_id FROM cluster_members WHERE file_id IN ({q})", file_ids)}
-    conn.execute(f"DELETE FROM cluster_members WHERE file_id IN ({q})", file_ids)
+    touched: set[int] = set()
+    for chunk, marks in in_chunks(file_ids):
+        touched |= {r[0] for r in conn.execute(
+            f"SELECT cluster_id FROM cluster_members WHERE file_id IN ({marks})", chunk)}
+        conn.execute(f"DELETE FROM cluster_members WHERE file_id IN ({marks})", chunk)
     if collection_id is not None:
         conn.executemany("INSERT INTO cluster_members(cluster_id, file_id, probability, "
                          "source) VALUES (?, ?, 1.0, 'user')",

@@ -19,14 +19,15 @@ import time
 from dataclasses import dataclass, field
 
 from core.catalog import Catalog, Connection
+from core.catalog.chunks import in_chunks
 from core.errors import ShoeboxError
 from core.files.kinds import pair_key
 from core.organize.apply import OpReport, apply_plan, undo_plan
 from core.organize.plan import (
     Move,
     PlanFile,
-    find_sidecars,
     group_files,
+    list_sidecars,
     sidecar_key,
     store_plan,
 )
@@ -47,11 +48,9 @@ def _held_path(root: str, path: str) -> str:
 
 
 def _files(conn: Connection, ids: list[int]) -> list:
-    marks = ",".join("?" * len(ids))
-    return conn.execute(
+    return [r for chunk, marks in in_chunks(ids) for r in conn.execute(
         f"SELECT f.id, f.path, f.folder, f.kind, f.format, f.status, r.path AS root "
-        f"FROM files f JOIN roots r ON r.id = f.root_id WHERE f.id IN ({marks})", ids
-    ).fetchall()
+        f"FROM files f JOIN roots r ON r.id = f.root_id WHERE f.id IN ({marks})", chunk)]
 
 
 def _companions(conn: Connection, rows: list) -> list:
@@ -85,13 +84,7 @@ def make_cull_plan(catalog: Catalog, file_ids: list[int], reasons: dict[int, str
     root_of = {r["path"]: r["root"] for r in rows}
     groups = group_files([PlanFile(r["id"], r["root"], r["path"], r["kind"], r["format"])
                           for r in rows])
-    sidecars: dict = {}
-    for folder in sorted({os.path.dirname(p) for p in root_of}):
-        try:
-            names = [n for n in os.listdir(folder) if os.path.isfile(os.path.join(folder, n))]
-        except OSError:
-            continue
-        sidecars.update(find_sidecars(folder, names))
+    sidecars = list_sidecars(os.path.dirname(p) for p in root_of)
     moves: list[Move] = []
     for g in groups:
         if g.head.id not in ids:   # a companion whose photo is not culled stays
@@ -183,12 +176,12 @@ def keep_best(catalog: Catalog, stack_ids: list[int] | None = None) -> dict[int,
         sql = ("SELECT m.file_id, s.cover_id, s.reason, f.name FROM stack_members m "
                "JOIN stacks s ON s.id = m.stack_id JOIN files f ON f.id = s.cover_id "
                "WHERE m.file_id != s.cover_id")
-        args: list = []
-        if stack_ids is not None:
-            ids = [int(i) for i in stack_ids] or [-1]
-            sql += f" AND s.id IN ({','.join('?' * len(ids))})"
-            args = ids
-        return {r[0]: f"a lesser shot of {r[3]} ({r[2]})" for r in conn.execute(sql, args)}
+        if stack_ids is None:
+            rows = conn.execute(sql).fetchall()
+        else:
+            rows = [r for chunk, marks in in_chunks(int(i) for i in stack_ids)
+                    for r in conn.execute(f"{sql} AND s.id IN ({marks})", chunk)]
+        return {r[0]: f"a lesser shot of {r[3]} ({r[2]})" for r in rows}
 
 
 @dataclass

@@ -44,7 +44,7 @@ class Quality:
     clipped_high: float       # share of pixels blown out (in any channel)
     clipped_low: float        # share of pixels crushed to black
     brightness: float         # mean luma, 0-1
-    phash: int                # 64-bit pHash (core.search.dupes), unsigned
+    phash: int                # 64-bit pHash (core.media.phash), unsigned
     signature: bytes          # scene_signature()
     eyes_closed: int | None = None   # faces with both eyes shut; None: not measured
 

@@ -84,9 +84,12 @@ def stored_quality(conn: Connection, ids: Iterable[int]) -> dict[int, Quality]:
 
 
 def measure_files(catalog: Catalog, ids: Iterable[int], task: TaskState | None = None,
-                  report: StackReport | None = None) -> dict[int, Quality]:
+                  report: StackReport | None = None,
+                  faces: dict[int, list[tuple[FaceBox, int | None]]] | None = None
+                  ) -> dict[int, Quality]:
     """Measures of each photo, stored ones where still valid, the rest decoded and measured
-    now (and stored). An unreadable photo is left out (it cannot be judged)."""
+    now (and stored). An unreadable photo is left out (it cannot be judged). faces: the
+    photos' faces (`_faces`), when the caller has read them already."""
     ids = sorted({int(i) for i in ids})
     with catalog.read() as conn:
         out = stored_quality(conn, ids)
@@ -95,7 +98,8 @@ def measure_files(catalog: Catalog, ids: Iterable[int], task: TaskState | None =
         for chunk, marks in in_chunks(todo):
             rows.update((r[0], (r[1], r[2])) for r in conn.execute(
                 f"SELECT id, path, content_hash FROM files WHERE id IN ({marks})", chunk))
-        faces = _faces(conn, todo)
+        if faces is None:
+            faces = _faces(conn, todo)
     if task:
         task.start(len(todo), f"measuring {len(todo)} photos")
     batch: list[tuple] = []
@@ -164,12 +168,12 @@ def restack(catalog: Catalog, task: TaskState | None = None) -> StackReport:
     rep = StackReport()
     with catalog.read() as conn:
         cands = candidates(conn)
-    ids = [c[0] for c in cands]
-    quality = measure_files(catalog, ids, task, rep)
+        ids = [c[0] for c in cands]
+        faces = _faces(conn, ids)   # read once: measuring weighs them too
+        looked = _faces_ran(conn, ids)
+    quality = measure_files(catalog, ids, task, rep, faces)
     with catalog.read() as conn:
         vectors = _vectors(conn, ids)
-        faces = _faces(conn, ids)
-        looked = _faces_ran(conn, ids)
         picks = dict(conn.execute("SELECT file_id, picked_at FROM stack_picks").fetchall())
     shots = []
     for fid, taken, camera in cands:
@@ -228,10 +232,8 @@ def pick_cover(catalog: Catalog, file_id: int) -> None:
                            (file_id,)).fetchone()
         if sid is None:
             raise ValueError(f"file {file_id} is in no stack")
-        members = [r[0] for r in conn.execute(
-            "SELECT file_id FROM stack_members WHERE stack_id = ?", (sid[0],))]
-        marks = ",".join("?" * len(members))
-        conn.execute(f"DELETE FROM stack_picks WHERE file_id IN ({marks})", members)
+        conn.execute("DELETE FROM stack_picks WHERE file_id IN (SELECT file_id FROM "
+                     "stack_members WHERE stack_id = ?)", (sid[0],))
         conn.execute("INSERT INTO stack_picks(file_id, picked_at) VALUES (?, ?)",
                      (file_id, time.time()))
         _set_cover(conn, sid[0], file_id, "your pick")

@@ -18,6 +18,7 @@ import json
 import os
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 
 from core.catalog import Catalog, Connection
@@ -315,9 +316,10 @@ def _collection_facts(conn: Connection, groups: list[Group], cols: dict[int, Pla
     return out
 
 
-def _list_sidecars(files: list[PlanFile]) -> dict[tuple[str, str], list[str]]:
+def list_sidecars(folders: Iterable[str]) -> dict[tuple[str, str], list[str]]:
+    """The sidecars in these folders, keyed like `find_sidecars` (plans and culls)."""
     out: dict[tuple[str, str], list[str]] = {}
-    for folder in sorted({os.path.dirname(f.path) for f in files if f.kind == "photo"}):
+    for folder in sorted(set(folders)):
         try:
             names = os.listdir(folder)
         except OSError:
@@ -401,7 +403,8 @@ def make_plan(catalog: Catalog, settings=None, *, root_id: int | None = None,
         placed = place_collections(facts, layout=layout, root_names=root_names)
         cols = {cid: replace(c, folder=placed[cid].folder) for cid, c in cols.items()}
         notes = {cid: p.notes for cid, p in placed.items() if p.notes}
-    moves = compute_moves(files, cols, sidecars=_list_sidecars(files), keep_folders=keep,
+    sidecars = list_sidecars(os.path.dirname(f.path) for f in files if f.kind == "photo")
+    moves = compute_moves(files, cols, sidecars=sidecars, keep_folders=keep,
                           target=target, min_confidence=min_confidence,
                           file_folders=file_folders, file_units=file_units, groups=groups)
     roots_of = {f.id: f.root for f in files}

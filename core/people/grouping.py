@@ -56,10 +56,12 @@ class Members:
     spots: set
 
 
-def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    aa = (a * a).sum(1)[:, None]
-    bb = (b * b).sum(1)[None, :]
-    return np.sqrt(np.maximum(aa + bb - 2.0 * a @ b.T, 0.0))
+def _distances(a: np.ndarray, b: np.ndarray, aa: np.ndarray | None = None,
+               bb: np.ndarray | None = None) -> np.ndarray:
+    """Euclidean distances of a's rows to b's; aa, bb: their squared norms, when known."""
+    aa = (a * a).sum(1) if aa is None else aa
+    bb = (b * b).sum(1) if bb is None else bb
+    return np.sqrt(np.maximum(aa[:, None] + bb[None, :] - 2.0 * a @ b.T, 0.0))
 
 
 class _Scorer:
@@ -94,9 +96,7 @@ class _Scorer:
                                                     np.split(faces, cuts), strict=True)}
         aa = (vecs * vecs).sum(1)
         for j, rows in rows_of.items():
-            m = self.members[j]
-            d = np.sqrt(np.maximum(aa[rows, None] + self.norms[j][None, :]
-                                   - 2.0 * vecs[rows] @ m.T, 0.0))
+            d = _distances(vecs[rows], self.members[j], aa[rows], self.norms[j])
             k = min(K_NEAREST, d.shape[1])
             out[rows, j] = np.partition(d, k - 1, axis=1)[:, :k].mean(1)
         return out

@@ -269,13 +269,11 @@ def _changed_stretches(conn: Connection, last_seq: int, state: dict):
                         (last_seq,)).fetchall()
     changed = sorted({r[0] for r in rows})
     now: dict[int, tuple] = {}                 # changed file -> (taken_at, in timeline, gps)
-    events_of: dict[int, int] = {}
     for chunk, marks in in_chunks(changed):
         now.update((r[0], (r[1], bool(r[2]), r[3] is not None)) for r in conn.execute(
             f"SELECT f.id, f.taken_at, {_in_timeline()}, f.gps_lat FROM files f "
             f"WHERE f.id IN ({marks})", chunk))
-        events_of.update(conn.execute(
-            f"SELECT file_id, event_id FROM event_members WHERE file_id IN ({marks})", chunk))
+    events_of = events_of_files(conn, changed)
     # files of the timeline, before or now, changed since home was found (a scan that adds
     # documents or undated files does not move it)
     drift = int(state.get(_HOME_DRIFT_KEY, 0)) + sum(

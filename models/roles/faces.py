@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from models.role import Resolved, Role, files_size
+from models.role import Resolved, Role, chosen_model, files_size
 
 # dlib's wrapper module (models/faces.py) brings numpy and PIL: it is imported inside the
 # methods, so `import models` stays cheap (numpy and PIL cost ~60 ms there).
@@ -23,7 +23,7 @@ class FacesRole(Role):
             return Resolved("faces", f.PACKAGE, f.packaged_folder() or Path(f.PACKAGE), "off",
                             reason="faces and people are turned off in Settings (turn them "
                                    "on to find faces)")
-        chosen = str(settings.models.get("faces", "") or "").strip()
+        chosen = chosen_model(settings, "faces")
         folder = Path(chosen).expanduser() if chosen else f.packaged_folder()
         source = "settings-folder" if chosen else "python-package"
         if folder is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from models.role import Resolved, Role
+from models.role import Resolved, Role, chosen_model
 
 # models/ocr.py brings numpy: imported inside the methods (see models/roles/faces.py).
 
@@ -23,7 +23,7 @@ class TextRole(Role):
                 f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed, "
                 f"so text in photos is not read: reinstall Shoebox, or run "
                 f"`pip install rapidocr onnxruntime` in its environment"))
-        chosen = str(settings.models.get("text", "") or "").strip()
+        chosen = chosen_model(settings, "text")
         if chosen:
             folder, source, model = Path(chosen).expanduser(), "settings-folder", chosen
         else:
