@@ -245,7 +245,8 @@ class VectorIndex:
         vector_store.trim_heap()
 
     def _finish(self, writer, ids, fids, fms, proj, sketch, pos, stamp, conn) -> None:
-        meta = {"stamp": list(stamp), "seq": self._seq, "malformed": self.malformed} | (self._want(conn) if conn is not None else {})
+        meta = {"stamp": list(stamp), "seq": self._seq, "malformed": self.malformed,
+                **self._want(conn)}
         rows = writer.finish({"ids": ids, "fids": fids, "fms": fms, "proj": proj,
                               "center": sketch.center, "basis": sketch.basis, "pos": pos},
                              meta)
