@@ -214,7 +214,7 @@ class VectorIndex:
         where, args = "WHERE model_id = ?", (self.model_id,)
         (n,) = conn.execute(f"SELECT count(*) FROM {self.table.table} {where}", args).fetchone()
         if n <= self.exact_max:
-            ids, fids, fms, mat, bad = _rows(conn, self.table, self.model_id, None)
+            ids, fids, fms, mat, bad = _concat(_row_chunks(conn, self.table, where, args, n))
             self.malformed = bad
             self._build(ids, fids, fms, mat)
             return
