@@ -243,8 +243,11 @@ def _near_groups(catalog, conn, registry, near_cosine, phash_max, task, decided:
     task.status("comparing the pixels of likely pairs")
     for a, b, cos in sorted(pairs, key=lambda p: -p[2]):
         if a in hashes and b in hashes and hamming(hashes[a], hashes[b]) <= phash_max:
-            if not paths:
-                paths = dict(conn.execute("SELECT id, path FROM files WHERE kind = 'photo'"))
+            if not paths:   # the pairs' photos only, not every photo of the library
+                paths = {fid: path for chunk, marks in in_chunks(sorted(hashes))
+                         for fid, path in conn.execute(
+                             f"SELECT id, path FROM files WHERE kind = 'photo' "
+                             f"AND id IN ({marks})", chunk)}
             if (_same_pixels(paths.get(a), paths.get(b), decoded)
                     and same_text(conn, a, b, texts)):
                 confirmed.append((a, b, cos))
