@@ -166,7 +166,7 @@ def duplicates(catalog, registry=None, *, near: bool = True, near_cosine: float 
                 groups.append(g)
         if near:
             groups += _near_groups(catalog, conn, registry, near_cosine, phash_max, task,
-                                   decided)
+                                   decided, folders)
             groups += _video_groups(catalog, conn, decided, folders, task)
         if dismissed:
             groups += dismissed_groups(conn, folders, _group)
@@ -197,8 +197,8 @@ class _Groups:
         return out
 
 
-def _near_groups(catalog, conn, registry, near_cosine, phash_max, task, decided: Decisions
-                 ) -> list[DuplicateGroup]:
+def _near_groups(catalog, conn, registry, near_cosine, phash_max, task, decided: Decisions,
+                 folders: keeper.Folders) -> list[DuplicateGroup]:
     try:
         model_id = vector_space(conn, registry)
     except ShoeboxError as e:
@@ -257,7 +257,6 @@ def _near_groups(catalog, conn, registry, near_cosine, phash_max, task, decided:
         r = joined.find(a)
         lowest[r] = min(lowest.get(r, 1.0), cos)
     out = []
-    folders = keeper.Folders.read(conn)
     for root, ids in members.items():
         if len(ids) > 1:
             g = _group(conn, "near", ids, folders)
