@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from core.catalog import Catalog, Connection
+from core.plain import plain
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,6 @@ def album_in_query(conn: Connection, query: str) -> tuple[str | None, str]:
     """An album named in a search query, and the query without its name: "Kyoto trip temple"
     -> ("Kyoto trip", "temple"). Whole words only, case and accents ignored; the longest
     album name found wins (one album: a file may be in several, a filter takes one)."""
-    from core.plain import plain
-
     words = query.split()
     if not words:
         return None, query

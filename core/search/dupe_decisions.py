@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from itertools import combinations
 
+from core.catalog.chunks import in_chunks
 from core.search import keeper
 from core.search.types import DuplicateGroup, SearchError
 
@@ -55,10 +56,9 @@ def remember(catalog, group: DuplicateGroup, decision: str) -> int:
     ids = [f.file_id for f in group.files]
 
     def write(conn) -> int:
-        marks = ",".join("?" * len(ids))
-        hashes = sorted({r[0] for r in conn.execute(
+        hashes = sorted({r[0] for chunk, marks in in_chunks(ids) for r in conn.execute(
             f"SELECT content_hash FROM files WHERE id IN ({marks}) "
-            f"AND content_hash IS NOT NULL", ids)})
+            f"AND content_hash IS NOT NULL", chunk)})
         if group.kind == "exact":
             if len(hashes) != 1:
                 raise SearchError("the group's files are no longer identical: find again")
@@ -99,10 +99,9 @@ def dismissed_groups(conn, folders: keeper.Folders, make_group) -> list[Duplicat
         hashes.update((a, b))
     out = []
     for batch, (decision, hashes, exact) in batches.items():
-        marks = ",".join("?" * len(hashes))
-        rows = conn.execute(
+        rows = sorted(tuple(r) for chunk, marks in in_chunks(sorted(hashes)) for r in conn.execute(
             f"SELECT id, kind FROM files WHERE status = 'present' AND kind IN ('photo', 'video') "
-            f"AND content_hash IN ({marks}) ORDER BY id", sorted(hashes)).fetchall()
+            f"AND content_hash IN ({marks})", chunk))
         if len(rows) < 2:
             continue
         g = make_group(conn, "exact" if exact else "near", [r[0] for r in rows], folders)

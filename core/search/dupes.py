@@ -166,7 +166,7 @@ def duplicates(catalog, registry=None, *, near: bool = True, near_cosine: float 
                 groups.append(g)
         if near:
             groups += _near_groups(catalog, conn, registry, near_cosine, phash_max, task,
-                                   decided)
+                                   decided, folders)
             groups += _video_groups(catalog, conn, decided, folders, task)
         if dismissed:
             groups += dismissed_groups(conn, folders, _group)
@@ -197,8 +197,8 @@ class _Groups:
         return out
 
 
-def _near_groups(catalog, conn, registry, near_cosine, phash_max, task, decided: Decisions
-                 ) -> list[DuplicateGroup]:
+def _near_groups(catalog, conn, registry, near_cosine, phash_max, task, decided: Decisions,
+                 folders: keeper.Folders) -> list[DuplicateGroup]:
     try:
         model_id = vector_space(conn, registry)
     except ShoeboxError as e:
@@ -243,8 +243,11 @@ def _near_groups(catalog, conn, registry, near_cosine, phash_max, task, decided:
     task.status("comparing the pixels of likely pairs")
     for a, b, cos in sorted(pairs, key=lambda p: -p[2]):
         if a in hashes and b in hashes and hamming(hashes[a], hashes[b]) <= phash_max:
-            if not paths:
-                paths = dict(conn.execute("SELECT id, path FROM files WHERE kind = 'photo'"))
+            if not paths:   # the pairs' photos only, not every photo of the library
+                paths = {fid: path for chunk, marks in in_chunks(sorted(hashes))
+                         for fid, path in conn.execute(
+                             f"SELECT id, path FROM files WHERE kind = 'photo' "
+                             f"AND id IN ({marks})", chunk)}
             if (_same_pixels(paths.get(a), paths.get(b), decoded)
                     and same_text(conn, a, b, texts)):
                 confirmed.append((a, b, cos))
@@ -254,7 +257,6 @@ def _near_groups(catalog, conn, registry, near_cosine, phash_max, task, decided:
         r = joined.find(a)
         lowest[r] = min(lowest.get(r, 1.0), cos)
     out = []
-    folders = keeper.Folders.read(conn)
     for root, ids in members.items():
         if len(ids) > 1:
             g = _group(conn, "near", ids, folders)

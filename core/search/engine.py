@@ -15,6 +15,7 @@ from core.catalog.chunks import in_chunks
 from core.catalog.connection import Connection
 from core.catalog.spaces import vector_space
 from core.errors import ShoeboxError
+from core.query.albums import album_in_query
 from core.query.files import resolve_file
 from core.query.filters import TAKEN, Filters, allowed_id_array, allowed_ids
 from core.query.library import ID, KIND, PATH, TAKEN_AT, list_library
@@ -97,8 +98,6 @@ def _album_in_query(catalog, query: str, filters: Filters | None, notices: list[
     person's name does, and the rest is searched among its photos (alone: all of them)."""
     if not query or (filters is not None and filters.album is not None):
         return query, filters
-    from core.query.albums import album_in_query
-
     with catalog.read() as conn:
         album, rest = album_in_query(conn, query)
     if album is None:

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from core.catalog import Catalog, Connection
 from core.files.dates import capture_dated_sql
 from core.places.store import file_places
+from core.query.display import plural
 from core.search.dupes import duplicate_groups_among
 
 MAX_PER_YEAR = 60   # a memory is a glance, not the whole day's 400 burst shots
@@ -44,7 +45,7 @@ class Memory:
 
     @property
     def title(self) -> str:
-        ago = "1 year ago" if self.years_ago == 1 else f"{self.years_ago} years ago"
+        ago = f"{plural(self.years_ago, 'year')} ago"
         return f"{ago} · {self.places[0]}" if self.places else ago
 
     def to_dict(self) -> dict:

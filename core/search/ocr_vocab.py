@@ -10,11 +10,10 @@ the edit distance. The same words come out, in the same order.
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
 from core.catalog.connection import Connection
+from core.search.kept import KeptWhileUnchanged
 
 BUCKETS = 64        # letters by code point mod 64: merging letters only lowers the bound
 KEPT = 4            # vocabularies kept (catalogs x connections)
@@ -40,23 +39,11 @@ class Vocab:
         return [self.terms[i] for i in close.tolist()]
 
 
-_CACHE: dict[tuple, Vocab] = {}
-_LOCK = threading.Lock()
+_KEPT = KeptWhileUnchanged(KEPT)
 
 
 def ocr_vocab(conn: Connection) -> Vocab:
-    """The OCR vocabulary as of this connection's view of the catalog. Kept until the catalog
-    changes: PRAGMA data_version (commits by other connections), total_changes (this one's),
-    the file, and the last text line's id (a closed connection's id can be reused)."""
-    (version,) = conn.execute("PRAGMA data_version").fetchone()
-    db = next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
-    (last,) = conn.execute("SELECT max(id) FROM text_lines").fetchone()
-    key = (db, id(conn), version, conn.total_changes, last)
-    vocab = _CACHE.get(key)
-    if vocab is None:
-        vocab = Vocab([r[0] for r in conn.execute("SELECT term FROM text_terms_vocab")])
-        with _LOCK:
-            while len(_CACHE) >= KEPT:
-                _CACHE.pop(next(iter(_CACHE)))
-            _CACHE[key] = vocab
-    return vocab
+    """The OCR vocabulary as of this connection's view of the catalog, kept until the catalog
+    changes (core.search.kept)."""
+    return _KEPT.get(conn, id(conn), lambda: Vocab(
+        [r[0] for r in conn.execute("SELECT term FROM text_terms_vocab")]))

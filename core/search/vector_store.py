@@ -141,12 +141,6 @@ class F16Rows:
             with contextlib.suppress(OSError, ValueError):
                 self._mm.madvise(mmap.MADV_DONTNEED)
 
-    def all_rows(self, chunk: int = 65536):
-        """(start, float32 block) over every position, in order (rewriting the store)."""
-        for s in range(0, self.size, chunk):
-            pos = np.arange(s, min(self.size, s + chunk))
-            yield s, self.gather(pos)
-
 
 class StoreWriter:
     """Writes a new generation of a store, row blocks first, then the arrays and meta.

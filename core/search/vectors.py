@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from core.catalog.chunks import in_chunks
 from core.catalog.connection import Connection
 from core.search import vector_store
 from core.search.vector_store import F16Rows
@@ -213,7 +214,7 @@ class VectorIndex:
         where, args = "WHERE model_id = ?", (self.model_id,)
         (n,) = conn.execute(f"SELECT count(*) FROM {self.table.table} {where}", args).fetchone()
         if n <= self.exact_max:
-            ids, fids, fms, mat, bad = _rows(conn, self.table, self.model_id, None)
+            ids, fids, fms, mat, bad = _concat(_row_chunks(conn, self.table, where, args, n))
             self.malformed = bad
             self._build(ids, fids, fms, mat)
             return
@@ -244,7 +245,8 @@ class VectorIndex:
         vector_store.trim_heap()
 
     def _finish(self, writer, ids, fids, fms, proj, sketch, pos, stamp, conn) -> None:
-        meta = {"stamp": list(stamp), "seq": self._seq, "malformed": self.malformed} | (self._want(conn) if conn is not None else {})
+        meta = {"stamp": list(stamp), "seq": self._seq, "malformed": self.malformed,
+                **self._want(conn)}
         rows = writer.finish({"ids": ids, "fids": fids, "fms": fms, "proj": proj,
                               "center": sketch.center, "basis": sketch.basis, "pos": pos},
                              meta)
@@ -564,12 +566,9 @@ def _rows_changed(conn: Connection, table: VectorTable, model_id: str, last_id: 
     """The rows of model_id above last_id, and those among `changed` that still exist (their
     current vectors), in id order."""
     parts = [_rows(conn, table, model_id, last_id)]
-    for s in range(0, len(changed), 500):
-        chunk = [int(x) for x in changed[s:s + 500] if x <= last_id]
-        if chunk:
-            where = f"WHERE model_id = ? AND id IN ({','.join('?' * len(chunk))})"
-            args = (model_id, *chunk)
-            parts.append(_concat(_row_chunks(conn, table, where, args, len(chunk))))
+    for chunk, marks in in_chunks(int(x) for x in changed if x <= last_id):
+        where = f"WHERE model_id = ? AND id IN ({marks})"
+        parts.append(_concat(_row_chunks(conn, table, where, (model_id, *chunk), len(chunk))))
     parts = [p for p in parts if len(p[0])]
     if not parts:
         return _EMPTY

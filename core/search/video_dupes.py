@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from core.catalog.chunks import in_chunks
 from core.media import video
 from core.media.phash import hamming, phash_image
 
@@ -147,10 +148,7 @@ def signatures(catalog, conn, rows: list[tuple[int, str, str]], failed_as) -> di
     out: dict[int, Signature] = {}
     todo = []
     stored = {}
-    ids = [r[0] for r in rows]
-    for i in range(0, len(ids), 5000):
-        chunk = ids[i:i + 5000]
-        marks = ",".join("?" * len(chunk))
+    for chunk, marks in in_chunks(r[0] for r in rows):
         for fid, chash, dur, blob in conn.execute(
                 f"SELECT file_id, content_hash, duration_s, frames FROM video_signatures "
                 f"WHERE file_id IN ({marks})", chunk):
