@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPoint,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -29,47 +38,28 @@ from core.people import (
     snapshot_people,
 )
 from core.query.display import plural
-from core.query.people import (
-    FaceInfo,
-    PersonSummary,
-    list_people,
-    person_faces,
-    person_files,
-    unassigned_faces,
+from core.query.people import FaceInfo, person_faces, person_files
+from desktop.views.people_model import (
+    GRID,
+    ICON,
+    PERSON_ROLE,
+    PeopleListing,
+    PeopleModel,
+    crop,
+    load_covers,
+    load_people,
 )
-from desktop.views.tiles import button_row, heading, mosaic, notice, tile, tile_list
+from desktop.views.tiles import button_row, heading, notice, tile_view
 from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
 
-MOSAIC = 4          # faces in a person's tile
 STRIP = 60          # faces shown for the selected person
-FIRST_COVERS = 48   # people whose mosaics come with the list; the rest as they are scrolled to
-
-
-def _crop(paths, face: FaceInfo) -> QImage | None:
-    img = QImage(str(face.crop_path(paths)))
-    return None if img.isNull() else img
-
-
-def load_covers(catalog, paths, person_ids) -> dict[int, list[QImage]]:
-    """Worker thread: the crops of each person's clearest faces (QImage, not pixmaps: those
-    are made on the GUI thread)."""
-    return {pid: [c for f in person_faces(catalog, pid, MOSAIC) if (c := _crop(paths, f))]
-            for pid in person_ids}
-
-
-def load_people(catalog, paths, include_hidden: bool = False, first: int = FIRST_COVERS
-                ) -> tuple[list[PersonSummary], dict[int, list[QImage]], int]:
-    """Worker thread: the people, the covers of the `first` of them (a first screen of
-    tiles; the others' come as they scroll into view), and the faces in nobody."""
-    people = list_people(catalog, include_hidden=include_hidden)
-    return (people, load_covers(catalog, paths, [p.id for p in people[:first]]),
-            unassigned_faces(catalog))
+COVER_CHUNK = 12    # mosaics read per worker call: they show a few at a time, not all at once
 
 
 def load_faces(catalog, paths, person_id: int) -> list[tuple[FaceInfo, QImage | None]]:
-    return [(f, _crop(paths, f)) for f in person_faces(catalog, person_id, STRIP)]
+    return [(f, crop(paths, f)) for f in person_faces(catalog, person_id, STRIP)]
 
 
 class PeoplePage(QWidget):
@@ -80,8 +70,6 @@ class PeoplePage(QWidget):
     def __init__(self, services, parent=None):
         super().__init__(parent)
         self.services = services
-        self.people: list[PersonSummary] = []
-        self._rows: dict[int, int] = {}      # person id -> row
         lay = QVBoxLayout(self)
         self.title = heading("People")
         lay.addWidget(self.title)
@@ -92,17 +80,25 @@ class PeoplePage(QWidget):
                                     "show them here to bring one back")
         self.show_hidden.toggled.connect(lambda _on: self.refresh())
         lay.addWidget(self.show_hidden)
-        self.list = tile_list(icon=QSize(128, 128), grid=QSize(160, 180))
-        self.list.itemActivated.connect(lambda _it: self.show_photos())
-        self.list.currentItemChanged.connect(lambda *_: self._load_faces())
-        self.list.itemSelectionChanged.connect(self._update_hide_button)
-        # thousands of people: a tile's mosaic (a query and four crops) is made when it shows
-        self._covered: set[int] = set()      # people whose covers are loaded or on their way
+        self.model = PeopleModel(self)
+        self.list = tile_view(icon=ICON, grid=GRID)
+        self.list.setModel(self.model)
+        self.list.activated.connect(lambda _index: self.show_photos())
+        self._reselecting = False   # (the selection made again after a new listing)
+        self.list.selectionModel().currentChanged.connect(
+            lambda *_: self._reselecting or self._load_faces())
+        self.list.selectionModel().selectionChanged.connect(
+            lambda *_: self._reselecting or self._update_hide_button())
+        # thousands of people: a tile's mosaic (a query and four crops) is read when it is
+        # painted, a few tiles per worker call, what was painted last first
+        self._cover_queue: list[tuple[int, int]] = []
+        self._cover_loading = False
         self._covers_timer = QTimer(self)
         self._covers_timer.setSingleShot(True)
         self._covers_timer.setInterval(60)
-        self._covers_timer.timeout.connect(self._load_visible_covers)
-        self.list.verticalScrollBar().valueChanged.connect(lambda _v: self._covers_timer.start())
+        self._covers_timer.timeout.connect(self._load_wanted_covers)
+        self.model.coversWanted.connect(
+            lambda: self._covers_timer.isActive() or self._covers_timer.start())
         lay.addWidget(self.list, 3)
         row, made = button_row((("See all their photos", self.show_photos),
                                 ("Name…", self.name_selected),
@@ -115,7 +111,7 @@ class PeoplePage(QWidget):
         lay.addLayout(row)
         self.faces_title = QLabel("")
         lay.addWidget(self.faces_title)
-        self.faces = QListWidget()
+        self.faces = QListWidget()   # (a person's clearest STRIP faces: a few dozen items)
         self.faces.setViewMode(QListWidget.IconMode)
         self.faces.setIconSize(QSize(64, 64))
         self.faces.setFlow(QListWidget.LeftToRight)
@@ -127,34 +123,25 @@ class PeoplePage(QWidget):
         self.not_btn.setToolTip("The selected faces leave this person and never come back to them")
         lay.addLayout(frow)
 
+    @property
+    def people(self):
+        return self.model.people
+
     # --- reading ---
     def refresh(self) -> None:
-        s = self.services
-        run_async(load_people, s.catalog, s.paths, self.show_hidden.isChecked(),
+        run_async(load_people, self.services.catalog, self.show_hidden.isChecked(),
                   on_done=self._show,
                   on_error=lambda e: self.notice.setText(describe(e)))
 
-    def _show(self, result) -> None:
-        people, covers, loose = result
-        keep = set(self.selected_ids())
-        self.people = people
-        self._covered = set(covers)
-        self._rows = {p.id: i for i, p in enumerate(people)}
-        self.list.clear()
-        for p in people:
-            # photos, not faces: a merged person can have two faces in one photo
-            count = plural(p.file_count, "photo")
-            who = f"{p.suggested_name}?" if p.suggested_name else "Who is this?"
-            it = tile(self.list, (f"{p.label}\n{count}" if p.name else f"{who}\n{count}")
-                      + ("\n(hidden)" if p.hidden else ""))
-            it.setData(Qt.UserRole, p.id)
-            it.setToolTip(f"{p.label}: {plural(p.face_count, 'face')} in "
-                          f"{plural(p.file_count, 'file')}")
-            self.list.addItem(it)
-            it.setSelected(p.id in keep)
-        self._show_covers(covers)
+    def _show(self, listing: PeopleListing) -> None:
+        people = listing.people
+        keep, current = self.selected_ids(), self.current_id()
+        reset = self.model.set_people(people)
+        self._reselect(keep, current)
+        if reset and self.list.currentIndex().isValid():   # (a merge, a person hidden)
+            self._scroll_to_current()
         self.title.setText(f"People ({len(people)})" if people else "People")
-        unnamed = [p for p in self.people if not p.name]
+        loose = listing.loose
         waiting = f"{plural(loose, 'face')} {'is' if loose == 1 else 'are'}"
         if not people:
             self.notice.setText(
@@ -162,45 +149,90 @@ class PeoplePage(QWidget):
                 "person appears once their face is in at least 3 photos. "
                 f"{waiting} waiting for more photos of them." if loose else
                 "No people yet. Indexing finds faces on this computer (nothing leaves it).")
-        elif unnamed:
-            biggest = unnamed[0]
+        elif listing.biggest_unnamed is not None:
+            n = listing.unnamed
             self.notice.setText(
-                f"{plural(len(unnamed), 'person', 'people')} "
-                f"{'has' if len(unnamed) == 1 else 'have'} no name yet; the one seen most "
-                f"({plural(biggest.file_count, 'photo')}) comes first. Select and press Name… — names "
-                f"make them searchable. {waiting} in nobody yet.")
+                f"{plural(n, 'person', 'people')} {'has' if n == 1 else 'have'} no name yet; "
+                f"the one seen most ({plural(listing.biggest_unnamed.file_count, 'photo')}) "
+                f"comes first. Select and press Name… — names make them searchable. "
+                f"{waiting} in nobody yet.")
         else:
             self.notice.setText(f"Everyone has a name. {waiting} in nobody yet.")
         self._update_hide_button()
         self.loaded.emit()
         self._load_faces()
-        self._covers_timer.start()
 
-    def _show_covers(self, covers: dict[int, list[QImage]]) -> None:
-        for pid, crops in covers.items():
-            row = self._rows.get(pid)
-            it = self.list.item(row) if row is not None else None
-            if it is not None and it.data(Qt.UserRole) == pid:
-                it.setIcon(QIcon(mosaic(crops, self.list.iconSize())))
+    def _reselect(self, ids: list[int], current: int | None) -> None:
+        """The people selected before the list was read again selected again, by id (their
+        rows can have moved), and the current one current again."""
+        rows = [r for r in (self.model.row_of.get(i) for i in ids) if r is not None]
+        sm = self.list.selectionModel()
+        chosen = QItemSelection()
+        for r in rows:
+            chosen.select(self.model.index(r), self.model.index(r))
+        row = self.model.row_of.get(current) if current is not None else None
+        self._reselecting = True
+        try:
+            sm.select(chosen, QItemSelectionModel.ClearAndSelect)
+            sm.setCurrentIndex(self.model.index(row) if row is not None else QModelIndex(),
+                               QItemSelectionModel.NoUpdate)
+        finally:
+            self._reselecting = False
 
-    def visible_rows(self) -> range:
-        """The rows of the tiles in the list's viewport, and a row of tiles beyond."""
-        view = self.list.viewport().rect()
-        grid = self.list.gridSize()
-        first = max(0, self.list.indexAt(view.topLeft() + QPoint(2, 2)).row())
-        per_row = max(1, view.width() // max(1, grid.width()))
-        rows = view.height() // max(1, grid.height()) + 2
-        return range(first, min(self.list.count(), first + per_row * rows))
-
-    def _load_visible_covers(self) -> None:
-        want = [self.people[r].id for r in self.visible_rows()
-                if r < len(self.people) and self.people[r].id not in self._covered]
-        if not want:
+    def _scroll_to_current(self, tries: int = 40) -> None:
+        """The current person scrolled to once the tiles are laid out that far: the view lays
+        them out a batch at a time after a reset, and scrolls no further than it has."""
+        index = self.list.currentIndex()
+        if not index.isValid():
             return
-        self._covered.update(want)
+        self.list.scrollTo(index)
+        if tries and not self.list.visualRect(index).intersects(self.list.viewport().rect()):
+            QTimer.singleShot(25, lambda: self._scroll_to_current(tries - 1))
+
+    def _load_wanted_covers(self) -> None:
+        # what was painted last goes first: a screen scrolled to waits for none scrolled past
+        self._cover_queue[:0] = self.model.take_wanted()
+        self._next_covers()
+
+    def _next_covers(self) -> None:
+        if self._cover_loading or not self._cover_queue:
+            return
+        chunk = self._cover_queue[:COVER_CHUNK]
+        del self._cover_queue[:COVER_CHUNK]
+        self._cover_loading = True
         s = self.services
-        run_async(load_covers, s.catalog, s.paths, want, on_done=self._show_covers,
-                  on_error=lambda e: log.info("people covers: %s", describe(e)))
+        run_async(load_covers, s.catalog, s.paths, chunk, on_done=self._covers_done,
+                  on_error=self._covers_failed)
+
+    def _covers_done(self, covers) -> None:
+        self._cover_loading = False
+        self.model.set_covers(covers)
+        self._next_covers()
+
+    def _covers_failed(self, e: BaseException) -> None:
+        log.info("people covers: %s", describe(e))
+        self._cover_loading = False
+        self._cover_queue.clear()
+        self.model.forget_asked()
+
+    def pictured(self) -> bool:
+        """Every tile on screen has its mosaic (tests and screenshots wait for it: the mosaics
+        come after the tiles, and only for the tiles painted)."""
+        rows = self.visible_rows()
+        return bool(rows) and all(self.model.covered(r) for r in rows)
+
+    def visible_rows(self) -> list[int]:
+        """The rows of the tiles in the list's viewport."""
+        view = self.list.viewport().rect()
+        first = max(0, self.list.indexAt(view.topLeft() + QPoint(GRID.width() // 2, 2)).row())
+        out = []
+        for r in range(first, self.model.rowCount()):
+            rect = self.list.visualRect(self.model.index(r))
+            if rect.top() > view.bottom():
+                break
+            if rect.intersects(view):
+                out.append(r)
+        return out
 
     def _load_faces(self) -> None:
         pid = self.current_id()
@@ -226,25 +258,32 @@ class PeoplePage(QWidget):
             if img is not None:
                 it.setIcon(QIcon(QPixmap.fromImage(img)))
             self.faces.addItem(it)
-        label = next((p.label for p in self.people if p.id == pid), "")
+        p = self._person(pid)
+        label = p.label if p is not None else ""
         self.faces_title.setText(f"Faces of {label}: select the wrong ones and press "
                                  f"“Not this person”")
         self.facesLoaded.emit()
 
     # --- selection ---
+    def _person(self, person_id: int | None):
+        row = self.model.row_of.get(person_id) if person_id is not None else None
+        return None if row is None else self.model.person(row)
+
     def selected_ids(self) -> list[int]:
-        return [i.data(Qt.UserRole) for i in self.list.selectedItems()]
+        """The selected people, in the list's order."""
+        rows = sorted(i.row() for i in self.list.selectionModel().selectedIndexes())
+        return [self.model.person(r).id for r in rows]
 
     def current_id(self) -> int | None:
-        it = self.list.currentItem()
-        return None if it is None else it.data(Qt.UserRole)
+        index = self.list.currentIndex()
+        return index.data(PERSON_ROLE) if index.isValid() else None
 
     def select(self, person_id: int) -> None:
-        for i in range(self.list.count()):
-            it = self.list.item(i)
-            if it.data(Qt.UserRole) == person_id:
-                self.list.setCurrentItem(it)
-                return
+        """Make a person the current and only selected one, scrolled to."""
+        row = self.model.row_of.get(person_id)
+        if row is not None:
+            self.list.setCurrentIndex(self.model.index(row))
+            self._scroll_to_current()
 
     # --- actions ---
     def _write(self, fn, *args) -> None:
@@ -256,8 +295,7 @@ class PeoplePage(QWidget):
         self.refresh()
 
     def show_photos(self) -> None:
-        pid = self.current_id()
-        p = next((p for p in self.people if p.id == pid), None)
+        p = self._person(self.current_id())
         if p is not None:   # a person's files are read when asked for (thousands, at 1M)
             run_async(person_files, self.services.catalog, p.id,
                       on_done=lambda files: self.showFiles.emit(
@@ -270,8 +308,8 @@ class PeoplePage(QWidget):
             QMessageBox.information(self, "Name", "Select one person to name.")
             return
         # an unnamed person another program tagged: its name is offered, to confirm
-        current = next((p.name or p.suggested_name or "" for p in self.people
-                        if p.id == ids[0]), "")
+        p = self._person(ids[0])
+        current = (p.name or p.suggested_name or "") if p is not None else ""
         name, ok = QInputDialog.getText(self, "Name this person", "Name:", text=current)
         if ok:
             self._write(name_person, ids[0], name)
@@ -284,7 +322,7 @@ class PeoplePage(QWidget):
         return box.clickedButton() is go
 
     def _labels(self, ids: list[int]) -> str:
-        names = [p.label for p in self.people if p.id in ids]
+        names = [p.label for p in map(self._person, ids) if p is not None]
         return ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
 
     def merge_selected(self) -> None:
@@ -292,7 +330,6 @@ class PeoplePage(QWidget):
         if len(ids) < 2:
             QMessageBox.information(self, "Merge", "Select two or more people who are one.")
             return
-        ids.sort(key=lambda i: next(n for n, p in enumerate(self.people) if p.id == i))
         if not self._ask("Merge people", f"Merge {self._labels(ids)} into one person?\n\n"
                          "Their faces become one person's. You can undo this right after.",
                          "Merge"):
@@ -323,8 +360,8 @@ class PeoplePage(QWidget):
         self._write(restore_people, snap)
 
     def _update_hide_button(self) -> None:
-        chosen = [p for p in self.people if p.id in set(self.selected_ids())]
-        unhide = bool(chosen) and all(p.hidden for p in chosen)
+        rows = {i.row() for i in self.list.selectionModel().selectedIndexes()}
+        unhide = bool(rows) and all(self.model.person(r).hidden for r in rows)
         self.buttons["hide"].setText("Show again" if unhide else "Hide…")
 
     def hide_selected(self) -> None:
@@ -332,16 +369,17 @@ class PeoplePage(QWidget):
         if not ids:
             QMessageBox.information(self, "Hide", "Select the people to hide first.")
             return
-        if all(p.hidden for p in self.people if p.id in ids):  # bringing them back: harmless
+        hide = not all(p.hidden for p in map(self._person, ids) if p is not None)
+        # (showing them again loses nothing: it asks nothing)
+        if hide and not self._ask("Hide people", f"Hide {self._labels(ids)}?\n\nThey leave "
+                                  "this list and searches, and their new photos keep going to "
+                                  "them. Tick “Show hidden people” to bring them back.", "Hide"):
+            return
+
+        def work(catalog, ids):   # one write and one list read after it, not one per person
             for pid in ids:
-                self._write(hide_person, pid, False)
-            return
-        if not self._ask("Hide people", f"Hide {self._labels(ids)}?\n\nThey leave this list "
-                         "and searches, and their new photos keep going to them. Tick “Show "
-                         "hidden people” to bring them back.", "Hide"):
-            return
-        for pid in ids:
-            self._write(hide_person, pid)
+                hide_person(catalog, pid, hide)
+        self._write(work, ids)
 
     def not_this_person(self) -> None:
         faces = [i.data(Qt.UserRole) for i in self.faces.selectedItems()]

@@ -12,8 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
-    QListWidget,
-    QListWidgetItem,
     QPushButton,
 )
 
@@ -32,39 +30,23 @@ def notice(text: str = "") -> QLabel:
     return label
 
 
-def tile_list(icon: QSize, grid: QSize) -> QListWidget:
-    """Tiles that flow with the width, picture above a wrapped label; several can be selected."""
-    return _tiled(QListWidget(), icon, grid)
-
-
 def tile_view(icon: QSize, grid: QSize) -> QListView:
-    """The same tiles over a model (its rows give their size hint: the grid's)."""
-    view = _tiled(QListView(), icon, grid)
+    """Tiles over a model that flow with the width, picture above a wrapped label; several can
+    be selected (the model's rows give their size hint: the grid's)."""
+    view = QListView()
+    view.setViewMode(QListView.IconMode)
+    view.setIconSize(icon)
+    view.setGridSize(grid)
+    view.setResizeMode(QListView.Adjust)
+    view.setMovement(QListView.Static)
+    view.setWordWrap(True)
+    view.setSelectionMode(QListView.ExtendedSelection)
     view.setUniformItemSizes(True)   # (one size for all: no size asked of every row)
     # laid out a few hundred tiles at a time between events: the layout asks the model's
     # row count (a call into Python) several times per tile, 10,000 tiles stalled 0.2-0.5 s
     view.setLayoutMode(QListView.Batched)
     view.setBatchSize(300)
     return view
-
-
-def _tiled(tiles, icon: QSize, grid: QSize):
-    tiles.setViewMode(QListView.IconMode)
-    tiles.setIconSize(icon)
-    tiles.setGridSize(grid)
-    tiles.setResizeMode(QListView.Adjust)
-    tiles.setMovement(QListView.Static)
-    tiles.setWordWrap(True)
-    tiles.setSelectionMode(QListView.ExtendedSelection)
-    return tiles
-
-
-def tile(tiles: QListWidget, text: str) -> QListWidgetItem:
-    """A tile the size of its grid cell. Sized by its text alone (the picture comes later, from
-    the thumbnail loader), tiles of a wide window overlapped at uneven gaps."""
-    item = QListWidgetItem(text)
-    item.setSizeHint(tiles.gridSize())
-    return item
 
 
 def button_row(buttons: Iterable[tuple[str, Callable[[], object]]]
@@ -86,15 +68,28 @@ def mosaic(pictures: list[QImage | QPixmap], size: QSize) -> QPixmap:
     """Four pictures in a 2x2 grid, or the first alone when there are fewer; each is cropped
     from its middle to its cell's shape (a mosaic of squeezed pictures reads badly)."""
     pm = QPixmap(size)
-    pm.fill(Qt.transparent)
+    _paint_mosaic(pm, pictures, size)
+    return pm
+
+
+def mosaic_image(pictures: list[QImage], size: QSize) -> QImage:
+    """The same mosaic as a QImage: it can be made on a worker thread (a QPixmap cannot)."""
+    img = QImage(size, QImage.Format_ARGB32_Premultiplied)
+    _paint_mosaic(img, pictures, size)
+    return img
+
+
+def _paint_mosaic(canvas: QImage | QPixmap, pictures: list[QImage | QPixmap],
+                  size: QSize) -> None:
+    canvas.fill(Qt.transparent)
     if not pictures:
-        return pm
+        return
     if len(pictures) < 4:
         cells = [QRect(0, 0, size.width(), size.height())]
     else:
         w, h = size.width() // 2, size.height() // 2
         cells = [QRect((i % 2) * w, (i // 2) * h, w - 1, h - 1) for i in range(4)]
-    painter = QPainter(pm)
+    painter = QPainter(canvas)
     for cell, pic in zip(cells, pictures, strict=False):
         src = pic.rect()
         if src.isEmpty():
@@ -107,4 +102,3 @@ def mosaic(pictures: list[QImage | QPixmap], size: QSize) -> QPixmap:
         else:
             painter.drawPixmap(cell, pic, middle)
     painter.end()
-    return pm

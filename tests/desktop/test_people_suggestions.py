@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QInputDialog
 
 from tests.core.xmp import golden
 from tests.core.xmp.helpers import plant_face, scanned
-from tests.desktop.test_people_view import _labels, _open_people
+from tests.desktop.test_people_view import _labels, _open_people, _select
 from tests.media_factory import write_jpeg
 
 
@@ -27,8 +27,7 @@ def test_a_suggested_name_is_shown_and_offered(tmp_path, services, make_window, 
         offered.append(text)
         return text, True
     monkeypatch.setattr(QInputDialog, "getText", answer)
-    page.list.setCurrentRow(0)
-    page.list.item(0).setSelected(True)
+    _select(page, 0)
     with qtbot.waitSignal(page.loaded, timeout=15000):
         page.name_selected()
     assert offered == ["Ben"]

@@ -17,36 +17,46 @@ def many_people(paths):
                  clip_dim=16, text_dim=16, n_people=120)
 
 
-def test_people_page_loads_covers_for_the_tiles_on_screen_only(many_people, make_window,
+def test_people_page_reads_covers_for_the_tiles_on_screen_only(many_people, make_window,
                                                                   qtbot, monkeypatch):
-    from desktop.views import people as people_view
+    from PySide6.QtWidgets import QListWidget
+
+    from desktop.views import people_model
 
     asked: list[int] = []
-    real = people_view.person_faces
+    real = people_model.person_faces
 
     def counting(catalog, person_id, limit=None):
         asked.append(person_id)
         return real(catalog, person_id, limit)
 
-    monkeypatch.setattr(people_view, "person_faces", counting)
+    monkeypatch.setattr(people_model, "person_faces", counting)
     win = make_window()
     win.resize(1000, 700)
     win.show()
     page = win.people
     with qtbot.waitSignal(page.loaded, timeout=30000):
         win.show_page("people")
-    n = page.list.count()
-    assert n > 2 * people_view.FIRST_COVERS
-    wait_until(qtbot, lambda: not page._covers_timer.isActive())
+    # a model the view asks about as it paints, no item per person
+    n = page.model.rowCount()
+    assert n > 60 and page.list.findChildren(QListWidget) == [] and page.list.model() is \
+        page.model
+    wait_until(qtbot, page.pictured)
     qtbot.wait(300)
-    first = set(asked)
-    assert len(first) <= people_view.FIRST_COVERS + len(page.visible_rows())
-    assert len(first) < n
+    on_screen = page.visible_rows()
+    assert 0 < len(on_screen) < n // 2
+    assert set(asked) == {page.people[r].id for r in on_screen}   # no more, no fewer
     # scrolled to the end: the last tiles get their covers, not everything between
     page.list.scrollToBottom()
     last_id = page.people[-1].id
     wait_until(qtbot, lambda: last_id in asked)
-    assert len(set(asked)) < n
+    wait_until(qtbot, page.pictured)
+    assert len(set(asked)) < n and len(asked) == len(set(asked))   # each read once
+    # read again (as after an edit or coming back to the page): the mosaics held are kept
+    with qtbot.waitSignal(page.loaded, timeout=30000):
+        page.refresh()
+    qtbot.wait(300)
+    assert page.pictured() and len(asked) == len(set(asked))
 
 
 def test_a_big_library_shows_its_first_page_then_pages_by_its_ids(paths, services,
