@@ -116,6 +116,9 @@ def test_user_decisions_survive_a_regroup(indexed, catalog, face_registry):
     obama = _person_of(catalog, PEOPLE["obama"])
     biden = _person_of(catalog, PEOPLE["biden"])
     name_person(catalog, biden, "Joe")
+    # a mosaic's few faces are the clearest of all of them, in the same order
+    assert len(person_faces(catalog, obama)) > 2
+    assert person_faces(catalog, obama, 2) == person_faces(catalog, obama)[:2]
     wrong = next(f for f in person_faces(catalog, obama) if Path(f.path).name == "obama_c.jpg")
     remove_face(catalog, wrong.id)                       # "not this person"
     r = regroup(catalog, model)
