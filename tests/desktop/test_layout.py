@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
     QLineEdit,
-    QListWidget,
+    QListView,
     QSizePolicy,
     QSlider,
     QWidget,
@@ -67,8 +67,10 @@ def layout_problems(win) -> list[str]:
         if w is win.search_edit and w.width() < SEARCH_MIN_W:
             # (the chips take a row of their own before they squeeze it)
             out.append(f"the search box squeezed to {w.width()} px")
-        if isinstance(w, QListWidget) and w.viewMode() == QListWidget.IconMode:
-            rects = [w.visualItemRect(w.item(i)) for i in range(w.count())]
+        if isinstance(w, QListView) and w.viewMode() == QListView.IconMode and w.model():
+            # (the tile pages are models: their first tiles, a few screens of them)
+            m = w.model()
+            rects = [w.visualRect(m.index(r, 0)) for r in range(min(m.rowCount(), 200))]
             if any(a.intersects(b) for i, a in enumerate(rects) for b in rects[i + 1:]):
                 out.append(f"{name}: tiles overlap")
         if isinstance(w, QAbstractItemView) and w.objectName() in ("units", "files") and \
