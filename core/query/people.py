@@ -127,16 +127,21 @@ def person(catalog: Catalog, person_id: int) -> PersonSummary:
     raise QueryError(f"there is no person {person_id}: `shoebox people` lists them")
 
 
-def person_faces(catalog: Catalog, person_id: int, limit: int | None = None) -> list[FaceInfo]:
-    """A person's faces, the clearest first (the mosaic)."""
+def person_faces(catalog: Catalog, person_id: int, limit: int | None = None,
+                 among: int | None = None) -> list[FaceInfo]:
+    """A person's faces, the clearest first (the strip of faces; the mosaic). With `among`,
+    the clearest of their first `among` faces: a tile's mosaic needs four good faces, not the
+    four best of 87,000 (the largest person of a 1M library, 0.24 s to rank against ~5 ms)."""
     with catalog.read() as conn:
         if limit is None:
             return _faces(conn, "fa.person_id = ?", (int(person_id),), _BEST_FIRST)
+        faces = ("faces" if among is None else
+                 f"(SELECT * FROM faces WHERE person_id = ? ORDER BY id LIMIT {int(among)})")
         # the clearest few picked from the faces alone, and only theirs joined with their
-        # files: a person of 87,000 faces (1M files) took 0.46 s joined first, 0.24 s so
-        return _faces(conn, f"fa.id IN (SELECT fa.id FROM faces fa WHERE fa.person_id = ? "
+        # files: a person of 87,000 faces took 0.46 s joined first, 0.24 s so
+        return _faces(conn, f"fa.id IN (SELECT fa.id FROM {faces} fa WHERE fa.person_id = ? "
                             f"ORDER BY {_BEST_FIRST} LIMIT {int(limit)})",
-                      (int(person_id),), _BEST_FIRST)
+                      (int(person_id),) * (1 if among is None else 2), _BEST_FIRST)
 
 
 def faces_of_file(catalog: Catalog, file_id: int) -> list[FaceInfo]:

@@ -21,6 +21,7 @@ from desktop.views.tiles import mosaic_image
 ICON = QSize(128, 128)
 GRID = QSize(160, 180)
 MOSAIC = 4           # faces in a person's tile
+MOSAIC_AMONG = 1000  # the clearest of a person's first this many faces make their mosaic
 COVERS_KEPT = 600    # mosaics held (64 KB each); one scrolled out of them is read again
 NO_PARENT = QModelIndex()
 DISPLAY, DECORATION, TOOLTIP, SIZE = (int(Qt.DisplayRole), int(Qt.DecorationRole),
@@ -54,7 +55,7 @@ def load_covers(catalog, paths, wanted: list[tuple[int, int]]
                 ) -> list[tuple[int, int, QImage]]:
     """Worker thread: (person id, face count, mosaic of their clearest faces) for each of
     `wanted` (person id, face count). A QImage: QPixmaps are made on the GUI thread."""
-    return [(pid, n, mosaic_image([c for f in person_faces(catalog, pid, MOSAIC)
+    return [(pid, n, mosaic_image([c for f in person_faces(catalog, pid, MOSAIC, MOSAIC_AMONG)
                                    if (c := crop(paths, f))], ICON))
             for pid, n in wanted]
 

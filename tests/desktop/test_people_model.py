@@ -34,7 +34,7 @@ def test_thousands_of_people_are_a_model_read_for_the_tiles_on_screen(services, 
 
     read: list[int] = []
     monkeypatch.setattr(people_model, "person_faces",
-                        lambda _catalog, pid, _limit=None: read.append(pid) or [])
+                        lambda _catalog, pid, *_a: read.append(pid) or [])
     page = _page(services, qtbot)
     with qtbot.waitSignal(page.loaded, timeout=5000):
         page._show(_listing(5000))

@@ -119,6 +119,10 @@ def test_user_decisions_survive_a_regroup(indexed, catalog, face_registry):
     # a mosaic's few faces are the clearest of all of them, in the same order
     assert len(person_faces(catalog, obama)) > 2
     assert person_faces(catalog, obama, 2) == person_faces(catalog, obama)[:2]
+    # ... or of their first few (a 1M library's largest person has 87,000 to rank)
+    first_two = sorted(person_faces(catalog, obama), key=lambda f: f.id)[:2]
+    assert [f.id for f in person_faces(catalog, obama, 4, among=2)] == [
+        f.id for f in person_faces(catalog, obama) if f in first_two]
     wrong = next(f for f in person_faces(catalog, obama) if Path(f.path).name == "obama_c.jpg")
     remove_face(catalog, wrong.id)                       # "not this person"
     r = regroup(catalog, model)
