@@ -1,5 +1,6 @@
-"""The Duplicates and Collections pages with many rows, offscreen and without a catalog: made-up
-duplicate groups and collections handed to each page as its worker hands them, then
+"""The Duplicates, Collections and People pages with many rows, offscreen and without a catalog:
+made-up duplicate groups, collections and people handed to each page as its worker hands them
+(a person's mosaic is made from one picture, as its worker makes it, without a catalog), then
 
   show    the GUI thread's time in the page's _show, and from then until a second later (the
           first paint, the thumbnails of the rows on screen arriving) its CPU time and the
@@ -15,6 +16,7 @@ Sizes past the scale catalogs' (446 duplicate groups and 70 collections at 100,0
 what a library with many more of them asks of the page.
 
     python -m benchmarks.bench_pages [--groups 1000,10000,100000] [--collections 100,1000,10000]
+                                     [--people 2520,10000,100000]
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def _services(picture: str):
         cancelled = Signal(str)
 
     return SimpleNamespace(thumbs=ThumbnailLoader(paths=None), background=Background(),
-                           catalog=None, registry=None, picture=picture)
+                           catalog=None, registry=None, paths=None, picture=picture)
 
 
 def _settle(seconds: float) -> None:
@@ -110,6 +112,30 @@ def collections(n: int, services) -> dict:
     return {"collections": n, **out}
 
 
+def people(n: int, services) -> dict:
+    from PySide6.QtGui import QImage
+
+    from core.query.people import PersonSummary
+    from desktop.views import people as people_view
+    from desktop.views.people_model import ICON, PeopleListing, load_people
+    from desktop.views.tiles import mosaic_image
+
+    faces = [QImage(services.picture)] * 4
+    people_view.load_covers = lambda _catalog, _paths, wanted: [
+        (pid, k, mosaic_image(faces, ICON)) for pid, k in wanted]
+    folks = [PersonSummary(i + 1, f"Person {i}" if i < n // 10 else None, False,
+                           400 - i % 300, 300 - i % 200) for i in range(n)]
+    unnamed = [p for p in folks if not p.name]
+    listing = PeopleListing(folks, len(unnamed), unnamed[0] if unnamed else None, 1000,
+                            {p.id: i for i, p in enumerate(folks)})
+    assert load_people   # (the worker's part reads these from the catalog)
+    page = people_view.PeoplePage(services)
+    covers = []
+    page.model.coversWanted.connect(lambda: covers.append(1))
+    out = _measure(page, lambda: page._show(listing), page.list.verticalScrollBar())
+    return {"people": n, **out, "mosaics_wanted": len(covers)}
+
+
 def main(argv: list[str] | None = None) -> int:
     from PIL import Image
     from PySide6.QtWidgets import QApplication
@@ -117,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--groups", default="1000,10000,100000")
     ap.add_argument("--collections", default="100,1000,10000")
+    ap.add_argument("--people", default="2520,10000,100000")
     args = ap.parse_args(argv)
     app = QApplication.instance() or QApplication(sys.argv)  # noqa: F841 - kept alive
     with tempfile.TemporaryDirectory() as tmp:
@@ -127,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
             print("duplicates", duplicates(n, _services(picture)), flush=True)
         for n in (int(x) for x in args.collections.split(",") if x):
             print("collections", collections(n, _services(picture)), flush=True)
+        for n in (int(x) for x in args.people.split(",") if x):
+            print("people", people(n, _services(picture)), flush=True)
         print(f"load average {os.getloadavg()[0]:.2f}", flush=True)
     return 0
 

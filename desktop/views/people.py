@@ -136,7 +136,7 @@ class PeoplePage(QWidget):
     def _show(self, listing: PeopleListing) -> None:
         people = listing.people
         keep, current = self.selected_ids(), self.current_id()
-        reset = self.model.set_people(people)
+        reset = self.model.set_people(people, listing.row_of)
         self._reselect(keep, current)
         if reset and self.list.currentIndex().isValid():   # (a merge, a person hidden)
             self._scroll_to_current()

@@ -36,6 +36,7 @@ class PeopleListing:
     unnamed: int                      # people without a name
     biggest_unnamed: PersonSummary | None   # the first of them (seen most)
     loose: int                        # faces in nobody
+    row_of: dict[int, int] | None = None    # person id -> row (made here, not on the GUI)
 
 
 def load_people(catalog, include_hidden: bool = False) -> PeopleListing:
@@ -43,7 +44,7 @@ def load_people(catalog, include_hidden: bool = False) -> PeopleListing:
     people = list_people(catalog, include_hidden=include_hidden)
     unnamed = [p for p in people if not p.name]
     return PeopleListing(people, len(unnamed), unnamed[0] if unnamed else None,
-                         unassigned_faces(catalog))
+                         unassigned_faces(catalog), {p.id: i for i, p in enumerate(people)})
 
 
 def crop(paths, face: FaceInfo) -> QImage | None:
@@ -84,7 +85,8 @@ class PeopleModel(QAbstractListModel):
         self._wanted: dict[int, int] = {}                 # painted without: id -> face count
         self._asked: set[int] = set()                     # handed to the page, not back yet
 
-    def set_people(self, people: list[PersonSummary]) -> bool:
+    def set_people(self, people: list[PersonSummary], row_of: dict[int, int] | None = None
+                   ) -> bool:
         """A new listing. As many people as before (the page shown again, a name given): the
         rows change in place, so the view keeps its place (a reset lays the tiles out again,
         a batch at a time, from the top). Says whether the model was reset."""
@@ -92,7 +94,7 @@ class PeopleModel(QAbstractListModel):
         if not same:
             self.beginResetModel()
         self.people = people
-        self.row_of = {p.id: i for i, p in enumerate(people)}
+        self.row_of = row_of if row_of is not None else {p.id: i for i, p in enumerate(people)}
         self._wanted = {}
         if not same:
             self.endResetModel()
