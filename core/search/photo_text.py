@@ -24,7 +24,7 @@ from core.search.text import TextHit, query_tokens
 
 _WORD = re.compile(r"\w+")
 EXACT, STEM, PREFIX, SUBSTRING, FUZZY = range(5)
-ROWS_PER_WAY = 2000         # lines ranked per word and way, the newest: bounds the work
+ROWS_PER_WAY = 1000         # lines ranked per word and way, the newest: bounds the work
 VOCAB_LIMIT = 200_000       # distinct OCR words scanned for near spellings
 
 
