@@ -364,9 +364,24 @@ def _filter_mask(conn: Connection, index: VectorIndex, filters: Filters,
         if not build:
             _keep(masks, key, None)
     if mask is None and build:
-        mask = np.isin(index.file_ids, allowed_id_array(conn, filters))
+        mask = rows_allowed(index.file_ids, allowed_id_array(conn, filters))
         _keep(masks, key, mask)
     return mask
+
+
+def rows_allowed(file_ids: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """np.isin(file_ids, allowed), read from a table by file id: ids are the catalog's
+    rowids, dense, so the table is ~1 byte a file (~5 ms at 1M rows, ~30 ms for isin's
+    sort); ids far sparser than that go through isin."""
+    if not len(file_ids) or not len(allowed):
+        return np.zeros(len(file_ids), bool)
+    low = min(int(file_ids.min()), int(allowed.min()))
+    top = max(int(file_ids.max()), int(allowed.max())) + 1
+    if low < 0 or top > 4 * (len(file_ids) + len(allowed)) + 1024:
+        return np.isin(file_ids, allowed)
+    table = np.zeros(top, bool)
+    table[allowed] = True
+    return table[file_ids]
 
 
 _KEEP_LOCK = threading.Lock()

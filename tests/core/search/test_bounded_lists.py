@@ -185,3 +185,15 @@ def test_the_letter_sets_never_drop_a_near_word():
         assert int(np.bitwise_count(vocab.letters[i] ^ _letter_sets(q[None])[0])) <= 2 * k
         if abs(len(token) - len(words[i])) <= k:
             assert words[i] in vocab.candidates(token, k, 10**6)
+
+
+@pytest.mark.parametrize("ids", [
+    np.array([5, 1, 9, 3, 3, 12, 7], np.int64),         # dense, repeated (a video's frames)
+    np.array([10**12, 4, 10**9, 4], np.int64),          # sparse: through isin
+    np.zeros(0, np.int64)])
+def test_the_filter_mask_by_table_is_isins(ids):
+    from core.search.engine import rows_allowed
+
+    for allowed in (np.array([3, 9, 10**9], np.int64), np.array([4], np.int64),
+                    np.zeros(0, np.int64), np.arange(0, 20, dtype=np.int64)):
+        assert rows_allowed(ids, allowed).tolist() == np.isin(ids, allowed).tolist()
