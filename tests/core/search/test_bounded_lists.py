@@ -197,3 +197,21 @@ def test_the_filter_mask_by_table_is_isins(ids):
     for allowed in (np.array([3, 9, 10**9], np.int64), np.array([4], np.int64),
                     np.zeros(0, np.int64), np.arange(0, 20, dtype=np.int64)):
         assert rows_allowed(ids, allowed).tolist() == np.isin(ids, allowed).tolist()
+
+
+def test_lines_holding_every_word_are_read_when_a_word_was_cut(catalog, monkeypatch):
+    """"harbour ferry": "ferry" is on 12 lines, cut to its newest 4; the 3 photos reading
+    "Harbour ferry" are older. Their lines hold both words, so they are read as such and are
+    the hits holding all the words (without that pass: no file held both, only some words)."""
+    r = P.root(catalog)
+    both = [P.file(catalog, r, f"/lib/old{i}.jpg") for i in range(3)]
+    for fid in both:
+        plant(catalog, fid, ["Harbour ferry"])
+    for i in range(12):
+        plant(catalog, P.file(catalog, r, f"/lib/{i:02d}.jpg"), ["ferry " + "pier " * i])
+    monkeypatch.setattr(PT, "ROWS_PER_WAY", 4)
+    with catalog.read() as conn:
+        counting = Counting(conn, "JOIN text_lines")
+        hits, ways, all_words = PT.photo_text_search(counting, "harbour ferry", limit=10)
+    assert all_words and sorted(h.file_id for h in hits) == both
+    assert all(ways[f] == PT.EXACT for f in both) and max(counting.ranked) <= 4
