@@ -148,11 +148,12 @@ def search_vector_and_text(catalog, settings, query: str, qvec: np.ndarray | Non
                    list(notices or []))
 
 
-# A query's lists are made on these two threads (CLIP's on one; meaning's, then the words', on
-# the other): the encoders (ONNX Runtime), the vector products (BLAS) and SQLite all let go of
-# the GIL, so on two cores a query costs about its slowest thread instead of the sum of all
-# three lists (bench_sentences). The same thread each time: each keeps its own read
-# connection, so the filter masks cached per connection (_filter_mask) are found again.
+# A query's lists are made on these two threads (CLIP's, then the words', on one; meaning's,
+# then the text in photos, on the other): the encoders (ONNX Runtime), the vector products
+# (BLAS) and SQLite all let go of the GIL, so on two cores a query costs about its slowest
+# thread instead of the sum of all its lists (bench_sentences). The same thread each time:
+# each keeps its own read connection, so the filter masks cached per connection
+# (_filter_mask) and the kept word lists (core.search.word_lists) are found again.
 _LISTS: tuple[ThreadPoolExecutor, ThreadPoolExecutor] | None = None
 _LISTS_LOCK = threading.Lock()
 
@@ -185,12 +186,13 @@ def _search(catalog, settings, query: str, clip_source, meaning_source,
                                   limit) if clip_source is not None else None
     meaning_job = other_thread.submit(_meaning_list, catalog, settings, meaning_source,
                                       filters, limit) if meaning_source is not None else None
-    # the words' list after the meaning list, on its thread, and the text-in-photos list after
+    # the text-in-photos list after the meaning list, on its thread, and the words' list after
     # CLIP's, on its: the two threads then carry about the same work (CLIP's encode + scan +
-    # the photo words ~ MiniLM's + its scan + the words) and the calling thread only waits,
-    # rather than three threads sharing two cores
-    words_job = other_thread.submit(_words, catalog, query, filters, limit)
-    photo_job = clip_thread.submit(_photo_words, catalog, query, filters, limit)
+    # the words ~ MiniLM's + its scan + the photo words: ~47 and ~41 ms of CPU at 1M on a
+    # quiet machine, docs/BENCHMARKS.md "Search at 1M: the word lists bounded") and the
+    # calling thread only waits, rather than three threads sharing two cores
+    words_job = clip_thread.submit(_words, catalog, query, filters, limit)
+    photo_job = other_thread.submit(_photo_words, catalog, query, filters, limit)
     text_hits, all_words = words_job.result()
     photo = photo_job.result()
     vec_hits, vector_used, clip_notes = clip_job.result() if clip_job else ({}, False, [])
@@ -362,9 +364,24 @@ def _filter_mask(conn: Connection, index: VectorIndex, filters: Filters,
         if not build:
             _keep(masks, key, None)
     if mask is None and build:
-        mask = np.isin(index.file_ids, allowed_id_array(conn, filters))
+        mask = rows_allowed(index.file_ids, allowed_id_array(conn, filters))
         _keep(masks, key, mask)
     return mask
+
+
+def rows_allowed(file_ids: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """np.isin(file_ids, allowed), read from a table by file id: ids are the catalog's
+    rowids, dense, so the table is ~1 byte a file (~5 ms at 1M rows, ~30 ms for isin's
+    sort); ids far sparser than that go through isin."""
+    if not len(file_ids) or not len(allowed):
+        return np.zeros(len(file_ids), bool)
+    low = min(int(file_ids.min()), int(allowed.min()))
+    top = max(int(file_ids.max()), int(allowed.max())) + 1
+    if low < 0 or top > 4 * (len(file_ids) + len(allowed)) + 1024:
+        return np.isin(file_ids, allowed)
+    table = np.zeros(top, bool)
+    table[allowed] = True
+    return table[file_ids]
 
 
 _KEEP_LOCK = threading.Lock()

@@ -8,21 +8,24 @@ nothing, and SQL only ever sees bound parameters.
 
 from __future__ import annotations
 
+import heapq
 import re
 from contextlib import closing
 from dataclasses import dataclass
 
+from core.catalog.chunks import in_chunks
 from core.catalog.connection import Connection
 
 MAX_TOKENS = 12
 MAX_TOKEN_CHARS = 40
-# FTS5 ranks by scoring every matching document (bm25 needs each one's length: ~1-3 us a
-# document on this machine), whatever the LIMIT, so a common word costs in proportion to the
-# library: ~9,000 documents hold "beach" at 100k files, ~90,000 at 1M. Past this many matching
-# documents only the newest this many are ranked (FTS5 seeks to a rowid bound cheaply). No
-# benchmark query at 100k reaches it (their lists are unchanged); see docs/BENCHMARKS.md,
-# "Whole-engine search latency".
-RANKED_DOCS = 20_000
+# FTS5 ranks by scoring every matching document (bm25 needs each one's length: ~2 us a
+# document at 1M, ~3 us with two words in AND), whatever the LIMIT, so a common word costs in
+# proportion to the library: ~9,000 documents hold "beach" at 100k files, ~90,000 at 1M. Past
+# this many matching documents only the newest this many are ranked (FTS5 seeks to a rowid
+# bound cheaply): the list is then the best `limit` files among them, ~5 ms at 1M. It was
+# 20,000 (~35 ms a common word, 50 ms for two in OR); see docs/BENCHMARKS.md, "Search at 1M:
+# the word lists bounded".
+RANKED_DOCS = 2_000
 
 # Words that say nothing about a photo; dropped unless the query has nothing else.
 STOPWORDS = frozenset({
@@ -67,50 +70,84 @@ def text_search(conn: Connection, query: str, limit: int = 200) -> tuple[list[Te
     tokens = query_tokens(query)
     if not tokens:
         return [], True
-    expr = fts_expression(tokens, "AND")
-    hits = _run(conn, expr, limit, _edge(conn, expr))
-    if hits or len(tokens) == 1:
-        return hits, True
+    # Each word's bound first (a walk of at most RANKED_DOCS rowids, no scoring). A word that
+    # no document holds empties the AND and adds nothing to any document's OR score (bm25
+    # sums over the words a document holds), so it is left out of both: the OR of the others
+    # ranks the same documents in the same order, and its bound can hold (at 1M every
+    # benchmark query has such a word: the whole OR of two common nouns was ranked).
+    edges = {t: _edge(conn, fts_expression([t])) for t in tokens}
+    held = [t for t in tokens if edges[t] is not None or _holds(conn, t)]
+    if len(held) == len(tokens):
+        expr = fts_expression(tokens, "AND")
+        hits = _run(conn, expr, limit, _edge(conn, expr) if len(tokens) > 1 else edges[tokens[0]])
+        if hits or len(tokens) == 1:
+            return hits, True
+    if not held:
+        return [], len(tokens) == 1
     # Any word: a rare word's old documents must not be cut because a common word beside it
-    # brought the matches past the bound. So the bound holds only when every word is common.
-    edges = [_edge(conn, fts_expression([t])) for t in tokens]
-    edge = min(edges) if all(e is not None for e in edges) else None
-    return _run(conn, fts_expression(tokens, "OR"), limit, edge), False
+    # brought the matches past the bound. So the bound holds only when every word is common,
+    # each word's newest RANKED_DOCS ranked: from the oldest of the words' edges, and at most
+    # RANKED_DOCS a word in all (one word far commoner than the others would otherwise bring
+    # nearly all its documents above the rarer word's edge).
+    expr = fts_expression(held, "OR")
+    bounds = [edges[t] for t in held]
+    edge = None
+    if all(e is not None for e in bounds):
+        edge = max(min(bounds), _edge(conn, expr, len(held) * RANKED_DOCS) or 0)
+    return _run(conn, expr, limit, edge), False
 
 
-def _edge(conn: Connection, expr: str) -> int | None:
-    """The rowid of the RANKED_DOCS-th newest document matching `expr`, None when fewer match
-    (a walk of rowids, no scoring: ~1 ms for 20,000)."""
+def _edge(conn: Connection, expr: str, n: int | None = None) -> int | None:
+    """The rowid of the n-th (RANKED_DOCS-th) newest document matching `expr`, None when
+    fewer match (a walk of rowids, no scoring: ~0.1 ms for 2,000)."""
     row = conn.execute("SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid DESC "
-                       "LIMIT 1 OFFSET ?", (expr, RANKED_DOCS - 1)).fetchone()
+                       "LIMIT 1 OFFSET ?", (expr, (n or RANKED_DOCS) - 1)).fetchone()
     return row[0] if row else None
+
+
+def _holds(conn: Connection, token: str) -> bool:
+    """Does any document hold the word?"""
+    return conn.execute("SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 1",
+                        (fts_expression([token]),)).fetchone() is not None
 
 
 def _run(conn: Connection, expr: str, limit: int, edge: int | None) -> list[TextHit]:
     """The ranked documents of `expr` with rowid >= edge (all of them when edge is None)."""
     # Documents come best first; keep the first (best) one of each file. Ask for more
     # documents than files because one video can have many matching transcript segments.
-    # Read as they come, not fetchall(): the join and the snippet are made only for the rows
-    # read, ~limit of the limit * 4 (~7 ms of ~40 at 100k; the ranking itself is the rest).
-    cur = conn.execute(
-        """
-        SELECT d.file_id, f.rank, d.field,
-               snippet(fts, 0, '[', ']', '…', 12) AS snip,
-               s.start_s
-        FROM fts AS f
-        JOIN fts_docs AS d ON d.id = f.rowid
-        LEFT JOIN transcript_segments AS s ON s.id = d.segment_id
-        WHERE fts MATCH ? AND f.rowid >= ?
-        ORDER BY f.rank
-        LIMIT ?
-        """,
-        (expr, edge or 0, limit * 4),
-    )
-    best: dict[int, TextHit] = {}
-    with closing(cur):   # a statement left unfinished would hold its read snapshot
-        for fid, rank, field, snip, start in cur:
-            if fid not in best:
-                best[fid] = TextHit(fid, rank, field, snip, start)
-                if len(best) >= limit:
-                    break
-    return list(best.values())
+    # FTS5's ORDER BY rank is a stable sort by bm25 of the documents in rowid order, and it
+    # seeks each document again to return it (~6 us a row at 1M, as much as ranking 2,000):
+    # so the ranks are read in rowid order and sorted here (the same order), and the join and
+    # the snippet are made only for the documents kept, ~limit of them.
+    with closing(conn.execute("SELECT rowid, rank FROM fts WHERE fts MATCH ? AND rowid >= ? "
+                              "ORDER BY rowid", (expr, edge or 0))) as cur:
+        top = heapq.nsmallest(limit * 4, cur, key=_by_rank)
+    file_of: dict[int, int] = {}
+    for chunk, marks in in_chunks([r for r, _ in top]):
+        file_of.update(conn.execute(f"SELECT id, file_id FROM fts_docs WHERE id IN ({marks})",
+                                    chunk))
+    kept: dict[int, tuple[int, float]] = {}    # file -> (its best document, rank)
+    for row, rank in top:
+        fid = file_of.get(row)
+        if fid is not None and fid not in kept:
+            kept[fid] = (row, rank)
+            if len(kept) >= limit:
+                break
+    shown: dict[int, tuple] = {}
+    for chunk, marks in in_chunks(sorted(row for row, _ in kept.values())):
+        # `+f.rowid`: not a lookup per document (FTS5 would match again for each one), but
+        # the matching documents from the first kept one on, the others passed over unread
+        shown.update((r[0], r[1:]) for r in conn.execute(
+            f"""
+            SELECT f.rowid, d.field, snippet(fts, 0, '[', ']', '…', 12), s.start_s
+            FROM fts AS f
+            JOIN fts_docs AS d ON d.id = f.rowid
+            LEFT JOIN transcript_segments AS s ON s.id = d.segment_id
+            WHERE fts MATCH ? AND f.rowid >= ? AND +f.rowid IN ({marks})
+            """, (expr, chunk[0], *chunk)))
+    return [TextHit(fid, rank, *shown[row]) for fid, (row, rank) in kept.items()
+            if row in shown]
+
+
+def _by_rank(row: tuple) -> float:
+    return row[1]
