@@ -40,7 +40,7 @@ def _old_scores(half: np.ndarray, pos: np.ndarray, q: np.ndarray) -> np.ndarray:
     return out
 
 
-@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc (Linux)")
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc/self/maps: a POSIX procfs (Linux)")
 def test_a_searched_store_is_not_mapped_into_the_process(tmp_path):
     rng = np.random.default_rng(1)
     rows, path, _ = _store(tmp_path / "store", rng)
@@ -104,7 +104,7 @@ def test_two_threads_score_the_same_store_at_once(tmp_path):
 def test_a_store_cut_short_after_opening_is_a_clear_error(tmp_path):
     rows, path, _ = _store(tmp_path / "store", np.random.default_rng(5))
     if sys.platform == "win32":
-        pytest.skip("an open file cannot be truncated on Windows")
+        pytest.skip("truncating an open file needs POSIX (not Windows)")
     with open(path, "r+b") as f:
         f.truncate(100 * DIM * 2)
     assert rows.gather(np.arange(10)).shape == (10, DIM)      # what is still there reads
