@@ -4,6 +4,7 @@ current one in the same run.
 
     .venv/bin/python -m benchmarks.bench_vectors [--sizes 100000,1000000] [--queries 200]
         [--text-per-file 1.0] [--sqlite-vec 100000] [--keep DIR] [--json PATH]
+    .venv/bin/python -m benchmarks.bench_vectors --recall-only [--sizes 1000000]
 
 Data: synthetic, shaped like CLIP's (512-d image vectors, queries from the text side with a
 "modality gap") and the sentences model's (384-d): unit vectors around clustered centres of
@@ -406,6 +407,42 @@ def sqlite_vec_section(home: Path, truth_file: Path, queries: int) -> dict:
     return out
 
 
+# --- recall alone, without a catalog ----------------------------------------------------------------
+
+def recall_only(n: int, args) -> dict:
+    """Recall@20 of the current index against exact float32, and its search times, on the
+    same synthetic vectors and queries as a full run, with no catalog built (minutes at 1M
+    instead of most of an hour): the index is built from the vectors in memory, its store an
+    unnamed temporary file read by position as a saved one is. One index at a time."""
+    from core.search.vectors import VectorIndex, one_blas_thread
+
+    one_blas_thread()
+    out: dict = {"load_average": os.getloadavg()[0]}
+    for name, dim, seed, masks in (("clip", CLIP_DIM, 1, filter_masks(n)),
+                                   ("text", TEXT_DIM, 2, {"none": None})):
+        rows, queries = make_space(dim, n, seed, args.decay)
+        m = n if name == "clip" else int(n * args.text_per_file)
+        data = rows(m, 11 if name == "clip" else 12)
+        qs = queries(args.queries, 21 if name == "clip" else 22)
+        index = VectorIndex(f"bench/{name}")
+        ids = np.arange(m, dtype=np.int64)
+        index._build(ids, ids, np.full(m, -1, np.int64), data)
+        for fname, mask in masks.items():
+            truth = exact_top(data, qs, mask)
+            times, recalls = [], []
+            for q, want in zip(qs, truth):
+                t = time.perf_counter()
+                got = index.search(q, K, mask).rows
+                times.append((time.perf_counter() - t) * 1000)
+                recalls.append(len(set(want.tolist()) & set(got.tolist())) / K)
+            r = out[f"{name}_{fname}"] = {"p50_ms": pct(times, 50), "p95_ms": pct(times, 95),
+                                          "recall@20": round(float(np.mean(recalls)), 4)}
+            print(f"   {name:<4} filter {fname:<7} p50 {r['p50_ms']:7.2f} ms  p95 "
+                  f"{r['p95_ms']:7.2f} ms  recall@20 {r['recall@20']:.4f}", flush=True)
+        del data, index
+    return out
+
+
 # --- the run -------------------------------------------------------------------------------------
 
 def run_size(n: int, args, tmp: Path) -> dict:
@@ -491,6 +528,8 @@ def main() -> None:
                     help="sizes at which sqlite-vec's vec0 tables are measured too (needs "
                          "`pip install sqlite-vec`; building them at 1M takes long)")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--recall-only", action="store_true",
+                    help="recall@20 and search times of the current index, no catalog built")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--truth", type=Path, help=argparse.SUPPRESS)
@@ -499,6 +538,15 @@ def main() -> None:
         print(json.dumps(child(args.child, args.home, args.truth)))
         return
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    if args.recall_only:
+        summary = {}
+        for n in (int(s) for s in args.sizes.split(",")):
+            print(f"\n== recall alone: {n:,} CLIP + {int(n * args.text_per_file):,} text "
+                  f"vectors, {args.queries} queries ==", flush=True)
+            summary[n] = recall_only(n, args)
+        if args.json:
+            args.json.write_text(json.dumps(summary, indent=1, default=float) + "\n")
+        return
     tmp = Path(tempfile.mkdtemp(prefix="shoebox-bench-vectors-"))
     try:
         summary = {n: run_size(n, args, tmp) for n in (int(s) for s in args.sizes.split(","))}

@@ -1,22 +1,25 @@
 """The on-disk half of a large vector index: float16 copies of the vectors in a file that is
-memory-mapped, never read whole, and the index's small arrays saved beside it so the next
-start loads in a fraction of a second instead of reading every vector from the catalog.
+read a few rows at a time, never whole, and the index's small arrays saved beside it so the
+next start loads in a fraction of a second instead of reading every vector from the catalog.
 
-A search reads only the rows it rescores (1.5% of them). The pages it touched stay mapped (a
-page fault per row on every search cost 2-10x the gather, measured) until about MAPPED_MAX
-bytes of rows have been gathered and RELEASE_EVERY_S has passed since the last release; then
-they are handed back to the page cache (MADV_DONTNEED). The count is per page a row lies in, and the kernel maps up to 16 cached
-pages around each fault, so at 1M a store's mapped pages still reach ~0.7-1.4 GB between
-releases: clean page cache the kernel can drop at any time, but counted in VmRSS
-(docs/BENCHMARKS.md, "Vector index at 1M"). The catalog stays the source of truth:
-everything here is rebuilt from it when missing, damaged or out of step.
+A search reads only the rows it rescores (1.5% of them), with one positioned read (pread) per
+run of neighbouring rows, into buffers of its own. The file is not memory-mapped: a mapping
+counted every page a search touched in the process's resident memory, and the kernel maps up
+to 16 cached pages around each fault, so one search at 1M mapped ~0.6 GB of each store and
+the app's RSS stood at 2.9 GB after a search (docs/BENCHMARKS.md, "Memory that fits a
+laptop"). Read this way, the rows stay in the page cache (a later search finds them there,
+the kernel drops them under pressure) and out of the RSS. A read costs ~1.5 us a row: about
+what faulting the row in cost, and ~25 ms a search at 1M more than a store already mapped
+whole (measured). The catalog stays the source of truth: everything here is rebuilt from it
+when missing, damaged or out of step.
 
 Layout of a store folder (one per vector table and model id, beside the catalog):
   meta.json              which generation is current, and the catalog state it matches
   vectors-<gen>.f16      rows of float16, dim each, in the order of `pos`
-  arrays-<gen>.npz       ids, file ids, frame_ms, store positions, sign bits, centre
+  arrays-<gen>.npz       ids, file ids, frame_ms, store positions, sketches, centre, basis
 A new generation is written under new names and meta.json is replaced last (atomic rename),
-so a reader never sees half a store and another process's mapping of the old one stays valid.
+so a reader never sees half a store and another process's open file of the old one stays
+valid.
 """
 
 from __future__ import annotations
@@ -26,11 +29,10 @@ import ctypes
 import hashlib
 import json
 import logging
-import mmap
 import os
 import tempfile
 import threading
-import time
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -41,10 +43,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1
 TAIL_MAX_FRACTION = 10   # rows added since the file was written, kept in memory up to n/10
-MAPPED_MAX = 256 << 20   # bytes of a store's pages touched before they are handed back...
-RELEASE_EVERY_S = 30.0   # ... at most this often: a release makes the next searches fault
-SCORE_CHUNK = 1024       # rows converted to float32 at a time when scoring (stays in cache)
-PAGE = mmap.PAGESIZE
+SCORE_CHUNK = 1024       # rows read and converted to float32 at a time when scoring (in cache)
 
 
 def store_dir(db_path: Path | str, table: str, model_id: str) -> Path:
@@ -56,21 +55,21 @@ def store_dir(db_path: Path | str, table: str, model_id: str) -> Path:
 
 
 class F16Rows:
-    """float16 rows addressed by position: a memory-mapped file (positions < len(file)) plus
-    a tail in memory for rows added since it was written."""
+    """float16 rows addressed by position: a file of `n` rows read by position (rows < n),
+    plus a tail in memory for rows added since it was written."""
 
-    def __init__(self, dim: int, base: np.ndarray | None = None, mm: mmap.mmap | None = None):
+    def __init__(self, dim: int, fd: int | None = None, n: int = 0):
         self.dim = dim
-        self._base = base if base is not None else np.empty((0, dim), np.float16)
-        self._mm = mm
+        self._fd = fd
+        self._n = n if fd is not None else 0
         self._tail = np.empty((0, dim), np.float16)
-        self._touched = 0    # bytes of pages touched since the last release, at most
-        self._released = time.monotonic()
         self._bufs = threading.local()   # per thread: searches overlap
+        if fd is not None:
+            weakref.finalize(self, os.close, fd)
 
     @property
     def size(self) -> int:
-        return len(self._base) + len(self._tail)
+        return self._n + len(self._tail)
 
     @property
     def tail_rows(self) -> int:
@@ -85,67 +84,72 @@ class F16Rows:
     def gather(self, pos: np.ndarray) -> np.ndarray:
         """(len(pos), dim) float32 rows, in the order of pos."""
         pos = np.asarray(pos, np.int64)
-        nb = len(self._base)
         out = np.empty((len(pos), self.dim), np.float32)
-        in_base = pos < nb
-        if in_base.all():
-            out[:] = self._base[pos]
-        else:
-            out[in_base] = self._base[pos[in_base]]
-            out[~in_base] = self._tail[pos[~in_base] - nb]
-        self._count(int(in_base.sum()))
+        half = np.empty((len(pos), self.dim), np.float16)
+        self._take(pos, half)
+        out[:] = half
         return out
 
     def scores(self, pos: np.ndarray, q: np.ndarray) -> np.ndarray:
-        """The rows at pos (sorted: a cheaper gather) times the float32 vector q, float32.
+        """The rows at pos (sorted: fewer, longer reads) times the float32 vector q, float32.
         What gather(pos) @ q gives, without the (len(pos), dim) float32 matrix: rows are
-        taken and converted SCORE_CHUNK at a time into buffers that stay in cache. At 1M the
+        read and converted SCORE_CHUNK at a time into buffers that stay in cache. At 1M the
         conversion of 20,000 whole rows cost as much as taking them (measured)."""
         pos = np.asarray(pos, np.int64)
         out = np.empty(len(pos), np.float32)
-        nb = len(self._base)
-        full = self._buffer()
+        half, full = self._buffers()
         for s in range(0, len(pos), SCORE_CHUNK):
             p = pos[s:s + SCORE_CHUNK]
             m = len(p)
-            if m and p.max() < nb:
-                full[:m] = self._base[p]      # faster than np.take(out=) into float16 (measured)
-            else:
-                inside = p < nb
-                full[:m][inside] = self._base[p[inside]]
-                full[:m][~inside] = self._tail[p[~inside] - nb]
+            self._take(p, half)
+            full[:m] = half[:m]
             np.dot(full[:m], q, out=out[s:s + m])
-        self._count(int(np.count_nonzero(pos < nb)))
         return out
 
-    def _buffer(self) -> np.ndarray:
-        buf = getattr(self._bufs, "full", None)
-        if buf is None:
-            buf = self._bufs.full = np.empty((SCORE_CHUNK, self.dim), np.float32)
-        return buf
+    def _buffers(self) -> tuple[np.ndarray, np.ndarray]:
+        bufs = getattr(self._bufs, "pair", None)
+        if bufs is None:
+            bufs = self._bufs.pair = (np.empty((SCORE_CHUNK, self.dim), np.float16),
+                                      np.empty((SCORE_CHUNK, self.dim), np.float32))
+        return bufs
 
-    def _count(self, rows: int) -> None:
-        """Pages touched; past MAPPED_MAX, handed back, but not more often than every
-        RELEASE_EVERY_S: after a release each row a search gathers is a page fault
-        (~4-10 us on the 2-core VM), which at 1M doubled a search (measured)."""
-        self._touched += rows * max(PAGE, self.dim * 2)
-        if self._touched > MAPPED_MAX and time.monotonic() - self._released >= RELEASE_EVERY_S:
-            self.release()
+    def _take(self, pos: np.ndarray, out: np.ndarray) -> None:
+        """The rows at pos into out[:len(pos)] (float16), in the order of pos."""
+        m, nb = len(pos), self._n
+        inside = pos < nb
+        if inside.all():
+            self._read(pos, out[:m])
+            return
+        out[:m][~inside] = self._tail[pos[~inside] - nb]
+        if inside.any():
+            out[:m][inside] = self._read(pos[inside], np.empty((int(inside.sum()), self.dim),
+                                                               np.float16))
 
-    def release(self) -> None:
-        """Unmap the pages gathers touched: they stay in the page cache (a later search
-        finds them there), but leave this process's resident set."""
-        self._touched = 0
-        self._released = time.monotonic()
-        if self._mm is not None and hasattr(mmap, "MADV_DONTNEED"):
-            with contextlib.suppress(OSError, ValueError):
-                self._mm.madvise(mmap.MADV_DONTNEED)
+    def _read(self, pos: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """The file's rows at pos (all < n) into out (float16, C order), in the order of pos:
+        sorted first, then one read per run of consecutive rows."""
+        if not len(pos):
+            return out
+        step = np.diff(pos)
+        if (step < 0).any():
+            order = np.argsort(pos, kind="stable")
+            out[order] = self._read(pos[order], np.empty_like(out))
+            return out
+        row = self.dim * 2
+        cuts = np.flatnonzero(step != 1) + 1
+        starts = np.concatenate([[0], cuts]).tolist()
+        ends = np.concatenate([cuts, [len(pos)]]).tolist()
+        offsets = (pos[starts] * row).tolist()
+        view = memoryview(out).cast("B")
+        for a, b, offset in zip(starts, ends, offsets):
+            _read_at(self._fd, view[a * row:b * row], offset)
+        return out
 
 
 class StoreWriter:
     """Writes a new generation of a store, row blocks first, then the arrays and meta.
     Without a folder (an index not made from a catalog, or a folder that cannot be written)
-    the rows go to an unnamed temporary file, still memory-mapped."""
+    the rows go to an unnamed temporary file, read the same way."""
 
     def __init__(self, folder: Path | None, dim: int):
         self.folder, self.dim = folder, dim
@@ -172,9 +176,9 @@ class StoreWriter:
 
     def finish(self, arrays: dict[str, np.ndarray], meta: dict) -> F16Rows:
         self._file.flush()
-        rows = _map(self._file, self.rows, self.dim)
+        rows = _open_rows(self._file, self.rows, self.dim)
+        self._file.close()
         if self._path is not None:
-            self._file.close()
             try:
                 with atomic_path(self.folder / f"arrays-{self.gen}.npz") as tmp, \
                         open(tmp, "wb") as f:
@@ -203,7 +207,7 @@ def load(folder: Path, want: dict) -> tuple[dict, dict[str, np.ndarray], F16Rows
         with np.load(folder / f"arrays-{gen}.npz") as z:
             arrays = {k: z[k] for k in z.files}
         with open(path, "rb") as f:
-            rows = _map(f, n, dim)
+            rows = _open_rows(f, n, dim)
         return meta, arrays, rows
     except (OSError, ValueError, KeyError, TypeError) as e:
         log.info("search: no usable vector store in %s (%s); reading the catalog", folder, e)
@@ -219,16 +223,45 @@ def trim_heap() -> None:
         pass
 
 
-def _map(f, n: int, dim: int) -> F16Rows:
+def _open_rows(f, n: int, dim: int) -> F16Rows:
+    """The rows of the open file f (a descriptor of their own: f may be closed)."""
     if n == 0:
         return F16Rows(dim)
-    mm = mmap.mmap(f.fileno(), n * dim * 2, access=mmap.ACCESS_READ)
-    base = np.frombuffer(mm, dtype="<f2").reshape(n, dim)
-    return F16Rows(dim, base, mm)
+    return F16Rows(dim, os.dup(f.fileno()), n)
+
+
+def _read_at(fd: int, view: memoryview, offset: int) -> None:
+    """Fill view with the file's bytes from offset (a file that ends sooner: OSError)."""
+    done = 0
+    while done < len(view):
+        got = _pread_into(fd, view[done:], offset + done)
+        if got <= 0:
+            raise OSError(f"the vector store ends at byte {offset + done}, before the rows "
+                          "its meta counts (changed by another program?)")
+        done += got
+
+
+if hasattr(os, "preadv"):          # Linux, the BSDs, macOS 11+
+    def _pread_into(fd: int, view: memoryview, offset: int) -> int:
+        return os.preadv(fd, [view], offset)
+elif hasattr(os, "pread"):
+    def _pread_into(fd: int, view: memoryview, offset: int) -> int:
+        data = os.pread(fd, len(view), offset)
+        view[:len(data)] = data
+        return len(data)
+else:                              # Windows: no positioned read; one seek and read at a time
+    _SEEK_LOCK = threading.Lock()
+
+    def _pread_into(fd: int, view: memoryview, offset: int) -> int:
+        with _SEEK_LOCK:
+            os.lseek(fd, offset, os.SEEK_SET)
+            data = os.read(fd, len(view))
+        view[:len(data)] = data
+        return len(data)
 
 
 def _remove_other_generations(folder: Path, gen: str) -> None:
     for p in folder.iterdir():
         if p.name != "meta.json" and gen not in p.name:
-            with contextlib.suppress(OSError):   # mapped elsewhere on Windows: next time
+            with contextlib.suppress(OSError):   # open elsewhere on Windows: next time
                 p.unlink()

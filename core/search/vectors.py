@@ -6,7 +6,7 @@ dimension: OpenBLAS's q @ M over it is ~2x faster than over rows), and searched 
 Above, a library of 1M photos would need 2 GB for CLIP alone (issue 31), so the index keeps
 in memory only each vector's *sketch* (its coordinates on the first SKETCH_DIMS principal
 components of the library's vectors, 256 bytes) and the ids; the float16 vectors live in a
-memory-mapped store beside the catalog (core/search/vector_store.py). A query scores every
+store beside the catalog, read by position (core/search/vector_store.py). A query scores every
 sketch (one small matrix product), and the best 1.5% are rescored exactly from the store;
 a filter that leaves fewer rows than that is rescored whole (exact, and fast).
 Sketches were chosen over sign bits by measurement (benchmarks/bench_vectors.py): on
@@ -18,7 +18,7 @@ The index is cached per process and per (catalog, table, model id). The counters
 migration 0002 tell it that rows changed; rows above its largest id are new, and the
 vector_changes journal of migration 0019 names the rows updated or deleted, so a change
 costs what it touches, not a reload. The store is saved with the catalog state it matches,
-so the next start maps it instead of reading every vector again.
+so the next start opens it instead of reading every vector again.
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ class VectorIndex:
     Up to `exact_max` rows the float32 vectors are held in memory and searched exactly.
     Above, only a sketch of each vector (its first SKETCH_DIMS principal components, float32)
     and the ids are in memory; the float16 vectors the
-    best candidates are rescored with live in a memory-mapped store beside the catalog
+    best candidates are rescored with live in a store beside the catalog, read by position
     (core/search/vector_store.py), which the next start loads instead of the catalog."""
 
     def __init__(self, model_id: str, exact_max: int = EXACT_MAX,
@@ -160,7 +160,7 @@ class VectorIndex:
         return self._proj is not None
 
     def resident_bytes(self) -> int:
-        """Bytes this index holds in memory (the memory-mapped store not counted)."""
+        """Bytes this index holds in memory (the store's file not counted)."""
         arrays = (self.emb_ids, self.file_ids, self.frame_ms, self._mat, self._proj, self._pos)
         tail = self._rows.tail_rows * (self.dim or 0) * 2 if self._rows is not None else 0
         return sum(a.nbytes for a in arrays if a is not None) + tail

@@ -1,5 +1,5 @@
 """The vector index above its exact size (issue 31): sketches in memory, float16 vectors in a
-memory-mapped store beside the catalog. Recall against exact float32, filters, incremental
+store beside the catalog, read by position. Recall against exact float32, filters, incremental
 inserts/updates/deletes, the store reused after a reopen, and what stays resident."""
 
 from __future__ import annotations
@@ -306,28 +306,3 @@ def test_store_scores_match_gathered_rows_times_the_query(monkeypatch):
     for pos in (np.sort(rng.choice(1000, 400, replace=False)), rng.choice(1000, 250),
                 np.arange(690, 710), np.arange(0), np.arange(650)):
         assert rows.scores(pos, q) == pytest.approx(rows.gather(pos) @ q, abs=1e-5)
-
-
-def test_mapped_pages_are_released_at_most_every_release_every_s(monkeypatch):
-    """A release makes the next searches fault every row they gather back in: past
-    MAPPED_MAX it happens, but not on every search."""
-    from core.search import vector_store
-
-    monkeypatch.setattr(vector_store, "MAPPED_MAX", 1)
-    writer = vector_store.StoreWriter(None, DIM)
-    writer.write(np.ones((100, DIM), np.float32))
-    rows = writer.finish({}, {})
-    released = []
-    real_release = rows.release
-    monkeypatch.setattr(rows, "release", lambda: (released.append(1), real_release()))
-    clock = [1000.0]
-    monkeypatch.setattr(vector_store.time, "monotonic", lambda: clock[0])
-    rows._released = clock[0]
-    q = np.ones(DIM, np.float32)
-    for _ in range(5):
-        rows.scores(np.arange(10), q)
-    assert released == []
-    clock[0] += vector_store.RELEASE_EVERY_S
-    rows.scores(np.arange(10), q)
-    rows.gather(np.arange(10))
-    assert released == [1]
