@@ -411,13 +411,25 @@ def _describe(ids, times, lat, lon, labels, own: dict[int, FilePlace],
                        len(located), *place, e_lat, e_lon, away))
         if located:
             at = np.array([times[i] for i, _ in located])
-            for i, f in zip(chunk.tolist(), members):
-                if f not in own:
-                    j = int(np.argmin(np.abs(at - times[i])))
-                    p = located[j][1]
-                    inferred[f] = FilePlace(p.place, p.region, p.country, p.country_code, True,
-                                            spellings=p.spellings)
+            blind = [(i, f) for i, f in zip(chunk.tolist(), members) if f not in own]
+            nearest = nearest_in_time(at, times[[i for i, _ in blind]])
+            for (_, f), j in zip(blind, nearest.tolist()):
+                p = located[j][1]
+                inferred[f] = FilePlace(p.place, p.region, p.country, p.country_code, True,
+                                        spellings=p.spellings)
     return events, inferred
+
+
+def nearest_in_time(at: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """For each time in t, the index in `at` (sorted ascending) of the nearest time, the first
+    such index on a tie: argmin(|at - t|) by binary search, not a scan of `at` per time (an
+    event of thousands of photos made that quadratic)."""
+    right = np.searchsorted(at, t, side="left")             # first at >= t
+    left = np.maximum(right - 1, 0)
+    left = np.searchsorted(at, at[left], side="left")       # the first of equal times
+    right = np.minimum(right, len(at) - 1)
+    take_left = np.abs(t - at[left]) <= np.abs(at[right] - t)
+    return np.where(take_left, left, right)
 
 
 def _store(conn: Connection, events, ids, labels, inferred, state: _State,
