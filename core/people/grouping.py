@@ -7,12 +7,15 @@ every rule prefers to leave a face unassigned:
   under JOIN_DISTANCE *and* the second-best person is at least JOIN_MARGIN farther. A face
   never joins a person who already has a face in the same picture, or whom the user said it
   is not. At scale (thousands of people) a face is scored only against the CANDIDATES people
-  with the nearest centres, each by at most MEMBERS_MAX of their faces: the cost of new photos
-  grows with what they add, not with the library times that.
+  with the nearest centres, each by at most MEMBERS_MAX of their faces, and those centres are
+  looked for in cells of near people (about 2 sqrt(people) distances a face): the cost of new
+  photos grows with what they add, not with the library times that.
 - **form**: faces nobody claims form a new person only as a tight group (average linkage:
   on average every pair within FORM_DISTANCE; no chaining through look-alikes, unlike
   single-link DBSCAN) seen in at least MIN_SUPPORT different pictures (copies of one photo
   and frames of one video count once). A lone face stays unassigned until support exists.
+  Faces with no other within FORM_DISTANCE stay alone in any case and are left out of the
+  linkage (most unclaimed faces are strangers seen once).
 
 Tuned on 24 labelled real photos (benchmarks/bench_faces.py --faces): faces of one person are at most
 0.53 apart and different people at least 0.66 (dlib's own threshold is 0.6).
@@ -39,6 +42,8 @@ FACE_CHUNK = 2048    # new faces matched with the people's centres at once (n x 
 # a person whose every speaking face is this far from a face (mean of K) cannot take it nor
 # block it by the margin (a hair over, for float32 rounding)
 REACH = JOIN_DISTANCE + JOIN_MARGIN + 0.01
+CELLS_FROM = 256     # people from which a face looks for its nearest in cells of people
+PROBES = 12          # cells looked in (of about sqrt(people))
 
 
 @dataclass(frozen=True)
@@ -69,15 +74,18 @@ def _distances(a: np.ndarray, b: np.ndarray, aa: np.ndarray | None = None,
 
 
 class _Scorer:
-    """Scores faces against people, as (face, person) pairs: a face is compared face by face
-    only with the people it could belong to: those whose centre is within REACH of it plus
-    the person's own reach (the farthest of their speaking faces from their centre; nearer
-    faces cannot make a mean distance under REACH, so such a person can neither take the
-    face nor stand second close enough to block it), at most the CANDIDATES nearest of them.
-    Each person speaks with at most MEMBERS_MAX of their faces (evenly spread). Finding them
-    is one flat matrix product of the faces with the people's centres; the face-by-face
-    comparison is done person by person for every face at once, so its cost follows the
-    new faces, not the library."""
+    """Scores faces against people, as (face, person) pairs. A face is compared face by face
+    only with the CANDIDATES people whose centres are nearest it among those in reach: a
+    centre farther than REACH plus the person's own reach (their speaking face farthest from
+    it) cannot make a mean distance under REACH, so that person can neither take the face nor
+    stand second close enough to block it. Each person speaks with at most MEMBERS_MAX of
+    their faces (evenly spread).
+
+    From CELLS_FROM people on, the centres are kept in about sqrt(people) cells of near ones
+    and a face looks for its nearest only in the PROBES cells whose middles are nearest it:
+    about 2 sqrt(people) distances a face instead of one per person (at 1M files, 2,520
+    people: 1 join of 26,697 missed against the flat search, none different). The face-by-face
+    comparison is done person by person for every new face at once."""
 
     def __init__(self, people: dict[int, Members]):
         self.pids = list(people)
@@ -86,26 +94,64 @@ class _Scorer:
         self.scored = np.array([j for j, m in enumerate(self.members) if len(m)], np.int64)
         centres = [self.members[j].mean(0) for j in self.scored]
         self.centres = np.stack(centres) if centres else np.zeros((0, 128), np.float32)
-        self.reach = np.array([np.sqrt(((self.members[j] - c) ** 2).sum(1).max())
-                               for j, c in zip(self.scored, centres, strict=True)], np.float32)
-        self.compared = 0          # face-by-face comparisons made (what the cost follows)
+        self.cc = (self.centres * self.centres).sum(1)
+        reach = np.array([np.sqrt(((self.members[j] - c) ** 2).sum(1).max())
+                          for j, c in zip(self.scored, centres, strict=True)], np.float32)
+        self.limit = (REACH + reach) ** 2
+        self.cells = _cells(self.centres) if len(self.centres) >= CELLS_FROM else []
+        if self.cells:
+            self.cell_middles = np.stack([self.centres[p].mean(0) for p in self.cells])
+            self.cell_cc = (self.cell_middles * self.cell_middles).sum(1)
+        self.looked = 0            # face-to-centre distances taken to find the candidates
+        self.compared = 0          # face-by-face comparisons made with them
 
     def pairs(self, vecs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(face rows, person columns) worth comparing face by face."""
-        rows, cols = [], []
-        if len(self.scored) == 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        cc = (self.centres * self.centres).sum(1)
-        limit = (REACH + self.reach) ** 2
-        for start in range(0, len(vecs), FACE_CHUNK):
-            block = vecs[start:start + FACE_CHUNK]
-            aa = (block * block).sum(1)
-            key = cc[None, :] - 2.0 * (block @ self.centres.T)   # squared distance - aa
-            key[key >= limit[None, :] - aa[:, None]] = np.inf   # out of reach
-            r, c = _smallest(key, CANDIDATES)
+        """(face rows, person columns) worth comparing face by face: the CANDIDATES people
+        nearest each face (by centre) among those in reach, looked for in the PROBES cells
+        of people nearest it when there are cells."""
+        rows, cols = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+        step = FACE_CHUNK * (8 if self.cells else 1)
+        for start in range(0, len(vecs), step):
+            block = vecs[start:start + step]
+            r, c = self._nearest_people(block) if self.cells else self._nearest(block)[:2]
             rows.append(r + start)
             cols.append(self.scored[c])
         return np.concatenate(rows), np.concatenate(cols)
+
+    def _nearest(self, block: np.ndarray, among: np.ndarray | None = None):
+        """(rows, indexes into `among` (default: every scored person), keys) of each face's
+        CANDIDATES nearest centres in reach; key: the squared distance less the face's."""
+        among = slice(None) if among is None else among
+        key = self.cc[among][None, :] - 2.0 * (block @ self.centres[among].T)
+        self.looked += key.size
+        aa = (block * block).sum(1)
+        key[key >= self.limit[among][None, :] - aa[:, None]] = np.inf         # out of reach
+        return _smallest(key, CANDIDATES)
+
+    def _nearest_people(self, block: np.ndarray):
+        """As _nearest, looking only in the PROBES cells with the nearest middles."""
+        d = self.cell_cc[None, :] - 2.0 * (block @ self.cell_middles.T)
+        probes = min(PROBES, len(self.cells))
+        probe = (np.argpartition(d, probes - 1, axis=1)[:, :probes]
+                 if probes < len(self.cells) else np.argsort(d, axis=1))
+        order = np.argsort(probe.ravel(), kind="stable")        # the faces of each cell
+        faces_of = np.split(order // probes,
+                            np.searchsorted(probe.ravel()[order], np.arange(1, len(self.cells))))
+        rows, cols, keys = [], [], []
+        for people, faces in zip(self.cells, faces_of, strict=True):
+            if len(faces):
+                r, c, k = self._nearest(block[faces], people)
+                rows.append(faces[r])
+                cols.append(people[c])
+                keys.append(k)
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        rows, cols, keys = np.concatenate(rows), np.concatenate(cols), np.concatenate(keys)
+        order = np.lexsort((keys, rows))                    # each face's nearest first
+        rows, cols = rows[order], cols[order]
+        head = np.searchsorted(rows, rows, side="left")
+        keep = np.arange(len(rows)) - head < CANDIDATES
+        return rows[keep], cols[keep]
 
     def score(self, vecs: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Mean distance from each pair's face to its person's K nearest faces."""
@@ -124,8 +170,37 @@ class _Scorer:
         return out
 
 
-def _smallest(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, columns) of each row's k smallest finite values. The k smallest lie in the k
+def _cells(centres: np.ndarray, rounds: int = 8) -> list[np.ndarray]:
+    """The people's centres in about sqrt(people) cells of near ones, none over 1.5 times
+    the mean size (k-means, started from evenly spread centres so the cells are the same
+    every time, then each centre to its nearest middle with room: plain k-means makes a few
+    huge cells of scattered centres, and a face looking there compares with most people)."""
+    n = len(centres)
+    k = int(np.ceil(np.sqrt(n)))
+    middles = centres[(np.arange(k) * (n / k)).astype(np.int64)].copy()
+    for _ in range(rounds):
+        cell = (((middles * middles).sum(1))[None, :] - 2.0 * centres @ middles.T).argmin(1)
+        for c in range(k):
+            mine = cell == c
+            if mine.any():
+                middles[c] = centres[mine].mean(0)
+    d = ((middles * middles).sum(1))[None, :] - 2.0 * centres @ middles.T
+    room = np.full(k, int(np.ceil(1.5 * n / k)))
+    cell = np.full(n, -1)
+    left = n
+    for at in np.argsort(d, axis=None, kind="stable").tolist():
+        i, c = divmod(at, k)
+        if cell[i] < 0 and room[c]:
+            cell[i] = c
+            room[c] -= 1
+            left -= 1
+            if not left:
+                break
+    return [p for p in (np.flatnonzero(cell == c) for c in range(k)) if len(p)]
+
+
+def _smallest(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(rows, columns, values) of each row's k smallest finite values. The k smallest lie in the k
     column blocks with the smallest minima, so only those blocks are ranked: about
     sqrt(columns) blocks of sqrt(columns), not a selection over every column of every row."""
     n, width = values.shape
@@ -135,7 +210,7 @@ def _smallest(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         if blocks * size > width:
             values = np.pad(values, ((0, 0), (0, blocks * size - width)),
                             constant_values=np.inf)
-        if blocks > k:
+        if blocks > 2 * k:
             lows = values.reshape(n, blocks, size).min(2)
             top = np.argpartition(lows, k - 1, axis=1)[:, :k]
             idx = (top[:, :, None] * size + np.arange(size)).reshape(n, -1)
@@ -148,7 +223,7 @@ def _smallest(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     else:
         columns = np.broadcast_to(np.arange(width), values.shape)
     ok = np.isfinite(values)
-    return np.nonzero(ok)[0], columns[ok]
+    return np.nonzero(ok)[0], columns[ok], values[ok]
 
 
 def _spread(vecs: np.ndarray) -> np.ndarray:
@@ -190,9 +265,10 @@ def assign(faces: list[Candidate], people: dict[int, Members],
         rows, cols = scorer.pairs(vecs)
         scores = scorer.score(vecs, rows, cols)
     pids = scorer.pids
-    for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
-        f = faces[i]
-        if pids[j] in banned.get(f.face_id, ()) or pids[j] in at_spot.get(f.spot, ()):
+    ruled = [i for i, f in enumerate(faces) if f.face_id in banned or f.spot in at_spot]
+    for k in np.flatnonzero(np.isin(rows, ruled)).tolist():
+        f, pid = faces[rows[k]], pids[cols[k]]
+        if pid in banned.get(f.face_id, ()) or pid in at_spot.get(f.spot, ()):
             scores[k] = np.inf
     # per face, its best and second-best person (ties: the first person, as argmin)
     order = np.lexsort((cols, scores, rows))
