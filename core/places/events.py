@@ -218,8 +218,7 @@ def update_events(catalog: Catalog, *, force: bool = False) -> int | None:
             else:
                 ids, times, lat, lon, labels, home = (part.ids, part.times, part.lat, part.lon,
                                                       part.labels, part.home)
-            own = file_places(conn, ids.tolist())
-            own = {fid: p for fid, p in own.items() if not p.inferred}
+            own = _own_places(conn, ids, whole=part is None)
         finally:
             conn.execute("COMMIT")
     events, inferred = _describe(ids, times, lat, lon, labels, own, home)
@@ -233,6 +232,21 @@ def update_events(catalog: Catalog, *, force: bool = False) -> int | None:
                           _State(seq, home, int(state.get(_HOME_BASE_KEY, 0)), part.drift),
                           part.stretches, part.gone)
     return count if part.stretches else None     # None: no event's files changed
+
+
+def _own_places(conn: Connection, ids: np.ndarray, *, whole: bool) -> dict[int, FilePlace]:
+    """The GPS places of these files. For the whole timeline one pass over the table in its
+    own order: a million lookups by id in time order cost more than the scan (4 s against
+    ~1 s at 1M files), and grew faster than the library."""
+    if not whole:
+        return {f: p for f, p in file_places(conn, ids.tolist()).items() if not p.inferred}
+    rows = conn.execute("SELECT file_id, place, region, country, country_code, distance_km, "
+                        "spellings FROM file_places WHERE source = 'gps'").fetchall()
+    wanted = np.zeros(max(int(ids.max(initial=0)), max((r[0] for r in rows), default=0)) + 1,
+                      bool)
+    wanted[ids] = True
+    return {r[0]: FilePlace(r[1], r[2], r[3], r[4], False, r[5], r[6])
+            for r in rows if wanted[r[0]]}
 
 
 @dataclass(frozen=True)
