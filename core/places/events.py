@@ -424,13 +424,17 @@ def _describe(ids, times, lat, lon, labels, own: dict[int, FilePlace],
         events.append((float(times[chunk[0]]), float(times[chunk[-1]]), len(members),
                        len(located), *place, e_lat, e_lon, away))
         if located:
-            at = np.array([times[i] for i, _ in located])
-            blind = [(i, f) for i, f in zip(chunk.tolist(), members) if f not in own]
-            nearest = nearest_in_time(at, times[[i for i, _ in blind]])
-            for (_, f), j in zip(blind, nearest.tolist()):
-                p = located[j][1]
-                inferred[f] = FilePlace(p.place, p.region, p.country, p.country_code, True,
-                                        spellings=p.spellings)
+            at = times[[i for i, _ in located]]
+            unplaced = np.array([f not in own for f in members])
+            blind = ids[chunk[unplaced]].tolist()
+            nearest = nearest_in_time(at, times[chunk[unplaced]])
+            taken: dict[int, FilePlace] = {}     # one (immutable) place per located member
+            for f, j in zip(blind, nearest.tolist(), strict=True):
+                if j not in taken:
+                    p = located[j][1]
+                    taken[j] = FilePlace(p.place, p.region, p.country, p.country_code, True,
+                                         spellings=p.spellings)
+                inferred[f] = taken[j]
     return events, inferred
 
 
