@@ -218,8 +218,7 @@ def update_events(catalog: Catalog, *, force: bool = False) -> int | None:
             else:
                 ids, times, lat, lon, labels, home = (part.ids, part.times, part.lat, part.lon,
                                                       part.labels, part.home)
-            own = file_places(conn, ids.tolist())
-            own = {fid: p for fid, p in own.items() if not p.inferred}
+            own = _own_places(conn, ids, whole=part is None)
         finally:
             conn.execute("COMMIT")
     events, inferred = _describe(ids, times, lat, lon, labels, own, home)
@@ -233,6 +232,21 @@ def update_events(catalog: Catalog, *, force: bool = False) -> int | None:
                           _State(seq, home, int(state.get(_HOME_BASE_KEY, 0)), part.drift),
                           part.stretches, part.gone)
     return count if part.stretches else None     # None: no event's files changed
+
+
+def _own_places(conn: Connection, ids: np.ndarray, *, whole: bool) -> dict[int, FilePlace]:
+    """The GPS places of these files. For the whole timeline one pass over the table in its
+    own order: a million lookups by id in time order cost more than the scan (4 s against
+    ~1 s at 1M files), and grew faster than the library."""
+    if not whole:
+        return {f: p for f, p in file_places(conn, ids.tolist()).items() if not p.inferred}
+    rows = conn.execute("SELECT file_id, place, region, country, country_code, distance_km, "
+                        "spellings FROM file_places WHERE source = 'gps'").fetchall()
+    wanted = np.zeros(max(int(ids.max(initial=0)), max((r[0] for r in rows), default=0)) + 1,
+                      bool)
+    wanted[ids] = True
+    return {r[0]: FilePlace(r[1], r[2], r[3], r[4], False, r[5], r[6])
+            for r in rows if wanted[r[0]]}
 
 
 @dataclass(frozen=True)
@@ -410,14 +424,30 @@ def _describe(ids, times, lat, lon, labels, own: dict[int, FilePlace],
         events.append((float(times[chunk[0]]), float(times[chunk[-1]]), len(members),
                        len(located), *place, e_lat, e_lon, away))
         if located:
-            at = np.array([times[i] for i, _ in located])
-            for i, f in zip(chunk.tolist(), members):
-                if f not in own:
-                    j = int(np.argmin(np.abs(at - times[i])))
+            at = times[[i for i, _ in located]]
+            unplaced = np.array([f not in own for f in members])
+            blind = ids[chunk[unplaced]].tolist()
+            nearest = nearest_in_time(at, times[chunk[unplaced]])
+            taken: dict[int, FilePlace] = {}     # one (immutable) place per located member
+            for f, j in zip(blind, nearest.tolist(), strict=True):
+                if j not in taken:
                     p = located[j][1]
-                    inferred[f] = FilePlace(p.place, p.region, p.country, p.country_code, True,
-                                            spellings=p.spellings)
+                    taken[j] = FilePlace(p.place, p.region, p.country, p.country_code, True,
+                                         spellings=p.spellings)
+                inferred[f] = taken[j]
     return events, inferred
+
+
+def nearest_in_time(at: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """For each time in t, the index in `at` (sorted ascending) of the nearest time, the first
+    such index on a tie: argmin(|at - t|) by binary search, not a scan of `at` per time (an
+    event of thousands of photos made that quadratic)."""
+    right = np.searchsorted(at, t, side="left")             # first at >= t
+    left = np.maximum(right - 1, 0)
+    left = np.searchsorted(at, at[left], side="left")       # the first of equal times
+    right = np.minimum(right, len(at) - 1)
+    take_left = np.abs(t - at[left]) <= np.abs(at[right] - t)
+    return np.where(take_left, left, right)
 
 
 def _store(conn: Connection, events, ids, labels, inferred, state: _State,

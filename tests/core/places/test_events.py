@@ -184,3 +184,38 @@ def test_titles_of_some_events_read_only_theirs_and_take_a_known_home(catalog):
         assert event_titles(conn, [2]) == {2: "Norway trip"}
         assert event_titles(conn, ["1"]) == {1: "Kyoto"} and event_titles(conn, []) == {}
         assert event_titles(conn, [2], home="Norway") == {2: "Norway"}
+
+
+def test_nearest_located_member_is_argmin_ties_to_the_first():
+    from core.places.events import nearest_in_time
+
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        at = np.sort(rng.integers(0, 40, rng.integers(1, 30)).astype(float))
+        t = rng.integers(-5, 45, rng.integers(0, 30)).astype(float)
+        want = [int(np.argmin(np.abs(at - x))) for x in t]
+        assert nearest_in_time(at, t).tolist() == want
+
+
+def test_places_are_inferred_with_one_search_per_event_not_per_photo(monkeypatch):
+    """A long event (thousands of photos, half without GPS) cost a scan of its located
+    photos per photo without: quadratic in the event's size."""
+    from core.places import events
+    from core.places.store import FilePlace
+
+    calls = []
+    real = events.nearest_in_time
+    monkeypatch.setattr(events, "nearest_in_time",
+                        lambda at, t: calls.append(len(t)) or real(at, t))
+    n = 4000
+    ids = np.arange(1, n + 1)
+    times = 1_700_000_000.0 + np.arange(n) * 60.0            # one session, one event each
+    times[n // 2:] += 2 * DAY
+    lat = np.where(ids % 2 == 0, HOME[0], NAN)
+    lon = np.where(ids % 2 == 0, HOME[1], NAN)
+    labels = segment(times, lat, lon, HOME)
+    own = {int(f): FilePlace("Munich", "Bavaria", "Germany", "DE", False)
+           for f in ids[ids % 2 == 0]}
+    _, inferred = events._describe(ids, times, lat, lon, labels, own, HOME)
+    assert len(inferred) == n // 2 and all(p.place == "Munich" for p in inferred.values())
+    assert calls == [n // 4, n // 4]                          # two events, one call each
