@@ -21,6 +21,7 @@ from PySide6.QtGui import QImage, QPixmap
 
 from core.media.images import register_heif
 from core.media.thumbnails import cached_thumbnail_path, ensure_thumbnail
+from core.pipeline.workers import lower_thread_priority
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,9 @@ def _pil_to_qimage(img) -> QImage:
     img = img.convert("RGB")
     data = img.tobytes("raw", "RGB")
     qimg = QImage(data, img.width, img.height, 3 * img.width, QImage.Format_RGB888)
-    return qimg.copy()  # own the pixels: `data` goes away with this frame
+    # a copy that owns its pixels (`data` goes away with this frame), in the format a pixmap
+    # holds: QPixmap.fromImage on the GUI thread then converts nothing
+    return qimg.convertToFormat(QImage.Format_RGB32)
 
 
 def _cached_thumbnail(req: ThumbRequest, size: int, paths) -> str | None:
@@ -101,6 +104,7 @@ class _Worker(QRunnable):
         self.loader = loader
 
     def run(self) -> None:
+        lower_thread_priority()   # decoding yields to the GUI thread that paints what it makes
         loader = self.loader
         while True:
             req = loader._pop()
