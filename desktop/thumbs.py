@@ -17,7 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal, Slot
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage, QImageReader, QPixmap
 
 from core.media.images import register_heif
 from core.media.thumbnails import cached_thumbnail_path, ensure_thumbnail
@@ -47,6 +47,23 @@ def _pil_to_qimage(img) -> QImage:
     return qimg.convertToFormat(QImage.Format_RGB32)
 
 
+def _read_with_qt(path: str, size: int) -> QImage | None:
+    """A cached thumbnail (a small JPEG) read by Qt: one call that lets go of the GIL for
+    the whole read, where Pillow's open, decode and conversions run Python throughout and held
+    the GUI thread's next paint while a page of thumbnails decoded. None when Qt cannot
+    read it (Pillow then tries)."""
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)
+    full = reader.size()
+    if full.isValid() and max(full.width(), full.height()) > size:
+        reader.setScaledSize(full.scaled(size, size, Qt.KeepAspectRatio))
+    qimg = reader.read()
+    if qimg.isNull():
+        log.debug("Qt cannot read %s (%s); trying Pillow", path, reader.errorString())
+        return None
+    return qimg.convertToFormat(QImage.Format_RGB32)
+
+
 def _cached_thumbnail(req: ThumbRequest, size: int, paths) -> str | None:
     """The pipeline's on-disk thumbnail for this file, made now (and kept for next time) when
     the pipeline has not reached the file yet. None when there is no cache to use."""
@@ -67,6 +84,9 @@ def decode_thumbnail(req: ThumbRequest, size: int = THUMB_PX, paths=None) -> QIm
 
     cached = _cached_thumbnail(req, size, paths)
     if cached:
+        qimg = _read_with_qt(cached, size)
+        if qimg is not None:
+            return qimg
         with Image.open(cached) as img:
             img.thumbnail((size, size))
             return _pil_to_qimage(img)

@@ -132,3 +132,50 @@ def test_the_status_counts_are_read_once_at_a_time_and_less_often_when_dear(
     # 0.3 s a read: polled at most 5% of the time
     assert area._timer.interval() >= int(0.3 / status_area.COUNTS_COST_SHARE * 1000)
     assert area.counts.text()
+
+
+def test_a_cached_thumbnail_is_read_by_qt_not_pillow(paths, qapp, monkeypatch):
+    """Pillow's open, decode and conversions run Python throughout, holding the GIL the GUI
+    thread needs for its next paint; Qt reads a cached thumbnail in one call that lets go of
+    it. Pillow stays for what Qt cannot read."""
+    import PIL.Image
+
+    from core.media.thumbnails import thumbnail_path
+
+    h = "ab" * 16
+    cached = thumbnail_path(paths, h, 256)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (256, 170), (20, 30, 220)).save(cached)
+    opened = []
+    real_open = PIL.Image.open
+    monkeypatch.setattr(PIL.Image, "open", lambda *a, **k: (opened.append(a), real_open(*a, **k))[1])
+    img = decode_thumbnail(ThumbRequest(1, "/gone/a.jpg", "photo", h), 256, paths)
+    assert (img.width(), img.height(), img.format()) == (256, 170, QImage.Format_RGB32)
+    assert img.pixelColor(50, 50).blue() > 180
+    assert opened == []
+    small = decode_thumbnail(ThumbRequest(1, "/gone/a.jpg", "photo", h), 128, paths)
+    assert (small.width(), small.height()) == (128, 85)
+    cached.write_bytes(b"not a jpeg")          # Qt cannot: Pillow is asked, and says why
+    with pytest.raises(OSError):
+        decode_thumbnail(ThumbRequest(1, "/gone/a.jpg", "photo", h), 256, paths)
+    assert opened
+
+
+@linux_only
+def test_the_probe_tells_the_apps_part_of_a_stall_from_the_machines(qtbot):
+    """A stall less the GUI thread's wait for a core: a thread that blocks (the GIL, a lock, a
+    sleep) keeps all of its stall; one that waits for a busy machine's core does not."""
+    from PySide6.QtCore import QTimer
+
+    from desktop.latency import LatencyProbe, run_queue_ms
+
+    assert run_queue_ms() is not None
+    probe = LatencyProbe(10)
+    probe.start()
+    QTimer.singleShot(30, lambda: time.sleep(0.08))     # the GUI thread blocked 80 ms
+    qtbot.wait(200)
+    probe.stop()
+    assert len(probe.queued) == len(probe.gaps)
+    assert probe.worst_ms >= 70
+    assert probe.worst_off_queue_ms is not None
+    assert 70 <= probe.worst_off_queue_ms <= probe.worst_ms + 0.01
