@@ -85,7 +85,7 @@ class StatusArea(QFrame):
         # Counts change as the indexer writes; a cheap read in a worker every few seconds.
         self._timer = QTimer(self)
         self._timer.setInterval(COUNTS_EVERY_MS)
-        self._timer.timeout.connect(self.refresh_counts)
+        self._timer.timeout.connect(self._poll)
         self._counting_since: float | None = None   # a read of the counts is on its way
         self._count_again = False                   # ... and one more was asked meanwhile
         self._timer.start()
@@ -147,6 +147,10 @@ class StatusArea(QFrame):
         self._counting_since = time.perf_counter()
         run_async(library_status, self.services.catalog, on_done=self._counts_read,
                   on_error=self._counts_failed)
+
+    def _poll(self) -> None:
+        if self._counting_since is None:   # a read on its way is as fresh as the poll's
+            self.refresh_counts()
 
     def _counted(self) -> None:
         took = time.perf_counter() - (self._counting_since or time.perf_counter())

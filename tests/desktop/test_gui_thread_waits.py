@@ -120,7 +120,8 @@ class _Slow:
 def test_the_status_counts_are_read_once_at_a_time_and_less_often_when_dear(
         win, qtbot, monkeypatch):
     area = win.status_area
-    qtbot.waitUntil(lambda: area._counting_since is None, timeout=5000)  # the first read
+    qtbot.waitUntil(lambda: bool(area.counts.text()) and area._counting_since is None,
+                    timeout=5000)   # the first read, a second after the window opened
     slow = _Slow(status_area.library_status, 0.3)
     monkeypatch.setattr(status_area, "library_status", slow)
     for _ in range(5):            # the 4 s poll and libraryChanged, while a read runs
@@ -132,6 +133,11 @@ def test_the_status_counts_are_read_once_at_a_time_and_less_often_when_dear(
     # 0.3 s a read: polled at most 5% of the time
     assert area._timer.interval() >= int(0.3 / status_area.COUNTS_COST_SHARE * 1000)
     assert area.counts.text()
+    area.refresh_counts()
+    area._poll()                  # the poll's tick while a read is on its way: no read more
+    qtbot.waitUntil(lambda: slow.calls == 3 and area._counting_since is None, timeout=5000)
+    qtbot.wait(100)
+    assert slow.calls == 3
 
 
 def test_a_cached_thumbnail_is_read_by_qt_not_pillow(paths, qapp, monkeypatch):
@@ -172,10 +178,11 @@ def test_the_probe_tells_the_apps_part_of_a_stall_from_the_machines(qtbot):
     assert run_queue_ms() is not None
     probe = LatencyProbe(10)
     probe.start()
-    QTimer.singleShot(30, lambda: time.sleep(0.08))     # the GUI thread blocked 80 ms
-    qtbot.wait(200)
+    QTimer.singleShot(30, lambda: time.sleep(0.1))     # the GUI thread blocked 100 ms
+    qtbot.wait(250)
     probe.stop()
     assert len(probe.queued) == len(probe.gaps)
-    assert probe.worst_ms >= 70
+    assert probe.worst_ms >= 85
+    # the sleep stays; what the thread then waited for a core (a loaded machine) does not
     assert probe.worst_off_queue_ms is not None
-    assert 70 <= probe.worst_off_queue_ms <= probe.worst_ms + 0.01
+    assert 85 - 1000 * max(probe.queued) <= probe.worst_off_queue_ms <= probe.worst_ms + 0.01
