@@ -27,7 +27,7 @@ def paint_on_gui_thread() -> None:
     """Qt's raster painter splits a fill of more than ~100 lines (the grid's background, a
     Fusion scrollbar) over its GUI thread pool and waits on a latch for the pool's threads. On
     a busy machine those threads wait for a core, and the GUI thread with them: a quarter of
-    a page-down's wall time at 1M (docs/BENCHMARKS.md, "Paging stalls"). Painted here, a
+    its samples while paging at 1M (docs/BENCHMARKS.md, "Paging stalls"). Painted here, a
     fill costs the GUI thread well under a millisecond. Qt reads this once, at its first
     pooled fill: it must be set before anything is painted (a user's own setting stays)."""
     os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")

@@ -27,7 +27,7 @@ _KEYS = {
 # rows taken from the cursor at a time: no more than CPython keeps freed small tuples for
 # reuse (2,000 of each size), so each chunk's row tuples are the last chunk's, reused. At
 # 20,000 each chunk made 18,000 new ones, and the collector ran ~1,150 times over a million
-# rows, 140-240 ms in all, each pass holding the GIL the GUI thread waited for.
+# rows, 100-250 ms in all, each pass holding the GIL the GUI thread waited for.
 CHUNK = 2_000
 
 
