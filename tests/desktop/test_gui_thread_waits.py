@@ -21,7 +21,7 @@ from desktop.thumbs import ThumbnailLoader, ThumbRequest, decode_thumbnail
 from desktop.workers import pool, run_async
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"),
-                                reason="a nice value per thread is Linux's")
+                                reason="a POSIX nice value per thread: Linux's alone")
 
 
 def test_painting_starts_no_pooled_threads(tmp_path):
