@@ -1,8 +1,8 @@
 """Every cost that grows with the library, at 10k, 100k and 1M files, and how it grows.
 
     .venv/bin/python -m benchmarks.bench_scale [--sizes 10000,100000,1000000] [--seed 1]
-        [--only app,search,rescan,people,events,dupes,plan,review] [--queries 60]
-        [--cache DIR] [--json PATH]
+        [--only app,search,rescan,people,events,dupes,plan,review,paging] [--queries 60]
+        [--paging-runs 5] [--cache DIR] [--json PATH]
 
 Each size's catalog is built once (benchmarks/scale_catalog.py: through the migrations, bulk
 inserts, no image decoded; 100k in ~2 min, 1M in ~27 min on 2 cores) and kept under
@@ -17,6 +17,10 @@ Rows (seconds unless said):
   first screen             window created -> every visible cell has its thumbnail
   paging stall             worst event-loop stall over 100 page-downs of the grid (ms), and
                            the GUI thread's CPU per page-down (what load does not change)
+  paging, median of runs   `paging` (not in the default steps): the app started --paging-runs
+                           times, each its own process; the median and the worst of the
+                           worst stalls of `app`'s 100 page-downs (a big library's ids still
+                           being read), then of 100 more once every row is in (ms)
   People/Collections/Duplicates page   the page opened from the left bar: until its list is
                            shown (s), and the worst GUI stall meanwhile (ms)
   search p50/p95           core.search.search, CLIP + words + meaning, relevance floor off;
@@ -51,6 +55,7 @@ import math
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,13 +66,26 @@ REPO = Path(__file__).resolve().parents[1]
 # outside the checkout: the catalogs hold absolute paths, and nothing in the checkout may
 # reach outside it (tests/test_architecture.py)
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "shoebox-bench-scale"
-STEPS = ("app", "search", "rescan", "people", "events", "dupes", "plan", "review")
+STEPS = ("app", "search", "rescan", "people", "events", "dupes", "plan", "review", "paging")
+DEFAULT_STEPS = STEPS[:-1]   # paging repeats the app's page-downs, for a steadier figure
 ROWS = [  # (key, label, unit)
     ("rss_start_mb", "app RSS after start", "MB"),
     ("rss_search_mb", "app RSS after a search", "MB"),
     ("first_screen_s", "first screen", "s"),
     ("page_stall_ms", "paging stall (worst)", "ms"),
     ("page_cpu_ms", "paging GUI CPU per page", "ms"),
+    ("page_off_queue_ms", "paging stall less the GUI thread's wait for a core", "ms"),
+    ("paging_stall_median_ms", "paging stall, median of runs", "ms"),
+    ("paging_stall_max_ms", "paging stall, worst of runs", "ms"),
+    ("paging_cpu_median_ms", "paging GUI CPU per page, median of runs", "ms"),
+    ("paging_off_queue_median_ms", "paging stall less the wait for a core, median of runs",
+     "ms"),
+    ("paging_loaded_stall_median_ms", "paging stall once every row is in, median of runs", "ms"),
+    ("paging_loaded_stall_max_ms", "paging stall once every row is in, worst of runs", "ms"),
+    ("paging_loaded_off_queue_median_ms",
+     "paging stall once every row is in, less the wait for a core, median of runs", "ms"),
+    ("paging_loaded_cpu_median_ms", "paging GUI CPU per page once every row is in, median",
+     "ms"),
     ("people_page_s", "People page shown", "s"),
     ("people_page_stall_ms", "People page worst stall", "ms"),
     ("people_page_show_stall_ms", "People page worst stall once found", "ms"),
@@ -94,6 +112,8 @@ ROWS = [  # (key, label, unit)
     ("review_p95_ms", "review keypress p95", "ms"),
     ("review_max_ms", "review keypress max", "ms"),
     ("review_cpu_max_ms", "review keypress GUI CPU max", "ms"),
+    ("review_off_queue_p95_ms", "review keypress p95 less the wait for a core", "ms"),
+    ("review_off_queue_max_ms", "review keypress max less the wait for a core", "ms"),
 ]
 
 
@@ -182,6 +202,31 @@ def run_app(home: Path, out: dict) -> None:
     out.update({k: v for k, v in r.items() if k not in ("search_error", "rows")})
     if r.get("search_error"):
         log(f"   the app's search failed: {r['search_error']}")
+
+
+def run_paging(home: Path, runs: int, out: dict) -> None:
+    got = []
+    for _ in range(runs):
+        r = _subprocess(home, "paging")
+        if "failed" in r:
+            out["paging_failed"] = r["failed"]
+            return
+        got.append(r)
+        log(f"   paging stall {r['page_stall_ms']:.1f} ms (less the wait for a core "
+            f"{r['page_off_queue_ms'] or float('nan'):.1f}; {r['page_rows']:,} rows), once every "
+            f"row is in {r['page_loaded_stall_ms']:.1f} ms "
+            f"({r['page_loaded_off_queue_ms'] or float('nan'):.1f}); load "
+            f"{os.getloadavg()[0]:.1f}")
+    out.pop("paging_failed", None)
+    for key, name in (("page", "paging"), ("page_loaded", "paging_loaded")):
+        stalls = [r[f"{key}_stall_ms"] for r in got]
+        out[f"{name}_stall_median_ms"] = statistics.median(stalls)
+        out[f"{name}_stall_max_ms"] = max(stalls)
+        out[f"{name}_cpu_median_ms"] = statistics.median(r[f"{key}_cpu_ms"] for r in got)
+        out[f"{name}_stall_runs_ms"] = [round(x, 1) for x in stalls]
+        off = [r[f"{key}_off_queue_ms"] for r in got if r.get(f"{key}_off_queue_ms") is not None]
+        if off:
+            out[f"{name}_off_queue_median_ms"] = statistics.median(off)
 
 
 def _subprocess(home: Path, *args: str, timeout: float | None = None) -> dict:
@@ -347,7 +392,8 @@ def run_review(catalog, home: Path, built, settings, out: dict) -> None:
         return
     out.update(review_moves=r["moves"], review_units=r["units"], review_show_s=r["show_s"],
                review_p95_ms=r["p95_ms"], review_max_ms=r["max_ms"],
-               review_cpu_max_ms=r["cpu_max_ms"])
+               review_cpu_max_ms=r["cpu_max_ms"], review_off_queue_p95_ms=r["off_queue_p95_ms"],
+               review_off_queue_max_ms=r["off_queue_max_ms"])
     for key, (p95, mx, cpu_p95, cpu_mx) in r["by_key"].items():   # which key costs what
         log(f"   {key:<16} wall p95 {p95:6.1f} / max {mx:6.1f} ms;  GUI CPU p95 {cpu_p95:5.1f} "
             f"/ max {cpu_mx:5.1f} ms")
@@ -355,7 +401,7 @@ def run_review(catalog, home: Path, built, settings, out: dict) -> None:
 
 
 def measure(cache: Path, n: int, seed: int, only: list[str], n_queries: int,
-            dupes_limit: float = 900) -> dict:
+            dupes_limit: float = 900, paging_runs: int = 5) -> dict:
     from core.catalog import Catalog
     from core.config import Paths
 
@@ -387,6 +433,8 @@ def measure(cache: Path, n: int, seed: int, only: list[str], n_queries: int,
                 run_plan(catalog, settings, out)
             elif step == "review":
                 run_review(catalog, home, built, settings, out)
+            elif step == "paging":
+                run_paging(home, paging_runs, out)
             out[f"load_{step}"] = round(os.getloadavg()[0], 1)
             log(f"   {step} done in {time.perf_counter() - t:.1f} s")
             mine.update({k: v for k, v in out.items() if before.get(k, mine) != v})
@@ -438,12 +486,14 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10000,100000,1000000")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--only", default=",".join(STEPS),
+    ap.add_argument("--only", default=",".join(DEFAULT_STEPS),
                     help=f"comma-separated steps: {','.join(STEPS)}")
     ap.add_argument("--queries", type=int, default=60)
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     ap.add_argument("--dupes-limit", type=float, default=900,
                     help="seconds the near-duplicate search may run before it is stopped")
+    ap.add_argument("--paging-runs", type=int, default=5,
+                    help="app starts the paging step measures (each its own process)")
     ap.add_argument("--build-only", action="store_true", help="build the catalogs, measure nothing")
     ap.add_argument("--json", type=Path, help="write every size's figures here")
     args = ap.parse_args(argv)
@@ -461,7 +511,7 @@ def main(argv=None) -> int:
     results = {}
     for n in sizes:
         results[n] = measure(args.cache, n, args.seed, [] if args.build_only else only,
-                             args.queries, args.dupes_limit)
+                             args.queries, args.dupes_limit, args.paging_runs)
     log("\n" + table(results))
     for n in sizes:
         r = results[n]

@@ -2,6 +2,8 @@
 resident memory is the app's alone. Prints one JSON line.
 
     python -m benchmarks.scale_app HOME app      first screen, paging stall, RSS, a search
+    python -m benchmarks.scale_app HOME paging   the paging stall alone: while a big library's
+                                                 ids are read, as `app` pages, then once in
     python -m benchmarks.scale_app HOME review PLAN_ID   the Reorganize review's keypresses
     python -m benchmarks.scale_app HOME dupes    core.search.duplicates (bench_scale limits it)
 
@@ -45,13 +47,34 @@ def wait(cond, timeout: float) -> bool:
     return False
 
 
-def app_run(home: Path, query: str) -> dict:
+def page_down(grid, pages: int = 100) -> tuple[float, float, float | None]:
+    """Page the grid down `pages` times, 20 ms apart: (the event loop's worst stall, the GUI
+    thread's CPU per page-down, the worst stall less the GUI thread's wait for a core in it:
+    the app's part on a loaded machine; None off Linux), ms."""
     from PySide6.QtCore import QCoreApplication
+
+    from desktop.latency import LatencyProbe
+
+    probe = LatencyProbe(10)
+    probe.start()
+    bar = grid.verticalScrollBar()
+    cpu0 = time.thread_time()
+    for _ in range(pages):
+        bar.setValue(bar.value() + bar.pageStep())
+        end = time.perf_counter() + 0.02
+        while time.perf_counter() < end:
+            QCoreApplication.processEvents()
+            time.sleep(0.001)
+    probe.stop()
+    return probe.worst_ms, (time.thread_time() - cpu0) / pages * 1000, probe.worst_off_queue_ms
+
+
+def open_app(home: Path, out: dict):
+    """The app's window on HOME, shown, until its first screen: (services, window)."""
     from PySide6.QtWidgets import QApplication
 
     from core.config import Paths, Settings
     from desktop.app import create_window
-    from desktop.latency import LatencyProbe
     from desktop.services import Services
 
     app = QApplication.instance() or QApplication(sys.argv)  # noqa: F841 - kept alive
@@ -59,7 +82,7 @@ def app_run(home: Path, query: str) -> dict:
     # a start as after a session that ended in the library (the last run ended on Duplicates,
     # and the window opens on the page it was closed on)
     (home / "window.ini").unlink(missing_ok=True)
-    out = {"rss_before_mb": rss_mb()}
+    out["rss_before_mb"] = rss_mb()
     t0 = time.perf_counter()
     services = Services(paths, Settings.load(paths))
     win = create_window(services, start_background=False, welcome=False)
@@ -75,22 +98,37 @@ def app_run(home: Path, query: str) -> dict:
     ok = wait(first_screen, 120)
     out["first_screen_s"] = time.perf_counter() - t0 if ok else float("nan")
     out["rows"] = model.rowCount()
+    return services, win
+
+
+def paging_run(home: Path) -> dict:
+    """`app`'s page-downs (a second after the first screen: a big library's ids are still
+    being read), then as many again once every row is in (a million rows laid out)."""
+    out: dict = {}
+    _services, win = open_app(home, out)
+    grid = win.library.grid
+    wait(lambda: False, 1.0)
+    out["page_stall_ms"], out["page_cpu_ms"], out["page_off_queue_ms"] = page_down(grid)
+    out["page_rows"] = win.library.model.rowCount()     # a big library's first rows only
+    ok = wait(lambda: win.library.rows_loaded, 300)
+    wait(lambda: False, 1.0)
+    grid.scrollToTop()
+    wait(lambda: False, 0.5)
+    out["page_loaded_stall_ms"], out["page_loaded_cpu_ms"], out["page_loaded_off_queue_ms"] = \
+        page_down(grid) if ok else (float("nan"), float("nan"), None)
+    out["page_loaded_rows"] = win.library.model.rowCount()
+    return out
+
+
+def app_run(home: Path, query: str) -> dict:
+    from desktop.latency import LatencyProbe
+
+    out: dict = {}
+    services, win = open_app(home, out)
+    grid = win.library.grid
     wait(lambda: False, 1.0)              # what start leaves running settles
     out["rss_start_mb"] = rss_mb()
-    probe = LatencyProbe(10)
-    probe.start()
-    bar = grid.verticalScrollBar()
-    cpu0 = time.thread_time()
-    pages = 100
-    for _ in range(pages):
-        bar.setValue(bar.value() + bar.pageStep())
-        end = time.perf_counter() + 0.02
-        while time.perf_counter() < end:
-            QCoreApplication.processEvents()
-            time.sleep(0.001)
-    probe.stop()
-    out["page_stall_ms"] = probe.worst_ms
-    out["page_cpu_ms"] = (time.thread_time() - cpu0) / pages * 1000
+    out["page_stall_ms"], out["page_cpu_ms"], out["page_off_queue_ms"] = page_down(grid)
     # a search typed in the search bar, as a person does: CLIP + words + meaning
     ctl = win.search
     t1 = time.perf_counter()
@@ -145,7 +183,8 @@ def review_run(home: Path, plan_id: int) -> dict:
     paths = Paths(home)
     r = measure(None, paths, Settings.load(paths), plan_id)
     return {k: r[k] for k in ("moves", "units", "show_s", "p50_ms", "p95_ms", "max_ms",
-                              "cpu_p95_ms", "cpu_max_ms", "slowest", "by_key")}
+                              "cpu_p95_ms", "cpu_max_ms", "off_queue_p95_ms",
+                              "off_queue_max_ms", "slowest", "by_key")}
 
 
 def dupes_run(home: Path) -> dict:
@@ -167,6 +206,8 @@ def main(argv: list[str]) -> int:
     os.environ["SHOEBOX_HOME"] = str(home)
     if mode == "app":
         out = app_run(home, argv[2] if len(argv) > 2 else "dog on the beach")
+    elif mode == "paging":
+        out = paging_run(home)
     elif mode == "dupes":
         out = dupes_run(home)
     else:

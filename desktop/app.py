@@ -21,7 +21,7 @@ from core.organize import recover
 from core.scan.roots import list_roots
 from desktop import actions, qt_logging
 from desktop.main_window import MainWindow
-from desktop.services import Services
+from desktop.services import Services, paint_on_gui_thread
 from desktop.style import follow_system_theme, icon
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ def create_window(services: Services, *, start_background: bool = True, welcome:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv if argv is None else argv
     qt_logging.install()  # before Qt says anything: its messages (and FFmpeg's) go to the log
+    paint_on_gui_thread()
     app = QApplication.instance() or QApplication(argv)
     app.setApplicationName("Shoebox")
     app.setOrganizationName("Shoebox")

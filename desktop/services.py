@@ -4,6 +4,7 @@ the background queue and the thumbnail loader. Built once by the app (or by a te
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from functools import cached_property
 
@@ -20,6 +21,16 @@ from models.datafiles import make_dir, tighten, touch_private
 log = logging.getLogger(__name__)
 
 GIL_SWITCH_S = 0.001
+
+
+def paint_on_gui_thread() -> None:
+    """Qt's raster painter splits a fill of more than ~100 lines (the grid's background, a
+    Fusion scrollbar) over its GUI thread pool and waits on a latch for the pool's threads. On
+    a busy machine those threads wait for a core, and the GUI thread with them: a quarter of
+    its samples while paging at 1M (docs/BENCHMARKS.md, "Paging stalls"). Painted here, a
+    fill costs the GUI thread well under a millisecond. Qt reads this once, at its first
+    pooled fill: it must be set before anything is painted (a user's own setting stays)."""
+    os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
 
 
 def keep_qt_state_inside(paths: Paths) -> None:
@@ -42,6 +53,7 @@ class Services(QObject):
         # the default 5 ms hand-over makes each one wait. 1 ms keeps painting smooth.
         self._old_switch = sys.getswitchinterval()
         sys.setswitchinterval(GIL_SWITCH_S)
+        paint_on_gui_thread()
         self.closed = False
         self.paths = paths
         keep_qt_state_inside(paths)

@@ -17,10 +17,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal, Slot
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage, QImageReader, QPixmap
 
 from core.media.images import register_heif
 from core.media.thumbnails import cached_thumbnail_path, ensure_thumbnail
+from core.pipeline.workers import lower_thread_priority
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,26 @@ def _pil_to_qimage(img) -> QImage:
     img = img.convert("RGB")
     data = img.tobytes("raw", "RGB")
     qimg = QImage(data, img.width, img.height, 3 * img.width, QImage.Format_RGB888)
-    return qimg.copy()  # own the pixels: `data` goes away with this frame
+    # a copy that owns its pixels (`data` goes away with this frame), in the format a pixmap
+    # holds: QPixmap.fromImage on the GUI thread then converts nothing
+    return qimg.convertToFormat(QImage.Format_RGB32)
+
+
+def _read_with_qt(path: str, size: int) -> QImage | None:
+    """A cached thumbnail (a small JPEG) read by Qt: one call that lets go of the GIL for
+    the whole read, where Pillow's open, decode and conversions run Python throughout and held
+    the GUI thread's next paint while a page of thumbnails decoded. None when Qt cannot
+    read it (Pillow then tries)."""
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)
+    full = reader.size()
+    if full.isValid() and max(full.width(), full.height()) > size:
+        reader.setScaledSize(full.scaled(size, size, Qt.KeepAspectRatio))
+    qimg = reader.read()
+    if qimg.isNull():
+        log.debug("Qt cannot read %s (%s); trying Pillow", path, reader.errorString())
+        return None
+    return qimg.convertToFormat(QImage.Format_RGB32)
 
 
 def _cached_thumbnail(req: ThumbRequest, size: int, paths) -> str | None:
@@ -64,6 +84,9 @@ def decode_thumbnail(req: ThumbRequest, size: int = THUMB_PX, paths=None) -> QIm
 
     cached = _cached_thumbnail(req, size, paths)
     if cached:
+        qimg = _read_with_qt(cached, size)
+        if qimg is not None:
+            return qimg
         with Image.open(cached) as img:
             img.thumbnail((size, size))
             return _pil_to_qimage(img)
@@ -101,6 +124,7 @@ class _Worker(QRunnable):
         self.loader = loader
 
     def run(self) -> None:
+        lower_thread_priority()   # decoding yields to the GUI thread that paints what it makes
         loader = self.loader
         while True:
             req = loader._pop()

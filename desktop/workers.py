@@ -27,6 +27,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThread, QThreadPool, Signal, Slot
 
 from core.errors import Cancelled, ShoeboxError
+from core.pipeline.workers import lower_thread_priority
 from core.tasks import Progress, TaskState
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,9 @@ class _Call(QRunnable):
             _in_flight.add(self.id)
 
     def run(self) -> None:
+        # below the GUI thread: the app's threads share its CPU, and a page-down waited behind
+        # three library reads at once here at startup (docs/BENCHMARKS.md, "Paging stalls")
+        lower_thread_priority()
         try:
             self._run()
         finally:

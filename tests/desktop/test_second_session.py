@@ -61,6 +61,9 @@ def test_ctrl_k_shows_the_ask_box_and_its_answer_in_a_small_window(tmp_path, ser
     with qtbot.waitSignal(win.detail.loaded, timeout=10000):
         win.open_detail(vid)
     d = win.detail
+    # the preview decodes in a worker after `loaded` (below the GUI thread's priority: late on
+    # a busy machine)
+    qtbot.waitUntil(lambda: not d.preview.pixmap().isNull(), timeout=10000)
     d.transcript.show()   # a transcript between the facts and the box, as a spoken video has
     d.transcript.setMinimumHeight(160)
     d.transcript_title.show()
