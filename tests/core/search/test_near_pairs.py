@@ -114,3 +114,21 @@ def test_cells_and_comparisons_per_photo_stay_bounded(monkeypatch):
     assert 16000 / len(index.cells) < 1.1 * 10        # cells do not grow with the library
     assert index.cells.coarse is not None             # found through the coarse level
     assert big < 1.3 * small                          # so comparisons grow as n, not n^1.5
+
+
+
+def test_a_photos_nearest_cells_are_not_found_by_sorting_every_cell(monkeypatch):
+    """Finding the 3 nearest of thousands of cells by argpartition (then argsort) cost more
+    than the products themselves at 1M: the nearest few are argmax passes now, the same
+    cells in the same order."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(500, D)).astype(np.float32)
+    cent = rng.normal(size=(300, D)).astype(np.float32)
+    expected = np.argsort(-(x @ cent.T), axis=1)[:, :NP.PROBES]
+    sorted_values: list[int] = []
+    for name in ("argpartition", "argsort"):
+        real = getattr(np, name)
+        monkeypatch.setattr(NP.np, name, lambda a, *args, _real=real, **kw: (
+            sorted_values.append(np.size(a)), _real(a, *args, **kw))[1])
+    assert np.array_equal(NP._nearest(x, cent, NP.PROBES), expected)
+    assert sum(sorted_values) == 0
