@@ -25,6 +25,7 @@ def _compact(monkeypatch):
     monkeypatch.setattr(vectors, "EXACT_MAX", EXACT_MAX)
     monkeypatch.setattr(vectors, "PREFILTER_MIN", 150)   # 5% of N: a real prefilter
     monkeypatch.setattr(vectors, "STAGE2_MIN", 100)      # ... and a real second stage
+    monkeypatch.setattr(vectors, "STAGE2_PER_K", 5)
     drop_cached()
     yield
     drop_cached()
