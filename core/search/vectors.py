@@ -11,7 +11,8 @@ sketch (one small matrix product) and keeps the best 1.5%; a second stage in mem
 those again by int8 codes of each vector (STAGE2_DIMS principal components, a scale per
 component: `Codes`), and only the best of them (2,000 at 1M) are rescored exactly from the
 store. Each row read from the store cost ~1.5 us (docs/BENCHMARKS.md, "Memory that fits a
-laptop"); the second stage costs ~0.2 us a candidate.
+laptop"); at 1M the second stage halves each vector list's CPU (docs/BENCHMARKS.md, "A second
+stage in memory").
 Sketches were chosen over sign bits by measurement (benchmarks/bench_vectors.py): on
 clustered, anisotropic vectors whose 20th neighbour sits at cosine ~0.3 (as CLIP's text to
 image matches do) a Hamming prefilter kept recall@20 0.83-0.89 with 1-2% rescored, the
