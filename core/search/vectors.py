@@ -173,9 +173,9 @@ class VectorIndex:
     work on the arrays they read at their start.
 
     Up to `exact_max` rows the float32 vectors are held in memory and searched exactly.
-    Above, only a sketch of each vector (its first SKETCH_DIMS principal components, float32)
-    and the ids are in memory; the float16 vectors the
-    best candidates are rescored with live in a store beside the catalog, read by position
+    Above, only a sketch of each vector (its first SKETCH_DIMS principal components, float32),
+    its int8 codes (the second stage: `Codes`) and the ids are in memory; the float16 vectors
+    the best candidates are rescored with live in a store beside the catalog, read by position
     (core/search/vector_store.py), which the next start loads instead of the catalog."""
 
     def __init__(self, model_id: str, exact_max: int = EXACT_MAX,

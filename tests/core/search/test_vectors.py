@@ -98,12 +98,13 @@ def test_compact_index_recall_against_exact_float32(catalog):
     assert list(nb.scores) == sorted(nb.scores, reverse=True)
 
 
-def test_only_sketches_and_ids_stay_in_memory(catalog):
+def test_only_sketches_codes_and_ids_stay_in_memory(catalog):
     data = _space()(N, np.random.default_rng(1))
     _plant(catalog, data)
     index = _index(catalog)
     per_row = index.resident_bytes() / len(index)
-    assert per_row <= vectors.SKETCH_DIMS * 4 + 3 * 8 + 8      # sketch, ids, store position
+    # sketch, int8 codes, ids, store position
+    assert per_row <= min(vectors.SKETCH_DIMS, DIM) * 4 + min(vectors.STAGE2_DIMS, DIM) + 4 * 8
     assert index.vectors_of(np.arange(3)) == pytest.approx(data[:3], abs=2e-3)
 
 
