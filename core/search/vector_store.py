@@ -17,6 +17,8 @@ Layout of a store folder (one per vector table and model id, beside the catalog)
   meta.json              which generation is current, and the catalog state it matches
   vectors-<gen>.f16      rows of float16, dim each, in the order of `pos`
   arrays-<gen>.npz       ids, file ids, frame_ms, store positions, sketches, centre, basis
+  codes-<gen>.npz        the second stage's int8 codes and their projection (made from the
+                         rows and saved on the first load of a store written without them)
 A new generation is written under new names and meta.json is replaced last (atomic rename),
 so a reader never sees half a store and another process's open file of the old one stays
 valid.
@@ -174,15 +176,18 @@ class StoreWriter:
         self._file.write(np.ascontiguousarray(vecs, "<f2").tobytes())
         self.rows += len(vecs)
 
-    def finish(self, arrays: dict[str, np.ndarray], meta: dict) -> F16Rows:
+    def finish(self, arrays: dict[str, np.ndarray], meta: dict,
+               more: dict[str, dict[str, np.ndarray]] | None = None) -> F16Rows:
+        """The rows written, readable; with a folder, the arrays, each of `more`'s sets of
+        arrays (as <name>-<gen>.npz) and the meta saved, meta last."""
         self._file.flush()
         rows = _open_rows(self._file, self.rows, self.dim)
         self._file.close()
         if self._path is not None:
             try:
-                with atomic_path(self.folder / f"arrays-{self.gen}.npz") as tmp, \
-                        open(tmp, "wb") as f:
-                    np.savez(f, **arrays)
+                _save_arrays(self.folder / f"arrays-{self.gen}.npz", arrays)
+                for name, extra in (more or {}).items():
+                    _save_arrays(self.folder / f"{name}-{self.gen}.npz", extra)
                 atomic_write(self.folder / "meta.json", json.dumps(
                     meta | {"gen": self.gen, "rows": self.rows, "dim": self.dim,
                             "format": FORMAT}))
@@ -212,6 +217,39 @@ def load(folder: Path, want: dict) -> tuple[dict, dict[str, np.ndarray], F16Rows
     except (OSError, ValueError, KeyError, TypeError) as e:
         log.info("search: no usable vector store in %s (%s); reading the catalog", folder, e)
         return None
+
+
+def load_codes(folder: Path | None, gen: str, n: int, dims: int) -> dict[str, np.ndarray] | None:
+    """The second stage's arrays saved beside generation gen, when they fit its n rows and
+    the stage's dims; None otherwise (they are made again)."""
+    if folder is None:
+        return None
+    try:
+        with np.load(folder / f"codes-{gen}.npz") as z:
+            a = {k: z[k] for k in z.files}
+        if a["codes"].shape != (n, dims) or a["codes"].dtype != np.int8:
+            return None
+        return a
+    except (OSError, ValueError, KeyError) as e:
+        log.info("search: no usable stage-2 codes in %s (%s); made from the rows", folder, e)
+        return None
+
+
+def save_codes(folder: Path | None, gen: str, arrays: dict[str, np.ndarray]) -> None:
+    """Save the codes beside generation gen (a name older readers of the store ignore, and
+    that goes with the generation); a folder that cannot be written costs the next start
+    making them again."""
+    if folder is None:
+        return
+    try:
+        _save_arrays(folder / f"codes-{gen}.npz", arrays)
+    except OSError as e:
+        log.warning("search: the stage-2 codes could not be saved in %s (%s)", folder, e)
+
+
+def _save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez(f, **arrays)
 
 
 def trim_heap() -> None:

@@ -7,8 +7,12 @@ Above, a library of 1M photos would need 2 GB for CLIP alone (issue 31), so the 
 in memory only each vector's *sketch* (its coordinates on the first SKETCH_DIMS principal
 components of the library's vectors, 256 bytes) and the ids; the float16 vectors live in a
 store beside the catalog, read by position (core/search/vector_store.py). A query scores every
-sketch (one small matrix product), and the best 1.5% are rescored exactly from the store;
-a filter that leaves fewer rows than that is rescored whole (exact, and fast).
+sketch (one small matrix product) and keeps the best 1.5%; a second stage in memory ranks
+those again by int8 codes of each vector (STAGE2_DIMS principal components, a scale per
+component: `Codes`), and only the best of them (2,000 at 1M) are rescored exactly from the
+store. Each row read from the store cost ~1.5 us (docs/BENCHMARKS.md, "Memory that fits a
+laptop"); at 1M the second stage halves each vector list's CPU (docs/BENCHMARKS.md, "A second
+stage in memory").
 Sketches were chosen over sign bits by measurement (benchmarks/bench_vectors.py): on
 clustered, anisotropic vectors whose 20th neighbour sits at cosine ~0.3 (as CLIP's text to
 image matches do) a Hamming prefilter kept recall@20 0.83-0.89 with 1-2% rescored, the
@@ -47,6 +51,10 @@ PREFILTER_FRACTION = 66      # ... and at least 1.5% of all rows (15,000 at 1M)
 SKETCH_DIMS = 64             # principal components a sketch keeps (256 bytes a vector)
 SKETCH_SAMPLE = 20_000       # vectors the components are computed from
 LOAD_CHUNK = 16_384          # rows read from the catalog at a time (a full load never holds n x d)
+STAGE2_DIMS = 192            # principal components the int8 codes keep (192 bytes a vector)
+STAGE2_MIN = 2_000           # candidates the codes keep for exact rescoring, at least
+STAGE2_PER_K = 10            # ... and at least this many per result asked for
+STAGE2_FRACTION = 500        # ... and at least 0.2% of all rows (2,000 at 1M)
 
 
 _BLAS_LIMITED_AT = -1   # len(sys.modules) when the limit was last put on every BLAS loaded
@@ -112,6 +120,48 @@ class Sketch:
         return q @ self.basis
 
 
+@dataclass(frozen=True)
+class Codes:
+    """The second stage: each vector as int8 coordinates on the first STAGE2_DIMS principal
+    components, a scale per component (max |coordinate| of a sample / 127, beyond: clipped).
+    (q B s) . code ranks the prefilter's candidates close to their cosines (the same
+    argument as Sketch's), with three times the sketch's components and a quarter of its
+    bytes per component; only the best of them are read from the store. Simulated and
+    measured at 1M: docs/BENCHMARKS.md, "A second stage in memory"."""
+    center: np.ndarray   # (d,) float32
+    basis: np.ndarray    # (d, m) float32
+    scale: np.ndarray    # (m,) float32
+
+    @classmethod
+    def fit(cls, sample: np.ndarray, dims: int = STAGE2_DIMS) -> Codes:
+        pca = Sketch.fit(sample, dims)
+        top = np.abs((np.asarray(sample, np.float32) - pca.center) @ pca.basis).max(axis=0)
+        return cls(pca.center, pca.basis,
+                   np.where(top > 0, top / 127, 1).astype(np.float32))
+
+    @property
+    def dims(self) -> int:
+        return self.basis.shape[1]
+
+    def encode(self, mat: np.ndarray) -> np.ndarray:
+        """(n, m) int8 codes of (n, d) vectors, LOAD_CHUNK rows at a time."""
+        mat = np.asarray(mat)
+        out = np.empty((len(mat), self.dims), np.int8)
+        for s in range(0, len(mat), LOAD_CHUNK):
+            x = (np.asarray(mat[s:s + LOAD_CHUNK], np.float32) - self.center) @ self.basis
+            np.clip(np.rint(x / self.scale), -127, 127, out=x)
+            out[s:s + len(x)] = x
+        return out
+
+    def scores(self, q: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """Approximate scores (the order is what counts) of those codes' rows against q."""
+        return codes.astype(np.float32) @ ((q @ self.basis) * self.scale)
+
+    def arrays(self, codes: np.ndarray) -> dict[str, np.ndarray]:
+        return {"codes": codes, "center": self.center, "basis": self.basis,
+                "scale": self.scale}
+
+
 @dataclass
 class Neighbours:
     rows: np.ndarray         # row numbers into the index, best first
@@ -123,9 +173,9 @@ class VectorIndex:
     work on the arrays they read at their start.
 
     Up to `exact_max` rows the float32 vectors are held in memory and searched exactly.
-    Above, only a sketch of each vector (its first SKETCH_DIMS principal components, float32)
-    and the ids are in memory; the float16 vectors the
-    best candidates are rescored with live in a store beside the catalog, read by position
+    Above, only a sketch of each vector (its first SKETCH_DIMS principal components, float32),
+    its int8 codes (the second stage: `Codes`) and the ids are in memory; the float16 vectors
+    the best candidates are rescored with live in a store beside the catalog, read by position
     (core/search/vector_store.py), which the next start loads instead of the catalog."""
 
     def __init__(self, model_id: str, exact_max: int = EXACT_MAX,
@@ -143,6 +193,8 @@ class VectorIndex:
         self._sketch: Sketch | None = None       # the projection that makes them
         self._pos: np.ndarray | None = None      # compact mode: each row's place in the store
         self._rows: F16Rows | None = None        # compact mode: the float16 store
+        self._codes: np.ndarray | None = None    # compact mode: int8 (n, STAGE2_DIMS) codes
+        self._coder: Codes | None = None         # the projection that makes them
         self._stamp: tuple[int, int] | None = None
         self._seq = 0          # the last vector_changes entry this index has seen
         self.malformed = 0  # rows of this model left out: a blob of the wrong length (logged)
@@ -161,7 +213,8 @@ class VectorIndex:
 
     def resident_bytes(self) -> int:
         """Bytes this index holds in memory (the store's file not counted)."""
-        arrays = (self.emb_ids, self.file_ids, self.frame_ms, self._mat, self._proj, self._pos)
+        arrays = (self.emb_ids, self.file_ids, self.frame_ms, self._mat, self._proj, self._pos,
+                  self._codes)
         tail = self._rows.tail_rows * (self.dim or 0) * 2 if self._rows is not None else 0
         return sum(a.nbytes for a in arrays if a is not None) + tail
 
@@ -196,11 +249,29 @@ class VectorIndex:
             return
         meta, a, rows = found
         self.dim = rows.dim
+        codes, coder = self._stored_codes(meta["gen"], a["pos"], rows)
         self._set(a["ids"], a["fids"], a["fms"], proj=a["proj"],
                   sketch=Sketch(a["center"], a["basis"]),
-                  pos=a["pos"], rows=rows)
+                  pos=a["pos"], rows=rows, codes=codes, coder=coder)
         self._stamp, self._seq = tuple(meta["stamp"]), int(meta["seq"])
         self.malformed = int(meta["malformed"])
+
+    def _stored_codes(self, gen: str, pos: np.ndarray, rows: F16Rows
+                      ) -> tuple[np.ndarray, Codes]:
+        """The codes saved beside the store's generation; made from its float16 rows (read
+        in order, a chunk at a time) and saved when there are none: a store written before
+        the second stage existed is used as it is."""
+        folder = self._folder()
+        dims = min(STAGE2_DIMS, rows.dim)
+        c = vector_store.load_codes(folder, gen, len(pos), dims)
+        if c is not None:
+            return c["codes"], Codes(c["center"], c["basis"], c["scale"])
+        coder = Codes.fit(rows.gather(np.sort(pos[::max(1, len(pos) // SKETCH_SAMPLE)])), dims)
+        codes = np.empty((len(pos), coder.dims), np.int8)
+        for s in range(0, len(pos), LOAD_CHUNK):
+            codes[s:s + LOAD_CHUNK] = coder.encode(rows.gather(pos[s:s + LOAD_CHUNK]))
+        vector_store.save_codes(folder, gen, coder.arrays(codes))
+        return codes, coder
 
     def _folder(self) -> Path | None:
         if self.db_path is None:
@@ -219,19 +290,21 @@ class VectorIndex:
             self._build(ids, fids, fms, mat)
             return
         ids, fids, fms = (np.empty(n, np.int64) for _ in range(3))
-        proj = sketch = writer = None
+        proj = sketch = writer = codes = coder = None
         i = bad = 0
         for cids, cfids, cfms, cmat, cbad in _row_chunks(conn, self.table, where, args, n):
             bad += cbad
             if writer is None:
                 self.dim = cmat.shape[1]
-                sketch = Sketch.fit(_sample(conn, self.table, self.model_id, n, self.dim,
-                                            cmat))
+                sample = _sample(conn, self.table, self.model_id, n, self.dim, cmat)
+                sketch, coder = Sketch.fit(sample), Codes.fit(sample)
                 writer = vector_store.StoreWriter(self._folder(), self.dim)
                 proj = np.empty((sketch.basis.shape[1], n), np.float32)
+                codes = np.empty((n, coder.dims), np.int8)
             m = len(cids)
             ids[i:i + m], fids[i:i + m], fms[i:i + m] = cids, cfids, cfms
             proj[:, i:i + m] = sketch.project(cmat)
+            codes[i:i + m] = coder.encode(cmat)
             writer.write(cmat)
             i += m
         if writer is None:
@@ -241,16 +314,18 @@ class VectorIndex:
         proj = np.ascontiguousarray(proj[:, :i])
         pos = np.arange(i, dtype=np.int64)
         self._finish(writer, ids[:i], fids[:i], fms[:i], proj, sketch, pos,
-                     _stamp(conn, self.table), conn)
+                     _stamp(conn, self.table), conn, (codes[:i], coder))
         vector_store.trim_heap()
 
-    def _finish(self, writer, ids, fids, fms, proj, sketch, pos, stamp, conn) -> None:
+    def _finish(self, writer, ids, fids, fms, proj, sketch, pos, stamp, conn, stage2) -> None:
         meta = {"stamp": list(stamp), "seq": self._seq, "malformed": self.malformed,
                 **self._want(conn)}
+        codes, coder = stage2
         rows = writer.finish({"ids": ids, "fids": fids, "fms": fms, "proj": proj,
                               "center": sketch.center, "basis": sketch.basis, "pos": pos},
-                             meta)
-        self._set(ids, fids, fms, proj=proj, sketch=sketch, pos=pos, rows=rows)
+                             meta, {"codes": coder.arrays(codes)})
+        self._set(ids, fids, fms, proj=proj, sketch=sketch, pos=pos, rows=rows, codes=codes,
+                  coder=coder)
 
     def _catch_up(self, conn: Connection, stamp: tuple[int, int]) -> bool:
         """Apply the rows inserted, changed and deleted since this index was made. False when
@@ -321,10 +396,11 @@ class VectorIndex:
             return
         rows = self._rows
         proj = np.concatenate([sel(self._proj, axis=1), self._sketch.project(mat)], axis=1)
+        codes = np.concatenate([sel(self._codes), self._coder.encode(mat)])
         pos = np.concatenate([sel(self._pos), rows.append(mat)])
         if order is not None:
-            all_ids, all_fids, all_fms, pos = (all_ids[order], all_fids[order], all_fms[order],
-                                               pos[order])
+            all_ids, all_fids, all_fms, pos, codes = (all_ids[order], all_fids[order],
+                                                      all_fms[order], pos[order], codes[order])
             proj = proj[:, order]
         proj = np.ascontiguousarray(proj)
         if rows.tail_rows > max(LOAD_CHUNK, len(all_ids) // vector_store.TAIL_MAX_FRACTION) \
@@ -332,20 +408,23 @@ class VectorIndex:
             # Many rows added or replaced since the store was written: a new one, in row order
             # (and sketches made anew, from the library as it is now).
             writer = vector_store.StoreWriter(self._folder(), rows.dim)
-            sketch = Sketch.fit(rows.gather(np.sort(pos[::max(1, len(pos) // SKETCH_SAMPLE)])))
+            sample = rows.gather(np.sort(pos[::max(1, len(pos) // SKETCH_SAMPLE)]))
+            sketch, coder = Sketch.fit(sample), Codes.fit(sample)
             for s in range(0, len(pos), LOAD_CHUNK):
                 block = rows.gather(pos[s:s + LOAD_CHUNK])
                 writer.write(block)
                 proj[:, s:s + len(block)] = sketch.project(block)
+                codes[s:s + len(block)] = coder.encode(block)
             self._finish(writer, all_ids, all_fids, all_fms, proj, sketch,
-                         np.arange(len(pos), dtype=np.int64), stamp, conn)
+                         np.arange(len(pos), dtype=np.int64), stamp, conn, (codes, coder))
             return
         self._set(all_ids, all_fids, all_fms, proj=proj, sketch=self._sketch, pos=pos,
-                  rows=rows)
+                  rows=rows, codes=codes, coder=self._coder)
 
     def _set(self, ids, fids, fms, *, mat=None, proj=None, sketch=None, pos=None,
-             rows=None) -> None:
+             rows=None, codes=None, coder=None) -> None:
         self._mat, self._proj, self._sketch, self._pos, self._rows = mat, proj, sketch, pos, rows
+        self._codes, self._coder = codes, coder
         self.emb_ids, self.file_ids, self.frame_ms = ids, fids, fms
 
     def _build(self, ids, fids, fms, mat: np.ndarray) -> None:
@@ -354,14 +433,16 @@ class VectorIndex:
         n = len(ids)
         self.dim = mat.shape[1] if n else self.dim
         if n > self.exact_max:
-            sketch = Sketch.fit(mat[::max(1, n // SKETCH_SAMPLE)])
+            sample = mat[::max(1, n // SKETCH_SAMPLE)]
+            sketch, coder = Sketch.fit(sample), Codes.fit(sample)
             writer = vector_store.StoreWriter(None, self.dim)
             for s in range(0, n, LOAD_CHUNK):
                 writer.write(mat[s:s + LOAD_CHUNK])
             proj = np.concatenate([sketch.project(mat[s:s + LOAD_CHUNK])
                                    for s in range(0, n, LOAD_CHUNK)], axis=1)
             self._set(ids, fids, fms, proj=proj, sketch=sketch,
-                      pos=np.arange(n, dtype=np.int64), rows=writer.finish({}, {}))
+                      pos=np.arange(n, dtype=np.int64), rows=writer.finish({}, {}),
+                      codes=coder.encode(mat), coder=coder)
         else:
             self._set(ids, fids, fms, mat=np.ascontiguousarray(np.asarray(mat, np.float32).T))
 
@@ -384,6 +465,7 @@ class VectorIndex:
 
     def _search(self, query: np.ndarray, k: int, mask: np.ndarray | None) -> Neighbours:
         mat, proj, sketch, pos, rows = self._mat, self._proj, self._sketch, self._pos, self._rows
+        codes, coder = self._codes, self._coder
         held = mat if proj is None else proj
         n = 0 if held is None else held.shape[1]
         if n == 0 or k <= 0:
@@ -399,7 +481,7 @@ class VectorIndex:
         c = min(n, max(PREFILTER_MIN, PREFILTER_PER_K * k, n // PREFILTER_FRACTION))
         within = None if mask is None else np.flatnonzero(mask[:n])
         if within is not None and len(within) <= c:
-            cand = within       # a selective filter: every row in it is rescored, exactly
+            cand = within       # a selective filter: every row in it is a candidate
         else:
             # Prefilter: the query against the sketches (one small matrix product), then
             # exact rescoring of the best c.
@@ -409,6 +491,10 @@ class VectorIndex:
             cand = np.sort(_top_k(approx, c))           # in store order: a cheaper gather
             if within is not None:
                 cand = cand[mask[cand]]
+        keep = max(STAGE2_MIN, STAGE2_PER_K * k, n // STAGE2_FRACTION)
+        if len(cand) > keep:
+            # Second stage: the candidates' int8 codes, in memory; only the best are read.
+            cand = np.sort(cand[_top_k(coder.scores(q, codes[cand]), keep)])
         scores = rows.scores(pos[cand], q)
         return _top(scores, k, cand)
 

@@ -24,6 +24,8 @@ EXACT_MAX = 500     # this many rows and the test index is compact, as a 1M libr
 def _compact(monkeypatch):
     monkeypatch.setattr(vectors, "EXACT_MAX", EXACT_MAX)
     monkeypatch.setattr(vectors, "PREFILTER_MIN", 150)   # 5% of N: a real prefilter
+    monkeypatch.setattr(vectors, "STAGE2_MIN", 100)      # ... and a real second stage
+    monkeypatch.setattr(vectors, "STAGE2_PER_K", 5)
     drop_cached()
     yield
     drop_cached()
@@ -96,12 +98,13 @@ def test_compact_index_recall_against_exact_float32(catalog):
     assert list(nb.scores) == sorted(nb.scores, reverse=True)
 
 
-def test_only_sketches_and_ids_stay_in_memory(catalog):
+def test_only_sketches_codes_and_ids_stay_in_memory(catalog):
     data = _space()(N, np.random.default_rng(1))
     _plant(catalog, data)
     index = _index(catalog)
     per_row = index.resident_bytes() / len(index)
-    assert per_row <= vectors.SKETCH_DIMS * 4 + 3 * 8 + 8      # sketch, ids, store position
+    # sketch, int8 codes, ids, store position
+    assert per_row <= min(vectors.SKETCH_DIMS, DIM) * 4 + min(vectors.STAGE2_DIMS, DIM) + 4 * 8
     assert index.vectors_of(np.arange(3)) == pytest.approx(data[:3], abs=2e-3)
 
 
@@ -306,3 +309,68 @@ def test_store_scores_match_gathered_rows_times_the_query(monkeypatch):
     for pos in (np.sort(rng.choice(1000, 400, replace=False)), rng.choice(1000, 250),
                 np.arange(690, 710), np.arange(0), np.arange(650)):
         assert rows.scores(pos, q) == pytest.approx(rows.gather(pos) @ q, abs=1e-5)
+
+
+def _reads(monkeypatch) -> list[int]:
+    """Rows each search reads from the store (F16Rows.scores' positions), recorded."""
+    from core.search import vector_store
+
+    seen: list[int] = []
+    scores = vector_store.F16Rows.scores
+
+    def counted(self, pos, q):
+        seen.append(len(pos))
+        return scores(self, pos, q)
+    monkeypatch.setattr(vector_store.F16Rows, "scores", counted)
+    return seen
+
+
+def test_the_second_stage_bounds_the_rows_read_and_keeps_recall(catalog, monkeypatch):
+    monkeypatch.setattr(vectors, "PREFILTER_MIN", 1000)   # a third of N pass the sketches
+    rows = _space()
+    data = rows(N, np.random.default_rng(1))
+    fids = _plant(catalog, data)
+    index = _index(catalog)
+    at = _file_rows(index, fids)
+    seen = _reads(monkeypatch)
+    recalls = []
+    for q in rows(40, np.random.default_rng(2)):
+        nb = index.search(q, 10)
+        recalls.append(len({int(at[r]) for r in nb.rows} & _exact(data, q, 10)) / 10)
+        # the scores returned are the float16 rows' own, exactly: not the codes' estimates
+        exact = data[at[nb.rows]].astype(np.float16).astype(np.float32) @ q
+        assert nb.scores == pytest.approx(exact, abs=1e-5)
+    assert seen and max(seen) <= vectors.STAGE2_MIN == 100    # of 1000 candidates
+    assert np.mean(recalls) >= 0.95
+    # a filter that leaves more rows than the stage keeps goes through it too
+    allowed = np.zeros(N, bool)
+    allowed[::2] = True
+    seen.clear()
+    nb = index.search(rows(1, np.random.default_rng(4))[0], 10, mask=allowed[at])
+    assert max(seen) <= 100 and allowed[at[nb.rows]].all()
+
+
+def test_codes_are_saved_with_the_store_and_made_for_a_store_without_them(catalog,
+                                                                          monkeypatch):
+    rows = _space()
+    data = rows(N, np.random.default_rng(1))
+    _plant(catalog, data)
+    qs = rows(5, np.random.default_rng(2))
+    before = [_index(catalog).search(q, 20) for q in qs]
+    saved = list((catalog.path.parent / "vector-store").rglob("codes-*.npz"))
+    assert len(saved) == 1
+    # a store written before the second stage (or by an older version) has no codes file:
+    # they are made from its rows and saved, and the store itself is left as it was
+    saved[0].unlink()
+    store = {f: f.stat().st_mtime_ns for f in saved[0].parent.iterdir()}
+    drop_cached()
+    monkeypatch.setattr(vectors, "_row_chunks", lambda *a, **k: pytest.fail("catalog read"))
+    after = [_index(catalog).search(q, 20) for q in qs]
+    assert saved[0].exists()
+    assert {f: f.stat().st_mtime_ns for f in store} == store
+    for b, a in zip(before, after):
+        assert list(a.rows) == list(b.rows) and a.scores == pytest.approx(b.scores)
+    # and the next start loads them instead of making them
+    drop_cached()
+    monkeypatch.setattr(vectors.Codes, "encode", lambda *a: pytest.fail("codes made again"))
+    assert list(_index(catalog).search(qs[0], 20).rows) == list(before[0].rows)
