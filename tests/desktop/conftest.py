@@ -19,6 +19,14 @@ def thumbnails_asked(services) -> list[int]:
     return asked
 
 
+def shown_page(qtbot, page, width: int = 900, height: int = 600):
+    """A page as a person sees it: sized, on screen, closed with the test."""
+    qtbot.addWidget(page)
+    page.resize(width, height)
+    page.show()
+    return page
+
+
 @pytest.fixture
 def make_services(paths, qapp):
     from desktop.services import Services

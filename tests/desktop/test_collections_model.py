@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QListWidget
 
 from core.query.collections import CollectionSummary, FileRef
-from tests.desktop.conftest import thumbnails_asked
+from tests.desktop.conftest import shown_page, thumbnails_asked
 from tests.media_factory import write_jpeg
 
 
@@ -24,10 +24,7 @@ def test_thousands_of_collections_ask_thumbnails_for_the_tiles_on_screen(tmp_pat
 
     picture = str(write_jpeg(tmp_path / "a.jpg", (120, 90), seed=1))
     asked = thumbnails_asked(services)
-    page = CollectionsPage(services)
-    qtbot.addWidget(page)
-    page.resize(900, 600)
-    page.show()
+    page = shown_page(qtbot, CollectionsPage(services))
     with qtbot.waitSignal(page.loaded, timeout=5000):
         page._show(_collections(3000, picture))
     assert page.model.rowCount() == 3000 and not page.findChildren(QListWidget)

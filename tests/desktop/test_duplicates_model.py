@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QTableView, QTreeView, QTreeWidget
 
 from core.search.types import DuplicateFile, DuplicateGroup
 from tests.core.search import planting as P
+from tests.desktop.conftest import shown_page
 from tests.media_factory import write_jpeg
 
 
@@ -22,11 +23,7 @@ def _groups(n: int) -> list[DuplicateGroup]:
 def _page(services, qtbot):
     from desktop.views.duplicates import DuplicatesPage
 
-    page = DuplicatesPage(services)
-    qtbot.addWidget(page)
-    page.resize(900, 700)
-    page.show()
-    return page
+    return shown_page(qtbot, DuplicatesPage(services), 900, 700)
 
 
 def test_thousands_of_groups_are_rows_of_a_model_asked_only_about_the_rows_painted(

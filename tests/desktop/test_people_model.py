@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QListWidget
 
 from core.query.people import PersonSummary
 from desktop.views.people_model import PeopleListing
+from tests.desktop.conftest import shown_page
 
 
 def _listing(n: int, named: int = 3) -> PeopleListing:
@@ -20,10 +21,7 @@ def _listing(n: int, named: int = 3) -> PeopleListing:
 def _page(services, qtbot):
     from desktop.views.people import PeoplePage
 
-    page = PeoplePage(services)
-    qtbot.addWidget(page)
-    page.resize(900, 600)
-    page.show()
+    page = shown_page(qtbot, PeoplePage(services))
     qtbot.waitExposed(page)
     return page
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.scale_catalog import build
-from tests.desktop.conftest import thumbnails_asked, wait_until
+from tests.desktop.conftest import shown_page, thumbnails_asked, wait_until
 
 
 @pytest.fixture
@@ -97,10 +97,7 @@ def test_duplicates_page_asks_thumbnails_for_the_rows_on_screen_only(services, q
                                                      480, 1000, None, False) for k in (1, 2)],
                              2 * g + 1, "first one found") for g in range(3000)]
     asked = thumbnails_asked(services)
-    page = DuplicatesPage(services)
-    qtbot.addWidget(page)
-    page.resize(900, 700)
-    page.show()
+    page = shown_page(qtbot, DuplicatesPage(services), 900, 700)
     with qtbot.waitSignal(page.loaded, timeout=10000):
         page._show(prepare(groups))
     qtbot.waitUntil(lambda: bool(asked), timeout=5000)
