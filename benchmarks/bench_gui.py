@@ -64,6 +64,7 @@ def measure(app, paths, settings, pages: int = 0) -> dict:
     """Open the app on an existing catalog and time the first screen (used by the test too)."""
     from PySide6.QtCore import QCoreApplication
 
+    from benchmarks.scale_app import scroll_pages
     from desktop.app import create_window
     from desktop.latency import LatencyProbe
     from desktop.services import Services
@@ -92,15 +93,9 @@ def measure(app, paths, settings, pages: int = 0) -> dict:
     if pages:
         probe = LatencyProbe(10)
         probe.start()
-        bar = grid.verticalScrollBar()
         t1 = time.perf_counter()
         cpu0 = time.thread_time()  # GUI-thread CPU: what our code costs, whatever the load
-        for _ in range(pages):
-            bar.setValue(bar.value() + bar.pageStep())
-            t_end = time.perf_counter() + 0.02
-            while time.perf_counter() < t_end:
-                QCoreApplication.processEvents()
-                time.sleep(0.001)
+        scroll_pages(grid, pages)
         out["scroll_s"] = time.perf_counter() - t1
         out["cpu_per_page_ms"] = (time.thread_time() - cpu0) / pages * 1000
         probe.stop()

@@ -47,24 +47,29 @@ def wait(cond, timeout: float) -> bool:
     return False
 
 
-def page_down(grid, pages: int = 100) -> tuple[float, float, float | None]:
-    """Page the grid down `pages` times, 20 ms apart: (the event loop's worst stall, the GUI
-    thread's CPU per page-down, the worst stall less the GUI thread's wait for a core in it:
-    the app's part on a loaded machine; None off Linux), ms."""
+def scroll_pages(view, pages: int) -> None:
+    """Page the view down `pages` times, 20 ms apart, the event loop running meanwhile."""
     from PySide6.QtCore import QCoreApplication
 
-    from desktop.latency import LatencyProbe
-
-    probe = LatencyProbe(10)
-    probe.start()
-    bar = grid.verticalScrollBar()
-    cpu0 = time.thread_time()
+    bar = view.verticalScrollBar()
     for _ in range(pages):
         bar.setValue(bar.value() + bar.pageStep())
         end = time.perf_counter() + 0.02
         while time.perf_counter() < end:
             QCoreApplication.processEvents()
             time.sleep(0.001)
+
+
+def page_down(grid, pages: int = 100) -> tuple[float, float, float | None]:
+    """Page the grid down `pages` times, 20 ms apart: (the event loop's worst stall, the GUI
+    thread's CPU per page-down, the worst stall less the GUI thread's wait for a core in it:
+    the app's part on a loaded machine; None off Linux), ms."""
+    from desktop.latency import LatencyProbe
+
+    probe = LatencyProbe(10)
+    probe.start()
+    cpu0 = time.thread_time()
+    scroll_pages(grid, pages)
     probe.stop()
     return probe.worst_ms, (time.thread_time() - cpu0) / pages * 1000, probe.worst_off_queue_ms
 
