@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from core.query import CollectionSummary, collection_members, list_collections
 from desktop import organize_api
 from desktop.thumbs import ThumbRequest
-from desktop.views.tiles import button_row, heading, mosaic, notice, tile_view
+from desktop.views.tiles import button_row, heading, mosaic, notice, on_screen_rows, tile_view
 from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
@@ -150,11 +150,9 @@ class CollectionsPage(QWidget):
     def pictured(self) -> bool:
         """Every tile on screen has its picture (the screenshots and the layout test wait for
         it: the pictures come after the tiles, and only for the tiles painted)."""
-        view, model = self.list, self.model
-        on_screen = [model.index(r) for r in range(model.rowCount())
-                     if view.visualRect(model.index(r)).intersects(view.viewport().rect())]
-        return bool(on_screen) and all(i.data(Qt.DecorationRole) is not None
-                                       for i in on_screen)
+        rows = on_screen_rows(self.list)
+        return bool(rows) and all(self.model.index(r).data(Qt.DecorationRole) is not None
+                                  for r in rows)
 
     def selected_ids(self) -> list[int]:
         return [i.data(Qt.UserRole) for i in self.list.selectionModel().selectedIndexes()]

@@ -239,8 +239,10 @@ class LibraryPage(QWidget):
             self._to_top = False
             self.grid.scrollToTop()
         else:
-            if keep is not None and self.model.index_of(keep).isValid():
-                self.grid.setCurrentIndex(self.model.index_of(keep))
+            # (looked up once: in a big library's new ids it is a pass over all of them)
+            at = self.model.index_of(keep) if keep is not None else None
+            if at is not None and at.isValid():
+                self.grid.setCurrentIndex(at)
             self.grid.verticalScrollBar().setValue(top)
         if partial:
             return

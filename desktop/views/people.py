@@ -11,7 +11,6 @@ from PySide6.QtCore import (
     QItemSelection,
     QItemSelectionModel,
     QModelIndex,
-    QPoint,
     QSize,
     Qt,
     QTimer,
@@ -49,7 +48,7 @@ from desktop.views.people_model import (
     load_covers,
     load_people,
 )
-from desktop.views.tiles import button_row, heading, notice, tile_view
+from desktop.views.tiles import button_row, heading, notice, on_screen_rows, tile_view
 from desktop.workers import describe, run_async
 
 log = logging.getLogger(__name__)
@@ -223,16 +222,7 @@ class PeoplePage(QWidget):
 
     def visible_rows(self) -> list[int]:
         """The rows of the tiles in the list's viewport."""
-        view = self.list.viewport().rect()
-        first = max(0, self.list.indexAt(view.topLeft() + QPoint(GRID.width() // 2, 2)).row())
-        out = []
-        for r in range(first, self.model.rowCount()):
-            rect = self.list.visualRect(self.model.index(r))
-            if rect.top() > view.bottom():
-                break
-            if rect.intersects(view):
-                out.append(r)
-        return out
+        return on_screen_rows(self.list)
 
     def _load_faces(self) -> None:
         pid = self.current_id()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -47,6 +47,21 @@ def tile_view(icon: QSize, grid: QSize) -> QListView:
     view.setLayoutMode(QListView.Batched)
     view.setBatchSize(300)
     return view
+
+
+def on_screen_rows(view: QListView) -> list[int]:
+    """The rows of a tile view's tiles in its viewport: from the top one, stopping below the
+    viewport (not a pass over every tile: a call into Python each, thousands of them)."""
+    model, port = view.model(), view.viewport().rect()
+    first = max(0, view.indexAt(port.topLeft() + QPoint(view.gridSize().width() // 2, 2)).row())
+    out = []
+    for r in range(first, model.rowCount()):
+        rect = view.visualRect(model.index(r))
+        if rect.top() > port.bottom():
+            break
+        if rect.intersects(port):
+            out.append(r)
+    return out
 
 
 def button_row(buttons: Iterable[tuple[str, Callable[[], object]]]
