@@ -638,11 +638,10 @@ def _concat(chunks) -> tuple:
             sum(p[4] for p in parts))
 
 
-def _rows(conn: Connection, table: VectorTable, model_id: str, after_id: int | None):
+def _rows(conn: Connection, table: VectorTable, model_id: str, after_id: int):
     """(embedding ids, file ids, frame_ms, float32 matrix, rows left out) of model_id's rows
-    (after after_id). For small loads: a large one streams through _row_chunks."""
-    where = "WHERE model_id = ?" + (" AND id > ?" if after_id is not None else "")
-    args: tuple = (model_id,) if after_id is None else (model_id, after_id)
+    after after_id. For small loads: a large one streams through _row_chunks."""
+    where, args = "WHERE model_id = ? AND id > ?", (model_id, after_id)
     (n,) = conn.execute(f"SELECT count(*) FROM {table.table} {where}", args).fetchone()
     return _concat(_row_chunks(conn, table, where, args, n))
 
