@@ -162,6 +162,14 @@ class Codes:
                 "scale": self.scale}
 
 
+def _fit(sample: np.ndarray) -> tuple[Sketch, Codes]:
+    """The sketch's and the codes' projections, from one principal component analysis of the
+    sample (the sketch's components are the codes' first SKETCH_DIMS: fitting each alone ran
+    the d x d eigendecomposition and the sample's covariance twice)."""
+    coder = Codes.fit(sample)
+    return Sketch(coder.center, np.ascontiguousarray(coder.basis[:, :SKETCH_DIMS])), coder
+
+
 @dataclass
 class Neighbours:
     rows: np.ndarray         # row numbers into the index, best first
@@ -297,7 +305,7 @@ class VectorIndex:
             if writer is None:
                 self.dim = cmat.shape[1]
                 sample = _sample(conn, self.table, self.model_id, n, self.dim, cmat)
-                sketch, coder = Sketch.fit(sample), Codes.fit(sample)
+                sketch, coder = _fit(sample)
                 writer = vector_store.StoreWriter(self._folder(), self.dim)
                 proj = np.empty((sketch.basis.shape[1], n), np.float32)
                 codes = np.empty((n, coder.dims), np.int8)
@@ -409,7 +417,7 @@ class VectorIndex:
             # (and sketches made anew, from the library as it is now).
             writer = vector_store.StoreWriter(self._folder(), rows.dim)
             sample = rows.gather(np.sort(pos[::max(1, len(pos) // SKETCH_SAMPLE)]))
-            sketch, coder = Sketch.fit(sample), Codes.fit(sample)
+            sketch, coder = _fit(sample)
             for s in range(0, len(pos), LOAD_CHUNK):
                 block = rows.gather(pos[s:s + LOAD_CHUNK])
                 writer.write(block)
@@ -434,7 +442,7 @@ class VectorIndex:
         self.dim = mat.shape[1] if n else self.dim
         if n > self.exact_max:
             sample = mat[::max(1, n // SKETCH_SAMPLE)]
-            sketch, coder = Sketch.fit(sample), Codes.fit(sample)
+            sketch, coder = _fit(sample)
             writer = vector_store.StoreWriter(None, self.dim)
             for s in range(0, n, LOAD_CHUNK):
                 writer.write(mat[s:s + LOAD_CHUNK])
