@@ -274,7 +274,7 @@ class VectorIndex:
         c = vector_store.load_codes(folder, gen, len(pos), dims)
         if c is not None:
             return c["codes"], Codes(c["center"], c["basis"], c["scale"])
-        coder = Codes.fit(rows.gather(np.sort(pos[::max(1, len(pos) // SKETCH_SAMPLE)])), dims)
+        coder = Codes.fit(_store_sample(rows, pos), dims)
         codes = np.empty((len(pos), coder.dims), np.int8)
         for s in range(0, len(pos), LOAD_CHUNK):
             codes[s:s + LOAD_CHUNK] = coder.encode(rows.gather(pos[s:s + LOAD_CHUNK]))
@@ -416,7 +416,7 @@ class VectorIndex:
             # Many rows added or replaced since the store was written: a new one, in row order
             # (and sketches made anew, from the library as it is now).
             writer = vector_store.StoreWriter(self._folder(), rows.dim)
-            sample = rows.gather(np.sort(pos[::max(1, len(pos) // SKETCH_SAMPLE)]))
+            sample = _store_sample(rows, pos)
             sketch, coder = _fit(sample)
             for s in range(0, len(pos), LOAD_CHUNK):
                 block = rows.gather(pos[s:s + LOAD_CHUNK])
@@ -636,6 +636,11 @@ def _sample(conn: Connection, table: VectorTable, model_id: str, n: int, dim: in
     if len(blobs) < min(n, SKETCH_SAMPLE) // 2:
         return first
     return np.frombuffer(b"".join(blobs), "<f4").reshape(len(blobs), dim)
+
+
+def _store_sample(rows: F16Rows, pos: np.ndarray) -> np.ndarray:
+    """About SKETCH_SAMPLE of the store's rows, spread over it, read in store order."""
+    return rows.gather(np.sort(pos[::max(1, len(pos) // SKETCH_SAMPLE)]))
 
 
 def _concat(chunks) -> tuple:
