@@ -210,10 +210,7 @@ def _words(catalog, query: str, filters: Filters, limit: int):
     """(FTS hits that pass the filters, whether they hold all the words)."""
     with catalog.read() as conn:
         text_hits, all_words = words_list(conn, query, max(2 * limit, 100))
-        if text_hits:
-            ok = allowed_ids(conn, filters, [h.file_id for h in text_hits])
-            text_hits = [h for h in text_hits if h.file_id in ok]
-    return text_hits, all_words
+        return _passing(conn, filters, text_hits), all_words
 
 
 def _photo_words(catalog, query: str, filters: Filters, limit: int):
@@ -221,10 +218,16 @@ def _photo_words(catalog, query: str, filters: Filters, limit: int):
     hold all the words)."""
     with catalog.read() as conn:
         photo_hits, photo_ways, photo_all = photo_words_list(conn, query, max(2 * limit, 100))
-        if photo_hits:
-            ok = allowed_ids(conn, filters, [h.file_id for h in photo_hits])
-            photo_hits = [h for h in photo_hits if h.file_id in ok]
-    return photo_hits, photo_ways, photo_all
+        return _passing(conn, filters, photo_hits), photo_ways, photo_all
+
+
+def _passing(conn: Connection, filters: Filters, hits: list) -> list:
+    """The hits whose files pass the filters, in their order (a new list: the kept word
+    lists are not changed)."""
+    if not hits:
+        return hits
+    ok = allowed_ids(conn, filters, [h.file_id for h in hits])
+    return [h for h in hits if h.file_id in ok]
 
 
 def _clip_list(catalog, settings, source, filters: Filters, limit: int):

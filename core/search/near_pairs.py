@@ -143,14 +143,9 @@ def _cells(get: Getter, n: int, seed: int) -> Cells:
     return Cells(cent, coarse, _by_cell(np.concatenate(owner), len(coarse)))
 
 
-def _sims(x: np.ndarray, cent: np.ndarray) -> np.ndarray:
-    """Cosines of rows with centroids: every lookup of a photo's cells goes through here."""
-    return x @ cent.T
-
-
 def _nearest(x: np.ndarray, cent: np.ndarray, p: int) -> np.ndarray:
     """Indices of the p rows of cent nearest to each row of x, nearest first: (len, p)."""
-    sims = _sims(x, cent)
+    sims = x @ cent.T
     if p >= len(cent):
         return np.argsort(-sims, axis=1)
     if p <= TOP_BY_ARGMAX:

@@ -86,11 +86,9 @@ class F16Rows:
     def gather(self, pos: np.ndarray) -> np.ndarray:
         """(len(pos), dim) float32 rows, in the order of pos."""
         pos = np.asarray(pos, np.int64)
-        out = np.empty((len(pos), self.dim), np.float32)
         half = np.empty((len(pos), self.dim), np.float16)
         self._take(pos, half)
-        out[:] = half
-        return out
+        return half.astype(np.float32)
 
     def scores(self, pos: np.ndarray, q: np.ndarray) -> np.ndarray:
         """The rows at pos (sorted: fewer, longer reads) times the float32 vector q, float32.

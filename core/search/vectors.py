@@ -162,6 +162,14 @@ class Codes:
                 "scale": self.scale}
 
 
+def _fit(sample: np.ndarray) -> tuple[Sketch, Codes]:
+    """The sketch's and the codes' projections, from one principal component analysis of the
+    sample (the sketch's components are the codes' first SKETCH_DIMS: fitting each alone ran
+    the d x d eigendecomposition and the sample's covariance twice)."""
+    coder = Codes.fit(sample)
+    return Sketch(coder.center, np.ascontiguousarray(coder.basis[:, :SKETCH_DIMS])), coder
+
+
 @dataclass
 class Neighbours:
     rows: np.ndarray         # row numbers into the index, best first
@@ -266,7 +274,7 @@ class VectorIndex:
         c = vector_store.load_codes(folder, gen, len(pos), dims)
         if c is not None:
             return c["codes"], Codes(c["center"], c["basis"], c["scale"])
-        coder = Codes.fit(rows.gather(np.sort(pos[::max(1, len(pos) // SKETCH_SAMPLE)])), dims)
+        coder = Codes.fit(_store_sample(rows, pos), dims)
         codes = np.empty((len(pos), coder.dims), np.int8)
         for s in range(0, len(pos), LOAD_CHUNK):
             codes[s:s + LOAD_CHUNK] = coder.encode(rows.gather(pos[s:s + LOAD_CHUNK]))
@@ -297,7 +305,7 @@ class VectorIndex:
             if writer is None:
                 self.dim = cmat.shape[1]
                 sample = _sample(conn, self.table, self.model_id, n, self.dim, cmat)
-                sketch, coder = Sketch.fit(sample), Codes.fit(sample)
+                sketch, coder = _fit(sample)
                 writer = vector_store.StoreWriter(self._folder(), self.dim)
                 proj = np.empty((sketch.basis.shape[1], n), np.float32)
                 codes = np.empty((n, coder.dims), np.int8)
@@ -408,8 +416,8 @@ class VectorIndex:
             # Many rows added or replaced since the store was written: a new one, in row order
             # (and sketches made anew, from the library as it is now).
             writer = vector_store.StoreWriter(self._folder(), rows.dim)
-            sample = rows.gather(np.sort(pos[::max(1, len(pos) // SKETCH_SAMPLE)]))
-            sketch, coder = Sketch.fit(sample), Codes.fit(sample)
+            sample = _store_sample(rows, pos)
+            sketch, coder = _fit(sample)
             for s in range(0, len(pos), LOAD_CHUNK):
                 block = rows.gather(pos[s:s + LOAD_CHUNK])
                 writer.write(block)
@@ -434,7 +442,7 @@ class VectorIndex:
         self.dim = mat.shape[1] if n else self.dim
         if n > self.exact_max:
             sample = mat[::max(1, n // SKETCH_SAMPLE)]
-            sketch, coder = Sketch.fit(sample), Codes.fit(sample)
+            sketch, coder = _fit(sample)
             writer = vector_store.StoreWriter(None, self.dim)
             for s in range(0, n, LOAD_CHUNK):
                 writer.write(mat[s:s + LOAD_CHUNK])
@@ -630,6 +638,11 @@ def _sample(conn: Connection, table: VectorTable, model_id: str, n: int, dim: in
     return np.frombuffer(b"".join(blobs), "<f4").reshape(len(blobs), dim)
 
 
+def _store_sample(rows: F16Rows, pos: np.ndarray) -> np.ndarray:
+    """About SKETCH_SAMPLE of the store's rows, spread over it, read in store order."""
+    return rows.gather(np.sort(pos[::max(1, len(pos) // SKETCH_SAMPLE)]))
+
+
 def _concat(chunks) -> tuple:
     parts = list(chunks)
     if not parts:
@@ -638,11 +651,10 @@ def _concat(chunks) -> tuple:
             sum(p[4] for p in parts))
 
 
-def _rows(conn: Connection, table: VectorTable, model_id: str, after_id: int | None):
+def _rows(conn: Connection, table: VectorTable, model_id: str, after_id: int):
     """(embedding ids, file ids, frame_ms, float32 matrix, rows left out) of model_id's rows
-    (after after_id). For small loads: a large one streams through _row_chunks."""
-    where = "WHERE model_id = ?" + (" AND id > ?" if after_id is not None else "")
-    args: tuple = (model_id,) if after_id is None else (model_id, after_id)
+    after after_id. For small loads: a large one streams through _row_chunks."""
+    where, args = "WHERE model_id = ? AND id > ?", (model_id, after_id)
     (n,) = conn.execute(f"SELECT count(*) FROM {table.table} {where}", args).fetchone()
     return _concat(_row_chunks(conn, table, where, args, n))
 
