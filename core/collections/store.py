@@ -354,13 +354,10 @@ def assign_new(catalog: Catalog, registry=None, *, model_id: str | None = None) 
         return 0
     saved = _load_join_model(catalog, model_id)
     if saved is not None:
-        by_collection: dict[int, list[int]] = {}
-        for f, c in where.items():
-            by_collection.setdefault(c, []).append(f)
-
         def member_vectors(c: int) -> np.ndarray:     # read when a newcomer may join c
             with catalog.read() as conn:
-                return load_vectors(conn, model_id, by_collection.get(c, []))[1]
+                return load_vectors(conn, model_id, [r[0] for r in conn.execute(
+                    "SELECT file_id FROM cluster_members WHERE cluster_id = ?", (c,))])[1]
 
         rows = _join_predicted(saved, fids, vecs, where, member_vectors, cids, cents)
     else:
