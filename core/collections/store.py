@@ -338,7 +338,6 @@ def assign_new(catalog: Catalog, registry=None, *, model_id: str | None = None) 
                             "WHERE model_id = ? AND centroid IS NOT NULL", (model_id,)).fetchall()
         if not crow:
             return 0
-        where = {r[0]: r[1] for r in conn.execute("SELECT file_id, cluster_id FROM cluster_members")}
         # the vectors of the files in no collection only (not the library's million)
         fids, vecs = load_vectors(conn, model_id, [r[0] for r in conn.execute(
             "SELECT f.id FROM files f WHERE f.status = 'present' AND f.kind IN ('photo', "
@@ -354,13 +353,14 @@ def assign_new(catalog: Catalog, registry=None, *, model_id: str | None = None) 
         return 0
     saved = _load_join_model(catalog, model_id)
     if saved is not None:
-        by_collection: dict[int, list[int]] = {}
-        for f, c in where.items():
-            by_collection.setdefault(c, []).append(f)
+        # where every file is now (read only when there are newcomers to place by the model)
+        with catalog.read() as conn:
+            where = dict(conn.execute("SELECT file_id, cluster_id FROM cluster_members"))
 
         def member_vectors(c: int) -> np.ndarray:     # read when a newcomer may join c
             with catalog.read() as conn:
-                return load_vectors(conn, model_id, by_collection.get(c, []))[1]
+                return load_vectors(conn, model_id, [r[0] for r in conn.execute(
+                    "SELECT file_id FROM cluster_members WHERE cluster_id = ?", (c,))])[1]
 
         rows = _join_predicted(saved, fids, vecs, where, member_vectors, cids, cents)
     else:

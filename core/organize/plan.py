@@ -99,8 +99,8 @@ class Move:
 @dataclass
 class Group:
     head: PlanFile
+    key: tuple[str, str]                 # its folder and folded stem: `sidecar_key(head.path)`
     companions: list[PlanFile] = field(default_factory=list)
-    key: tuple[str, str] | None = None   # its folder and folded stem: `sidecar_key(head.path)`
 
 
 def _ext(name: str) -> str:
@@ -232,7 +232,7 @@ def compute_moves(files: list[PlanFile], collections: dict[int, PlanCollection],
         head_name = os.path.basename(head.path)
         head_stem = _stem(head_name)
         members = [(head, head.path), *((c, c.path) for c in g.companions)]
-        side = sidecars.get(g.key or sidecar_key(head.path), [])
+        side = sidecars.get(g.key, [])
         names = [os.path.basename(p) for _, p in members] + [os.path.basename(s) for s in side]
         clean_name = sanitize_filename(head_name)
         clean_stem = _stem(clean_name) or "file"

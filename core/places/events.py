@@ -170,10 +170,9 @@ class Event:
         return asdict(self)
 
 
-def _in_timeline(alias: str = "f") -> str:
-    """SQL condition: the file takes part in events."""
-    return (f"{alias}.status = 'present' AND {alias}.kind IN ('photo', 'video') AND "
-            f"{capture_dated_sql(alias)} AND {alias}.taken_at IS NOT NULL")
+# SQL condition on `f` (files): the file takes part in events
+_IN_TIMELINE = (f"f.status = 'present' AND f.kind IN ('photo', 'video') AND "
+                f"{capture_dated_sql()} AND f.taken_at IS NOT NULL")
 
 
 def _timeline(conn: Connection, lo: float | None = None, hi: float | None = None, *,
@@ -190,7 +189,7 @@ def _timeline(conn: Connection, lo: float | None = None, hi: float | None = None
     # a part by the date index (SQLite's own choice, the kind index, reads every file)
     index = "" if lo is None else " INDEXED BY files_taken"
     rows = conn.execute(f"SELECT f.id, f.taken_at, f.gps_lat, f.gps_lon FROM files f{index} "
-                        f"WHERE {_in_timeline()}{span}{tail}", args).fetchall()
+                        f"WHERE {_IN_TIMELINE}{span}{tail}", args).fetchall()
     a = np.array(rows[::-1] if reach < 0 else rows, np.float64).reshape(-1, 4)  # None: NaN
     return a[:, 0].astype(np.int64), a[:, 1].copy(), a[:, 2].copy(), a[:, 3].copy()
 
@@ -285,7 +284,7 @@ def _changed_stretches(conn: Connection, last_seq: int, state: dict):
     now: dict[int, tuple] = {}                 # changed file -> (taken_at, in timeline, gps)
     for chunk, marks in in_chunks(changed):
         now.update((r[0], (r[1], bool(r[2]), r[3] is not None)) for r in conn.execute(
-            f"SELECT f.id, f.taken_at, {_in_timeline()}, f.gps_lat FROM files f "
+            f"SELECT f.id, f.taken_at, {_IN_TIMELINE}, f.gps_lat FROM files f "
             f"WHERE f.id IN ({marks})", chunk))
     events_of = events_of_files(conn, changed)
     # files of the timeline, before or now, changed since home was found (a scan that adds

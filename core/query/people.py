@@ -68,12 +68,9 @@ def _face(row) -> FaceInfo:
                     row[9], row[10], bool(row[11]), row[12], row[13], row[14], row[15], row[16])
 
 
-def _faces(conn: Connection, where: str, args: Iterable, order: str, limit: int | None = None
-           ) -> list[FaceInfo]:
+def _faces(conn: Connection, where: str, args: Iterable, order: str) -> list[FaceInfo]:
     sql = (f"SELECT {_FACE_COLUMNS} FROM faces fa JOIN files f ON f.id = fa.file_id "
            f"LEFT JOIN people p ON p.id = fa.person_id WHERE {where} ORDER BY {order}")
-    if limit is not None:
-        sql += f" LIMIT {int(limit)}"
     return [_face(r) for r in conn.execute(sql, list(args))]
 
 
