@@ -219,9 +219,10 @@ def pct(xs, p) -> float:
 
 def child(kind: str, home: Path, truth_file: Path) -> dict:
     """Open the catalog, load both indexes the way `kind` does, search, report."""
+    from core.blas import one_blas_thread
     from core.catalog import Catalog
     from core.config import Paths
-    from core.search.vectors import CLIP_VECTORS, TEXT_VECTORS, get_index, one_blas_thread
+    from core.search.vectors import CLIP_VECTORS, TEXT_VECTORS, get_index
 
     one_blas_thread()
     z = np.load(truth_file)
@@ -414,7 +415,8 @@ def recall_only(n: int, args) -> dict:
     same synthetic vectors and queries as a full run, with no catalog built (minutes at 1M
     instead of most of an hour): the index is built from the vectors in memory, its store an
     unnamed temporary file read by position as a saved one is. One index at a time."""
-    from core.search.vectors import VectorIndex, one_blas_thread
+    from core.blas import one_blas_thread
+    from core.search.vectors import VectorIndex
 
     one_blas_thread()
     out: dict = {"load_average": os.getloadavg()[0]}

@@ -28,7 +28,8 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+
+from core.blas import one_blas_thread
 
 JOIN_DISTANCE = 0.55
 JOIN_MARGIN = 0.08
@@ -238,9 +239,9 @@ def person_scores(vecs: np.ndarray, people: dict[int, Members]) -> tuple[list[in
     scorer = _Scorer(people)
     out = np.full((len(vecs), len(scorer.pids)), np.inf, dtype=np.float32)
     if len(vecs):
-        with _one_blas_thread():
-            rows, cols = scorer.pairs(vecs)
-            out[rows, cols] = scorer.score(vecs, rows, cols)
+        one_blas_thread()
+        rows, cols = scorer.pairs(vecs)
+        out[rows, cols] = scorer.score(vecs, rows, cols)
     return scorer.pids, out
 
 
@@ -261,9 +262,9 @@ def assign(faces: list[Candidate], people: dict[int, Members],
             at_spot[spot].add(pid)
     scorer = scorer or _Scorer(people)
     vecs = np.stack([f.vec for f in faces])
-    with _one_blas_thread():
-        rows, cols = scorer.pairs(vecs)
-        scores = scorer.score(vecs, rows, cols)
+    one_blas_thread()      # many small products: BLAS threads would only wait on each other
+    rows, cols = scorer.pairs(vecs)
+    scores = scorer.score(vecs, rows, cols)
     pids = scorer.pids
     ruled = [i for i, f in enumerate(faces) if f.face_id in banned or f.spot in at_spot]
     for k in np.flatnonzero(np.isin(rows, ruled)).tolist():
@@ -292,16 +293,10 @@ def form(faces: list[Candidate], *, linked: list[int] | None = None) -> list[lis
     """Groups of face ids that are new people (each seen in >= MIN_SUPPORT pictures).
     linked: when given, gets the number of faces each chunk's linkage clustered."""
     groups: list[list[int]] = []
-    with _one_blas_thread():
-        for start in range(0, len(faces), CHUNK):
-            groups.extend(_form_chunk(faces[start:start + CHUNK], linked))
+    one_blas_thread()
+    for start in range(0, len(faces), CHUNK):
+        groups.extend(_form_chunk(faces[start:start + CHUNK], linked))
     return groups
-
-
-def _one_blas_thread():
-    """The products here are many and small: BLAS threads only wait on each other (12x
-    slower on 2 busy cores), as in core.search.vectors."""
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _form_chunk(faces: list[Candidate], linked: list[int] | None = None) -> list[list[int]]:

@@ -391,7 +391,7 @@ def test_searches_run_their_products_on_one_blas_thread_whatever_overlaps():
 
     from threadpoolctl import threadpool_info
 
-    from core.search.vectors import one_blas_thread
+    from core.blas import one_blas_thread
 
     def blas_threads():
         return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
@@ -430,7 +430,7 @@ def test_a_blas_loaded_after_the_first_search_is_put_on_one_thread_too():
 
     script = (
         "from threadpoolctl import threadpool_info\n"
-        "from core.search.vectors import one_blas_thread\n"
+        "from core.blas import one_blas_thread\n"
         "one_blas_thread()\n"
         "import scipy.linalg\n"
         "assert len([i for i in threadpool_info() if i['user_api'] == 'blas']) == 2\n"
