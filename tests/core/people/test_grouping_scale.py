@@ -111,3 +111,20 @@ def test_forming_links_only_faces_with_a_neighbour_and_finds_the_same_people():
     assert sum(linked) == 30                            # not the 1,500 strangers
     assert sorted(sorted(g) for g in groups) == _linkage_groups(faces)
     assert len(groups) == 5
+
+
+def test_grouping_leaves_the_process_blas_on_one_thread(monkeypatch):
+    """Grouping takes the process-wide limit that searches take (core.blas): a limit that put
+    back what it found on the way out would undo a search's limit running beside it."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    import core.blas
+
+    threadpool_limits(limits=2, user_api="blas")       # as a fresh process may start
+    monkeypatch.setattr(core.blas, "_BLAS_LIMITED_AT", -1)
+    centres, people, rng = _people(5, 10)
+    vecs = (centres[rng.integers(0, 5, 20)]
+            + rng.normal(scale=0.025, size=(20, 128))).astype(np.float32)
+    grouping.person_scores(vecs, people)
+    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    assert blas and all(i["num_threads"] == 1 for i in blas)
