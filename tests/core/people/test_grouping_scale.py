@@ -113,18 +113,19 @@ def test_forming_links_only_faces_with_a_neighbour_and_finds_the_same_people():
     assert len(groups) == 5
 
 
-def test_grouping_leaves_the_process_blas_on_one_thread(monkeypatch):
-    """Grouping takes the process-wide limit that searches take (core.blas): a limit that put
-    back what it found on the way out would undo a search's limit running beside it."""
-    from threadpoolctl import threadpool_info, threadpool_limits
+def test_grouping_takes_the_process_wide_blas_limit(monkeypatch):
+    """Grouping takes the limit searches take (core.blas, set once for good), not a limit of
+    its own that puts back what it found on the way out: that would undo the limit of a
+    search running beside it (OpenBLAS's count is process-wide)."""
+    from threadpoolctl import threadpool_info
 
-    import core.blas
-
-    threadpool_limits(limits=2, user_api="blas")       # as a fresh process may start
-    monkeypatch.setattr(core.blas, "_BLAS_LIMITED_AT", -1)
+    taken = []
+    monkeypatch.setattr(grouping, "one_blas_thread", lambda: taken.append(1))
     centres, people, rng = _people(5, 10)
     vecs = (centres[rng.integers(0, 5, 20)]
             + rng.normal(scale=0.025, size=(20, 128))).astype(np.float32)
+    before = [i["num_threads"] for i in threadpool_info()]
     grouping.person_scores(vecs, people)
-    blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
-    assert blas and all(i["num_threads"] == 1 for i in blas)
+    grouping.assign([Candidate(k, ("s", k), ("s", k), v) for k, v in enumerate(vecs)], people)
+    assert len(taken) == 2
+    assert [i["num_threads"] for i in threadpool_info()] == before   # nothing else changed it
