@@ -318,10 +318,14 @@ def _vector_side(conn: Connection, index: VectorIndex, qvec: np.ndarray, filters
     k = min(n, max(4 * limit, 200))
     mask = _filter_mask(conn, index, filters, build=False) if filters != Filters() else None
     while mask is None:
-        nb = index.search(qvec, k)
-        best = _best_per_file(index, nb.rows, nb.scores, floor)
-        ok = allowed_ids(conn, filters, best.keys())
-        passed = {f: v for f, v in best.items() if f in ok}
+        nb = index.search(qvec, k, spare=True)
+        passed = _passing_files(conn, index, nb.rows[:k], nb.scores[:k], filters, floor)
+        if len(passed) < limit < len(nb.rows) and len(nb.rows) > k:
+            # files with many rows (passages, keyframes) fill the top k: the spare rows,
+            # scored exactly already, give the rest, up to `limit` files
+            more = _passing_files(conn, index, nb.rows, nb.scores, filters, floor)
+            passed = dict(list(more.items())[:max(limit, len(passed))])
+            k = len(nb.rows)
         exhausted = len(nb.rows) < k or (len(nb.scores) and nb.scores[-1] < floor)
         if len(passed) >= limit or exhausted or k >= n:
             break
@@ -345,6 +349,14 @@ def _vector_side(conn: Connection, index: VectorIndex, qvec: np.ndarray, filters
         top = max(v[0] for v in passed.values())
         passed = {f: v for f, v in passed.items() if v[0] >= top - margin}
     return passed
+
+
+def _passing_files(conn: Connection, index: VectorIndex, rows, scores, filters: Filters,
+                   floor: float) -> dict[int, tuple[float, int, int]]:
+    """_best_per_file of those rows, less the files the filters leave out, best first."""
+    best = _best_per_file(index, rows, scores, floor)
+    ok = allowed_ids(conn, filters, best.keys())
+    return {f: v for f, v in best.items() if f in ok}
 
 
 PREFILTER_AFTER_K = 2000    # widen the global top-k to this before filtering first

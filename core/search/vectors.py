@@ -433,11 +433,16 @@ class VectorIndex:
             self._set(ids, fids, fms, mat=np.ascontiguousarray(np.asarray(mat, np.float32).T))
 
     # --- search --------------------------------------------------------------------------
-    def search(self, query: np.ndarray, k: int, mask: np.ndarray | None = None) -> Neighbours:
+    def search(self, query: np.ndarray, k: int, mask: np.ndarray | None = None, *,
+               spare: bool = False) -> Neighbours:
         """The k rows most similar (cosine) to the L2-normalised `query`, best first.
-        `mask`: optional bool array over rows; False rows are never returned."""
+        `mask`: optional bool array over rows; False rows are never returned. `spare`: after
+        the k, also the other rows the search scored exactly on the way (above exact_max:
+        the second stage's best, 2,000 at 1M), best first. Their cosines are exact, but a row
+        missing among them may belong there: the engine takes them to fill `limit` files
+        when a file has many rows (passages, keyframes), instead of a ten times wider search."""
         one_blas_thread()
-        return self._search(query, k, mask)
+        return self._search(query, k, mask, spare)
 
     def neighbours(self, row: int, k: int, mask: np.ndarray | None = None) -> Neighbours:
         """k-NN by row: the k rows most similar to row `row`'s own vector, best first, the row
@@ -445,11 +450,12 @@ class VectorIndex:
         cost (~10-20 ms at 1M on 2 cores): for near-duplicates, ask for the rows that need it,
         not for all pairs."""
         one_blas_thread()
-        nb = self._search(self.vector_of(row), k + 1, mask)
+        nb = self._search(self.vector_of(row), k + 1, mask, False)
         keep = nb.rows != row
         return Neighbours(nb.rows[keep][:k], nb.scores[keep][:k])
 
-    def _search(self, query: np.ndarray, k: int, mask: np.ndarray | None) -> Neighbours:
+    def _search(self, query: np.ndarray, k: int, mask: np.ndarray | None,
+                spare: bool) -> Neighbours:
         mat, proj, sketch, pos, rows = self._mat, self._proj, self._sketch, self._pos, self._rows
         codes, coder = self._codes, self._coder
         held = mat if proj is None else proj
@@ -482,7 +488,7 @@ class VectorIndex:
             # Second stage: the candidates' int8 codes, in memory; only the best are read.
             cand = np.sort(cand[_top_k(coder.scores(q, codes[cand]), keep)])
         scores = rows.scores(pos[cand], q)
-        return _top(scores, k, cand)
+        return _top(scores, len(cand) if spare else k, cand)
 
     def _exact_scores(self, mat: np.ndarray, q: np.ndarray) -> np.ndarray:
         """q @ mat (mat: d x n), remembered for the last query: a filtered search that widens
