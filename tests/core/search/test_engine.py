@@ -445,8 +445,8 @@ def test_a_blas_loaded_after_the_first_search_is_put_on_one_thread_too():
 def test_files_with_many_rows_fill_the_list_from_one_compact_search(catalog, q, monkeypatch):
     """Above exact_max, a search scores its second stage's best rows exactly anyway: when the
     top rows belong to a few files (keyframes of videos, passages of a transcript), those
-    spare rows fill `limit` files, rather than a second search ten times as wide (at 1M the
-    text-vector list cost 72 ms of CPU that way, now 44). The files are the exact ones."""
+    spare rows fill `limit` files, rather than a second search ten times as wide (20,000 rows
+    read from the store at 1M). The files are the exact ones."""
     from core.search import vectors
 
     monkeypatch.setattr(vectors, "EXACT_MAX", 500)
