@@ -16,9 +16,9 @@ when missing, damaged or out of step.
 Layout of a store folder (one per vector table and model id, beside the catalog):
   meta.json              which generation is current, and the catalog state it matches
   vectors-<gen>.f16      rows of float16, dim each, in the order of `pos`
-  arrays-<gen>.npz       ids, file ids, frame_ms, store positions, sketches, centre, basis
-  codes-<gen>.npz        the second stage's int8 codes and their projection (made from the
-                         rows and saved on the first load of a store written without them)
+  arrays-<gen>.npz       ids, file ids, frame_ms, store positions (ARRAYS)
+  codes-<gen>.npz        the int8 codes and their projection (made from the rows and saved
+                         on the first load of a store written without them)
 A new generation is written under new names and meta.json is replaced last (atomic rename),
 so a reader never sees half a store and another process's open file of the old one stays
 valid.
@@ -44,6 +44,7 @@ from models.datafiles import atomic_path, atomic_write, make_dir, open_private
 log = logging.getLogger(__name__)
 
 FORMAT = 1
+ARRAYS = ("ids", "fids", "fms", "pos")   # the index's arrays a store keeps beside its rows
 TAIL_MAX_FRACTION = 10   # rows added since the file was written, kept in memory up to n/10
 SCORE_CHUNK = 1024       # rows read and converted to float32 at a time when scoring (in cache)
 
@@ -208,7 +209,9 @@ def load(folder: Path, want: dict) -> tuple[dict, dict[str, np.ndarray], F16Rows
         if path.stat().st_size != n * dim * 2:
             return None
         with np.load(folder / f"arrays-{gen}.npz") as z:
-            arrays = {k: z[k] for k in z.files}
+            # only the named arrays: a store written before the sketches were int8 codes
+            # holds float32 sketches too (256 MB at 1M), read for nothing otherwise
+            arrays = {k: z[k] for k in ARRAYS}
         with open(path, "rb") as f:
             rows = _open_rows(f, n, dim)
         return meta, arrays, rows

@@ -4,15 +4,16 @@ truth.
 Up to EXACT_MAX rows the float32 vectors are held in memory, transposed (one row per
 dimension: OpenBLAS's q @ M over it is ~2x faster than over rows), and searched exactly.
 Above, a library of 1M photos would need 2 GB for CLIP alone (issue 31), so the index keeps
-in memory only each vector's *sketch* (its coordinates on the first SKETCH_DIMS principal
-components of the library's vectors, 256 bytes) and the ids; the float16 vectors live in a
-store beside the catalog, read by position (core/search/vector_store.py). A query scores every
-sketch (one small matrix product) and keeps the best 1.5%; a second stage in memory ranks
-those again by int8 codes of each vector (STAGE2_DIMS principal components, a scale per
-component: `Codes`), and only the best of them (2,000 at 1M) are rescored exactly from the
-store. Each row read from the store cost ~1.5 us (docs/BENCHMARKS.md, "Memory that fits a
-laptop"); at 1M the second stage halves each vector list's CPU (docs/BENCHMARKS.md, "A second
-stage in memory").
+in memory only int8 codes of each vector (its coordinates on the first STAGE2_DIMS principal
+components of the library's vectors, a scale per component: `Codes`, 192 bytes) and the ids;
+the float16 vectors live in a store beside the catalog, read by position
+(core/search/vector_store.py). A query scores every vector's *sketch*, the codes' first
+SKETCH_DIMS components (one uint8 x int8 product, core/search/int8_products.py), and keeps
+the best 1.5%; the whole codes rank those again, and only the best of them (2,000 at 1M) are
+rescored exactly from the store. Each row read from the store cost ~1.5 us
+(docs/BENCHMARKS.md, "Memory that fits a laptop"); at 1M the second stage halves each vector
+list's CPU (docs/BENCHMARKS.md, "A second stage in memory"); the sketch on int8 codes keeps
+the float32 sketch's recall@20 in a quarter of its memory ("The prefilter on int8 codes").
 Sketches were chosen over sign bits by measurement (benchmarks/bench_vectors.py): on
 clustered, anisotropic vectors whose 20th neighbour sits at cosine ~0.3 (as CLIP's text to
 image matches do) a Hamming prefilter kept recall@20 0.83-0.89 with 1-2% rescored, the
@@ -39,6 +40,7 @@ from core.blas import one_blas_thread
 from core.catalog.chunks import in_chunks
 from core.catalog.connection import Connection
 from core.search import vector_store
+from core.search.int8_products import products
 from core.search.vector_store import F16Rows
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,7 @@ EXACT_MAX = 20_000           # above this many vectors: sketch prefilter + exact
 PREFILTER_MIN = 4_000        # candidates kept by the prefilter, at least
 PREFILTER_PER_K = 5          # ... and at least this many per result asked for
 PREFILTER_FRACTION = 66      # ... and at least 1.5% of all rows (15,000 at 1M)
-SKETCH_DIMS = 64             # principal components a sketch keeps (256 bytes a vector)
+SKETCH_DIMS = 64             # the codes' first components the prefilter scores
 SKETCH_SAMPLE = 20_000       # vectors the components are computed from
 LOAD_CHUNK = 16_384          # rows read from the catalog at a time (a full load never holds n x d)
 STAGE2_DIMS = 192            # principal components the int8 codes keep (192 bytes a vector)
@@ -71,51 +73,36 @@ CLIP_VECTORS = VectorTable("embeddings", "vec_inserts", "vec_mutations")
 TEXT_VECTORS = VectorTable("text_vectors", "text_inserts", "text_mutations")   # migration 0009
 
 
-@dataclass(frozen=True)
-class Sketch:
-    """A vector -> its coordinates on the first principal components of the library's
-    vectors. A query's score against a sketch, (q B) . ((x - c) B), is its cosine with x
-    less q.c (the same for every row: the order holds) and less what the components left out
-    hold: a ranking good enough to pick the 1.5% that are rescored exactly."""
-    center: np.ndarray   # (d,) float32
-    basis: np.ndarray    # (d, m) float32, orthonormal columns
-
-    @classmethod
-    def fit(cls, sample: np.ndarray, dims: int = SKETCH_DIMS) -> Sketch:
-        sample = np.asarray(sample, np.float32)
-        center = sample.mean(axis=0)
-        x = (sample - center).astype(np.float64)
-        evals, evecs = np.linalg.eigh(x.T @ x)
-        basis = evecs[:, np.argsort(-evals)[:min(dims, sample.shape[1])]]
-        return cls(center, np.ascontiguousarray(basis, np.float32))
-
-    def project(self, mat: np.ndarray) -> np.ndarray:
-        """(m, n) float32 sketches of (n, d) vectors: one row per component, as searched."""
-        return np.ascontiguousarray(((np.asarray(mat, np.float32) - self.center)
-                                     @ self.basis).T)
-
-    def query(self, q: np.ndarray) -> np.ndarray:
-        return q @ self.basis
+def _principal(sample: np.ndarray, dims: int) -> tuple[np.ndarray, np.ndarray]:
+    """(centre (d,), basis (d, dims) with orthonormal columns): the sample's first principal
+    components, float32."""
+    sample = np.asarray(sample, np.float32)
+    center = sample.mean(axis=0)
+    x = (sample - center).astype(np.float64)
+    evals, evecs = np.linalg.eigh(x.T @ x)
+    basis = evecs[:, np.argsort(-evals)[:min(dims, sample.shape[1])]]
+    return center, np.ascontiguousarray(basis, np.float32)
 
 
 @dataclass(frozen=True)
 class Codes:
-    """The second stage: each vector as int8 coordinates on the first STAGE2_DIMS principal
-    components, a scale per component (max |coordinate| of a sample / 127, beyond: clipped).
-    (q B s) . code ranks the prefilter's candidates close to their cosines (the same
-    argument as Sketch's), with three times the sketch's components and a quarter of its
-    bytes per component; only the best of them are read from the store. Simulated and
-    measured at 1M: docs/BENCHMARKS.md, "A second stage in memory"."""
+    """Each vector as int8 coordinates on the first STAGE2_DIMS principal components of the
+    library's vectors, a scale per component (max |coordinate| of a sample / 127, beyond:
+    clipped). A query's score against a code, (q B s) . code, is its cosine with x less q.c
+    (the same for every row: the order holds), less what the components left out hold, less
+    the rounding: a ranking good enough to pick the rows rescored exactly. The first
+    SKETCH_DIMS components alone (the *sketch*) pick the candidates among all rows; the whole
+    code ranks those. Simulated and measured at 1M: docs/BENCHMARKS.md, "A second stage in
+    memory" and "The prefilter on int8 codes"."""
     center: np.ndarray   # (d,) float32
     basis: np.ndarray    # (d, m) float32
     scale: np.ndarray    # (m,) float32
 
     @classmethod
     def fit(cls, sample: np.ndarray, dims: int = STAGE2_DIMS) -> Codes:
-        pca = Sketch.fit(sample, dims)
-        top = np.abs((np.asarray(sample, np.float32) - pca.center) @ pca.basis).max(axis=0)
-        return cls(pca.center, pca.basis,
-                   np.where(top > 0, top / 127, 1).astype(np.float32))
+        center, basis = _principal(sample, dims)
+        top = np.abs((np.asarray(sample, np.float32) - center) @ basis).max(axis=0)
+        return cls(center, basis, np.where(top > 0, top / 127, 1).astype(np.float32))
 
     @property
     def dims(self) -> int:
@@ -135,17 +122,23 @@ class Codes:
         """Approximate scores (the order is what counts) of those codes' rows against q."""
         return codes.astype(np.float32) @ ((q @ self.basis) * self.scale)
 
+    @staticmethod
+    def sketches(codes: np.ndarray) -> np.ndarray:
+        """uint8 (n, SKETCH_DIMS): the codes' first components plus 128 (the product's
+        left side must be unsigned; the 128 adds the same to every row's score)."""
+        return np.ascontiguousarray(codes[:, :SKETCH_DIMS]).view(np.uint8) ^ np.uint8(0x80)
+
+    def sketch_scores(self, q: np.ndarray, sketches: np.ndarray) -> np.ndarray:
+        """int32 scores of every sketch against q (the order is what counts): q's sketch
+        coordinates rounded to int8 at their own scale, times the rows'."""
+        qs = (q @ self.basis[:, :SKETCH_DIMS]) * self.scale[:SKETCH_DIMS]
+        top = float(np.abs(qs).max())
+        qi = np.rint(qs * (127 / top)) if top > 0 else np.zeros_like(qs)
+        return products(sketches, qi.astype(np.int8))
+
     def arrays(self, codes: np.ndarray) -> dict[str, np.ndarray]:
         return {"codes": codes, "center": self.center, "basis": self.basis,
                 "scale": self.scale}
-
-
-def _fit(sample: np.ndarray) -> tuple[Sketch, Codes]:
-    """The sketch's and the codes' projections, from one principal component analysis of the
-    sample (the sketch's components are the codes' first SKETCH_DIMS: fitting each alone ran
-    the d x d eigendecomposition and the sample's covariance twice)."""
-    coder = Codes.fit(sample)
-    return Sketch(coder.center, np.ascontiguousarray(coder.basis[:, :SKETCH_DIMS])), coder
 
 
 @dataclass
@@ -159,8 +152,8 @@ class VectorIndex:
     work on the arrays they read at their start.
 
     Up to `exact_max` rows the float32 vectors are held in memory and searched exactly.
-    Above, only a sketch of each vector (its first SKETCH_DIMS principal components, float32),
-    its int8 codes (the second stage: `Codes`) and the ids are in memory; the float16 vectors
+    Above, only each vector's int8 codes (`Codes`; their first SKETCH_DIMS components, the
+    sketch, apart as uint8) and the ids are in memory; the float16 vectors
     the best candidates are rescored with live in a store beside the catalog, read by position
     (core/search/vector_store.py), which the next start loads instead of the catalog."""
 
@@ -175,8 +168,7 @@ class VectorIndex:
         self.file_ids = np.empty(0, np.int64)
         self.frame_ms = np.empty(0, np.int64)
         self._mat: np.ndarray | None = None      # exact mode: float32 (d, n), one row per dim
-        self._proj: np.ndarray | None = None     # compact mode: float32 (m, n) sketches
-        self._sketch: Sketch | None = None       # the projection that makes them
+        self._sketches: np.ndarray | None = None  # compact mode: uint8 (n, SKETCH_DIMS)
         self._pos: np.ndarray | None = None      # compact mode: each row's place in the store
         self._rows: F16Rows | None = None        # compact mode: the float16 store
         self._codes: np.ndarray | None = None    # compact mode: int8 (n, STAGE2_DIMS) codes
@@ -195,11 +187,11 @@ class VectorIndex:
     def binary(self) -> bool:
         """Compact mode: sketches in memory, vectors in the store (the name is from when the
         sketches were sign bits)."""
-        return self._proj is not None
+        return self._sketches is not None
 
     def resident_bytes(self) -> int:
         """Bytes this index holds in memory (the store's file not counted)."""
-        arrays = (self.emb_ids, self.file_ids, self.frame_ms, self._mat, self._proj, self._pos,
+        arrays = (self.emb_ids, self.file_ids, self.frame_ms, self._mat, self._sketches, self._pos,
                   self._codes)
         tail = self._rows.tail_rows * (self.dim or 0) * 2 if self._rows is not None else 0
         return sum(a.nbytes for a in arrays if a is not None) + tail
@@ -236,9 +228,8 @@ class VectorIndex:
         meta, a, rows = found
         self.dim = rows.dim
         codes, coder = self._stored_codes(meta["gen"], a["pos"], rows)
-        self._set(a["ids"], a["fids"], a["fms"], proj=a["proj"],
-                  sketch=Sketch(a["center"], a["basis"]),
-                  pos=a["pos"], rows=rows, codes=codes, coder=coder)
+        self._set(a["ids"], a["fids"], a["fms"], pos=a["pos"], rows=rows, codes=codes,
+                  coder=coder)
         self._stamp, self._seq = tuple(meta["stamp"]), int(meta["seq"])
         self.malformed = int(meta["malformed"])
 
@@ -276,20 +267,18 @@ class VectorIndex:
             self._build(ids, fids, fms, mat)
             return
         ids, fids, fms = (np.empty(n, np.int64) for _ in range(3))
-        proj = sketch = writer = codes = coder = None
+        writer = codes = coder = None
         i = bad = 0
         for cids, cfids, cfms, cmat, cbad in _row_chunks(conn, self.table, where, args, n):
             bad += cbad
             if writer is None:
                 self.dim = cmat.shape[1]
                 sample = _sample(conn, self.table, self.model_id, n, self.dim, cmat)
-                sketch, coder = _fit(sample)
+                coder = Codes.fit(sample)
                 writer = vector_store.StoreWriter(self._folder(), self.dim)
-                proj = np.empty((sketch.basis.shape[1], n), np.float32)
                 codes = np.empty((n, coder.dims), np.int8)
             m = len(cids)
             ids[i:i + m], fids[i:i + m], fms[i:i + m] = cids, cfids, cfms
-            proj[:, i:i + m] = sketch.project(cmat)
             codes[i:i + m] = coder.encode(cmat)
             writer.write(cmat)
             i += m
@@ -297,21 +286,17 @@ class VectorIndex:
             self._build(ids[:0], fids[:0], fms[:0], np.empty((0, self.dim or 0), np.float32))
             return
         self.malformed = bad
-        proj = np.ascontiguousarray(proj[:, :i])
         pos = np.arange(i, dtype=np.int64)
-        self._finish(writer, ids[:i], fids[:i], fms[:i], proj, sketch, pos,
-                     _stamp(conn, self.table), conn, (codes[:i], coder))
+        self._finish(writer, ids[:i], fids[:i], fms[:i], pos, _stamp(conn, self.table), conn,
+                     codes[:i], coder)
         vector_store.trim_heap()
 
-    def _finish(self, writer, ids, fids, fms, proj, sketch, pos, stamp, conn, stage2) -> None:
+    def _finish(self, writer, ids, fids, fms, pos, stamp, conn, codes, coder) -> None:
         meta = {"stamp": list(stamp), "seq": self._seq, "malformed": self.malformed,
                 **self._want(conn)}
-        codes, coder = stage2
-        rows = writer.finish({"ids": ids, "fids": fids, "fms": fms, "proj": proj,
-                              "center": sketch.center, "basis": sketch.basis, "pos": pos},
-                             meta, {"codes": coder.arrays(codes)})
-        self._set(ids, fids, fms, proj=proj, sketch=sketch, pos=pos, rows=rows, codes=codes,
-                  coder=coder)
+        rows = writer.finish({"ids": ids, "fids": fids, "fms": fms, "pos": pos}, meta,
+                             {"codes": coder.arrays(codes)})
+        self._set(ids, fids, fms, pos=pos, rows=rows, codes=codes, coder=coder)
 
     def _catch_up(self, conn: Connection, stamp: tuple[int, int]) -> bool:
         """Apply the rows inserted, changed and deleted since this index was made. False when
@@ -381,35 +366,30 @@ class VectorIndex:
             self._set(all_ids, all_fids, all_fms, mat=np.ascontiguousarray(cols))
             return
         rows = self._rows
-        proj = np.concatenate([sel(self._proj, axis=1), self._sketch.project(mat)], axis=1)
         codes = np.concatenate([sel(self._codes), self._coder.encode(mat)])
         pos = np.concatenate([sel(self._pos), rows.append(mat)])
         if order is not None:
             all_ids, all_fids, all_fms, pos, codes = (all_ids[order], all_fids[order],
                                                       all_fms[order], pos[order], codes[order])
-            proj = proj[:, order]
-        proj = np.ascontiguousarray(proj)
         if rows.tail_rows > max(LOAD_CHUNK, len(all_ids) // vector_store.TAIL_MAX_FRACTION) \
                 or rows.size > 2 * len(all_ids) + LOAD_CHUNK:
             # Many rows added or replaced since the store was written: a new one, in row order
-            # (and sketches made anew, from the library as it is now).
+            # (and codes made anew, from the library as it is now).
             writer = vector_store.StoreWriter(self._folder(), rows.dim)
-            sample = _store_sample(rows, pos)
-            sketch, coder = _fit(sample)
+            coder = Codes.fit(_store_sample(rows, pos))
             for s in range(0, len(pos), LOAD_CHUNK):
                 block = rows.gather(pos[s:s + LOAD_CHUNK])
                 writer.write(block)
-                proj[:, s:s + len(block)] = sketch.project(block)
                 codes[s:s + len(block)] = coder.encode(block)
-            self._finish(writer, all_ids, all_fids, all_fms, proj, sketch,
-                         np.arange(len(pos), dtype=np.int64), stamp, conn, (codes, coder))
+            self._finish(writer, all_ids, all_fids, all_fms, np.arange(len(pos), dtype=np.int64),
+                         stamp, conn, codes, coder)
             return
-        self._set(all_ids, all_fids, all_fms, proj=proj, sketch=self._sketch, pos=pos,
-                  rows=rows, codes=codes, coder=self._coder)
+        self._set(all_ids, all_fids, all_fms, pos=pos, rows=rows, codes=codes, coder=self._coder)
 
-    def _set(self, ids, fids, fms, *, mat=None, proj=None, sketch=None, pos=None,
-             rows=None, codes=None, coder=None) -> None:
-        self._mat, self._proj, self._sketch, self._pos, self._rows = mat, proj, sketch, pos, rows
+    def _set(self, ids, fids, fms, *, mat=None, pos=None, rows=None, codes=None, coder=None
+             ) -> None:
+        self._sketches = None if codes is None else Codes.sketches(codes)
+        self._mat, self._pos, self._rows = mat, pos, rows
         self._codes, self._coder = codes, coder
         self.emb_ids, self.file_ids, self.frame_ms = ids, fids, fms
 
@@ -419,16 +399,12 @@ class VectorIndex:
         n = len(ids)
         self.dim = mat.shape[1] if n else self.dim
         if n > self.exact_max:
-            sample = mat[::max(1, n // SKETCH_SAMPLE)]
-            sketch, coder = _fit(sample)
+            coder = Codes.fit(mat[::max(1, n // SKETCH_SAMPLE)])
             writer = vector_store.StoreWriter(None, self.dim)
             for s in range(0, n, LOAD_CHUNK):
                 writer.write(mat[s:s + LOAD_CHUNK])
-            proj = np.concatenate([sketch.project(mat[s:s + LOAD_CHUNK])
-                                   for s in range(0, n, LOAD_CHUNK)], axis=1)
-            self._set(ids, fids, fms, proj=proj, sketch=sketch,
-                      pos=np.arange(n, dtype=np.int64), rows=writer.finish({}, {}),
-                      codes=coder.encode(mat), coder=coder)
+            self._set(ids, fids, fms, pos=np.arange(n, dtype=np.int64),
+                      rows=writer.finish({}, {}), codes=coder.encode(mat), coder=coder)
         else:
             self._set(ids, fids, fms, mat=np.ascontiguousarray(np.asarray(mat, np.float32).T))
 
@@ -456,16 +432,15 @@ class VectorIndex:
 
     def _search(self, query: np.ndarray, k: int, mask: np.ndarray | None,
                 spare: bool) -> Neighbours:
-        mat, proj, sketch, pos, rows = self._mat, self._proj, self._sketch, self._pos, self._rows
+        mat, sketches, pos, rows = self._mat, self._sketches, self._pos, self._rows
         codes, coder = self._codes, self._coder
-        held = mat if proj is None else proj
-        n = 0 if held is None else held.shape[1]
+        n = len(sketches) if sketches is not None else 0 if mat is None else mat.shape[1]
         if n == 0 or k <= 0:
             return Neighbours(np.empty(0, np.int64), np.empty(0, np.float32))
         q = np.asarray(query, np.float32).reshape(-1)
         if q.shape[0] != self.dim:
             raise ValueError(f"query has {q.shape[0]} dims, the index {self.dim}")
-        if proj is None:
+        if sketches is None:
             scores = self._exact_scores(mat, q)
             if mask is not None:
                 scores = np.where(mask[:n], scores, -np.inf)
@@ -475,11 +450,10 @@ class VectorIndex:
         if within is not None and len(within) <= c:
             cand = within       # a selective filter: every row in it is a candidate
         else:
-            # Prefilter: the query against the sketches (one small matrix product), then
-            # exact rescoring of the best c.
-            approx = sketch.query(q) @ proj
+            # Prefilter: the query against every sketch (one uint8 x int8 product)
+            approx = coder.sketch_scores(q, sketches)
             if within is not None:
-                approx[~mask[:n]] = -np.inf
+                approx[~mask[:n]] = _NEVER
             cand = np.sort(_top_k(approx, c))           # in store order: a cheaper gather
             if within is not None:
                 cand = cand[mask[cand]]
@@ -508,7 +482,7 @@ class VectorIndex:
         """(len(rows), d) float32 copies of those rows' vectors (float16 precision above
         exact_max rows)."""
         rows = np.asarray(rows, np.int64)
-        if self._proj is not None:
+        if self._sketches is not None:
             return self._rows.gather(self._pos[rows])
         return np.array(self._mat[:, rows].T, np.float32, order="C")
 
@@ -526,6 +500,7 @@ def _top(scores: np.ndarray, k: int, rows: np.ndarray) -> Neighbours:
     return Neighbours(rows[part].astype(np.int64), scores[part].astype(np.float32))
 
 
+_NEVER = np.iinfo(np.int32).min + 1   # a sketch score no row reaches (and -_NEVER exists)
 _SAMPLE_STEP = 32
 
 

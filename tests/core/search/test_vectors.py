@@ -103,8 +103,8 @@ def test_only_sketches_codes_and_ids_stay_in_memory(catalog):
     _plant(catalog, data)
     index = _index(catalog)
     per_row = index.resident_bytes() / len(index)
-    # sketch, int8 codes, ids, store position
-    assert per_row <= min(vectors.SKETCH_DIMS, DIM) * 4 + min(vectors.STAGE2_DIMS, DIM) + 4 * 8
+    # the sketch (uint8, the codes' first components), int8 codes, ids, store position
+    assert per_row <= min(vectors.SKETCH_DIMS, DIM) + min(vectors.STAGE2_DIMS, DIM) + 4 * 8
     assert index.vectors_of(np.arange(3)) == pytest.approx(data[:3], abs=2e-3)
 
 
@@ -374,3 +374,68 @@ def test_codes_are_saved_with_the_store_and_made_for_a_store_without_them(catalo
     drop_cached()
     monkeypatch.setattr(vectors.Codes, "encode", lambda *a: pytest.fail("codes made again"))
     assert list(_index(catalog).search(qs[0], 20).rows) == list(before[0].rows)
+
+
+def test_a_store_written_with_float32_sketches_loads_without_reading_them(catalog,
+                                                                        monkeypatch):
+    """Stores written before the sketch became the codes' first components hold float32
+    sketches (256 MB at 1M) beside the ids: they still open without the catalog, the
+    sketches are not read, and searches give what a fresh index gives."""
+    rows = _space()
+    data = rows(N, np.random.default_rng(1))
+    _plant(catalog, data)
+    qs = rows(5, np.random.default_rng(2))
+    before = [_index(catalog).search(q, 20) for q in qs]
+    arrays = next((catalog.path.parent / "vector-store").rglob("arrays-*.npz"))
+    with np.load(arrays) as z:
+        old = {k: z[k] for k in z.files}
+    np.savez(arrays, **old, proj=np.zeros((64, N), np.float32),
+             center=np.zeros(DIM, np.float32), basis=np.zeros((DIM, 64), np.float32))
+    drop_cached()
+    monkeypatch.setattr(vectors, "_row_chunks", lambda *a, **k: pytest.fail("catalog read"))
+    read = []
+    real_load = np.load
+
+    class Spy:
+        def __init__(self, z):
+            self.z = z
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *a):
+            self.z.close()
+
+        @property
+        def files(self):
+            return self.z.files
+
+        def __getitem__(self, k):
+            read.append(k)
+            return self.z[k]
+    monkeypatch.setattr(np, "load", lambda f, *a, **k: Spy(real_load(f, *a, **k))
+                        if str(f).endswith(arrays.name) else real_load(f, *a, **k))
+    after = [_index(catalog).search(q, 20) for q in qs]
+    assert read and "proj" not in read
+    for b, a in zip(before, after):
+        assert list(a.rows) == list(b.rows) and a.scores == pytest.approx(b.scores)
+
+
+def test_int8_sketches_rank_as_the_float_sketches_do():
+    """The prefilter's uint8 x int8 product orders rows as the float product of the same
+    components does (rounding aside): the rows it keeps are nearly the same."""
+    rows = _space()
+    data = rows(N, np.random.default_rng(1))
+    coder = vectors.Codes.fit(data)
+    codes = coder.encode(data)
+    sketches = vectors.Codes.sketches(codes)
+    assert sketches.dtype == np.uint8 and sketches.shape == (N, min(vectors.SKETCH_DIMS, DIM))
+    dims = sketches.shape[1]
+    overlaps = []
+    for q in rows(20, np.random.default_rng(3)):
+        fine = ((data - coder.center) @ coder.basis[:, :dims]) @ (q @ coder.basis[:, :dims])
+        got = coder.sketch_scores(q, sketches)
+        assert got.dtype == np.int32
+        keep = N // 20
+        overlaps.append(len(set(np.argsort(-fine)[:keep]) & set(np.argsort(-got)[:keep])) / keep)
+    assert np.mean(overlaps) >= 0.9
