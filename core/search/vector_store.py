@@ -211,7 +211,7 @@ def load(folder: Path, want: dict) -> tuple[dict, dict[str, np.ndarray], F16Rows
         with np.load(folder / f"arrays-{gen}.npz") as z:
             # only the named arrays: a store written before the sketches were int8 codes
             # holds float32 sketches too (256 MB at 1M), read for nothing otherwise
-            arrays = {k: z[k] for k in ARRAYS}
+            arrays = {k: z[k] for k in ARRAYS if k in z.files}
         with open(path, "rb") as f:
             rows = _open_rows(f, n, dim)
         return meta, arrays, rows
