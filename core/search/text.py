@@ -89,10 +89,13 @@ def text_search(conn: Connection, query: str, limit: int = 200) -> tuple[list[Te
     # each word's newest RANKED_DOCS ranked: from the oldest of the words' edges, and at most
     # RANKED_DOCS a word in all (one word far commoner than the others would otherwise bring
     # nearly all its documents above the rarer word's edge).
+    # (One word: its own edge, already read.)
     expr = fts_expression(held, "OR")
     bounds = [edges[t] for t in held]
     edge = None
-    if all(e is not None for e in bounds):
+    if len(held) == 1:
+        edge = bounds[0]
+    elif all(e is not None for e in bounds):
         edge = max(min(bounds), _edge(conn, expr, len(held) * RANKED_DOCS) or 0)
     return _run(conn, expr, limit, edge), False
 
@@ -122,17 +125,24 @@ def _run(conn: Connection, expr: str, limit: int, edge: int | None) -> list[Text
     with closing(conn.execute("SELECT rowid, rank FROM fts WHERE fts MATCH ? AND rowid >= ? "
                               "ORDER BY rowid", (expr, edge or 0))) as cur:
         top = heapq.nsmallest(limit * 4, cur, key=_by_rank)
-    file_of: dict[int, int] = {}
-    for chunk, marks in in_chunks([r for r, _ in top]):
-        file_of.update(conn.execute(f"SELECT id, file_id FROM fts_docs WHERE id IN ({marks})",
-                                    chunk))
     kept: dict[int, tuple[int, float]] = {}    # file -> (its best document, rank)
-    for row, rank in top:
-        fid = file_of.get(row)
-        if fid is not None and fid not in kept:
-            kept[fid] = (row, rank)
-            if len(kept) >= limit:
-                break
+    start = 0
+    while start < len(top) and len(kept) < limit:
+        # the files of as many documents as files are still missing (in steps of 16: fewer
+        # statements to prepare), best first; most documents are the only one of their file:
+        # ~limit of the limit * 4 are looked up
+        batch = top[start:start + -(-(limit - len(kept)) // 16) * 16]
+        start += len(batch)
+        file_of: dict[int, int] = {}
+        for chunk, marks in in_chunks([r for r, _ in batch]):
+            file_of.update(conn.execute(
+                f"SELECT id, file_id FROM fts_docs WHERE id IN ({marks})", chunk))
+        for row, rank in batch:
+            fid = file_of.get(row)
+            if fid is not None and fid not in kept:
+                kept[fid] = (row, rank)
+                if len(kept) >= limit:
+                    break
     shown: dict[int, tuple] = {}
     for chunk, marks in in_chunks(sorted(row for row, _ in kept.values())):
         # `+f.rowid`: not a lookup per document (FTS5 would match again for each one), but
