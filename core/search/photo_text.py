@@ -81,8 +81,17 @@ def _best_files(found: list[dict[int, tuple]], limit: int) -> tuple[list[int], b
     (words missing, its worst way, the sum of its ways, the sum of its lines' bm25, id); a
     missing word counts as a way worse than FUZZY. Files with every word if any, else (more
     than one word) files with some."""
+    n, miss = len(found), FUZZY + 1
+    held = [f for f in found if f]
+    if len(held) == 1:
+        # One word found (the others in no line: most queries at 1M, the words of a photo
+        # being few): each file holds it alone, its key is its way and bm25
+        m = n - 1
+        top = heapq.nsmallest(limit, ((way + m * miss, 0 + rank, fid)
+                                      for fid, (way, rank, _) in held[0].items()))
+        return [fid for _, _, fid in top], m == 0
     count: dict[int, list] = {}     # file -> [words held, worst way, sum of ways, sum of bm25]
-    for f in found:
+    for f in held:
         for fid, (way, rank, _) in f.items():
             c = count.get(fid)
             if c is None:
@@ -92,12 +101,10 @@ def _best_files(found: list[dict[int, tuple]], limit: int) -> tuple[list[int], b
                 c[1] = max(c[1], way)
                 c[2] += way
                 c[3] += rank
-    n = len(found)
     keys = [(0, c[1], c[2], c[3], fid) for fid, c in count.items() if c[0] == n]
     all_words = True
     if not keys and n > 1:
         all_words = False
-        miss = FUZZY + 1
         keys = [(n - c[0], miss if c[0] < n else c[1], c[2] + (n - c[0]) * miss, c[3], fid)
                 for fid, c in count.items()]
     return [k[-1] for k in heapq.nsmallest(limit, keys)], all_words

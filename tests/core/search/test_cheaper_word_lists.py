@@ -194,3 +194,37 @@ def test_one_held_word_reads_its_edge_once(catalog, monkeypatch, query):
     assert hits == whole[0]
     edges = [p[0] for sql, p, _ in counted.ran if "LIMIT 1 OFFSET" in sql]
     assert sorted(edges) == sorted(text.fts_expression([w]) for w in query.split())
+
+
+
+def _keys_as_before(found, limit):
+    """The files' order as photo_text_search made it before _best_files: every file's full
+    key, sorted."""
+    files = set.intersection(*(set(f) for f in found))
+    all_words = True
+    if not files and len(found) > 1:
+        files, all_words = set.union(*(set(f) for f in found)), False
+    scored = []
+    for fid in files:
+        got = [f[fid] for f in found if fid in f]
+        missing = len(found) - len(got)
+        ways = [way for way, _, _ in got]
+        scored.append((missing, PT.FUZZY + 1 if missing else max(ways),
+                       sum(ways) + missing * (PT.FUZZY + 1), sum(r for _, r, _ in got), fid))
+    return [k[-1] for k in sorted(scored)[:limit]], all_words
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_best_files_are_those_of_the_full_keys(seed):
+    """One word found (the shortcut without a count of words held), several, none; ties of
+    bm25 (lines alike) broken by file id."""
+    rnd = random.Random(seed)
+    for _ in range(50):
+        n = rnd.randint(1, 4)
+        found = []
+        for _ in range(n):
+            size = rnd.choice((0, 0, 3, 40))
+            found.append({rnd.randrange(60): (rnd.randrange(5), -rnd.choice((1.5, 2.25, 3.0)),
+                                              rnd.randrange(10**6)) for _ in range(size)})
+        limit = rnd.choice((1, 5, 100))
+        assert PT._best_files(found, limit) == _keys_as_before(found, limit)
