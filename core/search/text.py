@@ -36,6 +36,7 @@ STOPWORDS = frozenset({
 })
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+NEWEST = object()       # _run's edge: the newest RANKED_DOCS documents
 
 
 def query_tokens(query: str) -> list[str]:
@@ -70,32 +71,28 @@ def text_search(conn: Connection, query: str, limit: int = 200) -> tuple[list[Te
     tokens = query_tokens(query)
     if not tokens:
         return [], True
-    # Each word's bound first (a walk of at most RANKED_DOCS rowids, no scoring). A word that
-    # no document holds empties the AND and adds nothing to any document's OR score (bm25
-    # sums over the words a document holds), so it is left out of both: the OR of the others
-    # ranks the same documents in the same order, and its bound can hold (at 1M every
-    # benchmark query has such a word: the whole OR of two common nouns was ranked).
-    edges = {t: _edge(conn, fts_expression([t])) for t in tokens}
-    held = [t for t in tokens if edges[t] is not None or _holds(conn, t)]
+    # A word that no document holds empties the AND and adds nothing to any document's OR
+    # score (bm25 sums over the words a document holds), so it is left out of both: the OR of
+    # the others ranks the same documents in the same order, and its bound can hold (at 1M
+    # every benchmark query has such a word: the whole OR of two common nouns was ranked).
+    held = [t for t in tokens if _holds(conn, t)]
     if len(held) == len(tokens):
-        expr = fts_expression(tokens, "AND")
-        hits = _run(conn, expr, limit, _edge(conn, expr) if len(tokens) > 1 else edges[tokens[0]])
+        hits = _run(conn, fts_expression(tokens, "AND"), limit, NEWEST)
         if hits or len(tokens) == 1:
             return hits, True
     if not held:
         return [], len(tokens) == 1
+    expr = fts_expression(held, "OR")
+    if len(held) == 1:
+        return _run(conn, expr, limit, NEWEST), False
     # Any word: a rare word's old documents must not be cut because a common word beside it
     # brought the matches past the bound. So the bound holds only when every word is common,
-    # each word's newest RANKED_DOCS ranked: from the oldest of the words' edges, and at most
-    # RANKED_DOCS a word in all (one word far commoner than the others would otherwise bring
-    # nearly all its documents above the rarer word's edge).
-    # (One word: its own edge, already read.)
-    expr = fts_expression(held, "OR")
-    bounds = [edges[t] for t in held]
+    # each word's newest RANKED_DOCS ranked: from the oldest of the words' edges (walks of
+    # rowids, no scoring), and at most RANKED_DOCS a word in all (one word far commoner than
+    # the others would otherwise bring nearly all its documents above the rarer word's edge).
+    bounds = [_edge(conn, fts_expression([t])) for t in held]
     edge = None
-    if len(held) == 1:
-        edge = bounds[0]
-    elif all(e is not None for e in bounds):
+    if all(e is not None for e in bounds):
         edge = max(min(bounds), _edge(conn, expr, len(held) * RANKED_DOCS) or 0)
     return _run(conn, expr, limit, edge), False
 
@@ -114,17 +111,26 @@ def _holds(conn: Connection, token: str) -> bool:
                         (fts_expression([token]),)).fetchone() is not None
 
 
-def _run(conn: Connection, expr: str, limit: int, edge: int | None) -> list[TextHit]:
-    """The ranked documents of `expr` with rowid >= edge (all of them when edge is None)."""
+def _run(conn: Connection, expr: str, limit: int, edge: int | object | None
+         ) -> list[TextHit]:
+    """The ranked documents of `expr` with rowid >= edge (all of them when edge is None, the
+    newest RANKED_DOCS when NEWEST)."""
     # Documents come best first; keep the first (best) one of each file. Ask for more
     # documents than files because one video can have many matching transcript segments.
     # FTS5's ORDER BY rank is a stable sort by bm25 of the documents in rowid order, and it
     # seeks each document again to return it (~6 us a row at 1M, as much as ranking 2,000):
     # so the ranks are read in rowid order and sorted here (the same order), and the join and
     # the snippet are made only for the documents kept, ~limit of them.
-    with closing(conn.execute("SELECT rowid, rank FROM fts WHERE fts MATCH ? AND rowid >= ? "
-                              "ORDER BY rowid", (expr, edge or 0))) as cur:
-        top = heapq.nsmallest(limit * 4, cur, key=_by_rank)
+    if edge is NEWEST:
+        # the newest RANKED_DOCS in one statement (no walk to their edge first), in rowid
+        # order as below (ties keep it)
+        ranked = conn.execute("SELECT rowid, rank FROM fts WHERE fts MATCH ? "
+                              "ORDER BY rowid DESC LIMIT ?", (expr, RANKED_DOCS)).fetchall()
+        top = heapq.nsmallest(limit * 4, reversed(ranked), key=_by_rank)
+    else:
+        with closing(conn.execute("SELECT rowid, rank FROM fts WHERE fts MATCH ? "
+                                  "AND rowid >= ? ORDER BY rowid", (expr, edge or 0))) as cur:
+            top = heapq.nsmallest(limit * 4, cur, key=_by_rank)
     kept: dict[int, tuple[int, float]] = {}    # file -> (its best document, rank)
     start = 0
     while start < len(top) and len(kept) < limit:

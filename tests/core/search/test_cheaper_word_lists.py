@@ -182,20 +182,36 @@ def test_the_files_of_about_limit_documents_are_looked_up(catalog):
 
 
 @pytest.mark.parametrize("query", ["rainy beach", "beach"])
-def test_one_held_word_reads_its_edge_once(catalog, monkeypatch, query):
-    """"rainy beach": "rainy" is in no document, so the list is "beach"'s alone: its edge
-    was read with the others', and is not read again."""
+def test_one_held_words_newest_documents_are_ranked_without_their_edge(catalog, monkeypatch,
+                                                                       query):
+    """"rainy beach": "rainy" is in no document, so the list is "beach"'s alone: its newest
+    RANKED_DOCS documents are ranked in one statement, with no walk to the oldest of them
+    first; the same hits."""
     _beaches(catalog, 30)
     monkeypatch.setattr(text, "RANKED_DOCS", 10)
     with catalog.read() as conn:
         whole = text.text_search(conn, "beach", limit=5)
         counted = Statements(conn)
         hits, _ = text.text_search(counted, query, limit=5)
-    assert hits == whole[0]
-    edges = [p[0] for sql, p, _ in counted.ran if "LIMIT 1 OFFSET" in sql]
-    assert sorted(edges) == sorted(text.fts_expression([w]) for w in query.split())
+    assert hits == whole[0] and len(hits) == 5
+    assert not [sql for sql, _, _ in counted.ran if "OFFSET" in sql]
+    assert counted.rows("SELECT rowid, rank FROM fts") == 10
 
 
+def test_two_common_words_in_no_document_together_still_bound_their_list(catalog,
+                                                                         monkeypatch):
+    """"beach sunset" in no caption together: the list of either word, each word's newest
+    RANKED_DOCS ranked, from the oldest of their edges."""
+    r = P.root(catalog)
+    for i in range(30):
+        fid = P.file(catalog, r, f"/lib/f{i:03d}.jpg", kind="photo", taken=1.5e9 + i)
+        P.caption(catalog, fid, "beach" if i % 2 else "sunset")
+    monkeypatch.setattr(text, "RANKED_DOCS", 5)
+    with catalog.read() as conn:
+        counted = Statements(conn)
+        hits, all_words = text.text_search(counted, "beach sunset", limit=30)
+    assert not all_words and len(hits) == 10
+    assert counted.rows("SELECT rowid, rank FROM fts") == 10
 
 def _keys_as_before(found, limit):
     """The files' order as photo_text_search made it before _best_files: every file's full
