@@ -22,10 +22,12 @@ MAX_TOKEN_CHARS = 40
 # document at 1M, ~3 us with two words in AND), whatever the LIMIT, so a common word costs in
 # proportion to the library: ~9,000 documents hold "beach" at 100k files, ~90,000 at 1M. Past
 # this many matching documents only the newest this many are ranked (FTS5 seeks to a rowid
-# bound cheaply): the list is then the best `limit` files among them, ~5 ms at 1M. It was
-# 20,000 (~35 ms a common word, 50 ms for two in OR); see docs/BENCHMARKS.md, "Search at 1M:
-# the word lists bounded".
-RANKED_DOCS = 2_000
+# bound cheaply): the list is then the best `limit` files among them. 500 fill the 400 files
+# the app's lists ask for (200 results) when a document a file holds the word (a caption); it
+# was 20,000 (~35 ms a common word, 50 ms for two in OR; docs/BENCHMARKS.md, "Search at 1M:
+# the word lists bounded"), then 2,000 (~4.4 ms a common word at 1M, of which ~2 ms counting
+# its documents for bm25 whatever the bound; "Word lists at 1M, cheaper").
+RANKED_DOCS = 500
 
 # Words that say nothing about a photo; dropped unless the query has nothing else.
 STOPWORDS = frozenset({

@@ -244,3 +244,54 @@ def test_the_best_files_are_those_of_the_full_keys(seed):
                                               rnd.randrange(10**6)) for _ in range(size)})
         limit = rnd.choice((1, 5, 100))
         assert PT._best_files(found, limit) == _keys_as_before(found, limit)
+
+
+# -- the bounds: 500 newest lines (documents) ranked a word, not 2,000 ------------------------
+
+
+def _invoices(catalog, r, files: int, lines: int) -> list[int]:
+    """Photos of invoices made after everything else: each reads "Invoice" on many lines."""
+    ids = []
+    for i in range(files):
+        ids.append(P.file(catalog, r, f"/lib/inv{i:02d}.jpg"))
+        plant(catalog, ids[-1], [f"Invoice {i}-{n} total" for n in range(lines)])
+    return ids
+
+
+def test_a_common_ocr_word_ranks_its_newest_500_lines(catalog):
+    """"invoice" is on 600 lines: 500 are ranked (it was 2,000: all 600), the newest."""
+    assert PT.ROWS_PER_WAY == 500
+    ids = _invoices(catalog, P.root(catalog), 6, 100)
+    with catalog.read() as conn:
+        counting = Counting(conn, "JOIN text_lines")
+        hits, _, all_words = PT.photo_text_search(counting, "invoice", limit=10)
+    assert counting.ranked == [500]
+    assert {h.file_id for h in hits} == set(ids[1:]) and all_words
+
+
+def test_a_rare_words_old_receipt_comes_first_beside_a_common_word(catalog):
+    """What the user sees past the bound: "plumber invoice" finds the old receipt first. Its
+    "Invoice" line is older than the newest 500 (not read), but "plumber" is on its line
+    alone, ranked whole: the receipt is the one file holding the rare word (bm25 weighs it
+    far above "invoice"), among files holding one of the words."""
+    r = P.root(catalog)
+    receipt = P.file(catalog, r, "/lib/receipt.jpg")
+    plant(catalog, receipt, ["Plumber Bros Ltd", "Invoice 17", "Total 85.00"])
+    _invoices(catalog, r, 6, 100)
+    with catalog.read() as conn:
+        hits, ways, all_words = PT.photo_text_search(conn, "plumber invoice", limit=100)
+    assert hits[0].file_id == receipt and hits[0].snippet == "[Plumber] Bros Ltd"
+    assert not all_words and ways[receipt] == PT.EXACT
+
+
+def test_a_common_caption_word_ranks_its_newest_500_documents(catalog):
+    """"beach" in 600 transcript segments of one video: 500 are ranked; the video is found."""
+    assert text.RANKED_DOCS == 500
+    r = P.root(catalog)
+    video = P.file(catalog, r, "/lib/trip.mp4", kind="video")
+    P.transcript(catalog, video, [(i, i + 1.0, f"the beach again {i}") for i in range(600)])
+    with catalog.read() as conn:
+        counting = Counting(conn, "SELECT rowid, rank FROM fts")
+        hits, all_words = text.text_search(counting, "beach", limit=10)
+    assert counting.ranked == [500]
+    assert [h.file_id for h in hits] == [video] and all_words
