@@ -26,9 +26,10 @@ from core.search.text import TextHit, query_tokens
 _WORD = re.compile(r"\w+")
 EXACT, STEM, PREFIX, SUBSTRING, FUZZY = range(5)
 # Lines ranked per word and way, the newest: bounds the work (~3 us a line at 1M: its bm25
-# and its file). 500 fill the 400 files the app's lists ask for (200 results) when a line a
-# file holds the word, as OCR'd words mostly are; it was 2,000 (docs/BENCHMARKS.md, "Word
-# lists at 1M, cheaper").
+# and its file). 500 fill the 400 files the app's lists ask for (200 results) when each file
+# holds the word on one line, as OCR'd words mostly are; it was 2,000, which found more files
+# holding two common words on different lines (docs/BENCHMARKS.md, "Word lists at 1M,
+# cheaper").
 ROWS_PER_WAY = 500
 VOCAB_LIMIT = 200_000       # distinct OCR words scanned for near spellings
 

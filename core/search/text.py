@@ -23,7 +23,7 @@ MAX_TOKEN_CHARS = 40
 # proportion to the library: ~9,000 documents hold "beach" at 100k files, ~90,000 at 1M. Past
 # this many matching documents only the newest this many are ranked (FTS5 seeks to a rowid
 # bound cheaply): the list is then the best `limit` files among them. 500 fill the 400 files
-# the app's lists ask for (200 results) when a document a file holds the word (a caption); it
+# the app's lists ask for (200 results) when each file has one document holding the word; it
 # was 20,000 (~35 ms a common word, 50 ms for two in OR; docs/BENCHMARKS.md, "Search at 1M:
 # the word lists bounded"), then 2,000 (~4.4 ms a common word at 1M, of which ~2 ms counting
 # its documents for bm25 whatever the bound; "Word lists at 1M, cheaper").
