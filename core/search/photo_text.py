@@ -15,25 +15,23 @@ strings only (see core.search.text).
 
 from __future__ import annotations
 
+import heapq
 import re
-from dataclasses import dataclass
 
+from core.catalog.chunks import in_chunks
 from core.catalog.connection import Connection
 from core.search.ocr_vocab import ocr_vocab
 from core.search.text import TextHit, query_tokens
 
 _WORD = re.compile(r"\w+")
 EXACT, STEM, PREFIX, SUBSTRING, FUZZY = range(5)
-ROWS_PER_WAY = 2000         # lines ranked per word and way, the newest: bounds the work
+# Lines ranked per word and way, the newest: bounds the work (~3 us a line at 1M: its bm25
+# and its file). 500 fill the 400 files the app's lists ask for (200 results) when each file
+# holds the word on one line, as OCR'd words mostly are; it was 2,000, which found more files
+# holding two common words on different lines (docs/BENCHMARKS.md, "Word lists at 1M,
+# cheaper").
+ROWS_PER_WAY = 500
 VOCAB_LIMIT = 200_000       # distinct OCR words scanned for near spellings
-
-
-@dataclass
-class _Line:
-    file_id: int
-    frame_ms: int
-    text: str
-    rank: float
 
 
 def photo_text_search(conn: Connection, query: str, limit: int = 200
@@ -65,42 +63,70 @@ def photo_text_search(conn: Connection, query: str, limit: int = 200
             if w not in unseen:
                 w.other_ways()
     found = [w.out for w in words]
-    files = set.intersection(*(set(f) for f in found))
-    all_words = True
-    if not files and len(tokens) > 1:
-        files = set.union(*(set(f) for f in found))
-        all_words = False
-    # each file's key: (words missing, its worst way, the sum of its ways, the sum of its
-    # lines' bm25, id); a missing word counts as a way worse than FUZZY. Only the first
-    # `limit` files need their best line (at 1M two common words hold ~4,000 files).
-    scored = []
-    for fid in files:
-        got = [f[fid] for f in found if fid in f]
-        missing = len(found) - len(got)
-        ways = [way for way, _ in got]
-        scored.append(((missing, FUZZY + 1 if missing else max(ways),
-                        sum(ways) + missing * (FUZZY + 1), sum(line.rank for _, line in got),
-                        fid), fid))
-    scored.sort()
+    top, all_words = _best_files(found, limit)
+    # each file's best line, then the text and frame of those lines only (~limit of them)
+    best = {fid: min((f[fid] for f in found if fid in f), key=_way_and_rank) for fid in top}
+    shown: dict[int, tuple[int, str]] = {}
+    for chunk, marks in in_chunks(sorted(row for _, _, row in best.values())):
+        shown.update((r[0], r[1:]) for r in conn.execute(
+            f"SELECT id, frame_ms, text FROM text_lines WHERE id IN ({marks})", chunk))
     hits, worst, marked = [], {}, {}
-    for _key, fid in scored[:limit]:
-        got = [f[fid] for f in found if fid in f]
-        _, line = min(got, key=lambda wl: (wl[0], wl[1].rank))
-        where = "text in video" if line.frame_ms >= 0 else "text in photo"
-        hits.append(TextHit(fid, float(line.rank), where, highlight(line.text, tokens, marked),
-                            line.frame_ms / 1000 if line.frame_ms >= 0 else None))
-        worst[fid] = max(w for w, _ in got)
+    for fid in top:
+        _, rank, row = best[fid]
+        frame_ms, text = shown[row]
+        where = "text in video" if frame_ms >= 0 else "text in photo"
+        hits.append(TextHit(fid, float(rank), where, highlight(text, tokens, marked),
+                            frame_ms / 1000 if frame_ms >= 0 else None))
+        worst[fid] = max(f[fid][0] for f in found if fid in f)
     return hits, worst, all_words
 
 
+def _best_files(found: list[dict[int, tuple]], limit: int) -> tuple[list[int], bool]:
+    """The first `limit` files, best first, and whether they hold every word. A file's key:
+    (words missing, its worst way, the sum of its ways, the sum of its lines' bm25, id); a
+    missing word counts as a way worse than FUZZY. Files with every word if any, else (more
+    than one word) files with some."""
+    n, miss = len(found), FUZZY + 1
+    held = [f for f in found if f]
+    if len(held) == 1:
+        # One word found (the others in no line: most queries at 1M, the words of a photo
+        # being few): each file holds it alone, its key is its way and bm25
+        m = n - 1
+        top = heapq.nsmallest(limit, ((way + m * miss, 0 + rank, fid)
+                                      for fid, (way, rank, _) in held[0].items()))
+        return [fid for _, _, fid in top], m == 0
+    count: dict[int, list] = {}     # file -> [words held, worst way, sum of ways, sum of bm25]
+    for f in held:
+        for fid, (way, rank, _) in f.items():
+            c = count.get(fid)
+            if c is None:
+                count[fid] = [1, way, way, 0 + rank]      # summed in word order, as sum() did
+            else:
+                c[0] += 1
+                c[1] = max(c[1], way)
+                c[2] += way
+                c[3] += rank
+    keys = [(0, c[1], c[2], c[3], fid) for fid, c in count.items() if c[0] == n]
+    all_words = True
+    if not keys and n > 1:
+        all_words = False
+        keys = [(n - c[0], miss if c[0] < n else c[1], c[2] + (n - c[0]) * miss, c[3], fid)
+                for fid, c in count.items()]
+    return [k[-1] for k in heapq.nsmallest(limit, keys)], all_words
+
+
+def _way_and_rank(entry: tuple) -> tuple:
+    return entry[0], entry[1]
+
+
 class _Word:
-    """file_id -> (best way, its best line) for one query word, in `out`: the whole word
-    first (`whole`), then the other ways (`other_ways`)."""
+    """file_id -> (best way, its best line's bm25, the line's id) for one query word, in
+    `out`: the whole word first (`whole`), then the other ways (`other_ways`)."""
 
     def __init__(self, conn: Connection, token: str):
         self.conn, self.token = conn, token
         self.quoted = '"' + token.replace('"', '""') + '"'
-        self.out: dict[int, tuple[int, _Line]] = {}
+        self.out: dict[int, tuple[int, float, int]] = {}
         self.seen: set[int] = set()      # the lines read so far (their files are all in out)
         self.cut = False                 # a way matched more lines than it ranked
 
@@ -108,53 +134,76 @@ class _Word:
         self._take(EXACT, "text_terms", self.quoted)
 
     def other_ways(self) -> None:
-        self._take(STEM, "text_words", self.quoted)
-        self._take(PREFIX, "text_words", self.quoted + " *")
+        # Lines holding the word whole (all the lines read so far) hold its stem, and a
+        # line holding its stem holds a word starting with it (FTS5's porter tokenizer stems
+        # a prefix query's word too): whole <= stemmed <= prefix. So when the prefix way's
+        # newest lines were all read, they are the stemmed way's newest too, and neither way
+        # can add a file: one list of line ids, not two (~1 ms each at 1M).
+        prefix = self.quoted + " *"
+        rows = self._newest("text_words", prefix) if self.seen else None
+        if rows is None or not self.seen.issuperset(rows):
+            self._take(STEM, "text_words", self.quoted)
+            self._take(PREFIX, "text_words", prefix, rows=rows)
         if len(self.token) >= 3:
             self._take(SUBSTRING, "text_grams", self.quoted)
-        if not any(way <= PREFIX for way, _ in self.out.values()) and len(self.token) >= 4:
+        if not any(way <= PREFIX for way, _, _ in self.out.values()) and len(self.token) >= 4:
             near = near_terms(self.conn, self.token)
             if near:
                 self._take(FUZZY, "text_terms",
                            " OR ".join('"' + t.replace('"', '""') + '"' for t in near))
 
-    def _take(self, way: int, table: str, expr: str, words: list[_Word] | None = None) -> None:
-        """Rank the way's lines and give each file its best one, in this word's `out` (in each
-        of `words`' when given: lines that hold them all)."""
-        # Only the way's newest ROWS_PER_WAY lines are ranked (their rowids are a walk, no
-        # scoring): FTS5 scores every line it ranks whatever the LIMIT, so a word common in a
-        # big library cost in proportion to it (at 1M "dog" is on 4,000 lines, ranked whole
-        # to read 2,000). A way that matches fewer lines is ranked whole, as before.
-        # A later way mostly matches the lines an earlier one read ("park" finds the same
-        # lines whole, stemmed, as a prefix and as a substring): when every line it would rank
-        # was read, it can add no file, and listing its lines' ids is ~5x cheaper than
-        # ranking them and joining their text (~1 ms a way at 100k).
-        conn, words = self.conn, words or [self]
-        rows = [r for (r,) in conn.execute(
+    def _newest(self, table: str, expr: str) -> list[int]:
+        """The ids of the way's newest ROWS_PER_WAY lines, newest first (a walk, no scoring)."""
+        return [r for (r,) in self.conn.execute(
             f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT ?",
             (expr, ROWS_PER_WAY))]
-        if not rows or all(w.seen and w.seen.issuperset(rows) for w in words):
-            return
-        edge = rows[-1] if len(rows) == ROWS_PER_WAY else 0
-        self.cut = self.cut or bool(edge)
+
+    def _take(self, way: int, table: str, expr: str, words: list[_Word] | None = None,
+              rows: list[int] | None = None) -> None:
+        """Rank the way's lines and give each file its best one, in this word's `out` (in each
+        of `words`' when given: lines that hold them all). rows: the way's _newest, if read."""
+        # Only the way's newest ROWS_PER_WAY lines are ranked: FTS5 scores every line it
+        # ranks whatever the LIMIT, so a word common in a big library cost in proportion to
+        # it (at 1M "dog" is on 4,000 lines, ranked whole to read 2,000). A way that matches
+        # fewer lines is ranked whole, as before.
+        # A later way mostly matches the lines an earlier one read ("park" finds the same
+        # lines whole, stemmed, as a prefix and as a substring): when every line it would rank
+        # was read, it can add no file, and listing its lines' ids is ~3x cheaper than
+        # ranking them and joining their files (~1 ms a way at 1M). With no line read yet
+        # the lines are ranked at once (the list would be the same walk again).
+        conn, words = self.conn, words or [self]
+        rank = (f"SELECT t.rowid, l.file_id, t.rank FROM {table} AS t "
+                f"JOIN text_lines AS l ON l.id = t.rowid WHERE {table} MATCH ? ")
+        if all(w.seen for w in words):
+            if rows is None:
+                rows = self._newest(table, expr)
+            if not rows or all(w.seen.issuperset(rows) for w in words):
+                return
+            cut = len(rows) == ROWS_PER_WAY
+            lines = conn.execute(rank + "AND t.rowid >= ? ORDER BY t.rowid",
+                                 (expr, rows[-1] if cut else 0)).fetchall()
+        else:
+            lines = conn.execute(rank + "ORDER BY t.rowid DESC LIMIT ?",
+                                 (expr, ROWS_PER_WAY)).fetchall()
+            cut = len(lines) == ROWS_PER_WAY
+            lines.reverse()
+        self.cut = self.cut or cut
         # FTS5's ORDER BY rank is a stable sort by bm25 of the lines in rowid order, and
         # seeks each line again to return it: sorted here instead, the same order in half
-        # the time (~5 against ~10 ms for 2,000 lines at 1M).
-        lines = conn.execute(
-            f"SELECT t.rowid, l.file_id, l.frame_ms, l.text, t.rank FROM {table} AS t "
-            f"JOIN text_lines AS l ON l.id = t.rowid WHERE {table} MATCH ? "
-            f"AND t.rowid >= ? ORDER BY t.rowid", (expr, edge)).fetchall()
+        # the time (~5 against ~10 ms for 2,000 lines at 1M). The text and frame are read
+        # for the lines shown only.
         lines.sort(key=_by_rank)
+        ids = [row for row, _, _ in lines]
         for word in words:
-            seen, out = word.seen, word.out
-            for row, fid, ms, text, rank in lines:
-                seen.add(row)
+            word.seen.update(ids)
+            out = word.out
+            for row, fid, bm25 in lines:
                 if fid not in out:
-                    out[fid] = (way, _Line(fid, ms, text, rank))
+                    out[fid] = (way, bm25, row)
 
 
 def _by_rank(line: tuple) -> float:
-    return line[4]
+    return line[2]
 
 
 def max_edits(token: str) -> int:
@@ -187,6 +236,18 @@ def edit_distance(a: str, b: str, cutoff: int) -> int:
     return prev[-1]
 
 
+def near(token: str, word: str) -> bool:
+    """Is the word within max_edits of the token? A letter of one that the other lacks
+    takes an edit of its own (a swap moves letters, it adds none), so a word with more such
+    letters is not, without the edit distance (OCR lines hold numbers: "4711", "total 38";
+    at 1M the edit distances were a tenth of the text-in-photos list's time)."""
+    k = max_edits(token)
+    letters, other = set(token), set(word)
+    if len(letters - other) > k or len(other - letters) > k:
+        return False
+    return edit_distance(token, word, k) <= k
+
+
 def highlight(line: str, tokens: list[str], marked: dict[str, bool] | None = None) -> str:
     """The line with the words a query word matches in [brackets]. `marked`: each word's
     answer kept across the lines of one query (OCR lines repeat their words: "total",
@@ -197,8 +258,6 @@ def highlight(line: str, tokens: list[str], marked: dict[str, bool] | None = Non
         w = m.group(0).lower()
         hit = marked.get(w)
         if hit is None:
-            hit = marked[w] = any(
-                t in w or (len(t) >= 4 and edit_distance(t, w, max_edits(t)) <= max_edits(t))
-                for t in tokens)
+            hit = marked[w] = any(t in w or (len(t) >= 4 and near(t, w)) for t in tokens)
         return f"[{m.group(0)}]" if hit else m.group(0)
     return _WORD.sub(mark, line)

@@ -22,10 +22,12 @@ MAX_TOKEN_CHARS = 40
 # document at 1M, ~3 us with two words in AND), whatever the LIMIT, so a common word costs in
 # proportion to the library: ~9,000 documents hold "beach" at 100k files, ~90,000 at 1M. Past
 # this many matching documents only the newest this many are ranked (FTS5 seeks to a rowid
-# bound cheaply): the list is then the best `limit` files among them, ~5 ms at 1M. It was
-# 20,000 (~35 ms a common word, 50 ms for two in OR); see docs/BENCHMARKS.md, "Search at 1M:
-# the word lists bounded".
-RANKED_DOCS = 2_000
+# bound cheaply): the list is then the best `limit` files among them. 500 fill the 400 files
+# the app's lists ask for (200 results) when each file has one document holding the word; it
+# was 20,000 (~35 ms a common word, 50 ms for two in OR; docs/BENCHMARKS.md, "Search at 1M:
+# the word lists bounded"), then 2,000 (~4.4 ms a common word at 1M, of which ~2 ms counting
+# its documents for bm25 whatever the bound; "Word lists at 1M, cheaper").
+RANKED_DOCS = 500
 
 # Words that say nothing about a photo; dropped unless the query has nothing else.
 STOPWORDS = frozenset({
@@ -36,6 +38,7 @@ STOPWORDS = frozenset({
 })
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+NEWEST = object()       # _run's edge: the newest RANKED_DOCS documents
 
 
 def query_tokens(query: str) -> list[str]:
@@ -70,27 +73,26 @@ def text_search(conn: Connection, query: str, limit: int = 200) -> tuple[list[Te
     tokens = query_tokens(query)
     if not tokens:
         return [], True
-    # Each word's bound first (a walk of at most RANKED_DOCS rowids, no scoring). A word that
-    # no document holds empties the AND and adds nothing to any document's OR score (bm25
-    # sums over the words a document holds), so it is left out of both: the OR of the others
-    # ranks the same documents in the same order, and its bound can hold (at 1M every
-    # benchmark query has such a word: the whole OR of two common nouns was ranked).
-    edges = {t: _edge(conn, fts_expression([t])) for t in tokens}
-    held = [t for t in tokens if edges[t] is not None or _holds(conn, t)]
+    # A word that no document holds empties the AND and adds nothing to any document's OR
+    # score (bm25 sums over the words a document holds), so it is left out of both: the OR of
+    # the others ranks the same documents in the same order, and its bound can hold (at 1M
+    # every benchmark query has such a word: the whole OR of two common nouns was ranked).
+    held = [t for t in tokens if _holds(conn, t)]
     if len(held) == len(tokens):
-        expr = fts_expression(tokens, "AND")
-        hits = _run(conn, expr, limit, _edge(conn, expr) if len(tokens) > 1 else edges[tokens[0]])
+        hits = _run(conn, fts_expression(tokens, "AND"), limit, NEWEST)
         if hits or len(tokens) == 1:
             return hits, True
     if not held:
         return [], len(tokens) == 1
+    expr = fts_expression(held, "OR")
+    if len(held) == 1:
+        return _run(conn, expr, limit, NEWEST), False
     # Any word: a rare word's old documents must not be cut because a common word beside it
     # brought the matches past the bound. So the bound holds only when every word is common,
-    # each word's newest RANKED_DOCS ranked: from the oldest of the words' edges, and at most
-    # RANKED_DOCS a word in all (one word far commoner than the others would otherwise bring
-    # nearly all its documents above the rarer word's edge).
-    expr = fts_expression(held, "OR")
-    bounds = [edges[t] for t in held]
+    # each word's newest RANKED_DOCS ranked: from the oldest of the words' edges (walks of
+    # rowids, no scoring), and at most RANKED_DOCS a word in all (one word far commoner than
+    # the others would otherwise bring nearly all its documents above the rarer word's edge).
+    bounds = [_edge(conn, fts_expression([t])) for t in held]
     edge = None
     if all(e is not None for e in bounds):
         edge = max(min(bounds), _edge(conn, expr, len(held) * RANKED_DOCS) or 0)
@@ -111,28 +113,44 @@ def _holds(conn: Connection, token: str) -> bool:
                         (fts_expression([token]),)).fetchone() is not None
 
 
-def _run(conn: Connection, expr: str, limit: int, edge: int | None) -> list[TextHit]:
-    """The ranked documents of `expr` with rowid >= edge (all of them when edge is None)."""
+def _run(conn: Connection, expr: str, limit: int, edge: int | object | None
+         ) -> list[TextHit]:
+    """The ranked documents of `expr` with rowid >= edge (all of them when edge is None, the
+    newest RANKED_DOCS when NEWEST)."""
     # Documents come best first; keep the first (best) one of each file. Ask for more
     # documents than files because one video can have many matching transcript segments.
     # FTS5's ORDER BY rank is a stable sort by bm25 of the documents in rowid order, and it
     # seeks each document again to return it (~6 us a row at 1M, as much as ranking 2,000):
     # so the ranks are read in rowid order and sorted here (the same order), and the join and
     # the snippet are made only for the documents kept, ~limit of them.
-    with closing(conn.execute("SELECT rowid, rank FROM fts WHERE fts MATCH ? AND rowid >= ? "
-                              "ORDER BY rowid", (expr, edge or 0))) as cur:
-        top = heapq.nsmallest(limit * 4, cur, key=_by_rank)
-    file_of: dict[int, int] = {}
-    for chunk, marks in in_chunks([r for r, _ in top]):
-        file_of.update(conn.execute(f"SELECT id, file_id FROM fts_docs WHERE id IN ({marks})",
-                                    chunk))
+    if edge is NEWEST:
+        # the newest RANKED_DOCS in one statement (no walk to their edge first), in rowid
+        # order as below (ties keep it)
+        ranked = conn.execute("SELECT rowid, rank FROM fts WHERE fts MATCH ? "
+                              "ORDER BY rowid DESC LIMIT ?", (expr, RANKED_DOCS)).fetchall()
+        top = heapq.nsmallest(limit * 4, reversed(ranked), key=_by_rank)
+    else:
+        with closing(conn.execute("SELECT rowid, rank FROM fts WHERE fts MATCH ? "
+                                  "AND rowid >= ? ORDER BY rowid", (expr, edge or 0))) as cur:
+            top = heapq.nsmallest(limit * 4, cur, key=_by_rank)
     kept: dict[int, tuple[int, float]] = {}    # file -> (its best document, rank)
-    for row, rank in top:
-        fid = file_of.get(row)
-        if fid is not None and fid not in kept:
-            kept[fid] = (row, rank)
-            if len(kept) >= limit:
-                break
+    start = 0
+    while start < len(top) and len(kept) < limit:
+        # the files of as many documents as files are still missing (in steps of 16: fewer
+        # statements to prepare), best first; most documents are the only one of their file:
+        # ~limit of the limit * 4 are looked up
+        batch = top[start:start + -(-(limit - len(kept)) // 16) * 16]
+        start += len(batch)
+        file_of: dict[int, int] = {}
+        for chunk, marks in in_chunks([r for r, _ in batch]):
+            file_of.update(conn.execute(
+                f"SELECT id, file_id FROM fts_docs WHERE id IN ({marks})", chunk))
+        for row, rank in batch:
+            fid = file_of.get(row)
+            if fid is not None and fid not in kept:
+                kept[fid] = (row, rank)
+                if len(kept) >= limit:
+                    break
     shown: dict[int, tuple] = {}
     for chunk, marks in in_chunks(sorted(row for row, _ in kept.values())):
         # `+f.rowid`: not a lookup per document (FTS5 would match again for each one), but
