@@ -26,11 +26,11 @@ from core.search.text import TextHit, query_tokens
 _WORD = re.compile(r"\w+")
 EXACT, STEM, PREFIX, SUBSTRING, FUZZY = range(5)
 # Lines ranked per word and way, the newest: bounds the work (~3 us a line at 1M: its bm25
-# and its file). 500 fill the 400 files the app's lists ask for (200 results) when each file
-# holds the word on one line, as OCR'd words mostly are; it was 2,000, which found more files
-# holding two common words on different lines (docs/BENCHMARKS.md, "Word lists at 1M,
-# cheaper").
-ROWS_PER_WAY = 500
+# and its file). 500 would cost ~6 ms less a query at 1M, but two common words on different
+# lines of one photo would then meet in fewer files ("dark woman": 41 instead of 100), and a
+# receipt whose "Invoice" line is older than the newest 500 would no longer count as holding
+# both words of "plumber invoice" (docs/BENCHMARKS.md, "Word lists at 1M, cheaper").
+ROWS_PER_WAY = 2000
 VOCAB_LIMIT = 200_000       # distinct OCR words scanned for near spellings
 
 

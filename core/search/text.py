@@ -22,12 +22,11 @@ MAX_TOKEN_CHARS = 40
 # document at 1M, ~3 us with two words in AND), whatever the LIMIT, so a common word costs in
 # proportion to the library: ~9,000 documents hold "beach" at 100k files, ~90,000 at 1M. Past
 # this many matching documents only the newest this many are ranked (FTS5 seeks to a rowid
-# bound cheaply): the list is then the best `limit` files among them. 500 fill the 400 files
-# the app's lists ask for (200 results) when each file has one document holding the word; it
-# was 20,000 (~35 ms a common word, 50 ms for two in OR; docs/BENCHMARKS.md, "Search at 1M:
-# the word lists bounded"), then 2,000 (~4.4 ms a common word at 1M, of which ~2 ms counting
-# its documents for bm25 whatever the bound; "Word lists at 1M, cheaper").
-RANKED_DOCS = 500
+# bound cheaply): the list is then the best `limit` files among them. It was 20,000 (~35 ms a
+# common word, 50 ms for two in OR; docs/BENCHMARKS.md, "Search at 1M: the word lists
+# bounded"). 500 would save ~2 ms more at 1M but finds fewer files holding two common words
+# ("Word lists at 1M, cheaper"): kept at 2,000.
+RANKED_DOCS = 2000
 
 # Words that say nothing about a photo; dropped unless the query has nothing else.
 STOPWORDS = frozenset({

@@ -246,7 +246,8 @@ def test_the_best_files_are_those_of_the_full_keys(seed):
         assert PT._best_files(found, limit) == _keys_as_before(found, limit)
 
 
-# -- the bounds: 500 newest lines (documents) ranked a word, not 2,000 ------------------------
+# -- the bounds: the newest lines (documents) of a word ranked, at most the bound -------------
+# (the app's bound is 2,000; these tests set 500 to keep the catalogs small)
 
 
 def _invoices(catalog, r, files: int, lines: int) -> list[int]:
@@ -258,9 +259,9 @@ def _invoices(catalog, r, files: int, lines: int) -> list[int]:
     return ids
 
 
-def test_a_common_ocr_word_ranks_its_newest_500_lines(catalog):
-    """"invoice" is on 600 lines: 500 are ranked (it was 2,000: all 600), the newest."""
-    assert PT.ROWS_PER_WAY == 500
+def test_a_common_ocr_word_ranks_its_newest_lines_up_to_the_bound(catalog, monkeypatch):
+    """"invoice" is on 600 lines, the bound is 500: 500 are ranked, the newest."""
+    monkeypatch.setattr(PT, "ROWS_PER_WAY", 500)
     ids = _invoices(catalog, P.root(catalog), 6, 100)
     with catalog.read() as conn:
         counting = Counting(conn, "JOIN text_lines")
@@ -269,11 +270,12 @@ def test_a_common_ocr_word_ranks_its_newest_500_lines(catalog):
     assert {h.file_id for h in hits} == set(ids[1:]) and all_words
 
 
-def test_a_rare_words_old_receipt_comes_first_beside_a_common_word(catalog):
+def test_a_rare_words_old_receipt_comes_first_beside_a_common_word(catalog, monkeypatch):
     """What the user sees past the bound: "plumber invoice" finds the old receipt first. Its
     "Invoice" line is older than the newest 500 (not read), but "plumber" is on its line
     alone, ranked whole: the receipt is the one file holding the rare word (bm25 weighs it
     far above "invoice"), among files holding one of the words."""
+    monkeypatch.setattr(PT, "ROWS_PER_WAY", 500)
     r = P.root(catalog)
     receipt = P.file(catalog, r, "/lib/receipt.jpg")
     plant(catalog, receipt, ["Plumber Bros Ltd", "Invoice 17", "Total 85.00"])
@@ -284,9 +286,11 @@ def test_a_rare_words_old_receipt_comes_first_beside_a_common_word(catalog):
     assert not all_words and ways[receipt] == PT.EXACT
 
 
-def test_a_common_caption_word_ranks_its_newest_500_documents(catalog):
-    """"beach" in 600 transcript segments of one video: 500 are ranked; the video is found."""
-    assert text.RANKED_DOCS == 500
+def test_a_common_caption_word_ranks_its_newest_documents_up_to_the_bound(catalog,
+                                                                          monkeypatch):
+    """"beach" in 600 transcript segments of one video, the bound is 500: 500 are ranked;
+    the video is found."""
+    monkeypatch.setattr(text, "RANKED_DOCS", 500)
     r = P.root(catalog)
     video = P.file(catalog, r, "/lib/trip.mp4", kind="video")
     P.transcript(catalog, video, [(i, i + 1.0, f"the beach again {i}") for i in range(600)])
@@ -295,3 +299,17 @@ def test_a_common_caption_word_ranks_its_newest_500_documents(catalog):
         hits, all_words = text.text_search(counting, "beach", limit=10)
     assert counting.ranked == [500]
     assert [h.file_id for h in hits] == [video] and all_words
+
+
+def test_at_the_apps_bound_the_old_receipt_holds_both_words(catalog):
+    """With the app's bound (2,000 lines a word), the receipt's "Invoice" line, older than
+    600 newer ones, is read: the receipt holds every word of "plumber invoice" and comes
+    first, with no "some of the words" notice. A bound of 500 loses this (the test above)."""
+    r = P.root(catalog)
+    receipt = P.file(catalog, r, "/lib/receipt.jpg")
+    plant(catalog, receipt, ["Plumber Bros Ltd", "Invoice 17", "Total 85.00"])
+    _invoices(catalog, r, 6, 100)
+    with catalog.read() as conn:
+        hits, ways, all_words = PT.photo_text_search(conn, "plumber invoice", limit=100)
+    assert hits[0].file_id == receipt and all_words and ways[receipt] == PT.EXACT
+    assert [h.file_id for h in hits] == [receipt]
