@@ -34,8 +34,9 @@ FLAGGED = 2000
 KEYS = (("Home", 1), ("Right", 1), ("Down", 20), ("PageDown", 20), ("End", 3))
 
 
-def plant(catalog, folder: Path, stacks: int, seed: int = 1) -> int:
-    """`stacks` stacks and FLAGGED blurry singles as catalog rows; returns the files made."""
+def plant(catalog, folder: Path, stacks: int, flagged: int = FLAGGED, seed: int = 1) -> int:
+    """`stacks` stacks of 2 to 6 shots, newest first, and `flagged` blurry photos outside
+    stacks, as catalog rows; returns the files made."""
     import numpy as np
 
     from core.scan.roots import add_root
@@ -48,19 +49,20 @@ def plant(catalog, folder: Path, stacks: int, seed: int = 1) -> int:
 
     def write(conn) -> None:
         files, quality, stack_rows, members = [], [], [], []
-        fid = 0
-        for s, size in enumerate(sizes):
-            taken = base - s * 3600
+        fid = conn.execute("SELECT COALESCE(MAX(id), 0) FROM files").fetchone()[0]
+        sid0 = conn.execute("SELECT COALESCE(MAX(id), 0) FROM stacks").fetchone()[0] + 1
+        for s, size in enumerate(sizes, sid0):
+            taken = base - (s - sid0) * 3600
             first = fid + 1
             for k in range(int(size)):
                 fid += 1
                 files.append((fid, taken + k * 0.3))
                 sharp = 0.5 if k % 3 == 2 else 5.0 - k
                 quality.append((fid, sharp, 0.5))
-                members.append((fid, s + 1, int(k != 0), k))
-            stack_rows.append((s + 1, first, first, int(size), "sharpest", taken,
+                members.append((fid, s, int(k != 0), k))
+            stack_rows.append((s, first, first, int(size), "sharpest", taken,
                                taken + size * 0.3, base))
-        for _ in range(FLAGGED):
+        for _ in range(flagged):
             fid += 1
             files.append((fid, base + fid))
             quality.append((fid, 0.3, 0.5))
@@ -84,7 +86,7 @@ def plant(catalog, folder: Path, stacks: int, seed: int = 1) -> int:
                          "VALUES (?,?,?,?)", members)
 
     catalog.write(write)
-    return int(sizes.sum()) + FLAGGED
+    return int(sizes.sum()) + flagged
 
 
 def run_until(cond, timeout: float) -> bool:

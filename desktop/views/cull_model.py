@@ -37,7 +37,7 @@ from desktop.thumbs import ThumbRequest
 PAGE = 200          # stacks read at a time: a few screens
 HEADERS = ("Shot", "Why", "Folder")
 ICON_PX = 64
-GROUP_PX = 28        # a stack's row; a shot's is a thumbnail high
+SHOT_PX = ICON_PX + 6   # a shot's row: a thumbnail high; a stack's is a line of text
 ARROW_PX = 22        # the open/closed arrow at the start of a stack's row: a click there
 OPEN, CLOSED = "▾ ", "▸ "
 DISPLAY, DECORATION, TOOLTIP, CHECK, FONT = (int(Qt.DisplayRole), int(Qt.DecorationRole),
@@ -109,6 +109,7 @@ class CullModel(QAbstractTableModel):
         self._open_rows: list[int] = []        # the row of each
         self._rows = 0
         self._fetching = False
+        self._flagged_listed = False           # the flagged photos' row is in (at the end)
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -124,6 +125,7 @@ class CullModel(QAbstractTableModel):
         self.total, self.lesser = listing.total, listing.lesser
         self.row_of = {s.id: i for i, s in enumerate(self.stacks)}
         self._fetching = False
+        self._flagged_listed = bool(self.flagged) and self.complete()
         if keep:
             self.opened &= self.row_of.keys()
             kept = {sh.file_id for sid in self.opened for s in (self.stacks[self.row_of[sid]],)
@@ -157,7 +159,7 @@ class CullModel(QAbstractTableModel):
 
     def flagged_group(self) -> int | None:
         """The group of the flagged photos (listed once every stack is in), if any."""
-        return len(self.stacks) if self.flagged and self.complete() else None
+        return len(self.stacks) if self._flagged_listed else None
 
     def canFetchMore(self, parent=NO_PARENT) -> bool:
         return not parent.isValid() and not self._fetching and not self.complete()
@@ -189,6 +191,7 @@ class CullModel(QAbstractTableModel):
             self.endInsertRows()
         if self.flagged and self.complete():
             self.beginInsertRows(NO_PARENT, self._rows, self._rows)
+            self._flagged_listed = True
             self._rows += 1
             self.endInsertRows()
 
@@ -364,8 +367,11 @@ class StacksView(QTableView):
         rows = self.verticalHeader()
         rows.hide()
         rows.setSectionResizeMode(QHeaderView.Fixed)
-        rows.setDefaultSectionSize(GROUP_PX)
-        self.horizontalHeader().setStretchLastSection(True)
+        rows.setMinimumSectionSize(1)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        columns = self.horizontalHeader()
+        columns.setStretchLastSection(True)
+        columns.setDefaultAlignment(Qt.AlignLeft | Qt.AlignVCenter)
 
     def setModel(self, model) -> None:
         super().setModel(model)
@@ -377,7 +383,7 @@ class StacksView(QTableView):
         header = self.verticalHeader()
         for a, b in self.model().shot_rows():
             for r in range(max(a, first), min(b, last if last is not None else b) + 1):
-                header.resizeSection(r, ICON_PX + 6)
+                header.resizeSection(r, SHOT_PX)
 
     def toggle(self, g: int, on: bool | None = None) -> None:
         model = self.model()
