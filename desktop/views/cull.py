@@ -86,7 +86,7 @@ class CullPage(QWidget):
         self.tree.setColumnWidth(0, 280)
         self.tree.setColumnWidth(1, 260)
         self.tree.activated.connect(self._activated)
-        services.thumbs.readyBatch.connect(lambda _ids: self.tree.viewport().update())
+        services.thumbs.readyBatch.connect(self.tree.thumbs_arrived)
         lay.addWidget(self.tree, 1)
         # the review's buttons at the left; undo and empty the trash at the right
         bottom, (self.pick_btn, self.keep_one_btn, self.keep_all_btn, self.ticked_btn) = \

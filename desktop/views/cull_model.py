@@ -376,14 +376,24 @@ class StacksView(QTableView):
     def setModel(self, model) -> None:
         super().setModel(model)
         # a shot's row is a thumbnail high; the header sizes only the rows of open groups
-        model.modelReset.connect(self._size_shot_rows)
-        model.rowsInserted.connect(lambda _p, first, last: self._size_shot_rows(first, last))
+        model.modelReset.connect(self._rows_reset)
+        model.rowsInserted.connect(self._rows_inserted)
 
-    def _size_shot_rows(self, first: int = 0, last: int | None = None) -> None:
+    def _rows_reset(self) -> None:
+        self._size_shot_rows(0, self.model().rowCount() - 1)
+
+    def _rows_inserted(self, _parent, first: int, last: int) -> None:
+        self._size_shot_rows(first, last)
+
+    def _size_shot_rows(self, first: int, last: int) -> None:
         header = self.verticalHeader()
         for a, b in self.model().shot_rows():
-            for r in range(max(a, first), min(b, last if last is not None else b) + 1):
+            for r in range(max(a, first), min(b, last) + 1):
                 header.resizeSection(r, SHOT_PX)
+
+    def thumbs_arrived(self, _file_ids: list[int]) -> None:
+        """The rows on screen repaint with the thumbnails that arrived (one repaint a batch)."""
+        self.viewport().update()
 
     def toggle(self, g: int, on: bool | None = None) -> None:
         model = self.model()
