@@ -281,19 +281,18 @@ class CullModel(QAbstractTableModel):
 
     # --- Qt model API ---
     def rowCount(self, parent=NO_PARENT) -> int:
-        return 0 if parent.isValid() else self._rows
+        return self._rows if not parent.isValid() else 0
 
     def columnCount(self, parent=NO_PARENT) -> int:
-        return 0 if parent.isValid() else len(HEADERS)
+        return len(HEADERS) if not parent.isValid() else 0
 
     def headerData(self, section, orientation, role=DISPLAY):
-        if orientation == Qt.Horizontal and role == DISPLAY:
-            return HEADERS[section]
-        return None
+        horizontal = orientation == Qt.Horizontal
+        return HEADERS[section] if horizontal and role == DISPLAY else None
 
     def data(self, index, role=DISPLAY):
         row, col = index.row(), index.column()
-        if not 0 <= row < self._rows:
+        if row < 0 or row >= self._rows:
             return None
         g, k = self.locate(row)
         if k < 0:                                   # a group's row
