@@ -115,14 +115,16 @@ class CullPage(QWidget):
     # --- reading ---
     def refresh(self, keep: bool = True) -> None:
         """Read the review again. `keep`: the current shot or stack, the stacks open and the
-        ticks stay where their stacks are (by id); the stacks read so far reach the current
-        one."""
+        ticks stay where their stacks are (by id); the stacks read reach the current one."""
         self._listing += 1
         n = self._listing
-        sid, _fid = self._current_stack()
-        run_async(load_listing, self.services.catalog, sid if keep else None,
-                  on_done=lambda listing: n == self._listing and self._show(listing, keep),
-                  on_error=lambda e: n == self._listing and self._failed(e))
+        ids = self._current_ids() if keep else None
+        sid, flagged = (ids[0], ids[2]) if ids is not None else (None, False)
+        # (every stack read again, for a place among the flagged photos: seconds, at scale)
+        (run_long if flagged else run_async)(
+            load_listing, self.services.catalog, sid, flagged,
+            on_done=lambda listing: n == self._listing and self._show(listing, keep),
+            on_error=lambda e: n == self._listing and self._failed(e))
 
     def _read_more(self, offset: int) -> None:
         """The list scrolled to its last stack read: the next page, on a worker."""

@@ -61,12 +61,13 @@ class CullListing:
     held: int                        # files waiting in the Shoebox trash
 
 
-def load_listing(catalog, keep: int | None = None) -> CullListing:
-    """Worker thread: the first page of stacks, or as many pages as reach stack `keep`."""
+def load_listing(catalog, keep: int | None = None, to_end: bool = False) -> CullListing:
+    """Worker thread: the first page of stacks, as many pages as reach stack `keep`, or every
+    stack (`to_end`: the flagged photos, listed after them, are where the user is)."""
     at = stack_position(catalog, keep) if keep is not None else None
     pages = 1 if at is None else at // PAGE + 1
     total, lesser = stack_counts(catalog)
-    return CullListing(list_stacks(catalog, pages * PAGE), total, lesser,
+    return CullListing(list_stacks(catalog, None if to_end else pages * PAGE), total, lesser,
                        flagged_shots(catalog), len(held_files(catalog)))
 
 

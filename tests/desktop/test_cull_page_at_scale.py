@@ -112,6 +112,22 @@ def test_the_current_shot_its_open_stack_and_ticks_stay_across_a_refresh(page, g
     assert gui_reads == []
 
 
+def test_a_current_flagged_photo_stays_current_across_a_refresh(page, qtbot):
+    """The flagged photos come after every stack: the listing reads them all to keep it."""
+    with qtbot.waitSignal(page.loaded, timeout=20000):
+        page.refresh()
+    press_end_until(qtbot, page, lambda: "Worth a look" in top_rows(page)[-1])
+    open_stack(qtbot, page, STACKS)
+    qtbot.keyClick(page.tree, Qt.Key_Down)
+    qtbot.keyClick(page.tree, Qt.Key_Down)
+    photo = shot_rows(page, STACKS)[1]["file_id"]
+    assert page.tree.currentIndex().data(cull_model.FILE_ROLE) == photo
+    with qtbot.waitSignal(page.loaded, timeout=20000):
+        page.refresh()
+    assert page.model.groups() == STACKS + 1 and page.model.is_open(STACKS)
+    assert page.tree.currentIndex().data(cull_model.FILE_ROLE) == photo
+
+
 def test_a_fresh_find_forgets_the_open_stacks_and_ticks(page, qtbot):
     """"Find look-alikes" stacks anew: stack ids then name other stacks."""
     with qtbot.waitSignal(page.loaded, timeout=20000):
