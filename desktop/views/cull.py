@@ -13,37 +13,31 @@ cancelled.
 
 from __future__ import annotations
 
-import os
-
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from core.cull.culling import cull, empty_holding, held_files, keep_best, undo_cull
-from core.cull.review import flagged_shots, list_stacks
+from core.cull.culling import cull, empty_holding, keep_best, undo_cull
 from core.cull.store import find_look_alikes, pick_cover
 from core.query.display import plural
-from desktop.thumbs import ThumbRequest
+from desktop.views.cull_model import (
+    FILE_ROLE,
+    CullListing,
+    CullModel,
+    StacksView,
+    load_listing,
+    load_page,
+)
 from desktop.views.tiles import button_row, heading, notice
-from desktop.workers import describe, format_progress, run_long
+from desktop.workers import describe, format_progress, run_async, run_long
 
-FileRole = Qt.UserRole        # a shot's file id
-StackRole = Qt.UserRole + 1   # a stack item's stack id
 FIND_TASK = "finding look-alikes"   # the background task's name (status area, signals)
-
-
-def review(catalog):
-    """(stacks, flagged shots, files held)."""
-    return list_stacks(catalog), flagged_shots(catalog), len(held_files(catalog))
 
 
 def keep_best_of(catalog, stack_ids: list[int] | None):
@@ -59,9 +53,8 @@ class CullPage(QWidget):
     def __init__(self, services, parent=None):
         super().__init__(parent)
         self.services = services
-        self.stacks = []
-        self.flagged = []
         self.last_plan: int | None = None
+        self._listing = 0      # the listing asked for last (one that lost the race is dropped)
         lay = QVBoxLayout(self)
         top = QHBoxLayout()
         self.title = heading("Cull")
@@ -86,13 +79,14 @@ class CullPage(QWidget):
                 f"Could not find look-alikes: {message}"))
         services.background.cancelled.connect(
             lambda name: name == FIND_TASK and self._find_ended("Finding look-alikes stopped."))
-        self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Shot", "Why", "Folder"])
-        self.tree.setIconSize(QSize(64, 64))
+        self.model = CullModel(services.thumbs, self)
+        self.model.moreWanted.connect(self._read_more)
+        self.tree = StacksView()
+        self.tree.setModel(self.model)
         self.tree.setColumnWidth(0, 280)
         self.tree.setColumnWidth(1, 260)
-        self.tree.itemExpanded.connect(self._opened)
-        self.tree.itemActivated.connect(self._activated)
+        self.tree.activated.connect(self._activated)
+        services.thumbs.readyBatch.connect(self.tree.thumbs_arrived)
         lay.addWidget(self.tree, 1)
         # the review's buttons at the left; undo and empty the trash at the right
         bottom, (self.pick_btn, self.keep_one_btn, self.keep_all_btn, self.ticked_btn) = \
@@ -117,12 +111,35 @@ class CullPage(QWidget):
         self.empty_btn.setToolTip("Send the culled photos waiting in the Shoebox trash to the "
                                   "system trash (asks first; Shoebox cannot undo it)")
         lay.addLayout(bottom)
-        services.thumbs.ready.connect(self._show_thumb)
-        self._items_by_id: dict[int, QTreeWidgetItem] = {}
 
     # --- reading ---
-    def refresh(self) -> None:
-        run_long(review, self.services.catalog, on_done=self._show, on_error=self._failed)
+    def refresh(self, keep: bool = True) -> None:
+        """Read the review again. `keep`: the current shot or stack, the stacks open and the
+        ticks stay where their stacks are (by id); the stacks read reach the current one."""
+        self._listing += 1
+        n = self._listing
+        ids = self._current_ids() if keep else None
+        sid, flagged = (ids[0], ids[2]) if ids is not None else (None, False)
+        # (every stack read again, for a place among the flagged photos: seconds, at scale)
+        (run_long if flagged else run_async)(
+            load_listing, self.services.catalog, sid, flagged,
+            on_done=lambda listing: n == self._listing and self._show(listing, keep),
+            on_error=lambda e: n == self._listing and self._failed(e))
+
+    def _read_more(self, offset: int) -> None:
+        """The list scrolled to its last stack read: the next page, on a worker."""
+        n = self._listing
+
+        def done(result) -> None:
+            if n == self._listing:
+                self.model.add_page(*result)
+
+        def failed(e: BaseException) -> None:
+            if n == self._listing:
+                self.model.fetch_failed()
+                self.notice.setText(describe(e))
+
+        run_async(load_page, self.services.catalog, offset, on_done=done, on_error=failed)
 
     def find(self) -> None:
         """Stack the library anew and measure every photo, as a background task."""
@@ -131,7 +148,7 @@ class CullPage(QWidget):
         def done(_report) -> None:
             self._find_ended(None)
             self.services.libraryChanged.emit()    # the grid folds the new stacks
-            self.refresh()
+            self.refresh(keep=False)               # (new stacks: the old ids mean others)
 
         self.find_btn.setEnabled(False)
         self.title.setText("Cull (finding look-alikes…)")
@@ -166,96 +183,64 @@ class CullPage(QWidget):
         self.notice.setText(describe(e))
         self.loaded.emit()
 
-    def _shot_item(self, parent, file_id: int, path: str, name: str, why: str):
-        it = QTreeWidgetItem(parent, [name, why, os.path.dirname(path)])
-        it.setData(0, FileRole, file_id)
-        it.setData(1, FileRole, path)
-        it.setFlags(it.flags() | Qt.ItemIsUserCheckable)
-        it.setCheckState(0, Qt.Unchecked)
-        self._items_by_id[file_id] = it
-        # only a picture at hand: the rest are asked for when their stack is opened (asking
-        # for every shot of every stack queued thousands, and the loader keeps the newest)
-        pm = self.services.thumbs.get_cached(file_id)
-        if pm is not None:
-            it.setIcon(0, QIcon(pm))
-        return it
-
-    def _show(self, result) -> None:
-        self.stacks, self.flagged, held = result
+    def _show(self, listing: CullListing, keep: bool = True) -> None:
         if self.find_btn.isEnabled():          # (a find still running keeps its title)
             self.title.setText("Cull")
-        self.tree.clear()
-        self._items_by_id.clear()
-        for s in self.stacks:
-            best = s.shots[0] if s.shots else None
-            label = (f"{plural(len(s.shots), 'look-alike shot')} · keep "
-                     f"{best.name if best else '?'}")
-            head = QTreeWidgetItem(self.tree, [label, s.reason, ""])
-            head.setData(0, StackRole, s.id)
-            for shot in s.shots:
-                if shot.file_id == s.cover_id:
-                    why = "your pick" if s.picked else f"best: {s.reason}"
-                else:
-                    why = ", ".join(shot.flaws) or "a lesser shot"
-                self._shot_item(head, shot.file_id, shot.path, shot.name, why)
-        if self.flagged:
-            head = QTreeWidgetItem(self.tree, [
-                f"Worth a look on their own: {plural(len(self.flagged), 'photo')}",
-                "never ticked for you", ""])
-            for f in self.flagged:
-                self._shot_item(head, f.file_id, f.path, f.name, ", ".join(f.reasons))
+        model = self.model
+        current = self._current_ids() if keep else None
+        flagged = model.flagged_group()
+        open_ids = ({model.stacks[g].id for g in model.open_groups() if g != flagged},
+                    flagged is not None and model.is_open(flagged)) if keep else (set(), False)
+        model.set_listing(listing, keep, open_ids)
+        if current is not None:
+            self._make_current(*current)
+        held = listing.held
         self.empty_btn.setText(f"Empty trash ({held})…" if held else "Empty trash…")
         self.empty_btn.setEnabled(bool(held))
-        if not self.stacks and not self.flagged:
+        if not listing.total and not listing.flagged:
             self.notice.setText("No look-alike shots or clearly flawed photos found. "
                                 "“Find look-alikes” looks again.")
         self.loaded.emit()
 
-    def _show_thumb(self, file_id: int) -> None:
-        """A shot's thumbnail on its row: one that arrived, or asked for (a stack opened)."""
-        it = self._items_by_id.get(file_id)
-        if it is not None:
-            pm = self.services.thumbs.get(ThumbRequest(file_id, it.data(1, FileRole), "photo"))
-            if pm is not None:
-                it.setIcon(0, QIcon(pm))
+    def _current_ids(self) -> tuple[int | None, int | None, bool] | None:
+        """(stack id, shot's file id, among the flagged photos) of the current row."""
+        index = self.tree.currentIndex()
+        if not index.isValid():
+            return None
+        g, k = self.model.locate(index.row())
+        s = self.model.stack(g)
+        shots = self.model.shots_of(g)
+        return (s.id if s is not None else None, shots[k].file_id if k >= 0 else None,
+                g == self.model.flagged_group())
+
+    def _make_current(self, sid: int | None, fid: int | None, flagged: bool) -> None:
+        """The row that was current made current again, by id (its row can have moved)."""
+        model = self.model
+        g = model.flagged_group() if flagged else model.row_of.get(sid)
+        if g is None:
+            return
+        row = model.shot_row(g, fid) if fid is not None else None
+        if row is None:                        # (a stack's row, or the shot left it)
+            row = model.group_row(g)
+        self.tree.selectionModel().setCurrentIndex(
+            model.index(row, 0), QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+        # (scrolled to once the table has its new rows laid out)
+        QTimer.singleShot(0, lambda: self.tree.scrollTo(self.tree.currentIndex()))
 
     # --- the user's eye ---
-    def _opened(self, item: QTreeWidgetItem) -> None:
-        """A stack the user opened: its shots' thumbnails are asked for, and its lesser shots
-        are ticked (the best never)."""
-        for i in range(item.childCount()):
-            self._show_thumb(item.child(i).data(0, FileRole))
-        sid = item.data(0, StackRole)
-        stack = next((s for s in self.stacks if s.id == sid), None)
-        if stack is None:
-            return
-        for i in range(item.childCount()):
-            child = item.child(i)
-            if child.data(0, FileRole) != stack.cover_id:
-                child.setCheckState(0, Qt.Checked)
-
-    def _activated(self, item: QTreeWidgetItem, _col: int) -> None:
-        fid = item.data(0, FileRole)
+    def _activated(self, index: QModelIndex) -> None:
+        fid = index.siblingAtColumn(0).data(FILE_ROLE)
         if fid is not None:
-            self.openFile.emit(fid)
+            self.openFile.emit(int(fid))
 
     def ticked(self) -> list[int]:
-        out = []
-        for i in range(self.tree.topLevelItemCount()):
-            head = self.tree.topLevelItem(i)
-            for k in range(head.childCount()):
-                c = head.child(k)
-                if c.checkState(0) == Qt.Checked:
-                    out.append(c.data(0, FileRole))
-        return out
+        """The ticked shots' file ids, in the order they were ticked."""
+        return list(self.model.ticked)
 
-    def _current_stack(self):
-        it = self.tree.currentItem()
-        if it is None:
-            return None, None
-        head = it if it.parent() is None else it.parent()
-        sid = head.data(0, StackRole)
-        return sid, (it.data(0, FileRole) if it.parent() is not None else None)
+    def _current_stack(self) -> tuple[int | None, int | None]:
+        """(stack id, the current shot's file id or None) of the current row."""
+        ids = self._current_ids()
+        return (None, None) if ids is None else (ids[0], ids[1])
 
     # --- writing ---
     def _ask_cull(self, what: str) -> bool:
@@ -286,15 +271,16 @@ class CullPage(QWidget):
 
     def keep_best_current(self) -> None:
         sid, _ = self._current_stack()
-        stack = next((s for s in self.stacks if s.id == sid), None)
+        g = self.model.row_of.get(sid) if sid is not None else None
+        stack = self.model.stack(g) if g is not None else None
         if stack is not None and self._ask_cull(
                 f"the {plural(len(stack.shots) - 1, 'lesser shot')} of this stack"):
             self._run(keep_best_of, [sid])
 
     def keep_best_all(self) -> None:
-        n = sum(len(s.shots) - 1 for s in self.stacks)
+        n = self.model.lesser                  # (counted by the worker, over every stack)
         if n and self._ask_cull(f"the {plural(n, 'lesser shot')} of "
-                                f"{plural(len(self.stacks), 'stack')}"):
+                                f"{plural(self.model.total, 'stack')}"):
             self._run(keep_best_of, None)
 
     def cull_ticked(self) -> None:

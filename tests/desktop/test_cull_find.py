@@ -3,13 +3,12 @@ photo of the library on a worker with nothing on screen saying how far it was.""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-
 from core.cull.store import stored_quality
 from core.scan.roots import add_root
 from core.scan.scanner import scan
 from desktop.views.cull import FIND_TASK
 from tests.core.cull.helpers import CAT, COFFEE, ROCKET, T0, save, variant
+from tests.desktop.cull_rows import open_stack, pictured, shot_rows, top_rows
 
 
 def _library(tmp_path, services):
@@ -29,7 +28,7 @@ def test_find_look_alikes_shows_its_progress_and_then_the_stacks(tmp_path, servi
     page = win.cull
     with qtbot.waitSignal(page.loaded, timeout=20000):
         win.show_page("cull")
-    assert page.tree.topLevelItemCount() == 0        # nothing stacked yet
+    assert top_rows(page) == []                       # nothing stacked yet
     seen = []
     services.background.progress.connect(
         lambda p: p.task == FIND_TASK and seen.append(
@@ -48,10 +47,9 @@ def test_find_look_alikes_shows_its_progress_and_then_the_stacks(tmp_path, servi
     # done: the bar goes, the button comes back, the stack and the blurry rocket are listed
     assert not page.progress.isVisible() and page.find_btn.isEnabled()
     assert page.title.text() == "Cull"
-    assert page.tree.topLevelItemCount() == 2
-    assert page.tree.topLevelItem(0).childCount() == 3
-    flagged = page.tree.topLevelItem(1)
-    assert [flagged.child(i).text(0) for i in range(flagged.childCount())] == ["IMG_9.jpg"]
+    assert len(top_rows(page)) == 2
+    assert len(shot_rows(page, 0)) == 3
+    assert [s["name"] for s in shot_rows(page, 1)] == ["IMG_9.jpg"]
     with services.catalog.read() as conn:
         ids = [r[0] for r in conn.execute("SELECT id FROM files")]
         assert len(stored_quality(conn, ids)) == 5
@@ -86,11 +84,11 @@ def test_a_stacks_thumbnails_are_asked_for_when_it_is_opened(tmp_path, services,
                                                                  request(req)))
     with qtbot.waitSignal(page.loaded, timeout=30000):
         page.find_btn.click()
-    assert page.tree.topLevelItemCount() == 2
-    assert [f for f in asked if f in page._items_by_id] == []   # nothing shown: none asked
-    stack = page.tree.topLevelItem(0)
-    stack.setExpanded(True)
-    shots = [stack.child(i) for i in range(stack.childCount())]
-    assert sorted(f for f in asked if f in page._items_by_id) == sorted(
-        c.data(0, Qt.UserRole) for c in shots)
-    qtbot.waitUntil(lambda: all(not c.icon(0).isNull() for c in shots), timeout=10000)
+    assert len(top_rows(page)) == 2
+    listed = {s["file_id"] for row in (0, 1) for s in shot_rows(page, row)}
+    page.tree.viewport().repaint()
+    assert [f for f in asked if f in listed] == []            # nothing shown: none asked
+    open_stack(qtbot, page, 0)
+    shots = {s["file_id"] for s in shot_rows(page, 0)}
+    qtbot.waitUntil(lambda: {f for f in asked if f in listed} == shots, timeout=10000)
+    qtbot.waitUntil(lambda: pictured(page, 0), timeout=10000)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from core.query import ID, NAME, STACK
 from tests.core.cull.helpers import stacked_library
+from tests.desktop.cull_rows import open_stack, shot_rows, top_rows
 
 
 def test_a_stack_is_one_tile_with_its_count_that_opens_in_place(tmp_path, services, win,
@@ -46,13 +47,13 @@ def test_the_cull_page_ticks_only_an_opened_stack_and_its_cull_undoes(tmp_path, 
     page = win.cull
     with qtbot.waitSignal(page.loaded, timeout=20000):
         win.show_page("cull")
-    assert page.tree.topLevelItemCount() == 1
-    head = page.tree.topLevelItem(0)
-    assert head.childCount() == 3 and page.ticked() == []   # nothing ticked unopened
-    assert "best:" in head.child(0).text(1) and head.child(0).text(0) == "IMG_1.jpg"
-    head.setExpanded(True)
-    assert sorted(page.ticked()) == sorted(head.child(i).data(0, Qt.UserRole)
-                                           for i in (1, 2))
+    assert len(top_rows(page)) == 1
+    shots = shot_rows(page, 0)
+    assert len(shots) == 3 and page.ticked() == []          # nothing ticked unopened
+    assert "best:" in shots[0]["why"] and shots[0]["name"] == "IMG_1.jpg"
+    open_stack(qtbot, page, 0)
+    assert sorted(page.ticked()) == sorted(shots[i]["file_id"] for i in (1, 2))
+    assert [s["ticked"] for s in shot_rows(page, 0)] == [False, True, True]
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
     with qtbot.waitSignal(page.loaded, timeout=20000):
         page.cull_ticked()
