@@ -28,3 +28,24 @@ def test_counts_and_files_leave_out_files_that_are_not_present(catalog, tmp_path
     assert sorted(path.rsplit("/", 1)[1] for _, path in person_files(catalog, anna)) == \
         ["p0.jpg", "p1.jpg", "p2.jpg"]
     assert person_files(catalog, ben) == []
+
+
+def test_the_counts_read_the_person_index_not_the_face_rows(catalog, tmp_path):
+    """Each face row carries its descriptor: counting a million faces by reading their rows
+    took 1.5 s at 1M files. Migration 0022's (person_id, file_id) index answers the counts
+    alone (0.5 s): the count statement's plan reads it, and no face row."""
+    write_jpeg(tmp_path / "lib" / "p0.jpg", seed=0)
+    ids = scanned(catalog, tmp_path / "lib")
+    plant_face(catalog, ids["p0.jpg"], BOX, name="Anna")
+    with catalog.read() as conn:
+        statements = []
+        conn.set_trace_callback(statements.append)
+        try:
+            list_people(catalog)
+        finally:
+            conn.set_trace_callback(None)
+        (counts,) = [s for s in statements if "count(DISTINCT fa.file_id)" in s
+                     and "JOIN faces" in s]
+        plan = " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + counts))
+    assert "COVERING INDEX faces_person_file" in plan, plan
+    assert "SCAN fa" not in plan, plan
