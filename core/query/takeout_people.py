@@ -24,8 +24,10 @@ def takeout_suggestions(conn: Connection) -> dict[int, str]:
     """{person id: name} for unnamed people a Takeout's names point at unambiguously."""
     names: dict[int, set[str]] = defaultdict(set)   # file -> its names, casefolded
     spellings: dict[str, Counter] = defaultdict(Counter)   # casefolded -> as written
+    # takeout_people first, each name's files by the hash index: the planner, knowing no
+    # sizes, scanned every file instead (0.6-1.8 s at 1M files, for a library with no Takeout)
     for fid, name in conn.execute(
-            "SELECT f.id, tp.name FROM takeout_people tp JOIN files f "
+            "SELECT f.id, tp.name FROM takeout_people tp CROSS JOIN files f "
             "ON f.content_hash = tp.content_hash AND f.status = 'present'"):
         names[fid].add(name.casefold())
         spellings[name.casefold()][name] += 1
@@ -36,8 +38,8 @@ def takeout_suggestions(conn: Connection) -> dict[int, str]:
     for fid, pid, pname in conn.execute(
             "SELECT fa.file_id, fa.person_id, p.name FROM faces fa "
             "LEFT JOIN people p ON p.id = fa.person_id WHERE fa.frame_ms = -1 AND fa.file_id IN "
-            "(SELECT f.id FROM files f JOIN takeout_people tp ON tp.content_hash = f.content_hash"
-            " WHERE f.status = 'present')"):
+            "(SELECT f.id FROM takeout_people tp CROSS JOIN files f "
+            "ON f.content_hash = tp.content_hash WHERE f.status = 'present')"):
         if pname:
             named[fid].add(pname.casefold())
         else:

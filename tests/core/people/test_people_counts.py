@@ -49,3 +49,26 @@ def test_the_counts_read_the_person_index_not_the_face_rows(catalog, tmp_path):
         plan = " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + counts))
     assert "COVERING INDEX faces_person_file" in plan, plan
     assert "SCAN fa" not in plan, plan
+
+
+def test_the_takeout_names_are_looked_up_without_scanning_the_files(catalog, tmp_path):
+    """The People list asks which Takeout names point at a person. Its statements start from
+    the Takeout's names and find their files by the hash index: the planner scanned every
+    file otherwise (0.6-1.8 s at 1M files, even with no Takeout imported)."""
+    write_jpeg(tmp_path / "lib" / "p0.jpg", seed=0)
+    ids = scanned(catalog, tmp_path / "lib")
+    plant_face(catalog, ids["p0.jpg"], BOX)
+    catalog.write(lambda c: c.execute(
+        "INSERT INTO takeout_people(content_hash, name) SELECT content_hash, 'Anna' FROM files"))
+    with catalog.read() as conn:
+        statements = []
+        conn.set_trace_callback(statements.append)
+        try:
+            list_people(catalog)
+        finally:
+            conn.set_trace_callback(None)
+        plans = [" | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + s))
+                 for s in statements if "takeout_people" in s]
+    assert len(plans) == 2
+    for plan in plans:
+        assert "SCAN f" not in plan.replace("SCAN fa", ""), plan
