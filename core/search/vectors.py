@@ -388,9 +388,9 @@ class VectorIndex:
 
     def _set(self, ids, fids, fms, *, mat=None, pos=None, rows=None, codes=None, coder=None
              ) -> None:
-        self._sketches = None if codes is None else Codes.sketches(codes)
-        self._mat, self._pos, self._rows = mat, pos, rows
-        self._codes, self._coder = codes, coder
+        sketches = None if codes is None else Codes.sketches(codes)
+        (self._sketches, self._mat, self._pos, self._rows, self._codes,
+         self._coder) = sketches, mat, pos, rows, codes, coder
         self.emb_ids, self.file_ids, self.frame_ms = ids, fids, fms
 
     def _build(self, ids, fids, fms, mat: np.ndarray) -> None:
