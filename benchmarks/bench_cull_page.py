@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.scale_app import wait
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 FLAGGED = 2000
@@ -93,18 +95,6 @@ def plant(catalog, folder: Path, stacks: int, flagged: int = FLAGGED, seed: int 
     return int(sizes.sum()) + flagged
 
 
-def run_until(cond, timeout: float) -> bool:
-    from PySide6.QtCore import QCoreApplication
-
-    end = time.perf_counter() + timeout
-    while time.perf_counter() < end:
-        QCoreApplication.processEvents()
-        if cond():
-            return True
-        time.sleep(0.002)
-    return False
-
-
 def listed(page, probe) -> dict:
     """page.refresh() until `loaded`, and 0.3 s after: seconds, worst stall, worst stall once
     the worker's read was in."""
@@ -121,8 +111,8 @@ def listed(page, probe) -> dict:
     probe.start()
     t0 = time.perf_counter()
     page.refresh()
-    ok = run_until(lambda: bool(shown), 300)
-    run_until(lambda: False, 0.3)
+    ok = wait(lambda: bool(shown), 300)
+    wait(lambda: False, 0.3)
     probe.stop()
     page._show = real_show
     page.loaded.disconnect()
@@ -145,7 +135,7 @@ def keys(view) -> dict:
             QCoreApplication.processEvents()
             QCoreApplication.sendPostedEvents(None, QEvent.UpdateRequest)
             out.setdefault(name, []).append((time.perf_counter() - t) * 1000)
-            run_until(lambda: False, 0.03)
+            wait(lambda: False, 0.03)
     return out
 
 
@@ -166,7 +156,7 @@ def to_end(view, probe) -> dict:
     while not at_end() and time.perf_counter() - t0 < 300:
         QTest.keyClick(view, Qt.Key_End)
         presses += 1
-        run_until(lambda: False, 0.05)
+        wait(lambda: False, 0.05)
     probe.stop()
     return {"s": time.perf_counter() - t0, "presses": presses, "stall_ms": probe.worst_ms,
             "off_queue_ms": probe.worst_off_queue_ms, "rows": model.rowCount()}
@@ -203,7 +193,7 @@ def main(argv=None) -> int:
         out = {"stacks": args.stacks, "files": n_files, "setup_s": setup_s,
                "load": os.getloadavg()[0]}
         out["show"] = listed(page, probe)
-        run_until(lambda: False, 0.5)
+        wait(lambda: False, 0.5)
         out["again"] = listed(page, probe)
         by_key = keys(page.tree)
         out["keys_ms"] = {k: {"median": statistics.median(v), "max": max(v)}
