@@ -37,16 +37,8 @@ def test_the_counts_read_the_person_index_not_the_face_rows(catalog, tmp_path):
     write_jpeg(tmp_path / "lib" / "p0.jpg", seed=0)
     ids = scanned(catalog, tmp_path / "lib")
     plant_face(catalog, ids["p0.jpg"], BOX, name="Anna")
-    with catalog.read() as conn:
-        statements = []
-        conn.set_trace_callback(statements.append)
-        try:
-            list_people(catalog)
-        finally:
-            conn.set_trace_callback(None)
-        (counts,) = [s for s in statements if "count(DISTINCT fa.file_id)" in s
-                     and "JOIN faces" in s]
-        plan = " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + counts))
+    (plan,) = _plans_of_list_people(
+        catalog, lambda sql: "count(DISTINCT fa.file_id)" in sql and "JOIN faces" in sql)
     assert "COVERING INDEX faces_person_file" in plan, plan
     assert "SCAN fa" not in plan, plan
 
@@ -60,6 +52,14 @@ def test_the_takeout_names_are_looked_up_without_scanning_the_files(catalog, tmp
     plant_face(catalog, ids["p0.jpg"], BOX)
     catalog.write(lambda c: c.execute(
         "INSERT INTO takeout_people(content_hash, name) SELECT content_hash, 'Anna' FROM files"))
+    plans = _plans_of_list_people(catalog, lambda sql: "takeout_people" in sql)
+    assert len(plans) == 2
+    for plan in plans:
+        assert "SCAN f" not in plan.replace("SCAN fa", ""), plan
+
+
+def _plans_of_list_people(catalog, wanted) -> list[str]:
+    """The query plans (" | "-joined) of the statements list_people ran that `wanted` picks."""
     with catalog.read() as conn:
         statements = []
         conn.set_trace_callback(statements.append)
@@ -67,8 +67,5 @@ def test_the_takeout_names_are_looked_up_without_scanning_the_files(catalog, tmp
             list_people(catalog)
         finally:
             conn.set_trace_callback(None)
-        plans = [" | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + s))
-                 for s in statements if "takeout_people" in s]
-    assert len(plans) == 2
-    for plan in plans:
-        assert "SCAN f" not in plan.replace("SCAN fa", ""), plan
+        return [" | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
+                for sql in statements if wanted(sql)]
