@@ -270,18 +270,24 @@ def test_a_common_ocr_word_ranks_its_newest_lines_up_to_the_bound(catalog, monke
     assert {h.file_id for h in hits} == set(ids[1:]) and all_words
 
 
+def _old_receipt_searched(catalog):
+    """An old receipt ("Plumber Bros Ltd", "Invoice 17" on another line), then 600 newer
+    "Invoice" lines: (the receipt's id, photo_text_search's answer to "plumber invoice")."""
+    r = P.root(catalog)
+    receipt = P.file(catalog, r, "/lib/receipt.jpg")
+    plant(catalog, receipt, ["Plumber Bros Ltd", "Invoice 17", "Total 85.00"])
+    _invoices(catalog, r, 6, 100)
+    with catalog.read() as conn:
+        return receipt, PT.photo_text_search(conn, "plumber invoice", limit=100)
+
+
 def test_a_rare_words_old_receipt_comes_first_beside_a_common_word(catalog, monkeypatch):
     """What the user sees past the bound: "plumber invoice" finds the old receipt first. Its
     "Invoice" line is older than the newest 500 (not read), but "plumber" is on its line
     alone, ranked whole: the receipt is the one file holding the rare word (bm25 weighs it
     far above "invoice"), among files holding one of the words."""
     monkeypatch.setattr(PT, "ROWS_PER_WAY", 500)
-    r = P.root(catalog)
-    receipt = P.file(catalog, r, "/lib/receipt.jpg")
-    plant(catalog, receipt, ["Plumber Bros Ltd", "Invoice 17", "Total 85.00"])
-    _invoices(catalog, r, 6, 100)
-    with catalog.read() as conn:
-        hits, ways, all_words = PT.photo_text_search(conn, "plumber invoice", limit=100)
+    receipt, (hits, ways, all_words) = _old_receipt_searched(catalog)
     assert hits[0].file_id == receipt and hits[0].snippet == "[Plumber] Bros Ltd"
     assert not all_words and ways[receipt] == PT.EXACT
 
@@ -305,11 +311,6 @@ def test_at_the_apps_bound_the_old_receipt_holds_both_words(catalog):
     """With the app's bound (2,000 lines a word), the receipt's "Invoice" line, older than
     600 newer ones, is read: the receipt holds every word of "plumber invoice" and comes
     first, with no "some of the words" notice. A bound of 500 loses this (the test above)."""
-    r = P.root(catalog)
-    receipt = P.file(catalog, r, "/lib/receipt.jpg")
-    plant(catalog, receipt, ["Plumber Bros Ltd", "Invoice 17", "Total 85.00"])
-    _invoices(catalog, r, 6, 100)
-    with catalog.read() as conn:
-        hits, ways, all_words = PT.photo_text_search(conn, "plumber invoice", limit=100)
+    receipt, (hits, ways, all_words) = _old_receipt_searched(catalog)
     assert hits[0].file_id == receipt and all_words and ways[receipt] == PT.EXACT
     assert [h.file_id for h in hits] == [receipt]
