@@ -74,6 +74,20 @@ def _exact(data: np.ndarray, q: np.ndarray, k: int, allowed=None) -> set[int]:
     return set(np.argsort(-s)[:k].tolist())
 
 
+def _searched_once(catalog):
+    """N planted rows and 5 queries: (the row maker, the queries, their top 20 now), for a
+    test that opens the index another way and compares."""
+    rows = _space()
+    _plant(catalog, rows(N, np.random.default_rng(1)))
+    qs = rows(5, np.random.default_rng(2))
+    return rows, qs, [_index(catalog).search(q, 20) for q in qs]
+
+
+def _assert_same(before, after) -> None:
+    for b, a in zip(before, after):
+        assert list(a.rows) == list(b.rows) and a.scores == pytest.approx(b.scores)
+
+
 def _file_rows(index: VectorIndex, fids: list[int]) -> np.ndarray:
     """Row of the index -> position in the planted data."""
     where = {f: i for i, f in enumerate(fids)}
@@ -176,11 +190,7 @@ def test_an_id_reused_after_a_delete_is_not_missed(catalog):
 
 
 def test_the_store_is_reused_after_a_reopen(catalog, monkeypatch):
-    rows = _space()
-    data = rows(N, np.random.default_rng(1))
-    _plant(catalog, data)
-    qs = rows(5, np.random.default_rng(2))
-    before = [_index(catalog).search(q, 20) for q in qs]
+    rows, qs, before = _searched_once(catalog)
     store = catalog.path.parent / "vector-store"
     files = [f for f in store.rglob("*") if f.is_file()]
     assert files and all(f.stat().st_mode & 0o077 == 0 for f in files)   # owner-only, as the catalog
@@ -191,8 +201,7 @@ def test_the_store_is_reused_after_a_reopen(catalog, monkeypatch):
     monkeypatch.setattr(vectors, "_row_chunks", no_catalog_read)
     index = _index(catalog)
     after = [index.search(q, 20) for q in qs]
-    for b, a in zip(before, after):
-        assert list(a.rows) == list(b.rows) and a.scores == pytest.approx(b.scores)
+    _assert_same(before, after)
     # rows added while it was closed are read, and only they
     monkeypatch.undo()
     monkeypatch.setattr(vectors, "EXACT_MAX", EXACT_MAX)
@@ -352,11 +361,7 @@ def test_the_second_stage_bounds_the_rows_read_and_keeps_recall(catalog, monkeyp
 
 def test_codes_are_saved_with_the_store_and_made_for_a_store_without_them(catalog,
                                                                           monkeypatch):
-    rows = _space()
-    data = rows(N, np.random.default_rng(1))
-    _plant(catalog, data)
-    qs = rows(5, np.random.default_rng(2))
-    before = [_index(catalog).search(q, 20) for q in qs]
+    _, qs, before = _searched_once(catalog)
     saved = list((catalog.path.parent / "vector-store").rglob("codes-*.npz"))
     assert len(saved) == 1
     # a store written before the second stage (or by an older version) has no codes file:
@@ -368,8 +373,7 @@ def test_codes_are_saved_with_the_store_and_made_for_a_store_without_them(catalo
     after = [_index(catalog).search(q, 20) for q in qs]
     assert saved[0].exists()
     assert {f: f.stat().st_mtime_ns for f in store} == store
-    for b, a in zip(before, after):
-        assert list(a.rows) == list(b.rows) and a.scores == pytest.approx(b.scores)
+    _assert_same(before, after)
     # and the next start loads them instead of making them
     drop_cached()
     monkeypatch.setattr(vectors.Codes, "encode", lambda *a: pytest.fail("codes made again"))
@@ -381,11 +385,7 @@ def test_a_store_written_with_float32_sketches_loads_without_reading_them(catalo
     """Stores written before the sketch became the codes' first components hold float32
     sketches (256 MB at 1M) beside the ids: they still open without the catalog, the
     sketches are not read, and searches give what a fresh index gives."""
-    rows = _space()
-    data = rows(N, np.random.default_rng(1))
-    _plant(catalog, data)
-    qs = rows(5, np.random.default_rng(2))
-    before = [_index(catalog).search(q, 20) for q in qs]
+    _, qs, before = _searched_once(catalog)
     arrays = next((catalog.path.parent / "vector-store").rglob("arrays-*.npz"))
     with np.load(arrays) as z:
         old = {k: z[k] for k in z.files}
@@ -417,8 +417,7 @@ def test_a_store_written_with_float32_sketches_loads_without_reading_them(catalo
                         if str(f).endswith(arrays.name) else real_load(f, *a, **k))
     after = [_index(catalog).search(q, 20) for q in qs]
     assert read and "proj" not in read
-    for b, a in zip(before, after):
-        assert list(a.rows) == list(b.rows) and a.scores == pytest.approx(b.scores)
+    _assert_same(before, after)
 
 
 def test_int8_sketches_rank_as_the_float_sketches_do():
