@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QIcon
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 from core.cull.culling import held_files
 from core.cull.review import (
@@ -33,6 +33,7 @@ from core.cull.review import (
 )
 from core.query.display import plural
 from desktop.thumbs import ThumbRequest
+from desktop.views.row_table import set_up_row_table
 
 PAGE = 200          # stacks read at a time: a few screens
 HEADERS = ("Shot", "Why", "Folder")
@@ -357,18 +358,12 @@ class StacksView(QTableView):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setObjectName("cull-stacks")
-        self.setShowGrid(False)
+        rows = set_up_row_table(self, "cull-stacks", self.fontMetrics().height() + 6)
+        rows.setMinimumSectionSize(1)
         self.setWordWrap(False)
         self.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
         self.setIconSize(QSize(ICON_PX, ICON_PX))
-        rows = self.verticalHeader()
-        rows.hide()
-        rows.setSectionResizeMode(QHeaderView.Fixed)
-        rows.setMinimumSectionSize(1)
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 6)
         columns = self.horizontalHeader()
         columns.setStretchLastSection(True)
         columns.setDefaultAlignment(Qt.AlignLeft | Qt.AlignVCenter)

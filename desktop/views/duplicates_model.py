@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 from core.query import file_size
 from core.search.types import DuplicateFile, DuplicateGroup
 from desktop.thumbs import ThumbRequest
+from desktop.views.row_table import set_up_row_table
 
 DECIDED = {"keep_both": "you keep both", "not_duplicate": "you said: not a duplicate"}
 HEADERS = ("File", "Size", "Resolution", "Folder")
@@ -280,17 +281,11 @@ class GroupsView(QTableView):
 
     def __init__(self, icon_px: int, parent=None):
         super().__init__(parent)
-        self.setObjectName("duplicate-groups")
-        self.setShowGrid(False)
+        set_up_row_table(self, "duplicate-groups", icon_px + 6)
         self.setWordWrap(True)
         self.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.setVerticalScrollMode(QAbstractItemView.ScrollPerPixel)
         self.setIconSize(QSize(icon_px, icon_px))
-        rows = self.verticalHeader()
-        rows.hide()
-        rows.setSectionResizeMode(QHeaderView.Fixed)
-        rows.setDefaultSectionSize(icon_px + 6)
         self.horizontalHeader().setStretchLastSection(True)
 
     def reset(self) -> None:

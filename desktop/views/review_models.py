@@ -26,7 +26,6 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QHeaderView,
     QListView,
     QStyle,
     QStyledItemDelegate,
@@ -38,6 +37,7 @@ from PySide6.QtWidgets import (
 from core.organize import STAYS, Unit, UnitFile
 from core.organize.review import relative_folder
 from desktop.thumbs import ThumbRequest
+from desktop.views.row_table import set_up_row_table
 
 FLAG_BRUSH = QBrush(QColor(230, 160, 40, 70))
 # Qt's enums read as module constants: looking one up on Qt costs microseconds, and data()
@@ -371,18 +371,12 @@ class FileView(TickingView, QTableView):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setObjectName("files")
-        self.setShowGrid(False)
+        set_up_row_table(self, "files", self.fontMetrics().height() + 6)
         self.setWordWrap(False)
         self.setAlternatingRowColors(True)
         self.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.setDragDropMode(QAbstractItemView.DragOnly)   # onto another unit: its folder
         self.setDefaultDropAction(Qt.MoveAction)
-        rows = self.verticalHeader()
-        rows.hide()
-        rows.setSectionResizeMode(QHeaderView.Fixed)
-        rows.setDefaultSectionSize(self.fontMetrics().height() + 6)
 
     def keyPressEvent(self, event) -> None:
         if not self._space(event):
