@@ -294,7 +294,7 @@ class VectorIndex:
     def _finish(self, writer, ids, fids, fms, pos, stamp, conn, codes, coder) -> None:
         meta = {"stamp": list(stamp), "seq": self._seq, "malformed": self.malformed,
                 **self._want(conn)}
-        rows = writer.finish({"ids": ids, "fids": fids, "fms": fms, "pos": pos}, meta,
+        rows = writer.finish(dict(zip(vector_store.ARRAYS, (ids, fids, fms, pos))), meta,
                              {"codes": coder.arrays(codes)})
         self._set(ids, fids, fms, pos=pos, rows=rows, codes=codes, coder=coder)
 
