@@ -318,14 +318,17 @@ def _vector_side(conn: Connection, index: VectorIndex, qvec: np.ndarray, filters
     k = min(n, max(4 * limit, 200))
     mask = _filter_mask(conn, index, filters, build=False) if filters != Filters() else None
     while mask is None:
-        nb = index.search(qvec, k, spare=True)
-        passed = _passing_files(conn, index, nb.rows[:k], nb.scores[:k], filters, floor)
-        if len(passed) < limit < len(nb.rows) and len(nb.rows) > k:
-            # files with many rows (passages, keyframes) fill the top k: the spare rows,
-            # scored exactly already, give the rest, up to `limit` files
-            more = _passing_files(conn, index, nb.rows, nb.scores, filters, floor)
-            passed = dict(list(more.items())[:max(limit, len(passed))])
-            k = len(nb.rows)
+        nb = index.search(qvec, k)
+        passed = _passing_files(conn, index, nb.rows, nb.scores, filters, floor)
+        if len(passed) < limit and len(nb.rows) == k < n and nb.scores[-1] >= floor:
+            # files with many rows (passages, keyframes) fill the top k: the spare rows of
+            # the same search (its candidates are not ranked again) give the rest, up to
+            # `limit` files
+            nb = index.search(qvec, k, spare=True)
+            if len(nb.rows) > k:
+                more = _passing_files(conn, index, nb.rows, nb.scores, filters, floor)
+                passed = dict(list(more.items())[:max(limit, len(passed))])
+                k = len(nb.rows)
         exhausted = len(nb.rows) < k or (len(nb.scores) and nb.scores[-1] < floor)
         if len(passed) >= limit or exhausted or k >= n:
             break

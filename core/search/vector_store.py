@@ -228,7 +228,7 @@ def load_codes(folder: Path | None, gen: str, n: int, dims: int) -> dict[str, np
     try:
         with np.load(folder / f"codes-{gen}.npz") as z:
             a = {k: z[k] for k in z.files}
-        if a["codes"].shape != (n, dims) or a["codes"].dtype != np.int8:
+        if a["codes"].shape != (n, dims) or a["codes"].dtype != np.uint8:
             return None
         return a
     except (OSError, ValueError, KeyError) as e:

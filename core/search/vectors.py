@@ -4,16 +4,16 @@ truth.
 Up to EXACT_MAX rows the float32 vectors are held in memory, transposed (one row per
 dimension: OpenBLAS's q @ M over it is ~2x faster than over rows), and searched exactly.
 Above, a library of 1M photos would need 2 GB for CLIP alone (issue 31), so the index keeps
-in memory only int8 codes of each vector (its coordinates on the first STAGE2_DIMS principal
-components of the library's vectors, a scale per component: `Codes`, 192 bytes) and the ids;
-the float16 vectors live in a store beside the catalog, read by position
+in memory only int8 codes of each vector (its coordinates on every principal component of the
+library's vectors, a scale per component: `Codes`, a byte a dimension) and the ids; the
+float16 vectors live in a store beside the catalog, read by position
 (core/search/vector_store.py). A query scores every vector's *sketch*, the codes' first
 SKETCH_DIMS components (one uint8 x int8 product, core/search/int8_products.py), and keeps
-the best 1.5%; the whole codes rank those again, and only the best of them (2,000 at 1M) are
-rescored exactly from the store. Each row read from the store cost ~1.5 us
-(docs/BENCHMARKS.md, "Memory that fits a laptop"); at 1M the second stage halves each vector
-list's CPU (docs/BENCHMARKS.md, "A second stage in memory"); the sketch on int8 codes keeps
-the float32 sketch's recall@20 in a quarter of its memory ("The prefilter on int8 codes").
+the best 1.5%; the whole codes rank those again (a 15,000-row product at 1M, ~2 ms), and only
+their best few hundred are read from the store and scored exactly. Codes on every component
+rank as well as the float16 rows do (recall@20 stays the prefilter's with 200 rows read,
+against 2,000 with 192 components): the store reads, random page faults on a cold cache,
+were a vector list's largest cost (docs/BENCHMARKS.md, "Codes on every component").
 Sketches were chosen over sign bits by measurement (benchmarks/bench_vectors.py): on
 clustered, anisotropic vectors whose 20th neighbour sits at cosine ~0.3 (as CLIP's text to
 image matches do) a Hamming prefilter kept recall@20 0.83-0.89 with 1-2% rescored, the
@@ -52,12 +52,11 @@ PREFILTER_FRACTION = 66      # ... and at least 1.5% of all rows (15,000 at 1M)
 SKETCH_DIMS = 64             # the codes' first components the prefilter scores
 SKETCH_SAMPLE = 20_000       # vectors the components are computed from
 LOAD_CHUNK = 16_384          # rows read from the catalog at a time (a full load never holds n x d)
-STAGE2_DIMS = 192            # principal components the int8 codes keep (192 bytes a vector)
-STAGE2_MIN = 2_000           # candidates the codes keep for exact rescoring, at least
+STAGE2_MIN = 2_000           # candidates the codes rank for `spare`, at least
 STAGE2_PER_K = 10            # ... and at least this many per result asked for
 STAGE2_FRACTION = 500        # ... and at least 0.2% of all rows (2,000 at 1M)
-
-
+RESCORE_MIN = 200            # the codes' best rows read from the store and scored exactly
+RESCORE_PER_K = 1.5          # ... and at least this many per result asked for
 
 
 @dataclass(frozen=True)
@@ -86,22 +85,25 @@ def _principal(sample: np.ndarray, dims: int) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class Codes:
-    """Each vector as int8 coordinates on the first STAGE2_DIMS principal components of the
-    library's vectors, a scale per component (max |coordinate| of a sample / 127, beyond:
-    clipped). A query's score against a code, (q B s) . code, is its cosine with x less q.c
-    (the same for every row: the order holds), less what the components left out hold, less
-    the rounding: a ranking good enough to pick the rows rescored exactly. The first
-    SKETCH_DIMS components alone (the *sketch*) pick the candidates among all rows; the whole
-    code ranks those. Simulated and measured at 1M: docs/BENCHMARKS.md, "A second stage in
-    memory" and "The prefilter on int8 codes"."""
+    """Each vector as int8 coordinates on the principal components of the library's vectors,
+    a scale per component (max |coordinate| of a sample / 127, beyond: clipped), held as
+    uint8 (coordinate + 128: the integer product's left side must be unsigned). A query's
+    score against a code, (q B s) . code, is its cosine with x less q.c (the same for every
+    row), less the rounding: `scores` adds q.c back, so the estimate is a cosine, off by
+    ~1e-3. The first SKETCH_DIMS components alone (the *sketch*) pick the candidates among
+    all rows; the whole code ranks those. Simulated and measured at 1M: docs/BENCHMARKS.md,
+    "A second stage in memory", "The prefilter on int8 codes" and "Codes on every
+    component"."""
     center: np.ndarray   # (d,) float32
     basis: np.ndarray    # (d, m) float32
     scale: np.ndarray    # (m,) float32
 
     @classmethod
-    def fit(cls, sample: np.ndarray, dims: int = STAGE2_DIMS) -> Codes:
-        center, basis = _principal(sample, dims)
-        top = np.abs((np.asarray(sample, np.float32) - center) @ basis).max(axis=0)
+    def fit(cls, sample: np.ndarray, dims: int | None = None) -> Codes:
+        """Codes on the sample's first `dims` principal components (None: all of them)."""
+        sample = np.asarray(sample, np.float32)
+        center, basis = _principal(sample, dims or sample.shape[1])
+        top = np.abs((sample - center) @ basis).max(axis=0)
         return cls(center, basis, np.where(top > 0, top / 127, 1).astype(np.float32))
 
     @property
@@ -109,32 +111,39 @@ class Codes:
         return self.basis.shape[1]
 
     def encode(self, mat: np.ndarray) -> np.ndarray:
-        """(n, m) int8 codes of (n, d) vectors, LOAD_CHUNK rows at a time."""
+        """(n, m) uint8 codes of (n, d) vectors, LOAD_CHUNK rows at a time."""
         mat = np.asarray(mat)
-        out = np.empty((len(mat), self.dims), np.int8)
+        out = np.empty((len(mat), self.dims), np.uint8)
         for s in range(0, len(mat), LOAD_CHUNK):
             x = (np.asarray(mat[s:s + LOAD_CHUNK], np.float32) - self.center) @ self.basis
             np.clip(np.rint(x / self.scale), -127, 127, out=x)
-            out[s:s + len(x)] = x
+            out[s:s + len(x)] = x + 128
         return out
 
     def scores(self, q: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        """Approximate scores (the order is what counts) of those codes' rows against q."""
-        return codes.astype(np.float32) @ ((q @ self.basis) * self.scale)
+        """Estimated cosines (float32) of those codes' rows with q."""
+        qi, unit = self._query(q, self.dims)
+        raw = products(codes, qi).astype(np.float64) - 128 * int(qi.astype(np.int64).sum())
+        return (raw * unit + float(q @ self.center)).astype(np.float32)
 
     @staticmethod
     def sketches(codes: np.ndarray) -> np.ndarray:
-        """uint8 (n, SKETCH_DIMS): the codes' first components plus 128 (the product's
-        left side must be unsigned; the 128 adds the same to every row's score)."""
-        return np.ascontiguousarray(codes[:, :SKETCH_DIMS]).view(np.uint8) ^ np.uint8(0x80)
+        """uint8 (n, SKETCH_DIMS): the codes' first components, apart (the product reads
+        them as one contiguous block)."""
+        return np.ascontiguousarray(codes[:, :SKETCH_DIMS])
 
     def sketch_scores(self, q: np.ndarray, sketches: np.ndarray) -> np.ndarray:
-        """int32 scores of every sketch against q (the order is what counts): q's sketch
-        coordinates rounded to int8 at their own scale, times the rows'."""
-        qs = (q @ self.basis[:, :SKETCH_DIMS]) * self.scale[:SKETCH_DIMS]
+        """int32 scores of every sketch against q (the order is what counts)."""
+        return products(sketches, self._query(q, sketches.shape[1])[0])
+
+    def _query(self, q: np.ndarray, dims: int) -> tuple[np.ndarray, float]:
+        """q's coordinates on the first dims components times their scales, rounded to int8
+        at their own scale, and what one unit of that product is worth."""
+        qs = (q @ self.basis[:, :dims]) * self.scale[:dims]
         top = float(np.abs(qs).max())
-        qi = np.rint(qs * (127 / top)) if top > 0 else np.zeros_like(qs)
-        return products(sketches, qi.astype(np.int8))
+        if top <= 0:
+            return np.zeros(dims, np.int8), 0.0
+        return np.rint(qs * (127 / top)).astype(np.int8), top / 127
 
     def arrays(self, codes: np.ndarray) -> dict[str, np.ndarray]:
         return {"codes": codes, "center": self.center, "basis": self.basis,
@@ -171,12 +180,13 @@ class VectorIndex:
         self._sketches: np.ndarray | None = None  # compact mode: uint8 (n, SKETCH_DIMS)
         self._pos: np.ndarray | None = None      # compact mode: each row's place in the store
         self._rows: F16Rows | None = None        # compact mode: the float16 store
-        self._codes: np.ndarray | None = None    # compact mode: int8 (n, STAGE2_DIMS) codes
+        self._codes: np.ndarray | None = None    # compact mode: uint8 (n, d) codes
         self._coder: Codes | None = None         # the projection that makes them
         self._stamp: tuple[int, int] | None = None
         self._seq = 0          # the last vector_changes entry this index has seen
         self.malformed = 0  # rows of this model left out: a blob of the wrong length (logged)
         self._memo: tuple | None = None
+        self._pool_memo: tuple | None = None
         self.filter_masks: dict = {}   # the engine's filter masks over these rows (None: asked once)
         self._lock = threading.Lock()
 
@@ -239,12 +249,11 @@ class VectorIndex:
         in order, a chunk at a time) and saved when there are none: a store written before
         the second stage existed is used as it is."""
         folder = self._folder()
-        dims = min(STAGE2_DIMS, rows.dim)
-        c = vector_store.load_codes(folder, gen, len(pos), dims)
+        c = vector_store.load_codes(folder, gen, len(pos), rows.dim)
         if c is not None:
             return c["codes"], Codes(c["center"], c["basis"], c["scale"])
-        coder = Codes.fit(_store_sample(rows, pos), dims)
-        codes = np.empty((len(pos), coder.dims), np.int8)
+        coder = Codes.fit(_store_sample(rows, pos))
+        codes = np.empty((len(pos), coder.dims), np.uint8)
         for s in range(0, len(pos), LOAD_CHUNK):
             codes[s:s + LOAD_CHUNK] = coder.encode(rows.gather(pos[s:s + LOAD_CHUNK]))
         vector_store.save_codes(folder, gen, coder.arrays(codes))
@@ -276,7 +285,7 @@ class VectorIndex:
                 sample = _sample(conn, self.table, self.model_id, n, self.dim, cmat)
                 coder = Codes.fit(sample)
                 writer = vector_store.StoreWriter(self._folder(), self.dim)
-                codes = np.empty((n, coder.dims), np.int8)
+                codes = np.empty((n, coder.dims), np.uint8)
             m = len(cids)
             ids[i:i + m], fids[i:i + m], fms[i:i + m] = cids, cfids, cfms
             codes[i:i + m] = coder.encode(cmat)
@@ -413,10 +422,12 @@ class VectorIndex:
                spare: bool = False) -> Neighbours:
         """The k rows most similar (cosine) to the L2-normalised `query`, best first.
         `mask`: optional bool array over rows; False rows are never returned. `spare`: after
-        the k, also the other rows the search scored exactly on the way (above exact_max:
-        the second stage's best, 2,000 at 1M), best first. Their cosines are exact, but a row
-        missing among them may belong there: the engine takes them to fill `limit` files
-        when a file has many rows (passages, keyframes), instead of a ten times wider search."""
+        the k, also the rest of the candidates the second stage ranked best (above
+        exact_max: 2,000 at 1M), read and scored exactly, best first. A row missing among
+        them may belong there: the engine takes them to fill `limit` files when a file has
+        many rows (passages, keyframes), instead of a ten times wider search. Asked right
+        after the same search without it (same query, k and mask), the candidates are not
+        ranked again: only the extra rows are read."""
         one_blas_thread()
         return self._search(query, k, mask, spare)
 
@@ -445,6 +456,21 @@ class VectorIndex:
             if mask is not None:
                 scores = np.where(mask[:n], scores, -np.inf)
             return _top(scores, k, np.arange(n))
+        pool = self._pool(q, k, mask, n, sketches, codes, coder)
+        take = pool if spare else pool[:max(RESCORE_MIN, int(RESCORE_PER_K * k))]
+        cand = np.sort(take)                             # in store order: fewer, longer reads
+        scores = rows.scores(pos[cand], q)
+        return _top(scores, len(cand) if spare else k, cand)
+
+    def _pool(self, q: np.ndarray, k: int, mask: np.ndarray | None, n: int, sketches,
+              codes, coder) -> np.ndarray:
+        """Candidate rows, best first by their codes' estimate: those the sketches keep,
+        ranked by the whole codes, up to the spare pool's size. The last query's pool is
+        remembered: the engine's `spare` call asks again with the same vector."""
+        key = (q.tobytes(), k)
+        memo = self._pool_memo
+        if memo is not None and memo[0] is codes and memo[1] is mask and memo[2] == key:
+            return memo[3]
         c = min(n, max(PREFILTER_MIN, PREFILTER_PER_K * k, n // PREFILTER_FRACTION))
         within = None if mask is None else np.flatnonzero(mask[:n])
         if within is not None and len(within) <= c:
@@ -457,12 +483,12 @@ class VectorIndex:
             cand = np.sort(_top_k(approx, c))           # in store order: a cheaper gather
             if within is not None:
                 cand = cand[mask[cand]]
-        keep = max(STAGE2_MIN, STAGE2_PER_K * k, n // STAGE2_FRACTION)
-        if len(cand) > keep:
-            # Second stage: the candidates' int8 codes, in memory; only the best are read.
-            cand = np.sort(cand[_top_k(coder.scores(q, codes[cand]), keep)])
-        scores = rows.scores(pos[cand], q)
-        return _top(scores, len(cand) if spare else k, cand)
+        # Second stage: the candidates' whole codes, in memory
+        est = coder.scores(q, codes[cand])
+        best = _top_k(est, max(STAGE2_MIN, STAGE2_PER_K * k, n // STAGE2_FRACTION))
+        pool = cand[best[np.argsort(-est[best], kind="stable")]]
+        self._pool_memo = (codes, mask, key, pool)
+        return pool
 
     def _exact_scores(self, mat: np.ndarray, q: np.ndarray) -> np.ndarray:
         """q @ mat (mat: d x n), remembered for the last query: a filtered search that widens

@@ -117,8 +117,9 @@ def test_only_sketches_codes_and_ids_stay_in_memory(catalog):
     _plant(catalog, data)
     index = _index(catalog)
     per_row = index.resident_bytes() / len(index)
-    # the sketch (uint8, the codes' first components), int8 codes, ids, store position
-    assert per_row <= min(vectors.SKETCH_DIMS, DIM) + min(vectors.STAGE2_DIMS, DIM) + 4 * 8
+    # the sketch (the codes' first components, apart), a byte of code a dimension, ids,
+    # store position
+    assert per_row <= min(vectors.SKETCH_DIMS, DIM) + DIM + 4 * 8
     assert index.vectors_of(np.arange(3)) == pytest.approx(data[:3], abs=2e-3)
 
 
@@ -336,6 +337,7 @@ def _reads(monkeypatch) -> list[int]:
 
 def test_the_second_stage_bounds_the_rows_read_and_keeps_recall(catalog, monkeypatch):
     monkeypatch.setattr(vectors, "PREFILTER_MIN", 1000)   # a third of N pass the sketches
+    monkeypatch.setattr(vectors, "RESCORE_MIN", 30)
     rows = _space()
     data = rows(N, np.random.default_rng(1))
     fids = _plant(catalog, data)
@@ -349,14 +351,68 @@ def test_the_second_stage_bounds_the_rows_read_and_keeps_recall(catalog, monkeyp
         # the scores returned are the float16 rows' own, exactly: not the codes' estimates
         exact = data[at[nb.rows]].astype(np.float16).astype(np.float32) @ q
         assert nb.scores == pytest.approx(exact, abs=1e-5)
-    assert seen and max(seen) <= vectors.STAGE2_MIN == 100    # of 1000 candidates
+    assert seen and max(seen) <= 30    # of 1000 candidates
     assert np.mean(recalls) >= 0.95
     # a filter that leaves more rows than the stage keeps goes through it too
     allowed = np.zeros(N, bool)
     allowed[::2] = True
     seen.clear()
     nb = index.search(rows(1, np.random.default_rng(4))[0], 10, mask=allowed[at])
-    assert max(seen) <= 100 and allowed[at[nb.rows]].all()
+    assert max(seen) <= 30 and allowed[at[nb.rows]].all()
+
+
+def test_spare_rows_after_a_search_reuse_its_candidates(catalog, monkeypatch):
+    """The engine asks for the spare rows only when the top k fall short of its files: the
+    same query again with `spare` ranks nothing again (no sketch is scored), reads the extra
+    rows, and gives the first search's rows first, then more, all scored exactly."""
+    monkeypatch.setattr(vectors, "RESCORE_MIN", 30)
+    rows = _space()
+    data = rows(N, np.random.default_rng(1))
+    fids = _plant(catalog, data)
+    index = _index(catalog)
+    at = _file_rows(index, fids)
+    q = rows(1, np.random.default_rng(5))[0]
+    first = index.search(q, 10)
+    scored = []
+    real = vectors.Codes.sketch_scores
+    monkeypatch.setattr(vectors.Codes, "sketch_scores",
+                        lambda self, *a: scored.append(1) or real(self, *a))
+    seen = _reads(monkeypatch)
+    more = index.search(q, 10, spare=True)
+    assert not scored and seen == [vectors.STAGE2_MIN] == [len(more.rows)]
+    assert list(more.rows[:10]) == list(first.rows)
+    assert list(more.scores) == sorted(more.scores, reverse=True)
+    exact = data[at[more.rows]].astype(np.float16).astype(np.float32) @ q
+    assert more.scores == pytest.approx(exact, abs=1e-5)
+    # another query is ranked afresh
+    index.search(rows(1, np.random.default_rng(6))[0], 10, spare=True)
+    assert scored
+
+
+def test_the_codes_estimate_cosines():
+    """What the second stage ranks by is the cosine itself, off by rounding only."""
+    rows = _space()
+    data = rows(N, np.random.default_rng(1))
+    coder = vectors.Codes.fit(data[::3])
+    codes = coder.encode(data)
+    assert codes.dtype == np.uint8 and codes.shape == (N, DIM)
+    for q in rows(10, np.random.default_rng(7)):
+        off = np.abs(coder.scores(q, codes) - data @ q)
+        assert off.mean() < 0.005 and off.max() < 0.05   # (the worst: a row clipped)
+
+
+def test_int8_products_are_exact_for_any_row_count_and_width():
+    """The block-diagonal form (BLOCK rows read as one) and the rows left over give the plain
+    integer product."""
+    from core.search.int8_products import BLOCK, products
+
+    rng = np.random.default_rng(8)
+    for n, d in ((1, 64), (BLOCK - 1, 64), (BLOCK, 64), (10 * BLOCK + 3, 64), (50, 384),
+                 (7, 1)):
+        a = rng.integers(0, 256, (n, d), dtype=np.uint8)
+        q = rng.integers(-127, 128, d, dtype=np.int8)
+        assert (products(a, q) == a.astype(np.int64) @ q.astype(np.int64)).all()
+    assert products(np.empty((0, 64), np.uint8), np.zeros(64, np.int8)).shape == (0,)
 
 
 def test_codes_are_saved_with_the_store_and_made_for_a_store_without_them(catalog,
