@@ -220,15 +220,17 @@ def load(folder: Path, want: dict) -> tuple[dict, dict[str, np.ndarray], F16Rows
         return None
 
 
-def load_codes(folder: Path | None, gen: str, n: int, dims: int) -> dict[str, np.ndarray] | None:
-    """The second stage's arrays saved beside generation gen, when they fit its n rows and
-    the stage's dims; None otherwise (they are made again)."""
+def load_codes(folder: Path | None, gen: str, shapes: dict[str, tuple[int, int]]
+               ) -> dict[str, np.ndarray] | None:
+    """The second stage's arrays saved beside generation gen, when their uint8 arrays have
+    these shapes (the index's rows and the stage's dims); None otherwise (they are made
+    again)."""
     if folder is None:
         return None
     try:
         with np.load(folder / f"codes-{gen}.npz") as z:
             a = {k: z[k] for k in z.files}
-        if a["codes"].shape != (n, dims) or a["codes"].dtype != np.uint8:
+        if any(a[k].shape != shape or a[k].dtype != np.uint8 for k, shape in shapes.items()):
             return None
         return a
     except (OSError, ValueError, KeyError) as e:

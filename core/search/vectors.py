@@ -84,6 +84,40 @@ def _principal(sample: np.ndarray, dims: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @dataclass(frozen=True)
+class CodeRows:
+    """Rows' codes in two blocks: the sketch (the first SKETCH_DIMS components), which the
+    prefilter reads for every row, and the rest, read for the candidates only. Two
+    contiguous arrays: the product reads the sketch as one block, and it is held once."""
+    head: np.ndarray   # uint8 (n, SKETCH_DIMS)
+    tail: np.ndarray   # uint8 (n, m - SKETCH_DIMS)
+
+    @classmethod
+    def empty(cls, n: int, dims: int) -> CodeRows:
+        s = min(SKETCH_DIMS, dims)
+        return cls(np.empty((n, s), np.uint8), np.empty((n, dims - s), np.uint8))
+
+    def __len__(self) -> int:
+        return len(self.head)
+
+    @property
+    def nbytes(self) -> int:
+        return self.head.nbytes + self.tail.nbytes
+
+    def put(self, start: int, rows: CodeRows) -> None:
+        self.head[start:start + len(rows)] = rows.head
+        self.tail[start:start + len(rows)] = rows.tail
+
+    def take(self, rows) -> CodeRows:
+        """These rows (positions, or a slice), in that order."""
+        return CodeRows(self.head[rows], self.tail[rows])
+
+    @staticmethod
+    def concat(parts: list[CodeRows]) -> CodeRows:
+        return CodeRows(np.concatenate([p.head for p in parts]),
+                        np.concatenate([p.tail for p in parts]))
+
+
+@dataclass(frozen=True)
 class Codes:
     """Each vector as int8 coordinates on the principal components of the library's vectors,
     a scale per component (max |coordinate| of a sample / 127, beyond: clipped), held as
@@ -110,27 +144,28 @@ class Codes:
     def dims(self) -> int:
         return self.basis.shape[1]
 
-    def encode(self, mat: np.ndarray) -> np.ndarray:
-        """(n, m) uint8 codes of (n, d) vectors, LOAD_CHUNK rows at a time."""
+    def encode(self, mat: np.ndarray) -> CodeRows:
+        """The codes of (n, d) vectors, LOAD_CHUNK rows at a time."""
         mat = np.asarray(mat)
-        out = np.empty((len(mat), self.dims), np.uint8)
+        out = CodeRows.empty(len(mat), self.dims)
+        h = out.head.shape[1]
         for s in range(0, len(mat), LOAD_CHUNK):
             x = (np.asarray(mat[s:s + LOAD_CHUNK], np.float32) - self.center) @ self.basis
             np.clip(np.rint(x / self.scale), -127, 127, out=x)
-            out[s:s + len(x)] = x + 128
+            x += 128
+            out.head[s:s + len(x)] = x[:, :h]
+            out.tail[s:s + len(x)] = x[:, h:]
         return out
 
-    def scores(self, q: np.ndarray, codes: np.ndarray) -> np.ndarray:
-        """Estimated cosines (float32) of those codes' rows with q."""
+    def scores(self, q: np.ndarray, codes: CodeRows) -> np.ndarray:
+        """Estimated cosines (float32) of those rows with q."""
         qi, unit = self._query(q, self.dims)
-        raw = products(codes, qi).astype(np.float64) - 128 * int(qi.astype(np.int64).sum())
+        h = codes.head.shape[1]
+        raw = products(codes.head, qi[:h]).astype(np.float64)
+        if h < len(qi):
+            raw += products(codes.tail, qi[h:])
+        raw -= 128 * int(qi.astype(np.int64).sum())
         return (raw * unit + float(q @ self.center)).astype(np.float32)
-
-    @staticmethod
-    def sketches(codes: np.ndarray) -> np.ndarray:
-        """uint8 (n, SKETCH_DIMS): the codes' first components, apart (the product reads
-        them as one contiguous block)."""
-        return np.ascontiguousarray(codes[:, :SKETCH_DIMS])
 
     def sketch_scores(self, q: np.ndarray, sketches: np.ndarray) -> np.ndarray:
         """int32 scores of every sketch against q (the order is what counts)."""
@@ -145,9 +180,9 @@ class Codes:
             return np.zeros(dims, np.int8), 0.0
         return np.rint(qs * (127 / top)).astype(np.int8), top / 127
 
-    def arrays(self, codes: np.ndarray) -> dict[str, np.ndarray]:
-        return {"codes": codes, "center": self.center, "basis": self.basis,
-                "scale": self.scale}
+    def arrays(self, codes: CodeRows) -> dict[str, np.ndarray]:
+        return {"sketch": codes.head, "rest": codes.tail, "center": self.center,
+                "basis": self.basis, "scale": self.scale}
 
 
 @dataclass
@@ -180,7 +215,7 @@ class VectorIndex:
         self._sketches: np.ndarray | None = None  # compact mode: uint8 (n, SKETCH_DIMS)
         self._pos: np.ndarray | None = None      # compact mode: each row's place in the store
         self._rows: F16Rows | None = None        # compact mode: the float16 store
-        self._codes: np.ndarray | None = None    # compact mode: uint8 (n, d) codes
+        self._codes: CodeRows | None = None      # compact mode: (its head is _sketches)
         self._coder: Codes | None = None         # the projection that makes them
         self._stamp: tuple[int, int] | None = None
         self._seq = 0          # the last vector_changes entry this index has seen
@@ -201,7 +236,7 @@ class VectorIndex:
 
     def resident_bytes(self) -> int:
         """Bytes this index holds in memory (the store's file not counted)."""
-        arrays = (self.emb_ids, self.file_ids, self.frame_ms, self._mat, self._sketches, self._pos,
+        arrays = (self.emb_ids, self.file_ids, self.frame_ms, self._mat, self._pos,
                   self._codes)
         tail = self._rows.tail_rows * (self.dim or 0) * 2 if self._rows is not None else 0
         return sum(a.nbytes for a in arrays if a is not None) + tail
@@ -249,13 +284,16 @@ class VectorIndex:
         in order, a chunk at a time) and saved when there are none: a store written before
         the second stage existed is used as it is."""
         folder = self._folder()
-        c = vector_store.load_codes(folder, gen, len(pos), rows.dim)
+        empty = CodeRows.empty(0, rows.dim)
+        c = vector_store.load_codes(folder, gen, {"sketch": (len(pos), empty.head.shape[1]),
+                                                  "rest": (len(pos), empty.tail.shape[1])})
         if c is not None:
-            return c["codes"], Codes(c["center"], c["basis"], c["scale"])
+            return (CodeRows(c["sketch"], c["rest"]),
+                    Codes(c["center"], c["basis"], c["scale"]))
         coder = Codes.fit(_store_sample(rows, pos))
-        codes = np.empty((len(pos), coder.dims), np.uint8)
+        codes = CodeRows.empty(len(pos), coder.dims)
         for s in range(0, len(pos), LOAD_CHUNK):
-            codes[s:s + LOAD_CHUNK] = coder.encode(rows.gather(pos[s:s + LOAD_CHUNK]))
+            codes.put(s, coder.encode(rows.gather(pos[s:s + LOAD_CHUNK])))
         vector_store.save_codes(folder, gen, coder.arrays(codes))
         return codes, coder
 
@@ -285,10 +323,10 @@ class VectorIndex:
                 sample = _sample(conn, self.table, self.model_id, n, self.dim, cmat)
                 coder = Codes.fit(sample)
                 writer = vector_store.StoreWriter(self._folder(), self.dim)
-                codes = np.empty((n, coder.dims), np.uint8)
+                codes = CodeRows.empty(n, coder.dims)
             m = len(cids)
             ids[i:i + m], fids[i:i + m], fms[i:i + m] = cids, cfids, cfms
-            codes[i:i + m] = coder.encode(cmat)
+            codes.put(i, coder.encode(cmat))
             writer.write(cmat)
             i += m
         if writer is None:
@@ -297,7 +335,7 @@ class VectorIndex:
         self.malformed = bad
         pos = np.arange(i, dtype=np.int64)
         self._finish(writer, ids[:i], fids[:i], fms[:i], pos, _stamp(conn, self.table), conn,
-                     codes[:i], coder)
+                     codes.take(slice(0, i)), coder)
         vector_store.trim_heap()
 
     def _finish(self, writer, ids, fids, fms, pos, stamp, conn, codes, coder) -> None:
@@ -375,11 +413,12 @@ class VectorIndex:
             self._set(all_ids, all_fids, all_fms, mat=np.ascontiguousarray(cols))
             return
         rows = self._rows
-        codes = np.concatenate([sel(self._codes), self._coder.encode(mat)])
+        codes = CodeRows.concat([self._codes if keep is None else
+                                 self._codes.take(np.flatnonzero(keep)), self._coder.encode(mat)])
         pos = np.concatenate([sel(self._pos), rows.append(mat)])
         if order is not None:
             all_ids, all_fids, all_fms, pos, codes = (all_ids[order], all_fids[order],
-                                                      all_fms[order], pos[order], codes[order])
+                                                      all_fms[order], pos[order], codes.take(order))
         if rows.tail_rows > max(LOAD_CHUNK, len(all_ids) // vector_store.TAIL_MAX_FRACTION) \
                 or rows.size > 2 * len(all_ids) + LOAD_CHUNK:
             # Many rows added or replaced since the store was written: a new one, in row order
@@ -389,7 +428,7 @@ class VectorIndex:
             for s in range(0, len(pos), LOAD_CHUNK):
                 block = rows.gather(pos[s:s + LOAD_CHUNK])
                 writer.write(block)
-                codes[s:s + len(block)] = coder.encode(block)
+                codes.put(s, coder.encode(block))
             self._finish(writer, all_ids, all_fids, all_fms, np.arange(len(pos), dtype=np.int64),
                          stamp, conn, codes, coder)
             return
@@ -397,7 +436,7 @@ class VectorIndex:
 
     def _set(self, ids, fids, fms, *, mat=None, pos=None, rows=None, codes=None, coder=None
              ) -> None:
-        sketches = None if codes is None else Codes.sketches(codes)
+        sketches = None if codes is None else codes.head
         (self._sketches, self._mat, self._pos, self._rows, self._codes,
          self._coder) = sketches, mat, pos, rows, codes, coder
         self.emb_ids, self.file_ids, self.frame_ms = ids, fids, fms
@@ -484,7 +523,7 @@ class VectorIndex:
             if within is not None:
                 cand = cand[mask[cand]]
         # Second stage: the candidates' whole codes, in memory
-        est = coder.scores(q, codes[cand])
+        est = coder.scores(q, codes.take(cand))
         best = _top_k(est, max(STAGE2_MIN, STAGE2_PER_K * k, n // STAGE2_FRACTION))
         pool = cand[best[np.argsort(-est[best], kind="stable")]]
         self._pool_memo = (codes, mask, key, pool)

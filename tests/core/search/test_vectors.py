@@ -26,6 +26,7 @@ def _compact(monkeypatch):
     monkeypatch.setattr(vectors, "PREFILTER_MIN", 150)   # 5% of N: a real prefilter
     monkeypatch.setattr(vectors, "STAGE2_MIN", 100)      # ... and a real second stage
     monkeypatch.setattr(vectors, "STAGE2_PER_K", 5)
+    monkeypatch.setattr(vectors, "SKETCH_DIMS", 24)      # a sketch narrower than the codes
     drop_cached()
     yield
     drop_cached()
@@ -117,9 +118,9 @@ def test_only_sketches_codes_and_ids_stay_in_memory(catalog):
     _plant(catalog, data)
     index = _index(catalog)
     per_row = index.resident_bytes() / len(index)
-    # the sketch (the codes' first components, apart), a byte of code a dimension, ids,
+    # a byte of code a dimension (the sketch is its first components, not a copy), ids,
     # store position
-    assert per_row <= min(vectors.SKETCH_DIMS, DIM) + DIM + 4 * 8
+    assert per_row <= DIM + 4 * 8
     assert index.vectors_of(np.arange(3)) == pytest.approx(data[:3], abs=2e-3)
 
 
@@ -395,7 +396,8 @@ def test_the_codes_estimate_cosines():
     data = rows(N, np.random.default_rng(1))
     coder = vectors.Codes.fit(data[::3])
     codes = coder.encode(data)
-    assert codes.dtype == np.uint8 and codes.shape == (N, DIM)
+    assert codes.head.dtype == codes.tail.dtype == np.uint8
+    assert codes.head.shape[1] + codes.tail.shape[1] == DIM and len(codes) == N
     for q in rows(10, np.random.default_rng(7)):
         off = np.abs(coder.scores(q, codes) - data @ q)
         assert off.mean() < 0.005 and off.max() < 0.05   # (the worst: a row clipped)
@@ -483,7 +485,7 @@ def test_int8_sketches_rank_as_the_float_sketches_do():
     data = rows(N, np.random.default_rng(1))
     coder = vectors.Codes.fit(data)
     codes = coder.encode(data)
-    sketches = vectors.Codes.sketches(codes)
+    sketches = codes.head
     assert sketches.dtype == np.uint8 and sketches.shape == (N, min(vectors.SKETCH_DIMS, DIM))
     dims = sketches.shape[1]
     overlaps = []
