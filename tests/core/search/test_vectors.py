@@ -438,6 +438,28 @@ def test_codes_are_saved_with_the_store_and_made_for_a_store_without_them(catalo
     assert list(_index(catalog).search(qs[0], 20).rows) == list(before[0].rows)
 
 
+def test_codes_saved_by_an_older_version_are_made_again_from_the_store(catalog):
+    """Before the codes kept every component they were int8 on the first 192, saved as one
+    array. Such a file is not used (its ranking would read too few rows): the codes are made
+    from the store's rows, without the catalog, saved in the new form, and searches give
+    what a fresh index gives."""
+    _, qs, before = _searched_once(catalog)
+    saved = next((catalog.path.parent / "vector-store").rglob("codes-*.npz"))
+    with np.load(saved) as z:
+        new = {k: z[k] for k in z.files}
+    old_codes = (np.concatenate([new["sketch"], new["rest"]], axis=1).astype(np.int16)
+                 - 128).astype(np.int8)
+    np.savez(saved, codes=old_codes, center=new["center"], basis=new["basis"],
+             scale=new["scale"])
+    drop_cached()
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(vectors, "_row_chunks", lambda *a, **k: pytest.fail("catalog read"))
+        after = [_index(catalog).search(q, 20) for q in qs]
+    _assert_same(before, after)
+    with np.load(saved) as z:
+        assert {"sketch", "rest"} <= set(z.files) and z["sketch"].dtype == np.uint8
+
+
 def test_a_store_written_with_float32_sketches_loads_without_reading_them(catalog,
                                                                         monkeypatch):
     """Stores written before the sketch became the codes' first components hold float32
