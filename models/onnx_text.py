@@ -5,7 +5,8 @@ overhead that ONNX Runtime's fused, pre-planned graph avoids (bench_search, benc
 The graph is exported with torch.onnx from the loaded model the first time the app prepares
 the query path, checked against torch on probe texts (cosine >= MIN_COSINE, else it is not
 used), and cached under the data folder keyed by the model's identity, so later starts only
-load it. Any failure only means the query path stays on torch.
+load it. Any failure only means the query path stays on torch. A copy with 8-bit weights
+(models/onnx_int8.py) replaces it when it passes the same check and runs faster here.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -31,8 +33,13 @@ MIN_COSINE = 0.999
 _EXPORT_LOCK = threading.Lock()
 
 
-def onnx_file(cache_dir: Path, kind: str, identity: str) -> Path:
-    key = hashlib.sha256(identity.encode()).hexdigest()[:20]
+# Part of the cache key: a graph cached before 8-bit weights were tried is made again once.
+GRAPH_FORMAT = "int8-weights"
+
+
+def onnx_file(cache_dir: Path, kind: str, identity: str, graph_format: str = GRAPH_FORMAT
+              ) -> Path:
+    key = hashlib.sha256((identity + graph_format).encode()).hexdigest()[:20]
     return Path(cache_dir) / kind / f"{key}.onnx"
 
 
@@ -47,6 +54,7 @@ class OnnxTextEncoder:
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
+        self.path = Path(path)
         self.session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self.inputs = [i.name for i in self.session.get_inputs()]
 
@@ -80,12 +88,62 @@ def export(module, example: Mapping, target: Path,
                             worst)
                 tmp.unlink()  # atomic_path then leaves the target as it was
                 return None
+            feed = {k: np.asarray(example[k])[:1] for k in names}
+            worst = _lighter(tmp, feed, worst_cosine, what) or worst
         log.info("%s exported to ONNX (%s; worst cosine vs torch %.6f)", what, target.name, worst)
         return OnnxTextEncoder(target)
     except Exception as e:  # noqa: BLE001 - any exporter failure only means: keep torch
         log.warning("the %s could not be exported to ONNX (%s: %s); queries use torch", what,
                     type(e).__name__, e)
         return None
+
+
+def _lighter(path: Path, feed: Mapping[str, np.ndarray],
+             worst_cosine: Callable[[OnnxTextEncoder], float], what: str) -> float | None:
+    """Replace the graph at `path` by its 8-bit-weight copy when that copy also reaches
+    MIN_COSINE against torch and answers `feed` faster on this machine (a CPU without fast
+    int8 kernels would lose); its worst cosine, or None when the float32 graph stays."""
+    import onnx
+
+    from models.onnx_int8 import int8_weights
+
+    side = path.with_name(path.name + ".int8")
+    try:
+        model = onnx.load(str(path))
+        if not int8_weights(model):
+            return None
+        onnx.save(model, str(side))
+        light = OnnxTextEncoder(side)
+        worst = worst_cosine(light)
+        if worst < MIN_COSINE:
+            log.info("%s: 8-bit weights disagree with torch (cosine %.5f): float32 kept", what,
+                     worst)
+            return None
+        full_ms, light_ms = query_ms(OnnxTextEncoder(path), feed), query_ms(light, feed)
+        if light_ms >= full_ms:
+            log.info("%s: 8-bit weights are not faster here (%.1f against %.1f ms): float32 "
+                     "kept", what, light_ms, full_ms)
+            return None
+        onnx.save(model, str(path))     # path: export's private file, not yet the target
+        log.info("%s: 8-bit weights (worst cosine vs torch %.5f, %.1f instead of %.1f ms)",
+                 what, worst, light_ms, full_ms)
+        return worst
+    except Exception as e:  # noqa: BLE001 - a speed-up only: the float32 graph stays
+        log.warning("%s: no 8-bit weights (%s: %s)", what, type(e).__name__, e)
+        return None
+    finally:
+        side.unlink(missing_ok=True)
+
+
+def query_ms(encoder: OnnxTextEncoder, feed: Mapping[str, np.ndarray], runs: int = 9) -> float:
+    """The encoder's median time for `feed`, in ms, after one run to warm it."""
+    encoder.run(feed)
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        encoder.run(feed)
+        times.append(time.perf_counter() - t)
+    return float(np.median(times)) * 1000
 
 
 def cosines(ref: np.ndarray, got: np.ndarray) -> np.ndarray:
@@ -180,6 +238,9 @@ class QueryPath:
                 # (the app prepares this while indexing may be using the same model)
                 with self._session():
                     tower = self._export_query_encoder(target)
+                # the graph an older version cached for this model (float32 weights only)
+                onnx_file(self.cache_dir, self.onnx_kind, self.identity, "").unlink(
+                    missing_ok=True)
         except Exception as e:  # noqa: BLE001 - ONNX is a speed-up: on any failure keep torch
             log.warning("%s query path stays on torch: %s: %s", self.role, type(e).__name__, e)
             return

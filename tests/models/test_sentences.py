@@ -107,14 +107,17 @@ def test_query_path_onnx_matches_torch_and_is_cached_by_identity(paths, monkeypa
         got = m.embed_query(q)
         assert got.shape == (384,) and got.dtype == np.float32
         assert abs(float(np.linalg.norm(got)) - 1.0) < 1e-5
-        assert float(got @ r) >= 0.9999, q[:40]   # the same vector as torch, within float error
+        # the vector torch gives, within the query path's check (8-bit weights, when faster
+        # here: models/onnx_int8.py); no search encodes an empty text (it browses), and the
+        # two special tokens alone come out a little further
+        assert float(got @ r) >= (onnx_text.MIN_COSINE if q else 0.998), q[:40]
     # a later start loads the cached graph: no second export
     m.unload()
     assert m._query_tower is None
     monkeypatch.setattr(onnx_text, "export", lambda *a, **k: pytest.fail("exported again"))
     m.load()
     assert m.prepare_query(wait=True) is not None
-    assert float(m.embed_query(queries[0]) @ ref[0]) >= 0.9999
+    assert float(m.embed_query(queries[0]) @ ref[0]) >= onnx_text.MIN_COSINE
     reg.close()
 
 
