@@ -97,11 +97,28 @@ def test_the_export_keeps_8_bit_weights_when_they_pass_and_are_faster(minilm, tm
                                                                       monkeypatch):
     m, _ = minilm
     target = tmp_path / "q.onnx"
-    speeds = iter([10.0, 4.0])            # float32, then 8-bit: ms for the same feed
-    monkeypatch.setattr(onnx_text, "query_ms", lambda *a, **k: next(speeds))
+    monkeypatch.setattr(onnx_text, "query_ms", lambda *a, **k: [10.0, 4.0])  # float32, 8-bit
     encoder = _export(m, target, _worst(m))
     assert encoder is not None and "MatMulNBits" in _ops(target)
     assert not list(tmp_path.glob("*.int8"))
+
+
+def test_query_times_are_taken_in_turns_and_are_medians(minilm):
+    m, path = minilm
+    full = onnx_text.OnnxTextEncoder(path)
+    with m._session():
+        feed = _token_arrays(m.model, ["the war"])
+    calls = []
+
+    class Counted:
+        def __init__(self, name):
+            self.name = name
+
+        def run(self, f):
+            calls.append(self.name)
+            return full.run(f)
+    times = onnx_text.query_ms([Counted("a"), Counted("b")], feed, runs=3)
+    assert calls == ["a", "b"] * 4 and len(times) == 2 and all(t > 0 for t in times)
 
 
 def test_the_float32_graph_stays_when_8_bit_weights_fail_the_check_or_are_slower(
@@ -111,8 +128,7 @@ def test_the_float32_graph_stays_when_8_bit_weights_fail_the_check_or_are_slower
     encoder = _export(m, target, _worst(m, refuse_8_bit=True))
     assert encoder is not None and "MatMulNBits" not in _ops(target)
     target.unlink()
-    speeds = iter([4.0, 10.0])            # 8-bit slower on this CPU
-    monkeypatch.setattr(onnx_text, "query_ms", lambda *a, **k: next(speeds))
+    monkeypatch.setattr(onnx_text, "query_ms", lambda *a, **k: [4.0, 10.0])  # 8-bit slower
     encoder = _export(m, target, _worst(m))
     assert encoder is not None and "MatMulNBits" not in _ops(target)
     assert not list(tmp_path.glob("*.int8")) and not list(tmp_path.glob(".*.tmp"))
