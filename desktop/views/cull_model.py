@@ -33,7 +33,7 @@ from core.cull.review import (
 )
 from core.query.display import plural
 from desktop.thumbs import ThumbRequest
-from desktop.views.row_table import set_up_row_table
+from desktop.views.row_table import TickedRows, set_up_row_table
 
 PAGE = 200          # stacks read at a time: a few screens
 HEADERS = ("Shot", "Why", "Folder")
@@ -46,9 +46,6 @@ DISPLAY, DECORATION, TOOLTIP, CHECK, FONT = (int(Qt.DisplayRole), int(Qt.Decorat
                                              int(Qt.FontRole))
 FILE_ROLE = int(Qt.UserRole)         # a shot's file id
 STACK_ROLE = int(Qt.UserRole) + 1    # a stack's row: its stack id
-CHECKED_VALUE = Qt.Checked.value
-ROW_FLAGS = Qt.ItemIsEnabled | Qt.ItemIsSelectable
-TICK_FLAGS = ROW_FLAGS | Qt.ItemIsUserCheckable
 NO_PARENT = QModelIndex()
 
 
@@ -88,7 +85,7 @@ def stack_label(s: StackSummary) -> str:
     return f"{plural(len(s.shots), 'look-alike shot')} · keep {best.name if best else '?'}"
 
 
-class CullModel(QAbstractTableModel):
+class CullModel(TickedRows, QAbstractTableModel):
     """Groups (the stacks read so far, then the flagged photos once every stack is in), each
     a row, with the rows of its shots under it while it is open. `moreWanted(offset)`: the
     view scrolled to the last stack read; the page reads the next page and hands it to
@@ -329,25 +326,12 @@ class CullModel(QAbstractTableModel):
             return shot.path
         return None
 
-    def flags(self, index):
-        if index.column() == 0 and self.locate(index.row())[1] >= 0:
-            return TICK_FLAGS
-        return ROW_FLAGS
-
-    def setData(self, index, value, role=Qt.EditRole) -> bool:
-        if role != CHECK or index.column() != 0:
-            return False
-        g, k = self.locate(index.row())
-        if k < 0:
-            return False
+    def tick(self, g: int, k: int, on: bool) -> None:
         fid = self.shots_of(g)[k].file_id
-        if getattr(value, "value", value) == CHECKED_VALUE:
+        if on:
             self.ticked[fid] = None
         else:
             self.ticked.pop(fid, None)
-        self.dataChanged.emit(index, index, [CHECK])
-        self.ticksChanged.emit()
-        return True
 
 
 class StacksView(QTableView):

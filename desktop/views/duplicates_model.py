@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QAbstractItemView, QTableView
 from core.query import file_size
 from core.search.types import DuplicateFile, DuplicateGroup
 from desktop.thumbs import ThumbRequest
-from desktop.views.row_table import set_up_row_table
+from desktop.views.row_table import TickedRows, set_up_row_table
 
 DECIDED = {"keep_both": "you keep both", "not_duplicate": "you said: not a duplicate"}
 HEADERS = ("File", "Size", "Resolution", "Folder")
@@ -31,9 +31,6 @@ DISPLAY, DECORATION, TOOLTIP, CHECK, FONT, BACKGROUND, ALIGN = (
     int(Qt.DisplayRole), int(Qt.DecorationRole), int(Qt.ToolTipRole), int(Qt.CheckStateRole),
     int(Qt.FontRole), int(Qt.BackgroundRole), int(Qt.TextAlignmentRole))
 FILE_ID_ROLE = int(Qt.UserRole)        # a file row's file id (None on a heading)
-CHECKED_VALUE = Qt.Checked.value
-ROW_FLAGS = Qt.ItemIsEnabled | Qt.ItemIsSelectable
-TICK_FLAGS = ROW_FLAGS | Qt.ItemIsUserCheckable
 HEADING_BRUSH = QBrush(QColor(128, 128, 128, 40))
 HEADING_ALIGN = Qt.AlignLeft | Qt.AlignBottom   # (rows are a thumbnail high) above its files
 NO_PARENT = QModelIndex()
@@ -95,7 +92,7 @@ def heading(g: DuplicateGroup) -> str:
             f"nothing is ticked  ·  suggested keeper: {keeper_name} ({g.reason})")
 
 
-class DuplicatesModel(QAbstractTableModel):
+class DuplicatesModel(TickedRows, QAbstractTableModel):
     """The groups' rows. Ticks live here (file id -> file), with the counts the page's notice
     says, kept current as rows are ticked, decided or dismissed: nothing walks every group."""
 
@@ -257,22 +254,9 @@ class DuplicatesModel(QAbstractTableModel):
             return f.file_id
         return None
 
-    def flags(self, index):
-        if index.column() == 0 and not self.is_heading(index.row()):
-            return TICK_FLAGS
-        return ROW_FLAGS
-
-    def setData(self, index, value, role=Qt.EditRole) -> bool:
-        if role != CHECK or index.column() != 0:
-            return False
-        gi, k = self.locate(index.row())
-        if k < 0:
-            return False
+    def tick(self, gi: int, k: int, on: bool) -> None:
         g = self.groups[gi]
-        self.set_ticked(g.files[k], g, getattr(value, "value", value) == CHECKED_VALUE)
-        self.dataChanged.emit(index, index, [CHECK])
-        self.ticksChanged.emit()
-        return True
+        self.set_ticked(g.files[k], g, on)
 
 
 class GroupsView(QTableView):
