@@ -82,14 +82,15 @@ def export(module, example: Mapping, target: Path,
                     dynamic_axes={**{k: {0: "batch", 1: "tokens"} for k in names},
                                   "features": {0: "batch"}},
                     opset_version=17, dynamo=False)
-            worst = worst_cosine(OnnxTextEncoder(tmp))
+            full = OnnxTextEncoder(tmp)
+            worst = worst_cosine(full)
             if worst < MIN_COSINE:
                 log.warning("the ONNX %s disagrees with torch (cosine %.5f): not used", what,
                             worst)
                 tmp.unlink()  # atomic_path then leaves the target as it was
                 return None
             feed = {k: np.asarray(example[k])[:1] for k in names}
-            worst = _lighter(tmp, feed, worst_cosine, what) or worst
+            worst = _lighter(full, feed, worst_cosine, what) or worst
         log.info("%s exported to ONNX (%s; worst cosine vs torch %.6f)", what, target.name, worst)
         return OnnxTextEncoder(target)
     except Exception as e:  # noqa: BLE001 - any exporter failure only means: keep torch
@@ -98,15 +99,16 @@ def export(module, example: Mapping, target: Path,
         return None
 
 
-def _lighter(path: Path, feed: Mapping[str, np.ndarray],
+def _lighter(full: OnnxTextEncoder, feed: Mapping[str, np.ndarray],
              worst_cosine: Callable[[OnnxTextEncoder], float], what: str) -> float | None:
-    """Replace the graph at `path` by its 8-bit-weight copy when that copy also reaches
-    MIN_COSINE against torch and answers `feed` faster on this machine (a CPU without fast
-    int8 kernels would lose); its worst cosine, or None when the float32 graph stays."""
+    """Replace the float32 graph (`full`, checked) by its 8-bit-weight copy when that copy
+    also reaches MIN_COSINE against torch and answers `feed` faster on this machine (a CPU
+    without fast int8 kernels would lose); its worst cosine, or None when float32 stays."""
     import onnx
 
     from models.onnx_int8 import int8_weights
 
+    path = full.path
     side = path.with_name(path.name + ".int8")
     try:
         model = onnx.load(str(path))
@@ -119,7 +121,7 @@ def _lighter(path: Path, feed: Mapping[str, np.ndarray],
             log.info("%s: 8-bit weights disagree with torch (cosine %.5f): float32 kept", what,
                      worst)
             return None
-        full_ms, light_ms = query_ms([OnnxTextEncoder(path), light], feed)
+        full_ms, light_ms = query_ms([full, light], feed)
         if light_ms >= full_ms:
             log.info("%s: 8-bit weights are not faster here (%.1f against %.1f ms): float32 "
                      "kept", what, light_ms, full_ms)
