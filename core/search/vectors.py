@@ -91,10 +91,16 @@ class CodeRows:
     head: np.ndarray   # uint8 (n, SKETCH_DIMS)
     tail: np.ndarray   # uint8 (n, m - SKETCH_DIMS)
 
+    @staticmethod
+    def widths(dims: int) -> tuple[int, int]:
+        """Columns of the sketch and of the rest, for codes of `dims` components."""
+        s = min(SKETCH_DIMS, dims)
+        return s, dims - s
+
     @classmethod
     def empty(cls, n: int, dims: int) -> CodeRows:
-        s = min(SKETCH_DIMS, dims)
-        return cls(np.empty((n, s), np.uint8), np.empty((n, dims - s), np.uint8))
+        s, rest = cls.widths(dims)
+        return cls(np.empty((n, s), np.uint8), np.empty((n, rest), np.uint8))
 
     def __len__(self) -> int:
         return len(self.head)
@@ -196,9 +202,9 @@ class VectorIndex:
     work on the arrays they read at their start.
 
     Up to `exact_max` rows the float32 vectors are held in memory and searched exactly.
-    Above, only each vector's int8 codes (`Codes`; their first SKETCH_DIMS components, the
-    sketch, apart as uint8) and the ids are in memory; the float16 vectors
-    the best candidates are rescored with live in a store beside the catalog, read by position
+    Above, only each vector's int8 codes (`Codes`, held as `CodeRows`: the sketch apart,
+    then the rest) and the ids are in memory; the float16 vectors the best candidates are
+    rescored with live in a store beside the catalog, read by position
     (core/search/vector_store.py), which the next start loads instead of the catalog."""
 
     def __init__(self, model_id: str, exact_max: int = EXACT_MAX,
@@ -212,10 +218,9 @@ class VectorIndex:
         self.file_ids = np.empty(0, np.int64)
         self.frame_ms = np.empty(0, np.int64)
         self._mat: np.ndarray | None = None      # exact mode: float32 (d, n), one row per dim
-        self._sketches: np.ndarray | None = None  # compact mode: uint8 (n, SKETCH_DIMS)
         self._pos: np.ndarray | None = None      # compact mode: each row's place in the store
         self._rows: F16Rows | None = None        # compact mode: the float16 store
-        self._codes: CodeRows | None = None      # compact mode: (its head is _sketches)
+        self._codes: CodeRows | None = None      # compact mode: the sketches, and the rest
         self._coder: Codes | None = None         # the projection that makes them
         self._stamp: tuple[int, int] | None = None
         self._seq = 0          # the last vector_changes entry this index has seen
@@ -232,7 +237,7 @@ class VectorIndex:
     def binary(self) -> bool:
         """Compact mode: sketches in memory, vectors in the store (the name is from when the
         sketches were sign bits)."""
-        return self._sketches is not None
+        return self._codes is not None
 
     def resident_bytes(self) -> int:
         """Bytes this index holds in memory (the store's file not counted)."""
@@ -284,9 +289,8 @@ class VectorIndex:
         in order, a chunk at a time) and saved when there are none: a store written before
         the second stage existed is used as it is."""
         folder = self._folder()
-        empty = CodeRows.empty(0, rows.dim)
-        c = vector_store.load_codes(folder, gen, {"sketch": (len(pos), empty.head.shape[1]),
-                                                  "rest": (len(pos), empty.tail.shape[1])})
+        s, rest = CodeRows.widths(rows.dim)
+        c = vector_store.load_codes(folder, gen, {"sketch": (len(pos), s), "rest": (len(pos), rest)})
         if c is not None:
             return (CodeRows(c["sketch"], c["rest"]),
                     Codes(c["center"], c["basis"], c["scale"]))
@@ -436,9 +440,7 @@ class VectorIndex:
 
     def _set(self, ids, fids, fms, *, mat=None, pos=None, rows=None, codes=None, coder=None
              ) -> None:
-        sketches = None if codes is None else codes.head
-        (self._sketches, self._mat, self._pos, self._rows, self._codes,
-         self._coder) = sketches, mat, pos, rows, codes, coder
+        self._mat, self._pos, self._rows, self._codes, self._coder = mat, pos, rows, codes, coder
         self.emb_ids, self.file_ids, self.frame_ms = ids, fids, fms
 
     def _build(self, ids, fids, fms, mat: np.ndarray) -> None:
@@ -482,27 +484,26 @@ class VectorIndex:
 
     def _search(self, query: np.ndarray, k: int, mask: np.ndarray | None,
                 spare: bool) -> Neighbours:
-        mat, sketches, pos, rows = self._mat, self._sketches, self._pos, self._rows
-        codes, coder = self._codes, self._coder
-        n = len(sketches) if sketches is not None else 0 if mat is None else mat.shape[1]
+        mat, pos, rows, codes, coder = self._mat, self._pos, self._rows, self._codes, self._coder
+        n = len(codes) if codes is not None else 0 if mat is None else mat.shape[1]
         if n == 0 or k <= 0:
             return Neighbours(np.empty(0, np.int64), np.empty(0, np.float32))
         q = np.asarray(query, np.float32).reshape(-1)
         if q.shape[0] != self.dim:
             raise ValueError(f"query has {q.shape[0]} dims, the index {self.dim}")
-        if sketches is None:
+        if codes is None:
             scores = self._exact_scores(mat, q)
             if mask is not None:
                 scores = np.where(mask[:n], scores, -np.inf)
             return _top(scores, k, np.arange(n))
-        pool = self._pool(q, k, mask, n, sketches, codes, coder)
+        pool = self._pool(q, k, mask, n, codes, coder)
         take = pool if spare else pool[:max(RESCORE_MIN, int(RESCORE_PER_K * k))]
         cand = np.sort(take)                             # in store order: fewer, longer reads
         scores = rows.scores(pos[cand], q)
         return _top(scores, len(cand) if spare else k, cand)
 
-    def _pool(self, q: np.ndarray, k: int, mask: np.ndarray | None, n: int, sketches,
-              codes, coder) -> np.ndarray:
+    def _pool(self, q: np.ndarray, k: int, mask: np.ndarray | None, n: int, codes: CodeRows,
+              coder: Codes) -> np.ndarray:
         """Candidate rows, best first by their codes' estimate: those the sketches keep,
         ranked by the whole codes, up to the spare pool's size. The last query's pool is
         remembered: the engine's `spare` call asks again with the same vector."""
@@ -516,7 +517,7 @@ class VectorIndex:
             cand = within       # a selective filter: every row in it is a candidate
         else:
             # Prefilter: the query against every sketch (one uint8 x int8 product)
-            approx = coder.sketch_scores(q, sketches)
+            approx = coder.sketch_scores(q, codes.head)
             if within is not None:
                 approx[~mask[:n]] = _NEVER
             cand = np.sort(_top_k(approx, c))           # in store order: a cheaper gather
@@ -547,7 +548,7 @@ class VectorIndex:
         """(len(rows), d) float32 copies of those rows' vectors (float16 precision above
         exact_max rows)."""
         rows = np.asarray(rows, np.int64)
-        if self._sketches is not None:
+        if self._codes is not None:
             return self._rows.gather(self._pos[rows])
         return np.array(self._mat[:, rows].T, np.float32, order="C")
 
