@@ -148,8 +148,8 @@ def search_vector_and_text(catalog, settings, query: str, qvec: np.ndarray | Non
                    list(notices or []))
 
 
-# A query's lists are made on these two threads (CLIP's, then the words', on one; meaning's,
-# then the text in photos, on the other): the encoders (ONNX Runtime), the vector products
+# A query's lists are made on these two threads (CLIP's, then the words', on one; the text
+# in photos, then meaning's, on the other): the encoders (ONNX Runtime), the vector products
 # (BLAS) and SQLite all let go of the GIL, so on two cores a query costs about its slowest
 # thread instead of the sum of all its lists (bench_sentences). The same thread each time:
 # each keeps its own read connection, so the filter masks cached per connection
@@ -181,18 +181,20 @@ def _search(catalog, settings, query: str, clip_source, meaning_source,
         notices.append("the query has no words to search for: type some words, "
                        "or clear it to browse")
         return Results([], notices)
+    # Each thread runs a list that holds the GIL most of its time (Python over SQLite rows:
+    # the word lists) while the other runs one that lets go of it (the encoders, the vector
+    # products): the words' list after CLIP's on one, the text in photos before meaning's
+    # on the other. With both word lists last, as before, they took turns at the GIL: at 1M
+    # search p95 86 ms against 112-118 (docs/BENCHMARKS.md, "Search at 1M: the GIL-bound
+    # lists beside the GIL-free ones"). The threads carry about the same work (~50 ms of
+    # CPU each) and the calling thread only waits, rather than three threads on two cores.
     clip_thread, other_thread = _list_threads()
     clip_job = clip_thread.submit(_clip_list, catalog, settings, clip_source, filters,
                                   limit) if clip_source is not None else None
-    meaning_job = other_thread.submit(_meaning_list, catalog, settings, meaning_source,
-                                      filters, limit) if meaning_source is not None else None
-    # the text-in-photos list after the meaning list, on its thread, and the words' list after
-    # CLIP's, on its: the two threads then carry about the same work (CLIP's encode + scan +
-    # the words ~ MiniLM's + its scan + the photo words: ~47 and ~41 ms of CPU at 1M on a
-    # quiet machine, docs/BENCHMARKS.md "Search at 1M: the word lists bounded") and the
-    # calling thread only waits, rather than three threads sharing two cores
     words_job = clip_thread.submit(_words, catalog, query, filters, limit)
     photo_job = other_thread.submit(_photo_words, catalog, query, filters, limit)
+    meaning_job = other_thread.submit(_meaning_list, catalog, settings, meaning_source,
+                                      filters, limit) if meaning_source is not None else None
     text_hits, all_words = words_job.result()
     photo = photo_job.result()
     vec_hits, vector_used, clip_notes = clip_job.result() if clip_job else ({}, False, [])

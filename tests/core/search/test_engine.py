@@ -480,3 +480,38 @@ def test_files_with_many_rows_fill_the_list_from_one_compact_search(catalog, q, 
     want = sorted(best, key=lambda f: -best[f])[:50]
     assert [h.file_id for h in res] == want
     assert [h.similarity for h in res] == pytest.approx([best[f] for f in want], abs=2e-3)
+
+
+def test_each_word_list_runs_beside_a_vector_list_not_beside_the_other(catalog, q,
+                                                                      monkeypatch):
+    """The word lists hold the GIL most of their time and the vector lists let go of it: the
+    text in photos runs first on its thread while CLIP's list runs on the other, and the
+    words' list last, while meaning's list runs (docs/BENCHMARKS.md, "Search at 1M: the
+    GIL-bound lists beside the GIL-free ones")."""
+    import threading
+
+    from core.search import engine
+
+    r = P.root(catalog)
+    P.vector(catalog, P.file(catalog, r, "/lib/a.jpg"), q)
+    order: list[tuple[str, str]] = []
+
+    def recorded(name):
+        real = getattr(engine, name)
+
+        def run_list(*a, **k):
+            order.append((name, threading.current_thread().name))
+            return real(*a, **k)
+        monkeypatch.setattr(engine, name, run_list)
+    for name in ("_clip_list", "_words", "_photo_words", "_meaning_list"):
+        recorded(name)
+    meaning = (lambda _notes: (None, None))
+    engine._search(catalog, KEEP_ALL, "beach", lambda _notes: (q, P.MODEL), meaning,
+                   None, 10, [])
+    thread = dict(order)
+    assert thread["_clip_list"] == thread["_words"] != thread["_photo_words"]
+    assert thread["_photo_words"] == thread["_meaning_list"]
+    on_clips = [n for n, t in order if t == thread["_clip_list"]]
+    on_other = [n for n, t in order if t == thread["_photo_words"]]
+    assert on_clips == ["_clip_list", "_words"]
+    assert on_other == ["_photo_words", "_meaning_list"]
