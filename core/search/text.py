@@ -8,9 +8,7 @@ nothing, and SQL only ever sees bound parameters.
 
 from __future__ import annotations
 
-import heapq
 import re
-from contextlib import closing
 from dataclasses import dataclass
 
 from core.catalog.chunks import in_chunks
@@ -120,18 +118,20 @@ def _run(conn: Connection, expr: str, limit: int, edge: int | object | None
     # documents than files because one video can have many matching transcript segments.
     # FTS5's ORDER BY rank is a stable sort by bm25 of the documents in rowid order, and it
     # seeks each document again to return it (~6 us a row at 1M, as much as ranking 2,000):
-    # so the ranks are read in rowid order and sorted here (the same order), and the join and
-    # the snippet are made only for the documents kept, ~limit of them.
+    # so the ranks are read in rowid order (a materialized CTE: FTS5 does not see the ORDER
+    # BY) and sorted by SQLite, rank then rowid (the same order). The whole ranking runs in
+    # one SQLite step, which lets go of the GIL: sorted in Python it held the GIL for ~3 ms
+    # a query at 1M, while the other search thread waited for it (docs/BENCHMARKS.md,
+    # "Search at 1M: the GIL-bound lists beside the GIL-free ones"). The join and the
+    # snippet are made only for the documents kept, ~limit of them.
+    ranked = ("WITH m AS MATERIALIZED (SELECT rowid AS r, rank AS k FROM fts WHERE fts MATCH ? "
+              "{}) SELECT r, k FROM m ORDER BY k, r LIMIT ?")
     if edge is NEWEST:
-        # the newest RANKED_DOCS in one statement (no walk to their edge first), in rowid
-        # order as below (ties keep it)
-        ranked = conn.execute("SELECT rowid, rank FROM fts WHERE fts MATCH ? "
-                              "ORDER BY rowid DESC LIMIT ?", (expr, RANKED_DOCS)).fetchall()
-        top = heapq.nsmallest(limit * 4, reversed(ranked), key=_by_rank)
+        top = conn.execute(ranked.format("ORDER BY rowid DESC LIMIT ?"),
+                           (expr, RANKED_DOCS, limit * 4)).fetchall()
     else:
-        with closing(conn.execute("SELECT rowid, rank FROM fts WHERE fts MATCH ? "
-                                  "AND rowid >= ? ORDER BY rowid", (expr, edge or 0))) as cur:
-            top = heapq.nsmallest(limit * 4, cur, key=_by_rank)
+        top = conn.execute(ranked.format("AND rowid >= ?"), (expr, edge or 0, limit * 4)
+                           ).fetchall()
     kept: dict[int, tuple[int, float]] = {}    # file -> (its best document, rank)
     start = 0
     while start < len(top) and len(kept) < limit:
@@ -165,6 +165,3 @@ def _run(conn: Connection, expr: str, limit: int, edge: int | object | None
     return [TextHit(fid, rank, *shown[row]) for fid, (row, rank) in kept.items()
             if row in shown]
 
-
-def _by_rank(row: tuple) -> float:
-    return row[1]

@@ -16,14 +16,15 @@ from tests.core.search.test_photo_text import plant
 
 class Statements:
     """A connection that records each statement it runs, with its parameters and the number
-    of rows it returned."""
+    of rows it returned (for a ranking inside SQLite: ranked, see Counting)."""
 
     def __init__(self, conn):
         self.conn, self.ran = conn, []
 
     def execute(self, sql, params=()):
-        rows = Counting(self.conn, "").execute(sql, params)
-        self.ran.append((" ".join(sql.split()), tuple(params), len(rows)))
+        counting = Counting(self.conn, "")
+        rows = counting.execute(sql, params)
+        self.ran.append((" ".join(sql.split()), tuple(params), counting.ranked[0]))
         return rows
 
     def __getattr__(self, name):
@@ -195,7 +196,7 @@ def test_one_held_words_newest_documents_are_ranked_without_their_edge(catalog, 
         hits, _ = text.text_search(counted, query, limit=5)
     assert hits == whole[0] and len(hits) == 5
     assert not [sql for sql, _, _ in counted.ran if "OFFSET" in sql]
-    assert counted.rows("SELECT rowid, rank FROM fts") == 10
+    assert counted.rows("rank AS k FROM fts") == 10
 
 
 def test_two_common_words_in_no_document_together_still_bound_their_list(catalog,
@@ -211,7 +212,7 @@ def test_two_common_words_in_no_document_together_still_bound_their_list(catalog
         counted = Statements(conn)
         hits, all_words = text.text_search(counted, "beach sunset", limit=30)
     assert not all_words and len(hits) == 10
-    assert counted.rows("SELECT rowid, rank FROM fts") == 10
+    assert counted.rows("rank AS k FROM fts") == 10
 
 def _keys_as_before(found, limit):
     """The files' order as photo_text_search made it before _best_files: every file's full
@@ -301,7 +302,7 @@ def test_a_common_caption_word_ranks_its_newest_documents_up_to_the_bound(catalo
     video = P.file(catalog, r, "/lib/trip.mp4", kind="video")
     P.transcript(catalog, video, [(i, i + 1.0, f"the beach again {i}") for i in range(600)])
     with catalog.read() as conn:
-        counting = Counting(conn, "SELECT rowid, rank FROM fts")
+        counting = Counting(conn, "rank AS k FROM fts")
         hits, all_words = text.text_search(counting, "beach", limit=10)
     assert counting.ranked == [500]
     assert [h.file_id for h in hits] == [video] and all_words
