@@ -22,6 +22,7 @@ from core.query.library import ID, KIND, PATH, TAKEN_AT, list_library
 from core.query.people import names_in_query
 from core.search.answers import rerank as llm_rerank
 from core.search.meaning import meaning_floor, noise, passages, query_vector, text_index
+from core.search.ocr_vocab import ocr_vocab
 from core.search.photo_text import PREFIX
 from core.search.text import query_tokens
 from core.search.types import Hit, Results, SearchError
@@ -124,7 +125,18 @@ def warm(catalog, registry) -> int:
     with contextlib.suppress(ShoeboxError):  # the query encoder too (ONNX, on the CPU)
         if registry is not None and model_id is not None and model_id == registry.identity("clip"):
             registry.clip().prepare_query()
+    # The words read in photos, for near spellings: kept per connection, so read on the
+    # thread (and connection) that runs the text-in-photos list. FTS5 lists them by walking
+    # its whole index: ~80 ms at 1M, which the first query with a misspelt word paid.
+    _, photo_thread = _list_threads()
+    photo_thread.submit(_warm_photo_vocab, catalog).result()
     return n
+
+
+def _warm_photo_vocab(catalog) -> None:
+    with catalog.read() as conn:
+        if conn.execute("SELECT 1 FROM text_lines LIMIT 1").fetchone() is not None:
+            ocr_vocab(conn)
 
 
 def _clean_query(query: str, notices: list[str]) -> str:

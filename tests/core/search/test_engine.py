@@ -382,6 +382,32 @@ def test_warm_loads_the_index(catalog, q):
     assert warm(catalog, None) == 1
 
 
+def test_warm_reads_the_words_in_photos_where_the_text_in_photos_list_runs(catalog, q,
+                                                                           monkeypatch):
+    """The OCR vocabulary (near spellings) is kept per connection: warm reads it on the
+    thread of the text-in-photos list, so a first misspelt query reads it no more (FTS5 walks
+    its whole index to list its words: ~80 ms at 1M)."""
+    from core.search import ocr_vocab, warm
+    from tests.core.search.test_photo_text import plant
+
+    made = []
+    real = ocr_vocab.Vocab.__init__
+
+    def counted(self, terms):
+        made.append(len(terms))
+        real(self, terms)
+    monkeypatch.setattr(ocr_vocab.Vocab, "__init__", counted)
+    assert warm(catalog, None) == 0 and made == []       # no text in photos: nothing read
+    r = P.root(catalog)
+    fid = P.file(catalog, r, "/lib/ferry.jpg")
+    plant(catalog, fid, ["Harbour ferry timetable"])
+    warm(catalog, None)
+    assert made == [3]
+    res = search_vector_and_text(catalog, KEEP_ALL, "tirnetable", None, None, None, 10)
+    assert [h.file_id for h in res] == [fid]               # found by its near spelling
+    assert made == [3]
+
+
 def test_searches_run_their_products_on_one_blas_thread_whatever_overlaps():
     """A query's two lists search at once. The BLAS thread count is one setting for the whole
     process: limits that each put back what they found, overlapping, left it at whatever the
