@@ -31,6 +31,12 @@ EXACT, STEM, PREFIX, SUBSTRING, FUZZY = range(5)
 # receipt whose "Invoice" line is older than the newest 500 would no longer count as holding
 # both words of "plumber invoice" (docs/BENCHMARKS.md, "Word lists at 1M, cheaper").
 ROWS_PER_WAY = 2000
+# A near spelling is ranked on fewer lines: it is there for OCR slips, which are rare words
+# ("tirnetable"), whose lines all fit. A near spelling that is a common word ("snow" for
+# "snowy") is weak evidence, and its 2,000 lines (several words in OR) were the text-in-photos
+# list's slowest way at 1M: 12 ms of ~22 for such a query (docs/BENCHMARKS.md, "Near
+# spellings ranked on 500 lines").
+NEAR_ROWS = 500
 VOCAB_LIMIT = 200_000       # distinct OCR words scanned for near spellings
 
 
@@ -152,17 +158,18 @@ class _Word:
                 self._take(FUZZY, "text_terms",
                            " OR ".join('"' + t.replace('"', '""') + '"' for t in near))
 
-    def _newest(self, table: str, expr: str) -> list[int]:
-        """The ids of the way's newest ROWS_PER_WAY lines, newest first (a walk, no scoring)."""
+    def _newest(self, table: str, expr: str, bound: int | None = None) -> list[int]:
+        """The ids of the way's newest `bound` (ROWS_PER_WAY) lines, newest first (a walk, no
+        scoring)."""
         return [r for (r,) in self.conn.execute(
             f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY rowid DESC LIMIT ?",
-            (expr, ROWS_PER_WAY))]
+            (expr, bound or ROWS_PER_WAY))]
 
     def _take(self, way: int, table: str, expr: str, words: list[_Word] | None = None,
               rows: list[int] | None = None) -> None:
         """Rank the way's lines and give each file its best one, in this word's `out` (in each
         of `words`' when given: lines that hold them all). rows: the way's _newest, if read."""
-        # Only the way's newest ROWS_PER_WAY lines are ranked: FTS5 scores every line it
+        # Only the way's newest `bound` lines are ranked: FTS5 scores every line it
         # ranks whatever the LIMIT, so a word common in a big library cost in proportion to
         # it (at 1M "dog" is on 4,000 lines, ranked whole to read 2,000). A way that matches
         # fewer lines is ranked whole, as before.
@@ -172,20 +179,21 @@ class _Word:
         # ranking them and joining their files (~1 ms a way at 1M). With no line read yet
         # the lines are ranked at once (the list would be the same walk again).
         conn, words = self.conn, words or [self]
+        bound = NEAR_ROWS if way == FUZZY else ROWS_PER_WAY
         rank = (f"SELECT t.rowid, l.file_id, t.rank FROM {table} AS t "
                 f"JOIN text_lines AS l ON l.id = t.rowid WHERE {table} MATCH ? ")
         if all(w.seen for w in words):
             if rows is None:
-                rows = self._newest(table, expr)
+                rows = self._newest(table, expr, bound)
             if not rows or all(w.seen.issuperset(rows) for w in words):
                 return
-            cut = len(rows) == ROWS_PER_WAY
+            cut = len(rows) == bound
             lines = conn.execute(rank + "AND t.rowid >= ? ORDER BY t.rowid",
                                  (expr, rows[-1] if cut else 0)).fetchall()
         else:
             lines = conn.execute(rank + "ORDER BY t.rowid DESC LIMIT ?",
-                                 (expr, ROWS_PER_WAY)).fetchall()
-            cut = len(lines) == ROWS_PER_WAY
+                                 (expr, bound)).fetchall()
+            cut = len(lines) == bound
             lines.reverse()
         self.cut = self.cut or cut
         # FTS5's ORDER BY rank is a stable sort by bm25 of the lines in rowid order, and

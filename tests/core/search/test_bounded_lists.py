@@ -154,6 +154,28 @@ def test_text_in_photos_ranks_only_each_ways_newest_lines(catalog, monkeypatch):
     assert all_words and set(ways.values()) == {PT.EXACT}
 
 
+def test_a_near_spelling_ranks_only_its_newest_near_rows_lines(catalog, monkeypatch):
+    """12 photos read "ferry", none "fxrry": the near spelling ranks NEAR_ROWS lines, not
+    ROWS_PER_WAY (a common word as a near spelling is weak evidence, and was the slowest
+    way); an OCR slip with fewer lines than that is ranked whole and found."""
+    r = P.root(catalog)
+    ids = []
+    for i in range(12):
+        ids.append(P.file(catalog, r, f"/lib/{i:02d}.jpg"))
+        plant(catalog, ids[-1], ["ferry " + "pier " * i])
+    slip = P.file(catalog, r, "/lib/slip.jpg")
+    plant(catalog, slip, ["Harbour tirnetable"])
+    monkeypatch.setattr(PT, "NEAR_ROWS", 4)
+    with catalog.read() as conn:
+        counting = Counting(conn, "JOIN text_lines")
+        hits, ways, _ = PT.photo_text_search(counting, "fxrry", limit=20)
+        slipped, slip_ways, _ = PT.photo_text_search(conn, "timetable", limit=20)
+    assert counting.ranked and max(counting.ranked) == 4
+    assert [h.file_id for h in hits] == ids[-4:]        # the newest 4, best bm25 first
+    assert set(ways.values()) == {PT.FUZZY}
+    assert [h.file_id for h in slipped] == [slip] and slip_ways[slip] == PT.FUZZY
+
+
 def test_a_way_with_fewer_lines_than_the_bound_is_ranked_whole(catalog, monkeypatch):
     r = P.root(catalog)
     ids = [P.file(catalog, r, f"/lib/{i}.jpg") for i in range(5)]
