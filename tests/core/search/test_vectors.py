@@ -95,13 +95,19 @@ def _file_rows(index: VectorIndex, fids: list[int]) -> np.ndarray:
     return np.array([where[int(f)] for f in index.file_ids])
 
 
-def test_compact_index_recall_against_exact_float32(catalog):
+def _planted(catalog):
+    """N vectors of the test space planted and indexed: (the space, the data, the index,
+    row of the index -> position in the data)."""
     rows = _space()
     data = rows(N, np.random.default_rng(1))
     fids = _plant(catalog, data)
     index = _index(catalog)
+    return rows, data, index, _file_rows(index, fids)
+
+
+def test_compact_index_recall_against_exact_float32(catalog):
+    rows, data, index, at = _planted(catalog)
     assert index.binary and len(index) == N
-    at = _file_rows(index, fids)
     recalls = []
     for q in rows(40, np.random.default_rng(2)):
         got = {int(at[r]) for r in index.search(q, 20).rows}
@@ -125,11 +131,7 @@ def test_only_sketches_codes_and_ids_stay_in_memory(catalog):
 
 
 def test_filtered_search_returns_ids_inside_the_filter(catalog):
-    rows = _space()
-    data = rows(N, np.random.default_rng(1))
-    fids = _plant(catalog, data)
-    index = _index(catalog)
-    at = _file_rows(index, fids)
+    rows, data, index, at = _planted(catalog)
     rng = np.random.default_rng(3)
     selective = np.zeros(N, bool)
     selective[rng.choice(N, 30, replace=False)] = True         # a person: 1% of the library
@@ -339,11 +341,7 @@ def _reads(monkeypatch) -> list[int]:
 def test_the_second_stage_bounds_the_rows_read_and_keeps_recall(catalog, monkeypatch):
     monkeypatch.setattr(vectors, "PREFILTER_MIN", 1000)   # a third of N pass the sketches
     monkeypatch.setattr(vectors, "RESCORE_MIN", 30)
-    rows = _space()
-    data = rows(N, np.random.default_rng(1))
-    fids = _plant(catalog, data)
-    index = _index(catalog)
-    at = _file_rows(index, fids)
+    rows, data, index, at = _planted(catalog)
     seen = _reads(monkeypatch)
     recalls = []
     for q in rows(40, np.random.default_rng(2)):
@@ -367,11 +365,7 @@ def test_spare_rows_after_a_search_reuse_its_candidates(catalog, monkeypatch):
     same query again with `spare` ranks nothing again (no sketch is scored), reads the extra
     rows, and gives the first search's rows first, then more, all scored exactly."""
     monkeypatch.setattr(vectors, "RESCORE_MIN", 30)
-    rows = _space()
-    data = rows(N, np.random.default_rng(1))
-    fids = _plant(catalog, data)
-    index = _index(catalog)
-    at = _file_rows(index, fids)
+    rows, data, index, at = _planted(catalog)
     q = rows(1, np.random.default_rng(5))[0]
     first = index.search(q, 10)
     scored = []
