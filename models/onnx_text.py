@@ -108,33 +108,32 @@ def _lighter(full: OnnxTextEncoder, feed: Mapping[str, np.ndarray],
 
     from models.onnx_int8 import int8_weights
 
-    path = full.path
-    side = path.with_name(path.name + ".int8")
     try:
-        model = onnx.load(str(path))
+        model = onnx.load(str(full.path))
         if not int8_weights(model):
             return None
-        onnx.save(model, str(side))
-        light = OnnxTextEncoder(side)
-        worst = worst_cosine(light)
-        if worst < MIN_COSINE:
-            log.info("%s: 8-bit weights disagree with torch (cosine %.5f): float32 kept", what,
-                     worst)
-            return None
-        full_ms, light_ms = query_ms([full, light], feed)
-        if light_ms >= full_ms:
-            log.info("%s: 8-bit weights are not faster here (%.1f against %.1f ms): float32 "
-                     "kept", what, light_ms, full_ms)
-            return None
-        onnx.save(model, str(path))     # path: export's private file, not yet the target
+        # replaces full.path (export's private file, not yet the target) only if kept
+        with atomic_path(full.path) as side:
+            onnx.save(model, str(side))
+            light = OnnxTextEncoder(side)
+            worst = worst_cosine(light)
+            if worst < MIN_COSINE:
+                log.info("%s: 8-bit weights disagree with torch (cosine %.5f): float32 kept",
+                         what, worst)
+                side.unlink()
+                return None
+            full_ms, light_ms = query_ms([full, light], feed)
+            if light_ms >= full_ms:
+                log.info("%s: 8-bit weights are not faster here (%.1f against %.1f ms): "
+                         "float32 kept", what, light_ms, full_ms)
+                side.unlink()
+                return None
         log.info("%s: 8-bit weights (worst cosine vs torch %.5f, %.1f instead of %.1f ms)",
                  what, worst, light_ms, full_ms)
         return worst
     except Exception as e:  # noqa: BLE001 - a speed-up only: the float32 graph stays
         log.warning("%s: no 8-bit weights (%s: %s)", what, type(e).__name__, e)
         return None
-    finally:
-        side.unlink(missing_ok=True)
 
 
 def query_ms(encoders: Sequence[OnnxTextEncoder], feed: Mapping[str, np.ndarray],
