@@ -32,14 +32,14 @@ def _compact(monkeypatch):
     drop_cached()
 
 
-def _space(seed=0):
+def _space(seed=0, dim=DIM):
     """Clustered, anisotropic unit vectors (a decaying spectrum), and queries off-centre."""
     rng = np.random.default_rng(seed)
-    spec = np.arange(1, DIM + 1) ** -0.5
-    centres = rng.normal(size=(40, DIM)) * spec
+    spec = np.arange(1, dim + 1) ** -0.5
+    centres = rng.normal(size=(40, dim)) * spec
 
     def rows(n, r):
-        v = centres[r.integers(0, 40, n)] + 0.8 * r.normal(size=(n, DIM)) * spec
+        v = centres[r.integers(0, 40, n)] + 0.8 * r.normal(size=(n, dim)) * spec
         return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
 
     return rows
@@ -395,6 +395,40 @@ def test_the_codes_estimate_cosines():
     for q in rows(10, np.random.default_rng(7)):
         off = np.abs(coder.scores(q, codes) - data @ q)
         assert off.mean() < 0.005 and off.max() < 0.05   # (the worst: a row clipped)
+
+
+def test_the_second_stage_adds_to_the_sketch_products_the_same_integers():
+    """The second stage starts from the prefilter's products (the whole code's first terms)
+    instead of reading the sketches again: the estimates are those of the whole codes."""
+    rows = _space(dim=vectors.SKETCH_DIMS + 32)     # a sketch and a rest
+    data = rows(N, np.random.default_rng(1))
+    coder = vectors.Codes.fit(data[::3])
+    codes = coder.encode(data)
+    assert codes.tail.shape[1] == 32
+    some = np.sort(np.random.default_rng(2).choice(N, 300, replace=False))
+    # and queries leaning on the last components (their largest scaled coordinate beyond the
+    # sketch, as CLIP's text queries often have: its rounding must still be the whole code's)
+    odd = 0.05 * rows(4, np.random.default_rng(10)) + coder.basis[:, -4:].T
+    assert all(np.argmax(np.abs((q @ coder.basis) * coder.scale)) >= vectors.SKETCH_DIMS
+               for q in odd)
+    for q in [*rows(10, np.random.default_rng(9)), *(odd / np.linalg.norm(odd, axis=1)[:, None])]:
+        head = coder.sketch_scores(q, codes.head)[some]
+        whole = coder.scores(q, codes.take(some))
+        assert (coder.scores(q, codes.take_rest(some), head) == whole).all()
+
+
+def test_the_prefilter_keeps_every_row_of_the_exact_top_k():
+    """Its candidates: ascending, at least k, at most twice k, and the exact k among them
+    (ties included), whether the sampled threshold holds or the exact k is taken instead."""
+    rng = np.random.default_rng(4)
+    for n, k in ((200_000, 5_000), (60_000, 3_000), (5_000, 4_000), (50, 80)):
+        for scores in (rng.integers(-2**20, 2**20, n).astype(np.int32),
+                       rng.integers(-3, 3, n).astype(np.int32)):    # many ties
+            got = vectors._at_least(scores, k)
+            assert (np.diff(got) > 0).all() and min(k, n) <= len(got) <= max(2 * k, n)
+            kth = np.sort(scores)[-min(k, n)]
+            assert set(np.flatnonzero(scores > kth)) <= set(got.tolist())
+            assert (scores[got] >= kth).sum() >= min(k, n)
 
 
 def test_int8_products_are_exact_for_any_row_count_and_width():
