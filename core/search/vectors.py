@@ -12,8 +12,9 @@ SKETCH_DIMS components (one uint8 x int8 product, core/search/int8_products.py),
 the best 1.5%; the rest of their codes, added to the sketch's sums, ranks those again (a
 16,500-row product at 1M, ~2 ms), and only their best few hundred are read from the store and
 scored exactly. Codes on every component rank as well as the float16 rows do (recall@20
-stays the prefilter's with 200 rows read, against 2,000 with 192 components): the store reads, random page faults on a cold cache,
-were a vector list's largest cost (docs/BENCHMARKS.md, "Codes on every component").
+stays the prefilter's with 200 rows read, against 2,000 with 192 components): the store
+reads, random page faults on a cold cache, were a vector list's largest cost
+(docs/BENCHMARKS.md, "Codes on every component").
 Sketches were chosen over sign bits by measurement (benchmarks/bench_vectors.py): on
 clustered, anisotropic vectors whose 20th neighbour sits at cosine ~0.3 (as CLIP's text to
 image matches do) a Hamming prefilter kept recall@20 0.83-0.89 with 1-2% rescored, the
