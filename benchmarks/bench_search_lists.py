@@ -1,7 +1,7 @@
 """Where a search's time goes at scale: each part of core.search, timed inside whole searches.
 
     .venv/bin/python -m benchmarks.bench_search_lists [--size 1000000] [--queries 80]
-        [--seed 1] [--cache DIR]
+        [--seed 1] [--cache DIR] [--slowest N]
 
 On bench_scale's catalog of that size (built there first when missing: 1M in ~27 min). The
 parts are the engine's own functions, each wrapped here with a timer (this process only):
@@ -9,7 +9,8 @@ the two query encoders, CLIP's list, the words' list, the text in photos, meanin
 fusing. For each: wall and thread CPU, p50 and p95 (ms), over `--queries` new texts after 10
 to warm up; then the whole search's wall and process CPU. The two list threads run side by
 side, so a part's wall holds its waits for a core and for the GIL; wall less CPU shows them.
-bench_scale's search row is the whole; this says which part to work on.
+bench_scale's search row is the whole; this says which part to work on. `--slowest N`
+then lists the N slowest searches, each part's wall / CPU in each: what makes the p95.
 """
 
 from __future__ import annotations
@@ -41,7 +42,10 @@ def timed(module, name: str, into: dict[str, list[tuple[float, float]]]) -> None
     setattr(module, name, run)
 
 
-def measure(size: int, queries: int, seed: int, cache: Path) -> tuple[dict, list]:
+def measure(size: int, queries: int, seed: int, cache: Path
+            ) -> tuple[dict, list, list[tuple[float, str, dict]]]:
+    """(each part's calls, each search's (wall, CPU), and each search's (wall, text, part ->
+    (wall, CPU) summed over its calls))."""
     from benchmarks.bench_search import distinct_queries
     from core.catalog import Catalog
     from core.config import Paths
@@ -57,15 +61,31 @@ def measure(size: int, queries: int, seed: int, cache: Path) -> tuple[dict, list
     for name in PARTS:
         timed(engine, name, parts)
     whole: list[tuple[float, float]] = []
+    each: list[tuple[float, str, dict]] = []
     for i, text in enumerate(distinct_queries(queries + WARM_UP, seed=13)):
+        before = {name: len(calls) for name, calls in parts.items()}
         t, c = time.perf_counter(), time.process_time()
         search(catalog, registry, settings, text, Filters(), limit=50)
         whole.append(((time.perf_counter() - t) * 1e3, (time.process_time() - c) * 1e3))
+        each.append((whole[-1][0], text, {
+            name: tuple(map(sum, zip(*calls[before.get(name, 0):])))
+            for name, calls in parts.items() if len(calls) > before.get(name, 0)}))
         if i == WARM_UP - 1:
             parts.clear()
             whole.clear()
+            each.clear()
     catalog.close()
-    return parts, whole
+    return parts, whole, each
+
+
+def slowest(each: list[tuple[float, str, dict]], n: int) -> str:
+    """The n slowest searches, one line each: wall ms, the text, each part's wall / CPU ms."""
+    lines = []
+    for wall, text, got in sorted(each, key=lambda e: -e[0])[:n]:
+        cells = " ".join(f"{name.lstrip('_')} {got[name][0]:.0f}/{got[name][1]:.0f}"
+                         for name in PARTS if name in got)
+        lines.append(f"{wall:7.1f}  {text[:36]!r:38} {cells}")
+    return "\n".join(lines)
 
 
 def report(parts: dict, whole: list) -> str:
@@ -88,10 +108,14 @@ def main(argv=None) -> int:
     ap.add_argument("--queries", type=int, default=80)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    ap.add_argument("--slowest", type=int, default=0, help="list the N slowest searches")
     args = ap.parse_args(argv)
-    parts, whole = measure(args.size, args.queries, args.seed, args.cache)
+    parts, whole, each = measure(args.size, args.queries, args.seed, args.cache)
     print(f"{args.size:,} files, {args.queries} searches (ms):")
     print(report(parts, whole))
+    if args.slowest:
+        print(f"\nThe {args.slowest} slowest (wall ms; each part's wall / CPU ms):")
+        print(slowest(each, args.slowest))
     return 0
 
 

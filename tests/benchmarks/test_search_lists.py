@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import types
 
-from benchmarks.bench_search_lists import PARTS, report, timed
+from benchmarks.bench_search_lists import PARTS, report, slowest, timed
 
 
 def test_a_timed_part_still_answers_and_records_each_call():
@@ -37,3 +37,14 @@ def test_the_table_has_a_row_a_part_timed_and_the_whole():
         ["| clip_list", "| words", "| whole search (process CPU)"]
     assert table[2] == "| clip_list | 10.0 | 30.0 | 8.0 | 20.0 |"
     assert set(parts) <= set(PARTS)
+
+
+def test_the_slowest_searches_come_first_with_each_part_they_ran():
+    each = [(40.0, "red dog", {"_words": (5.0, 4.0)}),
+            (90.0, "snowy market stadium", {"_photo_words": (48.0, 45.0), "_fuse": (1.0, 1.0)}),
+            (60.0, "old car", {})]
+    lines = slowest(each, 2).splitlines()
+    assert len(lines) == 2
+    assert lines[0].split()[0] == "90.0" and "photo_words 48/45" in lines[0]
+    assert "fuse 1/1" in lines[0] and "words" not in lines[0].replace("photo_words", "")
+    assert lines[1].split()[0] == "60.0" and "'old car'" in lines[1]
