@@ -118,11 +118,6 @@ class CodeRows:
         """These rows (positions, or a slice), in that order."""
         return CodeRows(self.head[rows], self.tail[rows])
 
-    def take_rest(self, rows) -> CodeRows:
-        """These rows without their sketches (an empty head): for a second stage that has
-        the sketches' products already."""
-        return CodeRows(self.head[:0], self.tail[rows])
-
     @staticmethod
     def concat(parts: list[CodeRows]) -> CodeRows:
         return CodeRows(np.concatenate([p.head for p in parts]),
@@ -169,24 +164,28 @@ class Codes:
             out.tail[s:s + len(x)] = x[:, h:]
         return out
 
-    def scores(self, q: np.ndarray, codes: CodeRows, head: np.ndarray | None = None
-               ) -> np.ndarray:
-        """Estimated cosines (float32) of those rows with q. `head`: their sketch_scores, the
-        whole code's first terms, when at hand (codes.head is then not read)."""
-        qi, unit = self._query(q, self.dims)
-        h = codes.head.shape[1]
-        raw = (products(codes.head, qi[:h]) if head is None else head).astype(np.float64)
-        if h < len(qi):
-            raw += products(codes.tail, qi[h:])
-        raw -= 128 * int(qi.astype(np.int64).sum())
-        return (raw * unit + float(q @ self.center)).astype(np.float32)
+    def scores(self, q: np.ndarray, codes: CodeRows) -> np.ndarray:
+        """Estimated cosines (float32) of those rows with q, from their whole codes (the
+        second stage's with_rest, with the sketches' sums made here: what it must equal)."""
+        qi = self._query(q, self.dims)[0]
+        return self.with_rest(q, products(codes.head, qi[:codes.head.shape[1]]), codes.tail)
 
     def sketch_scores(self, q: np.ndarray, sketches: np.ndarray) -> np.ndarray:
-        """int32 scores of every sketch against q (the order is what counts): the first
-        terms of `scores`' sums, q rounded at the whole code's scale, so that the second
-        stage adds the rest of each candidate's code to them instead of reading its sketch
-        again."""
+        """int32 scores of sketches against q (the order is what counts): the first terms of
+        the whole codes' sums, q rounded at the whole code's scale, so that the second stage
+        adds the rest of each candidate's code to the prefilter's own sums instead of reading
+        its sketch again."""
         return products(sketches, self._query(q, self.dims)[0][:sketches.shape[1]])
+
+    def with_rest(self, q: np.ndarray, head: np.ndarray, rest: np.ndarray) -> np.ndarray:
+        """Estimated cosines (float32) of rows with q, from their sketch_scores (`head`) and
+        the rest of their codes (`rest`, uint8, the same rows)."""
+        qi, unit = self._query(q, self.dims)
+        raw = head.astype(np.float64)
+        if rest.shape[1]:
+            raw += products(rest, qi[len(qi) - rest.shape[1]:])
+        raw -= 128 * int(qi.astype(np.int64).sum())
+        return (raw * unit + float(q @ self.center)).astype(np.float32)
 
     def _query(self, q: np.ndarray, dims: int) -> tuple[np.ndarray, float]:
         """q's coordinates on the first dims components times their scales, rounded to int8
@@ -524,9 +523,9 @@ class VectorIndex:
             return memo[3]
         c = min(n, max(PREFILTER_MIN, PREFILTER_PER_K * k, n // PREFILTER_FRACTION))
         within = None if mask is None else np.flatnonzero(mask[:n])
-        head = None
         if within is not None and len(within) <= c:
             cand = within       # a selective filter: every row in it is a candidate
+            head = coder.sketch_scores(q, codes.head[cand])
         else:
             # Prefilter: the query against every sketch (one uint8 x int8 product)
             approx = coder.sketch_scores(q, codes.head)
@@ -537,7 +536,7 @@ class VectorIndex:
                 cand = cand[mask[cand]]
             head = approx[cand]     # the whole code's first terms, already summed
         # Second stage: the candidates' whole codes, in memory
-        est = coder.scores(q, codes.take(cand) if head is None else codes.take_rest(cand), head)
+        est = coder.with_rest(q, head, codes.tail[cand])
         best = _top_k(est, max(STAGE2_MIN, STAGE2_PER_K * k, n // STAGE2_FRACTION))
         pool = cand[best[np.argsort(-est[best], kind="stable")]]
         self._pool_memo = (codes, mask, key, pool)
@@ -592,13 +591,19 @@ def _at_least(scores: np.ndarray, k: int) -> np.ndarray:
     if k >= n:
         return np.arange(n)
     if n >= 16 * k and n >= 16 * _SAMPLE_STEP:
-        sample = scores[::_SAMPLE_STEP]
-        j = min(len(sample) - 1, (k + k // 10) // _SAMPLE_STEP + 1)
-        threshold = np.partition(sample, len(sample) - 1 - j)[len(sample) - 1 - j]
-        cand = np.flatnonzero(scores >= threshold)
+        cand = _over_sampled_threshold(scores, k + k // 10)
         if k <= len(cand) <= 2 * k:
             return cand
     return np.sort(_top_k(scores, k))
+
+
+def _over_sampled_threshold(scores: np.ndarray, want: int) -> np.ndarray:
+    """Positions, ascending, of the scores at or above the threshold that about `want` of
+    them reach, judged on a strided sample: one cheap comparison pass over all of them."""
+    sample = scores[::_SAMPLE_STEP]
+    j = min(len(sample) - 1, want // _SAMPLE_STEP + 1)
+    threshold = np.partition(sample, len(sample) - 1 - j)[len(sample) - 1 - j]
+    return np.flatnonzero(scores >= threshold)
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -610,10 +615,7 @@ def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
     if k >= n:
         return np.arange(n)
     if n >= 64 * k and n >= 16 * _SAMPLE_STEP:
-        sample = scores[::_SAMPLE_STEP]
-        j = min(len(sample) - 1, 4 * k // _SAMPLE_STEP + 1)
-        threshold = np.partition(sample, len(sample) - 1 - j)[len(sample) - 1 - j]
-        cand = np.flatnonzero(scores >= threshold)
+        cand = _over_sampled_threshold(scores, 4 * k)
         if len(cand) >= k:
             return cand[np.argpartition(-scores[cand], k - 1)[:k]]
     return np.argpartition(-scores, k - 1)[:k]

@@ -414,7 +414,7 @@ def test_the_second_stage_adds_to_the_sketch_products_the_same_integers():
     for q in [*rows(10, np.random.default_rng(9)), *(odd / np.linalg.norm(odd, axis=1)[:, None])]:
         head = coder.sketch_scores(q, codes.head)[some]
         whole = coder.scores(q, codes.take(some))
-        assert (coder.scores(q, codes.take_rest(some), head) == whole).all()
+        assert (coder.with_rest(q, head, codes.tail[some]) == whole).all()
 
 
 def test_the_prefilter_keeps_every_row_of_the_exact_top_k():
