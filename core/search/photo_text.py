@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import heapq
 import re
+from itertools import chain
+
+import numpy as np
 
 from core.catalog.chunks import in_chunks
 from core.catalog.connection import Connection
@@ -101,24 +104,30 @@ def _best_files(found: list[dict[int, tuple]], limit: int) -> tuple[list[int], b
         top = heapq.nsmallest(limit, ((way + m * miss, 0 + rank, fid)
                                       for fid, (way, rank, _) in held[0].items()))
         return [fid for _, _, fid in top], m == 0
-    count: dict[int, list] = {}     # file -> [words held, worst way, sum of ways, sum of bm25]
-    for f in held:
-        for fid, (way, rank, _) in f.items():
-            c = count.get(fid)
-            if c is None:
-                count[fid] = [1, way, way, 0 + rank]      # summed in word order, as sum() did
-            else:
-                c[0] += 1
-                c[1] = max(c[1], way)
-                c[2] += way
-                c[3] += rank
-    keys = [(0, c[1], c[2], c[3], fid) for fid, c in count.items() if c[0] == n]
-    all_words = True
-    if not keys and n > 1:
-        all_words = False
-        keys = [(n - c[0], miss if c[0] < n else c[1], c[2] + (n - c[0]) * miss, c[3], fid)
-                for fid, c in count.items()]
-    return [k[-1] for k in heapq.nsmallest(limit, keys)], all_words
+    if not held:
+        return [], n == 1
+    # Several words: each file's counts over the words' entries, in numpy (a dict of counts
+    # in Python held the GIL ~5 ms a three-word query at 1M, ~6,000 entries). np.add.at adds
+    # in the entries' order, word by word: the same bm25 sums, to the bit, as before.
+    size = sum(len(f) for f in held)
+    fids = np.fromiter(chain.from_iterable(held), np.int64, size)
+    ways = np.fromiter((e[0] for f in held for e in f.values()), np.int64, size)
+    ranks = np.fromiter((e[1] for f in held for e in f.values()), np.float64, size)
+    files, at = np.unique(fids, return_inverse=True)
+    words = np.bincount(at, minlength=len(files))
+    worst = np.zeros(len(files), np.int64)
+    np.maximum.at(worst, at, ways)
+    way_sum = np.bincount(at, weights=ways, minlength=len(files))
+    rank_sum = np.zeros(len(files))
+    np.add.at(rank_sum, at, ranks)
+    every = np.flatnonzero(words == n)
+    if len(every):
+        order = np.lexsort((files[every], rank_sum[every], way_sum[every], worst[every]))
+        return files[every[order[:limit]]].tolist(), True
+    # no file holds every word (n > 1 here): those with the most, and their worst way is a miss
+    lacking = n - words
+    order = np.lexsort((files, rank_sum, way_sum + lacking * miss, lacking))
+    return files[order[:limit]].tolist(), False
 
 
 def _way_and_rank(entry: tuple) -> tuple:
@@ -180,8 +189,11 @@ class _Word:
         # the lines are ranked at once (the list would be the same walk again).
         conn, words = self.conn, words or [self]
         bound = NEAR_ROWS if way == FUZZY else ROWS_PER_WAY
+        # Each line's file from migration 0023's narrow index: SQLite's planner would read
+        # the table's wide rows by rowid instead (~0.7 ms more a way at 1M).
         rank = (f"SELECT t.rowid, l.file_id, t.rank FROM {table} AS t "
-                f"JOIN text_lines AS l ON l.id = t.rowid WHERE {table} MATCH ? ")
+                f"JOIN text_lines AS l INDEXED BY text_lines_owner ON l.id = t.rowid "
+                f"WHERE {table} MATCH ? ")
         if all(w.seen for w in words):
             if rows is None:
                 rows = self._newest(table, expr, bound)

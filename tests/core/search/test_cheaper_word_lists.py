@@ -247,6 +247,18 @@ def test_the_best_files_are_those_of_the_full_keys(seed):
         assert PT._best_files(found, limit) == _keys_as_before(found, limit)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_the_best_files_of_many_lines_add_their_bm25_as_before(seed):
+    """Thousands of entries a word, as at 1M, with bm25 values whose sums depend on the order
+    they are added in: the files and their order are those of the full keys, to the bit."""
+    rnd = random.Random(seed)
+    for n in (2, 3, 4):
+        found = [{rnd.randrange(3000): (rnd.randrange(5), -rnd.random() * 12, rnd.randrange(10**6))
+                  for _ in range(rnd.choice((800, 2000)))} for _ in range(n)]
+        for limit in (100, 2000):
+            assert PT._best_files(found, limit) == _keys_as_before(found, limit)
+
+
 # -- the bounds: the newest lines (documents) of a word ranked, at most the bound -------------
 # (the app's bound is 2,000; these tests set 500 to keep the catalogs small)
 
