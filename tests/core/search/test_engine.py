@@ -234,6 +234,42 @@ def test_a_filter_used_again_is_searched_inside_its_mask_while_the_catalog_is_qu
     assert [u for u in used if u is not None] == []
 
 
+def test_a_filter_the_spare_rows_fill_gets_its_mask_when_asked_again(catalog, q,
+                                                                      monkeypatch):
+    """Above exact_max, a filter whose files the first top k holds too few of, and the same
+    search's spare rows enough, was read from the store and checked file by file on every
+    query (~25 ms at 1M). It is a widening too: asked again with nothing changed, the
+    filter's mask is built, and later queries search inside it. The hits are the same."""
+    from core.search import engine, vectors
+
+    monkeypatch.setattr(vectors, "EXACT_MAX", 500)
+    used = []
+    real_mask = engine._filter_mask
+
+    def spy(*a, **k):
+        mask = real_mask(*a, **k)
+        used.append(k.get("build", True) if mask is not None else None)
+        return mask
+    monkeypatch.setattr(engine, "_filter_mask", spy)
+    rng = np.random.default_rng(23)
+    r = P.root(catalog)
+    for i in range(1500):
+        video = i % 40 == 0     # the top 200 rows hold ~5 videos, the spare rows all 38
+        f = P.file(catalog, r, f"/lib/p{i}.{'mp4' if video else 'jpg'}",
+                   kind="video" if video else "photo")
+        P.vector(catalog, f, P.near(q, rng.uniform(0.2, 0.9), rng))
+    got = []
+    for _ in range(3):
+        used.clear()
+        hits = run(catalog, "zzqx", q, Filters(kind="video"), limit=10)
+        got.append(([h.file_id for h in hits], tuple(u for u in used if u is not None)))
+    assert [ways for _, ways in got] == [(), ("again",), (False,)]   # spare, built, reused
+    assert got[0][0] == got[1][0] == got[2][0] and len(got[0][0]) == 10
+    used.clear()
+    run(catalog, "zzqx", q, limit=10)           # no filter: no mask is made for it
+    assert [u for u in used if u is not None] == []
+
+
 def test_top_k_is_exact(q):
     from core.search.vectors import _top_k
 
