@@ -196,11 +196,9 @@ def test_selective_filter_searches_inside_the_filter(catalog, q, monkeypatch,
     assert bool(masks) is not widened
 
 
-def test_a_filter_used_again_is_searched_inside_its_mask_while_the_catalog_is_quiet(
-        catalog, q, monkeypatch):
-    """The first query in a filter widens its top-k; the second, with nothing changed in the
-    catalog, builds the filter's mask; later ones reuse it; the hits are the same each way.
-    A change in the catalog makes it widen again (a mask would be out of date)."""
+def _masks_used(monkeypatch) -> list:
+    """Each call of the engine's _filter_mask, in order: how it was asked (its `build`) when
+    it gave a mask, else None."""
     from core.search import engine
 
     used = []
@@ -211,13 +209,30 @@ def test_a_filter_used_again_is_searched_inside_its_mask_while_the_catalog_is_qu
         used.append(k.get("build", True) if mask is not None else None)
         return mask
     monkeypatch.setattr(engine, "_filter_mask", spy)
-    rng = np.random.default_rng(15)
+    return used
+
+
+def _videos_among_photos(catalog, q, every: int, seed: int) -> int:
+    """1,500 files, one in `every` a video, with vectors at cosines 0.2-0.9 to q; their
+    root's id."""
+    rng = np.random.default_rng(seed)
     r = P.root(catalog)
     for i in range(1500):
-        video = i % 150 == 0    # 1 in 150: the first top-200 holds too few, a wider one enough
+        video = i % every == 0
         f = P.file(catalog, r, f"/lib/p{i}.{'mp4' if video else 'jpg'}",
                    kind="video" if video else "photo")
         P.vector(catalog, f, P.near(q, rng.uniform(0.2, 0.9), rng))
+    return r
+
+
+def test_a_filter_used_again_is_searched_inside_its_mask_while_the_catalog_is_quiet(
+        catalog, q, monkeypatch):
+    """The first query in a filter widens its top-k; the second, with nothing changed in the
+    catalog, builds the filter's mask; later ones reuse it; the hits are the same each way.
+    A change in the catalog makes it widen again (a mask would be out of date)."""
+    used = _masks_used(monkeypatch)
+    # 1 in 150: the first top-200 holds too few, a wider one enough
+    r = _videos_among_photos(catalog, q, every=150, seed=15)
     got = []
     for _ in range(3):
         used.clear()
@@ -240,24 +255,12 @@ def test_a_filter_the_spare_rows_fill_gets_its_mask_when_asked_again(catalog, q,
     search's spare rows enough, was read from the store and checked file by file on every
     query (~25 ms at 1M). It is a widening too: asked again with nothing changed, the
     filter's mask is built, and later queries search inside it. The hits are the same."""
-    from core.search import engine, vectors
+    from core.search import vectors
 
     monkeypatch.setattr(vectors, "EXACT_MAX", 500)
-    used = []
-    real_mask = engine._filter_mask
-
-    def spy(*a, **k):
-        mask = real_mask(*a, **k)
-        used.append(k.get("build", True) if mask is not None else None)
-        return mask
-    monkeypatch.setattr(engine, "_filter_mask", spy)
-    rng = np.random.default_rng(23)
-    r = P.root(catalog)
-    for i in range(1500):
-        video = i % 40 == 0     # the top 200 rows hold ~5 videos, the spare rows all 38
-        f = P.file(catalog, r, f"/lib/p{i}.{'mp4' if video else 'jpg'}",
-                   kind="video" if video else "photo")
-        P.vector(catalog, f, P.near(q, rng.uniform(0.2, 0.9), rng))
+    used = _masks_used(monkeypatch)
+    # the top 200 rows hold ~5 videos, the spare rows all 38
+    _videos_among_photos(catalog, q, every=40, seed=23)
     got = []
     for _ in range(3):
         used.clear()
