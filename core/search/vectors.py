@@ -130,7 +130,7 @@ class Codes:
     a scale per component (max |coordinate| of a sample / 127, beyond: clipped), held as
     uint8 (coordinate + 128: the integer product's left side must be unsigned). A query's
     score against a code, (q B s) . code, is its cosine with x less q.c (the same for every
-    row), less the rounding: `scores` adds q.c back, so the estimate is a cosine, off by
+    row), less the rounding: `with_rest` adds q.c back, so the estimate is a cosine, off by
     ~1e-3. The first SKETCH_DIMS components alone (the *sketch*) pick the candidates among
     all rows; the whole code ranks those. Simulated and measured at 1M: docs/BENCHMARKS.md,
     "A second stage in memory", "The prefilter on int8 codes" and "Codes on every
@@ -163,12 +163,6 @@ class Codes:
             out.head[s:s + len(x)] = x[:, :h]
             out.tail[s:s + len(x)] = x[:, h:]
         return out
-
-    def scores(self, q: np.ndarray, codes: CodeRows) -> np.ndarray:
-        """Estimated cosines (float32) of those rows with q, from their whole codes (the
-        second stage's with_rest, with the sketches' sums made here: what it must equal)."""
-        qi = self._query(q, self.dims)[0]
-        return self.with_rest(q, products(codes.head, qi[:codes.head.shape[1]]), codes.tail)
 
     def sketch_scores(self, q: np.ndarray, sketches: np.ndarray) -> np.ndarray:
         """int32 scores of sketches against q (the order is what counts): the first terms of

@@ -12,6 +12,7 @@ import pytest
 
 from core.catalog.connection import OperationalError, connect
 from core.search import vectors
+from core.search.int8_products import products
 from core.search.vectors import VectorIndex, drop_cached, get_index
 from tests.core.search import planting as P
 
@@ -384,6 +385,14 @@ def test_spare_rows_after_a_search_reuse_its_candidates(catalog, monkeypatch):
     assert scored
 
 
+def _whole_code_estimates(coder: vectors.Codes, q: np.ndarray, codes) -> np.ndarray:
+    """The codes' estimated cosines made from scratch: the query rounded once at the whole
+    code's scale, the sketches' sums taken here, and the second stage's with_rest: what the
+    search's two stages together must give."""
+    qi = coder._query(q, coder.dims)[0]
+    return coder.with_rest(q, products(codes.head, qi[:codes.head.shape[1]]), codes.tail)
+
+
 def test_the_codes_estimate_cosines():
     """What the second stage ranks by is the cosine itself, off by rounding only."""
     rows = _space()
@@ -393,7 +402,7 @@ def test_the_codes_estimate_cosines():
     assert codes.head.dtype == codes.tail.dtype == np.uint8
     assert codes.head.shape[1] + codes.tail.shape[1] == DIM and len(codes) == N
     for q in rows(10, np.random.default_rng(7)):
-        off = np.abs(coder.scores(q, codes) - data @ q)
+        off = np.abs(_whole_code_estimates(coder, q, codes) - data @ q)
         assert off.mean() < 0.005 and off.max() < 0.05   # (the worst: a row clipped)
 
 
@@ -413,7 +422,7 @@ def test_the_second_stage_adds_to_the_sketch_products_the_same_integers():
                for q in odd)
     for q in [*rows(10, np.random.default_rng(9)), *(odd / np.linalg.norm(odd, axis=1)[:, None])]:
         head = coder.sketch_scores(q, codes.head)[some]
-        whole = coder.scores(q, codes.take(some))
+        whole = _whole_code_estimates(coder, q, codes.take(some))
         assert (coder.with_rest(q, head, codes.tail[some]) == whole).all()
 
 
@@ -434,7 +443,7 @@ def test_the_prefilter_keeps_every_row_of_the_exact_top_k():
 def test_int8_products_are_exact_for_any_row_count_and_width():
     """The block-diagonal form (BLOCK rows read as one) and the rows left over give the plain
     integer product."""
-    from core.search.int8_products import BLOCK, products
+    from core.search.int8_products import BLOCK
 
     rng = np.random.default_rng(8)
     for n, d in ((1, 64), (BLOCK - 1, 64), (BLOCK, 64), (10 * BLOCK + 3, 64), (50, 384),
