@@ -348,11 +348,10 @@ def _vector_side(conn: Connection, index: VectorIndex, qvec: np.ndarray, filters
         exhausted = len(nb.rows) < k or (len(nb.scores) and nb.scores[-1] < floor)
         if len(passed) >= limit or exhausted or k >= n:
             if spared and filters != Filters():
-                # A filter the top k fell short of is a widening too: the spare rows cost a
-                # read of ~2,000 rows from the store and a check of their files (~25 ms at
-                # 1M, against ~0 inside a kept mask), so the same filter asked again while
-                # the catalog is quiet gets its mask, as below (docs/BENCHMARKS.md,
-                # "Filtered searches at 1M").
+                # A filter the top k fell short of is a widening too: the spare rows' files
+                # are checked against it in SQL (~2,000 rows at 1M, against ~0 inside a kept
+                # mask), so the same filter asked again while the catalog is quiet gets its
+                # mask, as below (docs/BENCHMARKS.md, "Filtered searches at 1M").
                 _filter_mask(conn, index, filters, build="again")
             break
         wider = min(n, k * 10)

@@ -231,6 +231,7 @@ class VectorIndex:
         self.malformed = 0  # rows of this model left out: a blob of the wrong length (logged)
         self._memo: tuple | None = None
         self._pool_memo: tuple | None = None
+        self._exact_memo: tuple | None = None   # the last pool's rows read and their scores
         self.filter_masks: dict = {}   # the engine's filter masks over these rows (None: asked once)
         self._lock = threading.Lock()
 
@@ -468,11 +469,12 @@ class VectorIndex:
         """The k rows most similar (cosine) to the L2-normalised `query`, best first.
         `mask`: optional bool array over rows; False rows are never returned. `spare`: after
         the k, also the rest of the candidates the second stage ranked best (above
-        exact_max: 2,000 at 1M), read and scored exactly, best first. A row missing among
-        them may belong there: the engine takes them to fill `limit` files when a file has
-        many rows (passages, keyframes), instead of a ten times wider search. Asked right
-        after the same search without it (same query, k and mask), the candidates are not
-        ranked again: only the extra rows are read."""
+        exact_max: 2,000 at 1M), best first: of these, the best row of each of their first
+        k files is read and scored exactly, the others keep their codes' estimates (a cosine
+        off by ~1e-3, no higher than their file's exact best). A row missing among them may
+        belong there: the engine takes them to fill `limit` files when a file has many rows
+        (passages, keyframes), instead of a ten times wider search. Asked right after the same
+        search without it (same query, k and mask), the candidates are not ranked again."""
         one_blas_thread()
         return self._search(query, k, mask, spare)
 
@@ -489,6 +491,7 @@ class VectorIndex:
     def _search(self, query: np.ndarray, k: int, mask: np.ndarray | None,
                 spare: bool) -> Neighbours:
         mat, pos, rows, codes, coder = self._mat, self._pos, self._rows, self._codes, self._coder
+        fids = self.file_ids
         n = len(codes) if codes is not None else 0 if mat is None else mat.shape[1]
         if n == 0 or k <= 0:
             return Neighbours(np.empty(0, np.int64), np.empty(0, np.float32))
@@ -500,17 +503,29 @@ class VectorIndex:
             if mask is not None:
                 scores = np.where(mask[:n], scores, -np.inf)
             return _top(scores, k, np.arange(n))
-        pool = self._pool(q, k, mask, n, codes, coder)
-        take = pool if spare else pool[:max(RESCORE_MIN, int(RESCORE_PER_K * k))]
-        cand = np.sort(take)                             # in store order: fewer, longer reads
-        scores = rows.scores(pos[cand], q)
-        return _top(scores, len(cand) if spare else k, cand)
+        found = self._pool(q, k, mask, n, codes, coder)
+        pool, est = found
+        exact = max(RESCORE_MIN, int(RESCORE_PER_K * k))
+        memo = self._exact_memo
+        if memo is not None and memo[0] is found and memo[1] == exact:
+            cand, scores = memo[2], memo[3]               # the engine's `spare` call
+        else:
+            cand = np.sort(pool[:exact])                 # in store order: fewer, longer reads
+            scores = rows.scores(pos[cand], q)
+            self._exact_memo = (found, exact, cand, scores)
+        if not spare:
+            return _top(scores, k, cand)
+        rest = pool[exact:]
+        rest_scores = _spare_scores(q, fids[rest], rows, pos[rest], est[exact:], k)
+        return _top(np.concatenate([scores, rest_scores]), len(pool),
+                    np.concatenate([cand, rest]))
 
     def _pool(self, q: np.ndarray, k: int, mask: np.ndarray | None, n: int, codes: CodeRows,
-              coder: Codes) -> np.ndarray:
-        """Candidate rows, best first by their codes' estimate: those the sketches keep,
-        ranked by the whole codes, up to the spare pool's size. The last query's pool is
-        remembered: the engine's `spare` call asks again with the same vector."""
+              coder: Codes) -> tuple[np.ndarray, np.ndarray]:
+        """Candidate rows, best first by their codes' estimate, and those estimates: the rows
+        the sketches keep, ranked by the whole codes, up to the spare pool's size. The last
+        query's pool is remembered: the engine's `spare` call asks again with the same
+        vector."""
         key = (q.tobytes(), k)
         memo = self._pool_memo
         if memo is not None and memo[0] is codes and memo[1] is mask and memo[2] == key:
@@ -532,7 +547,8 @@ class VectorIndex:
         # Second stage: the candidates' whole codes, in memory
         est = coder.with_rest(q, head, codes.tail[cand])
         best = _top_k(est, max(STAGE2_MIN, STAGE2_PER_K * k, n // STAGE2_FRACTION))
-        pool = cand[best[np.argsort(-est[best], kind="stable")]]
+        best = best[np.argsort(-est[best], kind="stable")]
+        pool = (cand[best], est[best])
         self._pool_memo = (codes, mask, key, pool)
         return pool
 
@@ -560,6 +576,23 @@ class VectorIndex:
 
     def rows_of_file(self, file_id: int) -> np.ndarray:
         return np.flatnonzero(self.file_ids == file_id)
+
+
+def _spare_scores(q: np.ndarray, fids: np.ndarray, rows: F16Rows, pos: np.ndarray,
+                  est: np.ndarray, k: int) -> np.ndarray:
+    """Scores for the spare rows (those past the rows read, best first by estimate; their
+    files, store positions and estimates): the best row of each of their first k files is
+    read and scored exactly, as the engine takes a file's best row; every other row keeps its
+    codes' estimate, no higher than its file's exact best. Reading every spare row cost 10-16
+    ms a call at 1M, one read a row (docs/BENCHMARKS.md, "Spare rows: a read per file")."""
+    files, first, of = np.unique(fids, return_index=True, return_inverse=True)
+    read = np.sort(first)[:k]                # each file's best estimate, of the first k files
+    exact = rows.scores(pos[read], q)
+    cap = np.full(len(files), np.inf, np.float32)
+    cap[of[read]] = exact
+    out = np.minimum(est, cap[of])
+    out[read] = exact
+    return out
 
 
 def _top(scores: np.ndarray, k: int, rows: np.ndarray) -> Neighbours:

@@ -512,7 +512,9 @@ def test_files_with_many_rows_fill_the_list_from_one_compact_search(catalog, q, 
     rows belong to a few files (keyframes of videos, passages of a transcript), the spare
     rows of that same search fill `limit` files (its candidates are not ranked again), rather
     than a second search ten times as wide (20,000 rows read from the store at 1M). The
-    files are the exact ones."""
+    files are the exact ones. A file found in the spare rows scores its best-estimated row,
+    read: frames 0.0004 apart may swap under the codes' rounding (~1e-3), so the score can be
+    a near frame's, a few thousandths under the best one's."""
     from core.search import vectors
 
     monkeypatch.setattr(vectors, "EXACT_MAX", 500)
@@ -544,7 +546,7 @@ def test_files_with_many_rows_fill_the_list_from_one_compact_search(catalog, q, 
     assert len(scans) == 1 and max(calls) < 2000     # one search, for the usual top-k
     want = sorted(best, key=lambda f: -best[f])[:50]
     assert [h.file_id for h in res] == want
-    assert [h.similarity for h in res] == pytest.approx([best[f] for f in want], abs=2e-3)
+    assert [h.similarity for h in res] == pytest.approx([best[f] for f in want], abs=5e-3)
 
 
 def test_each_word_list_runs_beside_a_vector_list_not_beside_the_other(catalog, q,
