@@ -230,8 +230,7 @@ class VectorIndex:
         self._seq = 0          # the last vector_changes entry this index has seen
         self.malformed = 0  # rows of this model left out: a blob of the wrong length (logged)
         self._memo: tuple | None = None
-        self._pool_memo: tuple | None = None
-        self._exact_memo: tuple | None = None   # the last pool's rows read and their scores
+        self._last: tuple | None = None   # the last compact search: its pool and rows read
         self.filter_masks: dict = {}   # the engine's filter masks over these rows (None: asked once)
         self._lock = threading.Lock()
 
@@ -503,33 +502,29 @@ class VectorIndex:
             if mask is not None:
                 scores = np.where(mask[:n], scores, -np.inf)
             return _top(scores, k, np.arange(n))
-        found = self._pool(q, k, mask, n, codes, coder)
-        pool, est = found
-        exact = max(RESCORE_MIN, int(RESCORE_PER_K * k))
-        memo = self._exact_memo
-        if memo is not None and memo[0] is found and memo[1] == exact:
-            cand, scores = memo[2], memo[3]               # the engine's `spare` call
+        # The engine's `spare` call asks again with the same vector, k and mask: the last
+        # search's pool and the rows it read are remembered, neither made again.
+        key = (q.tobytes(), k)
+        last = self._last
+        if last is not None and last[0] is codes and last[1] is mask and last[2] == key:
+            pool, est, cand, scores = last[3:]
         else:
-            cand = np.sort(pool[:exact])                 # in store order: fewer, longer reads
+            pool, est = self._pool(q, k, mask, n, codes, coder)
+            # in store order: fewer, longer reads
+            cand = np.sort(pool[:max(RESCORE_MIN, int(RESCORE_PER_K * k))])
             scores = rows.scores(pos[cand], q)
-            self._exact_memo = (found, exact, cand, scores)
+            self._last = (codes, mask, key, pool, est, cand, scores)
         if not spare:
             return _top(scores, k, cand)
-        rest = pool[exact:]
-        rest_scores = _spare_scores(q, fids[rest], rows, pos[rest], est[exact:], k)
+        rest = pool[len(cand):]
+        rest_scores = _spare_scores(q, fids[rest], rows, pos[rest], est[len(cand):], k)
         return _top(np.concatenate([scores, rest_scores]), len(pool),
                     np.concatenate([cand, rest]))
 
     def _pool(self, q: np.ndarray, k: int, mask: np.ndarray | None, n: int, codes: CodeRows,
               coder: Codes) -> tuple[np.ndarray, np.ndarray]:
         """Candidate rows, best first by their codes' estimate, and those estimates: the rows
-        the sketches keep, ranked by the whole codes, up to the spare pool's size. The last
-        query's pool is remembered: the engine's `spare` call asks again with the same
-        vector."""
-        key = (q.tobytes(), k)
-        memo = self._pool_memo
-        if memo is not None and memo[0] is codes and memo[1] is mask and memo[2] == key:
-            return memo[3]
+        the sketches keep, ranked by the whole codes, up to the spare pool's size."""
         c = min(n, max(PREFILTER_MIN, PREFILTER_PER_K * k, n // PREFILTER_FRACTION))
         within = None if mask is None else np.flatnonzero(mask[:n])
         if within is not None and len(within) <= c:
@@ -548,9 +543,7 @@ class VectorIndex:
         est = coder.with_rest(q, head, codes.tail[cand])
         best = _top_k(est, max(STAGE2_MIN, STAGE2_PER_K * k, n // STAGE2_FRACTION))
         best = best[np.argsort(-est[best], kind="stable")]
-        pool = (cand[best], est[best])
-        self._pool_memo = (codes, mask, key, pool)
-        return pool
+        return cand[best], est[best]
 
     def _exact_scores(self, mat: np.ndarray, q: np.ndarray) -> np.ndarray:
         """q @ mat (mat: d x n), remembered for the last query: a filtered search that widens
