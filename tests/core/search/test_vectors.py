@@ -325,17 +325,17 @@ def test_store_scores_match_gathered_rows_times_the_query(monkeypatch):
         assert rows.scores(pos, q) == pytest.approx(rows.gather(pos) @ q, abs=1e-5)
 
 
-def _reads(monkeypatch) -> list[int]:
-    """Rows each search reads from the store (F16Rows.scores' positions), recorded."""
+def _reads(monkeypatch) -> list[np.ndarray]:
+    """The store positions each search reads (F16Rows.scores' positions), recorded."""
     from core.search import vector_store
 
-    seen: list[int] = []
+    seen: list[np.ndarray] = []
     scores = vector_store.F16Rows.scores
 
-    def counted(self, pos, q):
-        seen.append(len(pos))
+    def recorded(self, pos, q):
+        seen.append(np.array(pos))
         return scores(self, pos, q)
-    monkeypatch.setattr(vector_store.F16Rows, "scores", counted)
+    monkeypatch.setattr(vector_store.F16Rows, "scores", recorded)
     return seen
 
 
@@ -343,7 +343,7 @@ def test_the_second_stage_bounds_the_rows_read_and_keeps_recall(catalog, monkeyp
     monkeypatch.setattr(vectors, "PREFILTER_MIN", 1000)   # a third of N pass the sketches
     monkeypatch.setattr(vectors, "RESCORE_MIN", 30)
     rows, data, index, at = _planted(catalog)
-    seen = _reads(monkeypatch)
+    reads = _reads(monkeypatch)
     recalls = []
     for q in rows(40, np.random.default_rng(2)):
         nb = index.search(q, 10)
@@ -351,13 +351,15 @@ def test_the_second_stage_bounds_the_rows_read_and_keeps_recall(catalog, monkeyp
         # the scores returned are the float16 rows' own, exactly: not the codes' estimates
         exact = data[at[nb.rows]].astype(np.float16).astype(np.float32) @ q
         assert nb.scores == pytest.approx(exact, abs=1e-5)
+    seen = [len(p) for p in reads]
     assert seen and max(seen) <= 30    # of 1000 candidates
     assert np.mean(recalls) >= 0.95
     # a filter that leaves more rows than the stage keeps goes through it too
     allowed = np.zeros(N, bool)
     allowed[::2] = True
-    seen.clear()
+    reads.clear()
     nb = index.search(rows(1, np.random.default_rng(4))[0], 10, mask=allowed[at])
+    seen = [len(p) for p in reads]
     assert max(seen) <= 30 and allowed[at[nb.rows]].all()
 
 
@@ -371,7 +373,7 @@ def test_spare_rows_after_a_search_reuse_its_candidates(catalog, monkeypatch):
     monkeypatch.setattr(vectors, "RESCORE_MIN", 30)
     rows, data, index, at = _planted(catalog)
     q = rows(1, np.random.default_rng(5))[0]
-    read = _read_positions(monkeypatch)
+    read = _reads(monkeypatch)
     first = index.search(q, 10)
     scored = []
     real = vectors.Codes.sketch_scores
@@ -407,20 +409,6 @@ def test_spare_rows_read_each_files_best_and_cap_the_rest_by_it():
     got = vectors._spare_scores(q, fids, store, np.arange(5), est, k=2)
     # files 7 and 8 read (rows 0 and 1); row 2 capped at file 7's 0.50; file 9 is past k
     assert got == pytest.approx([0.50, 0.40, 0.50, 0.33, 0.21], abs=1e-3)   # float16 rows
-
-
-def _read_positions(monkeypatch) -> list[np.ndarray]:
-    """The store positions each search reads (F16Rows.scores' positions), recorded."""
-    from core.search import vector_store
-
-    seen: list[np.ndarray] = []
-    scores = vector_store.F16Rows.scores
-
-    def recorded(self, pos, q):
-        seen.append(np.array(pos))
-        return scores(self, pos, q)
-    monkeypatch.setattr(vector_store.F16Rows, "scores", recorded)
-    return seen
 
 
 def _whole_code_estimates(coder: vectors.Codes, q: np.ndarray, codes) -> np.ndarray:
