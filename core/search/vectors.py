@@ -41,7 +41,7 @@ from core.blas import one_blas_thread
 from core.catalog.chunks import in_chunks
 from core.catalog.connection import Connection
 from core.search import vector_store
-from core.search.int8_products import products
+from core.search.int8_products import products, tune
 from core.search.vector_store import F16Rows
 
 log = logging.getLogger(__name__)
@@ -444,6 +444,8 @@ class VectorIndex:
 
     def _set(self, ids, fids, fms, *, mat=None, pos=None, rows=None, codes=None, coder=None
              ) -> None:
+        if codes is not None:
+            tune(codes.head)    # before the first search that scans them
         self._mat, self._pos, self._rows, self._codes, self._coder = mat, pos, rows, codes, coder
         self.emb_ids, self.file_ids, self.frame_ms = ids, fids, fms
 

@@ -466,18 +466,76 @@ def test_the_prefilter_keeps_every_row_of_the_exact_top_k():
             assert (scores[got] >= kth).sum() >= min(k, n)
 
 
-def test_int8_products_are_exact_for_any_row_count_and_width():
-    """The block-diagonal form (BLOCK rows read as one) and the rows left over give the plain
-    integer product."""
-    from core.search.int8_products import BLOCK
+def test_int8_products_are_exact_for_any_block_row_count_and_width():
+    """Every block form (`block` rows read as one, against a block-diagonal q) and the rows
+    left over give the plain integer product."""
+    from core.search.int8_products import BLOCKS
 
     rng = np.random.default_rng(8)
-    for n, d in ((1, 64), (BLOCK - 1, 64), (BLOCK, 64), (10 * BLOCK + 3, 64), (50, 384),
-                 (7, 1)):
-        a = rng.integers(0, 256, (n, d), dtype=np.uint8)
-        q = rng.integers(-127, 128, d, dtype=np.int8)
-        assert (products(a, q) == a.astype(np.int64) @ q.astype(np.int64)).all()
+    for block in BLOCKS:
+        for n, d in ((1, 64), (block - 1, 64), (block, 64), (10 * block + 3, 64), (50, 384),
+                     (7, 1)):
+            a = rng.integers(0, 256, (n, d), dtype=np.uint8)
+            q = rng.integers(-127, 128, d, dtype=np.int8)
+            want = a.astype(np.int64) @ q.astype(np.int64)
+            assert (products(a, q, block) == want).all(), (block, n, d)
     assert products(np.empty((0, 64), np.uint8), np.zeros(64, np.int8)).shape == (0,)
+
+
+def test_the_block_is_measured_per_width_and_again_for_a_much_larger_matrix(monkeypatch):
+    """`tune` keeps the block timed fastest for the rows' width, and products use it; the same
+    width is timed again only for a matrix TUNE_AGAIN times larger than the one it was timed
+    on (the processor's cache decides which block wins)."""
+    from core.search import int8_products as p
+
+    monkeypatch.setattr(p, "_TUNED", {})
+    fastest = {64: 4, 32: 2}
+    timed = []
+
+    def took(a, q, block):
+        timed.append((a.shape, block))
+        return 1.0 if block == fastest[a.shape[1]] else 2.0 + block
+
+    monkeypatch.setattr(p, "_took", took)
+    rng = np.random.default_rng(9)
+    a = rng.integers(0, 256, (1000, 64), dtype=np.uint8)
+    assert p.tune(a) == 4
+    assert {b for _, b in timed} == set(p.BLOCKS)
+    timed.clear()
+    assert p.tune(a[:500]) == 4 and p.tune(np.vstack([a] * p.TUNE_AGAIN)) == 4
+    assert not timed                                # neither timed again
+    assert p.tune(rng.integers(0, 256, (10, 32), dtype=np.uint8)) == 2   # its own width
+    fastest[64] = 2
+    assert p.tune(np.vstack([a] * (p.TUNE_AGAIN + 1))) == 2
+    used = []
+    real = p._session
+
+    class Recording:
+        def __init__(self, session):
+            self.session = session
+
+        def run(self, names, feeds):
+            used.append(feeds["B"].shape)
+            return self.session.run(names, feeds)
+
+    monkeypatch.setattr(p, "_session", lambda: Recording(real()))
+    q = rng.integers(-127, 128, 64, dtype=np.int8)
+    assert (p.products(a, q) == a.astype(np.int64) @ q.astype(np.int64)).all()
+    assert used == [(2 * 64, 2)]                    # the block kept for width 64: 2 rows as one
+
+
+def test_an_index_over_the_exact_limit_times_its_blocks_before_it_is_searched(monkeypatch):
+    from core.search import int8_products as p
+
+    monkeypatch.setattr(p, "_TUNED", {})
+    rng = np.random.default_rng(10)
+    mat = rng.normal(size=(600, 32)).astype(np.float32)
+    mat /= np.linalg.norm(mat, axis=1, keepdims=True)
+    idx = VectorIndex("m", exact_max=100)
+    idx._build(np.arange(600), np.arange(600), np.zeros(600, np.int64), mat)
+    width = idx._codes.head.shape[1]
+    assert set(p._TUNED) == {width} and p._TUNED[width][0] in p.BLOCKS
+    assert p._TUNED[width][1] == 600                # timed on the index's own sketches
 
 
 def test_codes_are_saved_with_the_store_and_made_for_a_store_without_them(catalog,
