@@ -5,6 +5,7 @@ current one in the same run.
     .venv/bin/python -m benchmarks.bench_vectors [--sizes 100000,1000000] [--queries 200]
         [--text-per-file 1.0] [--sqlite-vec 100000] [--keep DIR] [--json PATH]
     .venv/bin/python -m benchmarks.bench_vectors --recall-only [--sizes 1000000]
+    .venv/bin/python -m benchmarks.bench_vectors --blocks [--sizes 100000,1000000]
 
 Data: synthetic, shaped like CLIP's (512-d image vectors, queries from the text side with a
 "modality gap") and the sentences model's (384-d): unit vectors around clustered centres of
@@ -538,6 +539,29 @@ def run_size(n: int, args, tmp: Path) -> dict:
     return results
 
 
+def blocks(n: int, runs: int = 10) -> dict[int, float]:
+    """CPU ms (median of `runs`, one thread) of the uint8 x int8 product over n x 64 random
+    sketches with each block, and the block `tune` picks on this machine."""
+    from core.search import int8_products as p
+
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 256, (n, 64), dtype=np.uint8)
+    q = rng.integers(-127, 128, 64, dtype=np.int8)
+    took = {}
+    for b in p.BLOCKS:
+        p.products(a, q, b)
+        times = []
+        for _ in range(runs):
+            t = time.thread_time()
+            p.products(a, q, b)
+            times.append((time.thread_time() - t) * 1000)
+        took[b] = float(np.median(times))
+    picked = p.tune(a)
+    print(f"{n:,} x 64: " + ", ".join(f"block {b}: {t:.2f} ms" for b, t in took.items())
+          + f"; tune picks {picked}", flush=True)
+    return took
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="100000,1000000")
@@ -553,6 +577,9 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--recall-only", action="store_true",
                     help="recall@20 and search times of the current index, no catalog built")
+    ap.add_argument("--blocks", action="store_true",
+                    help="the prefilter's product over n x 64 sketches with each block, and "
+                         "the one `tune` keeps on this machine")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--truth", type=Path, help=argparse.SUPPRESS)
@@ -561,6 +588,10 @@ def main() -> None:
         print(json.dumps(child(args.child, args.home, args.truth)))
         return
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    if args.blocks:
+        for n in (int(s) for s in args.sizes.split(",")):
+            blocks(n)
+        return
     if args.recall_only:
         summary = {}
         for n in (int(s) for s in args.sizes.split(",")):
