@@ -34,7 +34,7 @@ from core.media.images import open_image
 from core.media.phash import hamming, phash_file, to_signed
 from core.search import keeper, video_dupes
 from core.search.dupe_decisions import Decisions, dismissed_groups
-from core.search.near_pairs import candidate_index
+from core.search.near_pairs import Pairs, candidate_index
 from core.search.types import DuplicateFile, DuplicateGroup
 from core.search.vectors import get_index
 from core.tasks import TaskState
@@ -42,6 +42,10 @@ from core.tasks import TaskState
 log = logging.getLogger(__name__)
 
 NEAR_COSINE = 0.92      # CLIP image-image cosine at or above which two photos are candidates
+# Above the index's exact_max, photos are compared on their codes' estimates (both sides
+# estimated: ~0.002 off, at most ~0.01 on flat synthetic spectra), from this much below the
+# threshold; the pairs found are then scored exactly from the store.
+ESTIMATE_MARGIN = 0.02
 PHASH_MAX_DISTANCE = 12  # of 64 bits: re-saves, resizes and recompression stay well under
 PHASH_STAGE = "phash"    # jobs.stage of a file whose perceptual hash failed
 PIXEL_SIZE = 64          # common size of the pixel comparison
@@ -219,13 +223,22 @@ def _near_groups(catalog, conn, registry, near_cosine, phash_max, task, decided:
     n = len(photo_rows)
     task.start(n, "comparing photos")
 
+    # Candidates: each photo's nearest neighbours above the threshold (core/search/near_pairs).
+    # A photo is compared in ~4 cells: read from the store each time, its vector cost more
+    # than the comparing (3.9 million reads, 20 of 97 s at 1M: docs/BENCHMARKS.md,
+    # "Near-duplicate candidates from the codes"), so a large index is compared on its codes.
+    estimated = index.binary
+    vectors_of = index.estimated_vectors_of if estimated else index.vectors_of
+
     def vectors(positions: np.ndarray) -> np.ndarray:
         task.check()
-        return index.vectors_of(photo_rows[positions])
+        return vectors_of(photo_rows[positions])
 
-    # candidates: each photo's nearest neighbours above the threshold (core/search/near_pairs)
-    found = candidate_index(catalog.path, model_id, near_cosine).pairs(
+    found = candidate_index(catalog.path, model_id,
+                            near_cosine - ESTIMATE_MARGIN if estimated else near_cosine).pairs(
         index.emb_ids[photo_rows], vectors, task.advance)
+    if estimated:
+        found = _scored_exactly(index, photo_rows, found, near_cosine)
     pairs: list[tuple[int, int, float]] = []
     for a, b, cos in zip(fids[found.a].tolist(), fids[found.b].tolist(), found.cos.tolist()):
         ha, hb = present.get(a), present.get(b)
@@ -263,6 +276,22 @@ def _near_groups(catalog, conn, registry, near_cosine, phash_max, task, decided:
             g.similarity = round(lowest.get(root, 1.0), 4)
             out.append(g)
     return out
+
+
+def _scored_exactly(index, photo_rows: np.ndarray, found: Pairs, threshold: float,
+                    chunk: int = 65_536) -> Pairs:
+    """The pairs whose photos' vectors (read in store order, `chunk` pairs at a time: a
+    library of look-alikes may pair most of its photos) are at or above the threshold, with
+    that cosine."""
+    keep, cos = np.zeros(len(found), bool), np.zeros(len(found), np.float32)
+    for s in range(0, len(found), chunk):
+        a, b = found.a[s:s + chunk], found.b[s:s + chunk]
+        both = np.unique(np.concatenate([a, b]))
+        vecs = index.vectors_of(photo_rows[both])
+        cos[s:s + chunk] = np.einsum("ij,ij->i", vecs[np.searchsorted(both, a)],
+                                     vecs[np.searchsorted(both, b)])
+    keep = cos >= threshold
+    return Pairs(found.a[keep], found.b[keep], cos[keep])
 
 
 def _video_groups(catalog, conn, decided: Decisions, folders: keeper.Folders, task

@@ -13,7 +13,7 @@ from core.cli.main import main
 from core.media.phash import hamming
 from core.scan.roots import add_root
 from core.scan.scanner import scan
-from core.search import duplicates, phash_image
+from core.search import duplicates, phash_image, vectors
 from core.search.vectors import drop_cached
 from tests.core.search import planting as P
 from tests.media_factory import shapes, write_jpeg
@@ -46,7 +46,18 @@ def test_hashes_match_resaves_not_other_pictures(tmp_path):
     assert hamming(a, b) > 16
 
 
-def test_exact_and_near_groups(tmp_path, catalog, paths):
+@pytest.mark.parametrize("exact_max", [20_000, 2], ids=["exact index", "compact index"])
+def test_exact_and_near_groups(tmp_path, catalog, paths, monkeypatch, exact_max):
+    """The same groups whether the photos are compared on their vectors or, in a library
+    past the index's exact_max, on their codes' estimates with the pairs scored exactly."""
+    monkeypatch.setattr(vectors, "EXACT_MAX", exact_max)
+    estimated = []
+    real = vectors.VectorIndex.estimated_vectors_of
+
+    def spied(self, rows):
+        estimated.append(self.binary)
+        return real(self, rows)
+    monkeypatch.setattr(vectors.VectorIndex, "estimated_vectors_of", spied)
     lib = library(tmp_path)
     add_root(catalog, lib, paths.home)
     scan(catalog)
@@ -76,6 +87,38 @@ def test_exact_and_near_groups(tmp_path, catalog, paths):
     with catalog.read() as conn:   # hashes were stored for the candidates
         assert conn.execute("SELECT count(*) FROM phashes").fetchone()[0] >= 3
     assert [g.kind for g in duplicates(catalog, None, near=False)] == ["exact"]
+    assert estimated == ([True] if exact_max == 2 else [])
+
+
+def test_pairs_found_on_estimates_are_kept_by_their_exact_cosine(catalog, monkeypatch):
+    """Candidates come from the codes' estimates from ESTIMATE_MARGIN under the threshold;
+    only the pairs whose vectors are at or above it stay, with their exact cosine, read in
+    chunks of pairs."""
+    from core.search.dupes import ESTIMATE_MARGIN, _scored_exactly
+    from core.search.near_pairs import Pairs
+
+    monkeypatch.setattr(vectors, "EXACT_MAX", 50)
+    rng = np.random.default_rng(4)
+    r = P.root(catalog)
+    base = [P.unit(rng.normal(size=32)) for _ in range(3)]
+    cosines = [0.99, 0.95, 0.921, 0.919, 0.905]      # with base[0], then unrelated photos
+    vecs = base + [P.near(base[0], c, rng) for c in cosines]
+    vecs += [P.unit(rng.normal(size=32)) for _ in range(100)]
+    for i, v in enumerate(vecs):
+        P.vector(catalog, P.file(catalog, r, f"/lib/{i}.jpg"), v)
+    with catalog.read() as conn:
+        index = vectors.get_index(catalog.path, conn, P.MODEL)
+    assert index.binary
+    order = np.argsort(index.file_ids)            # photo i is the index's row order[i]
+    est = index.estimated_vectors_of(order)
+    found = Pairs(np.zeros(5, np.int64), np.arange(3, 8), (est[3:8] @ est[0]).astype(np.float32))
+    assert (found.cos >= 0.92 - ESTIMATE_MARGIN).all()   # all five are candidates
+    for chunk in (1, 2, 65_536):
+        kept = _scored_exactly(index, order, found, 0.92, chunk)
+        assert kept.b.tolist() == [3, 4, 5]
+        assert kept.cos == pytest.approx([0.99, 0.95, 0.921], abs=6e-4)
+    empty = Pairs.empty()
+    assert len(_scored_exactly(index, order, empty, 0.92)) == 0
 
 
 def _keeper(catalog, *specs):

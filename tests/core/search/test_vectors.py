@@ -639,3 +639,38 @@ def test_int8_sketches_rank_as_the_float_sketches_do():
         keep = N // 20
         overlaps.append(len(set(np.argsort(-fine)[:keep]) & set(np.argsort(-got)[:keep])) / keep)
     assert np.mean(overlaps) >= 0.9
+
+
+def test_estimated_vectors_give_the_codes_cosines_without_reading_the_store(catalog,
+                                                                            monkeypatch):
+    """Their dot products are the cosines the codes estimate for a query (`with_rest`), close
+    to the exact ones, and they come from memory: the near-duplicate candidates compare every
+    photo with ~4 cells of others, and a store read a photo cost more than the comparing."""
+    from core.search import vector_store
+
+    _, data, index, at = _planted(catalog)
+    rows = np.random.default_rng(3).choice(len(index), 300, replace=False)
+    monkeypatch.setattr(vector_store.F16Rows, "_read",
+                        lambda *a: pytest.fail("read from the store"))
+    est = index.estimated_vectors_of(rows)
+    exact = data[at[rows]]
+    off = np.abs(est @ est.T - exact @ exact.T)
+    assert np.quantile(off, 0.99) < 0.01 and off.max() < 0.03
+    coder, codes = index._coder, index._codes
+    q = exact[0]
+    qi = coder._query(q, coder.dims)[0]
+    h = codes.head.shape[1]
+    as_a_query = coder.with_rest(q, products(codes.head[rows], qi[:h]), codes.tail[rows])
+    m = coder.dims
+    # the same estimate, but for the query's rounding to int8
+    assert np.abs(est[:, :m] @ (coder.basis.T @ q) - as_a_query).max() < 0.01
+
+
+def test_estimated_vectors_below_the_exact_limit_are_the_vectors(catalog):
+    data = _space()(200, np.random.default_rng(1))
+    fids = _plant(catalog, data)
+    index = _index(catalog)
+    assert not index.binary
+    at = _file_rows(index, fids)
+    rows = np.arange(len(index))
+    assert np.allclose(index.estimated_vectors_of(rows), data[at[rows]])
