@@ -540,25 +540,16 @@ def run_size(n: int, args, tmp: Path) -> dict:
 
 
 def blocks(n: int, runs: int = 10) -> dict[int, float]:
-    """CPU ms (median of `runs`, one thread) of the uint8 x int8 product over n x 64 random
-    sketches with each block, and the block `tune` picks on this machine."""
-    from core.search import int8_products as p
+    """CPU ms (the fastest of `runs`, one thread) of the uint8 x int8 product over n x 64
+    random sketches with each block (`int8_products.block_times`), and the fastest: the
+    block `tune` keeps on this machine."""
+    from core.search.int8_products import block_times
 
     rng = np.random.default_rng(0)
-    a = rng.integers(0, 256, (n, 64), dtype=np.uint8)
-    q = rng.integers(-127, 128, 64, dtype=np.int8)
-    took = {}
-    for b in p.BLOCKS:
-        p.products(a, q, b)
-        times = []
-        for _ in range(runs):
-            t = time.thread_time()
-            p.products(a, q, b)
-            times.append((time.thread_time() - t) * 1000)
-        took[b] = float(np.median(times))
-    picked = p.tune(a)
+    took = {b: t * 1000 for b, t in
+            block_times(rng.integers(0, 256, (n, 64), dtype=np.uint8), runs).items()}
     print(f"{n:,} x 64: " + ", ".join(f"block {b}: {t:.2f} ms" for b, t in took.items())
-          + f"; tune picks {picked}", flush=True)
+          + f"; tune keeps {min(took, key=took.get)}", flush=True)
     return took
 
 

@@ -91,12 +91,18 @@ def tune(a: np.ndarray) -> int:
     kept = _TUNED.get(d)
     if kept is not None and n <= TUNE_AGAIN * kept[1]:
         return kept[0]
-    q = np.ones(d, np.int8)
-    took = {b: min(_took(a, q, b) for _ in range(TUNE_RUNS))
-            for b in BLOCKS if d * b <= MAX_ROW}
+    took = block_times(a)
     best = min(took, key=took.get)
     _TUNED[d] = (best, n)
     return best
+
+
+def block_times(a: np.ndarray, runs: int = TUNE_RUNS) -> dict[int, float]:
+    """Each block's fastest of `runs` products over these rows, in CPU seconds of this
+    thread: what `tune` picks from."""
+    q = np.ones(a.shape[1], np.int8)
+    return {b: min(_took(a, q, b) for _ in range(runs))
+            for b in BLOCKS if a.shape[1] * b <= MAX_ROW}
 
 
 def _took(a: np.ndarray, q: np.ndarray, block: int) -> float:

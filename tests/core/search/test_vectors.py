@@ -656,14 +656,10 @@ def test_estimated_vectors_give_the_codes_cosines_without_reading_the_store(cata
     exact = data[at[rows]]
     off = np.abs(est @ est.T - exact @ exact.T)
     assert np.quantile(off, 0.99) < 0.01 and off.max() < 0.03
-    coder, codes = index._coder, index._codes
-    q = exact[0]
-    qi = coder._query(q, coder.dims)[0]
-    h = codes.head.shape[1]
-    as_a_query = coder.with_rest(q, products(codes.head[rows], qi[:h]), codes.tail[rows])
-    m = coder.dims
+    coder, q = index._coder, exact[0]
+    as_a_query = _whole_code_estimates(coder, q, index._codes.take(rows))
     # the same estimate, but for the query's rounding to int8
-    assert np.abs(est[:, :m] @ (coder.basis.T @ q) - as_a_query).max() < 0.01
+    assert np.abs(est @ (coder.basis.T @ q) - as_a_query).max() < 0.01
 
 
 def test_estimated_vectors_below_the_exact_limit_are_the_vectors(catalog):
